@@ -1,0 +1,82 @@
+// Command netsim runs TCP and UDP conversations over a virtual network inside
+// one process and writes every frame to a pcap file, and reads and filters
+// captures with Wireshark's display-filter language.
+//
+// Usage:
+//
+//	netsim run DEMO -w FILE.pcap [flags]   run a demo and capture it
+//	netsim list                            name the demos
+//	netsim read -r FILE [-Y FILTER] ...    list, dump and filter a capture
+//	netsim help [COMMAND]                  explain a command
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+)
+
+// command is one netsim subcommand.
+type command struct {
+	name    string
+	summary string
+	run     func(args []string, stdin io.Reader, stdout, stderr io.Writer) int
+}
+
+func commands() []command {
+	return []command{
+		{"run", "run a demo over the virtual network and write its capture", cmdRun},
+		{"list", "name the demos", cmdList},
+		{"read", "list, dump and filter a capture (a Wireshark-compatible display filter)", cmdRead},
+		{"help", "explain a command", cmdHelp},
+	}
+}
+
+func main() {
+	os.Exit(mainArgs(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
+}
+
+// mainArgs runs the command line args and returns the exit status: 0 on
+// success, 1 on a failure, 2 on bad usage.
+func mainArgs(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		usage(stderr)
+		return 2
+	}
+	name := args[0]
+	if name == "-h" || name == "--help" || name == "-help" {
+		usage(stdout)
+		return 0
+	}
+	for _, c := range commands() {
+		if c.name == name {
+			return c.run(args[1:], stdin, stdout, stderr)
+		}
+	}
+	fmt.Fprintf(stderr, "netsim: unknown command %q (try 'netsim help')\n", name)
+	return 2
+}
+
+func usage(w io.Writer) {
+	fmt.Fprintln(w, "netsim runs TCP and UDP over a virtual network in one process and captures every frame.")
+	fmt.Fprintln(w, "\nUsage: netsim COMMAND [flags]\n\nCommands:")
+	for _, c := range commands() {
+		fmt.Fprintf(w, "  %-6s %s\n", c.name, c.summary)
+	}
+	fmt.Fprintln(w, "\nExample:\n  netsim run tcp -w tcp.pcap && netsim read -r tcp.pcap -Y 'tcp.flags.fin==1'")
+	fmt.Fprintln(w, "\n'netsim help COMMAND' or 'netsim COMMAND -h' explains a command.")
+}
+
+func cmdHelp(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		usage(stdout)
+		return 0
+	}
+	for _, c := range commands() {
+		if c.name == args[0] && c.name != "help" {
+			return c.run([]string{"-h"}, stdin, stdout, stderr)
+		}
+	}
+	fmt.Fprintf(stderr, "netsim help: unknown command %q\n", args[0])
+	return 2
+}

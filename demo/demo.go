@@ -1,0 +1,119 @@
+// Package demo holds the programs netsim ships: the book's TCP and UDP
+// exchanges over a host's loopback interface, written only against the
+// netsim package's public API, as a user's own program would be.
+package demo
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"sort"
+
+	"netsim/netsim"
+)
+
+// Params are the knobs a demo takes. The zero value of each field means the
+// demo's default.
+type Params struct {
+	// Seed seeds the run (ephemeral ports, initial sequence numbers).
+	Seed int64
+	// Port is the receiver's port (default 24000, as in the book).
+	Port int
+	// Payload is what the sender sends (default 44, 55, 66: hex 2c 37 42).
+	Payload []byte
+	// Writes is how many times tcp-multi's sender writes the payload
+	// (default 3).
+	Writes int
+	// Capture receives the pcap file, if not nil.
+	Capture io.Writer
+	// Out receives what the programs print, if not nil.
+	Out io.Writer
+}
+
+// DefaultPort is the receiver's port in the book's listings.
+const DefaultPort = 24000
+
+// DefaultPayload is the book's three bytes: 44, 55, 66.
+var DefaultPayload = []byte{44, 55, 66}
+
+func (p Params) withDefaults() Params {
+	if p.Port == 0 {
+		p.Port = DefaultPort
+	}
+	if p.Payload == nil {
+		p.Payload = DefaultPayload
+	}
+	if p.Writes == 0 {
+		p.Writes = 3
+	}
+	if p.Out == nil {
+		p.Out = io.Discard
+	}
+	return p
+}
+
+func (p Params) validate() error {
+	if p.Port < 1 || p.Port > 65535 {
+		return fmt.Errorf("port %d out of range 1-65535", p.Port)
+	}
+	if p.Writes < 1 || p.Writes > 1000 {
+		return fmt.Errorf("writes %d out of range 1-1000", p.Writes)
+	}
+	if len(p.Payload) == 0 {
+		return errors.New("empty payload")
+	}
+	if len(p.Payload) > 65507 {
+		return fmt.Errorf("payload of %d bytes is longer than a UDP datagram can carry (65507)", len(p.Payload))
+	}
+	return nil
+}
+
+// Demo is one runnable program.
+type Demo struct {
+	// Name is what `netsim run NAME` takes.
+	Name string
+	// Summary says in one line what the demo shows.
+	Summary string
+	run     func(Params) (netsim.Stats, error)
+}
+
+// Run runs the demo with p and returns the run's statistics.
+func (d Demo) Run(p Params) (netsim.Stats, error) {
+	p = p.withDefaults()
+	if err := p.validate(); err != nil {
+		return netsim.Stats{}, fmt.Errorf("%s: %w", d.Name, err)
+	}
+	st, err := d.run(p)
+	if err != nil {
+		return st, fmt.Errorf("%s: %w", d.Name, err)
+	}
+	return st, nil
+}
+
+var registry = map[string]Demo{}
+
+func register(d Demo) { registry[d.Name] = d }
+
+// List returns every demo, sorted by name.
+func List() []Demo {
+	out := make([]Demo, 0, len(registry))
+	for _, d := range registry {
+		out = append(out, d)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out
+}
+
+// Lookup returns the demo called name.
+func Lookup(name string) (Demo, bool) {
+	d, ok := registry[name]
+	return d, ok
+}
+
+// finish runs the network, closes it, and joins the tasks' errors.
+func finish(n *netsim.Network, taskErrs *[]error) (netsim.Stats, error) {
+	runErr := n.Run()
+	st := n.Stats()
+	closeErr := n.Close()
+	return st, errors.Join(append([]error{runErr, closeErr}, *taskErrs...)...)
+}

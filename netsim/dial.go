@@ -1,0 +1,142 @@
+package netsim
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"net/netip"
+	"strconv"
+
+	"gvisor.dev/gvisor/pkg/tcpip"
+	"gvisor.dev/gvisor/pkg/tcpip/network/ipv4"
+	"gvisor.dev/gvisor/pkg/tcpip/network/ipv6"
+
+	"netsim/netsim/internal/sock"
+)
+
+// listenBacklog is the accept queue length of Listen, as Go's net package
+// uses on Linux when it cannot read somaxconn.
+const listenBacklog = 4096
+
+// Listen announces on the host's address, as net.Listen does: network is
+// "tcp", "tcp4" or "tcp6"; address is "host:port", where an empty host means
+// every address and port 0 picks one.
+func (h *Host) Listen(network, address string) (net.Listener, error) {
+	proto, fa, err := h.resolve("listen", network, "tcp", address, true)
+	if err != nil {
+		return nil, err
+	}
+	l, err := sock.ListenTCP(h.env, proto, fa, listenBacklog)
+	if err != nil {
+		return nil, err
+	}
+	return l, nil
+}
+
+// Dial connects to address on the named network, as net.Dial does:
+// "tcp", "tcp4", "tcp6", "udp", "udp4" or "udp6".
+func (h *Host) Dial(network, address string) (net.Conn, error) {
+	return h.DialContext(context.Background(), network, address)
+}
+
+// DialContext is Dial with a context; the context's deadline is on the
+// virtual clock.
+func (h *Host) DialContext(ctx context.Context, network, address string) (net.Conn, error) {
+	kind, err := transport("dial", network, address)
+	if err != nil {
+		return nil, err
+	}
+	proto, fa, err := h.resolve("dial", network, kind, address, false)
+	if err != nil {
+		return nil, err
+	}
+	if kind == "udp" {
+		c, err := sock.ListenUDP(h.env, proto, tcpip.FullAddress{}, fa)
+		if err != nil {
+			return nil, err
+		}
+		return c, nil
+	}
+	c, err := sock.DialTCP(ctx, h.env, proto, tcpip.FullAddress{}, fa)
+	if err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// ListenPacket opens a UDP socket bound to address, as net.ListenPacket
+// does: network is "udp", "udp4" or "udp6".
+func (h *Host) ListenPacket(network, address string) (net.PacketConn, error) {
+	proto, fa, err := h.resolve("listen", network, "udp", address, true)
+	if err != nil {
+		return nil, err
+	}
+	c, err := sock.ListenUDP(h.env, proto, fa, tcpip.FullAddress{})
+	if err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// transport returns "tcp" or "udp" for a network name.
+func transport(op, network, address string) (string, error) {
+	switch network {
+	case "tcp", "tcp4", "tcp6":
+		return "tcp", nil
+	case "udp", "udp4", "udp6":
+		return "udp", nil
+	}
+	return "", &net.OpError{Op: op, Net: network, Err: net.UnknownNetworkError(network)}
+}
+
+// resolve parses "host:port" for network (which must be of transport kind)
+// into the stack's form. With passive set an empty host means any address.
+func (h *Host) resolve(op, network, kind, address string, passive bool) (tcpip.NetworkProtocolNumber, tcpip.FullAddress, error) {
+	fail := func(err error) (tcpip.NetworkProtocolNumber, tcpip.FullAddress, error) {
+		return 0, tcpip.FullAddress{}, &net.OpError{Op: op, Net: network, Err: err}
+	}
+	if k, err := transport(op, network, address); err != nil {
+		return 0, tcpip.FullAddress{}, err
+	} else if k != kind {
+		return fail(net.UnknownNetworkError(network))
+	}
+	hostPart, portPart, err := net.SplitHostPort(address)
+	if err != nil {
+		return fail(err)
+	}
+	port, err := strconv.ParseUint(portPart, 10, 16)
+	if err != nil {
+		return fail(&net.AddrError{Err: "invalid port", Addr: address})
+	}
+	family := network[len(network)-1]
+	var ip netip.Addr
+	switch {
+	case hostPart == "" && passive:
+		// Any address: an IPv6 socket accepts IPv4 too, unless "tcp4".
+		if family == '4' {
+			return ipv4.ProtocolNumber, tcpip.FullAddress{Port: uint16(port)}, nil
+		}
+		return ipv6.ProtocolNumber, tcpip.FullAddress{Port: uint16(port)}, nil
+	case hostPart == "":
+		ip = netip.AddrFrom4([4]byte{127, 0, 0, 1})
+	case hostPart == "localhost":
+		ip = netip.AddrFrom4([4]byte{127, 0, 0, 1})
+		if family == '6' {
+			ip = netip.IPv6Loopback()
+		}
+	default:
+		ip, err = netip.ParseAddr(hostPart)
+		if err != nil {
+			return fail(&net.DNSError{Err: "no such host", Name: hostPart, IsNotFound: true})
+		}
+	}
+	ip = ip.Unmap()
+	switch {
+	case ip.Is4() && family == '6', ip.Is6() && family == '4':
+		return fail(&net.AddrError{Err: fmt.Sprintf("address family does not match network %s", network), Addr: address})
+	case ip.Is4():
+		return ipv4.ProtocolNumber, tcpip.FullAddress{Addr: tcpip.AddrFrom4(ip.As4()), Port: uint16(port)}, nil
+	default:
+		return ipv6.ProtocolNumber, tcpip.FullAddress{Addr: tcpip.AddrFrom16(ip.As16()), Port: uint16(port)}, nil
+	}
+}

@@ -1,0 +1,400 @@
+package dissect
+
+import (
+	"encoding/binary"
+
+	"netsim/netsim/pcapread"
+)
+
+// Protocol ids in Packet.stack, for frame.protocols.
+const (
+	idEth byte = iota + 1
+	idEthertype
+	idSLL
+	idNull
+	idIP
+	idIPv6
+	idTCP
+	idUDP
+	idARP
+	idICMP
+	idICMPv6
+	idData
+	idRaw
+)
+
+var protoNames = [...]string{
+	idEth: "eth", idEthertype: "ethertype", idSLL: "sll", idNull: "null", idIP: "ip",
+	idIPv6: "ipv6", idTCP: "tcp", idUDP: "udp", idARP: "arp", idICMP: "icmp",
+	idICMPv6: "icmpv6", idData: "data", idRaw: "raw",
+}
+
+// Dissector decodes the frames of one capture, in order, keeping the state
+// Wireshark keeps across frames (TCP conversations, UDP streams, IPv4
+// reassembly, the time of the first frame).
+type Dissector struct {
+	ifNames   []string
+	haveFirst bool
+	first     int64
+	prev      int64
+	tcp       tcpTable
+	udp       map[convKey]uint32
+	frags     fragTable
+}
+
+// New returns a Dissector for a new capture.
+func New() *Dissector {
+	return &Dissector{
+		tcp:   tcpTable{convs: make(map[convKey]*tcpConv)},
+		udp:   make(map[convKey]uint32),
+		frags: fragTable{m: make(map[fragKey]*fragBuf)},
+	}
+}
+
+// SetInterfaces records the capture's interfaces, for frame.interface_name.
+func (d *Dissector) SetInterfaces(ifs []pcapread.Interface) {
+	d.ifNames = d.ifNames[:0]
+	for _, i := range ifs {
+		d.ifNames = append(d.ifNames, i.Name)
+	}
+}
+
+// Dissect decodes frame f into p, overwriting p. Frames must be passed in
+// capture order. p keeps references to f.Data.
+func (d *Dissector) Dissect(f *pcapread.Frame, p *Packet) {
+	*p = Packet{
+		Number:    f.Number,
+		Time:      f.Time,
+		Precision: f.Precision,
+		Len:       f.OrigLen,
+		Interface: f.Interface,
+		Link:      f.LinkType,
+		Frame:     f.Data,
+		Comments:  f.Comments,
+	}
+	if f.Interface < len(d.ifNames) {
+		p.IfName = d.ifNames[f.Interface]
+	}
+	if !d.haveFirst {
+		d.haveFirst, d.first, d.prev = true, f.Time, f.Time
+	}
+	p.TimeRel = f.Time - d.first
+	p.TimeDelta = f.Time - d.prev
+	d.prev = f.Time
+	d.link(p, f.Data)
+}
+
+func (d *Dissector) link(p *Packet, b []byte) {
+	switch p.Link {
+	case pcapread.LinkEthernet:
+		if len(b) < 14 {
+			p.Malformed = true
+			return
+		}
+		p.push(ProtoEth, idEth)
+		copy(p.Eth.Dst[:], b[0:6])
+		copy(p.Eth.Src[:], b[6:12])
+		p.Eth.Type = binary.BigEndian.Uint16(b[12:])
+		if p.Eth.Type < 0x0600 {
+			// 802.3 length field: LLC is not decoded here.
+			p.setData(b[14:])
+			return
+		}
+		p.push(0, idEthertype)
+		d.ethertype(p, p.Eth.Type, b[14:])
+	case pcapread.LinkNull, pcapread.LinkLoop:
+		if len(b) < 4 {
+			p.Malformed = true
+			return
+		}
+		var fam uint32
+		if p.Link == pcapread.LinkLoop {
+			fam = binary.BigEndian.Uint32(b)
+		} else {
+			fam = binary.LittleEndian.Uint32(b)
+			if fam&0xffff0000 != 0 {
+				fam = binary.BigEndian.Uint32(b)
+			}
+		}
+		p.Null.Family = fam
+		p.push(ProtoNull, idNull)
+		switch fam {
+		case 2:
+			d.ipv4(p, b[4:])
+		case 10, 24, 28, 30:
+			d.ipv6(p, b[4:])
+		default:
+			p.setData(b[4:])
+		}
+	case pcapread.LinkRaw, pcapread.LinkRaw12, pcapread.LinkRaw14:
+		p.push(0, idRaw)
+		if len(b) == 0 {
+			return
+		}
+		switch b[0] >> 4 {
+		case 4:
+			d.ipv4(p, b)
+		case 6:
+			d.ipv6(p, b)
+		default:
+			p.setData(b)
+		}
+	case pcapread.LinkIPv4:
+		d.ipv4(p, b)
+	case pcapread.LinkIPv6:
+		d.ipv6(p, b)
+	case pcapread.LinkSLL:
+		if len(b) < 16 {
+			p.Malformed = true
+			return
+		}
+		s := &p.SLL
+		s.PktType = binary.BigEndian.Uint16(b)
+		s.HaType = binary.BigEndian.Uint16(b[2:])
+		s.AddrLen = binary.BigEndian.Uint16(b[4:])
+		copy(s.Addr[:], b[6:14])
+		s.Protocol = binary.BigEndian.Uint16(b[14:])
+		p.push(ProtoSLL, idSLL)
+		p.push(0, idEthertype)
+		d.ethertype(p, s.Protocol, b[16:])
+	case pcapread.LinkSLL2:
+		if len(b) < 20 {
+			p.Malformed = true
+			return
+		}
+		s := &p.SLL
+		s.V2 = true
+		s.Protocol = binary.BigEndian.Uint16(b)
+		s.HaType = binary.BigEndian.Uint16(b[8:])
+		s.PktType = uint16(b[10])
+		s.AddrLen = uint16(b[11])
+		copy(s.Addr[:], b[12:20])
+		p.push(ProtoSLL, idSLL)
+		p.push(0, idEthertype)
+		d.ethertype(p, s.Protocol, b[20:])
+	default:
+		p.setData(b)
+	}
+}
+
+func (d *Dissector) ethertype(p *Packet, typ uint16, b []byte) {
+	switch typ {
+	case 0x0800:
+		d.ipv4(p, b)
+	case 0x86dd:
+		d.ipv6(p, b)
+	case 0x0806:
+		arp(p, b)
+	default:
+		p.setData(b)
+	}
+}
+
+func (p *Packet) setData(b []byte) {
+	if len(b) == 0 {
+		return
+	}
+	p.Data = b
+	p.push(ProtoData, idData)
+}
+
+func (d *Dissector) ipv4(p *Packet, b []byte) {
+	if len(b) < 20 || b[0]>>4 != 4 || int(b[0]&0xf)*4 < 20 || int(b[0]&0xf)*4 > len(b) {
+		p.Malformed = true
+		return
+	}
+	ip := &p.IP
+	ip.Version = 4
+	ip.HdrLen = (b[0] & 0xf) * 4
+	ip.DSField = b[1]
+	ip.Len = binary.BigEndian.Uint16(b[2:])
+	ip.ID = binary.BigEndian.Uint16(b[4:])
+	fo := binary.BigEndian.Uint16(b[6:])
+	ip.Flags = uint8(fo >> 13)
+	ip.FragOff = (fo & 0x1fff) * 8
+	ip.TTL = b[8]
+	ip.Proto = b[9]
+	ip.Checksum = binary.BigEndian.Uint16(b[10:])
+	copy(ip.Src[:], b[12:16])
+	copy(ip.Dst[:], b[16:20])
+	p.push(ProtoIP, idIP)
+	if int(ip.Len) < int(ip.HdrLen) {
+		p.Malformed = true
+		return
+	}
+	end := int(ip.Len)
+	reported := end - int(ip.HdrLen)
+	if end > len(b) {
+		end = len(b)
+	}
+	payload := b[ip.HdrLen:end]
+	if ip.Flags&1 != 0 || ip.FragOff != 0 {
+		whole, count, done := d.frags.add(p.Number, ip, payload)
+		if !done {
+			ip.Fragmented = true
+			p.setData(payload)
+			return
+		}
+		ip.Reassembled = true
+		ip.FragCount = count
+		payload = whole
+		reported = len(whole)
+	}
+	d.transport(p, ip.Proto, payload, reported, ip.Src[:], ip.Dst[:])
+}
+
+func (d *Dissector) ipv6(p *Packet, b []byte) {
+	if len(b) < 40 || b[0]>>4 != 6 {
+		p.Malformed = true
+		return
+	}
+	v := &p.IPv6
+	w := binary.BigEndian.Uint32(b)
+	v.TClass = uint8(w >> 20)
+	v.Flow = w & 0xfffff
+	v.PLen = binary.BigEndian.Uint16(b[4:])
+	v.Next = b[6]
+	v.HopLimit = b[7]
+	copy(v.Src[:], b[8:24])
+	copy(v.Dst[:], b[24:40])
+	p.push(ProtoIPv6, idIPv6)
+	end := 40 + int(v.PLen)
+	reported := int(v.PLen)
+	if end > len(b) {
+		end = len(b)
+	}
+	payload := b[40:end]
+	next := v.Next
+	// Skip hop-by-hop, routing and destination options headers.
+	for next == 0 || next == 43 || next == 60 {
+		if len(payload) < 8 {
+			p.Malformed = true
+			return
+		}
+		n := (int(payload[1]) + 1) * 8
+		if n > len(payload) {
+			p.Malformed = true
+			return
+		}
+		next = payload[0]
+		payload = payload[n:]
+		reported -= n
+	}
+	v.Proto = next
+	if next == 44 { // fragment header: not reassembled
+		p.setData(payload)
+		return
+	}
+	d.transport(p, next, payload, reported, v.Src[:], v.Dst[:])
+}
+
+// transport decodes the IP payload b (reported is its length on the wire).
+func (d *Dissector) transport(p *Packet, proto uint8, b []byte, reported int, src, dst []byte) {
+	switch proto {
+	case 6:
+		d.tcpDecode(p, b, reported, src, dst)
+	case 17:
+		d.udpDecode(p, b, src, dst)
+	case 1:
+		if p.Has(ProtoIP) {
+			icmp(p, b)
+		} else {
+			p.setData(b)
+		}
+	case 58:
+		icmpv6(p, b)
+	default:
+		p.setData(b)
+	}
+}
+
+func (d *Dissector) udpDecode(p *Packet, b []byte, src, dst []byte) {
+	if len(b) < 8 {
+		p.Malformed = true
+		return
+	}
+	u := &p.UDP
+	u.SrcPort = binary.BigEndian.Uint16(b)
+	u.DstPort = binary.BigEndian.Uint16(b[2:])
+	u.Length = binary.BigEndian.Uint16(b[4:])
+	u.Checksum = binary.BigEndian.Uint16(b[6:])
+	p.push(ProtoUDP, idUDP)
+	key, _ := makeConvKey(src, dst, u.SrcPort, u.DstPort)
+	id, ok := d.udp[key]
+	if !ok {
+		id = uint32(len(d.udp))
+		d.udp[key] = id
+	}
+	u.Stream = id
+	end := int(u.Length)
+	if end < 8 {
+		p.Malformed = true
+		return
+	}
+	if end > len(b) {
+		end = len(b)
+	}
+	u.Payload = b[8:end]
+	p.setData(u.Payload)
+}
+
+func arp(p *Packet, b []byte) {
+	if len(b) < 8 {
+		p.Malformed = true
+		return
+	}
+	a := &p.ARP
+	a.HwType = binary.BigEndian.Uint16(b)
+	a.ProtoType = binary.BigEndian.Uint16(b[2:])
+	a.HwSize = b[4]
+	a.ProtoSize = b[5]
+	a.Opcode = binary.BigEndian.Uint16(b[6:])
+	p.push(ProtoARP, idARP)
+	hs, ps := int(a.HwSize), int(a.ProtoSize)
+	if len(b) < 8+2*hs+2*ps {
+		p.Malformed = true
+		return
+	}
+	o := 8
+	a.SrcHw = b[o : o+hs]
+	o += hs
+	a.SrcProto = b[o : o+ps]
+	o += ps
+	a.DstHw = b[o : o+hs]
+	o += hs
+	a.DstProto = b[o : o+ps]
+}
+
+func icmp(p *Packet, b []byte) {
+	if len(b) < 4 {
+		p.Malformed = true
+		return
+	}
+	c := &p.ICMP
+	c.Type, c.Code = b[0], b[1]
+	c.Checksum = binary.BigEndian.Uint16(b[2:])
+	p.push(ProtoICMP, idICMP)
+	if (c.Type == 0 || c.Type == 8) && len(b) >= 8 {
+		c.Echo = true
+		c.Ident = binary.BigEndian.Uint16(b[4:])
+		c.Seq = binary.BigEndian.Uint16(b[6:])
+		p.setData(b[8:])
+	}
+}
+
+func icmpv6(p *Packet, b []byte) {
+	if len(b) < 4 {
+		p.Malformed = true
+		return
+	}
+	c := &p.ICMPv6
+	c.Type, c.Code = b[0], b[1]
+	c.Checksum = binary.BigEndian.Uint16(b[2:])
+	p.push(ProtoICMPv6, idICMPv6)
+	if (c.Type == 128 || c.Type == 129) && len(b) >= 8 {
+		c.Echo = true
+		c.Ident = binary.BigEndian.Uint16(b[4:])
+		c.Seq = binary.BigEndian.Uint16(b[6:])
+		p.setData(b[8:])
+	}
+}

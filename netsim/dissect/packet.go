@@ -1,0 +1,215 @@
+package dissect
+
+import "netsim/netsim/pcapread"
+
+// Proto is a bit set of the protocols present in a packet.
+type Proto uint32
+
+// Protocols a Packet can contain.
+const (
+	ProtoEth Proto = 1 << iota
+	ProtoSLL
+	ProtoNull
+	ProtoIP
+	ProtoIPv6
+	ProtoTCP
+	ProtoUDP
+	ProtoARP
+	ProtoICMP
+	ProtoICMPv6
+	ProtoData
+)
+
+// Packet is one decoded frame. Byte slices point into the frame's data
+// (or into reassembly buffers) and are valid until the next Dissect call
+// on the same Packet.
+type Packet struct {
+	Number    int    // frame.number
+	Time      int64  // capture time, ns since the epoch (frame.time_epoch)
+	TimeRel   int64  // ns since the first frame (frame.time_relative)
+	TimeDelta int64  // ns since the previous frame (frame.time_delta)
+	Precision int    // digits of timestamp resolution
+	Len       int    // frame.len: length on the wire
+	Interface int    // frame.interface_id
+	IfName    string // frame.interface_name, "" when unknown
+	Link      pcapread.LinkType
+	Frame     []byte   // the captured bytes (frame.cap_len = len(Frame))
+	Comments  []string // frame.comment
+
+	Protos Proto // which layers below are valid
+
+	Eth    Ethernet
+	SLL    SLL
+	Null   Null
+	IP     IPv4
+	IPv6   IPv6
+	TCP    TCP
+	UDP    UDP
+	ARP    ARP
+	ICMP   ICMP
+	ICMPv6 ICMPv6
+	// Data is the payload handed to Wireshark's "data" dissector
+	// (data.data); valid when Protos has ProtoData.
+	Data []byte
+
+	// Malformed is set when a layer was cut short.
+	Malformed bool
+
+	stack [8]byte // protocol order for frame.protocols
+	nstk  int
+}
+
+// Has reports whether all protocols in p are present.
+func (pk *Packet) Has(p Proto) bool { return pk.Protos&p == p }
+
+func (pk *Packet) push(p Proto, id byte) {
+	pk.Protos |= p
+	if pk.nstk < len(pk.stack) {
+		pk.stack[pk.nstk] = id
+		pk.nstk++
+	}
+}
+
+// Ethernet is an Ethernet II header.
+type Ethernet struct {
+	Dst, Src [6]byte
+	Type     uint16
+}
+
+// SLL is a Linux cooked-capture header (v1 or v2).
+type SLL struct {
+	PktType  uint16
+	HaType   uint16
+	AddrLen  uint16
+	Addr     [8]byte
+	Protocol uint16
+	V2       bool
+}
+
+// Null is a BSD loopback header.
+type Null struct {
+	Family uint32
+}
+
+// IPv4 is an IPv4 header.
+type IPv4 struct {
+	Version  uint8
+	HdrLen   uint8 // bytes
+	DSField  uint8
+	Len      uint16
+	ID       uint16
+	Flags    uint8  // the 3 flag bits: 0x4 reserved, 0x2 DF, 0x1 MF
+	FragOff  uint16 // in bytes
+	TTL      uint8
+	Proto    uint8
+	Checksum uint16
+	Src, Dst [4]byte
+	// Fragmented is set for a fragment whose datagram is not (yet)
+	// reassembled in this frame: its payload is shown as data.
+	Fragmented bool
+	// Reassembled is set on the frame that completes a fragmented
+	// datagram; the transport layer was decoded from the whole datagram.
+	Reassembled bool
+	// FragCount is the number of fragments of a reassembled datagram.
+	FragCount int
+	// ReassembledIn is the frame that completed this fragment's datagram
+	// (0 when unknown at this point of a one-pass read).
+	ReassembledIn int
+}
+
+// IPv6 is an IPv6 fixed header.
+type IPv6 struct {
+	TClass   uint8
+	Flow     uint32
+	PLen     uint16
+	Next     uint8
+	HopLimit uint8
+	Src, Dst [16]byte
+	// Proto is the upper-layer protocol after any extension headers.
+	Proto uint8
+}
+
+// TCP analysis flags (tcp.analysis.*).
+const (
+	TCPRetransmission uint32 = 1 << iota
+	TCPLostPacket
+	TCPAckLostPacket
+	TCPKeepAlive
+	TCPDuplicateAck
+	TCPZeroWindow
+	TCPZeroWindowProbe
+	TCPZeroWindowProbeAck
+	TCPKeepAliveAck
+	TCPOutOfOrder
+	TCPFastRetransmission
+	TCPWindowUpdate
+	TCPWindowFull
+	TCPReusedPorts
+	TCPSpuriousRetransmission
+)
+
+// TCP is a TCP header with Wireshark's derived values.
+type TCP struct {
+	SrcPort, DstPort uint16
+	SeqRaw, AckRaw   uint32
+	Seq, Ack         uint32 // relative
+	NextSeq          uint32 // relative tcp.nxtseq
+	HdrLen           uint8
+	Flags            uint16 // 12 bits
+	Window           uint16 // tcp.window_size_value
+	// WinSize is the calculated window (tcp.window_size).
+	WinSize uint32
+	// ScaleFactor is tcp.window_size_scalefactor: the multiplier, or -1
+	// (unknown) or -2 (no scaling); 0 when absent (SYN segments).
+	ScaleFactor int32
+	Checksum    uint16
+	Urgent      uint16
+	Len         uint32 // tcp.len
+	Stream      uint32
+	Options     []byte
+	Payload     []byte
+	Analysis    uint32 // TCP* analysis flags
+	DupAckNum   uint32
+	DupAckFrame uint32
+	AckedFrame  uint32 // tcp.analysis.acks_frame
+	HasAckFrame bool
+	BadHdr      bool // header length < 20 or beyond the data
+}
+
+// UDP is a UDP header.
+type UDP struct {
+	SrcPort, DstPort uint16
+	Length           uint16
+	Checksum         uint16
+	Stream           uint32
+	Payload          []byte
+}
+
+// ARP is an ARP packet.
+type ARP struct {
+	HwType    uint16
+	ProtoType uint16
+	HwSize    uint8
+	ProtoSize uint8
+	Opcode    uint16
+	SrcHw     []byte
+	SrcProto  []byte
+	DstHw     []byte
+	DstProto  []byte
+}
+
+// ICMP is an ICMPv4 message.
+type ICMP struct {
+	Type, Code uint8
+	Checksum   uint16
+	Ident, Seq uint16 // for echo request/reply
+	Echo       bool
+}
+
+// ICMPv6 is an ICMPv6 message.
+type ICMPv6 struct {
+	Type, Code uint8
+	Checksum   uint16
+	Ident, Seq uint16 // for echo request/reply
+	Echo       bool
+}

@@ -1,0 +1,327 @@
+package dissect
+
+import "encoding/binary"
+
+// TCP header flag bits.
+const (
+	thFIN = 0x001
+	thSYN = 0x002
+	thRST = 0x004
+	thPSH = 0x008
+	thACK = 0x010
+	thURG = 0x020
+	thECE = 0x040
+	thCWR = 0x080
+	thNS  = 0x100
+)
+
+// maxUnacked bounds the per-flow list of unacknowledged segments, as
+// Wireshark's TCP_MAX_UNACKED_SEGMENTS does.
+const maxUnacked = 10000
+
+type tcpTable struct {
+	convs map[convKey]*tcpConv
+	next  uint32
+}
+
+type tcpSeg struct {
+	frame        uint32
+	seq, nextseq uint32
+	ts           int64
+}
+
+type tcpFlow struct {
+	baseSet  bool
+	base     uint32
+	winScale int32 // shift; -1 unknown, -2 no scaling
+	window   uint32
+
+	nextseq         uint32
+	nextseqframe    uint32
+	nextseqtime     int64
+	lastack         uint32
+	lastacktime     int64
+	maxseqtobeacked uint32
+	dupacknum       uint32
+	lastnondupack   uint32
+	lastsegflags    uint32
+	segs            []tcpSeg
+}
+
+type tcpConv struct {
+	stream   uint32
+	flows    [2]tcpFlow
+	synTime  int64
+	firstRTT int64
+}
+
+func newFlow() tcpFlow { return tcpFlow{winScale: -1} }
+
+func (t *tcpTable) newConv(k convKey) *tcpConv {
+	c := &tcpConv{stream: t.next, flows: [2]tcpFlow{newFlow(), newFlow()}}
+	t.next++
+	t.convs[k] = c
+	return c
+}
+
+// Sequence-space comparisons.
+func gtSeq(a, b uint32) bool { return int32(a-b) > 0 }
+func ltSeq(a, b uint32) bool { return int32(a-b) < 0 }
+func leSeq(a, b uint32) bool { return int32(a-b) <= 0 }
+
+func (d *Dissector) tcpDecode(p *Packet, b []byte, reported int, src, dst []byte) {
+	if len(b) < 20 {
+		p.Malformed = true
+		return
+	}
+	t := &p.TCP
+	t.SrcPort = binary.BigEndian.Uint16(b)
+	t.DstPort = binary.BigEndian.Uint16(b[2:])
+	t.SeqRaw = binary.BigEndian.Uint32(b[4:])
+	t.AckRaw = binary.BigEndian.Uint32(b[8:])
+	t.HdrLen = (b[12] >> 4) * 4
+	t.Flags = binary.BigEndian.Uint16(b[12:]) & 0x0fff
+	t.Window = binary.BigEndian.Uint16(b[14:])
+	t.Checksum = binary.BigEndian.Uint16(b[16:])
+	t.Urgent = binary.BigEndian.Uint16(b[18:])
+	t.Seq, t.Ack = t.SeqRaw, t.AckRaw
+	t.WinSize = uint32(t.Window)
+	p.push(ProtoTCP, idTCP)
+	if t.HdrLen < 20 || int(t.HdrLen) > reported {
+		t.BadHdr = true
+		p.Malformed = true
+		return
+	}
+	if int(t.HdrLen) > len(b) {
+		p.Malformed = true
+		return
+	}
+	t.Options = b[20:t.HdrLen]
+	t.Len = uint32(reported - int(t.HdrLen))
+	t.Payload = b[t.HdrLen:]
+	if len(t.Payload) > int(t.Len) {
+		t.Payload = t.Payload[:t.Len]
+	}
+
+	key, fwd := makeConvKey(src, dst, t.SrcPort, t.DstPort)
+	conv := d.tcp.convs[key]
+	if conv == nil {
+		conv = d.tcp.newConv(key)
+	}
+	fi := 0
+	if !fwd {
+		fi = 1
+	}
+	fl := &conv.flows[fi]
+	// A new SYN with another initial sequence number starts a new
+	// conversation on the same ports.
+	if t.Flags&(thSYN|thACK) == thSYN && fl.baseSet && t.SeqRaw != fl.base {
+		conv = d.tcp.newConv(key)
+		fl = &conv.flows[fi]
+		t.Analysis |= TCPReusedPorts
+	}
+	rv := &conv.flows[1-fi]
+	t.Stream = conv.stream
+
+	// First RTT: from the SYN to the ACK that completes the handshake.
+	if t.Flags&(thSYN|thACK) == thSYN {
+		conv.synTime = p.Time
+	} else if t.Flags&(thSYN|thACK) == thACK && conv.synTime != 0 && conv.firstRTT == 0 {
+		conv.firstRTT = p.Time - conv.synTime
+	}
+
+	// Options that matter for state: window scale on SYN segments.
+	if t.Flags&thSYN != 0 {
+		if shift, ok := wsOption(t.Options); ok {
+			if shift > 14 {
+				shift = 14
+			}
+			fl.winScale = int32(shift)
+		} else if t.Flags&thACK != 0 || rv.winScale != -1 {
+			fl.winScale, rv.winScale = -2, -2
+		}
+		if t.Flags&thACK != 0 && rv.winScale == -2 {
+			fl.winScale = -2
+		}
+	}
+
+	d.analyze(p, conv, fl, rv, t.SeqRaw, t.AckRaw, t.Len, t.Flags, uint32(t.Window))
+
+	t.Seq = t.SeqRaw - fl.base
+	if t.Flags&thACK != 0 {
+		t.Ack = t.AckRaw - rv.base
+	}
+	next := t.SeqRaw + t.Len
+	if t.Flags&(thSYN|thFIN) != 0 {
+		next++
+	}
+	t.NextSeq = next - fl.base
+
+	if t.Flags&thSYN == 0 {
+		switch ws := fl.winScale; {
+		case ws >= 0:
+			t.WinSize = uint32(t.Window) << ws
+			t.ScaleFactor = 1 << ws
+		default:
+			t.ScaleFactor = ws
+		}
+	}
+	p.setData(t.Payload)
+}
+
+// wsOption returns the shift count of a window scale option.
+func wsOption(opts []byte) (uint8, bool) {
+	for i := 0; i < len(opts); {
+		k := opts[i]
+		if k == 0 {
+			break
+		}
+		if k == 1 {
+			i++
+			continue
+		}
+		if i+1 >= len(opts) {
+			break
+		}
+		n := int(opts[i+1])
+		if n < 2 || i+n > len(opts) {
+			break
+		}
+		if k == 3 && n == 3 {
+			return opts[i+2], true
+		}
+		i += n
+	}
+	return 0, false
+}
+
+// analyze runs Wireshark's TCP sequence analysis for one segment and sets
+// p.TCP.Analysis and the duplicate-ACK numbers.
+func (d *Dissector) analyze(p *Packet, conv *tcpConv, fl, rv *tcpFlow, seq, ack, seglen uint32, flags uint16, window uint32) {
+	t := &p.TCP
+	now := p.Time
+	frame := uint32(p.Number)
+	var af uint32
+
+	if !fl.baseSet {
+		if flags&thSYN != 0 {
+			fl.base = seq
+		} else {
+			fl.base = seq - 1
+		}
+		fl.baseSet = true
+	}
+	if !rv.baseSet && flags&thACK != 0 {
+		rv.base = ack - 1
+		rv.baseSet = true
+	}
+
+	noSFR := flags&(thSYN|thFIN|thRST) == 0
+	skipToFinishedFwd := false
+	if seglen == 1 && seq == fl.nextseq && rv.window == 0 {
+		af |= TCPZeroWindowProbe
+		skipToFinishedFwd = true
+	}
+	if !skipToFinishedFwd {
+		if window == 0 && noSFR {
+			af |= TCPZeroWindow
+		}
+		if fl.nextseq != 0 && gtSeq(seq, fl.nextseq) && flags&thRST == 0 {
+			af |= TCPLostPacket
+		}
+		if (seglen == 0 || seglen == 1) && seq == fl.nextseq-1 && noSFR {
+			af |= TCPKeepAlive
+		}
+		if seglen == 0 && window != 0 && window != fl.window && seq == fl.nextseq && ack == fl.lastack && noSFR {
+			af |= TCPWindowUpdate
+		}
+		if seglen > 0 && rv.winScale != -1 && noSFR {
+			shift := rv.winScale
+			if shift == -2 {
+				shift = 0
+			}
+			if seq+seglen == rv.lastack+(rv.window<<uint(shift)) {
+				af |= TCPWindowFull
+			}
+		}
+		switch {
+		case seglen == 0 && window != 0 && window == fl.window && seq == fl.nextseq && ack == fl.lastack && rv.lastsegflags&TCPKeepAlive != 0 && noSFR:
+			af |= TCPKeepAliveAck
+		case seglen == 0 && window == 0 && window == fl.window && seq == fl.nextseq && ack == fl.lastack && rv.lastsegflags&TCPZeroWindowProbe != 0 && noSFR:
+			af |= TCPZeroWindowProbeAck
+		case seglen == 0 && window != 0 && window == fl.window && seq == fl.nextseq && ack == fl.lastack && noSFR:
+			fl.dupacknum++
+			af |= TCPDuplicateAck
+			t.DupAckNum = fl.dupacknum
+			t.DupAckFrame = fl.lastnondupack
+		}
+	}
+	// finished_fwd:
+	if ack != fl.lastack {
+		fl.lastnondupack = frame
+		fl.dupacknum = 0
+	}
+	if rv.maxseqtobeacked != 0 && gtSeq(ack, rv.maxseqtobeacked) && flags&thACK != 0 {
+		af |= TCPAckLostPacket
+		rv.maxseqtobeacked = rv.nextseq
+	}
+	if (seglen > 0 || flags&(thSYN|thFIN) != 0) && fl.nextseq != 0 && ltSeq(seq, fl.nextseq) {
+		thres := int64(3000000)
+		if conv.firstRTT != 0 {
+			thres = conv.firstRTT
+		}
+		switch {
+		case af&TCPKeepAlive != 0:
+		case rv.dupacknum >= 2 && rv.lastack == seq && now-rv.lastacktime < 20000000:
+			af |= TCPFastRetransmission
+		case now-fl.nextseqtime < thres && fl.nextseq != seq+seglen:
+			af |= TCPOutOfOrder
+		case seq+seglen <= rv.lastack:
+			af |= TCPSpuriousRetransmission
+		default:
+			af |= TCPRetransmission
+		}
+	}
+	nextseq := seq + seglen
+	if (seglen != 0 || flags&(thSYN|thFIN) != 0) && len(fl.segs) < maxUnacked {
+		if flags&(thSYN|thFIN) != 0 {
+			nextseq++
+		}
+		fl.segs = append(fl.segs, tcpSeg{frame: frame, seq: seq, nextseq: nextseq, ts: now})
+	}
+	if gtSeq(nextseq, fl.nextseq) || fl.nextseq == 0 {
+		if af&TCPZeroWindowProbe == 0 {
+			fl.nextseq = nextseq
+			fl.nextseqframe = frame
+			fl.nextseqtime = now
+		}
+	}
+	if seq == fl.maxseqtobeacked || fl.maxseqtobeacked == 0 {
+		if af&TCPZeroWindowProbe == 0 {
+			fl.maxseqtobeacked = fl.nextseq
+		}
+	}
+	fl.window = window
+	fl.lastack = ack
+	fl.lastacktime = now
+	fl.lastsegflags = af
+
+	// Remove the peer's segments this ACK covers.
+	kept := rv.segs[:0]
+	for _, s := range rv.segs {
+		switch {
+		case ack == s.nextseq:
+			t.AckedFrame = s.frame
+			t.HasAckFrame = true
+			continue
+		case gtSeq(ack, s.seq) && leSeq(ack, s.nextseq):
+			s.seq = ack
+		case gtSeq(s.nextseq, ack):
+		default:
+			continue
+		}
+		kept = append(kept, s)
+	}
+	rv.segs = kept
+	t.Analysis = af | t.Analysis
+}

@@ -1,0 +1,186 @@
+package dissect
+
+import "encoding/binary"
+
+// tcpOption is one decoded TCP option.
+type tcpOption struct {
+	kind byte
+	data []byte // the option's value, after kind and length
+}
+
+// eachOption calls fn for each option; it stops at end-of-list or at a
+// malformed option.
+func eachOption(opts []byte, fn func(o tcpOption)) {
+	for i := 0; i < len(opts); {
+		k := opts[i]
+		switch k {
+		case 0:
+			return
+		case 1:
+			fn(tcpOption{kind: 1})
+			i++
+			continue
+		}
+		if i+1 >= len(opts) {
+			return
+		}
+		n := int(opts[i+1])
+		if n < 2 || i+n > len(opts) {
+			return
+		}
+		fn(tcpOption{kind: k, data: opts[i+2 : i+n]})
+		i += n
+	}
+}
+
+func registerTCP() {
+	protoField("tcp", ProtoTCP, func(p *Packet) []byte { return nil })
+	u := func(name string, bits int, hex bool, v func(t *TCP) uint64) {
+		uintField(name, ProtoTCP, bits, hex, func(p *Packet) uint64 { return v(&p.TCP) })
+	}
+	u("tcp.srcport", 16, false, func(t *TCP) uint64 { return uint64(t.SrcPort) })
+	u("tcp.dstport", 16, false, func(t *TCP) uint64 { return uint64(t.DstPort) })
+	reg("tcp.port", TypeUint, 16, false, func(p *Packet, out []Value) []Value {
+		if !p.Has(ProtoTCP) {
+			return out
+		}
+		return append(out, Value{N: uint64(p.TCP.SrcPort)}, Value{N: uint64(p.TCP.DstPort)})
+	})
+	// Fields that exist only once the header is known to be sane.
+	ok := func(name string, bits int, hex bool, v func(t *TCP) uint64) {
+		reg(name, TypeUint, bits, hex, func(p *Packet, out []Value) []Value {
+			if !p.Has(ProtoTCP) || p.TCP.BadHdr {
+				return out
+			}
+			return append(out, Value{N: v(&p.TCP)})
+		})
+	}
+	ok("tcp.stream", 32, false, func(t *TCP) uint64 { return uint64(t.Stream) })
+	ok("tcp.len", 32, false, func(t *TCP) uint64 { return uint64(t.Len) })
+	u("tcp.seq", 32, false, func(t *TCP) uint64 { return uint64(t.Seq) })
+	u("tcp.seq_raw", 32, false, func(t *TCP) uint64 { return uint64(t.SeqRaw) })
+	ok("tcp.nxtseq", 32, false, func(t *TCP) uint64 { return uint64(t.NextSeq) })
+	u("tcp.ack", 32, false, func(t *TCP) uint64 { return uint64(t.Ack) })
+	u("tcp.ack_raw", 32, false, func(t *TCP) uint64 { return uint64(t.AckRaw) })
+	u("tcp.hdr_len", 8, false, func(t *TCP) uint64 { return uint64(t.HdrLen) })
+	u("tcp.flags", 16, true, func(t *TCP) uint64 { return uint64(t.Flags) })
+	flag := func(name string, mask uint16) {
+		boolField(name, ProtoTCP, func(p *Packet) bool { return p.TCP.Flags&mask != 0 })
+	}
+	flag("tcp.flags.res", 0xe00)
+	flag("tcp.flags.ae", thNS)
+	flag("tcp.flags.cwr", thCWR)
+	flag("tcp.flags.ece", thECE)
+	flag("tcp.flags.urg", thURG)
+	flag("tcp.flags.ack", thACK)
+	flag("tcp.flags.push", thPSH)
+	flag("tcp.flags.reset", thRST)
+	flag("tcp.flags.syn", thSYN)
+	flag("tcp.flags.fin", thFIN)
+	reg("tcp.flags.str", TypeString, 0, false, func(p *Packet, out []Value) []Value {
+		if !p.Has(ProtoTCP) {
+			return out
+		}
+		return append(out, Value{S: flagsStr(p.TCP.Flags)})
+	})
+	u("tcp.window_size_value", 16, false, func(t *TCP) uint64 { return uint64(t.Window) })
+	ok("tcp.window_size", 32, false, func(t *TCP) uint64 { return uint64(t.WinSize) })
+	reg("tcp.window_size_scalefactor", TypeInt, 32, false, func(p *Packet, out []Value) []Value {
+		if !p.Has(ProtoTCP) || p.TCP.BadHdr || p.TCP.Flags&thSYN != 0 {
+			return out
+		}
+		return append(out, Value{N: uint64(int64(p.TCP.ScaleFactor))})
+	})
+	u("tcp.checksum", 16, true, func(t *TCP) uint64 { return uint64(t.Checksum) })
+	u("tcp.urgent_pointer", 16, false, func(t *TCP) uint64 { return uint64(t.Urgent) })
+	reg("tcp.payload", TypeBytes, 0, false, func(p *Packet, out []Value) []Value {
+		if !p.Has(ProtoTCP) || len(p.TCP.Payload) == 0 {
+			return out
+		}
+		return append(out, Value{B: p.TCP.Payload})
+	})
+	reg("tcp.options", TypeBytes, 0, false, func(p *Packet, out []Value) []Value {
+		if !p.Has(ProtoTCP) || len(p.TCP.Options) == 0 {
+			return out
+		}
+		return append(out, Value{B: p.TCP.Options})
+	})
+	opt := func(name string, bits int, kind byte, size int, v func(d []byte) uint64) {
+		reg(name, TypeUint, bits, false, func(p *Packet, out []Value) []Value {
+			if !p.Has(ProtoTCP) {
+				return out
+			}
+			eachOption(p.TCP.Options, func(o tcpOption) {
+				if o.kind == kind && len(o.data) == size {
+					out = append(out, Value{N: v(o.data)})
+				}
+			})
+			return out
+		})
+	}
+	be16 := func(d []byte) uint64 { return uint64(binary.BigEndian.Uint16(d)) }
+	opt("tcp.options.mss_val", 16, 2, 2, be16)
+	opt("tcp.options.wscale.shift", 8, 3, 1, func(d []byte) uint64 { return uint64(d[0]) })
+	opt("tcp.options.wscale.multiplier", 16, 3, 1, func(d []byte) uint64 { return 1 << min(d[0], 14) })
+	opt("tcp.options.timestamp.tsval", 32, 8, 8, func(d []byte) uint64 { return uint64(binary.BigEndian.Uint32(d)) })
+	opt("tcp.options.timestamp.tsecr", 32, 8, 8, func(d []byte) uint64 { return uint64(binary.BigEndian.Uint32(d[4:])) })
+
+	an := func(name string, mask uint32) {
+		reg(name, TypeNone, 0, false, func(p *Packet, out []Value) []Value {
+			if !p.Has(ProtoTCP) || p.TCP.Analysis&mask == 0 {
+				return out
+			}
+			return append(out, Value{})
+		})
+	}
+	an("tcp.analysis.flags", ^uint32(0))
+	an("tcp.analysis.retransmission", TCPRetransmission|TCPFastRetransmission|TCPSpuriousRetransmission)
+	an("tcp.analysis.fast_retransmission", TCPFastRetransmission)
+	an("tcp.analysis.spurious_retransmission", TCPSpuriousRetransmission)
+	an("tcp.analysis.out_of_order", TCPOutOfOrder)
+	an("tcp.analysis.lost_segment", TCPLostPacket)
+	an("tcp.analysis.ack_lost_segment", TCPAckLostPacket)
+	an("tcp.analysis.duplicate_ack", TCPDuplicateAck)
+	an("tcp.analysis.window_update", TCPWindowUpdate)
+	an("tcp.analysis.window_full", TCPWindowFull)
+	an("tcp.analysis.keep_alive", TCPKeepAlive)
+	an("tcp.analysis.keep_alive_ack", TCPKeepAliveAck)
+	an("tcp.analysis.zero_window", TCPZeroWindow)
+	an("tcp.analysis.zero_window_probe", TCPZeroWindowProbe)
+	an("tcp.analysis.zero_window_probe_ack", TCPZeroWindowProbeAck)
+	an("tcp.analysis.reused_ports", TCPReusedPorts)
+	reg("tcp.analysis.duplicate_ack_num", TypeUint, 32, false, func(p *Packet, out []Value) []Value {
+		if !p.Has(ProtoTCP) || p.TCP.DupAckNum == 0 {
+			return out
+		}
+		return append(out, Value{N: uint64(p.TCP.DupAckNum)})
+	})
+	reg("tcp.analysis.duplicate_ack_frame", TypeFrameNum, 32, false, func(p *Packet, out []Value) []Value {
+		if !p.Has(ProtoTCP) || p.TCP.DupAckNum == 0 {
+			return out
+		}
+		return append(out, Value{N: uint64(p.TCP.DupAckFrame)})
+	})
+	reg("tcp.analysis.acks_frame", TypeFrameNum, 32, false, func(p *Packet, out []Value) []Value {
+		if !p.Has(ProtoTCP) || !p.TCP.HasAckFrame {
+			return out
+		}
+		return append(out, Value{N: uint64(p.TCP.AckedFrame)})
+	})
+}
+
+// flagsStr renders tcp.flags.str: one character per flag bit from the
+// reserved bits down to FIN, a dot when clear.
+func flagsStr(f uint16) string {
+	const letters = "RRRACEUAPRSF"
+	b := make([]rune, 0, 12)
+	for i := 0; i < 12; i++ {
+		bit := uint16(1) << (11 - i)
+		if f&bit != 0 {
+			b = append(b, rune(letters[i]))
+		} else {
+			b = append(b, '·')
+		}
+	}
+	return string(b)
+}

@@ -1,0 +1,319 @@
+// Package sim is netsim's driver: the one goroutine that runs the simulation,
+// one step at a time, on a virtual clock.
+//
+// A step is one of: running one due event (a frame arriving, a stack timer, a
+// sleeping task's wake-up), retrying the operations parked on a socket that
+// became ready, or resuming one application task until it makes its next
+// netsim call. User code never touches the network stacks: every socket call
+// is an Op that the driver executes on its own goroutine. Application tasks
+// run one at a time and hand control back at every Op, so the driver always
+// knows that all user code is blocked before it takes the next step.
+//
+// The driver advances the clock only when nothing is due and no task can run,
+// straight to the next event: a simulated two-second timeout costs no wall
+// time.
+package sim
+
+import (
+	"errors"
+	"fmt"
+	"runtime/debug"
+	"slices"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"netsim/netsim/internal/vclock"
+)
+
+// ErrNotRunning is returned for a call that would block while the simulation
+// is not running (for example a Dial before Run, or from a goroutine that is
+// not a task).
+var ErrNotRunning = errors.New("netsim: blocking call outside a running simulation (start it as a task with Go, then call Run)")
+
+// Sim drives a simulation. Create it with New.
+type Sim struct {
+	clock *vclock.Clock
+
+	// inbox carries the running task's next Op to the driver; nil means the
+	// task has returned.
+	inbox chan *Op
+	// runq holds the tasks ready to run, in the order they became ready: each
+	// is the channel that resumes it.
+	runq []chan struct{}
+
+	dirtyMu sync.Mutex
+	dirty   []*Waitable
+
+	parked map[*Op]struct{}
+
+	// CallTime is the virtual time a call takes: a task resumes that long
+	// after its Op completes, as a program resumes some microseconds after
+	// a system call on a real machine.
+	CallTime time.Duration
+
+	running   bool
+	live      int // tasks started and not yet returned
+	nextID    uint64
+	taskPanic error
+}
+
+// New returns a driver on clock.
+func New(clock *vclock.Clock) *Sim {
+	return &Sim{
+		clock:  clock,
+		inbox:  make(chan *Op),
+		parked: make(map[*Op]struct{}),
+	}
+}
+
+// Clock returns the driver's virtual clock.
+func (s *Sim) Clock() *vclock.Clock { return s.clock }
+
+// Running reports whether Run is in progress.
+func (s *Sim) Running() bool { return s.running }
+
+// Go starts fn as a task. Tasks run one at a time, in the order they became
+// ready; a task runs until its next netsim call (or until it returns).
+func (s *Sim) Go(name string, fn func()) {
+	start := make(chan struct{})
+	s.live++
+	s.runq = append(s.runq, start)
+	go func() {
+		<-start
+		defer func() {
+			if r := recover(); r != nil && s.taskPanic == nil {
+				s.taskPanic = fmt.Errorf("task %q panicked: %v\n%s", name, r, debug.Stack())
+			}
+			s.inbox <- nil
+		}()
+		fn()
+	}()
+}
+
+// Op is one operation executed by the driver on behalf of a task: a socket
+// call, a sleep.
+type Op struct {
+	// Desc names the operation in a deadlock report ("Read 127.0.0.1:24000").
+	Desc string
+	// Try attempts the operation on the driver's goroutine. It returns true
+	// when the operation is complete (successfully or not), false when it
+	// must wait until W is notified.
+	Try func() bool
+	// W is what the operation waits on when Try returns false.
+	W *Waitable
+	// Deadline, when non-zero, is the virtual time (since the epoch) at which
+	// the driver notifies W so that Try can report a timeout.
+	Deadline time.Duration
+	// Sleep, when positive, makes the Op complete after that much virtual
+	// time; Try and W are then unused.
+	Sleep time.Duration
+	// Free Ops resume their task without the driver's CallTime.
+	Free bool
+
+	wake     chan struct{}
+	deadline *vclock.Event
+}
+
+// Do executes op and returns when it is complete. Called from a task, it
+// hands control to the driver and waits for its turn to run again. Called
+// while the simulation is not running, op must complete at once: a call that
+// would block reports false, and the caller must fail with ErrNotRunning.
+func (s *Sim) Do(op *Op) bool {
+	if !s.running {
+		return op.Sleep <= 0 && op.Try()
+	}
+	op.wake = make(chan struct{})
+	s.inbox <- op
+	<-op.wake
+	return true
+}
+
+// Waitable is something operations wait on: a socket. Notify marks it ready
+// for its parked operations to be tried again.
+type Waitable struct {
+	s      *Sim
+	id     uint64
+	dirty  bool
+	parked []*Op
+}
+
+// NewWaitable returns a Waitable. Waitables are retried in the order they
+// were created when several become ready in one step.
+func (s *Sim) NewWaitable() *Waitable {
+	s.nextID++
+	return &Waitable{s: s, id: s.nextID}
+}
+
+// Notify marks w ready. It is safe to call from any goroutine (gVisor's waiter
+// callbacks run on its processor goroutines); the driver retries w's parked
+// operations after the current step.
+func (w *Waitable) Notify() {
+	s := w.s
+	s.dirtyMu.Lock()
+	if !w.dirty && len(w.parked) > 0 {
+		w.dirty = true
+		s.dirty = append(s.dirty, w)
+	}
+	s.dirtyMu.Unlock()
+}
+
+// Run drives the simulation until every task has returned and the network
+// has been quiet for linger of virtual time (or has nothing left to do). It
+// returns an error if the tasks deadlock (all blocked with nothing pending)
+// or a task panics.
+func (s *Sim) Run(linger time.Duration) error {
+	if s.running {
+		return errors.New("netsim: Run called while running")
+	}
+	s.running = true
+	defer func() { s.running = false }()
+	var quietSince time.Duration
+	for {
+		if s.taskPanic != nil {
+			return s.taskPanic
+		}
+		if s.retryDirty() {
+			continue
+		}
+		if ev := s.clock.PopDue(); ev != nil {
+			ev.Run()
+			continue
+		}
+		if len(s.runq) > 0 {
+			s.resumeNext()
+			if s.live == 0 {
+				quietSince = s.clock.Elapsed()
+			}
+			continue
+		}
+		next, ok := s.clock.Next()
+		if !ok {
+			if s.live > 0 {
+				return s.deadlock()
+			}
+			return nil
+		}
+		if s.live == 0 && next > quietSince+linger {
+			return nil
+		}
+		s.clock.AdvanceTo(next)
+	}
+}
+
+// resumeNext runs the first ready task until its next Op, then serves that Op.
+func (s *Sim) resumeNext() {
+	ch := s.runq[0]
+	s.runq[0] = nil
+	s.runq = s.runq[1:]
+	ch <- struct{}{}
+	op := <-s.inbox
+	if op == nil {
+		s.live--
+		return
+	}
+	s.serve(op)
+}
+
+func (s *Sim) serve(op *Op) {
+	if op.Sleep > 0 {
+		s.clock.Schedule(op.Sleep, 0, func() { s.runq = append(s.runq, op.wake) })
+		return
+	}
+	if op.Try() {
+		s.complete(op)
+		return
+	}
+	s.park(op)
+}
+
+func (s *Sim) complete(op *Op) {
+	if op.Free || s.CallTime <= 0 {
+		s.runq = append(s.runq, op.wake)
+		return
+	}
+	s.clock.Schedule(s.CallTime, 0, func() { s.runq = append(s.runq, op.wake) })
+}
+
+func (s *Sim) park(op *Op) {
+	w := op.W
+	s.dirtyMu.Lock()
+	w.parked = append(w.parked, op)
+	s.dirtyMu.Unlock()
+	s.parked[op] = struct{}{}
+	s.armDeadline(op)
+}
+
+func (s *Sim) armDeadline(op *Op) {
+	if op.Deadline == 0 {
+		return
+	}
+	if op.deadline != nil {
+		s.clock.Cancel(op.deadline)
+	}
+	w := op.W
+	op.deadline = s.clock.Schedule(op.Deadline-s.clock.Elapsed(), 0, w.Notify)
+}
+
+// retryDirty retries the parked operations of every Waitable notified since
+// the last step. It reports whether there was any.
+func (s *Sim) retryDirty() bool {
+	s.dirtyMu.Lock()
+	dirty := s.dirty
+	s.dirty = nil
+	for _, w := range dirty {
+		w.dirty = false
+	}
+	s.dirtyMu.Unlock()
+	if len(dirty) == 0 {
+		return false
+	}
+	sort.Slice(dirty, func(i, j int) bool { return dirty[i].id < dirty[j].id })
+	for _, w := range dirty {
+		s.dirtyMu.Lock()
+		ops := slices.Clone(w.parked)
+		s.dirtyMu.Unlock()
+		for _, op := range ops {
+			if !op.Try() {
+				s.armDeadline(op)
+				continue
+			}
+			s.dirtyMu.Lock()
+			w.parked = slices.DeleteFunc(w.parked, func(o *Op) bool { return o == op })
+			s.dirtyMu.Unlock()
+			delete(s.parked, op)
+			if op.deadline != nil {
+				s.clock.Cancel(op.deadline)
+				op.deadline = nil
+			}
+			s.complete(op)
+		}
+	}
+	return true
+}
+
+// DeadlockError reports tasks that can never run again.
+type DeadlockError struct {
+	// At is the virtual time since the epoch when the deadlock was found.
+	At time.Duration
+	// Blocked describes the operations the tasks are blocked in.
+	Blocked []string
+}
+
+func (e *DeadlockError) Error() string {
+	return fmt.Sprintf("netsim: deadlock at %v: every task is blocked and nothing is pending: %s",
+		e.At, strings.Join(e.Blocked, "; "))
+}
+
+func (s *Sim) deadlock() error {
+	var blocked []string
+	for op := range s.parked {
+		blocked = append(blocked, op.Desc)
+	}
+	sort.Strings(blocked)
+	if n := s.live - len(blocked); n > 0 {
+		blocked = append(blocked, fmt.Sprintf("%d task(s) blocked outside netsim", n))
+	}
+	return &DeadlockError{At: s.clock.Elapsed(), Blocked: blocked}
+}

@@ -1,0 +1,346 @@
+package sock
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"net"
+	"time"
+
+	"gvisor.dev/gvisor/pkg/tcpip"
+	"gvisor.dev/gvisor/pkg/tcpip/header"
+	"gvisor.dev/gvisor/pkg/tcpip/transport/tcp"
+	"gvisor.dev/gvisor/pkg/waiter"
+
+	"netsim/netsim/internal/sim"
+)
+
+// TCPConn is a TCP connection: a net.Conn with CloseWrite and CloseRead.
+type TCPConn struct {
+	endpoint
+	laddr, raddr *net.TCPAddr
+}
+
+var _ net.Conn = (*TCPConn)(nil)
+
+func newTCPConn(env *Env, ep tcpip.Endpoint, wq *waiter.Queue) *TCPConn {
+	c := &TCPConn{}
+	c.init(env, ep, wq)
+	// Go's net package turns Nagle's algorithm off on every TCP socket.
+	ep.SocketOptions().SetDelayOption(false)
+	if a, err := ep.GetLocalAddress(); err == nil {
+		c.laddr = fullToTCP(a)
+	}
+	if a, err := ep.GetRemoteAddress(); err == nil {
+		c.raddr = fullToTCP(a)
+	}
+	return c
+}
+
+func (c *TCPConn) opErr(op string, err error) error {
+	return &net.OpError{Op: op, Net: "tcp", Source: c.laddr, Addr: c.raddr, Err: err}
+}
+
+// Read implements net.Conn. It returns io.EOF once the peer has closed its
+// side and every byte has been read.
+func (c *TCPConn) Read(b []byte) (int, error) {
+	var n int
+	var err error
+	ok := c.do("Read "+c.desc(), c.readDeadline, func() bool {
+		switch {
+		case c.closed:
+			err = c.opErr("read", net.ErrClosed)
+		case c.expired(c.readDeadline):
+			err = c.opErr("read", timeoutError)
+		default:
+			w := tcpip.SliceWriter(b)
+			res, e := c.ep.Read(&w, tcpip.ReadOptions{})
+			switch e.(type) {
+			case nil:
+				n = res.Count
+				if n == 0 && len(b) > 0 {
+					return false
+				}
+			case *tcpip.ErrWouldBlock:
+				return false
+			case *tcpip.ErrClosedForReceive:
+				err = io.EOF
+			default:
+				err = c.opErr("read", sysErr("read", e))
+			}
+		}
+		return true
+	})
+	if !ok {
+		return 0, c.opErr("read", sim.ErrNotRunning)
+	}
+	return n, err
+}
+
+// Write implements net.Conn. It returns when every byte is in the send
+// buffer (or on an error).
+func (c *TCPConn) Write(b []byte) (int, error) {
+	var n int
+	var err error
+	var r bytes.Reader
+	ok := c.do("Write "+c.desc(), c.writeDeadline, func() bool {
+		for {
+			switch {
+			case c.closed:
+				err = c.opErr("write", net.ErrClosed)
+				return true
+			case c.expired(c.writeDeadline):
+				err = c.opErr("write", timeoutError)
+				return true
+			case n == len(b):
+				return true
+			}
+			r.Reset(b[n:])
+			m, e := c.ep.Write(&r, tcpip.WriteOptions{})
+			n += int(m)
+			switch e.(type) {
+			case nil:
+			case *tcpip.ErrWouldBlock:
+				return false
+			default:
+				err = c.opErr("write", sysErr("write", e))
+				return true
+			}
+		}
+	})
+	if !ok {
+		return 0, c.opErr("write", sim.ErrNotRunning)
+	}
+	return n, err
+}
+
+// Close implements net.Conn: the connection closes gracefully (FIN), and
+// every call blocked on it returns net.ErrClosed.
+func (c *TCPConn) Close() error {
+	var err error
+	c.do("Close "+c.desc(), time.Time{}, func() bool {
+		if c.closed {
+			err = c.opErr("close", net.ErrClosed)
+			return true
+		}
+		c.close()
+		return true
+	})
+	return err
+}
+
+// CloseWrite shuts down the sending side (sends FIN); reads go on.
+func (c *TCPConn) CloseWrite() error { return c.shutdown("close", tcpip.ShutdownWrite) }
+
+// CloseRead shuts down the receiving side.
+func (c *TCPConn) CloseRead() error { return c.shutdown("close", tcpip.ShutdownRead) }
+
+func (c *TCPConn) shutdown(op string, flags tcpip.ShutdownFlags) error {
+	var err error
+	c.do("Shutdown "+c.desc(), time.Time{}, func() bool {
+		if c.closed {
+			err = c.opErr(op, net.ErrClosed)
+		} else if e := c.ep.Shutdown(flags); e != nil {
+			err = c.opErr(op, sysErr("shutdown", e))
+		}
+		return true
+	})
+	return err
+}
+
+// LocalAddr implements net.Conn.
+func (c *TCPConn) LocalAddr() net.Addr { return c.laddr }
+
+// RemoteAddr implements net.Conn.
+func (c *TCPConn) RemoteAddr() net.Addr { return c.raddr }
+
+// SetDeadline implements net.Conn, on the virtual clock.
+func (c *TCPConn) SetDeadline(t time.Time) error { return c.setDeadline(true, true, t) }
+
+// SetReadDeadline implements net.Conn, on the virtual clock.
+func (c *TCPConn) SetReadDeadline(t time.Time) error { return c.setDeadline(true, false, t) }
+
+// SetWriteDeadline implements net.Conn, on the virtual clock.
+func (c *TCPConn) SetWriteDeadline(t time.Time) error { return c.setDeadline(false, true, t) }
+
+// SetNoDelay controls Nagle's algorithm (off by default, as in package net).
+func (c *TCPConn) SetNoDelay(noDelay bool) error {
+	c.do("SetNoDelay", time.Time{}, func() bool {
+		c.ep.SocketOptions().SetDelayOption(!noDelay)
+		return true
+	})
+	return nil
+}
+
+func (c *TCPConn) desc() string {
+	return "tcp " + c.laddr.String() + "->" + c.raddr.String()
+}
+
+// TCPListener is a listening TCP socket.
+type TCPListener struct {
+	endpoint
+	addr *net.TCPAddr
+}
+
+var _ net.Listener = (*TCPListener)(nil)
+
+// ListenTCP binds a listening socket to addr with the given backlog.
+func ListenTCP(env *Env, proto tcpip.NetworkProtocolNumber, addr tcpip.FullAddress, backlog int) (*TCPListener, error) {
+	l := &TCPListener{}
+	var err error
+	ok := (&endpoint{env: env}).doSetup(func() {
+		var wq waiter.Queue
+		ep, e := env.Stack.NewEndpoint(tcp.ProtocolNumber, proto, &wq)
+		if e != nil {
+			err = sysErr("socket", e)
+			return
+		}
+		if proto == header.IPv6ProtocolNumber {
+			ep.SocketOptions().SetV6Only(false)
+		}
+		ep.SocketOptions().SetReuseAddress(true)
+		if e := ep.Bind(addr); e != nil {
+			ep.Close()
+			err = sysErr("bind", e)
+			return
+		}
+		if e := ep.Listen(backlog); e != nil {
+			ep.Close()
+			err = sysErr("listen", e)
+			return
+		}
+		l.init(env, ep, &wq)
+		if a, e := ep.GetLocalAddress(); e == nil {
+			l.addr = fullToTCP(a)
+		}
+	})
+	if !ok {
+		err = sim.ErrNotRunning
+	}
+	if err != nil {
+		return nil, &net.OpError{Op: "listen", Net: "tcp", Addr: fullToTCP(addr), Err: err}
+	}
+	return l, nil
+}
+
+// doSetup runs fn as an Op that always completes at once: socket creation is
+// a scheduling point like every other call.
+func (e *endpoint) doSetup(fn func()) bool {
+	return e.env.Sim.Do(&sim.Op{Desc: "socket", Try: func() bool { fn(); return true }})
+}
+
+// Accept implements net.Listener.
+func (l *TCPListener) Accept() (net.Conn, error) {
+	var conn *TCPConn
+	var err error
+	ok := l.do("Accept tcp "+l.addr.String(), time.Time{}, func() bool {
+		if l.closed {
+			err = net.ErrClosed
+			return true
+		}
+		ep, wq, e := l.ep.Accept(nil)
+		switch e.(type) {
+		case nil:
+			conn = newTCPConn(l.env, ep, wq)
+		case *tcpip.ErrWouldBlock:
+			return false
+		default:
+			err = sysErr("accept", e)
+		}
+		return true
+	})
+	if !ok {
+		err = sim.ErrNotRunning
+	}
+	if err != nil {
+		return nil, &net.OpError{Op: "accept", Net: "tcp", Addr: l.addr, Err: err}
+	}
+	return conn, nil
+}
+
+// Close implements net.Listener.
+func (l *TCPListener) Close() error {
+	var err error
+	l.do("Close listener", time.Time{}, func() bool {
+		if l.closed {
+			err = &net.OpError{Op: "close", Net: "tcp", Addr: l.addr, Err: net.ErrClosed}
+		} else {
+			l.close()
+		}
+		return true
+	})
+	return err
+}
+
+// Addr implements net.Listener.
+func (l *TCPListener) Addr() net.Addr { return l.addr }
+
+// DialTCP connects to raddr. laddr, when non-zero, binds the local end first.
+// The context's deadline is a deadline on the virtual clock.
+func DialTCP(ctx context.Context, env *Env, proto tcpip.NetworkProtocolNumber, laddr, raddr tcpip.FullAddress) (*TCPConn, error) {
+	var (
+		e       endpoint
+		wq      waiter.Queue
+		ep      tcpip.Endpoint
+		err     error
+		started bool
+	)
+	e.env = env
+	e.w = env.Sim.NewWaitable()
+	dl, _ := ctx.Deadline()
+	fail := func(cause error) bool {
+		if ep != nil {
+			wq.EventUnregister(&e.entry)
+			ep.Close()
+		}
+		err = cause
+		return true
+	}
+	ok := e.do("Dial tcp "+fullToTCP(raddr).String(), dl, func() bool {
+		if !started {
+			started = true
+			var te tcpip.Error
+			ep, te = env.Stack.NewEndpoint(tcp.ProtocolNumber, proto, &wq)
+			if te != nil {
+				return fail(sysErr("socket", te))
+			}
+			e.ep, e.wq = ep, &wq
+			e.entry = waiter.NewFunctionEntry(waiter.EventOut|waiter.EventErr|waiter.EventHUp, func(waiter.EventMask) { e.w.Notify() })
+			wq.EventRegister(&e.entry)
+			ep.SocketOptions().SetDelayOption(false)
+			if laddr != (tcpip.FullAddress{}) {
+				if te := ep.Bind(laddr); te != nil {
+					return fail(sysErr("bind", te))
+				}
+			}
+			switch te := ep.Connect(raddr); te.(type) {
+			case nil:
+				return true
+			case *tcpip.ErrConnectStarted:
+			default:
+				return fail(sysErr("connect", te))
+			}
+		}
+		if cerr := ctx.Err(); cerr != nil || e.expired(dl) {
+			if cerr == nil {
+				cerr = timeoutError
+			}
+			return fail(cerr)
+		}
+		if ep.Readiness(waiter.WritableEvents) == 0 {
+			return false
+		}
+		if te := ep.LastError(); te != nil {
+			return fail(sysErr("connect", te))
+		}
+		return true
+	})
+	if !ok {
+		err = sim.ErrNotRunning
+	}
+	if err != nil {
+		return nil, &net.OpError{Op: "dial", Net: "tcp", Addr: fullToTCP(raddr), Err: err}
+	}
+	wq.EventUnregister(&e.entry)
+	return newTCPConn(env, ep, &wq), nil
+}

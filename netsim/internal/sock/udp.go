@@ -1,0 +1,205 @@
+package sock
+
+import (
+	"bytes"
+	"net"
+	"time"
+
+	"gvisor.dev/gvisor/pkg/tcpip"
+	"gvisor.dev/gvisor/pkg/tcpip/header"
+	"gvisor.dev/gvisor/pkg/tcpip/transport/udp"
+	"gvisor.dev/gvisor/pkg/waiter"
+
+	"netsim/netsim/internal/sim"
+)
+
+// UDPConn is a UDP socket: a net.PacketConn, and a net.Conn once connected.
+type UDPConn struct {
+	endpoint
+	laddr, raddr *net.UDPAddr
+}
+
+var (
+	_ net.PacketConn = (*UDPConn)(nil)
+	_ net.Conn       = (*UDPConn)(nil)
+)
+
+// ListenUDP binds a UDP socket to laddr and, when raddr is non-zero, connects
+// it to raddr.
+func ListenUDP(env *Env, proto tcpip.NetworkProtocolNumber, laddr, raddr tcpip.FullAddress) (*UDPConn, error) {
+	c := &UDPConn{}
+	var err error
+	op := "listen"
+	if raddr != (tcpip.FullAddress{}) {
+		op = "dial"
+	}
+	ok := (&endpoint{env: env}).doSetup(func() {
+		var wq waiter.Queue
+		ep, e := env.Stack.NewEndpoint(udp.ProtocolNumber, proto, &wq)
+		if e != nil {
+			err = sysErr("socket", e)
+			return
+		}
+		if proto == header.IPv6ProtocolNumber {
+			ep.SocketOptions().SetV6Only(false)
+		}
+		if laddr != (tcpip.FullAddress{}) || raddr == (tcpip.FullAddress{}) {
+			if e := ep.Bind(laddr); e != nil {
+				ep.Close()
+				err = sysErr("bind", e)
+				return
+			}
+		}
+		if raddr != (tcpip.FullAddress{}) {
+			if e := ep.Connect(raddr); e != nil {
+				ep.Close()
+				err = sysErr("connect", e)
+				return
+			}
+			c.raddr = fullToUDP(raddr)
+		}
+		c.init(env, ep, &wq)
+		if a, e := ep.GetLocalAddress(); e == nil {
+			c.laddr = fullToUDP(a)
+		}
+	})
+	if !ok {
+		err = sim.ErrNotRunning
+	}
+	if err != nil {
+		addr := laddr
+		if op == "dial" {
+			addr = raddr
+		}
+		return nil, &net.OpError{Op: op, Net: "udp", Addr: fullToUDP(addr), Err: err}
+	}
+	return c, nil
+}
+
+func (c *UDPConn) opErr(op string, addr net.Addr, err error) error {
+	if addr == nil && c.raddr != nil {
+		addr = c.raddr
+	}
+	return &net.OpError{Op: op, Net: "udp", Source: c.laddr, Addr: addr, Err: err}
+}
+
+// ReadFrom implements net.PacketConn: it reads one datagram. A datagram
+// longer than b is truncated, as with package net.
+func (c *UDPConn) ReadFrom(b []byte) (int, net.Addr, error) {
+	var n int
+	var from net.Addr
+	var err error
+	ok := c.do("ReadFrom udp "+c.laddr.String(), c.readDeadline, func() bool {
+		switch {
+		case c.closed:
+			err = c.opErr("read", nil, net.ErrClosed)
+		case c.expired(c.readDeadline):
+			err = c.opErr("read", nil, timeoutError)
+		default:
+			w := tcpip.SliceWriter(b)
+			res, e := c.ep.Read(&w, tcpip.ReadOptions{NeedRemoteAddr: true})
+			switch e.(type) {
+			case nil:
+				n = res.Count
+				from = fullToUDP(res.RemoteAddr)
+			case *tcpip.ErrWouldBlock:
+				return false
+			default:
+				err = c.opErr("read", nil, sysErr("recvfrom", e))
+			}
+		}
+		return true
+	})
+	if !ok {
+		return 0, nil, c.opErr("read", nil, sim.ErrNotRunning)
+	}
+	return n, from, err
+}
+
+// Read implements net.Conn on a connected socket.
+func (c *UDPConn) Read(b []byte) (int, error) {
+	n, _, err := c.ReadFrom(b)
+	return n, err
+}
+
+// WriteTo implements net.PacketConn: it sends b as one datagram to addr.
+func (c *UDPConn) WriteTo(b []byte, addr net.Addr) (int, error) {
+	ua, ok := addr.(*net.UDPAddr)
+	if !ok {
+		return 0, c.opErr("write", addr, net.InvalidAddrError("not a *net.UDPAddr"))
+	}
+	to := tcpip.FullAddress{Port: uint16(ua.Port)}
+	if ip4 := ua.IP.To4(); ip4 != nil {
+		to.Addr = tcpip.AddrFrom4Slice(ip4)
+	} else {
+		to.Addr = tcpip.AddrFrom16Slice(ua.IP.To16())
+	}
+	return c.write(b, &to, addr)
+}
+
+// Write implements net.Conn on a connected socket.
+func (c *UDPConn) Write(b []byte) (int, error) { return c.write(b, nil, nil) }
+
+func (c *UDPConn) write(b []byte, to *tcpip.FullAddress, addr net.Addr) (int, error) {
+	var n int
+	var err error
+	var r bytes.Reader
+	ok := c.do("WriteTo udp "+c.laddr.String(), c.writeDeadline, func() bool {
+		switch {
+		case c.closed:
+			err = c.opErr("write", addr, net.ErrClosed)
+		case c.expired(c.writeDeadline):
+			err = c.opErr("write", addr, timeoutError)
+		default:
+			r.Reset(b)
+			m, e := c.ep.Write(&r, tcpip.WriteOptions{To: to})
+			switch e.(type) {
+			case nil:
+				n = int(m)
+			case *tcpip.ErrWouldBlock:
+				return false
+			default:
+				err = c.opErr("write", addr, sysErr("sendto", e))
+			}
+		}
+		return true
+	})
+	if !ok {
+		return 0, c.opErr("write", addr, sim.ErrNotRunning)
+	}
+	return n, err
+}
+
+// Close implements net.PacketConn.
+func (c *UDPConn) Close() error {
+	var err error
+	c.do("Close udp", time.Time{}, func() bool {
+		if c.closed {
+			err = c.opErr("close", nil, net.ErrClosed)
+		} else {
+			c.close()
+		}
+		return true
+	})
+	return err
+}
+
+// LocalAddr implements net.PacketConn.
+func (c *UDPConn) LocalAddr() net.Addr { return c.laddr }
+
+// RemoteAddr implements net.Conn: the connected peer, or nil.
+func (c *UDPConn) RemoteAddr() net.Addr {
+	if c.raddr == nil {
+		return nil
+	}
+	return c.raddr
+}
+
+// SetDeadline implements net.PacketConn, on the virtual clock.
+func (c *UDPConn) SetDeadline(t time.Time) error { return c.setDeadline(true, true, t) }
+
+// SetReadDeadline implements net.PacketConn, on the virtual clock.
+func (c *UDPConn) SetReadDeadline(t time.Time) error { return c.setDeadline(true, false, t) }
+
+// SetWriteDeadline implements net.PacketConn, on the virtual clock.
+func (c *UDPConn) SetWriteDeadline(t time.Time) error { return c.setDeadline(false, true, t) }

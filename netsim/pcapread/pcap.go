@@ -1,0 +1,81 @@
+package pcapread
+
+import (
+	"encoding/binary"
+	"io"
+)
+
+const (
+	magicMicro = 0xa1b2c3d4
+	magicNano  = 0xa1b23c4d
+)
+
+func (r *Reader) readPcapHeader() error {
+	h, err := r.read(24, "pcap file header")
+	if err == io.EOF {
+		return formatErr(0, "file is empty")
+	}
+	if err != nil {
+		return err
+	}
+	le, be := binary.LittleEndian.Uint32(h), binary.BigEndian.Uint32(h)
+	switch {
+	case le == magicMicro:
+		r.order = binary.LittleEndian
+	case le == magicNano:
+		r.order, r.nano = binary.LittleEndian, true
+	case be == magicMicro:
+		r.order = binary.BigEndian
+	case be == magicNano:
+		r.order, r.nano = binary.BigEndian, true
+	default:
+		return formatErr(0, "not a pcap or pcapng file (magic number 0x%08x)", be)
+	}
+	major := r.order.Uint16(h[4:])
+	if major != 2 {
+		return formatErr(4, "unsupported pcap version %d.%d", major, r.order.Uint16(h[6:]))
+	}
+	snap := r.order.Uint32(h[16:])
+	iface := Interface{
+		LinkType:  LinkType(r.order.Uint32(h[20:]) & 0xffff),
+		SnapLen:   int(min(snap, MaxSnapLen)),
+		Precision: 6,
+	}
+	if r.nano {
+		iface.Precision = 9
+	}
+	r.ifaces = []Interface{iface}
+	r.frame.LinkType = iface.LinkType
+	r.frame.Precision = iface.Precision
+	return nil
+}
+
+func (r *Reader) nextPcap() error {
+	start := r.off
+	h, err := r.read(16, "pcap record header")
+	if err != nil {
+		return err
+	}
+	sec := int64(r.order.Uint32(h))
+	frac := int64(r.order.Uint32(h[4:]))
+	incl := r.order.Uint32(h[8:])
+	orig := r.order.Uint32(h[12:])
+	if incl > MaxSnapLen {
+		return formatErr(start, "record %d: captured length %d is larger than the maximum %d", r.number+1, incl, MaxSnapLen)
+	}
+	data, err := r.read(int(incl), "packet data")
+	if err == io.EOF {
+		return formatErr(start, "record %d: packet data missing", r.number+1)
+	}
+	if err != nil {
+		return err
+	}
+	if r.nano {
+		r.frame.Time = sec*1e9 + frac
+	} else {
+		r.frame.Time = sec*1e9 + frac*1e3
+	}
+	r.frame.OrigLen = int(orig)
+	r.frame.Data = data
+	return nil
+}
