@@ -14,6 +14,9 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"time"
+
+	gvlog "gvisor.dev/gvisor/pkg/log"
 )
 
 // command is one netsim subcommand.
@@ -33,6 +36,8 @@ func commands() []command {
 }
 
 func main() {
+	// gVisor logs its own warnings to stderr; netsim's output is its own.
+	gvlog.SetTarget(discardLog{})
 	os.Exit(mainArgs(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
 }
 
@@ -80,3 +85,8 @@ func cmdHelp(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fmt.Fprintf(stderr, "netsim help: unknown command %q\n", args[0])
 	return 2
 }
+
+// discardLog drops gVisor's log messages.
+type discardLog struct{}
+
+func (discardLog) Emit(int, gvlog.Level, time.Time, string, ...any) {}

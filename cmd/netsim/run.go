@@ -129,7 +129,7 @@ func cmdRun(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		if wall > 0 {
 			ratio = fmt.Sprintf(" (simulated/wall %.3g)", st.LastFrame.Seconds()/wall.Seconds())
 		}
-		fmt.Fprintf(stderr, "netsim: %s: %d frames over %v of simulated time, %v wall%s\n",
+		fmt.Fprintf(stderr, "netsim: %s: %d frame(s) over %v of simulated time, %v wall%s\n",
 			name, st.Frames, st.LastFrame, wall.Round(time.Microsecond), ratio)
 	}
 	return 0

@@ -1,0 +1,163 @@
+package main
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// netsimBin is the CLI built once for the tests that run it as a process.
+var netsimBin string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "netsim-cli-test")
+	if err != nil {
+		panic(err)
+	}
+	netsimBin = filepath.Join(dir, "netsim")
+	if out, err := exec.Command("go", "build", "-o", netsimBin, ".").CombinedOutput(); err != nil {
+		os.Stderr.Write(out)
+		panic("go build ./cmd/netsim: " + err.Error())
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+func sha(b []byte) string {
+	s := sha256.Sum256(b)
+	return hex.EncodeToString(s[:])
+}
+
+// TestAcrossProcesses: `netsim run DEMO -w -` in separate processes, with
+// GOMAXPROCS 1, 2 and 8, writes the golden capture's exact bytes.
+func TestAcrossProcesses(t *testing.T) {
+	for _, demo := range []string{"tcp", "udp", "tcp-multi"} {
+		want, err := os.ReadFile(filepath.Join("..", "..", "testdata", demo+".pcap"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, procs := range []string{"1", "2", "8", "1", "8"} {
+			cmd := exec.Command(netsimBin, "run", demo, "-w", "-")
+			cmd.Env = append(os.Environ(), "GOMAXPROCS="+procs)
+			var stderr bytes.Buffer
+			cmd.Stderr = &stderr
+			got, err := cmd.Output()
+			if err != nil {
+				t.Fatalf("%s GOMAXPROCS=%s: %v\n%s", demo, procs, err, stderr.String())
+			}
+			if !bytes.Equal(got, want) {
+				t.Errorf("%s GOMAXPROCS=%s: sha256 %s, golden %s", demo, procs, sha(got), sha(want))
+			}
+			if !strings.Contains(stderr.String(), "receiver: 3 bytes") && demo != "tcp-multi" {
+				t.Errorf("%s: the demo's output should go to stderr with -w -, got %q", demo, stderr.String())
+			}
+		}
+	}
+}
+
+// TestWriteFile: -w FILE writes the capture and nothing else is left in the
+// directory.
+func TestWriteFile(t *testing.T) {
+	dir := t.TempDir()
+	out := filepath.Join(dir, "tcp.pcap")
+	var stdout, stderr bytes.Buffer
+	if code := mainArgs([]string{"run", "tcp", "-w", out, "--seed", "3"}, nil, &stdout, &stderr); code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr.String())
+	}
+	got, err := os.ReadFile(out)
+	if err != nil || len(got) < 24 {
+		t.Fatalf("capture: %v, %d bytes", err, len(got))
+	}
+	if !strings.Contains(stdout.String(), "receiver: 3 bytes from 127.0.0.1:") {
+		t.Errorf("stdout: %q", stdout.String())
+	}
+	if !strings.Contains(stderr.String(), "9 frame(s)") {
+		t.Errorf("stderr should report the frame count: %q", stderr.String())
+	}
+	entries, _ := os.ReadDir(dir)
+	if len(entries) != 1 {
+		t.Errorf("directory holds %d entries, want only tcp.pcap", len(entries))
+	}
+	// Flags before the demo's name work too.
+	out2 := filepath.Join(dir, "tcp2.pcap")
+	if code := mainArgs([]string{"run", "-q", "--seed", "3", "-w", out2, "tcp"}, nil, &stdout, &stderr); code != 0 {
+		t.Fatalf("flags first: exit %d: %s", code, stderr.String())
+	}
+	if got2, _ := os.ReadFile(out2); !bytes.Equal(got, got2) {
+		t.Error("flags before the demo's name gave other bytes")
+	}
+}
+
+// TestBadInput: every mistake gets one line on stderr naming it, exit status
+// 2 for usage and 1 for a failure, and no output file.
+func TestBadInput(t *testing.T) {
+	dir := t.TempDir()
+	out := filepath.Join(dir, "x.pcap")
+	cases := []struct {
+		args []string
+		code int
+		want string
+	}{
+		{[]string{"run", "nope", "-w", out}, 2, `unknown demo "nope"`},
+		{[]string{"run", "tcp", "--port", "0", "-w", out}, 2, "--port 0"},
+		{[]string{"run", "tcp", "--port", "70000", "-w", out}, 2, "--port 70000"},
+		{[]string{"run", "tcp", "--payload", "xyz", "-w", out}, 2, "--payload"},
+		{[]string{"run", "tcp", "--payload", "", "-w", out}, 2, "--payload"},
+		{[]string{"run", "tcp", "--seed", "abc", "-w", out}, 2, "-seed"},
+		{[]string{"run", "tcp-multi", "--writes", "0", "-w", out}, 2, "--writes 0"},
+		{[]string{"run", "tcp", "extra", "-w", out}, 2, `unexpected argument "extra"`},
+		{[]string{"run", "tcp", "--bogus"}, 2, "bogus"},
+		{[]string{"run", "tcp", "-w", filepath.Join(dir, "missing", "x.pcap")}, 1, "missing"},
+		{[]string{"run", "tcp", "-w", dir}, 1, "is a directory"},
+		{[]string{"frobnicate"}, 2, `unknown command "frobnicate"`},
+		{[]string{}, 2, "Usage"},
+	}
+	for _, c := range cases {
+		var stdout, stderr bytes.Buffer
+		code := mainArgs(c.args, nil, &stdout, &stderr)
+		if code != c.code {
+			t.Errorf("netsim %s: exit %d, want %d (stderr %q)", strings.Join(c.args, " "), code, c.code, stderr.String())
+		}
+		if !strings.Contains(stderr.String(), c.want) {
+			t.Errorf("netsim %s: stderr %q should name %q", strings.Join(c.args, " "), stderr.String(), c.want)
+		}
+		if c.code == 2 && len(c.args) > 0 && c.args[0] == "run" && !strings.HasPrefix(c.want, "Usage") {
+			if lines := strings.Count(strings.TrimSpace(stderr.String()), "\n") + 1; lines != 1 && !strings.Contains(stderr.String(), "flag provided but not defined") && !strings.Contains(stderr.String(), "invalid value") {
+				t.Errorf("netsim %s: %d lines of error, want one: %q", strings.Join(c.args, " "), lines, stderr.String())
+			}
+		}
+	}
+	if entries, _ := os.ReadDir(dir); len(entries) != 0 {
+		var names []string
+		for _, e := range entries {
+			names = append(names, e.Name())
+		}
+		t.Errorf("failed runs left files behind: %v", names)
+	}
+}
+
+// TestHelp: every command explains itself with an example, on stdout, exit 0.
+func TestHelp(t *testing.T) {
+	for _, args := range [][]string{{"help"}, {"-h"}, {"help", "run"}, {"run", "-h"}, {"list", "-h"}, {"help", "read"}} {
+		var stdout, stderr bytes.Buffer
+		if code := mainArgs(args, nil, &stdout, &stderr); code != 0 {
+			t.Errorf("netsim %s: exit %d, stderr %q", strings.Join(args, " "), code, stderr.String())
+		}
+		if !strings.Contains(stdout.String(), "netsim") {
+			t.Errorf("netsim %s: stdout %q", strings.Join(args, " "), stdout.String())
+		}
+	}
+	var stdout, stderr bytes.Buffer
+	mainArgs([]string{"list"}, nil, &stdout, &stderr)
+	for _, d := range []string{"tcp", "udp", "tcp-multi"} {
+		if !strings.Contains(stdout.String(), d) {
+			t.Errorf("netsim list does not name %s: %q", d, stdout.String())
+		}
+	}
+}
