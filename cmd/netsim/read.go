@@ -1,12 +1,161 @@
 package main
 
 import (
+	"bufio"
+	"errors"
+	"flag"
 	"fmt"
 	"io"
+	"strings"
+
+	"netsim/netsim/dfilter"
+	"netsim/netsim/dissect"
+	"netsim/netsim/pcapread"
 )
 
-// cmdRead reads a capture. Placeholder: owned by the reader work.
+// fieldList collects repeated -e flags.
+type fieldList []string
+
+func (f *fieldList) String() string     { return strings.Join(*f, ",") }
+func (f *fieldList) Set(s string) error { *f = append(*f, s); return nil }
+
+const readUsage = `Usage: netsim read -r FILE [-Y FILTER] [-c N] [-x] [-V] [-T fields -e FIELD ...]
+
+Lists the frames of a pcap or pcapng capture as tshark does, optionally
+only those that pass a Wireshark display filter.
+
+Flags:
+  -r FILE     capture to read ("-" reads standard input)
+  -Y FILTER   display filter, e.g. 'tcp.flags.syn==1 and tcp.port==24000'
+  -c N        stop after reading N frames
+  -x          print each frame's bytes as a hex and ASCII dump
+  -V          print each frame's protocol tree
+  -T fields   print the fields named by -e, tab-separated, one line per frame
+  -e FIELD    a field for -T fields (repeatable), e.g. -e tcp.seq -e tcp.ack
+
+Example:
+  netsim run tcp -w - | netsim read -r - -Y 'tcp.flags.fin==1'
+  netsim read -r tcp.pcap -Y 'tcp.len>0' -T fields -e frame.number -e tcp.payload
+`
+
+// cmdRead implements "netsim read".
 func cmdRead(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	fmt.Fprintln(stderr, "netsim read: not built yet")
-	return 1
+	fs := flag.NewFlagSet("read", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	var (
+		file, filter, format string
+		count                int
+		hex, tree            bool
+		fields               fieldList
+	)
+	fs.StringVar(&file, "r", "", "")
+	fs.StringVar(&filter, "Y", "", "")
+	fs.IntVar(&count, "c", 0, "")
+	fs.BoolVar(&hex, "x", false, "")
+	fs.BoolVar(&tree, "V", false, "")
+	fs.StringVar(&format, "T", "", "")
+	fs.Var(&fields, "e", "")
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			fmt.Fprint(stdout, readUsage)
+			return 0
+		}
+		fmt.Fprintf(stderr, "netsim read: %v (try 'netsim read -h')\n", err)
+		return 2
+	}
+	switch {
+	case fs.NArg() > 0:
+		fmt.Fprintf(stderr, "netsim read: unexpected argument %q (try 'netsim read -h')\n", fs.Arg(0))
+		return 2
+	case file == "":
+		fmt.Fprintln(stderr, "netsim read: -r FILE is required (try 'netsim read -h')")
+		return 2
+	case format != "" && format != "fields":
+		fmt.Fprintf(stderr, "netsim read: -T %s: only -T fields is supported\n", format)
+		return 2
+	case format == "fields" && len(fields) == 0:
+		fmt.Fprintln(stderr, "netsim read: -T fields needs at least one -e FIELD")
+		return 2
+	case format != "fields" && len(fields) > 0:
+		fmt.Fprintln(stderr, "netsim read: -e needs -T fields")
+		return 2
+	}
+	for _, name := range fields {
+		if dissect.Lookup(name) == nil {
+			fmt.Fprintf(stderr, "netsim read: -e %s: %q is not a valid protocol or protocol field\n", name, name)
+			return 2
+		}
+	}
+	f, err := dfilter.Compile(filter)
+	if err != nil {
+		fmt.Fprintf(stderr, "netsim read: bad display filter: %v\n", err)
+		return 2
+	}
+
+	var r *pcapread.Reader
+	if file == "-" {
+		r, err = pcapread.NewReader(stdin)
+		if err != nil {
+			err = fmt.Errorf("standard input: %w", err)
+		}
+	} else {
+		r, err = pcapread.Open(file)
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "netsim read: %v\n", err)
+		return 1
+	}
+	defer r.Close()
+
+	out := bufio.NewWriterSize(stdout, 64<<10)
+	read := 0
+	errStop := errors.New("stop")
+	err = dissect.Scan(r, func(p *dissect.Packet) error {
+		read++
+		if f.Match(p) {
+			if err := printPacket(out, p, format, fields, hex, tree); err != nil {
+				return err
+			}
+		}
+		if count > 0 && read >= count {
+			return errStop
+		}
+		return nil
+	})
+	if ferr := out.Flush(); ferr != nil && err == nil {
+		err = ferr
+	}
+	if err != nil && err != errStop {
+		name := file
+		if file == "-" {
+			name = "standard input"
+		}
+		fmt.Fprintf(stderr, "netsim read: %s: %v\n", name, err)
+		return 1
+	}
+	return 0
+}
+
+func printPacket(w *bufio.Writer, p *dissect.Packet, format string, fields []string, hex, tree bool) error {
+	switch {
+	case format == "fields":
+		for i, name := range fields {
+			if i > 0 {
+				w.WriteByte('\t')
+			}
+			w.WriteString(dissect.FieldString(p, name))
+		}
+		w.WriteByte('\n')
+	case tree:
+		if err := dissect.Tree(w, p); err != nil {
+			return err
+		}
+	case !hex:
+		w.WriteString(dissect.Summary(p))
+		w.WriteByte('\n')
+	}
+	if hex {
+		return dissect.HexDump(w, p.Frame)
+	}
+	return nil
 }

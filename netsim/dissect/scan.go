@@ -1,0 +1,29 @@
+package dissect
+
+import (
+	"io"
+
+	"netsim/netsim/pcapread"
+)
+
+// Scan decodes every remaining frame of r in order and calls fn with each.
+// The Packet is reused between calls. Scan stops at the first error from
+// fn or from the reader and returns it; the end of the capture is nil.
+func Scan(r *pcapread.Reader, fn func(p *Packet) error) error {
+	d := New()
+	var p Packet
+	for {
+		f, err := r.Next()
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		d.SetInterfaces(r.Interfaces())
+		d.Dissect(f, &p)
+		if err := fn(&p); err != nil {
+			return err
+		}
+	}
+}

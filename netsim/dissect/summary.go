@@ -1,0 +1,249 @@
+package dissect
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+)
+
+// Summary returns the packet's line in tshark 4.0's default output:
+// number, relative time, source, destination, protocol, length and Info,
+// padded as tshark pads them.
+func Summary(p *Packet) string {
+	src, dst := p.Addresses()
+	return fmt.Sprintf("%5d %10s %12s → %-12s %s %d %s",
+		p.Number, timeString(p.TimeRel, p.Precision), src, dst, p.Protocol(), p.Len, p.Info())
+}
+
+// Addresses returns the Source and Destination columns.
+func (p *Packet) Addresses() (string, string) {
+	switch {
+	case p.Has(ProtoIP):
+		return ipv4String(uint32(ip4(p.IP.Src))), ipv4String(uint32(ip4(p.IP.Dst)))
+	case p.Has(ProtoIPv6):
+		v := &p.IPv6
+		return FormatValue(Lookup("ipv6.src"), Value{B: v.Src[:]}), FormatValue(Lookup("ipv6.dst"), Value{B: v.Dst[:]})
+	case p.Has(ProtoEth):
+		return resolveMAC(p.Eth.Src[:]), resolveMAC(p.Eth.Dst[:])
+	}
+	return "", ""
+}
+
+// resolveMAC renders a MAC address as Wireshark's default name resolution
+// does for the addresses netsim uses (no vendor database).
+func resolveMAC(b []byte) string {
+	all := func(v byte) bool {
+		for _, c := range b {
+			if c != v {
+				return false
+			}
+		}
+		return true
+	}
+	switch {
+	case all(0xff):
+		return "Broadcast"
+	case all(0):
+		return "00:00:00_00:00:00"
+	}
+	return macString(b)
+}
+
+// Protocol returns the Protocol column.
+func (p *Packet) Protocol() string {
+	switch {
+	case p.Has(ProtoTCP):
+		return "TCP"
+	case p.Has(ProtoUDP):
+		return "UDP"
+	case p.Has(ProtoICMP):
+		return "ICMP"
+	case p.Has(ProtoICMPv6):
+		return "ICMPv6"
+	case p.Has(ProtoARP):
+		return "ARP"
+	case p.Has(ProtoIPv6):
+		return "IPv6"
+	case p.Has(ProtoIP):
+		return "IPv4"
+	case p.Has(ProtoSLL):
+		return "SLL"
+	case p.Has(ProtoEth):
+		return "Ethernet"
+	}
+	return "Data"
+}
+
+var ipProtoNames = map[uint8]string{1: "ICMP", 2: "IGMP", 6: "TCP", 17: "UDP", 41: "IPv6", 47: "GRE", 50: "ESP", 58: "IPv6-ICMP", 132: "SCTP"}
+
+// Info returns the Info column.
+func (p *Packet) Info() string {
+	switch {
+	case p.Has(ProtoTCP):
+		return tcpInfo(p)
+	case p.Has(ProtoUDP):
+		u := &p.UDP
+		return fmt.Sprintf("%d → %d Len=%d", u.SrcPort, u.DstPort, int(u.Length)-8)
+	case p.Has(ProtoICMP):
+		return icmpInfo(p)
+	case p.Has(ProtoICMPv6):
+		return icmpv6Info(p)
+	case p.Has(ProtoARP):
+		return arpInfo(p)
+	case p.Has(ProtoIP) && p.IP.Fragmented:
+		name := ipProtoNames[p.IP.Proto]
+		if name == "" {
+			name = "Unknown"
+		}
+		return fmt.Sprintf("Fragmented IP protocol (proto=%s %d, off=%d, ID=%04x)", name, p.IP.Proto, p.IP.FragOff, p.IP.ID)
+	}
+	return ""
+}
+
+var flagNames = [...]string{"FIN", "SYN", "RST", "PSH", "ACK", "URG", "ECE", "CWR", "AE"}
+
+func tcpInfo(p *Packet) string {
+	t := &p.TCP
+	var sb strings.Builder
+	a := t.Analysis
+	// Wireshark prepends these in the reverse of this order.
+	var pre []string
+	if a&TCPReusedPorts != 0 {
+		pre = append(pre, "[TCP Port numbers reused] ")
+	}
+	for _, x := range []struct {
+		m uint32
+		s string
+	}{
+		{TCPRetransmission, "[TCP Retransmission] "},
+		{TCPFastRetransmission, "[TCP Fast Retransmission] "},
+		{TCPSpuriousRetransmission, "[TCP Spurious Retransmission] "},
+		{TCPOutOfOrder, "[TCP Out-Of-Order] "},
+		{TCPLostPacket, "[TCP Previous segment not captured] "},
+		{TCPAckLostPacket, "[TCP ACKed unseen segment] "},
+		{TCPWindowUpdate, "[TCP Window Update] "},
+		{TCPWindowFull, "[TCP Window Full] "},
+		{TCPKeepAlive, "[TCP Keep-Alive] "},
+		{TCPKeepAliveAck, "[TCP Keep-Alive ACK] "},
+	} {
+		if a&x.m != 0 {
+			pre = append(pre, x.s)
+		}
+	}
+	if a&TCPDuplicateAck != 0 && t.DupAckNum != 0 {
+		pre = append(pre, fmt.Sprintf("[TCP Dup ACK %d#%d] ", t.DupAckFrame, t.DupAckNum))
+	}
+	if a&TCPZeroWindowProbe != 0 {
+		pre = append(pre, "[TCP ZeroWindowProbe] ")
+	}
+	if a&TCPZeroWindow != 0 {
+		pre = append(pre, "[TCP ZeroWindow] ")
+	}
+	if a&TCPZeroWindowProbeAck != 0 {
+		pre = append(pre, "[TCP ZeroWindowProbeAck] ")
+	}
+	for i := len(pre) - 1; i >= 0; i-- {
+		sb.WriteString(pre[i])
+	}
+	fmt.Fprintf(&sb, "%d → %d [%s] Seq=%d", t.SrcPort, t.DstPort, flagList(t.Flags), t.Seq)
+	if t.BadHdr {
+		return sb.String()
+	}
+	if t.Flags&thACK != 0 {
+		fmt.Fprintf(&sb, " Ack=%d", t.Ack)
+	}
+	fmt.Fprintf(&sb, " Win=%d", t.WinSize)
+	if t.Flags&thURG != 0 {
+		fmt.Fprintf(&sb, " Urg=%d", t.Urgent)
+	}
+	fmt.Fprintf(&sb, " Len=%d", t.Len)
+	eachOption(t.Options, func(o tcpOption) {
+		d := o.data
+		switch {
+		case o.kind == 2 && len(d) == 2:
+			fmt.Fprintf(&sb, " MSS=%d", uint16(d[0])<<8|uint16(d[1]))
+		case o.kind == 3 && len(d) == 1:
+			fmt.Fprintf(&sb, " WS=%d", 1<<min(d[0], 14))
+		case o.kind == 4 && len(d) == 0:
+			sb.WriteString(" SACK_PERM")
+		case o.kind == 8 && len(d) == 8:
+			fmt.Fprintf(&sb, " TSval=%d TSecr=%d", be32(d), be32(d[4:]))
+		case o.kind == 5 && len(d)%8 == 0:
+			for i := 0; i+8 <= len(d); i += 8 {
+				fmt.Fprintf(&sb, " SLE=%d SRE=%d", be32(d[i:])-p.sackBase(), be32(d[i+4:])-p.sackBase())
+			}
+		}
+	})
+	return sb.String()
+}
+
+// sackBase is the base the peer's sequence numbers are made relative to:
+// the ack raw minus the relative ack.
+func (p *Packet) sackBase() uint32 {
+	return p.TCP.AckRaw - p.TCP.Ack
+}
+
+func be32(b []byte) uint32 {
+	return uint32(b[0])<<24 | uint32(b[1])<<16 | uint32(b[2])<<8 | uint32(b[3])
+}
+
+func flagList(f uint16) string {
+	var parts []string
+	for i, n := range flagNames {
+		if f&(1<<i) != 0 {
+			parts = append(parts, n)
+		}
+	}
+	if f&0xe00 != 0 {
+		parts = append(parts, "Reserved")
+	}
+	if len(parts) == 0 {
+		return "<None>"
+	}
+	return strings.Join(parts, ", ")
+}
+
+func icmpInfo(p *Packet) string {
+	c := &p.ICMP
+	switch {
+	case c.Echo && c.Type == 8:
+		return fmt.Sprintf("Echo (ping) request  id=0x%04x, seq=%d/%d, ttl=%d", c.Ident, c.Seq, c.Seq>>8|c.Seq<<8, p.IP.TTL)
+	case c.Echo && c.Type == 0:
+		return fmt.Sprintf("Echo (ping) reply    id=0x%04x, seq=%d/%d, ttl=%d", c.Ident, c.Seq, c.Seq>>8|c.Seq<<8, p.IP.TTL)
+	}
+	return "Type=" + strconv.Itoa(int(c.Type))
+}
+
+func icmpv6Info(p *Packet) string {
+	c := &p.ICMPv6
+	switch {
+	case c.Echo && c.Type == 128:
+		return fmt.Sprintf("Echo (ping) request id=0x%04x, seq=%d, hop limit=%d", c.Ident, c.Seq, p.IPv6.HopLimit)
+	case c.Echo && c.Type == 129:
+		return fmt.Sprintf("Echo (ping) reply id=0x%04x, seq=%d, hop limit=%d", c.Ident, c.Seq, p.IPv6.HopLimit)
+	}
+	return "Type=" + strconv.Itoa(int(c.Type))
+}
+
+func arpInfo(p *Packet) string {
+	a := &p.ARP
+	ip := func(b []byte) string {
+		if len(b) == 4 {
+			return ipv4String(be32(b))
+		}
+		return macString(b)
+	}
+	switch a.Opcode {
+	case 1:
+		if len(a.SrcProto) == 4 && string(a.SrcProto) == string(a.DstProto) {
+			return "Gratuitous ARP for " + ip(a.SrcProto) + " (Request)"
+		}
+		return "Who has " + ip(a.DstProto) + "? Tell " + ip(a.SrcProto)
+	case 2:
+		if len(a.SrcProto) == 4 && string(a.SrcProto) == string(a.DstProto) {
+			return "Gratuitous ARP for " + ip(a.SrcProto) + " (Reply)"
+		}
+		return ip(a.SrcProto) + " is at " + resolveMAC(a.SrcHw)
+	}
+	return "Unknown ARP opcode 0x" + strconv.FormatUint(uint64(a.Opcode), 16)
+}
