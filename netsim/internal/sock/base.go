@@ -54,12 +54,24 @@ func (e *endpoint) init(env *Env, ep tcpip.Endpoint, wq *waiter.Queue) {
 
 // do runs try as an Op on the driver. try reports whether the call is
 // complete; if it is not, the Op waits for the endpoint to change or for the
-// deadline dl. It returns false when the call could not run because the
-// simulation is not running and try would block.
-func (e *endpoint) do(desc string, dl time.Time, try func() bool) bool {
-	op := &sim.Op{Desc: desc, Try: try, W: e.w}
-	if !dl.IsZero() {
-		op.Deadline = max(dl.Sub(e.env.Sim.Clock().Epoch()), 1)
+// deadline *dl (nil means none). It returns false when the call could not run
+// because the simulation is not running and try would block.
+//
+// *dl is read again after every attempt: a deadline that another task sets,
+// moves or clears while the call is parked applies to that call, as in
+// package net. (Reading it once made an extended deadline spin the driver
+// at the old one forever, and ignored a deadline set on a parked call.)
+func (e *endpoint) do(desc string, dl *time.Time, try func() bool) bool {
+	op := &sim.Op{Desc: desc, W: e.w}
+	op.Try = func() bool {
+		if try() {
+			return true
+		}
+		op.Deadline = 0
+		if dl != nil && !dl.IsZero() {
+			op.Deadline = max(dl.Sub(e.env.Sim.Clock().Epoch()), 1)
+		}
+		return false
 	}
 	return e.env.Sim.Do(op)
 }

@@ -3,6 +3,7 @@ package sock
 import (
 	"bytes"
 	"context"
+	"errors"
 	"io"
 	"net"
 	"time"
@@ -46,7 +47,7 @@ func (c *TCPConn) opErr(op string, err error) error {
 func (c *TCPConn) Read(b []byte) (int, error) {
 	var n int
 	var err error
-	ok := c.do("Read "+c.desc(), c.readDeadline, func() bool {
+	ok := c.do("Read "+c.desc(), &c.readDeadline, func() bool {
 		switch {
 		case c.closed:
 			err = c.opErr("read", net.ErrClosed)
@@ -83,7 +84,7 @@ func (c *TCPConn) Write(b []byte) (int, error) {
 	var n int
 	var err error
 	var r bytes.Reader
-	ok := c.do("Write "+c.desc(), c.writeDeadline, func() bool {
+	ok := c.do("Write "+c.desc(), &c.writeDeadline, func() bool {
 		for {
 			switch {
 			case c.closed:
@@ -118,7 +119,7 @@ func (c *TCPConn) Write(b []byte) (int, error) {
 // every call blocked on it returns net.ErrClosed.
 func (c *TCPConn) Close() error {
 	var err error
-	c.do("Close "+c.desc(), time.Time{}, func() bool {
+	c.do("Close "+c.desc(), nil, func() bool {
 		if c.closed {
 			err = c.opErr("close", net.ErrClosed)
 			return true
@@ -137,7 +138,7 @@ func (c *TCPConn) CloseRead() error { return c.shutdown("close", tcpip.ShutdownR
 
 func (c *TCPConn) shutdown(op string, flags tcpip.ShutdownFlags) error {
 	var err error
-	c.do("Shutdown "+c.desc(), time.Time{}, func() bool {
+	c.do("Shutdown "+c.desc(), nil, func() bool {
 		if c.closed {
 			err = c.opErr(op, net.ErrClosed)
 		} else if e := c.ep.Shutdown(flags); e != nil {
@@ -165,7 +166,7 @@ func (c *TCPConn) SetWriteDeadline(t time.Time) error { return c.setDeadline(fal
 
 // SetNoDelay controls Nagle's algorithm (off by default, as in package net).
 func (c *TCPConn) SetNoDelay(noDelay bool) error {
-	c.do("SetNoDelay", time.Time{}, func() bool {
+	c.do("SetNoDelay", nil, func() bool {
 		c.ep.SocketOptions().SetDelayOption(!noDelay)
 		return true
 	})
@@ -233,7 +234,7 @@ func (e *endpoint) doSetup(fn func()) bool {
 func (l *TCPListener) Accept() (net.Conn, error) {
 	var conn *TCPConn
 	var err error
-	ok := l.do("Accept tcp "+l.addr.String(), time.Time{}, func() bool {
+	ok := l.do("Accept tcp "+l.addr.String(), nil, func() bool {
 		if l.closed {
 			err = net.ErrClosed
 			return true
@@ -261,7 +262,7 @@ func (l *TCPListener) Accept() (net.Conn, error) {
 // Close implements net.Listener.
 func (l *TCPListener) Close() error {
 	var err error
-	l.do("Close listener", time.Time{}, func() bool {
+	l.do("Close listener", nil, func() bool {
 		if l.closed {
 			err = &net.OpError{Op: "close", Net: "tcp", Addr: l.addr, Err: net.ErrClosed}
 		} else {
@@ -285,8 +286,19 @@ func DialTCP(ctx context.Context, env *Env, proto tcpip.NetworkProtocolNumber, l
 		err     error
 		started bool
 	)
+	if !env.Sim.Running() {
+		// Dial always blocks. Failing here, before the endpoint exists,
+		// leaves nothing behind: starting the connect and returning
+		// ErrNotRunning sent a SYN, and the handshake then completed in
+		// the next Run with nobody holding the socket.
+		return nil, &net.OpError{Op: "dial", Net: "tcp", Addr: fullToTCP(raddr), Err: sim.ErrNotRunning}
+	}
 	e.env = env
 	e.w = env.Sim.NewWaitable()
+	// The context's deadline is a deadline on the virtual clock. The
+	// context's own timer runs on the wall clock, so its DeadlineExceeded
+	// says nothing about virtual time (a context with a virtual deadline
+	// is done at once): only an explicit cancellation counts.
 	dl, _ := ctx.Deadline()
 	fail := func(cause error) bool {
 		if ep != nil {
@@ -296,9 +308,16 @@ func DialTCP(ctx context.Context, env *Env, proto tcpip.NetworkProtocolNumber, l
 		err = cause
 		return true
 	}
-	ok := e.do("Dial tcp "+fullToTCP(raddr).String(), dl, func() bool {
+	ok := e.do("Dial tcp "+fullToTCP(raddr).String(), &dl, func() bool {
 		if !started {
 			started = true
+			// A context already done sends nothing, as in package net.
+			if cerr := ctx.Err(); errors.Is(cerr, context.Canceled) {
+				return fail(cerr)
+			}
+			if e.expired(dl) {
+				return fail(timeoutError)
+			}
 			var te tcpip.Error
 			ep, te = env.Stack.NewEndpoint(tcp.ProtocolNumber, proto, &wq)
 			if te != nil {
@@ -321,11 +340,11 @@ func DialTCP(ctx context.Context, env *Env, proto tcpip.NetworkProtocolNumber, l
 				return fail(sysErr("connect", te))
 			}
 		}
-		if cerr := ctx.Err(); cerr != nil || e.expired(dl) {
-			if cerr == nil {
-				cerr = timeoutError
-			}
+		if cerr := ctx.Err(); errors.Is(cerr, context.Canceled) {
 			return fail(cerr)
+		}
+		if e.expired(dl) {
+			return fail(timeoutError)
 		}
 		if ep.Readiness(waiter.WritableEvents) == 0 {
 			return false

@@ -89,7 +89,7 @@ func (c *UDPConn) ReadFrom(b []byte) (int, net.Addr, error) {
 	var n int
 	var from net.Addr
 	var err error
-	ok := c.do("ReadFrom udp "+c.laddr.String(), c.readDeadline, func() bool {
+	ok := c.do("ReadFrom udp "+c.laddr.String(), &c.readDeadline, func() bool {
 		switch {
 		case c.closed:
 			err = c.opErr("read", nil, net.ErrClosed)
@@ -144,7 +144,7 @@ func (c *UDPConn) write(b []byte, to *tcpip.FullAddress, addr net.Addr) (int, er
 	var n int
 	var err error
 	var r bytes.Reader
-	ok := c.do("WriteTo udp "+c.laddr.String(), c.writeDeadline, func() bool {
+	ok := c.do("WriteTo udp "+c.laddr.String(), &c.writeDeadline, func() bool {
 		switch {
 		case c.closed:
 			err = c.opErr("write", addr, net.ErrClosed)
@@ -173,7 +173,7 @@ func (c *UDPConn) write(b []byte, to *tcpip.FullAddress, addr net.Addr) (int, er
 // Close implements net.PacketConn.
 func (c *UDPConn) Close() error {
 	var err error
-	c.do("Close udp", time.Time{}, func() bool {
+	c.do("Close udp", nil, func() bool {
 		if c.closed {
 			err = c.opErr("close", nil, net.ErrClosed)
 		} else {
