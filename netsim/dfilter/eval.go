@@ -366,7 +366,7 @@ func cmpLit(t dissect.FieldType, v dissect.Value, l *lit) (int, bool) {
 	case dissect.TypeString:
 		return strings.Compare(v.S, l.s), true
 	case dissect.TypeBytes, dissect.TypeEther, dissect.TypeProtocol:
-		return bytes.Compare(v.B, l.b), true
+		return cmpBytes(v.B, l.b), true
 	}
 	return 0, false
 }
@@ -398,5 +398,14 @@ func cmpValues(lt, rt dissect.FieldType, a, b dissect.Value) int {
 	case dissect.TypeString:
 		return strings.Compare(a.S, b.S)
 	}
-	return bytes.Compare(valueBytes(lt, a), valueBytes(rt, b))
+	return cmpBytes(valueBytes(lt, a), valueBytes(rt, b))
+}
+
+// cmpBytes orders byte strings as Wireshark does: the shorter is less,
+// equal lengths compare byte by byte.
+func cmpBytes(a, b []byte) int {
+	if len(a) != len(b) {
+		return cmpInt(int64(len(a)), int64(len(b)))
+	}
+	return bytes.Compare(a, b)
 }

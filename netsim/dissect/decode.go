@@ -40,6 +40,14 @@ type Dissector struct {
 	tcp       tcpTable
 	udp       map[convKey]uint32
 	frags     fragTable
+	echo      map[echoKey]int // ICMP echo requests: frame number
+}
+
+// echoKey matches an ICMP or ICMPv6 echo reply with its request.
+type echoKey struct {
+	src, dst   [16]byte
+	ident, seq uint16
+	v6         bool
 }
 
 // New returns a Dissector for a new capture.
@@ -48,6 +56,7 @@ func New() *Dissector {
 		tcp:   tcpTable{convs: make(map[convKey]*tcpConv)},
 		udp:   make(map[convKey]uint32),
 		frags: fragTable{m: make(map[fragKey]*fragBuf)},
+		echo:  make(map[echoKey]int),
 	}
 }
 
@@ -68,6 +77,7 @@ func (d *Dissector) Dissect(f *pcapread.Frame, p *Packet) {
 		Precision: f.Precision,
 		Len:       f.OrigLen,
 		Interface: f.Interface,
+		HasIface:  f.HasInterface,
 		Link:      f.LinkType,
 		Frame:     f.Data,
 		Comments:  f.Comments,
@@ -298,11 +308,13 @@ func (d *Dissector) transport(p *Packet, proto uint8, b []byte, reported int, sr
 	case 1:
 		if p.Has(ProtoIP) {
 			icmp(p, b)
+			d.matchEcho(p, src, dst)
 		} else {
 			p.setData(b)
 		}
 	case 58:
 		icmpv6(p, b)
+		d.matchEcho(p, src, dst)
 	default:
 		p.setData(b)
 	}
@@ -396,5 +408,38 @@ func icmpv6(p *Packet, b []byte) {
 		c.Ident = binary.BigEndian.Uint16(b[4:])
 		c.Seq = binary.BigEndian.Uint16(b[6:])
 		p.setData(b[8:])
+	}
+}
+
+// matchEcho pairs echo replies with earlier requests (Wireshark's
+// "request in N"; in one pass a request cannot name its later reply).
+func (d *Dissector) matchEcho(p *Packet, src, dst []byte) {
+	var typ uint8
+	var ident, seq uint16
+	var v6 bool
+	switch {
+	case p.Has(ProtoICMP) && p.ICMP.Echo:
+		typ, ident, seq = p.ICMP.Type, p.ICMP.Ident, p.ICMP.Seq
+	case p.Has(ProtoICMPv6) && p.ICMPv6.Echo:
+		typ, ident, seq, v6 = p.ICMPv6.Type, p.ICMPv6.Ident, p.ICMPv6.Seq, true
+	default:
+		return
+	}
+	k := echoKey{ident: ident, seq: seq, v6: v6}
+	switch typ {
+	case 8, 128:
+		copy(k.src[:], src)
+		copy(k.dst[:], dst)
+		d.echo[k] = p.Number
+	case 0, 129:
+		copy(k.src[:], dst)
+		copy(k.dst[:], src)
+		if n, ok := d.echo[k]; ok {
+			if v6 {
+				p.ICMPv6.RequestIn = n
+			} else {
+				p.ICMP.RequestIn = n
+			}
+		}
 	}
 }

@@ -162,7 +162,12 @@ func registerFrame() {
 	num("frame.number", func(p *Packet) uint64 { return uint64(p.Number) })
 	num("frame.len", func(p *Packet) uint64 { return uint64(p.Len) })
 	num("frame.cap_len", func(p *Packet) uint64 { return uint64(len(p.Frame)) })
-	num("frame.interface_id", func(p *Packet) uint64 { return uint64(p.Interface) })
+	reg("frame.interface_id", TypeUint, 32, false, func(p *Packet, out []Value) []Value {
+		if !p.HasIface {
+			return out
+		}
+		return append(out, Value{N: uint64(p.Interface)})
+	})
 	tm := func(name string, v func(p *Packet) int64) {
 		reg(name, TypeTime, 0, false, func(p *Packet, out []Value) []Value {
 			return append(out, Value{N: uint64(v(p))})
@@ -269,7 +274,7 @@ func registerIP() {
 	u("ip.len", 16, false, func(ip *IPv4) uint64 { return uint64(ip.Len) })
 	u("ip.id", 16, true, func(ip *IPv4) uint64 { return uint64(ip.ID) })
 	u("ip.flags", 8, true, func(ip *IPv4) uint64 { return uint64(ip.Flags) })
-	u("ip.frag_offset", 16, false, func(ip *IPv4) uint64 { return uint64(ip.FragOff) })
+	u("ip.frag_offset", 16, false, func(ip *IPv4) uint64 { return uint64(ip.FragOff / 8) })
 	u("ip.ttl", 8, false, func(ip *IPv4) uint64 { return uint64(ip.TTL) })
 	u("ip.proto", 8, false, func(ip *IPv4) uint64 { return uint64(ip.Proto) })
 	u("ip.checksum", 16, true, func(ip *IPv4) uint64 { return uint64(ip.Checksum) })

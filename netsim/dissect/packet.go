@@ -31,6 +31,7 @@ type Packet struct {
 	Precision int    // digits of timestamp resolution
 	Len       int    // frame.len: length on the wire
 	Interface int    // frame.interface_id
+	HasIface  bool   // the capture names interfaces (pcapng)
 	IfName    string // frame.interface_name, "" when unknown
 	Link      pcapread.LinkType
 	Frame     []byte   // the captured bytes (frame.cap_len = len(Frame))
@@ -204,6 +205,8 @@ type ICMP struct {
 	Checksum   uint16
 	Ident, Seq uint16 // for echo request/reply
 	Echo       bool
+	// RequestIn is the frame of the request a reply answers, or 0.
+	RequestIn int
 }
 
 // ICMPv6 is an ICMPv6 message.
@@ -212,4 +215,6 @@ type ICMPv6 struct {
 	Checksum   uint16
 	Ident, Seq uint16 // for echo request/reply
 	Echo       bool
+	// RequestIn is the frame of the request a reply answers, or 0.
+	RequestIn int
 }

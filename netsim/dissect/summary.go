@@ -209,7 +209,11 @@ func icmpInfo(p *Packet) string {
 	case c.Echo && c.Type == 8:
 		return fmt.Sprintf("Echo (ping) request  id=0x%04x, seq=%d/%d, ttl=%d", c.Ident, c.Seq, c.Seq>>8|c.Seq<<8, p.IP.TTL)
 	case c.Echo && c.Type == 0:
-		return fmt.Sprintf("Echo (ping) reply    id=0x%04x, seq=%d/%d, ttl=%d", c.Ident, c.Seq, c.Seq>>8|c.Seq<<8, p.IP.TTL)
+		s := fmt.Sprintf("Echo (ping) reply    id=0x%04x, seq=%d/%d, ttl=%d", c.Ident, c.Seq, c.Seq>>8|c.Seq<<8, p.IP.TTL)
+		if c.RequestIn != 0 {
+			s += fmt.Sprintf(" (request in %d)", c.RequestIn)
+		}
+		return s
 	}
 	return "Type=" + strconv.Itoa(int(c.Type))
 }
@@ -220,7 +224,11 @@ func icmpv6Info(p *Packet) string {
 	case c.Echo && c.Type == 128:
 		return fmt.Sprintf("Echo (ping) request id=0x%04x, seq=%d, hop limit=%d", c.Ident, c.Seq, p.IPv6.HopLimit)
 	case c.Echo && c.Type == 129:
-		return fmt.Sprintf("Echo (ping) reply id=0x%04x, seq=%d, hop limit=%d", c.Ident, c.Seq, p.IPv6.HopLimit)
+		s := fmt.Sprintf("Echo (ping) reply id=0x%04x, seq=%d, hop limit=%d", c.Ident, c.Seq, p.IPv6.HopLimit)
+		if c.RequestIn != 0 {
+			s += fmt.Sprintf(" (request in %d)", c.RequestIn)
+		}
+		return s
 	}
 	return "Type=" + strconv.Itoa(int(c.Type))
 }

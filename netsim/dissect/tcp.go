@@ -132,16 +132,11 @@ func (d *Dissector) tcpDecode(p *Packet, b []byte, reported int, src, dst []byte
 
 	// Options that matter for state: window scale on SYN segments.
 	if t.Flags&thSYN != 0 {
-		if shift, ok := wsOption(t.Options); ok {
-			if shift > 14 {
-				shift = 14
-			}
-			fl.winScale = int32(shift)
-		} else if t.Flags&thACK != 0 || rv.winScale != -1 {
+		if shift, ok := wsOption(t.Options); ok && rv.winScale != -2 {
+			fl.winScale = int32(min(shift, 14))
+		} else {
+			// Without the option on either SYN, neither side scales.
 			fl.winScale, rv.winScale = -2, -2
-		}
-		if t.Flags&thACK != 0 && rv.winScale == -2 {
-			fl.winScale = -2
 		}
 	}
 
@@ -166,7 +161,10 @@ func (d *Dissector) tcpDecode(p *Packet, b []byte, reported int, src, dst []byte
 			t.ScaleFactor = ws
 		}
 	}
-	p.setData(t.Payload)
+	// Wireshark does not hand retransmitted data to the next dissector.
+	if t.Analysis&(TCPRetransmission|TCPSpuriousRetransmission) == 0 {
+		p.setData(t.Payload)
+	}
 }
 
 // wsOption returns the shift count of a window scale option.
@@ -306,21 +304,29 @@ func (d *Dissector) analyze(p *Packet, conv *tcpConv, fl, rv *tcpFlow, seq, ack,
 	fl.lastacktime = now
 	fl.lastsegflags = af
 
-	// Remove the peer's segments this ACK covers.
+	// Remove the peer's segments this ACK covers, newest first as
+	// Wireshark walks them (the oldest acknowledged one is named).
 	kept := rv.segs[:0]
-	for _, s := range rv.segs {
+	for i := len(rv.segs) - 1; i >= 0; i-- {
+		s := &rv.segs[i]
 		switch {
 		case ack == s.nextseq:
 			t.AckedFrame = s.frame
 			t.HasAckFrame = true
-			continue
+			s.frame = 0 // acknowledged: removed below
+			s.nextseq, s.seq = 0, 1
 		case gtSeq(ack, s.seq) && leSeq(ack, s.nextseq):
 			s.seq = ack
 		case gtSeq(s.nextseq, ack):
 		default:
-			continue
+			s.frame = 0
+			s.nextseq, s.seq = 0, 1
 		}
-		kept = append(kept, s)
+	}
+	for _, s := range rv.segs {
+		if s.frame != 0 || s.seq != 1 || s.nextseq != 0 {
+			kept = append(kept, s)
+		}
 	}
 	rv.segs = kept
 	t.Analysis = af | t.Analysis

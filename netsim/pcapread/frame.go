@@ -35,6 +35,8 @@ type Frame struct {
 	LinkType LinkType
 	// Interface is the index of the capture interface (0 for classic pcap).
 	Interface int
+	// HasInterface is set when the file records interfaces (pcapng).
+	HasInterface bool
 	// Data holds the captured bytes. A Reader reuses it: it stays valid only
 	// until the next call to Next.
 	Data []byte

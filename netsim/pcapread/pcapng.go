@@ -151,6 +151,7 @@ func (r *Reader) packet(start int64, id uint32, ts uint64, hasTS bool, capLen, o
 	iface := &r.ifaces[id]
 	f := &r.frame
 	f.Interface = int(id)
+	f.HasInterface = true
 	f.LinkType = iface.LinkType
 	f.Precision = iface.Precision
 	f.OrigLen = int(orig)
