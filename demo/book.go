@@ -1,11 +1,11 @@
 package demo
 
 import (
-	"errors"
 	"fmt"
 	"io"
 	"net"
 	"strconv"
+	"time"
 
 	"netsim/netsim"
 )
@@ -19,13 +19,22 @@ func init() {
 // bookNet builds the book's setting: one machine, the exchange on its
 // loopback interface.
 func bookNet(p Params) (*netsim.Network, *netsim.Host, error) {
-	n, err := netsim.New(netsim.Options{Seed: p.Seed, Capture: p.Capture})
+	n, err := netsim.New(p.options())
 	if err != nil {
 		return nil, nil, err
 	}
 	h, err := n.AddHost("localhost")
 	if err != nil {
 		return nil, nil, err
+	}
+	if p.Link != (netsim.LinkConfig{}) {
+		lo := p.Link
+		if lo.Delay == 0 {
+			lo.Delay = netsim.DefaultLoopbackDelay
+		}
+		if err := h.Loopback().Set(lo, lo); err != nil {
+			return nil, nil, err
+		}
 	}
 	return n, h, nil
 }
@@ -75,7 +84,7 @@ func tcpExchange(p Params, writes int) (netsim.Stats, error) {
 			if writes > 1 {
 				// Like the book's sender (and the reference capture), pause
 				// between writes so that each goes out in its own segment.
-				n.Sleep(50 * 1e6)
+				n.Sleep(50 * time.Millisecond)
 			}
 		}
 		fmt.Fprintf(p.Out, "sender: %s -> %s: sent %d bytes in %d write(s)\n", conn.LocalAddr(), addr, writes*len(p.Payload), writes)
@@ -155,5 +164,3 @@ func pyBytes(b []byte, max int) string {
 	}
 	return s + "'"
 }
-
-var _ = errors.Join

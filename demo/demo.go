@@ -10,6 +10,7 @@ import (
 	"sort"
 
 	"netsim/netsim"
+	"netsim/netsim/capture"
 )
 
 // Params are the knobs a demo takes. The zero value of each field means the
@@ -24,8 +25,26 @@ type Params struct {
 	// Writes is how many times tcp-multi's sender writes the payload
 	// (default 3).
 	Writes int
-	// Capture receives the pcap file, if not nil.
+	// Size is how many bytes each of transfer's connections carries
+	// (default 1 MiB).
+	Size int64
+	// Conns is how many connections transfer opens at once (default 1).
+	Conns int
+	// IPv6 runs transfer over IPv6.
+	IPv6 bool
+	// Hops is how many links transfer's data crosses: 1 is a cable between
+	// client and server, 2 puts a router between them (default 1).
+	Hops int
+	// Link is applied to every link, both directions (on the book's demos:
+	// the loopback, whose delay stays 10 µs unless Link sets one).
+	Link netsim.LinkConfig
+	// Capture receives the capture file, if not nil.
 	Capture io.Writer
+	// Format is the capture's format (pcap or pcapng).
+	Format capture.Format
+	// Interfaces names the links to capture (default: pcapng all of them,
+	// pcap the client's link).
+	Interfaces []string
 	// Out receives what the programs print, if not nil.
 	Out io.Writer
 }
@@ -46,6 +65,15 @@ func (p Params) withDefaults() Params {
 	if p.Writes == 0 {
 		p.Writes = 3
 	}
+	if p.Size == 0 {
+		p.Size = 1 << 20
+	}
+	if p.Conns == 0 {
+		p.Conns = 1
+	}
+	if p.Hops == 0 {
+		p.Hops = 1
+	}
 	if p.Out == nil {
 		p.Out = io.Discard
 	}
@@ -58,6 +86,18 @@ func (p Params) validate() error {
 	}
 	if p.Writes < 1 || p.Writes > 1000 {
 		return fmt.Errorf("writes %d out of range 1-1000", p.Writes)
+	}
+	if p.Size < 0 {
+		return fmt.Errorf("size %d: negative", p.Size)
+	}
+	if p.Conns < 1 || p.Conns > 100000 {
+		return fmt.Errorf("conns %d out of range 1-100000", p.Conns)
+	}
+	if p.Hops < 1 || p.Hops > 200 {
+		return fmt.Errorf("hops %d out of range 1-200", p.Hops)
+	}
+	if err := p.Link.Validate(); err != nil {
+		return err
 	}
 	if len(p.Payload) == 0 {
 		return errors.New("empty payload")
@@ -108,6 +148,11 @@ func List() []Demo {
 func Lookup(name string) (Demo, bool) {
 	d, ok := registry[name]
 	return d, ok
+}
+
+// options returns the network options for p.
+func (p Params) options() netsim.Options {
+	return netsim.Options{Seed: p.Seed, Capture: p.Capture, CaptureFormat: p.Format, CaptureInterfaces: p.Interfaces}
 }
 
 // finish runs the network, closes it, and joins the tasks' errors.

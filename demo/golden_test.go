@@ -8,6 +8,10 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
+
+	"netsim/netsim"
+	"netsim/netsim/capture"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden captures in ../testdata instead of comparing with them")
@@ -16,8 +20,8 @@ var update = flag.Bool("update", false, "rewrite the golden captures in ../testd
 // the top of the module.
 const goldenDir = "../testdata"
 
-// capture runs the demo called name and returns its pcap bytes.
-func capture(t testing.TB, name string, p Params) []byte {
+// runCapture runs the demo called name and returns its pcap bytes.
+func runCapture(t testing.TB, name string, p Params) []byte {
 	t.Helper()
 	d, ok := Lookup(name)
 	if !ok {
@@ -36,14 +40,37 @@ func sum(b []byte) string {
 	return hex.EncodeToString(s[:])
 }
 
-// TestGolden compares every demo's capture with its golden file. A capture
-// that differs is saved beside the test's output so that it can be opened in
-// Wireshark; `go test ./demo -update` rewrites the golden files, on purpose.
+// goldenCase is one golden capture: a demo with parameters.
+type goldenCase struct {
+	file string // under testdata/
+	demo string
+	p    Params
+}
+
+// lossy impairs both directions of every link with each impairment at once.
+var lossy = netsim.LinkConfig{Delay: 5 * time.Millisecond, Jitter: time.Millisecond, Loss: 0.05, Dup: 0.02, Reorder: 0.05, Corrupt: 0.01}
+
+var goldenCases = []goldenCase{
+	{"tcp.pcap", "tcp", Params{}},
+	{"tcp-multi.pcap", "tcp-multi", Params{}},
+	{"udp.pcap", "udp", Params{}},
+	{"tcp-lossy.pcapng", "tcp", Params{Link: netsim.LinkConfig{Loss: 0.3}, Seed: 4, Format: capture.PCAPNG}},
+	{"transfer.pcap", "transfer", Params{Size: 20000}},
+	{"transfer6.pcap", "transfer", Params{Size: 20000, IPv6: true}},
+	{"transfer-lossy.pcapng", "transfer", Params{Size: 100000, Link: lossy, Format: capture.PCAPNG}},
+	{"transfer6-lossy.pcapng", "transfer", Params{Size: 100000, IPv6: true, Link: lossy, Format: capture.PCAPNG}},
+	{"transfer-hops.pcapng", "transfer", Params{Size: 20000, Hops: 2, Format: capture.PCAPNG, Interfaces: []string{"all"}}},
+}
+
+// TestGolden compares every golden case's capture with its file. A capture
+// that differs is saved (in $NETSIM_ARTIFACTS if set) so that it can be
+// opened in Wireshark; `go test ./demo -update` rewrites the golden files,
+// on purpose.
 func TestGolden(t *testing.T) {
-	for _, d := range List() {
-		t.Run(d.Name, func(t *testing.T) {
-			got := capture(t, d.Name, Params{})
-			path := filepath.Join(goldenDir, d.Name+".pcap")
+	for _, c := range goldenCases {
+		t.Run(c.file, func(t *testing.T) {
+			got := runCapture(t, c.demo, c.p)
+			path := filepath.Join(goldenDir, c.file)
 			if *update {
 				if err := os.WriteFile(path, got, 0o644); err != nil {
 					t.Fatal(err)
@@ -56,26 +83,32 @@ func TestGolden(t *testing.T) {
 				t.Fatalf("read golden capture: %v (run 'go test ./demo -update' to create it)", err)
 			}
 			if !bytes.Equal(got, want) {
-				out := filepath.Join(t.TempDir(), d.Name+".pcap")
+				out := filepath.Join(t.TempDir(), c.file)
 				if dir := os.Getenv("NETSIM_ARTIFACTS"); dir != "" {
-					out = filepath.Join(dir, d.Name+".pcap")
+					out = filepath.Join(dir, c.file)
 				}
 				_ = os.WriteFile(out, got, 0o644)
-				t.Fatalf("capture of %s differs from %s (got sha256 %s, %d bytes; want %s, %d bytes); got saved to %s",
-					d.Name, path, sum(got), len(got), sum(want), len(want), out)
+				t.Fatalf("capture differs from %s (got sha256 %s, %d bytes; want %s, %d bytes); got saved to %s",
+					path, sum(got), len(got), sum(want), len(want), out)
 			}
 		})
 	}
 }
 
-// TestDeterministic runs every demo many times in one process: one sha256.
+// TestDeterministic runs every golden case many times in one process: one
+// sha256 each.
 func TestDeterministic(t *testing.T) {
-	const runs = 25
-	for _, d := range List() {
-		first := sum(capture(t, d.Name, Params{Seed: 42}))
+	runs := 25
+	if testing.Short() {
+		runs = 5
+	}
+	for _, c := range goldenCases {
+		p := c.p
+		p.Seed += 42
+		first := sum(runCapture(t, c.demo, p))
 		for i := 1; i < runs; i++ {
-			if got := sum(capture(t, d.Name, Params{Seed: 42})); got != first {
-				t.Fatalf("%s run %d: sha256 %s, run 0: %s", d.Name, i, got, first)
+			if got := sum(runCapture(t, c.demo, p)); got != first {
+				t.Fatalf("%s run %d: sha256 %s, run 0: %s", c.file, i, got, first)
 			}
 		}
 	}
@@ -87,7 +120,7 @@ func TestDeterministic(t *testing.T) {
 func TestSeedsDiffer(t *testing.T) {
 	seen := map[string]int64{}
 	for _, seed := range []int64{0, 1, 2, 3, 1 << 40, -5} {
-		s := sum(capture(t, "tcp", Params{Seed: seed}))
+		s := sum(runCapture(t, "tcp", Params{Seed: seed}))
 		if prev, ok := seen[s]; ok {
 			t.Fatalf("seeds %d and %d gave the same capture", prev, seed)
 		}

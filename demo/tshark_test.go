@@ -19,7 +19,7 @@ const referenceDir = "../../shared/reference"
 func writeCapture(t *testing.T, name string, p Params) string {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), name+".pcap")
-	if err := os.WriteFile(path, capture(t, name, p), 0o644); err != nil {
+	if err := os.WriteFile(path, runCapture(t, name, p), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	return path

@@ -127,7 +127,10 @@ func (h *Host) resolve(op, network, kind, address string, passive bool) (tcpip.N
 	default:
 		ip, err = netip.ParseAddr(hostPart)
 		if err != nil {
-			return fail(&net.DNSError{Err: "no such host", Name: hostPart, IsNotFound: true})
+			var ok bool
+			if ip, ok = h.net.lookup(hostPart, family); !ok {
+				return fail(&net.DNSError{Err: "no such host", Name: hostPart, IsNotFound: true})
+			}
 		}
 	}
 	ip = ip.Unmap()
@@ -139,4 +142,46 @@ func (h *Host) resolve(op, network, kind, address string, passive bool) (tcpip.N
 	default:
 		return ipv6.ProtocolNumber, tcpip.FullAddress{Addr: tcpip.AddrFrom16(ip.As16()), Port: uint16(port)}, nil
 	}
+}
+
+// lookup resolves a host's name inside the network, without the machine's
+// resolver: the first address of the host's interfaces, IPv4 before IPv6
+// unless family is '6' (or only IPv6 if '6', only IPv4 if '4').
+func (n *Network) lookup(name string, family byte) (netip.Addr, bool) {
+	h := n.byName[name]
+	if h == nil {
+		return netip.Addr{}, false
+	}
+	addrs := h.Addrs()
+	for _, want4 := range []bool{true, false} {
+		if (want4 && family == '6') || (!want4 && family == '4') {
+			continue
+		}
+		for _, a := range addrs {
+			if a.Is4() == want4 {
+				return a, true
+			}
+		}
+	}
+	if family != '6' {
+		return netip.AddrFrom4([4]byte{127, 0, 0, 1}), len(addrs) == 0
+	}
+	return netip.IPv6Loopback(), len(addrs) == 0
+}
+
+// LookupHost returns the addresses of the host called name, as
+// net.LookupHost would inside the simulated network.
+func (n *Network) LookupHost(name string) ([]string, error) {
+	h := n.byName[name]
+	if h == nil {
+		return nil, &net.DNSError{Err: "no such host", Name: name, IsNotFound: true}
+	}
+	var out []string
+	for _, a := range h.Addrs() {
+		out = append(out, a.String())
+	}
+	if len(out) == 0 {
+		out = []string{"127.0.0.1", "::1"}
+	}
+	return out, nil
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	mrand "math/rand"
 	"math/rand/v2"
+	"net/netip"
 
 	"gvisor.dev/gvisor/pkg/tcpip"
 	"gvisor.dev/gvisor/pkg/tcpip/header"
@@ -19,6 +20,7 @@ import (
 
 	"netsim/netsim/internal/link"
 	"netsim/netsim/internal/sock"
+	"netsim/netsim/internal/wire"
 )
 
 // loopbackMTU is the MTU of Linux's lo, which gives the same MSS (65495).
@@ -28,31 +30,43 @@ const loopbackMTU = 65536
 const loopbackNIC tcpip.NICID = 1
 
 // Host is a machine on the network: its own TCP/IP stack (ports, routes,
-// connections) and a loopback interface with 127.0.0.1/8 and ::1.
+// connections), a loopback interface with 127.0.0.1/8 and ::1, and the
+// Ethernet interfaces that Network.Connect gives it.
 type Host struct {
 	net   *Network
 	name  string
 	index int
 	stack *stack.Stack
 	env   *sock.Env
+	lo    *Link
+	nics  []*hostNIC
+}
+
+// hostNIC is one of a host's Ethernet interfaces.
+type hostNIC struct {
+	id    tcpip.NICID
+	name  string
+	port  *link.Port
+	addrs []netip.Prefix
 }
 
 // AddHost adds a host called name. Its random choices come from a stream of
 // its own, derived from the seed and the name, so adding a host does not
 // change what the others do.
 func (n *Network) AddHost(name string) (*Host, error) {
-	if name == "" {
-		return nil, fmt.Errorf("netsim: AddHost: empty host name")
-	}
-	if n.byName[name] != nil {
-		return nil, fmt.Errorf("netsim: AddHost: a host called %q exists already", name)
+	if err := n.checkName("host", name); err != nil {
+		return nil, err
 	}
 	h := &Host{net: n, name: name, index: len(n.hosts) + 1}
 	seed := deriveSeed(n.opts.Seed, "host", name)
+	v6 := ipv6.Options{AllowExternalLoopbackTraffic: true}
+	if n.opts.IPv6DAD {
+		v6.DADConfigs = stack.DADConfigurations{DupAddrDetectTransmits: 1, RetransmitTimer: 1e9}
+	}
 	h.stack = stack.New(stack.Options{
 		NetworkProtocols: []stack.NetworkProtocolFactory{
 			ipv4.NewProtocolWithOptions(ipv4.Options{AllowExternalLoopbackTraffic: true}),
-			ipv6.NewProtocolWithOptions(ipv6.Options{AllowExternalLoopbackTraffic: true}),
+			ipv6.NewProtocolWithOptions(v6),
 			arp.NewProtocol,
 		},
 		TransportProtocols: []stack.TransportProtocolFactory{
@@ -72,23 +86,43 @@ func (n *Network) AddHost(name string) (*Host, error) {
 	return h, nil
 }
 
+// checkName rejects an empty name or one already used by a host, switch or
+// link.
+func (n *Network) checkName(kind, name string) error {
+	if name == "" {
+		return fmt.Errorf("netsim: empty %s name", kind)
+	}
+	if n.byName[name] != nil || n.switches[name] != nil || n.links[name] != nil {
+		return fmt.Errorf("netsim: the name %q is taken already", name)
+	}
+	return nil
+}
+
 // Name returns the host's name.
 func (h *Host) Name() string { return h.name }
+
+// Loopback returns the host's loopback interface as a link, whose one
+// direction can be impaired like any other link's.
+func (h *Host) Loopback() *Link { return h.lo }
 
 // addLoopback gives the host its lo: a port whose frames come back to itself
 // after the loopback delay, captured once when sent.
 func (h *Host) addLoopback() error {
+	n := h.net
+	name := h.name + ":lo"
+	iface, err := n.addInterface(name, "loopback of host "+h.name)
+	if err != nil {
+		return err
+	}
 	var port *link.Port
-	port = link.New(link.Config{
-		MTU: loopbackMTU,
-		Transmit: func(frame []byte) {
-			h.net.record(frame)
-			h.net.clock.Schedule(h.net.opts.LoopbackDelay, h.index, func() {
-				port.Deliver(frame)
-				h.quiesce()
-			})
-		},
-	})
+	dir := wire.NewDir(clockAdapter{n}, name, deriveSeed(n.opts.Seed, "link", name),
+		wire.Config{Delay: n.opts.LoopbackDelay},
+		func(frame []byte, note string) { n.record(iface, frame, note) },
+		func(frame []byte) {
+			port.Deliver(frame)
+			h.quiesce()
+		})
+	port = link.New(link.Config{MTU: loopbackMTU, Transmit: dir.Send})
 	if err := h.stack.CreateNICWithOptions(loopbackNIC, port, stack.NICOptions{Name: "lo"}); err != nil {
 		return fmt.Errorf("create lo: %s", err)
 	}
@@ -105,6 +139,7 @@ func (h *Host) addLoopback() error {
 	lo6 := header.IPv6Loopback.WithPrefix().Subnet()
 	h.stack.AddRoute(tcpip.Route{Destination: lo4, NIC: loopbackNIC})
 	h.stack.AddRoute(tcpip.Route{Destination: lo6, NIC: loopbackNIC})
+	h.lo = &Link{n: n, name: name, ab: dir}
 	return nil
 }
 

@@ -26,6 +26,7 @@ package netsim
 import (
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"time"
 
@@ -46,9 +47,12 @@ type Network struct {
 	frames    int
 	lastFrame time.Duration
 
-	hosts  []*Host
-	byName map[string]*Host
-	closed bool
+	hosts     []*Host
+	byName    map[string]*Host
+	switches  map[string]*Switch
+	links     map[string]*Link
+	linkOrder []*Link
+	closed    bool
 }
 
 // New returns an empty network. If opts.Capture is set, the pcap file header
@@ -57,14 +61,21 @@ func New(opts Options) (*Network, error) {
 	opts = opts.withDefaults()
 	clock := vclock.New(opts.Start)
 	n := &Network{
-		opts:   opts,
-		clock:  clock,
-		sim:    sim.New(clock),
-		byName: make(map[string]*Host),
+		opts:     opts,
+		clock:    clock,
+		sim:      sim.New(clock),
+		byName:   make(map[string]*Host),
+		switches: make(map[string]*Switch),
+		links:    make(map[string]*Link),
 	}
 	n.sim.CallTime = opts.CallTime
+	n.sim.AfterEvent = n.afterEvent
 	if opts.Capture != nil {
-		w, err := capture.NewWriter(opts.Capture, opts.SnapLen)
+		w, err := capture.New(opts.Capture, capture.Options{
+			Format:     opts.CaptureFormat,
+			SnapLen:    opts.SnapLen,
+			Interfaces: opts.CaptureInterfaces,
+		})
 		if err != nil {
 			return nil, err
 		}
@@ -83,6 +94,12 @@ func (n *Network) Go(fn func()) { n.sim.Go("", fn) }
 func (n *Network) Run() error {
 	if n.closed {
 		return errors.New("netsim: Run on a closed network")
+	}
+	if n.pcap != nil {
+		if missing := n.pcap.Missing(); len(missing) > 0 {
+			return fmt.Errorf("netsim: no link called %q to capture (links: %s)",
+				missing[0], strings.Join(n.pcap.Interfaces(), ", "))
+		}
 	}
 	if err := n.sim.Run(n.opts.Linger); err != nil {
 		return err
@@ -121,8 +138,8 @@ func (n *Network) Stats() Stats {
 	return Stats{Frames: n.frames, LastFrame: n.lastFrame, Elapsed: n.clock.Elapsed()}
 }
 
-// record counts a frame and writes it to the capture.
-func (n *Network) record(frame []byte) {
+// record counts a frame entering link iface and writes it to the capture.
+func (n *Network) record(iface int, frame []byte, note string) {
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	if n.stopped {
@@ -132,9 +149,38 @@ func (n *Network) record(frame []byte) {
 	n.lastFrame = n.clock.Elapsed()
 	if n.pcap != nil {
 		// A write error is kept by the writer and reported by Run and Close.
-		_ = n.pcap.WriteFrame(n.clock.Now(), frame)
+		_ = n.pcap.WriteFrame(iface, n.clock.Now(), frame, note)
 	}
 }
+
+// addInterface declares a capture interface for a link.
+func (n *Network) addInterface(name, description string) (int, error) {
+	if n.pcap == nil {
+		return 0, nil
+	}
+	return n.pcap.AddInterface(name, description)
+}
+
+// afterEvent lets the host whose timer fired finish reacting to it.
+func (n *Network) afterEvent(owner int) {
+	if owner > 0 && owner <= len(n.hosts) {
+		n.hosts[owner-1].quiesce()
+	}
+}
+
+// At runs fn on the simulator at virtual time d after the start (at once if
+// that is past), between two steps: to change a link at a given moment (a
+// partition from 5 s to 8 s, say).
+func (n *Network) At(d time.Duration, fn func()) {
+	n.clock.Schedule(d-n.clock.Elapsed(), 0, fn)
+}
+
+// clockAdapter gives wires the simulator's clock.
+type clockAdapter struct{ n *Network }
+
+func (c clockAdapter) Elapsed() time.Duration { return c.n.clock.Elapsed() }
+
+func (c clockAdapter) After(d time.Duration, fn func()) { c.n.clock.Schedule(d, 0, fn) }
 
 // Close stops the capture, flushes it, and tears the stacks down. Frames the
 // teardown itself sends (resets of connections still open) are not captured.

@@ -3,6 +3,8 @@ package netsim
 import (
 	"io"
 	"time"
+
+	"netsim/netsim/capture"
 )
 
 // DefaultStart is where the virtual clock starts unless Options.Start says
@@ -28,20 +30,36 @@ const (
 	// seconds in gVisor) before the stacks are torn down. It costs no wall
 	// time.
 	DefaultLinger = 2 * time.Minute
+	// DefaultLinkDelay is the one-way delay of an Ethernet link whose
+	// LinkConfig.Delay is 0: a short cable and a switch.
+	DefaultLinkDelay = 10 * time.Microsecond
+	// DefaultMTU is the MTU of an Ethernet link when LinkConfig.MTU is 0.
+	DefaultMTU = 1500
 )
 
 // Options configures a Network. The zero value is usable: seed 0, no
 // capture, the clock at DefaultStart.
 type Options struct {
 	// Seed seeds every random choice of the run: TCP initial sequence
-	// numbers, ephemeral ports, timestamp offsets. The same seed and the
-	// same program give the same capture, byte for byte.
+	// numbers, ephemeral ports, timestamp offsets, what the links lose. The
+	// same seed and the same program give the same capture, byte for byte.
 	Seed int64
 
-	// Capture, if not nil, receives the run as a pcap file (link type
-	// Ethernet, microsecond timestamps on the virtual clock). Network.Close
-	// flushes it.
+	// Capture, if not nil, receives the run's frames, stamped with the
+	// virtual clock. Network.Close flushes it.
 	Capture io.Writer
+
+	// CaptureFormat is the capture's file format: capture.PCAP (the
+	// default; link type Ethernet, microsecond timestamps, one interface)
+	// or capture.PCAPNG (one named interface per link, a comment on every
+	// frame a link lost, duplicated, corrupted or reordered).
+	CaptureFormat capture.Format
+
+	// CaptureInterfaces names the links to capture (a link's name; a host's
+	// loopback is "HOST:lo"). Empty means every link in pcapng and, in pcap,
+	// the first link that carries a frame. Run fails if a name matches no
+	// link.
+	CaptureInterfaces []string
 
 	// SnapLen is the capture's snapshot length; 0 means 262144, as tcpdump.
 	SnapLen int
@@ -50,7 +68,8 @@ type Options struct {
 	Start time.Time
 
 	// LoopbackDelay is the one-way delay of every host's loopback interface;
-	// zero means DefaultLoopbackDelay.
+	// zero means DefaultLoopbackDelay. Host.Loopback gives the link, for
+	// other impairments.
 	LoopbackDelay time.Duration
 
 	// CallTime is how much virtual time a socket call takes: the calling
@@ -58,6 +77,11 @@ type Options struct {
 	// some microseconds after a system call on a real machine. Zero means
 	// DefaultCallTime, negative means none.
 	CallTime time.Duration
+
+	// IPv6DAD makes hosts run IPv6 duplicate address detection on their
+	// Ethernet addresses (one probe, one second of virtual time), as Linux
+	// does; an address cannot be used until it succeeds. Off by default.
+	IPv6DAD bool
 
 	// Linger is how long Run goes on after the last task returns; zero
 	// means DefaultLinger, negative means not at all.

@@ -8,105 +8,193 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"time"
 
 	"netsim/demo"
+	"netsim/netsim"
+	"netsim/netsim/capture"
 )
 
 const runUsage = `Usage: netsim run DEMO [-w FILE] [flags]
 
-Runs a demo over the virtual network and writes every frame to a pcap file.
-The same flags give the same capture, byte for byte, on any machine.
+Runs a demo over the virtual network and writes every frame to a capture
+file. The same flags give the same capture, byte for byte, on any machine.
 
 Examples:
   netsim run tcp -w tcp.pcap                 the book's TCP exchange
   netsim run tcp -w - | tshark -r -          pipe the capture to tshark
   netsim run udp --payload 68656c6c6f -w udp.pcap
-  netsim run tcp-multi --writes 5 --seed 7 -w multi.pcap
+  netsim run tcp --loss 20% --seed 3 -w lossy.pcapng
+  netsim run transfer --size 1MiB --delay 20ms --loss 2% -w t.pcapng
+  netsim run transfer --hops 2 -6 --mtu 1280 -w routed.pcapng
 
-'netsim list' names the demos.
+'netsim list' names the demos. Link flags apply to every link, both
+directions (on the book's demos: to the loopback interface).
 
 Flags:
 `
 
-// cmdRun runs a demo and writes its capture.
-func cmdRun(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("run", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	out := fs.String("w", "", "write the capture to `FILE` (- for standard output)")
-	seed := fs.Int64("seed", 0, "seed for every random choice (ephemeral port, ISN)")
-	port := fs.Int("port", demo.DefaultPort, "the receiver's `port`")
-	payload := fs.String("payload", hex.EncodeToString(demo.DefaultPayload), "what the sender sends, as `hex`")
-	writes := fs.Int("writes", 3, "tcp-multi: how many writes the sender makes")
-	quiet := fs.Bool("q", false, "print nothing but errors")
-	fs.Usage = func() {
-		fmt.Fprint(fs.Output(), runUsage)
-		fs.PrintDefaults()
+// runFlags are the flags of netsim run.
+type runFlags struct {
+	fs                *flag.FlagSet
+	out, format       string
+	ifaces            string
+	seed              int64
+	port, writes      int
+	payload           []byte
+	size              int64
+	conns, hops       int
+	ipv6, quiet       bool
+	link              netsim.LinkConfig
+	delay, jitter     time.Duration
+	payloadText, rate string
+}
+
+func newRunFlags() *runFlags {
+	f := &runFlags{fs: flag.NewFlagSet("run", flag.ContinueOnError), payload: demo.DefaultPayload}
+	fs := f.fs
+	fs.SetOutput(io.Discard)
+	fs.StringVar(&f.out, "w", "", "write the capture to `FILE` (- for standard output)")
+	fs.StringVar(&f.format, "F", "", "capture `format`: pcap or pcapng (default: pcapng if FILE ends in .pcapng, else pcap)")
+	fs.StringVar(&f.ifaces, "i", "", "capture only the link(s) `NAME[,NAME]` (default: pcapng all links, pcap the first that carries a frame)")
+	fs.Int64Var(&f.seed, "seed", 0, "seed for every random choice (ephemeral ports, ISNs, losses)")
+	fs.IntVar(&f.port, "port", demo.DefaultPort, "book demos: the receiver's `port`")
+	fs.Var(&funcValue{hex.EncodeToString(demo.DefaultPayload), func(s string) error {
+		b, err := hex.DecodeString(strings.NewReplacer(":", "", " ", "").Replace(s))
+		if err != nil {
+			return errors.New("not hex (like 2c3742)")
+		}
+		if len(b) == 0 {
+			return errors.New("empty")
+		}
+		f.payload = b
+		return nil
+	}}, "payload", "book demos: what the sender sends, as `hex`")
+	fs.IntVar(&f.writes, "writes", 3, "tcp-multi: how many writes the sender makes")
+	fs.Var(&funcValue{"1MiB", func(s string) (err error) { f.size, err = parseSize(s); return }}, "size", "transfer: bytes per connection (1MiB, 64KiB, 1500)")
+	fs.IntVar(&f.conns, "conns", 1, "transfer: connections opened at once")
+	fs.IntVar(&f.hops, "hops", 1, "transfer: links between client and server (2 puts a router between them)")
+	fs.BoolVar(&f.ipv6, "6", false, "transfer: run over IPv6")
+	fs.DurationVar(&f.delay, "delay", 0, "link: one-way delay (20ms)")
+	fs.DurationVar(&f.jitter, "jitter", 0, "link: delay varies by up to ± this much; frames may then be reordered, as with netem")
+	percent := func(name, usage string, p *float64) {
+		fs.Var(&funcValue{"0%", func(s string) (err error) { *p, err = parsePercent(s); return }}, name, usage)
 	}
+	percent("loss", "link: probability a frame is lost (2%)", &f.link.Loss)
+	fs.Float64Var(&f.link.LossBurst, "loss-burst", 0, "link: losses come in bursts of this many frames on average (Gilbert-Elliott)")
+	percent("dup", "link: probability a frame is duplicated (1%)", &f.link.Dup)
+	percent("reorder", "link: probability a frame skips the delay and overtakes earlier ones (5%; needs --delay)", &f.link.Reorder)
+	percent("corrupt", "link: probability a bit of a frame's IP payload is flipped (0.1%)", &f.link.Corrupt)
+	fs.Var(&funcValue{"", func(s string) (err error) { f.link.Rate, err = parseRate(s); return }}, "rate", "link: rate in bit/s (10Mbit, 500kbit)")
+	fs.IntVar(&f.link.Queue, "queue", 0, "link: frames that may wait for the rate before drop-tail (default 1000)")
+	fs.IntVar(&f.link.MTU, "mtu", 0, "link: MTU of Ethernet links (default 1500)")
+	fs.BoolVar(&f.quiet, "q", false, "print nothing but errors")
+	return f
+}
+
+// parse parses args (the demo's name may come first or after the flags)
+// and checks every value. It returns the demo's name, or an exit status.
+func (f *runFlags) parse(args []string, stdout, stderr io.Writer) (string, int) {
 	name, rest := splitCommandArg(args)
-	if err := fs.Parse(rest); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			fs.SetOutput(stdout)
-			fs.Usage()
-			return 0
-		}
-		return 2
+	err := f.fs.Parse(rest)
+	if err == nil && name == "" && f.fs.NArg() > 0 {
+		name = f.fs.Arg(0)
+		err = f.fs.Parse(f.fs.Args()[1:])
 	}
-	if name == "" && fs.NArg() > 0 {
-		name, rest = fs.Arg(0), fs.Args()[1:]
-		if err := fs.Parse(rest); err != nil {
-			return 2
-		}
+	if errors.Is(err, flag.ErrHelp) {
+		fmt.Fprint(stdout, runUsage)
+		f.fs.SetOutput(stdout)
+		f.fs.PrintDefaults()
+		return "", 0
 	}
-	if fs.NArg() > 0 {
-		fmt.Fprintf(stderr, "netsim run: unexpected argument %q\n", fs.Arg(0))
-		return 2
+	fail := func(format string, a ...any) (string, int) {
+		fmt.Fprintf(stderr, "netsim run: "+format+"\n", a...)
+		return "", 2
 	}
-	if name == "" {
+	switch {
+	case err != nil:
+		return fail("%s (netsim run -h lists the flags)", flagError(err))
+	case f.fs.NArg() > 0:
+		return fail("unexpected argument %q", f.fs.Arg(0))
+	case f.port < 1 || f.port > 65535:
+		return fail("--port %d: out of range 1-65535", f.port)
+	case f.writes < 1 || f.writes > 1000:
+		return fail("--writes %d: out of range 1-1000", f.writes)
+	case f.conns < 1 || f.conns > 100000:
+		return fail("--conns %d: out of range 1-100000", f.conns)
+	case f.hops < 1 || f.hops > 200:
+		return fail("--hops %d: out of range 1-200", f.hops)
+	case f.delay < 0:
+		return fail("--delay %v: negative", f.delay)
+	case f.jitter < 0:
+		return fail("--jitter %v: negative", f.jitter)
+	case f.link.LossBurst < 0 || f.link.LossBurst != f.link.LossBurst:
+		return fail("--loss-burst %v: negative", f.link.LossBurst)
+	case f.link.LossBurst > 1 && f.link.Loss >= 1:
+		return fail("--loss-burst with --loss 100%%: loss must be below 100%%")
+	case f.link.Queue < 0:
+		return fail("--queue %d: negative", f.link.Queue)
+	case f.link.MTU != 0 && (f.link.MTU < 576 || f.link.MTU > 65535):
+		return fail("--mtu %d: out of range 576-65535", f.link.MTU)
+	case f.ipv6 && f.link.MTU != 0 && f.link.MTU < 1280:
+		return fail("--mtu %d: IPv6 needs at least 1280", f.link.MTU)
+	case f.format != "" && f.format != "pcap" && f.format != "pcapng":
+		return fail("-F %q: pcap or pcapng", f.format)
+	case name == "":
 		fmt.Fprintln(stderr, "netsim run: name a demo (netsim run DEMO -w FILE.pcap):")
 		listDemos(stderr)
-		return 2
+		return "", 2
+	}
+	f.link.Delay, f.link.Jitter = f.delay, f.jitter
+	return name, -1
+}
+
+// cmdRun runs a demo and writes its capture.
+func cmdRun(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	f := newRunFlags()
+	name, code := f.parse(args, stdout, stderr)
+	if code >= 0 {
+		return code
 	}
 	d, ok := demo.Lookup(name)
 	if !ok {
 		fmt.Fprintf(stderr, "netsim run: unknown demo %q (demos: %s)\n", name, demoNames())
 		return 2
 	}
-	data, err := hex.DecodeString(strings.NewReplacer(":", "", " ", "").Replace(*payload))
-	if err != nil {
-		fmt.Fprintf(stderr, "netsim run: --payload %q: not hex: %v\n", *payload, err)
-		return 2
+	p := demo.Params{
+		Seed: f.seed, Port: f.port, Payload: f.payload, Writes: f.writes,
+		Size: f.size, Conns: f.conns, Hops: f.hops, IPv6: f.ipv6, Link: f.link,
+		Out: stdout,
 	}
-	if *port < 1 || *port > 65535 {
-		fmt.Fprintf(stderr, "netsim run: --port %d: out of range 1-65535\n", *port)
-		return 2
+	if f.size == 0 {
+		p.Size = 1 << 20
 	}
-	if *writes < 1 || *writes > 1000 {
-		fmt.Fprintf(stderr, "netsim run: --writes %d: out of range 1-1000\n", *writes)
-		return 2
+	if f.ifaces != "" {
+		p.Interfaces = strings.Split(f.ifaces, ",")
 	}
-	if len(data) == 0 {
-		fmt.Fprintln(stderr, "netsim run: --payload: empty")
-		return 2
+	switch {
+	case f.format == "pcapng", f.format == "" && strings.HasSuffix(f.out, ".pcapng"):
+		p.Format = capture.PCAPNG
 	}
-	p := demo.Params{Seed: *seed, Port: *port, Payload: data, Writes: *writes, Out: stdout}
-	if *quiet {
+	if f.quiet {
 		p.Out = io.Discard
 	}
 
 	var sink *outputFile
-	switch *out {
+	var err error
+	switch f.out {
 	case "":
 	case "-":
 		p.Capture = stdout
-		if !*quiet {
-			p.Out = stderr // keep standard output for the pcap
+		if !f.quiet {
+			p.Out = stderr // keep standard output for the capture
 		}
 	default:
-		sink, err = createAtomic(*out)
+		sink, err = createAtomic(f.out)
 		if err != nil {
-			fmt.Fprintf(stderr, "netsim run: -w %s: %v\n", *out, err)
+			fmt.Fprintf(stderr, "netsim run: -w %s: %v\n", f.out, err)
 			return 1
 		}
 		p.Capture = sink
@@ -124,7 +212,7 @@ func cmdRun(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "netsim run: %v\n", oneLine(err))
 		return 1
 	}
-	if !*quiet {
+	if !f.quiet {
 		ratio := ""
 		if wall > 0 {
 			ratio = fmt.Sprintf(" (simulated/wall %.3g)", st.LastFrame.Seconds()/wall.Seconds())
@@ -134,6 +222,30 @@ func cmdRun(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	return 0
 }
+
+// flagError rewrites the flag package's messages in netsim's style, naming
+// the flag as the user typed it: `--loss "200%": not between 0% and 100%`.
+func flagError(err error) string {
+	msg := err.Error()
+	dash := func(name string) string {
+		if len(name) == 1 {
+			return "-" + name
+		}
+		return "--" + name
+	}
+	if m := invalidValue.FindStringSubmatch(msg); m != nil {
+		return fmt.Sprintf("%s %s: %s", dash(m[2]), m[1], m[3])
+	}
+	if name, ok := strings.CutPrefix(msg, "flag provided but not defined: -"); ok {
+		return "unknown flag " + dash(name)
+	}
+	if name, ok := strings.CutPrefix(msg, "flag needs an argument: -"); ok {
+		return dash(name) + " needs a value"
+	}
+	return msg
+}
+
+var invalidValue = regexp.MustCompile(`^invalid (?:value|boolean value) ("[^"]*") for flag -([^:]+): (.*)$`)
 
 // splitCommandArg takes the leading non-flag argument (the demo's name), so
 // that both `run tcp -w f` and `run -w f tcp` work.

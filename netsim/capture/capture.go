@@ -1,16 +1,21 @@
-// Package capture writes the frames of a netsim run to a pcap file, stamped
-// with the simulation's virtual clock.
+// Package capture writes the frames of a netsim run to a capture file,
+// stamped with the simulation's virtual clock.
 //
-// The file is classic pcap (libpcap 2.4, microsecond timestamps, link type
-// Ethernet), the format tcpdump -w writes and every tool reads. Every field
-// of the file header is fixed, so the same frames at the same virtual times
-// give the same bytes on any machine.
+// Two formats: classic pcap (libpcap 2.4, microsecond timestamps, link type
+// Ethernet), the format tcpdump -w writes, which holds one interface; and
+// pcapng, which holds one interface per link, named, with a comment on each
+// frame the network did something to (lost, duplicated, corrupted,
+// reordered). Every header field is set explicitly: the same frames at the
+// same virtual times give the same bytes on any machine (gopacket's pcapng
+// defaults would write the build's GOOS and GOARCH).
 package capture
 
 import (
 	"bufio"
 	"fmt"
 	"io"
+	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -23,45 +28,230 @@ import (
 // as tcpdump's default, large enough for any frame netsim makes.
 const DefaultSnapLen = 262144
 
-// Writer writes frames to a pcap stream. It is safe for concurrent use.
+// Format is a capture file format.
+type Format int
+
+const (
+	// PCAP is classic libpcap format: one interface, no comments.
+	PCAP Format = iota
+	// PCAPNG is pcapng: named interfaces, per-frame comments.
+	PCAPNG
+)
+
+func (f Format) String() string {
+	if f == PCAPNG {
+		return "pcapng"
+	}
+	return "pcap"
+}
+
+// ParseFormat parses "pcap" or "pcapng", as tshark's -F takes them.
+func ParseFormat(s string) (Format, error) {
+	switch strings.ToLower(s) {
+	case "pcap", "libpcap":
+		return PCAP, nil
+	case "pcapng":
+		return PCAPNG, nil
+	}
+	return 0, fmt.Errorf("unknown capture format %q (pcap or pcapng)", s)
+}
+
+// Options configures a Writer.
+type Options struct {
+	// Format is the file format.
+	Format Format
+	// SnapLen is the snapshot length; 0 means DefaultSnapLen. Longer frames
+	// are truncated, keeping their original length in the record.
+	SnapLen int
+	// Interfaces names the interfaces to capture. Empty means every
+	// interface in pcapng, and in pcap the first interface that carries a
+	// frame.
+	Interfaces []string
+}
+
+// Writer writes frames to a capture stream. It is safe for concurrent use.
 type Writer struct {
-	mu      sync.Mutex
-	buf     *bufio.Writer
-	pcap    *pcapgo.Writer
-	snapLen int
-	frames  int
-	err     error
+	mu     sync.Mutex
+	opts   Options
+	out    io.Writer
+	buf    *bufio.Writer
+	pcap   *pcapgo.Writer
+	ng     *pcapgo.NgWriter
+	ifaces []iface
+	frames int
+	err    error
 }
 
-// NewWriter writes a pcap file header to w and returns a Writer for the
-// frames. snapLen 0 means DefaultSnapLen; longer frames are truncated to it,
-// as tcpdump -s does, keeping their original length in the record.
+type iface struct {
+	name string
+	id   int // the interface's index in the file, -1 if not captured, undecided if not known yet
+}
+
+// undecided marks the interfaces of a pcap Writer with no selection before
+// the first frame: the first interface that carries a frame is captured.
+const undecided = -2
+
+// New returns a Writer on w. A pcap file header is written at once; a
+// pcapng section header with the first captured interface.
+func New(w io.Writer, o Options) (*Writer, error) {
+	if o.SnapLen <= 0 {
+		o.SnapLen = DefaultSnapLen
+	}
+	cw := &Writer{opts: o, out: w}
+	if o.Format == PCAP {
+		cw.buf = bufio.NewWriterSize(w, 64<<10)
+		cw.pcap = pcapgo.NewWriter(cw.buf)
+		if err := cw.pcap.WriteFileHeader(uint32(o.SnapLen), layers.LinkTypeEthernet); err != nil {
+			return nil, fmt.Errorf("write pcap header: %w", err)
+		}
+	}
+	return cw, nil
+}
+
+// NewWriter returns a classic pcap Writer that captures the first interface
+// that carries a frame (all frames, when they are written without adding an
+// interface).
 func NewWriter(w io.Writer, snapLen int) (*Writer, error) {
-	if snapLen <= 0 {
-		snapLen = DefaultSnapLen
-	}
-	buf := bufio.NewWriterSize(w, 64<<10)
-	pw := pcapgo.NewWriter(buf)
-	if err := pw.WriteFileHeader(uint32(snapLen), layers.LinkTypeEthernet); err != nil {
-		return nil, fmt.Errorf("write pcap header: %w", err)
-	}
-	return &Writer{buf: buf, pcap: pw, snapLen: snapLen}, nil
+	return New(w, Options{SnapLen: snapLen})
 }
 
-// WriteFrame records one Ethernet frame seen at ts. The first error is kept
-// and returned by every later call and by Flush.
-func (w *Writer) WriteFrame(ts time.Time, frame []byte) error {
+// AddInterface declares an interface (a link, or a host's loopback) and
+// returns the handle to write its frames with.
+func (w *Writer) AddInterface(name, description string) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	handle := len(w.ifaces)
+	it := iface{name: name, id: -1}
+	if w.opts.Format == PCAP && len(w.opts.Interfaces) == 0 {
+		it.id = undecided
+		if w.chosen() {
+			it.id = -1
+		}
+	} else if w.wants(name) {
+		id, err := w.declare(name, description)
+		if err != nil {
+			w.err = err
+			return handle, err
+		}
+		it.id = id
+	}
+	w.ifaces = append(w.ifaces, it)
+	return handle, nil
+}
+
+// chosen reports whether a pcap Writer has picked its interface.
+func (w *Writer) chosen() bool {
+	return slices.ContainsFunc(w.ifaces, func(it iface) bool { return it.id >= 0 })
+}
+
+func (w *Writer) wants(name string) bool {
+	if len(w.opts.Interfaces) > 0 {
+		if !slices.Contains(w.opts.Interfaces, name) {
+			return false
+		}
+	}
+	if w.opts.Format == PCAP {
+		for _, it := range w.ifaces {
+			if it.id >= 0 {
+				return false // classic pcap holds one interface
+			}
+		}
+	}
+	return true
+}
+
+func (w *Writer) declare(name, description string) (int, error) {
+	if w.opts.Format == PCAP {
+		return 0, nil
+	}
+	intf := pcapgo.NgInterface{
+		Name:        name,
+		Description: description,
+		LinkType:    layers.LinkTypeEthernet,
+		SnapLength:  uint32(w.opts.SnapLen),
+	}
+	if w.ng == nil {
+		ng, err := pcapgo.NewNgWriterInterface(w.out, intf, pcapgo.NgWriterOptions{
+			SectionInfo: pcapgo.NgSectionInfo{Application: "netsim"},
+		})
+		if err != nil {
+			return 0, fmt.Errorf("write pcapng header: %w", err)
+		}
+		w.ng = ng
+		return 0, nil
+	}
+	id, err := w.ng.AddInterface(intf)
+	if err != nil {
+		return 0, fmt.Errorf("write pcapng interface %s: %w", name, err)
+	}
+	return id, nil
+}
+
+// Missing returns the requested interface names that were never added.
+func (w *Writer) Missing() []string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	var out []string
+	for _, want := range w.opts.Interfaces {
+		if !slices.ContainsFunc(w.ifaces, func(it iface) bool { return it.name == want }) {
+			out = append(out, want)
+		}
+	}
+	return out
+}
+
+// Interfaces returns the names of the interfaces added, in order.
+func (w *Writer) Interfaces() []string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	var out []string
+	for _, it := range w.ifaces {
+		out = append(out, it.name)
+	}
+	return out
+}
+
+// WriteFrame records one Ethernet frame seen at ts on interface handle. note,
+// if not empty, becomes the frame's comment in pcapng (pcap has no place for
+// it). Frames on interfaces not captured are skipped. The first error is
+// kept and returned by every later call and by Flush.
+func (w *Writer) WriteFrame(handle int, ts time.Time, frame []byte, note string) error {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	if w.err != nil {
 		return w.err
 	}
-	data := frame
-	if len(data) > w.snapLen {
-		data = data[:w.snapLen]
+	id := 0
+	if handle < len(w.ifaces) {
+		id = w.ifaces[handle].id
+	} else if w.opts.Format == PCAPNG || len(w.ifaces) > 0 {
+		return nil
 	}
-	ci := gopacket.CaptureInfo{Timestamp: ts, CaptureLength: len(data), Length: len(frame)}
-	if err := w.pcap.WritePacket(ci, data); err != nil {
+	if id == undecided {
+		for i := range w.ifaces {
+			w.ifaces[i].id = -1
+		}
+		w.ifaces[handle].id, id = 0, 0
+	}
+	if id < 0 {
+		return nil
+	}
+	data := frame
+	if len(data) > w.opts.SnapLen {
+		data = data[:w.opts.SnapLen]
+	}
+	ci := gopacket.CaptureInfo{Timestamp: ts, CaptureLength: len(data), Length: len(frame), InterfaceIndex: id}
+	var err error
+	if w.pcap != nil {
+		err = w.pcap.WritePacket(ci, data)
+	} else {
+		var opts pcapgo.NgPacketOptions
+		if note != "" {
+			opts.Comments = []string{note}
+		}
+		err = w.ng.WritePacketWithOptions(ci, data, opts)
+	}
+	if err != nil {
 		w.err = fmt.Errorf("write frame %d: %w", w.frames+1, err)
 		return w.err
 	}
@@ -76,14 +266,27 @@ func (w *Writer) Frames() int {
 	return w.frames
 }
 
-// Flush writes any buffered frames to the underlying writer.
+// Flush writes any buffered frames to the underlying writer. A pcapng file
+// to which no interface was added gets its header here.
 func (w *Writer) Flush() error {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	if w.err != nil {
 		return w.err
 	}
-	if err := w.buf.Flush(); err != nil {
+	if w.opts.Format == PCAPNG && w.ng == nil {
+		if _, err := w.declare("none", "no interface was captured"); err != nil {
+			w.err = err
+			return err
+		}
+	}
+	var err error
+	if w.buf != nil {
+		err = w.buf.Flush()
+	} else {
+		err = w.ng.Flush()
+	}
+	if err != nil {
 		w.err = fmt.Errorf("flush capture: %w", err)
 	}
 	return w.err

@@ -48,6 +48,11 @@ type Sim struct {
 
 	parked map[*Op]struct{}
 
+	// AfterEvent, if set, is called after each event with the event's owner
+	// tag (netsim uses it to wait until the host whose timer fired has
+	// finished reacting).
+	AfterEvent func(owner int)
+
 	// CallTime is the virtual time a call takes: a task resumes that long
 	// after its Op completes, as a program resumes some microseconds after
 	// a system call on a real machine.
@@ -179,6 +184,9 @@ func (s *Sim) Run(linger time.Duration) error {
 		}
 		if ev := s.clock.PopDue(); ev != nil {
 			ev.Run()
+			if s.AfterEvent != nil {
+				s.AfterEvent(ev.Owner())
+			}
 			continue
 		}
 		if len(s.runq) > 0 {

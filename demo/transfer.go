@@ -1,0 +1,198 @@
+package demo
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net"
+
+	"netsim/netsim"
+)
+
+func init() {
+	register(Demo{Name: "transfer", Summary: "a client host (10.0.0.1) sends --size bytes to a server host (10.0.0.2) over an Ethernet link, then closes; --conns, -6, --hops", run: runTransfer})
+}
+
+// transferPort is the server's port in the transfer demo.
+const transferPort = 5001
+
+// chain builds the transfer demo's topology: client, hops-1 routers, server,
+// in a line. Link k joins node k (the client is node 0) to node k+1 on
+// subnet 10.0.k.0/24 (fd00:0:0:k::/64), where node k is .1 and node k+1 is
+// .2. It returns the client, the server, the server's address, and the
+// links.
+func chain(n *netsim.Network, hops int, v6 bool, cfg netsim.LinkConfig) (client, server *netsim.Host, addr string, err error) {
+	nodes := make([]*netsim.Host, hops+1)
+	for k := range nodes {
+		name := fmt.Sprintf("r%d", k)
+		switch k {
+		case 0:
+			name = "client"
+		case hops:
+			name = "server"
+		}
+		if nodes[k], err = n.AddHost(name); err != nil {
+			return nil, nil, "", err
+		}
+	}
+	v4 := func(k, host int) string { return fmt.Sprintf("10.0.%d.%d", k, host) }
+	v6a := func(k, host int) string { return fmt.Sprintf("fd00:0:0:%x::%d", k, host) }
+	for k := 0; k < hops; k++ {
+		left := nodes[k].Iface(fmt.Sprintf("eth%d", min(k, 1)), v4(k, 1)+"/24", v6a(k, 1)+"/64")
+		right := nodes[k+1].Iface("eth0", v4(k, 2)+"/24", v6a(k, 2)+"/64")
+		if _, err := n.Connect(nodes[k].Name()+"-"+nodes[k+1].Name(), left, right, cfg); err != nil {
+			return nil, nil, "", err
+		}
+	}
+	// Routes: node k reaches subnet j beyond its own two (k-1 and k)
+	// through its left neighbour (j < k-1) or its right one (j > k).
+	for k, h := range nodes {
+		if k > 0 && k < hops {
+			if err := h.SetForwarding(true); err != nil {
+				return nil, nil, "", err
+			}
+		}
+		for j := 0; j < hops; j++ {
+			var gw4, gw6 string
+			switch {
+			case j < k-1:
+				gw4, gw6 = v4(k-1, 1), v6a(k-1, 1)
+			case j > k:
+				gw4, gw6 = v4(k, 2), v6a(k, 2)
+			default:
+				continue
+			}
+			if err := h.AddRoute(v4(j, 0)+"/24", gw4); err != nil {
+				return nil, nil, "", err
+			}
+			if err := h.AddRoute(v6a(j, 0)+"/64", gw6); err != nil {
+				return nil, nil, "", err
+			}
+		}
+	}
+	addr = net.JoinHostPort(v4(hops-1, 2), fmt.Sprint(transferPort))
+	if v6 {
+		addr = net.JoinHostPort(v6a(hops-1, 2), fmt.Sprint(transferPort))
+	}
+	return nodes[0], nodes[hops], addr, nil
+}
+
+// payload is the deterministic content each connection carries.
+type payload struct{ rng *rand.ChaCha8 }
+
+func newPayload(seed int64) *payload {
+	var s [32]byte
+	copy(s[:], fmt.Sprintf("netsim transfer %d", seed))
+	return &payload{rand.NewChaCha8(s)}
+}
+
+// runTransfer: the server accepts Conns connections and reads each to EOF;
+// Conns client tasks each dial at once, send Size bytes and close. Both
+// sides hash what they sent and received.
+func runTransfer(p Params) (netsim.Stats, error) {
+	opts := p.options()
+	if len(opts.CaptureInterfaces) == 0 {
+		// The client's link: the view from the client's side.
+		opts.CaptureInterfaces = []string{"client-server"}
+		if p.Hops > 1 {
+			opts.CaptureInterfaces = []string{"client-r1"}
+		}
+	} else if len(opts.CaptureInterfaces) == 1 && opts.CaptureInterfaces[0] == "all" {
+		opts.CaptureInterfaces = nil
+	}
+	n, err := netsim.New(opts)
+	if err != nil {
+		return netsim.Stats{}, err
+	}
+	client, server, addr, err := chain(n, p.Hops, p.IPv6, p.Link)
+	if err != nil {
+		return netsim.Stats{}, err
+	}
+	var errs []error
+	ln, err := server.Listen("tcp", fmt.Sprintf(":%d", transferPort))
+	if err != nil {
+		return netsim.Stats{}, err
+	}
+	type result struct {
+		bytes int64
+		sum   string
+	}
+	sent := make([]result, p.Conns)
+	got := make([]result, 0, p.Conns)
+	n.Go(func() { // server
+		for i := 0; i < p.Conns; i++ {
+			c, err := ln.Accept()
+			if err != nil {
+				errs = append(errs, fmt.Errorf("server: %w", err))
+				return
+			}
+			n.Go(func() {
+				h := sha256.New()
+				k, err := io.CopyBuffer(h, c, make([]byte, 64<<10))
+				if err != nil {
+					errs = append(errs, fmt.Errorf("server: %s: %w", c.RemoteAddr(), err))
+				}
+				got = append(got, result{k, hex.EncodeToString(h.Sum(nil))})
+				errs = append(errs, c.Close())
+			})
+		}
+		errs = append(errs, ln.Close())
+	})
+	for i := 0; i < p.Conns; i++ {
+		n.Go(func() { // client i
+			c, err := client.Dial("tcp", addr)
+			if err != nil {
+				errs = append(errs, fmt.Errorf("client: %w", err))
+				return
+			}
+			h := sha256.New()
+			src := newPayload(p.Seed)
+			buf := make([]byte, 64<<10)
+			for left := p.Size; left > 0; {
+				chunk := buf[:min(left, int64(len(buf)))]
+				src.rng.Read(chunk)
+				h.Write(chunk)
+				if _, err := c.Write(chunk); err != nil {
+					errs = append(errs, fmt.Errorf("client: %w", err))
+					break
+				}
+				left -= int64(len(chunk))
+				sent[i].bytes += int64(len(chunk))
+			}
+			sent[i].sum = hex.EncodeToString(h.Sum(nil))
+			errs = append(errs, c.Close())
+		})
+	}
+	st, err := finish(n, &errs)
+	summarise := func(who, verb string, rs []result) {
+		var total int64
+		sums := map[string]int{}
+		for _, r := range rs {
+			total += r.bytes
+			sums[r.sum]++
+		}
+		if len(rs) == 1 {
+			fmt.Fprintf(p.Out, "%s: %s %d bytes, sha256 %s\n", who, verb, rs[0].bytes, rs[0].sum)
+			return
+		}
+		for s, k := range sums {
+			fmt.Fprintf(p.Out, "%s: %s %d bytes over %d connections; %d of them with sha256 %s\n", who, verb, total, len(rs), k, s)
+		}
+	}
+	summarise("client", "sent", sent)
+	summarise("server", "received", got)
+	if err == nil {
+		for i, r := range got {
+			if r != sent[0] {
+				err = fmt.Errorf("connection %d: server received %d bytes with sha256 %s, client sent %d with %s", i, r.bytes, r.sum, sent[0].bytes, sent[0].sum)
+				break
+			}
+		}
+		if len(got) != p.Conns {
+			err = fmt.Errorf("server finished %d of %d connections", len(got), p.Conns)
+		}
+	}
+	return st, err
+}

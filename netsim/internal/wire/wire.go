@@ -1,0 +1,294 @@
+// Package wire carries frames along one direction of a link, applying what a
+// real network does to them: delay and jitter, uniform and bursty loss,
+// duplication, reordering, corruption, a rate limit with a drop-tail queue,
+// and being down.
+//
+// Every decision is drawn from a random stream of its own, seeded from the
+// run's seed, the link's name, the direction and the impairment's name, so
+// that changing one impairment or adding a link does not change what the
+// others do. Each frame is recorded once, when it enters the wire, with a
+// note of whatever the wire did to it.
+package wire
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Config describes one direction of a link. The zero value is a perfect
+// wire with no delay.
+type Config struct {
+	// Delay is the one-way propagation delay.
+	Delay time.Duration
+	// Jitter adds a uniform random amount in [-Jitter, +Jitter] to each
+	// frame's delay (never below zero). As with netem, frames then keep no
+	// order: a frame whose delay is shorter can overtake an earlier one.
+	Jitter time.Duration
+	// Loss is the probability that a frame is lost, from 0 to 1.
+	Loss float64
+	// LossBurst, when above 1, makes loss bursty (a Gilbert-Elliott
+	// channel): losses come in bursts of LossBurst frames on average, while
+	// the long-run loss rate stays Loss.
+	LossBurst float64
+	// Dup is the probability that a frame is delivered twice.
+	Dup float64
+	// Reorder is the probability that a frame skips the delay and overtakes
+	// the frames before it (netem's reorder: it needs a Delay to act).
+	Reorder float64
+	// Corrupt is the probability that one bit of a frame's IP payload is
+	// flipped: the receiver drops it on its checksum.
+	Corrupt float64
+	// Rate, when positive, is the link's rate in bit/s: a frame takes
+	// len*8/Rate to serialise and waits behind the frames before it.
+	Rate int64
+	// Queue is how many frames may wait for the link when Rate is set
+	// (drop-tail); 0 means 1000, as a Linux txqueuelen.
+	Queue int
+	// Down drops every frame: a partition.
+	Down bool
+}
+
+// DefaultQueue is the queue length used when Config.Queue is 0.
+const DefaultQueue = 1000
+
+// Validate reports the first field that is out of range.
+func (c Config) Validate() error {
+	for _, p := range []struct {
+		name string
+		v    float64
+	}{{"loss", c.Loss}, {"dup", c.Dup}, {"reorder", c.Reorder}, {"corrupt", c.Corrupt}} {
+		if p.v < 0 || p.v > 1 || p.v != p.v {
+			return fmt.Errorf("%s %v: not a probability between 0 and 1", p.name, p.v)
+		}
+	}
+	switch {
+	case c.Delay < 0:
+		return fmt.Errorf("delay %v: negative", c.Delay)
+	case c.Jitter < 0:
+		return fmt.Errorf("jitter %v: negative", c.Jitter)
+	case c.LossBurst < 0 || c.LossBurst != c.LossBurst:
+		return fmt.Errorf("loss burst %v: negative", c.LossBurst)
+	case c.LossBurst > 1 && c.Loss >= 1:
+		return fmt.Errorf("loss %v with bursts: must be below 1", c.Loss)
+	case c.Rate < 0:
+		return fmt.Errorf("rate %d: negative", c.Rate)
+	case c.Queue < 0:
+		return fmt.Errorf("queue %d: negative", c.Queue)
+	}
+	return nil
+}
+
+// Clock is what a wire needs from the simulator.
+type Clock interface {
+	// Elapsed returns the virtual time since the start.
+	Elapsed() time.Duration
+	// After runs fn on the driver d from now.
+	After(d time.Duration, fn func())
+}
+
+// Dir is one direction of a link.
+type Dir struct {
+	mu     sync.Mutex
+	clock  Clock
+	name   string // "client-server client→server", for frame notes
+	cfg    Config
+	record func(frame []byte, note string)
+	recv   func(frame []byte)
+
+	loss, burst, dup, reorder, corrupt, jitter *rand.Rand
+	bad                                        bool            // Gilbert-Elliott state
+	departures                                 []time.Duration // frames queued for the rate limit
+	busyUntil                                  time.Duration
+	lastArrival                                time.Duration
+	stats                                      Stats
+}
+
+// Stats counts what a direction did.
+type Stats struct {
+	Sent, Lost, Dropped, Duplicated, Reordered, Corrupted int
+}
+
+// NewDir returns a direction called name (for notes). record is called for
+// every frame as it enters the wire, with a note ("" for an ordinary
+// frame); recv is called on the driver when a frame arrives at the far end.
+// seed seeds the direction's random streams.
+func NewDir(clock Clock, name string, seed [32]byte, cfg Config, record func(frame []byte, note string), recv func(frame []byte)) *Dir {
+	d := &Dir{clock: clock, name: name, cfg: cfg, record: record, recv: recv}
+	stream := func(what string) *rand.Rand {
+		s := seed
+		for i := 0; i < len(what); i++ {
+			s[i%32] ^= what[i]
+			s[(i*7+3)%32] += byte(i + 1)
+		}
+		return rand.New(rand.NewChaCha8(s))
+	}
+	d.loss, d.burst, d.dup = stream("loss"), stream("loss-burst"), stream("dup")
+	d.reorder, d.corrupt, d.jitter = stream("reorder"), stream("corrupt"), stream("jitter")
+	return d
+}
+
+// Config returns the direction's configuration.
+func (d *Dir) Config() Config {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.cfg
+}
+
+// SetConfig changes the configuration for frames sent from now on.
+func (d *Dir) SetConfig(c Config) {
+	d.mu.Lock()
+	d.cfg = c
+	d.mu.Unlock()
+}
+
+// Stats returns the direction's counts.
+func (d *Dir) Stats() Stats {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.stats
+}
+
+// Send puts a frame (Ethernet header included) on the wire. The frame must
+// not be modified afterwards.
+func (d *Dir) Send(frame []byte) {
+	d.mu.Lock()
+	now := d.clock.Elapsed()
+	c := d.cfg
+	var notes []string
+	note := func(format string, args ...any) {
+		notes = append(notes, fmt.Sprintf(format, args...)+" on "+d.name)
+	}
+	d.stats.Sent++
+	lost := false
+	switch {
+	case c.Down:
+		note("lost: link down")
+		lost = true
+		d.stats.Lost++
+	case c.Loss > 0 && c.LossBurst > 1:
+		lost = d.gilbert(c)
+		if lost {
+			note("lost: loss %s in bursts of %g", pct(c.Loss), c.LossBurst)
+			d.stats.Lost++
+		}
+	case c.Loss > 0:
+		if d.loss.Float64() < c.Loss {
+			note("lost: loss %s", pct(c.Loss))
+			lost = true
+			d.stats.Lost++
+		}
+	}
+	if !lost && c.Corrupt > 0 && d.corrupt.Float64() < c.Corrupt {
+		if f, bit, ok := flipBit(frame, d.corrupt); ok {
+			frame = f
+			d.stats.Corrupted++
+			note("corrupted: corrupt %s (bit %d flipped)", pct(c.Corrupt), bit)
+		}
+	}
+	copies := 1
+	if !lost && c.Dup > 0 && d.dup.Float64() < c.Dup {
+		copies = 2
+		d.stats.Duplicated++
+		note("duplicated: dup %s", pct(c.Dup))
+	}
+	depart := now
+	if !lost && c.Rate > 0 {
+		limit := c.Queue
+		if limit == 0 {
+			limit = DefaultQueue
+		}
+		n := 0
+		for n < len(d.departures) && d.departures[n] <= now {
+			n++
+		}
+		d.departures = d.departures[n:]
+		if len(d.departures) >= limit {
+			note("dropped: queue full (%d frames)", limit)
+			d.stats.Dropped++
+			lost = true
+		} else {
+			start := max(now, d.busyUntil)
+			d.busyUntil = start + time.Duration(int64(len(frame))*8*int64(time.Second)/c.Rate)
+			d.departures = append(d.departures, d.busyUntil)
+			depart = d.busyUntil
+		}
+	}
+	var arrivals []time.Duration
+	if !lost {
+		for i := 0; i < copies; i++ {
+			delay := c.Delay
+			if c.Jitter > 0 {
+				delay += time.Duration(d.jitter.Int64N(int64(2*c.Jitter)+1)) - c.Jitter
+				delay = max(delay, 0)
+			}
+			if i == 0 && c.Reorder > 0 && d.reorder.Float64() < c.Reorder && c.Delay > 0 {
+				delay = 0
+				d.stats.Reordered++
+				note("reordered: reorder %s", pct(c.Reorder))
+			}
+			at := depart + delay
+			if i == 0 && at < d.lastArrival && c.Reorder == 0 {
+				note("delayed past an earlier frame: jitter %v", c.Jitter)
+			}
+			if at > d.lastArrival {
+				d.lastArrival = at
+			}
+			arrivals = append(arrivals, at)
+		}
+	}
+	d.mu.Unlock()
+
+	d.record(frame, strings.Join(notes, "; "))
+	for _, at := range arrivals {
+		d.clock.After(at-now, func() { d.recv(frame) })
+	}
+}
+
+// gilbert draws the next state of a Gilbert channel whose long-run loss
+// rate is c.Loss and whose mean burst length is c.LossBurst: every frame in
+// the bad state is lost, none in the good state.
+func (d *Dir) gilbert(c Config) bool {
+	r := 1 / c.LossBurst           // bad -> good
+	p := c.Loss * r / (1 - c.Loss) // good -> bad, for a stationary loss rate of c.Loss
+	if d.bad {
+		if d.burst.Float64() < r {
+			d.bad = false
+		}
+	} else if d.burst.Float64() < p {
+		d.bad = true
+	}
+	return d.bad
+}
+
+// flipBit returns a copy of frame with one bit flipped in the payload of its
+// IP packet (past the IP header), so that the transport checksum fails. It
+// reports false for frames that carry no IP payload.
+func flipBit(frame []byte, rng *rand.Rand) ([]byte, int, bool) {
+	const eth = 14
+	if len(frame) <= eth {
+		return nil, 0, false
+	}
+	var start int
+	switch uint16(frame[12])<<8 | uint16(frame[13]) {
+	case 0x0800:
+		start = eth + int(frame[eth]&0x0f)*4
+	case 0x86dd:
+		start = eth + 40
+	default:
+		return nil, 0, false
+	}
+	if start >= len(frame) {
+		return nil, 0, false
+	}
+	out := append([]byte(nil), frame...)
+	bit := start*8 + rng.IntN((len(frame)-start)*8)
+	out[bit/8] ^= 0x80 >> (bit % 8)
+	return out, bit, true
+}
+
+func pct(p float64) string {
+	return strings.TrimSuffix(strings.TrimRight(fmt.Sprintf("%.4f", p*100), "0"), ".") + "%"
+}

@@ -1,0 +1,398 @@
+package netsim
+
+import (
+	"crypto/sha256"
+	"fmt"
+	"net/netip"
+	"strings"
+	"time"
+
+	"gvisor.dev/gvisor/pkg/tcpip"
+	"gvisor.dev/gvisor/pkg/tcpip/header"
+	"gvisor.dev/gvisor/pkg/tcpip/network/ipv4"
+	"gvisor.dev/gvisor/pkg/tcpip/network/ipv6"
+	"gvisor.dev/gvisor/pkg/tcpip/stack"
+
+	"netsim/netsim/internal/link"
+	"netsim/netsim/internal/wire"
+)
+
+// LinkConfig describes one direction of a link: what the network does to
+// the frames that cross it. The zero value is a perfect Ethernet cable: a
+// 10 µs delay, no loss, no rate limit, an MTU of 1500.
+type LinkConfig struct {
+	// Delay is the one-way propagation delay; 0 means DefaultLinkDelay.
+	// (A delay is never zero: with every frame at the same instant gVisor's
+	// RACK loss detection sees losses that are not there.)
+	Delay time.Duration
+	// Jitter adds a uniform random amount in [-Jitter, +Jitter] to each
+	// frame's delay. As with netem, frames then keep no order: one whose
+	// delay came out shorter can overtake an earlier one.
+	Jitter time.Duration
+	// Loss is the probability that a frame is lost, from 0 to 1.
+	Loss float64
+	// LossBurst, above 1, makes losses come in bursts of that many frames
+	// on average (a Gilbert-Elliott channel) at the same long-run rate.
+	LossBurst float64
+	// Dup is the probability that a frame arrives twice.
+	Dup float64
+	// Reorder is the probability that a frame skips the delay and so
+	// overtakes the frames sent before it (netem's reorder; it needs Delay).
+	Reorder float64
+	// Corrupt is the probability that one bit of a frame's IP payload is
+	// flipped: the receiver drops it on its checksum, tshark shows it bad.
+	Corrupt float64
+	// Rate, when positive, is the link's rate in bit/s: frames take
+	// len*8/Rate to serialise and queue behind each other.
+	Rate int64
+	// Queue is how many frames may wait when Rate is set, beyond which
+	// frames are dropped (drop-tail); 0 means 1000.
+	Queue int
+	// MTU is the largest IP packet the link carries; 0 means 1500. Both
+	// ends use the larger of the two directions' MTUs.
+	MTU int
+	// Down drops every frame: a partition.
+	Down bool
+}
+
+func (c LinkConfig) wire() wire.Config {
+	if c.Delay == 0 {
+		c.Delay = DefaultLinkDelay
+	}
+	return wire.Config{Delay: c.Delay, Jitter: c.Jitter, Loss: c.Loss, LossBurst: c.LossBurst,
+		Dup: c.Dup, Reorder: c.Reorder, Corrupt: c.Corrupt, Rate: c.Rate, Queue: c.Queue, Down: c.Down}
+}
+
+// Validate reports the first field out of range.
+func (c LinkConfig) Validate() error {
+	if c.MTU < 0 || (c.MTU > 0 && c.MTU < 576) || c.MTU > 65535 {
+		return fmt.Errorf("mtu %d: out of range 576-65535", c.MTU)
+	}
+	return c.wire().Validate()
+}
+
+// Link carries frames between two ends: a host's interface or a switch
+// port. Each direction has its own LinkConfig. A link is a capture point:
+// every frame is recorded once, when it enters the link.
+type Link struct {
+	n      *Network
+	name   string
+	ab, ba *wire.Dir // ba is nil on a host's loopback
+	mtu    int
+}
+
+// Name returns the link's name, which is also its capture interface's name.
+func (l *Link) Name() string { return l.name }
+
+// Set changes the link's directions for frames sent from now on: ab for
+// frames from the first end given to Connect to the second, ba for the other
+// way. On a loopback link ba is ignored. Call it from a task or from a
+// function given to Network.At.
+func (l *Link) Set(ab, ba LinkConfig) error {
+	if err := ab.Validate(); err != nil {
+		return fmt.Errorf("netsim: link %s: %w", l.name, err)
+	}
+	if err := ba.Validate(); err != nil {
+		return fmt.Errorf("netsim: link %s: %w", l.name, err)
+	}
+	l.ab.SetConfig(ab.wire())
+	if l.ba != nil {
+		l.ba.SetConfig(ba.wire())
+	}
+	return nil
+}
+
+// LinkStats counts what one direction of a link did to its frames.
+type LinkStats struct {
+	// Sent counts the frames that entered the direction.
+	Sent int
+	// Lost counts frames lost to Loss or to the link being down; Dropped
+	// those dropped by a full queue.
+	Lost, Dropped int
+	// Duplicated, Reordered and Corrupted count frames so treated.
+	Duplicated, Reordered, Corrupted int
+}
+
+// Stats returns the counts of each direction (ba is zero on loopback).
+func (l *Link) Stats() (ab, ba LinkStats) {
+	conv := func(d *wire.Dir) LinkStats {
+		if d == nil {
+			return LinkStats{}
+		}
+		s := d.Stats()
+		return LinkStats{Sent: s.Sent, Lost: s.Lost, Dropped: s.Dropped, Duplicated: s.Duplicated, Reordered: s.Reordered, Corrupted: s.Corrupted}
+	}
+	return conv(l.ab), conv(l.ba)
+}
+
+// Links returns the network's links (hosts' loopbacks excluded) in the order
+// they were connected.
+func (n *Network) Links() []*Link {
+	return append([]*Link(nil), n.linkOrder...)
+}
+
+// Link returns the link called name (a host's loopback is "HOST:lo"), or nil.
+func (n *Network) Link(name string) *Link {
+	if l := n.links[name]; l != nil {
+		return l
+	}
+	if host, ok := strings.CutSuffix(name, ":lo"); ok && n.byName[host] != nil {
+		return n.byName[host].lo
+	}
+	return nil
+}
+
+// End is one end of a link: an interface of a host, with its addresses, or
+// a port of a switch. Make one with Host.Iface or Switch.Port.
+type End struct {
+	host  *Host
+	sw    *Switch
+	iface string
+	addrs []netip.Prefix
+	err   error
+}
+
+// Iface names an Ethernet interface of the host and its addresses in CIDR
+// form ("10.0.0.1/24", "fd00::1/64"), for Network.Connect. The host gets an
+// on-link route for each address's subnet.
+func (h *Host) Iface(name string, addrs ...string) End {
+	e := End{host: h, iface: name}
+	for _, a := range addrs {
+		p, err := netip.ParsePrefix(a)
+		if err != nil {
+			e.err = fmt.Errorf("host %s interface %s: address %q: want CIDR form like 10.0.0.1/24", h.name, name, a)
+			return e
+		}
+		e.addrs = append(e.addrs, p)
+	}
+	return e
+}
+
+// Connect joins ends a and b with a link called name. cfg gives the
+// direction a→b and then b→a; with one LinkConfig both directions get it,
+// with none both are perfect.
+func (n *Network) Connect(name string, a, b End, cfg ...LinkConfig) (*Link, error) {
+	var ab, ba LinkConfig
+	switch len(cfg) {
+	case 0:
+	case 1:
+		ab, ba = cfg[0], cfg[0]
+	case 2:
+		ab, ba = cfg[0], cfg[1]
+	default:
+		return nil, fmt.Errorf("netsim: Connect %s: %d link configs, want at most 2", name, len(cfg))
+	}
+	for _, e := range []End{a, b} {
+		if e.err != nil {
+			return nil, fmt.Errorf("netsim: Connect %s: %w", name, e.err)
+		}
+		if e.host == nil && e.sw == nil {
+			return nil, fmt.Errorf("netsim: Connect %s: an End made neither by Host.Iface nor by Switch.Port", name)
+		}
+	}
+	if err := n.checkName("link", name); err != nil {
+		return nil, err
+	}
+	for _, c := range []LinkConfig{ab, ba} {
+		if err := c.Validate(); err != nil {
+			return nil, fmt.Errorf("netsim: link %s: %w", name, err)
+		}
+	}
+	mtu := max(ab.MTU, ba.MTU)
+	if mtu == 0 {
+		mtu = DefaultMTU
+	}
+	iface, err := n.addInterface(name, "link "+name)
+	if err != nil {
+		return nil, err
+	}
+	l := &Link{n: n, name: name, mtu: mtu}
+	record := func(frame []byte, note string) { n.record(iface, frame, note) }
+	var sendA, sendB func([]byte)
+	recvA, errA := n.attach(a, l, func(f []byte) { sendA(f) })
+	if errA != nil {
+		return nil, fmt.Errorf("netsim: Connect %s: %w", name, errA)
+	}
+	recvB, errB := n.attach(b, l, func(f []byte) { sendB(f) })
+	if errB != nil {
+		return nil, fmt.Errorf("netsim: Connect %s: %w", name, errB)
+	}
+	l.ab = wire.NewDir(clockAdapter{n}, name+" "+a.label()+"→"+b.label(), deriveSeed(n.opts.Seed, "link", name, "ab"), ab.wire(), record, recvB)
+	l.ba = wire.NewDir(clockAdapter{n}, name+" "+b.label()+"→"+a.label(), deriveSeed(n.opts.Seed, "link", name, "ba"), ba.wire(), record, recvA)
+	sendA, sendB = l.ab.Send, l.ba.Send
+	n.links[name] = l
+	n.linkOrder = append(n.linkOrder, l)
+	return l, nil
+}
+
+func (e End) label() string {
+	if e.host != nil {
+		return e.host.name
+	}
+	return e.sw.name
+}
+
+// attach plugs end e into link l: send is where e's outgoing frames go; the
+// returned function takes the frames that arrive at e.
+func (n *Network) attach(e End, l *Link, send func([]byte)) (func([]byte), error) {
+	if e.sw != nil {
+		return e.sw.addPort(send), nil
+	}
+	return e.host.addNIC(e, l.mtu, send)
+}
+
+// addNIC creates an Ethernet interface on the host.
+func (h *Host) addNIC(e End, mtu int, send func([]byte)) (func([]byte), error) {
+	for _, nic := range h.nics {
+		if nic.name == e.iface {
+			return nil, fmt.Errorf("host %s has an interface %s already", h.name, e.iface)
+		}
+	}
+	id := tcpip.NICID(len(h.nics) + 2) // 1 is lo
+	port := link.New(link.Config{MTU: uint32(mtu), MAC: deriveMAC(h.name, e.iface), Resolve: true, Transmit: send})
+	if err := h.stack.CreateNICWithOptions(id, port, stack.NICOptions{Name: e.iface}); err != nil {
+		return nil, fmt.Errorf("host %s: create interface %s: %s", h.name, e.iface, err)
+	}
+	for _, p := range e.addrs {
+		proto := ipv4.ProtocolNumber
+		if p.Addr().Is6() {
+			proto = ipv6.ProtocolNumber
+		}
+		pa := tcpip.ProtocolAddress{Protocol: proto, AddressWithPrefix: tcpip.AddressWithPrefix{
+			Address: tcpip.AddrFromSlice(p.Addr().AsSlice()), PrefixLen: p.Bits()}}
+		if err := h.stack.AddProtocolAddress(id, pa, stack.AddressProperties{}); err != nil {
+			return nil, fmt.Errorf("host %s: add %s to %s: %s", h.name, p, e.iface, err)
+		}
+		h.stack.AddRoute(tcpip.Route{Destination: pa.AddressWithPrefix.Subnet(), NIC: id})
+	}
+	h.nics = append(h.nics, &hostNIC{id: id, name: e.iface, port: port, addrs: e.addrs})
+	return func(frame []byte) {
+		port.Deliver(frame)
+		h.quiesce()
+	}, nil
+}
+
+// deriveMAC gives an interface a locally administered unicast MAC address
+// derived from the host's and the interface's names.
+func deriveMAC(host, iface string) tcpip.LinkAddress {
+	sum := sha256.Sum256([]byte("mac\x00" + host + "\x00" + iface))
+	sum[0] = 0x02
+	return tcpip.LinkAddress(sum[:6])
+}
+
+// AddRoute adds a route to dst (CIDR form, or "default" for 0.0.0.0/0, and
+// "default6" for ::/0) through the gateway via, which must be on one of the
+// host's subnets.
+func (h *Host) AddRoute(dst, via string) error {
+	switch dst {
+	case "default":
+		dst = "0.0.0.0/0"
+	case "default6":
+		dst = "::/0"
+	}
+	prefix, err := netip.ParsePrefix(dst)
+	if err != nil {
+		return fmt.Errorf("netsim: host %s: route to %q: want CIDR form or default", h.name, dst)
+	}
+	gw, err := netip.ParseAddr(via)
+	if err != nil {
+		return fmt.Errorf("netsim: host %s: route via %q: not an IP address", h.name, via)
+	}
+	if prefix.Addr().Is4() != gw.Is4() {
+		return fmt.Errorf("netsim: host %s: route to %s via %s: address families differ", h.name, dst, via)
+	}
+	for _, nic := range h.nics {
+		for _, a := range nic.addrs {
+			if a.Masked().Contains(gw) {
+				h.stack.AddRoute(tcpip.Route{Destination: prefixSubnet(prefix), Gateway: tcpip.AddrFromSlice(gw.AsSlice()), NIC: nic.id})
+				return nil
+			}
+		}
+	}
+	return fmt.Errorf("netsim: host %s: gateway %s is on none of its subnets", h.name, via)
+}
+
+// prefixSubnet converts a prefix to gVisor's subnet.
+func prefixSubnet(p netip.Prefix) tcpip.Subnet {
+	p = p.Masked()
+	return tcpip.AddressWithPrefix{Address: tcpip.AddrFromSlice(p.Addr().AsSlice()), PrefixLen: p.Bits()}.Subnet()
+}
+
+// SetForwarding makes the host a router: it forwards IPv4 and IPv6 packets
+// between its interfaces, decrementing the TTL and answering with ICMP
+// errors (time exceeded, unreachable, fragmentation needed) as a router does.
+func (h *Host) SetForwarding(on bool) error {
+	for _, p := range []tcpip.NetworkProtocolNumber{ipv4.ProtocolNumber, ipv6.ProtocolNumber} {
+		if err := h.stack.SetForwardingDefaultAndAllNICs(p, on); err != nil {
+			return fmt.Errorf("netsim: host %s: forwarding: %s", h.name, err)
+		}
+	}
+	return nil
+}
+
+// Addrs returns the host's addresses on its Ethernet interfaces, in the
+// order they were given.
+func (h *Host) Addrs() []netip.Addr {
+	var out []netip.Addr
+	for _, nic := range h.nics {
+		for _, a := range nic.addrs {
+			out = append(out, a.Addr())
+		}
+	}
+	return out
+}
+
+// Switch is an Ethernet switch: it learns which port each MAC address is
+// behind and forwards frames there, flooding broadcasts, multicasts and
+// frames to addresses it has not seen yet. It forwards at once: the links'
+// configurations carry all delay.
+type Switch struct {
+	n     *Network
+	name  string
+	ports []func([]byte)
+	table map[string]int
+}
+
+// AddSwitch adds a switch called name.
+func (n *Network) AddSwitch(name string) (*Switch, error) {
+	if err := n.checkName("switch", name); err != nil {
+		return nil, err
+	}
+	s := &Switch{n: n, name: name, table: make(map[string]int)}
+	n.switches[name] = s
+	return s, nil
+}
+
+// Port returns a new port of the switch, for Network.Connect.
+func (s *Switch) Port() End { return End{sw: s} }
+
+// Name returns the switch's name.
+func (s *Switch) Name() string { return s.name }
+
+func (s *Switch) addPort(send func([]byte)) func([]byte) {
+	in := len(s.ports)
+	s.ports = append(s.ports, send)
+	return func(frame []byte) { s.forward(in, frame) }
+}
+
+func (s *Switch) forward(in int, frame []byte) {
+	if len(frame) < header.EthernetMinimumSize {
+		return
+	}
+	eth := header.Ethernet(frame)
+	if src := string(eth.SourceAddress()); !header.IsMulticastEthernetAddress(tcpip.LinkAddress(src)) {
+		s.table[src] = in
+	}
+	dst := eth.DestinationAddress()
+	if out, ok := s.table[string(dst)]; ok && !header.IsMulticastEthernetAddress(dst) && dst != header.EthernetBroadcastAddress {
+		if out != in {
+			s.ports[out](frame)
+		}
+		return
+	}
+	for out, send := range s.ports {
+		if out != in {
+			send(frame)
+		}
+	}
+}
