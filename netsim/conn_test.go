@@ -887,3 +887,88 @@ func TestDialContextCanceled(t *testing.T) {
 		t.Errorf("Dials with a context already done sent %d frame(s), want none", f)
 	}
 }
+
+func TestConnectionReset(t *testing.T) {
+	// Closing with unread data sends RST, as on Linux: the peer's next Read
+	// fails with ECONNRESET and its Writes fail too.
+	n, h := newNet(t, netsim.Options{})
+	tcpPair(t, n, h, "127.0.0.1:7000",
+		func(c net.Conn) {
+			c.Write([]byte("never read"))
+			n.Sleep(time.Second)
+			if _, err := c.Read(make([]byte, 10)); !errors.Is(err, syscall.ECONNRESET) {
+				t.Errorf("Read after a reset = %v, want ECONNRESET", err)
+			}
+			if _, err := c.Write([]byte("x")); err == nil {
+				t.Error("Write after a reset succeeded")
+			}
+		},
+		func(c net.Conn) {
+			n.Sleep(100 * time.Millisecond)
+			c.Close()
+		})
+	mustRun(t, n)
+}
+
+func TestConnectedUDPGetsPortUnreachable(t *testing.T) {
+	// On a connected UDP socket, the ICMP port unreachable for a datagram
+	// surfaces as ECONNREFUSED on the next call, as on Linux.
+	n, h := newNet(t, netsim.Options{})
+	n.Go(func() {
+		c, err := h.Dial("udp", "127.0.0.1:9")
+		if err != nil {
+			t.Error(err)
+			return
+		}
+		defer c.Close()
+		if _, err := c.Write([]byte("anyone?")); err != nil {
+			t.Errorf("Write = %v", err)
+		}
+		c.SetReadDeadline(n.Now().Add(time.Second))
+		if _, err := c.Read(make([]byte, 10)); !errors.Is(err, syscall.ECONNREFUSED) {
+			t.Errorf("Read = %v, want ECONNREFUSED", err)
+		}
+	})
+	mustRun(t, n)
+	if f := n.Stats().Frames; f != 2 {
+		t.Errorf("frames = %d, want 2 (datagram, ICMP)", f)
+	}
+}
+
+func TestUDPMessageTooLong(t *testing.T) {
+	n, h := newNet(t, netsim.Options{})
+	n.Go(func() {
+		pc, err := h.ListenPacket("udp", "127.0.0.1:0")
+		if err != nil {
+			t.Error(err)
+			return
+		}
+		defer pc.Close()
+		if _, err := pc.WriteTo(make([]byte, 70000), pc.LocalAddr()); !errors.Is(err, syscall.EMSGSIZE) {
+			t.Errorf("WriteTo 70000 bytes = %v, want EMSGSIZE", err)
+		}
+		if _, err := pc.WriteTo([]byte("x"), &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 1}); err == nil {
+			t.Error("WriteTo a *net.TCPAddr succeeded")
+		}
+	})
+	mustRun(t, n)
+	if f := n.Stats().Frames; f != 0 {
+		t.Errorf("frames = %d, want none", f)
+	}
+}
+
+func TestAddHostErrors(t *testing.T) {
+	n, _ := newNet(t, netsim.Options{})
+	if _, err := n.AddHost("h1"); err == nil {
+		t.Error("AddHost with a name in use succeeded")
+	}
+	if _, err := n.AddHost(""); err == nil {
+		t.Error("AddHost with an empty name succeeded")
+	}
+	if h := n.Host("h1"); h == nil || h.Name() != "h1" {
+		t.Errorf("Host(h1) = %v", h)
+	}
+	if n.Host("nope") != nil {
+		t.Error("Host of an unknown name is not nil")
+	}
+}

@@ -249,3 +249,36 @@ func TestCaptureTimestampsAreVirtual(t *testing.T) {
 		t.Errorf("frame stamped %v, want %v (start + 90 s of virtual time)", got, want)
 	}
 }
+
+func TestAnotherHostDoesNotChangeTheRun(t *testing.T) {
+	// Each host draws from a stream of its own, derived from the seed and
+	// its name: adding a host, even before it, does not change what
+	// another host does. The ephemeral port shows it.
+	port := func(before, after bool) int {
+		n, err := netsim.New(netsim.Options{Seed: 7})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer n.Close()
+		if before {
+			n.AddHost("h0")
+		}
+		h, _ := n.AddHost("h1")
+		if after {
+			n.AddHost("h2")
+		}
+		p := 0
+		tcpPair(t, n, h, "127.0.0.1:24000",
+			func(c net.Conn) { io.Copy(io.Discard, c) },
+			func(c net.Conn) { p = c.LocalAddr().(*net.TCPAddr).Port })
+		mustRun(t, n)
+		return p
+	}
+	alone := port(false, false)
+	if alone == 0 {
+		t.Fatal("no port")
+	}
+	if b, a := port(true, false), port(false, true); b != alone || a != alone {
+		t.Errorf("h1's ephemeral port: %d alone, %d with a host added before, %d with one after", alone, b, a)
+	}
+}
