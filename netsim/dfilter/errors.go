@@ -11,6 +11,7 @@ type SyntaxError struct {
 	Msg  string
 }
 
+// Error returns the message and the 1-based column of the problem.
 func (e *SyntaxError) Error() string {
 	return fmt.Sprintf("%s (column %d)", e.Msg, e.Pos+1)
 }

@@ -137,6 +137,7 @@ func parseSlice(w string) (*sliceSpec, error) {
 
 type sliceErr string
 
+// Error describes the bad range.
 func (e sliceErr) Error() string { return "\"" + string(e) + "\" is not a valid range." }
 
 func errSlice(w string) error { return sliceErr(w) }

@@ -101,7 +101,7 @@ func (d *Dissector) link(p *Packet, b []byte) {
 			p.Malformed = true
 			return
 		}
-		p.push(ProtoEth, idEth)
+		p.push(ProtoEth, idEth, b)
 		copy(p.Eth.Dst[:], b[0:6])
 		copy(p.Eth.Src[:], b[6:12])
 		p.Eth.Type = binary.BigEndian.Uint16(b[12:])
@@ -110,7 +110,7 @@ func (d *Dissector) link(p *Packet, b []byte) {
 			p.setData(b[14:])
 			return
 		}
-		p.push(0, idEthertype)
+		p.push(0, idEthertype, nil)
 		d.ethertype(p, p.Eth.Type, b[14:])
 	case pcapread.LinkNull, pcapread.LinkLoop:
 		if len(b) < 4 {
@@ -127,7 +127,7 @@ func (d *Dissector) link(p *Packet, b []byte) {
 			}
 		}
 		p.Null.Family = fam
-		p.push(ProtoNull, idNull)
+		p.push(ProtoNull, idNull, b)
 		switch fam {
 		case 2:
 			d.ipv4(p, b[4:])
@@ -137,7 +137,7 @@ func (d *Dissector) link(p *Packet, b []byte) {
 			p.setData(b[4:])
 		}
 	case pcapread.LinkRaw, pcapread.LinkRaw12, pcapread.LinkRaw14:
-		p.push(0, idRaw)
+		p.push(0, idRaw, nil)
 		if len(b) == 0 {
 			return
 		}
@@ -164,8 +164,8 @@ func (d *Dissector) link(p *Packet, b []byte) {
 		s.AddrLen = binary.BigEndian.Uint16(b[4:])
 		copy(s.Addr[:], b[6:14])
 		s.Protocol = binary.BigEndian.Uint16(b[14:])
-		p.push(ProtoSLL, idSLL)
-		p.push(0, idEthertype)
+		p.push(ProtoSLL, idSLL, b)
+		p.push(0, idEthertype, nil)
 		d.ethertype(p, s.Protocol, b[16:])
 	case pcapread.LinkSLL2:
 		if len(b) < 20 {
@@ -179,8 +179,8 @@ func (d *Dissector) link(p *Packet, b []byte) {
 		s.PktType = uint16(b[10])
 		s.AddrLen = uint16(b[11])
 		copy(s.Addr[:], b[12:20])
-		p.push(ProtoSLL, idSLL)
-		p.push(0, idEthertype)
+		p.push(ProtoSLL, idSLL, b)
+		p.push(0, idEthertype, nil)
 		d.ethertype(p, s.Protocol, b[20:])
 	default:
 		p.setData(b)
@@ -205,7 +205,7 @@ func (p *Packet) setData(b []byte) {
 		return
 	}
 	p.Data = b
-	p.push(ProtoData, idData)
+	p.push(ProtoData, idData, b)
 }
 
 func (d *Dissector) ipv4(p *Packet, b []byte) {
@@ -227,7 +227,7 @@ func (d *Dissector) ipv4(p *Packet, b []byte) {
 	ip.Checksum = binary.BigEndian.Uint16(b[10:])
 	copy(ip.Src[:], b[12:16])
 	copy(ip.Dst[:], b[16:20])
-	p.push(ProtoIP, idIP)
+	p.push(ProtoIP, idIP, b[:min(len(b), int(ip.Len))])
 	if int(ip.Len) < int(ip.HdrLen) {
 		p.Malformed = true
 		return
@@ -267,7 +267,7 @@ func (d *Dissector) ipv6(p *Packet, b []byte) {
 	v.HopLimit = b[7]
 	copy(v.Src[:], b[8:24])
 	copy(v.Dst[:], b[24:40])
-	p.push(ProtoIPv6, idIPv6)
+	p.push(ProtoIPv6, idIPv6, b[:min(len(b), 40+int(v.PLen))])
 	end := 40 + int(v.PLen)
 	reported := int(v.PLen)
 	if end > len(b) {
@@ -330,7 +330,7 @@ func (d *Dissector) udpDecode(p *Packet, b []byte, src, dst []byte) {
 	u.DstPort = binary.BigEndian.Uint16(b[2:])
 	u.Length = binary.BigEndian.Uint16(b[4:])
 	u.Checksum = binary.BigEndian.Uint16(b[6:])
-	p.push(ProtoUDP, idUDP)
+	p.push(ProtoUDP, idUDP, b[:min(len(b), max(8, int(u.Length)))])
 	key, _ := makeConvKey(src, dst, u.SrcPort, u.DstPort)
 	id, ok := d.udp[key]
 	if !ok {
@@ -361,7 +361,7 @@ func arp(p *Packet, b []byte) {
 	a.HwSize = b[4]
 	a.ProtoSize = b[5]
 	a.Opcode = binary.BigEndian.Uint16(b[6:])
-	p.push(ProtoARP, idARP)
+	p.push(ProtoARP, idARP, b)
 	hs, ps := int(a.HwSize), int(a.ProtoSize)
 	if len(b) < 8+2*hs+2*ps {
 		p.Malformed = true
@@ -385,7 +385,7 @@ func icmp(p *Packet, b []byte) {
 	c := &p.ICMP
 	c.Type, c.Code = b[0], b[1]
 	c.Checksum = binary.BigEndian.Uint16(b[2:])
-	p.push(ProtoICMP, idICMP)
+	p.push(ProtoICMP, idICMP, b)
 	if (c.Type == 0 || c.Type == 8) && len(b) >= 8 {
 		c.Echo = true
 		c.Ident = binary.BigEndian.Uint16(b[4:])
@@ -402,7 +402,7 @@ func icmpv6(p *Packet, b []byte) {
 	c := &p.ICMPv6
 	c.Type, c.Code = b[0], b[1]
 	c.Checksum = binary.BigEndian.Uint16(b[2:])
-	p.push(ProtoICMPv6, idICMPv6)
+	p.push(ProtoICMPv6, idICMPv6, b)
 	if (c.Type == 128 || c.Type == 129) && len(b) >= 8 {
 		c.Echo = true
 		c.Ident = binary.BigEndian.Uint16(b[4:])

@@ -25,6 +25,7 @@ const (
 	TypeFrameNum                      // frame number (Value.N)
 )
 
+// String names the type as Wireshark does ("Unsigned integer", ...).
 func (t FieldType) String() string {
 	switch t {
 	case TypeProtocol:
@@ -133,12 +134,14 @@ func boolField(name string, proto Proto, v func(p *Packet) bool) {
 
 func ip4(b [4]byte) uint64 { return uint64(binary.BigEndian.Uint32(b[:])) }
 
-func protoField(name string, proto Proto, bytes func(p *Packet) []byte) {
+// protoField registers a protocol; its value is the protocol's bytes up to
+// the end of its data, as Wireshark's protocol items span.
+func protoField(name string, proto Proto, id byte) {
 	reg(name, TypeProtocol, 0, false, func(p *Packet, out []Value) []Value {
 		if p.Protos&proto == 0 {
 			return out
 		}
-		return append(out, Value{B: bytes(p)})
+		return append(out, Value{B: p.raw[id]})
 	})
 }
 
@@ -206,7 +209,7 @@ func (p *Packet) Protocols() string {
 }
 
 func registerLink() {
-	protoField("eth", ProtoEth, func(p *Packet) []byte { return p.Frame[:14] })
+	protoField("eth", ProtoEth, idEth)
 	ether := func(name string, v func(p *Packet, out []Value) []Value) {
 		reg(name, TypeEther, 0, false, func(p *Packet, out []Value) []Value {
 			if !p.Has(ProtoEth) {
@@ -222,21 +225,16 @@ func registerLink() {
 	})
 	uintField("eth.type", ProtoEth, 16, true, func(p *Packet) uint64 { return uint64(p.Eth.Type) })
 
-	protoField("sll", ProtoSLL, func(p *Packet) []byte {
-		if p.SLL.V2 {
-			return p.Frame[:20]
-		}
-		return p.Frame[:16]
-	})
+	protoField("sll", ProtoSLL, idSLL)
 	uintField("sll.pkttype", ProtoSLL, 16, false, func(p *Packet) uint64 { return uint64(p.SLL.PktType) })
 	uintField("sll.hatype", ProtoSLL, 16, false, func(p *Packet) uint64 { return uint64(p.SLL.HaType) })
 	uintField("sll.halen", ProtoSLL, 16, false, func(p *Packet) uint64 { return uint64(p.SLL.AddrLen) })
 	uintField("sll.etype", ProtoSLL, 16, true, func(p *Packet) uint64 { return uint64(p.SLL.Protocol) })
 
-	protoField("null", ProtoNull, func(p *Packet) []byte { return p.Frame[:4] })
+	protoField("null", ProtoNull, idNull)
 	uintField("null.family", ProtoNull, 32, false, func(p *Packet) uint64 { return uint64(p.Null.Family) })
 
-	protoField("arp", ProtoARP, func(p *Packet) []byte { return nil })
+	protoField("arp", ProtoARP, idARP)
 	uintField("arp.hw.type", ProtoARP, 16, false, func(p *Packet) uint64 { return uint64(p.ARP.HwType) })
 	uintField("arp.proto.type", ProtoARP, 16, true, func(p *Packet) uint64 { return uint64(p.ARP.ProtoType) })
 	uintField("arp.hw.size", ProtoARP, 8, false, func(p *Packet) uint64 { return uint64(p.ARP.HwSize) })
@@ -264,7 +262,7 @@ func registerLink() {
 }
 
 func registerIP() {
-	protoField("ip", ProtoIP, func(p *Packet) []byte { return nil })
+	protoField("ip", ProtoIP, idIP)
 	u := func(name string, bits int, hex bool, v func(ip *IPv4) uint64) {
 		uintField(name, ProtoIP, bits, hex, func(p *Packet) uint64 { return v(&p.IP) })
 	}
@@ -295,7 +293,7 @@ func registerIP() {
 		return append(out, Value{N: ip4(p.IP.Src)}, Value{N: ip4(p.IP.Dst)})
 	})
 
-	protoField("ipv6", ProtoIPv6, func(p *Packet) []byte { return nil })
+	protoField("ipv6", ProtoIPv6, idIPv6)
 	u6 := func(name string, bits int, hex bool, v func(ip *IPv6) uint64) {
 		uintField(name, ProtoIPv6, bits, hex, func(p *Packet) uint64 { return v(&p.IPv6) })
 	}
@@ -321,7 +319,7 @@ func registerIP() {
 }
 
 func registerOther() {
-	protoField("udp", ProtoUDP, func(p *Packet) []byte { return nil })
+	protoField("udp", ProtoUDP, idUDP)
 	uu := func(name string, bits int, hex bool, v func(u *UDP) uint64) {
 		uintField(name, ProtoUDP, bits, hex, func(p *Packet) uint64 { return v(&p.UDP) })
 	}
@@ -343,7 +341,7 @@ func registerOther() {
 		return append(out, Value{B: p.UDP.Payload})
 	})
 
-	protoField("icmp", ProtoICMP, func(p *Packet) []byte { return nil })
+	protoField("icmp", ProtoICMP, idICMP)
 	uintField("icmp.type", ProtoICMP, 8, false, func(p *Packet) uint64 { return uint64(p.ICMP.Type) })
 	uintField("icmp.code", ProtoICMP, 8, false, func(p *Packet) uint64 { return uint64(p.ICMP.Code) })
 	uintField("icmp.checksum", ProtoICMP, 16, true, func(p *Packet) uint64 { return uint64(p.ICMP.Checksum) })
@@ -361,7 +359,7 @@ func registerOther() {
 	echo("icmp.seq", func(c *ICMP) uint64 { return uint64(c.Seq) })
 	echo("icmp.seq_le", func(c *ICMP) uint64 { return swap(c.Seq) })
 
-	protoField("icmpv6", ProtoICMPv6, func(p *Packet) []byte { return nil })
+	protoField("icmpv6", ProtoICMPv6, idICMPv6)
 	uintField("icmpv6.type", ProtoICMPv6, 8, false, func(p *Packet) uint64 { return uint64(p.ICMPv6.Type) })
 	uintField("icmpv6.code", ProtoICMPv6, 8, false, func(p *Packet) uint64 { return uint64(p.ICMPv6.Code) })
 	uintField("icmpv6.checksum", ProtoICMPv6, 16, true, func(p *Packet) uint64 { return uint64(p.ICMPv6.Checksum) })
@@ -376,7 +374,7 @@ func registerOther() {
 	echo6("icmpv6.echo.identifier", true, func(c *ICMPv6) uint64 { return uint64(c.Ident) })
 	echo6("icmpv6.echo.sequence_number", false, func(c *ICMPv6) uint64 { return uint64(c.Seq) })
 
-	protoField("data", ProtoData, func(p *Packet) []byte { return p.Data })
+	protoField("data", ProtoData, idData)
 	reg("data.data", TypeBytes, 0, false, func(p *Packet, out []Value) []Value {
 		if !p.Has(ProtoData) {
 			return out

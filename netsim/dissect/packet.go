@@ -58,13 +58,15 @@ type Packet struct {
 
 	stack [8]byte // protocol order for frame.protocols
 	nstk  int
+	raw   [idRaw + 1][]byte // each protocol's bytes, to the end of its data
 }
 
 // Has reports whether all protocols in p are present.
 func (pk *Packet) Has(p Proto) bool { return pk.Protos&p == p }
 
-func (pk *Packet) push(p Proto, id byte) {
+func (pk *Packet) push(p Proto, id byte, b []byte) {
 	pk.Protos |= p
+	pk.raw[id] = b
 	if pk.nstk < len(pk.stack) {
 		pk.stack[pk.nstk] = id
 		pk.nstk++

@@ -12,6 +12,7 @@ import (
 func Scan(r *pcapread.Reader, fn func(p *Packet) error) error {
 	d := New()
 	var p Packet
+	nifs := -1
 	for {
 		f, err := r.Next()
 		if err == io.EOF {
@@ -20,7 +21,10 @@ func Scan(r *pcapread.Reader, fn func(p *Packet) error) error {
 		if err != nil {
 			return err
 		}
-		d.SetInterfaces(r.Interfaces())
+		if ifs := r.Interfaces(); len(ifs) != nifs {
+			d.SetInterfaces(ifs)
+			nifs = len(ifs)
+		}
 		d.Dissect(f, &p)
 		if err := fn(&p); err != nil {
 			return err

@@ -86,7 +86,7 @@ func (d *Dissector) tcpDecode(p *Packet, b []byte, reported int, src, dst []byte
 	t.Urgent = binary.BigEndian.Uint16(b[18:])
 	t.Seq, t.Ack = t.SeqRaw, t.AckRaw
 	t.WinSize = uint32(t.Window)
-	p.push(ProtoTCP, idTCP)
+	p.push(ProtoTCP, idTCP, b)
 	if t.HdrLen < 20 || int(t.HdrLen) > reported {
 		t.BadHdr = true
 		p.Malformed = true

@@ -34,7 +34,7 @@ func eachOption(opts []byte, fn func(o tcpOption)) {
 }
 
 func registerTCP() {
-	protoField("tcp", ProtoTCP, func(p *Packet) []byte { return nil })
+	protoField("tcp", ProtoTCP, idTCP)
 	u := func(name string, bits int, hex bool, v func(t *TCP) uint64) {
 		uintField(name, ProtoTCP, bits, hex, func(p *Packet) uint64 { return v(&p.TCP) })
 	}

@@ -14,6 +14,7 @@ type FormatError struct {
 	Msg string
 }
 
+// Error returns the offset and what is wrong there.
 func (e *FormatError) Error() string {
 	return fmt.Sprintf("offset %d: %s", e.Offset, e.Msg)
 }

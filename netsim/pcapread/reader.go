@@ -18,6 +18,7 @@ const (
 	FormatPcapNG                   // pcapng
 )
 
+// String returns "pcap" or "pcapng".
 func (f Format) String() string {
 	switch f {
 	case FormatPcap:
