@@ -972,3 +972,88 @@ func TestAddHostErrors(t *testing.T) {
 		t.Error("Host of an unknown name is not nil")
 	}
 }
+
+func TestUDPAnyAddressServesBothFamilies(t *testing.T) {
+	n, h := newNet(t, netsim.Options{})
+	srv, err := h.ListenPacket("udp", ":5000")
+	if err != nil {
+		t.Fatal(err)
+	}
+	n.Go(func() { // echo two datagrams back to where they came from
+		defer srv.Close()
+		buf := make([]byte, 100)
+		for range 2 {
+			k, from, err := srv.ReadFrom(buf)
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			if _, err := srv.WriteTo(buf[:k], from); err != nil {
+				t.Errorf("WriteTo %v: %v", from, err)
+			}
+		}
+	})
+	n.Go(func() {
+		for _, addr := range []string{"127.0.0.1:5000", "[::1]:5000"} {
+			c, err := h.Dial("udp", addr)
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			c.Write([]byte(addr))
+			c.SetReadDeadline(n.Now().Add(time.Second))
+			buf := make([]byte, 100)
+			k, err := c.Read(buf)
+			if err != nil || string(buf[:k]) != addr {
+				t.Errorf("echo via %s = %q, %v", addr, buf[:k], err)
+			}
+			c.Close()
+		}
+	})
+	mustRun(t, n)
+}
+
+func TestSetWriteDeadlineWakesBlockedWrite(t *testing.T) {
+	n := silentPair(t, func(n *netsim.Network, c net.Conn) {
+		start := n.Now()
+		n.Go(func() {
+			n.Sleep(time.Second)
+			c.SetDeadline(n.Now().Add(500 * time.Millisecond)) // read and write
+		})
+		_, err := c.Write(make([]byte, 64<<20))
+		if !errors.Is(err, os.ErrDeadlineExceeded) {
+			t.Errorf("Write = %v, want os.ErrDeadlineExceeded", err)
+		}
+		if got := n.Now().Sub(start); got != 1500*time.Millisecond {
+			t.Errorf("Write timed out after %v, want 1.5s", got)
+		}
+	})
+	mustRun(t, n)
+}
+
+func TestUDPReadDeadline(t *testing.T) {
+	n, h := newNet(t, netsim.Options{CallTime: -1})
+	n.Go(func() {
+		pc, err := h.ListenPacket("udp", "127.0.0.1:5000")
+		if err != nil {
+			t.Error(err)
+			return
+		}
+		defer pc.Close()
+		start := n.Now()
+		pc.SetReadDeadline(start.Add(time.Second))
+		n.Go(func() { // moves the deadline while ReadFrom waits
+			n.Sleep(100 * time.Millisecond)
+			pc.SetReadDeadline(start.Add(3 * time.Second))
+		})
+		_, _, err = pc.ReadFrom(make([]byte, 10))
+		var ne net.Error
+		if !errors.As(err, &ne) || !ne.Timeout() {
+			t.Errorf("ReadFrom = %v, want a timeout", err)
+		}
+		if got := n.Now().Sub(start); got != 3*time.Second {
+			t.Errorf("ReadFrom timed out after %v, want 3s", got)
+		}
+	})
+	mustRun(t, n)
+}
