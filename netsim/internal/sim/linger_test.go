@@ -1,0 +1,30 @@
+package sim
+
+import (
+	"testing"
+	"time"
+
+	"netsim/netsim/internal/vclock"
+)
+
+// A Run with no tasks must still go on for linger from where the clock is
+// (Run's doc: "until every task has returned and the network has been quiet
+// for linger"). quietSince starts at 0, not at the current time, so once the
+// clock has moved, a task-less Run (say, a second Run to let connections
+// finish closing) returns at once without running anything.
+func TestRunWithoutTasksLingersFromNow(t *testing.T) {
+	t.Skip("BUG: sim.Run: `var quietSince time.Duration` should be `quietSince := s.clock.Elapsed()`; not fixed here because sim.go has the lead's uncommitted work in progress")
+	s := New(vclock.New(time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)))
+	s.Go("", func() { s.Do(&Op{Desc: "Sleep", Sleep: 10 * time.Minute, Free: true}) })
+	if err := s.Run(time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	ran := false
+	s.Clock().Schedule(30*time.Second, 0, func() { ran = true })
+	if err := s.Run(time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	if !ran || s.Clock().Elapsed() != 10*time.Minute+30*time.Second {
+		t.Fatalf("an event 30 s into a task-less Run with linger 1m: ran %v, clock at %v; want true at 10m30s", ran, s.Clock().Elapsed())
+	}
+}
