@@ -54,6 +54,11 @@ type Config struct {
 // DefaultQueue is the queue length used when Config.Queue is 0.
 const DefaultQueue = 1000
 
+// MaxDelay is the largest Delay and Jitter that Validate accepts: far beyond
+// any real link, and far enough below the virtual clock's range (292 years)
+// that no arrival time overflows.
+const MaxDelay = 24 * time.Hour
+
 // Validate reports the first field that is out of range.
 func (c Config) Validate() error {
 	for _, p := range []struct {
@@ -67,12 +72,21 @@ func (c Config) Validate() error {
 	switch {
 	case c.Delay < 0:
 		return fmt.Errorf("delay %v: negative", c.Delay)
+	case c.Delay > MaxDelay:
+		return fmt.Errorf("delay %v: more than %v", c.Delay, MaxDelay)
 	case c.Jitter < 0:
 		return fmt.Errorf("jitter %v: negative", c.Jitter)
+	case c.Jitter > MaxDelay:
+		return fmt.Errorf("jitter %v: more than %v", c.Jitter, MaxDelay)
 	case c.LossBurst < 0 || c.LossBurst != c.LossBurst:
 		return fmt.Errorf("loss burst %v: negative", c.LossBurst)
 	case c.LossBurst > 1 && c.Loss >= 1:
 		return fmt.Errorf("loss %v with bursts: must be below 1", c.Loss)
+	case c.LossBurst > 1 && c.Loss > c.LossBurst/(c.LossBurst+1):
+		// Between two bursts at least one frame gets through, so bursts of
+		// B frames on average lose at most B of every B+1 frames.
+		return fmt.Errorf("loss %s in bursts of %g: at most %s (at least one frame gets through between bursts)",
+			pct(c.Loss), c.LossBurst, pct(c.LossBurst/(c.LossBurst+1)))
 	case c.Rate < 0:
 		return fmt.Errorf("rate %d: negative", c.Rate)
 	case c.Queue < 0:
@@ -191,34 +205,48 @@ func (d *Dir) Send(frame []byte) {
 	copies := 1
 	if !lost && c.Dup > 0 && d.dup.Float64() < c.Dup {
 		copies = 2
-		d.stats.Duplicated++
-		note("duplicated: dup %s", pct(c.Dup))
 	}
-	depart := now
+	// depart[i] is when copy i has left the sender: at once, or on a
+	// rate-limited link when it has been serialised behind the frames
+	// before it. A duplicate is a frame like any other there: it takes its
+	// own time and its own place in the queue (as netem's).
+	depart := []time.Duration{now, now}[:copies]
+	limit := c.Queue
+	if limit == 0 {
+		limit = DefaultQueue
+	}
 	if !lost && c.Rate > 0 {
-		limit := c.Queue
-		if limit == 0 {
-			limit = DefaultQueue
-		}
 		n := 0
 		for n < len(d.departures) && d.departures[n] <= now {
 			n++
 		}
 		d.departures = d.departures[n:]
-		if len(d.departures) >= limit {
-			note("dropped: queue full (%d frames)", limit)
-			d.stats.Dropped++
-			lost = true
-		} else {
+		for i := range copies {
+			if len(d.departures) >= limit {
+				d.stats.Dropped++
+				if i == 0 {
+					note("dropped: queue full (%d frames)", limit)
+					lost = true
+				}
+				depart = depart[:i]
+				break
+			}
 			start := max(now, d.busyUntil)
 			d.busyUntil = start + time.Duration(int64(len(frame))*8*int64(time.Second)/c.Rate)
 			d.departures = append(d.departures, d.busyUntil)
-			depart = d.busyUntil
+			depart[i] = d.busyUntil
+		}
+	}
+	if !lost && copies == 2 {
+		d.stats.Duplicated++
+		note("duplicated: dup %s", pct(c.Dup))
+		if len(depart) == 1 {
+			note("dropped (the duplicate): queue full (%d frames)", limit)
 		}
 	}
 	var arrivals []time.Duration
 	if !lost {
-		for i := 0; i < copies; i++ {
+		for i := range depart {
 			delay := c.Delay
 			if c.Jitter > 0 {
 				delay += time.Duration(d.jitter.Int64N(int64(2*c.Jitter)+1)) - c.Jitter
@@ -229,7 +257,7 @@ func (d *Dir) Send(frame []byte) {
 				d.stats.Reordered++
 				note("reordered: reorder %s", pct(c.Reorder))
 			}
-			at := depart + delay
+			at := depart[i] + delay
 			if i == 0 && at < d.lastArrival && c.Reorder == 0 {
 				note("delayed past an earlier frame: jitter %v", c.Jitter)
 			}
