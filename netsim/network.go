@@ -85,8 +85,15 @@ func New(opts Options) (*Network, error) {
 }
 
 // Go starts fn as a task. Tasks start in the order Go is called, when Run
-// runs them; Go may be called before Run or from a task.
-func (n *Network) Go(fn func()) { n.sim.Go("", fn) }
+// runs them; Go may be called before Run or from a task. In test mode (see
+// Start) it is a plain go statement.
+func (n *Network) Go(fn func()) {
+	if n.sim.TestMode() {
+		go fn()
+		return
+	}
+	n.sim.Go("", fn)
+}
 
 // Run drives the simulation until every task has returned and the network
 // has settled (see Options.Linger). It returns an error if the tasks
@@ -95,11 +102,8 @@ func (n *Network) Run() error {
 	if n.closed {
 		return errors.New("netsim: Run on a closed network")
 	}
-	if n.pcap != nil {
-		if missing := n.pcap.Missing(); len(missing) > 0 {
-			return fmt.Errorf("netsim: no link called %q to capture (links: %s)",
-				missing[0], strings.Join(n.pcap.Interfaces(), ", "))
-		}
+	if err := n.checkCapture(); err != nil {
+		return err
 	}
 	if err := n.sim.Run(n.opts.Linger); err != nil {
 		return err
@@ -110,8 +114,55 @@ func (n *Network) Run() error {
 	return nil
 }
 
-// Sleep pauses the calling task for d of virtual time.
+// Start runs the network in test mode: it must be called inside a
+// testing/synctest bubble (synctest.Test), on a network built outside it
+// (gVisor's goroutines must not belong to the bubble). Any code, the
+// standard library's and third parties' included, may then use the hosts'
+// sockets from any goroutine, and time is the bubble's fake time. stop
+// ends the run: the network settles for Options.Linger of virtual time,
+// calls still blocked fail with net.ErrClosed, and the capture is flushed.
+// Package netsimtest wraps all of this in one call.
+func (n *Network) Start() (stop func() error, err error) {
+	if n.closed {
+		return nil, errors.New("netsim: Start on a closed network")
+	}
+	if err := n.checkCapture(); err != nil {
+		return nil, err
+	}
+	stopSim, err := n.sim.Start(n.opts.Linger)
+	if err != nil {
+		return nil, err
+	}
+	return func() error {
+		if err := stopSim(); err != nil {
+			return err
+		}
+		if n.pcap != nil {
+			return n.pcap.Flush()
+		}
+		return nil
+	}, nil
+}
+
+// checkCapture fails if a link named in Options.CaptureInterfaces does not
+// exist.
+func (n *Network) checkCapture() error {
+	if n.pcap != nil {
+		if missing := n.pcap.Missing(); len(missing) > 0 {
+			return fmt.Errorf("netsim: no link called %q to capture (links: %s)",
+				missing[0], strings.Join(n.pcap.Interfaces(), ", "))
+		}
+	}
+	return nil
+}
+
+// Sleep pauses the calling task for d of virtual time. In test mode it is
+// time.Sleep, whose time is the bubble's.
 func (n *Network) Sleep(d time.Duration) {
+	if n.sim.TestMode() {
+		time.Sleep(d)
+		return
+	}
 	if d <= 0 {
 		d = 1
 	}

@@ -22,6 +22,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"netsim/netsim/internal/vclock"
@@ -59,6 +60,8 @@ type Sim struct {
 	CallTime time.Duration
 
 	running   bool
+	testMode  atomic.Bool
+	test      testState
 	live      int // tasks started and not yet returned
 	nextID    uint64
 	taskPanic error
@@ -116,6 +119,12 @@ type Op struct {
 	Sleep time.Duration
 	// Free Ops resume their task without the driver's CallTime.
 	Free bool
+	// Key orders the Ops that reach the driver at the same step in test
+	// mode, where they come from goroutines that run at the same time.
+	Key Key
+	// Async Ops do not make their caller wait (test mode only: a Write that
+	// fits in the socket buffer, a Close). Program mode ignores it.
+	Async bool
 
 	wake     chan struct{}
 	deadline *vclock.Event
@@ -126,6 +135,9 @@ type Op struct {
 // while the simulation is not running, op must complete at once: a call that
 // would block reports false, and the caller must fail with ErrNotRunning.
 func (s *Sim) Do(op *Op) bool {
+	if s.testMode.Load() {
+		return s.submit(op)
+	}
 	if !s.running {
 		return op.Sleep <= 0 && op.Try()
 	}
@@ -144,11 +156,11 @@ type Waitable struct {
 	parked []*Op
 }
 
-// NewWaitable returns a Waitable. Waitables are retried in the order they
-// were created when several become ready in one step.
+// NewWaitable returns a Waitable. When several become ready in one step they
+// are retried in the order they first had an Op parked on them (an order
+// the driver alone decides, so any goroutine may create a Waitable).
 func (s *Sim) NewWaitable() *Waitable {
-	s.nextID++
-	return &Waitable{s: s, id: s.nextID}
+	return &Waitable{s: s}
 }
 
 // Notify marks w ready. It is safe to call from any goroutine (gVisor's waiter
@@ -237,6 +249,9 @@ func (s *Sim) serve(op *Op) {
 }
 
 func (s *Sim) complete(op *Op) {
+	if op.wake == nil {
+		return // an Async Op: nobody waits for it
+	}
 	if op.Free || s.CallTime <= 0 {
 		s.runq = append(s.runq, op.wake)
 		return
@@ -246,6 +261,10 @@ func (s *Sim) complete(op *Op) {
 
 func (s *Sim) park(op *Op) {
 	w := op.W
+	if w.id == 0 {
+		s.nextID++
+		w.id = s.nextID
+	}
 	s.dirtyMu.Lock()
 	w.parked = append(w.parked, op)
 	s.dirtyMu.Unlock()

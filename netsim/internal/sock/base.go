@@ -10,7 +10,11 @@
 package sock
 
 import (
+	"fmt"
 	"net"
+	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"gvisor.dev/gvisor/pkg/tcpip"
@@ -20,11 +24,46 @@ import (
 	"netsim/netsim/internal/sim"
 )
 
-// Env is what sockets on one host need: the driver and the host's stack.
+// Env is what sockets on one host need: the driver, the host's stack, and
+// the host's name (sockets are named after it).
 type Env struct {
 	Sim   *sim.Sim
 	Stack *stack.Stack
+	Host  string
+
+	mu    sync.Mutex
+	names map[string]int
 }
+
+// name returns a socket name made of parts, numbered if it was given before:
+// "client|dial|tcp|server:80|", then "client|dial|tcp|server:80|#2".
+func (env *Env) name(parts ...string) string {
+	base := env.Host + "|" + strings.Join(parts, "|")
+	env.mu.Lock()
+	defer env.mu.Unlock()
+	if env.names == nil {
+		env.names = make(map[string]int)
+	}
+	env.names[base]++
+	if n := env.names[base]; n > 1 {
+		return fmt.Sprintf("%s#%d", base, n)
+	}
+	return base
+}
+
+// LabelKey is the context key whose string value labels a Dial made with
+// that context, so that dials made at the same instant by different
+// goroutines sort the same way on every run (netsim.WithLabel sets it).
+type LabelKey struct{}
+
+// Kinds of Op on one socket, for the driver's ordering in test mode.
+const (
+	kindOpen  uint8 = iota // socket creation, Dial, Accept
+	kindRead               // Read, ReadFrom
+	kindWrite              // Write, WriteTo, flushes
+	kindCtl                // deadlines, shutdown, Close
+	kinds
+)
 
 // endpoint is the state shared by every socket: a gVisor endpoint, its waiter
 // registration, and the driver's Waitable for it. Its fields are touched only
@@ -35,8 +74,11 @@ type endpoint struct {
 	wq    *waiter.Queue
 	entry waiter.Entry
 	w     *sim.Waitable
+	key   string               // the socket's name, for Op keys
+	seq   [kinds]atomic.Uint64 // Ops submitted, by kind
 
-	closed        bool
+	closed        bool        // the endpoint is closed (driver only)
+	userClosed    atomic.Bool // Close was called (test mode)
 	readDeadline  time.Time
 	writeDeadline time.Time
 }
@@ -61,8 +103,8 @@ func (e *endpoint) init(env *Env, ep tcpip.Endpoint, wq *waiter.Queue) {
 // moves or clears while the call is parked applies to that call, as in
 // package net. (Reading it once made an extended deadline spin the driver
 // at the old one forever, and ignored a deadline set on a parked call.)
-func (e *endpoint) do(desc string, dl *time.Time, try func() bool) bool {
-	op := &sim.Op{Desc: desc, W: e.w}
+func (e *endpoint) do(kind uint8, desc string, dl *time.Time, try func() bool) bool {
+	op := &sim.Op{Desc: desc, W: e.w, Key: e.opKey(kind)}
 	op.Try = func() bool {
 		if try() {
 			return true
@@ -75,6 +117,56 @@ func (e *endpoint) do(desc string, dl *time.Time, try func() bool) bool {
 	}
 	return e.env.Sim.Do(op)
 }
+
+// opKey returns the key of the socket's next Op of kind.
+func (e *endpoint) opKey(kind uint8) sim.Key {
+	return sim.Key{Sock: e.key, Kind: kind, Seq: e.seq[kind].Add(1)}
+}
+
+// doAsync runs try as an Op whose caller does not wait for it in test mode
+// (a Close, a buffered Write, a deadline): net/http calls them while
+// holding locks that other goroutines wait for, and a goroutine waiting for
+// a sync.Mutex does not count as blocked for synctest. In program mode it
+// is do.
+func (e *endpoint) doAsync(kind uint8, desc string, try func() bool) {
+	e.env.Sim.Do(&sim.Op{Desc: desc, W: e.w, Key: e.opKey(kind), Try: try, Free: true, Async: true})
+}
+
+// closeSocket closes the socket: at once in program mode; in test mode
+// without making the caller wait, once ready() reports true (a TCP
+// connection first hands its buffered bytes to the stack). opErr builds the
+// error of a second Close.
+func (e *endpoint) closeSocket(desc string, ready func() bool, opErr func() error) error {
+	if e.env.Sim.TestMode() {
+		if !e.userClosed.CompareAndSwap(false, true) {
+			return opErr()
+		}
+		e.doAsync(kindCtl, desc, func() bool {
+			if ready != nil && !e.gone() && !ready() {
+				return false
+			}
+			if !e.closed {
+				e.close()
+			}
+			return true
+		})
+		return nil
+	}
+	var err error
+	e.do(kindCtl, desc, nil, func() bool {
+		if e.closed {
+			err = opErr()
+		} else {
+			e.close()
+		}
+		return true
+	})
+	return err
+}
+
+// gone reports whether calls on the socket must fail with net.ErrClosed:
+// it was closed, or the simulation has stopped.
+func (e *endpoint) gone() bool { return e.closed || e.env.Sim.Stopped() }
 
 // expired reports whether deadline dl has passed on the virtual clock.
 func (e *endpoint) expired(dl time.Time) bool {
@@ -93,7 +185,7 @@ func (e *endpoint) close() {
 // another task sees the change at once (net/http aborts a blocked Read this
 // way, with a deadline in the past).
 func (e *endpoint) setDeadline(read, write bool, t time.Time) error {
-	e.env.Sim.Do(&sim.Op{Desc: "SetDeadline", Free: true, Try: func() bool {
+	e.doAsync(kindCtl, "SetDeadline", func() bool {
 		if read {
 			e.readDeadline = t
 		}
@@ -102,7 +194,7 @@ func (e *endpoint) setDeadline(read, write bool, t time.Time) error {
 		}
 		e.w.Notify()
 		return true
-	}})
+	})
 	return nil
 }
 

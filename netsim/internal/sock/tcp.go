@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net"
+	"sync"
 	"time"
 
 	"gvisor.dev/gvisor/pkg/tcpip"
@@ -20,6 +22,84 @@ import (
 type TCPConn struct {
 	endpoint
 	laddr, raddr *net.TCPAddr
+
+	// In test mode a Write that fits in the send buffer returns at once,
+	// as with a kernel socket; the driver hands the bytes to the stack.
+	smu      sync.Mutex
+	sendBuf  []byte
+	flushing bool  // a flush Op is queued or parked
+	sendErr  error // why a flush failed, for the next Write
+}
+
+// sendBufSize is how many bytes a test-mode Write buffers before it blocks.
+const sendBufSize = 256 << 10
+
+// bufferWrite is the test-mode Write: it buffers b and reports ok if b fits.
+func (c *TCPConn) bufferWrite(b []byte) (n int, ok bool, err error) {
+	c.smu.Lock()
+	defer c.smu.Unlock()
+	switch {
+	case c.userClosed.Load():
+		return 0, true, c.opErr("write", net.ErrClosed)
+	case c.sendErr != nil:
+		return 0, true, c.sendErr
+	case len(c.sendBuf)+len(b) > sendBufSize:
+		return 0, false, nil
+	}
+	c.sendBuf = append(c.sendBuf, b...)
+	if !c.flushing {
+		c.flushing = true
+		c.doAsync(kindWrite, "Flush "+c.desc(), c.flush)
+	}
+	return len(b), true, nil
+}
+
+// flush hands buffered bytes to the stack, on the driver. It reports
+// whether the buffer is empty (or the bytes can never be sent).
+func (c *TCPConn) flush() bool {
+	c.smu.Lock()
+	data := c.sendBuf
+	c.smu.Unlock()
+	if len(data) == 0 {
+		c.smu.Lock()
+		c.flushing = false
+		c.smu.Unlock()
+		return true
+	}
+	written := 0
+	var werr error
+	var r bytes.Reader
+	for written < len(data) && werr == nil {
+		if c.gone() {
+			werr = c.opErr("write", net.ErrClosed)
+			break
+		}
+		r.Reset(data[written:])
+		m, e := c.ep.Write(&r, tcpip.WriteOptions{})
+		written += int(m)
+		switch e.(type) {
+		case nil:
+		case *tcpip.ErrWouldBlock:
+			c.smu.Lock()
+			c.sendBuf = c.sendBuf[written:]
+			c.smu.Unlock()
+			return false
+		default:
+			werr = c.opErr("write", sysErr("write", e))
+		}
+	}
+	c.smu.Lock()
+	defer c.smu.Unlock()
+	if werr != nil {
+		c.sendErr, c.sendBuf = werr, nil
+	} else {
+		c.sendBuf = c.sendBuf[written:]
+	}
+	if len(c.sendBuf) > 0 {
+		return false
+	}
+	c.sendBuf, c.flushing = nil, false
+	return true
 }
 
 var _ net.Conn = (*TCPConn)(nil)
@@ -47,9 +127,9 @@ func (c *TCPConn) opErr(op string, err error) error {
 func (c *TCPConn) Read(b []byte) (int, error) {
 	var n int
 	var err error
-	ok := c.do("Read "+c.desc(), &c.readDeadline, func() bool {
+	ok := c.do(kindRead, "Read "+c.desc(), &c.readDeadline, func() bool {
 		switch {
-		case c.closed:
+		case c.gone():
 			err = c.opErr("read", net.ErrClosed)
 		case c.expired(c.readDeadline):
 			err = c.opErr("read", timeoutError)
@@ -81,13 +161,21 @@ func (c *TCPConn) Read(b []byte) (int, error) {
 // Write implements net.Conn. It returns when every byte is in the send
 // buffer (or on an error).
 func (c *TCPConn) Write(b []byte) (int, error) {
+	if c.env.Sim.TestMode() {
+		if n, ok, err := c.bufferWrite(b); ok {
+			return n, err
+		}
+	}
 	var n int
 	var err error
 	var r bytes.Reader
-	ok := c.do("Write "+c.desc(), &c.writeDeadline, func() bool {
+	ok := c.do(kindWrite, "Write "+c.desc(), &c.writeDeadline, func() bool {
+		if !c.gone() && !c.flush() {
+			return false
+		}
 		for {
 			switch {
-			case c.closed:
+			case c.gone():
 				err = c.opErr("write", net.ErrClosed)
 				return true
 			case c.expired(c.writeDeadline):
@@ -118,16 +206,7 @@ func (c *TCPConn) Write(b []byte) (int, error) {
 // Close implements net.Conn: the connection closes gracefully (FIN), and
 // every call blocked on it returns net.ErrClosed.
 func (c *TCPConn) Close() error {
-	var err error
-	c.do("Close "+c.desc(), nil, func() bool {
-		if c.closed {
-			err = c.opErr("close", net.ErrClosed)
-			return true
-		}
-		c.close()
-		return true
-	})
-	return err
+	return c.closeSocket("Close "+c.desc(), c.flush, func() error { return c.opErr("close", net.ErrClosed) })
 }
 
 // CloseWrite shuts down the sending side (sends FIN); reads go on.
@@ -138,7 +217,10 @@ func (c *TCPConn) CloseRead() error { return c.shutdown("close", tcpip.ShutdownR
 
 func (c *TCPConn) shutdown(op string, flags tcpip.ShutdownFlags) error {
 	var err error
-	c.do("Shutdown "+c.desc(), nil, func() bool {
+	c.do(kindCtl, "Shutdown "+c.desc(), nil, func() bool {
+		if !c.gone() && !c.flush() {
+			return false
+		}
 		if c.closed {
 			err = c.opErr(op, net.ErrClosed)
 		} else if e := c.ep.Shutdown(flags); e != nil {
@@ -166,7 +248,7 @@ func (c *TCPConn) SetWriteDeadline(t time.Time) error { return c.setDeadline(fal
 
 // SetNoDelay controls Nagle's algorithm (off by default, as in package net).
 func (c *TCPConn) SetNoDelay(noDelay bool) error {
-	c.do("SetNoDelay", nil, func() bool {
+	c.do(kindCtl, "SetNoDelay", nil, func() bool {
 		c.ep.SocketOptions().SetDelayOption(!noDelay)
 		return true
 	})
@@ -180,7 +262,8 @@ func (c *TCPConn) desc() string {
 // TCPListener is a listening TCP socket.
 type TCPListener struct {
 	endpoint
-	addr *net.TCPAddr
+	addr     *net.TCPAddr
+	accepted int // connections accepted so far (driver only)
 }
 
 var _ net.Listener = (*TCPListener)(nil)
@@ -188,8 +271,10 @@ var _ net.Listener = (*TCPListener)(nil)
 // ListenTCP binds a listening socket to addr with the given backlog.
 func ListenTCP(env *Env, proto tcpip.NetworkProtocolNumber, addr tcpip.FullAddress, backlog int) (*TCPListener, error) {
 	l := &TCPListener{}
+	l.env = env
+	l.key = env.name("listen", "tcp", fullToTCP(addr).String())
 	var err error
-	ok := (&endpoint{env: env}).doSetup(func() {
+	ok := l.doSetup(func() {
 		var wq waiter.Queue
 		ep, e := env.Stack.NewEndpoint(tcp.ProtocolNumber, proto, &wq)
 		if e != nil {
@@ -225,24 +310,26 @@ func ListenTCP(env *Env, proto tcpip.NetworkProtocolNumber, addr tcpip.FullAddre
 }
 
 // doSetup runs fn as an Op that always completes at once: socket creation is
-// a scheduling point like every other call.
+// a scheduling point like every other call. e needs only env and key.
 func (e *endpoint) doSetup(fn func()) bool {
-	return e.env.Sim.Do(&sim.Op{Desc: "socket", Try: func() bool { fn(); return true }})
+	return e.env.Sim.Do(&sim.Op{Desc: "socket", Key: e.opKey(kindOpen), Try: func() bool { fn(); return true }})
 }
 
 // Accept implements net.Listener.
 func (l *TCPListener) Accept() (net.Conn, error) {
 	var conn *TCPConn
 	var err error
-	ok := l.do("Accept tcp "+l.addr.String(), nil, func() bool {
-		if l.closed {
+	ok := l.do(kindOpen, "Accept tcp "+l.addr.String(), nil, func() bool {
+		if l.gone() {
 			err = net.ErrClosed
 			return true
 		}
 		ep, wq, e := l.ep.Accept(nil)
 		switch e.(type) {
 		case nil:
+			l.accepted++
 			conn = newTCPConn(l.env, ep, wq)
+			conn.key = fmt.Sprintf("%s/%d", l.key, l.accepted)
 		case *tcpip.ErrWouldBlock:
 			return false
 		default:
@@ -261,16 +348,9 @@ func (l *TCPListener) Accept() (net.Conn, error) {
 
 // Close implements net.Listener.
 func (l *TCPListener) Close() error {
-	var err error
-	l.do("Close listener", nil, func() bool {
-		if l.closed {
-			err = &net.OpError{Op: "close", Net: "tcp", Addr: l.addr, Err: net.ErrClosed}
-		} else {
-			l.close()
-		}
-		return true
+	return l.closeSocket("Close listener "+l.addr.String(), nil, func() error {
+		return &net.OpError{Op: "close", Net: "tcp", Addr: l.addr, Err: net.ErrClosed}
 	})
-	return err
 }
 
 // Addr implements net.Listener.
@@ -295,6 +375,8 @@ func DialTCP(ctx context.Context, env *Env, proto tcpip.NetworkProtocolNumber, l
 	}
 	e.env = env
 	e.w = env.Sim.NewWaitable()
+	label, _ := ctx.Value(LabelKey{}).(string)
+	e.key = env.name("dial", "tcp", fullToTCP(raddr).String(), label)
 	// The context's deadline is a deadline on the virtual clock. The
 	// context's own timer runs on the wall clock, so its DeadlineExceeded
 	// says nothing about virtual time (a context with a virtual deadline
@@ -308,7 +390,7 @@ func DialTCP(ctx context.Context, env *Env, proto tcpip.NetworkProtocolNumber, l
 		err = cause
 		return true
 	}
-	ok := e.do("Dial tcp "+fullToTCP(raddr).String(), &dl, func() bool {
+	ok := e.do(kindOpen, "Dial tcp "+fullToTCP(raddr).String(), &dl, func() bool {
 		if !started {
 			started = true
 			// A context already done sends nothing, as in package net.
@@ -361,5 +443,7 @@ func DialTCP(ctx context.Context, env *Env, proto tcpip.NetworkProtocolNumber, l
 		return nil, &net.OpError{Op: "dial", Net: "tcp", Addr: fullToTCP(raddr), Err: err}
 	}
 	wq.EventUnregister(&e.entry)
-	return newTCPConn(env, ep, &wq), nil
+	c := newTCPConn(env, ep, &wq)
+	c.key = e.key
+	return c, nil
 }

@@ -33,7 +33,13 @@ func ListenUDP(env *Env, proto tcpip.NetworkProtocolNumber, laddr, raddr tcpip.F
 	if raddr != (tcpip.FullAddress{}) {
 		op = "dial"
 	}
-	ok := (&endpoint{env: env}).doSetup(func() {
+	if raddr != (tcpip.FullAddress{}) {
+		c.key = env.name("dial", "udp", fullToUDP(raddr).String())
+	} else {
+		c.key = env.name("listen", "udp", fullToUDP(laddr).String())
+	}
+	c.env = env
+	ok := c.doSetup(func() {
 		var wq waiter.Queue
 		ep, e := env.Stack.NewEndpoint(udp.ProtocolNumber, proto, &wq)
 		if e != nil {
@@ -89,9 +95,9 @@ func (c *UDPConn) ReadFrom(b []byte) (int, net.Addr, error) {
 	var n int
 	var from net.Addr
 	var err error
-	ok := c.do("ReadFrom udp "+c.laddr.String(), &c.readDeadline, func() bool {
+	ok := c.do(kindRead, "ReadFrom udp "+c.laddr.String(), &c.readDeadline, func() bool {
 		switch {
-		case c.closed:
+		case c.gone():
 			err = c.opErr("read", nil, net.ErrClosed)
 		case c.expired(c.readDeadline):
 			err = c.opErr("read", nil, timeoutError)
@@ -144,9 +150,9 @@ func (c *UDPConn) write(b []byte, to *tcpip.FullAddress, addr net.Addr) (int, er
 	var n int
 	var err error
 	var r bytes.Reader
-	ok := c.do("WriteTo udp "+c.laddr.String(), &c.writeDeadline, func() bool {
+	ok := c.do(kindWrite, "WriteTo udp "+c.laddr.String(), &c.writeDeadline, func() bool {
 		switch {
-		case c.closed:
+		case c.gone():
 			err = c.opErr("write", addr, net.ErrClosed)
 		case c.expired(c.writeDeadline):
 			err = c.opErr("write", addr, timeoutError)
@@ -172,16 +178,7 @@ func (c *UDPConn) write(b []byte, to *tcpip.FullAddress, addr net.Addr) (int, er
 
 // Close implements net.PacketConn.
 func (c *UDPConn) Close() error {
-	var err error
-	c.do("Close udp", nil, func() bool {
-		if c.closed {
-			err = c.opErr("close", nil, net.ErrClosed)
-		} else {
-			c.close()
-		}
-		return true
-	})
-	return err
+	return c.closeSocket("Close udp "+c.laddr.String(), nil, func() error { return c.opErr("close", nil, net.ErrClosed) })
 }
 
 // LocalAddr implements net.PacketConn.

@@ -32,7 +32,19 @@ func New(epoch time.Time) *Clock {
 }
 
 // Epoch returns the instant the clock started at.
-func (c *Clock) Epoch() time.Time { return c.epoch }
+func (c *Clock) Epoch() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.epoch
+}
+
+// Rebase moves the epoch so that the clock reads now, keeping the elapsed
+// time: test mode makes the virtual clock read the synctest bubble's.
+func (c *Clock) Rebase(now time.Time) {
+	c.mu.Lock()
+	c.epoch = now.Add(-c.now)
+	c.mu.Unlock()
+}
 
 // Elapsed returns the virtual time elapsed since the epoch.
 func (c *Clock) Elapsed() time.Duration {
@@ -42,7 +54,11 @@ func (c *Clock) Elapsed() time.Duration {
 }
 
 // Now returns the current virtual time.
-func (c *Clock) Now() time.Time { return c.epoch.Add(c.Elapsed()) }
+func (c *Clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.epoch.Add(c.now)
+}
 
 // Event is a function scheduled to run at a virtual instant.
 type Event struct {

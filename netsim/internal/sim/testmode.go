@@ -1,0 +1,215 @@
+package sim
+
+import (
+	"container/heap"
+	"errors"
+	"testing/synctest"
+	"time"
+)
+
+// Test mode: the driver runs inside a testing/synctest bubble, beside user
+// code that runs in goroutines of its own (net/http's, say). It cannot hand
+// a baton to one task at a time as in program mode, so each step begins
+// with synctest.Wait, which returns when every other goroutine in the
+// bubble is durably blocked: waiting for an Op, on a channel, in
+// time.Sleep. Time is the bubble's fake time: the driver sleeps on a bubble
+// timer until the next event, and the runtime advances the clock when
+// everything is blocked.
+//
+// Ops arrive from many goroutines at once, so the driver orders the Ops of
+// one step by Key, and completes them one at a time: it wakes one caller,
+// then waits until that caller blocks again, as in program mode.
+
+// Key orders Ops that reach the driver in the same step: by socket, then by
+// kind of operation, then by the socket's count of operations of that kind.
+type Key struct {
+	// Sock names the socket; sockets made at the same instant from
+	// different goroutines need names that do not depend on which goroutine
+	// ran first (see netsim's rules for test mode).
+	Sock string
+	// Kind separates reads, writes and other calls on one socket.
+	Kind uint8
+	// Seq counts the socket's Ops of this kind.
+	Seq uint64
+}
+
+func (a Key) less(b Key) bool {
+	if a.Sock != b.Sock {
+		return a.Sock < b.Sock
+	}
+	if a.Kind != b.Kind {
+		return a.Kind < b.Kind
+	}
+	return a.Seq < b.Seq
+}
+
+// testState is the driver's state in test mode.
+type testState struct {
+	queue   []*Op         // submitted, not yet taken (guarded by dirtyMu)
+	pending opHeap        // taken, not yet served, by Key (driver only)
+	kick    chan struct{} // wakes a sleeping driver
+	stop    chan struct{}
+	done    chan error
+	base    time.Time     // bubble time when the driver started
+	elapsed time.Duration // virtual time then
+	stopped bool          // every socket is closed for good (driver only)
+}
+
+// ErrStopped is the error of an Op made after the driver stopped.
+var ErrStopped = errors.New("netsim: the simulation has stopped")
+
+// Stopped reports whether a test-mode driver has stopped: calls then fail.
+func (s *Sim) Stopped() bool { return s.test.stopped }
+
+// TestMode reports whether the driver runs in test mode.
+func (s *Sim) TestMode() bool { return s.testMode.Load() }
+
+// Start starts the driver in test mode, on a goroutine of the current
+// testing/synctest bubble. The virtual clock then follows the bubble's
+// clock. stop ends the run: the driver lets the network settle for linger
+// of virtual time (connections finish closing), fails every call still
+// parked with net.ErrClosed as an exiting process's sockets are closed, and
+// returns once its goroutine has exited.
+func (s *Sim) Start(linger time.Duration) (stop func() error, err error) {
+	if s.running || s.testMode.Load() {
+		return nil, errors.New("netsim: Start: the simulation is running already")
+	}
+	t := &s.test
+	t.kick = make(chan struct{}, 1)
+	t.stop = make(chan struct{})
+	t.done = make(chan error, 1)
+	t.base = time.Now()
+	t.elapsed = s.clock.Elapsed()
+	s.clock.Rebase(t.base)
+	s.running = true
+	s.testMode.Store(true)
+	go s.drive(linger)
+	var once bool
+	return func() error {
+		if !once {
+			once = true
+			close(t.stop)
+		}
+		return <-t.done
+	}, nil
+}
+
+// now is the virtual time the bubble's clock gives.
+func (s *Sim) now() time.Duration { return s.test.elapsed + time.Since(s.test.base) }
+
+// submit hands op to the driver and waits for it unless it is Async.
+func (s *Sim) submit(op *Op) bool {
+	if !op.Async {
+		op.wake = make(chan struct{}, 1)
+	}
+	s.dirtyMu.Lock()
+	s.test.queue = append(s.test.queue, op)
+	s.dirtyMu.Unlock()
+	select {
+	case s.test.kick <- struct{}{}:
+	default:
+	}
+	if op.wake != nil {
+		<-op.wake
+	}
+	return true
+}
+
+func (s *Sim) drive(linger time.Duration) {
+	t := &s.test
+	stopping := false
+	var stopAt time.Duration
+	for {
+		synctest.Wait()
+		s.clock.AdvanceTo(s.now())
+		s.dirtyMu.Lock()
+		for _, op := range t.queue {
+			heap.Push(&t.pending, op)
+		}
+		t.queue = t.queue[:0]
+		s.dirtyMu.Unlock()
+
+		if s.retryDirty() {
+			continue
+		}
+		if ev := s.clock.PopDue(); ev != nil {
+			ev.Run()
+			if s.AfterEvent != nil {
+				s.AfterEvent(ev.Owner())
+			}
+			continue
+		}
+		if t.pending.Len() > 0 {
+			op := heap.Pop(&t.pending).(*Op)
+			if op.Sleep > 0 {
+				s.clock.Schedule(op.Sleep, 0, func() { s.runq = append(s.runq, op.wake) })
+			} else {
+				s.serve(op)
+			}
+			continue
+		}
+		if len(s.runq) > 0 {
+			ch := s.runq[0]
+			s.runq[0] = nil
+			s.runq = s.runq[1:]
+			ch <- struct{}{}
+			continue
+		}
+		if !stopping {
+			select {
+			case <-t.stop:
+				stopping, stopAt = true, s.clock.Elapsed()
+			default:
+			}
+		}
+		next, ok := s.clock.Next()
+		if stopping && (!ok || next > stopAt+linger) {
+			if !t.stopped {
+				// Close every socket for good: parked calls fail, and so
+				// does every later call.
+				t.stopped = true
+				for op := range s.parked {
+					op.W.Notify()
+				}
+				continue
+			}
+			s.running = false
+			s.testMode.Store(false)
+			t.done <- nil
+			return
+		}
+		var timer *time.Timer
+		var fire <-chan time.Time
+		if ok {
+			timer = time.NewTimer(next - s.clock.Elapsed())
+			fire = timer.C
+		}
+		stopCh := t.stop
+		if stopping {
+			stopCh = nil
+		}
+		select {
+		case <-t.kick:
+		case <-fire:
+		case <-stopCh:
+		}
+		if timer != nil {
+			timer.Stop()
+		}
+	}
+}
+
+// opHeap orders pending Ops by Key.
+type opHeap []*Op
+
+func (h opHeap) Len() int           { return len(h) }
+func (h opHeap) Less(i, j int) bool { return h[i].Key.less(h[j].Key) }
+func (h opHeap) Swap(i, j int)      { h[i], h[j] = h[j], h[i] }
+func (h *opHeap) Push(x any)        { *h = append(*h, x.(*Op)) }
+func (h *opHeap) Pop() any {
+	old := *h
+	op := old[len(old)-1]
+	old[len(old)-1] = nil
+	*h = old[:len(old)-1]
+	return op
+}

@@ -1,0 +1,115 @@
+// Package netsimtest runs tests of users' own Go code over a netsim network,
+// inside testing/synctest: unmodified code (net/http, crypto/tls, a DNS
+// library) over real TCP, on fake time, with the same capture on every run.
+//
+// The rules are few:
+//   - Build the network (hosts, links) outside the bubble, with New, then
+//     run the code with Run. gVisor's goroutines must not belong to the
+//     bubble, or the bubble never goes idle.
+//   - Inside Run, use the hosts' Listen, Dial, DialContext and ListenPacket
+//     from any goroutine; time.Sleep, timers, deadlines and contexts run on
+//     the bubble's fake time, which is the capture's time.
+//   - synctest makes time deterministic, not scheduling. Goroutines that
+//     dial the same address at the same instant race for the driver: label
+//     each one's context with netsim.WithLabel (net/http passes a request's
+//     context to Transport.DialContext), or start them at different
+//     instants. Code that races on its own mutexes cannot be made
+//     deterministic by any simulator.
+//   - A Read, Accept or Dial made while holding a lock that another
+//     goroutine waits for can hang the bubble: a goroutine waiting for a
+//     sync.Mutex is not "durably blocked". Close and Write (when the data
+//     fits in the 256 KiB send buffer) never wait, so net/http's Close and
+//     Shutdown are fine.
+//   - Don't call synctest.Wait yourself while Run's driver is running, and
+//     don't call t.Run inside Run (testing forbids it in a bubble).
+package netsimtest
+
+import (
+	"bytes"
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"testing/synctest"
+
+	"netsim/netsim"
+	"netsim/netsim/capture"
+)
+
+// New returns a network for t. Unless opts.Capture is set, the run is
+// captured in pcapng (every link) in memory, and saved to a file when the
+// test fails, or always when `go test -artifacts` is given (then in
+// t.ArtifactDir()); the test's log says where. The network is closed when
+// the test ends.
+func New(t testing.TB, opts netsim.Options) *netsim.Network {
+	t.Helper()
+	var buf *bytes.Buffer
+	if opts.Capture == nil {
+		buf = new(bytes.Buffer)
+		opts.Capture = buf
+		opts.CaptureFormat = capture.PCAPNG
+	}
+	n, err := netsim.New(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if err := n.Close(); err != nil {
+			t.Errorf("netsim: close: %v", err)
+		}
+		if buf != nil {
+			saveCapture(t, buf.Bytes())
+		}
+	})
+	return n
+}
+
+// artifacts reports whether `go test -artifacts` was given.
+func artifacts() bool {
+	f := flag.Lookup("test.artifacts")
+	return f != nil && f.Value.String() == "true"
+}
+
+func saveCapture(t testing.TB, data []byte) {
+	var dir string
+	switch {
+	case artifacts():
+		dir = t.ArtifactDir()
+	case t.Failed():
+		var err error
+		dir, err = os.MkdirTemp("", "netsim-"+strings.NewReplacer("/", "_", " ", "_").Replace(t.Name())+"-")
+		if err != nil {
+			t.Logf("netsim: cannot save the capture: %v", err)
+			return
+		}
+	default:
+		return
+	}
+	path := filepath.Join(dir, "netsim.pcapng")
+	if err := os.WriteFile(path, data, 0o644); err != nil {
+		t.Logf("netsim: cannot save the capture: %v", err)
+		return
+	}
+	t.Logf("netsim: capture saved to %s (wireshark %s, or netsim read -r %s)", path, path, path)
+}
+
+// Run runs test inside a new synctest bubble with n's driver started: any
+// code in it may use n's hosts. When test returns, the network settles
+// (Options.Linger of fake time, so that connections finish closing), calls
+// still blocked fail with net.ErrClosed, and the capture is flushed.
+func Run(t *testing.T, n *netsim.Network, test func(t *testing.T)) {
+	t.Helper()
+	synctest.Test(t, func(t *testing.T) {
+		stop, err := n.Start()
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() {
+			if err := stop(); err != nil {
+				t.Errorf("netsim: stop: %v", err)
+			}
+		})
+		test(t)
+	})
+}
