@@ -186,7 +186,7 @@ func (s *Sim) Run(linger time.Duration) error {
 	}
 	s.running = true
 	defer func() { s.running = false }()
-	var quietSince time.Duration
+	quietSince := s.clock.Elapsed()
 	for {
 		if s.taskPanic != nil {
 			return s.taskPanic
