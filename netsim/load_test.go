@@ -2,6 +2,7 @@ package netsim_test
 
 import (
 	"bytes"
+	"context"
 	"crypto/sha256"
 	"encoding/binary"
 	"fmt"
@@ -280,5 +281,52 @@ func TestAnotherHostDoesNotChangeTheRun(t *testing.T) {
 	}
 	if b, a := port(true, false), port(false, true); b != alone || a != alone {
 		t.Errorf("h1's ephemeral port: %d alone, %d with a host added before, %d with one after", alone, b, a)
+	}
+}
+
+// timerScenario leans on the stacks' own timers: SYN retransmissions to an
+// address nobody owns, and a receiver that stops reading, so that the
+// sender's window closes and it probes it (the persist timer) until the
+// receiver drains the connection.
+func timerScenario(t testing.TB, seed int64) []byte {
+	t.Helper()
+	var pcap bytes.Buffer
+	n, h := newNet(t, netsim.Options{Seed: seed, Capture: &pcap})
+	n.Go(func() {
+		ctx, cancel := context.WithDeadline(context.Background(), n.Now().Add(10*time.Second))
+		defer cancel()
+		if c, err := h.DialContext(ctx, "tcp", "127.0.0.2:80"); err == nil {
+			c.Close()
+			t.Error("Dial to 127.0.0.2 succeeded")
+		}
+	})
+	tcpPair(t, n, h, "127.0.0.1:24000",
+		func(c net.Conn) {
+			n.Sleep(20 * time.Second) // the window closes; the sender probes
+			if k, _ := io.Copy(io.Discard, c); k != 3<<19 {
+				t.Errorf("received %d bytes", k)
+			}
+		},
+		func(c net.Conn) {
+			if _, err := c.Write(make([]byte, 3<<19)); err != nil {
+				t.Errorf("Write: %v", err)
+			}
+		})
+	mustRun(t, n)
+	if err := n.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return pcap.Bytes()
+}
+
+func TestDeterministicCaptureWithTimers(t *testing.T) {
+	first := timerScenario(t, 3)
+	want := sha256.Sum256(first)
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(0))
+	for i := range 10 { // 10 runs: this one is slower (-race)
+		runtime.GOMAXPROCS(1 + i%4)
+		if got := sha256.Sum256(timerScenario(t, 3)); got != want {
+			t.Fatalf("run %d (GOMAXPROCS %d): sha256 %x, first run %x", i+2, 1+i%4, got[:8], want[:8])
+		}
 	}
 }
