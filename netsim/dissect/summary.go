@@ -223,6 +223,26 @@ func icmpv6Info(p *Packet) string {
 	switch {
 	case c.Echo && c.Type == 128:
 		return fmt.Sprintf("Echo (ping) request id=0x%04x, seq=%d, hop limit=%d", c.Ident, c.Seq, p.IPv6.HopLimit)
+	case c.Type == 135 && len(p.raw[idICMPv6]) >= 24:
+		b := p.raw[idICMPv6]
+		s := "Neighbor Solicitation for " + ipv6String(b[8:24])
+		if mac := ndpOption(b[24:], 1); mac != nil {
+			s += " from " + resolveMAC(mac)
+		}
+		return s
+	case c.Type == 136 && len(p.raw[idICMPv6]) >= 24:
+		b := p.raw[idICMPv6]
+		var flags []string
+		for i, n := range []string{"rtr", "sol", "ovr"} {
+			if b[4]&(0x80>>i) != 0 {
+				flags = append(flags, n)
+			}
+		}
+		s := "Neighbor Advertisement " + ipv6String(b[8:24]) + " (" + strings.Join(flags, ", ") + ")"
+		if mac := ndpOption(b[24:], 2); mac != nil {
+			s += " is at " + resolveMAC(mac)
+		}
+		return s
 	case c.Echo && c.Type == 129:
 		s := fmt.Sprintf("Echo (ping) reply id=0x%04x, seq=%d, hop limit=%d", c.Ident, c.Seq, p.IPv6.HopLimit)
 		if c.RequestIn != 0 {
@@ -254,4 +274,24 @@ func arpInfo(p *Packet) string {
 		return ip(a.SrcProto) + " is at " + resolveMAC(a.SrcHw)
 	}
 	return "Unknown ARP opcode 0x" + strconv.FormatUint(uint64(a.Opcode), 16)
+}
+
+// ndpOption returns the link-layer address of the first NDP option of the
+// given type (1 source, 2 target), or nil.
+func ndpOption(b []byte, typ byte) []byte {
+	for len(b) >= 8 {
+		n := int(b[1]) * 8
+		if n == 0 || n > len(b) {
+			return nil
+		}
+		if b[0] == typ && n == 8 {
+			return b[2:8]
+		}
+		b = b[n:]
+	}
+	return nil
+}
+
+func ipv6String(b []byte) string {
+	return FormatValue(Lookup("ipv6.src"), Value{B: b})
 }

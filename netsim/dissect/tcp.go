@@ -161,8 +161,9 @@ func (d *Dissector) tcpDecode(p *Packet, b []byte, reported int, src, dst []byte
 			t.ScaleFactor = ws
 		}
 	}
-	// Wireshark does not hand retransmitted data to the next dissector.
-	if t.Analysis&(TCPRetransmission|TCPSpuriousRetransmission) == 0 {
+	// Wireshark does not hand retransmitted or out-of-order data to the
+	// next dissector.
+	if t.Analysis&(TCPRetransmission|TCPSpuriousRetransmission|TCPOutOfOrder) == 0 {
 		p.setData(t.Payload)
 	}
 }
@@ -263,20 +264,25 @@ func (d *Dissector) analyze(p *Packet, conv *tcpConv, fl, rv *tcpFlow, seq, ack,
 		af |= TCPAckLostPacket
 		rv.maxseqtobeacked = rv.nextseq
 	}
-	if (seglen > 0 || flags&(thSYN|thFIN) != 0) && fl.nextseq != 0 && ltSeq(seq, fl.nextseq) {
+	if (seglen > 0 || flags&(thSYN|thFIN) != 0) && af&TCPKeepAlive == 0 {
+		notAdvanced := fl.nextseq != 0 && ltSeq(seq, fl.nextseq)
+		// A segment starting one byte early that carries new data may
+		// follow a zero window probe: not a retransmission.
+		if seglen > 1 && fl.nextseq-1 == seq {
+			notAdvanced = false
+		}
 		thres := int64(3000000)
 		if conv.firstRTT != 0 {
 			thres = conv.firstRTT
 		}
 		switch {
-		case af&TCPKeepAlive != 0:
-		case rv.dupacknum >= 2 && rv.lastack == seq && now-rv.lastacktime < 20000000:
+		case notAdvanced && rv.dupacknum >= 2 && rv.lastack == seq && now-rv.lastacktime < 20000000:
 			af |= TCPFastRetransmission
-		case now-fl.nextseqtime < thres && fl.nextseq != seq+seglen:
+		case notAdvanced && now-fl.nextseqtime < thres && fl.nextseq != seq+seglen:
 			af |= TCPOutOfOrder
-		case seq+seglen <= rv.lastack:
+		case seglen > 0 && rv.lastack != 0 && leSeq(seq+seglen, rv.lastack):
 			af |= TCPSpuriousRetransmission
-		default:
+		case notAdvanced:
 			af |= TCPRetransmission
 		}
 	}

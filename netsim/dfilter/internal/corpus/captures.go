@@ -152,9 +152,9 @@ func tcpMix() *Capture {
 	first := k6.c.seq
 	k6.c.seq += 50
 	k6.seg(true, "PA", data[:50]) // second half first
-	b.tick(500)
+	b.tick(20)
 	k6.c.seq = first
-	k6.seg(true, "PA", data[:50]) // first half, 0.5 ms later: out of order
+	k6.seg(true, "PA", data[:50]) // first half, 20 µs later (< first RTT): out of order
 	k6.c.seq += 50
 	b.tick(100)
 	k6.seg(false, "A", nil)
