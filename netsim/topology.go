@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"gvisor.dev/gvisor/pkg/tcpip"
+	"gvisor.dev/gvisor/pkg/tcpip/checksum"
 	"gvisor.dev/gvisor/pkg/tcpip/header"
 	"gvisor.dev/gvisor/pkg/tcpip/network/ipv4"
 	"gvisor.dev/gvisor/pkg/tcpip/network/ipv6"
@@ -249,7 +250,8 @@ func (h *Host) addNIC(e End, mtu int, send func([]byte)) (func([]byte), error) {
 		}
 	}
 	id := tcpip.NICID(len(h.nics) + 2) // 1 is lo
-	port := link.New(link.Config{MTU: uint32(mtu), MAC: deriveMAC(h.name, e.iface), Resolve: true, Transmit: send})
+	port := link.New(link.Config{MTU: uint32(mtu), MAC: deriveMAC(h.name, e.iface), Resolve: true,
+		Transmit: func(frame []byte) { send(h.fixPacketTooBig(frame)) }})
 	if err := h.stack.CreateNICWithOptions(id, port, stack.NICOptions{Name: e.iface}); err != nil {
 		return nil, fmt.Errorf("host %s: create interface %s: %s", h.name, e.iface, err)
 	}
@@ -270,6 +272,54 @@ func (h *Host) addNIC(e End, mtu int, send func([]byte)) (func([]byte), error) {
 		port.Deliver(frame)
 		h.quiesce()
 	}, nil
+}
+
+// fixPacketTooBig fills in the MTU of an ICMPv6 Packet Too Big message that
+// the host sends as a router. gVisor's IPv6 forwarding sends it with an MTU
+// of 0 (ipv6/icmp.go, returnError: no MTU for icmpReasonPacketTooBig, where
+// IPv4's fragmentation needed carries the next hop's), and gVisor's TCP then
+// takes 0 as the path MTU and sends one byte per segment. RFC 4443 (3.2) says
+// the field holds the MTU of the next-hop link: the packet was too big for
+// it, so that link is one of the host's interfaces with an MTU below the
+// packet's length; if several are, the smallest is the safe answer. The
+// frame is returned unchanged otherwise.
+func (h *Host) fixPacketTooBig(frame []byte) []byte {
+	const eth, ip6, icmp6 = header.EthernetMinimumSize, header.IPv6MinimumSize, header.ICMPv6PacketTooBigMinimumSize
+	if len(frame) < eth+ip6+icmp6+ip6 || header.Ethernet(frame).Type() != header.IPv6ProtocolNumber {
+		return frame
+	}
+	ip := header.IPv6(frame[eth:])
+	if ip.NextHeader() != uint8(header.ICMPv6ProtocolNumber) || int(ip.PayloadLength()) != len(frame)-eth-ip6 {
+		return frame
+	}
+	msg := header.ICMPv6(frame[eth+ip6:])
+	if msg.Type() != header.ICMPv6PacketTooBig || msg.MTU() != 0 {
+		return frame
+	}
+	quoted := header.IPv6(msg[icmp6:])
+	size := int(quoted.PayloadLength()) + ip6
+	mtu := 0
+	for _, nic := range h.nics {
+		if m := int(nic.port.MTU()); m < size && (mtu == 0 || m < mtu) {
+			mtu = m
+		}
+	}
+	if mtu == 0 {
+		return frame
+	}
+	out := append([]byte(nil), frame...)
+	ip = header.IPv6(out[eth:])
+	msg = header.ICMPv6(out[eth+ip6:])
+	msg.SetMTU(uint32(max(mtu, header.IPv6MinimumMTU)))
+	msg.SetChecksum(0)
+	msg.SetChecksum(header.ICMPv6Checksum(header.ICMPv6ChecksumParams{
+		Header:      msg[:icmp6],
+		Src:         ip.SourceAddress(),
+		Dst:         ip.DestinationAddress(),
+		PayloadCsum: checksum.Checksum(msg[icmp6:], 0),
+		PayloadLen:  len(msg) - icmp6,
+	}))
+	return out
 }
 
 // deriveMAC gives an interface a locally administered unicast MAC address
