@@ -9,9 +9,9 @@ import (
 
 // A Run with no tasks must still go on for linger from where the clock is
 // (Run's doc: "until every task has returned and the network has been quiet
-// for linger"). quietSince starts at 0, not at the current time, so once the
-// clock has moved, a task-less Run (say, a second Run to let connections
-// finish closing) returns at once without running anything.
+// for linger"). When quietSince started at 0 rather than at the current
+// time, a task-less Run after the clock had moved (say, a second Run to let
+// connections finish closing) returned at once without running anything.
 func TestRunWithoutTasksLingersFromNow(t *testing.T) {
 	s := New(vclock.New(time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)))
 	s.Go("", func() { s.Do(&Op{Desc: "Sleep", Sleep: 10 * time.Minute, Free: true}) })
