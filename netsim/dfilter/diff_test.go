@@ -210,7 +210,7 @@ func writeGolden(t *testing.T, capture, kind string, lines []string) {
 // in testdata/golden; when tshark is installed they are re-verified live.
 func TestDifferential(t *testing.T) {
 	filters := loadFilters(t)
-	live := !testing.Short() && (*update || haveTshark())
+	live := liveMode(t)
 	pairs, agree := 0, 0
 	for _, c := range captures(t) {
 		pkts := decodeAll(t, c)
@@ -241,6 +241,16 @@ func TestDifferential(t *testing.T) {
 	t.Logf("%d captures × %d filters: %d of %d pairs agree (live tshark: %v)", len(captures(t)), len(filters), agree, pairs, live)
 }
 
+// liveMode reports whether to run tshark; without it the tests compare
+// with the tshark output recorded in testdata/golden, and say so.
+func liveMode(t *testing.T) bool {
+	live := !testing.Short() && (*update || haveTshark())
+	if !live {
+		t.Log("tshark not run (not installed, or -short): comparing with the tshark output recorded in testdata/golden; set NETSIM_REQUIRE_TSHARK=1 to require tshark")
+	}
+	return live
+}
+
 func haveTshark() bool {
 	if os.Getenv("NETSIM_REQUIRE_TSHARK") == "1" {
 		return true
@@ -252,7 +262,7 @@ func haveTshark() bool {
 // TestSummaryLines compares our one-line summaries with tshark's default
 // output, character for character.
 func TestSummaryLines(t *testing.T) {
-	live := !testing.Short() && (*update || haveTshark())
+	live := liveMode(t)
 	total, same := 0, 0
 	for _, c := range captures(t) {
 		var want []string
@@ -299,7 +309,7 @@ var fieldsChecked = []string{
 
 // TestFieldValues compares -T fields output for many fields with tshark's.
 func TestFieldValues(t *testing.T) {
-	live := !testing.Short() && (*update || haveTshark())
+	live := liveMode(t)
 	cells, same := 0, 0
 	for _, c := range captures(t) {
 		var want []string
