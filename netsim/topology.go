@@ -187,9 +187,24 @@ func (n *Network) Connect(name string, a, b End, cfg ...LinkConfig) (*Link, erro
 		if e.err != nil {
 			return nil, fmt.Errorf("netsim: Connect %s: %w", name, e.err)
 		}
-		if e.host == nil && e.sw == nil {
+		switch {
+		case e.host == nil && e.sw == nil:
 			return nil, fmt.Errorf("netsim: Connect %s: an End made neither by Host.Iface nor by Switch.Port", name)
+		case e.host != nil && e.host.net != n:
+			return nil, fmt.Errorf("netsim: Connect %s: host %s belongs to another network", name, e.host.name)
+		case e.sw != nil && e.sw.n != n:
+			return nil, fmt.Errorf("netsim: Connect %s: switch %s belongs to another network", name, e.sw.name)
 		}
+		if e.host != nil {
+			for _, nic := range e.host.nics {
+				if nic.name == e.iface {
+					return nil, fmt.Errorf("netsim: Connect %s: host %s has an interface %s already", name, e.host.name, e.iface)
+				}
+			}
+		}
+	}
+	if a.host != nil && a.host == b.host && a.iface == b.iface {
+		return nil, fmt.Errorf("netsim: Connect %s: both ends are interface %s of host %s", name, a.iface, a.host.name)
 	}
 	if err := n.checkName("link", name); err != nil {
 		return nil, err
@@ -203,11 +218,11 @@ func (n *Network) Connect(name string, a, b End, cfg ...LinkConfig) (*Link, erro
 	if mtu == 0 {
 		mtu = DefaultMTU
 	}
-	iface, err := n.addInterface(name, "link "+name)
-	if err != nil {
-		return nil, err
-	}
+	// A Connect that fails changes nothing: the ends attached so far are
+	// detached again, and the capture gets the link's interface only once
+	// both ends are in place.
 	l := &Link{n: n, name: name, mtu: mtu}
+	var iface int
 	record := func(frame []byte, note string) { n.record(iface, frame, note) }
 	var sendA, sendB func([]byte)
 	recvA, errA := n.attach(a, l, func(f []byte) { sendA(f) })
@@ -216,7 +231,14 @@ func (n *Network) Connect(name string, a, b End, cfg ...LinkConfig) (*Link, erro
 	}
 	recvB, errB := n.attach(b, l, func(f []byte) { sendB(f) })
 	if errB != nil {
+		n.detach(a)
 		return nil, fmt.Errorf("netsim: Connect %s: %w", name, errB)
+	}
+	var err error
+	if iface, err = n.addInterface(name, "link "+name); err != nil {
+		n.detach(b)
+		n.detach(a)
+		return nil, err
 	}
 	l.ab = wire.NewDir(clockAdapter{n}, name+" "+a.label()+"→"+b.label(), deriveSeed(n.opts.Seed, "link", name, "ab"), ab.wire(), record, recvB)
 	l.ba = wire.NewDir(clockAdapter{n}, name+" "+b.label()+"→"+a.label(), deriveSeed(n.opts.Seed, "link", name, "ba"), ba.wire(), record, recvA)
@@ -242,6 +264,18 @@ func (n *Network) attach(e End, l *Link, send func([]byte)) (func([]byte), error
 	return e.host.addNIC(e, l.mtu, send)
 }
 
+// detach undoes the last attach of end e, after a Connect failed.
+func (n *Network) detach(e End) {
+	if e.sw != nil {
+		e.sw.ports = e.sw.ports[:len(e.sw.ports)-1]
+		return
+	}
+	h := e.host
+	nic := h.nics[len(h.nics)-1]
+	h.nics = h.nics[:len(h.nics)-1]
+	_ = h.stack.RemoveNIC(nic.id) // removes its addresses and routes too
+}
+
 // addNIC creates an Ethernet interface on the host.
 func (h *Host) addNIC(e End, mtu int, send func([]byte)) (func([]byte), error) {
 	for _, nic := range h.nics {
@@ -263,6 +297,7 @@ func (h *Host) addNIC(e End, mtu int, send func([]byte)) (func([]byte), error) {
 		pa := tcpip.ProtocolAddress{Protocol: proto, AddressWithPrefix: tcpip.AddressWithPrefix{
 			Address: tcpip.AddrFromSlice(p.Addr().AsSlice()), PrefixLen: p.Bits()}}
 		if err := h.stack.AddProtocolAddress(id, pa, stack.AddressProperties{}); err != nil {
+			_ = h.stack.RemoveNIC(id)
 			return nil, fmt.Errorf("host %s: add %s to %s: %s", h.name, p, e.iface, err)
 		}
 		h.stack.AddRoute(tcpip.Route{Destination: pa.AddressWithPrefix.Subnet(), NIC: id})
@@ -350,6 +385,15 @@ func (h *Host) AddRoute(dst, via string) error {
 	}
 	if prefix.Addr().Is4() != gw.Is4() {
 		return fmt.Errorf("netsim: host %s: route to %s via %s: address families differ", h.name, dst, via)
+	}
+	for _, nic := range h.nics {
+		for _, a := range nic.addrs {
+			if a.Addr() == gw {
+				// As Linux: "Nexthop has invalid gateway". gVisor would
+				// take it and try to resolve itself for every packet.
+				return fmt.Errorf("netsim: host %s: route via %s: that is the host's own address", h.name, via)
+			}
+		}
 	}
 	for _, nic := range h.nics {
 		for _, a := range nic.addrs {

@@ -26,10 +26,11 @@ import (
 
 // topo is a network under test with a pcapng capture of every link.
 type topo struct {
-	t   *testing.T
-	n   *netsim.Network
-	buf bytes.Buffer
-	pk  []packet // the capture, after run
+	t      *testing.T
+	n      *netsim.Network
+	buf    bytes.Buffer
+	pk     []packet // the capture, after run
+	ifaces []string // the capture's interfaces, after run
 }
 
 // packet is one captured frame, decoded.
@@ -108,6 +109,9 @@ func (tp *topo) run() {
 		t.Fatal(err)
 	}
 	ifaces := r.Interfaces()
+	for _, i := range ifaces {
+		tp.ifaces = append(tp.ifaces, i.Name)
+	}
 	start := netsim.DefaultStart.UnixNano()
 	for _, f := range frames {
 		p := packet{num: f.Number, link: ifaces[f.Interface].Name, at: time.Duration(f.Time - start), data: f.Data}
@@ -592,5 +596,323 @@ func TestPathMTU(t *testing.T) {
 			}
 			t.Logf("%d ICMP errors (MTU %d), first data segment %d bytes of IP, after the error %v", len(tooBig), mtu, ipLen(first), firstSmall)
 		})
+	}
+}
+
+// TestIPv6EndToEnd: TCP and UDP over IPv6 between two hosts on a link. The
+// client solicits the server's address (to its solicited-node multicast
+// group), the server advertises it, and only then does the SYN go out.
+func TestIPv6EndToEnd(t *testing.T) {
+	tp := newTopo(t, netsim.Options{})
+	a, b := tp.host("a"), tp.host("b")
+	tp.connect("a-b", a.Iface("eth0", "fd00::1/64"), b.Iface("eth0", "fd00::2/64"))
+	transfer(t, tp.n, a, b, "tcp6", "[fd00::2]:7000", 50000, nil)
+	pc, err := b.ListenPacket("udp6", "[fd00::2]:53")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tp.n.Go(func() {
+		buf := make([]byte, 100)
+		k, from, err := pc.ReadFrom(buf)
+		if err != nil {
+			t.Errorf("ReadFrom: %v", err)
+			return
+		}
+		pc.WriteTo(buf[:k], from)
+		pc.Close()
+	})
+	tp.n.Go(func() {
+		tp.n.Sleep(time.Second)
+		c, err := a.Dial("udp", "b:53") // names resolve inside the network
+		if err != nil {
+			t.Errorf("Dial udp b:53: %v", err)
+			return
+		}
+		defer c.Close()
+		c.Write([]byte("hello"))
+		buf := make([]byte, 100)
+		k, err := c.Read(buf)
+		if err != nil || string(buf[:k]) != "hello" {
+			t.Errorf("UDP echo over IPv6: %q, %v", buf[:k], err)
+		}
+		if ra := c.RemoteAddr().String(); ra != "[fd00::2]:53" {
+			t.Errorf("b resolved to %s, want [fd00::2]:53", ra)
+		}
+	})
+	tp.run()
+	var order []string
+	for _, p := range tp.on("a-b") {
+		switch {
+		case p.ip4 != nil || p.arp != nil:
+			t.Errorf("%v: IPv4 or ARP on an IPv6-only link", p)
+		case p.icmp6 != nil && p.icmp6.TypeCode.Type() == layers.ICMPv6TypeNeighborSolicitation:
+			if dst := p.ip6.DstIP.String(); dst != "ff02::1:ff00:2" && len(order) == 0 {
+				t.Errorf("the first neighbour solicitation went to %s, want the solicited-node group ff02::1:ff00:2", dst)
+			}
+			order = append(order, "NS")
+		case p.icmp6 != nil && p.icmp6.TypeCode.Type() == layers.ICMPv6TypeNeighborAdvertisement:
+			order = append(order, "NA")
+		case p.tcp != nil && p.tcp.SYN && !p.tcp.ACK:
+			order = append(order, "SYN")
+		case p.udp != nil:
+			order = append(order, "UDP")
+		}
+	}
+	if len(order) < 3 || order[0] != "NS" || order[1] != "NA" || order[2] != "SYN" {
+		t.Errorf("on the link: %v, want NS, NA, SYN first", order)
+	}
+	t.Logf("%v", order)
+}
+
+// TestPartition: the link goes down from t=1s to t=3s in the middle of a
+// transfer (set with Network.At). Every frame sent in that window is lost
+// and says so; TCP retransmits after the link comes back, and the data
+// arrive intact.
+func TestPartition(t *testing.T) {
+	tp := newTopo(t, netsim.Options{})
+	a, b := tp.host("a"), tp.host("b")
+	up := netsim.LinkConfig{Delay: 10 * time.Millisecond, Rate: 1_000_000}
+	l := tp.connect("a-b", a.Iface("eth0", "10.0.0.1/24"), b.Iface("eth0", "10.0.0.2/24"), up)
+	down := up
+	down.Down = true
+	tp.n.At(time.Second, func() {
+		if err := l.Set(down, down); err != nil {
+			t.Error(err)
+		}
+	})
+	tp.n.At(3*time.Second, func() {
+		if err := l.Set(up, up); err != nil {
+			t.Error(err)
+		}
+	})
+	var end time.Duration
+	transfer(t, tp.n, a, b, "tcp", "10.0.0.2:7000", 300_000, func(d time.Duration) { end = d })
+	tp.run()
+	if end < 3*time.Second {
+		t.Errorf("the transfer ended at %v, inside or before the partition", end)
+	}
+	lost, firstAfter := 0, time.Duration(0)
+	for _, p := range tp.on("a-b") {
+		in := p.at >= time.Second && p.at < 3*time.Second
+		isLost := strings.Contains(p.note, "lost: link down on a-b")
+		if in != isLost {
+			t.Errorf("%v: at %v, noted %q", p, p.at, p.note)
+		}
+		if isLost {
+			lost++
+		}
+		if p.at >= 3*time.Second && firstAfter == 0 {
+			firstAfter = p.at
+		}
+	}
+	ab, ba := l.Stats()
+	if lost == 0 || ab.Lost+ba.Lost != lost {
+		t.Errorf("%d frames noted lost, Link.Stats %d+%d", lost, ab.Lost, ba.Lost)
+	}
+	t.Logf("%d frames lost in the partition; first frame after it at %v; transfer done at %v", lost, firstAfter, end)
+}
+
+// TestIPv6DAD: with Options.IPv6DAD an address is tentative for one second
+// of virtual time (one probe, one retransmit timer). gVisor does not let a
+// socket use a tentative address: a dial in that second fails at once with
+// "network is unreachable" (as the design notes say). A dial after it
+// succeeds. The probes (neighbour solicitations from ::) come
+// first in the capture, and the wait costs no wall time.
+func TestIPv6DAD(t *testing.T) {
+	tp := newTopo(t, netsim.Options{IPv6DAD: true})
+	a, b := tp.host("a"), tp.host("b")
+	tp.connect("a-b", a.Iface("eth0", "fd00::1/64"), b.Iface("eth0", "fd00::2/64"))
+	ln, err := b.Listen("tcp6", ":7000")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tp.n.Go(func() {
+		c, err := ln.Accept()
+		if err == nil {
+			c.Close()
+		}
+		ln.Close()
+	})
+	var early error
+	var earlyAt, okAt time.Duration
+	wall := time.Now()
+	tp.n.Go(func() {
+		c, err := a.Dial("tcp6", "[fd00::2]:7000")
+		early, earlyAt = err, tp.n.Now().Sub(netsim.DefaultStart)
+		if err == nil {
+			c.Close()
+		}
+		tp.n.Sleep(1100 * time.Millisecond)
+		c, err = a.Dial("tcp6", "[fd00::2]:7000")
+		okAt = tp.n.Now().Sub(netsim.DefaultStart)
+		if err != nil {
+			t.Errorf("Dial after DAD: %v", err)
+			return
+		}
+		c.Close()
+	})
+	tp.run()
+	if early == nil || !strings.Contains(early.Error(), "network is unreachable") {
+		t.Errorf("Dial during DAD: %v, want network is unreachable", early)
+	}
+	if earlyAt > time.Millisecond {
+		t.Errorf("the failed dial returned at %v, want at once", earlyAt)
+	}
+	var probes []string
+	for _, p := range tp.on("a-b") {
+		if p.icmp6 != nil && p.icmp6.TypeCode.Type() == layers.ICMPv6TypeNeighborSolicitation && p.ip6.SrcIP.IsUnspecified() {
+			probes = append(probes, fmt.Sprint(p.at))
+		}
+		if p.tcp != nil && p.tcp.SYN && p.at < time.Second {
+			t.Errorf("%v: a SYN before DAD completed", p)
+		}
+	}
+	if len(probes) != 2 {
+		t.Errorf("DAD probes (NS from ::) at %v, want one per host", probes)
+	}
+	t.Logf("dial at 0: %v (returned at %v); DAD probes at %v; dial at %v succeeded; %v of wall time", early, earlyAt, probes, okAt, time.Since(wall))
+}
+
+// TestTopologyErrors: bad input to Iface, Connect, AddRoute, AddSwitch and
+// Link.Set gives an error that says what is wrong, never a panic, and
+// leaves the network usable.
+func TestTopologyErrors(t *testing.T) {
+	n, err := netsim.New(netsim.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer n.Close()
+	a, _ := n.AddHost("a")
+	b, _ := n.AddHost("b")
+	sw, _ := n.AddSwitch("sw")
+	other, _ := netsim.New(netsim.Options{})
+	defer other.Close()
+	stranger, _ := other.AddHost("x")
+	otherSw, _ := other.AddSwitch("osw")
+	if _, err := n.Connect("ok", a.Iface("eth0", "10.0.0.1/24", "fd00::1/64"), b.Iface("eth0", "10.0.0.2/24")); err != nil {
+		t.Fatal(err)
+	}
+	connectErrs := []struct {
+		name string
+		a, b netsim.End
+		cfg  []netsim.LinkConfig
+		want string
+	}{
+		{"l1", a.Iface("eth1", "10.0.1.1"), b.Iface("eth1"), nil, "CIDR"},
+		{"l2", a.Iface("eth1", "nonsense/24"), b.Iface("eth1"), nil, "CIDR"},
+		{"l3", a.Iface("eth1", "10.0.1.1/33"), b.Iface("eth1"), nil, "CIDR"},
+		{"l4", netsim.End{}, b.Iface("eth1"), nil, "neither"},
+		{"l5", a.Iface("eth1"), b.Iface("eth1"), []netsim.LinkConfig{{}, {}, {}}, "3 link configs"},
+		{"ok", a.Iface("eth1"), b.Iface("eth1"), nil, "taken"},
+		{"a", a.Iface("eth1"), b.Iface("eth1"), nil, "taken"},
+		{"", a.Iface("eth1"), b.Iface("eth1"), nil, "empty"},
+		{"l6", a.Iface("eth0"), b.Iface("eth1"), nil, "interface eth0 already"},
+		{"l7", a.Iface("eth1"), b.Iface("eth1"), []netsim.LinkConfig{{Loss: 2}}, "loss"},
+		{"l8", a.Iface("eth1"), b.Iface("eth1"), []netsim.LinkConfig{{MTU: 100}}, "mtu"},
+		{"l9", a.Iface("eth1"), b.Iface("eth1"), []netsim.LinkConfig{{}, {Delay: -time.Second}}, "delay"},
+		{"l10", a.Iface("eth1"), b.Iface("eth1"), []netsim.LinkConfig{{Jitter: 1 << 62}}, "jitter"},
+		{"l11", a.Iface("eth1"), b.Iface("eth1"), []netsim.LinkConfig{{Loss: 0.9, LossBurst: 5}}, "burst"},
+		{"l13", a.Iface("eth1", "10.0.5.1/24"), a.Iface("eth1", "10.0.5.2/24"), nil, "both ends"},
+		{"l14", a.Iface("eth1", "10.0.5.1/24"), stranger.Iface("eth0"), nil, "another network"},
+		{"l15", a.Iface("eth1", "10.0.5.1/24"), otherSw.Port(), nil, "another network"},
+		{"l16", a.Iface("eth1", "10.0.5.1/24"), b.Iface("eth0"), nil, "host b has an interface eth0 already"},
+		{"l17", sw.Port(), b.Iface("eth0"), nil, "host b has an interface eth0 already"},
+	}
+	for _, c := range connectErrs {
+		var l *netsim.Link
+		var err error
+		func() {
+			defer func() {
+				if e := recover(); e != nil {
+					t.Errorf("Connect %q (%s): panic: %v", c.name, c.want, e)
+				}
+			}()
+			l, err = n.Connect(c.name, c.a, c.b, c.cfg...)
+		}()
+		if err == nil {
+			t.Errorf("Connect %q: no error, want one about %q", c.name, c.want)
+			continue
+		}
+		if l != nil {
+			t.Errorf("Connect %q: a link with the error", c.name)
+		}
+		if !strings.Contains(err.Error(), c.want) {
+			t.Errorf("Connect %q: %v, want it to mention %q", c.name, err, c.want)
+		}
+		if !strings.HasPrefix(err.Error(), "netsim: ") {
+			t.Errorf("Connect %q: %v, want the netsim: prefix", c.name, err)
+		}
+	}
+	routeErrs := []struct{ dst, via, want string }{
+		{"10.1.0.0/16", "10.9.9.9", "none of its subnets"},
+		{"10.1.0.0/16", "fd00::9", "families"},
+		{"fd01::/64", "10.0.0.9", "families"},
+		{"10.1.0.0", "10.0.0.9", "CIDR"},
+		{"", "10.0.0.9", "CIDR"},
+		{"default", "nonsense", "not an IP address"},
+		{"default", "", "not an IP address"},
+		{"default", "10.0.0.1", "10.0.0.1"}, // its own address: Linux says "invalid gateway"
+		{"default6", "fd00::1", "fd00::1"},  // likewise
+	}
+	for _, c := range routeErrs {
+		err := a.AddRoute(c.dst, c.via)
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("AddRoute(%q, %q): %v, want an error mentioning %q", c.dst, c.via, err, c.want)
+		}
+	}
+	if err := a.AddRoute("default", "10.0.0.2"); err != nil {
+		t.Errorf("AddRoute(default, 10.0.0.2): %v", err)
+	}
+	for _, name := range []string{"", "a", "ok", "sw"} {
+		if _, err := n.AddSwitch(name); err == nil {
+			t.Errorf("AddSwitch(%q): no error", name)
+		}
+	}
+	l := n.Link("ok")
+	if l == nil || n.Link("nope") != nil || n.Link("a:lo") == nil || n.Link("zz:lo") != nil {
+		t.Errorf("Link lookups: ok %v, nope %v, a:lo %v, zz:lo %v", l, n.Link("nope"), n.Link("a:lo"), n.Link("zz:lo"))
+	}
+	if err := l.Set(netsim.LinkConfig{Loss: -1}, netsim.LinkConfig{}); err == nil || !strings.Contains(err.Error(), "loss") {
+		t.Errorf("Set with loss -1: %v", err)
+	}
+	if err := l.Set(netsim.LinkConfig{}, netsim.LinkConfig{Reorder: 7}); err == nil || !strings.Contains(err.Error(), "reorder") {
+		t.Errorf("Set with reorder 7: %v", err)
+	}
+	if got := len(n.Links()); got != 1 {
+		t.Errorf("%d links after the failed Connects, want 1", got)
+	}
+	// A failed Connect leaves nothing behind: a's eth1 (named in most of
+	// them) is free, and the switch has no port.
+	if _, err := n.Connect("again", a.Iface("eth1", "10.0.6.1/24"), sw.Port()); err != nil {
+		t.Errorf("Connect after the failed ones: %v", err)
+	}
+	if got := a.Addrs(); len(got) != 3 {
+		t.Errorf("a's addresses: %v, want those of eth0 and eth1 only", got)
+	}
+	// The network still works after all that.
+	transfer(t, n, a, b, "tcp", "10.0.0.2:7000", 1000, nil)
+	if err := n.Run(); err != nil {
+		t.Errorf("Run: %v", err)
+	}
+}
+
+// TestFailedConnectLeavesNoTrace: a Connect that fails half-way (its second
+// end is bad) neither leaves an interface on the first end's host, which
+// would route to a link that does not exist, nor a link in the capture.
+func TestFailedConnectLeavesNoTrace(t *testing.T) {
+	tp := newTopo(t, netsim.Options{})
+	a, b := tp.host("a"), tp.host("b")
+	tp.connect("a-b", a.Iface("eth0", "10.0.0.1/24"), b.Iface("eth0", "10.0.0.2/24"))
+	if _, err := tp.n.Connect("bad", a.Iface("eth1", "10.0.5.1/24"), b.Iface("eth0", "10.0.5.2/24")); err == nil {
+		t.Fatal("Connect to b's eth0 a second time: no error")
+	}
+	// Were a's eth1 left behind, 10.0.5.0/24 would route to it.
+	errp := udpErr(t, tp.n, a, "udp", "10.0.5.2:9")
+	tp.run()
+	if *errp == nil || !strings.Contains((*errp).Error(), "unreachable") {
+		t.Errorf("UDP to 10.0.5.2: %v, want network is unreachable (no route)", *errp)
+	}
+	if want := "a:lo b:lo a-b"; strings.Join(tp.ifaces, " ") != want {
+		t.Errorf("capture interfaces %q, want %q", tp.ifaces, want)
 	}
 }
