@@ -1,0 +1,208 @@
+// Command gvisorbulk moves bytes through one TCP connection between two
+// gVisor stacks joined by an Ethernet cable made of gVisor's own pipe link
+// endpoint: the same TCP/IP stack as netsim, free-running on the wall clock,
+// without netsim's scheduler (no virtual clock, no one-event-at-a-time
+// driver, no quiescing). Every frame is written to a pcap file (snap length
+// 128, as netsim's benchmark and tcpdump -s 128 in scripts/bench-network.sh),
+// so the capture's cost is included. The sockets are gVisor's gonet
+// adapters, which drive receive-buffer autotuning.
+//
+// It prints benchmark lines that benchstat and scripts/bench-network.sh read.
+//
+// Usage: gvisorbulk [-size BYTES] [-mtu N] [-runs N] [-w FILE]
+package main
+
+import (
+	"bufio"
+	"encoding/binary"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"sync"
+	"time"
+
+	"gvisor.dev/gvisor/pkg/tcpip"
+	"gvisor.dev/gvisor/pkg/tcpip/adapters/gonet"
+	"gvisor.dev/gvisor/pkg/tcpip/link/ethernet"
+	"gvisor.dev/gvisor/pkg/tcpip/link/nested"
+	"gvisor.dev/gvisor/pkg/tcpip/link/pipe"
+	"gvisor.dev/gvisor/pkg/tcpip/network/arp"
+	"gvisor.dev/gvisor/pkg/tcpip/network/ipv4"
+	"gvisor.dev/gvisor/pkg/tcpip/stack"
+	"gvisor.dev/gvisor/pkg/tcpip/transport/tcp"
+)
+
+func main() {
+	size := flag.Int("size", 64<<20, "bytes to send")
+	mtu := flag.Int("mtu", 1500, "IP MTU of the link")
+	runs := flag.Int("runs", 5, "how many transfers")
+	out := flag.String("w", os.DevNull, "pcap file to write")
+	flag.Parse()
+	for i := 0; i < *runs; i++ {
+		d, frames, err := transfer(*size, *mtu, *out)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "gvisorbulk:", err)
+			os.Exit(1)
+		}
+		fmt.Printf("BenchmarkGvisorBulk64MiB/mtu=%d \t1\t%d ns/op\t%.2f MB/s\t%d frames/op\t%.0f ns/frame\n",
+			*mtu, d.Nanoseconds(), float64(*size)/d.Seconds()/1e6, frames, float64(d.Nanoseconds())/float64(frames))
+	}
+}
+
+// pcapWriter writes classic pcap (link type Ethernet, microseconds).
+type pcapWriter struct {
+	mu      sync.Mutex
+	w       *bufio.Writer
+	snapLen int
+	frames  int
+	hdr     [16]byte
+	buf     []byte
+}
+
+func newPcapWriter(w io.Writer, snapLen int) (*pcapWriter, error) {
+	p := &pcapWriter{w: bufio.NewWriterSize(w, 1<<20), snapLen: snapLen, buf: make([]byte, 0, snapLen)}
+	var h [24]byte
+	binary.LittleEndian.PutUint32(h[0:], 0xa1b2c3d4)
+	binary.LittleEndian.PutUint16(h[4:], 2)
+	binary.LittleEndian.PutUint16(h[6:], 4)
+	binary.LittleEndian.PutUint32(h[16:], uint32(snapLen))
+	binary.LittleEndian.PutUint32(h[20:], 1) // Ethernet
+	_, err := p.w.Write(h[:])
+	return p, err
+}
+
+// write records pkt (its whole frame, Ethernet header included), truncated
+// to the snap length.
+func (p *pcapWriter) write(pkt *stack.PacketBuffer) {
+	now := time.Now()
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.buf = p.buf[:0]
+	for _, s := range pkt.AsSlices() {
+		if room := p.snapLen - len(p.buf); len(s) > room {
+			s = s[:room]
+		}
+		p.buf = append(p.buf, s...)
+	}
+	binary.LittleEndian.PutUint32(p.hdr[0:], uint32(now.Unix()))
+	binary.LittleEndian.PutUint32(p.hdr[4:], uint32(now.Nanosecond()/1000))
+	binary.LittleEndian.PutUint32(p.hdr[8:], uint32(len(p.buf)))
+	binary.LittleEndian.PutUint32(p.hdr[12:], uint32(pkt.Size()))
+	p.w.Write(p.hdr[:])
+	p.w.Write(p.buf)
+	p.frames++
+}
+
+// tap sits between the Ethernet endpoint and the pipe and records every
+// frame in both directions.
+type tap struct {
+	nested.Endpoint
+	pcap *pcapWriter
+}
+
+func newTap(lower stack.LinkEndpoint, pcap *pcapWriter) *tap {
+	t := &tap{pcap: pcap}
+	t.Endpoint.Init(lower, t)
+	return t
+}
+
+func (t *tap) WritePackets(pkts stack.PacketBufferList) (int, tcpip.Error) {
+	for _, pkt := range pkts.AsSlice() {
+		t.pcap.write(pkt)
+	}
+	return t.Endpoint.WritePackets(pkts)
+}
+
+func (t *tap) DeliverNetworkPacket(proto tcpip.NetworkProtocolNumber, pkt *stack.PacketBuffer) {
+	t.pcap.write(pkt)
+	t.Endpoint.DeliverNetworkPacket(proto, pkt)
+}
+
+func newStack() *stack.Stack {
+	s := stack.New(stack.Options{
+		NetworkProtocols:   []stack.NetworkProtocolFactory{ipv4.NewProtocol, arp.NewProtocol},
+		TransportProtocols: []stack.TransportProtocolFactory{tcp.NewProtocol},
+	})
+	// The receive buffer netsim's hosts use (netsim/host.go).
+	rcv := tcpip.TCPReceiveBufferSizeRangeOption{Min: 4096, Default: 6 << 20, Max: 6 << 20}
+	s.SetTransportProtocolOption(tcp.ProtocolNumber, &rcv)
+	return s
+}
+
+func transfer(size, mtu int, path string) (time.Duration, int, error) {
+	f, err := os.Create(path)
+	if err != nil {
+		return 0, 0, err
+	}
+	defer f.Close()
+	pcap, err := newPcapWriter(f, 128)
+	if err != nil {
+		return 0, 0, err
+	}
+	a, b := newStack(), newStack()
+	defer func() {
+		a.Close()
+		b.Close()
+		a.Wait()
+		b.Wait()
+	}()
+	pa, pb := pipe.New("\x02\x00\x00\x00\x00\x01", "\x02\x00\x00\x00\x00\x02", uint32(mtu+14))
+	addrA, addrB := tcpip.AddrFrom4([4]byte{10, 0, 0, 1}), tcpip.AddrFrom4([4]byte{10, 0, 0, 2})
+	for _, h := range []struct {
+		s    *stack.Stack
+		ep   stack.LinkEndpoint
+		addr tcpip.Address
+	}{{a, ethernet.New(newTap(pa, pcap)), addrA}, {b, ethernet.New(pb), addrB}} {
+		if err := h.s.CreateNIC(1, h.ep); err != nil {
+			return 0, 0, fmt.Errorf("create NIC: %s", err)
+		}
+		pa := tcpip.ProtocolAddress{Protocol: ipv4.ProtocolNumber, AddressWithPrefix: h.addr.WithPrefix()}
+		pa.AddressWithPrefix.PrefixLen = 24
+		if err := h.s.AddProtocolAddress(1, pa, stack.AddressProperties{}); err != nil {
+			return 0, 0, fmt.Errorf("add address: %s", err)
+		}
+		h.s.AddRoute(tcpip.Route{Destination: pa.AddressWithPrefix.Subnet(), NIC: 1})
+	}
+	ln, err := gonet.ListenTCP(b, tcpip.FullAddress{NIC: 1, Addr: addrB, Port: 9000}, ipv4.ProtocolNumber)
+	if err != nil {
+		return 0, 0, err
+	}
+	defer ln.Close()
+	done := make(chan error, 1)
+	go func() {
+		c, err := ln.Accept()
+		if err != nil {
+			done <- err
+			return
+		}
+		defer c.Close()
+		n, err := io.CopyBuffer(io.Discard, c, make([]byte, 256<<10))
+		if err == nil && n != int64(size) {
+			err = fmt.Errorf("received %d of %d bytes", n, size)
+		}
+		done <- err
+	}()
+	start := time.Now()
+	c, err := gonet.DialTCP(a, tcpip.FullAddress{NIC: 1, Addr: addrB, Port: 9000}, ipv4.ProtocolNumber)
+	if err != nil {
+		return 0, 0, err
+	}
+	buf := make([]byte, 256<<10)
+	for i := range buf {
+		buf[i] = byte(i * 7)
+	}
+	for left := size; left > 0; left -= len(buf) {
+		if _, err := c.Write(buf[:min(left, len(buf))]); err != nil {
+			return 0, 0, err
+		}
+	}
+	c.Close()
+	if err := <-done; err != nil {
+		return 0, 0, err
+	}
+	d := time.Since(start)
+	pcap.mu.Lock()
+	defer pcap.mu.Unlock()
+	return d, pcap.frames, pcap.w.Flush()
+}
