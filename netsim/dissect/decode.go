@@ -21,12 +21,14 @@ const (
 	idICMPv6
 	idData
 	idRaw
+	idVLAN
+	idMax
 )
 
 var protoNames = [...]string{
 	idEth: "eth", idEthertype: "ethertype", idSLL: "sll", idNull: "null", idIP: "ip",
 	idIPv6: "ipv6", idTCP: "tcp", idUDP: "udp", idARP: "arp", idICMP: "icmp",
-	idICMPv6: "icmpv6", idData: "data", idRaw: "raw",
+	idICMPv6: "icmpv6", idData: "data", idRaw: "raw", idVLAN: "vlan",
 }
 
 // Dissector decodes the frames of one capture, in order, keeping the state
@@ -195,6 +197,16 @@ func (d *Dissector) ethertype(p *Packet, typ uint16, b []byte) {
 		d.ipv6(p, b)
 	case 0x0806:
 		arp(p, b)
+	case 0x8100:
+		if len(b) < 4 || p.Has(ProtoVLAN) {
+			p.setData(b)
+			return
+		}
+		tci := binary.BigEndian.Uint16(b)
+		p.VLAN = VLAN{Priority: uint8(tci >> 13), ID: tci & 0xfff, Type: binary.BigEndian.Uint16(b[2:])}
+		p.push(ProtoVLAN, idVLAN, b)
+		p.push(0, idEthertype, nil)
+		d.ethertype(p, p.VLAN.Type, b[4:])
 	default:
 		p.setData(b)
 	}
@@ -236,6 +248,7 @@ func (d *Dissector) ipv4(p *Packet, b []byte) {
 	reported := end - int(ip.HdrLen)
 	if end > len(b) {
 		end = len(b)
+		p.truncated = true
 	}
 	payload := b[ip.HdrLen:end]
 	if ip.Flags&1 != 0 || ip.FragOff != 0 {
@@ -272,6 +285,7 @@ func (d *Dissector) ipv6(p *Packet, b []byte) {
 	reported := int(v.PLen)
 	if end > len(b) {
 		end = len(b)
+		p.truncated = true
 	}
 	payload := b[40:end]
 	next := v.Next
@@ -343,10 +357,12 @@ func (d *Dissector) udpDecode(p *Packet, b []byte, src, dst []byte) {
 		p.Malformed = true
 		return
 	}
+	u.Payload = b[8:min(end, len(b))]
 	if end > len(b) {
-		end = len(b)
+		// Wireshark hands a cut-short payload to no dissector.
+		p.truncated = true
+		return
 	}
-	u.Payload = b[8:end]
 	p.setData(u.Payload)
 }
 

@@ -18,6 +18,7 @@ const (
 	ProtoICMP
 	ProtoICMPv6
 	ProtoData
+	ProtoVLAN
 )
 
 // Packet is one decoded frame. Byte slices point into the frame's data
@@ -58,7 +59,18 @@ type Packet struct {
 
 	stack [8]byte // protocol order for frame.protocols
 	nstk  int
-	raw   [idRaw + 1][]byte // each protocol's bytes, to the end of its data
+	raw   [idMax][]byte // each protocol's bytes, to the end of its data
+	// truncated is set when a header declares more bytes than were
+	// captured.
+	truncated bool
+	VLAN      VLAN
+}
+
+// VLAN is an IEEE 802.1Q tag.
+type VLAN struct {
+	Priority uint8
+	ID       uint16
+	Type     uint16
 }
 
 // Has reports whether all protocols in p are present.

@@ -69,7 +69,7 @@ func (p *Packet) Protocol() string {
 	case p.Has(ProtoSLL):
 		return "SLL"
 	case p.Has(ProtoEth):
-		return "Ethernet"
+		return fmt.Sprintf("0x%04x", p.Eth.Type)
 	}
 	return "Data"
 }
@@ -78,6 +78,18 @@ var ipProtoNames = map[uint8]string{1: "ICMP", 2: "IGMP", 6: "TCP", 17: "UDP", 4
 
 // Info returns the Info column.
 func (p *Packet) Info() string {
+	s := p.info()
+	if p.truncated {
+		if len(p.Frame) < p.Len {
+			s += "[Packet size limited during capture]"
+		} else {
+			s += "[Malformed Packet]"
+		}
+	}
+	return s
+}
+
+func (p *Packet) info() string {
 	switch {
 	case p.Has(ProtoTCP):
 		return tcpInfo(p)
@@ -96,6 +108,8 @@ func (p *Packet) Info() string {
 			name = "Unknown"
 		}
 		return fmt.Sprintf("Fragmented IP protocol (proto=%s %d, off=%d, ID=%04x)", name, p.IP.Proto, p.IP.FragOff, p.IP.ID)
+	case p.Has(ProtoIP) && ipProtoNames[p.IP.Proto] == "":
+		return fmt.Sprintf("Unknown (%d)", p.IP.Proto)
 	}
 	return ""
 }
@@ -215,7 +229,20 @@ func icmpInfo(p *Packet) string {
 		}
 		return s
 	}
+	if name, ok := icmpNames[c.Type]; ok {
+		if codes, ok := icmpCodes[c.Type]; ok && int(c.Code) < len(codes) && codes[c.Code] != "" {
+			return name + " (" + codes[c.Code] + ")"
+		}
+		return name
+	}
 	return "Type=" + strconv.Itoa(int(c.Type))
+}
+
+var icmpNames = map[uint8]string{3: "Destination unreachable", 4: "Source quench (flow control)", 5: "Redirect", 11: "Time-to-live exceeded", 12: "Parameter problem", 13: "Timestamp request", 14: "Timestamp reply"}
+
+var icmpCodes = map[uint8][]string{
+	3:  {"Network unreachable", "Host unreachable", "Protocol unreachable", "Port unreachable", "Fragmentation needed", "Source route failed"},
+	11: {"Time to live exceeded in transit", "Fragment reassembly time exceeded"},
 }
 
 func icmpv6Info(p *Packet) string {
@@ -261,8 +288,15 @@ func arpInfo(p *Packet) string {
 		}
 		return macString(b)
 	}
+	zeroHw := len(a.DstHw) > 0 && strings.Trim(string(a.DstHw), "\x00") == ""
 	switch a.Opcode {
 	case 1:
+		if len(a.SrcProto) == 4 && be32(a.SrcProto) == 0 && zeroHw {
+			return "Who has " + ip(a.DstProto) + "? (ARP Probe)"
+		}
+		if len(a.SrcProto) == 4 && string(a.SrcProto) == string(a.DstProto) && zeroHw {
+			return "ARP Announcement for " + ip(a.SrcProto)
+		}
 		if len(a.SrcProto) == 4 && string(a.SrcProto) == string(a.DstProto) {
 			return "Gratuitous ARP for " + ip(a.SrcProto) + " (Request)"
 		}

@@ -102,6 +102,9 @@ func (d *Dissector) tcpDecode(p *Packet, b []byte, reported int, src, dst []byte
 	if len(t.Payload) > int(t.Len) {
 		t.Payload = t.Payload[:t.Len]
 	}
+	if len(t.Payload) < int(t.Len) {
+		p.truncated = true
+	}
 
 	key, fwd := makeConvKey(src, dst, t.SrcPort, t.DstPort)
 	conv := d.tcp.convs[key]
