@@ -189,6 +189,7 @@ type TCP struct {
 	AckedFrame  uint32 // tcp.analysis.acks_frame
 	HasAckFrame bool
 	BadHdr      bool // header length < 20 or beyond the data
+	Short       bool // fewer than 20 bytes: only the ports are known
 }
 
 // UDP is a UDP header.

@@ -118,6 +118,9 @@ var flagNames = [...]string{"FIN", "SYN", "RST", "PSH", "ACK", "URG", "ECE", "CW
 
 func tcpInfo(p *Packet) string {
 	t := &p.TCP
+	if t.Short {
+		return fmt.Sprintf("%d → %d", t.SrcPort, t.DstPort)
+	}
 	var sb strings.Builder
 	a := t.Analysis
 	// Wireshark prepends these in the reverse of this order.

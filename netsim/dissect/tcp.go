@@ -70,11 +70,19 @@ func ltSeq(a, b uint32) bool { return int32(a-b) < 0 }
 func leSeq(a, b uint32) bool { return int32(a-b) <= 0 }
 
 func (d *Dissector) tcpDecode(p *Packet, b []byte, reported int, src, dst []byte) {
+	t := &p.TCP
 	if len(b) < 20 {
+		// A cut-short header: Wireshark still shows the ports it has.
 		p.Malformed = true
+		if len(b) >= 4 {
+			t.SrcPort = binary.BigEndian.Uint16(b)
+			t.DstPort = binary.BigEndian.Uint16(b[2:])
+			t.Short, t.BadHdr = true, true
+			p.push(ProtoTCP, idTCP, b)
+			p.truncated = true
+		}
 		return
 	}
-	t := &p.TCP
 	t.SrcPort = binary.BigEndian.Uint16(b)
 	t.DstPort = binary.BigEndian.Uint16(b[2:])
 	t.SeqRaw = binary.BigEndian.Uint32(b[4:])

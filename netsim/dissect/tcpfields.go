@@ -35,11 +35,20 @@ func eachOption(opts []byte, fn func(o tcpOption)) {
 
 func registerTCP() {
 	protoField("tcp", ProtoTCP, idTCP)
-	u := func(name string, bits int, hex bool, v func(t *TCP) uint64) {
-		uintField(name, ProtoTCP, bits, hex, func(p *Packet) uint64 { return v(&p.TCP) })
+	port := func(name string, v func(t *TCP) uint64) {
+		uintField(name, ProtoTCP, 16, false, func(p *Packet) uint64 { return v(&p.TCP) })
 	}
-	u("tcp.srcport", 16, false, func(t *TCP) uint64 { return uint64(t.SrcPort) })
-	u("tcp.dstport", 16, false, func(t *TCP) uint64 { return uint64(t.DstPort) })
+	port("tcp.srcport", func(t *TCP) uint64 { return uint64(t.SrcPort) })
+	port("tcp.dstport", func(t *TCP) uint64 { return uint64(t.DstPort) })
+	// Header fields exist once the 20-byte header was captured.
+	u := func(name string, bits int, hex bool, v func(t *TCP) uint64) {
+		reg(name, TypeUint, bits, hex, func(p *Packet, out []Value) []Value {
+			if !p.Has(ProtoTCP) || p.TCP.Short {
+				return out
+			}
+			return append(out, Value{N: v(&p.TCP)})
+		})
+	}
 	reg("tcp.port", TypeUint, 16, false, func(p *Packet, out []Value) []Value {
 		if !p.Has(ProtoTCP) {
 			return out
@@ -65,7 +74,15 @@ func registerTCP() {
 	u("tcp.hdr_len", 8, false, func(t *TCP) uint64 { return uint64(t.HdrLen) })
 	u("tcp.flags", 16, true, func(t *TCP) uint64 { return uint64(t.Flags) })
 	flag := func(name string, mask uint16) {
-		boolField(name, ProtoTCP, func(p *Packet) bool { return p.TCP.Flags&mask != 0 })
+		reg(name, TypeBool, 0, false, func(p *Packet, out []Value) []Value {
+			if !p.Has(ProtoTCP) || p.TCP.Short {
+				return out
+			}
+			if p.TCP.Flags&mask != 0 {
+				return append(out, Value{N: 1})
+			}
+			return append(out, Value{N: 0})
+		})
 	}
 	flag("tcp.flags.res", 0xe00)
 	flag("tcp.flags.ae", thNS)
@@ -78,7 +95,7 @@ func registerTCP() {
 	flag("tcp.flags.syn", thSYN)
 	flag("tcp.flags.fin", thFIN)
 	reg("tcp.flags.str", TypeString, 0, false, func(p *Packet, out []Value) []Value {
-		if !p.Has(ProtoTCP) {
+		if !p.Has(ProtoTCP) || p.TCP.Short {
 			return out
 		}
 		return append(out, Value{S: flagsStr(p.TCP.Flags)})
