@@ -77,8 +77,12 @@ type endpoint struct {
 	key   string               // the socket's name, for Op keys
 	seq   [kinds]atomic.Uint64 // Ops submitted, by kind
 
-	closed        bool        // the endpoint is closed (driver only)
-	userClosed    atomic.Bool // Close was called (test mode)
+	closed     bool        // the endpoint is closed (driver only)
+	userClosed atomic.Bool // Close was called (test mode)
+
+	// The deadlines are set by the caller at once (so that a call made
+	// right after sees them) and read by the driver.
+	dmu           sync.Mutex
 	readDeadline  time.Time
 	writeDeadline time.Time
 }
@@ -103,15 +107,17 @@ func (e *endpoint) init(env *Env, ep tcpip.Endpoint, wq *waiter.Queue) {
 // moves or clears while the call is parked applies to that call, as in
 // package net. (Reading it once made an extended deadline spin the driver
 // at the old one forever, and ignored a deadline set on a parked call.)
-func (e *endpoint) do(kind uint8, desc string, dl *time.Time, try func() bool) bool {
+func (e *endpoint) do(kind uint8, desc string, dl func() time.Time, try func() bool) bool {
 	op := &sim.Op{Desc: desc, W: e.w, Key: e.opKey(kind)}
 	op.Try = func() bool {
 		if try() {
 			return true
 		}
 		op.Deadline = 0
-		if dl != nil && !dl.IsZero() {
-			op.Deadline = max(dl.Sub(e.env.Sim.Clock().Epoch()), 1)
+		if dl != nil {
+			if d := dl(); !d.IsZero() {
+				op.Deadline = max(d.Sub(e.env.Sim.Clock().Epoch()), 1)
+			}
 		}
 		return false
 	}
@@ -170,7 +176,16 @@ func (e *endpoint) gone() bool { return e.closed || e.env.Sim.Stopped() }
 
 // expired reports whether deadline dl has passed on the virtual clock.
 func (e *endpoint) expired(dl time.Time) bool {
-	return !dl.IsZero() && !e.env.Sim.Clock().Now().Before(dl)
+	if dl.IsZero() {
+		return false
+	}
+	now := e.env.Sim.Clock().Now()
+	if e.env.Sim.TestMode() {
+		// The bubble's clock: on the driver it equals the virtual clock; in
+		// a caller's goroutine it may be ahead of the driver's last step.
+		now = time.Now()
+	}
+	return !now.Before(dl)
 }
 
 // close releases the endpoint and wakes every call parked on it.
@@ -185,17 +200,33 @@ func (e *endpoint) close() {
 // another task sees the change at once (net/http aborts a blocked Read this
 // way, with a deadline in the past).
 func (e *endpoint) setDeadline(read, write bool, t time.Time) error {
+	e.dmu.Lock()
+	if read {
+		e.readDeadline = t
+	}
+	if write {
+		e.writeDeadline = t
+	}
+	e.dmu.Unlock()
 	e.doAsync(kindCtl, "SetDeadline", func() bool {
-		if read {
-			e.readDeadline = t
-		}
-		if write {
-			e.writeDeadline = t
-		}
 		e.w.Notify()
 		return true
 	})
 	return nil
+}
+
+// readDL returns the read deadline.
+func (e *endpoint) readDL() time.Time {
+	e.dmu.Lock()
+	defer e.dmu.Unlock()
+	return e.readDeadline
+}
+
+// writeDL returns the write deadline.
+func (e *endpoint) writeDL() time.Time {
+	e.dmu.Lock()
+	defer e.dmu.Unlock()
+	return e.writeDeadline
 }
 
 func fullToTCP(a tcpip.FullAddress) *net.TCPAddr {

@@ -43,6 +43,8 @@ func (c *TCPConn) bufferWrite(b []byte) (n int, ok bool, err error) {
 		return 0, true, c.opErr("write", net.ErrClosed)
 	case c.sendErr != nil:
 		return 0, true, c.sendErr
+	case c.expired(c.writeDL()):
+		return 0, true, c.opErr("write", timeoutError)
 	case len(c.sendBuf)+len(b) > sendBufSize:
 		return 0, false, nil
 	}
@@ -127,11 +129,11 @@ func (c *TCPConn) opErr(op string, err error) error {
 func (c *TCPConn) Read(b []byte) (int, error) {
 	var n int
 	var err error
-	ok := c.do(kindRead, "Read "+c.desc(), &c.readDeadline, func() bool {
+	ok := c.do(kindRead, "Read "+c.desc(), c.readDL, func() bool {
 		switch {
 		case c.gone():
 			err = c.opErr("read", net.ErrClosed)
-		case c.expired(c.readDeadline):
+		case c.expired(c.readDL()):
 			err = c.opErr("read", timeoutError)
 		default:
 			w := tcpip.SliceWriter(b)
@@ -169,8 +171,8 @@ func (c *TCPConn) Write(b []byte) (int, error) {
 	var n int
 	var err error
 	var r bytes.Reader
-	ok := c.do(kindWrite, "Write "+c.desc(), &c.writeDeadline, func() bool {
-		if !c.gone() && !c.flush() {
+	ok := c.do(kindWrite, "Write "+c.desc(), c.writeDL, func() bool {
+		if !c.gone() && !c.expired(c.writeDL()) && !c.flush() {
 			return false
 		}
 		for {
@@ -178,7 +180,7 @@ func (c *TCPConn) Write(b []byte) (int, error) {
 			case c.gone():
 				err = c.opErr("write", net.ErrClosed)
 				return true
-			case c.expired(c.writeDeadline):
+			case c.expired(c.writeDL()):
 				err = c.opErr("write", timeoutError)
 				return true
 			case n == len(b):
@@ -390,7 +392,7 @@ func DialTCP(ctx context.Context, env *Env, proto tcpip.NetworkProtocolNumber, l
 		err = cause
 		return true
 	}
-	ok := e.do(kindOpen, "Dial tcp "+fullToTCP(raddr).String(), &dl, func() bool {
+	ok := e.do(kindOpen, "Dial tcp "+fullToTCP(raddr).String(), func() time.Time { return dl }, func() bool {
 		if !started {
 			started = true
 			// A context already done sends nothing, as in package net.

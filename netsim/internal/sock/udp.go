@@ -95,11 +95,11 @@ func (c *UDPConn) ReadFrom(b []byte) (int, net.Addr, error) {
 	var n int
 	var from net.Addr
 	var err error
-	ok := c.do(kindRead, "ReadFrom udp "+c.laddr.String(), &c.readDeadline, func() bool {
+	ok := c.do(kindRead, "ReadFrom udp "+c.laddr.String(), c.readDL, func() bool {
 		switch {
 		case c.gone():
 			err = c.opErr("read", nil, net.ErrClosed)
-		case c.expired(c.readDeadline):
+		case c.expired(c.readDL()):
 			err = c.opErr("read", nil, timeoutError)
 		default:
 			w := tcpip.SliceWriter(b)
@@ -150,11 +150,11 @@ func (c *UDPConn) write(b []byte, to *tcpip.FullAddress, addr net.Addr) (int, er
 	var n int
 	var err error
 	var r bytes.Reader
-	ok := c.do(kindWrite, "WriteTo udp "+c.laddr.String(), &c.writeDeadline, func() bool {
+	ok := c.do(kindWrite, "WriteTo udp "+c.laddr.String(), c.writeDL, func() bool {
 		switch {
 		case c.gone():
 			err = c.opErr("write", addr, net.ErrClosed)
-		case c.expired(c.writeDeadline):
+		case c.expired(c.writeDL()):
 			err = c.opErr("write", addr, timeoutError)
 		default:
 			r.Reset(b)
