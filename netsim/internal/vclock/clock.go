@@ -22,13 +22,14 @@ type Clock struct {
 	mu    sync.Mutex
 	epoch time.Time
 	now   time.Duration // time elapsed since epoch
+	mono  time.Duration // the last monotonic reading given to a stack
 	seq   uint64
 	queue eventHeap
 }
 
 // New returns a clock that reads epoch until it is advanced.
 func New(epoch time.Time) *Clock {
-	return &Clock{epoch: epoch}
+	return &Clock{epoch: epoch, mono: -1}
 }
 
 // Epoch returns the instant the clock started at.
@@ -36,6 +37,21 @@ func (c *Clock) Epoch() time.Time {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return c.epoch
+}
+
+// monotonic returns the virtual time for a stack's monotonic clock: the
+// elapsed time, but one nanosecond later than the previous reading if the
+// clock has not moved since. Every reading is distinct, in the order the
+// (serialised) stacks take them, as on a machine where sending a segment
+// takes time. gVisor's RACK loss detection needs it: it orders segments by
+// send time and, among segments sent at one instant, breaks the tie the
+// wrong way round (tcp/rack.go), declaring lost every segment of a burst
+// sent after the last one acknowledged.
+func (c *Clock) monotonic() time.Duration {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.mono = max(c.now, c.mono+1)
+	return c.mono
 }
 
 // Rebase moves the epoch so that the clock reads now, keeping the elapsed
@@ -172,7 +188,7 @@ type stackClock struct {
 func (s stackClock) Now() time.Time { return s.c.Now() }
 
 func (s stackClock) NowMonotonic() tcpip.MonotonicTime {
-	return tcpip.MonotonicTime{}.Add(s.c.Elapsed())
+	return tcpip.MonotonicTime{}.Add(s.c.monotonic())
 }
 
 func (s stackClock) AfterFunc(d time.Duration, f func()) tcpip.Timer {

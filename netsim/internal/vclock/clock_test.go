@@ -244,6 +244,12 @@ func TestStackClock(t *testing.T) {
 	if !sc.Now().Equal(epoch.Add(1500 * time.Millisecond)) {
 		t.Fatalf("stack Now = %v", sc.Now())
 	}
+	// Readings at one instant are distinct and increasing (gVisor's RACK
+	// orders segments by send time).
+	m1, m2 := sc.NowMonotonic(), sc.NowMonotonic()
+	if !m1.Before(m2) || m2.Sub(m0) > 1500*time.Millisecond+2 {
+		t.Fatalf("monotonic readings at one instant: %v then %v", m1, m2)
+	}
 
 	fired := 0
 	tm := sc.AfterFunc(time.Second, func() { fired++ })
