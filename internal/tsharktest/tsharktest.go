@@ -18,11 +18,15 @@ import (
 // skip into a failure.
 const RequireEnv = "NETSIM_REQUIRE_TSHARK"
 
-// Path returns the tshark executable, or skips (or fails, under RequireEnv)
-// the test when there is none.
+// Path returns the tshark executable ($TSHARK, else tshark on PATH), or
+// skips (or fails, under RequireEnv) the test when there is none.
 func Path(t testing.TB) string {
 	t.Helper()
-	p, err := exec.LookPath("tshark")
+	name := os.Getenv("TSHARK")
+	if name == "" {
+		name = "tshark"
+	}
+	p, err := exec.LookPath(name)
 	if err != nil {
 		if os.Getenv(RequireEnv) == "1" {
 			t.Fatalf("tshark not found and %s=1: install it (apt-get install tshark): %v", RequireEnv, err)
@@ -47,9 +51,21 @@ func Run(t testing.TB, args ...string) string {
 	return out
 }
 
-func run(path string, args ...string) (string, string, error) {
+// Command returns an exec.Cmd for tshark with args, for callers that set
+// more of the environment or read standard error themselves.
+func Command(t testing.TB, args ...string) *exec.Cmd {
+	t.Helper()
+	return command(Path(t), args...)
+}
+
+func command(path string, args ...string) *exec.Cmd {
 	cmd := exec.Command(path, args...)
 	cmd.Env = append(os.Environ(), "LC_ALL=C.UTF-8")
+	return cmd
+}
+
+func run(path string, args ...string) (string, string, error) {
+	cmd := command(path, args...)
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	err := cmd.Run()

@@ -11,7 +11,7 @@ import (
 
 	"netsim/netsim/dfilter/internal/corpus"
 	"netsim/netsim/dissect"
-	"netsim/netsim/internal/tsharktest"
+	"netsim/internal/tsharktest"
 	"netsim/netsim/pcapread"
 )
 
