@@ -1,6 +1,8 @@
 package main
 
 import (
+	"bufio"
+	"bytes"
 	"encoding/hex"
 	"errors"
 	"flag"
@@ -15,15 +17,19 @@ import (
 	"netsim/demo"
 	"netsim/netsim"
 	"netsim/netsim/capture"
+	"netsim/netsim/dissect"
+	"netsim/netsim/pcapread"
 )
 
 const runUsage = `Usage: netsim run DEMO [-w FILE] [flags]
 
 Runs a demo over the virtual network and writes every frame to a capture
-file. The same flags give the same capture, byte for byte, on any machine.
+file (without -w, lists the frames as tshark would). The same flags give
+the same capture, byte for byte, on any machine.
 
 Examples:
-  netsim run tcp -w tcp.pcap                 the book's TCP exchange
+  netsim run tcp                             the book's TCP exchange, listed
+  netsim run tcp -w tcp.pcap                 the same, captured to tcp.pcap
   netsim run tcp -w - | tshark -r -          pipe the capture to tshark
   netsim run udp --payload 68656c6c6f -w udp.pcap
   netsim run tcp --loss 20% --seed 3 -w lossy.pcapng
@@ -183,9 +189,13 @@ func cmdRun(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 
 	var sink *outputFile
+	var listing *bytes.Buffer
 	var err error
 	switch f.out {
 	case "":
+		// No file: show the frames as tshark would list them.
+		listing = new(bytes.Buffer)
+		p.Capture = listing
 	case "-":
 		p.Capture = stdout
 		if !f.quiet {
@@ -212,6 +222,12 @@ func cmdRun(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "netsim run: %v\n", oneLine(err))
 		return 1
 	}
+	if listing != nil && !f.quiet {
+		if err := printListing(stdout, listing); err != nil {
+			fmt.Fprintf(stderr, "netsim run: %v\n", err)
+			return 1
+		}
+	}
 	if !f.quiet {
 		ratio := ""
 		if wall > 0 {
@@ -221,6 +237,25 @@ func cmdRun(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			name, st.Frames, st.LastFrame, wall.Round(time.Microsecond), ratio)
 	}
 	return 0
+}
+
+// printListing prints a capture's frames, one summary line each, as
+// `tshark -r` does.
+func printListing(w io.Writer, capture *bytes.Buffer) error {
+	r, err := pcapread.NewReader(capture)
+	if err != nil {
+		return err
+	}
+	defer r.Close()
+	out := bufio.NewWriter(w)
+	err = dissect.Scan(r, func(p *dissect.Packet) error {
+		out.WriteString(dissect.Summary(p))
+		return out.WriteByte('\n')
+	})
+	if ferr := out.Flush(); err == nil {
+		err = ferr
+	}
+	return err
 }
 
 // flagError rewrites the flag package's messages in netsim's style, naming
