@@ -12,6 +12,7 @@ package wire
 
 import (
 	"fmt"
+	"math/bits"
 	"math/rand/v2"
 	"strings"
 	"sync"
@@ -26,6 +27,11 @@ type Config struct {
 	// Jitter adds a uniform random amount in [-Jitter, +Jitter] to each
 	// frame's delay (never below zero). As with netem, frames then keep no
 	// order: a frame whose delay is shorter can overtake an earlier one.
+	// The frame that overtakes (arrives before a frame sent earlier) is
+	// noted "overtook an earlier frame: jitter ±J"; the frames it overtook
+	// are not. That is the frame a receiver sees out of order (tshark's
+	// tcp.analysis.out_of_order, in a capture at the far end), and the one
+	// netem's reorder would have picked.
 	Jitter time.Duration
 	// Loss is the probability that a frame is lost, from 0 to 1.
 	Loss float64
@@ -36,7 +42,9 @@ type Config struct {
 	// Dup is the probability that a frame is delivered twice.
 	Dup float64
 	// Reorder is the probability that a frame skips the delay and overtakes
-	// the frames before it (netem's reorder: it needs a Delay to act).
+	// the frames before it (netem's reorder: it needs a Delay to act). Such a
+	// frame is noted "reordered: reorder P"; with Jitter as well, the frames
+	// that jitter makes overtake are noted as Jitter says.
 	Reorder float64
 	// Corrupt is the probability that one bit of a frame's IP payload is
 	// flipped: the receiver drops it on its checksum.
@@ -112,12 +120,13 @@ type Dir struct {
 	record func(frame []byte, note string)
 	recv   func(frame []byte)
 
-	loss, burst, dup, reorder, corrupt, jitter *rand.Rand
-	bad                                        bool            // Gilbert-Elliott state
-	departures                                 []time.Duration // frames queued for the rate limit
-	busyUntil                                  time.Duration
-	lastArrival                                time.Duration
-	stats                                      Stats
+	loss, burst, dup, reorder, corrupt *rand.Rand
+	jitter, dupJitter                  *rand.Rand
+	bad                                bool            // Gilbert-Elliott state
+	departures                         []time.Duration // frames queued for the rate limit
+	busyUntil                          time.Duration
+	lastArrival                        time.Duration
+	stats                              Stats
 }
 
 // Stats counts what a direction did.
@@ -141,6 +150,7 @@ func NewDir(clock Clock, name string, seed [32]byte, cfg Config, record func(fra
 	}
 	d.loss, d.burst, d.dup = stream("loss"), stream("loss-burst"), stream("dup")
 	d.reorder, d.corrupt, d.jitter = stream("reorder"), stream("corrupt"), stream("jitter")
+	d.dupJitter = stream("dup-jitter")
 	return d
 }
 
@@ -167,6 +177,15 @@ func (d *Dir) Stats() Stats {
 
 // Send puts a frame (Ethernet header included) on the wire. The frame must
 // not be modified afterwards.
+//
+// Every configured impairment draws from its stream a fixed number of times
+// per frame, whatever the others decide: loss (or the Gilbert-Elliott
+// channel) once even while the link is down, corruption twice (whether, and
+// which bit), duplication once, reordering once, jitter once (and once more
+// from a stream of its own for the duplicate, when Dup is set). So a frame
+// that loss takes away consumes the same draws as one that gets through, and
+// changing Loss changes which frames are lost, not which of the survivors
+// are duplicated, corrupted, reordered or jittered.
 func (d *Dir) Send(frame []byte) {
 	d.mu.Lock()
 	now := d.clock.Elapsed()
@@ -176,34 +195,54 @@ func (d *Dir) Send(frame []byte) {
 		notes = append(notes, fmt.Sprintf(format, args...)+" on "+d.name)
 	}
 	d.stats.Sent++
+
+	// The draws, all of them, before any decision.
+	drawnLoss := false
+	switch {
+	case c.Loss > 0 && c.LossBurst > 1:
+		drawnLoss = d.gilbert(c)
+	case c.Loss > 0:
+		drawnLoss = d.loss.Float64() < c.Loss
+	}
+	drawnCorrupt, corruptAt := false, uint64(0)
+	if c.Corrupt > 0 {
+		drawnCorrupt = d.corrupt.Float64() < c.Corrupt
+		corruptAt = d.corrupt.Uint64()
+	}
+	drawnDup := c.Dup > 0 && d.dup.Float64() < c.Dup
+	drawnReorder := c.Reorder > 0 && d.reorder.Float64() < c.Reorder
+	var jitter [2]time.Duration // the frame's and its duplicate's
+	if c.Jitter > 0 {
+		jitter[0] = time.Duration(d.jitter.Int64N(int64(2*c.Jitter)+1)) - c.Jitter
+		if c.Dup > 0 {
+			jitter[1] = time.Duration(d.dupJitter.Int64N(int64(2*c.Jitter)+1)) - c.Jitter
+		}
+	}
+
 	lost := false
 	switch {
 	case c.Down:
 		note("lost: link down")
 		lost = true
 		d.stats.Lost++
-	case c.Loss > 0 && c.LossBurst > 1:
-		lost = d.gilbert(c)
-		if lost {
-			note("lost: loss %s in bursts of %g", pct(c.Loss), c.LossBurst)
-			d.stats.Lost++
-		}
-	case c.Loss > 0:
-		if d.loss.Float64() < c.Loss {
-			note("lost: loss %s", pct(c.Loss))
-			lost = true
-			d.stats.Lost++
-		}
+	case drawnLoss && c.LossBurst > 1:
+		note("lost: loss %s in bursts of %g", pct(c.Loss), c.LossBurst)
+		lost = true
+		d.stats.Lost++
+	case drawnLoss:
+		note("lost: loss %s", pct(c.Loss))
+		lost = true
+		d.stats.Lost++
 	}
-	if !lost && c.Corrupt > 0 && d.corrupt.Float64() < c.Corrupt {
-		if f, bit, ok := flipBit(frame, d.corrupt); ok {
+	if !lost && drawnCorrupt {
+		if f, bit, ok := flipBit(frame, corruptAt); ok {
 			frame = f
 			d.stats.Corrupted++
 			note("corrupted: corrupt %s (bit %d flipped)", pct(c.Corrupt), bit)
 		}
 	}
 	copies := 1
-	if !lost && c.Dup > 0 && d.dup.Float64() < c.Dup {
+	if !lost && drawnDup {
 		copies = 2
 	}
 	// depart[i] is when copy i has left the sender: at once, or on a
@@ -246,24 +285,32 @@ func (d *Dir) Send(frame []byte) {
 	}
 	var arrivals []time.Duration
 	if !lost {
+		// The notes of reordering go on the frame that overtakes: the one
+		// that arrives before a frame sent earlier (see Config.Jitter).
+		earlier := d.lastArrival // the latest arrival of the frames before this one
 		for i := range depart {
-			delay := c.Delay
-			if c.Jitter > 0 {
-				delay += time.Duration(d.jitter.Int64N(int64(2*c.Jitter)+1)) - c.Jitter
-				delay = max(delay, 0)
-			}
-			if i == 0 && c.Reorder > 0 && d.reorder.Float64() < c.Reorder && c.Delay > 0 {
+			delay := max(c.Delay+jitter[i], 0)
+			reordered := false
+			if i == 0 && drawnReorder && c.Delay > 0 {
 				delay = 0
+				reordered = true
 				d.stats.Reordered++
 				note("reordered: reorder %s", pct(c.Reorder))
 			}
 			at := depart[i] + delay
-			if i == 0 && at < d.lastArrival && c.Reorder == 0 {
-				note("delayed past an earlier frame: jitter %v", c.Jitter)
+			if at < earlier && !reordered {
+				what := "overtook an earlier frame"
+				if i == 1 {
+					what = "the duplicate overtook an earlier frame"
+				}
+				if c.Jitter > 0 {
+					note("%s: jitter ±%v", what, c.Jitter)
+				} else {
+					// No jitter: the delay was shortened by SetConfig.
+					note("%s: delay now %v", what, c.Delay)
+				}
 			}
-			if at > d.lastArrival {
-				d.lastArrival = at
-			}
+			d.lastArrival = max(d.lastArrival, at)
 			arrivals = append(arrivals, at)
 		}
 	}
@@ -292,9 +339,11 @@ func (d *Dir) gilbert(c Config) bool {
 }
 
 // flipBit returns a copy of frame with one bit flipped in the payload of its
-// IP packet (past the IP header), so that the transport checksum fails. It
-// reports false for frames that carry no IP payload.
-func flipBit(frame []byte, rng *rand.Rand) ([]byte, int, bool) {
+// IP packet (past the IP header), so that the transport checksum fails: the
+// bit is chosen by r, a uniform 64-bit draw, scaled to the payload's bits (one
+// draw whatever the frame's length). It reports false for frames that carry
+// no IP payload.
+func flipBit(frame []byte, r uint64) ([]byte, int, bool) {
 	const eth = 14
 	if len(frame) <= eth {
 		return nil, 0, false
@@ -312,7 +361,8 @@ func flipBit(frame []byte, rng *rand.Rand) ([]byte, int, bool) {
 		return nil, 0, false
 	}
 	out := append([]byte(nil), frame...)
-	bit := start*8 + rng.IntN((len(frame)-start)*8)
+	hi, _ := bits.Mul64(r, uint64(len(frame)-start)*8)
+	bit := start*8 + int(hi)
 	out[bit/8] ^= 0x80 >> (bit % 8)
 	return out, bit, true
 }
