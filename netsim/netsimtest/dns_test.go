@@ -16,11 +16,11 @@ import (
 
 	"github.com/miekg/dns"
 
+	"netsim/internal/tsharktest"
 	"netsim/netsim"
 	"netsim/netsim/capture"
 	"netsim/netsim/dfilter"
 	"netsim/netsim/netsimtest"
-	"netsim/internal/tsharktest"
 )
 
 // dnsHandler answers A queries for NAME.sim. with 10.53.0.N, where N is the
@@ -254,10 +254,10 @@ func TestDNSDeterministic(t *testing.T) {
 	}
 	// 4 UDP questions (one socket each), 4 answers; no loss, no retries.
 	for expr, want := range map[string]int{
-		"udp.dstport == 53": 4,
-		"udp.srcport == 53": 4,
-		"tcp.flags.syn == 1":              2,
-		"tcp.analysis.retransmission":     0,
+		"udp.dstport == 53":           4,
+		"udp.srcport == 53":           4,
+		"tcp.flags.syn == 1":          2,
+		"tcp.analysis.retransmission": 0,
 	} {
 		if err := dfilter.ExpectCount(path, expr, want); err != nil {
 			t.Error(err)
