@@ -9,9 +9,9 @@ import (
 	"strings"
 	"testing"
 
+	"netsim/internal/tsharktest"
 	"netsim/netsim/dfilter/internal/corpus"
 	"netsim/netsim/dissect"
-	"netsim/internal/tsharktest"
 	"netsim/netsim/pcapread"
 )
 
