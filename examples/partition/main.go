@@ -65,7 +65,7 @@ func run(w io.Writer, path string) error {
 	start := n.Now()
 	got := 0
 	var late [][2]time.Duration // sent, arrived: lines that took over 100 ms
-	n.Go(func() { // the server notes when a line arrives late
+	n.Go(func() {               // the server notes when a line arrives late
 		defer ln.Close()
 		conn, err := ln.Accept()
 		if err != nil {
