@@ -28,7 +28,11 @@ type LinkConfig struct {
 	Delay time.Duration
 	// Jitter adds a uniform random amount in [-Jitter, +Jitter] to each
 	// frame's delay. As with netem, frames then keep no order: one whose
-	// delay came out shorter can overtake an earlier one.
+	// delay came out shorter can overtake an earlier one. The capture notes
+	// the frame that overtakes (the one the receiver gets out of order),
+	// not the frames it overtook: "overtook an earlier frame: jitter ±1ms on
+	// LINK", so `frame.comment contains "overtook"` finds every frame that
+	// jitter reordered, with or without Reorder.
 	Jitter time.Duration
 	// Loss is the probability that a frame is lost, from 0 to 1.
 	Loss float64
@@ -39,6 +43,12 @@ type LinkConfig struct {
 	Dup float64
 	// Reorder is the probability that a frame skips the delay and so
 	// overtakes the frames sent before it (netem's reorder; it needs Delay).
+	// Such a frame is noted "reordered: reorder 5% on LINK".
+	//
+	// Each impairment draws from a random stream of its own a fixed number
+	// of times per frame, whether or not another impairment took the frame
+	// away first: changing Loss changes which frames are lost, not which of
+	// the others are duplicated, corrupted, reordered or jittered.
 	Reorder float64
 	// Corrupt is the probability that one bit of a frame's IP payload is
 	// flipped: the receiver drops it on its checksum, tshark shows it bad.
@@ -284,7 +294,7 @@ func (h *Host) addNIC(e End, mtu int, send func([]byte)) (func([]byte), error) {
 		}
 	}
 	id := tcpip.NICID(len(h.nics) + 2) // 1 is lo
-	port := link.New(link.Config{MTU: uint32(mtu), MAC: deriveMAC(h.name, e.iface), Resolve: true,
+	port := link.New(link.Config{MTU: uint32(mtu), MAC: deriveMAC(h.name, e.iface), Resolve: true, OwnChecksums: true,
 		Transmit: func(frame []byte) { send(h.fixPacketTooBig(frame)) }})
 	if err := h.stack.CreateNICWithOptions(id, port, stack.NICOptions{Name: e.iface}); err != nil {
 		return nil, fmt.Errorf("host %s: create interface %s: %s", h.name, e.iface, err)

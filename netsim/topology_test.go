@@ -916,3 +916,119 @@ func TestFailedConnectLeavesNoTrace(t *testing.T) {
 		t.Errorf("capture interfaces %q, want %q", tp.ifaces, want)
 	}
 }
+
+// TestRouterKeepsCorruptedChecksum: a router forwards a frame corrupted on
+// the link before it with its transport checksum untouched (bad), as a real
+// router does, and the far host drops it: the data arrive intact. gVisor's
+// forwarding recomputes the checksum unless the outgoing NIC offloads it;
+// netsim's ports do, and compute their own host's checksums themselves.
+func TestRouterKeepsCorruptedChecksum(t *testing.T) {
+	for _, v6 := range []bool{false, true} {
+		t.Run(fmt.Sprint("ipv6=", v6), func(t *testing.T) {
+			tp := newTopo(t, netsim.Options{Seed: 3})
+			bad := netsim.LinkConfig{Delay: time.Millisecond, Corrupt: 0.05}
+			nodes, _ := chain(tp, bad, netsim.LinkConfig{Delay: time.Millisecond})
+			addr := "10.0.1.2:7000"
+			if v6 {
+				addr = "[fd00:0:0:1::2]:7000"
+			}
+			transfer(t, tp.n, nodes[0], nodes[2], "tcp", addr, 200_000, nil)
+			tp.run()
+			later := map[string]bool{}
+			for _, p := range tp.on("r1-server") {
+				later[ipKey(p)] = true
+			}
+			forwarded := 0
+			for _, p := range tp.on("client-r1") {
+				if !strings.Contains(p.note, "corrupted") || p.tcp == nil {
+					continue
+				}
+				if src := ipKey(p); strings.HasPrefix(src, map[bool]string{false: "10.0.0.1>", true: "fd00::1>"}[v6]) {
+					if !later[src] {
+						t.Errorf("%v: corrupted on client-r1, not forwarded onto r1-server with the same transport bytes and checksum", p)
+					}
+					forwarded++
+				}
+			}
+			if forwarded < 3 {
+				t.Errorf("only %d corrupted TCP frames from the client: the test proves nothing", forwarded)
+			}
+			t.Logf("%d frames corrupted on client-r1 forwarded onto r1-server with their bad checksum", forwarded)
+		})
+	}
+}
+
+// TestFragmentedUDPThroughRouter: UDP datagrams larger than the MTU, from
+// the client through the router and from the router itself, are fragmented
+// by their sender and arrive whole and intact: the sending port computes the
+// checksum over the whole datagram into the first fragment, and the router
+// forwards fragments untouched.
+func TestFragmentedUDPThroughRouter(t *testing.T) {
+	for _, v6 := range []bool{false, true} {
+		t.Run(fmt.Sprint("ipv6=", v6), func(t *testing.T) {
+			tp := newTopo(t, netsim.Options{})
+			nodes, _ := chain(tp, netsim.LinkConfig{}, netsim.LinkConfig{})
+			addr := "10.0.1.2:7001"
+			if v6 {
+				addr = "[fd00:0:0:1::2]:7001"
+			}
+			pc, err := nodes[2].ListenPacket("udp", ":7001")
+			if err != nil {
+				t.Fatal(err)
+			}
+			const size, each = 4000, 3
+			want := map[string]bool{}
+			got := 0
+			tp.n.Go(func() {
+				defer pc.Close()
+				buf := make([]byte, 65536)
+				for got < 2*each {
+					pc.SetReadDeadline(tp.n.Now().Add(5 * time.Second))
+					k, _, err := pc.ReadFrom(buf)
+					if err != nil {
+						t.Errorf("server: %v after %d datagrams", err, got)
+						return
+					}
+					if !want[string(buf[:k])] {
+						t.Errorf("server: a datagram of %d bytes that nobody sent", k)
+					}
+					got++
+				}
+			})
+			for i, h := range nodes[:2] {
+				msgs := make([][]byte, each)
+				for j := range msgs {
+					msgs[j] = bytes.Repeat([]byte{byte(10*i + j + 1)}, size)
+					want[string(msgs[j])] = true
+				}
+				tp.n.Go(func() {
+					c, err := h.Dial("udp", addr)
+					if err != nil {
+						t.Error(err)
+						return
+					}
+					defer c.Close()
+					for _, m := range msgs {
+						if _, err := c.Write(m); err != nil {
+							t.Error(err)
+						}
+					}
+				})
+			}
+			tp.run()
+			if got != 2*each {
+				t.Errorf("%d of %d datagrams arrived", got, 2*each)
+			}
+			frags := 0
+			for _, p := range tp.on("r1-server") {
+				if p.ip4 != nil && (p.ip4.Flags&layers.IPv4MoreFragments != 0 || p.ip4.FragOffset != 0) ||
+					p.p.Layer(layers.LayerTypeIPv6Fragment) != nil {
+					frags++
+				}
+			}
+			if frags < 2*each*3 {
+				t.Errorf("%d fragments on r1-server, want %d", frags, 2*each*3)
+			}
+		})
+	}
+}

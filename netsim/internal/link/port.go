@@ -5,8 +5,18 @@
 // A Port frames packets in Ethernet. On a LAN it asks the stack to resolve
 // neighbours (ARP, NDP) and fills in real MAC addresses; as a loopback
 // interface it writes zero MAC addresses with no resolution, which is what
-// Linux's lo shows in a capture. Ports report no offload capability, so the
-// stack computes every checksum and captures carry valid ones, as on a wire.
+// Linux's lo shows in a capture.
+//
+// Captures carry valid checksums, as on a wire. On a loopback port the
+// stack computes them all. An Ethernet port (Config.OwnChecksums) tells the
+// stack it offloads transport checksums and computes them itself, for the
+// packets its host originates only: gVisor's forwarding recomputes the
+// TCP/UDP checksum of every packet it forwards through a NIC without that
+// offload (ipv4.go and ipv6.go, forwardPacketWithRoute:
+// `if route.RequiresTXTransportChecksum() { newPkt.CalculateTransportChecksum() }`),
+// which turns a frame corrupted before a router into a valid one with bad
+// bytes, and garbles forwarded fragments (it reads any fragment's first bytes
+// as a transport header). A real router leaves the transport checksum alone.
 package link
 
 import (
@@ -25,7 +35,11 @@ type Port struct {
 	mtu        uint32
 	addr       tcpip.LinkAddress
 	resolve    bool
+	own        bool
 	transmit   func(frame []byte)
+
+	fragMu  sync.Mutex
+	pending []*datagram // local datagrams whose last fragment is still to come
 }
 
 // Config describes a Port.
@@ -38,6 +52,12 @@ type Config struct {
 	// Resolve makes the stack resolve neighbours' link addresses (ARP, NDP)
 	// before sending. Loopback ports do not.
 	Resolve bool
+	// OwnChecksums makes the port report TX checksum offload to the stack
+	// and compute the TCP and UDP checksums of the packets its host
+	// originates itself (of a fragmented datagram, once its last fragment
+	// is written), leaving the checksums of forwarded packets as they
+	// arrived. Ethernet ports want it; see the package doc.
+	OwnChecksums bool
 	// Transmit receives every frame the stack sends, Ethernet header
 	// included. It must not call back into the stack: it is called with
 	// stack locks held, on whatever goroutine the stack sends from.
@@ -46,7 +66,7 @@ type Config struct {
 
 // New returns a Port.
 func New(c Config) *Port {
-	return &Port{mtu: c.MTU, addr: c.MAC, resolve: c.Resolve, transmit: c.Transmit}
+	return &Port{mtu: c.MTU, addr: c.MAC, resolve: c.Resolve, own: c.OwnChecksums, transmit: c.Transmit}
 }
 
 // Deliver hands a received frame (Ethernet header included) to the stack.
@@ -58,7 +78,13 @@ func (p *Port) Deliver(frame []byte) {
 	if d == nil || len(frame) < header.EthernetMinimumSize {
 		return
 	}
-	pkt := stack.NewPacketBuffer(stack.PacketBufferOptions{Payload: buffer.MakeWithData(frame)})
+	// Every packet from a wire carries wireMark, which gVisor copies to the
+	// packet it forwards (DeepCopyForForwarding) and to each fragment of it.
+	var mark uint32
+	if p.own {
+		mark = wireMark
+	}
+	pkt := stack.NewPacketBuffer(stack.PacketBufferOptions{Payload: buffer.MakeWithData(frame), Mark: mark})
 	defer pkt.DecRef()
 	hdr, ok := pkt.LinkHeader().Consume(header.EthernetMinimumSize)
 	if !ok {
@@ -86,8 +112,14 @@ func (p *Port) WritePackets(pkts stack.PacketBufferList) (int, tcpip.Error) {
 		for _, s := range pkt.AsSlices() {
 			frame = append(frame, s...)
 		}
-		p.transmit(frame)
 		n++
+		if p.own && !pkt.NetworkPacketInfo.IsForwardedPacket && pkt.Mark&wireMark == 0 {
+			for _, f := range p.originated(frame) {
+				p.transmit(f)
+			}
+			continue
+		}
+		p.transmit(frame)
 	}
 	return n, nil
 }
@@ -123,13 +155,18 @@ func (p *Port) SetLinkAddress(addr tcpip.LinkAddress) {
 	p.mu.Unlock()
 }
 
-// Capabilities implements stack.LinkEndpoint. No offloads: checksums are
-// computed by the stack and checked on receipt.
+// Capabilities implements stack.LinkEndpoint. With OwnChecksums, TX
+// checksum offload (the port computes them); never RX offload: the stack
+// checks every checksum on receipt.
 func (p *Port) Capabilities() stack.LinkEndpointCapabilities {
+	var c stack.LinkEndpointCapabilities
 	if p.resolve {
-		return stack.CapabilityResolutionRequired
+		c |= stack.CapabilityResolutionRequired
 	}
-	return 0
+	if p.own {
+		c |= stack.CapabilityTXChecksumOffload
+	}
+	return c
 }
 
 // Attach implements stack.LinkEndpoint.
