@@ -260,6 +260,7 @@ func (n *Network) Host(name string) *Host { return n.byName[name] }
 // Hosts returns the hosts in the order they were added.
 func (n *Network) Hosts() []*Host { return append([]*Host(nil), n.hosts...) }
 
+// String describes the network for debugging.
 func (n *Network) String() string {
 	return fmt.Sprintf("netsim.Network(%d hosts, seed %d)", len(n.hosts), n.opts.Seed)
 }

@@ -38,6 +38,7 @@ const (
 	PCAPNG
 )
 
+// String returns the format's name, as -F takes it.
 func (f Format) String() string {
 	if f == PCAPNG {
 		return "pcapng"

@@ -328,6 +328,7 @@ type DeadlockError struct {
 	Blocked []string
 }
 
+// Error implements error.
 func (e *DeadlockError) Error() string {
 	return fmt.Sprintf("netsim: deadlock at %v: every task is blocked and nothing is pending: %s",
 		e.At, strings.Join(e.Blocked, "; "))
