@@ -207,34 +207,32 @@ func TestTLSDeterministic(t *testing.T) {
 	}
 }
 
-// TestTLSHTTP2: the same over HTTP/2 (ForceAttemptHTTP2) gives one capture
-// over 20 runs at GOMAXPROCS 1. At GOMAXPROCS 8 it does not, and cannot:
-// http2's server writes frames from its serve loop, which selects among
-// channels fed by the connection's reader and the handlers' goroutines, and
-// flushes its buffered writer when its queue is empty. When a handler's
-// response and another frame (a WINDOW_UPDATE, a SETTINGS ack) are ready at
-// the same virtual instant, which goroutine runs first decides whether they
-// leave in one TCP segment or two (seen: 223 bytes against 267 bytes), with
-// no netsim call in between to order them. That is scheduling inside the
+// TestTLSHTTP2: the same over HTTP/2 (ForceAttemptHTTP2) gives the same
+// output on every run, but not always the same capture, and cannot: http2's
+// server writes frames from its serve loop, which selects among channels
+// fed by the connection's reader and the handlers' goroutines, and flushes
+// its buffered writer when its queue is empty. When a handler's response
+// and another frame (a WINDOW_UPDATE, a SETTINGS ack) are ready at the same
+// virtual instant, which goroutine ran first decides whether they leave in
+// one TCP segment or two (seen: 223 bytes against 267 bytes), with no
+// netsim call in between to order them. That is scheduling inside the
 // library, the case the rules call out: synctest makes time deterministic,
-// not scheduling. The outputs are the same at any GOMAXPROCS.
+// not scheduling. Seen: one capture in 20 runs at GOMAXPROCS 1 without
+// -race, 4 to 6 in 10 to 20 runs at GOMAXPROCS 8, 4 in 20 at GOMAXPROCS 1
+// under -race (which perturbs scheduling). Counts are logged, not asserted.
 func TestTLSHTTP2(t *testing.T) {
 	runs := 20
 	if testing.Short() {
 		runs = 4
 	}
 	link := netsim.LinkConfig{Delay: time.Millisecond}
-	sums, outs := tlsRuns(t, runs, []int{1}, 42, link, true)
-	checkTLSOutput(t, outs, true)
-	t.Logf("GOMAXPROCS 1: %d runs, %d distinct captures, %d distinct outputs", runs, len(sums), len(outs))
-	if len(sums) != 1 || len(outs) != 1 {
-		t.Errorf("GOMAXPROCS 1: %d runs gave %d captures and %d outputs, want 1 and 1", runs, len(sums), len(outs))
-	}
-	sums8, outs8 := tlsRuns(t, runs/2, []int{8}, 42, link, true)
-	checkTLSOutput(t, outs8, true)
-	t.Logf("GOMAXPROCS 8: %d runs, %d distinct captures, %d distinct outputs (not asserted, see above)", runs/2, len(sums8), len(outs8))
-	if len(outs8) != 1 {
-		t.Errorf("GOMAXPROCS 8: %d distinct outputs", len(outs8))
+	for _, procs := range []int{1, 8} {
+		sums, outs := tlsRuns(t, runs, []int{procs}, 42, link, true)
+		checkTLSOutput(t, outs, true)
+		t.Logf("GOMAXPROCS %d: %d distinct captures %v, %d distinct outputs", procs, len(sums), sums, len(outs))
+		if len(outs) != 1 {
+			t.Errorf("GOMAXPROCS %d: %d distinct outputs", procs, len(outs))
+		}
 	}
 }
 
