@@ -30,6 +30,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"testing/synctest"
 
@@ -54,7 +55,11 @@ func New(t testing.TB, opts netsim.Options) *netsim.Network {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if buf != nil {
+		captures.Store(n, buf)
+	}
 	t.Cleanup(func() {
+		captures.Delete(n)
 		if err := n.Close(); err != nil {
 			t.Errorf("netsim: close: %v", err)
 		}
@@ -63,6 +68,28 @@ func New(t testing.TB, opts netsim.Options) *netsim.Network {
 		}
 	})
 	return n
+}
+
+// captures maps each network made by New to its in-memory capture.
+var captures sync.Map // *netsim.Network -> *bytes.Buffer
+
+// CaptureFile writes the capture so far of a network made by New (with no
+// Options.Capture of its own) to a file in t.TempDir() and returns its path,
+// for checks with package dfilter or tshark after Run:
+//
+//	path := netsimtest.CaptureFile(t, n)
+//	if err := dfilter.ExpectCount(path, "tcp.flags.reset==1", 0); err != nil { ... }
+func CaptureFile(t testing.TB, n *netsim.Network) string {
+	t.Helper()
+	v, ok := captures.Load(n)
+	if !ok {
+		t.Fatal("netsimtest.CaptureFile: the network was not made by netsimtest.New, or has its own Options.Capture")
+	}
+	path := filepath.Join(t.TempDir(), "netsim.pcapng")
+	if err := os.WriteFile(path, v.(*bytes.Buffer).Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
 }
 
 // artifacts reports whether `go test -artifacts` was given.

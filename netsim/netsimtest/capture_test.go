@@ -1,0 +1,37 @@
+package netsimtest_test
+
+import (
+	"testing"
+	"time"
+
+	"netsim/netsim"
+	"netsim/netsim/dfilter"
+	"netsim/netsim/netsimtest"
+)
+
+// TestCaptureFile: a test checks its own capture with display filters,
+// while New still keeps the capture for failures and -artifacts.
+func TestCaptureFile(t *testing.T) {
+	n, client, server := twoHosts(t, netsim.Options{Seed: 2}, netsim.LinkConfig{Delay: time.Millisecond})
+	netsimtest.Run(t, n, func(t *testing.T) {
+		c1, c2, stop := tcpPipe(t, client, server)
+		c1.Write([]byte("ping"))
+		buf := make([]byte, 4)
+		if _, err := c2.Read(buf); err != nil || string(buf) != "ping" {
+			t.Fatalf("read %q, %v", buf, err)
+		}
+		stop()
+	})
+	path := netsimtest.CaptureFile(t, n)
+	for expr, want := range map[string]int{
+		"tcp.flags.syn==1":                      2,
+		"tcp.flags.syn==1 and tcp.flags.ack==0": 1,
+		`tcp.payload == "ping"`:                 1,
+		"arp":                                   2,
+		"tcp.flags.reset==1":                    0,
+	} {
+		if err := dfilter.ExpectCount(path, expr, want); err != nil {
+			t.Error(err)
+		}
+	}
+}
