@@ -154,6 +154,9 @@ func (f *runFlags) parse(args []string, stdout, stderr io.Writer) (string, int) 
 		return "", 2
 	}
 	f.link.Delay, f.link.Jitter = f.delay, f.jitter
+	if err := f.link.Validate(); err != nil {
+		return fail("link flags: %v", err)
+	}
 	return name, -1
 }
 
