@@ -127,6 +127,9 @@ func (c *TCPConn) opErr(op string, err error) error {
 // Read implements net.Conn. It returns io.EOF once the peer has closed its
 // side and every byte has been read.
 func (c *TCPConn) Read(b []byte) (int, error) {
+	if c.userClosed.Load() {
+		return 0, c.opErr("read", net.ErrClosed)
+	}
 	var n int
 	var err error
 	ok := c.do(kindRead, "Read "+c.desc(), c.readDL, func() bool {
@@ -167,6 +170,9 @@ func (c *TCPConn) Write(b []byte) (int, error) {
 		if n, ok, err := c.bufferWrite(b); ok {
 			return n, err
 		}
+	}
+	if c.userClosed.Load() {
+		return 0, c.opErr("write", net.ErrClosed)
 	}
 	var n int
 	var err error
@@ -319,6 +325,9 @@ func (e *endpoint) doSetup(fn func()) bool {
 
 // Accept implements net.Listener.
 func (l *TCPListener) Accept() (net.Conn, error) {
+	if l.userClosed.Load() {
+		return nil, &net.OpError{Op: "accept", Net: "tcp", Addr: l.addr, Err: net.ErrClosed}
+	}
 	var conn *TCPConn
 	var err error
 	ok := l.do(kindOpen, "Accept tcp "+l.addr.String(), nil, func() bool {

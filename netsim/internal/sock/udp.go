@@ -92,6 +92,9 @@ func (c *UDPConn) opErr(op string, addr net.Addr, err error) error {
 // ReadFrom implements net.PacketConn: it reads one datagram. A datagram
 // longer than b is truncated, as with package net.
 func (c *UDPConn) ReadFrom(b []byte) (int, net.Addr, error) {
+	if c.userClosed.Load() {
+		return 0, nil, c.opErr("read", nil, net.ErrClosed)
+	}
 	var n int
 	var from net.Addr
 	var err error
@@ -147,6 +150,9 @@ func (c *UDPConn) WriteTo(b []byte, addr net.Addr) (int, error) {
 func (c *UDPConn) Write(b []byte) (int, error) { return c.write(b, nil, nil) }
 
 func (c *UDPConn) write(b []byte, to *tcpip.FullAddress, addr net.Addr) (int, error) {
+	if c.userClosed.Load() {
+		return 0, c.opErr("write", addr, net.ErrClosed)
+	}
 	var n int
 	var err error
 	var r bytes.Reader
