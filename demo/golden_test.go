@@ -7,6 +7,7 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -125,5 +126,24 @@ func TestSeedsDiffer(t *testing.T) {
 			t.Fatalf("seeds %d and %d gave the same capture", prev, seed)
 		}
 		seen[s] = seed
+	}
+}
+
+// TestTransferBurst: --conns beyond gVisor's 256-packet ARP queue still
+// completes every connection (the SYNs dropped while the neighbour was
+// unresolved go out again at the 1 s SYN timeout), and a client that fails
+// is reported, not waited for forever.
+func TestTransferBurst(t *testing.T) {
+	var out bytes.Buffer
+	d, _ := Lookup("transfer")
+	st, err := d.Run(Params{Conns: 300, Size: 1024, Out: &out})
+	if err != nil {
+		t.Fatalf("%v\n%s", err, out.String())
+	}
+	if st.LastFrame < time.Second {
+		t.Errorf("300 connections took %v of simulated time: the 44 SYNs beyond the ARP queue should wait for the 1 s SYN timeout", st.LastFrame)
+	}
+	if !strings.Contains(out.String(), "300 of them with sha256") {
+		t.Errorf("output:\n%s", out.String())
 	}
 }

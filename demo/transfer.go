@@ -3,6 +3,7 @@ package demo
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io"
 	"math/rand/v2"
@@ -79,6 +80,43 @@ func chain(n *netsim.Network, hops int, v6 bool, cfg netsim.LinkConfig) (client,
 	return nodes[0], nodes[hops], addr, nil
 }
 
+// sendOne is one client: it dials, sends p.Size bytes, shuts its side down
+// and waits for the server to close, so that a reset reaches it.
+func sendOne(client *netsim.Host, addr string, p Params, r *result) error {
+	c, err := client.Dial("tcp", addr)
+	if err != nil {
+		return fmt.Errorf("client: %w", err)
+	}
+	defer c.Close()
+	h := sha256.New()
+	src := newPayload(p.Seed)
+	buf := make([]byte, 64<<10)
+	for left := p.Size; left > 0; {
+		chunk := buf[:min(left, int64(len(buf)))]
+		src.rng.Read(chunk)
+		h.Write(chunk)
+		if _, err := c.Write(chunk); err != nil {
+			return fmt.Errorf("client: %w", err)
+		}
+		left -= int64(len(chunk))
+		r.bytes += int64(len(chunk))
+	}
+	r.sum = hex.EncodeToString(h.Sum(nil))
+	if err := c.(interface{ CloseWrite() error }).CloseWrite(); err != nil {
+		return fmt.Errorf("client: %w", err)
+	}
+	if _, err := io.Copy(io.Discard, c); err != nil {
+		return fmt.Errorf("client: waiting for the server to close: %w", err)
+	}
+	return nil
+}
+
+// result is what one end of a connection moved.
+type result struct {
+	bytes int64
+	sum   string
+}
+
 // payload is the deterministic content each connection carries.
 type payload struct{ rng *rand.ChaCha8 }
 
@@ -123,6 +161,9 @@ func runTransfer(p Params) (netsim.Stats, error) {
 	} else if len(opts.CaptureInterfaces) == 1 && opts.CaptureInterfaces[0] == "all" {
 		opts.CaptureInterfaces = nil
 	}
+	// The server is tuned for the burst, as one would raise somaxconn:
+	// every connection's handshake may complete before it accepts any.
+	opts.ListenBacklog = max(4096, p.Conns)
 	n, err := netsim.New(opts)
 	if err != nil {
 		return netsim.Stats{}, err
@@ -136,15 +177,16 @@ func runTransfer(p Params) (netsim.Stats, error) {
 	if err != nil {
 		return netsim.Stats{}, err
 	}
-	type result struct {
-		bytes int64
-		sum   string
-	}
 	sent := make([]result, p.Conns)
 	got := make([]result, 0, p.Conns)
-	n.Go(func() { // server
-		for i := 0; i < p.Conns; i++ {
+	failed := map[string]int{} // client failures, by error
+	finished := 0
+	n.Go(func() { // server: accepts until the last client is done
+		for {
 			c, err := ln.Accept()
+			if errors.Is(err, net.ErrClosed) {
+				return
+			}
 			if err != nil {
 				errs = append(errs, fmt.Errorf("server: %w", err))
 				return
@@ -159,31 +201,15 @@ func runTransfer(p Params) (netsim.Stats, error) {
 				errs = append(errs, c.Close())
 			})
 		}
-		errs = append(errs, ln.Close())
 	})
 	for i := 0; i < p.Conns; i++ {
 		n.Go(func() { // client i
-			c, err := client.Dial("tcp", addr)
-			if err != nil {
-				errs = append(errs, fmt.Errorf("client: %w", err))
-				return
+			if err := sendOne(client, addr, p, &sent[i]); err != nil {
+				failed[err.Error()]++
 			}
-			h := sha256.New()
-			src := newPayload(p.Seed)
-			buf := make([]byte, 64<<10)
-			for left := p.Size; left > 0; {
-				chunk := buf[:min(left, int64(len(buf)))]
-				src.rng.Read(chunk)
-				h.Write(chunk)
-				if _, err := c.Write(chunk); err != nil {
-					errs = append(errs, fmt.Errorf("client: %w", err))
-					break
-				}
-				left -= int64(len(chunk))
-				sent[i].bytes += int64(len(chunk))
+			if finished++; finished == p.Conns {
+				errs = append(errs, ln.Close())
 			}
-			sent[i].sum = hex.EncodeToString(h.Sum(nil))
-			errs = append(errs, c.Close())
 		})
 	}
 	st, err := finish(n, &errs)
@@ -204,6 +230,16 @@ func runTransfer(p Params) (netsim.Stats, error) {
 	}
 	summarise("client", "sent", sent)
 	summarise("server", "received", got)
+	if len(failed) > 0 {
+		total, first := 0, ""
+		for msg, k := range failed {
+			total += k
+			if first == "" || msg < first {
+				first = msg
+			}
+		}
+		err = errors.Join(err, fmt.Errorf("%d of %d connections failed (%d distinct errors; e.g. %s)", total, p.Conns, len(failed), first))
+	}
 	if err == nil {
 		for i, r := range got {
 			if r != sent[0] {

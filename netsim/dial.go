@@ -14,9 +14,9 @@ import (
 	"netsim/netsim/internal/sock"
 )
 
-// listenBacklog is the accept queue length of Listen, as Go's net package
-// uses on Linux when it cannot read somaxconn.
-const listenBacklog = 4096
+// defaultListenBacklog is the accept queue length of Listen, as Go's net
+// package uses on Linux when it cannot read somaxconn.
+const defaultListenBacklog = 4096
 
 // Listen announces on the host's address, as net.Listen does: network is
 // "tcp", "tcp4" or "tcp6"; address is "host:port", where an empty host means
@@ -26,7 +26,7 @@ func (h *Host) Listen(network, address string) (net.Listener, error) {
 	if err != nil {
 		return nil, err
 	}
-	l, err := sock.ListenTCP(h.env, proto, fa, listenBacklog)
+	l, err := sock.ListenTCP(h.env, proto, fa, h.net.opts.ListenBacklog)
 	if err != nil {
 		return nil, err
 	}

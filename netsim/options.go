@@ -83,6 +83,12 @@ type Options struct {
 	// does; an address cannot be used until it succeeds. Off by default.
 	IPv6DAD bool
 
+	// ListenBacklog is the length of a TCP listener's accept queue (Linux's
+	// somaxconn); zero means 4096, Linux's default. A burst of connections
+	// larger than that, all completing their handshake at one instant, is
+	// reset beyond it.
+	ListenBacklog int
+
 	// Linger is how long Run goes on after the last task returns; zero
 	// means DefaultLinger, negative means not at all.
 	Linger time.Duration
@@ -100,6 +106,9 @@ func (o Options) withDefaults() Options {
 		o.CallTime = DefaultCallTime
 	case o.CallTime < 0:
 		o.CallTime = 0
+	}
+	if o.ListenBacklog <= 0 {
+		o.ListenBacklog = defaultListenBacklog
 	}
 	switch {
 	case o.Linger == 0:
