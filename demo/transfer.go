@@ -172,6 +172,16 @@ func runTransfer(p Params) (netsim.Stats, error) {
 	if err != nil {
 		return netsim.Stats{}, err
 	}
+	routers := ""
+	if p.Hops > 1 {
+		routers = fmt.Sprintf(" through %d router(s)", p.Hops-1)
+	}
+	from := client.Addrs()[0]
+	if p.IPv6 {
+		from = client.Addrs()[1]
+	}
+	fmt.Fprintf(p.Out, "client %s -> server %s%s: %d connection(s) of %d bytes\n",
+		from, addr, routers, p.Conns, p.Size)
 	var errs []error
 	ln, err := server.Listen("tcp", fmt.Sprintf(":%d", transferPort))
 	if err != nil {

@@ -180,13 +180,20 @@ type Stats struct {
 	LastFrame time.Duration
 	// Elapsed is the virtual time since the start.
 	Elapsed time.Duration
+	// Links names every link (hosts' loopbacks included) and Captured those
+	// whose frames go to the capture.
+	Links, Captured []string
 }
 
 // Stats returns counts for the run so far.
 func (n *Network) Stats() Stats {
 	n.mu.Lock()
 	defer n.mu.Unlock()
-	return Stats{Frames: n.frames, LastFrame: n.lastFrame, Elapsed: n.clock.Elapsed()}
+	st := Stats{Frames: n.frames, LastFrame: n.lastFrame, Elapsed: n.clock.Elapsed()}
+	if n.pcap != nil {
+		st.Links, st.Captured = n.pcap.Interfaces(), n.pcap.Captured()
+	}
+	return st
 }
 
 // record counts a frame entering link iface and writes it to the capture.

@@ -201,6 +201,20 @@ func (w *Writer) Missing() []string {
 	return out
 }
 
+// Captured returns the names of the interfaces whose frames go to the file
+// (in pcap with no selection, none until a frame has chosen one).
+func (w *Writer) Captured() []string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	var out []string
+	for _, it := range w.ifaces {
+		if it.id >= 0 {
+			out = append(out, it.name)
+		}
+	}
+	return out
+}
+
 // Interfaces returns the names of the interfaces added, in order.
 func (w *Writer) Interfaces() []string {
 	w.mu.Lock()
