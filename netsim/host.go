@@ -40,6 +40,13 @@ type Host struct {
 	env   *sock.Env
 	lo    *Link
 	nics  []*hostNIC
+	inbox []arrival // frames arrived at this instant, not yet delivered
+}
+
+// arrival is a frame that reached one of the host's ports.
+type arrival struct {
+	port  *link.Port
+	frame []byte
 }
 
 // hostNIC is one of a host's Ethernet interfaces.
@@ -133,10 +140,7 @@ func (h *Host) addLoopback() error {
 	dir := wire.NewDir(clockAdapter{n}, name, deriveSeed(n.opts.Seed, "link", name),
 		wire.Config{Delay: n.opts.LoopbackDelay},
 		func(frame []byte, note string) { n.record(iface, frame, note) },
-		func(frame []byte) {
-			port.Deliver(frame)
-			h.quiesce()
-		})
+		func(frame []byte) { h.arrive(port, frame) })
 	port = link.New(link.Config{MTU: loopbackMTU, Transmit: dir.Send})
 	if err := h.stack.CreateNICWithOptions(loopbackNIC, port, stack.NICOptions{Name: "lo"}); err != nil {
 		return fmt.Errorf("create lo: %s", err)
@@ -156,6 +160,76 @@ func (h *Host) addLoopback() error {
 	h.stack.AddRoute(tcpip.Route{Destination: lo6, NIC: loopbackNIC})
 	h.lo = &Link{n: n, name: name, ab: dir}
 	return nil
+}
+
+// arrive takes a frame that reached port. Frames that reach the host at
+// one instant are delivered together, after every other event due then
+// (deliverArrivals), so that the stack sees a burst as a burst: gVisor then
+// acknowledges several segments at once, as it does on a real machine, where
+// one ACK per segment would double the frames of a bulk transfer.
+func (h *Host) arrive(port *link.Port, frame []byte) {
+	if len(h.inbox) == 0 {
+		h.net.clock.Schedule(0, 0, h.deliverArrivals)
+	}
+	h.inbox = append(h.inbox, arrival{port, frame})
+}
+
+// deliverArrivals delivers the frames that arrived at this instant, one TCP
+// connection at a time: a connection's segments are queued to its processor
+// while the processors are paused, then the stack runs until it is
+// quiescent. Connections are taken in the order of their first frame, each
+// other frame on its own, in order. (Delivering two connections' segments
+// at once would let two processor goroutines send at the same time, and the
+// capture's order would depend on the Go scheduler.)
+func (h *Host) deliverArrivals() {
+	in := h.inbox
+	h.inbox = nil
+	for len(in) > 0 {
+		first := in[0]
+		key, ok := flowKey(first.frame)
+		if !ok {
+			first.port.Deliver(first.frame)
+			h.quiesce()
+			in = in[1:]
+			continue
+		}
+		h.stack.Pause()
+		rest := in[:0:0]
+		for _, a := range in {
+			if k, ok := flowKey(a.frame); ok && k == key && a.port == first.port {
+				a.port.Deliver(a.frame)
+			} else {
+				rest = append(rest, a)
+			}
+		}
+		h.stack.Resume()
+		h.quiesce()
+		in = rest
+	}
+}
+
+// flowKey identifies the TCP connection of an Ethernet frame (addresses and
+// ports, in the frame's direction); ok is false for anything else.
+func flowKey(frame []byte) (key string, ok bool) {
+	const eth = 14
+	if len(frame) < eth+20 {
+		return "", false
+	}
+	switch uint16(frame[12])<<8 | uint16(frame[13]) {
+	case 0x0800:
+		ihl := int(frame[eth]&0x0f) * 4
+		fragmented := frame[eth+6]&0x3f != 0 || frame[eth+7] != 0
+		if frame[eth+9] != 6 || fragmented || len(frame) < eth+ihl+4 {
+			return "", false
+		}
+		return string(frame[eth+12:eth+20]) + string(frame[eth+ihl:eth+ihl+4]), true
+	case 0x86dd:
+		if len(frame) < eth+44 || frame[eth+6] != 6 {
+			return "", false
+		}
+		return string(frame[eth+8:eth+40]) + string(frame[eth+40:eth+44]), true
+	}
+	return "", false
 }
 
 // quiesce waits until the host's stack has finished reacting to the last

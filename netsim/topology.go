@@ -313,10 +313,7 @@ func (h *Host) addNIC(e End, mtu int, send func([]byte)) (func([]byte), error) {
 		h.stack.AddRoute(tcpip.Route{Destination: pa.AddressWithPrefix.Subnet(), NIC: id})
 	}
 	h.nics = append(h.nics, &hostNIC{id: id, name: e.iface, port: port, addrs: e.addrs})
-	return func(frame []byte) {
-		port.Deliver(frame)
-		h.quiesce()
-	}, nil
+	return func(frame []byte) { h.arrive(port, frame) }, nil
 }
 
 // fixPacketTooBig fills in the MTU of an ICMPv6 Packet Too Big message that

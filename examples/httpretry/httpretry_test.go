@@ -134,14 +134,15 @@ func TestHTTPRetry(t *testing.T) {
 	}
 }
 
-// wantSummary is what every run prints (seed 3). The second GET's first
-// attempt times out (the answer's segments were lost and retransmitted too
-// late); its retry opens a second connection (a second SYN).
-const wantSummary = `GET 1: 503 Service Unavailable after 300ms; 503 Service Unavailable after 100ms; 200 OK, 65534 bytes after 400ms
-GET 2: error after 1s (timeout); 200 OK, 65534 bytes after 900ms
-GET 3: 200 OK, 65534 bytes after 400ms
-server saw 6 requests
-link: 370 frames, 16 lost
-capture: 2 frames match tcp.flags.syn == 1 and tcp.flags.ack == 0
-capture: 5 frames match tcp.analysis.retransmission
+// wantSummary is what every run prints (seed 3). Lost segments make the
+// second GET's first attempt and the third GET's first two attempts time
+// out (the answer's segments were lost and retransmitted too late); each
+// retry opens a new connection (four SYNs in all).
+const wantSummary = `GET 1: 503 Service Unavailable after 300ms; 503 Service Unavailable after 100ms; 200 OK, 65534 bytes after 425ms
+GET 2: error after 1s (timeout); 200 OK, 65534 bytes after 500ms
+GET 3: error after 1s (timeout); error after 1s (timeout); 200 OK, 65534 bytes after 300ms
+server saw 7 requests
+link: 338 frames, 16 lost
+capture: 4 frames match tcp.flags.syn == 1 and tcp.flags.ack == 0
+capture: 7 frames match tcp.analysis.retransmission
 capture: 2 frames match tcp.payload contains "HTTP/1.1 503"`
