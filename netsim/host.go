@@ -33,14 +33,16 @@ const loopbackNIC tcpip.NICID = 1
 // connections), a loopback interface with 127.0.0.1/8 and ::1, and the
 // Ethernet interfaces that Network.Connect gives it.
 type Host struct {
-	net   *Network
-	name  string
-	index int
-	stack *stack.Stack
-	env   *sock.Env
-	lo    *Link
-	nics  []*hostNIC
-	inbox []arrival // frames arrived at this instant, not yet delivered
+	net     *Network
+	name    string
+	index   int
+	stack   *stack.Stack
+	env     *sock.Env
+	lo      *Link
+	nics    []*hostNIC
+	inbox   []arrival // frames arrived at this instant, not yet delivered
+	spare   []arrival // inbox's next buffer (deliverArrivals reuses them)
+	deliver func()    // deliverArrivals, as an event's function
 }
 
 // arrival is a frame that reached one of the host's ports.
@@ -169,7 +171,10 @@ func (h *Host) addLoopback() error {
 // one ACK per segment would double the frames of a bulk transfer.
 func (h *Host) arrive(port *link.Port, frame []byte) {
 	if len(h.inbox) == 0 {
-		h.net.clock.Schedule(0, 0, h.deliverArrivals)
+		if h.deliver == nil {
+			h.deliver = h.deliverArrivals
+		}
+		h.net.clock.Schedule(0, 0, h.deliver)
 	}
 	h.inbox = append(h.inbox, arrival{port, frame})
 }
@@ -182,8 +187,11 @@ func (h *Host) arrive(port *link.Port, frame []byte) {
 // at once would let two processor goroutines send at the same time, and the
 // capture's order would depend on the Go scheduler.)
 func (h *Host) deliverArrivals() {
-	in := h.inbox
-	h.inbox = nil
+	all := h.inbox
+	// Frames that arrive while these are delivered go to the spare buffer;
+	// this one becomes the spare when done.
+	h.inbox, h.spare = h.spare[:0], nil
+	in := all
 	for len(in) > 0 {
 		first := in[0]
 		key, ok := flowKey(first.frame)
@@ -194,7 +202,9 @@ func (h *Host) deliverArrivals() {
 			continue
 		}
 		h.stack.Pause()
-		rest := in[:0:0]
+		// The frames of other flows move to the front of in, in order: each
+		// is written at an index no greater than the one it is read from.
+		rest := in[:0]
 		for _, a := range in {
 			if k, ok := flowKey(a.frame); ok && k == key && a.port == first.port {
 				a.port.Deliver(a.frame)
@@ -206,30 +216,45 @@ func (h *Host) deliverArrivals() {
 		h.quiesce()
 		in = rest
 	}
+	clear(all)
+	h.spare = all[:0]
+}
+
+// tcpFlow identifies a TCP connection in one direction: its addresses and
+// ports as they sit in the frame (n bytes of b), comparable without
+// allocating.
+type tcpFlow struct {
+	b [36]byte
+	n uint8
 }
 
 // flowKey identifies the TCP connection of an Ethernet frame (addresses and
 // ports, in the frame's direction); ok is false for anything else.
-func flowKey(frame []byte) (key string, ok bool) {
+func flowKey(frame []byte) (key tcpFlow, ok bool) {
 	const eth = 14
 	if len(frame) < eth+20 {
-		return "", false
+		return key, false
 	}
 	switch uint16(frame[12])<<8 | uint16(frame[13]) {
 	case 0x0800:
 		ihl := int(frame[eth]&0x0f) * 4
 		fragmented := frame[eth+6]&0x3f != 0 || frame[eth+7] != 0
 		if frame[eth+9] != 6 || fragmented || len(frame) < eth+ihl+4 {
-			return "", false
+			return key, false
 		}
-		return string(frame[eth+12:eth+20]) + string(frame[eth+ihl:eth+ihl+4]), true
+		copy(key.b[:8], frame[eth+12:eth+20])
+		copy(key.b[8:12], frame[eth+ihl:eth+ihl+4])
+		key.n = 12
+		return key, true
 	case 0x86dd:
 		if len(frame) < eth+44 || frame[eth+6] != 6 {
-			return "", false
+			return key, false
 		}
-		return string(frame[eth+8:eth+40]) + string(frame[eth+40:eth+44]), true
+		copy(key.b[:], frame[eth+8:eth+44])
+		key.n = 36
+		return key, true
 	}
-	return "", false
+	return key, false
 }
 
 // quiesce waits until the host's stack has finished reacting to the last
