@@ -105,6 +105,10 @@ func (s *Sim) Go(name string, fn func()) {
 type Op struct {
 	// Desc names the operation in a deadlock report ("Read 127.0.0.1:24000").
 	Desc string
+	// Of, when set, names what the operation acts on: a deadlock report
+	// shows Desc, a space and Of.Describe(), built only then (a socket
+	// call costs no string).
+	Of Describer
 	// Try attempts the operation on the driver's goroutine. It returns true
 	// when the operation is complete (successfully or not), false when it
 	// must wait until W is notified.
@@ -128,6 +132,17 @@ type Op struct {
 
 	wake     chan struct{}
 	deadline *vclock.Event
+}
+
+// Describer names what an Op acts on ("tcp 10.0.0.1:49152->10.0.0.2:80").
+type Describer interface{ Describe() string }
+
+// desc returns the Op's description for a deadlock report.
+func (op *Op) desc() string {
+	if op.Of != nil {
+		return op.Desc + " " + op.Of.Describe()
+	}
+	return op.Desc
 }
 
 // Do executes op and returns when it is complete. Called from a task, it
@@ -337,7 +352,7 @@ func (e *DeadlockError) Error() string {
 func (s *Sim) deadlock() error {
 	var blocked []string
 	for op := range s.parked {
-		blocked = append(blocked, op.Desc)
+		blocked = append(blocked, op.desc())
 	}
 	sort.Strings(blocked)
 	if n := s.live - len(blocked); n > 0 {

@@ -107,8 +107,8 @@ func (e *endpoint) init(env *Env, ep tcpip.Endpoint, wq *waiter.Queue) {
 // moves or clears while the call is parked applies to that call, as in
 // package net. (Reading it once made an extended deadline spin the driver
 // at the old one forever, and ignored a deadline set on a parked call.)
-func (e *endpoint) do(kind uint8, desc string, dl func() time.Time, try func() bool) bool {
-	op := &sim.Op{Desc: desc, W: e.w, Key: e.opKey(kind)}
+func (e *endpoint) do(kind uint8, desc string, of sim.Describer, dl func() time.Time, try func() bool) bool {
+	op := &sim.Op{Desc: desc, Of: of, W: e.w, Key: e.opKey(kind)}
 	op.Try = func() bool {
 		if try() {
 			return true
@@ -134,20 +134,20 @@ func (e *endpoint) opKey(kind uint8) sim.Key {
 // holding locks that other goroutines wait for, and a goroutine waiting for
 // a sync.Mutex does not count as blocked for synctest. In program mode it
 // is do.
-func (e *endpoint) doAsync(kind uint8, desc string, try func() bool) {
-	e.env.Sim.Do(&sim.Op{Desc: desc, W: e.w, Key: e.opKey(kind), Try: try, Free: true, Async: true})
+func (e *endpoint) doAsync(kind uint8, desc string, of sim.Describer, try func() bool) {
+	e.env.Sim.Do(&sim.Op{Desc: desc, Of: of, W: e.w, Key: e.opKey(kind), Try: try, Free: true, Async: true})
 }
 
 // closeSocket closes the socket: at once in program mode; in test mode
 // without making the caller wait, once ready() reports true (a TCP
 // connection first hands its buffered bytes to the stack). opErr builds the
 // error of a second Close.
-func (e *endpoint) closeSocket(desc string, ready func() bool, opErr func() error) error {
+func (e *endpoint) closeSocket(desc string, of sim.Describer, ready func() bool, opErr func() error) error {
 	if e.env.Sim.TestMode() {
 		if !e.userClosed.CompareAndSwap(false, true) {
 			return opErr()
 		}
-		e.doAsync(kindCtl, desc, func() bool {
+		e.doAsync(kindCtl, desc, of, func() bool {
 			if ready != nil && !e.gone() && !ready() {
 				return false
 			}
@@ -159,7 +159,7 @@ func (e *endpoint) closeSocket(desc string, ready func() bool, opErr func() erro
 		return nil
 	}
 	var err error
-	e.do(kindCtl, desc, nil, func() bool {
+	e.do(kindCtl, desc, of, nil, func() bool {
 		if e.closed {
 			err = opErr()
 		} else {
@@ -208,7 +208,7 @@ func (e *endpoint) setDeadline(read, write bool, t time.Time) error {
 		e.writeDeadline = t
 	}
 	e.dmu.Unlock()
-	e.doAsync(kindCtl, "SetDeadline", func() bool {
+	e.doAsync(kindCtl, "SetDeadline", nil, func() bool {
 		e.w.Notify()
 		return true
 	})

@@ -51,7 +51,7 @@ func (c *TCPConn) bufferWrite(b []byte) (n int, ok bool, err error) {
 	c.sendBuf = append(c.sendBuf, b...)
 	if !c.flushing {
 		c.flushing = true
-		c.doAsync(kindWrite, "Flush "+c.desc(), c.flush)
+		c.doAsync(kindWrite, "Flush", c, c.flush)
 	}
 	return len(b), true, nil
 }
@@ -132,7 +132,7 @@ func (c *TCPConn) Read(b []byte) (int, error) {
 	}
 	var n int
 	var err error
-	ok := c.do(kindRead, "Read "+c.desc(), c.readDL, func() bool {
+	ok := c.do(kindRead, "Read", c, c.readDL, func() bool {
 		switch {
 		case c.gone():
 			err = c.opErr("read", net.ErrClosed)
@@ -177,7 +177,7 @@ func (c *TCPConn) Write(b []byte) (int, error) {
 	var n int
 	var err error
 	var r bytes.Reader
-	ok := c.do(kindWrite, "Write "+c.desc(), c.writeDL, func() bool {
+	ok := c.do(kindWrite, "Write", c, c.writeDL, func() bool {
 		if !c.gone() && !c.expired(c.writeDL()) && !c.flush() {
 			return false
 		}
@@ -214,7 +214,7 @@ func (c *TCPConn) Write(b []byte) (int, error) {
 // Close implements net.Conn: the connection closes gracefully (FIN), and
 // every call blocked on it returns net.ErrClosed.
 func (c *TCPConn) Close() error {
-	return c.closeSocket("Close "+c.desc(), c.flush, func() error { return c.opErr("close", net.ErrClosed) })
+	return c.closeSocket("Close", c, c.flush, func() error { return c.opErr("close", net.ErrClosed) })
 }
 
 // CloseWrite shuts down the sending side (sends FIN); reads go on.
@@ -225,7 +225,7 @@ func (c *TCPConn) CloseRead() error { return c.shutdown("close", tcpip.ShutdownR
 
 func (c *TCPConn) shutdown(op string, flags tcpip.ShutdownFlags) error {
 	var err error
-	c.do(kindCtl, "Shutdown "+c.desc(), nil, func() bool {
+	c.do(kindCtl, "Shutdown", c, nil, func() bool {
 		if !c.gone() && !c.flush() {
 			return false
 		}
@@ -256,7 +256,7 @@ func (c *TCPConn) SetWriteDeadline(t time.Time) error { return c.setDeadline(fal
 
 // SetNoDelay controls Nagle's algorithm (off by default, as in package net).
 func (c *TCPConn) SetNoDelay(noDelay bool) error {
-	c.do(kindCtl, "SetNoDelay", nil, func() bool {
+	c.do(kindCtl, "SetNoDelay", nil, nil, func() bool {
 		c.ep.SocketOptions().SetDelayOption(!noDelay)
 		return true
 	})
@@ -266,6 +266,9 @@ func (c *TCPConn) SetNoDelay(noDelay bool) error {
 func (c *TCPConn) desc() string {
 	return "tcp " + c.laddr.String() + "->" + c.raddr.String()
 }
+
+// Describe implements sim.Describer: the connection, for a deadlock report.
+func (c *TCPConn) Describe() string { return c.desc() }
 
 // TCPListener is a listening TCP socket.
 type TCPListener struct {
@@ -330,7 +333,7 @@ func (l *TCPListener) Accept() (net.Conn, error) {
 	}
 	var conn *TCPConn
 	var err error
-	ok := l.do(kindOpen, "Accept tcp "+l.addr.String(), nil, func() bool {
+	ok := l.do(kindOpen, "Accept tcp "+l.addr.String(), nil, nil, func() bool {
 		if l.gone() {
 			err = net.ErrClosed
 			return true
@@ -359,7 +362,7 @@ func (l *TCPListener) Accept() (net.Conn, error) {
 
 // Close implements net.Listener.
 func (l *TCPListener) Close() error {
-	return l.closeSocket("Close listener "+l.addr.String(), nil, func() error {
+	return l.closeSocket("Close listener "+l.addr.String(), nil, nil, func() error {
 		return &net.OpError{Op: "close", Net: "tcp", Addr: l.addr, Err: net.ErrClosed}
 	})
 }
@@ -401,7 +404,7 @@ func DialTCP(ctx context.Context, env *Env, proto tcpip.NetworkProtocolNumber, l
 		err = cause
 		return true
 	}
-	ok := e.do(kindOpen, "Dial tcp "+fullToTCP(raddr).String(), func() time.Time { return dl }, func() bool {
+	ok := e.do(kindOpen, "Dial tcp "+fullToTCP(raddr).String(), nil, func() time.Time { return dl }, func() bool {
 		if !started {
 			started = true
 			// A context already done sends nothing, as in package net.

@@ -98,7 +98,7 @@ func (c *UDPConn) ReadFrom(b []byte) (int, net.Addr, error) {
 	var n int
 	var from net.Addr
 	var err error
-	ok := c.do(kindRead, "ReadFrom udp "+c.laddr.String(), c.readDL, func() bool {
+	ok := c.do(kindRead, "ReadFrom", c, c.readDL, func() bool {
 		switch {
 		case c.gone():
 			err = c.opErr("read", nil, net.ErrClosed)
@@ -156,7 +156,7 @@ func (c *UDPConn) write(b []byte, to *tcpip.FullAddress, addr net.Addr) (int, er
 	var n int
 	var err error
 	var r bytes.Reader
-	ok := c.do(kindWrite, "WriteTo udp "+c.laddr.String(), c.writeDL, func() bool {
+	ok := c.do(kindWrite, "WriteTo", c, c.writeDL, func() bool {
 		switch {
 		case c.gone():
 			err = c.opErr("write", addr, net.ErrClosed)
@@ -184,7 +184,7 @@ func (c *UDPConn) write(b []byte, to *tcpip.FullAddress, addr net.Addr) (int, er
 
 // Close implements net.PacketConn.
 func (c *UDPConn) Close() error {
-	return c.closeSocket("Close udp "+c.laddr.String(), nil, func() error { return c.opErr("close", nil, net.ErrClosed) })
+	return c.closeSocket("Close", c, nil, func() error { return c.opErr("close", nil, net.ErrClosed) })
 }
 
 // LocalAddr implements net.PacketConn.
@@ -206,3 +206,6 @@ func (c *UDPConn) SetReadDeadline(t time.Time) error { return c.setDeadline(true
 
 // SetWriteDeadline implements net.PacketConn, on the virtual clock.
 func (c *UDPConn) SetWriteDeadline(t time.Time) error { return c.setDeadline(false, true, t) }
+
+// Describe implements sim.Describer: the socket, for a deadlock report.
+func (c *UDPConn) Describe() string { return "udp " + c.laddr.String() }
