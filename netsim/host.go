@@ -174,7 +174,7 @@ func (h *Host) arrive(port *link.Port, frame []byte) {
 		if h.deliver == nil {
 			h.deliver = h.deliverArrivals
 		}
-		h.net.clock.Schedule(0, 0, h.deliver)
+		h.net.clock.Post(0, 0, h.deliver)
 	}
 	h.inbox = append(h.inbox, arrival{port, frame})
 }

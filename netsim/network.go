@@ -230,7 +230,7 @@ func (n *Network) afterEvent(owner int) {
 // that is past), between two steps: to change a link at a given moment (a
 // partition from 5 s to 8 s, say).
 func (n *Network) At(d time.Duration, fn func()) {
-	n.clock.Schedule(d-n.clock.Elapsed(), 0, fn)
+	n.clock.Post(d-n.clock.Elapsed(), 0, fn)
 }
 
 // clockAdapter gives wires the simulator's clock.
@@ -238,7 +238,7 @@ type clockAdapter struct{ n *Network }
 
 func (c clockAdapter) Elapsed() time.Duration { return c.n.clock.Elapsed() }
 
-func (c clockAdapter) After(d time.Duration, fn func()) { c.n.clock.Schedule(d, 0, fn) }
+func (c clockAdapter) After(d time.Duration, fn func()) { c.n.clock.Post(d, 0, fn) }
 
 // Close stops the capture, flushes it, and tears the stacks down. Frames the
 // teardown itself sends (resets of connections still open) are not captured.

@@ -49,6 +49,10 @@ type Sim struct {
 
 	parked map[*Op]struct{}
 
+	// ready puts a task (its wake channel) at the end of runq: the
+	// function of the events that end a Sleep or a call's CallTime.
+	ready func(wake any)
+
 	// AfterEvent, if set, is called after each event with the event's owner
 	// tag (netsim uses it to wait until the host whose timer fired has
 	// finished reacting).
@@ -69,11 +73,13 @@ type Sim struct {
 
 // New returns a driver on clock.
 func New(clock *vclock.Clock) *Sim {
-	return &Sim{
+	s := &Sim{
 		clock:  clock,
 		inbox:  make(chan *Op),
 		parked: make(map[*Op]struct{}),
 	}
+	s.ready = func(wake any) { s.runq = append(s.runq, wake.(chan struct{})) }
+	return s
 }
 
 // Clock returns the driver's virtual clock.
@@ -214,6 +220,7 @@ func (s *Sim) Run(linger time.Duration) error {
 			if s.AfterEvent != nil {
 				s.AfterEvent(ev.Owner())
 			}
+			s.clock.Release(ev)
 			continue
 		}
 		if len(s.runq) > 0 {
@@ -253,7 +260,7 @@ func (s *Sim) resumeNext() {
 
 func (s *Sim) serve(op *Op) {
 	if op.Sleep > 0 {
-		s.clock.Schedule(op.Sleep, 0, func() { s.runq = append(s.runq, op.wake) })
+		s.clock.PostArg(op.Sleep, 0, s.ready, op.wake)
 		return
 	}
 	if op.Try() {
@@ -271,7 +278,7 @@ func (s *Sim) complete(op *Op) {
 		s.runq = append(s.runq, op.wake)
 		return
 	}
-	s.clock.Schedule(s.CallTime, 0, func() { s.runq = append(s.runq, op.wake) })
+	s.clock.PostArg(s.CallTime, 0, s.ready, op.wake)
 }
 
 func (s *Sim) park(op *Op) {

@@ -137,12 +137,13 @@ func (s *Sim) drive(linger time.Duration) {
 			if s.AfterEvent != nil {
 				s.AfterEvent(ev.Owner())
 			}
+			s.clock.Release(ev)
 			continue
 		}
 		if t.pending.Len() > 0 {
 			op := heap.Pop(&t.pending).(*Op)
 			if op.Sleep > 0 {
-				s.clock.Schedule(op.Sleep, 0, func() { s.runq = append(s.runq, op.wake) })
+				s.clock.PostArg(op.Sleep, 0, s.ready, op.wake)
 			} else {
 				s.serve(op)
 			}

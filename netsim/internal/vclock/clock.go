@@ -9,7 +9,6 @@
 package vclock
 
 import (
-	"container/heap"
 	"sync"
 	"time"
 
@@ -25,6 +24,7 @@ type Clock struct {
 	mono  time.Duration // the last monotonic reading given to a stack
 	seq   uint64
 	queue eventHeap
+	free  []*Event // events of Post, for reuse once run (see Release)
 }
 
 // New returns a clock that reads epoch until it is advanced.
@@ -78,11 +78,14 @@ func (c *Clock) Now() time.Time {
 
 // Event is a function scheduled to run at a virtual instant.
 type Event struct {
-	at    time.Duration
-	seq   uint64
-	index int // position in the heap, -1 when not queued
-	owner int
-	fn    func()
+	at     time.Duration
+	seq    uint64
+	index  int // position in the heap, -1 when not queued
+	owner  int
+	fn     func()
+	argFn  func(any)
+	arg    any
+	pooled bool // from Post: Release may reuse it
 }
 
 // At returns the virtual time (since the epoch) the event is due at.
@@ -92,7 +95,13 @@ func (e *Event) At() time.Duration { return e.at }
 func (e *Event) Owner() int { return e.owner }
 
 // Run calls the event's function.
-func (e *Event) Run() { e.fn() }
+func (e *Event) Run() {
+	if e.argFn != nil {
+		e.argFn(e.arg)
+		return
+	}
+	e.fn()
+}
 
 // Schedule queues fn to run d after the current virtual time (d < 0 counts as
 // 0). owner is an opaque tag the driver can read back (netsim uses it to know
@@ -105,6 +114,51 @@ func (c *Clock) Schedule(d time.Duration, owner int, fn func()) *Event {
 	return e
 }
 
+// Post is Schedule for an event nobody will cancel or look at: the caller
+// gets no handle, and the driver hands the event back with Release once it
+// has run, for a later Post to reuse (no allocation per event).
+func (c *Clock) Post(d time.Duration, owner int, fn func()) {
+	c.mu.Lock()
+	e := c.newLocked()
+	e.owner, e.fn = owner, fn
+	c.pushLocked(e, d)
+	c.mu.Unlock()
+}
+
+// PostArg is Post for a function of one argument: fn(arg) runs at d from
+// now. A method value made once and a pointer-shaped arg cost no
+// allocation, where a closure would.
+func (c *Clock) PostArg(d time.Duration, owner int, fn func(any), arg any) {
+	c.mu.Lock()
+	e := c.newLocked()
+	e.owner, e.argFn, e.arg = owner, fn, arg
+	c.pushLocked(e, d)
+	c.mu.Unlock()
+}
+
+func (c *Clock) newLocked() *Event {
+	if n := len(c.free); n > 0 {
+		e := c.free[n-1]
+		c.free[n-1] = nil
+		c.free = c.free[:n-1]
+		return e
+	}
+	return &Event{index: -1, pooled: true}
+}
+
+// Release hands back an event that PopDue returned and that has run. An
+// event from Post or PostArg is reused by a later one; any other is left
+// alone.
+func (c *Clock) Release(e *Event) {
+	if !e.pooled || e.index >= 0 {
+		return
+	}
+	e.fn, e.argFn, e.arg, e.owner = nil, nil, nil, 0
+	c.mu.Lock()
+	c.free = append(c.free, e)
+	c.mu.Unlock()
+}
+
 func (c *Clock) pushLocked(e *Event, d time.Duration) {
 	if d < 0 {
 		d = 0
@@ -112,7 +166,7 @@ func (c *Clock) pushLocked(e *Event, d time.Duration) {
 	c.seq++
 	e.at = c.now + d
 	e.seq = c.seq
-	heap.Push(&c.queue, e)
+	c.queue.push(e)
 }
 
 // Cancel removes e from the queue. It reports whether e was still queued.
@@ -122,7 +176,7 @@ func (c *Clock) Cancel(e *Event) bool {
 	if e.index < 0 {
 		return false
 	}
-	heap.Remove(&c.queue, e.index)
+	c.queue.remove(e.index)
 	return true
 }
 
@@ -132,7 +186,7 @@ func (c *Clock) Reschedule(e *Event, d time.Duration) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if e.index >= 0 {
-		heap.Remove(&c.queue, e.index)
+		c.queue.remove(e.index)
 	}
 	c.pushLocked(e, d)
 }
@@ -145,7 +199,7 @@ func (c *Clock) PopDue() *Event {
 	if len(c.queue) == 0 || c.queue[0].at > c.now {
 		return nil
 	}
-	return heap.Pop(&c.queue).(*Event)
+	return c.queue.remove(0)
 }
 
 // Next returns the due time of the earliest queued event.
@@ -192,49 +246,92 @@ func (s stackClock) NowMonotonic() tcpip.MonotonicTime {
 }
 
 func (s stackClock) AfterFunc(d time.Duration, f func()) tcpip.Timer {
-	return &timer{c: s.c, e: s.c.Schedule(d, s.owner, f)}
+	t := &timer{c: s.c, e: Event{owner: s.owner, fn: f, index: -1}}
+	s.c.mu.Lock()
+	s.c.pushLocked(&t.e, d)
+	s.c.mu.Unlock()
+	return t
 }
 
-// timer implements tcpip.Timer over an Event.
+// timer implements tcpip.Timer over an Event (one allocation for both).
 type timer struct {
 	c *Clock
-	e *Event
+	e Event
 }
 
-func (t *timer) Stop() bool { return t.c.Cancel(t.e) }
+func (t *timer) Stop() bool { return t.c.Cancel(&t.e) }
 
-func (t *timer) Reset(d time.Duration) { t.c.Reschedule(t.e, d) }
+func (t *timer) Reset(d time.Duration) { t.c.Reschedule(&t.e, d) }
 
-// eventHeap orders events by due time, then by the order they were scheduled.
+// eventHeap orders events by due time, then by the order they were
+// scheduled: a binary heap, as container/heap's, without its interface
+// calls.
 type eventHeap []*Event
 
-func (h eventHeap) Len() int { return len(h) }
-
-func (h eventHeap) Less(i, j int) bool {
-	if h[i].at != h[j].at {
-		return h[i].at < h[j].at
+func (h eventHeap) less(i, j int) bool {
+	a, b := h[i], h[j]
+	if a.at != b.at {
+		return a.at < b.at
 	}
-	return h[i].seq < h[j].seq
+	return a.seq < b.seq
 }
 
-func (h eventHeap) Swap(i, j int) {
+func (h eventHeap) swap(i, j int) {
 	h[i], h[j] = h[j], h[i]
 	h[i].index = i
 	h[j].index = j
 }
 
-func (h *eventHeap) Push(x any) {
-	e := x.(*Event)
+func (h *eventHeap) push(e *Event) {
 	e.index = len(*h)
 	*h = append(*h, e)
+	h.up(e.index)
 }
 
-func (h *eventHeap) Pop() any {
+// remove removes and returns the element at index i.
+func (h *eventHeap) remove(i int) *Event {
+	n := len(*h) - 1
+	if n != i {
+		h.swap(i, n)
+		if !h.down(i, n) {
+			h.up(i)
+		}
+	}
 	old := *h
-	n := len(old)
-	e := old[n-1]
-	old[n-1] = nil
+	e := old[n]
+	old[n] = nil
 	e.index = -1
-	*h = old[:n-1]
+	*h = old[:n]
 	return e
+}
+
+func (h eventHeap) up(j int) {
+	for {
+		i := (j - 1) / 2 // parent
+		if i == j || !h.less(j, i) {
+			break
+		}
+		h.swap(i, j)
+		j = i
+	}
+}
+
+func (h eventHeap) down(i0, n int) bool {
+	i := i0
+	for {
+		j1 := 2*i + 1
+		if j1 >= n || j1 < 0 {
+			break
+		}
+		j := j1 // left child
+		if j2 := j1 + 1; j2 < n && h.less(j2, j1) {
+			j = j2
+		}
+		if !h.less(j, i) {
+			break
+		}
+		h.swap(i, j)
+		i = j
+	}
+	return i > i0
 }
