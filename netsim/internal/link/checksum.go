@@ -109,15 +109,16 @@ func parseIP(frame []byte) (ipPacket, bool) {
 // originated: the frame with its TCP or UDP checksum filled in; nothing
 // while a fragmented datagram's last fragment has not come; and all its
 // fragments, the first one's checksum filled in over the whole datagram,
-// once it has.
-func (p *Port) originated(frame []byte) [][]byte {
+// once it has. A single frame comes back as one (no allocation), several
+// as many.
+func (p *Port) originated(frame []byte) (one []byte, many [][]byte) {
 	ip, ok := parseIP(frame)
 	if !ok || (ip.proto != uint8(header.TCPProtocolNumber) && ip.proto != uint8(header.UDPProtocolNumber)) {
-		return [][]byte{frame}
+		return frame, nil
 	}
 	if !ip.fragment {
 		setChecksum(ip, frame[ip.payload:ip.end], frame[ip.payload:ip.end])
-		return [][]byte{frame}
+		return frame, nil
 	}
 	key := string(ip.src.AsSlice()) + string(ip.dst.AsSlice()) + string(binary.BigEndian.AppendUint32(nil, ip.ident))
 	p.fragMu.Lock()
@@ -129,19 +130,19 @@ func (p *Port) originated(frame []byte) [][]byte {
 			p.pending = p.pending[1:]
 		}
 		p.pending = append(p.pending, &datagram{key: key, frames: [][]byte{frame}})
-		return out
+		return nil, out
 	}
 	i := 0
 	for i < len(p.pending) && p.pending[i].key != key {
 		i++
 	}
 	if i == len(p.pending) {
-		return [][]byte{frame} // its first fragment went by already
+		return frame, nil // its first fragment went by already
 	}
 	d := p.pending[i]
 	d.frames = append(d.frames, frame)
 	if !ip.last {
-		return nil
+		return nil, nil
 	}
 	p.pending = append(p.pending[:i], p.pending[i+1:]...)
 	// The upper layer's bytes: the payloads of the fragments in order (as
@@ -153,7 +154,7 @@ func (p *Port) originated(frame []byte) [][]byte {
 		whole = append(whole, f[fi.payload:fi.end]...)
 	}
 	setChecksum(first, whole, d.frames[0][first.payload:first.end])
-	return d.frames
+	return nil, d.frames
 }
 
 // setChecksum computes the TCP or UDP checksum of the upper layer's bytes

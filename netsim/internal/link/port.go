@@ -108,13 +108,26 @@ func (p *Port) Deliver(frame []byte) {
 func (p *Port) WritePackets(pkts stack.PacketBufferList) (int, tcpip.Error) {
 	n := 0
 	for _, pkt := range pkts.AsSlice() {
+		// The packet's bytes, copied from its views (as AsSlices lists
+		// them, without allocating the list).
 		frame := make([]byte, 0, pkt.Size())
-		for _, s := range pkt.AsSlices() {
-			frame = append(frame, s...)
+		views, skip := pkt.AsViewList()
+		for v := views.Front(); v != nil; v = v.Next() {
+			b := v.AsSlice()
+			if skip >= len(b) {
+				skip -= len(b)
+				continue
+			}
+			frame = append(frame, b[skip:]...)
+			skip = 0
 		}
 		n++
 		if p.own && !pkt.NetworkPacketInfo.IsForwardedPacket && pkt.Mark&wireMark == 0 {
-			for _, f := range p.originated(frame) {
+			one, many := p.originated(frame)
+			if one != nil {
+				p.transmit(one)
+			}
+			for _, f := range many {
 				p.transmit(f)
 			}
 			continue
