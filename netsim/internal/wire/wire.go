@@ -317,8 +317,11 @@ func (d *Dir) Send(frame []byte) {
 	d.mu.Unlock()
 
 	d.record(frame, strings.Join(notes, "; "))
+	// sent is never assigned again, so the closures copy it: one
+	// allocation each, where capturing frame moved it to the heap too.
+	sent := frame
 	for _, at := range arrivals {
-		d.clock.After(at-now, func() { d.recv(frame) })
+		d.clock.After(at-now, func() { d.recv(sent) })
 	}
 }
 
