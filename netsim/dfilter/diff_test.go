@@ -303,7 +303,7 @@ var fieldsChecked = []string{
 	"tcp.window_size_value", "tcp.window_size", "tcp.window_size_scalefactor", "tcp.checksum", "tcp.urgent_pointer", "tcp.payload", "tcp.options.mss_val", "tcp.options.wscale.shift",
 	"tcp.options.timestamp.tsval", "tcp.options.timestamp.tsecr", "tcp.analysis.duplicate_ack_num", "tcp.analysis.duplicate_ack_frame", "tcp.analysis.acks_frame",
 	"udp.srcport", "udp.dstport", "udp.port", "udp.length", "udp.stream", "udp.payload", "arp.opcode", "arp.src.hw_mac", "arp.src.proto_ipv4", "arp.dst.proto_ipv4",
-	"icmp.type", "icmp.code", "icmp.ident", "icmp.seq", "icmp.seq_le", "icmpv6.type", "icmpv6.echo.identifier", "icmpv6.echo.sequence_number", "data.data", "data.len",
+	"icmp.type", "icmp.code", "icmp.ident", "icmp.seq", "icmp.seq_le", "icmpv6.type", "icmpv6.code", "icmpv6.echo.identifier", "icmpv6.echo.sequence_number", "data.data", "data.len",
 	"sll.pkttype", "sll.etype", "null.family", "frame.interface_name", "frame.comment",
 }
 

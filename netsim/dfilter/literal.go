@@ -264,9 +264,10 @@ func hexVal(c byte) int {
 }
 
 // compileRegexp compiles a "matches" pattern. Wireshark uses PCRE2 with
-// case-sensitive matching; Go's RE2 syntax covers the common subset.
+// case-insensitive matching by default ("(?-i)" turns it off); Go's RE2
+// syntax covers the common subset.
 func compileRegexp(pat string) (*regexp.Regexp, error) {
-	re, err := regexp.Compile(pat)
+	re, err := regexp.Compile("(?i)" + pat)
 	if err != nil {
 		return nil, fmt.Errorf("invalid regular expression: %v", err)
 	}

@@ -22,6 +22,7 @@ const (
 	idData
 	idRaw
 	idVLAN
+	idIPv6Frag
 	idMax
 )
 
@@ -29,6 +30,7 @@ var protoNames = [...]string{
 	idEth: "eth", idEthertype: "ethertype", idSLL: "sll", idNull: "null", idIP: "ip",
 	idIPv6: "ipv6", idTCP: "tcp", idUDP: "udp", idARP: "arp", idICMP: "icmp",
 	idICMPv6: "icmpv6", idData: "data", idRaw: "raw", idVLAN: "vlan",
+	idIPv6Frag: "ipv6.fraghdr",
 }
 
 // Dissector decodes the frames of one capture, in order, keeping the state
@@ -252,7 +254,16 @@ func (d *Dissector) ipv4(p *Packet, b []byte) {
 	}
 	payload := b[ip.HdrLen:end]
 	if ip.Flags&1 != 0 || ip.FragOff != 0 {
-		whole, count, done := d.frags.add(p.Number, ip, payload)
+		if p.inError {
+			// A quoted fragment is not reassembled.
+			ip.Fragmented = true
+			p.setData(payload)
+			return
+		}
+		k := fragKey{id: uint32(ip.ID), proto: ip.Proto}
+		copy(k.src[:], ip.Src[:])
+		copy(k.dst[:], ip.Dst[:])
+		whole, count, done := d.frags.add(p.Number, k, int(ip.FragOff), ip.Flags&1 != 0, payload)
 		if !done {
 			ip.Fragmented = true
 			p.setData(payload)
@@ -304,11 +315,37 @@ func (d *Dissector) ipv6(p *Packet, b []byte) {
 		payload = payload[n:]
 		reported -= n
 	}
-	v.Proto = next
-	if next == 44 { // fragment header: not reassembled
-		p.setData(payload)
-		return
+	if next == 44 && len(payload) >= 8 {
+		// Fragment header.
+		p.push(0, idIPv6Frag, payload)
+		v.HasFrag = true
+		next = payload[0]
+		fo := binary.BigEndian.Uint16(payload[2:])
+		v.FragOff = fo &^ 7
+		v.More = fo&1 != 0
+		v.Ident = binary.BigEndian.Uint32(payload[4:])
+		payload = payload[8:]
+		reported -= 8
+		if v.FragOff != 0 || v.More {
+			v.Proto = next
+			if p.inError {
+				v.Fragmented = true
+				p.setData(payload)
+				return
+			}
+			k := fragKey{src: v.Src, dst: v.Dst, id: v.Ident, proto: next, v6: true}
+			whole, _, done := d.frags.add(p.Number, k, int(v.FragOff), v.More, payload)
+			if !done {
+				v.Fragmented = true
+				p.setData(payload)
+				return
+			}
+			v.Reassembled = true
+			payload = whole
+			reported = len(whole)
+		}
 	}
+	v.Proto = next
 	d.transport(p, next, payload, reported, v.Src[:], v.Dst[:])
 }
 
@@ -322,15 +359,40 @@ func (d *Dissector) transport(p *Packet, proto uint8, b []byte, reported int, sr
 	case 1:
 		if p.Has(ProtoIP) {
 			icmp(p, b)
+			if c := &p.ICMP; c.Type == 3 || c.Type == 4 || c.Type == 5 || c.Type == 11 || c.Type == 12 {
+				d.quoted(p, b, false)
+			}
 			d.matchEcho(p, src, dst)
 		} else {
 			p.setData(b)
 		}
 	case 58:
 		icmpv6(p, b)
+		if c := &p.ICMPv6; c.Type >= 1 && c.Type <= 4 {
+			d.quoted(p, b, true)
+		}
 		d.matchEcho(p, src, dst)
 	default:
 		p.setData(b)
+	}
+}
+
+// quoted decodes the packet an ICMP error message b quotes after its
+// 8-byte header into p.Inner.
+func (d *Dissector) quoted(p *Packet, b []byte, v6 bool) {
+	if p.inError || len(b) <= 8 {
+		return
+	}
+	q := &Packet{Number: p.Number, Time: p.Time, Len: p.Len, Link: p.Link, Frame: p.Frame, inError: true}
+	if v6 {
+		d.ipv6(q, b[8:])
+	} else {
+		d.ipv4(q, b[8:])
+	}
+	p.Inner = q
+	for i := 0; i < q.nstk && p.nstk < len(p.stack); i++ {
+		p.stack[p.nstk] = q.stack[i]
+		p.nstk++
 	}
 }
 
@@ -430,6 +492,9 @@ func icmpv6(p *Packet, b []byte) {
 // matchEcho pairs echo replies with earlier requests (Wireshark's
 // "request in N"; in one pass a request cannot name its later reply).
 func (d *Dissector) matchEcho(p *Packet, src, dst []byte) {
+	if p.inError {
+		return
+	}
 	var typ uint8
 	var ident, seq uint16
 	var v6 bool

@@ -107,6 +107,17 @@ func reg(name string, t FieldType, bits int, hex bool, get func(p *Packet, out [
 	if i := strings.IndexByte(name, '.'); i >= 0 {
 		proto = name[:i]
 	}
+	if proto != "frame" {
+		// A quoted packet's layers are further occurrences of the field.
+		outer := get
+		get = func(p *Packet, out []Value) []Value {
+			out = outer(p, out)
+			if p.Inner != nil {
+				out = outer(p.Inner, out)
+			}
+			return out
+		}
+	}
 	registry[name] = &Field{Name: name, Type: t, Bits: bits, Hex: hex, Proto: proto, get: get}
 }
 

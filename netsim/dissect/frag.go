@@ -1,12 +1,14 @@
 package dissect
 
-// IPv4 reassembly, as Wireshark does by default (ip.defragment): the frame
-// that completes a datagram carries the reassembled transport layer.
+// IPv4 and IPv6 reassembly, as Wireshark does by default (ip.defragment,
+// ipv6.defragment): the frame that completes a datagram carries the
+// reassembled transport layer.
 
 type fragKey struct {
-	src, dst [4]byte
-	id       uint16
+	src, dst [16]byte
+	id       uint32
 	proto    uint8
+	v6       bool
 }
 
 type fragBuf struct {
@@ -27,14 +29,12 @@ const maxDatagram = 65535 + 8
 
 // add records a fragment and reports the whole datagram when this frame
 // completes it.
-func (t *fragTable) add(frame int, ip *IPv4, payload []byte) ([]byte, int, bool) {
-	k := fragKey{ip.Src, ip.Dst, ip.ID, ip.Proto}
+func (t *fragTable) add(frame int, k fragKey, off int, more bool, payload []byte) ([]byte, int, bool) {
 	fb := t.m[k]
 	if fb == nil || fb.done {
 		fb = &fragBuf{total: -1}
 		t.m[k] = fb
 	}
-	off := int(ip.FragOff)
 	end := off + len(payload)
 	if end > maxDatagram {
 		return nil, 0, false
@@ -45,7 +45,7 @@ func (t *fragTable) add(frame int, ip *IPv4, payload []byte) ([]byte, int, bool)
 	copy(fb.data[off:end], payload)
 	fb.ranges = append(fb.ranges, [2]int{off, end})
 	fb.count++
-	if ip.Flags&1 == 0 {
+	if !more {
 		fb.total = end
 	}
 	if fb.total < 0 || !covered(fb.ranges, fb.total) {

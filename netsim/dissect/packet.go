@@ -57,7 +57,15 @@ type Packet struct {
 	// Malformed is set when a layer was cut short.
 	Malformed bool
 
-	stack [8]byte // protocol order for frame.protocols
+	// Inner is the packet an ICMP or ICMPv6 error quotes (its IP header
+	// and the start of its transport header), decoded as Wireshark does:
+	// its fields are further occurrences of ip.*, udp.*, tcp.* and so on.
+	// Nil when the packet is not an ICMP error.
+	Inner *Packet
+	// inError is set on a quoted packet.
+	inError bool
+
+	stack [16]byte // protocol order for frame.protocols
 	nstk  int
 	raw   [idMax][]byte // each protocol's bytes, to the end of its data
 	// truncated is set when a header declares more bytes than were
@@ -142,6 +150,17 @@ type IPv6 struct {
 	Src, Dst [16]byte
 	// Proto is the upper-layer protocol after any extension headers.
 	Proto uint8
+	// HasFrag is set when a fragment header is present; FragOff (bytes),
+	// More and Ident are its fields.
+	HasFrag bool
+	More    bool
+	FragOff uint16
+	Ident   uint32
+	// Fragmented is set for a fragment whose datagram is not (yet)
+	// reassembled in this frame; Reassembled on the frame that completes
+	// one (ipv6.defragment, Wireshark's default).
+	Fragmented  bool
+	Reassembled bool
 }
 
 // TCP analysis flags (tcp.analysis.*).
@@ -190,6 +209,11 @@ type TCP struct {
 	HasAckFrame bool
 	BadHdr      bool // header length < 20 or beyond the data
 	Short       bool // fewer than 20 bytes: only the ports are known
+	// Quoted is set for a header quoted in an ICMP error: no sequence
+	// analysis, absolute sequence numbers, no tcp.len.
+	Quoted bool
+	// quotedV4 is set when Quoted and the quoted IP header is IPv4.
+	quotedV4 bool
 }
 
 // UDP is a UDP header.

@@ -102,6 +102,13 @@ func (p *Packet) info() string {
 		return icmpv6Info(p)
 	case p.Has(ProtoARP):
 		return arpInfo(p)
+	case p.Has(ProtoIPv6) && p.IPv6.Fragmented:
+		v := &p.IPv6
+		more := "n"
+		if v.More {
+			more = "y"
+		}
+		return fmt.Sprintf("IPv6 fragment (off=%d more=%s ident=0x%08x nxt=%d)", v.FragOff, more, v.Ident, v.Proto)
 	case p.Has(ProtoIP) && p.IP.Fragmented:
 		name := ipProtoNames[p.IP.Proto]
 		if name == "" {
@@ -233,8 +240,13 @@ func icmpInfo(p *Packet) string {
 		return s
 	}
 	if name, ok := icmpNames[c.Type]; ok {
-		if codes, ok := icmpCodes[c.Type]; ok && int(c.Code) < len(codes) && codes[c.Code] != "" {
-			return name + " (" + codes[c.Code] + ")"
+		if codes, ok := icmpCodes[c.Type]; ok {
+			code := "Unknown code: " + strconv.Itoa(int(c.Code))
+			if int(c.Code) < len(codes) {
+				code = codes[c.Code]
+			}
+			// Wireshark pads the type name to 20 characters.
+			return fmt.Sprintf("%-20s (%s)", name, code)
 		}
 		return name
 	}
@@ -244,8 +256,31 @@ func icmpInfo(p *Packet) string {
 var icmpNames = map[uint8]string{3: "Destination unreachable", 4: "Source quench (flow control)", 5: "Redirect", 11: "Time-to-live exceeded", 12: "Parameter problem", 13: "Timestamp request", 14: "Timestamp reply"}
 
 var icmpCodes = map[uint8][]string{
-	3:  {"Network unreachable", "Host unreachable", "Protocol unreachable", "Port unreachable", "Fragmentation needed", "Source route failed"},
+	3: {"Network unreachable", "Host unreachable", "Protocol unreachable", "Port unreachable", "Fragmentation needed",
+		"Source route failed", "Destination network unknown", "Destination host unknown", "Source host isolated",
+		"Network administratively prohibited", "Host administratively prohibited", "Network unreachable for TOS",
+		"Host unreachable for TOS", "Communication administratively filtered", "Host precedence violation",
+		"Precedence cutoff in effect"},
+	5:  {"Redirect for network", "Redirect for host", "Redirect for TOS and network", "Redirect for TOS and host"},
 	11: {"Time to live exceeded in transit", "Fragment reassembly time exceeded"},
+	12: {"Pointer indicates the error", "Required option missing", "Bad length"},
+}
+
+// ICMPv6 error messages: the Info column's name and code texts.
+var icmpv6Errors = map[uint8]struct {
+	name    string
+	codes   []string
+	unknown func(code uint8) string
+}{
+	1: {"Destination Unreachable", []string{"no route to destination", "Administratively prohibited", "Beyond scope of source address",
+		"Address unreachable", "Port unreachable", "Source address failed ingress/egress policy", "Reject route to destination",
+		"Error in Source Routing Header"}, func(uint8) string { return "Unknown" }},
+	2: {"Packet Too Big", nil, nil},
+	3: {"Time Exceeded", []string{"hop limit exceeded in transit", "fragment reassembly time exceeded"},
+		func(c uint8) string { return "Unknown (" + strconv.Itoa(int(c)) + ")" }},
+	4: {"Parameter Problem", []string{"erroneous header field encountered", "unrecognized Next Header type encountered",
+		"unrecognized IPv6 option encountered", "IPv6 First Fragment has incomplete IPv6 Header Chain"},
+		func(c uint8) string { return "Unknown (" + strconv.Itoa(int(c)) + ")" }},
 }
 
 func icmpv6Info(p *Packet) string {
@@ -279,6 +314,16 @@ func icmpv6Info(p *Packet) string {
 			s += fmt.Sprintf(" (request in %d)", c.RequestIn)
 		}
 		return s
+	}
+	if e, ok := icmpv6Errors[c.Type]; ok {
+		if e.unknown == nil {
+			return e.name
+		}
+		code := e.unknown(c.Code)
+		if int(c.Code) < len(e.codes) {
+			code = e.codes[c.Code]
+		}
+		return e.name + " (" + code + ")"
 	}
 	return "Type=" + strconv.Itoa(int(c.Type))
 }

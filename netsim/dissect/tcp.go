@@ -80,6 +80,13 @@ func (d *Dissector) tcpDecode(p *Packet, b []byte, reported int, src, dst []byte
 			t.Short, t.BadHdr = true, true
 			p.push(ProtoTCP, idTCP, b)
 			p.truncated = true
+			if p.inError {
+				t.Quoted, t.quotedV4 = true, len(src) == 4
+				if len(b) >= 8 {
+					t.SeqRaw = binary.BigEndian.Uint32(b[4:])
+					t.Seq = t.SeqRaw
+				}
+			}
 		}
 		return
 	}
@@ -118,6 +125,10 @@ func (d *Dissector) tcpDecode(p *Packet, b []byte, reported int, src, dst []byte
 	conv := d.tcp.convs[key]
 	if conv == nil {
 		conv = d.tcp.newConv(key)
+	}
+	if p.inError {
+		d.tcpQuoted(p, conv, fwd, len(src) == 4)
+		return
 	}
 	fi := 0
 	if !fwd {
@@ -177,6 +188,25 @@ func (d *Dissector) tcpDecode(p *Packet, b []byte, reported int, src, dst []byte
 	if t.Analysis&(TCPRetransmission|TCPSpuriousRetransmission|TCPOutOfOrder) == 0 {
 		p.setData(t.Payload)
 	}
+}
+
+// tcpQuoted finishes a TCP header quoted in an ICMP error as Wireshark
+// does: it belongs to its conversation, but is not analysed; sequence
+// numbers stay absolute and the window unscaled.
+func (d *Dissector) tcpQuoted(p *Packet, conv *tcpConv, fwd bool, v4 bool) {
+	t := &p.TCP
+	t.Quoted, t.quotedV4 = true, v4
+	t.Stream = conv.stream
+	fl := &conv.flows[0]
+	if !fwd {
+		fl = &conv.flows[1]
+	}
+	if ws := fl.winScale; ws >= 0 {
+		t.ScaleFactor = 1 << ws
+	} else {
+		t.ScaleFactor = ws
+	}
+	p.setData(t.Payload)
 }
 
 // wsOption returns the shift count of a window scale option.

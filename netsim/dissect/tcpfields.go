@@ -65,10 +65,32 @@ func registerTCP() {
 		})
 	}
 	ok("tcp.stream", 32, false, func(t *TCP) uint64 { return uint64(t.Stream) })
-	ok("tcp.len", 32, false, func(t *TCP) uint64 { return uint64(t.Len) })
-	u("tcp.seq", 32, false, func(t *TCP) uint64 { return uint64(t.Seq) })
-	u("tcp.seq_raw", 32, false, func(t *TCP) uint64 { return uint64(t.SeqRaw) })
-	ok("tcp.nxtseq", 32, false, func(t *TCP) uint64 { return uint64(t.NextSeq) })
+	// In a header quoted by an ICMP error Wireshark shows no tcp.len or
+	// tcp.nxtseq; tcp.seq (absolute) is there from 8 bytes on in one
+	// quoted by ICMPv4, which then has no tcp.seq_raw.
+	notQuoted := func(name string, bits int, v func(t *TCP) uint64) {
+		reg(name, TypeUint, bits, false, func(p *Packet, out []Value) []Value {
+			if !p.Has(ProtoTCP) || p.TCP.BadHdr || p.TCP.Quoted {
+				return out
+			}
+			return append(out, Value{N: v(&p.TCP)})
+		})
+	}
+	notQuoted("tcp.len", 32, func(t *TCP) uint64 { return uint64(t.Len) })
+	reg("tcp.seq", TypeUint, 32, false, func(p *Packet, out []Value) []Value {
+		t := &p.TCP
+		if !p.Has(ProtoTCP) || t.Short && !(t.quotedV4 && len(p.raw[idTCP]) >= 8) {
+			return out
+		}
+		return append(out, Value{N: uint64(t.Seq)})
+	})
+	reg("tcp.seq_raw", TypeUint, 32, false, func(p *Packet, out []Value) []Value {
+		if !p.Has(ProtoTCP) || p.TCP.Short || p.TCP.quotedV4 {
+			return out
+		}
+		return append(out, Value{N: uint64(p.TCP.SeqRaw)})
+	})
+	notQuoted("tcp.nxtseq", 32, func(t *TCP) uint64 { return uint64(t.NextSeq) })
 	u("tcp.ack", 32, false, func(t *TCP) uint64 { return uint64(t.Ack) })
 	u("tcp.ack_raw", 32, false, func(t *TCP) uint64 { return uint64(t.AckRaw) })
 	u("tcp.hdr_len", 8, false, func(t *TCP) uint64 { return uint64(t.HdrLen) })

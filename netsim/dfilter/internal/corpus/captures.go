@@ -21,7 +21,7 @@ const start = int64(1700000000) * 1e9
 
 // All returns every corpus capture.
 func All() []*Capture {
-	return []*Capture{tcpMix(), mixedNG(), rawNanoBE(), sllCapture(), nullCapture()}
+	return []*Capture{tcpMix(), mixedNG(), rawNanoBE(), sllCapture(), nullCapture(), icmpErrors()}
 }
 
 func ip(s string) net.IP { return net.ParseIP(s) }
