@@ -1,5 +1,7 @@
 package dissect
 
+import "sort"
+
 // IPv4 and IPv6 reassembly, as Wireshark does by default (ip.defragment,
 // ipv6.defragment): the frame that completes a datagram carries the
 // reassembled transport layer.
@@ -43,7 +45,7 @@ func (t *fragTable) add(frame int, k fragKey, off int, more bool, payload []byte
 		fb.data = append(fb.data, make([]byte, end-len(fb.data))...)
 	}
 	copy(fb.data[off:end], payload)
-	fb.ranges = append(fb.ranges, [2]int{off, end})
+	fb.ranges = addRange(fb.ranges, off, end)
 	fb.count++
 	if !more {
 		fb.total = end
@@ -56,20 +58,28 @@ func (t *fragTable) add(frame int, k fragKey, off int, more bool, payload []byte
 	return fb.data[:fb.total], fb.count, true
 }
 
-// covered reports whether ranges cover [0, total).
-func covered(ranges [][2]int, total int) bool {
-	pos := 0
-	for pos < total {
-		adv := false
-		for _, r := range ranges {
-			if r[0] <= pos && r[1] > pos {
-				pos = r[1]
-				adv = true
-			}
-		}
-		if !adv {
-			return false
-		}
+// addRange inserts [off, end) into ranges, which are kept sorted and
+// merged (overlapping or touching ranges become one), so that a datagram
+// sent in many tiny fragments costs linear time per fragment.
+func addRange(ranges [][2]int, off, end int) [][2]int {
+	i := sort.Search(len(ranges), func(i int) bool { return ranges[i][1] >= off })
+	j := i
+	for j < len(ranges) && ranges[j][0] <= end {
+		off = min(off, ranges[j][0])
+		end = max(end, ranges[j][1])
+		j++
 	}
-	return true
+	if i == j {
+		ranges = append(ranges, [2]int{})
+		copy(ranges[i+1:], ranges[i:])
+		ranges[i] = [2]int{off, end}
+		return ranges
+	}
+	ranges[i] = [2]int{off, end}
+	return append(ranges[:i+1], ranges[j:]...)
+}
+
+// covered reports whether ranges (sorted and merged) cover [0, total).
+func covered(ranges [][2]int, total int) bool {
+	return len(ranges) > 0 && ranges[0][0] == 0 && ranges[0][1] >= total
 }

@@ -48,6 +48,19 @@ func Tree(w io.Writer, p *Packet) error {
 		line(0, "Null/Loopback")
 		line(1, "Family: %d", p.Null.Family)
 	}
+	layersTree(line, p)
+	if p.Has(ProtoData) {
+		line(0, "Data (%d bytes)", len(p.Data))
+		line(1, "Data: %s", FormatValue(Lookup("data.data"), Value{B: p.Data}))
+		line(1, "[Length: %d]", len(p.Data))
+	}
+	sb.WriteByte('\n')
+	_, err := io.WriteString(w, sb.String())
+	return err
+}
+
+// layersTree writes the network and transport layers of p.
+func layersTree(line func(int, string, ...any), p *Packet) {
 	if p.Has(ProtoIP) {
 		ip := &p.IP
 		src, dst := ipv4String(uint32(ip4(ip.Src))), ipv4String(uint32(ip4(ip.Dst)))
@@ -132,14 +145,13 @@ func Tree(w io.Writer, p *Packet) error {
 			line(1, "Sequence: %d", c.Seq)
 		}
 	}
-	if p.Has(ProtoData) {
-		line(0, "Data (%d bytes)", len(p.Data))
-		line(1, "Data: %s", FormatValue(Lookup("data.data"), Value{B: p.Data}))
-		line(1, "[Length: %d]", len(p.Data))
+	if p.Inner != nil {
+		// The quoted packet, beneath the ICMP message as tshark nests it.
+		layersTree(func(depth int, format string, args ...any) { line(depth+1, format, args...) }, p.Inner)
+		if q := p.Inner; q.Has(ProtoData) {
+			line(1, "Data (%d bytes)", len(q.Data))
+		}
 	}
-	sb.WriteByte('\n')
-	_, err := io.WriteString(w, sb.String())
-	return err
 }
 
 func setStr(b bool) string {
@@ -158,14 +170,32 @@ func macOrIP(b []byte) string {
 
 func tcpTree(line func(int, string, ...any), p *Packet) {
 	t := &p.TCP
-	line(0, "Transmission Control Protocol, Src Port: %d, Dst Port: %d, Seq: %d, Ack: %d, Len: %d", t.SrcPort, t.DstPort, t.Seq, t.Ack, t.Len)
-	line(1, "Source Port: %d", t.SrcPort)
-	line(1, "Destination Port: %d", t.DstPort)
-	line(1, "[Stream index: %d]", t.Stream)
-	line(1, "[TCP Segment Len: %d]", t.Len)
-	line(1, "Sequence Number: %d    (relative sequence number)", t.Seq)
-	line(1, "Sequence Number (raw): %d", t.SeqRaw)
-	line(1, "[Next Sequence Number: %d    (relative sequence number)]", t.NextSeq)
+	if t.Quoted {
+		// Quoted by an ICMP error: no analysis, absolute numbers.
+		if t.Short {
+			line(0, "Transmission Control Protocol, Src Port: %d, Dst Port: %d", t.SrcPort, t.DstPort)
+			line(1, "Source Port: %d", t.SrcPort)
+			line(1, "Destination Port: %d", t.DstPort)
+			if t.quotedV4 && len(p.raw[idTCP]) >= 8 {
+				line(1, "Sequence Number: %d", t.Seq)
+			}
+			return
+		}
+		line(0, "Transmission Control Protocol, Src Port: %d, Dst Port: %d, Seq: %d, Ack: %d", t.SrcPort, t.DstPort, t.Seq, t.Ack)
+		line(1, "Source Port: %d", t.SrcPort)
+		line(1, "Destination Port: %d", t.DstPort)
+		line(1, "Sequence Number: %d", t.Seq)
+		line(1, "[Stream index: %d]", t.Stream)
+	} else {
+		line(0, "Transmission Control Protocol, Src Port: %d, Dst Port: %d, Seq: %d, Ack: %d, Len: %d", t.SrcPort, t.DstPort, t.Seq, t.Ack, t.Len)
+		line(1, "Source Port: %d", t.SrcPort)
+		line(1, "Destination Port: %d", t.DstPort)
+		line(1, "[Stream index: %d]", t.Stream)
+		line(1, "[TCP Segment Len: %d]", t.Len)
+		line(1, "Sequence Number: %d    (relative sequence number)", t.Seq)
+		line(1, "Sequence Number (raw): %d", t.SeqRaw)
+		line(1, "[Next Sequence Number: %d    (relative sequence number)]", t.NextSeq)
+	}
 	line(1, "Acknowledgment Number: %d    (relative ack number)", t.Ack)
 	line(1, "Acknowledgment number (raw): %d", t.AckRaw)
 	line(1, "Header Length: %d bytes (%d)", t.HdrLen, t.HdrLen/4)
