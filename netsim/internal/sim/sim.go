@@ -15,6 +15,7 @@
 package sim
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"runtime/debug"
@@ -44,8 +45,10 @@ type Sim struct {
 	// is the channel that resumes it.
 	runq []chan struct{}
 
-	dirtyMu sync.Mutex
-	dirty   []*Waitable
+	dirtyMu    sync.Mutex
+	dirty      []*Waitable
+	dirtySpare []*Waitable // dirty's next buffer (retryDirty reuses them)
+	retry      []*Op       // retryDirty's copy of a Waitable's parked Ops
 
 	parked map[*Op]struct{}
 
@@ -309,19 +312,22 @@ func (s *Sim) armDeadline(op *Op) {
 // the last step. It reports whether there was any.
 func (s *Sim) retryDirty() bool {
 	s.dirtyMu.Lock()
+	if len(s.dirty) == 0 {
+		s.dirtyMu.Unlock()
+		return false
+	}
 	dirty := s.dirty
-	s.dirty = nil
+	s.dirty = s.dirtySpare[:0]
+	s.dirtySpare = nil
 	for _, w := range dirty {
 		w.dirty = false
 	}
 	s.dirtyMu.Unlock()
-	if len(dirty) == 0 {
-		return false
-	}
-	sort.Slice(dirty, func(i, j int) bool { return dirty[i].id < dirty[j].id })
+	// Ids are distinct: the order is total.
+	slices.SortFunc(dirty, func(a, b *Waitable) int { return cmp.Compare(a.id, b.id) })
 	for _, w := range dirty {
 		s.dirtyMu.Lock()
-		ops := slices.Clone(w.parked)
+		ops := append(s.retry[:0], w.parked...)
 		s.dirtyMu.Unlock()
 		for _, op := range ops {
 			if !op.Try() {
@@ -338,7 +344,13 @@ func (s *Sim) retryDirty() bool {
 			}
 			s.complete(op)
 		}
+		clear(ops)
+		s.retry = ops[:0]
 	}
+	clear(dirty)
+	s.dirtyMu.Lock()
+	s.dirtySpare = dirty[:0]
+	s.dirtyMu.Unlock()
 	return true
 }
 
