@@ -191,33 +191,57 @@ func (h *Host) deliverArrivals() {
 	// Frames that arrive while these are delivered go to the spare buffer;
 	// this one becomes the spare when done.
 	h.inbox, h.spare = h.spare[:0], nil
-	in := all
-	for len(in) > 0 {
-		first := in[0]
-		key, ok := flowKey(first.frame)
-		if !ok {
-			first.port.Deliver(first.frame)
-			h.quiesce()
-			in = in[1:]
-			continue
+	if len(all) == 1 {
+		h.deliverGroup(all, true)
+	} else {
+		// Group by connection in one pass, in the order of each group's
+		// first frame (a burst of 10,000 SYNs is 10,000 groups).
+		type groupKey struct {
+			port *link.Port
+			flow tcpFlow
 		}
-		h.stack.Pause()
-		// The frames of other flows move to the front of in, in order: each
-		// is written at an index no greater than the one it is read from.
-		rest := in[:0]
-		for _, a := range in {
-			if k, ok := flowKey(a.frame); ok && k == key && a.port == first.port {
-				a.port.Deliver(a.frame)
-			} else {
-				rest = append(rest, a)
+		index := make(map[groupKey]int)
+		var groups [][]arrival
+		for _, a := range all {
+			k, ok := flowKey(a.frame)
+			if !ok {
+				groups = append(groups, []arrival{a})
+				continue
 			}
+			gk := groupKey{a.port, k}
+			if i, found := index[gk]; found {
+				groups[i] = append(groups[i], a)
+				continue
+			}
+			index[gk] = len(groups)
+			groups = append(groups, []arrival{a})
 		}
-		h.stack.Resume()
-		h.quiesce()
-		in = rest
+		for _, g := range groups {
+			h.deliverGroup(g, false)
+		}
 	}
 	clear(all)
 	h.spare = all[:0]
+}
+
+// deliverGroup delivers one connection's frames (or one other frame) and
+// waits until the stack is quiescent. A TCP connection's segments are
+// queued while the processors are paused, so that they are handled as one
+// burst.
+func (h *Host) deliverGroup(g []arrival, single bool) {
+	if _, tcp := flowKey(g[0].frame); !tcp || (single && len(g) == 1) {
+		for _, a := range g {
+			a.port.Deliver(a.frame)
+		}
+		h.quiesce()
+		return
+	}
+	h.stack.Pause()
+	for _, a := range g {
+		a.port.Deliver(a.frame)
+	}
+	h.stack.Resume()
+	h.quiesce()
 }
 
 // tcpFlow identifies a TCP connection in one direction: its addresses and
