@@ -218,12 +218,7 @@ func (s *Sim) Run(linger time.Duration) error {
 		if s.retryDirty() {
 			continue
 		}
-		if ev := s.clock.PopDue(); ev != nil {
-			ev.Run()
-			if s.AfterEvent != nil {
-				s.AfterEvent(ev.Owner())
-			}
-			s.clock.Release(ev)
+		if s.runDueEvent() {
 			continue
 		}
 		if len(s.runq) > 0 {
@@ -245,6 +240,21 @@ func (s *Sim) Run(linger time.Duration) error {
 		}
 		s.clock.AdvanceTo(next)
 	}
+}
+
+// runDueEvent runs the earliest event due now, if any, and reports whether
+// there was one.
+func (s *Sim) runDueEvent() bool {
+	ev := s.clock.PopDue()
+	if ev == nil {
+		return false
+	}
+	ev.Run()
+	if s.AfterEvent != nil {
+		s.AfterEvent(ev.Owner())
+	}
+	s.clock.Release(ev)
+	return true
 }
 
 // resumeNext runs the first ready task until its next Op, then serves that Op.

@@ -132,12 +132,7 @@ func (s *Sim) drive(linger time.Duration) {
 		if s.retryDirty() {
 			continue
 		}
-		if ev := s.clock.PopDue(); ev != nil {
-			ev.Run()
-			if s.AfterEvent != nil {
-				s.AfterEvent(ev.Owner())
-			}
-			s.clock.Release(ev)
+		if s.runDueEvent() {
 			continue
 		}
 		if t.pending.Len() > 0 {
