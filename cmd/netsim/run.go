@@ -64,7 +64,7 @@ func newRunFlags() *runFlags {
 	fs.SetOutput(io.Discard)
 	fs.StringVar(&f.out, "w", "", "write the capture to `FILE` (- for standard output)")
 	fs.StringVar(&f.format, "F", "", "capture `format`: pcap or pcapng (default: pcapng if FILE ends in .pcapng, else pcap)")
-	fs.StringVar(&f.ifaces, "i", "", "capture only the link(s) `NAME[,NAME]` (default: pcapng all links, pcap the first that carries a frame)")
+	fs.StringVar(&f.ifaces, "i", "", "capture only the link(s) `NAME[,NAME]`, or all (pcapng) (default: the client's link; the loopback on the book's demos)")
 	fs.Int64Var(&f.seed, "seed", 0, "seed for every random choice (ephemeral ports, ISNs, losses)")
 	fs.IntVar(&f.port, "port", demo.DefaultPort, "book demos: the receiver's `port`")
 	fs.Var(&funcValue{hex.EncodeToString(demo.DefaultPayload), func(s string) error {
