@@ -1,0 +1,59 @@
+package netsim
+
+import (
+	"context"
+	"sync"
+	"time"
+)
+
+// WithTimeout returns a copy of parent that is done after d of virtual time.
+// In program mode context.WithTimeout counts wall-clock time, which a run
+// does not wait for (a 2 s timeout would read as 26 years of virtual time):
+// use this one, for DialContext and for anything that reads the context's
+// deadline or error. In test mode context.WithTimeout is already on the
+// bubble's clock, and WithTimeout is context.WithTimeout.
+//
+// The context's Done channel is closed by the simulator when the virtual
+// deadline passes, or by cancel; a task must still not block on it (see the
+// package's rules), but DialContext and Err see it at once.
+func (n *Network) WithTimeout(parent context.Context, d time.Duration) (context.Context, context.CancelFunc) {
+	if n.sim.TestMode() {
+		return context.WithTimeout(parent, d)
+	}
+	c := &virtualContext{Context: parent, deadline: n.Now().Add(d), done: make(chan struct{})}
+	n.clock.Post(max(d, 0), 0, func() { c.finish(context.DeadlineExceeded) })
+	stop := context.AfterFunc(parent, func() { c.finish(parent.Err()) })
+	return c, func() {
+		stop()
+		c.finish(context.Canceled)
+	}
+}
+
+// virtualContext is a context whose deadline is on the virtual clock.
+type virtualContext struct {
+	context.Context // the parent, for Value
+	deadline        time.Time
+
+	mu   sync.Mutex
+	done chan struct{}
+	err  error
+}
+
+func (c *virtualContext) Deadline() (time.Time, bool) { return c.deadline, true }
+
+func (c *virtualContext) Done() <-chan struct{} { return c.done }
+
+func (c *virtualContext) Err() error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.err
+}
+
+func (c *virtualContext) finish(err error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.err == nil {
+		c.err = err
+		close(c.done)
+	}
+}

@@ -1,0 +1,78 @@
+package netsim_test
+
+import (
+	"context"
+	"errors"
+	"os"
+	"testing"
+	"time"
+
+	"netsim/netsim"
+)
+
+// TestWithTimeout: a program-mode DialContext with Network.WithTimeout gives
+// up after exactly that much virtual time; the context reports
+// DeadlineExceeded then, and not before.
+func TestWithTimeout(t *testing.T) {
+	n, err := netsim.New(netsim.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer n.Close()
+	a, _ := n.AddHost("a")
+	b, _ := n.AddHost("b")
+	if _, err := n.Connect("a-b", a.Iface("eth0", "10.0.0.1/24"), b.Iface("eth0", "10.0.0.2/24"), netsim.LinkConfig{Down: true}); err != nil {
+		t.Fatal(err)
+	}
+	var dialErr, errBefore, errAfter error
+	var took time.Duration
+	var deadline time.Time
+	n.Go(func() {
+		ctx, cancel := n.WithTimeout(context.Background(), 2*time.Second)
+		defer cancel()
+		deadline, _ = ctx.Deadline()
+		start := n.Now()
+		n.Sleep(time.Second)
+		errBefore = ctx.Err()
+		_, dialErr = a.DialContext(ctx, "tcp", "10.0.0.2:80") // the link is down: no answer
+		took = n.Now().Sub(start)
+		errAfter = ctx.Err()
+	})
+	if err := n.Run(); err != nil {
+		t.Fatal(err)
+	}
+	if !deadline.Equal(netsim.DefaultStart.Add(2 * time.Second)) {
+		t.Errorf("deadline %v, want the start + 2s", deadline)
+	}
+	if errBefore != nil {
+		t.Errorf("after 1s of virtual time ctx.Err() = %v, want nil", errBefore)
+	}
+	if !errors.Is(dialErr, os.ErrDeadlineExceeded) {
+		t.Errorf("DialContext: %v, want os.ErrDeadlineExceeded", dialErr)
+	}
+	if took < 2*time.Second || took > 2*time.Second+netsim.DefaultCallTime {
+		t.Errorf("DialContext gave up after %v of virtual time, want 2s", took)
+	}
+	if !errors.Is(errAfter, context.DeadlineExceeded) {
+		t.Errorf("after the deadline ctx.Err() = %v, want DeadlineExceeded", errAfter)
+	}
+}
+
+// TestWithTimeoutCancel: cancel ends the context at once.
+func TestWithTimeoutCancel(t *testing.T) {
+	n, err := netsim.New(netsim.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer n.Close()
+	ctx, cancel := n.WithTimeout(context.Background(), time.Hour)
+	cancel()
+	select {
+	case <-ctx.Done():
+	default:
+		t.Fatal("Done not closed by cancel")
+	}
+	if !errors.Is(ctx.Err(), context.Canceled) {
+		t.Fatalf("Err = %v", ctx.Err())
+	}
+}
