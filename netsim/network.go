@@ -33,6 +33,7 @@ import (
 	"netsim/netsim/capture"
 	"netsim/netsim/internal/sim"
 	"netsim/netsim/internal/vclock"
+	"netsim/netsim/internal/wire"
 )
 
 // Network is a simulated network: its hosts, its clock, its capture.
@@ -183,13 +184,42 @@ type Stats struct {
 	// Links names every link (hosts' loopbacks included) and Captured those
 	// whose frames go to the capture.
 	Links, Captured []string
+	// Impaired counts what the network did, for each link direction that
+	// lost, dropped, duplicated, reordered or corrupted a frame.
+	Impaired []DirStats
+}
+
+// DirStats is what one direction of a link did to its frames.
+type DirStats struct {
+	// Dir names the link and direction: "client-server client→server".
+	Dir string
+	LinkStats
+}
+
+// impaired lists the link directions that did something to a frame.
+func (n *Network) impaired() []DirStats {
+	var dirs []*wire.Dir
+	for _, h := range n.hosts {
+		dirs = append(dirs, h.lo.ab)
+	}
+	for _, l := range n.linkOrder {
+		dirs = append(dirs, l.ab, l.ba)
+	}
+	var out []DirStats
+	for _, d := range dirs {
+		s := dirStats(d)
+		if s.Lost+s.Dropped+s.Duplicated+s.Reordered+s.Corrupted > 0 {
+			out = append(out, DirStats{Dir: d.Name(), LinkStats: s})
+		}
+	}
+	return out
 }
 
 // Stats returns counts for the run so far.
 func (n *Network) Stats() Stats {
 	n.mu.Lock()
 	defer n.mu.Unlock()
-	st := Stats{Frames: n.frames, LastFrame: n.lastFrame, Elapsed: n.clock.Elapsed()}
+	st := Stats{Frames: n.frames, LastFrame: n.lastFrame, Elapsed: n.clock.Elapsed(), Impaired: n.impaired()}
 	if n.pcap != nil {
 		st.Links, st.Captured = n.pcap.Interfaces(), n.pcap.Captured()
 	}

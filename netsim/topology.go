@@ -126,14 +126,15 @@ type LinkStats struct {
 
 // Stats returns the counts of each direction (ba is zero on loopback).
 func (l *Link) Stats() (ab, ba LinkStats) {
-	conv := func(d *wire.Dir) LinkStats {
-		if d == nil {
-			return LinkStats{}
-		}
-		s := d.Stats()
-		return LinkStats{Sent: s.Sent, Lost: s.Lost, Dropped: s.Dropped, Duplicated: s.Duplicated, Reordered: s.Reordered, Corrupted: s.Corrupted}
+	return dirStats(l.ab), dirStats(l.ba)
+}
+
+func dirStats(d *wire.Dir) LinkStats {
+	if d == nil {
+		return LinkStats{}
 	}
-	return conv(l.ab), conv(l.ba)
+	s := d.Stats()
+	return LinkStats{Sent: s.Sent, Lost: s.Lost, Dropped: s.Dropped, Duplicated: s.Duplicated, Reordered: s.Reordered, Corrupted: s.Corrupted}
 }
 
 // Links returns the network's links (hosts' loopbacks excluded) in the order

@@ -238,6 +238,10 @@ func cmdRun(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		}
 		fmt.Fprintf(stderr, "netsim: %s: %d frame(s) over %v of simulated time, %v wall%s\n",
 			name, st.Frames, st.LastFrame, wall.Round(time.Microsecond), ratio)
+		for _, d := range st.Impaired {
+			fmt.Fprintf(stderr, "netsim: %s: %d frame(s) sent, %d lost, %d dropped by the queue, %d duplicated, %d reordered, %d corrupted\n",
+				d.Dir, d.Sent, d.Lost, d.Dropped, d.Duplicated, d.Reordered, d.Corrupted)
+		}
 		if f.out != "" && len(st.Links) > 1 {
 			fmt.Fprintf(stderr, "netsim: captured %s (links: %s; -i NAME picks others, -i all every link in pcapng)\n",
 				strings.Join(st.Captured, ", "), strings.Join(st.Links, ", "))

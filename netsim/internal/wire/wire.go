@@ -168,6 +168,9 @@ func (d *Dir) SetConfig(c Config) {
 	d.mu.Unlock()
 }
 
+// Name returns the direction's name, as the frame notes give it.
+func (d *Dir) Name() string { return d.name }
+
 // Stats returns the direction's counts.
 func (d *Dir) Stats() Stats {
 	d.mu.Lock()
