@@ -8,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"runtime"
 	"strings"
@@ -133,7 +132,6 @@ func TestHTTP(t *testing.T) {
 	t.Logf("capture: %d bytes, sha256 %s", pcap.Len(), hex.EncodeToString(sum[:]))
 }
 
-var _ = net.ErrClosed
 
 // runHTTP runs the scenario on a fresh network and returns the capture's
 // sha256 and what the clients saw.
