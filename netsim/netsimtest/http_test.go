@@ -132,7 +132,6 @@ func TestHTTP(t *testing.T) {
 	t.Logf("capture: %d bytes, sha256 %s", pcap.Len(), hex.EncodeToString(sum[:]))
 }
 
-
 // runHTTP runs the scenario on a fresh network and returns the capture's
 // sha256 and what the clients saw.
 func runHTTP(t *testing.T, seed int64, link netsim.LinkConfig) (string, string) {
