@@ -34,9 +34,36 @@ type virtualContext struct {
 	context.Context // the parent, for Value
 	deadline        time.Time
 
-	mu   sync.Mutex
-	done chan struct{}
-	err  error
+	mu    sync.Mutex
+	done  chan struct{}
+	err   error
+	calls map[int]func() // AfterDone callbacks, by registration
+	next  int
+}
+
+// AfterDone implements sock.DoneNotifier: f is called, on the goroutine that
+// ends the context (a task calling cancel, or the simulator at the
+// deadline), so that a parked Dial sees it at once and deterministically.
+func (c *virtualContext) AfterDone(f func()) (stop func() bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.err != nil {
+		defer f() // after the unlock above
+		return func() bool { return false }
+	}
+	if c.calls == nil {
+		c.calls = make(map[int]func())
+	}
+	id := c.next
+	c.next++
+	c.calls[id] = f
+	return func() bool {
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		_, ok := c.calls[id]
+		delete(c.calls, id)
+		return ok
+	}
 }
 
 func (c *virtualContext) Deadline() (time.Time, bool) { return c.deadline, true }
@@ -51,9 +78,21 @@ func (c *virtualContext) Err() error {
 
 func (c *virtualContext) finish(err error) {
 	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.err == nil {
-		c.err = err
-		close(c.done)
+	if c.err != nil {
+		c.mu.Unlock()
+		return
+	}
+	c.err = err
+	close(c.done)
+	calls := make([]func(), 0, len(c.calls))
+	for id := 0; id < c.next; id++ {
+		if f, ok := c.calls[id]; ok {
+			calls = append(calls, f)
+		}
+	}
+	c.calls = nil
+	c.mu.Unlock()
+	for _, f := range calls {
+		f()
 	}
 }

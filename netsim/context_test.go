@@ -76,3 +76,39 @@ func TestWithTimeoutCancel(t *testing.T) {
 		t.Fatalf("Err = %v", ctx.Err())
 	}
 }
+
+// TestWithTimeoutCancelEndsDial: a task cancelling a Network.WithTimeout
+// context ends another task's parked Dial at that instant.
+func TestWithTimeoutCancelEndsDial(t *testing.T) {
+	n, err := netsim.New(netsim.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer n.Close()
+	a, _ := n.AddHost("a")
+	b, _ := n.AddHost("b")
+	if _, err := n.Connect("a-b", a.Iface("eth0", "10.0.0.1/24"), b.Iface("eth0", "10.0.0.2/24"), netsim.LinkConfig{Down: true}); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := n.WithTimeout(context.Background(), time.Hour)
+	var dialErr error
+	var took time.Duration
+	n.Go(func() {
+		start := n.Now()
+		_, dialErr = a.DialContext(ctx, "tcp", "10.0.0.2:80")
+		took = n.Now().Sub(start)
+	})
+	n.Go(func() {
+		n.Sleep(1500 * time.Millisecond)
+		cancel()
+	})
+	if err := n.Run(); err != nil {
+		t.Fatal(err)
+	}
+	if !errors.Is(dialErr, context.Canceled) {
+		t.Errorf("DialContext: %v, want context.Canceled", dialErr)
+	}
+	if took < 1500*time.Millisecond || took > 1500*time.Millisecond+netsim.DefaultCallTime {
+		t.Errorf("DialContext returned after %v of virtual time, want 1.5s", took)
+	}
+}

@@ -1,6 +1,8 @@
 package netsimtest_test
 
 import (
+	"context"
+	"errors"
 	"testing"
 	"time"
 
@@ -34,4 +36,25 @@ func TestCaptureFile(t *testing.T) {
 			t.Error(err)
 		}
 	}
+}
+
+// TestCancelEndsDial: in test mode, cancelling any context ends a parked
+// DialContext at that instant of fake time.
+func TestCancelEndsDial(t *testing.T) {
+	n, client, _ := twoHosts(t, netsim.Options{}, netsim.LinkConfig{Down: true})
+	netsimtest.Run(t, n, func(t *testing.T) {
+		ctx, cancel := context.WithCancel(context.Background())
+		go func() {
+			time.Sleep(1500 * time.Millisecond)
+			cancel()
+		}()
+		start := time.Now()
+		_, err := client.DialContext(ctx, "tcp", "server:80")
+		if !errors.Is(err, context.Canceled) {
+			t.Errorf("DialContext: %v, want context.Canceled", err)
+		}
+		if d := time.Since(start); d < 1500*time.Millisecond || d > 1500*time.Millisecond+netsim.DefaultCallTime {
+			t.Errorf("DialContext returned after %v, want 1.5s", d)
+		}
+	})
 }

@@ -94,6 +94,20 @@ func (s *Sim) Start(linger time.Duration) (stop func() error, err error) {
 	}, nil
 }
 
+// Wake is Notify for a caller's goroutine: in test mode it also wakes a
+// driver that sleeps until its next event. (gVisor's callbacks must use
+// Notify: they run outside the bubble, and touching the bubble's channel
+// from there is fatal; they run during a step, when the driver is awake.)
+func (w *Waitable) Wake() {
+	w.Notify()
+	if w.s.testMode.Load() {
+		select {
+		case w.s.test.kick <- struct{}{}:
+		default:
+		}
+	}
+}
+
 // now is the virtual time the bubble's clock gives.
 func (s *Sim) now() time.Duration { return s.test.elapsed + time.Since(s.test.base) }
 

@@ -370,6 +370,14 @@ func (l *TCPListener) Close() error {
 // Addr implements net.Listener.
 func (l *TCPListener) Addr() net.Addr { return l.addr }
 
+// DoneNotifier is a context that calls back, synchronously, when it is done:
+// netsim's virtual-time contexts are.
+type DoneNotifier interface {
+	// AfterDone arranges for f to be called when the context is done and
+	// returns a function that cancels that.
+	AfterDone(f func()) (stop func() bool)
+}
+
 // DialTCP connects to raddr. laddr, when non-zero, binds the local end first.
 // The context's deadline is a deadline on the virtual clock.
 func DialTCP(ctx context.Context, env *Env, proto tcpip.NetworkProtocolNumber, laddr, raddr tcpip.FullAddress) (*TCPConn, error) {
@@ -391,6 +399,17 @@ func DialTCP(ctx context.Context, env *Env, proto tcpip.NetworkProtocolNumber, l
 	e.w = env.Sim.NewWaitable()
 	label, _ := ctx.Value(LabelKey{}).(string)
 	e.key = env.name("dial", "tcp", fullToTCP(raddr).String(), label)
+	// A cancelled context ends a Dial at once, where the simulator can see
+	// the cancellation happen: always for a context that says so itself
+	// (netsim.Network.WithTimeout's), and in test mode for any context
+	// (context.AfterFunc's goroutine belongs to the bubble, so the driver's
+	// synctest.Wait waits for it). In program mode another context's
+	// cancellation is noticed at the Dial's next wake-up.
+	if dn, ok := ctx.(DoneNotifier); ok {
+		defer dn.AfterDone(e.w.Notify)()
+	} else if env.Sim.TestMode() {
+		defer context.AfterFunc(ctx, e.w.Wake)()
+	}
 	// The context's deadline is a deadline on the virtual clock. The
 	// context's own timer runs on the wall clock, so its DeadlineExceeded
 	// says nothing about virtual time (a context with a virtual deadline
