@@ -81,8 +81,10 @@ func TestReadDeadlineOnVirtualClock(t *testing.T) {
 		})
 	wallStart := time.Now()
 	mustRun(t, n)
-	if w := time.Since(wallStart); w > time.Second || wall > time.Second {
-		t.Errorf("a 2 s virtual timeout took %v of wall time (Read %v), want milliseconds", w, wall)
+	// Not a timing assertion (the machine may be loaded): a run that
+	// waited on the wall clock would take the timeout's 2 s at least.
+	if w := time.Since(wallStart); w >= 2*time.Second || wall >= 2*time.Second {
+		t.Errorf("a 2 s virtual timeout took %v of wall time (Read %v): it waited on the wall clock", w, wall)
 	}
 }
 
