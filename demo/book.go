@@ -27,15 +27,16 @@ func bookNet(p Params) (*netsim.Network, *netsim.Host, error) {
 	if err != nil {
 		return nil, nil, err
 	}
+	lo := p.Link
+	if lo.Delay == 0 {
+		lo.Delay = netsim.DefaultLoopbackDelay
+	}
 	if p.Link != (netsim.LinkConfig{}) {
-		lo := p.Link
-		if lo.Delay == 0 {
-			lo.Delay = netsim.DefaultLoopbackDelay
-		}
 		if err := h.Loopback().Set(lo, lo); err != nil {
 			return nil, nil, err
 		}
 	}
+	p.partition(n, lo, h.Loopback())
 	return n, h, nil
 }
 

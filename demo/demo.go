@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"sort"
+	"time"
 
 	"netsim/netsim"
 	"netsim/netsim/capture"
@@ -38,6 +39,9 @@ type Params struct {
 	// Link is applied to every link, both directions (on the book's demos:
 	// the loopback, whose delay stays 10 µs unless Link sets one).
 	Link netsim.LinkConfig
+	// Partition, when its end is after its start, takes every link down
+	// (both directions) over that span of virtual time: [0] from, [1] to.
+	Partition [2]time.Duration
 	// Capture receives the capture file, if not nil.
 	Capture io.Writer
 	// Format is the capture's format (pcap or pcapng).
@@ -96,6 +100,9 @@ func (p Params) validate() error {
 	if p.Hops < 1 || p.Hops > 200 {
 		return fmt.Errorf("hops %d out of range 1-200", p.Hops)
 	}
+	if pt := p.Partition; pt != [2]time.Duration{} && (pt[0] < 0 || pt[1] <= pt[0]) {
+		return fmt.Errorf("partition %v-%v: the end must come after the start, both from 0", pt[0], pt[1])
+	}
 	if err := p.Link.Validate(); err != nil {
 		return err
 	}
@@ -148,6 +155,27 @@ func List() []Demo {
 func Lookup(name string) (Demo, bool) {
 	d, ok := registry[name]
 	return d, ok
+}
+
+// partition takes links down from p.Partition[0] to p.Partition[1], then
+// gives them back cfg (what they carried before, for the loopback with its
+// default delay).
+func (p Params) partition(n *netsim.Network, cfg netsim.LinkConfig, links ...*netsim.Link) {
+	if p.Partition == [2]time.Duration{} {
+		return
+	}
+	down := cfg
+	down.Down = true
+	n.At(p.Partition[0], func() {
+		for _, l := range links {
+			l.Set(down, down)
+		}
+	})
+	n.At(p.Partition[1], func() {
+		for _, l := range links {
+			l.Set(cfg, cfg)
+		}
+	})
 }
 
 // options returns the network options for p.

@@ -147,3 +147,25 @@ func TestTransferBurst(t *testing.T) {
 		t.Errorf("output:\n%s", out.String())
 	}
 }
+
+// TestPartition: --partition takes every link down for a span of virtual
+// time; TCP retransmits through it and the data arrives intact.
+func TestPartition(t *testing.T) {
+	var out bytes.Buffer
+	d, _ := Lookup("transfer")
+	p := Params{Size: 20000, Link: netsim.LinkConfig{Delay: 10 * time.Millisecond}, Partition: [2]time.Duration{15 * time.Millisecond, time.Second}, Out: &out}
+	st, err := d.Run(p)
+	if err != nil {
+		t.Fatalf("%v\n%s", err, out.String())
+	}
+	lost := 0
+	for _, s := range st.Impaired {
+		lost += s.Lost
+	}
+	if lost == 0 || st.LastFrame < time.Second {
+		t.Errorf("a partition from 15 ms to 1 s lost %d frames and the run ended at %v", lost, st.LastFrame)
+	}
+	if _, err := d.Run(Params{Partition: [2]time.Duration{time.Second, time.Second}}); err == nil {
+		t.Error("an empty partition was accepted")
+	}
+}

@@ -172,6 +172,7 @@ func runTransfer(p Params) (netsim.Stats, error) {
 	if err != nil {
 		return netsim.Stats{}, err
 	}
+	p.partition(n, p.Link, n.Links()...)
 	routers := ""
 	if p.Hops > 1 {
 		routers = fmt.Sprintf(" through %d router(s)", p.Hops-1)

@@ -35,6 +35,7 @@ Examples:
   netsim run tcp --loss 20% --seed 3 -w lossy.pcapng
   netsim run transfer --size 1MiB --delay 20ms --loss 2% -w t.pcapng
   netsim run transfer --hops 2 -6 --mtu 1280 -w routed.pcapng
+  netsim run transfer --delay 10ms --partition 100ms-2s -w healed.pcapng
 
 'netsim list' names the demos. Link flags apply to every link, both
 directions (on the book's demos: to the loopback interface).
@@ -55,6 +56,7 @@ type runFlags struct {
 	ipv6, quiet       bool
 	link              netsim.LinkConfig
 	delay, jitter     time.Duration
+	partition         [2]time.Duration
 	payloadText, rate string
 }
 
@@ -96,6 +98,19 @@ func newRunFlags() *runFlags {
 	fs.Var(&funcValue{"", func(s string) (err error) { f.link.Rate, err = parseRate(s); return }}, "rate", "link: rate in bit/s (10Mbit, 500kbit)")
 	fs.IntVar(&f.link.Queue, "queue", 0, "link: frames that may wait for the rate before drop-tail (default 1000)")
 	fs.IntVar(&f.link.MTU, "mtu", 0, "link: MTU of Ethernet links (default 1500)")
+	fs.Var(&funcValue{"", func(s string) error {
+		from, to, ok := strings.Cut(s, "-")
+		a, errA := time.ParseDuration(strings.TrimSpace(from))
+		b, errB := time.ParseDuration(strings.TrimSpace(to))
+		switch {
+		case !ok || errA != nil || errB != nil:
+			return errors.New("not FROM-TO (like 1s-3s)")
+		case a < 0 || b <= a:
+			return errors.New("the end must come after the start, both from 0")
+		}
+		f.partition = [2]time.Duration{a, b}
+		return nil
+	}}, "partition", "link: every link is down from `FROM-TO` of virtual time (1s-3s), then comes back")
 	fs.BoolVar(&f.quiet, "q", false, "print nothing but errors")
 	return f
 }
@@ -174,7 +189,7 @@ func cmdRun(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	p := demo.Params{
 		Seed: f.seed, Port: f.port, Payload: f.payload, Writes: f.writes,
-		Size: f.size, Conns: f.conns, Hops: f.hops, IPv6: f.ipv6, Link: f.link,
+		Size: f.size, Conns: f.conns, Hops: f.hops, IPv6: f.ipv6, Link: f.link, Partition: f.partition,
 		Out: stdout,
 	}
 	if f.size == 0 {

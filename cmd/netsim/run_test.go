@@ -119,6 +119,8 @@ func TestBadInput(t *testing.T) {
 		{[]string{"run", "transfer", "--rate", "fast", "-w", out}, 2, "--rate"},
 		{[]string{"run", "transfer", "--size", "lots", "-w", out}, 2, "--size"},
 		{[]string{"run", "transfer", "-F", "json", "-w", out}, 2, "-F"},
+		{[]string{"run", "transfer", "--partition", "3s-1s", "-w", out}, 2, "--partition"},
+		{[]string{"run", "transfer", "--partition", "soon", "-w", out}, 2, "--partition"},
 		{[]string{"run", "tcp", "-w", filepath.Join(dir, "missing", "x.pcap")}, 1, "missing"},
 		{[]string{"run", "tcp", "-w", dir}, 1, "is a directory"},
 		{[]string{"frobnicate"}, 2, `unknown command "frobnicate"`},
