@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"fmt"
 	"io"
+	"net"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -61,6 +62,29 @@ func readAll(r io.Reader, buf []byte) (int64, error) {
 	}
 }
 
+// acceptOneAndRead starts a task that accepts one connection on ln, reads
+// it to EOF with a buffer of bufSize, and closes both; the count of bytes
+// read is in *received once the run is over. (Not io.CopyBuffer(io.Discard,
+// ...): io.Discard's ReadFrom reads 8 KiB a call, and each call costs the
+// reader DefaultCallTime.)
+func acceptOneAndRead(tb testing.TB, n *netsim.Network, ln net.Listener, bufSize int) (received *int64) {
+	received = new(int64)
+	n.Go(func() {
+		c, err := ln.Accept()
+		if err != nil {
+			tb.Error(err)
+			return
+		}
+		*received, err = readAll(c, make([]byte, bufSize))
+		if err != nil {
+			tb.Error(err)
+		}
+		c.Close()
+		ln.Close()
+	})
+	return received
+}
+
 // pair returns a network with a client (10.0.0.1) and a server (10.0.0.2)
 // joined by the link "client-server" with cfg both ways.
 func pair(tb testing.TB, opts netsim.Options, cfg netsim.LinkConfig) (n *netsim.Network, client, server *netsim.Host) {
@@ -91,20 +115,7 @@ func sparse(tb testing.TB, msgs int, seed int64) netsim.Stats {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	var got int64
-	n.Go(func() {
-		c, err := ln.Accept()
-		if err != nil {
-			tb.Error(err)
-			return
-		}
-		got, err = readAll(c, make([]byte, 4<<10))
-		if err != nil {
-			tb.Error(err)
-		}
-		c.Close()
-		ln.Close()
-	})
+	got := acceptOneAndRead(tb, n, ln, 4<<10)
 	n.Go(func() {
 		c, err := client.Dial("tcp", "10.0.0.2:7000")
 		if err != nil {
@@ -131,8 +142,8 @@ func sparse(tb testing.TB, msgs int, seed int64) netsim.Stats {
 	if err := n.Close(); err != nil {
 		tb.Fatal(err)
 	}
-	if got != int64(100*msgs) {
-		tb.Fatalf("server received %d bytes, want %d", got, 100*msgs)
+	if *got != int64(100*msgs) {
+		tb.Fatalf("server received %d bytes, want %d", *got, 100*msgs)
 	}
 	return st
 }
@@ -181,22 +192,7 @@ func bulkLink(tb testing.TB, size, mtu int, capturePath string) int {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	var received int64
-	n.Go(func() {
-		c, err := ln.Accept()
-		if err != nil {
-			tb.Error(err)
-			return
-		}
-		// Not io.CopyBuffer(io.Discard, ...): io.Discard's ReadFrom reads 8
-		// KiB a call, and each call costs the reader DefaultCallTime.
-		received, err = readAll(c, make([]byte, 256<<10))
-		if err != nil {
-			tb.Error(err)
-		}
-		c.Close()
-		ln.Close()
-	})
+	received := acceptOneAndRead(tb, n, ln, 256<<10)
 	n.Go(func() {
 		c, err := client.Dial("tcp", "10.0.0.2:9000")
 		if err != nil {
@@ -225,8 +221,8 @@ func bulkLink(tb testing.TB, size, mtu int, capturePath string) int {
 	if err := bw.Flush(); err != nil {
 		tb.Fatal(err)
 	}
-	if received != int64(size) {
-		tb.Fatalf("received %d of %d bytes", received, size)
+	if *received != int64(size) {
+		tb.Fatalf("received %d of %d bytes", *received, size)
 	}
 	return st.Frames
 }
