@@ -1,4 +1,4 @@
-module netsim
+module netsim.dev
 
 go 1.26.3
 

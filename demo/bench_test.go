@@ -9,7 +9,7 @@ import (
 	"path/filepath"
 	"testing"
 
-	"netsim/netsim"
+	"netsim.dev/netsim"
 )
 
 // BenchmarkDemoTCP runs the book's TCP exchange end to end: network set-up,

@@ -7,7 +7,7 @@ import (
 	"strconv"
 	"time"
 
-	"netsim/netsim"
+	"netsim.dev/netsim"
 )
 
 func init() {

@@ -10,8 +10,8 @@ import (
 	"sort"
 	"time"
 
-	"netsim/netsim"
-	"netsim/netsim/capture"
+	"netsim.dev/netsim"
+	"netsim.dev/netsim/capture"
 )
 
 // Params are the knobs a demo takes. The zero value of each field means the

@@ -4,7 +4,7 @@ import (
 	"testing"
 	"time"
 
-	"netsim/netsim"
+	"netsim.dev/netsim"
 )
 
 // slowStartRounds returns how many round trips of data a sender needs to

@@ -11,8 +11,8 @@ import (
 	"testing"
 	"time"
 
-	"netsim/netsim"
-	"netsim/netsim/capture"
+	"netsim.dev/netsim"
+	"netsim.dev/netsim/capture"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden captures in ../testdata instead of comparing with them")

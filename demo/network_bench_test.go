@@ -16,8 +16,8 @@ import (
 	"testing"
 	"time"
 
-	"netsim/netsim"
-	"netsim/netsim/capture"
+	"netsim.dev/netsim"
+	"netsim.dev/netsim/capture"
 )
 
 // The network benchmarks of issue 5, which scripts/bench-network.sh sets

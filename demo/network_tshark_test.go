@@ -15,9 +15,9 @@ import (
 	"testing"
 	"time"
 
-	"netsim/internal/tsharktest"
-	"netsim/netsim"
-	"netsim/netsim/capture"
+	"netsim.dev/internal/tsharktest"
+	"netsim.dev/netsim"
+	"netsim.dev/netsim/capture"
 )
 
 // The network model's proofs, read by tshark: name resolution before the
@@ -392,7 +392,7 @@ func TestCLIDeterministicAcrossProcesses(t *testing.T) {
 	}
 	t.Parallel()
 	bin := filepath.Join(t.TempDir(), "netsim")
-	build := exec.Command("go", "build", "-o", bin, "netsim/cmd/netsim")
+	build := exec.Command("go", "build", "-o", bin, "netsim.dev/cmd/netsim")
 	if out, err := build.CombinedOutput(); err != nil {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}

@@ -9,7 +9,7 @@ import (
 	"math/rand/v2"
 	"net"
 
-	"netsim/netsim"
+	"netsim.dev/netsim"
 )
 
 func init() {

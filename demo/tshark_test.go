@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"netsim/internal/tsharktest"
+	"netsim.dev/internal/tsharktest"
 )
 
 // referenceDir holds the book's exchanges captured on the Linux kernel's

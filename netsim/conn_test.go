@@ -12,8 +12,8 @@ import (
 	"testing"
 	"time"
 
-	"netsim/netsim"
-	"netsim/netsim/internal/sim"
+	"netsim.dev/netsim"
+	"netsim.dev/netsim/internal/sim"
 )
 
 // Behaviour a Go developer expects from package net, over netsim's sockets.

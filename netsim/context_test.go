@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"netsim/netsim"
+	"netsim.dev/netsim"
 )
 
 // TestWithTimeout: a program-mode DialContext with Network.WithTimeout gives

@@ -11,7 +11,7 @@ import (
 	"gvisor.dev/gvisor/pkg/tcpip/network/ipv4"
 	"gvisor.dev/gvisor/pkg/tcpip/network/ipv6"
 
-	"netsim/netsim/internal/sock"
+	"netsim.dev/netsim/internal/sock"
 )
 
 // defaultListenBacklog is the accept queue length of Listen, as Go's net

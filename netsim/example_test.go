@@ -9,7 +9,7 @@ import (
 	"syscall"
 	"time"
 
-	"netsim/netsim"
+	"netsim.dev/netsim"
 )
 
 // Two tasks talk TCP over a host's loopback interface: the server reads

@@ -4,7 +4,7 @@ import (
 	"net"
 	"testing"
 
-	"netsim/netsim"
+	"netsim.dev/netsim"
 )
 
 // FuzzAddresses: whatever network and address a user passes to Listen,

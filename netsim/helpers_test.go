@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"netsim/netsim"
+	"netsim.dev/netsim"
 )
 
 // newNet returns a network with one host, closed when the test ends.

@@ -18,9 +18,9 @@ import (
 	"gvisor.dev/gvisor/pkg/tcpip/transport/tcp"
 	"gvisor.dev/gvisor/pkg/tcpip/transport/udp"
 
-	"netsim/netsim/internal/link"
-	"netsim/netsim/internal/sock"
-	"netsim/netsim/internal/wire"
+	"netsim.dev/netsim/internal/link"
+	"netsim.dev/netsim/internal/sock"
+	"netsim.dev/netsim/internal/wire"
 )
 
 // loopbackMTU is the MTU of Linux's lo, which gives the same MSS (65495).

@@ -13,7 +13,7 @@ import (
 	"testing"
 	"time"
 
-	"netsim/netsim"
+	"netsim.dev/netsim"
 )
 
 func TestBulkTransfer(t *testing.T) {

@@ -30,10 +30,10 @@ import (
 	"sync"
 	"time"
 
-	"netsim/netsim/capture"
-	"netsim/netsim/internal/sim"
-	"netsim/netsim/internal/vclock"
-	"netsim/netsim/internal/wire"
+	"netsim.dev/netsim/capture"
+	"netsim.dev/netsim/internal/sim"
+	"netsim.dev/netsim/internal/vclock"
+	"netsim.dev/netsim/internal/wire"
 )
 
 // Network is a simulated network: its hosts, its clock, its capture.

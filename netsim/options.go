@@ -4,7 +4,7 @@ import (
 	"io"
 	"time"
 
-	"netsim/netsim/capture"
+	"netsim.dev/netsim/capture"
 )
 
 // DefaultStart is where the virtual clock starts unless Options.Start says

@@ -14,8 +14,8 @@ import (
 	"gvisor.dev/gvisor/pkg/tcpip/network/ipv6"
 	"gvisor.dev/gvisor/pkg/tcpip/stack"
 
-	"netsim/netsim/internal/link"
-	"netsim/netsim/internal/wire"
+	"netsim.dev/netsim/internal/link"
+	"netsim.dev/netsim/internal/wire"
 )
 
 // LinkConfig describes one direction of a link: what the network does to

@@ -15,9 +15,9 @@ import (
 	"github.com/gopacket/gopacket"
 	"github.com/gopacket/gopacket/layers"
 
-	"netsim/netsim"
-	"netsim/netsim/capture"
-	"netsim/netsim/pcapread"
+	"netsim.dev/netsim"
+	"netsim.dev/netsim/capture"
+	"netsim.dev/netsim/pcapread"
 )
 
 // Tests of the network model: switches, routers, MTUs, IPv6, partitions,

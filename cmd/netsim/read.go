@@ -8,9 +8,9 @@ import (
 	"io"
 	"strings"
 
-	"netsim/netsim/dfilter"
-	"netsim/netsim/dissect"
-	"netsim/netsim/pcapread"
+	"netsim.dev/netsim/dfilter"
+	"netsim.dev/netsim/dissect"
+	"netsim.dev/netsim/pcapread"
 )
 
 // fieldList collects repeated -e flags.

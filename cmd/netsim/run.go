@@ -14,11 +14,11 @@ import (
 	"strings"
 	"time"
 
-	"netsim/demo"
-	"netsim/netsim"
-	"netsim/netsim/capture"
-	"netsim/netsim/dissect"
-	"netsim/netsim/pcapread"
+	"netsim.dev/demo"
+	"netsim.dev/netsim"
+	"netsim.dev/netsim/capture"
+	"netsim.dev/netsim/dissect"
+	"netsim.dev/netsim/pcapread"
 )
 
 const runUsage = `Usage: netsim run DEMO [-w FILE] [flags]

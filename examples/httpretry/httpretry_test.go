@@ -12,10 +12,10 @@ import (
 	"testing"
 	"time"
 
-	"netsim/netsim"
-	"netsim/netsim/capture"
-	"netsim/netsim/dfilter"
-	"netsim/netsim/netsimtest"
+	"netsim.dev/netsim"
+	"netsim.dev/netsim/capture"
+	"netsim.dev/netsim/dfilter"
+	"netsim.dev/netsim/netsimtest"
 )
 
 // getWithRetry GETs url up to 5 times, with a 1 s timeout per attempt and a

@@ -25,10 +25,10 @@ import (
 	"strings"
 	"time"
 
-	"netsim/netsim"
-	"netsim/netsim/capture"
-	"netsim/netsim/dfilter"
-	"netsim/netsim/pcapread"
+	"netsim.dev/netsim"
+	"netsim.dev/netsim/capture"
+	"netsim.dev/netsim/dfilter"
+	"netsim.dev/netsim/pcapread"
 )
 
 func main() {

@@ -24,9 +24,9 @@ import (
 	"strings"
 	"time"
 
-	"netsim/netsim"
-	"netsim/netsim/capture"
-	"netsim/netsim/dfilter"
+	"netsim.dev/netsim"
+	"netsim.dev/netsim/capture"
+	"netsim.dev/netsim/dfilter"
 )
 
 func main() {

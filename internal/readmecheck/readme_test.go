@@ -7,8 +7,8 @@ import (
 	"testing"
 	"time"
 
-	"netsim/netsim"
-	"netsim/netsim/netsimtest"
+	"netsim.dev/netsim"
+	"netsim.dev/netsim/netsimtest"
 )
 
 func TestGetOverALossyLink(t *testing.T) {

@@ -3,8 +3,8 @@ package dfilter
 import (
 	"testing"
 
-	"netsim/netsim/dissect"
-	"netsim/netsim/pcapread"
+	"netsim.dev/netsim/dissect"
+	"netsim.dev/netsim/pcapread"
 )
 
 // benchFilter is the filter of the speed anchor in the design notes.

@@ -9,10 +9,10 @@ import (
 	"strings"
 	"testing"
 
-	"netsim/internal/tsharktest"
-	"netsim/netsim/dfilter/internal/corpus"
-	"netsim/netsim/dissect"
-	"netsim/netsim/pcapread"
+	"netsim.dev/internal/tsharktest"
+	"netsim.dev/netsim/dfilter/internal/corpus"
+	"netsim.dev/netsim/dissect"
+	"netsim.dev/netsim/pcapread"
 )
 
 var update = flag.Bool("update", false, "regenerate testdata/corpus captures and the tshark golden files")

@@ -7,7 +7,7 @@ import (
 	"strings"
 	"sync"
 
-	"netsim/netsim/dissect"
+	"netsim.dev/netsim/dissect"
 )
 
 // Filter is a compiled display filter. It is safe for concurrent use.

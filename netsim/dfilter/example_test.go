@@ -4,9 +4,9 @@ import (
 	"fmt"
 	"log"
 
-	"netsim/netsim/dfilter"
-	"netsim/netsim/dissect"
-	"netsim/netsim/pcapread"
+	"netsim.dev/netsim/dfilter"
+	"netsim.dev/netsim/dissect"
+	"netsim.dev/netsim/pcapread"
 )
 
 // Compile a filter once and match it against every decoded packet.

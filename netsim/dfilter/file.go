@@ -3,8 +3,8 @@ package dfilter
 import (
 	"fmt"
 
-	"netsim/netsim/dissect"
-	"netsim/netsim/pcapread"
+	"netsim.dev/netsim/dissect"
+	"netsim.dev/netsim/pcapread"
 )
 
 // MatchReader decodes every frame of r and returns the numbers of the

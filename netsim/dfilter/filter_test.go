@@ -5,8 +5,8 @@ import (
 	"sync"
 	"testing"
 
-	"netsim/netsim/dissect"
-	"netsim/netsim/pcapread"
+	"netsim.dev/netsim/dissect"
+	"netsim.dev/netsim/pcapread"
 )
 
 func TestCompileErrors(t *testing.T) {

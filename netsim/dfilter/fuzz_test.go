@@ -3,8 +3,8 @@ package dfilter
 import (
 	"testing"
 
-	"netsim/netsim/dissect"
-	"netsim/netsim/pcapread"
+	"netsim.dev/netsim/dissect"
+	"netsim.dev/netsim/pcapread"
 )
 
 // FuzzCompile compiles arbitrary filter text: it must compile or return a

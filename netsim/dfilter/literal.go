@@ -9,7 +9,7 @@ import (
 	"strconv"
 	"strings"
 
-	"netsim/netsim/dissect"
+	"netsim.dev/netsim/dissect"
 )
 
 // lit is a literal converted to the type of the field it is compared with.

@@ -3,7 +3,7 @@ package dfilter
 import (
 	"fmt"
 
-	"netsim/netsim/dissect"
+	"netsim.dev/netsim/dissect"
 )
 
 // parser is a recursive-descent parser over the token list. Precedence,

@@ -6,7 +6,7 @@ import (
 	"github.com/gopacket/gopacket"
 	"github.com/gopacket/gopacket/layers"
 
-	"netsim/netsim/pcapread"
+	"netsim.dev/netsim/pcapread"
 )
 
 func benchFrames(b *testing.B) []pcapread.Frame {

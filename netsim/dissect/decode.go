@@ -3,7 +3,7 @@ package dissect
 import (
 	"encoding/binary"
 
-	"netsim/netsim/pcapread"
+	"netsim.dev/netsim/pcapread"
 )
 
 // Protocol ids in Packet.stack, for frame.protocols.

@@ -5,7 +5,7 @@ import (
 	"strings"
 	"testing"
 
-	"netsim/netsim/pcapread"
+	"netsim.dev/netsim/pcapread"
 )
 
 func TestHexDump(t *testing.T) {

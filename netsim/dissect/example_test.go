@@ -5,8 +5,8 @@ import (
 	"io"
 	"log"
 
-	"netsim/netsim/dissect"
-	"netsim/netsim/pcapread"
+	"netsim.dev/netsim/dissect"
+	"netsim.dev/netsim/pcapread"
 )
 
 // Print tshark's one-line summary of every frame of a capture.

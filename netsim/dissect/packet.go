@@ -1,6 +1,6 @@
 package dissect
 
-import "netsim/netsim/pcapread"
+import "netsim.dev/netsim/pcapread"
 
 // Proto is a bit set of the protocols present in a packet.
 type Proto uint32

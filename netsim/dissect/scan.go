@@ -3,7 +3,7 @@ package dissect
 import (
 	"io"
 
-	"netsim/netsim/pcapread"
+	"netsim.dev/netsim/pcapread"
 )
 
 // Scan decodes every remaining frame of r in order and calls fn with each.

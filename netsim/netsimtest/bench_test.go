@@ -8,7 +8,7 @@ import (
 	"testing/synctest"
 	"time"
 
-	"netsim/netsim"
+	"netsim.dev/netsim"
 )
 
 // The same transfer in both modes: transferSize bytes over one 1 ms

@@ -6,9 +6,9 @@ import (
 	"testing"
 	"time"
 
-	"netsim/netsim"
-	"netsim/netsim/dfilter"
-	"netsim/netsim/netsimtest"
+	"netsim.dev/netsim"
+	"netsim.dev/netsim/dfilter"
+	"netsim.dev/netsim/netsimtest"
 )
 
 // TestCaptureFile: a test checks its own capture with display filters,

@@ -16,11 +16,11 @@ import (
 
 	"github.com/miekg/dns"
 
-	"netsim/internal/tsharktest"
-	"netsim/netsim"
-	"netsim/netsim/capture"
-	"netsim/netsim/dfilter"
-	"netsim/netsim/netsimtest"
+	"netsim.dev/internal/tsharktest"
+	"netsim.dev/netsim"
+	"netsim.dev/netsim/capture"
+	"netsim.dev/netsim/dfilter"
+	"netsim.dev/netsim/netsimtest"
 )
 
 // dnsHandler answers A queries for NAME.sim. with 10.53.0.N, where N is the

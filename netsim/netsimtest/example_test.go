@@ -5,8 +5,8 @@ import (
 	"testing"
 	"time"
 
-	"netsim/netsim"
-	"netsim/netsim/netsimtest"
+	"netsim.dev/netsim"
+	"netsim.dev/netsim/netsimtest"
 )
 
 // A complete test, ready to paste into a _test.go file: an echo server and

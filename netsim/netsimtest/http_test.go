@@ -15,9 +15,9 @@ import (
 	"testing"
 	"time"
 
-	"netsim/netsim"
-	"netsim/netsim/capture"
-	"netsim/netsim/netsimtest"
+	"netsim.dev/netsim"
+	"netsim.dev/netsim/capture"
+	"netsim.dev/netsim/netsimtest"
 )
 
 // twoHosts builds client 10.0.0.1 and server 10.0.0.2 on one link.

@@ -8,11 +8,11 @@ import (
 	"testing"
 	"time"
 
-	"netsim/internal/tsharktest"
-	"netsim/netsim"
-	"netsim/netsim/capture"
-	"netsim/netsim/dfilter"
-	"netsim/netsim/netsimtest"
+	"netsim.dev/internal/tsharktest"
+	"netsim.dev/netsim"
+	"netsim.dev/netsim/capture"
+	"netsim.dev/netsim/dfilter"
+	"netsim.dev/netsim/netsimtest"
 )
 
 // TestHTTPLossyRetransmissions: stock net/http under 5% loss and 50 ms

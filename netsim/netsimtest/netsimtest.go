@@ -34,8 +34,8 @@ import (
 	"testing"
 	"testing/synctest"
 
-	"netsim/netsim"
-	"netsim/netsim/capture"
+	"netsim.dev/netsim"
+	"netsim.dev/netsim/capture"
 )
 
 // New returns a network for t. Unless opts.Capture is set, the run is

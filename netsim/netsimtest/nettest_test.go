@@ -8,8 +8,8 @@ import (
 
 	"golang.org/x/net/nettest"
 
-	"netsim/netsim"
-	"netsim/netsim/netsimtest"
+	"netsim.dev/netsim"
+	"netsim.dev/netsim/netsimtest"
 )
 
 // golang.org/x/net/nettest.TestConn runs its checks as subtests (t.Run),

@@ -9,8 +9,8 @@ import (
 	"testing"
 	"time"
 
-	"netsim/netsim"
-	"netsim/netsim/netsimtest"
+	"netsim.dev/netsim"
+	"netsim.dev/netsim/netsimtest"
 )
 
 // The UDP counterpart of nettest.TestConn: what a net.PacketConn must do, on

@@ -21,9 +21,9 @@ import (
 	"testing/cryptotest"
 	"time"
 
-	"netsim/netsim"
-	"netsim/netsim/capture"
-	"netsim/netsim/netsimtest"
+	"netsim.dev/netsim"
+	"netsim.dev/netsim/capture"
+	"netsim.dev/netsim/netsimtest"
 )
 
 // testCert returns a certificate for "server", and a pool that trusts it.

@@ -7,8 +7,8 @@ import (
 	"path/filepath"
 	"testing"
 
-	"netsim/netsim/dissect"
-	"netsim/netsim/pcapread"
+	"netsim.dev/netsim/dissect"
+	"netsim.dev/netsim/pcapread"
 )
 
 // FuzzReader feeds arbitrary bytes to the reader and decodes every frame it

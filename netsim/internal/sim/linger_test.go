@@ -4,7 +4,7 @@ import (
 	"testing"
 	"time"
 
-	"netsim/netsim/internal/vclock"
+	"netsim.dev/netsim/internal/vclock"
 )
 
 // A Run with no tasks must still go on for linger from where the clock is

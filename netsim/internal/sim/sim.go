@@ -26,7 +26,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	"netsim/netsim/internal/vclock"
+	"netsim.dev/netsim/internal/vclock"
 )
 
 // ErrNotRunning is returned for a call that would block while the simulation

@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"netsim/netsim/internal/vclock"
+	"netsim.dev/netsim/internal/vclock"
 )
 
 func newSim() *Sim {

@@ -21,7 +21,7 @@ import (
 	"gvisor.dev/gvisor/pkg/tcpip/stack"
 	"gvisor.dev/gvisor/pkg/waiter"
 
-	"netsim/netsim/internal/sim"
+	"netsim.dev/netsim/internal/sim"
 )
 
 // Env is what sockets on one host need: the driver, the host's stack, and

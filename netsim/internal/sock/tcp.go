@@ -15,7 +15,7 @@ import (
 	"gvisor.dev/gvisor/pkg/tcpip/transport/tcp"
 	"gvisor.dev/gvisor/pkg/waiter"
 
-	"netsim/netsim/internal/sim"
+	"netsim.dev/netsim/internal/sim"
 )
 
 // TCPConn is a TCP connection: a net.Conn with CloseWrite and CloseRead.

@@ -10,7 +10,7 @@ import (
 	"gvisor.dev/gvisor/pkg/tcpip/transport/udp"
 	"gvisor.dev/gvisor/pkg/waiter"
 
-	"netsim/netsim/internal/sim"
+	"netsim.dev/netsim/internal/sim"
 )
 
 // UDPConn is a UDP socket: a net.PacketConn, and a net.Conn once connected.

@@ -11,7 +11,7 @@ import (
 	"os"
 	"path/filepath"
 
-	"netsim/netsim/dfilter/internal/corpus"
+	"netsim.dev/netsim/dfilter/internal/corpus"
 )
 
 func main() {
