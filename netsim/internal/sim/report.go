@@ -147,49 +147,6 @@ func stacks() []Goroutine {
 	return out
 }
 
-// Close ends the simulation: every call parked in the driver fails (Do
-// reports false, and callers fail with net.ErrClosed), every later call
-// too, and every task still alive runs to its end. Close waits up to wait
-// of wall time for them, and reports the tasks that did not end (they are
-// blocked outside netsim and leak). It must not be called while Run runs.
-func (s *Sim) Close(wait time.Duration) error {
-	if s.closed.Swap(true) {
-		return nil
-	}
-	if s.testMode.Load() || s.live == 0 {
-		return nil
-	}
-	for op := range s.parked {
-		op.aborted = true
-	}
-	// Every task is blocked waiting for its turn, but the one that had
-	// control when a run stopped (a hang, an interrupt): release all.
-	for t := range s.tasks {
-		if s.broken != nil && t == s.cur {
-			continue
-		}
-		t.wake <- struct{}{}
-	}
-	timer := time.NewTimer(wait)
-	defer timer.Stop()
-	for s.live > 0 {
-		select {
-		case op := <-s.inbox:
-			if op.exit != nil {
-				s.live--
-				delete(s.tasks, op.exit)
-				continue
-			}
-			// A task that was running when the run stopped made a call.
-			op.aborted = true
-			op.task.wake <- struct{}{}
-		case <-timer.C:
-			return s.leaked(wait)
-		}
-	}
-	return nil
-}
-
 // leaked reports the tasks Close could not end.
 func (s *Sim) leaked(wait time.Duration) error {
 	all := stacks()

@@ -102,6 +102,7 @@ type Sim struct {
 	hungFor     atomic.Int64 // wall time the current task has held control, when the watchdog raised the alarm
 	broken      error        // a run ended while a task had control: Run cannot go on
 	closed      atomic.Bool  // Close was called: every call fails with net.ErrClosed
+	draining    atomic.Bool  // Close is running the tasks to their end, one at a time
 }
 
 // task is one application task of program mode.
@@ -111,6 +112,7 @@ type task struct {
 	pc   uintptr       // fn's code, for its name
 	wake chan struct{} // resumes the task (buffered: the driver never waits on it)
 	gid  string        // the goroutine's id, set when the task starts
+	late int           // calls made after Close (Close's drain only)
 }
 
 // String names the task in reports: "task 2 (main.server)".
@@ -247,6 +249,9 @@ func (op *Op) desc() string {
 // simulation is closed, Do reports false at once, and a call parked when
 // Close came reports false too.
 func (s *Sim) Do(op *Op) bool {
+	if s.draining.Load() {
+		return s.doDraining(op)
+	}
 	if s.closed.Load() {
 		return false
 	}
