@@ -24,6 +24,11 @@ var ErrStopped = sim.ErrStopped
 // done. The error also wraps [context.Cause] of that context.
 var ErrInterrupted = sim.ErrInterrupted
 
+// ErrNoBubble is the error of [Network.Start] called outside a
+// testing/synctest bubble (see [testing/synctest.Test]; package netsimtest
+// runs the bubble for you).
+var ErrNoBubble = sim.ErrNoBubble
+
 // ErrDeadlock matches (with [errors.Is]) every [*DeadlockError]: the run
 // cannot go on because every task is blocked, or because a task has kept
 // control too long without a netsim call.

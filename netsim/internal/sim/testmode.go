@@ -3,6 +3,9 @@ package sim
 import (
 	"container/heap"
 	"errors"
+	"fmt"
+	"runtime"
+	"strings"
 	"testing/synctest"
 	"time"
 )
@@ -58,6 +61,21 @@ type testState struct {
 // ErrStopped is the error of an Op made after the driver stopped.
 var ErrStopped = errors.New("netsim: the simulation has stopped")
 
+// ErrNoBubble is the error of Start called outside a testing/synctest
+// bubble.
+var ErrNoBubble = errors.New("netsim: Start must be called inside a testing/synctest bubble (synctest.Test; netsimtest.Run does it)")
+
+// inBubble reports whether the calling goroutine belongs to a synctest
+// bubble: the runtime's header of its stack trace says so ("goroutine 7
+// [running, synctest bubble 1]:"), a probe with no side effect (calling
+// synctest.Wait to see if it panics would wait for the bubble's other
+// goroutines).
+func inBubble() bool {
+	var buf [256]byte
+	header, _, _ := strings.Cut(string(buf[:runtime.Stack(buf[:], false)]), "\n")
+	return strings.Contains(header, ", synctest bubble ")
+}
+
 // Stopped reports whether a test-mode driver has stopped: calls then fail.
 func (s *Sim) Stopped() bool { return s.test.stopped }
 
@@ -71,8 +89,14 @@ func (s *Sim) TestMode() bool { return s.testMode.Load() }
 // parked with net.ErrClosed as an exiting process's sockets are closed, and
 // returns once its goroutine has exited.
 func (s *Sim) Start(linger time.Duration) (stop func() error, err error) {
+	if s.closed.Load() {
+		return nil, fmt.Errorf("netsim: Start after Close: %w", ErrStopped)
+	}
 	if s.running || s.testMode.Load() {
 		return nil, errors.New("netsim: Start: the simulation is running already")
+	}
+	if !inBubble() {
+		return nil, ErrNoBubble
 	}
 	t := &s.test
 	t.kick = make(chan struct{}, 1)
