@@ -47,7 +47,9 @@ var ErrNetworkClosed = fmt.Errorf("netsim: network closed: %w", net.ErrClosed)
 // time.Sleep, which the rules for tasks forbid. [errors.Is](err,
 // [ErrDeadlock]) holds for every DeadlockError.
 type DeadlockError struct {
-	// At is the virtual time, since the start, when the run stopped.
+	// At is the virtual time, since the start, when the run stopped: in
+	// test mode, the time of netsim's last step (the bubble's clock may
+	// have gone further, for goroutines that slept without calling netsim).
 	At time.Duration
 	// Hang is the wall time the hung task kept control, or zero for a
 	// deadlock. Goroutines[0] is then that task.

@@ -149,6 +149,9 @@ func (n *Network) Start() (stop func() error, err error) {
 	if err := n.checkCapture(); err != nil {
 		return nil, err
 	}
+	// After a deadlock the driver fails every call; what the sockets then
+	// send is teardown, not the run: the capture ends at the deadlock.
+	n.sim.OnDeadlock = n.stopCapture
 	stopSim, err := n.sim.Start(n.opts.Linger)
 	if err != nil {
 		return nil, err
@@ -304,9 +307,7 @@ func (n *Network) Close() error {
 		return ErrNetworkClosed
 	}
 	n.closed = true
-	n.mu.Lock()
-	n.stopped = true
-	n.mu.Unlock()
+	n.stopCapture()
 	var err error
 	if n.pcap != nil {
 		err = n.pcap.Flush()
@@ -323,6 +324,13 @@ func (n *Network) Close() error {
 		h.stack.Wait()
 	}
 	return err
+}
+
+// stopCapture stops counting and capturing frames.
+func (n *Network) stopCapture() {
+	n.mu.Lock()
+	n.stopped = true
+	n.mu.Unlock()
 }
 
 // Host returns the host called name, or nil.

@@ -127,6 +127,13 @@ func saveCapture(t testing.TB, data []byte) {
 // code in it may use n's hosts. When test returns, the network settles
 // (Options.Linger of fake time, so that connections finish closing), calls
 // still blocked fail with net.ErrClosed, and the capture is flushed.
+//
+// A deadlock (every goroutine of the bubble blocked for good, some in
+// netsim calls: a Read that can never return) fails the test with a
+// [*netsim.DeadlockError] listing the parked calls and the bubble's
+// goroutines with their stacks; the parked calls fail with net.ErrClosed
+// so that test can run to its end, and the capture, which ends at the
+// deadlock, is saved as for any failed test.
 func Run(t *testing.T, n *netsim.Network, test func(t *testing.T)) {
 	t.Helper()
 	synctest.Test(t, func(t *testing.T) {
@@ -136,7 +143,7 @@ func Run(t *testing.T, n *netsim.Network, test func(t *testing.T)) {
 		}
 		t.Cleanup(func() {
 			if err := stop(); err != nil {
-				t.Errorf("netsim: stop: %v", err)
+				t.Error(err)
 			}
 		})
 		test(t)

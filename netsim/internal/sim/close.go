@@ -22,8 +22,9 @@ func (s *Sim) doDraining(op *Op) bool {
 	}
 	op.task = t
 	op.aborted = true
-	s.inbox <- op
-	<-t.wake
+	if s.send(op) {
+		s.await(t)
+	}
 	return false
 }
 
@@ -39,6 +40,7 @@ func (s *Sim) Close(wait time.Duration) error {
 	if s.closed.Swap(true) {
 		return nil
 	}
+	defer close(s.gone)
 	if s.testMode.Load() || s.live == 0 {
 		return nil
 	}

@@ -61,7 +61,7 @@ func (e *DeadlockError) Error() string {
 		fmt.Fprintf(&b, "netsim: %s has not handed control back for %v of wall time (at %v of virtual time), blocked in %s outside netsim: a task must block only in netsim calls (Sleep, socket calls), not on channels, mutexes or time.Sleep shared with other tasks",
 			g.Task, e.Hang.Round(time.Millisecond), e.At, g.State)
 	} else {
-		fmt.Fprintf(&b, "netsim: deadlock at %v: every task is blocked and nothing is pending", e.At)
+		fmt.Fprintf(&b, "netsim: deadlock at %v: every task (in test mode, every goroutine of the synctest bubble) is blocked and nothing is pending", e.At)
 	}
 	if len(e.Calls) > 0 {
 		b.WriteString("\nparked calls:")
@@ -84,9 +84,9 @@ func (e *DeadlockError) Error() string {
 func (s *Sim) deadlock(hung *task, d time.Duration) *DeadlockError {
 	e := &DeadlockError{At: s.clock.Elapsed(), Hang: d, Calls: s.parkedCalls()}
 	if hung != nil {
-		g := Goroutine{Task: hung.String(), ID: hung.gid, State: "running"}
+		g := Goroutine{Task: hung.String(), ID: hung.goroutineID(), State: "running"}
 		for _, gr := range stacks() {
-			if gr.ID == hung.gid {
+			if gr.ID == g.ID {
 				g.State, g.Stack = gr.State, gr.Stack
 			}
 		}
@@ -142,7 +142,7 @@ func stacks() []Goroutine {
 		}
 		id, rest, _ := strings.Cut(rest, " [")
 		state, _, _ := strings.Cut(rest, "]:")
-		out = append(out, Goroutine{ID: id, State: state, Stack: stack})
+		out = append(out, Goroutine{ID: id, State: state, Stack: strings.TrimRight(stack, "\n")})
 	}
 	return out
 }
@@ -160,7 +160,7 @@ func (s *Sim) leaked(wait time.Duration) error {
 	for _, t := range ts {
 		fmt.Fprintf(&b, "\n%v", t)
 		for _, g := range all {
-			if t.gid != "" && g.ID == t.gid {
+			if id := t.goroutineID(); id != "" && g.ID == id {
 				fmt.Fprintf(&b, " [%s]:\n%s", g.State, g.Stack)
 			}
 		}

@@ -99,20 +99,21 @@ type Sim struct {
 	inTask      atomic.Bool   // a task has control
 	alarm       chan struct{} // wakes a driver waiting for a task: interrupt or hang
 	interrupted atomic.Bool
-	hungFor     atomic.Int64 // wall time the current task has held control, when the watchdog raised the alarm
-	broken      error        // a run ended while a task had control: Run cannot go on
-	closed      atomic.Bool  // Close was called: every call fails with net.ErrClosed
-	draining    atomic.Bool  // Close is running the tasks to their end, one at a time
+	hungFor     atomic.Int64  // wall time the current task has held control, when the watchdog raised the alarm
+	broken      error         // a run ended while a task had control: Run cannot go on
+	closed      atomic.Bool   // Close was called: every call fails with net.ErrClosed
+	draining    atomic.Bool   // Close is running the tasks to their end, one at a time
+	gone        chan struct{} // closed when Close returns: nobody serves tasks any more
 }
 
 // task is one application task of program mode.
 type task struct {
 	id   int
 	name string
-	pc   uintptr       // fn's code, for its name
-	wake chan struct{} // resumes the task (buffered: the driver never waits on it)
-	gid  string        // the goroutine's id, set when the task starts
-	late int           // calls made after Close (Close's drain only)
+	pc   uintptr                // fn's code, for its name
+	wake chan struct{}          // resumes the task (buffered: the driver never waits on it)
+	gid  atomic.Pointer[string] // the goroutine's id, set when the task starts
+	late int                    // calls made after Close (Close's drain only)
 }
 
 // String names the task in reports: "task 2 (main.server)".
@@ -135,6 +136,7 @@ func New(clock *vclock.Clock) *Sim {
 		parked: make(map[*Op]struct{}),
 		tasks:  make(map[*task]struct{}),
 		alarm:  make(chan struct{}, 1),
+		gone:   make(chan struct{}),
 	}
 	s.ready = func(t any) { s.runq = append(s.runq, t.(*task)) }
 	return s
@@ -171,21 +173,32 @@ func (s *Sim) Go(name string, fn func()) {
 	s.tasks[t] = struct{}{}
 	s.runq = append(s.runq, t)
 	go func() {
-		<-t.wake
-		exit := &Op{exit: t}
-		if s.closed.Load() {
-			s.inbox <- exit // closed before it ever ran
+		if !s.await(t) {
 			return
 		}
-		t.gid = goid()
+		exit := &Op{exit: t}
+		if s.closed.Load() {
+			s.send(exit) // closed before it ever ran
+			return
+		}
+		id := goid()
+		t.gid.Store(&id)
 		defer func() {
 			if r := recover(); r != nil && !s.closed.Load() && s.taskPanic == nil {
 				s.taskPanic = fmt.Errorf("%v panicked: %v\n%s", t, r, debug.Stack())
 			}
-			s.inbox <- exit
+			s.send(exit)
 		}()
 		fn()
 	}()
+}
+
+// goroutineID returns the task's goroutine id, or "" before it started.
+func (t *task) goroutineID() string {
+	if id := t.gid.Load(); id != nil {
+		return *id
+	}
+	return ""
 }
 
 // goid returns the calling goroutine's id, as its stack trace shows it.
@@ -263,9 +276,30 @@ func (s *Sim) Do(op *Op) bool {
 	}
 	t := s.cur
 	op.task = t
-	s.inbox <- op
-	<-t.wake
+	if !s.send(op) || !s.await(t) {
+		return false
+	}
 	return !op.aborted
+}
+
+// send hands op to the driver, unless Close has given up on the tasks.
+func (s *Sim) send(op *Op) bool {
+	select {
+	case s.inbox <- op:
+		return true
+	case <-s.gone:
+		return false
+	}
+}
+
+// await waits for t's turn, unless Close has given up on the tasks.
+func (s *Sim) await(t *task) bool {
+	select {
+	case <-t.wake:
+		return true
+	case <-s.gone:
+		return false
+	}
 }
 
 // Waitable is something operations wait on: a socket. Notify marks it ready

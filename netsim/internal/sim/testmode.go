@@ -56,6 +56,7 @@ type testState struct {
 	base    time.Time     // bubble time when the driver started
 	elapsed time.Duration // virtual time then
 	stopped bool          // every socket is closed for good (driver only)
+	failed  error         // the deadlock found, reported by stop
 }
 
 // ErrStopped is the error of an Op made after the driver stopped.
@@ -73,7 +74,7 @@ var ErrNoBubble = errors.New("netsim: Start must be called inside a testing/sync
 func inBubble() bool {
 	var buf [256]byte
 	header, _, _ := strings.Cut(string(buf[:runtime.Stack(buf[:], false)]), "\n")
-	return strings.Contains(header, ", synctest bubble ")
+	return bubbleOf(header) != ""
 }
 
 // Stopped reports whether a test-mode driver has stopped: calls then fail.
@@ -209,14 +210,24 @@ func (s *Sim) drive(linger time.Duration) {
 			}
 			s.running = false
 			s.testMode.Store(false)
-			t.done <- nil
+			t.done <- t.failed
 			return
 		}
 		var timer *time.Timer
 		var fire <-chan time.Time
+		horizon := false
 		if ok {
 			timer = time.NewTimer(next - s.clock.Elapsed())
 			fire = timer.C
+		} else if !stopping && !t.stopped && s.waiting() {
+			// Nothing of netsim's can ever happen again, but the bubble's
+			// other timers may wake someone who calls netsim: sleep until
+			// the horizon. The runtime moves the bubble's clock there only
+			// if every goroutine is durably blocked and no timer is due
+			// before it: then nothing can ever happen at all.
+			timer = time.NewTimer(deadlockHorizon)
+			fire = timer.C
+			horizon = true
 		}
 		stopCh := t.stop
 		if stopping {
@@ -225,12 +236,84 @@ func (s *Sim) drive(linger time.Duration) {
 		select {
 		case <-t.kick:
 		case <-fire:
+			if horizon {
+				s.testDeadlock()
+			}
 		case <-stopCh:
 		}
 		if timer != nil {
 			timer.Stop()
 		}
 	}
+}
+
+// deadlockHorizon is how far a test-mode driver with calls parked and no
+// event pending lets the bubble's clock go before it calls it a deadlock: a
+// virtual century, beyond any timer a test sets, so that reaching it means
+// that every goroutine of the bubble is blocked for good.
+const deadlockHorizon = 100 * 365 * 24 * time.Hour
+
+// waiting reports whether a goroutine waits for a parked call (an Async
+// call, a Close, has nobody waiting).
+func (s *Sim) waiting() bool {
+	for op := range s.parked {
+		if op.task != nil {
+			return true
+		}
+	}
+	return false
+}
+
+// testDeadlock handles a test-mode deadlock: every goroutine of the bubble
+// is blocked for good, some in netsim calls. It records the report (stop
+// returns it) and fails every parked call, and every later one, with
+// net.ErrClosed, so that the test can go on to its end and fail there.
+func (s *Sim) testDeadlock() {
+	t := &s.test
+	s.dirtyMu.Lock()
+	busy := len(t.queue) > 0 || len(s.dirty) > 0
+	s.dirtyMu.Unlock()
+	if busy {
+		return // a call came in at the same instant: not a deadlock
+	}
+	e := &DeadlockError{At: s.clock.Elapsed(), Calls: s.parkedCalls()}
+	var buf [256]byte
+	header, _, _ := strings.Cut(string(buf[:runtime.Stack(buf[:], false)]), "\n")
+	me, state, _ := strings.Cut(strings.TrimPrefix(header, "goroutine "), " ")
+	bubble := bubbleOf(state)
+	for _, g := range stacks() {
+		if g.ID != me && bubbleOf(g.State) == bubble && !synctestOwn(g.Stack) {
+			e.Goroutines = append(e.Goroutines, g)
+		}
+	}
+	t.failed = e
+	if s.OnDeadlock != nil {
+		s.OnDeadlock()
+	}
+	t.stopped = true
+	for op := range s.parked {
+		op.W.Notify()
+	}
+}
+
+// synctestOwn reports whether a goroutine whose stack is stack is one of
+// testing/synctest's own, waiting for the test to end.
+func synctestOwn(stack string) bool {
+	return strings.HasPrefix(stack, "internal/synctest.Run(") || strings.HasPrefix(stack, "testing/synctest.testingSynctestTest(")
+}
+
+// bubbleOf returns the synctest bubble named in a goroutine's state
+// ("chan receive (durable), synctest bubble 3" gives "3"), or "".
+func bubbleOf(state string) string {
+	_, b, ok := strings.Cut(state, ", synctest bubble ")
+	if !ok {
+		return ""
+	}
+	end := 0
+	for end < len(b) && b[end] >= '0' && b[end] <= '9' {
+		end++
+	}
+	return b[:end]
 }
 
 // opHeap orders pending Ops by Key.

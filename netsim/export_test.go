@@ -1,0 +1,7 @@
+package netsim
+
+import "time"
+
+// SetHangTimeout sets how long a task may keep control, in wall time,
+// before Run reports it (tests use a short one).
+func SetHangTimeout(n *Network, d time.Duration) { n.sim.HangTimeout = d }

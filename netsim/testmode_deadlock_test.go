@@ -1,0 +1,70 @@
+package netsim_test
+
+import (
+	"errors"
+	"net"
+	"strings"
+	"testing"
+	"testing/synctest"
+	"time"
+
+	"netsim.dev/netsim"
+)
+
+// Test mode: an Accept that can never return, with nothing else pending,
+// is a deadlock. The driver fails the call with net.ErrClosed (where
+// synctest panicked with a goroutine dump before), and stop reports the
+// parked call and the bubble's goroutines. A goroutine that sleeps on the
+// bubble's clock is not a deadlock: it may call netsim when it wakes.
+func TestTestModeDeadlockIsReported(t *testing.T) {
+	n, h := newNet(t, netsim.Options{})
+	var stopErr, acceptErr error
+	var slept time.Duration
+	synctest.Test(t, func(t *testing.T) {
+		stop, err := n.Start()
+		if err != nil {
+			t.Fatal(err)
+		}
+		ln, err := h.Listen("tcp", "127.0.0.1:7000")
+		if err != nil {
+			t.Fatal(err)
+		}
+		go func() {
+			// An hour of fake time with the Accept parked: no deadlock.
+			start := time.Now()
+			time.Sleep(time.Hour)
+			slept = time.Since(start)
+		}()
+		_, acceptErr = ln.Accept()
+		stopErr = stop()
+	})
+	if slept != time.Hour {
+		t.Errorf("the sleeping goroutine slept %v, want 1h", slept)
+	}
+	if !errors.Is(acceptErr, net.ErrClosed) {
+		t.Errorf("Accept = %v, want net.ErrClosed", acceptErr)
+	}
+	var de *netsim.DeadlockError
+	if !errors.As(stopErr, &de) || !errors.Is(stopErr, netsim.ErrDeadlock) {
+		t.Fatalf("stop = %v, want a *DeadlockError", stopErr)
+	}
+	t.Logf("report:\n%v", stopErr)
+	if de.At >= time.Hour {
+		t.Errorf("deadlock At = %v, want the time of the Accept, before the sleeper ended", de.At)
+	}
+	if len(de.Goroutines) != 1 {
+		t.Errorf("%d goroutines in the report, want the test's alone", len(de.Goroutines))
+	}
+	if len(de.Calls) != 1 || de.Calls[0].Call != "Accept tcp 127.0.0.1:7000" {
+		t.Errorf("Calls = %q, want the Accept", de.Calls)
+	}
+	found := false
+	for _, g := range de.Goroutines {
+		if strings.Contains(g.Stack, "TestTestModeDeadlockIsReported") && strings.Contains(g.State, "synctest bubble") {
+			found = true
+		}
+	}
+	if !found {
+		t.Errorf("no goroutine of the report is the test's: %+v", de.Goroutines)
+	}
+}
