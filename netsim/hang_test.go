@@ -77,8 +77,10 @@ func TestHangOnMutexIsReported(t *testing.T) {
 		n.Sleep(time.Second) // hands control back, holding mu
 		mu.Unlock()
 	})
+	var got bool
 	n.Go(func() {
 		mu.Lock() // keeps control: the other task never wakes
+		got = true
 		mu.Unlock()
 	})
 	err := n.Run()
@@ -92,6 +94,9 @@ func TestHangOnMutexIsReported(t *testing.T) {
 	// Close releases task 1 (its Sleep fails), which unlocks mu: task 2 ends too.
 	if err := n.Close(); err != nil {
 		t.Errorf("Close = %v", err)
+	}
+	if !got {
+		t.Error("task 2 did not get the mutex once Close released task 1")
 	}
 }
 

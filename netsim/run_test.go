@@ -127,3 +127,43 @@ func mustReader(t *testing.T, b []byte) *pcapread.Reader {
 	}
 	return r
 }
+
+// A context cancelled while a task has control (the task itself cancels,
+// then keeps control for a while): RunContext returns at once, and Close
+// waits for the task to hand control back, then ends every task.
+func TestRunContextInterruptsDuringATurn(t *testing.T) {
+	n, h := newNet(t, netsim.Options{})
+	bulk(t, n, h)
+	ctx, cancel := context.WithCancelCause(context.Background())
+	handBack := make(chan struct{})
+	var sleepOK, ended bool
+	n.Go(func() {
+		n.Sleep(time.Millisecond)
+		cancel(errStop)
+		<-handBack // keeps control: the driver cannot take a step
+		sleepOK = true
+		n.Sleep(time.Millisecond) // fails at once: the network is closing
+		for range 20000 {         // a task that retries forever is ended
+			n.Sleep(time.Millisecond)
+		}
+		ended = true
+	})
+	start := time.Now()
+	err := n.RunContext(ctx)
+	if !errors.Is(err, netsim.ErrInterrupted) || !errors.Is(err, errStop) {
+		t.Fatalf("RunContext = %v, want ErrInterrupted and the cause", err)
+	}
+	if took := time.Since(start); took > 2*time.Second {
+		t.Errorf("RunContext took %v", took)
+	}
+	if err := n.Run(); !errors.Is(err, netsim.ErrStopped) {
+		t.Errorf("Run after a run interrupted during a turn = %v, want ErrStopped", err)
+	}
+	time.AfterFunc(50*time.Millisecond, func() { close(handBack) })
+	if err := n.Close(); err != nil {
+		t.Fatalf("Close: %v", err)
+	}
+	if !sleepOK || ended {
+		t.Errorf("task resumed %v, ran to its end %v; want true, false (ended by Goexit)", sleepOK, ended)
+	}
+}

@@ -247,14 +247,6 @@ type Op struct {
 // Describer names what an Op acts on ("tcp 10.0.0.1:49152->10.0.0.2:80").
 type Describer interface{ Describe() string }
 
-// desc returns the Op's description for a deadlock report.
-func (op *Op) desc() string {
-	if op.Of != nil {
-		return op.Desc + " " + op.Of.Describe()
-	}
-	return op.Desc
-}
-
 // Do executes op and returns when it is complete. Called from a task, it
 // hands control to the driver and waits for its turn to run again. Called
 // while the simulation is not running, op must complete at once: a call that
@@ -430,7 +422,7 @@ func (s *Sim) raise() {
 // watch raises the alarm when a task has held control for hang of wall
 // time, until done is closed.
 func (s *Sim) watch(done chan struct{}, hang time.Duration) {
-	tick := time.NewTicker(max(hang/8, time.Millisecond))
+	tick := time.NewTicker(max(hang/20, time.Millisecond))
 	defer tick.Stop()
 	var seen uint64
 	var since time.Time
