@@ -20,7 +20,19 @@
 // in an order fixed by the run itself. So a task must block only in netsim
 // calls: not on channels, mutexes or time.Sleep shared with other tasks, and
 // it must not start goroutines that call netsim (start them with Go). Within
-// those rules any code is deterministic.
+// those rules any code is deterministic. A task that breaks them and keeps
+// control for a few seconds of wall time without a netsim call makes Run
+// fail with a [*DeadlockError] naming it, what it is blocked in and its
+// stack.
+//
+// # Errors
+//
+// Socket calls fail as package net's do (a *net.OpError wrapping an errno,
+// [net.ErrClosed], [os.ErrDeadlineExceeded]), and with [ErrNotRunning] for
+// a blocking call made outside a run. Run fails with a [*DeadlockError]
+// ([ErrDeadlock]), or an error matching [ErrInterrupted] (see
+// [Network.RunContext]). After [Network.Close], every call fails with
+// net.ErrClosed and Run with [ErrNetworkClosed].
 package netsim
 
 import (
@@ -88,7 +100,7 @@ func New(opts Options) (*Network, error) {
 
 // Go starts fn as a task. Tasks start in the order Go is called, when Run
 // runs them; Go may be called before Run or from a task. In test mode (see
-// Start) it is a plain go statement.
+// Start) it is a plain go statement. After Close, Go does nothing.
 func (n *Network) Go(fn func()) {
 	if n.sim.TestMode() {
 		go fn()
@@ -141,7 +153,18 @@ func (n *Network) RunContext(ctx context.Context) error {
 // sockets from any goroutine, and time is the bubble's fake time. stop
 // ends the run: the network settles for Options.Linger of virtual time,
 // calls still blocked fail with net.ErrClosed, and the capture is flushed.
-// Package netsimtest wraps all of this in one call.
+// Package netsimtest wraps all of this in one call. Outside a bubble,
+// Start returns [ErrNoBubble].
+//
+// A deadlock (every goroutine of the bubble blocked for good, some in
+// netsim calls, with nothing pending: no frame in flight, no stack timer)
+// fails every blocked call and every later one with net.ErrClosed, so that
+// the test runs to its end, and stop returns a [*DeadlockError] listing
+// the parked calls and the bubble's goroutines with their stacks; the
+// capture ends at the deadlock. The driver tells a deadlock from a
+// goroutine sleeping on the bubble's clock by sleeping itself until a
+// horizon a virtual century away: the bubble's clock reaches it only if
+// nothing else can ever wake.
 func (n *Network) Start() (stop func() error, err error) {
 	if n.closed {
 		return nil, ErrNetworkClosed
@@ -325,6 +348,10 @@ func (n *Network) Close() error {
 	}
 	return err
 }
+
+// setHangTimeout sets how long a task may keep control, in wall time,
+// before Run reports it (zero: sim.DefaultHangTimeout, negative: never).
+func (n *Network) setHangTimeout(d time.Duration) { n.sim.HangTimeout = d }
 
 // stopCapture stops counting and capturing frames.
 func (n *Network) stopCapture() {
