@@ -16,8 +16,9 @@ import (
 var ErrNotRunning = sim.ErrNotRunning
 
 // ErrStopped is the error of [Network.Run] when the network cannot run any
-// more: after [Network.Close], or after a run that ended while a task had
-// control (a hang, or an interruption in the middle of a task's turn).
+// more because an earlier run ended while a task had control (a hang, or
+// an interruption in the middle of a task's turn): only [Network.Close]
+// is left. (After Close, Run returns [ErrNetworkClosed].)
 var ErrStopped = sim.ErrStopped
 
 // ErrInterrupted is the error of [Network.RunContext] when its context is

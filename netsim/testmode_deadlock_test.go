@@ -68,3 +68,42 @@ func TestTestModeDeadlockIsReported(t *testing.T) {
 		t.Errorf("no goroutine of the report is the test's: %+v", de.Goroutines)
 	}
 }
+
+// After a test-mode deadlock, every call fails with net.ErrClosed, new
+// sockets included, and no frame is sent.
+func TestTestModeCallsAfterDeadlockFail(t *testing.T) {
+	n, h := newNet(t, netsim.Options{})
+	synctest.Test(t, func(t *testing.T) {
+		stop, err := n.Start()
+		if err != nil {
+			t.Fatal(err)
+		}
+		ln, err := h.Listen("tcp", "127.0.0.1:7000")
+		if err != nil {
+			t.Fatal(err)
+		}
+		pc, err := h.ListenPacket("udp", "127.0.0.1:7001")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := pc.ReadFrom(make([]byte, 1)); !errors.Is(err, net.ErrClosed) {
+			t.Errorf("ReadFrom = %v, want net.ErrClosed after the deadlock", err)
+		}
+		frames := n.Stats().Frames
+		if _, err := h.Dial("tcp", "127.0.0.1:7000"); !errors.Is(err, net.ErrClosed) {
+			t.Errorf("Dial after the deadlock = %v, want net.ErrClosed", err)
+		}
+		if _, err := h.Listen("tcp", "127.0.0.1:7002"); !errors.Is(err, net.ErrClosed) {
+			t.Errorf("Listen after the deadlock = %v, want net.ErrClosed", err)
+		}
+		if _, err := ln.Accept(); !errors.Is(err, net.ErrClosed) {
+			t.Errorf("Accept after the deadlock = %v, want net.ErrClosed", err)
+		}
+		if f := n.Stats().Frames; f != frames {
+			t.Errorf("%d frames after the deadlock", f-frames)
+		}
+		if err := stop(); !errors.Is(err, netsim.ErrDeadlock) {
+			t.Errorf("stop = %v, want the deadlock", err)
+		}
+	})
+}

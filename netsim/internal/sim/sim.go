@@ -152,9 +152,10 @@ func (s *Sim) Running() bool { return s.running }
 func (s *Sim) Closed() bool { return s.closed.Load() }
 
 // CallErr is the error of a call that Do could not run: net.ErrClosed once
-// the simulation is closed, ErrNotRunning before.
+// the simulation is closed or a test-mode run has stopped, ErrNotRunning
+// before.
 func (s *Sim) CallErr() error {
-	if s.closed.Load() {
+	if s.closed.Load() || s.test.stopped.Load() {
 		return net.ErrClosed
 	}
 	return ErrNotRunning

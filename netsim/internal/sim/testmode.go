@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"runtime"
 	"strings"
+	"sync/atomic"
 	"testing/synctest"
 	"time"
 )
@@ -55,7 +56,7 @@ type testState struct {
 	done    chan error
 	base    time.Time     // bubble time when the driver started
 	elapsed time.Duration // virtual time then
-	stopped bool          // every socket is closed for good (driver only)
+	stopped atomic.Bool   // every socket is closed for good (set by the driver)
 	failed  error         // the deadlock found, reported by stop
 }
 
@@ -78,7 +79,7 @@ func inBubble() bool {
 }
 
 // Stopped reports whether a test-mode driver has stopped: calls then fail.
-func (s *Sim) Stopped() bool { return s.test.stopped }
+func (s *Sim) Stopped() bool { return s.test.stopped.Load() }
 
 // TestMode reports whether the driver runs in test mode.
 func (s *Sim) TestMode() bool { return s.testMode.Load() }
@@ -199,10 +200,10 @@ func (s *Sim) drive(linger time.Duration) {
 		}
 		next, ok := s.clock.Next()
 		if stopping && (!ok || next > stopAt+linger) {
-			if !t.stopped {
+			if !t.stopped.Load() {
 				// Close every socket for good: parked calls fail, and so
 				// does every later call.
-				t.stopped = true
+				t.stopped.Store(true)
 				for op := range s.parked {
 					op.W.Notify()
 				}
@@ -219,7 +220,7 @@ func (s *Sim) drive(linger time.Duration) {
 		if ok {
 			timer = time.NewTimer(next - s.clock.Elapsed())
 			fire = timer.C
-		} else if !stopping && !t.stopped && s.waiting() {
+		} else if !stopping && !t.stopped.Load() && s.waiting() {
 			// Nothing of netsim's can ever happen again, but the bubble's
 			// other timers may wake someone who calls netsim: sleep until
 			// the horizon. The runtime moves the bubble's clock there only
@@ -290,7 +291,7 @@ func (s *Sim) testDeadlock() {
 	if s.OnDeadlock != nil {
 		s.OnDeadlock()
 	}
-	t.stopped = true
+	t.stopped.Store(true)
 	for op := range s.parked {
 		op.W.Notify()
 	}

@@ -326,7 +326,16 @@ func ListenTCP(env *Env, proto tcpip.NetworkProtocolNumber, addr tcpip.FullAddre
 // doSetup runs fn as an Op that always completes at once: socket creation is
 // a scheduling point like every other call. e needs only env and key.
 func (e *endpoint) doSetup(fn func()) bool {
-	return e.env.Sim.Do(&sim.Op{Desc: "socket", Key: e.opKey(kindOpen), Try: func() bool { fn(); return true }})
+	stopped := false
+	ok := e.env.Sim.Do(&sim.Op{Desc: "socket", Key: e.opKey(kindOpen), Try: func() bool {
+		if stopped = e.env.Sim.Stopped(); !stopped {
+			fn()
+		}
+		return true
+	}})
+	// A test-mode run that has ended (stopped) makes no more sockets: the
+	// call fails as after Close.
+	return ok && !stopped
 }
 
 // Accept implements net.Listener.
@@ -429,6 +438,9 @@ func DialTCP(ctx context.Context, env *Env, proto tcpip.NetworkProtocolNumber, l
 	ok := e.do(kindOpen, "Dial tcp "+fullToTCP(raddr).String(), nil, func() time.Time { return dl }, func() bool {
 		if !started {
 			started = true
+			if env.Sim.Stopped() {
+				return fail(net.ErrClosed) // a test-mode run has ended
+			}
 			// A context already done sends nothing, as in package net.
 			if cerr := ctx.Err(); errors.Is(cerr, context.Canceled) {
 				return fail(cerr)
