@@ -319,7 +319,8 @@ func (c clockAdapter) After(d time.Duration, fn func()) { c.n.clock.Post(d, 0, f
 // captured so far, a valid pcap or pcapng file, even after an interrupted
 // or failed run), fails every call still blocked (Read, Accept, Dial,
 // ReadFrom...) and every later call with [net.ErrClosed], lets every task
-// run to its end, and tears the stacks down. Frames the teardown itself
+// run to its end (one at a time, as in Run; a panic then ends its task
+// quietly), and tears the stacks down. Frames the teardown itself
 // sends (resets of connections still open) are not captured. A task
 // blocked outside netsim (on a channel, say) cannot be ended: Close waits
 // for it a few seconds of wall time, then returns an error naming it. A

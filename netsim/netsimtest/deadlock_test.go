@@ -73,7 +73,7 @@ func TestDeadlockFailsTheTest(t *testing.T) {
 			t.Errorf("output does not contain %q:\n%s", want, text)
 		}
 	}
-	for _, bad := range []string{"panic:", "client Read =", "server Read ="} {
+	for _, bad := range []string{"panic:", "client Read =", "server Read =", "goleak"} {
 		if strings.Contains(text, bad) {
 			t.Errorf("output contains %q:\n%s", bad, text)
 		}
