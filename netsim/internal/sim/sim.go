@@ -100,6 +100,7 @@ type Sim struct {
 	alarm       chan struct{} // wakes a driver waiting for a task: interrupt or hang
 	interrupted atomic.Bool
 	hungFor     atomic.Int64  // wall time the current task has held control, when the watchdog raised the alarm
+	hungStep    atomic.Uint64 // the turn (steps) hungFor is about
 	broken      error         // a run ended while a task had control: Run cannot go on
 	closed      atomic.Bool   // Close was called: every call fails with net.ErrClosed
 	draining    atomic.Bool   // Close is running the tasks to their end, one at a time
@@ -441,6 +442,7 @@ func (s *Sim) watch(done chan struct{}, hang time.Duration) {
 				continue
 			}
 			if d := now.Sub(since); d >= hang {
+				s.hungStep.Store(seen)
 				s.hungFor.Store(int64(d))
 				s.raise()
 			}
@@ -507,7 +509,9 @@ func (s *Sim) alarmed(ctx context.Context, t *task) (*Op, error) {
 		if s.interrupted.Load() {
 			return nil, fmt.Errorf("%w (while %v had control)", s.interruptErr(ctx), t)
 		}
-		if d := time.Duration(s.hungFor.Swap(0)); d > 0 {
+		// A hang seen in an earlier turn (the task came back just after the
+		// watchdog looked) does not count.
+		if d := time.Duration(s.hungFor.Swap(0)); d > 0 && s.hungStep.Load() == s.steps.Load() {
 			return nil, s.deadlock(t, d)
 		}
 		select {
