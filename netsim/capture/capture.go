@@ -15,7 +15,6 @@ import (
 	"fmt"
 	"io"
 	"slices"
-	"strings"
 	"sync"
 	"time"
 
@@ -44,17 +43,6 @@ func (f Format) String() string {
 		return "pcapng"
 	}
 	return "pcap"
-}
-
-// ParseFormat parses "pcap" or "pcapng", as tshark's -F takes them.
-func ParseFormat(s string) (Format, error) {
-	switch strings.ToLower(s) {
-	case "pcap", "libpcap":
-		return PCAP, nil
-	case "pcapng":
-		return PCAPNG, nil
-	}
-	return 0, fmt.Errorf("unknown capture format %q (pcap or pcapng)", s)
 }
 
 // Options configures a Writer.
@@ -107,13 +95,6 @@ func New(w io.Writer, o Options) (*Writer, error) {
 		}
 	}
 	return cw, nil
-}
-
-// NewWriter returns a classic pcap Writer that captures the first interface
-// that carries a frame (all frames, when they are written without adding an
-// interface).
-func NewWriter(w io.Writer, snapLen int) (*Writer, error) {
-	return New(w, Options{SnapLen: snapLen})
 }
 
 // AddInterface declares an interface (a link, or a host's loopback) and
