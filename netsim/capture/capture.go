@@ -37,12 +37,16 @@ const (
 	PCAPNG
 )
 
-// String returns the format's name, as -F takes it.
+// String returns the format's name, as -F takes it: "pcap", "pcapng", or
+// "Format(N)" for a value that is neither.
 func (f Format) String() string {
-	if f == PCAPNG {
+	switch f {
+	case PCAP:
+		return "pcap"
+	case PCAPNG:
 		return "pcapng"
 	}
-	return "pcap"
+	return fmt.Sprintf("Format(%d)", int(f))
 }
 
 // Options configures a Writer.
@@ -81,8 +85,12 @@ type iface struct {
 const undecided = -2
 
 // New returns a Writer on w. A pcap file header is written at once; a
-// pcapng section header with the first captured interface.
+// pcapng section header with the first captured interface. A Format that is
+// neither PCAP nor PCAPNG is an error.
 func New(w io.Writer, o Options) (*Writer, error) {
+	if o.Format != PCAP && o.Format != PCAPNG {
+		return nil, fmt.Errorf("capture: unknown format %v", o.Format)
+	}
 	if o.SnapLen <= 0 {
 		o.SnapLen = DefaultSnapLen
 	}
