@@ -38,10 +38,10 @@ func TestLinkConfigValidate(t *testing.T) {
 		{LinkConfig{LossBurst: -2}, "LinkConfig.LossBurst: -2 is negative"},
 		{LinkConfig{LossBurst: math.Inf(1)}, "LinkConfig.LossBurst: +Inf is not a finite number"},
 		{LinkConfig{LossBurst: math.NaN()}, "LinkConfig.LossBurst: NaN is not a finite number"},
-		{LinkConfig{LossBurst: 2, Loss: 1}, "LinkConfig.Loss: 1 is above 0.6667, the most that bursts of 2 frames (LossBurst) can lose: one frame at least gets through between two bursts"},
+		{LinkConfig{LossBurst: 2, Loss: 1}, "LinkConfig.Loss: 1 is more than bursts of 2 frames on average (LossBurst) can lose: at most 2 in 3, as one frame at least gets through between two bursts"},
 		// Bursts of 2 frames on average with at least one frame between
 		// them lose at most 2 of 3: 90% is out of reach (it gave 66.7%).
-		{LinkConfig{LossBurst: 2, Loss: 0.9}, "LinkConfig.Loss: 0.9 is above 0.6667"},
+		{LinkConfig{LossBurst: 2, Loss: 0.9}, "LinkConfig.Loss: 0.9 is more than bursts of 2 frames"},
 		{LinkConfig{Dup: -0.1}, "LinkConfig.Dup: -0.1 is not between 0 and 1"},
 		{LinkConfig{Reorder: math.NaN()}, "LinkConfig.Reorder: NaN is not between 0 and 1"},
 		{LinkConfig{Corrupt: math.Inf(1)}, "LinkConfig.Corrupt: +Inf is not between 0 and 1"},

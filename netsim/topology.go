@@ -125,8 +125,8 @@ func (c LinkConfig) check() *ConfigError {
 	case c.LossBurst > 1 && c.Loss > c.LossBurst/(c.LossBurst+1):
 		// Between two bursts at least one frame gets through, so bursts of
 		// B frames on average lose at most B of every B+1 frames.
-		return bad("Loss", c.Loss, "above %.4g, the most that bursts of %g frames (LossBurst) can lose: one frame at least gets through between two bursts",
-			c.LossBurst/(c.LossBurst+1), c.LossBurst)
+		return bad("Loss", c.Loss, "more than bursts of %g frames on average (LossBurst) can lose: at most %g in %g, as one frame at least gets through between two bursts",
+			c.LossBurst, c.LossBurst, c.LossBurst+1)
 	case notProbability(c.Dup):
 		return bad("Dup", c.Dup, "not between 0 and 1")
 	case notProbability(c.Reorder):

@@ -811,7 +811,7 @@ func TestTopologyErrors(t *testing.T) {
 		{"l8", a.Iface("eth1"), b.Iface("eth1"), []netsim.LinkConfig{{MTU: 100}}, "LinkConfig.MTU: 100 is out of range 576-65535"},
 		{"l9", a.Iface("eth1"), b.Iface("eth1"), []netsim.LinkConfig{{}, {Delay: -time.Second}}, "link l9 b→a: LinkConfig.Delay: -1s is negative"},
 		{"l10", a.Iface("eth1"), b.Iface("eth1"), []netsim.LinkConfig{{Jitter: 1 << 62}}, "LinkConfig.Jitter"},
-		{"l11", a.Iface("eth1"), b.Iface("eth1"), []netsim.LinkConfig{{Loss: 0.9, LossBurst: 5}}, "LinkConfig.Loss: 0.9 is above 0.8333, the most that bursts of 5"},
+		{"l11", a.Iface("eth1"), b.Iface("eth1"), []netsim.LinkConfig{{Loss: 0.9, LossBurst: 5}}, "LinkConfig.Loss: 0.9 is more than bursts of 5 frames on average (LossBurst) can lose: at most 5 in 6"},
 		{"l13", a.Iface("eth1", "10.0.5.1/24"), a.Iface("eth1", "10.0.5.2/24"), nil, "both ends"},
 		{"l14", a.Iface("eth1", "10.0.5.1/24"), stranger.Iface("eth0"), nil, "another network"},
 		{"l15", a.Iface("eth1", "10.0.5.1/24"), otherSw.Port(), nil, "another network"},
