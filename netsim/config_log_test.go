@@ -131,3 +131,30 @@ func TestLogfNilQuiet(t *testing.T) {
 		}
 	}
 }
+
+// TestLogfConcurrent: networks opened, logged to and closed at once (as
+// parallel tests do) each get the gVisor line written while they are open,
+// with no race on the process-wide routing.
+func TestLogfConcurrent(t *testing.T) {
+	var wg sync.WaitGroup
+	for i := range 8 {
+		wg.Go(func() {
+			var book logBook
+			n, err := netsim.New(netsim.Options{Logf: book.logf})
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			for k := range 20 {
+				gvlog.Warningf("netsim concurrent probe %d.%d", i, k)
+			}
+			n.Close()
+			for k := range 20 {
+				if !book.has(fmt.Sprintf("gvisor: warning: netsim concurrent probe %d.%d", i, k)) {
+					t.Errorf("network %d: line %d missing", i, k)
+				}
+			}
+		})
+	}
+	wg.Wait()
+}
