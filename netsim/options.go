@@ -121,7 +121,9 @@ type Options struct {
 	// Logf, if not nil, receives the log lines of gVisor's stacks (prefixed
 	// "gvisor: ", with their level) and netsim's own (prefixed "netsim: ":
 	// links connected and changed), from any goroutine, one call at a time,
-	// until Network.Close. Nil discards them. testing.T's Logf fits.
+	// until [Network.Close]. Nil discards them. [testing.T.Logf] fits; close
+	// the network before the test returns (t.Cleanup), as testing panics on
+	// a Logf after that and another network's gVisor lines may come.
 	//
 	// gVisor has one logger for the whole process
 	// (gvisor.dev/gvisor/pkg/log). The first New in a process points it at
