@@ -72,6 +72,9 @@ type Network struct {
 // New returns an empty network. If opts.Capture is set, the pcap file header
 // is written at once.
 func New(opts Options) (*Network, error) {
+	if err := opts.validate(); err != nil {
+		return nil, err
+	}
 	opts = opts.withDefaults()
 	clock := vclock.New(opts.Start)
 	n := &Network{
@@ -95,6 +98,7 @@ func New(opts Options) (*Network, error) {
 		}
 		n.pcap = w
 	}
+	registerLog(n)
 	return n, nil
 }
 

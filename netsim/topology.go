@@ -3,6 +3,7 @@ package netsim
 import (
 	"crypto/sha256"
 	"fmt"
+	"math"
 	"net/netip"
 	"strings"
 	"time"
@@ -20,15 +21,18 @@ import (
 
 // LinkConfig describes one direction of a link: what the network does to
 // the frames that cross it. The zero value is a perfect Ethernet cable: a
-// 10 µs delay, no loss, no rate limit, an MTU of 1500.
+// 10 µs delay, no loss, no rate limit, an MTU of 1500. [LinkConfig.Validate]
+// says which values are valid.
 type LinkConfig struct {
-	// Delay is the one-way propagation delay; 0 means DefaultLinkDelay.
-	// (A delay is never zero: with every frame at the same instant gVisor's
-	// RACK loss detection sees losses that are not there.)
+	// Delay is the one-way propagation delay, at most MaxDuration; 0 means
+	// DefaultLinkDelay. (A delay is never zero: with every frame at the
+	// same instant gVisor's RACK loss detection sees losses that are not
+	// there.)
 	Delay time.Duration
 	// Jitter adds a uniform random amount in [-Jitter, +Jitter] to each
-	// frame's delay. As with netem, frames then keep no order: one whose
-	// delay came out shorter can overtake an earlier one. The capture notes
+	// frame's delay (never below zero in all), at most MaxDuration. As
+	// with netem, frames then keep no order: one whose delay came out
+	// shorter can overtake an earlier one. The capture notes
 	// the frame that overtakes (the one the receiver gets out of order),
 	// not the frames it overtook: "overtook an earlier frame: jitter ±1ms on
 	// LINK", so `frame.comment contains "overtook"` finds every frame that
@@ -37,7 +41,9 @@ type LinkConfig struct {
 	// Loss is the probability that a frame is lost, from 0 to 1.
 	Loss float64
 	// LossBurst, above 1, makes losses come in bursts of that many frames
-	// on average (a Gilbert-Elliott channel) at the same long-run rate.
+	// on average (a Gilbert-Elliott channel) at the same long-run rate. At
+	// least one frame gets through between two bursts, so Loss can be at
+	// most LossBurst/(LossBurst+1).
 	LossBurst float64
 	// Dup is the probability that a frame arrives twice.
 	Dup float64
@@ -53,34 +59,93 @@ type LinkConfig struct {
 	// Corrupt is the probability that one bit of a frame's IP payload is
 	// flipped: the receiver drops it on its checksum, tshark shows it bad.
 	Corrupt float64
-	// Rate, when positive, is the link's rate in bit/s: frames take
-	// len*8/Rate to serialise and queue behind each other.
+	// Rate, when positive, is the link's rate in bit/s (negative is an
+	// error): frames take len*8/Rate to serialise and queue behind each
+	// other.
 	Rate int64
 	// Queue is how many frames may wait when Rate is set, beyond which
-	// frames are dropped (drop-tail); 0 means 1000.
+	// frames are dropped (drop-tail); 0 means DefaultQueue.
 	Queue int
-	// MTU is the largest IP packet the link carries; 0 means 1500. Both
-	// ends use the larger of the two directions' MTUs.
+	// MTU is the largest IP packet the link carries, from 576 to 65535
+	// (IPv6 needs at least 1280); 0 means DefaultMTU. Both ends use the larger of
+	// the two directions' MTUs.
 	MTU int
 	// Down drops every frame: a partition.
 	Down bool
 }
 
+// wire returns the configuration a wire takes: c with its defaults applied
+// (DefaultLinkDelay, DefaultQueue, DefaultMTU).
 func (c LinkConfig) wire() wire.Config {
 	if c.Delay == 0 {
 		c.Delay = DefaultLinkDelay
 	}
-	return wire.Config{Delay: c.Delay, Jitter: c.Jitter, Loss: c.Loss, LossBurst: c.LossBurst,
-		Dup: c.Dup, Reorder: c.Reorder, Corrupt: c.Corrupt, Rate: c.Rate, Queue: c.Queue, Down: c.Down}
+	if c.Queue == 0 {
+		c.Queue = DefaultQueue
+	}
+	if c.MTU == 0 {
+		c.MTU = DefaultMTU
+	}
+	return wire.Config(c)
 }
 
-// Validate reports the first field out of range.
+// Validate returns a [*ConfigError] for the first field out of range, in
+// the order LinkConfig declares them: "LinkConfig.Loss: 1.5 is not between
+// 0 and 1". [Network.Connect] and [Link.Set] call it.
 func (c LinkConfig) Validate() error {
-	if c.MTU < 0 || (c.MTU > 0 && c.MTU < 576) || c.MTU > 65535 {
-		return fmt.Errorf("mtu %d: out of range 576-65535", c.MTU)
+	if err := c.check(); err != nil {
+		return err
 	}
-	return c.wire().Validate()
+	return nil
 }
+
+func (c LinkConfig) check() *ConfigError {
+	bad := func(field string, v any, reason string, args ...any) *ConfigError {
+		return &ConfigError{Field: "LinkConfig." + field, Value: v, Reason: fmt.Sprintf(reason, args...)}
+	}
+	for _, d := range []struct {
+		field string
+		v     time.Duration
+	}{{"Delay", c.Delay}, {"Jitter", c.Jitter}} {
+		switch {
+		case d.v < 0:
+			return bad(d.field, d.v, "negative")
+		case d.v > MaxDuration:
+			return bad(d.field, d.v, "more than %v", MaxDuration)
+		}
+	}
+	notProbability := func(p float64) bool { return !(p >= 0 && p <= 1) } // NaN too
+	switch {
+	case notProbability(c.Loss):
+		return bad("Loss", c.Loss, "not between 0 and 1")
+	case math.IsNaN(c.LossBurst) || math.IsInf(c.LossBurst, 0):
+		return bad("LossBurst", c.LossBurst, "not a finite number")
+	case c.LossBurst < 0:
+		return bad("LossBurst", c.LossBurst, "negative")
+	case c.LossBurst > 1 && c.Loss > c.LossBurst/(c.LossBurst+1):
+		// Between two bursts at least one frame gets through, so bursts of
+		// B frames on average lose at most B of every B+1 frames.
+		return bad("Loss", c.Loss, "more than bursts of %g frames on average (LossBurst) can lose: at most %g in %g, as one frame at least gets through between two bursts",
+			c.LossBurst, c.LossBurst, c.LossBurst+1)
+	case notProbability(c.Dup):
+		return bad("Dup", c.Dup, "not between 0 and 1")
+	case notProbability(c.Reorder):
+		return bad("Reorder", c.Reorder, "not between 0 and 1")
+	case notProbability(c.Corrupt):
+		return bad("Corrupt", c.Corrupt, "not between 0 and 1")
+	case c.Rate < 0:
+		return bad("Rate", c.Rate, "negative")
+	case c.Queue < 0:
+		return bad("Queue", c.Queue, "negative")
+	case c.MTU != 0 && (c.MTU < minMTU || c.MTU > maxMTU):
+		return bad("MTU", c.MTU, "out of range %d-%d", minMTU, maxMTU)
+	}
+	return nil
+}
+
+// The MTUs a link takes: IPv4's minimum datagram every host must accept
+// (RFC 791) to the largest IP packet.
+const minMTU, maxMTU = 576, 65535
 
 // Link carries frames between two ends: a host's interface or a switch
 // port. Each direction has its own LinkConfig. A link is a capture point:
@@ -101,14 +166,18 @@ func (l *Link) Name() string { return l.name }
 // function given to Network.At.
 func (l *Link) Set(ab, ba LinkConfig) error {
 	if err := ab.Validate(); err != nil {
-		return fmt.Errorf("netsim: link %s: %w", l.name, err)
+		return fmt.Errorf("netsim: link %s: %w", l.ab.Name(), err)
 	}
-	if err := ba.Validate(); err != nil {
-		return fmt.Errorf("netsim: link %s: %w", l.name, err)
+	if l.ba != nil {
+		if err := ba.Validate(); err != nil {
+			return fmt.Errorf("netsim: link %s: %w", l.ba.Name(), err)
+		}
 	}
 	l.ab.SetConfig(ab.wire())
+	l.n.logf("netsim: link %s now: %s", l.ab.Name(), ab.describe())
 	if l.ba != nil {
 		l.ba.SetConfig(ba.wire())
+		l.n.logf("netsim: link %s now: %s", l.ba.Name(), ba.describe())
 	}
 	return nil
 }
@@ -166,14 +235,38 @@ type End struct {
 
 // Iface names an Ethernet interface of the host and its addresses in CIDR
 // form ("10.0.0.1/24", "fd00::1/64"), for Network.Connect. The host gets an
-// on-link route for each address's subnet.
+// on-link route for each address's subnet. Connect rejects an empty name,
+// "lo" (the loopback's), an address that is not in CIDR form or not one an
+// interface can have (unspecified, multicast, broadcast, loopback,
+// IPv4-mapped), and an address given twice or already on the host.
 func (h *Host) Iface(name string, addrs ...string) End {
 	e := End{host: h, iface: name}
+	fail := func(format string, args ...any) End {
+		e.err = fmt.Errorf("host %s interface %q: "+format, append([]any{h.name, name}, args...)...)
+		return e
+	}
+	switch name {
+	case "":
+		return fail("empty interface name")
+	case "lo":
+		return fail("lo is the loopback's name")
+	}
 	for _, a := range addrs {
 		p, err := netip.ParsePrefix(a)
 		if err != nil {
-			e.err = fmt.Errorf("host %s interface %s: address %q: want CIDR form like 10.0.0.1/24", h.name, name, a)
-			return e
+			return fail("address %q: want CIDR form like 10.0.0.1/24", a)
+		}
+		ip := p.Addr()
+		switch {
+		case ip.Is4In6():
+			return fail("address %s: an IPv4-mapped IPv6 address; give the IPv4 address", a)
+		case ip.IsUnspecified(), ip.IsMulticast(), ip.IsLoopback(), ip == netip.AddrFrom4([4]byte{255, 255, 255, 255}):
+			return fail("address %s: not a unicast address an interface can have", a)
+		}
+		for _, q := range e.addrs {
+			if q.Addr() == ip {
+				return fail("address %s given twice", ip)
+			}
 		}
 		e.addrs = append(e.addrs, p)
 	}
@@ -217,12 +310,18 @@ func (n *Network) Connect(name string, a, b End, cfg ...LinkConfig) (*Link, erro
 	if a.host != nil && a.host == b.host && a.iface == b.iface {
 		return nil, fmt.Errorf("netsim: Connect %s: both ends are interface %s of host %s", name, a.iface, a.host.name)
 	}
+	if err := n.checkAddrs(a, b); err != nil {
+		return nil, fmt.Errorf("netsim: Connect %s: %w", name, err)
+	}
 	if err := n.checkName("link", name); err != nil {
 		return nil, err
 	}
-	for _, c := range []LinkConfig{ab, ba} {
-		if err := c.Validate(); err != nil {
-			return nil, fmt.Errorf("netsim: link %s: %w", name, err)
+	for _, d := range []struct {
+		c        LinkConfig
+		from, to End
+	}{{ab, a, b}, {ba, b, a}} {
+		if err := d.c.Validate(); err != nil {
+			return nil, fmt.Errorf("netsim: link %s %s→%s: %w", name, d.from.label(), d.to.label(), err)
 		}
 	}
 	mtu := max(ab.MTU, ba.MTU)
@@ -256,7 +355,89 @@ func (n *Network) Connect(name string, a, b End, cfg ...LinkConfig) (*Link, erro
 	sendA, sendB = l.ab.Send, l.ba.Send
 	n.links[name] = l
 	n.linkOrder = append(n.linkOrder, l)
+	for _, e := range []End{a, b} {
+		if e.sw != nil {
+			e.sw.addHostAddrs(a, b)
+		}
+	}
+	n.logf("netsim: link %s: %s to %s, %s→%s %s, %s→%s %s", name, a.describe(), b.describe(),
+		a.label(), b.label(), ab.describe(), b.label(), a.label(), ba.describe())
 	return l, nil
+}
+
+// checkAddrs rejects an address that would be on two interfaces of a
+// segment or a host: on both ends of the link, on another interface of the
+// same host, or on another host connected to the same switch.
+func (n *Network) checkAddrs(a, b End) error {
+	for _, p := range a.addrs {
+		for _, q := range b.addrs {
+			if p.Addr() == q.Addr() {
+				return fmt.Errorf("address %s is on both ends (%s and %s)", p.Addr(), a.describe(), b.describe())
+			}
+		}
+	}
+	for _, e := range []End{a, b} {
+		if e.host == nil {
+			continue
+		}
+		for _, p := range e.addrs {
+			for _, nic := range e.host.nics {
+				for _, q := range nic.addrs {
+					if p.Addr() == q.Addr() {
+						return fmt.Errorf("address %s of %s: host %s has it on interface %s already", p.Addr(), e.describe(), e.host.name, nic.name)
+					}
+				}
+			}
+		}
+	}
+	for _, pair := range [][2]End{{a, b}, {b, a}} {
+		sw, e := pair[0].sw, pair[1]
+		if sw == nil {
+			continue
+		}
+		for _, p := range e.addrs {
+			if other, ok := sw.addrs[p.Addr()]; ok {
+				return fmt.Errorf("address %s of %s: %s on switch %s has it already", p.Addr(), e.describe(), other, sw.name)
+			}
+		}
+	}
+	return nil
+}
+
+// describe names the end for messages: "host client eth0", "switch sw".
+func (e End) describe() string {
+	if e.host != nil {
+		return "host " + e.host.name + " " + e.iface
+	}
+	return "switch " + e.sw.name
+}
+
+// describe lists what a direction does, for the log: "delay 10ms, loss 2%".
+func (c LinkConfig) describe() string {
+	w := c.wire()
+	parts := []string{"delay " + w.Delay.String()}
+	if c.Jitter > 0 {
+		parts = append(parts, "jitter ±"+c.Jitter.String())
+	}
+	for _, p := range []struct {
+		name string
+		v    float64
+	}{{"loss", c.Loss}, {"dup", c.Dup}, {"reorder", c.Reorder}, {"corrupt", c.Corrupt}} {
+		if p.v > 0 {
+			parts = append(parts, fmt.Sprintf("%s %g%%", p.name, p.v*100))
+		}
+	}
+	if c.LossBurst > 1 {
+		parts = append(parts, fmt.Sprintf("loss bursts of %g", c.LossBurst))
+	}
+	if c.Rate > 0 {
+		parts = append(parts, fmt.Sprintf("rate %d bit/s, queue %d", c.Rate, w.Queue))
+	}
+	parts = append(parts, fmt.Sprintf("mtu %d", w.MTU))
+	if c.Down {
+		parts = append(parts, "down")
+	}
+	return strings.Join(parts, ", ")
 }
 
 func (e End) label() string {
@@ -453,6 +634,7 @@ type Switch struct {
 	name  string
 	ports []func([]byte)
 	table map[string]int
+	addrs map[netip.Addr]string // the addresses of the hosts on its ports: "host a eth0"
 }
 
 // AddSwitch adds a switch called name.
@@ -460,7 +642,7 @@ func (n *Network) AddSwitch(name string) (*Switch, error) {
 	if err := n.checkName("switch", name); err != nil {
 		return nil, err
 	}
-	s := &Switch{n: n, name: name, table: make(map[string]int)}
+	s := &Switch{n: n, name: name, table: make(map[string]int), addrs: make(map[netip.Addr]string)}
 	n.switches[name] = s
 	return s, nil
 }
@@ -470,6 +652,16 @@ func (s *Switch) Port() End { return End{sw: s} }
 
 // Name returns the switch's name.
 func (s *Switch) Name() string { return s.name }
+
+// addHostAddrs records the addresses of the host end among a and b, which
+// a link now joins to one of the switch's ports.
+func (s *Switch) addHostAddrs(a, b End) {
+	for _, e := range []End{a, b} {
+		for _, p := range e.addrs {
+			s.addrs[p.Addr()] = e.describe()
+		}
+	}
+}
 
 func (s *Switch) addPort(send func([]byte)) func([]byte) {
 	in := len(s.ports)

@@ -807,16 +807,32 @@ func TestTopologyErrors(t *testing.T) {
 		{"a", a.Iface("eth1"), b.Iface("eth1"), nil, "taken"},
 		{"", a.Iface("eth1"), b.Iface("eth1"), nil, "empty"},
 		{"l6", a.Iface("eth0"), b.Iface("eth1"), nil, "interface eth0 already"},
-		{"l7", a.Iface("eth1"), b.Iface("eth1"), []netsim.LinkConfig{{Loss: 2}}, "loss"},
-		{"l8", a.Iface("eth1"), b.Iface("eth1"), []netsim.LinkConfig{{MTU: 100}}, "mtu"},
-		{"l9", a.Iface("eth1"), b.Iface("eth1"), []netsim.LinkConfig{{}, {Delay: -time.Second}}, "delay"},
-		{"l10", a.Iface("eth1"), b.Iface("eth1"), []netsim.LinkConfig{{Jitter: 1 << 62}}, "jitter"},
-		{"l11", a.Iface("eth1"), b.Iface("eth1"), []netsim.LinkConfig{{Loss: 0.9, LossBurst: 5}}, "burst"},
+		{"l7", a.Iface("eth1"), b.Iface("eth1"), []netsim.LinkConfig{{Loss: 2}}, "link l7 a→b: LinkConfig.Loss: 2 is not between 0 and 1"},
+		{"l8", a.Iface("eth1"), b.Iface("eth1"), []netsim.LinkConfig{{MTU: 100}}, "LinkConfig.MTU: 100 is out of range 576-65535"},
+		{"l9", a.Iface("eth1"), b.Iface("eth1"), []netsim.LinkConfig{{}, {Delay: -time.Second}}, "link l9 b→a: LinkConfig.Delay: -1s is negative"},
+		{"l10", a.Iface("eth1"), b.Iface("eth1"), []netsim.LinkConfig{{Jitter: 1 << 62}}, "LinkConfig.Jitter"},
+		{"l11", a.Iface("eth1"), b.Iface("eth1"), []netsim.LinkConfig{{Loss: 0.9, LossBurst: 5}}, "LinkConfig.Loss: 0.9 is more than bursts of 5 frames on average (LossBurst) can lose: at most 5 in 6"},
 		{"l13", a.Iface("eth1", "10.0.5.1/24"), a.Iface("eth1", "10.0.5.2/24"), nil, "both ends"},
 		{"l14", a.Iface("eth1", "10.0.5.1/24"), stranger.Iface("eth0"), nil, "another network"},
 		{"l15", a.Iface("eth1", "10.0.5.1/24"), otherSw.Port(), nil, "another network"},
 		{"l16", a.Iface("eth1", "10.0.5.1/24"), b.Iface("eth0"), nil, "host b has an interface eth0 already"},
 		{"l17", sw.Port(), b.Iface("eth0"), nil, "host b has an interface eth0 already"},
+		// The same address on both ends, twice on one host, or on two
+		// hosts of one switch; interface names and addresses that no
+		// interface can have.
+		{"l18", a.Iface("eth1", "10.0.7.1/24"), b.Iface("eth1", "10.0.7.1/24"), nil, "address 10.0.7.1 is on both ends (host a eth1 and host b eth1)"},
+		{"l19", a.Iface("eth1", "10.0.0.1/16"), b.Iface("eth1", "10.0.8.2/16"), nil, "address 10.0.0.1 of host a eth1: host a has it on interface eth0 already"},
+		{"l20", a.Iface("eth1", "10.0.9.1/24", "10.0.9.1/24"), b.Iface("eth1"), nil, "address 10.0.9.1 given twice"},
+		{"l21", a.Iface("", "10.0.9.1/24"), b.Iface("eth1"), nil, "empty interface name"},
+		{"l22", a.Iface("lo", "10.0.9.1/24"), b.Iface("eth1"), nil, "lo is the loopback's name"},
+		{"l23", a.Iface("eth1", "224.0.0.1/24"), b.Iface("eth1"), nil, "not a unicast address"},
+		{"l24", a.Iface("eth1", "0.0.0.0/8"), b.Iface("eth1"), nil, "not a unicast address"},
+		{"l25", a.Iface("eth1", "127.0.0.2/8"), b.Iface("eth1"), nil, "not a unicast address"},
+		{"l26", a.Iface("eth1", "::/64"), b.Iface("eth1"), nil, "not a unicast address"},
+		{"l27", a.Iface("eth1", "ff02::1/64"), b.Iface("eth1"), nil, "not a unicast address"},
+		{"l28", a.Iface("eth1", "255.255.255.255/32"), b.Iface("eth1"), nil, "not a unicast address"},
+		{"l29", a.Iface("eth1", "::ffff:10.0.9.1/120"), b.Iface("eth1"), nil, "IPv4-mapped"},
+		{"l30", a.Iface("eth1", "fd00::1/64"), b.Iface("eth1"), nil, "host a has it on interface eth0 already"},
 	}
 	for _, c := range connectErrs {
 		var l *netsim.Link
@@ -872,10 +888,10 @@ func TestTopologyErrors(t *testing.T) {
 	if l == nil || n.Link("nope") != nil || n.Link("a:lo") == nil || n.Link("zz:lo") != nil {
 		t.Errorf("Link lookups: ok %v, nope %v, a:lo %v, zz:lo %v", l, n.Link("nope"), n.Link("a:lo"), n.Link("zz:lo"))
 	}
-	if err := l.Set(netsim.LinkConfig{Loss: -1}, netsim.LinkConfig{}); err == nil || !strings.Contains(err.Error(), "loss") {
+	if err := l.Set(netsim.LinkConfig{Loss: -1}, netsim.LinkConfig{}); err == nil || !strings.Contains(err.Error(), "link ok a→b: LinkConfig.Loss: -1 is not between 0 and 1") {
 		t.Errorf("Set with loss -1: %v", err)
 	}
-	if err := l.Set(netsim.LinkConfig{}, netsim.LinkConfig{Reorder: 7}); err == nil || !strings.Contains(err.Error(), "reorder") {
+	if err := l.Set(netsim.LinkConfig{}, netsim.LinkConfig{Reorder: 7}); err == nil || !strings.Contains(err.Error(), "link ok b→a: LinkConfig.Reorder: 7 is not between 0 and 1") {
 		t.Errorf("Set with reorder 7: %v", err)
 	}
 	if got := len(n.Links()); got != 1 {

@@ -15,9 +15,6 @@ import (
 	"io"
 	"os"
 	"runtime"
-	"time"
-
-	gvlog "gvisor.dev/gvisor/pkg/log"
 )
 
 // command is one netsim subcommand.
@@ -37,8 +34,6 @@ func commands() []command {
 }
 
 func main() {
-	// gVisor logs its own warnings to stderr; netsim's output is its own.
-	gvlog.SetTarget(discardLog{})
 	// The simulation takes one step at a time, so more than one P buys
 	// nothing but hand-offs across cores with gVisor's TCP processor
 	// goroutines (one per P and stack, paused and resumed at every step):
@@ -95,8 +90,3 @@ func cmdHelp(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fmt.Fprintf(stderr, "netsim help: unknown command %q\n", args[0])
 	return 2
 }
-
-// discardLog drops gVisor's log messages.
-type discardLog struct{}
-
-func (discardLog) Emit(int, gvlog.Level, time.Time, string, ...any) {}

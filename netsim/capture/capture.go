@@ -15,7 +15,6 @@ import (
 	"fmt"
 	"io"
 	"slices"
-	"strings"
 	"sync"
 	"time"
 
@@ -38,23 +37,16 @@ const (
 	PCAPNG
 )
 
-// String returns the format's name, as -F takes it.
+// String returns the format's name, as -F takes it: "pcap", "pcapng", or
+// "Format(N)" for a value that is neither.
 func (f Format) String() string {
-	if f == PCAPNG {
+	switch f {
+	case PCAP:
+		return "pcap"
+	case PCAPNG:
 		return "pcapng"
 	}
-	return "pcap"
-}
-
-// ParseFormat parses "pcap" or "pcapng", as tshark's -F takes them.
-func ParseFormat(s string) (Format, error) {
-	switch strings.ToLower(s) {
-	case "pcap", "libpcap":
-		return PCAP, nil
-	case "pcapng":
-		return PCAPNG, nil
-	}
-	return 0, fmt.Errorf("unknown capture format %q (pcap or pcapng)", s)
+	return fmt.Sprintf("Format(%d)", int(f))
 }
 
 // Options configures a Writer.
@@ -93,8 +85,12 @@ type iface struct {
 const undecided = -2
 
 // New returns a Writer on w. A pcap file header is written at once; a
-// pcapng section header with the first captured interface.
+// pcapng section header with the first captured interface. A Format that is
+// neither PCAP nor PCAPNG is an error.
 func New(w io.Writer, o Options) (*Writer, error) {
+	if o.Format != PCAP && o.Format != PCAPNG {
+		return nil, fmt.Errorf("capture: unknown format %v", o.Format)
+	}
 	if o.SnapLen <= 0 {
 		o.SnapLen = DefaultSnapLen
 	}
@@ -107,13 +103,6 @@ func New(w io.Writer, o Options) (*Writer, error) {
 		}
 	}
 	return cw, nil
-}
-
-// NewWriter returns a classic pcap Writer that captures the first interface
-// that carries a frame (all frames, when they are written without adding an
-// interface).
-func NewWriter(w io.Writer, snapLen int) (*Writer, error) {
-	return New(w, Options{SnapLen: snapLen})
 }
 
 // AddInterface declares an interface (a link, or a host's loopback) and

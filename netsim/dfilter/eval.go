@@ -33,7 +33,6 @@ func (f *Filter) Match(p *dissect.Packet) bool {
 // scratch holds reusable value buffers for one evaluation.
 type scratch struct {
 	l, r []dissect.Value
-	b    []byte
 }
 
 var scratchPool = sync.Pool{New: func() any {

@@ -281,8 +281,6 @@ func (ps *parser) buildCompare(lhs *operand, op token, rhs *operand) (node, erro
 	return c, nil
 }
 
-func isOrdering(op string) bool { return op == "<" || op == "<=" || op == ">" || op == ">=" }
-
 func operandType(o *operand) dissect.FieldType {
 	if o.slice != nil {
 		return dissect.TypeBytes

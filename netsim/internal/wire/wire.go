@@ -19,89 +19,33 @@ import (
 	"time"
 )
 
-// Config describes one direction of a link. The zero value is a perfect
-// wire with no delay.
+// Config is one direction's netsim.LinkConfig as the wire takes it: the
+// same fields (netsim converts one type to the other, so the compiler keeps
+// them in step), with netsim's defaults applied and checked by
+// LinkConfig.Validate, which is the one definition of what is valid and
+// documents each field. A Dir does not check them again; what it relies on:
+// probabilities between 0 and 1, Delay and Jitter from 0 to MaxDelay,
+// Loss at most LossBurst/(LossBurst+1) when LossBurst is above 1, Rate
+// and Queue not negative (a rate-limited wire with a Queue of 0 drops
+// every frame). The zero value is a perfect wire with no delay.
 type Config struct {
-	// Delay is the one-way propagation delay.
-	Delay time.Duration
-	// Jitter adds a uniform random amount in [-Jitter, +Jitter] to each
-	// frame's delay (never below zero). As with netem, frames then keep no
-	// order: a frame whose delay is shorter can overtake an earlier one.
-	// The frame that overtakes (arrives before a frame sent earlier) is
-	// noted "overtook an earlier frame: jitter ±J"; the frames it overtook
-	// are not. That is the frame a receiver sees out of order (tshark's
-	// tcp.analysis.out_of_order, in a capture at the far end), and the one
-	// netem's reorder would have picked.
-	Jitter time.Duration
-	// Loss is the probability that a frame is lost, from 0 to 1.
-	Loss float64
-	// LossBurst, when above 1, makes loss bursty (a Gilbert-Elliott
-	// channel): losses come in bursts of LossBurst frames on average, while
-	// the long-run loss rate stays Loss.
-	LossBurst float64
-	// Dup is the probability that a frame is delivered twice.
-	Dup float64
-	// Reorder is the probability that a frame skips the delay and overtakes
-	// the frames before it (netem's reorder: it needs a Delay to act). Such a
-	// frame is noted "reordered: reorder P"; with Jitter as well, the frames
-	// that jitter makes overtake are noted as Jitter says.
-	Reorder float64
-	// Corrupt is the probability that one bit of a frame's IP payload is
-	// flipped: the receiver drops it on its checksum.
-	Corrupt float64
-	// Rate, when positive, is the link's rate in bit/s: a frame takes
-	// len*8/Rate to serialise and waits behind the frames before it.
-	Rate int64
-	// Queue is how many frames may wait for the link when Rate is set
-	// (drop-tail); 0 means 1000, as a Linux txqueuelen.
-	Queue int
-	// Down drops every frame: a partition.
-	Down bool
+	Delay     time.Duration // one-way propagation delay
+	Jitter    time.Duration // uniform in [-Jitter, +Jitter], never below 0 in all; frames may overtake
+	Loss      float64       // probability a frame is lost
+	LossBurst float64       // above 1: mean loss burst of a Gilbert-Elliott channel
+	Dup       float64       // probability a frame arrives twice
+	Reorder   float64       // probability a frame skips the delay
+	Corrupt   float64       // probability one bit of the IP payload flips
+	Rate      int64         // bit/s when positive
+	Queue     int           // frames that may wait for the rate (drop-tail)
+	MTU       int           // not the wire's business: the link's ports take it
+	Down      bool          // drop every frame
 }
 
-// DefaultQueue is the queue length used when Config.Queue is 0.
-const DefaultQueue = 1000
-
-// MaxDelay is the largest Delay and Jitter that Validate accepts: far beyond
-// any real link, and far enough below the virtual clock's range (292 years)
+// MaxDelay is the largest Delay and Jitter a Dir handles: far beyond any
+// real link, and far enough below the virtual clock's range (292 years)
 // that no arrival time overflows.
 const MaxDelay = 24 * time.Hour
-
-// Validate reports the first field that is out of range.
-func (c Config) Validate() error {
-	for _, p := range []struct {
-		name string
-		v    float64
-	}{{"loss", c.Loss}, {"dup", c.Dup}, {"reorder", c.Reorder}, {"corrupt", c.Corrupt}} {
-		if p.v < 0 || p.v > 1 || p.v != p.v {
-			return fmt.Errorf("%s %v: not a probability between 0 and 1", p.name, p.v)
-		}
-	}
-	switch {
-	case c.Delay < 0:
-		return fmt.Errorf("delay %v: negative", c.Delay)
-	case c.Delay > MaxDelay:
-		return fmt.Errorf("delay %v: more than %v", c.Delay, MaxDelay)
-	case c.Jitter < 0:
-		return fmt.Errorf("jitter %v: negative", c.Jitter)
-	case c.Jitter > MaxDelay:
-		return fmt.Errorf("jitter %v: more than %v", c.Jitter, MaxDelay)
-	case c.LossBurst < 0 || c.LossBurst != c.LossBurst:
-		return fmt.Errorf("loss burst %v: negative", c.LossBurst)
-	case c.LossBurst > 1 && c.Loss >= 1:
-		return fmt.Errorf("loss %v with bursts: must be below 1", c.Loss)
-	case c.LossBurst > 1 && c.Loss > c.LossBurst/(c.LossBurst+1):
-		// Between two bursts at least one frame gets through, so bursts of
-		// B frames on average lose at most B of every B+1 frames.
-		return fmt.Errorf("loss %s in bursts of %g: at most %s (at least one frame gets through between bursts)",
-			pct(c.Loss), c.LossBurst, pct(c.LossBurst/(c.LossBurst+1)))
-	case c.Rate < 0:
-		return fmt.Errorf("rate %d: negative", c.Rate)
-	case c.Queue < 0:
-		return fmt.Errorf("queue %d: negative", c.Queue)
-	}
-	return nil
-}
 
 // Clock is what a wire needs from the simulator.
 type Clock interface {
@@ -254,9 +198,6 @@ func (d *Dir) Send(frame []byte) {
 	// own time and its own place in the queue (as netem's).
 	depart := []time.Duration{now, now}[:copies]
 	limit := c.Queue
-	if limit == 0 {
-		limit = DefaultQueue
-	}
 	if !lost && c.Rate > 0 {
 		n := 0
 		for n < len(d.departures) && d.departures[n] <= now {
