@@ -12,8 +12,8 @@ import (
 )
 
 // referenceDir holds the book's exchanges captured on the Linux kernel's
-// loopback with tcpdump: the ground truth for fidelity.
-const referenceDir = "../../shared/reference"
+// loopback with tcpdump: the ground truth for fidelity (see its README.md).
+const referenceDir = "../testdata/reference"
 
 // writeCapture runs a demo into a file for tshark to read.
 func writeCapture(t *testing.T, name string, p Params) string {
