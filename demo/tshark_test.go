@@ -26,19 +26,6 @@ func writeCapture(t *testing.T, name string, p Params) string {
 	return path
 }
 
-func frameNumbers(t *testing.T, file, filter string) []int {
-	t.Helper()
-	var out []int
-	for _, row := range tsharktest.Fields(t, file, filter, "frame.number") {
-		n, err := strconv.Atoi(row[0])
-		if err != nil {
-			t.Fatalf("tshark printed %q for frame.number", row[0])
-		}
-		out = append(out, n)
-	}
-	return out
-}
-
 // The book's display filters (chapter "Traffic interception") and the frames
 // each must select: on netsim's TCP capture (9 frames: gVisor acknowledges
 // the client's FIN in a frame of its own, frame 7), on the Linux reference
