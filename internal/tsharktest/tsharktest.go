@@ -15,6 +15,8 @@ package tsharktest
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"fmt"
 
 	"os"
 	"os/exec"
@@ -22,6 +24,8 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 )
 
@@ -80,21 +84,32 @@ func Run(t testing.TB, args ...string) string {
 // RunEnv is [Run] with more environment variables ("NAME=value").
 func RunEnv(t testing.TB, env []string, args ...string) string {
 	t.Helper()
-	cmd := command(Path(t), args...)
+	out, err := run(Path(t), env, args)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// run runs tshark in one of the [Jobs] slots and returns its standard
+// output, or an error with its standard error.
+func run(path string, env, args []string) (string, error) {
+	cmd := command(path, args...)
 	cmd.Env = append(cmd.Env, env...)
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	release := acquire()
+	started.Add(1)
 	err := cmd.Run()
 	release()
 	stderr := cleanStderr(errb.String())
 	if err != nil {
-		t.Fatalf("tshark %s: %v\n%s", strings.Join(args, " "), err, stderr)
+		return "", fmt.Errorf("tshark %s: %v\n%s", strings.Join(args, " "), err, stderr)
 	}
 	if stderr != "" {
-		t.Fatalf("tshark %s wrote to stderr:\n%s", strings.Join(args, " "), stderr)
+		return "", fmt.Errorf("tshark %s wrote to stderr:\n%s", strings.Join(args, " "), stderr)
 	}
-	return out.String()
+	return out.String(), nil
 }
 
 // Command returns an exec.Cmd for tshark with args, for callers that set
@@ -132,8 +147,17 @@ func Fields(t testing.TB, file, filter string, fields ...string) [][]string {
 
 // FieldsWith is [Fields] with more tshark options first, such as
 // preferences (`-o tcp.check_checksum:TRUE`).
+//
+// Its answers are remembered for the life of the test binary, keyed by the
+// capture's bytes (not its name) and the arguments: the same question about
+// the same capture, from another test, costs no second tshark process.
 func FieldsWith(t testing.TB, opts []string, file, filter string, fields ...string) [][]string {
 	t.Helper()
+	path := Path(t)
+	content, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
 	args := append([]string{"-n", "-r", file}, opts...)
 	args = append(args, "-T", "fields")
 	if filter != "" {
@@ -142,13 +166,42 @@ func FieldsWith(t testing.TB, opts []string, file, filter string, fields ...stri
 	for _, f := range fields {
 		args = append(args, "-e", f)
 	}
+	sum := sha256.Sum256(content)
+	key := string(sum[:]) + "\x00" + strings.Join(opts, "\x00") + "\x00-Y\x00" + filter + "\x00" + strings.Join(fields, "\x00")
+	memo.Lock()
+	a, ok := memo.m[key]
+	if !ok {
+		a = new(answer)
+		memo.m[key] = a
+	}
+	memo.Unlock()
+	a.once.Do(func() { a.out, a.err = run(path, nil, args) })
+	if a.err != nil {
+		t.Fatal(a.err)
+	}
 	var rows [][]string
-	for _, line := range strings.Split(strings.TrimRight(Run(t, args...), "\n"), "\n") {
+	for _, line := range strings.Split(strings.TrimRight(a.out, "\n"), "\n") {
 		if line != "" {
 			rows = append(rows, strings.Split(line, "\t"))
 		}
 	}
 	return rows
+}
+
+// started counts the tshark processes started, for tests.
+var started atomic.Int64
+
+// memo remembers [FieldsWith]'s answers.
+var memo = struct {
+	sync.Mutex
+	m map[string]*answer
+}{m: map[string]*answer{}}
+
+// answer is one remembered tshark output.
+type answer struct {
+	once sync.Once
+	out  string
+	err  error
 }
 
 // selectLua evaluates many display filters in one tshark pass: one tap

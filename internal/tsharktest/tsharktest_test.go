@@ -1,6 +1,8 @@
 package tsharktest
 
 import (
+	"os"
+	"path/filepath"
 	"slices"
 	"testing"
 )
@@ -50,5 +52,28 @@ func TestJobs(t *testing.T) {
 	t.Setenv(JobsEnv, "zero")
 	if jobs() < 1 {
 		t.Errorf("%s=zero: jobs() = %d", JobsEnv, jobs())
+	}
+}
+
+// TestFieldsRemembered: the same question about the same bytes, under
+// another name, runs no second tshark; another question runs one.
+func TestFieldsRemembered(t *testing.T) {
+	Path(t)
+	b, err := os.ReadFile(ref)
+	if err != nil {
+		t.Fatal(err)
+	}
+	other := filepath.Join(t.TempDir(), "copy.pcap")
+	if err := os.WriteFile(other, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	before := started.Load()
+	a := Fields(t, ref, "tcp.len>0", "frame.number", "tcp.seq")
+	c := Fields(t, other, "tcp.len>0", "frame.number", "tcp.seq")
+	if n := started.Load() - before; n != 1 || len(a) != 1 || !slices.Equal(a[0], []string{"4", "1"}) || !slices.Equal(a[0], c[0]) {
+		t.Errorf("%d tshark processes for one question asked twice; answers %v and %v", n, a, c)
+	}
+	if d := Fields(t, other, "tcp.len>0", "frame.number"); started.Load()-before != 2 || len(d) != 1 || len(d[0]) != 1 {
+		t.Errorf("another question: %v, %d processes in all", d, started.Load()-before)
 	}
 }
