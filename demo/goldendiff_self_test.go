@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"netsim.dev/netsim/pcapread"
 )
 
 // pcapRecords returns the file offset of each record header of a classic,
@@ -114,6 +116,33 @@ func TestFieldAt(t *testing.T) {
 		f := frames[c.frame-1]
 		if got := fieldAt(f.Data, f.LinkType, c.at); got != c.want {
 			t.Errorf("%s frame %d byte %d: %q, want %q", c.file, c.frame, c.at, got, c.want)
+		}
+	}
+}
+
+// TestFieldAtNeverPanics: fieldAt reads any frame, however short or
+// malformed, without panicking.
+func TestFieldAtNeverPanics(t *testing.T) {
+	frame := make([]byte, 60)
+	for _, et := range [][2]byte{{0x08, 0x00}, {0x86, 0xdd}, {0x08, 0x06}, {0x12, 0x34}} {
+		for n := 0; n <= len(frame); n++ {
+			for _, ihl := range []byte{0x40, 0x45, 0x4f} {
+				for _, proto := range []byte{1, 6, 17, 58, 99} {
+					b := frame[:n]
+					if n >= 14 {
+						b[12], b[13] = et[0], et[1]
+					}
+					if n > 23 {
+						b[14], b[23] = ihl, proto
+					}
+					if n > 20 {
+						b[20] = proto
+					}
+					for at := 0; at <= n+2; at++ {
+						fieldAt(b, pcapread.LinkEthernet, at)
+					}
+				}
+			}
 		}
 	}
 }

@@ -142,7 +142,7 @@ func fieldAt(b []byte, lt pcapread.LinkType, at int) string {
 			return "ip"
 		}
 		ihl := int(b[14]&0x0f) * 4
-		if off < ihl {
+		if off < ihl || 14+ihl > len(b) {
 			return field(off, []span{{1, "ip.version/hdr_len"}, {2, "ip.dsfield"}, {4, "ip.len"}, {6, "ip.id"}, {8, "ip.flags/frag_offset"},
 				{9, "ip.ttl"}, {10, "ip.proto"}, {12, "ip.checksum"}, {16, "ip.src"}, {20, "ip.dst"}}, "ip.options")
 		}
