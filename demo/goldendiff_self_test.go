@@ -138,7 +138,7 @@ func TestFieldAtNeverPanics(t *testing.T) {
 					if n > 20 {
 						b[20] = proto
 					}
-					for at := 0; at <= n+2; at++ {
+					for at := 0; at <= n+80; at++ { // beyond the frame too
 						fieldAt(b, pcapread.LinkEthernet, at)
 					}
 				}
