@@ -112,14 +112,6 @@ func run(path string, env, args []string) (string, error) {
 	return out.String(), nil
 }
 
-// Command returns an exec.Cmd for tshark with args, for callers that set
-// more of the environment or read standard error themselves. It does not
-// count against [Jobs]: prefer [RunEnv].
-func Command(t testing.TB, args ...string) *exec.Cmd {
-	t.Helper()
-	return command(Path(t), args...)
-}
-
 func command(path string, args ...string) *exec.Cmd {
 	cmd := exec.Command(path, args...)
 	cmd.Env = append(os.Environ(), "LC_ALL=C.UTF-8")
