@@ -38,6 +38,7 @@ const JobsEnv = "NETSIM_TSHARK_JOBS"
 
 // Jobs is how many tshark processes one test binary runs at a time:
 // $NETSIM_TSHARK_JOBS if set to a positive number, else the number of CPUs.
+// It is read once, when the package is initialised.
 var Jobs = jobs()
 
 func jobs() int {
