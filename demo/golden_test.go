@@ -15,7 +15,7 @@ import (
 	"netsim.dev/netsim/capture"
 )
 
-var update = flag.Bool("update", false, "rewrite the golden captures in ../testdata instead of comparing with them")
+var update = flag.Bool("update", false, "rewrite the golden captures in ../testdata instead of comparing with them (go test ./demo -run Golden -update)")
 
 // goldenDir holds the golden captures, one per demo: testdata/DEMO.pcap at
 // the top of the module.
@@ -63,8 +63,10 @@ var goldenCases = []goldenCase{
 	{"transfer-hops.pcapng", "transfer", Params{Size: 20000, Hops: 2, Format: capture.PCAPNG, Interfaces: []string{"all"}}},
 }
 
-// TestGolden compares every golden case's capture with its file. A capture
-// that differs is saved (in $NETSIM_ARTIFACTS if set) so that it can be
+// TestGolden compares every golden case's capture with its file. A mismatch
+// names the first frame that differs and where (see diffCaptures); the
+// capture that differs is saved (in $NETSIM_ARTIFACTS if set, else in the
+// test's artifact directory, kept by go test -artifacts) so that it can be
 // opened in Wireshark; `go test ./demo -update` rewrites the golden files,
 // on purpose.
 func TestGolden(t *testing.T) {
@@ -83,14 +85,18 @@ func TestGolden(t *testing.T) {
 			if err != nil {
 				t.Fatalf("read golden capture: %v (run 'go test ./demo -update' to create it)", err)
 			}
-			if !bytes.Equal(got, want) {
-				out := filepath.Join(t.TempDir(), c.file)
+			if msg := diffCaptures(filepath.Join("testdata", c.file), got, want); msg != "" {
+				// Saved where it survives the test: $NETSIM_ARTIFACTS, or
+				// the test's artifact directory, kept by go test -artifacts.
+				out, keep := filepath.Join(t.ArtifactDir(), c.file), " (kept with go test -artifacts)"
 				if dir := os.Getenv("NETSIM_ARTIFACTS"); dir != "" {
-					out = filepath.Join(dir, c.file)
+					out, keep = filepath.Join(dir, c.file), ""
 				}
-				_ = os.WriteFile(out, got, 0o644)
-				t.Fatalf("capture differs from %s (got sha256 %s, %d bytes; want %s, %d bytes); got saved to %s",
-					path, sum(got), len(got), sum(want), len(want), out)
+				saved := "got saved to " + out + keep
+				if err := os.WriteFile(out, got, 0o644); err != nil {
+					saved = "got not saved: " + err.Error()
+				}
+				t.Fatalf("%s\n(%s; open both in Wireshark, or compare netsim read -r on each)", msg, saved)
 			}
 		})
 	}

@@ -55,6 +55,16 @@ func checkSums(t *testing.T, out string, size int64) {
 	}
 }
 
+// fullOnly skips the test under -short: the fast tier keeps a few tshark
+// checks (tshark_test.go, and the IPv4 case of
+// TestTsharkBadChecksumsAreTheCorrupted), the full suite runs them all.
+func fullOnly(t *testing.T) {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("full suite only (-short is the fast tier)")
+	}
+}
+
 func atoi(t *testing.T, s string) int {
 	t.Helper()
 	if s == "" {
@@ -71,35 +81,39 @@ func atoi(t *testing.T, s string) int {
 // (ARP request and reply; IPv6: neighbour solicitation and advertisement)
 // comes before the first SYN that needed it.
 func TestTsharkResolutionPrecedesSYN(t *testing.T) {
+	fullOnly(t)
 	tsharktest.Path(t)
 	t.Parallel()
 	for _, c := range []struct {
 		v6   bool
 		hops int
 	}{{false, 1}, {true, 1}, {false, 3}, {true, 3}} {
-		path, _ := transferFile(t, Params{Size: 5000, IPv6: c.v6, Hops: c.hops, Format: capture.PCAPNG, Interfaces: []string{"all"}})
-		rows := tsharktest.Fields(t, path, "arp or icmpv6.type==135 or icmpv6.type==136 or (tcp.flags.syn==1 and tcp.flags.ack==0)",
-			"frame.interface_name", "arp.opcode", "icmpv6.type", "tcp.flags.syn")
-		seq := map[string][]string{}
-		for _, r := range rows {
-			what := map[string]string{"1": "request", "2": "reply", "135": "NS", "136": "NA"}[r[1]+r[2]]
-			if r[3] == "1" || r[3] == "True" {
-				what = "SYN"
+		t.Run(fmt.Sprintf("ipv6=%v,hops=%d", c.v6, c.hops), func(t *testing.T) {
+			t.Parallel()
+			path, _ := transferFile(t, Params{Size: 5000, IPv6: c.v6, Hops: c.hops, Format: capture.PCAPNG, Interfaces: []string{"all"}})
+			rows := tsharktest.Fields(t, path, "arp or icmpv6.type==135 or icmpv6.type==136 or (tcp.flags.syn==1 and tcp.flags.ack==0)",
+				"frame.interface_name", "arp.opcode", "icmpv6.type", "tcp.flags.syn")
+			seq := map[string][]string{}
+			for _, r := range rows {
+				what := map[string]string{"1": "request", "2": "reply", "135": "NS", "136": "NA"}[r[1]+r[2]]
+				if r[3] == "1" || r[3] == "True" {
+					what = "SYN"
+				}
+				seq[r[0]] = append(seq[r[0]], what)
 			}
-			seq[r[0]] = append(seq[r[0]], what)
-		}
-		want := "request reply SYN"
-		if c.v6 {
-			want = "NS NA SYN"
-		}
-		if len(seq) != c.hops {
-			t.Errorf("ipv6=%v hops=%d: resolution or SYN on %d links: %v", c.v6, c.hops, len(seq), seq)
-		}
-		for link, s := range seq {
-			if got := strings.Join(s[:min(3, len(s))], " "); got != want {
-				t.Errorf("ipv6=%v hops=%d link %s: %v, want %s first", c.v6, c.hops, link, s, want)
+			want := "request reply SYN"
+			if c.v6 {
+				want = "NS NA SYN"
 			}
-		}
+			if len(seq) != c.hops {
+				t.Errorf("ipv6=%v hops=%d: resolution or SYN on %d links: %v", c.v6, c.hops, len(seq), seq)
+			}
+			for link, s := range seq {
+				if got := strings.Join(s[:min(3, len(s))], " "); got != want {
+					t.Errorf("ipv6=%v hops=%d link %s: %v, want %s first", c.v6, c.hops, link, s, want)
+				}
+			}
+		})
 	}
 }
 
@@ -110,40 +124,36 @@ func TestTsharkBadChecksumsAreTheCorrupted(t *testing.T) {
 	tsharktest.Path(t)
 	t.Parallel()
 	for _, v6 := range []bool{false, true} {
-		p := Params{Size: 200_000, IPv6: v6, Link: netsim.LinkConfig{Delay: 2 * time.Millisecond, Corrupt: 0.02}, Format: capture.PCAPNG, Seed: 3}
-		path, out := transferFile(t, p)
-		checkSums(t, out, p.Size)
-		got := badFrames(t, path)
-		want := frameNumbers(t, path, `frame.comment contains "corrupted: corrupt 2% (bit "`)
-		if fmt.Sprint(got) != fmt.Sprint(want) {
-			t.Errorf("ipv6=%v: bad checksums on frames %v, corrupted %v", v6, got, want)
-		}
-		if len(want) < 5 {
-			t.Errorf("ipv6=%v: only %d frames corrupted", v6, len(want))
-		}
-		t.Logf("ipv6=%v: %d frames with a bad checksum, the %d noted corrupted", v6, len(got), len(want))
+		t.Run(fmt.Sprintf("ipv6=%v", v6), func(t *testing.T) {
+			if v6 {
+				fullOnly(t)
+			}
+			t.Parallel()
+			p := Params{Size: 200_000, IPv6: v6, Link: netsim.LinkConfig{Delay: 2 * time.Millisecond, Corrupt: 0.02}, Format: capture.PCAPNG, Seed: 3}
+			path, out := transferFile(t, p)
+			checkSums(t, out, p.Size)
+			// One tshark pass, checksum validation on, for both filters.
+			sel := tsharktest.Select(t, path, checkArgs, badChecksum, `frame.comment contains "corrupted: corrupt 2% (bit "`)
+			got, want := sel[0], sel[1]
+			if fmt.Sprint(got) != fmt.Sprint(want) {
+				t.Errorf("bad checksums on frames %v, corrupted %v", got, want)
+			}
+			if len(want) < 5 {
+				t.Errorf("only %d frames corrupted", len(want))
+			}
+			t.Logf("%d frames with a bad checksum, the %d noted corrupted", len(got), len(want))
+		})
 	}
 }
 
 const badChecksum = "ip.checksum.status==bad or tcp.checksum.status==bad or udp.checksum.status==bad or icmp.checksum.status==bad or icmpv6.checksum.status==bad"
-
-// badFrames returns the frames with a bad checksum, checksum validation on.
-func badFrames(t *testing.T, path string) []int {
-	t.Helper()
-	args := append([]string{"-n", "-r", path}, checkArgs...)
-	args = append(args, "-T", "fields", "-e", "frame.number", "-Y", badChecksum)
-	var out []int
-	for _, line := range strings.Fields(string(tsharktest.Run(t, args...))) {
-		out = append(out, atoi(t, line))
-	}
-	return out
-}
 
 // TestTsharkLostSegmentsRetransmitted: under loss, every data segment the
 // link lost is sent again later (a frame with the same sequence number that
 // tshark flags as a retransmission), and the receiver's sha256 equals the
 // sender's.
 func TestTsharkLostSegmentsRetransmitted(t *testing.T) {
+	fullOnly(t)
 	tsharktest.Path(t)
 	t.Parallel()
 	for _, c := range []struct {
@@ -154,47 +164,50 @@ func TestTsharkLostSegmentsRetransmitted(t *testing.T) {
 		{true, netsim.LinkConfig{Delay: 5 * time.Millisecond, Loss: 0.03}},
 		{false, netsim.LinkConfig{Delay: 5 * time.Millisecond, Loss: 0.03, LossBurst: 3}},
 	} {
-		p := Params{Size: 300_000, IPv6: c.v6, Link: c.link, Format: capture.PCAPNG, Seed: 1}
-		path, out := transferFile(t, p)
-		checkSums(t, out, p.Size)
-		rows := tsharktest.Fields(t, path, "tcp.len>0 and tcp.dstport==5001", "frame.number", "tcp.seq", "frame.comment",
-			"tcp.analysis.retransmission", "tcp.analysis.fast_retransmission")
-		type seg struct {
-			num     int
-			lost    bool
-			retrans bool
-		}
-		bySeq := map[int][]seg{}
-		lost := 0
-		for _, r := range rows {
-			s := seg{atoi(t, r[0]), strings.Contains(r[2], "lost: loss"), r[3] != "" || r[4] != ""}
-			bySeq[atoi(t, r[1])] = append(bySeq[atoi(t, r[1])], s)
-		}
-		for sq, segs := range bySeq {
-			for i, s := range segs {
-				if !s.lost {
-					continue
-				}
-				lost++
-				// Sent again later, flagged by tshark; or a copy sent earlier
-				// got through already (this one was a retransmission itself,
-				// sent before that copy's ACK came back).
-				again := false
-				for _, later := range segs[i+1:] {
-					again = again || later.retrans
-				}
-				for _, earlier := range segs[:i] {
-					again = again || !earlier.lost
-				}
-				if !again {
-					t.Errorf("ipv6=%v %+v: frame %d (seq %d) was lost and never retransmitted with that seq", c.v6, c.link, s.num, sq)
+		t.Run(fmt.Sprintf("ipv6=%v,burst=%v", c.v6, c.link.LossBurst), func(t *testing.T) {
+			t.Parallel()
+			p := Params{Size: 300_000, IPv6: c.v6, Link: c.link, Format: capture.PCAPNG, Seed: 1}
+			path, out := transferFile(t, p)
+			checkSums(t, out, p.Size)
+			rows := tsharktest.Fields(t, path, "tcp.len>0 and tcp.dstport==5001", "frame.number", "tcp.seq", "frame.comment",
+				"tcp.analysis.retransmission", "tcp.analysis.fast_retransmission")
+			type seg struct {
+				num     int
+				lost    bool
+				retrans bool
+			}
+			bySeq := map[int][]seg{}
+			lost := 0
+			for _, r := range rows {
+				s := seg{atoi(t, r[0]), strings.Contains(r[2], "lost: loss"), r[3] != "" || r[4] != ""}
+				bySeq[atoi(t, r[1])] = append(bySeq[atoi(t, r[1])], s)
+			}
+			for sq, segs := range bySeq {
+				for i, s := range segs {
+					if !s.lost {
+						continue
+					}
+					lost++
+					// Sent again later, flagged by tshark; or a copy sent earlier
+					// got through already (this one was a retransmission itself,
+					// sent before that copy's ACK came back).
+					again := false
+					for _, later := range segs[i+1:] {
+						again = again || later.retrans
+					}
+					for _, earlier := range segs[:i] {
+						again = again || !earlier.lost
+					}
+					if !again {
+						t.Errorf("ipv6=%v %+v: frame %d (seq %d) was lost and never retransmitted with that seq", c.v6, c.link, s.num, sq)
+					}
 				}
 			}
-		}
-		if lost < 2 {
-			t.Errorf("ipv6=%v %+v: only %d data segments lost", c.v6, c.link, lost)
-		}
-		t.Logf("ipv6=%v loss %v burst %v: %d data segments lost, each retransmitted", c.v6, c.link.Loss, c.link.LossBurst, lost)
+			if lost < 2 {
+				t.Errorf("ipv6=%v %+v: only %d data segments lost", c.v6, c.link, lost)
+			}
+			t.Logf("ipv6=%v loss %v burst %v: %d data segments lost, each retransmitted", c.v6, c.link.Loss, c.link.LossBurst, lost)
+		})
 	}
 }
 
@@ -206,6 +219,7 @@ func TestTsharkLostSegmentsRetransmitted(t *testing.T) {
 // Goodput is measured from the first data segment to the ACK of the last
 // byte as they enter the link.
 func TestTsharkGoodputAtRate(t *testing.T) {
+	fullOnly(t)
 	tsharktest.Path(t)
 	t.Parallel()
 	for _, c := range []struct {
@@ -224,12 +238,30 @@ func TestTsharkGoodputAtRate(t *testing.T) {
 			if c.bug != "" {
 				t.Skip(c.bug)
 			}
+			t.Parallel()
 			const rate = 10_000_000
 			p := Params{Size: 1 << 20, IPv6: c.v6, Link: netsim.LinkConfig{Delay: c.delay, Rate: rate}, Format: capture.PCAPNG}
 			path, out := transferFile(t, p)
 			checkSums(t, out, p.Size)
-			data := tsharktest.Fields(t, path, "tcp.len>0 and tcp.dstport==5001", "frame.time_relative", "tcp.len", "tcp.hdr_len", "frame.len")
-			acks := tsharktest.Fields(t, path, fmt.Sprintf("tcp.srcport==5001 and tcp.ack==%d", p.Size+1), "frame.time_relative")
+			// One tshark pass: every TCP frame, sorted here into data
+			// segments (tcp.len>0 and tcp.dstport==5001), ACKs of the last
+			// byte (tcp.srcport==5001 and tcp.ack==size+1) and
+			// retransmissions.
+			var data, acks [][]string
+			retrans := 0
+			lastAck := strconv.FormatInt(p.Size+1, 10)
+			for _, r := range tsharktest.Fields(t, path, "tcp", "frame.time_relative", "tcp.len", "tcp.hdr_len", "frame.len",
+				"tcp.srcport", "tcp.dstport", "tcp.ack", "tcp.analysis.retransmission") {
+				switch {
+				case atoi(t, r[1]) > 0 && r[5] == "5001":
+					data = append(data, r)
+				case r[4] == "5001" && r[6] == lastAck:
+					acks = append(acks, r)
+				}
+				if r[7] != "" {
+					retrans++
+				}
+			}
 			if len(data) == 0 || len(acks) == 0 {
 				t.Fatalf("%d data segments, %d ACKs of the last byte", len(data), len(acks))
 			}
@@ -246,9 +278,8 @@ func TestTsharkGoodputAtRate(t *testing.T) {
 			if goodput < 0.9*want || goodput > 1.02*want {
 				t.Errorf("goodput %.3f Mbit/s over %.3fs, want %.3f (payload %d in frames of %d) within 10%%", goodput/1e6, end-start, want/1e6, maxLen, frameLen)
 			}
-			retrans := frameNumbers(t, path, "tcp.analysis.retransmission")
 			t.Logf("goodput %.3f Mbit/s = %.1f%% of the expected %.3f (payload %d bytes in %d-byte frames); %d retransmissions",
-				goodput/1e6, 100*goodput/want, want/1e6, maxLen, frameLen, len(retrans))
+				goodput/1e6, 100*goodput/want, want/1e6, maxLen, frameLen, retrans)
 		})
 	}
 }
@@ -257,6 +288,7 @@ func TestTsharkGoodputAtRate(t *testing.T) {
 // run without impairments, tshark's TCP analysis flags no retransmission,
 // duplicate ACK, out-of-order or lost segment.
 func TestTsharkCleanTransferHasNoAnalysisFlags(t *testing.T) {
+	fullOnly(t)
 	tsharktest.Path(t)
 	t.Parallel()
 	const flags = "tcp.analysis.retransmission or tcp.analysis.fast_retransmission or tcp.analysis.spurious_retransmission or " +
@@ -269,17 +301,22 @@ func TestTsharkCleanTransferHasNoAnalysisFlags(t *testing.T) {
 		{Size: 50_000, Conns: 5, Seed: 9},
 		{Size: 200_000, Link: netsim.LinkConfig{Delay: 20 * time.Millisecond}},
 	} {
-		path, out := transferFile(t, p)
-		if p.Conns <= 1 {
-			checkSums(t, out, p.Size)
-		}
-		total := len(frameNumbers(t, path, ""))
-		if got := tsharktest.Fields(t, path, flags, "frame.number", "_ws.expert.message"); len(got) > 0 {
-			t.Errorf("%+v: tshark flags %d of %d frames, first %v", p, len(got), total, got[0])
-		}
-		if total < 50 {
-			t.Errorf("%+v: only %d frames", p, total)
-		}
+		t.Run(fmt.Sprintf("size=%d,ipv6=%v,hops=%d,conns=%d,delay=%v", p.Size, p.IPv6, p.Hops, p.Conns, p.Link.Delay), func(t *testing.T) {
+			t.Parallel()
+			path, out := transferFile(t, p)
+			if p.Conns <= 1 {
+				checkSums(t, out, p.Size)
+			}
+			sel := tsharktest.Select(t, path, nil, "frame", flags)
+			total, flagged := len(sel[0]), sel[1]
+			if len(flagged) > 0 {
+				first := tsharktest.Fields(t, path, fmt.Sprintf("frame.number==%d", flagged[0]), "frame.number", "_ws.expert.message")
+				t.Errorf("tshark flags %d of %d frames, first %v", len(flagged), total, first)
+			}
+			if total < 50 {
+				t.Errorf("only %d frames", total)
+			}
+		})
 	}
 }
 
@@ -289,6 +326,7 @@ func TestTsharkCleanTransferHasNoAnalysisFlags(t *testing.T) {
 // counts lost in its two directions, and "dropped" as many as it counts
 // dropped by the queue.
 func TestTsharkLostCommentsMatchLinkStats(t *testing.T) {
+	fullOnly(t)
 	tsharktest.Path(t)
 	t.Parallel()
 	var capBuf bytes.Buffer
@@ -348,14 +386,18 @@ func TestTsharkLostCommentsMatchLinkStats(t *testing.T) {
 	if err := os.WriteFile(path, capBuf.Bytes(), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	count := func(filter string) map[string]int {
-		m := map[string]int{}
-		for _, r := range tsharktest.Fields(t, path, filter, "frame.interface_name") {
-			m[r[0]]++
+	// One tshark pass: each frame's link and comments, counted here as
+	// frame.comment contains "lost" and frame.comment contains "dropped"
+	// would select them.
+	lost, dropped := map[string]int{}, map[string]int{}
+	for _, r := range tsharktest.Fields(t, path, "frame.comment", "frame.interface_name", "frame.comment") {
+		if strings.Contains(r[1], "lost") {
+			lost[r[0]]++
 		}
-		return m
+		if strings.Contains(r[1], "dropped") {
+			dropped[r[0]]++
+		}
 	}
-	lost, dropped := count(`frame.comment contains "lost"`), count(`frame.comment contains "dropped"`)
 	for _, l := range links {
 		ab, ba := l.Stats()
 		if lost[l.Name()] != ab.Lost+ba.Lost || dropped[l.Name()] != ab.Dropped+ba.Dropped {

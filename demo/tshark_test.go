@@ -1,6 +1,7 @@
 package demo
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -12,8 +13,8 @@ import (
 )
 
 // referenceDir holds the book's exchanges captured on the Linux kernel's
-// loopback with tcpdump: the ground truth for fidelity.
-const referenceDir = "../../shared/reference"
+// loopback with tcpdump: the ground truth for fidelity (see its README.md).
+const referenceDir = "../testdata/reference"
 
 // writeCapture runs a demo into a file for tshark to read.
 func writeCapture(t *testing.T, name string, p Params) string {
@@ -23,19 +24,6 @@ func writeCapture(t *testing.T, name string, p Params) string {
 		t.Fatal(err)
 	}
 	return path
-}
-
-func frameNumbers(t *testing.T, file, filter string) []int {
-	t.Helper()
-	var out []int
-	for _, row := range tsharktest.Fields(t, file, filter, "frame.number") {
-		n, err := strconv.Atoi(row[0])
-		if err != nil {
-			t.Fatalf("tshark printed %q for frame.number", row[0])
-		}
-		out = append(out, n)
-	}
-	return out
 }
 
 // The book's display filters (chapter "Traffic interception") and the frames
@@ -61,27 +49,43 @@ var bookFilters = []struct {
 
 func TestBookFilters(t *testing.T) {
 	tsharktest.Path(t)
-	tcp := writeCapture(t, "tcp", Params{})
-	udp := writeCapture(t, "udp", Params{})
-	files := []struct {
+	t.Parallel()
+	filters := make([]string, len(bookFilters))
+	for i, bf := range bookFilters {
+		filters[i] = bf.filter
+	}
+	for _, f := range []struct {
 		name string
-		path string
+		path func(*testing.T) string
 		want func(int) []int
 	}{
-		{"netsim tcp", tcp, func(i int) []int { return bookFilters[i].netsimTCP }},
-		{"linux tcp", filepath.Join(referenceDir, "linux-lo-tcp.pcap"), func(i int) []int { return bookFilters[i].linux }},
-		{"netsim udp", udp, func(i int) []int { return bookFilters[i].netsimUDP }},
-		{"linux udp", filepath.Join(referenceDir, "linux-lo-udp.pcap"), func(i int) []int { return bookFilters[i].linuxU }},
-	}
-	for _, f := range files {
-		if _, err := os.Stat(f.path); err != nil {
-			t.Fatalf("%s: %v", f.name, err)
-		}
-		for i, bf := range bookFilters {
-			if got, want := frameNumbers(t, f.path, bf.filter), f.want(i); !slices.Equal(got, want) {
-				t.Errorf("%s: %q (%s) selects frames %v, want %v", f.name, bf.filter, bf.what, got, want)
+		{"netsim tcp", func(t *testing.T) string { return writeCapture(t, "tcp", Params{}) }, func(i int) []int { return bookFilters[i].netsimTCP }},
+		{"linux tcp", reference("linux-lo-tcp.pcap"), func(i int) []int { return bookFilters[i].linux }},
+		{"netsim udp", func(t *testing.T) string { return writeCapture(t, "udp", Params{}) }, func(i int) []int { return bookFilters[i].netsimUDP }},
+		{"linux udp", reference("linux-lo-udp.pcap"), func(i int) []int { return bookFilters[i].linuxU }},
+	} {
+		t.Run(f.name, func(t *testing.T) {
+			t.Parallel()
+			// One tshark pass for the nine filters.
+			for i, got := range tsharktest.Select(t, f.path(t), nil, filters...) {
+				if want := f.want(i); !slices.Equal(got, want) {
+					t.Errorf("%q (%s) selects frames %v, want %v", bookFilters[i].filter, bookFilters[i].what, got, want)
+				}
 			}
+		})
+	}
+}
+
+// reference returns a function that returns the path of a reference capture,
+// failing the test if it is missing.
+func reference(name string) func(*testing.T) string {
+	return func(t *testing.T) string {
+		t.Helper()
+		path := filepath.Join(referenceDir, name)
+		if _, err := os.Stat(path); err != nil {
+			t.Fatal(err)
 		}
+		return path
 	}
 }
 
@@ -110,16 +114,27 @@ func problems(t *testing.T, file string) []string {
 // lo), which shows the check can fail.
 func TestTsharkFindsNoFault(t *testing.T) {
 	tsharktest.Path(t)
+	t.Parallel()
+	seeds := []int64{0, 1, 99}
+	if testing.Short() {
+		seeds = seeds[:1]
+	}
 	for _, d := range List() {
-		for _, seed := range []int64{0, 1, 99} {
-			if p := problems(t, writeCapture(t, d.Name, Params{Seed: seed})); len(p) > 0 {
-				t.Errorf("%s seed %d: tshark reports:\n%s", d.Name, seed, strings.Join(p, "\n"))
-			}
+		for _, seed := range seeds {
+			t.Run(fmt.Sprintf("%s/seed=%d", d.Name, seed), func(t *testing.T) {
+				t.Parallel()
+				if p := problems(t, writeCapture(t, d.Name, Params{Seed: seed})); len(p) > 0 {
+					t.Errorf("tshark reports:\n%s", strings.Join(p, "\n"))
+				}
+			})
 		}
 	}
-	if p := problems(t, filepath.Join(referenceDir, "linux-lo-tcp.pcap")); len(p) != 8 {
-		t.Errorf("the Linux reference capture should fail the checksum check on all 8 frames, got %d: %v", len(p), p)
-	}
+	t.Run("linux", func(t *testing.T) {
+		t.Parallel()
+		if p := problems(t, reference("linux-lo-tcp.pcap")(t)); len(p) != 8 {
+			t.Errorf("the Linux reference capture should fail the checksum check on all 8 frames, got %d: %v", len(p), p)
+		}
+	})
 }
 
 // segment is one TCP frame as tshark decodes it.
@@ -173,38 +188,59 @@ var bookTCP = []segment{
 // flags, lengths, payload) is the book's, for several seeds and ports.
 func TestDecodedExchange(t *testing.T) {
 	tsharktest.Path(t)
-	for _, seed := range []int64{0, 7, 123456} {
-		got := segments(t, writeCapture(t, "tcp", Params{Seed: seed}), DefaultPort)
-		if !slices.Equal(got, bookTCP) {
-			t.Errorf("seed %d: tshark decodes\n%v\nwant\n%v", seed, got, bookTCP)
+	t.Parallel()
+	seeds := []int64{0, 7, 123456}
+	if testing.Short() {
+		seeds = seeds[:1]
+	}
+	for _, seed := range seeds {
+		t.Run(fmt.Sprintf("seed=%d", seed), func(t *testing.T) {
+			t.Parallel()
+			if got := segments(t, writeCapture(t, "tcp", Params{Seed: seed}), DefaultPort); !slices.Equal(got, bookTCP) {
+				t.Errorf("tshark decodes\n%v\nwant\n%v", got, bookTCP)
+			}
+		})
+	}
+	if testing.Short() {
+		return
+	}
+	t.Run("port=8081", func(t *testing.T) {
+		t.Parallel()
+		got := segments(t, writeCapture(t, "tcp", Params{Port: 8081, Payload: []byte("hello")}), 8081)
+		if len(got) != 9 || got[3].payload != "68656c6c6f" || got[4].ack != 6 {
+			t.Errorf("port 8081, payload hello: tshark decodes %v", got)
 		}
-	}
-	got := segments(t, writeCapture(t, "tcp", Params{Port: 8081, Payload: []byte("hello")}), 8081)
-	if len(got) != 9 || got[3].payload != "68656c6c6f" || got[4].ack != 6 {
-		t.Errorf("port 8081, payload hello: tshark decodes %v", got)
-	}
+	})
 }
 
 // TestMultiAcks: in tcp-multi every data segment is acknowledged with
-// ack = seq + len (the book's figure 4-9).
+// ack = seq + len (the book's figure 4-9). Not in -short: TestFidelityWithLinux
+// checks the default tcp-multi frame by frame.
 func TestMultiAcks(t *testing.T) {
+	if testing.Short() {
+		t.Skip("full suite only: TestFidelityWithLinux covers the default tcp-multi")
+	}
 	tsharktest.Path(t)
+	t.Parallel()
 	for _, writes := range []int{3, 5} {
-		segs := segments(t, writeCapture(t, "tcp-multi", Params{Writes: writes}), DefaultPort)
-		data := 0
-		for i, s := range segs {
-			if s.src != "client" || s.len_ == 0 {
-				continue
+		t.Run(fmt.Sprintf("writes=%d", writes), func(t *testing.T) {
+			t.Parallel()
+			segs := segments(t, writeCapture(t, "tcp-multi", Params{Writes: writes}), DefaultPort)
+			data := 0
+			for i, s := range segs {
+				if s.src != "client" || s.len_ == 0 {
+					continue
+				}
+				data++
+				if i+1 >= len(segs) || segs[i+1].src != "server" || segs[i+1].ack != s.seq+s.len_ {
+					t.Errorf("data segment %d (seq %d len %d) is not followed by the server's ACK %d: %v",
+						i+1, s.seq, s.len_, s.seq+s.len_, segs)
+				}
 			}
-			data++
-			if i+1 >= len(segs) || segs[i+1].src != "server" || segs[i+1].ack != s.seq+s.len_ {
-				t.Errorf("writes=%d: data segment %d (seq %d len %d) is not followed by the server's ACK %d: %v",
-					writes, i+1, s.seq, s.len_, s.seq+s.len_, segs)
+			if data != writes {
+				t.Errorf("%d data segments", data)
 			}
-		}
-		if data != writes {
-			t.Errorf("writes=%d: %d data segments", writes, data)
-		}
+		})
 	}
 }
 
@@ -215,30 +251,38 @@ func TestMultiAcks(t *testing.T) {
 // ACK into its own FIN.
 func TestFidelityWithLinux(t *testing.T) {
 	tsharktest.Path(t)
+	t.Parallel()
 	for _, c := range []struct{ demo, ref string }{
 		{"tcp", "linux-lo-tcp.pcap"},
 		{"tcp-multi", "linux-lo-tcp-multi.pcap"},
 	} {
-		ours := segments(t, writeCapture(t, c.demo, Params{}), DefaultPort)
-		linux := segments(t, filepath.Join(referenceDir, c.ref), DefaultPort)
-		// Drop the server's bare ACK of the client's FIN.
-		var folded []segment
-		for i, s := range ours {
-			if i > 0 && s.src == "server" && s.flags == "A" && ours[i-1].flags == "AF" && ours[i-1].src == "client" {
-				continue
+		t.Run(c.demo, func(t *testing.T) {
+			t.Parallel()
+			ours := segments(t, writeCapture(t, c.demo, Params{}), DefaultPort)
+			linux := segments(t, reference(c.ref)(t), DefaultPort)
+			// Drop the server's bare ACK of the client's FIN.
+			var folded []segment
+			for i, s := range ours {
+				if i > 0 && s.src == "server" && s.flags == "A" && ours[i-1].flags == "AF" && ours[i-1].src == "client" {
+					continue
+				}
+				folded = append(folded, s)
 			}
-			folded = append(folded, s)
-		}
-		if len(ours) != len(linux)+1 {
-			t.Errorf("%s: %d frames, Linux %d: expected exactly one more (the FIN's ACK)", c.demo, len(ours), len(linux))
-		}
-		if !slices.Equal(folded, linux) {
-			t.Errorf("%s differs from Linux:\nnetsim %v\nlinux  %v", c.demo, folded, linux)
-		}
+			if len(ours) != len(linux)+1 {
+				t.Errorf("%d frames, Linux %d: expected exactly one more (the FIN's ACK)", len(ours), len(linux))
+			}
+			if !slices.Equal(folded, linux) {
+				t.Errorf("differs from Linux:\nnetsim %v\nlinux  %v", folded, linux)
+			}
+		})
 	}
-	ours := tsharktest.Fields(t, writeCapture(t, "udp", Params{}), "", "udp.srcport", "udp.dstport", "udp.length", "data.data")
-	linux := tsharktest.Fields(t, filepath.Join(referenceDir, "linux-lo-udp.pcap"), "", "udp.srcport", "udp.dstport", "udp.length", "data.data")
-	if !slices.EqualFunc(ours, linux, slices.Equal[[]string]) {
-		t.Errorf("udp: netsim %v, Linux %v", ours, linux)
-	}
+	t.Run("udp", func(t *testing.T) {
+		t.Parallel()
+		fields := []string{"udp.srcport", "udp.dstport", "udp.length", "data.data"}
+		ours := tsharktest.Fields(t, writeCapture(t, "udp", Params{}), "", fields...)
+		linux := tsharktest.Fields(t, reference("linux-lo-udp.pcap")(t), "", fields...)
+		if !slices.EqualFunc(ours, linux, slices.Equal[[]string]) || len(ours) != 1 {
+			t.Errorf("netsim %v, Linux %v", ours, linux)
+		}
+	})
 }

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 
 	"netsim.dev/internal/tsharktest"
@@ -125,54 +126,24 @@ func ourResults(pkts []dissect.Packet, filters []string) []string {
 	return res
 }
 
-// tsharkLua evaluates all filters in one tshark pass: one tap listener per
-// filter records the frames it sees.
-const tsharkLua = `
-local filters = {}
-for line in io.lines(os.getenv("DF_FILTERS")) do filters[#filters+1] = line end
-local out = io.open(os.getenv("DF_OUT"), "w")
-local hits = {}
-for i, f in ipairs(filters) do
-  local ok, l = pcall(Listener.new, nil, f)
-  if ok then
-    hits[i] = {}
-    l.packet = function(pinfo) table.insert(hits[i], pinfo.number) end
-  end
-end
-local t = Listener.new(nil, nil)
-function t.draw()
-  for i = 1, #filters do
-    if hits[i] then out:write(table.concat(hits[i], ","), "\n") else out:write("ERR\n") end
-  end
-  out:close()
-end
-`
-
+// tsharkResults evaluates every filter in one tshark pass
+// (tsharktest.SelectOrErr): for each, "ERR" or the matching frame numbers,
+// comma-separated.
 func tsharkResults(t *testing.T, path string, filters []string) []string {
-	dir := t.TempDir()
-	lua := filepath.Join(dir, "filters.lua")
-	in := filepath.Join(dir, "filters.txt")
-	out := filepath.Join(dir, "out.txt")
-	if err := os.WriteFile(lua, []byte(tsharkLua), 0o644); err != nil {
-		t.Fatal(err)
+	frames, valid := tsharktest.SelectOrErr(t, path, nil, filters...)
+	res := make([]string, len(filters))
+	for i, nums := range frames {
+		if !valid[i] {
+			res[i] = "ERR"
+			continue
+		}
+		s := make([]string, len(nums))
+		for j, n := range nums {
+			s[j] = strconv.Itoa(n)
+		}
+		res[i] = strings.Join(s, ",")
 	}
-	if err := os.WriteFile(in, []byte(strings.Join(filters, "\n")+"\n"), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	cmd := tsharktest.Command(t, "-q", "-X", "lua_script:"+lua, "-r", path)
-	cmd.Env = append(os.Environ(), "DF_FILTERS="+in, "DF_OUT="+out)
-	if b, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("tshark on %s: %v\n%s", path, err, b)
-	}
-	b, err := os.ReadFile(out)
-	if err != nil {
-		t.Fatal(err)
-	}
-	lines := strings.Split(strings.TrimSuffix(string(b), "\n"), "\n")
-	if len(lines) != len(filters) {
-		t.Fatalf("tshark Lua gave %d results for %d filters", len(lines), len(filters))
-	}
-	return lines
+	return res
 }
 
 func goldenPath(capture, kind string) string {
@@ -209,36 +180,48 @@ func writeGolden(t *testing.T, capture, kind string, lines []string) {
 // our engine selects with tshark's. Expectations recorded from tshark are
 // in testdata/golden; when tshark is installed they are re-verified live.
 func TestDifferential(t *testing.T) {
+	t.Parallel()
 	filters := loadFilters(t)
 	live := liveMode(t)
+	var mu sync.Mutex
 	pairs, agree := 0, 0
-	for _, c := range captures(t) {
-		pkts := decodeAll(t, c)
-		ours := ourResults(pkts, filters)
-		var want []string
-		if live {
-			want = tsharkResults(t, c, filters)
-			if isExtra(c) {
-				// compared live only
-			} else if *update {
-				writeGolden(t, c, "filters", want)
-			}
-			if g := readGoldenOr(t, c, "filters", want); strings.Join(g, "\n") != strings.Join(want, "\n") {
-				t.Errorf("%s: golden filter results differ from live tshark; run with -update", c)
-			}
-		} else {
-			want = readGolden(t, c, "filters")
+	caps := captures(t)
+	t.Run("captures", func(t *testing.T) {
+		for _, c := range caps {
+			t.Run(filepath.Base(c), func(t *testing.T) {
+				t.Parallel()
+				pkts := decodeAll(t, c)
+				ours := ourResults(pkts, filters)
+				var want []string
+				if live {
+					want = tsharkResults(t, c, filters)
+					if isExtra(c) {
+						// compared live only
+					} else if *update {
+						writeGolden(t, c, "filters", want)
+					}
+					if g := readGoldenOr(t, c, "filters", want); strings.Join(g, "\n") != strings.Join(want, "\n") {
+						t.Errorf("%s: golden filter results differ from live tshark; run with -update", c)
+					}
+				} else {
+					want = readGolden(t, c, "filters")
+				}
+				p, a := 0, 0
+				for i, f := range filters {
+					p++
+					if ours[i] == want[i] {
+						a++
+						continue
+					}
+					t.Errorf("%s: filter %q: ours %q, tshark %q", filepath.Base(c), f, ours[i], want[i])
+				}
+				mu.Lock()
+				pairs, agree = pairs+p, agree+a
+				mu.Unlock()
+			})
 		}
-		for i, f := range filters {
-			pairs++
-			if ours[i] == want[i] {
-				agree++
-				continue
-			}
-			t.Errorf("%s: filter %q: ours %q, tshark %q", filepath.Base(c), f, ours[i], want[i])
-		}
-	}
-	t.Logf("%d captures × %d filters: %d of %d pairs agree (live tshark: %v)", len(captures(t)), len(filters), agree, pairs, live)
+	})
+	t.Logf("%d captures × %d filters: %d of %d pairs agree (live tshark: %v)", len(caps), len(filters), agree, pairs, live)
 }
 
 // liveMode reports whether to run tshark; without it the tests compare
@@ -262,34 +245,46 @@ func haveTshark() bool {
 // TestSummaryLines compares our one-line summaries with tshark's default
 // output, character for character.
 func TestSummaryLines(t *testing.T) {
+	t.Parallel()
 	live := liveMode(t)
+	var mu sync.Mutex
 	total, same := 0, 0
-	for _, c := range captures(t) {
-		var want []string
-		if live {
-			out := tsharktest.Run(t, "-r", c)
-			want = strings.Split(strings.TrimSuffix(string(out), "\n"), "\n")
-			if *update && !isExtra(c) {
-				writeGolden(t, c, "summary", want)
-			}
-		} else {
-			want = readGolden(t, c, "summary")
+	caps := captures(t)
+	t.Run("captures", func(t *testing.T) {
+		for _, c := range caps {
+			t.Run(filepath.Base(c), func(t *testing.T) {
+				t.Parallel()
+				var want []string
+				if live {
+					out := tsharktest.Run(t, "-r", c)
+					want = strings.Split(strings.TrimSuffix(string(out), "\n"), "\n")
+					if *update && !isExtra(c) {
+						writeGolden(t, c, "summary", want)
+					}
+				} else {
+					want = readGolden(t, c, "summary")
+				}
+				pkts := decodeAll(t, c)
+				if len(pkts) != len(want) {
+					t.Errorf("%s: %d frames, tshark printed %d lines", c, len(pkts), len(want))
+					return
+				}
+				n, k := 0, 0
+				for i := range pkts {
+					n++
+					got := dissect.Summary(&pkts[i])
+					if got == want[i] {
+						k++
+						continue
+					}
+					t.Errorf("%s frame %d:\n ours:   %s\n tshark: %s", filepath.Base(c), i+1, got, want[i])
+				}
+				mu.Lock()
+				total, same = total+n, same+k
+				mu.Unlock()
+			})
 		}
-		pkts := decodeAll(t, c)
-		if len(pkts) != len(want) {
-			t.Errorf("%s: %d frames, tshark printed %d lines", c, len(pkts), len(want))
-			continue
-		}
-		for i := range pkts {
-			total++
-			got := dissect.Summary(&pkts[i])
-			if got == want[i] {
-				same++
-				continue
-			}
-			t.Errorf("%s frame %d:\n ours:   %s\n tshark: %s", filepath.Base(c), i+1, got, want[i])
-		}
-	}
+	})
 	t.Logf("%d of %d summary lines equal tshark's", same, total)
 }
 
@@ -309,41 +304,53 @@ var fieldsChecked = []string{
 
 // TestFieldValues compares -T fields output for many fields with tshark's.
 func TestFieldValues(t *testing.T) {
+	t.Parallel()
 	live := liveMode(t)
+	var mu sync.Mutex
 	cells, same := 0, 0
-	for _, c := range captures(t) {
-		var want []string
-		if live {
-			args := []string{"-r", c, "-T", "fields"}
-			for _, f := range fieldsChecked {
-				args = append(args, "-e", f)
-			}
-			out := tsharktest.Run(t, args...)
-			want = strings.Split(strings.TrimSuffix(string(out), "\n"), "\n")
-			if *update && !isExtra(c) {
-				writeGolden(t, c, "fields", want)
-			}
-		} else {
-			want = readGolden(t, c, "fields")
-		}
-		pkts := decodeAll(t, c)
-		for i := range pkts {
-			if i >= len(want) {
-				break
-			}
-			w := strings.Split(want[i], "\t")
-			for j, f := range fieldsChecked {
-				cells++
-				got := dissect.FieldString(&pkts[i], f)
-				if j < len(w) && got == w[j] {
-					same++
-					continue
+	caps := captures(t)
+	t.Run("captures", func(t *testing.T) {
+		for _, c := range caps {
+			t.Run(filepath.Base(c), func(t *testing.T) {
+				t.Parallel()
+				var want []string
+				if live {
+					args := []string{"-r", c, "-T", "fields"}
+					for _, f := range fieldsChecked {
+						args = append(args, "-e", f)
+					}
+					out := tsharktest.Run(t, args...)
+					want = strings.Split(strings.TrimSuffix(string(out), "\n"), "\n")
+					if *update && !isExtra(c) {
+						writeGolden(t, c, "fields", want)
+					}
+				} else {
+					want = readGolden(t, c, "fields")
 				}
-				if j < len(w) {
-					t.Errorf("%s frame %d %s: ours %q, tshark %q", filepath.Base(c), i+1, f, got, w[j])
+				pkts := decodeAll(t, c)
+				n, k := 0, 0
+				for i := range pkts {
+					if i >= len(want) {
+						break
+					}
+					w := strings.Split(want[i], "\t")
+					for j, f := range fieldsChecked {
+						n++
+						got := dissect.FieldString(&pkts[i], f)
+						if j < len(w) && got == w[j] {
+							k++
+							continue
+						}
+						if j < len(w) {
+							t.Errorf("%s frame %d %s: ours %q, tshark %q", filepath.Base(c), i+1, f, got, w[j])
+						}
+					}
 				}
-			}
+				mu.Lock()
+				cells, same = cells+n, same+k
+				mu.Unlock()
+			})
 		}
-	}
+	})
 	t.Logf("%d of %d field values equal tshark's", same, cells)
 }
