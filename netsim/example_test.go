@@ -6,13 +6,16 @@ import (
 	"fmt"
 	"io"
 	"log"
+	"net/http"
 	"os"
 	"strings"
 	"syscall"
+	"testing"
 	"time"
 
 	"netsim.dev/netsim"
 	"netsim.dev/netsim/dissect"
+	"netsim.dev/netsim/netsimtest"
 	"netsim.dev/netsim/pcapread"
 )
 
@@ -351,4 +354,47 @@ func ExampleLinkConfig() {
 	// Output:
 	// server received 262144 bytes after 735ms
 	// client→server: 213 frames sent, 22 lost
+}
+
+// Host.HTTPClient gives stock net/http a client on a host of the network:
+// its requests leave from that host and cross the links, and host names
+// resolve inside the network. net/http runs goroutines of its own, so it
+// runs in test mode, inside netsimtest.Run; an Example has no *testing.T
+// to start one with, so this one is compiled but not run (TestHTTPClient
+// runs the same exchange).
+func ExampleHost_HTTPClient() {
+	TestGet := func(t *testing.T) {
+		n := netsimtest.New(t, netsim.Options{Seed: 1})
+		client, _ := n.AddHost("client")
+		server, _ := n.AddHost("server")
+		_, err := n.Connect("lan", client.Iface("eth0", "10.0.0.1/24"), server.Iface("eth0", "10.0.0.2/24"),
+			netsim.LinkConfig{Delay: 30 * time.Millisecond})
+		if err != nil {
+			t.Fatal(err)
+		}
+		netsimtest.Run(t, n, func(t *testing.T) {
+			ln, err := server.Listen("tcp", ":8080")
+			if err != nil {
+				t.Fatal(err)
+			}
+			srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				fmt.Fprint(w, "hello")
+			})}
+			go srv.Serve(ln)
+			defer srv.Close()
+
+			c := client.HTTPClient()
+			defer c.CloseIdleConnections()
+			resp, err := c.Get("http://server:8080/")
+			if err != nil {
+				t.Fatal(err)
+			}
+			body, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if string(body) != "hello" {
+				t.Errorf("got %q", body)
+			}
+		})
+	}
+	_ = TestGet
 }
