@@ -25,12 +25,11 @@ import (
 // picks (the same on every run). URL is "http://ADDR:PORT", ADDR being the
 // address host's name resolves to in the network: its first IPv4 address,
 // else its first IPv6 address, else 127.0.0.1 for a host with loopback
-// only. The Listener is netsim's. Client() dials from host, over its
-// loopback interface to the server (the URL's address and example.com or
-// *.example.com on any port, as httptest's client does), and through the
-// network to every other address; use [Client]
-// for a client on another host, and [netsim.Host.HTTPClient] for one that
-// knows nothing of the server.
+// only. The Listener is netsim's. Client() dials from host: to the server
+// (the URL's address, and example.com or *.example.com on any port, as
+// httptest's client does) over host's loopback interface, and to any other
+// address through the network. Use [Client] for a client on another host,
+// and [netsim.Host.HTTPClient] for one that knows nothing of the server.
 //
 // As Go 1.27's httptest.NewTestServer does, a handler panic other than
 // [net/http.ErrAbortHandler] fails the test, a nil handler answers 500 (not
