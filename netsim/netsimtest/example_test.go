@@ -1,7 +1,10 @@
 package netsimtest_test
 
 import (
+	"fmt"
 	"io"
+	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -105,6 +108,73 @@ func TestExampleRun(t *testing.T) {
 		t.Logf("echo %q after %v, at %v", buf, rtt, time.Now().UTC().Format(time.RFC3339Nano))
 		if rtt < 50*time.Millisecond || rtt > 51*time.Millisecond {
 			t.Errorf("round trip %v, want 50 ms and the calls' few µs", rtt)
+		}
+	})
+}
+
+// Go's httptest over netsim: the server's listener lives on a host of the
+// network, and its clients dial through it, over real simulated TCP, on
+// fake time, captured, with no socket of the machine opened. s.URL is
+// http://10.0.0.2:PORT (the port the host's stack picked, the same on
+// every run); s.Client() dials from the server's own host and
+// netsimtest.Client(t, s, host) from any other. NewTLSServer serves HTTPS
+// the same way, its clients trusting its certificate.
+//
+// Like ExampleRun, this needs a *testing.T, so it is compiled but not
+// run; TestExampleNewServer runs the same code.
+func ExampleNewServer() {
+	TestHello := func(t *testing.T) {
+		n := netsimtest.New(t, netsim.Options{Seed: 1})
+		client, _ := n.AddHost("client")
+		server, _ := n.AddHost("server")
+		_, err := n.Connect("lan", client.Iface("eth0", "10.0.0.1/24"), server.Iface("eth0", "10.0.0.2/24"),
+			netsim.LinkConfig{Delay: 20 * time.Millisecond, Loss: 0.05})
+		if err != nil {
+			t.Fatal(err)
+		}
+		netsimtest.Run(t, n, func(t *testing.T) {
+			s := netsimtest.NewServer(t, server, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				fmt.Fprintf(w, "hello %s", r.RemoteAddr)
+			})) // closed when the test ends
+			c := netsimtest.Client(t, s, client)
+			resp, err := c.Get(s.URL + "/")
+			if err != nil {
+				t.Fatal(err)
+			}
+			body, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if !strings.HasPrefix(string(body), "hello 10.0.0.1:") {
+				t.Errorf("got %q", body)
+			}
+		})
+	}
+	_ = TestHello
+}
+
+// TestExampleNewServer is ExampleNewServer's test, run.
+func TestExampleNewServer(t *testing.T) {
+	n := netsimtest.New(t, netsim.Options{Seed: 1})
+	client, _ := n.AddHost("client")
+	server, _ := n.AddHost("server")
+	_, err := n.Connect("lan", client.Iface("eth0", "10.0.0.1/24"), server.Iface("eth0", "10.0.0.2/24"),
+		netsim.LinkConfig{Delay: 20 * time.Millisecond, Loss: 0.05})
+	if err != nil {
+		t.Fatal(err)
+	}
+	netsimtest.Run(t, n, func(t *testing.T) {
+		s := netsimtest.NewServer(t, server, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			fmt.Fprintf(w, "hello %s", r.RemoteAddr)
+		}))
+		c := netsimtest.Client(t, s, client)
+		resp, err := c.Get(s.URL + "/")
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		t.Logf("%s: %q", s.URL, body)
+		if !strings.HasPrefix(string(body), "hello 10.0.0.1:") {
+			t.Errorf("got %q", body)
 		}
 	})
 }
