@@ -8,8 +8,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"time"
@@ -206,36 +204,32 @@ func cmdRun(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		p.Out = io.Discard
 	}
 
-	var sink *outputFile
+	var out *output
 	var listing *bytes.Buffer
-	var err error
-	switch f.out {
-	case "":
+	if f.out == "" {
 		// No file: show the frames as tshark would list them.
 		listing = new(bytes.Buffer)
 		p.Capture = listing
-	case "-":
-		p.Capture = stdout
-		if !f.quiet {
-			p.Out = stderr // keep standard output for the capture
-		}
-	default:
-		sink, err = createAtomic(f.out)
-		if err != nil {
+	} else {
+		var err error
+		if out, err = openOutput(f.out, stdout, stderr); err != nil {
 			fmt.Fprintf(stderr, "netsim run: -w %s: %v\n", f.out, err)
 			return 1
 		}
-		p.Capture = sink
+		p.Capture = out
+		if out.isStdout && !f.quiet {
+			p.Out = stderr // keep standard output for the capture
+		}
 	}
 	start := time.Now()
 	st, err := d.Run(p)
 	wall := time.Since(start)
-	if err == nil && sink != nil {
-		err = sink.commit()
+	if err == nil && out != nil {
+		err = out.commit()
 	}
 	if err != nil {
-		if sink != nil {
-			sink.abort()
+		if out != nil {
+			out.abort()
 		}
 		fmt.Fprintf(stderr, "netsim run: %v\n", oneLine(err))
 		return 1
@@ -347,49 +341,4 @@ func demoNames() string {
 
 func oneLine(err error) string {
 	return strings.ReplaceAll(err.Error(), "\n", "; ")
-}
-
-// outputFile is a capture file written under a temporary name and renamed
-// into place only when the run succeeds, so that a failed run leaves nothing
-// that looks like a capture.
-type outputFile struct {
-	*os.File
-	path string
-}
-
-func createAtomic(path string) (*outputFile, error) {
-	dir := filepath.Dir(path)
-	if fi, err := os.Stat(path); err == nil && fi.IsDir() {
-		return nil, fmt.Errorf("is a directory")
-	}
-	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".*.tmp")
-	if err != nil {
-		var pe *os.PathError
-		if errors.As(err, &pe) {
-			return nil, fmt.Errorf("cannot create a file in %s: %v", dir, pe.Err)
-		}
-		return nil, err
-	}
-	return &outputFile{File: f, path: path}, nil
-}
-
-func (o *outputFile) commit() error {
-	if err := o.Chmod(0o644); err != nil {
-		o.abort()
-		return err
-	}
-	if err := o.Close(); err != nil {
-		os.Remove(o.Name())
-		return fmt.Errorf("write %s: %w", o.path, err)
-	}
-	if err := os.Rename(o.Name(), o.path); err != nil {
-		os.Remove(o.Name())
-		return fmt.Errorf("write %s: %w", o.path, err)
-	}
-	return nil
-}
-
-func (o *outputFile) abort() {
-	o.Close()
-	os.Remove(o.Name())
 }
