@@ -29,7 +29,8 @@ type Params struct {
 	// Size is how many bytes each of transfer's connections carries
 	// (default 1 MiB).
 	Size int64
-	// Conns is how many connections transfer opens at once (default 1).
+	// Conns is how many connections transfer opens at once (default 1, at
+	// most [MaxConns]).
 	Conns int
 	// IPv6 runs transfer over IPv6.
 	IPv6 bool
@@ -52,6 +53,15 @@ type Params struct {
 	// Out receives what the programs print, if not nil.
 	Out io.Writer
 }
+
+// MaxConns is the most connections transfer can open at once: its client
+// has one address, and gVisor gives the connections of one address to one
+// destination the ephemeral ports 16000-65535 (pkg/tcpip/ports:
+// firstEphemeral), 49,536 of them. Beyond that, every further dial searches
+// all of them linearly before it fails; 60,000 connections made no progress
+// in 420 s. The maximum runs: --conns 49536 --size 1KiB took 66 s of wall
+// time and 2.0 GB of RSS (445,826 frames, 1.99 s of virtual time).
+const MaxConns = 65535 - 16000 + 1
 
 // DefaultPort is the receiver's port in the book's listings.
 const DefaultPort = 24000
@@ -94,8 +104,8 @@ func (p Params) validate() error {
 	if p.Size < 0 {
 		return fmt.Errorf("size %d: negative", p.Size)
 	}
-	if p.Conns < 1 || p.Conns > 100000 {
-		return fmt.Errorf("conns %d out of range 1-100000", p.Conns)
+	if p.Conns < 1 || p.Conns > MaxConns {
+		return fmt.Errorf("conns %d out of range 1-%d (the ephemeral ports of the client's one address)", p.Conns, MaxConns)
 	}
 	if p.Hops < 1 || p.Hops > 200 {
 		return fmt.Errorf("hops %d out of range 1-200", p.Hops)

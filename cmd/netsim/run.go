@@ -80,7 +80,7 @@ func newRunFlags() *runFlags {
 	}}, "payload", "book demos: what the sender sends, as `hex`")
 	fs.IntVar(&f.writes, "writes", 3, "tcp-multi: how many writes the sender makes")
 	fs.Var(&funcValue{"1MiB", func(s string) (err error) { f.size, err = parseSize(s); return }}, "size", "transfer: bytes per connection (1MiB, 64KiB, 1500)")
-	fs.IntVar(&f.conns, "conns", 1, "transfer: connections opened at once")
+	fs.IntVar(&f.conns, "conns", 1, fmt.Sprintf("transfer: connections opened at once (at most %d, the ephemeral ports of the client's address)", demo.MaxConns))
 	fs.IntVar(&f.hops, "hops", 1, "transfer: links between client and server (2 puts a router between them)")
 	fs.BoolVar(&f.ipv6, "6", false, "transfer: run over IPv6")
 	fs.DurationVar(&f.delay, "delay", 0, "link: one-way delay (20ms)")
@@ -141,8 +141,8 @@ func (f *runFlags) parse(args []string, stdout, stderr io.Writer) (string, int) 
 		return fail("--port %d: out of range 1-65535", f.port)
 	case f.writes < 1 || f.writes > 1000:
 		return fail("--writes %d: out of range 1-1000", f.writes)
-	case f.conns < 1 || f.conns > 100000:
-		return fail("--conns %d: out of range 1-100000", f.conns)
+	case f.conns < 1 || f.conns > demo.MaxConns:
+		return fail("--conns %d: out of range 1-%d (the client's one address has %d ephemeral ports)", f.conns, demo.MaxConns, demo.MaxConns)
 	case f.hops < 1 || f.hops > 200:
 		return fail("--hops %d: out of range 1-200", f.hops)
 	case f.delay < 0:
