@@ -11,9 +11,9 @@ import (
 )
 
 func init() {
-	register(Demo{Name: "tcp", Summary: "the book's listings 4-1/4-2: one TCP connection to 127.0.0.1:24000 carries 44, 55, 66, then closes", run: runTCP})
-	register(Demo{Name: "tcp-multi", Summary: "the book's figure 4-9: the sender writes several times before it closes; each ACK = seq + length", run: runTCPMulti})
-	register(Demo{Name: "udp", Summary: "the book's listings 4-3/4-4: one UDP datagram 127.0.0.1:24001 -> 127.0.0.1:24000 with 44, 55, 66", run: runUDP})
+	register(Demo{Name: "tcp", Summary: "the book's listings 4-1/4-2: one TCP connection to 127.0.0.1:24000 carries 44, 55, 66, then closes", Uses: []string{"Port", "Payload"}, run: runTCP})
+	register(Demo{Name: "tcp-multi", Summary: "the book's figure 4-9: the sender writes several times before it closes; each ACK = seq + length", Uses: []string{"Port", "Payload", "Writes"}, run: runTCPMulti})
+	register(Demo{Name: "udp", Summary: "the book's listings 4-3/4-4: one UDP datagram 127.0.0.1:24001 -> 127.0.0.1:24000 with 44, 55, 66", Uses: []string{"Port", "Payload"}, run: runUDP})
 }
 
 // bookNet builds the book's setting: one machine, the exchange on its

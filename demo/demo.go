@@ -131,7 +131,13 @@ type Demo struct {
 	Name string
 	// Summary says in one line what the demo shows.
 	Summary string
-	run     func(Params) (netsim.Stats, error)
+	// Uses names the fields of [Params] the demo reads beyond those every
+	// demo reads (Seed, Link, Partition, Capture, Format, Interfaces, Out),
+	// spelled as in Go: "Port", "Payload", "Writes", "Size", "Conns",
+	// "Hops", "IPv6". The demo ignores the others; netsim run rejects a
+	// flag that sets one of them.
+	Uses []string
+	run  func(Params) (netsim.Stats, error)
 }
 
 // Run runs the demo with p and returns the run's statistics.

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 
@@ -66,7 +67,7 @@ func newRunFlags() *runFlags {
 	fs.StringVar(&f.format, "F", "", "capture `format`: pcap or pcapng (default: pcapng if FILE ends in .pcapng, else pcap)")
 	fs.StringVar(&f.ifaces, "i", "", "capture only the link(s) `NAME[,NAME]`, or all (pcapng) (default: the client's link; the loopback on the book's demos)")
 	fs.Int64Var(&f.seed, "seed", 0, "seed for every random choice (ephemeral ports, ISNs, losses)")
-	fs.IntVar(&f.port, "port", demo.DefaultPort, "book demos: the receiver's `port`")
+	fs.IntVar(&f.port, "port", demo.DefaultPort, "the receiver's `port`")
 	fs.Var(&funcValue{hex.EncodeToString(demo.DefaultPayload), func(s string) error {
 		b, err := hex.DecodeString(strings.NewReplacer(":", "", " ", "").Replace(s))
 		if err != nil {
@@ -77,12 +78,12 @@ func newRunFlags() *runFlags {
 		}
 		f.payload = b
 		return nil
-	}}, "payload", "book demos: what the sender sends, as `hex`")
-	fs.IntVar(&f.writes, "writes", 3, "tcp-multi: how many writes the sender makes")
-	fs.Var(&funcValue{"1MiB", func(s string) (err error) { f.size, err = parseSize(s); return }}, "size", "transfer: bytes per connection (1MiB, 64KiB, 1500)")
-	fs.IntVar(&f.conns, "conns", 1, fmt.Sprintf("transfer: connections opened at once (at most %d, the ephemeral ports of the client's address)", demo.MaxConns))
-	fs.IntVar(&f.hops, "hops", 1, "transfer: links between client and server (2 puts a router between them)")
-	fs.BoolVar(&f.ipv6, "6", false, "transfer: run over IPv6")
+	}}, "payload", "what the sender sends, as `hex`")
+	fs.IntVar(&f.writes, "writes", 3, "how many writes the sender makes")
+	fs.Var(&funcValue{"1MiB", func(s string) (err error) { f.size, err = parseSize(s); return }}, "size", "bytes per connection (1MiB, 64KiB, 1500)")
+	fs.IntVar(&f.conns, "conns", 1, fmt.Sprintf("connections opened at once (at most %d, the ephemeral ports of the client's address)", demo.MaxConns))
+	fs.IntVar(&f.hops, "hops", 1, "links between client and server (2 puts a router between them)")
+	fs.BoolVar(&f.ipv6, "6", false, "run over IPv6")
 	fs.DurationVar(&f.delay, "delay", 0, "link: one-way delay (20ms)")
 	fs.DurationVar(&f.jitter, "jitter", 0, "link: delay varies by up to ± this much; frames may then be reordered, as with netem")
 	percent := func(name, usage string, p *float64) {
@@ -110,7 +111,65 @@ func newRunFlags() *runFlags {
 		return nil
 	}}, "partition", "link: every link is down from `FROM-TO` of virtual time (1s-3s), then comes back")
 	fs.BoolVar(&f.quiet, "q", false, "print nothing but errors")
+	for _, df := range demoFlags {
+		fl := fs.Lookup(df.flag)
+		fl.Usage = strings.Join(demoUsers(df.field), ", ") + ": " + fl.Usage
+	}
 	return f
+}
+
+// demoFlags are the flags that set a field of [demo.Params] only some demos
+// read ([demo.Demo.Uses] says which).
+var demoFlags = []struct{ flag, field string }{
+	{"port", "Port"}, {"payload", "Payload"}, {"writes", "Writes"},
+	{"size", "Size"}, {"conns", "Conns"}, {"hops", "Hops"}, {"6", "IPv6"},
+}
+
+// demoUsers names the demos that read the field of [demo.Params].
+func demoUsers(field string) []string {
+	var names []string
+	for _, d := range demo.List() {
+		if slices.Contains(d.Uses, field) {
+			names = append(names, d.Name)
+		}
+	}
+	return names
+}
+
+// demoFlagNames lists the flags d reads beyond the common ones, as the
+// user types them.
+func demoFlagNames(d demo.Demo) []string {
+	var names []string
+	for _, df := range demoFlags {
+		if slices.Contains(d.Uses, df.field) {
+			names = append(names, dash(df.flag))
+		}
+	}
+	return names
+}
+
+// checkDemo looks the demo up and checks that every flag the user set is
+// one it reads. It returns the demo, or an exit status.
+func (f *runFlags) checkDemo(name string, stderr io.Writer) (demo.Demo, int) {
+	d, ok := demo.Lookup(name)
+	if !ok {
+		fmt.Fprintf(stderr, "netsim run: unknown demo %q (demos: %s)\n", name, demoNames())
+		return d, 2
+	}
+	var unused []string
+	f.fs.Visit(func(fl *flag.Flag) {
+		for _, df := range demoFlags {
+			if df.flag == fl.Name && !slices.Contains(d.Uses, df.field) {
+				unused = append(unused, fmt.Sprintf("%s is not used by demo %s (only by: %s)",
+					dash(fl.Name), name, strings.Join(demoUsers(df.field), ", ")))
+			}
+		}
+	})
+	if len(unused) > 0 {
+		fmt.Fprintf(stderr, "netsim run: %s\n", strings.Join(unused, "; "))
+		return d, 2
+	}
+	return d, -1
 }
 
 // parse parses args (the demo's name may come first or after the flags)
@@ -131,6 +190,12 @@ func (f *runFlags) parse(args []string, stdout, stderr io.Writer) (string, int) 
 	fail := func(format string, a ...any) (string, int) {
 		fmt.Fprintf(stderr, "netsim run: "+format+"\n", a...)
 		return "", 2
+	}
+	if err == nil && f.fs.NArg() == 0 && name != "" {
+		// A flag the demo does not read comes before its value's checks.
+		if _, code := f.checkDemo(name, stderr); code >= 0 {
+			return "", code
+		}
 	}
 	switch {
 	case err != nil:
@@ -180,11 +245,7 @@ func cmdRun(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if code >= 0 {
 		return code
 	}
-	d, ok := demo.Lookup(name)
-	if !ok {
-		fmt.Fprintf(stderr, "netsim run: unknown demo %q (demos: %s)\n", name, demoNames())
-		return 2
-	}
+	d, _ := demo.Lookup(name) // parse checked it
 	p := demo.Params{
 		Seed: f.seed, Port: f.port, Payload: f.payload, Writes: f.writes,
 		Size: f.size, Conns: f.conns, Hops: f.hops, IPv6: f.ipv6, Link: f.link, Partition: f.partition,
@@ -282,12 +343,6 @@ func printListing(w io.Writer, capture *bytes.Buffer) error {
 // the flag as the user typed it: `--loss "200%": not between 0% and 100%`.
 func flagError(err error) string {
 	msg := err.Error()
-	dash := func(name string) string {
-		if len(name) == 1 {
-			return "-" + name
-		}
-		return "--" + name
-	}
 	if m := invalidValue.FindStringSubmatch(msg); m != nil {
 		return fmt.Sprintf("%s %s: %s", dash(m[2]), m[1], m[3])
 	}
@@ -298,6 +353,14 @@ func flagError(err error) string {
 		return dash(name) + " needs a value"
 	}
 	return msg
+}
+
+// dash spells a flag's name as the user types it: -6, --size.
+func dash(name string) string {
+	if len(name) == 1 {
+		return "-" + name
+	}
+	return "--" + name
 }
 
 var invalidValue = regexp.MustCompile(`^invalid (?:value|boolean value) ("[^"]*") for flag -([^:]+): (.*)$`)
@@ -327,7 +390,11 @@ func cmdList(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 
 func listDemos(w io.Writer) {
 	for _, d := range demo.List() {
-		fmt.Fprintf(w, "  %-10s %s\n", d.Name, d.Summary)
+		fmt.Fprintf(w, "  %-10s %s", d.Name, d.Summary)
+		if flags := demoFlagNames(d); len(flags) > 0 {
+			fmt.Fprintf(w, " (flags: %s)", strings.Join(flags, " "))
+		}
+		fmt.Fprintln(w)
 	}
 }
 
