@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"netsim.dev/netsim"
-	"netsim.dev/netsim/internal/sim"
 )
 
 // Behaviour a Go developer expects from package net, over netsim's sockets.
@@ -683,16 +682,16 @@ func TestDeadlockIsReported(t *testing.T) {
 		func(c net.Conn) { c.Read(make([]byte, 1)) })
 	start := time.Now()
 	err := run(t, n)
-	var de *sim.DeadlockError
-	if !errors.As(err, &de) {
-		t.Fatalf("Run = %v, want a *sim.DeadlockError", err)
+	var de *netsim.DeadlockError
+	if !errors.As(err, &de) || !errors.Is(err, netsim.ErrDeadlock) {
+		t.Fatalf("Run = %v, want a *netsim.DeadlockError matching ErrDeadlock", err)
 	}
-	if len(de.Blocked) != 2 {
-		t.Errorf("Blocked = %q, want the two Reads", de.Blocked)
+	if len(de.Calls) != 2 {
+		t.Errorf("Calls = %q, want the two Reads", de.Calls)
 	}
-	for _, b := range de.Blocked {
-		if !strings.HasPrefix(b, "Read tcp 127.0.0.1:") {
-			t.Errorf("blocked op %q does not name the Read and its socket", b)
+	for _, c := range de.Calls {
+		if !strings.HasPrefix(c.Call+" "+c.Socket, "Read tcp 127.0.0.1:") || !strings.HasPrefix(c.Task, "task ") {
+			t.Errorf("blocked call %q does not name the task, the Read and its socket", c)
 		}
 	}
 	if !strings.Contains(err.Error(), "deadlock") || !strings.Contains(err.Error(), "127.0.0.1:7000") {
@@ -712,16 +711,16 @@ func TestBlockingCallBeforeRun(t *testing.T) {
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		if c, err := ln.Accept(); !errors.Is(err, sim.ErrNotRunning) {
-			t.Errorf("Accept before Run = %v, %v; want sim.ErrNotRunning", c, err)
+		if c, err := ln.Accept(); !errors.Is(err, netsim.ErrNotRunning) {
+			t.Errorf("Accept before Run = %v, %v; want netsim.ErrNotRunning", c, err)
 		}
 		pc, err := h.ListenPacket("udp", "127.0.0.1:5000")
 		if err != nil {
 			t.Error(err)
 			return
 		}
-		if _, _, err := pc.ReadFrom(make([]byte, 10)); !errors.Is(err, sim.ErrNotRunning) {
-			t.Errorf("ReadFrom before Run = %v, want sim.ErrNotRunning", err)
+		if _, _, err := pc.ReadFrom(make([]byte, 10)); !errors.Is(err, netsim.ErrNotRunning) {
+			t.Errorf("ReadFrom before Run = %v, want netsim.ErrNotRunning", err)
 		}
 		pc.Close()
 	}()
@@ -739,8 +738,8 @@ func TestDialBeforeRunSendsNothing(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c, err := h.Dial("tcp", "127.0.0.1:7000"); !errors.Is(err, sim.ErrNotRunning) {
-		t.Fatalf("Dial before Run = %v, %v; want sim.ErrNotRunning", c, err)
+	if c, err := h.Dial("tcp", "127.0.0.1:7000"); !errors.Is(err, netsim.ErrNotRunning) {
+		t.Fatalf("Dial before Run = %v, %v; want netsim.ErrNotRunning", c, err)
 	}
 	// The failed Dial must leave no connection behind: no SYN in the
 	// capture, nothing for the listener to accept.

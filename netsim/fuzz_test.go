@@ -23,6 +23,7 @@ func FuzzAddresses(f *testing.F) {
 	if err != nil {
 		f.Fatal(err)
 	}
+	f.Cleanup(func() { n.Close() })
 	h, _ := n.AddHost("h")
 	f.Fuzz(func(t *testing.T, network, address string) {
 		check := func(what string, err error) {

@@ -24,6 +24,7 @@
 package netsim
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"strings"
@@ -97,17 +98,35 @@ func (n *Network) Go(fn func()) {
 }
 
 // Run drives the simulation until every task has returned and the network
-// has settled (see Options.Linger). It returns an error if the tasks
-// deadlock, a task panics, or the capture cannot be written.
+// has settled (see Options.Linger). It is [Network.RunContext] with a
+// context that is never done.
 func (n *Network) Run() error {
+	return n.RunContext(context.Background())
+}
+
+// RunContext drives the simulation until every task has returned and the
+// network has settled (see Options.Linger). It returns an error if:
+//   - the tasks deadlock, or a task keeps control for a few seconds of wall
+//     time without a netsim call (blocked on a channel, a mutex,
+//     time.Sleep): a [*DeadlockError], matching [ErrDeadlock];
+//   - ctx is done: the run stops between two steps of the simulation (no
+//     frame is half written) and the error matches both [ErrInterrupted]
+//     and [context.Cause](ctx); it is noticed within microseconds of wall
+//     time, even in the middle of a bulk transfer;
+//   - a task panics, or the capture cannot be written.
+//
+// After an error, [Network.Close] writes out every frame captured so far as
+// a valid capture, fails the calls still blocked with [net.ErrClosed] and
+// ends every task.
+func (n *Network) RunContext(ctx context.Context) error {
 	if n.closed {
-		return errors.New("netsim: Run on a closed network")
+		return ErrNetworkClosed
 	}
 	if err := n.checkCapture(); err != nil {
 		return err
 	}
-	if err := n.sim.Run(n.opts.Linger); err != nil {
-		return err
+	if err := n.sim.RunContext(ctx, n.opts.Linger); err != nil {
+		return publicErr(err)
 	}
 	if n.pcap != nil {
 		return n.pcap.Flush()
@@ -125,7 +144,7 @@ func (n *Network) Run() error {
 // Package netsimtest wraps all of this in one call.
 func (n *Network) Start() (stop func() error, err error) {
 	if n.closed {
-		return nil, errors.New("netsim: Start on a closed network")
+		return nil, ErrNetworkClosed
 	}
 	if err := n.checkCapture(); err != nil {
 		return nil, err
@@ -136,7 +155,7 @@ func (n *Network) Start() (stop func() error, err error) {
 	}
 	return func() error {
 		if err := stopSim(); err != nil {
-			return err
+			return publicErr(err)
 		}
 		if n.pcap != nil {
 			return n.pcap.Flush()
@@ -270,11 +289,19 @@ func (c clockAdapter) Elapsed() time.Duration { return c.n.clock.Elapsed() }
 
 func (c clockAdapter) After(d time.Duration, fn func()) { c.n.clock.Post(d, 0, fn) }
 
-// Close stops the capture, flushes it, and tears the stacks down. Frames the
-// teardown itself sends (resets of connections still open) are not captured.
+// Close ends the network: it stops the capture and flushes it (every frame
+// captured so far, a valid pcap or pcapng file, even after an interrupted
+// or failed run), fails every call still blocked (Read, Accept, Dial,
+// ReadFrom...) and every later call with [net.ErrClosed], lets every task
+// run to its end, and tears the stacks down. Frames the teardown itself
+// sends (resets of connections still open) are not captured. A task
+// blocked outside netsim (on a channel, say) cannot be ended: Close waits
+// for it a few seconds of wall time, then returns an error naming it. A
+// second Close returns [ErrNetworkClosed]. Close must not be called while
+// Run runs.
 func (n *Network) Close() error {
 	if n.closed {
-		return nil
+		return ErrNetworkClosed
 	}
 	n.closed = true
 	n.mu.Lock()
@@ -283,6 +310,13 @@ func (n *Network) Close() error {
 	var err error
 	if n.pcap != nil {
 		err = n.pcap.Flush()
+	}
+	wait := n.sim.HangTimeout
+	if wait <= 0 {
+		wait = sim.DefaultHangTimeout
+	}
+	if terr := n.sim.Close(wait); terr != nil {
+		err = errors.Join(err, terr)
 	}
 	for _, h := range n.hosts {
 		h.stack.Close()

@@ -26,6 +26,7 @@ package netsimtest
 
 import (
 	"bytes"
+	"errors"
 	"flag"
 	"os"
 	"path/filepath"
@@ -60,7 +61,8 @@ func New(t testing.TB, opts netsim.Options) *netsim.Network {
 	}
 	t.Cleanup(func() {
 		captures.Delete(n)
-		if err := n.Close(); err != nil {
+		// A test may close the network itself: a second Close is fine here.
+		if err := n.Close(); err != nil && !errors.Is(err, netsim.ErrNetworkClosed) {
 			t.Errorf("netsim: close: %v", err)
 		}
 		if buf != nil {

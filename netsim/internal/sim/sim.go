@@ -16,11 +16,14 @@ package sim
 
 import (
 	"cmp"
+	"context"
 	"errors"
 	"fmt"
+	"net"
+	"reflect"
+	"runtime"
 	"runtime/debug"
 	"slices"
-	"sort"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -34,16 +37,22 @@ import (
 // not a task).
 var ErrNotRunning = errors.New("netsim: blocking call outside a running simulation (start it as a task with Go, then call Run)")
 
+// ErrInterrupted is the error of a run whose context was done.
+var ErrInterrupted = errors.New("netsim: run interrupted")
+
+// DefaultHangTimeout is how long, in wall time, a task may keep control
+// without a netsim call before Run reports it as hung.
+const DefaultHangTimeout = 5 * time.Second
+
 // Sim drives a simulation. Create it with New.
 type Sim struct {
 	clock *vclock.Clock
 
-	// inbox carries the running task's next Op to the driver; nil means the
-	// task has returned.
+	// inbox carries the running task's next Op to the driver; an Op whose
+	// exit field is set means the task has returned.
 	inbox chan *Op
-	// runq holds the tasks ready to run, in the order they became ready: each
-	// is the channel that resumes it.
-	runq []chan struct{}
+	// runq holds the tasks ready to run, in the order they became ready.
+	runq []*task
 
 	dirtyMu    sync.Mutex
 	dirty      []*Waitable
@@ -52,26 +61,70 @@ type Sim struct {
 
 	parked map[*Op]struct{}
 
-	// ready puts a task (its wake channel) at the end of runq: the
-	// function of the events that end a Sleep or a call's CallTime.
-	ready func(wake any)
+	// ready puts a task at the end of runq: the function of the events
+	// that end a Sleep or a call's CallTime.
+	ready func(t any)
 
 	// AfterEvent, if set, is called after each event with the event's owner
 	// tag (netsim uses it to wait until the host whose timer fired has
 	// finished reacting).
 	AfterEvent func(owner int)
 
+	// OnDeadlock, if set, is called on the driver's goroutine when a
+	// test-mode driver finds a deadlock, before it fails the parked calls
+	// (netsim stops the capture there: what follows is teardown).
+	OnDeadlock func()
+
 	// CallTime is the virtual time a call takes: a task resumes that long
 	// after its Op completes, as a program resumes some microseconds after
 	// a system call on a real machine.
 	CallTime time.Duration
 
+	// HangTimeout is how long, in wall time, a task may keep control
+	// without a netsim call before Run fails with a DeadlockError naming
+	// it. Zero means DefaultHangTimeout, negative never.
+	HangTimeout time.Duration
+
 	running   bool
 	testMode  atomic.Bool
 	test      testState
 	live      int // tasks started and not yet returned
+	tasks     map[*task]struct{}
+	nextTask  int
 	nextID    uint64
 	taskPanic error
+
+	cur         *task         // the task that has control (driver only)
+	steps       atomic.Uint64 // tasks resumed so far (the watchdog's view)
+	inTask      atomic.Bool   // a task has control
+	alarm       chan struct{} // wakes a driver waiting for a task: interrupt or hang
+	interrupted atomic.Bool
+	hungFor     atomic.Int64 // wall time the current task has held control, when the watchdog raised the alarm
+	broken      error        // a run ended while a task had control: Run cannot go on
+	closed      atomic.Bool  // Close was called: every call fails with net.ErrClosed
+	draining    atomic.Bool  // Close is running the tasks to their end, one at a time
+}
+
+// task is one application task of program mode.
+type task struct {
+	id   int
+	name string
+	pc   uintptr       // fn's code, for its name
+	wake chan struct{} // resumes the task (buffered: the driver never waits on it)
+	gid  string        // the goroutine's id, set when the task starts
+	late int           // calls made after Close (Close's drain only)
+}
+
+// String names the task in reports: "task 2 (main.server)".
+func (t *task) String() string {
+	name := t.name
+	if name == "" {
+		name = "?"
+		if f := runtime.FuncForPC(t.pc); f != nil {
+			name = f.Name()
+		}
+	}
+	return fmt.Sprintf("task %d (%s)", t.id, name)
 }
 
 // New returns a driver on clock.
@@ -80,8 +133,10 @@ func New(clock *vclock.Clock) *Sim {
 		clock:  clock,
 		inbox:  make(chan *Op),
 		parked: make(map[*Op]struct{}),
+		tasks:  make(map[*task]struct{}),
+		alarm:  make(chan struct{}, 1),
 	}
-	s.ready = func(wake any) { s.runq = append(s.runq, wake.(chan struct{})) }
+	s.ready = func(t any) { s.runq = append(s.runq, t.(*task)) }
 	return s
 }
 
@@ -91,22 +146,53 @@ func (s *Sim) Clock() *vclock.Clock { return s.clock }
 // Running reports whether Run is in progress.
 func (s *Sim) Running() bool { return s.running }
 
+// Closed reports whether Close was called.
+func (s *Sim) Closed() bool { return s.closed.Load() }
+
+// CallErr is the error of a call that Do could not run: net.ErrClosed once
+// the simulation is closed, ErrNotRunning before.
+func (s *Sim) CallErr() error {
+	if s.closed.Load() {
+		return net.ErrClosed
+	}
+	return ErrNotRunning
+}
+
 // Go starts fn as a task. Tasks run one at a time, in the order they became
-// ready; a task runs until its next netsim call (or until it returns).
+// ready; a task runs until its next netsim call (or until it returns). Go
+// does nothing once the simulation is closed.
 func (s *Sim) Go(name string, fn func()) {
-	start := make(chan struct{})
+	if s.closed.Load() {
+		return
+	}
+	s.nextTask++
+	t := &task{id: s.nextTask, name: name, pc: reflect.ValueOf(fn).Pointer(), wake: make(chan struct{}, 1)}
 	s.live++
-	s.runq = append(s.runq, start)
+	s.tasks[t] = struct{}{}
+	s.runq = append(s.runq, t)
 	go func() {
-		<-start
+		<-t.wake
+		exit := &Op{exit: t}
+		if s.closed.Load() {
+			s.inbox <- exit // closed before it ever ran
+			return
+		}
+		t.gid = goid()
 		defer func() {
-			if r := recover(); r != nil && s.taskPanic == nil {
-				s.taskPanic = fmt.Errorf("task %q panicked: %v\n%s", name, r, debug.Stack())
+			if r := recover(); r != nil && !s.closed.Load() && s.taskPanic == nil {
+				s.taskPanic = fmt.Errorf("%v panicked: %v\n%s", t, r, debug.Stack())
 			}
-			s.inbox <- nil
+			s.inbox <- exit
 		}()
 		fn()
 	}()
+}
+
+// goid returns the calling goroutine's id, as its stack trace shows it.
+func goid() string {
+	var buf [64]byte
+	id, _, _ := strings.Cut(strings.TrimPrefix(string(buf[:runtime.Stack(buf[:], false)]), "goroutine "), " ")
+	return id
 }
 
 // Op is one operation executed by the driver on behalf of a task: a socket
@@ -139,7 +225,9 @@ type Op struct {
 	// fits in the socket buffer, a Close). Program mode ignores it.
 	Async bool
 
-	wake     chan struct{}
+	task     *task // the caller (nil: an Async Op, nobody waits)
+	exit     *task // set on the Op a task sends when it returns
+	aborted  bool  // Close ended the Op: Do reports false
 	deadline *vclock.Event
 }
 
@@ -157,18 +245,27 @@ func (op *Op) desc() string {
 // Do executes op and returns when it is complete. Called from a task, it
 // hands control to the driver and waits for its turn to run again. Called
 // while the simulation is not running, op must complete at once: a call that
-// would block reports false, and the caller must fail with ErrNotRunning.
+// would block reports false, and the caller must fail with CallErr. Once the
+// simulation is closed, Do reports false at once, and a call parked when
+// Close came reports false too.
 func (s *Sim) Do(op *Op) bool {
+	if s.draining.Load() {
+		return s.doDraining(op)
+	}
+	if s.closed.Load() {
+		return false
+	}
 	if s.testMode.Load() {
 		return s.submit(op)
 	}
 	if !s.running {
 		return op.Sleep <= 0 && op.Try()
 	}
-	op.wake = make(chan struct{})
+	t := s.cur
+	op.task = t
 	s.inbox <- op
-	<-op.wake
-	return true
+	<-t.wake
+	return !op.aborted
 }
 
 // Waitable is something operations wait on: a socket. Notify marks it ready
@@ -200,18 +297,57 @@ func (w *Waitable) Notify() {
 	s.dirtyMu.Unlock()
 }
 
-// Run drives the simulation until every task has returned and the network
-// has been quiet for linger of virtual time (or has nothing left to do). It
-// returns an error if the tasks deadlock (all blocked with nothing pending)
-// or a task panics.
+// Run is RunContext with a context that is never done.
 func (s *Sim) Run(linger time.Duration) error {
+	return s.RunContext(context.Background(), linger)
+}
+
+// RunContext drives the simulation until every task has returned and the
+// network has been quiet for linger of virtual time (or has nothing left to
+// do). It returns an error if the tasks deadlock (all blocked with nothing
+// pending), a task keeps control for HangTimeout of wall time, a task
+// panics, or ctx is done (an error matching ErrInterrupted and
+// context.Cause(ctx)). A done context is noticed between two steps, or at
+// once if a task has control then.
+func (s *Sim) RunContext(ctx context.Context, linger time.Duration) error {
 	if s.running {
 		return errors.New("netsim: Run called while running")
 	}
+	if s.closed.Load() {
+		return fmt.Errorf("netsim: Run after Close: %w", ErrStopped)
+	}
+	if s.broken != nil {
+		return fmt.Errorf("netsim: Run after a run that ended while a task had control (%v): %w", s.broken, ErrStopped)
+	}
+	if ctx.Err() != nil {
+		return s.interruptErr(ctx)
+	}
 	s.running = true
 	defer func() { s.running = false }()
+	select {
+	case <-s.alarm:
+	default:
+	}
+	s.interrupted.Store(false)
+	if ctx.Done() != nil {
+		stop := context.AfterFunc(ctx, func() {
+			s.interrupted.Store(true)
+			s.raise()
+		})
+		defer stop()
+	}
+	if hang := cmp.Or(s.HangTimeout, DefaultHangTimeout); hang > 0 {
+		done := make(chan struct{})
+		var wg sync.WaitGroup
+		wg.Go(func() { s.watch(done, hang) })
+		defer wg.Wait()
+		defer close(done)
+	}
 	quietSince := s.clock.Elapsed()
 	for {
+		if s.interrupted.Load() {
+			return s.interruptErr(ctx)
+		}
 		if s.taskPanic != nil {
 			return s.taskPanic
 		}
@@ -222,7 +358,9 @@ func (s *Sim) Run(linger time.Duration) error {
 			continue
 		}
 		if len(s.runq) > 0 {
-			s.resumeNext()
+			if err := s.resumeNext(ctx); err != nil {
+				return err
+			}
 			if s.live == 0 {
 				quietSince = s.clock.Elapsed()
 			}
@@ -231,7 +369,7 @@ func (s *Sim) Run(linger time.Duration) error {
 		next, ok := s.clock.Next()
 		if !ok {
 			if s.live > 0 {
-				return s.deadlock()
+				return s.deadlock(nil, 0)
 			}
 			return nil
 		}
@@ -239,6 +377,47 @@ func (s *Sim) Run(linger time.Duration) error {
 			return nil
 		}
 		s.clock.AdvanceTo(next)
+	}
+}
+
+// interruptErr is the error of a run whose context is done.
+func (s *Sim) interruptErr(ctx context.Context) error {
+	return fmt.Errorf("%w at %v of virtual time: %w", ErrInterrupted, s.clock.Elapsed(), context.Cause(ctx))
+}
+
+// raise wakes a driver that waits for a task.
+func (s *Sim) raise() {
+	select {
+	case s.alarm <- struct{}{}:
+	default:
+	}
+}
+
+// watch raises the alarm when a task has held control for hang of wall
+// time, until done is closed.
+func (s *Sim) watch(done chan struct{}, hang time.Duration) {
+	tick := time.NewTicker(max(hang/8, time.Millisecond))
+	defer tick.Stop()
+	var seen uint64
+	var since time.Time
+	for {
+		select {
+		case <-done:
+			return
+		case now := <-tick.C:
+			if !s.inTask.Load() {
+				since = time.Time{}
+				continue
+			}
+			if step := s.steps.Load(); step != seen || since.IsZero() {
+				seen, since = step, now
+				continue
+			}
+			if d := now.Sub(since); d >= hang {
+				s.hungFor.Store(int64(d))
+				s.raise()
+			}
+		}
 	}
 }
 
@@ -257,23 +436,64 @@ func (s *Sim) runDueEvent() bool {
 	return true
 }
 
-// resumeNext runs the first ready task until its next Op, then serves that Op.
-func (s *Sim) resumeNext() {
-	ch := s.runq[0]
+// resumeNext runs the first ready task until its next Op, then serves that
+// Op. It fails if the task keeps control too long or ctx is done meanwhile:
+// the task is then left running, and the simulation can only be closed.
+func (s *Sim) resumeNext(ctx context.Context) error {
+	t := s.runq[0]
 	s.runq[0] = nil
 	s.runq = s.runq[1:]
-	ch <- struct{}{}
-	op := <-s.inbox
-	if op == nil {
+	s.cur = t
+	s.steps.Add(1)
+	s.inTask.Store(true)
+	t.wake <- struct{}{}
+	var op *Op
+	select {
+	case op = <-s.inbox:
+	case <-s.alarm:
+		var err error
+		if op, err = s.alarmed(ctx, t); err != nil {
+			s.broken = err
+			return err
+		}
+	}
+	s.inTask.Store(false)
+	if op.exit != nil {
 		s.live--
-		return
+		delete(s.tasks, t)
+		return nil
 	}
 	s.serve(op)
+	return nil
+}
+
+// alarmed handles an alarm raised while task t has control: the task's
+// next Op if it came meanwhile (a late alarm), else the error that ends
+// the run.
+func (s *Sim) alarmed(ctx context.Context, t *task) (*Op, error) {
+	for {
+		select {
+		case op := <-s.inbox:
+			return op, nil
+		default:
+		}
+		if s.interrupted.Load() {
+			return nil, fmt.Errorf("%w (while %v had control)", s.interruptErr(ctx), t)
+		}
+		if d := time.Duration(s.hungFor.Swap(0)); d > 0 {
+			return nil, s.deadlock(t, d)
+		}
+		select {
+		case op := <-s.inbox:
+			return op, nil
+		case <-s.alarm:
+		}
+	}
 }
 
 func (s *Sim) serve(op *Op) {
 	if op.Sleep > 0 {
-		s.clock.PostArg(op.Sleep, 0, s.ready, op.wake)
+		s.clock.PostArg(op.Sleep, 0, s.ready, op.task)
 		return
 	}
 	if op.Try() {
@@ -284,14 +504,14 @@ func (s *Sim) serve(op *Op) {
 }
 
 func (s *Sim) complete(op *Op) {
-	if op.wake == nil {
+	if op.task == nil {
 		return // an Async Op: nobody waits for it
 	}
 	if op.Free || s.CallTime <= 0 {
-		s.runq = append(s.runq, op.wake)
+		s.runq = append(s.runq, op.task)
 		return
 	}
-	s.clock.PostArg(s.CallTime, 0, s.ready, op.wake)
+	s.clock.PostArg(s.CallTime, 0, s.ready, op.task)
 }
 
 func (s *Sim) park(op *Op) {
@@ -362,30 +582,4 @@ func (s *Sim) retryDirty() bool {
 	s.dirtySpare = dirty[:0]
 	s.dirtyMu.Unlock()
 	return true
-}
-
-// DeadlockError reports tasks that can never run again.
-type DeadlockError struct {
-	// At is the virtual time since the epoch when the deadlock was found.
-	At time.Duration
-	// Blocked describes the operations the tasks are blocked in.
-	Blocked []string
-}
-
-// Error implements error.
-func (e *DeadlockError) Error() string {
-	return fmt.Sprintf("netsim: deadlock at %v: every task is blocked and nothing is pending: %s",
-		e.At, strings.Join(e.Blocked, "; "))
-}
-
-func (s *Sim) deadlock() error {
-	var blocked []string
-	for op := range s.parked {
-		blocked = append(blocked, op.desc())
-	}
-	sort.Strings(blocked)
-	if n := s.live - len(blocked); n > 0 {
-		blocked = append(blocked, fmt.Sprintf("%d task(s) blocked outside netsim", n))
-	}
-	return &DeadlockError{At: s.clock.Elapsed(), Blocked: blocked}
 }

@@ -338,8 +338,12 @@ func TestDeadlockReport(t *testing.T) {
 	if de.At != time.Second {
 		t.Errorf("At = %v, want 1s", de.At)
 	}
-	if want := []string{"Read tcp A", "Read tcp B"}; !slices.Equal(de.Blocked, want) {
-		t.Errorf("Blocked = %q, want %q", de.Blocked, want)
+	var got []string
+	for _, c := range de.Calls {
+		got = append(got, c.Task+": "+c.Call)
+	}
+	if want := []string{"task 1 (a): Read tcp A", "task 2 (b): Read tcp B"}; !slices.Equal(got, want) {
+		t.Errorf("Calls = %q, want %q", got, want)
 	}
 	msg := err.Error()
 	for _, s := range []string{"deadlock", "1s", "Read tcp A", "Read tcp B"} {
@@ -377,7 +381,7 @@ func TestTaskPanicIsAnError(t *testing.T) {
 	if errors.As(err, &de) {
 		t.Fatalf("Run = %v, want the panic, not a deadlock", err)
 	}
-	for _, want := range []string{`"boom"`, "kaboom"} {
+	for _, want := range []string{"task 2 (boom)", "kaboom"} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("error %q does not mention %s", err, want)
 		}

@@ -114,7 +114,7 @@ func (s *Sim) now() time.Duration { return s.test.elapsed + time.Since(s.test.ba
 // submit hands op to the driver and waits for it unless it is Async.
 func (s *Sim) submit(op *Op) bool {
 	if !op.Async {
-		op.wake = make(chan struct{}, 1)
+		op.task = &task{wake: make(chan struct{}, 1)}
 	}
 	s.dirtyMu.Lock()
 	s.test.queue = append(s.test.queue, op)
@@ -123,10 +123,10 @@ func (s *Sim) submit(op *Op) bool {
 	case s.test.kick <- struct{}{}:
 	default:
 	}
-	if op.wake != nil {
-		<-op.wake
+	if op.task != nil {
+		<-op.task.wake
 	}
-	return true
+	return !op.aborted
 }
 
 func (s *Sim) drive(linger time.Duration) {
@@ -152,17 +152,17 @@ func (s *Sim) drive(linger time.Duration) {
 		if t.pending.Len() > 0 {
 			op := heap.Pop(&t.pending).(*Op)
 			if op.Sleep > 0 {
-				s.clock.PostArg(op.Sleep, 0, s.ready, op.wake)
+				s.clock.PostArg(op.Sleep, 0, s.ready, op.task)
 			} else {
 				s.serve(op)
 			}
 			continue
 		}
 		if len(s.runq) > 0 {
-			ch := s.runq[0]
+			t := s.runq[0]
 			s.runq[0] = nil
 			s.runq = s.runq[1:]
-			ch <- struct{}{}
+			t.wake <- struct{}{}
 			continue
 		}
 		if !stopping {

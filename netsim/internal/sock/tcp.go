@@ -158,7 +158,7 @@ func (c *TCPConn) Read(b []byte) (int, error) {
 		return true
 	})
 	if !ok {
-		return 0, c.opErr("read", sim.ErrNotRunning)
+		return 0, c.opErr("read", c.env.Sim.CallErr())
 	}
 	return n, err
 }
@@ -206,7 +206,7 @@ func (c *TCPConn) Write(b []byte) (int, error) {
 		}
 	})
 	if !ok {
-		return 0, c.opErr("write", sim.ErrNotRunning)
+		return 0, c.opErr("write", c.env.Sim.CallErr())
 	}
 	return n, err
 }
@@ -225,7 +225,7 @@ func (c *TCPConn) CloseRead() error { return c.shutdown("close", tcpip.ShutdownR
 
 func (c *TCPConn) shutdown(op string, flags tcpip.ShutdownFlags) error {
 	var err error
-	c.do(kindCtl, "Shutdown", c, nil, func() bool {
+	ok := c.do(kindCtl, "Shutdown", c, nil, func() bool {
 		if !c.gone() && !c.flush() {
 			return false
 		}
@@ -236,6 +236,9 @@ func (c *TCPConn) shutdown(op string, flags tcpip.ShutdownFlags) error {
 		}
 		return true
 	})
+	if !ok {
+		return c.opErr(op, c.env.Sim.CallErr())
+	}
 	return err
 }
 
@@ -312,7 +315,7 @@ func ListenTCP(env *Env, proto tcpip.NetworkProtocolNumber, addr tcpip.FullAddre
 		}
 	})
 	if !ok {
-		err = sim.ErrNotRunning
+		err = env.Sim.CallErr()
 	}
 	if err != nil {
 		return nil, &net.OpError{Op: "listen", Net: "tcp", Addr: fullToTCP(addr), Err: err}
@@ -352,7 +355,7 @@ func (l *TCPListener) Accept() (net.Conn, error) {
 		return true
 	})
 	if !ok {
-		err = sim.ErrNotRunning
+		err = l.env.Sim.CallErr()
 	}
 	if err != nil {
 		return nil, &net.OpError{Op: "accept", Net: "tcp", Addr: l.addr, Err: err}
@@ -393,7 +396,7 @@ func DialTCP(ctx context.Context, env *Env, proto tcpip.NetworkProtocolNumber, l
 		// leaves nothing behind: starting the connect and returning
 		// ErrNotRunning sent a SYN, and the handshake then completed in
 		// the next Run with nobody holding the socket.
-		return nil, &net.OpError{Op: "dial", Net: "tcp", Addr: fullToTCP(raddr), Err: sim.ErrNotRunning}
+		return nil, &net.OpError{Op: "dial", Net: "tcp", Addr: fullToTCP(raddr), Err: env.Sim.CallErr()}
 	}
 	e.env = env
 	e.w = env.Sim.NewWaitable()
@@ -470,7 +473,7 @@ func DialTCP(ctx context.Context, env *Env, proto tcpip.NetworkProtocolNumber, l
 		return true
 	})
 	if !ok {
-		err = sim.ErrNotRunning
+		err = env.Sim.CallErr()
 	}
 	if err != nil {
 		return nil, &net.OpError{Op: "dial", Net: "tcp", Addr: fullToTCP(raddr), Err: err}

@@ -9,8 +9,6 @@ import (
 	"gvisor.dev/gvisor/pkg/tcpip/header"
 	"gvisor.dev/gvisor/pkg/tcpip/transport/udp"
 	"gvisor.dev/gvisor/pkg/waiter"
-
-	"netsim.dev/netsim/internal/sim"
 )
 
 // UDPConn is a UDP socket: a net.PacketConn, and a net.Conn once connected.
@@ -70,7 +68,7 @@ func ListenUDP(env *Env, proto tcpip.NetworkProtocolNumber, laddr, raddr tcpip.F
 		}
 	})
 	if !ok {
-		err = sim.ErrNotRunning
+		err = env.Sim.CallErr()
 	}
 	if err != nil {
 		addr := laddr
@@ -120,7 +118,7 @@ func (c *UDPConn) ReadFrom(b []byte) (int, net.Addr, error) {
 		return true
 	})
 	if !ok {
-		return 0, nil, c.opErr("read", nil, sim.ErrNotRunning)
+		return 0, nil, c.opErr("read", nil, c.env.Sim.CallErr())
 	}
 	return n, from, err
 }
@@ -177,7 +175,7 @@ func (c *UDPConn) write(b []byte, to *tcpip.FullAddress, addr net.Addr) (int, er
 		return true
 	})
 	if !ok {
-		return 0, c.opErr("write", addr, sim.ErrNotRunning)
+		return 0, c.opErr("write", addr, c.env.Sim.CallErr())
 	}
 	return n, err
 }
