@@ -91,7 +91,7 @@ func tcpExchange(p Params, writes int) (netsim.Stats, error) {
 		fmt.Fprintf(p.Out, "sender: %s -> %s: sent %d bytes in %d write(s)\n", conn.LocalAddr(), addr, writes*len(p.Payload), writes)
 		errs = append(errs, conn.Close())
 	})
-	return finish(n, &errs)
+	return finish(p, n, &errs)
 }
 
 // runUDP is listings 4-3 (receiver) and 4-4 (sender).
@@ -134,7 +134,7 @@ func runUDP(p Params) (netsim.Stats, error) {
 		fmt.Fprintf(p.Out, "sender: %s -> %s: sent %d bytes\n", from, to, len(p.Payload))
 		errs = append(errs, sc.Close())
 	})
-	return finish(n, &errs)
+	return finish(p, n, &errs)
 }
 
 // show prints bytes as the book's figures do (hex) and as Python's receiver

@@ -4,6 +4,7 @@
 package demo
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -52,6 +53,11 @@ type Params struct {
 	Interfaces []string
 	// Out receives what the programs print, if not nil.
 	Out io.Writer
+	// Context, if not nil, ends the run early when it is done: [Demo.Run]
+	// then returns an error matching [netsim.ErrInterrupted] and
+	// context.Cause(Context), with the statistics of the frames captured
+	// so far, and Capture holds them as a valid capture.
+	Context context.Context
 }
 
 // MaxConns is the most connections transfer can open at once: its client
@@ -199,10 +205,19 @@ func (p Params) options() netsim.Options {
 	return netsim.Options{Seed: p.Seed, Capture: p.Capture, CaptureFormat: p.Format, CaptureInterfaces: p.Interfaces}
 }
 
-// finish runs the network, closes it, and joins the tasks' errors.
-func finish(n *netsim.Network, taskErrs *[]error) (netsim.Stats, error) {
-	runErr := n.Run()
+// finish runs the network until p.Context is done, closes it, and joins
+// the tasks' errors. An interrupted run returns only the interruption (and
+// a failure to close): the tasks' errors are its consequences.
+func finish(p Params, n *netsim.Network, taskErrs *[]error) (netsim.Stats, error) {
+	ctx := p.Context
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	runErr := n.RunContext(ctx)
 	st := n.Stats()
 	closeErr := n.Close()
+	if errors.Is(runErr, netsim.ErrInterrupted) {
+		return st, errors.Join(runErr, closeErr)
+	}
 	return st, errors.Join(append([]error{runErr, closeErr}, *taskErrs...)...)
 }

@@ -223,7 +223,10 @@ func runTransfer(p Params) (netsim.Stats, error) {
 			}
 		})
 	}
-	st, err := finish(n, &errs)
+	st, err := finish(p, n, &errs)
+	if errors.Is(err, netsim.ErrInterrupted) {
+		return st, err
+	}
 	summarise := func(who, verb string, rs []result) {
 		var total int64
 		sums := map[string]int{}

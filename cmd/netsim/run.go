@@ -282,9 +282,17 @@ func cmdRun(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			p.Out = stderr // keep standard output for the capture
 		}
 	}
+	// Signals are caught from here on, not while opening the output: a
+	// FIFO without a reader blocks its open, which Ctrl-C must still end.
+	ctx, stopSignals := onSignal()
+	defer stopSignals()
+	p.Context = ctx
 	start := time.Now()
 	st, err := d.Run(p)
 	wall := time.Since(start)
+	if sig, ok := interruptedBy(ctx, err); ok {
+		return interrupted(sig, st, f, out, listing, stdout, stderr)
+	}
 	if err == nil && out != nil {
 		err = out.commit()
 	}
@@ -318,6 +326,30 @@ func cmdRun(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		}
 	}
 	return 0
+}
+
+// interrupted ends a run that a signal stopped: the frames captured so
+// far are written out (a valid capture under the requested name, or the
+// listing), stderr says so, and the exit status is the signal's.
+func interrupted(sig signalError, st netsim.Stats, f *runFlags, out *output, listing *bytes.Buffer, stdout, stderr io.Writer) int {
+	where := f.out
+	switch {
+	case out != nil:
+		if err := out.commit(); err != nil {
+			fmt.Fprintf(stderr, "netsim run: interrupted after %d frames; %v\n", st.Frames, err)
+			return sig.exitCode()
+		}
+		if out.isStdout {
+			where = "standard output"
+		}
+	case listing != nil:
+		if !f.quiet {
+			printListing(stdout, listing)
+		}
+		where = "the listing"
+	}
+	fmt.Fprintf(stderr, "netsim run: interrupted after %d frames; wrote %s (partial)\n", st.Frames, where)
+	return sig.exitCode()
 }
 
 // printListing prints a capture's frames, one summary line each, as
