@@ -1,6 +1,7 @@
 package demo
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -60,6 +61,9 @@ func tcpExchange(p Params, writes int) (netsim.Stats, error) {
 	}
 	n.Go(func() { // receiver
 		conn, err := ln.Accept()
+		if errors.Is(err, net.ErrClosed) {
+			return // the sender failed and closed the listener
+		}
 		if err != nil {
 			errs = append(errs, fmt.Errorf("receiver: %w", err))
 			return
@@ -74,7 +78,8 @@ func tcpExchange(p Params, writes int) (netsim.Stats, error) {
 	n.Go(func() { // sender
 		conn, err := h.Dial("tcp", addr)
 		if err != nil {
-			errs = append(errs, fmt.Errorf("sender: %w", err))
+			// Nobody will connect: the receiver need not wait.
+			errs = append(errs, fmt.Errorf("sender: %w", err), ln.Close())
 			return
 		}
 		for i := 0; i < writes; i++ {

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"sort"
 	"time"
 
@@ -216,8 +217,18 @@ func finish(p Params, n *netsim.Network, taskErrs *[]error) (netsim.Stats, error
 	runErr := n.RunContext(ctx)
 	st := n.Stats()
 	closeErr := n.Close()
+	if runErr != nil && closeErr != nil && closeErr.Error() == runErr.Error() {
+		closeErr = nil // the capture's write error, reported by both
+	}
 	if errors.Is(runErr, netsim.ErrInterrupted) {
 		return st, errors.Join(runErr, closeErr)
 	}
-	return st, errors.Join(append([]error{runErr, closeErr}, *taskErrs...)...)
+	errs := []error{runErr, closeErr}
+	for _, err := range *taskErrs {
+		if runErr != nil && errors.Is(err, net.ErrClosed) {
+			continue // Close ended a call the failed run left parked
+		}
+		errs = append(errs, err)
+	}
+	return st, errors.Join(errs...)
 }

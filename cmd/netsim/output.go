@@ -129,6 +129,9 @@ func (o *output) openFD(fd int, stdout, stderr io.Writer) (*output, error) {
 		o.Writer = stderr
 		return o, nil
 	}
+	if mode, _, errno := syscall.Syscall(syscall.SYS_FCNTL, uintptr(fd), syscall.F_GETFL, 0); errno == 0 && mode&syscall.O_ACCMODE == syscall.O_RDONLY {
+		return nil, fmt.Errorf("file descriptor %d is open only for reading", fd)
+	}
 	nfd, err := syscall.Dup(fd)
 	if err != nil {
 		return nil, fmt.Errorf("file descriptor %d: %v", fd, err)
@@ -164,6 +167,13 @@ func (o *output) openExisting(path string, fi fs.FileInfo) (*output, error) {
 // directory, renamed over path by commit.
 func (o *output) createAtomic(path string, old fs.FileInfo) (*output, error) {
 	dir := filepath.Dir(path)
+	if old != nil {
+		// Renaming over a file needs only the directory's permission; a
+		// file the user may not write stays as it is, as with `>`.
+		if err := syscall.Access(path, 2 /* W_OK */); err != nil {
+			return nil, fmt.Errorf("%v (the file is not writable)", err)
+		}
+	}
 	if di, err := os.Stat(dir); err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
 			return nil, fmt.Errorf("directory %s does not exist", dir)

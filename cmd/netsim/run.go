@@ -191,6 +191,18 @@ func (f *runFlags) parse(args []string, stdout, stderr io.Writer) (string, int) 
 		fmt.Fprintf(stderr, "netsim run: "+format+"\n", a...)
 		return "", 2
 	}
+	if err == nil {
+		// -w "" is not "no -w", nor -F "" or -i "" their defaults.
+		var empty []string
+		f.fs.Visit(func(fl *flag.Flag) {
+			if (fl.Name == "w" || fl.Name == "F" || fl.Name == "i") && fl.Value.String() == "" {
+				empty = append(empty, dash(fl.Name))
+			}
+		})
+		if len(empty) > 0 {
+			return fail("%s \"\": empty (netsim run -h lists the flags)", empty[0])
+		}
+	}
 	if err == nil && f.fs.NArg() == 0 && name != "" {
 		// A flag the demo does not read comes before its value's checks.
 		if _, code := f.checkDemo(name, stderr); code >= 0 {
@@ -227,9 +239,7 @@ func (f *runFlags) parse(args []string, stdout, stderr io.Writer) (string, int) 
 	case f.format != "" && f.format != "pcap" && f.format != "pcapng":
 		return fail("-F %q: pcap or pcapng", f.format)
 	case name == "":
-		fmt.Fprintln(stderr, "netsim run: name a demo (netsim run DEMO -w FILE.pcap):")
-		listDemos(stderr)
-		return "", 2
+		return fail("name a demo: netsim run DEMO [-w FILE.pcap], where DEMO is one of %s ('netsim list' says what each does)", demoNames())
 	}
 	f.link.Delay, f.link.Jitter = f.delay, f.jitter
 	if err := f.link.Validate(); err != nil {
@@ -438,6 +448,21 @@ func demoNames() string {
 	return strings.Join(names, ", ")
 }
 
+// oneLine puts an error's lines on one: "a:\n\tb\nc" is "a: b; c".
 func oneLine(err error) string {
-	return strings.ReplaceAll(err.Error(), "\n", "; ")
+	var b strings.Builder
+	for i, line := range strings.Split(err.Error(), "\n") {
+		line = strings.TrimSpace(line)
+		switch {
+		case line == "":
+			continue
+		case i == 0:
+		case strings.HasSuffix(b.String(), ":"):
+			b.WriteString(" ")
+		default:
+			b.WriteString("; ")
+		}
+		b.WriteString(line)
+	}
+	return b.String()
 }
