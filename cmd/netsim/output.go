@@ -40,6 +40,7 @@ type output struct {
 	file     *os.File // the file written, nil when Writer is standard output or error
 	target   string   // the path the temporary file becomes; "" when written in place
 	isStdout bool     // Writer is the process's standard output
+	done     bool     // commit or abort has run
 }
 
 // errSocket is the error for -w naming a Unix socket's path, which open(2)
@@ -216,9 +217,10 @@ func (o *output) createAtomic(path string, old fs.FileInfo) (*output, error) {
 // synced, closed and renamed over the target; otherwise the file is
 // closed. It is called when a run ends, interrupted or not.
 func (o *output) commit() error {
-	if o.file == nil {
+	if o.file == nil || o.done {
 		return nil
 	}
+	o.done = true
 	if o.target == "" {
 		if err := o.file.Close(); err != nil {
 			return fmt.Errorf("write %s: %v", o.name, pathErr(err))
@@ -240,11 +242,13 @@ func (o *output) commit() error {
 }
 
 // abort drops a failed run's output: a temporary file is removed, leaving
-// the target as it was; a file written in place is closed.
+// the target as it was; a file written in place is closed. After commit it
+// does nothing, so that it can be deferred.
 func (o *output) abort() {
-	if o.file == nil {
+	if o.file == nil || o.done {
 		return
 	}
+	o.done = true
 	o.file.Close()
 	if o.target != "" {
 		os.Remove(o.file.Name())

@@ -44,19 +44,18 @@ Flags:
 
 // runFlags are the flags of netsim run.
 type runFlags struct {
-	fs                *flag.FlagSet
-	out, format       string
-	ifaces            string
-	seed              int64
-	port, writes      int
-	payload           []byte
-	size              int64
-	conns, hops       int
-	ipv6, quiet       bool
-	link              netsim.LinkConfig
-	delay, jitter     time.Duration
-	partition         [2]time.Duration
-	payloadText, rate string
+	fs            *flag.FlagSet
+	out, format   string
+	ifaces        string
+	seed          int64
+	port, writes  int
+	payload       []byte
+	size          int64
+	conns, hops   int
+	ipv6, quiet   bool
+	link          netsim.LinkConfig
+	delay, jitter time.Duration
+	partition     [2]time.Duration
 }
 
 func newRunFlags() *runFlags {
@@ -287,6 +286,7 @@ func cmdRun(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			fmt.Fprintf(stderr, "netsim run: -w %s: %v\n", f.out, err)
 			return 1
 		}
+		defer out.abort() // whatever happens, no temporary file is left
 		p.Capture = out
 		if out.isStdout && !f.quiet {
 			p.Out = stderr // keep standard output for the capture

@@ -17,18 +17,19 @@ type signalError struct{ sig syscall.Signal }
 func (e signalError) Error() string { return fmt.Sprintf("interrupted by %v", e.sig) }
 
 // exitCode is the shell's status for a process ended by the signal: 128
-// plus its number (130 for SIGINT, 143 for SIGTERM).
+// plus its number (130 for SIGINT, 143 for SIGTERM, 129 for SIGHUP).
 func (e signalError) exitCode() int { return 128 + int(e.sig) }
 
 // onSignal returns a context that is cancelled, with a [signalError] as its
-// cause, when the process receives SIGINT or SIGTERM, and a function that
+// cause, when the process receives SIGINT, SIGTERM or SIGHUP (its terminal
+// closed), and a function that
 // stops listening. Until stop is called every such signal is caught: the
 // first ends the run, later ones are ignored while the capture is written
 // out, so that no signal leaves a temporary file behind.
 func onSignal() (ctx context.Context, stop func()) {
 	ctx, cancel := context.WithCancelCause(context.Background())
 	ch := make(chan os.Signal, 1)
-	signal.Notify(ch, syscall.SIGINT, syscall.SIGTERM)
+	signal.Notify(ch, syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP)
 	done := make(chan struct{})
 	ended := make(chan struct{})
 	go func() {

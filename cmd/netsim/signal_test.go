@@ -44,11 +44,11 @@ func countFrames(t *testing.T, path string) int {
 var interruptedLine = regexp.MustCompile(`(?m)^netsim run: interrupted after ([0-9]+) frames; wrote (.+) \(partial\)$`)
 
 // TestSignal: SIGINT or SIGTERM a second into `netsim run transfer --size
-// 2GiB` ends the run with the shell's status for the signal (130, 143),
+// 2GiB` ends the run with the shell's status for the signal (130, 143, 129),
 // one line on stderr, and the frames so far as a valid capture under the
 // requested name (or on standard output with -w -); no temporary file.
 func TestSignal(t *testing.T) {
-	for _, sig := range []syscall.Signal{syscall.SIGINT, syscall.SIGTERM} {
+	for _, sig := range []syscall.Signal{syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP} {
 		for _, to := range []string{"file", "stdout"} {
 			t.Run(fmt.Sprintf("%v/%s", sig, to), func(t *testing.T) {
 				dir := t.TempDir()
