@@ -36,8 +36,10 @@ Examples:
   netsim run transfer --hops 2 -6 --mtu 1280 -w routed.pcapng
   netsim run transfer --delay 10ms --partition 100ms-2s -w healed.pcapng
 
-'netsim list' names the demos. Link flags apply to every link, both
-directions (on the book's demos: to the loopback interface).
+'netsim list' names the demos and the flags each takes. Link flags apply
+to every link, both directions (on the book's demos: to the loopback
+interface). Ctrl-C (or SIGTERM) stops a run and keeps the frames captured
+so far, as a valid capture under FILE.
 
 Flags:
 `
@@ -62,7 +64,7 @@ func newRunFlags() *runFlags {
 	f := &runFlags{fs: flag.NewFlagSet("run", flag.ContinueOnError), payload: demo.DefaultPayload}
 	fs := f.fs
 	fs.SetOutput(io.Discard)
-	fs.StringVar(&f.out, "w", "", "write the capture to `FILE` (- for standard output)")
+	fs.StringVar(&f.out, "w", "", "write the capture to `FILE` (- for standard output): a regular file is replaced when the run ends, keeping its mode; a device, a FIFO or /dev/fd/N is written in place")
 	fs.StringVar(&f.format, "F", "", "capture `format`: pcap or pcapng (default: pcapng if FILE ends in .pcapng, else pcap)")
 	fs.StringVar(&f.ifaces, "i", "", "capture only the link(s) `NAME[,NAME]`, or all (pcapng) (default: the client's link; the loopback on the book's demos)")
 	fs.Int64Var(&f.seed, "seed", 0, "seed for every random choice (ephemeral ports, ISNs, losses)")
