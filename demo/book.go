@@ -1,6 +1,7 @@
 package demo
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -11,9 +12,9 @@ import (
 )
 
 func init() {
-	register(Demo{Name: "tcp", Summary: "the book's listings 4-1/4-2: one TCP connection to 127.0.0.1:24000 carries 44, 55, 66, then closes", run: runTCP})
-	register(Demo{Name: "tcp-multi", Summary: "the book's figure 4-9: the sender writes several times before it closes; each ACK = seq + length", run: runTCPMulti})
-	register(Demo{Name: "udp", Summary: "the book's listings 4-3/4-4: one UDP datagram 127.0.0.1:24001 -> 127.0.0.1:24000 with 44, 55, 66", run: runUDP})
+	register(Demo{Name: "tcp", Summary: "the book's listings 4-1/4-2: one TCP connection to 127.0.0.1:24000 carries 44, 55, 66, then closes", Uses: []string{"Port", "Payload"}, run: runTCP})
+	register(Demo{Name: "tcp-multi", Summary: "the book's figure 4-9: the sender writes several times before it closes; each ACK = seq + length", Uses: []string{"Port", "Payload", "Writes"}, run: runTCPMulti})
+	register(Demo{Name: "udp", Summary: "the book's listings 4-3/4-4: one UDP datagram 127.0.0.1:24001 -> 127.0.0.1:24000 with 44, 55, 66", Uses: []string{"Port", "Payload"}, run: runUDP})
 }
 
 // bookNet builds the book's setting: one machine, the exchange on its
@@ -60,6 +61,9 @@ func tcpExchange(p Params, writes int) (netsim.Stats, error) {
 	}
 	n.Go(func() { // receiver
 		conn, err := ln.Accept()
+		if errors.Is(err, net.ErrClosed) {
+			return // the sender failed and closed the listener
+		}
 		if err != nil {
 			errs = append(errs, fmt.Errorf("receiver: %w", err))
 			return
@@ -74,7 +78,8 @@ func tcpExchange(p Params, writes int) (netsim.Stats, error) {
 	n.Go(func() { // sender
 		conn, err := h.Dial("tcp", addr)
 		if err != nil {
-			errs = append(errs, fmt.Errorf("sender: %w", err))
+			// Nobody will connect: the receiver need not wait.
+			errs = append(errs, fmt.Errorf("sender: %w", err), ln.Close())
 			return
 		}
 		for i := 0; i < writes; i++ {
@@ -91,7 +96,7 @@ func tcpExchange(p Params, writes int) (netsim.Stats, error) {
 		fmt.Fprintf(p.Out, "sender: %s -> %s: sent %d bytes in %d write(s)\n", conn.LocalAddr(), addr, writes*len(p.Payload), writes)
 		errs = append(errs, conn.Close())
 	})
-	return finish(n, &errs)
+	return finish(p, n, &errs)
 }
 
 // runUDP is listings 4-3 (receiver) and 4-4 (sender).
@@ -134,7 +139,7 @@ func runUDP(p Params) (netsim.Stats, error) {
 		fmt.Fprintf(p.Out, "sender: %s -> %s: sent %d bytes\n", from, to, len(p.Payload))
 		errs = append(errs, sc.Close())
 	})
-	return finish(n, &errs)
+	return finish(p, n, &errs)
 }
 
 // show prints bytes as the book's figures do (hex) and as Python's receiver

@@ -13,7 +13,7 @@ import (
 )
 
 func init() {
-	register(Demo{Name: "transfer", Summary: "a client host (10.0.0.1) sends --size bytes to a server host (10.0.0.2) over an Ethernet link, then closes; --conns, -6, --hops", run: runTransfer})
+	register(Demo{Name: "transfer", Summary: "a client host (10.0.0.1) sends --size bytes to a server host (10.0.0.2) over an Ethernet link, then closes", Uses: []string{"Size", "Conns", "Hops", "IPv6"}, run: runTransfer})
 }
 
 // transferPort is the server's port in the transfer demo.
@@ -223,7 +223,10 @@ func runTransfer(p Params) (netsim.Stats, error) {
 			}
 		})
 	}
-	st, err := finish(n, &errs)
+	st, err := finish(p, n, &errs)
+	if errors.Is(err, netsim.ErrInterrupted) {
+		return st, err
+	}
 	summarise := func(who, verb string, rs []result) {
 		var total int64
 		sums := map[string]int{}

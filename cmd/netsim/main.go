@@ -7,6 +7,7 @@
 //	netsim run DEMO -w FILE.pcap [flags]   run a demo and capture it
 //	netsim list                            name the demos
 //	netsim read -r FILE [-Y FILTER] ...    list, dump and filter a capture
+//	netsim version                         netsim's, Go's and gVisor's versions
 //	netsim help [COMMAND]                  explain a command
 package main
 
@@ -29,6 +30,7 @@ func commands() []command {
 		{"run", "run a demo over the virtual network and write its capture", cmdRun},
 		{"list", "name the demos", cmdList},
 		{"read", "list, dump and filter a capture (a Wireshark-compatible display filter)", cmdRead},
+		{"version", "print netsim's version, and the Go and gVisor versions it was built with", cmdVersion},
 		{"help", "explain a command", cmdHelp},
 	}
 }
@@ -71,7 +73,7 @@ func usage(w io.Writer) {
 	fmt.Fprintln(w, "netsim runs TCP and UDP over a virtual network in one process and captures every frame.")
 	fmt.Fprintln(w, "\nUsage: netsim COMMAND [flags]\n\nCommands:")
 	for _, c := range commands() {
-		fmt.Fprintf(w, "  %-6s %s\n", c.name, c.summary)
+		fmt.Fprintf(w, "  %-8s %s\n", c.name, c.summary)
 	}
 	fmt.Fprintln(w, "\nExample:\n  netsim run tcp -w tcp.pcap && netsim read -r tcp.pcap -Y 'tcp.flags.fin==1'")
 	fmt.Fprintln(w, "\n'netsim help COMMAND' or 'netsim COMMAND -h' explains a command.")

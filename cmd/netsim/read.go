@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"os"
 	"strings"
 
 	"netsim.dev/netsim/dfilter"
@@ -63,7 +64,15 @@ func cmdRead(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "netsim read: %v (try 'netsim read -h')\n", err)
 		return 2
 	}
+	set := map[string]bool{}
+	fs.Visit(func(fl *flag.Flag) { set[fl.Name] = true })
 	switch {
+	case set["c"] && count < 1:
+		fmt.Fprintf(stderr, "netsim read: -c %d: not a frame count (1 or more)\n", count)
+		return 2
+	case set["r"] && file == "":
+		fmt.Fprintln(stderr, "netsim read: -r \"\": empty file name (- reads standard input)")
+		return 2
 	case fs.NArg() > 0:
 		fmt.Fprintf(stderr, "netsim read: unexpected argument %q (try 'netsim read -h')\n", fs.Arg(0))
 		return 2
@@ -98,6 +107,8 @@ func cmdRead(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		if err != nil {
 			err = fmt.Errorf("standard input: %w", err)
 		}
+	} else if fi, serr := os.Stat(file); serr == nil && fi.IsDir() {
+		err = fmt.Errorf("%s: is a directory", file)
 	} else {
 		r, err = pcapread.Open(file)
 	}

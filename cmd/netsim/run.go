@@ -8,9 +8,8 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 
@@ -37,38 +36,39 @@ Examples:
   netsim run transfer --hops 2 -6 --mtu 1280 -w routed.pcapng
   netsim run transfer --delay 10ms --partition 100ms-2s -w healed.pcapng
 
-'netsim list' names the demos. Link flags apply to every link, both
-directions (on the book's demos: to the loopback interface).
+'netsim list' names the demos and the flags each takes. Link flags apply
+to every link, both directions (on the book's demos: to the loopback
+interface). Ctrl-C (or SIGTERM) stops a run and keeps the frames captured
+so far, as a valid capture under FILE.
 
 Flags:
 `
 
 // runFlags are the flags of netsim run.
 type runFlags struct {
-	fs                *flag.FlagSet
-	out, format       string
-	ifaces            string
-	seed              int64
-	port, writes      int
-	payload           []byte
-	size              int64
-	conns, hops       int
-	ipv6, quiet       bool
-	link              netsim.LinkConfig
-	delay, jitter     time.Duration
-	partition         [2]time.Duration
-	payloadText, rate string
+	fs            *flag.FlagSet
+	out, format   string
+	ifaces        string
+	seed          int64
+	port, writes  int
+	payload       []byte
+	size          int64
+	conns, hops   int
+	ipv6, quiet   bool
+	link          netsim.LinkConfig
+	delay, jitter time.Duration
+	partition     [2]time.Duration
 }
 
 func newRunFlags() *runFlags {
 	f := &runFlags{fs: flag.NewFlagSet("run", flag.ContinueOnError), payload: demo.DefaultPayload}
 	fs := f.fs
 	fs.SetOutput(io.Discard)
-	fs.StringVar(&f.out, "w", "", "write the capture to `FILE` (- for standard output)")
+	fs.StringVar(&f.out, "w", "", "write the capture to `FILE` (- for standard output): a regular file is replaced when the run ends, keeping its mode; a device, a FIFO or /dev/fd/N is written in place")
 	fs.StringVar(&f.format, "F", "", "capture `format`: pcap or pcapng (default: pcapng if FILE ends in .pcapng, else pcap)")
 	fs.StringVar(&f.ifaces, "i", "", "capture only the link(s) `NAME[,NAME]`, or all (pcapng) (default: the client's link; the loopback on the book's demos)")
 	fs.Int64Var(&f.seed, "seed", 0, "seed for every random choice (ephemeral ports, ISNs, losses)")
-	fs.IntVar(&f.port, "port", demo.DefaultPort, "book demos: the receiver's `port`")
+	fs.IntVar(&f.port, "port", demo.DefaultPort, "the receiver's `port`")
 	fs.Var(&funcValue{hex.EncodeToString(demo.DefaultPayload), func(s string) error {
 		b, err := hex.DecodeString(strings.NewReplacer(":", "", " ", "").Replace(s))
 		if err != nil {
@@ -79,12 +79,12 @@ func newRunFlags() *runFlags {
 		}
 		f.payload = b
 		return nil
-	}}, "payload", "book demos: what the sender sends, as `hex`")
-	fs.IntVar(&f.writes, "writes", 3, "tcp-multi: how many writes the sender makes")
-	fs.Var(&funcValue{"1MiB", func(s string) (err error) { f.size, err = parseSize(s); return }}, "size", "transfer: bytes per connection (1MiB, 64KiB, 1500)")
-	fs.IntVar(&f.conns, "conns", 1, "transfer: connections opened at once")
-	fs.IntVar(&f.hops, "hops", 1, "transfer: links between client and server (2 puts a router between them)")
-	fs.BoolVar(&f.ipv6, "6", false, "transfer: run over IPv6")
+	}}, "payload", "what the sender sends, as `hex`")
+	fs.IntVar(&f.writes, "writes", 3, "how many writes the sender makes")
+	fs.Var(&funcValue{"1MiB", func(s string) (err error) { f.size, err = parseSize(s); return }}, "size", "bytes per connection (1MiB, 64KiB, 1500)")
+	fs.IntVar(&f.conns, "conns", 1, fmt.Sprintf("connections opened at once (at most %d, the ephemeral ports of the client's address)", demo.MaxConns))
+	fs.IntVar(&f.hops, "hops", 1, "links between client and server (2 puts a router between them)")
+	fs.BoolVar(&f.ipv6, "6", false, "run over IPv6")
 	fs.DurationVar(&f.delay, "delay", 0, "link: one-way delay (20ms)")
 	fs.DurationVar(&f.jitter, "jitter", 0, "link: delay varies by up to ± this much; frames may then be reordered, as with netem")
 	percent := func(name, usage string, p *float64) {
@@ -112,7 +112,65 @@ func newRunFlags() *runFlags {
 		return nil
 	}}, "partition", "link: every link is down from `FROM-TO` of virtual time (1s-3s), then comes back")
 	fs.BoolVar(&f.quiet, "q", false, "print nothing but errors")
+	for _, df := range demoFlags {
+		fl := fs.Lookup(df.flag)
+		fl.Usage = strings.Join(demoUsers(df.field), ", ") + ": " + fl.Usage
+	}
 	return f
+}
+
+// demoFlags are the flags that set a field of [demo.Params] only some demos
+// read ([demo.Demo.Uses] says which).
+var demoFlags = []struct{ flag, field string }{
+	{"port", "Port"}, {"payload", "Payload"}, {"writes", "Writes"},
+	{"size", "Size"}, {"conns", "Conns"}, {"hops", "Hops"}, {"6", "IPv6"},
+}
+
+// demoUsers names the demos that read the field of [demo.Params].
+func demoUsers(field string) []string {
+	var names []string
+	for _, d := range demo.List() {
+		if slices.Contains(d.Uses, field) {
+			names = append(names, d.Name)
+		}
+	}
+	return names
+}
+
+// demoFlagNames lists the flags d reads beyond the common ones, as the
+// user types them.
+func demoFlagNames(d demo.Demo) []string {
+	var names []string
+	for _, df := range demoFlags {
+		if slices.Contains(d.Uses, df.field) {
+			names = append(names, dash(df.flag))
+		}
+	}
+	return names
+}
+
+// checkDemo looks the demo up and checks that every flag the user set is
+// one it reads. It returns the demo, or an exit status.
+func (f *runFlags) checkDemo(name string, stderr io.Writer) (demo.Demo, int) {
+	d, ok := demo.Lookup(name)
+	if !ok {
+		fmt.Fprintf(stderr, "netsim run: unknown demo %q (demos: %s)\n", name, demoNames())
+		return d, 2
+	}
+	var unused []string
+	f.fs.Visit(func(fl *flag.Flag) {
+		for _, df := range demoFlags {
+			if df.flag == fl.Name && !slices.Contains(d.Uses, df.field) {
+				unused = append(unused, fmt.Sprintf("%s is not used by demo %s (only by: %s)",
+					dash(fl.Name), name, strings.Join(demoUsers(df.field), ", ")))
+			}
+		}
+	})
+	if len(unused) > 0 {
+		fmt.Fprintf(stderr, "netsim run: %s\n", strings.Join(unused, "; "))
+		return d, 2
+	}
+	return d, -1
 }
 
 // parse parses args (the demo's name may come first or after the flags)
@@ -134,6 +192,24 @@ func (f *runFlags) parse(args []string, stdout, stderr io.Writer) (string, int) 
 		fmt.Fprintf(stderr, "netsim run: "+format+"\n", a...)
 		return "", 2
 	}
+	if err == nil {
+		// -w "" is not "no -w", nor -F "" or -i "" their defaults.
+		var empty []string
+		f.fs.Visit(func(fl *flag.Flag) {
+			if (fl.Name == "w" || fl.Name == "F" || fl.Name == "i") && fl.Value.String() == "" {
+				empty = append(empty, dash(fl.Name))
+			}
+		})
+		if len(empty) > 0 {
+			return fail("%s \"\": empty (netsim run -h lists the flags)", empty[0])
+		}
+	}
+	if err == nil && f.fs.NArg() == 0 && name != "" {
+		// A flag the demo does not read comes before its value's checks.
+		if _, code := f.checkDemo(name, stderr); code >= 0 {
+			return "", code
+		}
+	}
 	switch {
 	case err != nil:
 		return fail("%s (netsim run -h lists the flags)", flagError(err))
@@ -143,8 +219,8 @@ func (f *runFlags) parse(args []string, stdout, stderr io.Writer) (string, int) 
 		return fail("--port %d: out of range 1-65535", f.port)
 	case f.writes < 1 || f.writes > 1000:
 		return fail("--writes %d: out of range 1-1000", f.writes)
-	case f.conns < 1 || f.conns > 100000:
-		return fail("--conns %d: out of range 1-100000", f.conns)
+	case f.conns < 1 || f.conns > demo.MaxConns:
+		return fail("--conns %d: out of range 1-%d (the client's one address has %d ephemeral ports)", f.conns, demo.MaxConns, demo.MaxConns)
 	case f.hops < 1 || f.hops > 200:
 		return fail("--hops %d: out of range 1-200", f.hops)
 	case f.delay < 0:
@@ -164,9 +240,7 @@ func (f *runFlags) parse(args []string, stdout, stderr io.Writer) (string, int) 
 	case f.format != "" && f.format != "pcap" && f.format != "pcapng":
 		return fail("-F %q: pcap or pcapng", f.format)
 	case name == "":
-		fmt.Fprintln(stderr, "netsim run: name a demo (netsim run DEMO -w FILE.pcap):")
-		listDemos(stderr)
-		return "", 2
+		return fail("name a demo: netsim run DEMO [-w FILE.pcap], where DEMO is one of %s ('netsim list' says what each does)", demoNames())
 	}
 	f.link.Delay, f.link.Jitter = f.delay, f.jitter
 	if err := f.link.Validate(); err != nil {
@@ -182,11 +256,7 @@ func cmdRun(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if code >= 0 {
 		return code
 	}
-	d, ok := demo.Lookup(name)
-	if !ok {
-		fmt.Fprintf(stderr, "netsim run: unknown demo %q (demos: %s)\n", name, demoNames())
-		return 2
-	}
+	d, _ := demo.Lookup(name) // parse checked it
 	p := demo.Params{
 		Seed: f.seed, Port: f.port, Payload: f.payload, Writes: f.writes,
 		Size: f.size, Conns: f.conns, Hops: f.hops, IPv6: f.ipv6, Link: f.link, Partition: f.partition,
@@ -206,36 +276,41 @@ func cmdRun(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		p.Out = io.Discard
 	}
 
-	var sink *outputFile
+	var out *output
 	var listing *bytes.Buffer
-	var err error
-	switch f.out {
-	case "":
+	if f.out == "" {
 		// No file: show the frames as tshark would list them.
 		listing = new(bytes.Buffer)
 		p.Capture = listing
-	case "-":
-		p.Capture = stdout
-		if !f.quiet {
-			p.Out = stderr // keep standard output for the capture
-		}
-	default:
-		sink, err = createAtomic(f.out)
-		if err != nil {
+	} else {
+		var err error
+		if out, err = openOutput(f.out, stdout, stderr); err != nil {
 			fmt.Fprintf(stderr, "netsim run: -w %s: %v\n", f.out, err)
 			return 1
 		}
-		p.Capture = sink
+		defer out.abort() // whatever happens, no temporary file is left
+		p.Capture = out
+		if out.isStdout && !f.quiet {
+			p.Out = stderr // keep standard output for the capture
+		}
 	}
+	// Signals are caught from here on, not while opening the output: a
+	// FIFO without a reader blocks its open, which Ctrl-C must still end.
+	ctx, stopSignals := onSignal()
+	defer stopSignals()
+	p.Context = ctx
 	start := time.Now()
 	st, err := d.Run(p)
 	wall := time.Since(start)
-	if err == nil && sink != nil {
-		err = sink.commit()
+	if sig, ok := interruptedBy(ctx, err); ok {
+		return interrupted(sig, st, f, out, listing, stdout, stderr)
+	}
+	if err == nil && out != nil {
+		err = out.commit()
 	}
 	if err != nil {
-		if sink != nil {
-			sink.abort()
+		if out != nil {
+			out.abort()
 		}
 		fmt.Fprintf(stderr, "netsim run: %v\n", oneLine(err))
 		return 1
@@ -265,6 +340,30 @@ func cmdRun(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	return 0
 }
 
+// interrupted ends a run that a signal stopped: the frames captured so
+// far are written out (a valid capture under the requested name, or the
+// listing), stderr says so, and the exit status is the signal's.
+func interrupted(sig signalError, st netsim.Stats, f *runFlags, out *output, listing *bytes.Buffer, stdout, stderr io.Writer) int {
+	where := f.out
+	switch {
+	case out != nil:
+		if err := out.commit(); err != nil {
+			fmt.Fprintf(stderr, "netsim run: interrupted after %d frames; %v\n", st.Frames, err)
+			return sig.exitCode()
+		}
+		if out.isStdout {
+			where = "standard output"
+		}
+	case listing != nil:
+		if !f.quiet {
+			printListing(stdout, listing)
+		}
+		where = "the listing"
+	}
+	fmt.Fprintf(stderr, "netsim run: interrupted after %d frames; wrote %s (partial)\n", st.Frames, where)
+	return sig.exitCode()
+}
+
 // printListing prints a capture's frames, one summary line each, as
 // `tshark -r` does.
 func printListing(w io.Writer, capture *bytes.Buffer) error {
@@ -288,12 +387,6 @@ func printListing(w io.Writer, capture *bytes.Buffer) error {
 // the flag as the user typed it: `--loss "200%": not between 0% and 100%`.
 func flagError(err error) string {
 	msg := err.Error()
-	dash := func(name string) string {
-		if len(name) == 1 {
-			return "-" + name
-		}
-		return "--" + name
-	}
 	if m := invalidValue.FindStringSubmatch(msg); m != nil {
 		return fmt.Sprintf("%s %s: %s", dash(m[2]), m[1], m[3])
 	}
@@ -304,6 +397,14 @@ func flagError(err error) string {
 		return dash(name) + " needs a value"
 	}
 	return msg
+}
+
+// dash spells a flag's name as the user types it: -6, --size.
+func dash(name string) string {
+	if len(name) == 1 {
+		return "-" + name
+	}
+	return "--" + name
 }
 
 var invalidValue = regexp.MustCompile(`^invalid (?:value|boolean value) ("[^"]*") for flag -([^:]+): (.*)$`)
@@ -333,7 +434,11 @@ func cmdList(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 
 func listDemos(w io.Writer) {
 	for _, d := range demo.List() {
-		fmt.Fprintf(w, "  %-10s %s\n", d.Name, d.Summary)
+		fmt.Fprintf(w, "  %-10s %s", d.Name, d.Summary)
+		if flags := demoFlagNames(d); len(flags) > 0 {
+			fmt.Fprintf(w, " (flags: %s)", strings.Join(flags, " "))
+		}
+		fmt.Fprintln(w)
 	}
 }
 
@@ -345,51 +450,21 @@ func demoNames() string {
 	return strings.Join(names, ", ")
 }
 
+// oneLine puts an error's lines on one: "a:\n\tb\nc" is "a: b; c".
 func oneLine(err error) string {
-	return strings.ReplaceAll(err.Error(), "\n", "; ")
-}
-
-// outputFile is a capture file written under a temporary name and renamed
-// into place only when the run succeeds, so that a failed run leaves nothing
-// that looks like a capture.
-type outputFile struct {
-	*os.File
-	path string
-}
-
-func createAtomic(path string) (*outputFile, error) {
-	dir := filepath.Dir(path)
-	if fi, err := os.Stat(path); err == nil && fi.IsDir() {
-		return nil, fmt.Errorf("is a directory")
-	}
-	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".*.tmp")
-	if err != nil {
-		var pe *os.PathError
-		if errors.As(err, &pe) {
-			return nil, fmt.Errorf("cannot create a file in %s: %v", dir, pe.Err)
+	var b strings.Builder
+	for i, line := range strings.Split(err.Error(), "\n") {
+		line = strings.TrimSpace(line)
+		switch {
+		case line == "":
+			continue
+		case i == 0:
+		case strings.HasSuffix(b.String(), ":"):
+			b.WriteString(" ")
+		default:
+			b.WriteString("; ")
 		}
-		return nil, err
+		b.WriteString(line)
 	}
-	return &outputFile{File: f, path: path}, nil
-}
-
-func (o *outputFile) commit() error {
-	if err := o.Chmod(0o644); err != nil {
-		o.abort()
-		return err
-	}
-	if err := o.Close(); err != nil {
-		os.Remove(o.Name())
-		return fmt.Errorf("write %s: %w", o.path, err)
-	}
-	if err := os.Rename(o.Name(), o.path); err != nil {
-		os.Remove(o.Name())
-		return fmt.Errorf("write %s: %w", o.path, err)
-	}
-	return nil
-}
-
-func (o *outputFile) abort() {
-	o.Close()
-	os.Remove(o.Name())
+	return b.String()
 }

@@ -116,6 +116,7 @@ func TestBadInput(t *testing.T) {
 		{[]string{"run", "tcp", "--loss", "90%", "--loss-burst", "2", "-w", out}, 2, "bursts of 2"},
 		{[]string{"run", "tcp", "--delay", "100000h", "-w", out}, 2, "delay"},
 		{[]string{"run", "transfer", "--mtu", "100", "-w", out}, 2, "--mtu 100"},
+		{[]string{"run", "transfer", "--conns", "49537", "-w", out}, 2, "--conns 49537: out of range 1-49536"},
 		{[]string{"run", "transfer", "--rate", "fast", "-w", out}, 2, "--rate"},
 		{[]string{"run", "transfer", "--size", "lots", "-w", out}, 2, "--size"},
 		{[]string{"run", "transfer", "-F", "json", "-w", out}, 2, "-F"},
@@ -123,6 +124,11 @@ func TestBadInput(t *testing.T) {
 		{[]string{"run", "transfer", "--partition", "soon", "-w", out}, 2, "--partition"},
 		{[]string{"run", "tcp", "-w", filepath.Join(dir, "missing", "x.pcap")}, 1, "missing"},
 		{[]string{"run", "tcp", "-w", dir}, 1, "is a directory"},
+		{[]string{"run", "tcp", "-6", "-w", out}, 2, "-6 is not used by demo tcp (only by: transfer)"},
+		{[]string{"run", "tcp", "--size", "5MiB", "-w", out}, 2, "--size is not used by demo tcp (only by: transfer)"},
+		{[]string{"run", "-w", out, "--conns", "0", "tcp"}, 2, "--conns is not used by demo tcp (only by: transfer)"},
+		{[]string{"run", "transfer", "--port", "80", "-w", out}, 2, "--port is not used by demo transfer (only by: tcp, tcp-multi, udp)"},
+		{[]string{"run", "udp", "--writes", "2", "-w", out}, 2, "--writes is not used by demo udp (only by: tcp-multi)"},
 		{[]string{"frobnicate"}, 2, `unknown command "frobnicate"`},
 		{[]string{}, 2, "Usage"},
 	}
@@ -167,5 +173,13 @@ func TestHelp(t *testing.T) {
 		if !strings.Contains(stdout.String(), d) {
 			t.Errorf("netsim list does not name %s: %q", d, stdout.String())
 		}
+	}
+	if !strings.Contains(stdout.String(), "(flags: --size --conns --hops -6)") {
+		t.Errorf("netsim list should name transfer's own flags: %q", stdout.String())
+	}
+	stdout.Reset()
+	mainArgs([]string{"run", "-h"}, nil, &stdout, &stderr)
+	if !strings.Contains(stdout.String(), "tcp, tcp-multi, udp: the receiver's port") {
+		t.Errorf("netsim run -h should name the demos that read --port: %q", stdout.String())
 	}
 }
