@@ -87,6 +87,7 @@ func New(opts Options) (*Network, error) {
 	}
 	n.sim.CallTime = opts.CallTime
 	n.sim.AfterEvent = n.afterEvent
+	n.setHangTimeout(opts.HangTimeout)
 	if opts.Capture != nil {
 		w, err := capture.New(opts.Capture, capture.Options{
 			Format:     opts.CaptureFormat,

@@ -118,6 +118,13 @@ type Options struct {
 	// means DefaultLinger, negative means not at all; at most MaxDuration.
 	Linger time.Duration
 
+	// HangTimeout is how long, in wall time, a task may keep control without
+	// a netsim call (blocked on a channel, a mutex, time.Sleep, or computing)
+	// before Run fails with a [*DeadlockError] naming it, with its stack.
+	// Zero means 5 s; negative means never. Close also waits this long for
+	// a task to hand control back. Test mode does not use it.
+	HangTimeout time.Duration
+
 	// Logf, if not nil, receives the log lines of gVisor's stacks (prefixed
 	// "gvisor: ", with their level) and netsim's own (prefixed "netsim: ":
 	// links connected and changed), from any goroutine, one call at a time,
@@ -201,7 +208,7 @@ func (o Options) check() *ConfigError {
 		field string
 		v     time.Duration
 		neg   bool // negative means none
-	}{{"LoopbackDelay", o.LoopbackDelay, false}, {"CallTime", o.CallTime, true}, {"Linger", o.Linger, true}} {
+	}{{"LoopbackDelay", o.LoopbackDelay, false}, {"CallTime", o.CallTime, true}, {"Linger", o.Linger, true}, {"HangTimeout", o.HangTimeout, true}} {
 		switch {
 		case d.v < 0 && !d.neg:
 			return bad(d.field, d.v, "negative")

@@ -85,8 +85,11 @@ func newRunFlags() *runFlags {
 	fs.IntVar(&f.conns, "conns", 1, fmt.Sprintf("connections opened at once (at most %d, the ephemeral ports of the client's address)", demo.MaxConns))
 	fs.IntVar(&f.hops, "hops", 1, "links between client and server (2 puts a router between them)")
 	fs.BoolVar(&f.ipv6, "6", false, "run over IPv6")
-	fs.DurationVar(&f.delay, "delay", 0, "link: one-way delay (20ms)")
-	fs.DurationVar(&f.jitter, "jitter", 0, "link: delay varies by up to ± this much; frames may then be reordered, as with netem")
+	duration := func(name, usage string, d *time.Duration) {
+		fs.Var(&funcValue{"0s", func(s string) (err error) { *d, err = parseDuration(s); return }}, name, usage)
+	}
+	duration("delay", "link: one-way delay (20ms)", &f.delay)
+	duration("jitter", "link: delay varies by up to ± this much; frames may then be reordered, as with netem", &f.jitter)
 	percent := func(name, usage string, p *float64) {
 		fs.Var(&funcValue{"0%", func(s string) (err error) { *p, err = parsePercent(s); return }}, name, usage)
 	}
@@ -98,19 +101,7 @@ func newRunFlags() *runFlags {
 	fs.Var(&funcValue{"", func(s string) (err error) { f.link.Rate, err = parseRate(s); return }}, "rate", "link: rate in bit/s (10Mbit, 500kbit)")
 	fs.IntVar(&f.link.Queue, "queue", 0, "link: frames that may wait for the rate before drop-tail (default 1000)")
 	fs.IntVar(&f.link.MTU, "mtu", 0, "link: MTU of Ethernet links (default 1500)")
-	fs.Var(&funcValue{"", func(s string) error {
-		from, to, ok := strings.Cut(s, "-")
-		a, errA := time.ParseDuration(strings.TrimSpace(from))
-		b, errB := time.ParseDuration(strings.TrimSpace(to))
-		switch {
-		case !ok || errA != nil || errB != nil:
-			return errors.New("not FROM-TO (like 1s-3s)")
-		case a < 0 || b <= a:
-			return errors.New("the end must come after the start, both from 0")
-		}
-		f.partition = [2]time.Duration{a, b}
-		return nil
-	}}, "partition", "link: every link is down from `FROM-TO` of virtual time (1s-3s), then comes back")
+	fs.Var(&funcValue{"", func(s string) (err error) { f.partition, err = parseSpan(s); return }}, "partition", "link: every link is down from `FROM-TO` of virtual time (1s-3s), then comes back")
 	fs.BoolVar(&f.quiet, "q", false, "print nothing but errors")
 	for _, df := range demoFlags {
 		fl := fs.Lookup(df.flag)
@@ -223,18 +214,6 @@ func (f *runFlags) parse(args []string, stdout, stderr io.Writer) (string, int) 
 		return fail("--conns %d: out of range 1-%d (the client's one address has %d ephemeral ports)", f.conns, demo.MaxConns, demo.MaxConns)
 	case f.hops < 1 || f.hops > 200:
 		return fail("--hops %d: out of range 1-200", f.hops)
-	case f.delay < 0:
-		return fail("--delay %v: negative", f.delay)
-	case f.jitter < 0:
-		return fail("--jitter %v: negative", f.jitter)
-	case f.link.LossBurst < 0 || f.link.LossBurst != f.link.LossBurst:
-		return fail("--loss-burst %v: negative", f.link.LossBurst)
-	case f.link.LossBurst > 1 && f.link.Loss >= 1:
-		return fail("--loss-burst with --loss 100%%: loss must be below 100%%")
-	case f.link.Queue < 0:
-		return fail("--queue %d: negative", f.link.Queue)
-	case f.link.MTU != 0 && (f.link.MTU < 576 || f.link.MTU > 65535):
-		return fail("--mtu %d: out of range 576-65535", f.link.MTU)
 	case f.ipv6 && f.link.MTU != 0 && f.link.MTU < 1280:
 		return fail("--mtu %d: IPv6 needs at least 1280", f.link.MTU)
 	case f.format != "" && f.format != "pcap" && f.format != "pcapng":
@@ -244,7 +223,8 @@ func (f *runFlags) parse(args []string, stdout, stderr io.Writer) (string, int) 
 	}
 	f.link.Delay, f.link.Jitter = f.delay, f.jitter
 	if err := f.link.Validate(); err != nil {
-		return fail("link flags: %v", err)
+		// LinkConfig.Validate is the one definition of a valid link.
+		return fail("%s", linkFlagError(err))
 	}
 	return name, -1
 }

@@ -61,7 +61,11 @@ func (e *DeadlockError) Error() string {
 		fmt.Fprintf(&b, "netsim: %s has not handed control back for %v of wall time (at %v of virtual time), blocked in %s outside netsim: a task must block only in netsim calls (Sleep, socket calls), not on channels, mutexes or time.Sleep shared with other tasks",
 			g.Task, e.Hang.Round(time.Millisecond), e.At, g.State)
 	} else {
-		fmt.Fprintf(&b, "netsim: deadlock at %v: every task (in test mode, every goroutine of the synctest bubble) is blocked and nothing is pending", e.At)
+		who := "every task" // program mode: no goroutine is listed without a hang
+		if len(e.Goroutines) > 0 {
+			who = "every goroutine of the synctest bubble" // test mode lists them all
+		}
+		fmt.Fprintf(&b, "netsim: deadlock at %v: %s is blocked and nothing is pending", e.At, who)
 	}
 	if len(e.Calls) > 0 {
 		b.WriteString("\nparked calls:")
