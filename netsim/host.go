@@ -43,6 +43,7 @@ type Host struct {
 	inbox   []arrival // frames arrived at this instant, not yet delivered
 	spare   []arrival // inbox's next buffer (deliverArrivals reuses them)
 	deliver func()    // deliverArrivals, as an event's function
+	forward bool      // the host is a router (SetForwarding)
 }
 
 // arrival is a frame that reached one of the host's ports.

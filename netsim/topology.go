@@ -478,6 +478,7 @@ func (h *Host) addNIC(e End, mtu int, send func([]byte)) (func([]byte), error) {
 	id := tcpip.NICID(len(h.nics) + 2) // 1 is lo
 	port := link.New(link.Config{MTU: uint32(mtu), MAC: deriveMAC(h.name, e.iface), Resolve: true, OwnChecksums: true,
 		Transmit: func(frame []byte) { send(h.fixPacketTooBig(frame)) }})
+	port.SetForwarding(h.forward)
 	if err := h.stack.CreateNICWithOptions(id, port, stack.NICOptions{Name: e.iface}); err != nil {
 		return nil, fmt.Errorf("host %s: create interface %s: %s", h.name, e.iface, err)
 	}
@@ -609,6 +610,10 @@ func (h *Host) SetForwarding(on bool) error {
 		if err := h.stack.SetForwardingDefaultAndAllNICs(p, on); err != nil {
 			return fmt.Errorf("netsim: host %s: forwarding: %s", h.name, err)
 		}
+	}
+	h.forward = on
+	for _, nic := range h.nics {
+		nic.port.SetForwarding(on)
 	}
 	return nil
 }

@@ -21,6 +21,7 @@ package link
 
 import (
 	"sync"
+	"sync/atomic"
 
 	"gvisor.dev/gvisor/pkg/buffer"
 	"gvisor.dev/gvisor/pkg/tcpip"
@@ -37,6 +38,7 @@ type Port struct {
 	resolve    bool
 	own        bool
 	transmit   func(frame []byte)
+	forwarding atomic.Bool // the host forwards: see SetForwarding
 
 	fragMu  sync.Mutex
 	pending []*datagram // local datagrams whose last fragment is still to come
@@ -84,7 +86,7 @@ func (p *Port) Deliver(frame []byte) {
 	if p.own {
 		mark = wireMark
 	}
-	pkt := stack.NewPacketBuffer(stack.PacketBufferOptions{Payload: buffer.MakeWithData(frame), Mark: mark})
+	pkt := stack.NewPacketBuffer(stack.PacketBufferOptions{Payload: p.payload(frame), Mark: mark})
 	defer pkt.DecRef()
 	hdr, ok := pkt.LinkHeader().Consume(header.EthernetMinimumSize)
 	if !ok {
@@ -102,6 +104,35 @@ func (p *Port) Deliver(frame []byte) {
 		pkt.PktType = tcpip.PacketOtherHost
 	}
 	d.DeliverNetworkPacket(eth.Type(), pkt)
+}
+
+// SetForwarding tells the port whether its host forwards packets (is a
+// router), which changes where Deliver puts the frames it receives.
+func (p *Port) SetForwarding(on bool) { p.forwarding.Store(on) }
+
+// payload copies a received frame into a buffer for the stack.
+//
+// Normally the bytes go to a chunk of gVisor's process-wide buffer pool. On
+// a router's port, IPv4 frames go to a chunk larger than
+// buffer.MaxChunkSize, which gVisor allocates from the Go heap and never
+// returns to the pool: gVisor's IPv4 forwarding reads the TTL after it has
+// released the packet's chunk (ipv4.go, forwardPacketWithRoute takes
+// `h := header.IPv4(pkt.NetworkHeader().Slice())`, then DeepCopyForForwarding
+// clones the buffer, so the next NetworkHeader().Slice() copies the shared
+// chunk (buffer.PullUp, copy-on-write) and the clone's Release returns the
+// old one to the pool, and only then `ttl := h.TTL()`). With a pooled chunk,
+// another network running at the same time can take that chunk and write
+// its own frame into it first: the forwarded packet then leaves with a TTL
+// taken from some other packet, and -race reports the race. A heap chunk
+// stays as it was for as long as h refers to it. IPv6 forwarding reads the
+// hop limit before the copy and needs none of this.
+func (p *Port) payload(frame []byte) buffer.Buffer {
+	if !p.forwarding.Load() || header.Ethernet(frame).Type() != header.IPv4ProtocolNumber {
+		return buffer.MakeWithData(frame)
+	}
+	v := buffer.NewView(max(len(frame), buffer.MaxChunkSize+1))
+	v.Write(frame)
+	return buffer.MakeWithView(v)
 }
 
 // WritePackets implements stack.LinkWriter: each packet becomes one frame.
