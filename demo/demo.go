@@ -217,9 +217,6 @@ func finish(p Params, n *netsim.Network, taskErrs *[]error) (netsim.Stats, error
 	runErr := n.RunContext(ctx)
 	st := n.Stats()
 	closeErr := n.Close()
-	if runErr != nil && closeErr != nil && closeErr.Error() == runErr.Error() {
-		closeErr = nil // the capture's write error, reported by both
-	}
 	if errors.Is(runErr, netsim.ErrInterrupted) {
 		return st, errors.Join(runErr, closeErr)
 	}

@@ -67,6 +67,10 @@ type Network struct {
 	links     map[string]*Link
 	linkOrder []*Link
 	closed    bool
+	// flushFailed: a capture write error was already returned to the
+	// caller (the capture writer's error is sticky: reporting it again
+	// from Close would say the same thing twice).
+	flushFailed bool
 }
 
 // New returns an empty network. If opts.Capture is set, the pcap file header
@@ -145,10 +149,7 @@ func (n *Network) RunContext(ctx context.Context) error {
 	if err := n.sim.RunContext(ctx, n.opts.Linger); err != nil {
 		return publicErr(err)
 	}
-	if n.pcap != nil {
-		return n.pcap.Flush()
-	}
-	return nil
+	return n.flushCapture()
 }
 
 // Start runs the network in test mode: it must be called inside a
@@ -188,10 +189,7 @@ func (n *Network) Start() (stop func() error, err error) {
 		if err := stopSim(); err != nil {
 			return publicErr(err)
 		}
-		if n.pcap != nil {
-			return n.pcap.Flush()
-		}
-		return nil
+		return n.flushCapture()
 	}, nil
 }
 
@@ -337,10 +335,7 @@ func (n *Network) Close() error {
 	}
 	n.closed = true
 	n.stopCapture()
-	var err error
-	if n.pcap != nil {
-		err = n.pcap.Flush()
-	}
+	err := n.flushCapture()
 	wait := n.sim.HangTimeout
 	if wait <= 0 {
 		wait = sim.DefaultHangTimeout
@@ -375,4 +370,15 @@ func (n *Network) Hosts() []*Host { return append([]*Host(nil), n.hosts...) }
 // String describes the network for debugging.
 func (n *Network) String() string {
 	return fmt.Sprintf("netsim.Network(%d hosts, seed %d)", len(n.hosts), n.opts.Seed)
+}
+
+// flushCapture flushes the capture and returns its error once: after a
+// failed flush has been reported, later flushes return nil.
+func (n *Network) flushCapture() error {
+	if n.pcap == nil || n.flushFailed {
+		return nil
+	}
+	err := n.pcap.Flush()
+	n.flushFailed = err != nil
+	return err
 }
