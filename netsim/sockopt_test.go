@@ -128,7 +128,6 @@ func TestSetLingerZeroDropsUnsentData(t *testing.T) {
 	}
 }
 
-
 // keepAliver is what a user type-asserts to set keep-alive.
 type keepAliver interface {
 	SetKeepAlive(bool) error
