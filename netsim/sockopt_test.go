@@ -587,3 +587,30 @@ func TestSocketOptionsAreDeterministic(t *testing.T) {
 		}
 	}
 }
+
+func TestSettersOnResetConnection(t *testing.T) {
+	// Every setter on a connection the peer has reset (gVisor has freed
+	// its timers then): no panic, and Read still reports the reset.
+	n, h := newNet(t, netsim.Options{})
+	tcpPair(t, n, h, "127.0.0.1:7000",
+		func(c net.Conn) {
+			n.Sleep(10 * time.Millisecond)
+			tc := c.(netsim.TCPConn)
+			tc.SetKeepAlive(true)
+			tc.SetKeepAlivePeriod(time.Second)
+			tc.SetKeepAliveConfig(net.KeepAliveConfig{Enable: true, Count: 1})
+			tc.SetLinger(0)
+			tc.SetNoDelay(false)
+			tc.SetReadBuffer(1)
+			tc.SetWriteBuffer(1)
+			tc.SetTTL(1)
+			if _, err := c.Read(make([]byte, 1)); !errors.Is(err, syscall.ECONNRESET) {
+				t.Errorf("Read = %v, want ECONNRESET", err)
+			}
+			n.Sleep(5 * time.Second)
+		},
+		func(c net.Conn) {
+			c.(netsim.TCPConn).SetLinger(0)
+		})
+	mustRun(t, n)
+}
