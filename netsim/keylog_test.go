@@ -30,6 +30,7 @@ import (
 	"netsim.dev/internal/tsharktest"
 	"netsim.dev/netsim"
 	"netsim.dev/netsim/capture"
+	"netsim.dev/netsim/netsimtest"
 )
 
 // seededRand is a deterministic random stream for tls.Config.Rand: block
@@ -367,6 +368,52 @@ func TestKeyLogWriterTshark(t *testing.T) {
 			if len(got[i]) != c.want[i] {
 				t.Errorf("%s: %s selects frames %v, want %d frames", c.name, f, got[i], c.want[i])
 			}
+		}
+	}
+}
+
+// TestKeyLogWriterTestMode: in test mode, stock net/http over httptest's
+// TLS server (netsimtest), with the server's keys in the capture: tshark
+// decrypts both requests and both answers. Goroutines of the bubble write
+// keys and frames concurrently (run with -race).
+func TestKeyLogWriterTestMode(t *testing.T) {
+	tsharktest.Path(t)
+	n := netsimtest.New(t, netsim.Options{Seed: 3})
+	c, err := n.AddHost("client")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := n.AddHost("server")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := n.Connect("lan", c.Iface("eth0", "10.0.0.1/24"), s.Iface("eth0", "10.0.0.2/24"), netsim.LinkConfig{Delay: time.Millisecond}); err != nil {
+		t.Fatal(err)
+	}
+	netsimtest.Run(t, n, func(t *testing.T) {
+		srv := netsimtest.NewUnstartedServer(t, s, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			fmt.Fprintf(w, "hello %s\n", r.URL.Path)
+		}))
+		srv.TLS = &tls.Config{KeyLogWriter: n.KeyLogWriter()}
+		netsimtest.StartTLS(t, srv)
+		hc := netsimtest.Client(t, srv, c)
+		for _, path := range []string{"/a", "/b"} {
+			resp, err := hc.Get(srv.URL + path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			body, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != 200 || string(body) != "hello "+path+"\n" {
+				t.Errorf("GET %s: %d %q", path, resp.StatusCode, body)
+			}
+		}
+	})
+	file := netsimtest.CaptureFile(t, n)
+	filters := []string{`http.request.method == "GET"`, `http.response.code == 200`}
+	for i, got := range tsharktest.Select(t, file, nil, filters...) {
+		if len(got) != 2 {
+			t.Errorf("%s selects frames %v, want 2 frames", filters[i], got)
 		}
 	}
 }
