@@ -31,6 +31,7 @@ import (
 	"netsim.dev/netsim"
 	"netsim.dev/netsim/capture"
 	"netsim.dev/netsim/netsimtest"
+	"netsim.dev/netsim/pcapread"
 )
 
 // seededRand is a deterministic random stream for tls.Config.Rand: block
@@ -257,6 +258,23 @@ func TestKeyLogWriterRepeats(t *testing.T) {
 	// after ARP, the TCP handshake, the ClientHello and its ACK.
 	if want := []int{7, 7, 7, 7}; !slices.Equal(before, want) {
 		t.Errorf("secrets blocks %q after frames %v, want after %v", lines, before, want)
+	}
+	// netsim's own reader (netsim read) skips the secrets blocks.
+	frames, err := pcapread.NewReader(bytes.NewReader(first))
+	if err != nil {
+		t.Fatal(err)
+	}
+	count := 0
+	for {
+		if _, err := frames.Next(); err == io.EOF {
+			break
+		} else if err != nil {
+			t.Fatalf("pcapread, frame %d: %v", count+1, err)
+		}
+		count++
+	}
+	if count != 23 {
+		t.Errorf("pcapread read %d frames, want 23", count)
 	}
 	all := strings.Join(secrets, "")
 	for _, label := range []string{"CLIENT_HANDSHAKE_TRAFFIC_SECRET", "SERVER_HANDSHAKE_TRAFFIC_SECRET", "CLIENT_TRAFFIC_SECRET_0", "SERVER_TRAFFIC_SECRET_0"} {

@@ -279,20 +279,25 @@ func TestWriteKeyLogError(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// pcapgo buffers: a key log bigger than its buffer reaches the
-	// writer at once.
-	if _, err := w.AddInterface("lo", ""); err == nil {
-		// The section header may sit in the buffer; the big block
-		// cannot.
-		big := bytes.Repeat([]byte("CLIENT_TRAFFIC_SECRET_0 aa bb\n"), 1<<12)
-		if err := w.WriteKeyLog(big); !errors.Is(err, errFull) {
-			t.Fatalf("WriteKeyLog = %v, want %v", err, errFull)
-		}
+	// The section header and interface sit in pcapgo's buffer; a key log
+	// bigger than the buffer goes to the writer at once, and fails.
+	if _, err := w.AddInterface("lo", ""); err != nil {
+		t.Fatalf("AddInterface: %v", err)
+	}
+	big := bytes.Repeat([]byte("CLIENT_TRAFFIC_SECRET_0 aa bb\n"), 1<<12)
+	if err := w.WriteKeyLog(big); !errors.Is(err, errFull) || !strings.Contains(err.Error(), "decryption secrets block 1") {
+		t.Fatalf("WriteKeyLog = %v, want %v in decryption secrets block 1", err, errFull)
 	}
 	if err := w.WriteKeyLog([]byte("x\n")); !errors.Is(err, errFull) {
 		t.Errorf("second WriteKeyLog = %v, want %v", err, errFull)
 	}
+	if err := w.WriteFrame(0, time.Unix(1, 0), make([]byte, 60), ""); !errors.Is(err, errFull) {
+		t.Errorf("WriteFrame = %v, want %v", err, errFull)
+	}
 	if err := w.Flush(); !errors.Is(err, errFull) {
 		t.Errorf("Flush = %v, want %v", err, errFull)
+	}
+	if got := w.SecretsBlocks(); got != 0 {
+		t.Errorf("SecretsBlocks() = %d after a failed write", got)
 	}
 }

@@ -13,11 +13,14 @@ import (
 	"errors"
 	"io"
 	"net"
+	"os"
+	"path/filepath"
 	"runtime"
 	"strings"
 	"testing"
 	"time"
 
+	"netsim.dev/internal/tsharktest"
 	"netsim.dev/netsim"
 	"netsim.dev/netsim/capture"
 )
@@ -312,5 +315,24 @@ func TestSeededReader(t *testing.T) {
 	// Fixed for ever: captures depend on it.
 	if got, want := hex.EncodeToString(whole[:8]), "a0af0c2189575f99"; got != want {
 		t.Errorf("stream starts %s, want %s", got, want)
+	}
+}
+
+// TestTLSConfigTshark: tshark decrypts a scenario's TLS with the keys in
+// the capture and no option: it sees both Finished messages and the
+// server's certificate, for netsim.test, issued by the seed's authority.
+func TestTLSConfigTshark(t *testing.T) {
+	tsharktest.Path(t)
+	r := runTLS(t, defaults)
+	file := filepath.Join(t.TempDir(), "tls.pcapng")
+	if err := os.WriteFile(file, r.capture, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	filters := []string{"tls.handshake.type == 1", "tls.handshake.type == 20", `x509sat.printableString == "netsim.test" || x509sat.uTF8String == "netsim.test"`, `tls.handshake.extensions_alpn_str == "http/1.1"`}
+	want := []int{1, 2, 1, 2}
+	for i, got := range tsharktest.Select(t, file, nil, filters...) {
+		if len(got) != want[i] {
+			t.Errorf("%s selects frames %v, want %d frames", filters[i], got, want[i])
+		}
 	}
 }
