@@ -62,7 +62,9 @@ var scenarioFields = []field[Scenario]{
 	{"hosts", "sequence of hosts", "", "the hosts, created in this order",
 		func(p *parser, n *yaml.Node, k string, s *Scenario) { list(p, n, k, "hosts", &s.Hosts, host) }},
 	{"switches", "sequence of switches", "", "the Ethernet switches",
-		func(p *parser, n *yaml.Node, k string, s *Scenario) { list(p, n, k, "switches", &s.Switches, switchItem) }},
+		func(p *parser, n *yaml.Node, k string, s *Scenario) {
+			list(p, n, k, "switches", &s.Switches, switchItem)
+		}},
 	{"links", "sequence of links", "", "the links, each joining two ends (a host's interface or a switch port)",
 		func(p *parser, n *yaml.Node, k string, s *Scenario) { list(p, n, k, "links", &s.Links, link) }},
 	{"events", "sequence of events", "", "changes to links at given virtual times",
@@ -271,7 +273,9 @@ var expectFields = []field[ExpectSpec]{
 			list(p, n, k, "filter strings", &e.Filters, filterItem)
 		}},
 	{"received", "sequence of mappings", "", "bytes a socket received over the run: {program, sock, bytes}",
-		func(p *parser, n *yaml.Node, k string, e *ExpectSpec) { list(p, n, k, "received counts", &e.Received, received) }},
+		func(p *parser, n *yaml.Node, k string, e *ExpectSpec) {
+			list(p, n, k, "received counts", &e.Received, received)
+		}},
 	{"sha256", "hex string", "", "the capture's SHA-256",
 		func(p *parser, n *yaml.Node, k string, e *ExpectSpec) { p.str(n, k, &e.SHA256) }},
 }
