@@ -40,7 +40,7 @@ var scenarioFields = []field[Scenario]{
 				p.pos[&s.Seed] = nodePos(n)
 			}
 		}},
-	{"start", "RFC 3339 time", "netsim.DefaultStart", "the virtual clock's first instant (2024-01-01T00:00:00Z)",
+	{"start", "RFC 3339 time", "2000-01-01T00:00:00Z", "the virtual clock's first instant (2024-01-01T00:00:00Z)",
 		func(p *parser, n *yaml.Node, k string, s *Scenario) {
 			v, ok := p.scalar(n, k, "an RFC 3339 time (2024-01-01T00:00:00Z)")
 			if !ok {
@@ -415,6 +415,7 @@ func step(p *parser, n *yaml.Node, k string, st *Step) {
 	st.Kind = info.kind
 	path := join(k, kn.Value)
 	what := string(info.kind)
+	nerrs := len(p.errs.errs)
 	switch {
 	case v.Kind == yaml.ScalarNode && v.ShortTag() == "!!null":
 		// "- close:" is "- close: {}".
@@ -430,6 +431,9 @@ func step(p *parser, n *yaml.Node, k string, st *Step) {
 		}
 	default:
 		decodeMap(p, v, path, what, stepFields, st, info.keys...)
+	}
+	if _, ok := p.pos[&st.For]; st.Kind == StepSleep && !ok && len(p.errs.errs) == nerrs {
+		p.errs.add(nodePos(v), join(path, "for"), "missing: how long to sleep (sleep: 50ms)")
 	}
 }
 
@@ -484,7 +488,7 @@ var stepFields = []field[Step]{
 		func(p *parser, n *yaml.Node, k string, st *Step) { p.str(n, k, &st.As) }},
 	{"addr", "address", "required", `the local address: "127.0.0.1:24000", ":80", "[::]:53"`,
 		func(p *parser, n *yaml.Node, k string, st *Step) { p.str(n, k, &st.Addr) }},
-	{"to", "address", "required for connect", `the remote address: "HOST:PORT" with a host's name, or "IP:PORT"; send's to is for an unconnected UDP socket`,
+	{"to", "address", "required by connect", `the remote address: "HOST:PORT" with a host's name, or "IP:PORT"; send's to is for an unconnected UDP socket`,
 		func(p *parser, n *yaml.Node, k string, st *Step) { p.str(n, k, &st.To) }},
 	{"from", "address", "any", `connect's local address: "IP:PORT" or ":PORT"`,
 		func(p *parser, n *yaml.Node, k string, st *Step) { p.str(n, k, &st.From) }},

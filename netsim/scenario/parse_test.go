@@ -427,7 +427,12 @@ func TestParseBad(t *testing.T) {
 // (an empty file's errors at 1:1).
 func checkPositions(t *testing.T, src string, list ErrorList) {
 	t.Helper()
-	lines := strings.Split(src, "\n")
+	var lines []string
+	start := 0
+	for _, end := range lineEnds([]byte(src)) {
+		lines = append(lines, strings.TrimRight(src[start:end], "\r\n\u0085\u2028\u2029"))
+		start = end
+	}
 	for _, e := range list {
 		if e.Pos.Line < 1 || e.Pos.Col < 1 {
 			t.Errorf("%q: %v: no position", src, e)
