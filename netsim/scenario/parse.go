@@ -27,6 +27,9 @@ type parser struct {
 	// pos records where a value came from, keyed by a pointer to the
 	// field that holds it (&step.Sock), for the checker's messages.
 	pos map[any]Pos
+	// src is the file, ends the offsets after each of its lines.
+	src  []byte
+	ends []int
 }
 
 func parse(name string, src []byte) (s *Scenario, err error) {
@@ -52,7 +55,7 @@ func parse(name string, src []byte) (s *Scenario, err error) {
 	if root == nil {
 		return nil, errs.err()
 	}
-	p := &parser{errs: errs, pos: make(map[any]Pos)}
+	p := &parser{errs: errs, pos: make(map[any]Pos), src: src, ends: lineEnds(src)}
 	s = &Scenario{File: name}
 	p.noAliases(root, 0)
 	if len(errs.errs) == 0 {

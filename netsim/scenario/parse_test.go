@@ -274,7 +274,7 @@ func TestValidate(t *testing.T) {
 	if err := s.Validate(); err != nil {
 		t.Fatal(err)
 	}
-	if s.Name != "stdin" || s.Links[0].Name != "a-b" || s.Links[0].B.Iface != "eth0" || s.Programs[1].Name != "b" ||
+	if s.Name != "scenario" || s.Links[0].Name != "a-b" || s.Links[0].B.Iface != "eth0" || s.Programs[1].Name != "b" ||
 		s.Programs[0].Steps[1].Sock != "ln" || s.Programs[0].Steps[1].As != "conn" || s.Programs[1].Steps[2].Sock != "conn" ||
 		string(s.Programs[1].Steps[1].Data.Bytes) != "hi" || s.Capture.Format != capture.PCAPNG {
 		t.Errorf("defaults: %s", dump(s))

@@ -94,8 +94,11 @@ func (c *checker) check(s *Scenario) {
 	if s.Name == "" {
 		base := filepath.Base(s.File)
 		s.Name = strings.TrimSuffix(base, filepath.Ext(base))
-		if s.File == "-" || s.File == "" {
+		switch s.File {
+		case "-":
 			s.Name = "stdin"
+		case "":
+			s.Name = "scenario"
 		}
 	}
 	c.capture(s)
