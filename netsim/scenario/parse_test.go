@@ -279,6 +279,21 @@ func TestValidate(t *testing.T) {
 		string(s.Programs[1].Steps[1].Data.Bytes) != "hi" || s.Capture.Format != capture.PCAPNG {
 		t.Errorf("defaults: %s", dump(s))
 	}
+	// Program names: the host's, then HOST#2, HOST#3, around a name given.
+	names := &Scenario{Hosts: []HostSpec{{Name: "a"}}}
+	for _, n := range []string{"", "a#2", "", ""} {
+		names.Programs = append(names.Programs, ProgramSpec{Host: "a", Name: n, Steps: []Step{{Kind: StepSleep}}})
+	}
+	if err := names.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, g := range names.Programs {
+		got = append(got, g.Name)
+	}
+	if want := []string{"a", "a#2", "a#3", "a#4"}; !reflect.DeepEqual(got, want) {
+		t.Errorf("program names %q, want %q", got, want)
+	}
 	bad := &Scenario{
 		File:  "go",
 		Hosts: []HostSpec{{Name: "a"}},

@@ -559,7 +559,6 @@ type sockInfo struct {
 func (c *checker) programs(s *Scenario) {
 	c.progSocks = make(map[string]map[string]*sockInfo)
 	names := make(map[string]bool)
-	perHost := make(map[string]int)
 	for i := range s.Programs {
 		if g := &s.Programs[i]; g.Name != "" {
 			names[g.Name] = true
@@ -579,10 +578,9 @@ func (c *checker) programs(s *Scenario) {
 			c.add(c.at(&g.Host, g.Pos), key+".host", "no host %q%s", g.Host, didYouMean(g.Host, c.hostNames()))
 		}
 		if g.Name == "" && g.Host != "" {
-			perHost[g.Host]++
 			g.Name = g.Host
-			for n := perHost[g.Host]; names[g.Name]; n++ {
-				g.Name = fmt.Sprintf("%s#%d", g.Host, n+1)
+			for n := 2; names[g.Name]; n++ {
+				g.Name = fmt.Sprintf("%s#%d", g.Host, n)
 			}
 			names[g.Name] = true
 		} else if g.Name != "" {
