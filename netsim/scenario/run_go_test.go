@@ -165,3 +165,18 @@ func TestProgramNamesGo(t *testing.T) {
 		t.Errorf("output %q; want %q", out, want)
 	}
 }
+
+// TestSetWrongKindGo: a socket option the socket has not (keep-alive on
+// UDP; Validate would have said so) fails the step.
+func TestSetWrongKindGo(t *testing.T) {
+	s := book("set",
+		prog("p", "localhost",
+			scenario.Step{Kind: scenario.StepBind, Addr: ":53"},
+			scenario.Step{Kind: scenario.StepSet, KeepAlive: ptr(time.Second)},
+		),
+	)
+	_, _, _, err := run(t, s, scenario.RunOptions{})
+	if want := "set.yaml:11:9: program p, step 2 (set): set on a UDP socket needs SetKeepAlive, which this netsim has not"; err == nil || err.Error() != want {
+		t.Errorf("Run: %v\nwant %s", err, want)
+	}
+}

@@ -667,3 +667,69 @@ programs:
 		t.Errorf("Received = %+v", res.Received)
 	}
 }
+
+// TestAbort: abort resets the connection (RST, no FIN); the peer's read
+// fails with connection reset.
+func TestAbort(t *testing.T) {
+	s := parse(t, "abort.yaml", `hosts: [{name: localhost}]
+programs:
+  - name: server
+    host: localhost
+    steps:
+      - listen: {addr: ":80"}
+      - accept: ln
+      - recv: {until_eof: true, expect_error: connection reset}
+  - name: client
+    host: localhost
+    steps:
+      - connect: {to: "localhost:80"}
+      - send: {text: "partial"}
+      - sleep: 1ms
+      - abort: conn
+expect:
+  filters:
+    - tcp.flags.reset == 1 == 1
+    - tcp.flags.fin == 1 == 0
+  received: [{program: server, sock: conn, bytes: 7}]
+`)
+	_, _, out, err := run(t, s, scenario.RunOptions{})
+	if err != nil {
+		t.Fatalf("Run: %v\n%s", err, out)
+	}
+	if !strings.Contains(out, "server: recv failed as expected: read tcp 127.0.0.1:80->127.0.0.1:") {
+		t.Errorf("output:\n%s", out)
+	}
+}
+
+// TestSet: socket options reach the wire: the TTL, keep-alive probes,
+// the receive buffer's window.
+func TestSet(t *testing.T) {
+	s := parse(t, "set.yaml", `hosts: [{name: localhost}]
+programs:
+  - name: server
+    host: localhost
+    steps:
+      - listen: {addr: ":80"}
+      - accept: ln
+      - set: {sock: conn, read_buffer: 4096}
+      - recv: {until_eof: true}
+  - name: client
+    host: localhost
+    steps:
+      - connect: {to: "localhost:80"}
+      - set: {ttl: 5, no_delay: false, keep_alive: 1s, write_buffer: 8KiB}
+      - send: {text: abc}
+      - sleep: 3500ms
+      - close: conn
+expect:
+  filters:
+    - ip.ttl == 5 && tcp.flags.syn == 1 == 0
+    - ip.ttl == 5 && tcp.len == 3 == 1
+    - tcp.analysis.keep_alive >= 2
+    - tcp.srcport == 80 && tcp.window_size < 10000 && tcp.flags.syn == 0
+`)
+	_, _, out, err := run(t, s, scenario.RunOptions{})
+	if err != nil {
+		t.Fatalf("Run: %v\n%s", err, out)
+	}
+}
