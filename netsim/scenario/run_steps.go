@@ -282,11 +282,7 @@ func (p *runProg) do(st Step) error {
 		return cw.CloseWrite()
 
 	case StepClose:
-		want := []sockKind{sockTCP, sockUDP}
-		if st.Sock != "" {
-			want = append(want, sockListener)
-		}
-		k, err := p.find(st.Sock, want...)
+		k, err := p.find(st.Sock, sockTCP, sockUDP, sockListener)
 		if err != nil {
 			return err
 		}
@@ -522,6 +518,9 @@ func (p *runProg) bytesOf(d *Data) ([]byte, error) {
 	c := *d
 	if err := c.Resolve(seed, p.index, int(p.step.Load())-1); err != nil {
 		return nil, err
+	}
+	if c.Bytes == nil && c.File != nil {
+		return nil, fmt.Errorf("file %s not read: Parse or Scenario.Validate reads a data file", *c.File)
 	}
 	return c.Bytes, nil
 }
