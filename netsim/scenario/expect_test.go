@@ -252,3 +252,19 @@ func TestCompareCount(t *testing.T) {
 		}
 	}
 }
+
+func TestNeedCapture(t *testing.T) {
+	for _, tc := range []struct {
+		e    ExpectSpec
+		want bool
+	}{
+		{ExpectSpec{}, false},
+		{ExpectSpec{Received: []ReceivedExpect{{Program: "p", Sock: "s", Bytes: 1}}}, false},
+		{ExpectSpec{Filters: []FilterExpect{{Filter: "tcp"}}}, true},
+		{ExpectSpec{SHA256: strings.Repeat("0", 64)}, true},
+	} {
+		if got := tc.e.needCapture(); got != tc.want {
+			t.Errorf("%+v: %v, want %v", tc.e, got, tc.want)
+		}
+	}
+}
