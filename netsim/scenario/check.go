@@ -22,7 +22,7 @@ var ErrNondeterministic = errors.New("runs differ")
 // differ (see [Scenario.Check]). In a frame, it names the frame as
 // Wireshark numbers it, with its time and interface and what differs:
 //
-//	tcp.yaml: the two runs differ at frame 5 (time 0.000050, interface localhost:lo): byte 54 of the frame (0x03 vs 0x04); run 1: "5 0.000050 127.0.0.1 → 127.0.0.1 TCP 66 ..."; run 2: "5 0.000050 ..."
+//	tcp.yaml: the two runs differ at frame 5 (time 0.000050, interface localhost:lo): byte 42 of the frame (0xf7 vs 0xf8); run 1: "5 0.000050 127.0.0.1 → 127.0.0.1 TCP 66 ..."; run 2: "5 0.000050 ..."
 //
 // Elsewhere it names the block (the file header, a section header,
 // interface description or decryption secrets block, ...). It matches
@@ -59,8 +59,8 @@ type DiffError struct {
 	Summary [2]string
 	// Frames is how many frames each run's capture holds.
 	Frames [2]int
-	// Detail says briefly how the two differ ("byte 54 of the frame
-	// (0x03 vs 0x04)", "time 0.000050 vs 0.000051", "run 2 has no frame
+	// Detail says briefly how the two differ ("byte 42 of the frame
+	// (0xf7 vs 0xf8)", "time 0.000050 vs 0.000051", "run 2 has no frame
 	// 11").
 	Detail string
 }
