@@ -29,10 +29,20 @@ type TCPConn struct {
 	sendBuf  []byte
 	flushing bool  // a flush Op is queued or parked
 	sendErr  error // why a flush failed, for the next Write
+	// sendLimit, if not zero, replaces sendBufSize (SetWriteBuffer).
+	sendLimit int
 }
 
 // sendBufSize is how many bytes a test-mode Write buffers before it blocks.
 const sendBufSize = 256 << 10
+
+// sendBufLimit is how many bytes a test-mode Write buffers (c.smu held).
+func (c *TCPConn) sendBufLimit() int {
+	if c.sendLimit > 0 {
+		return c.sendLimit
+	}
+	return sendBufSize
+}
 
 // bufferWrite is the test-mode Write: it buffers b and reports ok if b fits.
 func (c *TCPConn) bufferWrite(b []byte) (n int, ok bool, err error) {
@@ -45,7 +55,7 @@ func (c *TCPConn) bufferWrite(b []byte) (n int, ok bool, err error) {
 		return 0, true, c.sendErr
 	case c.expired(c.writeDL()):
 		return 0, true, c.opErr("write", timeoutError)
-	case len(c.sendBuf)+len(b) > sendBufSize:
+	case len(c.sendBuf)+len(b) > c.sendBufLimit():
 		return 0, false, nil
 	}
 	c.sendBuf = append(c.sendBuf, b...)
@@ -109,6 +119,7 @@ var _ net.Conn = (*TCPConn)(nil)
 func newTCPConn(env *Env, ep tcpip.Endpoint, wq *waiter.Queue) *TCPConn {
 	c := &TCPConn{}
 	c.init(env, ep, wq)
+	c.onClose = c.stopKeepAlive
 	// Go's net package turns Nagle's algorithm off on every TCP socket.
 	ep.SocketOptions().SetDelayOption(false)
 	if a, err := ep.GetLocalAddress(); err == nil {
@@ -211,10 +222,30 @@ func (c *TCPConn) Write(b []byte) (int, error) {
 	return n, err
 }
 
-// Close implements net.Conn: the connection closes gracefully (FIN), and
-// every call blocked on it returns net.ErrClosed.
+// Close implements net.Conn: the connection closes gracefully (FIN, after
+// the bytes written so far), and every call blocked on it returns
+// net.ErrClosed. After SetLinger(0) it aborts instead: RST, unsent bytes
+// dropped.
 func (c *TCPConn) Close() error {
-	return c.closeSocket("Close", c, c.flush, func() error { return c.opErr("close", net.ErrClosed) })
+	return c.closeSocket("Close", c, c.closeReady, func() error { return c.opErr("close", net.ErrClosed) })
+}
+
+// closeReady reports whether a test-mode Close may close the endpoint: once
+// the bytes buffered by Write are in the stack, or at once with SO_LINGER 0,
+// whose Close discards unsent data: the bytes the stack takes now go in
+// its send queue as a program-mode Write would have put them, the rest are
+// dropped (in program mode their Write would still be blocked).
+func (c *TCPConn) closeReady() bool {
+	if l := c.ep.SocketOptions().GetLinger(); l.Enabled && l.Timeout == 0 {
+		if c.gone() || c.flush() {
+			return true
+		}
+		c.smu.Lock()
+		c.sendBuf = nil
+		c.smu.Unlock()
+		return true
+	}
+	return c.flush()
 }
 
 // CloseWrite shuts down the sending side (sends FIN); reads go on.
@@ -259,12 +290,33 @@ func (c *TCPConn) SetWriteDeadline(t time.Time) error { return c.setDeadline(fal
 
 // SetNoDelay controls Nagle's algorithm (off by default, as in package net).
 func (c *TCPConn) SetNoDelay(noDelay bool) error {
-	c.do(kindCtl, "SetNoDelay", nil, nil, func() bool {
+	return c.setOpt("SetNoDelay", c.setErr, func() tcpip.Error {
 		c.ep.SocketOptions().SetDelayOption(!noDelay)
-		return true
+		return nil
 	})
-	return nil
 }
+
+// SetLinger sets what Close does with data not yet sent, as
+// net.TCPConn.SetLinger does (SO_LINGER):
+//
+//   - sec < 0, the default: Close returns at once; the stack sends the data,
+//     then FIN, in the background.
+//   - sec == 0: Close aborts the connection: it discards the data not yet
+//     sent (and not yet read) and sends RST, not FIN. The peer's calls then
+//     fail with syscall.ECONNRESET, and there is no TIME-WAIT.
+//   - sec > 0: as sec < 0. Linux makes Close wait up to sec seconds for the
+//     data to be acknowledged; gVisor's stack does not (its TCP endpoint
+//     acts on SO_LINGER only when the timeout is 0), and neither does
+//     netsim. Package net documents both behaviours.
+func (c *TCPConn) SetLinger(sec int) error {
+	return c.setOpt("SetLinger", c.setErr, func() tcpip.Error {
+		c.ep.SocketOptions().SetLinger(tcpip.LingerOption{Enabled: sec >= 0, Timeout: time.Duration(sec) * time.Second})
+		return nil
+	})
+}
+
+// setErr is the error of a failed setter, as package net makes it.
+func (c *TCPConn) setErr(err error) error { return c.opErr("set", err) }
 
 func (c *TCPConn) desc() string {
 	return "tcp " + c.laddr.String() + "->" + c.raddr.String()
@@ -488,7 +540,11 @@ func DialTCP(ctx context.Context, env *Env, proto tcpip.NetworkProtocolNumber, l
 		err = env.Sim.CallErr()
 	}
 	if err != nil {
-		return nil, &net.OpError{Op: "dial", Net: "tcp", Addr: fullToTCP(raddr), Err: err}
+		oe := &net.OpError{Op: "dial", Net: "tcp", Addr: fullToTCP(raddr), Err: err}
+		if laddr != (tcpip.FullAddress{}) {
+			oe.Source = fullToTCP(laddr)
+		}
+		return nil, oe
 	}
 	wq.EventUnregister(&e.entry)
 	c := newTCPConn(env, ep, &wq)
