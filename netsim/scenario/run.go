@@ -124,12 +124,12 @@ type runner struct {
 	o RunOptions
 	n *netsim.Network
 
-	progs    []*program
+	progs    []*runProg
 	switches map[string]*netsim.Switch
 
 	mu       sync.Mutex
 	failure  *StepError    // the first step that failed
-	socks    []*socket     // every socket opened, in order
+	socks    []*runSock    // every socket opened, in order
 	closing  atomic.Bool   // Close is ending the tasks: their errors are not failures
 	outMu    sync.Mutex    // serialises writes to o.Out
 	captured *bytes.Buffer // the capture, when expectations need it
@@ -152,6 +152,11 @@ func (s *Scenario) run(o RunOptions) (*Result, error) {
 	}
 	runErr := r.n.RunContext(ctx)
 	res := &Result{Stats: r.n.Stats()}
+	// Where the programs wait, before Close ends them.
+	var de *netsim.DeadlockError
+	if errors.As(runErr, &de) {
+		runErr = r.deadlock(de)
+	}
 	r.closing.Store(true)
 	closeErr := r.n.Close()
 	res.Received = r.received()
@@ -161,18 +166,14 @@ func (s *Scenario) run(o RunOptions) (*Result, error) {
 	r.mu.Unlock()
 	switch {
 	case errors.Is(runErr, netsim.ErrInterrupted):
-		return res, errors.Join(runErr, closeErr)
+		return res, joinClose(runErr, closeErr)
 	case failure != nil:
 		// A failed step is the cause; a deadlock that followed (a peer
 		// waiting for what the failed program would have sent) is its
 		// consequence.
 		return res, failure
 	case runErr != nil:
-		var de *netsim.DeadlockError
-		if errors.As(runErr, &de) {
-			return res, r.deadlock(de)
-		}
-		return res, errors.Join(runErr, closeErr)
+		return res, joinClose(runErr, closeErr)
 	case closeErr != nil:
 		return res, closeErr
 	}
@@ -183,6 +184,14 @@ func (s *Scenario) run(o RunOptions) (*Result, error) {
 		return res, nil
 	}
 	return res, s.expect(res)
+}
+
+// join returns err, with closeErr joined when there is one.
+func joinClose(err, closeErr error) error {
+	if closeErr == nil {
+		return err
+	}
+	return errors.Join(err, closeErr)
 }
 
 // build makes the network: hosts, switches, links, loopbacks, forwarding,
@@ -210,7 +219,7 @@ func (r *runner) build() error {
 		opts.Seed = *o.Seed
 	}
 	opts.Capture = o.Capture
-	if !o.NoExpect && (len(s.Expect.Filters) > 0 || s.Expect.SHA256 != "") {
+	if !o.NoExpect && s.Expect.needCapture() {
 		r.captured = new(bytes.Buffer)
 		if o.Capture != nil {
 			opts.Capture = io.MultiWriter(o.Capture, r.captured)
@@ -303,7 +312,7 @@ func (r *runner) build() error {
 				name = fmt.Sprintf("%s#%d", ps.Host, k)
 			}
 		}
-		r.progs = append(r.progs, &program{r: r, spec: ps, name: name, host: host, socks: map[string]*socket{}})
+		r.progs = append(r.progs, &runProg{r: r, spec: ps, index: i, name: name, host: host, socks: map[string]*runSock{}})
 	}
 	return nil
 }
