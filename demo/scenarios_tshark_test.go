@@ -69,6 +69,15 @@ var scenarioShows = map[string][]tsharkCount{
 		{"tcp.analysis.window_full && tcp.len == 1", 2},
 		{"tcp.analysis.retransmission || tcp.analysis.lost_segment", 0},
 	},
+	"tcp-abort": {
+		{"tcp.flags.reset == 1 && ip.src == 10.0.0.1 && tcp.seq == 7", 1},
+		{"tcp.flags.fin == 1", 0},
+	},
+	"tcp-syn-lost": {
+		{"tcp.flags.syn == 1 && tcp.flags.ack == 0", 2},
+		{"tcp.analysis.retransmission && tcp.flags.syn == 1 && frame.time_relative >= 1", 1},
+		{"frame.comment contains \"lost: link down\"", 1},
+	},
 	"tcp-half-close": {
 		{"tcp.flags.fin == 1", 2},
 		{"tcp.len == 6 && tcp.srcport == 8000", 3},
