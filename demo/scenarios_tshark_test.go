@@ -58,7 +58,8 @@ var scenarioShows = map[string][]tsharkCount{
 	"tcp-fast-retransmit": {
 		{"tcp.analysis.fast_retransmission", 1},
 		{"tcp.analysis.retransmission", 1},
-		{"tcp.analysis.duplicate_ack", -1},
+		{"tcp.analysis.duplicate_ack", 5},
+		{"tcp.analysis.fast_retransmission && tcp.seq == 3001", 1},
 		{"tcp.options.sack_le", -1},
 		{"frame.comment contains \"lost: link down\"", 1},
 	},
