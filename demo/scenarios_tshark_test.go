@@ -127,7 +127,8 @@ var scenarioShows = map[string][]tsharkCount{
 		{"tls.handshake.type == 11", 1}, // the certificate: only visible decrypted
 		{"http.request.method == \"GET\" && http.host == \"netsim.test\"", 1},
 		{"http.response.code == 200", 1},
-		{"tls.alert_message", 0},
+		{"tls.alert_message.desc == 0", 2}, // close_notify, decrypted
+		{"tcp.flags.reset == 1", 0},
 	},
 	"dns": {
 		{"dns.flags.response == 0 && dns.qry.name == \"example.com\" && dns.qry.type == 1", 1},
