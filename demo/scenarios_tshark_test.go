@@ -137,10 +137,24 @@ var scenarioShows = map[string][]tsharkCount{
 	},
 }
 
+// shortTshark are the scenarios the fast tier (-short) checks with tshark:
+// one tshark process costs about half a second of CPU, so the fast tier
+// takes one of each kind (a RST, ICMP, expert info, IPv6, decryption) and
+// the full tier all of them.
+var shortTshark = map[string]bool{
+	"tcp-refused":         true,
+	"udp-closed-port":     true,
+	"tcp-fast-retransmit": true,
+	"tcp-zero-window":     true,
+	"pmtu-ipv6":           true,
+	"tls13-https":         true,
+}
+
 // TestScenariosTshark runs every shipped scenario and asks tshark, in one
 // pass per capture, whether it shows what the scenario says it shows: the
 // RST, the ICMP types, the retransmissions, the zero window, the decrypted
 // HTTP. When NETSIM_REQUIRE_TSHARK=1, a missing tshark fails the test.
+// -short checks the scenarios in shortTshark only.
 func TestScenariosTshark(t *testing.T) {
 	tsharktest.Path(t)
 	t.Parallel()
@@ -148,6 +162,9 @@ func TestScenariosTshark(t *testing.T) {
 		checks, ok := scenarioShows[info.Name]
 		if !ok {
 			t.Errorf("%s: no tshark checks in scenarioShows", info.Name)
+			continue
+		}
+		if testing.Short() && !shortTshark[info.Name] {
 			continue
 		}
 		t.Run(info.Name, func(t *testing.T) {
