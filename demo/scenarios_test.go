@@ -14,6 +14,7 @@ import (
 	"strings"
 	"testing"
 
+	"netsim.dev/netsim"
 	"netsim.dev/netsim/scenario"
 )
 
@@ -245,5 +246,91 @@ func TestLookupScenarioUnknown(t *testing.T) {
 		if !strings.Contains(err.Error(), "book-tcp") {
 			t.Errorf("LookupScenario(%q): %v: want the names listed", name, err)
 		}
+	}
+}
+
+// scenarioMutations take away what a scenario is about; its expectations
+// must then fail. This shows that they test the point of the scenario,
+// not only that it ran.
+var scenarioMutations = map[string]func(s *scenario.Scenario){
+	"tcp-rto":             noEvents,
+	"tcp-fast-retransmit": noEvents,
+	"tcp-syn-lost":        noEvents,
+	"partition-heals":     noEvents,
+	"pmtu-ipv4":           noMTU,
+	"pmtu-ipv6":           noMTU,
+	"tcp-zero-window":     func(s *scenario.Scenario) { dropSteps(s, scenario.StepSet) },
+	"tcp-nagle":           func(s *scenario.Scenario) { dropSteps(s, scenario.StepSet) },
+	"tcp-abort": func(s *scenario.Scenario) {
+		for i := range s.Programs {
+			for j := range s.Programs[i].Steps {
+				if st := &s.Programs[i].Steps[j]; st.Kind == scenario.StepAbort {
+					st.Kind = scenario.StepClose
+				}
+				if st := &s.Programs[i].Steps[j]; st.ExpectError != "" {
+					st.ExpectError = "" // the read now ends at EOF
+				}
+			}
+		}
+	},
+	"udp-fragments": func(s *scenario.Scenario) {
+		for i := range s.Programs {
+			for j := range s.Programs[i].Steps {
+				if d := s.Programs[i].Steps[j].Data; d != nil && len(d.Bytes) == 4000 {
+					d.Bytes = d.Bytes[:1000]
+				}
+			}
+		}
+	},
+}
+
+func noEvents(s *scenario.Scenario) { s.Events = nil }
+
+func noMTU(s *scenario.Scenario) {
+	for i := range s.Links {
+		s.Links[i].Both.MTU = nil
+	}
+}
+
+// dropSteps removes every step of a kind.
+func dropSteps(s *scenario.Scenario, kind scenario.StepKind) {
+	for i := range s.Programs {
+		var kept []scenario.Step
+		for _, st := range s.Programs[i].Steps {
+			if st.Kind != kind {
+				kept = append(kept, st)
+			}
+		}
+		s.Programs[i].Steps = kept
+	}
+}
+
+// TestScenarioExpectationsBite: each mutated scenario runs to its end,
+// and its expectations fail (scenario.ErrUnmet). Without its shutdown step,
+// tcp-half-close cannot end: the server waits for the end of the request.
+func TestScenarioExpectationsBite(t *testing.T) {
+	t.Run("tcp-half-close", func(t *testing.T) {
+		s, err := LookupScenario("tcp-half-close")
+		if err != nil {
+			t.Fatal(err)
+		}
+		dropSteps(s, scenario.StepShutdown)
+		if _, err := s.Run(scenario.RunOptions{}); !errors.Is(err, netsim.ErrDeadlock) {
+			t.Fatalf("without its shutdown step: %v, want a deadlock", err)
+		}
+	})
+	for name, mutate := range scenarioMutations {
+		t.Run(name, func(t *testing.T) {
+			s, err := LookupScenario(name)
+			if err != nil {
+				t.Fatal(err)
+			}
+			mutate(s)
+			_, err = s.Run(scenario.RunOptions{})
+			if !errors.Is(err, scenario.ErrUnmet) {
+				t.Fatalf("without what it is about, the scenario's run returned %v, want an unmet expectation", err)
+			}
+			t.Logf("as it should: %v", err)
+		})
 	}
 }
