@@ -133,6 +133,7 @@ var scenarioShows = map[string][]tsharkCount{
 	"dns": {
 		{"dns.flags.response == 0 && dns.qry.name == \"example.com\" && dns.qry.type == 1", 1},
 		{"dns.flags.response == 1 && dns.a == 93.184.215.14 && dns.resp.ttl == 300", 1},
+		{"dns.time > 0.010 && dns.time < 0.0101", 1},
 		{"_ws.malformed || _ws.expert.severity >= warning", 0},
 	},
 }
