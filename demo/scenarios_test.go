@@ -261,6 +261,7 @@ var scenarioMutations = map[string]func(s *scenario.Scenario){
 	"pmtu-ipv6":           noMTU,
 	"tcp-zero-window":     func(s *scenario.Scenario) { dropSteps(s, scenario.StepSet) },
 	"tcp-nagle":           func(s *scenario.Scenario) { dropSteps(s, scenario.StepSet) },
+	"tcp-keepalive":       func(s *scenario.Scenario) { dropSteps(s, scenario.StepSet) },
 	"tcp-abort": func(s *scenario.Scenario) {
 		for i := range s.Programs {
 			for j := range s.Programs[i].Steps {

@@ -79,6 +79,11 @@ var scenarioShows = map[string][]tsharkCount{
 		{"tcp.analysis.retransmission && tcp.flags.syn == 1 && frame.time_relative >= 1", 1},
 		{"frame.comment contains \"lost: link down\"", 1},
 	},
+	"tcp-keepalive": {
+		{"tcp.analysis.keep_alive && tcp.len == 0", 3},
+		{"tcp.analysis.keep_alive_ack", 2},
+		{"tcp.srcport == 8000 && tcp.ack == 1 && frame.time_relative > 1", 3},
+	},
 	"tcp-half-close": {
 		{"tcp.flags.fin == 1", 2},
 		{"tcp.len == 6 && tcp.srcport == 8000", 3},
