@@ -108,8 +108,8 @@ func TestCheckRunDiffers(t *testing.T) {
 	}
 	// Frame 4 carries the data; the first byte that differs is its TCP
 	// checksum's (Ethernet 14 + IPv4 20 + 16), then the last (66 + 2).
-	if d.File != "book-tcp.yaml" || d.Frame != 4 || d.Offset != 50 || d.Frames != [2]int{9, 9} ||
-		!strings.Contains(d.Error(), "at frame 4 (time 0.000040): byte 50 of the frame (0xbe vs 0xbd); run 1: \"4 0.000040 127.0.0.1 → 127.0.0.1 TCP 69 ") {
+	if d.File != "book-tcp.yaml" || d.Frame != 4 || d.Offset != 50 || d.Field != "tcp.checksum" || d.Frames != [2]int{9, 9} ||
+		!strings.Contains(d.Error(), "at frame 4 (time 0.000040): byte 50 of the frame (tcp.checksum 0xbe vs 0xbd), 2 bytes differ, the last byte 68 (tcp.payload); run 1: \"4 0.000040 127.0.0.1 → 127.0.0.1 TCP 69 ") {
 		t.Fatalf("%#v\n%v", d, d)
 	}
 	t.Log(err)
