@@ -39,6 +39,12 @@ var scenarioShows = map[string][]tsharkCount{
 		{"udp.srcport == 24001 && udp.dstport == 24000 && udp.payload == 2c:37:42", 1},
 		{"frame", 1},
 	},
+	"arp-switch": {
+		{"arp.opcode == 1 && eth.dst == ff:ff:ff:ff:ff:ff", 3},
+		{"arp.opcode == 2 && frame.interface_name in {\"a-sw\", \"b-sw\"}", 2},
+		{"frame.interface_name == \"c-sw\"", 1},
+		{"udp.dstport == 7000 && !(frame.interface_name == \"c-sw\")", 2},
+	},
 	"tcp-refused": {
 		{"tcp.flags.syn == 1 && tcp.flags.ack == 0", 1},
 		{"tcp.flags.reset == 1 && tcp.flags.ack == 1 && ip.src == 10.0.0.2", 1},
