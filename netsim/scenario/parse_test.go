@@ -379,6 +379,7 @@ var badCases = []struct{ name, src string }{
 	{"expect", "hosts: [{name: a}]\nprograms:\n  - {host: a, steps: [connect: 127.0.0.1:80]}\nexpect:\n  filters:\n    - tcp.port = 3 == 1\n    - \"  tcp.flags.syn == 1 && tcp.bogus == 1\"\n  received:\n    - {program: b, sock: conn, bytes: 1}\n    - {program: a, sock: con, bytes: 1}\n    - {program: a, bytes: 1}\n  sha256: abc\n"},
 	{"filter column", "hosts: [{name: a}]\nprograms: [{host: a, steps: [sleep: 1s]}]\nexpect:\n  filters: [\"tcp.port == 80 && (tcp.flags.syn == 1\", tcp.port == 80 &&& tcp.len > 1]\n"},
 	{"program", "hosts: [{name: a}]\nprograms:\n  - {name: x}\n  - {host: a, steps: []}\n  - {host: a, start: later, steps: [sleep: 1s]}\n"},
+	{"program refs", "hosts: [{name: a}]\nprograms:\n  - {name: x}\n  - {host: a, steps: []}\n"},
 	{"key not a string", "? [a]\n: b\n"},
 	{"merge key", "base: &b {name: a}\nhosts:\n  - <<: *b\n"},
 	{"too many errors", "hosts:\n" + strings.Repeat("  - {name: a, x: 1}\n", 20)},
