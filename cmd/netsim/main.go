@@ -9,7 +9,18 @@
 //	netsim read -r FILE [-Y FILTER] ...    list, dump and filter a capture
 //	netsim version                         netsim's, Go's and gVisor's versions
 //	netsim help [COMMAND]                  explain a command
+//
+//go:debug cryptocustomrand=1
 package main
+
+// About the go:debug line above: scenarios may run TLS, with crypto/tls
+// seeded through tls.Config.Rand so that a handshake's bytes repeat. From
+// Go 1.26, crypto/tls and the other crypto packages ignore a caller's
+// random source and read the system's unless cryptocustomrand=1: without
+// the line, a TLS scenario would give other bytes on every run. The
+// setting applies to this program only (a main package's go:debug lines
+// do; go.mod's godebug would change every program built in the module);
+// library users set it in their own main package or with GODEBUG.
 
 import (
 	"fmt"
