@@ -107,7 +107,7 @@ func TestStranger(t *testing.T) {
 		{[]string{"version", "x"}, 2, `netsim version: unexpected argument "x"`, false},
 		{[]string{"run"}, 2, "netsim run: name a demo", false},
 		{[]string{"run", ""}, 2, "netsim run: name a demo", false},
-		{[]string{"run", "nope"}, 2, `netsim run: unknown demo "nope" (demos: tcp, tcp-multi, transfer, udp)`, false},
+		{[]string{"run", "nope"}, 2, `netsim run: unknown demo or scenario "nope" (demos: tcp, tcp-multi, transfer, udp; scenarios: `, false},
 		{[]string{"run", "tcp", "--bogus"}, 2, "netsim run: unknown flag --bogus", false},
 		{[]string{"run", "tcp", "extra"}, 2, `netsim run: unexpected argument "extra"`, false},
 		{[]string{"run", "tcp", "-w"}, 2, "netsim run: -w needs a value", false},
