@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"netsim.dev/demo"
+	"netsim.dev/internal/units"
 	"netsim.dev/netsim"
 	"netsim.dev/netsim/capture"
 	"netsim.dev/netsim/dissect"
@@ -107,17 +108,17 @@ func newRunFlags(cmd string) *runFlags {
 		return nil
 	}}, "payload", "what the sender sends, as `hex`")
 	fs.IntVar(&f.writes, "writes", 3, "how many writes the sender makes")
-	fs.Var(&funcValue{"1MiB", func(s string) (err error) { f.size, err = parseSize(s); return }}, "size", "bytes per connection (1MiB, 64KiB, 1500)")
+	fs.Var(&funcValue{"1MiB", func(s string) (err error) { f.size, err = units.Size(s); return }}, "size", "bytes per connection (1MiB, 64KiB, 1500)")
 	fs.IntVar(&f.conns, "conns", 1, fmt.Sprintf("connections opened at once (at most %d, the ephemeral ports of the client's address)", demo.MaxConns))
 	fs.IntVar(&f.hops, "hops", 1, "links between client and server (2 puts a router between them)")
 	fs.BoolVar(&f.ipv6, "6", false, "run over IPv6")
 	duration := func(name, usage string, d *time.Duration) {
-		fs.Var(&funcValue{"0s", func(s string) (err error) { *d, err = parseDuration(s); return }}, name, usage)
+		fs.Var(&funcValue{"0s", func(s string) (err error) { *d, err = units.Duration(s); return }}, name, usage)
 	}
 	duration("delay", "link: one-way delay (20ms)", &f.delay)
 	duration("jitter", "link: delay varies by up to ± this much; frames may then be reordered, as with netem", &f.jitter)
 	percent := func(name, usage string, p *float64) {
-		fs.Var(&funcValue{"0%", func(s string) (err error) { *p, err = parsePercent(s); return }}, name, usage)
+		fs.Var(&funcValue{"0%", func(s string) (err error) { *p, err = units.Percent(s); return }}, name, usage)
 	}
 	percent("loss", "link: probability a frame is lost (2%)", &f.link.Loss)
 	fs.Float64Var(&f.link.LossBurst, "loss-burst", 0, "link: losses come in bursts of this many frames on average (Gilbert-Elliott)")
@@ -127,7 +128,7 @@ func newRunFlags(cmd string) *runFlags {
 	fs.Var(&funcValue{"", func(s string) (err error) { f.link.Rate, err = parseRate(s); return }}, "rate", "link: rate in bit/s (10Mbit, 500kbit)")
 	fs.IntVar(&f.link.Queue, "queue", 0, "link: frames that may wait for the rate before drop-tail (default 1000)")
 	fs.IntVar(&f.link.MTU, "mtu", 0, "link: MTU of Ethernet links (default 1500)")
-	fs.Var(&funcValue{"", func(s string) (err error) { f.partition, err = parseSpan(s); return }}, "partition", "link: every link is down from `FROM-TO` of virtual time (1s-3s), then comes back")
+	fs.Var(&funcValue{"", func(s string) (err error) { f.partition, err = units.Span(s); return }}, "partition", "link: every link is down from `FROM-TO` of virtual time (1s-3s), then comes back")
 	fs.BoolVar(&f.quiet, "q", false, "print nothing but errors")
 	fs.BoolVar(&f.noExpect, "no-expect", false, "scenarios: do not check the file's expectations (expect:)")
 	for _, df := range demoFlags {
