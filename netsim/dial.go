@@ -2,6 +2,7 @@ package netsim
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"net/netip"
@@ -72,6 +73,68 @@ func (h *Host) ListenPacket(network, address string) (net.PacketConn, error) {
 		return nil, err
 	}
 	c, err := sock.ListenUDP(h.env, proto, fa, tcpip.FullAddress{})
+	if err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// DialFrom is DialContext from a given local address, as a net.Dialer with
+// LocalAddr set: network is "tcp", "tcp4", "tcp6", "udp", "udp4" or "udp6";
+// laddr is "ip:port", ":port" (any address of the host, that port) or ""
+// (any address, an ephemeral port); raddr is what Dial takes, host names of
+// the network included.
+//
+// A TCP socket is bound to laddr before its SYN is sent, so the SYN leaves
+// from that port. A UDP socket is bound, then connected to raddr, as Dial's
+// is: Read and Write exchange datagrams with that peer only, and an ICMP
+// port unreachable from it makes the next Read or Write fail with
+// syscall.ECONNREFUSED, as on Linux.
+//
+// A laddr that does not parse, or whose address family is not raddr's,
+// fails with a *net.OpError (wrapping a *net.AddrError), before any socket
+// call; an address the host does not have fails with EADDRNOTAVAIL, a port
+// already in use with EADDRINUSE.
+func (h *Host) DialFrom(ctx context.Context, network, laddr, raddr string) (net.Conn, error) {
+	if laddr == "" {
+		return h.DialContext(ctx, network, raddr)
+	}
+	kind, err := transport("dial", network, raddr)
+	if err != nil {
+		return nil, err
+	}
+	lproto, la, err := h.resolve("dial", network, kind, laddr, true)
+	if err != nil {
+		return nil, err
+	}
+	// A given local address picks the remote's family: a host name
+	// resolves to an address of the local one's.
+	rnet := network
+	if la.Addr.Len() > 0 && len(network) == 3 {
+		rnet = network + map[bool]string{true: "4", false: "6"}[lproto == ipv4.ProtocolNumber]
+	}
+	proto, fa, err := h.resolve("dial", rnet, kind, raddr, false)
+	if err != nil {
+		var ae *net.AddrError
+		if oe, ok := err.(*net.OpError); ok {
+			oe.Net = network
+			if rnet != network && errors.As(err, &ae) {
+				oe.Err = &net.AddrError{Err: "no suitable address found", Addr: raddr}
+			}
+		}
+		return nil, err
+	}
+	if la.Addr.Len() > 0 && lproto != proto {
+		return nil, &net.OpError{Op: "dial", Net: network, Err: &net.AddrError{Err: "no suitable address found", Addr: raddr}}
+	}
+	if kind == "udp" {
+		c, err := sock.ListenUDP(h.env, proto, la, fa)
+		if err != nil {
+			return nil, err
+		}
+		return c, nil
+	}
+	c, err := sock.DialTCP(ctx, h.env, proto, la, fa)
 	if err != nil {
 		return nil, err
 	}

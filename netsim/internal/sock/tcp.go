@@ -488,7 +488,11 @@ func DialTCP(ctx context.Context, env *Env, proto tcpip.NetworkProtocolNumber, l
 		err = env.Sim.CallErr()
 	}
 	if err != nil {
-		return nil, &net.OpError{Op: "dial", Net: "tcp", Addr: fullToTCP(raddr), Err: err}
+		oe := &net.OpError{Op: "dial", Net: "tcp", Addr: fullToTCP(raddr), Err: err}
+		if laddr != (tcpip.FullAddress{}) {
+			oe.Source = fullToTCP(laddr)
+		}
+		return nil, oe
 	}
 	wq.EventUnregister(&e.entry)
 	c := newTCPConn(env, ep, &wq)

@@ -71,11 +71,14 @@ func ListenUDP(env *Env, proto tcpip.NetworkProtocolNumber, laddr, raddr tcpip.F
 		err = env.Sim.CallErr()
 	}
 	if err != nil {
-		addr := laddr
 		if op == "dial" {
-			addr = raddr
+			oe := &net.OpError{Op: op, Net: "udp", Addr: fullToUDP(raddr), Err: err}
+			if laddr != (tcpip.FullAddress{}) {
+				oe.Source = fullToUDP(laddr)
+			}
+			return nil, oe
 		}
-		return nil, &net.OpError{Op: op, Net: "udp", Addr: fullToUDP(addr), Err: err}
+		return nil, &net.OpError{Op: op, Net: "udp", Addr: fullToUDP(laddr), Err: err}
 	}
 	return c, nil
 }
@@ -89,7 +92,11 @@ func (c *UDPConn) opErr(op string, addr net.Addr, err error) error {
 
 // ReadFrom implements net.PacketConn: it reads one datagram. A datagram
 // longer than b is truncated, as with package net.
-func (c *UDPConn) ReadFrom(b []byte) (int, net.Addr, error) {
+func (c *UDPConn) ReadFrom(b []byte) (int, net.Addr, error) { return c.readFrom(b, "recvfrom") }
+
+// readFrom reads one datagram; call names the system call in errors, as
+// package net does ("read" for Read, "recvfrom" for ReadFrom).
+func (c *UDPConn) readFrom(b []byte, call string) (int, net.Addr, error) {
 	if c.userClosed.Load() {
 		return 0, nil, c.opErr("read", nil, net.ErrClosed)
 	}
@@ -112,7 +119,7 @@ func (c *UDPConn) ReadFrom(b []byte) (int, net.Addr, error) {
 			case *tcpip.ErrWouldBlock:
 				return false
 			default:
-				err = c.opErr("read", nil, sysErr("recvfrom", e))
+				err = c.opErr("read", nil, sysErr(call, e))
 			}
 		}
 		return true
@@ -123,9 +130,11 @@ func (c *UDPConn) ReadFrom(b []byte) (int, net.Addr, error) {
 	return n, from, err
 }
 
-// Read implements net.Conn on a connected socket.
+// Read implements net.Conn on a connected socket. After an ICMP port
+// unreachable from the peer it fails once with syscall.ECONNREFUSED, as on
+// Linux.
 func (c *UDPConn) Read(b []byte) (int, error) {
-	n, _, err := c.ReadFrom(b)
+	n, _, err := c.readFrom(b, "read")
 	return n, err
 }
 

@@ -1,0 +1,615 @@
+package scenario
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/netip"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"netsim.dev/netsim"
+)
+
+// sockKind is what a socket of a program is.
+type sockKind int
+
+const (
+	kindListener sockKind = iota // a TCP listener
+	kindTCP                      // a TCP connection
+	kindUDP                      // a UDP socket
+)
+
+func (k sockKind) String() string {
+	return [...]string{"a TCP listener", "a TCP connection", "a UDP socket"}[k]
+}
+
+// socket is one socket a program opened.
+type socket struct {
+	prog *program
+	name string
+	kind sockKind
+	ln   net.Listener
+	conn net.Conn       // a TCP connection (after a tls step, the TLS one), or a connected UDP socket
+	raw  net.Conn       // conn before a tls step wrapped it
+	pc   net.PacketConn // a UDP socket
+	// closed says a close or abort step closed it.
+	closed bool
+	// received counts the bytes received (runner.mu).
+	received int64
+}
+
+// closer returns what closes the socket as a process exit would: the
+// listener, the UDP socket or the TCP connection under any TLS.
+func (k *socket) closer() io.Closer {
+	switch {
+	case k.ln != nil:
+		return k.ln
+	case k.raw != nil:
+		return k.raw
+	case k.conn != nil:
+		return k.conn
+	}
+	return k.pc
+}
+
+// program is one program of a run: its task runs the steps.
+type program struct {
+	r      *runner
+	spec   *ProgramSpec
+	name   string
+	host   *netsim.Host
+	socks  map[string]*socket
+	opened []*socket // in the order opened
+
+	step atomic.Int64 // the step running, from 1; 0 before the first
+	done atomic.Bool  // the task has ended
+}
+
+// position returns the step the program is in and whether it has ended.
+func (p *program) position() (int, bool) { return int(p.step.Load()), p.done.Load() }
+
+// run is the program's task: its steps in order, until one fails; then
+// the sockets still open are closed, in the order opened, as a process
+// exit closes them.
+func (p *program) run() {
+	defer p.done.Store(true)
+	defer p.closeAll()
+	if p.spec.Start > 0 {
+		p.r.n.Sleep(p.spec.Start)
+	}
+	for i, st := range p.spec.Steps {
+		p.step.Store(int64(i + 1))
+		err := p.do(st)
+		if st.ExpectError != "" {
+			switch {
+			case err == nil:
+				err = fmt.Errorf("succeeded; want an error containing %q", st.ExpectError)
+			case !strings.Contains(err.Error(), st.ExpectError):
+				err = fmt.Errorf("%w; want an error containing %q", err, st.ExpectError)
+			default:
+				p.r.printf(p.name, "%s failed as expected: %v", st.Kind, err)
+				err = nil
+			}
+		}
+		if err != nil {
+			p.r.fail(&StepError{File: p.r.s.File, Program: p.name, Index: i + 1, Step: st, Err: err})
+			return
+		}
+	}
+}
+
+// closeAll closes the sockets still open, in the order opened; errors do
+// not matter any more.
+func (p *program) closeAll() {
+	for _, k := range p.opened {
+		if !k.closed {
+			k.closed = true
+			_ = k.closer().Close()
+		}
+	}
+}
+
+// open records a new socket, named as, or by default base, base2, ...
+func (p *program) open(as, base string, k *socket) *socket {
+	if as == "" {
+		as = base
+		for i := 2; p.socks[as] != nil; i++ {
+			as = base + strconv.Itoa(i)
+		}
+	}
+	k.prog, k.name = p, as
+	p.socks[as] = k
+	p.opened = append(p.opened, k)
+	p.r.mu.Lock()
+	p.r.socks = append(p.r.socks, k)
+	p.r.mu.Unlock()
+	return k
+}
+
+// find returns the socket a step acts on: the one named, or else the last
+// opened of one of the kinds wanted.
+func (p *program) find(name string, want ...sockKind) (*socket, error) {
+	ok := func(k *socket) bool {
+		for _, w := range want {
+			if k.kind == w {
+				return true
+			}
+		}
+		return false
+	}
+	names := make([]string, len(want))
+	for i, w := range want {
+		names[i] = w.String()
+	}
+	wanted := strings.Join(names, " or ")
+	if name != "" {
+		k := p.socks[name]
+		if k == nil {
+			return nil, fmt.Errorf("no socket %q (the program has opened %s)", name, p.sockNames())
+		}
+		if !ok(k) {
+			return nil, fmt.Errorf("socket %q is %v; want %s", name, k.kind, wanted)
+		}
+		return k, nil
+	}
+	for i := len(p.opened) - 1; i >= 0; i-- {
+		if ok(p.opened[i]) {
+			return p.opened[i], nil
+		}
+	}
+	return nil, fmt.Errorf("no socket given and none open: want %s", wanted)
+}
+
+func (p *program) sockNames() string {
+	if len(p.opened) == 0 {
+		return "none"
+	}
+	var s []string
+	for _, k := range p.opened {
+		s = append(s, k.name)
+	}
+	return strings.Join(s, ", ")
+}
+
+// dialFromer is Host.DialFrom: a dial from a given local address.
+type dialFromer interface {
+	DialFrom(ctx context.Context, network, laddr, raddr string) (net.Conn, error)
+}
+
+// do runs one step.
+func (p *program) do(st Step) error {
+	n := p.r.n
+	switch st.Kind {
+	case StepListen:
+		ln, err := p.host.Listen("tcp", st.Addr)
+		if err != nil {
+			return err
+		}
+		p.open(st.As, "ln", &socket{kind: kindListener, ln: ln})
+		return nil
+
+	case StepAccept:
+		k, err := p.find(st.Sock, kindListener)
+		if err != nil {
+			return err
+		}
+		if st.Timeout > 0 {
+			dl, ok := k.ln.(interface{ SetDeadline(time.Time) error })
+			if !ok {
+				return errors.New("accept with a timeout needs a listener deadline, which netsim's listener has not")
+			}
+			if err := dl.SetDeadline(n.Now().Add(st.Timeout)); err != nil {
+				return err
+			}
+			defer dl.SetDeadline(time.Time{})
+		}
+		c, err := k.ln.Accept()
+		if err != nil {
+			return err
+		}
+		k = p.open(st.As, "conn", &socket{kind: kindTCP, conn: c})
+		p.r.printf(p.name, "%s: accepted %s -> %s", k.name, c.RemoteAddr(), c.LocalAddr())
+		return nil
+
+	case StepConnect:
+		ctx := context.Background()
+		if st.Timeout > 0 {
+			var cancel context.CancelFunc
+			ctx, cancel = n.WithTimeout(ctx, st.Timeout)
+			defer cancel()
+		}
+		var c net.Conn
+		var err error
+		if st.From != "" {
+			df, ok := any(p.host).(dialFromer)
+			if !ok {
+				return errors.New("connect from a local address needs Host.DialFrom, which this netsim has not")
+			}
+			c, err = df.DialFrom(ctx, "tcp", st.From, st.To)
+		} else {
+			c, err = p.host.DialContext(ctx, "tcp", st.To)
+		}
+		if err != nil {
+			return err
+		}
+		k := p.open(st.As, "conn", &socket{kind: kindTCP, conn: c})
+		p.r.printf(p.name, "%s: connected %s -> %s", k.name, c.LocalAddr(), c.RemoteAddr())
+		return nil
+
+	case StepBind:
+		addr := st.Addr
+		if addr == "" {
+			addr = ":0"
+		}
+		if st.To != "" {
+			df, ok := any(p.host).(dialFromer)
+			if !ok {
+				return errors.New("bind with to (a connected UDP socket) needs Host.DialFrom, which this netsim has not")
+			}
+			c, err := df.DialFrom(context.Background(), "udp", addr, st.To)
+			if err != nil {
+				return err
+			}
+			pc, ok := c.(net.PacketConn)
+			if !ok {
+				c.Close()
+				return fmt.Errorf("DialFrom udp returned %T, not a net.PacketConn", c)
+			}
+			p.open(st.As, "udp", &socket{kind: kindUDP, conn: c, pc: pc})
+			return nil
+		}
+		pc, err := p.host.ListenPacket("udp", addr)
+		if err != nil {
+			return err
+		}
+		p.open(st.As, "udp", &socket{kind: kindUDP, pc: pc})
+		return nil
+
+	case StepSend:
+		return p.send(st)
+
+	case StepRecv:
+		return p.recv(st)
+
+	case StepSleep:
+		n.Sleep(st.For)
+		return nil
+
+	case StepShutdown:
+		k, err := p.find(st.Sock, kindTCP)
+		if err != nil {
+			return err
+		}
+		cw, ok := k.conn.(interface{ CloseWrite() error })
+		if !ok {
+			return fmt.Errorf("%T has no CloseWrite", k.conn)
+		}
+		return cw.CloseWrite()
+
+	case StepClose:
+		want := []sockKind{kindTCP, kindUDP}
+		if st.Sock != "" {
+			want = append(want, kindListener)
+		}
+		k, err := p.find(st.Sock, want...)
+		if err != nil {
+			return err
+		}
+		k.closed = true
+		switch {
+		case k.ln != nil:
+			return k.ln.Close()
+		case k.conn != nil:
+			return k.conn.Close()
+		}
+		return k.pc.Close()
+
+	case StepAbort:
+		k, err := p.find(st.Sock, kindTCP)
+		if err != nil {
+			return err
+		}
+		raw := k.conn
+		if k.raw != nil {
+			raw = k.raw
+		}
+		sl, ok := raw.(interface{ SetLinger(sec int) error })
+		if !ok {
+			return errors.New("abort needs SetLinger on the connection, which this netsim has not")
+		}
+		if err := sl.SetLinger(0); err != nil {
+			return err
+		}
+		k.closed = true
+		return raw.Close()
+
+	case StepSet:
+		return p.set(st)
+
+	case StepTLS:
+		return p.tls(st)
+
+	case StepPrint:
+		p.r.printf(p.name, "%s", st.Text)
+		return nil
+	}
+	return fmt.Errorf("unknown step kind %q", st.Kind)
+}
+
+// send writes the step's data, Repeat times, Pause apart.
+func (p *program) send(st Step) error {
+	k, err := p.find(st.Sock, kindTCP, kindUDP)
+	if err != nil {
+		return err
+	}
+	if st.Data == nil {
+		return errors.New("no data to send")
+	}
+	data := st.Data.Bytes
+	var to net.Addr
+	if st.To != "" {
+		if k.kind != kindUDP {
+			return fmt.Errorf("to %s: only a UDP socket sends to an address; %s is connected", st.To, k.name)
+		}
+		if to, err = p.resolveUDP(st.To); err != nil {
+			return err
+		}
+	} else if k.conn == nil {
+		return fmt.Errorf("UDP socket %s is not connected: say where to send (to)", k.name)
+	}
+	repeat := max(st.Repeat, 1)
+	sent := 0
+	for i := 0; i < repeat; i++ {
+		if i > 0 && st.Pause > 0 {
+			p.r.n.Sleep(st.Pause)
+		}
+		var m int
+		if to != nil {
+			m, err = k.pc.WriteTo(data, to)
+		} else {
+			m, err = k.conn.Write(data)
+		}
+		sent += m
+		if err != nil {
+			return err
+		}
+	}
+	dst := to
+	if dst == nil {
+		dst = k.conn.RemoteAddr()
+	}
+	if repeat > 1 {
+		p.r.printf(p.name, "%s: sent %d bytes to %s in %d writes", k.name, sent, dst, repeat)
+	} else {
+		p.r.printf(p.name, "%s: sent %d bytes to %s", k.name, sent, dst)
+	}
+	return nil
+}
+
+// resolveUDP turns "HOST:PORT" or "IP:PORT" into a UDP address: a host's
+// name stands for its first address (IPv4 first), "localhost" for
+// 127.0.0.1 unless a host has that name.
+func (p *program) resolveUDP(s string) (*net.UDPAddr, error) {
+	host, port, err := net.SplitHostPort(s)
+	if err != nil {
+		return nil, err
+	}
+	pn, err := strconv.ParseUint(port, 10, 16)
+	if err != nil {
+		return nil, fmt.Errorf("%s: bad port %q", s, port)
+	}
+	ip, err := netip.ParseAddr(host)
+	if err != nil {
+		addrs, lerr := p.r.n.LookupHost(host)
+		switch {
+		case lerr == nil && len(addrs) > 0:
+			ip = netip.MustParseAddr(addrs[0])
+			for _, a := range addrs {
+				if x := netip.MustParseAddr(a); x.Is4() {
+					ip = x
+					break
+				}
+			}
+		case host == "localhost":
+			ip = netip.AddrFrom4([4]byte{127, 0, 0, 1})
+		default:
+			return nil, fmt.Errorf("%s: no host %q", s, host)
+		}
+	}
+	return net.UDPAddrFromAddrPort(netip.AddrPortFrom(ip, uint16(pn))), nil
+}
+
+// recv reads what the step says, counts it, compares it with the step's
+// data and prints it.
+func (p *program) recv(st Step) error {
+	k, err := p.find(st.Sock, kindTCP, kindUDP)
+	if err != nil {
+		return err
+	}
+	if st.Timeout > 0 {
+		var dl interface{ SetReadDeadline(time.Time) error } = k.pc
+		if k.conn != nil {
+			dl = k.conn
+		}
+		if err := dl.SetReadDeadline(p.r.n.Now().Add(st.Timeout)); err != nil {
+			return err
+		}
+		defer dl.SetReadDeadline(time.Time{})
+	}
+	var want []byte
+	if st.Data != nil {
+		want = st.Data.Bytes
+	}
+	// keep is how many received bytes are kept: all to compare, else
+	// what the output shows.
+	keep := int64(33)
+	if want != nil {
+		keep = int64(len(want)) + 1
+	}
+	var got []byte
+	add := func(b []byte) {
+		p.r.mu.Lock()
+		k.received += int64(len(b))
+		p.r.mu.Unlock()
+		if room := keep - int64(len(got)); room > 0 {
+			got = append(got, b[:min(int64(len(b)), room)]...)
+		}
+	}
+	var total int64
+	var from net.Addr
+	if k.kind == kindUDP {
+		buf := make([]byte, 65535)
+		for i := 0; i < max(st.Datagrams, 1); i++ {
+			m, addr, err := k.pc.ReadFrom(buf)
+			if err != nil {
+				return err
+			}
+			add(buf[:m])
+			total += int64(m)
+			from = addr
+		}
+	} else {
+		from = k.conn.RemoteAddr()
+		limit := st.Bytes // 0: one read, or until EOF
+		if limit == 0 && !st.UntilEOF && want != nil {
+			limit = int64(len(want))
+		}
+		buf := make([]byte, 32<<10)
+		for {
+			b := buf
+			if limit > 0 && limit-total < int64(len(b)) {
+				b = b[:limit-total]
+			}
+			m, err := k.conn.Read(b)
+			add(b[:m])
+			total += int64(m)
+			if err == io.EOF && st.UntilEOF {
+				break
+			}
+			if err == io.EOF {
+				if limit > 0 {
+					return fmt.Errorf("EOF (the peer closed) after %d of %d bytes", total, limit)
+				}
+				return errors.New("EOF: the peer closed the connection")
+			}
+			if err != nil {
+				return err
+			}
+			if (limit > 0 && total >= limit) || (limit == 0 && !st.UntilEOF) {
+				break
+			}
+		}
+	}
+	p.r.printf(p.name, "%s: received %d bytes from %s: %s", k.name, total, from, show(got[:min(int64(len(got)), total)]))
+	if want != nil {
+		return compare(got, total, want)
+	}
+	return nil
+}
+
+// compare fails on the first byte where got (the first bytes of total
+// received) differs from want.
+func compare(got []byte, total int64, want []byte) error {
+	for i := range want {
+		if i >= len(got) {
+			return fmt.Errorf("received %d bytes, want %d: %s", total, len(want), show(got))
+		}
+		if got[i] != want[i] {
+			return fmt.Errorf("byte %d differs: received %#02x, want %#02x (received %d bytes, want %d)", i, got[i], want[i], total, len(want))
+		}
+	}
+	if total != int64(len(want)) {
+		return fmt.Errorf("received %d bytes, want %d: %s", total, len(want), show(got))
+	}
+	if !bytes.Equal(got[:len(want)], want) {
+		return errors.New("received bytes differ") // unreachable: the loop compared them
+	}
+	return nil
+}
+
+// set applies socket options, through the methods netsim's sockets have.
+func (p *program) set(st Step) error {
+	k, err := p.find(st.Sock, kindTCP, kindUDP)
+	if err != nil {
+		return err
+	}
+	var s any = k.pc
+	switch {
+	case k.raw != nil:
+		s = k.raw
+	case k.conn != nil:
+		s = k.conn
+	}
+	missing := func(m string) error {
+		return fmt.Errorf("%s on %v needs %s, which this netsim has not", st.Kind, k.kind, m)
+	}
+	if st.NoDelay != nil {
+		x, ok := s.(interface{ SetNoDelay(bool) error })
+		if !ok {
+			return missing("SetNoDelay")
+		}
+		if err := x.SetNoDelay(*st.NoDelay); err != nil {
+			return err
+		}
+	}
+	if st.ReadBuffer != nil {
+		x, ok := s.(interface{ SetReadBuffer(int) error })
+		if !ok {
+			return missing("SetReadBuffer")
+		}
+		if err := x.SetReadBuffer(*st.ReadBuffer); err != nil {
+			return err
+		}
+	}
+	if st.WriteBuffer != nil {
+		x, ok := s.(interface{ SetWriteBuffer(int) error })
+		if !ok {
+			return missing("SetWriteBuffer")
+		}
+		if err := x.SetWriteBuffer(*st.WriteBuffer); err != nil {
+			return err
+		}
+	}
+	if st.KeepAlive != nil {
+		x, ok := s.(interface{ SetKeepAlive(bool) error })
+		if !ok {
+			return missing("SetKeepAlive")
+		}
+		if err := x.SetKeepAlive(*st.KeepAlive > 0); err != nil {
+			return err
+		}
+		if *st.KeepAlive > 0 {
+			y, ok := s.(interface{ SetKeepAlivePeriod(time.Duration) error })
+			if !ok {
+				return missing("SetKeepAlivePeriod")
+			}
+			if err := y.SetKeepAlivePeriod(*st.KeepAlive); err != nil {
+				return err
+			}
+		}
+	}
+	if st.TTL != nil {
+		x, ok := s.(interface{ SetTTL(int) error })
+		if !ok {
+			return missing("SetTTL")
+		}
+		if err := x.SetTTL(*st.TTL); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// tls wraps a connection in TLS: not yet (the tls slice of issue #10).
+func (p *program) tls(st Step) error {
+	if _, err := p.find(st.Sock, kindTCP); err != nil {
+		return err
+	}
+	return errors.New("tls steps are not available yet")
+}
