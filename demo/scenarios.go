@@ -1,0 +1,90 @@
+package demo
+
+import (
+	"embed"
+	"fmt"
+	"io/fs"
+	"path"
+	"slices"
+	"strings"
+
+	"go.yaml.in/yaml/v3"
+
+	"netsim.dev/netsim/scenario"
+)
+
+// scenarioFS holds the shipped scenarios: scenarios/NAME.yaml.
+//
+//go:embed scenarios/*.yaml
+var scenarioFS embed.FS
+
+// ScenarioInfo is one shipped scenario: its name, what it shows and its
+// file, as [Scenarios] lists them.
+type ScenarioInfo struct {
+	// Name is the scenario's name (its file name without ".yaml"), what
+	// `netsim run NAME` takes.
+	Name string
+	// Summary says in one sentence what the scenario shows (the file's
+	// summary key).
+	Summary string
+	// Source is the file's bytes, comments included.
+	Source []byte
+}
+
+// Scenarios returns the shipped scenarios, sorted by name. Each is a
+// scenario file (see package [scenario]) that teaches one thing about
+// TCP/IP, and a regression test: its expectations say what its capture
+// must show.
+func Scenarios() []ScenarioInfo {
+	entries, err := fs.ReadDir(scenarioFS, "scenarios")
+	if err != nil {
+		panic(err) // embedded: cannot fail
+	}
+	var list []ScenarioInfo
+	for _, e := range entries {
+		name, ok := strings.CutSuffix(e.Name(), ".yaml")
+		if !ok {
+			continue
+		}
+		src, err := scenarioFS.ReadFile(path.Join("scenarios", e.Name()))
+		if err != nil {
+			panic(err) // embedded: cannot fail
+		}
+		list = append(list, ScenarioInfo{Name: name, Summary: summaryOf(src), Source: src})
+	}
+	slices.SortFunc(list, func(a, b ScenarioInfo) int { return strings.Compare(a.Name, b.Name) })
+	return list
+}
+
+// summaryOf reads a scenario file's top-level summary key, without
+// parsing the whole file (listing must not depend on every file being
+// valid); "" if there is none.
+func summaryOf(src []byte) string {
+	var top struct {
+		Summary string `yaml:"summary"`
+	}
+	if err := yaml.Unmarshal(src, &top); err != nil {
+		return ""
+	}
+	return top.Summary
+}
+
+// ErrNoScenario is returned, wrapped, by [LookupScenario] for a name that
+// no shipped scenario has.
+var ErrNoScenario = fmt.Errorf("no such scenario")
+
+// LookupScenario parses the shipped scenario called name (as [Scenarios]
+// lists them), named "scenarios/NAME.yaml" in errors. A name that no
+// scenario has is an error that wraps [ErrNoScenario] and lists the names.
+func LookupScenario(name string) (*scenario.Scenario, error) {
+	file := "scenarios/" + name + ".yaml"
+	src, err := scenarioFS.ReadFile(file)
+	if err != nil || strings.ContainsAny(name, "/\\") || name == "" {
+		var names []string
+		for _, s := range Scenarios() {
+			names = append(names, s.Name)
+		}
+		return nil, fmt.Errorf("%w %q (the scenarios: %s)", ErrNoScenario, name, strings.Join(names, ", "))
+	}
+	return scenario.Parse(file, src)
+}
