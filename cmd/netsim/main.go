@@ -8,6 +8,7 @@
 //	netsim run FILE.yaml -w FILE.pcap      run a scenario file (or a shipped one by name)
 //	netsim check FILE.yaml                 run a scenario twice, compare the captures
 //	netsim list                            name the demos and shipped scenarios
+//	netsim show NAME                       print a shipped scenario's file
 //	netsim read -r FILE [-Y FILTER] ...    list, dump and filter a capture
 //	netsim version                         netsim's, Go's and gVisor's versions
 //	netsim help [COMMAND]                  explain a command
@@ -44,6 +45,7 @@ func commands() []command {
 		{"run", "run a demo or a scenario over the virtual network and write its capture", cmdRun},
 		{"check", "run a scenario twice and say whether the captures are the same bytes", cmdCheck},
 		{"list", "name the demos and the shipped scenarios", cmdList},
+		{"show", "print a shipped scenario's file, to copy and change", cmdShow},
 		{"read", "list, dump and filter a capture (a Wireshark-compatible display filter)", cmdRead},
 		{"version", "print netsim's version, and the Go and gVisor versions it was built with", cmdVersion},
 		{"help", "explain a command", cmdHelp},

@@ -131,7 +131,14 @@ func (f *runFlags) loadScenario(stdin io.Reader, stderr io.Writer) (*scenario.Sc
 		s, err = scenario.Parse(t.file, src)
 	}
 	if err != nil {
-		for _, line := range parseErrorLines(err) {
+		lines, ok := parseErrorLines(err)
+		if !ok {
+			// Not the file's fault as the parser sees it (a `file:` data
+			// item that cannot be read, ...): one line, as other errors.
+			fmt.Fprintf(stderr, "netsim %s: %s: %s\n", f.cmd, scenarioLabel(t, nil), lines[0])
+			return nil, 1
+		}
+		for _, line := range lines {
 			fmt.Fprintln(stderr, line)
 		}
 		return nil, 2
@@ -148,8 +155,10 @@ func fileLabel(file string) string {
 }
 
 // parseErrorLines puts each error of a parse on a line of its own, as
-// compilers do: FILE:LINE:COL: what is wrong.
-func parseErrorLines(err error) []string {
+// compilers do: FILE:LINE:COL: what is wrong. It reports false, with the
+// error's text as the one line, if err is no [scenario.ErrorList] or
+// [*scenario.Error].
+func parseErrorLines(err error) ([]string, bool) {
 	var list scenario.ErrorList
 	var one *scenario.Error
 	switch {
@@ -157,13 +166,13 @@ func parseErrorLines(err error) []string {
 	case errors.As(err, &one):
 		list = scenario.ErrorList{one}
 	default:
-		return []string{oneLine(err)}
+		return []string{oneLine(err)}, false
 	}
 	lines := make([]string, 0, len(list))
 	for _, e := range list {
 		lines = append(lines, errorAt(e.File, e.Pos, oneLine(e)))
 	}
-	return lines
+	return lines, true
 }
 
 // errorAt puts FILE:LINE:COL: in front of msg, unless msg starts with the
@@ -416,4 +425,30 @@ func listScenarios(w io.Writer) {
 	for _, s := range list {
 		fmt.Fprintf(w, "  %-*s %s\n", width, s.name, s.summary)
 	}
+}
+
+// cmdShow prints a shipped scenario's file, to copy and change.
+func cmdShow(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		fmt.Fprintf(stderr, "netsim show: name a scenario: netsim show NAME, where NAME is one of %s\n", shippedNames())
+		return 2
+	}
+	if args[0] == "-h" || args[0] == "--help" || args[0] == "-help" {
+		fmt.Fprint(stdout, "Usage: netsim show NAME\n\nPrints the file of the shipped scenario NAME ('netsim list' names them),\ncomments included: a start for a scenario of your own.\n\nExample:\n  netsim show book-tcp > my.yaml && netsim run my.yaml -w my.pcap\n")
+		return 0
+	}
+	if len(args) > 1 {
+		fmt.Fprintf(stderr, "netsim show: unexpected argument %q\n", args[1])
+		return 2
+	}
+	s, ok := lookupShipped(args[0])
+	if !ok {
+		fmt.Fprintf(stderr, "netsim show: unknown scenario %q (scenarios: %s)\n", args[0], shippedNames())
+		return 2
+	}
+	if _, err := stdout.Write(s.source); err != nil {
+		fmt.Fprintf(stderr, "netsim show: %v\n", err)
+		return 1
+	}
+	return 0
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"strings"
 
+	"netsim.dev/demo"
 	"netsim.dev/netsim/scenario"
 )
 
@@ -13,11 +14,22 @@ import (
 // shippedScenario is a scenario netsim ships, which `netsim run NAME` runs.
 type shippedScenario struct {
 	name, summary string
-	load          func() (*scenario.Scenario, error)
+	source        []byte // the file, comments included
+}
+
+// load parses the scenario.
+func (s shippedScenario) load() (*scenario.Scenario, error) {
+	return demo.LookupScenario(s.name)
 }
 
 // shippedScenarios lists the shipped scenarios, by name.
-func shippedScenarios() []shippedScenario { return nil }
+func shippedScenarios() []shippedScenario {
+	var list []shippedScenario
+	for _, s := range demo.Scenarios() {
+		list = append(list, shippedScenario{s.Name, s.Summary, s.Source})
+	}
+	return list
+}
 
 // lookupShipped returns the shipped scenario called name.
 func lookupShipped(name string) (shippedScenario, bool) {
