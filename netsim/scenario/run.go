@@ -152,6 +152,11 @@ func (s *Scenario) run(o RunOptions) (*Result, error) {
 	}
 	runErr := r.n.RunContext(ctx)
 	res := &Result{Stats: r.n.Stats()}
+	// Where the programs wait, before Close ends them.
+	var de *netsim.DeadlockError
+	if errors.As(runErr, &de) {
+		runErr = r.deadlock(de)
+	}
 	r.closing.Store(true)
 	closeErr := r.n.Close()
 	res.Received = r.received()
@@ -161,18 +166,14 @@ func (s *Scenario) run(o RunOptions) (*Result, error) {
 	r.mu.Unlock()
 	switch {
 	case errors.Is(runErr, netsim.ErrInterrupted):
-		return res, errors.Join(runErr, closeErr)
+		return res, join(runErr, closeErr)
 	case failure != nil:
 		// A failed step is the cause; a deadlock that followed (a peer
 		// waiting for what the failed program would have sent) is its
 		// consequence.
 		return res, failure
 	case runErr != nil:
-		var de *netsim.DeadlockError
-		if errors.As(runErr, &de) {
-			return res, r.deadlock(de)
-		}
-		return res, errors.Join(runErr, closeErr)
+		return res, join(runErr, closeErr)
 	case closeErr != nil:
 		return res, closeErr
 	}
@@ -183,6 +184,14 @@ func (s *Scenario) run(o RunOptions) (*Result, error) {
 		return res, nil
 	}
 	return res, s.expect(res)
+}
+
+// join returns err, with closeErr joined when there is one.
+func join(err, closeErr error) error {
+	if closeErr == nil {
+		return err
+	}
+	return errors.Join(err, closeErr)
 }
 
 // build makes the network: hosts, switches, links, loopbacks, forwarding,
@@ -210,7 +219,7 @@ func (r *runner) build() error {
 		opts.Seed = *o.Seed
 	}
 	opts.Capture = o.Capture
-	if !o.NoExpect && (len(s.Expect.Filters) > 0 || s.Expect.SHA256 != "") {
+	if !o.NoExpect && s.Expect.needCapture() {
 		r.captured = new(bytes.Buffer)
 		if o.Capture != nil {
 			opts.Capture = io.MultiWriter(o.Capture, r.captured)

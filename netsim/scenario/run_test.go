@@ -2,6 +2,7 @@ package scenario_test
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"os"
 	"path/filepath"
@@ -9,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"netsim.dev/netsim"
 	"netsim.dev/netsim/capture"
 	"netsim.dev/netsim/scenario"
 )
@@ -169,5 +171,306 @@ func TestExpectError(t *testing.T) {
 	_, _, _, err = run(t, s, scenario.RunOptions{})
 	if err == nil || !strings.Contains(err.Error(), `want an error containing "timeout"`) {
 		t.Errorf("Run with the wrong expected error: %v", err)
+	}
+}
+
+// expectFilter is a filter expectation as Parse gives it.
+func expectFilter(line int, filter, op string, count int) scenario.FilterExpect {
+	return scenario.FilterExpect{Pos: scenario.Pos{Line: line, Col: 7}, Filter: filter, Op: op, Count: count}
+}
+
+// exchange is a client that connects to to, sends "hello" and reads the
+// server's "world" back, and a server that does the other half.
+func exchange(server, client, listen, to string) []scenario.ProgramSpec {
+	return []scenario.ProgramSpec{
+		prog("server", server,
+			scenario.Step{Kind: scenario.StepListen, Addr: listen},
+			scenario.Step{Kind: scenario.StepAccept},
+			scenario.Step{Kind: scenario.StepRecv, Data: data('h', 'e', 'l', 'l', 'o')},
+			scenario.Step{Kind: scenario.StepSend, Data: data('w', 'o', 'r', 'l', 'd', '!')},
+			scenario.Step{Kind: scenario.StepRecv, UntilEOF: true},
+		),
+		prog("client", client,
+			scenario.Step{Kind: scenario.StepConnect, To: to},
+			scenario.Step{Kind: scenario.StepSend, Data: data('h', 'e', 'l', 'l', 'o')},
+			scenario.Step{Kind: scenario.StepRecv, Bytes: 6, Timeout: time.Second},
+		),
+	}
+}
+
+// TestSwitch: two hosts on a switch, the client dialing the server by
+// name; the expectations (filters, received) hold.
+func TestSwitch(t *testing.T) {
+	s := &scenario.Scenario{
+		File:     "switch.yaml",
+		Capture:  scenario.CaptureSpec{Format: capture.PCAPNG, FormatSet: true},
+		Hosts:    []scenario.HostSpec{{Name: "a"}, {Name: "b"}},
+		Switches: []scenario.SwitchSpec{{Name: "sw0"}},
+		Links: []scenario.LinkSpec{
+			{Name: "a-sw", A: scenario.EndSpec{Host: "a", Addrs: []string{"10.0.0.1/24"}}, B: scenario.EndSpec{Switch: "sw0"}},
+			{Name: "b-sw", A: scenario.EndSpec{Host: "b", Addrs: []string{"10.0.0.2/24"}}, B: scenario.EndSpec{Switch: "sw0"},
+				Both: scenario.ImpairSpec{Delay: ptr(5 * time.Millisecond)}},
+		},
+		Programs: exchange("b", "a", ":80", "b:80"),
+		Expect: scenario.ExpectSpec{
+			Filters: []scenario.FilterExpect{
+				expectFilter(30, "tcp.flags.syn == 1 && tcp.flags.ack == 0", "==", 2), // one on each link
+				expectFilter(31, "tcp.len == 5", "==", 2),
+				expectFilter(32, "ip.src == 10.0.0.2 && tcp.len == 6", "==", 2),
+			},
+			Received: []scenario.ReceivedExpect{
+				{Program: "server", Sock: "conn", Bytes: 5},
+				{Program: "client", Sock: "conn", Bytes: 6},
+			},
+		},
+	}
+	res, capt, out, err := run(t, s, scenario.RunOptions{})
+	if err != nil {
+		t.Fatalf("Run: %v\noutput:\n%s", err, out)
+	}
+	if !strings.Contains(out, "client: conn: connected 10.0.0.1:") || !strings.Contains(out, "-> 10.0.0.2:80") {
+		t.Errorf("output:\n%s", out)
+	}
+	// In the order opened: the client's connect returns before the
+	// server's accept.
+	want := []scenario.SockBytes{{Program: "client", Sock: "conn", Bytes: 6}, {Program: "server", Sock: "conn", Bytes: 5}}
+	if len(res.Received) != 2 || res.Received[0] != want[0] || res.Received[1] != want[1] {
+		t.Errorf("Received = %+v; want %+v", res.Received, want)
+	}
+	if !bytes.Equal(res.Capture, capt) {
+		t.Error("Result.Capture is not the capture written")
+	}
+	// The delay of 5 ms each way on b's link: the reply comes 20 ms after
+	// the request leaves.
+	if res.Stats.LastFrame < 20*time.Millisecond {
+		t.Errorf("last frame at %v; b's link delays it", res.Stats.LastFrame)
+	}
+
+	// An expectation that does not hold fails the run with its place.
+	s.Expect.Received[1].Bytes = 7
+	_, _, _, err = run(t, s, scenario.RunOptions{})
+	if !errors.Is(err, scenario.ErrUnmet) || !strings.HasPrefix(err.Error(), "switch.yaml") {
+		t.Errorf("Run with an unmet expectation: %v", err)
+	}
+	// NoExpect skips them and keeps no capture.
+	res, _, _, err = run(t, s, scenario.RunOptions{NoExpect: true})
+	if err != nil || res.Capture != nil {
+		t.Errorf("Run with NoExpect: %v, capture of %d bytes", err, len(res.Capture))
+	}
+}
+
+// TestRouter: a client and a server on two subnets, a router between
+// them (forwarding, routes): the server sees TTL 63.
+func TestRouter(t *testing.T) {
+	s := &scenario.Scenario{
+		File:    "router.yaml",
+		Capture: scenario.CaptureSpec{Format: capture.PCAPNG, FormatSet: true, Links: []string{"router-server"}},
+		Hosts: []scenario.HostSpec{
+			{Name: "client", Routes: []scenario.RouteSpec{{To: "default", Via: "10.0.1.254"}}},
+			{Name: "router", Forwarding: true},
+			{Name: "server", Routes: []scenario.RouteSpec{{To: "default", Via: "10.0.2.254"}}},
+		},
+		Links: []scenario.LinkSpec{
+			{A: scenario.EndSpec{Host: "client", Addrs: []string{"10.0.1.1/24"}}, B: scenario.EndSpec{Host: "router", Addrs: []string{"10.0.1.254/24"}}},
+			{A: scenario.EndSpec{Host: "router", Addrs: []string{"10.0.2.254/24"}}, B: scenario.EndSpec{Host: "server", Addrs: []string{"10.0.2.1/24"}}},
+		},
+		Programs: exchange("server", "client", ":80", "server:80"),
+		Expect: scenario.ExpectSpec{Filters: []scenario.FilterExpect{
+			expectFilter(40, "ip.src == 10.0.1.1 && ip.ttl == 63 && tcp.len == 5", "==", 1),
+			expectFilter(41, "ip.src == 10.0.2.1 && ip.ttl == 64 && tcp.len == 6", "==", 1),
+		}},
+	}
+	res, _, out, err := run(t, s, scenario.RunOptions{})
+	if err != nil {
+		t.Fatalf("Run: %v\noutput:\n%s", err, out)
+	}
+	if got := res.Stats.Captured; len(got) != 1 || got[0] != "router-server" {
+		t.Errorf("captured %v; want the default link name router-server", got)
+	}
+
+	// Without the router's forwarding, the client's SYN goes nowhere: the
+	// connect times out.
+	s.Hosts[1].Forwarding = false
+	s.Programs[1].Steps[0].Timeout = 3 * time.Second
+	_, _, _, err = run(t, s, scenario.RunOptions{NoExpect: true})
+	var se *scenario.StepError
+	if !errors.As(err, &se) || se.Program != "client" || se.Step.Kind != scenario.StepConnect {
+		t.Errorf("Run without forwarding: %v; want the client's connect to fail", err)
+	}
+}
+
+// TestPartitionHeals: the link goes down at 1 s and comes back at 4 s;
+// what the client sends at 2 s is resent until it gets through.
+func TestPartitionHeals(t *testing.T) {
+	s := &scenario.Scenario{
+		File:    "partition.yaml",
+		Capture: scenario.CaptureSpec{Format: capture.PCAPNG, FormatSet: true},
+		Hosts:   []scenario.HostSpec{{Name: "a"}, {Name: "b"}},
+		Links: []scenario.LinkSpec{{Name: "lan",
+			A:    scenario.EndSpec{Host: "a", Addrs: []string{"10.0.0.1/24"}},
+			B:    scenario.EndSpec{Host: "b", Addrs: []string{"10.0.0.2/24"}},
+			Both: scenario.ImpairSpec{Delay: ptr(time.Millisecond)}}},
+		Events: []scenario.EventSpec{
+			{At: 4 * time.Second, Link: "lan", Both: scenario.ImpairSpec{Down: ptr(false)}},
+			{At: time.Second, Link: "lan", Both: scenario.ImpairSpec{Down: ptr(true)}},
+		},
+		Programs: exchange("b", "a", ":80", "b:80"),
+		Expect: scenario.ExpectSpec{Filters: []scenario.FilterExpect{
+			expectFilter(50, "tcp.analysis.retransmission", "", 0),
+			// Healed with its delay kept: no frame after 4 s arrives in
+			// less than 1 ms (the reply's ACK is 2 ms after the data).
+			expectFilter(51, "frame.time_relative > 4 && tcp.len == 5", "==", 1),
+		}},
+	}
+	// The client connects at once, then sends during the partition.
+	c := s.Programs[1].Steps
+	s.Programs[1].Steps = []scenario.Step{c[0], {Kind: scenario.StepSleep, For: 2 * time.Second}, c[1], c[2]}
+	s.Programs[1].Steps[3].Timeout = 10 * time.Second
+	res, _, out, err := run(t, s, scenario.RunOptions{})
+	if err != nil {
+		t.Fatalf("Run: %v\noutput:\n%s", err, out)
+	}
+	lost := 0
+	for _, d := range res.Stats.Impaired {
+		lost += d.Lost
+	}
+	if lost == 0 {
+		t.Errorf("no frame lost to the partition: %+v", res.Stats.Impaired)
+	}
+
+	// Without the healing event, the client's recv times out.
+	s.Events = s.Events[1:]
+	_, _, _, err = run(t, s, scenario.RunOptions{NoExpect: true})
+	if err == nil || !strings.Contains(err.Error(), "program client, step 4 (recv)") || !strings.Contains(err.Error(), "timeout") {
+		t.Errorf("Run without healing: %v; want the client's recv to time out", err)
+	}
+}
+
+// TestUDPClosedPort: a datagram to a port nobody listens on gets an ICMP
+// port unreachable; a connected socket reads it as connection refused.
+func TestUDPClosedPort(t *testing.T) {
+	s := book("udp-closed",
+		prog("client", "localhost",
+			scenario.Step{Kind: scenario.StepBind, Addr: "127.0.0.1:5353"},
+			scenario.Step{Kind: scenario.StepSend, To: "localhost:9", Data: data(1, 2, 3)},
+			scenario.Step{Kind: scenario.StepBind, Addr: "127.0.0.1:0", To: "127.0.0.1:9", As: "c"},
+			scenario.Step{Kind: scenario.StepSend, Data: data(4, 5, 6)},
+			scenario.Step{Kind: scenario.StepRecv, Sock: "c", ExpectError: "connection refused"},
+		),
+	)
+	s.Expect.Filters = []scenario.FilterExpect{
+		expectFilter(60, "icmp.type == 3 && icmp.code == 3", "==", 2),
+		expectFilter(61, "!icmp && udp.srcport == 5353 && udp.dstport == 9", "==", 1),
+	}
+	_, _, out, err := run(t, s, scenario.RunOptions{})
+	if err != nil {
+		t.Fatalf("Run: %v\noutput:\n%s", err, out)
+	}
+	if !strings.Contains(out, "client: udp: sent 3 bytes to 127.0.0.1:9\n") || !strings.Contains(out, "client: recv failed as expected:") {
+		t.Errorf("output:\n%s", out)
+	}
+}
+
+// TestDeadlock: two programs that both wait to receive: the error names
+// both steps with their places, and wraps netsim's report.
+func TestDeadlock(t *testing.T) {
+	s := book("dl",
+		prog("receiver", "localhost",
+			scenario.Step{Kind: scenario.StepListen, Addr: "127.0.0.1:24000"},
+			scenario.Step{Kind: scenario.StepAccept},
+			scenario.Step{Kind: scenario.StepRecv, Bytes: 1},
+		),
+		prog("sender", "localhost",
+			scenario.Step{Kind: scenario.StepConnect, To: "127.0.0.1:24000"},
+			scenario.Step{Kind: scenario.StepRecv},
+		),
+	)
+	_, _, _, err := run(t, s, scenario.RunOptions{})
+	var de *scenario.DeadlockError
+	var nde *netsim.DeadlockError
+	if !errors.As(err, &de) || !errors.As(err, &nde) || !errors.Is(err, netsim.ErrDeadlock) {
+		t.Fatalf("Run: %v; want a deadlock", err)
+	}
+	msg := err.Error()
+	for _, want := range []string{"receiver waits in recv at dl.yaml:12:9", "sender waits in recv at dl.yaml:11:9", "Read tcp 127.0.0.1:24000->127.0.0.1:"} {
+		if !strings.Contains(msg, want) {
+			t.Errorf("message %q lacks %q", msg, want)
+		}
+	}
+	if strings.Contains(msg, "\n") {
+		t.Errorf("message %q is not one line", msg)
+	}
+	if len(de.Waiting) != 2 || de.Waiting[0].Index != 3 || de.Waiting[1].Index != 2 {
+		t.Errorf("Waiting = %+v", de.Waiting)
+	}
+}
+
+// TestRecvMismatch: received bytes that differ from the step's data fail
+// it, naming the first byte that differs.
+func TestRecvMismatch(t *testing.T) {
+	s := bookTCP(1)
+	s.Programs[0].Steps[2] = scenario.Step{Pos: scenario.Pos{Line: 12, Col: 9}, Kind: scenario.StepRecv, Sock: "conn", Bytes: 3, Data: data(0x2c, 0x38, 0x42)}
+	_, _, _, err := run(t, s, scenario.RunOptions{})
+	const want = "book-tcp.yaml:12:9: program receiver, step 3 (recv): byte 1 differs: received 0x37, want 0x38 (received 3 bytes, want 3)"
+	if err == nil || err.Error() != want {
+		t.Errorf("Run: %v\nwant %s", err, want)
+	}
+}
+
+// TestOverrides: RunOptions' seed changes the capture; with the loss,
+// seed and format of the tcp-lossy golden the book's scenario gives that
+// golden.
+func TestOverrides(t *testing.T) {
+	_, c0, _, err := run(t, bookTCP(1), scenario.RunOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, c1, _, err := run(t, bookTCP(1), scenario.RunOptions{Seed: ptr(int64(1))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if bytes.Equal(c0, c1) {
+		t.Error("seed 1 gives the capture of seed 0")
+	}
+
+	want, err := os.ReadFile(filepath.Join("..", "..", "testdata", "tcp-lossy.pcapng"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, got, out, err := run(t, bookTCP(1), scenario.RunOptions{
+		Seed:   ptr(int64(4)),
+		Format: ptr(capture.PCAPNG),
+		Links:  []string{},
+		Impair: scenario.ImpairSpec{Loss: ptr(0.3)},
+	})
+	if err != nil {
+		t.Fatalf("Run: %v\n%s", err, out)
+	}
+	if !bytes.Equal(got, want) {
+		t.Errorf("lossy capture (%d bytes) differs from tcp-lossy.pcapng (%d bytes)", len(got), len(want))
+	}
+	if len(res.Stats.Impaired) == 0 || res.Stats.Impaired[0].Lost == 0 {
+		t.Errorf("Impaired = %+v; want losses", res.Stats.Impaired)
+	}
+}
+
+// TestContextCancel: a run whose context is done stops with
+// ErrInterrupted and leaves a valid (short) capture.
+func TestContextCancel(t *testing.T) {
+	big := make([]byte, 1<<20)
+	s := bookTCP(1)
+	s.Programs[1].Steps[1] = scenario.Step{Kind: scenario.StepSend, Data: data(big...), Repeat: 1 << 12}
+	ctx, cancel := context.WithCancel(context.Background())
+	time.AfterFunc(100*time.Millisecond, cancel)
+	start := time.Now()
+	res, capt, _, err := run(t, s, scenario.RunOptions{Context: ctx})
+	if !errors.Is(err, netsim.ErrInterrupted) || !errors.Is(err, context.Canceled) {
+		t.Fatalf("Run: %v; want an interruption", err)
+	}
+	if d := time.Since(start); d > 30*time.Second {
+		t.Errorf("cancelled run took %v", d)
+	}
+	if res == nil || res.Stats.Frames == 0 || len(capt) < 24 {
+		t.Errorf("result %+v, capture of %d bytes", res, len(capt))
 	}
 }
