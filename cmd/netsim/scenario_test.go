@@ -108,17 +108,22 @@ func TestScenarioRunFile(t *testing.T) {
 	if !strings.Contains(stderr, "9 frame(s)") || !strings.Contains(stderr, "3 expectation(s) met") {
 		t.Errorf("stderr should count the frames and expectations: %q", stderr)
 	}
-	if stdout != "" {
-		t.Errorf("stdout %q: nothing prints, and the capture goes to a file", stdout)
+	if !strings.Contains(stdout, "receiver: conn: received 3 bytes") || strings.Contains(stdout, "TCP 74") {
+		t.Errorf("stdout %q: what the programs print, and no listing", stdout)
 	}
 	if es := entries(t, dir); !slices.Equal(es, []string{"book.yaml", "out.pcap"}) {
 		t.Errorf("the directory holds %v", es)
 	}
 
 	// Without -w, the frames are listed as tshark lists them.
+	code, stdout, stderr = cli("", "run", file)
+	if n := strings.Count(stdout, "127.0.0.1 → 127.0.0.1    TCP "); code != 0 || n != 9 {
+		t.Errorf("run %s: exit %d, %d frames listed, stderr %q", file, code, n, stderr)
+	}
+	// -q: nothing but errors.
 	code, stdout, stderr = cli("", "run", file, "-q")
-	if code != 0 || strings.Count(stdout, "\n") != 9 || stderr != "" {
-		t.Errorf("run %s -q: exit %d, %d lines on stdout, stderr %q", file, code, strings.Count(stdout, "\n"), stderr)
+	if code != 0 || stdout != "" || stderr != "" {
+		t.Errorf("run %s -q: exit %d, stdout %q, stderr %q", file, code, stdout, stderr)
 	}
 
 	// Standard input, through a real pipe, capture to standard output.
