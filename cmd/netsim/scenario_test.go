@@ -1,7 +1,10 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
+	"errors"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -9,7 +12,9 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 )
 
 // bookTCP is the book's TCP exchange as a scenario file: its capture is
@@ -383,5 +388,71 @@ func TestScenarioHelpAndList(t *testing.T) {
 		if code == 0 || !strings.HasPrefix(stderr, c.want) || strings.Count(stderr, "\n") != 1 {
 			t.Errorf("netsim %s: exit %d, stderr %q, want %q", strings.Join(c.args, " "), code, stderr, c.want)
 		}
+	}
+}
+
+// longTransfer sends 1 GiB over a LAN: a run that Ctrl-C ends.
+const longTransfer = `hosts:
+  - name: a
+  - name: b
+links:
+  - {name: lan, a: {host: a, addrs: [10.0.0.1/24]}, b: {host: b, addrs: [10.0.0.2/24]}, both: {delay: 1ms}}
+programs:
+  - name: server
+    host: b
+    steps:
+      - listen: {addr: ":80"}
+      - accept: {}
+      - recv: {until_eof: true}
+  - name: client
+    host: a
+    steps:
+      - connect: {to: "b:80"}
+      - send: {random: 65536, repeat: 16384}
+      - close: {}
+`
+
+// TestScenarioSignal: SIGINT ends a scenario's run as a demo's: exit 130,
+// one line, the frames so far as a valid capture under the name given.
+func TestScenarioSignal(t *testing.T) {
+	dir := t.TempDir()
+	writeScenario(t, dir, "long.yaml", longTransfer)
+	cmd := exec.Command(netsimBin, "run", "long.yaml", "-w", "X.pcapng")
+	cmd.Dir = dir
+	progress, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	lines := bufio.NewReader(progress)
+	if first, err := lines.ReadString('\n'); !strings.Contains(first, "connected 10.0.0.1:") {
+		cmd.Process.Kill()
+		cmd.Wait()
+		t.Fatalf("first line %q (%v)", first, err)
+	}
+	time.Sleep(500 * time.Millisecond)
+	if err := cmd.Process.Signal(syscall.SIGINT); err != nil {
+		t.Fatal(err)
+	}
+	io.Copy(io.Discard, lines)
+	err = cmd.Wait()
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) || ee.ExitCode() != 130 {
+		t.Fatalf("%v, want exit status 130; stderr %q", err, stderr.String())
+	}
+	m := interruptedLine.FindStringSubmatch(stderr.String())
+	if m == nil || m[2] != "X.pcapng" || strings.Count(stderr.String(), "\n") != 1 {
+		t.Fatalf("stderr %q should say the run was interrupted, on one line", stderr.String())
+	}
+	n, _ := strconv.Atoi(m[1])
+	if got := countFrames(t, filepath.Join(dir, "X.pcapng")); got == 0 || got != n {
+		t.Errorf("capture holds %d frames; stderr says %d", got, n)
+	}
+	if es := entries(t, dir); !slices.Equal(es, []string{"X.pcapng", "long.yaml"}) {
+		t.Errorf("the directory holds %v", es)
 	}
 }
