@@ -22,7 +22,7 @@ var ErrNondeterministic = errors.New("runs differ")
 // differ (see [Scenario.Check]). In a frame, it names the frame as
 // Wireshark numbers it, with its time and interface and what differs:
 //
-//	tcp.yaml: the two runs differ at frame 5 (time 0.000050, interface localhost:lo): byte 54 of the frame (0x03 vs 0x04); run 1: "5 0.000050 127.0.0.1 → 127.0.0.1 TCP 66 ..."; run 2: "5 0.000050 ..."
+//	tcp.yaml: the two runs differ at frame 5 (time 0.000050, interface localhost:lo): byte 42 of the frame (0xf7 vs 0xf8); run 1: "5 0.000050 127.0.0.1 → 127.0.0.1 TCP 66 ..."; run 2: "5 0.000050 ..."
 //
 // Elsewhere it names the block (the file header, a section header,
 // interface description or decryption secrets block, ...). It matches
@@ -59,8 +59,8 @@ type DiffError struct {
 	Summary [2]string
 	// Frames is how many frames each run's capture holds.
 	Frames [2]int
-	// Detail says briefly how the two differ ("byte 54 of the frame
-	// (0x03 vs 0x04)", "time 0.000050 vs 0.000051", "run 2 has no frame
+	// Detail says briefly how the two differ ("byte 42 of the frame
+	// (0xf7 vs 0xf8)", "time 0.000050 vs 0.000051", "run 2 has no frame
 	// 11").
 	Detail string
 }
@@ -174,16 +174,16 @@ func diffReceived(r1, r2 *Result) string {
 	return ""
 }
 
-// capBlock is one block of a capture file: the pcap file header or a
+// diffBlock is one block of a capture file: the pcap file header or a
 // record, or a pcapng block.
-type capBlock struct {
+type diffBlock struct {
 	start, end int
 	kind       string
 	frame      int // 1-based frame number of a frame block, else 0
 }
 
 // pcapng block types the diff names.
-var ngBlockKinds = map[uint32]string{
+var diffNGBlockKinds = map[uint32]string{
 	0x0A0D0D0A: "section header block",
 	1:          "interface description block",
 	2:          "frame", // obsolete packet block
@@ -197,14 +197,14 @@ var ngBlockKinds = map[uint32]string{
 	0x40000BAD: "custom block",
 }
 
-// blockAt returns the block of capture b that holds offset off, walking
+// diffBlockAt returns the block of capture b that holds offset off, walking
 // the file from its start as pcapread does (classic pcap: the 24-byte
 // header, then records; pcapng: blocks with their lengths). ok is false
 // when off is past the end or the file is malformed before it; then blk
 // says where the walk stopped.
-func blockAt(b []byte, off int) (blk capBlock, ok bool) {
+func diffBlockAt(b []byte, off int) (blk diffBlock, ok bool) {
 	if len(b) < 4 {
-		return capBlock{0, len(b), "file header", 0}, off < len(b)
+		return diffBlock{0, len(b), "file header", 0}, off < len(b)
 	}
 	var order binary.ByteOrder
 	switch binary.LittleEndian.Uint32(b) {
@@ -213,12 +213,12 @@ func blockAt(b []byte, off int) (blk capBlock, ok bool) {
 	case 0xd4c3b2a1, 0x4d3cb2a1:
 		order = binary.BigEndian
 	case 0x0A0D0D0A:
-		return ngBlockAt(b, off)
+		return diffNGBlockAt(b, off)
 	default:
-		return capBlock{0, len(b), "file header", 0}, off < len(b)
+		return diffBlock{0, len(b), "file header", 0}, off < len(b)
 	}
 	if len(b) < 24 || off < 24 {
-		return capBlock{0, min(24, len(b)), "file header", 0}, off < len(b)
+		return diffBlock{0, min(24, len(b)), "file header", 0}, off < len(b)
 	}
 	frame, pos := 0, 24
 	for pos < len(b) {
@@ -227,20 +227,20 @@ func blockAt(b []byte, off int) (blk capBlock, ok bool) {
 			if off >= len(b) {
 				break
 			}
-			return capBlock{pos, len(b), "frame", frame + 1}, true
+			return diffBlock{pos, len(b), "frame", frame + 1}, true
 		}
 		frame++
 		end := pos + 16 + int(order.Uint32(b[pos+8:]))
 		if off < end {
-			return capBlock{pos, end, "frame", frame}, true
+			return diffBlock{pos, end, "frame", frame}, true
 		}
 		pos = end
 	}
-	return capBlock{pos, len(b), "end of the capture", frame}, false
+	return diffBlock{pos, len(b), "end of the capture", frame}, false
 }
 
-// ngBlockAt is blockAt for pcapng.
-func ngBlockAt(b []byte, off int) (capBlock, bool) {
+// diffNGBlockAt is diffBlockAt for pcapng.
+func diffNGBlockAt(b []byte, off int) (diffBlock, bool) {
 	var order binary.ByteOrder = binary.LittleEndian
 	frame := 0
 	pos := 0
@@ -249,7 +249,7 @@ func ngBlockAt(b []byte, off int) (capBlock, bool) {
 			if off >= len(b) {
 				break
 			}
-			return capBlock{pos, len(b), "truncated block", 0}, true
+			return diffBlock{pos, len(b), "truncated block", 0}, true
 		}
 		typ := binary.LittleEndian.Uint32(b[pos:])
 		if typ == 0x0A0D0D0A {
@@ -262,7 +262,7 @@ func ngBlockAt(b []byte, off int) (capBlock, bool) {
 		} else {
 			typ = order.Uint32(b[pos:])
 		}
-		kind, known := ngBlockKinds[typ]
+		kind, known := diffNGBlockKinds[typ]
 		if !known {
 			kind = fmt.Sprintf("block of type 0x%08x", typ)
 		}
@@ -280,24 +280,24 @@ func ngBlockAt(b []byte, off int) (capBlock, bool) {
 			if off >= len(b) {
 				break
 			}
-			return capBlock{pos, len(b), kind, fr}, true
+			return diffBlock{pos, len(b), kind, fr}, true
 		}
 		if off < pos+n {
-			return capBlock{pos, pos + n, kind, fr}, true
+			return diffBlock{pos, pos + n, kind, fr}, true
 		}
 		pos += n
 	}
-	return capBlock{pos, len(b), "end of the capture", frame}, false
+	return diffBlock{pos, len(b), "end of the capture", frame}, false
 }
 
-// countFrames returns the number of frame blocks in capture b.
-func countFrames(b []byte) int {
-	blk, _ := blockAt(b, len(b))
+// diffCountFrames returns the number of frame blocks in capture b.
+func diffCountFrames(b []byte) int {
+	blk, _ := diffBlockAt(b, len(b))
 	return blk.frame
 }
 
-// frameInfo is what the diff shows of one run's frame.
-type frameInfo struct {
+// diffFrame is what the diff shows of one run's frame.
+type diffFrame struct {
 	present   bool
 	summary   string
 	time      int64 // ns since the epoch
@@ -310,10 +310,10 @@ type frameInfo struct {
 	readError error
 }
 
-// readFrame decodes capture b up to frame n, as netsim read does, and
+// diffReadFrame decodes capture b up to frame n, as netsim read does, and
 // returns that frame.
-func readFrame(b []byte, n int) frameInfo {
-	var fi frameInfo
+func diffReadFrame(b []byte, n int) diffFrame {
+	var fi diffFrame
 	r, err := pcapread.NewReader(bytes.NewReader(b))
 	if err != nil {
 		fi.readError = err
@@ -324,11 +324,11 @@ func readFrame(b []byte, n int) frameInfo {
 		if p.Number < n {
 			return nil
 		}
-		fi = frameInfo{
+		fi = diffFrame{
 			present:  true,
 			summary:  dissect.Summary(p),
 			time:     p.Time,
-			rel:      relTime(p.TimeRel, p.Precision),
+			rel:      diffRelTime(p.TimeRel, p.Precision),
 			iface:    p.Interface,
 			ifName:   p.IfName,
 			origLen:  p.Len,
@@ -343,8 +343,8 @@ func readFrame(b []byte, n int) frameInfo {
 	return fi
 }
 
-// relTime formats ns as seconds with prec decimals, as netsim read does.
-func relTime(ns int64, prec int) string {
+// diffRelTime formats ns as seconds with prec decimals, as netsim read does.
+func diffRelTime(ns int64, prec int) string {
 	if prec <= 0 || prec > 9 {
 		prec = 9
 	}
@@ -375,15 +375,15 @@ func diffCaptures(a, b []byte) *DiffError {
 	e := &DiffError{
 		FileOffset: int64(d),
 		Offset:     -1,
-		Frames:     [2]int{countFrames(a), countFrames(b)},
+		Frames:     [2]int{diffCountFrames(a), diffCountFrames(b)},
 	}
 	// Blocks that start at or before d start at the same offsets in both
 	// captures (their lengths come from the equal bytes before d), so
 	// the block holding d is the same in both; where one capture ends
 	// at d, the other's block is the one that is missing.
-	blk, ok := blockAt(a, d)
+	blk, ok := diffBlockAt(a, d)
 	if !ok {
-		blk, ok = blockAt(b, d)
+		blk, ok = diffBlockAt(b, d)
 	}
 	if !ok {
 		e.Block = blk.kind
@@ -406,7 +406,7 @@ func diffCaptures(a, b []byte) *DiffError {
 	}
 	e.Block = "frame"
 	e.Frame = blk.frame
-	fa, fb := readFrame(a, blk.frame), readFrame(b, blk.frame)
+	fa, fb := diffReadFrame(a, blk.frame), diffReadFrame(b, blk.frame)
 	e.Summary = [2]string{fa.summary, fb.summary}
 	first := fa
 	if !first.present {
@@ -416,7 +416,7 @@ func diffCaptures(a, b []byte) *DiffError {
 	var what []string
 	switch {
 	case !fa.present || !fb.present:
-		for i, f := range []frameInfo{fa, fb} {
+		for i, f := range []diffFrame{fa, fb} {
 			if f.present {
 				continue
 			}
@@ -428,7 +428,7 @@ func diffCaptures(a, b []byte) *DiffError {
 		}
 	default:
 		if fa.iface != fb.iface || fa.ifName != fb.ifName {
-			what = append(what, fmt.Sprintf("interface %s vs %s", ifaceString(fa), ifaceString(fb)))
+			what = append(what, fmt.Sprintf("interface %s vs %s", diffIfaceString(fa), diffIfaceString(fb)))
 		}
 		if fa.time != fb.time {
 			ta, tb := fa.rel, fb.rel
@@ -466,8 +466,8 @@ func diffCaptures(a, b []byte) *DiffError {
 	return e
 }
 
-// ifaceString names a frame's interface for the diff.
-func ifaceString(f frameInfo) string {
+// diffIfaceString names a frame's interface for the diff.
+func diffIfaceString(f diffFrame) string {
 	if f.ifName != "" {
 		return f.ifName
 	}

@@ -10,38 +10,38 @@ import (
 	"testing"
 )
 
-// pcapRecord is where one record of a little-endian classic pcap sits.
-type pcapRecord struct{ start, data, end int }
+// expPcapRecord is where one record of a little-endian classic pcap sits.
+type expPcapRecord struct{ start, data, end int }
 
-// pcapRecords walks a little-endian pcap independently of check.go.
-func pcapRecords(t *testing.T, b []byte) []pcapRecord {
+// expPcapRecords walks a little-endian pcap independently of check.go.
+func expPcapRecords(t *testing.T, b []byte) []expPcapRecord {
 	t.Helper()
-	var recs []pcapRecord
+	var recs []expPcapRecord
 	for pos := 24; pos < len(b); {
 		n := int(binary.LittleEndian.Uint32(b[pos+8:]))
-		recs = append(recs, pcapRecord{pos, pos + 16, pos + 16 + n})
+		recs = append(recs, expPcapRecord{pos, pos + 16, pos + 16 + n})
 		pos += 16 + n
 	}
 	return recs
 }
 
-// ngBlock is where one block of a little-endian pcapng sits.
-type ngBlock struct {
+// expNGBlock is where one block of a little-endian pcapng sits.
+type expNGBlock struct {
 	start, end int
 	typ        uint32
 }
 
-func ngBlocks(b []byte) []ngBlock {
-	var bs []ngBlock
+func expNGBlocks(b []byte) []expNGBlock {
+	var bs []expNGBlock
 	for pos := 0; pos < len(b); {
 		n := int(binary.LittleEndian.Uint32(b[pos+4:]))
-		bs = append(bs, ngBlock{pos, pos + n, binary.LittleEndian.Uint32(b[pos:])})
+		bs = append(bs, expNGBlock{pos, pos + n, binary.LittleEndian.Uint32(b[pos:])})
 		pos += n
 	}
 	return bs
 }
 
-func mustDiff(t *testing.T, a, b []byte) *DiffError {
+func expMustDiff(t *testing.T, a, b []byte) *DiffError {
 	t.Helper()
 	d := diffCaptures(a, b)
 	if d == nil {
@@ -56,7 +56,7 @@ func mustDiff(t *testing.T, a, b []byte) *DiffError {
 
 func TestDiffSame(t *testing.T) {
 	for _, name := range []string{"tcp.pcap", "tcp-lossy.pcapng", "transfer-hops.pcapng"} {
-		a := golden(t, name)
+		a := expGolden(t, name)
 		if d := diffCaptures(a, bytes.Clone(a)); d != nil {
 			t.Errorf("%s: %v", name, d)
 		}
@@ -67,15 +67,15 @@ func TestDiffSame(t *testing.T) {
 }
 
 func TestDiffFrameByte(t *testing.T) {
-	a := golden(t, "tcp.pcap")
-	recs := pcapRecords(t, a)
+	a := expGolden(t, "tcp.pcap")
+	recs := expPcapRecords(t, a)
 	if len(recs) != 9 {
 		t.Fatalf("%d records", len(recs))
 	}
 	b := bytes.Clone(a)
 	// Frame 5's TCP acknowledgment number (Ethernet 14 + IPv4 20 + 8).
 	b[recs[4].data+42]++
-	d := mustDiff(t, a, b)
+	d := expMustDiff(t, a, b)
 	if d.Frame != 5 || d.Block != "frame" || d.Offset != 42 || d.FileOffset != int64(recs[4].data+42) ||
 		d.Time != "0.000050" || d.Interface != "" || d.Frames != [2]int{9, 9} {
 		t.Fatalf("%#v", d)
@@ -93,13 +93,13 @@ func TestDiffFrameByte(t *testing.T) {
 }
 
 func TestDiffFrameTime(t *testing.T) {
-	a := golden(t, "tcp.pcap")
-	recs := pcapRecords(t, a)
+	a := expGolden(t, "tcp.pcap")
+	recs := expPcapRecords(t, a)
 	b := bytes.Clone(a)
 	// Frame 3's microseconds: 20 -> 21 after the first frame.
 	us := binary.LittleEndian.Uint32(b[recs[2].start+4:])
 	binary.LittleEndian.PutUint32(b[recs[2].start+4:], us+1)
-	d := mustDiff(t, a, b)
+	d := expMustDiff(t, a, b)
 	if d.Frame != 3 || d.Offset != -1 || d.Detail != "time 0.000020 vs 0.000021" {
 		t.Fatalf("%#v", d)
 	}
@@ -107,17 +107,17 @@ func TestDiffFrameTime(t *testing.T) {
 	b = bytes.Clone(a)
 	us = binary.LittleEndian.Uint32(b[recs[0].start+4:])
 	binary.LittleEndian.PutUint32(b[recs[0].start+4:], us+1)
-	d = mustDiff(t, a, b)
+	d = expMustDiff(t, a, b)
 	if d.Frame != 1 || !strings.HasPrefix(d.Detail, "time 20") || !strings.Contains(d.Detail, "Z vs 20") {
 		t.Fatalf("%#v", d)
 	}
 }
 
 func TestDiffFrameDropped(t *testing.T) {
-	a := golden(t, "tcp.pcap")
-	recs := pcapRecords(t, a)
+	a := expGolden(t, "tcp.pcap")
+	recs := expPcapRecords(t, a)
 	b := append(bytes.Clone(a[:recs[4].start]), a[recs[4].end:]...)
-	d := mustDiff(t, a, b)
+	d := expMustDiff(t, a, b)
 	if d.Frame != 5 || d.Frames != [2]int{9, 8} || d.Summary[0] == "" || d.Summary[1] == "" {
 		t.Fatalf("%#v", d)
 	}
@@ -125,35 +125,35 @@ func TestDiffFrameDropped(t *testing.T) {
 		t.Errorf("%s", d)
 	}
 	// The other way round.
-	d = mustDiff(t, b, a)
+	d = expMustDiff(t, b, a)
 	if d.Frame != 5 || d.Frames != [2]int{8, 9} {
 		t.Fatalf("%#v", d)
 	}
 }
 
 func TestDiffFrameMissing(t *testing.T) {
-	a := golden(t, "tcp.pcap")
-	recs := pcapRecords(t, a)
+	a := expGolden(t, "tcp.pcap")
+	recs := expPcapRecords(t, a)
 	b := a[:recs[8].start]
-	d := mustDiff(t, a, b)
+	d := expMustDiff(t, a, b)
 	if d.Frame != 9 || d.Frames != [2]int{9, 8} || d.Detail != "run 2 has no frame 9" ||
 		d.Summary[1] != "" || !strings.Contains(d.Summary[0], "Seq=5 Ack=2") || d.Time != "0.000100" {
 		t.Fatalf("%#v", d)
 	}
-	d = mustDiff(t, b, a)
+	d = expMustDiff(t, b, a)
 	if d.Frame != 9 || d.Detail != "run 1 has no frame 9" || d.Summary[0] != "" {
 		t.Fatalf("%#v", d)
 	}
 	// A record cut short in run 2.
-	d = mustDiff(t, a, a[:recs[8].end-3])
+	d = expMustDiff(t, a, a[:recs[8].end-3])
 	if d.Frame != 9 || !strings.HasPrefix(d.Detail, "run 2's capture is unreadable there: ") || d.Frames != [2]int{9, 8} {
 		t.Fatalf("%#v", d)
 	}
 }
 
 func TestDiffFrameLength(t *testing.T) {
-	a := golden(t, "tcp.pcap")
-	recs := pcapRecords(t, a)
+	a := expGolden(t, "tcp.pcap")
+	recs := expPcapRecords(t, a)
 	// Run 2's frame 4 carries one more byte of payload (lengths differ,
 	// the data the same up to frame 4's end).
 	b := bytes.Clone(a[:recs[3].start])
@@ -165,17 +165,17 @@ func TestDiffFrameLength(t *testing.T) {
 	b = append(b, a[recs[3].data:recs[3].end]...)
 	b = append(b, 0x4d)
 	b = append(b, a[recs[3].end:]...)
-	d := mustDiff(t, a, b)
+	d := expMustDiff(t, a, b)
 	if d.Frame != 4 || d.Offset != 69 || d.Detail != "length 69 vs 70, the frame's data is the same up to byte 69" {
 		t.Fatalf("%#v", d)
 	}
 }
 
 func TestDiffHeader(t *testing.T) {
-	a := golden(t, "tcp.pcap")
+	a := expGolden(t, "tcp.pcap")
 	b := bytes.Clone(a)
 	b[16]++ // snap length
-	d := mustDiff(t, a, b)
+	d := expMustDiff(t, a, b)
 	if d.Frame != 0 || d.Block != "file header" || d.Offset != 16 || d.FileOffset != 16 {
 		t.Fatalf("%#v", d)
 	}
@@ -185,24 +185,24 @@ func TestDiffHeader(t *testing.T) {
 		t.Errorf("got  %s\nwant %s", d, want)
 	}
 	// pcap against pcapng.
-	d = mustDiff(t, a, golden(t, "tcp-lossy.pcapng"))
+	d = expMustDiff(t, a, expGolden(t, "tcp-lossy.pcapng"))
 	if d.Block != "file header" || d.FileOffset != 0 {
 		t.Fatalf("%#v", d)
 	}
-	d = mustDiff(t, golden(t, "tcp-lossy.pcapng"), a)
+	d = expMustDiff(t, expGolden(t, "tcp-lossy.pcapng"), a)
 	if d.Block != "section header block" || d.FileOffset != 0 {
 		t.Fatalf("%#v", d)
 	}
 	// Empty against a capture.
-	d = mustDiff(t, nil, a)
+	d = expMustDiff(t, nil, a)
 	if d.Block != "file header" || d.Detail != "run 1's capture ends before it" || d.Frames != [2]int{0, 9} {
 		t.Fatalf("%#v", d)
 	}
 }
 
 func TestDiffPcapng(t *testing.T) {
-	a := golden(t, "tcp-lossy.pcapng")
-	bs := ngBlocks(a)
+	a := expGolden(t, "tcp-lossy.pcapng")
+	bs := expNGBlocks(a)
 	if bs[0].typ != 0x0A0D0D0A || bs[1].typ != 1 || bs[2].typ != 6 {
 		t.Fatalf("blocks %v", bs[:3])
 	}
@@ -213,7 +213,7 @@ func TestDiffPcapng(t *testing.T) {
 	}
 	b := bytes.Clone(a)
 	b[i+10] = 'X'
-	d := mustDiff(t, a, b)
+	d := expMustDiff(t, a, b)
 	if d.Frame != 0 || d.Block != "interface description block" || d.Offset != i+10-bs[1].start {
 		t.Fatalf("%#v", d)
 	}
@@ -221,7 +221,7 @@ func TestDiffPcapng(t *testing.T) {
 	b = bytes.Clone(a)
 	f7 := bs[1+7]
 	b[f7.start+28+40]++
-	d = mustDiff(t, a, b)
+	d = expMustDiff(t, a, b)
 	if d.Frame != 7 || d.Offset != 40 || d.Interface != "localhost:lo" || d.Time != "0.202060010" {
 		t.Fatalf("%#v", d)
 	}
@@ -237,14 +237,14 @@ func TestDiffPcapng(t *testing.T) {
 	blk = binary.LittleEndian.AppendUint32(blk, uint32(len(blk)+4))
 	binary.LittleEndian.PutUint32(blk[4:], uint32(len(blk)))
 	b = append(append(bytes.Clone(a[:f2.start]), blk...), a[f2.end:]...)
-	d = mustDiff(t, a, b)
+	d = expMustDiff(t, a, b)
 	if d.Frame != 2 || d.Offset != -1 || d.Detail != `comments [] vs ["hi"]` {
 		t.Fatalf("%#v", d)
 	}
 }
 
 // dsb returns a pcapng decryption secrets block holding secret.
-func dsb(secret string) []byte {
+func expDSB(secret string) []byte {
 	body := binary.LittleEndian.AppendUint32(nil, 0x544c534b) // TLS key log
 	body = binary.LittleEndian.AppendUint32(body, uint32(len(secret)))
 	body = append(body, secret...)
@@ -258,25 +258,25 @@ func dsb(secret string) []byte {
 }
 
 func TestDiffDSB(t *testing.T) {
-	g := golden(t, "tcp-lossy.pcapng")
-	bs := ngBlocks(g)
+	g := expGolden(t, "tcp-lossy.pcapng")
+	bs := expNGBlocks(g)
 	with := func(secret string) []byte {
 		b := bytes.Clone(g[:bs[2].start])
-		b = append(b, dsb(secret)...)
+		b = append(b, expDSB(secret)...)
 		return append(b, g[bs[2].start:]...)
 	}
 	a, b := with("CLIENT_RANDOM 00 11"), with("CLIENT_RANDOM 00 12")
 	if diffCaptures(a, bytes.Clone(a)) != nil {
 		t.Fatal("same captures differ")
 	}
-	d := mustDiff(t, a, b)
+	d := expMustDiff(t, a, b)
 	if d.Frame != 0 || d.Block != "decryption secrets block" || d.Offset != 8+8+18 || d.Frames != [2]int{13, 13} {
 		t.Fatalf("%#v", d)
 	}
 	// The frames after it are numbered as before.
 	b = bytes.Clone(a)
-	b[bs[2].start+len(dsb("CLIENT_RANDOM 00 11"))+28+20]++
-	d = mustDiff(t, a, b)
+	b[bs[2].start+len(expDSB("CLIENT_RANDOM 00 11"))+28+20]++
+	d = expMustDiff(t, a, b)
 	if d.Frame != 1 || d.Offset != 20 {
 		t.Fatalf("%#v", d)
 	}
@@ -305,15 +305,15 @@ func TestDiffReceived(t *testing.T) {
 	}
 }
 
-func TestBlockAtMalformed(t *testing.T) {
+func TestDiffBlockAtMalformed(t *testing.T) {
 	// Walking never panics, whatever the bytes; the fuzz-like sweep cuts
 	// and corrupts the goldens at every offset of their first blocks.
 	for _, name := range []string{"tcp.pcap", "tcp-lossy.pcapng"} {
-		g := golden(t, name)
+		g := expGolden(t, name)
 		for n := 0; n < 300 && n < len(g); n++ {
 			cut := g[:n]
-			blockAt(cut, n/2)
-			countFrames(cut)
+			diffBlockAt(cut, n/2)
+			diffCountFrames(cut)
 			bad := bytes.Clone(g)
 			bad[n] ^= 0xff
 			if d := diffCaptures(g, bad); d == nil || d.FileOffset != int64(n) {

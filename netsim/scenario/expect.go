@@ -200,7 +200,7 @@ func (s *Scenario) expectFilters(capture []byte) ([]*UnmetError, error) {
 	fs := s.Expect.Filters
 	compiled := make([]*dfilter.Filter, len(fs))
 	for i, x := range fs {
-		if _, _, err := filterOp(x); err != nil {
+		if _, _, err := expectFilterOp(x); err != nil {
 			return nil, fmt.Errorf("%sexpect: %q: %w", expectPlace(s.File, x.Pos), x.Filter, err)
 		}
 		f, err := dfilter.Compile(x.Filter)
@@ -233,8 +233,8 @@ func (s *Scenario) expectFilters(capture []byte) ([]*UnmetError, error) {
 	}
 	var unmet []*UnmetError
 	for i, x := range fs {
-		op, want, _ := filterOp(x)
-		if compareCount(counts[i], op, want) {
+		op, want, _ := expectFilterOp(x)
+		if expectCompareCount(counts[i], op, want) {
 			continue
 		}
 		unmet = append(unmet, &UnmetError{
@@ -248,9 +248,9 @@ func (s *Scenario) expectFilters(capture []byte) ([]*UnmetError, error) {
 	return unmet, nil
 }
 
-// filterOp returns x's operator and count: an empty Op means ">=" with a
+// expectFilterOp returns x's operator and count: an empty Op means ">=" with a
 // count of at least 1 (a filter alone in the file: ">= 1").
-func filterOp(x FilterExpect) (string, int, error) {
+func expectFilterOp(x FilterExpect) (string, int, error) {
 	switch x.Op {
 	case "":
 		return ">=", max(x.Count, 1), nil
@@ -264,8 +264,8 @@ func filterOp(x FilterExpect) (string, int, error) {
 	return x.Op, x.Count, nil
 }
 
-// compareCount reports whether got op want holds.
-func compareCount(got int, op string, want int) bool {
+// expectCompareCount reports whether got op want holds.
+func expectCompareCount(got int, op string, want int) bool {
 	switch op {
 	case "==":
 		return got == want

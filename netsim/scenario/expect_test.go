@@ -11,7 +11,7 @@ import (
 )
 
 // golden reads a capture of the repository's testdata.
-func golden(t *testing.T, name string) []byte {
+func expGolden(t *testing.T, name string) []byte {
 	t.Helper()
 	b, err := os.ReadFile(filepath.Join("..", "..", "testdata", name))
 	if err != nil {
@@ -20,14 +20,14 @@ func golden(t *testing.T, name string) []byte {
 	return b
 }
 
-func sha(b []byte) string {
+func expSHA(b []byte) string {
 	s := sha256.Sum256(b)
 	return hex.EncodeToString(s[:])
 }
 
-// bookScenario is the expect section of the book's TCP scenario, as
+// expBookScenario is the expect section of the book's TCP scenario, as
 // Parse would give it for a file tcp.yaml.
-func bookScenario() *Scenario {
+func expBookScenario() *Scenario {
 	return &Scenario{
 		File: "tcp.yaml",
 		Expect: ExpectSpec{
@@ -50,17 +50,17 @@ func bookScenario() *Scenario {
 	}
 }
 
-func bookResult(t *testing.T) *Result {
+func expBookResult(t *testing.T) *Result {
 	return &Result{
-		Capture:  golden(t, "tcp.pcap"),
+		Capture:  expGolden(t, "tcp.pcap"),
 		Received: []SockBytes{{"receiver", "conn", 3}},
 	}
 }
 
 func TestExpectMet(t *testing.T) {
-	s := bookScenario()
-	r := bookResult(t)
-	s.Expect.SHA256 = sha(r.Capture)
+	s := expBookScenario()
+	r := expBookResult(t)
+	s.Expect.SHA256 = expSHA(r.Capture)
 	if err := s.expect(r); err != nil {
 		t.Fatal(err)
 	}
@@ -76,7 +76,7 @@ func TestExpectPcapng(t *testing.T) {
 		{Pos: Pos{3, 7}, Filter: "tcp.analysis.retransmission"},
 		{Pos: Pos{4, 7}, Filter: "tcp.analysis.retransmission", Op: "==", Count: 2},
 	}}}
-	err := s.Verify(&Result{Capture: golden(t, "tcp-lossy.pcapng")})
+	err := s.Verify(&Result{Capture: expGolden(t, "tcp-lossy.pcapng")})
 	want := `lossy.yaml:4:7: expect: "tcp.analysis.retransmission == 2" selected 3 frames (7, 10, 12)`
 	if err == nil || err.Error() != want {
 		t.Fatalf("got %v\nwant %s", err, want)
@@ -88,7 +88,7 @@ func TestExpectPcapng(t *testing.T) {
 }
 
 func TestExpectUnmet(t *testing.T) {
-	full := sha(golden(t, "tcp.pcap"))
+	full := expSHA(expGolden(t, "tcp.pcap"))
 	wrong := strings.Repeat("ab", 32)
 	for _, tc := range []struct {
 		name   string
@@ -129,7 +129,7 @@ func TestExpectUnmet(t *testing.T) {
 		}, `tcp.yaml:37:7: expect: "tcp.flags.reset == 1 != 0" selected 0 frames`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			s, r := bookScenario(), bookResult(t)
+			s, r := expBookScenario(), expBookResult(t)
 			tc.change(s, r)
 			err := s.expect(r)
 			if err == nil || err.Error() != tc.want {
@@ -180,7 +180,7 @@ func TestExpectBad(t *testing.T) {
 		}, `tcp.yaml:27:1: expect: sha256: the run kept no capture to hash`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			s, r := bookScenario(), bookResult(t)
+			s, r := expBookScenario(), expBookResult(t)
 			tc.change(s, r)
 			err := s.expect(r)
 			if err == nil || !strings.HasPrefix(err.Error(), tc.want) {
@@ -203,7 +203,7 @@ func TestExpectNothing(t *testing.T) {
 	// An empty capture (a run that captured no link still writes the
 	// header) selects no frame.
 	s.Expect.Filters = []FilterExpect{{Filter: "frame", Op: "==", Count: 0}}
-	hdr := golden(t, "tcp.pcap")[:24]
+	hdr := expGolden(t, "tcp.pcap")[:24]
 	if err := s.Verify(&Result{Capture: hdr}); err != nil {
 		t.Fatal(err)
 	}
@@ -214,7 +214,7 @@ func TestExpectNothing(t *testing.T) {
 	}
 }
 
-func TestUnmetPlace(t *testing.T) {
+func TestExpectUnmetPlace(t *testing.T) {
 	for _, tc := range []struct {
 		file string
 		pos  Pos
@@ -232,7 +232,7 @@ func TestUnmetPlace(t *testing.T) {
 	}
 }
 
-func TestCompareCount(t *testing.T) {
+func TestExpectCompareCount(t *testing.T) {
 	for _, tc := range []struct {
 		got  int
 		op   string
@@ -247,13 +247,13 @@ func TestCompareCount(t *testing.T) {
 		{1, ">=", 1, true}, {0, ">=", 1, false},
 		{1, "=", 1, false},
 	} {
-		if ok := compareCount(tc.got, tc.op, tc.want); ok != tc.ok {
+		if ok := expectCompareCount(tc.got, tc.op, tc.want); ok != tc.ok {
 			t.Errorf("%d %s %d = %v, want %v", tc.got, tc.op, tc.want, ok, tc.ok)
 		}
 	}
 }
 
-func TestNeedCapture(t *testing.T) {
+func TestExpectNeedCapture(t *testing.T) {
 	for _, tc := range []struct {
 		e    ExpectSpec
 		want bool

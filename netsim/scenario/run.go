@@ -124,12 +124,12 @@ type runner struct {
 	o RunOptions
 	n *netsim.Network
 
-	progs    []*program
+	progs    []*runProg
 	switches map[string]*netsim.Switch
 
 	mu       sync.Mutex
 	failure  *StepError    // the first step that failed
-	socks    []*socket     // every socket opened, in order
+	socks    []*runSock    // every socket opened, in order
 	closing  atomic.Bool   // Close is ending the tasks: their errors are not failures
 	outMu    sync.Mutex    // serialises writes to o.Out
 	captured *bytes.Buffer // the capture, when expectations need it
@@ -166,14 +166,14 @@ func (s *Scenario) run(o RunOptions) (*Result, error) {
 	r.mu.Unlock()
 	switch {
 	case errors.Is(runErr, netsim.ErrInterrupted):
-		return res, join(runErr, closeErr)
+		return res, joinClose(runErr, closeErr)
 	case failure != nil:
 		// A failed step is the cause; a deadlock that followed (a peer
 		// waiting for what the failed program would have sent) is its
 		// consequence.
 		return res, failure
 	case runErr != nil:
-		return res, join(runErr, closeErr)
+		return res, joinClose(runErr, closeErr)
 	case closeErr != nil:
 		return res, closeErr
 	}
@@ -187,7 +187,7 @@ func (s *Scenario) run(o RunOptions) (*Result, error) {
 }
 
 // join returns err, with closeErr joined when there is one.
-func join(err, closeErr error) error {
+func joinClose(err, closeErr error) error {
 	if closeErr == nil {
 		return err
 	}
@@ -312,7 +312,7 @@ func (r *runner) build() error {
 				name = fmt.Sprintf("%s#%d", ps.Host, k)
 			}
 		}
-		r.progs = append(r.progs, &program{r: r, spec: ps, name: name, host: host, socks: map[string]*socket{}})
+		r.progs = append(r.progs, &runProg{r: r, spec: ps, name: name, host: host, socks: map[string]*runSock{}})
 	}
 	return nil
 }

@@ -16,22 +16,9 @@ import (
 	"netsim.dev/netsim"
 )
 
-// sockKind is what a socket of a program is.
-type sockKind int
-
-const (
-	kindListener sockKind = iota // a TCP listener
-	kindTCP                      // a TCP connection
-	kindUDP                      // a UDP socket
-)
-
-func (k sockKind) String() string {
-	return [...]string{"a TCP listener", "a TCP connection", "a UDP socket"}[k]
-}
-
-// socket is one socket a program opened.
-type socket struct {
-	prog *program
+// runSock is one socket a program opened.
+type runSock struct {
+	prog *runProg
 	name string
 	kind sockKind
 	ln   net.Listener
@@ -46,7 +33,7 @@ type socket struct {
 
 // closer returns what closes the socket as a process exit would: the
 // listener, the UDP socket or the TCP connection under any TLS.
-func (k *socket) closer() io.Closer {
+func (k *runSock) closer() io.Closer {
 	switch {
 	case k.ln != nil:
 		return k.ln
@@ -58,26 +45,26 @@ func (k *socket) closer() io.Closer {
 	return k.pc
 }
 
-// program is one program of a run: its task runs the steps.
-type program struct {
+// runProg is one program of a run: its task runs the steps.
+type runProg struct {
 	r      *runner
 	spec   *ProgramSpec
 	name   string
 	host   *netsim.Host
-	socks  map[string]*socket
-	opened []*socket // in the order opened
+	socks  map[string]*runSock
+	opened []*runSock // in the order opened
 
 	step atomic.Int64 // the step running, from 1; 0 before the first
 	done atomic.Bool  // the task has ended
 }
 
 // position returns the step the program is in and whether it has ended.
-func (p *program) position() (int, bool) { return int(p.step.Load()), p.done.Load() }
+func (p *runProg) position() (int, bool) { return int(p.step.Load()), p.done.Load() }
 
 // run is the program's task: its steps in order, until one fails; then
 // the sockets still open are closed, in the order opened, as a process
 // exit closes them.
-func (p *program) run() {
+func (p *runProg) run() {
 	defer p.done.Store(true)
 	defer p.closeAll()
 	if p.spec.Start > 0 {
@@ -106,7 +93,7 @@ func (p *program) run() {
 
 // closeAll closes the sockets still open, in the order opened; errors do
 // not matter any more.
-func (p *program) closeAll() {
+func (p *runProg) closeAll() {
 	for _, k := range p.opened {
 		if !k.closed {
 			k.closed = true
@@ -116,7 +103,7 @@ func (p *program) closeAll() {
 }
 
 // open records a new socket, named as, or by default base, base2, ...
-func (p *program) open(as, base string, k *socket) *socket {
+func (p *runProg) open(as, base string, k *runSock) *runSock {
 	if as == "" {
 		as = base
 		for i := 2; p.socks[as] != nil; i++ {
@@ -134,8 +121,8 @@ func (p *program) open(as, base string, k *socket) *socket {
 
 // find returns the socket a step acts on: the one named, or else the last
 // opened of one of the kinds wanted.
-func (p *program) find(name string, want ...sockKind) (*socket, error) {
-	ok := func(k *socket) bool {
+func (p *runProg) find(name string, want ...sockKind) (*runSock, error) {
+	ok := func(k *runSock) bool {
 		for _, w := range want {
 			if k.kind == w {
 				return true
@@ -166,7 +153,7 @@ func (p *program) find(name string, want ...sockKind) (*socket, error) {
 	return nil, fmt.Errorf("no socket given and none open: want %s", wanted)
 }
 
-func (p *program) sockNames() string {
+func (p *runProg) sockNames() string {
 	if len(p.opened) == 0 {
 		return "none"
 	}
@@ -183,7 +170,7 @@ type dialFromer interface {
 }
 
 // do runs one step.
-func (p *program) do(st Step) error {
+func (p *runProg) do(st Step) error {
 	n := p.r.n
 	switch st.Kind {
 	case StepListen:
@@ -191,11 +178,11 @@ func (p *program) do(st Step) error {
 		if err != nil {
 			return err
 		}
-		p.open(st.As, "ln", &socket{kind: kindListener, ln: ln})
+		p.open(st.As, "ln", &runSock{kind: sockListener, ln: ln})
 		return nil
 
 	case StepAccept:
-		k, err := p.find(st.Sock, kindListener)
+		k, err := p.find(st.Sock, sockListener)
 		if err != nil {
 			return err
 		}
@@ -213,7 +200,7 @@ func (p *program) do(st Step) error {
 		if err != nil {
 			return err
 		}
-		k = p.open(st.As, "conn", &socket{kind: kindTCP, conn: c})
+		k = p.open(st.As, "conn", &runSock{kind: sockTCP, conn: c})
 		p.r.printf(p.name, "%s: accepted %s -> %s", k.name, c.RemoteAddr(), c.LocalAddr())
 		return nil
 
@@ -238,7 +225,7 @@ func (p *program) do(st Step) error {
 		if err != nil {
 			return err
 		}
-		k := p.open(st.As, "conn", &socket{kind: kindTCP, conn: c})
+		k := p.open(st.As, "conn", &runSock{kind: sockTCP, conn: c})
 		p.r.printf(p.name, "%s: connected %s -> %s", k.name, c.LocalAddr(), c.RemoteAddr())
 		return nil
 
@@ -261,14 +248,14 @@ func (p *program) do(st Step) error {
 				c.Close()
 				return fmt.Errorf("DialFrom udp returned %T, not a net.PacketConn", c)
 			}
-			p.open(st.As, "udp", &socket{kind: kindUDP, conn: c, pc: pc})
+			p.open(st.As, "udp", &runSock{kind: sockUDP, conn: c, pc: pc})
 			return nil
 		}
 		pc, err := p.host.ListenPacket("udp", addr)
 		if err != nil {
 			return err
 		}
-		p.open(st.As, "udp", &socket{kind: kindUDP, pc: pc})
+		p.open(st.As, "udp", &runSock{kind: sockUDP, pc: pc})
 		return nil
 
 	case StepSend:
@@ -282,7 +269,7 @@ func (p *program) do(st Step) error {
 		return nil
 
 	case StepShutdown:
-		k, err := p.find(st.Sock, kindTCP)
+		k, err := p.find(st.Sock, sockTCP)
 		if err != nil {
 			return err
 		}
@@ -293,9 +280,9 @@ func (p *program) do(st Step) error {
 		return cw.CloseWrite()
 
 	case StepClose:
-		want := []sockKind{kindTCP, kindUDP}
+		want := []sockKind{sockTCP, sockUDP}
 		if st.Sock != "" {
-			want = append(want, kindListener)
+			want = append(want, sockListener)
 		}
 		k, err := p.find(st.Sock, want...)
 		if err != nil {
@@ -311,7 +298,7 @@ func (p *program) do(st Step) error {
 		return k.pc.Close()
 
 	case StepAbort:
-		k, err := p.find(st.Sock, kindTCP)
+		k, err := p.find(st.Sock, sockTCP)
 		if err != nil {
 			return err
 		}
@@ -343,8 +330,8 @@ func (p *program) do(st Step) error {
 }
 
 // send writes the step's data, Repeat times, Pause apart.
-func (p *program) send(st Step) error {
-	k, err := p.find(st.Sock, kindTCP, kindUDP)
+func (p *runProg) send(st Step) error {
+	k, err := p.find(st.Sock, sockTCP, sockUDP)
 	if err != nil {
 		return err
 	}
@@ -354,7 +341,7 @@ func (p *program) send(st Step) error {
 	data := st.Data.Bytes
 	var to net.Addr
 	if st.To != "" {
-		if k.kind != kindUDP {
+		if k.kind != sockUDP {
 			return fmt.Errorf("to %s: only a UDP socket sends to an address; %s is connected", st.To, k.name)
 		}
 		if to, err = p.resolveUDP(st.To); err != nil {
@@ -395,7 +382,7 @@ func (p *program) send(st Step) error {
 // resolveUDP turns "HOST:PORT" or "IP:PORT" into a UDP address: a host's
 // name stands for its first address (IPv4 first), "localhost" for
 // 127.0.0.1 unless a host has that name.
-func (p *program) resolveUDP(s string) (*net.UDPAddr, error) {
+func (p *runProg) resolveUDP(s string) (*net.UDPAddr, error) {
 	host, port, err := net.SplitHostPort(s)
 	if err != nil {
 		return nil, err
@@ -427,8 +414,8 @@ func (p *program) resolveUDP(s string) (*net.UDPAddr, error) {
 
 // recv reads what the step says, counts it, compares it with the step's
 // data and prints it.
-func (p *program) recv(st Step) error {
-	k, err := p.find(st.Sock, kindTCP, kindUDP)
+func (p *runProg) recv(st Step) error {
+	k, err := p.find(st.Sock, sockTCP, sockUDP)
 	if err != nil {
 		return err
 	}
@@ -463,7 +450,7 @@ func (p *program) recv(st Step) error {
 	}
 	var total int64
 	var from net.Addr
-	if k.kind == kindUDP {
+	if k.kind == sockUDP {
 		buf := make([]byte, 65535)
 		for i := 0; i < max(st.Datagrams, 1); i++ {
 			m, addr, err := k.pc.ReadFrom(buf)
@@ -534,8 +521,8 @@ func compare(got []byte, total int64, want []byte) error {
 }
 
 // set applies socket options, through the methods netsim's sockets have.
-func (p *program) set(st Step) error {
-	k, err := p.find(st.Sock, kindTCP, kindUDP)
+func (p *runProg) set(st Step) error {
+	k, err := p.find(st.Sock, sockTCP, sockUDP)
 	if err != nil {
 		return err
 	}
@@ -607,8 +594,8 @@ func (p *program) set(st Step) error {
 }
 
 // tls wraps a connection in TLS: not yet (the tls slice of issue #10).
-func (p *program) tls(st Step) error {
-	if _, err := p.find(st.Sock, kindTCP); err != nil {
+func (p *runProg) tls(st Step) error {
+	if _, err := p.find(st.Sock, sockTCP); err != nil {
 		return err
 	}
 	return errors.New("tls steps are not available yet")

@@ -474,3 +474,143 @@ func TestContextCancel(t *testing.T) {
 		t.Errorf("result %+v, capture of %d bytes", res, len(capt))
 	}
 }
+
+// TestConnectFrom: connect's from picks the local port.
+func TestConnectFrom(t *testing.T) {
+	s := bookTCP(1)
+	s.Programs[1].Steps[0].From = "127.0.0.1:5000"
+	s.Expect.Filters = []scenario.FilterExpect{expectFilter(70, "tcp.srcport == 5000 && tcp.flags.syn == 1 && tcp.flags.ack == 0", "==", 1)}
+	_, _, out, err := run(t, s, scenario.RunOptions{})
+	if err != nil {
+		t.Fatalf("Run: %v\n%s", err, out)
+	}
+	if !strings.Contains(out, "sender: conn: connected 127.0.0.1:5000 -> 127.0.0.1:24000\n") {
+		t.Errorf("output:\n%s", out)
+	}
+}
+
+// TestHalfClose: the client shuts down its sending side and still reads
+// what the server sends after it saw the EOF.
+func TestHalfClose(t *testing.T) {
+	s := book("half",
+		prog("server", "localhost",
+			scenario.Step{Kind: scenario.StepListen, Addr: ":7"},
+			scenario.Step{Kind: scenario.StepAccept},
+			scenario.Step{Kind: scenario.StepRecv, UntilEOF: true, Data: data('p', 'i', 'n', 'g')},
+			scenario.Step{Kind: scenario.StepSend, Data: data('p', 'o', 'n', 'g')},
+		),
+		prog("client", "localhost",
+			scenario.Step{Kind: scenario.StepConnect, To: "localhost:7"},
+			scenario.Step{Kind: scenario.StepSend, Data: data('p', 'i', 'n', 'g')},
+			scenario.Step{Kind: scenario.StepShutdown},
+			scenario.Step{Kind: scenario.StepRecv, UntilEOF: true, Data: data('p', 'o', 'n', 'g')},
+		),
+	)
+	s.Expect.Received = []scenario.ReceivedExpect{{Program: "server", Sock: "conn", Bytes: 4}, {Program: "client", Sock: "conn", Bytes: 4}}
+	s.Expect.Filters = []scenario.FilterExpect{expectFilter(80, "tcp.flags.fin == 1", "==", 2)}
+	_, _, out, err := run(t, s, scenario.RunOptions{})
+	if err != nil {
+		t.Fatalf("Run: %v\n%s", err, out)
+	}
+	want := "client: conn: received 4 bytes from 127.0.0.1:7: 70 6f 6e 67 (b'pong')\n"
+	if !strings.Contains(out, want) {
+		t.Errorf("output lacks %q:\n%s", want, out)
+	}
+}
+
+// TestProgramsStartAndNames: programs without names take their host's,
+// then HOST#2; a program's start delays it.
+func TestProgramsStartAndNames(t *testing.T) {
+	s := book("names",
+		prog("", "localhost", scenario.Step{Kind: scenario.StepPrint, Text: "late"}),
+		prog("", "localhost", scenario.Step{Kind: scenario.StepPrint, Text: "early"}),
+	)
+	s.Programs[0].Start = time.Second
+	res, _, out, err := run(t, s, scenario.RunOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "localhost#2: early\nlocalhost: late\n"; out != want {
+		t.Errorf("output %q; want %q", out, want)
+	}
+	if res.Stats.Elapsed < time.Second {
+		t.Errorf("elapsed %v; the first program starts at 1s", res.Stats.Elapsed)
+	}
+}
+
+// TestSocketNames: default names (conn, conn2) and the default socket
+// (the last opened); a name that does not exist fails the step.
+func TestSocketNames(t *testing.T) {
+	s := book("socks",
+		prog("server", "localhost",
+			scenario.Step{Kind: scenario.StepListen, Addr: ":80"},
+			scenario.Step{Kind: scenario.StepAccept},
+			scenario.Step{Kind: scenario.StepAccept},
+			scenario.Step{Kind: scenario.StepRecv, Sock: "conn", Bytes: 1},
+			scenario.Step{Kind: scenario.StepRecv, Bytes: 2}, // conn2: the last opened
+		),
+		prog("client", "localhost",
+			scenario.Step{Kind: scenario.StepConnect, To: "localhost:80"},
+			scenario.Step{Kind: scenario.StepConnect, To: "localhost:80"},
+			scenario.Step{Kind: scenario.StepSend, Data: data(2, 2)},
+			scenario.Step{Kind: scenario.StepSend, Sock: "conn", Data: data(1)},
+		),
+	)
+	res, _, out, err := run(t, s, scenario.RunOptions{})
+	if err != nil {
+		t.Fatalf("Run: %v\n%s", err, out)
+	}
+	got := map[string]int64{}
+	for _, r := range res.Received {
+		got[r.Program+"/"+r.Sock] = r.Bytes
+	}
+	if len(got) != 2 || got["server/conn"] != 1 || got["server/conn2"] != 2 {
+		t.Errorf("Received = %+v", res.Received)
+	}
+
+	s.Programs[1].Steps[3].Sock = "nope"
+	_, _, _, err = run(t, s, scenario.RunOptions{})
+	if err == nil || !strings.Contains(err.Error(), `program client, step 4 (send): no socket "nope" (the program has opened conn, conn2)`) {
+		t.Errorf("Run with an unknown socket: %v", err)
+	}
+}
+
+// TestBuildErrors: what cannot be built fails before the run, naming the
+// place.
+func TestBuildErrors(t *testing.T) {
+	for _, c := range []struct {
+		name   string
+		change func(s *scenario.Scenario)
+		want   string
+	}{
+		{"program host", func(s *scenario.Scenario) {
+			s.Programs[0].Host, s.Programs[0].Pos = "nowhere", scenario.Pos{Line: 5, Col: 5}
+		}, `bad.yaml:5:5: program 1: no host "nowhere"`},
+		{"event link", func(s *scenario.Scenario) {
+			s.Events = []scenario.EventSpec{{Pos: scenario.Pos{Line: 7, Col: 5}, At: time.Second, Link: "lan"}}
+		}, `bad.yaml:7:5: event at 1s: no link "lan"`},
+		{"event config", func(s *scenario.Scenario) {
+			s.Events = []scenario.EventSpec{{Pos: scenario.Pos{Line: 7, Col: 5}, At: time.Second, Link: "localhost:lo", Both: scenario.ImpairSpec{Loss: ptr(1.5)}}}
+		}, `bad.yaml:7:5: event at 1s on link "localhost:lo": LinkConfig.Loss: 1.5 is not between 0 and 1`},
+		{"backlogs", func(s *scenario.Scenario) {
+			s.Programs[0].Steps[0].Backlog = 1
+			s.Programs = append(s.Programs, prog("other", "localhost", scenario.Step{Kind: scenario.StepListen, Addr: ":1", Backlog: 2}))
+		}, "bad.yaml:10:9: backlog 2 differs from the backlog 1 at bad.yaml:10:9"},
+		{"loopback", func(s *scenario.Scenario) {
+			s.Hosts[0].Loopback = &scenario.ImpairSpec{Pos: scenario.Pos{Line: 3, Col: 7}, Dup: ptr(-1.0)}
+		}, `bad.yaml:3:7: host "localhost": loopback: `},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			s := bookTCP(1)
+			s.File = "bad.yaml"
+			c.change(s)
+			res, _, _, err := run(t, s, scenario.RunOptions{})
+			if err == nil || !strings.HasPrefix(err.Error(), c.want) {
+				t.Errorf("Run: %v\nwant %s...", err, c.want)
+			}
+			if res != nil {
+				t.Errorf("Result %+v from a scenario that was not built", res)
+			}
+		})
+	}
+}

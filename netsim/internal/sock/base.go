@@ -170,6 +170,28 @@ func (e *endpoint) closeSocket(desc string, of sim.Describer, ready func() bool,
 	return err
 }
 
+// setOpt runs set, a socket option's setter, as an Op: options change what
+// the stack does next, so they take effect at a fixed point of the run.
+// opErr wraps an error as the socket's *net.OpError.
+func (e *endpoint) setOpt(desc string, opErr func(error) error, set func() tcpip.Error) error {
+	if e.userClosed.Load() {
+		return opErr(net.ErrClosed)
+	}
+	var err error
+	ok := e.do(kindCtl, desc, nil, nil, func() bool {
+		if e.gone() {
+			err = opErr(net.ErrClosed)
+		} else if te := set(); te != nil {
+			err = opErr(sysErr("setsockopt", te))
+		}
+		return true
+	})
+	if !ok {
+		return opErr(e.env.Sim.CallErr())
+	}
+	return err
+}
+
 // gone reports whether calls on the socket must fail with net.ErrClosed:
 // it was closed, or the simulation has stopped.
 func (e *endpoint) gone() bool { return e.closed || e.env.Sim.Stopped() }

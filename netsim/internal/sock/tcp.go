@@ -211,10 +211,26 @@ func (c *TCPConn) Write(b []byte) (int, error) {
 	return n, err
 }
 
-// Close implements net.Conn: the connection closes gracefully (FIN), and
-// every call blocked on it returns net.ErrClosed.
+// Close implements net.Conn: the connection closes gracefully (FIN, after
+// the bytes written so far), and every call blocked on it returns
+// net.ErrClosed. After SetLinger(0) it aborts instead: RST, unsent bytes
+// dropped.
 func (c *TCPConn) Close() error {
-	return c.closeSocket("Close", c, c.flush, func() error { return c.opErr("close", net.ErrClosed) })
+	return c.closeSocket("Close", c, c.closeReady, func() error { return c.opErr("close", net.ErrClosed) })
+}
+
+// closeReady reports whether a test-mode Close may close the endpoint: once
+// the bytes buffered by Write are in the stack, or at once with SO_LINGER 0,
+// whose Close discards unsent data (those bytes too: in program mode their
+// Write would still be blocked).
+func (c *TCPConn) closeReady() bool {
+	if l := c.ep.SocketOptions().GetLinger(); l.Enabled && l.Timeout == 0 {
+		c.smu.Lock()
+		c.sendBuf = nil
+		c.smu.Unlock()
+		return true
+	}
+	return c.flush()
 }
 
 // CloseWrite shuts down the sending side (sends FIN); reads go on.
@@ -259,12 +275,33 @@ func (c *TCPConn) SetWriteDeadline(t time.Time) error { return c.setDeadline(fal
 
 // SetNoDelay controls Nagle's algorithm (off by default, as in package net).
 func (c *TCPConn) SetNoDelay(noDelay bool) error {
-	c.do(kindCtl, "SetNoDelay", nil, nil, func() bool {
+	return c.setOpt("SetNoDelay", c.setErr, func() tcpip.Error {
 		c.ep.SocketOptions().SetDelayOption(!noDelay)
-		return true
+		return nil
 	})
-	return nil
 }
+
+// SetLinger sets what Close does with data not yet sent, as
+// net.TCPConn.SetLinger does (SO_LINGER):
+//
+//   - sec < 0, the default: Close returns at once; the stack sends the data,
+//     then FIN, in the background.
+//   - sec == 0: Close aborts the connection: it discards the data not yet
+//     sent (and not yet read) and sends RST, not FIN. The peer's calls then
+//     fail with syscall.ECONNRESET, and there is no TIME-WAIT.
+//   - sec > 0: as sec < 0. Linux makes Close wait up to sec seconds for the
+//     data to be acknowledged; gVisor's stack does not (its TCP endpoint
+//     acts on SO_LINGER only when the timeout is 0), and neither does
+//     netsim. Package net documents both behaviours.
+func (c *TCPConn) SetLinger(sec int) error {
+	return c.setOpt("SetLinger", c.setErr, func() tcpip.Error {
+		c.ep.SocketOptions().SetLinger(tcpip.LingerOption{Enabled: sec >= 0, Timeout: time.Duration(sec) * time.Second})
+		return nil
+	})
+}
+
+// setErr is the error of a failed setter, as package net makes it.
+func (c *TCPConn) setErr(err error) error { return c.opErr("set", err) }
 
 func (c *TCPConn) desc() string {
 	return "tcp " + c.laddr.String() + "->" + c.raddr.String()
