@@ -31,7 +31,7 @@ var scenarioShows = map[string][]tsharkCount{
 	},
 	"book-tcp-multi": {
 		{"tcp.len == 3", 3},
-		{"tcp.srcport == 24000 && tcp.ack in {4 7 10}", 3},
+		{"tcp.srcport == 24000 && tcp.ack in {4, 7, 10}", 3},
 		{"tcp.analysis.flags", 0},
 		{"frame", 13},
 	},
@@ -78,14 +78,16 @@ var scenarioShows = map[string][]tsharkCount{
 		{"tcp.analysis.flags", 0},
 	},
 	"pmtu-ipv4": {
-		{"icmp.type == 3 && icmp.code == 4", -1},
-		{"icmp.type == 3 && icmp.code == 4 && icmp.mtu == 1400", -1},
+		{"icmp.type == 3 && icmp.code == 4 && icmp.mtu == 1400", 3},
 		{"icmp.type == 3 && icmp.code == 4 && icmp.mtu != 1400", 0},
+		{"ip.flags.df == 1 && tcp.len == 1420", 3},
+		{"tcp.analysis.out_of_order && tcp.len == 1320", 3},
 	},
 	"pmtu-ipv6": {
-		{"icmpv6.type == 2", -1},
-		{"icmpv6.type == 2 && icmpv6.mtu == 1280", -1},
+		{"icmpv6.type == 2 && icmpv6.mtu == 1280", 3},
 		{"icmpv6.type == 2 && icmpv6.mtu != 1280", 0},
+		{"tcp.len == 1400", 3},
+		{"tcp.analysis.out_of_order && tcp.len == 1180", 3},
 	},
 	"udp-fragments": {
 		{"ip.flags.mf == 1", 2},
@@ -100,6 +102,15 @@ var scenarioShows = map[string][]tsharkCount{
 		{"http.request.method == \"GET\" && http.request.uri == \"/hello.txt\"", 1},
 		{"http.response.code == 200", 1},
 		{"http.file_data == \"Hello, world!\\n\"", 1},
+	},
+	"tls13-https": {
+		{"tls.handshake.type == 1 && tls.handshake.extensions_server_name == \"netsim.test\"", 1},
+		{"tls.handshake.type == 1 && tls.handshake.extensions.supported_version == 0x0304", 1},
+		{"tls.handshake.type == 2", 1},
+		{"tls.handshake.type == 11", 1}, // the certificate: only visible decrypted
+		{"http.request.method == \"GET\" && http.host == \"netsim.test\"", 1},
+		{"http.response.code == 200", 1},
+		{"tls.alert_message", 0},
 	},
 	"dns": {
 		{"dns.flags.response == 0 && dns.qry.name == \"example.com\" && dns.qry.type == 1", 1},

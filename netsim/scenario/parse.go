@@ -66,6 +66,8 @@ func parse(name string, src []byte) (s *Scenario, err error) {
 
 // yamlLine finds the line in the YAML library's messages ("yaml: line 3:
 // mapping values are not allowed in this context").
+var wholeNumber = regexp.MustCompile(`^[-+]?[0-9_]+$`)
+
 var yamlLine = regexp.MustCompile(`^(?:yaml: )?line (\d+): `)
 
 // decodeYAML returns the root mapping of the file's one document, or nil
@@ -80,7 +82,7 @@ func decodeYAML(src []byte, errs *errList) *yaml.Node {
 			msg = err.Error()[len(m[0]):]
 			line = max(1, min(line, lines))
 		}
-		errs.add(Pos{line, 1}, "", "YAML: %s", msg)
+		errs.add(Pos{refineLine(src, line, err.Error()), 1}, "", "YAML: %s", msg)
 	}
 	dec := yaml.NewDecoder(bytes.NewReader(src))
 	var doc yaml.Node
@@ -105,6 +107,38 @@ func decodeYAML(src []byte, errs *errList) *yaml.Node {
 		return nil
 	}
 	return doc.Content[0]
+}
+
+// refineLine finds the line of a syntax error. The YAML library names the
+// line where the enclosing block starts, not the line at fault; the first
+// prefix of the file, in whole lines from there, that gives the same error
+// ends with the line at fault. A binary search takes a few parses.
+func refineLine(src []byte, line int, msg string) int {
+	var ends []int // ends[k-1] is the end of line k
+	for i, c := range src {
+		if c == '\n' {
+			ends = append(ends, i+1)
+		}
+	}
+	ends = append(ends, len(src))
+	same := func(k int) bool {
+		var n yaml.Node
+		err := yaml.NewDecoder(bytes.NewReader(src[:ends[k-1]])).Decode(&n)
+		return err != nil && err.Error() == msg
+	}
+	lo, hi := max(line, 1), len(ends)
+	if lo > hi || !same(hi) {
+		return min(max(line, 1), len(ends))
+	}
+	for lo < hi {
+		mid := (lo + hi) / 2
+		if same(mid) {
+			hi = mid
+		} else {
+			lo = mid + 1
+		}
+	}
+	return lo
 }
 
 // noAliases rejects every alias: a scenario is small enough to write out,
@@ -353,6 +387,10 @@ func (p *parser) integer(n *yaml.Node, key string, lo, hi int64) (int64, bool) {
 			return 0, false
 		}
 		return v, true
+	}
+	if n.Kind == yaml.ScalarNode && wholeNumber.MatchString(n.Value) {
+		p.errs.add(nodePos(n), key, "%s is out of range (%d to %d)", n.Value, lo, hi)
+		return 0, false
 	}
 	p.errs.add(nodePos(n), key, "expected an integer, got %s", describe(n))
 	return 0, false

@@ -312,7 +312,7 @@ func (r *runner) build() error {
 				name = fmt.Sprintf("%s#%d", ps.Host, k)
 			}
 		}
-		r.progs = append(r.progs, &runProg{r: r, spec: ps, name: name, host: host, socks: map[string]*runSock{}})
+		r.progs = append(r.progs, &runProg{r: r, spec: ps, index: i, name: name, host: host, socks: map[string]*runSock{}})
 	}
 	return nil
 }

@@ -49,6 +49,7 @@ func (k *runSock) closer() io.Closer {
 type runProg struct {
 	r      *runner
 	spec   *ProgramSpec
+	index  int // in Scenario.Programs, from 0
 	name   string
 	host   *netsim.Host
 	socks  map[string]*runSock
@@ -120,7 +121,8 @@ func (p *runProg) open(as, base string, k *runSock) *runSock {
 }
 
 // find returns the socket a step acts on: the one named, or else the last
-// opened of one of the kinds wanted.
+// opened of the kinds wanted that is still open (as Validate resolves a
+// step's default socket).
 func (p *runProg) find(name string, want ...sockKind) (*runSock, error) {
 	ok := func(k *runSock) bool {
 		for _, w := range want {
@@ -146,8 +148,8 @@ func (p *runProg) find(name string, want ...sockKind) (*runSock, error) {
 		return k, nil
 	}
 	for i := len(p.opened) - 1; i >= 0; i-- {
-		if ok(p.opened[i]) {
-			return p.opened[i], nil
+		if k := p.opened[i]; ok(k) && !k.closed {
+			return k, nil
 		}
 	}
 	return nil, fmt.Errorf("no socket given and none open: want %s", wanted)
@@ -338,7 +340,10 @@ func (p *runProg) send(st Step) error {
 	if st.Data == nil {
 		return errors.New("no data to send")
 	}
-	data := st.Data.Bytes
+	data, err := p.bytesOf(st.Data)
+	if err != nil {
+		return err
+	}
 	var to net.Addr
 	if st.To != "" {
 		if k.kind != sockUDP {
@@ -431,7 +436,9 @@ func (p *runProg) recv(st Step) error {
 	}
 	var want []byte
 	if st.Data != nil {
-		want = st.Data.Bytes
+		if want, err = p.bytesOf(st.Data); err != nil {
+			return err
+		}
 	}
 	// keep is how many received bytes are kept: all to compare, else
 	// what the output shows.
@@ -498,6 +505,25 @@ func (p *runProg) recv(st Step) error {
 		return compare(got, total, want)
 	}
 	return nil
+}
+
+// bytesOf returns a data item's bytes: those Parse (or Validate) resolved,
+// or, for random data under a seed that RunOptions overrides, or data
+// not yet resolved (a Scenario built in Go and not validated), drawn or
+// decoded now with the run's seed. The Scenario is not changed.
+func (p *runProg) bytesOf(d *Data) ([]byte, error) {
+	seed := p.r.s.Seed
+	if p.r.o.Seed != nil {
+		seed = *p.r.o.Seed
+	}
+	if d.Bytes != nil && (d.Random == nil || seed == p.r.s.Seed) {
+		return d.Bytes, nil
+	}
+	c := *d
+	if err := c.Resolve(seed, p.index, int(p.step.Load())-1); err != nil {
+		return nil, err
+	}
+	return c.Bytes, nil
 }
 
 // compare fails on the first byte where got (the first bytes of total

@@ -166,7 +166,7 @@ func (c *checker) topology(s *Scenario) {
 		key := fmt.Sprintf("links[%d]", i)
 		okA := c.end(&l.A, l.Pos, key+".a", ifaces, addrs)
 		okB := c.end(&l.B, l.Pos, key+".b", ifaces, addrs)
-		if l.Name == "" && okA && okB {
+		if l.Name == "" && endName(l.A) != "" && endName(l.B) != "" {
 			l.Name = endName(l.A) + "-" + endName(l.B)
 			if taken[l.Name] != "" {
 				c.add(l.Pos, key+".name", "missing, and the default %q is taken already by %s: name the link", l.Name, taken[l.Name])
@@ -266,9 +266,10 @@ func (c *checker) end(e *EndSpec, linkPos Pos, key string, ifaces map[string][]s
 		}
 		return true
 	}
+	ok := true
 	if c.hosts[e.Host] == nil {
 		c.add(c.at(&e.Host, pos), key+".host", "no host %q%s", e.Host, didYouMean(e.Host, c.hostNames()))
-		return false
+		ok = false
 	}
 	if e.Iface == "" {
 		e.Iface = fmt.Sprintf("eth%d", len(ifaces[e.Host]))
@@ -283,7 +284,6 @@ func (c *checker) end(e *EndSpec, linkPos Pos, key string, ifaces map[string][]s
 		return false
 	}
 	ifaces[e.Host] = append(ifaces[e.Host], e.Iface)
-	ok := true
 	for j, a := range e.Addrs {
 		akey := fmt.Sprintf("%s.addrs[%d]", key, j)
 		apos := c.at(&e.Addrs[j], pos)
@@ -518,6 +518,9 @@ func (c *checker) events(s *Scenario) {
 		if d == nil {
 			d = &dirs{}
 			cur[e.Link] = d
+		}
+		if d.ab.Validate() != nil || d.ba.Validate() != nil {
+			continue // the link's own settings are wrong: said already
 		}
 		n := len(c.errs.errs)
 		d.ab = c.impair(&e.Both, key+".both", d.ab)

@@ -78,6 +78,7 @@ type endpoint struct {
 	seq   [kinds]atomic.Uint64 // Ops submitted, by kind
 
 	closed     bool        // the endpoint is closed (driver only)
+	onClose    func()      // if not nil, runs on the driver before the endpoint closes
 	userClosed atomic.Bool // Close was called (test mode)
 
 	// The deadlines are set by the caller at once (so that a call made
@@ -212,6 +213,9 @@ func (e *endpoint) expired(dl time.Time) bool {
 
 // close releases the endpoint and wakes every call parked on it.
 func (e *endpoint) close() {
+	if e.onClose != nil {
+		e.onClose()
+	}
 	e.closed = true
 	e.wq.EventUnregister(&e.entry)
 	e.ep.Close()

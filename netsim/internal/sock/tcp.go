@@ -29,10 +29,20 @@ type TCPConn struct {
 	sendBuf  []byte
 	flushing bool  // a flush Op is queued or parked
 	sendErr  error // why a flush failed, for the next Write
+	// sendLimit, if not zero, replaces sendBufSize (SetWriteBuffer).
+	sendLimit int
 }
 
 // sendBufSize is how many bytes a test-mode Write buffers before it blocks.
 const sendBufSize = 256 << 10
+
+// sendBufLimit is how many bytes a test-mode Write buffers (c.smu held).
+func (c *TCPConn) sendBufLimit() int {
+	if c.sendLimit > 0 {
+		return c.sendLimit
+	}
+	return sendBufSize
+}
 
 // bufferWrite is the test-mode Write: it buffers b and reports ok if b fits.
 func (c *TCPConn) bufferWrite(b []byte) (n int, ok bool, err error) {
@@ -45,7 +55,7 @@ func (c *TCPConn) bufferWrite(b []byte) (n int, ok bool, err error) {
 		return 0, true, c.sendErr
 	case c.expired(c.writeDL()):
 		return 0, true, c.opErr("write", timeoutError)
-	case len(c.sendBuf)+len(b) > sendBufSize:
+	case len(c.sendBuf)+len(b) > c.sendBufLimit():
 		return 0, false, nil
 	}
 	c.sendBuf = append(c.sendBuf, b...)
@@ -109,6 +119,7 @@ var _ net.Conn = (*TCPConn)(nil)
 func newTCPConn(env *Env, ep tcpip.Endpoint, wq *waiter.Queue) *TCPConn {
 	c := &TCPConn{}
 	c.init(env, ep, wq)
+	c.onClose = c.stopKeepAlive
 	// Go's net package turns Nagle's algorithm off on every TCP socket.
 	ep.SocketOptions().SetDelayOption(false)
 	if a, err := ep.GetLocalAddress(); err == nil {
