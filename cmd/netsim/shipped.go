@@ -56,5 +56,5 @@ func shippedNames() string {
 // scenarioReference is the text of `netsim help scenario`: every key of
 // a scenario file.
 func scenarioReference() string {
-	return "netsim help scenario: the reference is not written yet.\n"
+	return scenario.Reference()
 }
