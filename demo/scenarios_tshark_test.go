@@ -62,6 +62,13 @@ var scenarioShows = map[string][]tsharkCount{
 		{"tcp.options.sack_le", -1},
 		{"frame.comment contains \"lost: link down\"", 1},
 	},
+	"tcp-zero-window": {
+		{"tcp.analysis.zero_window", 3},
+		{"tcp.analysis.zero_window && tcp.srcport != 8000 && tcp.window_size == 0", 3},
+		{"tcp.analysis.window_update", 2},
+		{"tcp.analysis.window_full && tcp.len == 1", 2},
+		{"tcp.analysis.retransmission || tcp.analysis.lost_segment", 0},
+	},
 	"tcp-half-close": {
 		{"tcp.flags.fin == 1", 2},
 		{"tcp.len == 6 && tcp.srcport == 8000", 3},

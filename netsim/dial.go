@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/netip"
 	"strconv"
+	"time"
 
 	"gvisor.dev/gvisor/pkg/tcpip"
 	"gvisor.dev/gvisor/pkg/tcpip/network/ipv4"
@@ -19,9 +20,76 @@ import (
 // package uses on Linux when it cannot read somaxconn.
 const defaultListenBacklog = 4096
 
+// TCPConn is what the net.Conn of a TCP connection has, from
+// [Host.Dial], [Host.DialContext], [Host.DialFrom] or the Accept of
+// [Host.Listen]'s listener: the methods of *net.TCPConn that make sense on
+// a simulated socket, with the same signatures and meaning, and netsim's
+// own SetTTL. Type-assert the connection to it, or to an interface with
+// just the method you need:
+//
+//	c, err := h.Dial("tcp", "server:80")
+//	...
+//	c.(netsim.TCPConn).SetLinger(0) // Close will send RST
+//	c.(interface{ SetKeepAlivePeriod(time.Duration) error }).SetKeepAlivePeriod(time.Second)
+//
+// Unlike package net, netsim does not turn keep-alive on for every
+// connection: an idle connection sends nothing unless SetKeepAlive or
+// SetKeepAliveConfig asks it to. Nagle's algorithm is off, as in package
+// net. The methods that need a file descriptor (File, SyscallConn) and
+// MultipathTCP are missing, and so are ReadFrom and WriteTo (io.Copy works
+// without them).
+type TCPConn interface {
+	net.Conn
+	// CloseRead shuts down the receiving side.
+	CloseRead() error
+	// CloseWrite shuts down the sending side: FIN, reads go on.
+	CloseWrite() error
+	// SetLinger sets SO_LINGER: sec == 0 makes Close abort with RST,
+	// dropping unsent data; sec < 0 (the default) and sec > 0 send the
+	// data, then FIN, in the background (Close does not wait).
+	SetLinger(sec int) error
+	// SetKeepAlive turns keep-alive probes on or off.
+	SetKeepAlive(keepalive bool) error
+	// SetKeepAlivePeriod sets the idle time before the first probe.
+	SetKeepAlivePeriod(d time.Duration) error
+	// SetKeepAliveConfig sets keep-alive's idle time, interval and count.
+	SetKeepAliveConfig(config net.KeepAliveConfig) error
+	// SetNoDelay controls Nagle's algorithm (noDelay true: off).
+	SetNoDelay(noDelay bool) error
+	// SetReadBuffer sets SO_RCVBUF, which bounds the advertised window.
+	SetReadBuffer(bytes int) error
+	// SetWriteBuffer sets SO_SNDBUF, which bounds the bytes in flight.
+	SetWriteBuffer(bytes int) error
+	// SetTTL sets the IPv4 TTL or IPv6 hop limit of the packets sent:
+	// 1 to 255, or -1 for the default, 64.
+	SetTTL(ttl int) error
+}
+
+// UDPConn is what the sockets of [Host.ListenPacket], and the net.Conn of
+// [Host.Dial] and [Host.DialFrom] for UDP, have: both net.PacketConn and
+// net.Conn (Read and Write on a connected socket), SetReadBuffer and
+// SetWriteBuffer as in *net.UDPConn, and netsim's own SetTTL.
+type UDPConn interface {
+	net.PacketConn
+	net.Conn
+	// SetReadBuffer sets SO_RCVBUF: datagrams that arrive while it is
+	// full are dropped.
+	SetReadBuffer(bytes int) error
+	// SetWriteBuffer sets SO_SNDBUF.
+	SetWriteBuffer(bytes int) error
+	// SetTTL sets the IPv4 TTL or IPv6 hop limit of the datagrams sent:
+	// 1 to 255, or -1 for the default, 64.
+	SetTTL(ttl int) error
+}
+
+var (
+	_ TCPConn = (*sock.TCPConn)(nil)
+	_ UDPConn = (*sock.UDPConn)(nil)
+)
+
 // Listen announces on the host's address, as net.Listen does: network is
 // "tcp", "tcp4" or "tcp6"; address is "host:port", where an empty host means
-// every address and port 0 picks one.
+// every address and port 0 picks one. Accept returns a [TCPConn].
 func (h *Host) Listen(network, address string) (net.Listener, error) {
 	proto, fa, err := h.resolve("listen", network, "tcp", address, true)
 	if err != nil {
@@ -35,7 +103,8 @@ func (h *Host) Listen(network, address string) (net.Listener, error) {
 }
 
 // Dial connects to address on the named network, as net.Dial does:
-// "tcp", "tcp4", "tcp6", "udp", "udp4" or "udp6".
+// "tcp", "tcp4", "tcp6", "udp", "udp4" or "udp6". The connection is a
+// [TCPConn] or a [UDPConn]; [Host.DialFrom] chooses its local address.
 func (h *Host) Dial(network, address string) (net.Conn, error) {
 	return h.DialContext(context.Background(), network, address)
 }
@@ -66,7 +135,7 @@ func (h *Host) DialContext(ctx context.Context, network, address string) (net.Co
 }
 
 // ListenPacket opens a UDP socket bound to address, as net.ListenPacket
-// does: network is "udp", "udp4" or "udp6".
+// does: network is "udp", "udp4" or "udp6". The socket is a [UDPConn].
 func (h *Host) ListenPacket(network, address string) (net.PacketConn, error) {
 	proto, fa, err := h.resolve("listen", network, "udp", address, true)
 	if err != nil {

@@ -60,6 +60,7 @@ type Network struct {
 	stopped   bool       // Close has stopped the capture
 	frames    int
 	lastFrame time.Duration
+	keysSeen  map[string]bool // key log lines already in the capture (keylog.go)
 
 	hosts     []*Host
 	byName    map[string]*Host

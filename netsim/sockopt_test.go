@@ -1,6 +1,7 @@
 package netsim_test
 
 import (
+	"bytes"
 	"errors"
 	"io"
 	"net"
@@ -10,6 +11,7 @@ import (
 	"time"
 
 	"netsim.dev/netsim"
+	"netsim.dev/netsim/netsimtest"
 )
 
 // The options of net.TCPConn and net.UDPConn on netsim's connections, each
@@ -461,5 +463,74 @@ func TestUDPSetReadBufferDropsDatagrams(t *testing.T) {
 	t.Logf("read %d of 10 datagrams", got)
 	if got == 0 || got >= 10 {
 		t.Errorf("read %d datagrams, want some but fewer than 10", got)
+	}
+}
+
+func TestTestModeLingerAndKeepAlive(t *testing.T) {
+	// The same options in test mode (a synctest bubble, where a Write
+	// returns once its bytes are buffered): keep-alive probes every second
+	// of fake time, and SetLinger(0) then Close sends the bytes just
+	// written, then RST, never FIN.
+	buf := new(bytes.Buffer)
+	n := netsimtest.New(t, netsim.Options{Capture: buf})
+	h, err := n.AddHost("h1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var srvErr error
+	netsimtest.Run(t, n, func(t *testing.T) {
+		ln, err := h.Listen("tcp", "127.0.0.1:7000")
+		if err != nil {
+			t.Fatal(err)
+		}
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			defer ln.Close()
+			c, err := ln.Accept()
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			defer c.Close()
+			b := make([]byte, 5)
+			if _, err := io.ReadFull(c, b); err != nil {
+				t.Error(err)
+			}
+			_, srvErr = c.Read(b)
+		}()
+		c, err := h.Dial("tcp", "127.0.0.1:7000")
+		if err != nil {
+			t.Fatal(err)
+		}
+		tc := c.(netsim.TCPConn)
+		if err := tc.SetKeepAlivePeriod(time.Second); err != nil {
+			t.Error(err)
+		}
+		if err := tc.SetKeepAlive(true); err != nil {
+			t.Error(err)
+		}
+		time.Sleep(2500 * time.Millisecond)
+		c.Write([]byte("hello"))
+		if err := tc.SetLinger(0); err != nil {
+			t.Error(err)
+		}
+		c.Close()
+		<-done
+	})
+	if !errors.Is(srvErr, syscall.ECONNRESET) {
+		t.Errorf("server Read after the abort = %v, want ECONNRESET", srvErr)
+	}
+	if got := count(t, buf, "tcp.analysis.keep_alive && tcp.srcport != 7000"); got != 2 {
+		t.Errorf("%d keep-alive probes in 2.5 s, want 2", got)
+	}
+	if got := count(t, buf, "tcp.len == 5"); got != 1 {
+		t.Errorf("%d segments with the 5 bytes, want 1", got)
+	}
+	if got := count(t, buf, "tcp.flags.reset == 1 && tcp.srcport != 7000"); got != 1 {
+		t.Errorf("%d RSTs from the client, want 1", got)
+	}
+	if got := count(t, buf, "tcp.flags.fin == 1"); got != 0 {
+		t.Errorf("%d FINs, want none", got)
 	}
 }

@@ -8,6 +8,11 @@
 // reordered). Every header field is set explicitly: the same frames at the
 // same virtual times give the same bytes on any machine (gopacket's pcapng
 // defaults would write the build's GOOS and GOARCH).
+//
+// A pcapng file can also carry TLS session keys, in Decryption Secrets
+// Blocks between the frames (see [Writer.WriteKeyLog]): Wireshark and
+// tshark then decrypt the TLS in the file with no key log file. Classic
+// pcap has no place for them.
 package capture
 
 import (
@@ -73,6 +78,11 @@ type Writer struct {
 	ifaces []iface
 	frames int
 	err    error
+	// keyLog holds key log lines given before the pcapng section header
+	// was written (no interface yet): they follow it at once.
+	keyLog []byte
+	// secrets counts the Decryption Secrets Blocks written.
+	secrets int
 }
 
 type iface struct {
@@ -168,6 +178,13 @@ func (w *Writer) declare(name, description string) (int, error) {
 			return 0, fmt.Errorf("write pcapng header: %w", err)
 		}
 		w.ng = ng
+		if len(w.keyLog) > 0 {
+			lines := w.keyLog
+			w.keyLog = nil
+			if err := w.writeSecrets(lines); err != nil {
+				return 0, err
+			}
+		}
 		return 0, nil
 	}
 	id, err := w.ng.AddInterface(intf)
@@ -261,6 +278,60 @@ func (w *Writer) WriteFrame(handle int, ts time.Time, frame []byte, note string)
 	}
 	w.frames++
 	return nil
+}
+
+// TLSKeyLog is the secrets type of a Decryption Secrets Block that holds
+// NSS key log lines ("TLSK"), as pcapng defines it.
+const TLSKeyLog = 0x544c534b
+
+// WriteKeyLog records TLS session keys: lines is NSS key log text (whole
+// lines, such as crypto/tls writes to Config.KeyLogWriter), which pcapng
+// holds in a Decryption Secrets Block of type [TLSKeyLog] at the current
+// point of the file, after the frames written so far and before those
+// that follow. Wireshark reads the file in order and uses a key only for
+// the frames after it: write the keys of a TLS session before its
+// encrypted frames (crypto/tls logs each secret before it sends anything
+// protected by it, so the writing end's keys always come early enough).
+// Before the first interface is added, the lines are kept and written
+// just after the section header.
+//
+// Classic pcap has no place for keys: there WriteKeyLog does nothing and
+// returns nil (a caller that wants them keeps a key log file beside the
+// capture). Empty lines are ignored. The first error is kept and returned
+// by every later call, as with [Writer.WriteFrame].
+func (w *Writer) WriteKeyLog(lines []byte) error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.err != nil {
+		return w.err
+	}
+	if w.opts.Format != PCAPNG || len(lines) == 0 {
+		return nil
+	}
+	if w.ng == nil {
+		w.keyLog = append(w.keyLog, lines...)
+		return nil
+	}
+	return w.writeSecrets(lines)
+}
+
+// writeSecrets writes one Decryption Secrets Block of key log lines into
+// pcapgo's buffer (the one frames go through, so the order holds).
+func (w *Writer) writeSecrets(lines []byte) error {
+	if err := w.ng.WriteDecryptionSecretsBlock(TLSKeyLog, lines); err != nil {
+		w.err = fmt.Errorf("write decryption secrets block %d: %w", w.secrets+1, err)
+		return w.err
+	}
+	w.secrets++
+	return nil
+}
+
+// SecretsBlocks returns the number of Decryption Secrets Blocks written
+// (always 0 in pcap).
+func (w *Writer) SecretsBlocks() int {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.secrets
 }
 
 // Frames returns the number of frames written.

@@ -187,7 +187,7 @@ programs:
       - set: {no_delay: true, read_buffer: 64KiB, write_buffer: 64KiB, keep_alive: 10s, ttl: 64}
       - recv: {bytes: 3029}
       - close: conn
-      - sleep: 10ms
+      - sleep: {for: 10ms}
       - connect: server:443
       - tls: {role: client, server_name: server.test, alpn: [http/1.1]}
       - send: {text: hello}

@@ -15,70 +15,100 @@ import (
 	"netsim.dev/netsim/scenario"
 )
 
-// data returns send/recv data with its bytes resolved, as Parse gives it.
-func data(b ...byte) *scenario.Data { return &scenario.Data{Bytes: b} }
-
-func ptr[T any](v T) *T { return &v }
-
-// book returns the book's setting: one host, the capture on its loopback.
-func book(name string, programs ...scenario.ProgramSpec) *scenario.Scenario {
-	return &scenario.Scenario{
-		File:     name + ".yaml",
-		Name:     name,
-		Capture:  scenario.CaptureSpec{Format: capture.PCAP, FormatSet: true, Links: []string{"localhost:lo"}},
-		Hosts:    []scenario.HostSpec{{Name: "localhost"}},
-		Programs: programs,
+// parse parses a scenario file's text; the test fails on an error.
+func parse(t *testing.T, name, src string) *scenario.Scenario {
+	t.Helper()
+	s, err := scenario.Parse(name, []byte(src))
+	if err != nil {
+		t.Fatalf("Parse %s: %v", name, err)
 	}
+	return s
 }
 
-func prog(name, host string, steps ...scenario.Step) scenario.ProgramSpec {
-	for i := range steps {
-		steps[i].Pos = scenario.Pos{Line: 10 + i, Col: 9}
+// golden reads a golden capture of the repository.
+func golden(t *testing.T, name string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("..", "..", "testdata", name))
+	if err != nil {
+		t.Fatal(err)
 	}
-	return scenario.ProgramSpec{Name: name, Host: host, Steps: steps}
+	return b
 }
 
-// bookTCP is the book's tcp demo (writes 1) and tcp-multi (writes 3, 50 ms
-// apart, then 50 ms more before the close, as demo/book.go does).
-func bookTCP(writes int) *scenario.Scenario {
-	send := []scenario.Step{
-		{Kind: scenario.StepConnect, To: "127.0.0.1:24000"},
-		{Kind: scenario.StepSend, Data: data(0x2c, 0x37, 0x42)},
-	}
-	if writes > 1 {
-		send[1].Repeat, send[1].Pause = writes, 50*time.Millisecond
-		send = append(send, scenario.Step{Kind: scenario.StepSleep, For: 50 * time.Millisecond})
-	}
-	send = append(send, scenario.Step{Kind: scenario.StepClose})
-	return book("book-tcp",
-		prog("receiver", "localhost",
-			scenario.Step{Kind: scenario.StepListen, Addr: "127.0.0.1:24000", As: "ln"},
-			scenario.Step{Kind: scenario.StepAccept, Sock: "ln", As: "conn"},
-			scenario.Step{Kind: scenario.StepRecv, Sock: "conn", UntilEOF: true},
-			scenario.Step{Kind: scenario.StepClose, Sock: "conn"},
-			scenario.Step{Kind: scenario.StepClose, Sock: "ln"},
-		),
-		prog("sender", "localhost", send...),
-	)
-}
+// The book's scenarios, as files. Line numbers matter to the tests.
+const (
+	tcpYAML = `name: book-tcp
+summary: the book's listings 4-1/4-2, one TCP connection to 127.0.0.1:24000 carries 44, 55, 66
+capture: {format: pcap, links: [localhost:lo]}
+hosts:
+  - name: localhost
+programs:
+  - name: receiver
+    host: localhost
+    steps:
+      - listen: {addr: 127.0.0.1:24000}
+      - accept: ln
+      - recv: {until_eof: true}
+      - close: conn
+      - close: ln
+  - name: sender
+    host: localhost
+    steps:
+      - connect: {to: 127.0.0.1:24000}
+      - send: {hex: 2c 37 42}
+      - close: {}
+expect:
+  filters:
+    - tcp.flags.syn == 1 && tcp.flags.ack == 0 == 1
+    - tcp.len == 3 == 1
+  received:
+    - {program: receiver, sock: conn, bytes: 3}
+`
+	tcpMultiYAML = `name: book-tcp-multi
+summary: the book's figure 4-9, three writes 50 ms apart, then the close 50 ms later
+capture: {format: pcap, links: [localhost:lo]}
+hosts:
+  - name: localhost
+programs:
+  - name: receiver
+    host: localhost
+    steps:
+      - listen: {addr: 127.0.0.1:24000}
+      - accept: ln
+      - recv: {until_eof: true}
+      - close: conn
+      - close: ln
+  - name: sender
+    host: localhost
+    steps:
+      - connect: {to: 127.0.0.1:24000}
+      - send: {hex: 2c 37 42, repeat: 3, pause: 50ms}
+      - sleep: 50ms
+      - close: conn
+expect:
+  filters: ["tcp.len == 3 == 3"]
+  received: [{program: receiver, sock: conn, bytes: 9}]
+`
+	udpYAML = `name: book-udp
+summary: the book's listings 4-3/4-4, one datagram 127.0.0.1:24001 -> 127.0.0.1:24000
+capture: {format: pcap, links: [localhost:lo]}
+hosts:
+  - name: localhost
+programs:
+  - name: receiver
+    host: localhost
+    steps:
+      - bind: {addr: 127.0.0.1:24000}
+      - recv: {}
+  - name: sender
+    host: localhost
+    steps:
+      - bind: {addr: 127.0.0.1:24001}
+      - send: {to: 127.0.0.1:24000, hex: 2c 37 42}
+`
+)
 
-// bookUDP is the book's udp demo.
-func bookUDP() *scenario.Scenario {
-	return book("book-udp",
-		prog("receiver", "localhost",
-			scenario.Step{Kind: scenario.StepBind, Addr: "127.0.0.1:24000"},
-			scenario.Step{Kind: scenario.StepRecv},
-			scenario.Step{Kind: scenario.StepClose},
-		),
-		prog("sender", "localhost",
-			scenario.Step{Kind: scenario.StepBind, Addr: "127.0.0.1:24001"},
-			scenario.Step{Kind: scenario.StepSend, To: "127.0.0.1:24000", Data: data(0x2c, 0x37, 0x42)},
-			scenario.Step{Kind: scenario.StepClose},
-		),
-	)
-}
-
-// run runs s and returns the capture and the output.
+// run runs s and returns the result, the capture and the output.
 func run(t *testing.T, s *scenario.Scenario, o scenario.RunOptions) (*scenario.Result, []byte, string, error) {
 	t.Helper()
 	var capt, out bytes.Buffer
@@ -87,32 +117,48 @@ func run(t *testing.T, s *scenario.Scenario, o scenario.RunOptions) (*scenario.R
 	return res, capt.Bytes(), out.String(), err
 }
 
-// TestBookGoldens is the acceptance test: scenarios that do what the
-// book's demos do give their golden captures, byte for byte.
+// TestBookGoldens is the acceptance test: scenario files that do what the
+// book's demos do give their golden captures, byte for byte, and meet
+// their expectations. The listen steps run inside the receiver's task (the
+// demos listen before the run): the bytes are the same, as the listener
+// exists, at virtual time 0, before the sender's SYN arrives 10 µs later.
 func TestBookGoldens(t *testing.T) {
 	for _, c := range []struct {
-		golden string
-		s      *scenario.Scenario
-		out    string
+		golden, src string
+		out         []string
 	}{
-		{"tcp.pcap", bookTCP(1), "receiver: conn: received 3 bytes from 127.0.0.1:"},
-		{"tcp-multi.pcap", bookTCP(3), "receiver: conn: received 9 bytes from 127.0.0.1:"},
-		{"udp.pcap", bookUDP(), "receiver: udp: received 3 bytes from 127.0.0.1:24001: 2c 37 42 (b',7B')"},
+		{"tcp.pcap", tcpYAML, []string{
+			"sender: conn: connected 127.0.0.1:32379 -> 127.0.0.1:24000\n",
+			"receiver: conn: accepted 127.0.0.1:32379 -> 127.0.0.1:24000\n",
+			"sender: conn: sent 3 bytes to 127.0.0.1:24000\n",
+			"receiver: conn: received 3 bytes from 127.0.0.1:32379: 2c 37 42 (b',7B')\n",
+		}},
+		{"tcp-multi.pcap", tcpMultiYAML, []string{
+			"sender: conn: sent 9 bytes to 127.0.0.1:24000 in 3 writes\n",
+			"receiver: conn: received 9 bytes from 127.0.0.1:32379: 2c 37 42 2c 37 42 2c 37 42 (b',7B,7B,7B')\n",
+		}},
+		{"udp.pcap", udpYAML, []string{
+			"sender: udp: sent 3 bytes to 127.0.0.1:24000\n",
+			"receiver: udp: received 3 bytes from 127.0.0.1:24001: 2c 37 42 (b',7B')\n",
+		}},
 	} {
 		t.Run(c.golden, func(t *testing.T) {
-			want, err := os.ReadFile(filepath.Join("..", "..", "testdata", c.golden))
-			if err != nil {
-				t.Fatal(err)
-			}
-			res, got, out, err := run(t, c.s, scenario.RunOptions{})
+			want := golden(t, c.golden)
+			s := parse(t, c.golden, c.src)
+			res, got, out, err := run(t, s, scenario.RunOptions{})
 			if err != nil {
 				t.Fatalf("Run: %v\noutput:\n%s", err, out)
 			}
 			if !bytes.Equal(got, want) {
 				t.Errorf("capture (%d bytes) differs from %s (%d bytes)\noutput:\n%s", len(got), c.golden, len(want), out)
 			}
-			if !strings.Contains(out, c.out) {
-				t.Errorf("output lacks %q:\n%s", c.out, out)
+			if len(s.Expect.Filters) > 0 && !bytes.Equal(res.Capture, got) {
+				t.Error("Result.Capture is not the capture written")
+			}
+			for _, line := range c.out {
+				if !strings.Contains(out, line) {
+					t.Errorf("output lacks %q:\n%s", line, out)
+				}
 			}
 			if len(res.Received) != 1 || res.Received[0].Program != "receiver" || res.Received[0].Bytes == 0 {
 				t.Errorf("Received = %+v; want one receiver socket", res.Received)
@@ -124,20 +170,22 @@ func TestBookGoldens(t *testing.T) {
 // TestStepError: a step that fails stops its program and the run, with a
 // one-line message naming the file, the place, the program and the step.
 func TestStepError(t *testing.T) {
-	s := book("refused",
-		prog("client", "localhost",
-			scenario.Step{Kind: scenario.StepConnect, To: "127.0.0.1:80"},
-			scenario.Step{Kind: scenario.StepPrint, Text: "not reached"},
-		),
-	)
+	s := parse(t, "refused.yaml", `hosts: [{name: localhost}]
+programs:
+  - name: client
+    host: localhost
+    steps:
+      - connect: {to: 127.0.0.1:80}
+      - print: not reached
+`)
 	_, _, out, err := run(t, s, scenario.RunOptions{})
 	var se *scenario.StepError
 	if !errors.As(err, &se) {
 		t.Fatalf("Run: %v; want a *StepError", err)
 	}
-	const want = "refused.yaml:10:9: program client, step 1 (connect): "
-	if msg := err.Error(); !strings.HasPrefix(msg, want) || !strings.Contains(msg, "connection refused") || strings.Contains(msg, "\n") {
-		t.Errorf("message %q; want one line starting %q, saying connection refused", msg, want)
+	const want = "refused.yaml:6:9: program client, step 1 (connect): dial tcp 127.0.0.1:80: connect: connection refused"
+	if err.Error() != want {
+		t.Errorf("message\n%s\nwant\n%s", err, want)
 	}
 	if se.Program != "client" || se.Index != 1 || se.Step.Kind != scenario.StepConnect {
 		t.Errorf("StepError = %+v", se)
@@ -148,82 +196,86 @@ func TestStepError(t *testing.T) {
 }
 
 // TestExpectError: a step that must fail fails, and its program goes on;
-// one that does not fail is a failure.
+// one that fails otherwise, or does not fail, fails the run.
 func TestExpectError(t *testing.T) {
-	s := book("refused",
-		prog("client", "localhost",
-			scenario.Step{Kind: scenario.StepConnect, To: "127.0.0.1:80", ExpectError: "connection refused"},
-			scenario.Step{Kind: scenario.StepPrint, Text: "went on"},
-		),
-	)
-	_, capt, out, err := run(t, s, scenario.RunOptions{})
+	const src = `hosts: [{name: localhost}]
+programs:
+  - name: client
+    host: localhost
+    steps:
+      - connect: {to: 127.0.0.1:80, expect_error: EXPECTED}
+      - print: went on
+expect:
+  filters: ["tcp.flags.reset == 1 == 1"]
+`
+	s := parse(t, "refused.yaml", strings.Replace(src, "EXPECTED", "connection refused", 1))
+	_, _, out, err := run(t, s, scenario.RunOptions{})
 	if err != nil {
 		t.Fatalf("Run: %v", err)
 	}
-	if !strings.Contains(out, "client: connect failed as expected: ") || !strings.Contains(out, "client: went on\n") {
+	if !strings.Contains(out, "client: connect failed as expected: dial tcp 127.0.0.1:80: connect: connection refused\n") ||
+		!strings.Contains(out, "client: went on\n") {
 		t.Errorf("output:\n%s", out)
 	}
-	if len(capt) == 0 {
-		t.Error("no capture")
-	}
 
-	s.Programs[0].Steps[0].ExpectError = "timeout"
+	s = parse(t, "refused.yaml", strings.Replace(src, "EXPECTED", "timeout", 1))
 	_, _, _, err = run(t, s, scenario.RunOptions{})
-	if err == nil || !strings.Contains(err.Error(), `want an error containing "timeout"`) {
-		t.Errorf("Run with the wrong expected error: %v", err)
+	const want = `refused.yaml:6:9: program client, step 1 (connect): dial tcp 127.0.0.1:80: connect: connection refused; want an error containing "timeout"`
+	if err == nil || err.Error() != want {
+		t.Errorf("Run with the wrong expected error: %v\nwant %s", err, want)
+	}
+
+	s = parse(t, "refused.yaml", strings.Replace(strings.Replace(src, "EXPECTED", "refused", 1), "programs:\n", `programs:
+  - name: server
+    host: localhost
+    steps:
+      - listen: {addr: ":80"}
+`, 1))
+	_, _, _, err = run(t, s, scenario.RunOptions{NoExpect: true})
+	if err == nil || err.Error() != `refused.yaml:10:9: program client, step 1 (connect): succeeded; want an error containing "refused"` {
+		t.Errorf("Run with a step that should fail and does not: %v", err)
 	}
 }
 
-// expectFilter is a filter expectation as Parse gives it.
-func expectFilter(line int, filter, op string, count int) scenario.FilterExpect {
-	return scenario.FilterExpect{Pos: scenario.Pos{Line: line, Col: 7}, Filter: filter, Op: op, Count: count}
-}
-
-// exchange is a client that connects to to, sends "hello" and reads the
-// server's "world" back, and a server that does the other half.
-func exchange(server, client, listen, to string) []scenario.ProgramSpec {
-	return []scenario.ProgramSpec{
-		prog("server", server,
-			scenario.Step{Kind: scenario.StepListen, Addr: listen},
-			scenario.Step{Kind: scenario.StepAccept},
-			scenario.Step{Kind: scenario.StepRecv, Data: data('h', 'e', 'l', 'l', 'o')},
-			scenario.Step{Kind: scenario.StepSend, Data: data('w', 'o', 'r', 'l', 'd', '!')},
-			scenario.Step{Kind: scenario.StepRecv, UntilEOF: true},
-		),
-		prog("client", client,
-			scenario.Step{Kind: scenario.StepConnect, To: to},
-			scenario.Step{Kind: scenario.StepSend, Data: data('h', 'e', 'l', 'l', 'o')},
-			scenario.Step{Kind: scenario.StepRecv, Bytes: 6, Timeout: time.Second},
-		),
-	}
-}
+// exchange is a client that connects to the server, sends "hello" and
+// reads the server's "world!" back, and a server that does the other half.
+const exchange = `programs:
+  - name: server
+    host: server
+    steps:
+      - listen: {addr: ":80"}
+      - accept: ln
+      - recv: {text: hello}
+      - send: {text: world!}
+      - recv: {until_eof: true}
+  - name: client
+    host: client
+    steps:
+      - connect: {to: "server:80"}
+      - SLEEP
+      - send: {text: hello}
+      - recv: {bytes: 6, timeout: 10s}
+`
 
 // TestSwitch: two hosts on a switch, the client dialing the server by
 // name; the expectations (filters, received) hold.
 func TestSwitch(t *testing.T) {
-	s := &scenario.Scenario{
-		File:     "switch.yaml",
-		Capture:  scenario.CaptureSpec{Format: capture.PCAPNG, FormatSet: true},
-		Hosts:    []scenario.HostSpec{{Name: "a"}, {Name: "b"}},
-		Switches: []scenario.SwitchSpec{{Name: "sw0"}},
-		Links: []scenario.LinkSpec{
-			{Name: "a-sw", A: scenario.EndSpec{Host: "a", Addrs: []string{"10.0.0.1/24"}}, B: scenario.EndSpec{Switch: "sw0"}},
-			{Name: "b-sw", A: scenario.EndSpec{Host: "b", Addrs: []string{"10.0.0.2/24"}}, B: scenario.EndSpec{Switch: "sw0"},
-				Both: scenario.ImpairSpec{Delay: ptr(5 * time.Millisecond)}},
-		},
-		Programs: exchange("b", "a", ":80", "b:80"),
-		Expect: scenario.ExpectSpec{
-			Filters: []scenario.FilterExpect{
-				expectFilter(30, "tcp.flags.syn == 1 && tcp.flags.ack == 0", "==", 2), // one on each link
-				expectFilter(31, "tcp.len == 5", "==", 2),
-				expectFilter(32, "ip.src == 10.0.0.2 && tcp.len == 6", "==", 2),
-			},
-			Received: []scenario.ReceivedExpect{
-				{Program: "server", Sock: "conn", Bytes: 5},
-				{Program: "client", Sock: "conn", Bytes: 6},
-			},
-		},
-	}
+	src := `capture: {format: pcapng}
+hosts: [{name: client}, {name: server}]
+switches: [{name: sw0}]
+links:
+  - {a: {host: client, addrs: [10.0.0.1/24]}, b: {switch: sw0}}
+  - {a: {host: server, addrs: [10.0.0.2/24]}, b: {switch: sw0}, both: {delay: 5ms}}
+expect:
+  filters:
+    - tcp.flags.syn == 1 && tcp.flags.ack == 0 == 2
+    - tcp.len == 5 == 2
+    - ip.src == 10.0.0.2 && tcp.len == 6 == 2
+  received:
+    - {program: server, sock: conn, bytes: 5}
+    - {program: client, sock: conn, bytes: 6}
+` + strings.Replace(exchange, "      - SLEEP\n", "", 1)
+	s := parse(t, "switch.yaml", src)
 	res, capt, out, err := run(t, s, scenario.RunOptions{})
 	if err != nil {
 		t.Fatalf("Run: %v\noutput:\n%s", err, out)
@@ -240,16 +292,19 @@ func TestSwitch(t *testing.T) {
 	if !bytes.Equal(res.Capture, capt) {
 		t.Error("Result.Capture is not the capture written")
 	}
-	// The delay of 5 ms each way on b's link: the reply comes 20 ms after
-	// the request leaves.
+	if got := strings.Join(res.Stats.Captured, " "); got != "client:lo server:lo client-sw0 server-sw0" {
+		t.Errorf("captured %v; want every link (pcapng), with the links' default names", got)
+	}
+	// 5 ms each way on the server's link: the reply comes 20 ms after the
+	// request leaves.
 	if res.Stats.LastFrame < 20*time.Millisecond {
-		t.Errorf("last frame at %v; b's link delays it", res.Stats.LastFrame)
+		t.Errorf("last frame at %v; the server's link delays it", res.Stats.LastFrame)
 	}
 
 	// An expectation that does not hold fails the run with its place.
-	s.Expect.Received[1].Bytes = 7
+	s = parse(t, "switch.yaml", strings.Replace(src, "bytes: 6}", "bytes: 7}", 1))
 	_, _, _, err = run(t, s, scenario.RunOptions{})
-	if !errors.Is(err, scenario.ErrUnmet) || !strings.HasPrefix(err.Error(), "switch.yaml") {
+	if !errors.Is(err, scenario.ErrUnmet) || err.Error() != "switch.yaml:14:7: expect: client's conn received 6 bytes, want 7" {
 		t.Errorf("Run with an unmet expectation: %v", err)
 	}
 	// NoExpect skips them and keeps no capture.
@@ -260,72 +315,62 @@ func TestSwitch(t *testing.T) {
 }
 
 // TestRouter: a client and a server on two subnets, a router between
-// them (forwarding, routes): the server sees TTL 63.
+// them (forwarding, routes): the server sees TTL 63. Without forwarding
+// the connect times out.
 func TestRouter(t *testing.T) {
-	s := &scenario.Scenario{
-		File:    "router.yaml",
-		Capture: scenario.CaptureSpec{Format: capture.PCAPNG, FormatSet: true, Links: []string{"router-server"}},
-		Hosts: []scenario.HostSpec{
-			{Name: "client", Routes: []scenario.RouteSpec{{To: "default", Via: "10.0.1.254"}}},
-			{Name: "router", Forwarding: true},
-			{Name: "server", Routes: []scenario.RouteSpec{{To: "default", Via: "10.0.2.254"}}},
-		},
-		Links: []scenario.LinkSpec{
-			{A: scenario.EndSpec{Host: "client", Addrs: []string{"10.0.1.1/24"}}, B: scenario.EndSpec{Host: "router", Addrs: []string{"10.0.1.254/24"}}},
-			{A: scenario.EndSpec{Host: "router", Addrs: []string{"10.0.2.254/24"}}, B: scenario.EndSpec{Host: "server", Addrs: []string{"10.0.2.1/24"}}},
-		},
-		Programs: exchange("server", "client", ":80", "server:80"),
-		Expect: scenario.ExpectSpec{Filters: []scenario.FilterExpect{
-			expectFilter(40, "ip.src == 10.0.1.1 && ip.ttl == 63 && tcp.len == 5", "==", 1),
-			expectFilter(41, "ip.src == 10.0.2.1 && ip.ttl == 64 && tcp.len == 6", "==", 1),
-		}},
-	}
-	res, _, out, err := run(t, s, scenario.RunOptions{})
+	const src = `capture: {links: [router-server]}
+hosts:
+  - {name: client, routes: [{to: default, via: 10.0.1.254}]}
+  - {name: router, forwarding: FORWARD}
+  - {name: server, routes: [{to: default, via: 10.0.2.254}]}
+links:
+  - {a: {host: client, addrs: [10.0.1.1/24]}, b: {host: router, addrs: [10.0.1.254/24]}}
+  - {a: {host: router, addrs: [10.0.2.254/24]}, b: {host: server, addrs: [10.0.2.1/24]}}
+expect:
+  filters:
+    - ip.src == 10.0.1.1 && ip.ttl == 63 && tcp.len == 5 == 1
+    - ip.src == 10.0.2.1 && ip.ttl == 64 && tcp.len == 6 == 1
+`
+	s := parse(t, "router.yaml", strings.Replace(src, "FORWARD", "true", 1)+strings.Replace(exchange, "      - SLEEP\n", "", 1))
+	res, capt, out, err := run(t, s, scenario.RunOptions{})
 	if err != nil {
 		t.Fatalf("Run: %v\noutput:\n%s", err, out)
 	}
 	if got := res.Stats.Captured; len(got) != 1 || got[0] != "router-server" {
-		t.Errorf("captured %v; want the default link name router-server", got)
+		t.Errorf("captured %v", got)
+	}
+	if len(capt) < 4 || !bytes.Equal(capt[:4], []byte{0x0a, 0x0d, 0x0d, 0x0a}) {
+		t.Error("the capture is not pcapng (the default format)")
 	}
 
-	// Without the router's forwarding, the client's SYN goes nowhere: the
-	// connect times out.
-	s.Hosts[1].Forwarding = false
-	s.Programs[1].Steps[0].Timeout = 3 * time.Second
+	s = parse(t, "router.yaml", strings.Replace(src, "FORWARD", "false", 1)+
+		strings.Replace(strings.Replace(exchange, "      - SLEEP\n", "", 1), `{to: "server:80"}`, `{to: "server:80", timeout: 3s}`, 1))
 	_, _, _, err = run(t, s, scenario.RunOptions{NoExpect: true})
-	var se *scenario.StepError
-	if !errors.As(err, &se) || se.Program != "client" || se.Step.Kind != scenario.StepConnect {
-		t.Errorf("Run without forwarding: %v; want the client's connect to fail", err)
+	if err == nil || !strings.HasPrefix(err.Error(), "router.yaml:25:9: program client, step 1 (connect): ") || !strings.Contains(err.Error(), "timeout") {
+		t.Errorf("Run without forwarding: %v; want the client's connect to time out", err)
 	}
 }
 
-// TestPartitionHeals: the link goes down at 1 s and comes back at 4 s;
-// what the client sends at 2 s is resent until it gets through.
+// TestPartitionHeals: the link goes down at 1 s and comes back at 4 s
+// with its delay; what the client sends at 2 s is resent until it gets
+// through. Without the healing event the client's recv times out.
 func TestPartitionHeals(t *testing.T) {
-	s := &scenario.Scenario{
-		File:    "partition.yaml",
-		Capture: scenario.CaptureSpec{Format: capture.PCAPNG, FormatSet: true},
-		Hosts:   []scenario.HostSpec{{Name: "a"}, {Name: "b"}},
-		Links: []scenario.LinkSpec{{Name: "lan",
-			A:    scenario.EndSpec{Host: "a", Addrs: []string{"10.0.0.1/24"}},
-			B:    scenario.EndSpec{Host: "b", Addrs: []string{"10.0.0.2/24"}},
-			Both: scenario.ImpairSpec{Delay: ptr(time.Millisecond)}}},
-		Events: []scenario.EventSpec{
-			{At: 4 * time.Second, Link: "lan", Both: scenario.ImpairSpec{Down: ptr(false)}},
-			{At: time.Second, Link: "lan", Both: scenario.ImpairSpec{Down: ptr(true)}},
-		},
-		Programs: exchange("b", "a", ":80", "b:80"),
-		Expect: scenario.ExpectSpec{Filters: []scenario.FilterExpect{
-			expectFilter(50, "tcp.analysis.retransmission", "", 0),
-			// Healed with its delay kept: no frame after 4 s arrives in
-			// less than 1 ms (the reply's ACK is 2 ms after the data).
-			expectFilter(51, "frame.time_relative > 4 && tcp.len == 5", "==", 1),
-		}},
-	}
-	// The client connects at once, then sends during the partition.
-	c := s.Programs[1].Steps
-	s.Programs[1].Steps = []scenario.Step{c[0], {Kind: scenario.StepSleep, For: 2 * time.Second}, c[1], c[2]}
-	s.Programs[1].Steps[3].Timeout = 10 * time.Second
+	const src = `capture: {format: pcapng}
+hosts: [{name: client}, {name: server}]
+links:
+  - name: lan
+    a: {host: client, addrs: [10.0.0.1/24]}
+    b: {host: server, addrs: [10.0.0.2/24]}
+    both: {delay: 1ms}
+events:
+  - {at: 4s, link: lan, both: {down: false}}
+  - {at: 1s, link: lan, both: {down: true}}
+expect:
+  filters:
+    - tcp.analysis.retransmission
+    - frame.time_relative > 4 && tcp.len == 5 == 1
+`
+	s := parse(t, "partition.yaml", src+strings.Replace(exchange, "SLEEP", "sleep: 2s", 1))
 	res, _, out, err := run(t, s, scenario.RunOptions{})
 	if err != nil {
 		t.Fatalf("Run: %v\noutput:\n%s", err, out)
@@ -338,53 +383,63 @@ func TestPartitionHeals(t *testing.T) {
 		t.Errorf("no frame lost to the partition: %+v", res.Stats.Impaired)
 	}
 
-	// Without the healing event, the client's recv times out.
-	s.Events = s.Events[1:]
+	s = parse(t, "partition.yaml", strings.Replace(src, "  - {at: 4s, link: lan, both: {down: false}}\n", "", 1)+strings.Replace(exchange, "SLEEP", "sleep: 2s", 1))
 	_, _, _, err = run(t, s, scenario.RunOptions{NoExpect: true})
-	if err == nil || !strings.Contains(err.Error(), "program client, step 4 (recv)") || !strings.Contains(err.Error(), "timeout") {
-		t.Errorf("Run without healing: %v; want the client's recv to time out", err)
+	const want = "partition.yaml:29:9: program client, step 4 (recv): read tcp 10.0.0.1:"
+	if err == nil || !strings.HasPrefix(err.Error(), want) || !strings.HasSuffix(err.Error(), "i/o timeout") {
+		t.Errorf("Run without healing: %v\nwant %s...i/o timeout", err, want)
 	}
 }
 
 // TestUDPClosedPort: a datagram to a port nobody listens on gets an ICMP
 // port unreachable; a connected socket reads it as connection refused.
 func TestUDPClosedPort(t *testing.T) {
-	s := book("udp-closed",
-		prog("client", "localhost",
-			scenario.Step{Kind: scenario.StepBind, Addr: "127.0.0.1:5353"},
-			scenario.Step{Kind: scenario.StepSend, To: "localhost:9", Data: data(1, 2, 3)},
-			scenario.Step{Kind: scenario.StepBind, Addr: "127.0.0.1:0", To: "127.0.0.1:9", As: "c"},
-			scenario.Step{Kind: scenario.StepSend, Data: data(4, 5, 6)},
-			scenario.Step{Kind: scenario.StepRecv, Sock: "c", ExpectError: "connection refused"},
-		),
-	)
-	s.Expect.Filters = []scenario.FilterExpect{
-		expectFilter(60, "icmp.type == 3 && icmp.code == 3", "==", 2),
-		expectFilter(61, "!icmp && udp.srcport == 5353 && udp.dstport == 9", "==", 1),
-	}
+	s := parse(t, "udp-closed.yaml", `hosts: [{name: localhost}]
+programs:
+  - host: localhost
+    steps:
+      - bind: {addr: 127.0.0.1:5353}
+      - send: {to: "localhost:9", hex: 010203}
+      - bind: {addr: 127.0.0.1:0, to: 127.0.0.1:9, as: c}
+      - send: {hex: "04 05 06"}
+      - recv: {sock: c, expect_error: connection refused}
+expect:
+  filters:
+    - icmp.type == 3 && icmp.code == 3 == 2
+    - "!icmp && udp.srcport == 5353 && udp.dstport == 9 == 1"
+`)
 	_, _, out, err := run(t, s, scenario.RunOptions{})
 	if err != nil {
 		t.Fatalf("Run: %v\noutput:\n%s", err, out)
 	}
-	if !strings.Contains(out, "client: udp: sent 3 bytes to 127.0.0.1:9\n") || !strings.Contains(out, "client: recv failed as expected:") {
-		t.Errorf("output:\n%s", out)
+	for _, want := range []string{
+		"localhost: udp: sent 3 bytes to 127.0.0.1:9\n",
+		"localhost: c: sent 3 bytes to 127.0.0.1:9\n",
+		"localhost: recv failed as expected: read udp 127.0.0.1:",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
 	}
 }
 
 // TestDeadlock: two programs that both wait to receive: the error names
 // both steps with their places, and wraps netsim's report.
 func TestDeadlock(t *testing.T) {
-	s := book("dl",
-		prog("receiver", "localhost",
-			scenario.Step{Kind: scenario.StepListen, Addr: "127.0.0.1:24000"},
-			scenario.Step{Kind: scenario.StepAccept},
-			scenario.Step{Kind: scenario.StepRecv, Bytes: 1},
-		),
-		prog("sender", "localhost",
-			scenario.Step{Kind: scenario.StepConnect, To: "127.0.0.1:24000"},
-			scenario.Step{Kind: scenario.StepRecv},
-		),
-	)
+	s := parse(t, "dl.yaml", `hosts: [{name: localhost}]
+programs:
+  - name: receiver
+    host: localhost
+    steps:
+      - listen: {addr: 127.0.0.1:24000}
+      - accept: {}
+      - recv: {bytes: 1}
+  - name: sender
+    host: localhost
+    steps:
+      - connect: {to: 127.0.0.1:24000}
+      - recv: {bytes: 1}
+`)
 	_, _, _, err := run(t, s, scenario.RunOptions{})
 	var de *scenario.DeadlockError
 	var nde *netsim.DeadlockError
@@ -392,7 +447,11 @@ func TestDeadlock(t *testing.T) {
 		t.Fatalf("Run: %v; want a deadlock", err)
 	}
 	msg := err.Error()
-	for _, want := range []string{"receiver waits in recv at dl.yaml:12:9", "sender waits in recv at dl.yaml:11:9", "Read tcp 127.0.0.1:24000->127.0.0.1:"} {
+	for _, want := range []string{
+		"deadlock at 50µs: ",
+		"receiver waits in recv at dl.yaml:8:9 (Read tcp 127.0.0.1:24000->127.0.0.1:",
+		"; sender waits in recv at dl.yaml:13:9 (Read tcp 127.0.0.1:",
+	} {
 		if !strings.Contains(msg, want) {
 			t.Errorf("message %q lacks %q", msg, want)
 		}
@@ -406,14 +465,19 @@ func TestDeadlock(t *testing.T) {
 }
 
 // TestRecvMismatch: received bytes that differ from the step's data fail
-// it, naming the first byte that differs.
+// it, naming the first byte that differs; fewer bytes than expected too.
 func TestRecvMismatch(t *testing.T) {
-	s := bookTCP(1)
-	s.Programs[0].Steps[2] = scenario.Step{Pos: scenario.Pos{Line: 12, Col: 9}, Kind: scenario.StepRecv, Sock: "conn", Bytes: 3, Data: data(0x2c, 0x38, 0x42)}
-	_, _, _, err := run(t, s, scenario.RunOptions{})
-	const want = "book-tcp.yaml:12:9: program receiver, step 3 (recv): byte 1 differs: received 0x37, want 0x38 (received 3 bytes, want 3)"
-	if err == nil || err.Error() != want {
-		t.Errorf("Run: %v\nwant %s", err, want)
+	for _, c := range []struct{ recv, want string }{
+		{"recv: {hex: 2c3842}", "byte 1 differs: received 0x37, want 0x38 (received 3 bytes, want 3)"},
+		{"recv: {until_eof: true, hex: 2c374243}", "received 3 bytes, want 4: 2c 37 42 (b',7B')"},
+		{"recv: {bytes: 4}", "EOF (the peer closed) after 3 of 4 bytes"},
+	} {
+		s := parse(t, "book-tcp.yaml", strings.Replace(tcpYAML, "recv: {until_eof: true}", c.recv, 1))
+		_, _, _, err := run(t, s, scenario.RunOptions{})
+		want := "book-tcp.yaml:12:9: program receiver, step 3 (recv): " + c.want
+		if err == nil || err.Error() != want {
+			t.Errorf("Run: %v\nwant %s", err, want)
+		}
 	}
 }
 
@@ -421,11 +485,13 @@ func TestRecvMismatch(t *testing.T) {
 // seed and format of the tcp-lossy golden the book's scenario gives that
 // golden.
 func TestOverrides(t *testing.T) {
-	_, c0, _, err := run(t, bookTCP(1), scenario.RunOptions{})
+	s := parse(t, "tcp.yaml", tcpYAML)
+	_, c0, _, err := run(t, s, scenario.RunOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, c1, _, err := run(t, bookTCP(1), scenario.RunOptions{Seed: ptr(int64(1))})
+	seed := int64(1)
+	_, c1, _, err := run(t, s, scenario.RunOptions{Seed: &seed})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -433,33 +499,58 @@ func TestOverrides(t *testing.T) {
 		t.Error("seed 1 gives the capture of seed 0")
 	}
 
-	want, err := os.ReadFile(filepath.Join("..", "..", "testdata", "tcp-lossy.pcapng"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	res, got, out, err := run(t, bookTCP(1), scenario.RunOptions{
-		Seed:   ptr(int64(4)),
-		Format: ptr(capture.PCAPNG),
-		Links:  []string{},
-		Impair: scenario.ImpairSpec{Loss: ptr(0.3)},
+	seed, format, loss := int64(4), capture.PCAPNG, 0.3
+	res, got, out, err := run(t, s, scenario.RunOptions{
+		Seed:     &seed,
+		Format:   &format,
+		Links:    []string{},
+		Impair:   scenario.ImpairSpec{Loss: &loss},
+		NoExpect: true, // the losses add SYNs
 	})
 	if err != nil {
 		t.Fatalf("Run: %v\n%s", err, out)
 	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("lossy capture (%d bytes) differs from tcp-lossy.pcapng (%d bytes)", len(got), len(want))
+	if !bytes.Equal(got, golden(t, "tcp-lossy.pcapng")) {
+		t.Errorf("lossy capture (%d bytes) differs from tcp-lossy.pcapng", len(got))
 	}
 	if len(res.Stats.Impaired) == 0 || res.Stats.Impaired[0].Lost == 0 {
 		t.Errorf("Impaired = %+v; want losses", res.Stats.Impaired)
 	}
 }
 
+// TestRandomData: random data follows the seed, the file's or the one
+// RunOptions gives, and the receiver checks it.
+func TestRandomData(t *testing.T) {
+	s := parse(t, "random.yaml", strings.Replace(tcpYAML, "send: {hex: 2c 37 42}", "send: {random: 1000}", 1))
+	s.Expect = scenario.ExpectSpec{}
+	r0, c0, _, err := run(t, s, scenario.RunOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	seed := int64(5)
+	r5, c5, _, err := run(t, s, scenario.RunOptions{Seed: &seed})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r0.Received[0].Bytes != 1000 || r5.Received[0].Bytes != 1000 {
+		t.Errorf("received %+v and %+v", r0.Received, r5.Received)
+	}
+	// Same seed in the file: the same bytes as the override.
+	s5 := parse(t, "random.yaml", "seed: 5\n"+strings.Replace(tcpYAML, "send: {hex: 2c 37 42}", "send: {random: 1000}", 1))
+	s5.Expect = scenario.ExpectSpec{}
+	_, c5b, _, err := run(t, s5, scenario.RunOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if bytes.Equal(c0, c5) || !bytes.Equal(c5, c5b) {
+		t.Error("the random data does not follow the seed")
+	}
+}
+
 // TestContextCancel: a run whose context is done stops with
 // ErrInterrupted and leaves a valid (short) capture.
 func TestContextCancel(t *testing.T) {
-	big := make([]byte, 1<<20)
-	s := bookTCP(1)
-	s.Programs[1].Steps[1] = scenario.Step{Kind: scenario.StepSend, Data: data(big...), Repeat: 1 << 12}
+	s := parse(t, "long.yaml", strings.Replace(tcpYAML, "send: {hex: 2c 37 42}", "send: {random: 1MiB, repeat: 1000}", 1))
 	ctx, cancel := context.WithCancel(context.Background())
 	time.AfterFunc(100*time.Millisecond, cancel)
 	start := time.Now()
@@ -477,9 +568,8 @@ func TestContextCancel(t *testing.T) {
 
 // TestConnectFrom: connect's from picks the local port.
 func TestConnectFrom(t *testing.T) {
-	s := bookTCP(1)
-	s.Programs[1].Steps[0].From = "127.0.0.1:5000"
-	s.Expect.Filters = []scenario.FilterExpect{expectFilter(70, "tcp.srcport == 5000 && tcp.flags.syn == 1 && tcp.flags.ack == 0", "==", 1)}
+	s := parse(t, "from.yaml", strings.Replace(tcpYAML, "connect: {to: 127.0.0.1:24000}", `connect: {to: 127.0.0.1:24000, from: "127.0.0.1:5000"}`, 1))
+	s.Expect.Filters[0].Filter = "tcp.srcport == 5000 && tcp.flags.syn == 1 && tcp.flags.ack == 0"
 	_, _, out, err := run(t, s, scenario.RunOptions{})
 	if err != nil {
 		t.Fatalf("Run: %v\n%s", err, out)
@@ -490,47 +580,52 @@ func TestConnectFrom(t *testing.T) {
 }
 
 // TestHalfClose: the client shuts down its sending side and still reads
-// what the server sends after it saw the EOF.
+// what the server sends once it saw the EOF.
 func TestHalfClose(t *testing.T) {
-	s := book("half",
-		prog("server", "localhost",
-			scenario.Step{Kind: scenario.StepListen, Addr: ":7"},
-			scenario.Step{Kind: scenario.StepAccept},
-			scenario.Step{Kind: scenario.StepRecv, UntilEOF: true, Data: data('p', 'i', 'n', 'g')},
-			scenario.Step{Kind: scenario.StepSend, Data: data('p', 'o', 'n', 'g')},
-		),
-		prog("client", "localhost",
-			scenario.Step{Kind: scenario.StepConnect, To: "localhost:7"},
-			scenario.Step{Kind: scenario.StepSend, Data: data('p', 'i', 'n', 'g')},
-			scenario.Step{Kind: scenario.StepShutdown},
-			scenario.Step{Kind: scenario.StepRecv, UntilEOF: true, Data: data('p', 'o', 'n', 'g')},
-		),
-	)
-	s.Expect.Received = []scenario.ReceivedExpect{{Program: "server", Sock: "conn", Bytes: 4}, {Program: "client", Sock: "conn", Bytes: 4}}
-	s.Expect.Filters = []scenario.FilterExpect{expectFilter(80, "tcp.flags.fin == 1", "==", 2)}
+	s := parse(t, "half.yaml", `hosts: [{name: localhost}]
+programs:
+  - name: server
+    host: localhost
+    steps:
+      - listen: {addr: ":7"}
+      - accept: ln
+      - recv: {until_eof: true, text: ping}
+      - send: {text: pong}
+  - name: client
+    host: localhost
+    steps:
+      - connect: {to: "localhost:7"}
+      - send: {text: ping}
+      - shutdown: conn
+      - recv: {until_eof: true, text: pong}
+expect:
+  filters: ["tcp.flags.fin == 1 == 2"]
+  received:
+    - {program: server, sock: conn, bytes: 4}
+    - {program: client, sock: conn, bytes: 4}
+`)
 	_, _, out, err := run(t, s, scenario.RunOptions{})
 	if err != nil {
 		t.Fatalf("Run: %v\n%s", err, out)
 	}
-	want := "client: conn: received 4 bytes from 127.0.0.1:7: 70 6f 6e 67 (b'pong')\n"
-	if !strings.Contains(out, want) {
+	if want := "client: conn: received 4 bytes from 127.0.0.1:7: 70 6f 6e 67 (b'pong')\n"; !strings.Contains(out, want) {
 		t.Errorf("output lacks %q:\n%s", want, out)
 	}
 }
 
-// TestProgramsStartAndNames: programs without names take their host's,
-// then HOST#2; a program's start delays it.
+// TestProgramsStartAndNames: a program without a name takes its host's;
+// a program's start delays it. (HOST#2 is TestProgramNamesGo's.)
 func TestProgramsStartAndNames(t *testing.T) {
-	s := book("names",
-		prog("", "localhost", scenario.Step{Kind: scenario.StepPrint, Text: "late"}),
-		prog("", "localhost", scenario.Step{Kind: scenario.StepPrint, Text: "early"}),
-	)
-	s.Programs[0].Start = time.Second
+	s := parse(t, "names.yaml", `hosts: [{name: localhost}]
+programs:
+  - {host: localhost, start: 1s, steps: [print: late]}
+  - {host: localhost, name: other, steps: [print: early]}
+`)
 	res, _, out, err := run(t, s, scenario.RunOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := "localhost#2: early\nlocalhost: late\n"; out != want {
+	if want := "other: early\nlocalhost: late\n"; out != want {
 		t.Errorf("output %q; want %q", out, want)
 	}
 	if res.Stats.Elapsed < time.Second {
@@ -539,23 +634,27 @@ func TestProgramsStartAndNames(t *testing.T) {
 }
 
 // TestSocketNames: default names (conn, conn2) and the default socket
-// (the last opened); a name that does not exist fails the step.
+// (the last opened that is still open).
 func TestSocketNames(t *testing.T) {
-	s := book("socks",
-		prog("server", "localhost",
-			scenario.Step{Kind: scenario.StepListen, Addr: ":80"},
-			scenario.Step{Kind: scenario.StepAccept},
-			scenario.Step{Kind: scenario.StepAccept},
-			scenario.Step{Kind: scenario.StepRecv, Sock: "conn", Bytes: 1},
-			scenario.Step{Kind: scenario.StepRecv, Bytes: 2}, // conn2: the last opened
-		),
-		prog("client", "localhost",
-			scenario.Step{Kind: scenario.StepConnect, To: "localhost:80"},
-			scenario.Step{Kind: scenario.StepConnect, To: "localhost:80"},
-			scenario.Step{Kind: scenario.StepSend, Data: data(2, 2)},
-			scenario.Step{Kind: scenario.StepSend, Sock: "conn", Data: data(1)},
-		),
-	)
+	s := parse(t, "socks.yaml", `hosts: [{name: localhost}]
+programs:
+  - name: server
+    host: localhost
+    steps:
+      - listen: {addr: ":80"}
+      - accept: {}
+      - accept: {}
+      - recv: {sock: conn, bytes: 1}
+      - recv: {bytes: 2}
+  - name: client
+    host: localhost
+    steps:
+      - connect: {to: "localhost:80"}
+      - connect: {to: "localhost:80"}
+      - send: {hex: "02 02"}
+      - close: {}
+      - send: {hex: "01"}
+`)
 	res, _, out, err := run(t, s, scenario.RunOptions{})
 	if err != nil {
 		t.Fatalf("Run: %v\n%s", err, out)
@@ -567,50 +666,70 @@ func TestSocketNames(t *testing.T) {
 	if len(got) != 2 || got["server/conn"] != 1 || got["server/conn2"] != 2 {
 		t.Errorf("Received = %+v", res.Received)
 	}
+}
 
-	s.Programs[1].Steps[3].Sock = "nope"
-	_, _, _, err = run(t, s, scenario.RunOptions{})
-	if err == nil || !strings.Contains(err.Error(), `program client, step 4 (send): no socket "nope" (the program has opened conn, conn2)`) {
-		t.Errorf("Run with an unknown socket: %v", err)
+// TestAbort: abort resets the connection (RST, no FIN); the peer's read
+// fails with connection reset.
+func TestAbort(t *testing.T) {
+	s := parse(t, "abort.yaml", `hosts: [{name: localhost}]
+programs:
+  - name: server
+    host: localhost
+    steps:
+      - listen: {addr: ":80"}
+      - accept: ln
+      - recv: {until_eof: true, expect_error: connection reset}
+  - name: client
+    host: localhost
+    steps:
+      - connect: {to: "localhost:80"}
+      - send: {text: "partial"}
+      - sleep: 1ms
+      - abort: conn
+expect:
+  filters:
+    - tcp.flags.reset == 1 == 1
+    - tcp.flags.fin == 1 == 0
+  received: [{program: server, sock: conn, bytes: 7}]
+`)
+	_, _, out, err := run(t, s, scenario.RunOptions{})
+	if err != nil {
+		t.Fatalf("Run: %v\n%s", err, out)
+	}
+	if !strings.Contains(out, "server: recv failed as expected: read tcp 127.0.0.1:80->127.0.0.1:") {
+		t.Errorf("output:\n%s", out)
 	}
 }
 
-// TestBuildErrors: what cannot be built fails before the run, naming the
-// place.
-func TestBuildErrors(t *testing.T) {
-	for _, c := range []struct {
-		name   string
-		change func(s *scenario.Scenario)
-		want   string
-	}{
-		{"program host", func(s *scenario.Scenario) {
-			s.Programs[0].Host, s.Programs[0].Pos = "nowhere", scenario.Pos{Line: 5, Col: 5}
-		}, `bad.yaml:5:5: program 1: no host "nowhere"`},
-		{"event link", func(s *scenario.Scenario) {
-			s.Events = []scenario.EventSpec{{Pos: scenario.Pos{Line: 7, Col: 5}, At: time.Second, Link: "lan"}}
-		}, `bad.yaml:7:5: event at 1s: no link "lan"`},
-		{"event config", func(s *scenario.Scenario) {
-			s.Events = []scenario.EventSpec{{Pos: scenario.Pos{Line: 7, Col: 5}, At: time.Second, Link: "localhost:lo", Both: scenario.ImpairSpec{Loss: ptr(1.5)}}}
-		}, `bad.yaml:7:5: event at 1s on link "localhost:lo": LinkConfig.Loss: 1.5 is not between 0 and 1`},
-		{"backlogs", func(s *scenario.Scenario) {
-			s.Programs[0].Steps[0].Backlog = 1
-			s.Programs = append(s.Programs, prog("other", "localhost", scenario.Step{Kind: scenario.StepListen, Addr: ":1", Backlog: 2}))
-		}, "bad.yaml:10:9: backlog 2 differs from the backlog 1 at bad.yaml:10:9"},
-		{"loopback", func(s *scenario.Scenario) {
-			s.Hosts[0].Loopback = &scenario.ImpairSpec{Pos: scenario.Pos{Line: 3, Col: 7}, Dup: ptr(-1.0)}
-		}, `bad.yaml:3:7: host "localhost": loopback: `},
-	} {
-		t.Run(c.name, func(t *testing.T) {
-			s := bookTCP(1)
-			s.File = "bad.yaml"
-			c.change(s)
-			res, _, _, err := run(t, s, scenario.RunOptions{})
-			if err == nil || !strings.HasPrefix(err.Error(), c.want) {
-				t.Errorf("Run: %v\nwant %s...", err, c.want)
-			}
-			if res != nil {
-				t.Errorf("Result %+v from a scenario that was not built", res)
-			}
-		})
+// TestSet: socket options reach the wire: the TTL, keep-alive probes,
+// the receive buffer's window.
+func TestSet(t *testing.T) {
+	s := parse(t, "set.yaml", `hosts: [{name: localhost}]
+programs:
+  - name: server
+    host: localhost
+    steps:
+      - listen: {addr: ":80"}
+      - accept: ln
+      - set: {sock: conn, read_buffer: 4096}
+      - recv: {until_eof: true}
+  - name: client
+    host: localhost
+    steps:
+      - connect: {to: "localhost:80"}
+      - set: {ttl: 5, no_delay: false, keep_alive: 1s, write_buffer: 8KiB}
+      - send: {text: abc}
+      - sleep: 3500ms
+      - close: conn
+expect:
+  filters:
+    - ip.ttl == 5 && tcp.flags.syn == 1 == 0
+    - ip.ttl == 5 && tcp.len == 3 == 1
+    - tcp.analysis.keep_alive >= 2
+    - tcp.srcport == 80 && tcp.window_size < 10000 && tcp.flags.syn == 0
+`)
+	_, _, out, err := run(t, s, scenario.RunOptions{})
+	if err != nil {
+		t.Fatalf("Run: %v\n%s", err, out)
 	}
 }

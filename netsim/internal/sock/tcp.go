@@ -232,10 +232,14 @@ func (c *TCPConn) Close() error {
 
 // closeReady reports whether a test-mode Close may close the endpoint: once
 // the bytes buffered by Write are in the stack, or at once with SO_LINGER 0,
-// whose Close discards unsent data (those bytes too: in program mode their
-// Write would still be blocked).
+// whose Close discards unsent data: the bytes the stack takes now go in
+// its send queue as a program-mode Write would have put them, the rest are
+// dropped (in program mode their Write would still be blocked).
 func (c *TCPConn) closeReady() bool {
 	if l := c.ep.SocketOptions().GetLinger(); l.Enabled && l.Timeout == 0 {
+		if c.gone() || c.flush() {
+			return true
+		}
 		c.smu.Lock()
 		c.sendBuf = nil
 		c.smu.Unlock()
