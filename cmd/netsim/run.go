@@ -39,9 +39,6 @@ names a file.
 
 Examples:
   netsim run tcp                             the book's TCP exchange, listed
-  netsim run my.yaml -w my.pcapng            run a scenario file
-  netsim run - -w out.pcap < my.yaml         the same from standard input
-  netsim run my.yaml --seed 7 --loss 5%      override the file's seed, impair every link
   netsim run tcp -w tcp.pcap                 the same, captured to tcp.pcap
   netsim run tcp -w - | tshark -r -          pipe the capture to tshark
   netsim run udp --payload 68656c6c6f -w udp.pcap
@@ -49,6 +46,10 @@ Examples:
   netsim run transfer --size 1MiB --delay 20ms --loss 2% -w t.pcapng
   netsim run transfer --hops 2 -6 --mtu 1280 -w routed.pcapng
   netsim run transfer --delay 10ms --partition 100ms-2s -w healed.pcapng
+  netsim run tcp-refused -w rst.pcapng       a shipped scenario ('netsim list')
+  netsim run my.yaml -w my.pcapng            a scenario file
+  netsim run - -w out.pcap < my.yaml         the same, from standard input
+  netsim run my.yaml --seed 7 --loss 5%      override the file's seed, impair every link
 
 'netsim list' names the demos and the flags each takes, and the shipped
 scenarios. Link flags apply to every link, both directions (on the book's
@@ -138,9 +139,26 @@ func newRunFlags(cmd string) *runFlags {
 	return f
 }
 
+// printFlags lists the flags, for -h: netsim check's only those that
+// apply to a scenario and to check.
+func (f *runFlags) printFlags(w io.Writer) {
+	show := flag.NewFlagSet(f.cmd, flag.ContinueOnError)
+	f.fs.VisitAll(func(fl *flag.Flag) {
+		if f.cmd == "check" && (fl.Name == "w" || fl.Name == "partition" || slices.ContainsFunc(demoFlags, func(df demoFlag) bool { return df.flag == fl.Name })) {
+			return
+		}
+		show.Var(fl.Value, fl.Name, fl.Usage)
+	})
+	show.SetOutput(w)
+	show.PrintDefaults()
+}
+
+// demoFlag is a flag that sets a field of [demo.Params].
+type demoFlag struct{ flag, field string }
+
 // demoFlags are the flags that set a field of [demo.Params] only some demos
 // read ([demo.Demo.Uses] says which).
-var demoFlags = []struct{ flag, field string }{
+var demoFlags = []demoFlag{
 	{"port", "Port"}, {"payload", "Payload"}, {"writes", "Writes"},
 	{"size", "Size"}, {"conns", "Conns"}, {"hops", "Hops"}, {"6", "IPv6"},
 }
@@ -221,8 +239,7 @@ func (f *runFlags) parse(args []string, stdout, stderr io.Writer) (string, int) 
 	}
 	if errors.Is(err, flag.ErrHelp) {
 		fmt.Fprint(stdout, f.usage)
-		f.fs.SetOutput(stdout)
-		f.fs.PrintDefaults()
+		f.printFlags(stdout)
 		return "", 0
 	}
 	fail := func(format string, a ...any) (string, int) {

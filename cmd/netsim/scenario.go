@@ -21,10 +21,12 @@ import (
 
 const checkUsage = `Usage: netsim check SCENARIO|FILE.yaml|- [flags]
 
-Runs a scenario twice and compares the two captures byte for byte. When
-they are the same it prints "FILE: 2 runs, same N bytes (sha256 ...)" and
-exits 0; when not, it names the first frame that differs and exits 1. A
-scenario is a shipped one's name, a file, or - for standard input.
+Runs a scenario twice and compares the two captures byte for byte, then
+checks the file's expectations against the first run. When the captures
+are the same and the expectations met, it prints "FILE: 2 runs, same N
+bytes (sha256 ...)" and exits 0; else it names the first frame that
+differs, or the expectation not met, and exits 1. A scenario is a shipped
+one's name, a file, or - for standard input.
 
 It takes the flags of 'netsim run' that override a scenario (-F -i --seed
 --no-expect and the link flags), so that a fixture can be checked under
