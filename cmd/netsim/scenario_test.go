@@ -363,6 +363,11 @@ func TestScenarioHelpAndList(t *testing.T) {
 	if !strings.Contains(stdout, "netsim help scenario") || !strings.Contains(stdout, "check") {
 		t.Errorf("help should name the scenario topic and check: %q", stdout)
 	}
+	code, stdout, _ = cli("", "help", "check")
+	if code != 0 || !strings.Contains(stdout, "2 runs, same N") || !strings.Contains(stdout, "-no-expect") ||
+		strings.Contains(stdout, "-6") || strings.Contains(stdout, "-w FILE") || strings.Contains(stdout, "-partition") {
+		t.Errorf("help check: exit %d; it should list the flags check takes and no other:\n%s", code, stdout)
+	}
 	_, stdout, _ = cli("", "list")
 	demos, scenarios, ok := strings.Cut(stdout, "\nScenarios")
 	if !ok || !strings.Contains(demos, "transfer") || strings.Contains(demos, "book-tcp") ||
