@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"debug/buildinfo"
 	"errors"
 	"io"
 	"os"
@@ -460,4 +461,21 @@ func TestScenarioSignal(t *testing.T) {
 	if es := entries(t, dir); !slices.Equal(es, []string{"X.pcapng", "long.yaml"}) {
 		t.Errorf("the directory holds %v", es)
 	}
+}
+
+// TestCryptoCustomRand: the netsim binary is built with
+// cryptocustomrand=1 (main.go's go:debug line), without which Go 1.26's
+// crypto/tls ignores a scenario's seeded random source and no TLS
+// scenario repeats its bytes.
+func TestCryptoCustomRand(t *testing.T) {
+	bi, err := buildinfo.ReadFile(netsimBin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range bi.Settings {
+		if s.Key == "DefaultGODEBUG" && slices.Contains(strings.Split(s.Value, ","), "cryptocustomrand=1") {
+			return
+		}
+	}
+	t.Errorf("the binary's build settings have no DefaultGODEBUG with cryptocustomrand=1: %v", bi.Settings)
 }
