@@ -58,7 +58,8 @@ var scenarioShows = map[string][]tsharkCount{
 	"tcp-fast-retransmit": {
 		{"tcp.analysis.fast_retransmission", 1},
 		{"tcp.analysis.retransmission", 1},
-		{"tcp.analysis.duplicate_ack", -1},
+		{"tcp.analysis.duplicate_ack", 5},
+		{"tcp.analysis.fast_retransmission && tcp.seq == 3001", 1},
 		{"tcp.options.sack_le", -1},
 		{"frame.comment contains \"lost: link down\"", 1},
 	},
@@ -68,6 +69,15 @@ var scenarioShows = map[string][]tsharkCount{
 		{"tcp.analysis.window_update", 2},
 		{"tcp.analysis.window_full && tcp.len == 1", 2},
 		{"tcp.analysis.retransmission || tcp.analysis.lost_segment", 0},
+	},
+	"tcp-abort": {
+		{"tcp.flags.reset == 1 && ip.src == 10.0.0.1 && tcp.seq == 7", 1},
+		{"tcp.flags.fin == 1", 0},
+	},
+	"tcp-syn-lost": {
+		{"tcp.flags.syn == 1 && tcp.flags.ack == 0", 2},
+		{"tcp.analysis.retransmission && tcp.flags.syn == 1 && frame.time_relative >= 1", 1},
+		{"frame.comment contains \"lost: link down\"", 1},
 	},
 	"tcp-half-close": {
 		{"tcp.flags.fin == 1", 2},

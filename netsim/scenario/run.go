@@ -125,6 +125,7 @@ type runner struct {
 	n *netsim.Network
 
 	progs    []*runProg
+	keyLog   io.Writer // the network's KeyLogWriter, for tls steps
 	switches map[string]*netsim.Switch
 
 	mu       sync.Mutex
@@ -238,6 +239,7 @@ func (r *runner) build() error {
 		return fmt.Errorf("%s: %w", where(s.File, s.Capture.Pos), err)
 	}
 	r.n = n
+	r.keyLog = n.KeyLogWriter()
 
 	for _, h := range s.Hosts {
 		if _, err := n.AddHost(h.Name); err != nil {

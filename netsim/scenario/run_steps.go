@@ -3,6 +3,7 @@ package scenario
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -282,11 +283,7 @@ func (p *runProg) do(st Step) error {
 		return cw.CloseWrite()
 
 	case StepClose:
-		want := []sockKind{sockTCP, sockUDP}
-		if st.Sock != "" {
-			want = append(want, sockListener)
-		}
-		k, err := p.find(st.Sock, want...)
+		k, err := p.find(st.Sock, sockTCP, sockUDP, sockListener)
 		if err != nil {
 			return err
 		}
@@ -523,6 +520,9 @@ func (p *runProg) bytesOf(d *Data) ([]byte, error) {
 	if err := c.Resolve(seed, p.index, int(p.step.Load())-1); err != nil {
 		return nil, err
 	}
+	if c.Bytes == nil && c.File != nil {
+		return nil, fmt.Errorf("file %s not read: Parse or Scenario.Validate reads a data file", *c.File)
+	}
 	return c.Bytes, nil
 }
 
@@ -619,10 +619,51 @@ func (p *runProg) set(st Step) error {
 	return nil
 }
 
-// tls wraps a connection in TLS: not yet (the tls slice of issue #10).
+// tls runs a TLS 1.3 handshake on a connection, which then carries TLS:
+// the configuration is tlsConfig's (seeded, so the bytes repeat), the
+// session keys go into the capture (pcapng) from both ends.
 func (p *runProg) tls(st Step) error {
-	if _, err := p.find(st.Sock, sockTCP); err != nil {
+	k, err := p.find(st.Sock, sockTCP)
+	if err != nil {
 		return err
 	}
-	return errors.New("tls steps are not available yet")
+	if k.raw != nil {
+		return fmt.Errorf("%s carries TLS already", k.name)
+	}
+	seed := p.r.s.Seed
+	if p.r.o.Seed != nil {
+		seed = *p.r.o.Seed
+	}
+	conn := fmt.Sprintf("%s/%d", p.name, p.step.Load())
+	cfg, err := tlsConfig(st.Role, st.ServerName, st.ALPN, seed, conn, p.r.n.Now, p.r.keyLog)
+	if err != nil {
+		return err
+	}
+	var tc *tls.Conn
+	if st.Role == "client" {
+		tc = tls.Client(k.conn, cfg)
+	} else {
+		tc = tls.Server(k.conn, cfg)
+	}
+	// Handshake, not HandshakeContext: with a context crypto/tls starts a
+	// goroutine to watch it, which a task must not.
+	if err := tc.Handshake(); err != nil {
+		return err
+	}
+	k.raw, k.conn = k.conn, tc
+	cs := tc.ConnectionState()
+	alpn := ""
+	if cs.NegotiatedProtocol != "" {
+		alpn = ", ALPN " + cs.NegotiatedProtocol
+	}
+	p.r.printf(p.name, "%s: %s handshake done: %s, server name %s%s", k.name, tls.VersionName(cs.Version), tls.CipherSuiteName(cs.CipherSuite), cfgName(st.ServerName), alpn)
+	return nil
+}
+
+// cfgName is a TLS step's server name, or the default.
+func cfgName(name string) string {
+	if name == "" {
+		return DefaultServerName
+	}
+	return name
 }

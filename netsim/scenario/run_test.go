@@ -733,3 +733,86 @@ expect:
 		t.Fatalf("Run: %v\n%s", err, out)
 	}
 }
+
+// tlsYAML is a TLS 1.3 handshake and an HTTP/1.1 exchange inside it.
+const tlsYAML = `hosts: [{name: client}, {name: server}]
+links:
+  - {name: lan, a: {host: client, addrs: [10.0.0.1/24]}, b: {host: server, addrs: [10.0.0.2/24]}, both: {delay: 10ms}}
+capture: {format: pcapng, links: [lan]}
+programs:
+  - name: server
+    host: server
+    steps:
+      - listen: {addr: 10.0.0.2:443}
+      - accept: {}
+      - tls: {role: server, alpn: [http/1.1]}
+      - recv: {text: "GET / HTTP/1.1\r\nHost: netsim.test\r\n\r\n"}
+      - send: {text: "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nhi"}
+      - close: conn
+  - name: client
+    host: client
+    steps:
+      - connect: {to: "server:443"}
+      - tls: {role: client, alpn: [h2, http/1.1]}
+      - send: {text: "GET / HTTP/1.1\r\nHost: netsim.test\r\n\r\n"}
+      - recv: {until_eof: true}
+expect:
+  filters: ["tcp.flags.reset == 1 == 0"]
+  received:
+    - {program: server, sock: conn, bytes: 37}
+    - {program: client, sock: conn, bytes: 40}
+`
+
+// secretsBlocks counts a pcapng capture's Decryption Secrets Blocks.
+func secretsBlocks(t *testing.T, b []byte) int {
+	t.Helper()
+	n := 0
+	for off := 0; off+12 <= len(b); {
+		typ := uint32(b[off]) | uint32(b[off+1])<<8 | uint32(b[off+2])<<16 | uint32(b[off+3])<<24
+		l := int(uint32(b[off+4]) | uint32(b[off+5])<<8 | uint32(b[off+6])<<16 | uint32(b[off+7])<<24)
+		if l < 12 {
+			t.Fatalf("block at %d: length %d", off, l)
+		}
+		if typ == 0x0a {
+			n++
+		}
+		off += l
+	}
+	return n
+}
+
+// TestTLS: a tls step wraps the connection; the run repeats byte for
+// byte, the keys are in the capture, the byte counts are the plaintext's,
+// and a client that expects another name fails its handshake.
+func TestTLS(t *testing.T) {
+	s := parse(t, "tls.yaml", tlsYAML)
+	_, c1, out, err := run(t, s, scenario.RunOptions{})
+	if err != nil {
+		t.Fatalf("Run: %v\n%s", err, out)
+	}
+	for _, want := range []string{
+		"client: conn: TLS 1.3 handshake done: TLS_AES_128_GCM_SHA256, server name netsim.test, ALPN http/1.1\n",
+		"server: conn: TLS 1.3 handshake done: TLS_AES_128_GCM_SHA256, server name netsim.test, ALPN http/1.1\n",
+		"client: conn: received 40 bytes from 10.0.0.2:443: ",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+	if n := secretsBlocks(t, c1); n == 0 {
+		t.Error("no decryption secrets block in the capture")
+	}
+	_, c2, _, err := run(t, s, scenario.RunOptions{})
+	if err != nil || !bytes.Equal(c1, c2) {
+		t.Errorf("second run: %v; same capture: %v", err, bytes.Equal(c1, c2))
+	}
+	if err := s.Check(scenario.RunOptions{}); err != nil {
+		t.Errorf("Check: %v", err)
+	}
+
+	s = parse(t, "tls.yaml", strings.Replace(tlsYAML, "{role: client, alpn: [h2, http/1.1]}", "{role: client, server_name: example.com}", 1))
+	_, _, _, err = run(t, s, scenario.RunOptions{})
+	if err == nil || !strings.HasPrefix(err.Error(), "tls.yaml:19:9: program client, step 2 (tls): tls: failed to verify certificate: x509: certificate is valid for netsim.test, not example.com") {
+		t.Errorf("Run with another server name: %v", err)
+	}
+}
