@@ -79,6 +79,11 @@ var scenarioShows = map[string][]tsharkCount{
 		{"tcp.analysis.retransmission && tcp.flags.syn == 1 && frame.time_relative >= 1", 1},
 		{"frame.comment contains \"lost: link down\"", 1},
 	},
+	"tcp-keepalive": {
+		{"tcp.analysis.keep_alive && tcp.len == 0", 3},
+		{"tcp.analysis.keep_alive_ack", 2},
+		{"tcp.srcport == 8000 && tcp.ack == 1 && frame.time_relative > 1", 3},
+	},
 	"tcp-half-close": {
 		{"tcp.flags.fin == 1", 2},
 		{"tcp.len == 6 && tcp.srcport == 8000", 3},
@@ -127,19 +132,35 @@ var scenarioShows = map[string][]tsharkCount{
 		{"tls.handshake.type == 11", 1}, // the certificate: only visible decrypted
 		{"http.request.method == \"GET\" && http.host == \"netsim.test\"", 1},
 		{"http.response.code == 200", 1},
-		{"tls.alert_message", 0},
+		{"tls.alert_message.desc == 0", 2}, // close_notify, decrypted
+		{"tcp.flags.reset == 1", 0},
 	},
 	"dns": {
 		{"dns.flags.response == 0 && dns.qry.name == \"example.com\" && dns.qry.type == 1", 1},
 		{"dns.flags.response == 1 && dns.a == 93.184.215.14 && dns.resp.ttl == 300", 1},
+		{"dns.time > 0.010 && dns.time < 0.0101", 1},
 		{"_ws.malformed || _ws.expert.severity >= warning", 0},
 	},
+}
+
+// shortTshark are the scenarios the fast tier (-short) checks with tshark:
+// one tshark process costs about half a second of CPU, so the fast tier
+// takes one of each kind (a RST, ICMP, expert info, IPv6, decryption) and
+// the full tier all of them.
+var shortTshark = map[string]bool{
+	"tcp-refused":         true,
+	"udp-closed-port":     true,
+	"tcp-fast-retransmit": true,
+	"tcp-zero-window":     true,
+	"pmtu-ipv6":           true,
+	"tls13-https":         true,
 }
 
 // TestScenariosTshark runs every shipped scenario and asks tshark, in one
 // pass per capture, whether it shows what the scenario says it shows: the
 // RST, the ICMP types, the retransmissions, the zero window, the decrypted
 // HTTP. When NETSIM_REQUIRE_TSHARK=1, a missing tshark fails the test.
+// -short checks the scenarios in shortTshark only.
 func TestScenariosTshark(t *testing.T) {
 	tsharktest.Path(t)
 	t.Parallel()
@@ -147,6 +168,9 @@ func TestScenariosTshark(t *testing.T) {
 		checks, ok := scenarioShows[info.Name]
 		if !ok {
 			t.Errorf("%s: no tshark checks in scenarioShows", info.Name)
+			continue
+		}
+		if testing.Short() && !shortTshark[info.Name] {
 			continue
 		}
 		t.Run(info.Name, func(t *testing.T) {

@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/netip"
 	"strconv"
+	"strings"
 	"time"
 
 	"gvisor.dev/gvisor/pkg/tcpip"
@@ -160,7 +161,8 @@ func (h *Host) ListenPacket(network, address string) (net.PacketConn, error) {
 // port unreachable from it makes the next Read or Write fail with
 // syscall.ECONNREFUSED, as on Linux.
 //
-// A laddr that does not parse, or whose address family is not raddr's,
+// An empty laddr makes DialFrom DialContext. A laddr that does not parse,
+// or whose address family is not raddr's,
 // fails with a *net.OpError (wrapping a *net.AddrError), before any socket
 // call; an address the host does not have fails with EADDRNOTAVAIL, a port
 // already in use with EADDRINUSE.
@@ -180,21 +182,25 @@ func (h *Host) DialFrom(ctx context.Context, network, laddr, raddr string) (net.
 	// resolves to an address of the local one's.
 	rnet := network
 	if la.Addr.Len() > 0 && len(network) == 3 {
-		rnet = network + map[bool]string{true: "4", false: "6"}[lproto == ipv4.ProtocolNumber]
+		if lproto == ipv4.ProtocolNumber {
+			rnet += "4"
+		} else {
+			rnet += "6"
+		}
 	}
 	proto, fa, err := h.resolve("dial", rnet, kind, raddr, false)
 	if err != nil {
 		var ae *net.AddrError
 		if oe, ok := err.(*net.OpError); ok {
 			oe.Net = network
-			if rnet != network && errors.As(err, &ae) {
-				oe.Err = &net.AddrError{Err: "no suitable address found", Addr: raddr}
+			if rnet != network && errors.As(err, &ae) && strings.HasPrefix(ae.Err, "address family does not match") {
+				oe.Err = &net.AddrError{Err: "no suitable address found", Addr: laddr}
 			}
 		}
 		return nil, err
 	}
 	if la.Addr.Len() > 0 && lproto != proto {
-		return nil, &net.OpError{Op: "dial", Net: network, Err: &net.AddrError{Err: "no suitable address found", Addr: raddr}}
+		return nil, &net.OpError{Op: "dial", Net: network, Err: &net.AddrError{Err: "no suitable address found", Addr: laddr}}
 	}
 	if kind == "udp" {
 		c, err := sock.ListenUDP(h.env, proto, la, fa)

@@ -232,6 +232,11 @@ func TestDialFromErrors(t *testing.T) {
 		{"laddr IPv4, raddr IPv6", func() error { _, err := h.DialFrom(ctx, "udp", "127.0.0.1:0", "[::1]:7000"); return err }, addrErr, "*net.AddrError"},
 		{"tcp4 laddr IPv6", func() error { _, err := h.DialFrom(ctx, "tcp4", "[::1]:0", "127.0.0.1:7000"); return err }, addrErr, "*net.AddrError"},
 		{"unknown network", func() error { _, err := h.DialFrom(ctx, "sctp", ":0", "127.0.0.1:7000"); return err }, isOpErr, "*net.OpError"},
+		{"bad raddr port", func() error { _, err := h.DialFrom(ctx, "tcp", "127.0.0.1:0", "127.0.0.1:x"); return err },
+			func(err error) bool {
+				var ae *net.AddrError
+				return errors.As(err, &ae) && ae.Err == "invalid port"
+			}, "invalid port"},
 		{"bad raddr", func() error { _, err := h.DialFrom(ctx, "tcp", ":0", "127.0.0.1"); return err }, isOpErr, "*net.OpError"},
 		{"address not on the host", func() error { _, err := h.DialFrom(ctx, "tcp", "10.9.9.9:0", "127.0.0.1:7000"); return err },
 			func(err error) bool { return isOpErr(err) && errors.Is(err, syscall.EADDRNOTAVAIL) }, "EADDRNOTAVAIL"},

@@ -2,6 +2,7 @@ package netsim_test
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"io"
 	"net"
@@ -533,4 +534,83 @@ func TestTestModeLingerAndKeepAlive(t *testing.T) {
 	if got := count(t, buf, "tcp.flags.fin == 1"); got != 0 {
 		t.Errorf("%d FINs, want none", got)
 	}
+}
+
+func TestSocketOptionsAreDeterministic(t *testing.T) {
+	// Every option in one run, from a fixed port: the same capture, byte
+	// for byte, every time.
+	once := func() []byte {
+		n, h, buf := capNet(t)
+		ln, err := h.Listen("tcp", "127.0.0.1:7000")
+		if err != nil {
+			t.Fatal(err)
+		}
+		n.Go(func() {
+			defer ln.Close()
+			c, err := ln.Accept()
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			defer c.Close()
+			c.(netsim.TCPConn).SetReadBuffer(4096)
+			n.Sleep(500 * time.Millisecond)
+			io.ReadAll(c)
+		})
+		n.Go(func() {
+			c, err := h.DialFrom(context.Background(), "tcp", ":5000", "127.0.0.1:7000")
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			tc := c.(netsim.TCPConn)
+			tc.SetTTL(7)
+			tc.SetWriteBuffer(16 << 10)
+			tc.SetKeepAliveConfig(net.KeepAliveConfig{Enable: true, Idle: time.Second, Interval: time.Second, Count: 2})
+			c.Write(make([]byte, 100<<10))
+			n.Sleep(2500 * time.Millisecond)
+			tc.SetLinger(0)
+			c.Write(make([]byte, 1000))
+			c.Close()
+		})
+		mustRun(t, n)
+		n.Close()
+		return buf.Bytes()
+	}
+	first := once()
+	if count(t, bytes.NewBuffer(first), "tcp.flags.reset == 1") != 1 {
+		t.Error("no RST in the capture")
+	}
+	for i := range 4 {
+		if !bytes.Equal(once(), first) {
+			t.Fatalf("run %d: a different capture", i+2)
+		}
+	}
+}
+
+func TestSettersOnResetConnection(t *testing.T) {
+	// Every setter on a connection the peer has reset (gVisor has freed
+	// its timers then): no panic, and Read still reports the reset.
+	n, h := newNet(t, netsim.Options{})
+	tcpPair(t, n, h, "127.0.0.1:7000",
+		func(c net.Conn) {
+			n.Sleep(10 * time.Millisecond)
+			tc := c.(netsim.TCPConn)
+			tc.SetKeepAlive(true)
+			tc.SetKeepAlivePeriod(time.Second)
+			tc.SetKeepAliveConfig(net.KeepAliveConfig{Enable: true, Count: 1})
+			tc.SetLinger(0)
+			tc.SetNoDelay(false)
+			tc.SetReadBuffer(1)
+			tc.SetWriteBuffer(1)
+			tc.SetTTL(1)
+			if _, err := c.Read(make([]byte, 1)); !errors.Is(err, syscall.ECONNRESET) {
+				t.Errorf("Read = %v, want ECONNRESET", err)
+			}
+			n.Sleep(5 * time.Second)
+		},
+		func(c net.Conn) {
+			c.(netsim.TCPConn).SetLinger(0)
+		})
+	mustRun(t, n)
 }

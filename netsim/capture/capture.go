@@ -291,13 +291,13 @@ const TLSKeyLog = 0x544c534b
 // that follow. Wireshark reads the file in order and uses a key only for
 // the frames after it: write the keys of a TLS session before its
 // encrypted frames (crypto/tls logs each secret before it sends anything
-// protected by it, so the writing end's keys always come early enough).
+// protected by it, so a TLS server's keys always come early enough).
 // Before the first interface is added, the lines are kept and written
 // just after the section header.
 //
 // Classic pcap has no place for keys: there WriteKeyLog does nothing and
 // returns nil (a caller that wants them keeps a key log file beside the
-// capture). Empty lines are ignored. The first error is kept and returned
+// capture). Empty lines (len 0) write nothing. The first error is kept and returned
 // by every later call, as with [Writer.WriteFrame].
 func (w *Writer) WriteKeyLog(lines []byte) error {
 	w.mu.Lock()

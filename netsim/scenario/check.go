@@ -48,6 +48,11 @@ type DiffError struct {
 	// difference is in the time, interface or options), or, out of a
 	// frame, within the block.
 	Offset int
+	// Field names the header field that byte Offset of the frame falls
+	// in, as Wireshark names it ("tcp.checksum", "ip.ttl",
+	// "tcp.payload"), when the frame's layout is one netsim writes ("" if
+	// not known).
+	Field string
 	// Time is the frame's time since the first frame in the first run,
 	// as netsim read prints it ("0.000050").
 	Time string
@@ -300,6 +305,7 @@ func diffCountFrames(b []byte) int {
 type diffFrame struct {
 	present   bool
 	summary   string
+	link      pcapread.LinkType
 	time      int64 // ns since the epoch
 	rel       string
 	iface     int
@@ -327,6 +333,7 @@ func diffReadFrame(b []byte, n int) diffFrame {
 		fi = diffFrame{
 			present:  true,
 			summary:  dissect.Summary(p),
+			link:     p.Link,
 			time:     p.Time,
 			rel:      diffRelTime(p.TimeRel, p.Precision),
 			iface:    p.Interface,
@@ -450,7 +457,25 @@ func diffCaptures(a, b []byte) *DiffError {
 		}
 		if i < len(fa.data) && i < len(fb.data) {
 			e.Offset = i
-			what = append(what, fmt.Sprintf("byte %d of the frame (0x%02x vs 0x%02x)", i, fa.data[i], fb.data[i]))
+			e.Field = diffFieldAt(fa.link, fa.data, i)
+			field := e.Field
+			if field != "" {
+				field += " "
+			}
+			w := fmt.Sprintf("byte %d of the frame (%s0x%02x vs 0x%02x)", i, field, fa.data[i], fb.data[i])
+			n, last := 0, i
+			for j := i; j < min(len(fa.data), len(fb.data)); j++ {
+				if fa.data[j] != fb.data[j] {
+					n, last = n+1, j
+				}
+			}
+			if n > 1 {
+				w += fmt.Sprintf(", %d bytes differ, the last byte %d", n, last)
+				if f := diffFieldAt(fa.link, fa.data, last); f != "" {
+					w += " (" + f + ")"
+				}
+			}
+			what = append(what, w)
 		} else if len(fa.data) != len(fb.data) {
 			e.Offset = i
 			what = append(what, fmt.Sprintf("the frame's data is the same up to byte %d", i))

@@ -83,7 +83,7 @@ func TestDiffFrameByte(t *testing.T) {
 	if !strings.Contains(d.Summary[0], "Ack=4") || !strings.Contains(d.Summary[1], "Ack=16777220") {
 		t.Errorf("summaries: %q / %q", d.Summary[0], d.Summary[1])
 	}
-	want := `tcp.yaml: the two runs differ at frame 5 (time 0.000050): byte 42 of the frame (0xf7 vs 0xf8); ` +
+	want := `tcp.yaml: the two runs differ at frame 5 (time 0.000050): byte 42 of the frame (tcp.ack 0xf7 vs 0xf8); ` +
 		`run 1: "5 0.000050 127.0.0.1 → 127.0.0.1 TCP 66 24000 → 32379 [ACK] Seq=1 Ack=4 Win=65280 Len=0 TSval=2189924726 TSecr=2189924726"; ` +
 		`run 2: "5 0.000050 127.0.0.1 → 127.0.0.1 TCP 66 [TCP ACKed unseen segment] 24000 → 32379 [ACK] Seq=1 Ack=16777220 Win=65280 Len=0 TSval=2189924726 TSecr=2189924726"`
 	d.File = "tcp.yaml"

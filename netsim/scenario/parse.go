@@ -27,10 +27,18 @@ type parser struct {
 	// pos records where a value came from, keyed by a pointer to the
 	// field that holds it (&step.Sock), for the checker's messages.
 	pos map[any]Pos
+	// src is the file, ends the offsets after each of its lines.
+	src  []byte
+	ends []int
 }
 
 func parse(name string, src []byte) (s *Scenario, err error) {
 	errs := &errList{file: name}
+	defer func() {
+		if err != nil {
+			err = clamp(err, src)
+		}
+	}()
 	defer func() {
 		// The YAML library is not ours: whatever it does, Parse returns
 		// an error, not a panic.
@@ -47,7 +55,7 @@ func parse(name string, src []byte) (s *Scenario, err error) {
 	if root == nil {
 		return nil, errs.err()
 	}
-	p := &parser{errs: errs, pos: make(map[any]Pos)}
+	p := &parser{errs: errs, pos: make(map[any]Pos), src: src, ends: lineEnds(src)}
 	s = &Scenario{File: name}
 	p.noAliases(root, 0)
 	if len(errs.errs) == 0 {
@@ -64,6 +72,26 @@ func parse(name string, src []byte) (s *Scenario, err error) {
 	return s, nil
 }
 
+// clamp keeps the positions of errors inside src: the YAML library puts
+// some at the line after the last (a document that ends early).
+func clamp(err error, src []byte) error {
+	list, ok := err.(ErrorList)
+	if !ok {
+		return err
+	}
+	ends := lineEnds(src)
+	for _, e := range list {
+		if e.Pos.Line > len(ends) {
+			start := 0
+			if len(ends) > 1 {
+				start = ends[len(ends)-2]
+			}
+			e.Pos = Pos{len(ends), len([]rune(string(src[start:]))) + 1}
+		}
+	}
+	return list
+}
+
 // yamlLine finds the line in the YAML library's messages ("yaml: line 3:
 // mapping values are not allowed in this context").
 var wholeNumber = regexp.MustCompile(`^[-+]?[0-9_]+$`)
@@ -73,7 +101,7 @@ var yamlLine = regexp.MustCompile(`^(?:yaml: )?line (\d+): `)
 // decodeYAML returns the root mapping of the file's one document, or nil
 // after adding an error.
 func decodeYAML(src []byte, errs *errList) *yaml.Node {
-	lines := bytes.Count(src, []byte("\n")) + 1
+	lines := len(lineEnds(src))
 	syntax := func(err error) {
 		msg := strings.TrimPrefix(err.Error(), "yaml: ")
 		line := 1
@@ -102,11 +130,34 @@ func decodeYAML(src []byte, errs *errList) *yaml.Node {
 		syntax(err)
 		return nil
 	}
-	if doc.Kind != yaml.DocumentNode || len(doc.Content) != 1 {
+	if doc.Kind != yaml.DocumentNode || len(doc.Content) != 1 || doc.Content[0].Kind == yaml.ScalarNode && doc.Content[0].ShortTag() == "!!null" && doc.Content[0].Value == "" {
 		errs.add(Pos{1, 1}, "", "the file is empty: a scenario needs at least hosts and programs")
 		return nil
 	}
 	return doc.Content[0]
+}
+
+// lineEnds returns the offset after each line of src, as YAML breaks
+// lines: at \n, \r\n, \r, NEL (U+0085), LS (U+2028) and PS (U+2029).
+// The last line ends at len(src).
+func lineEnds(src []byte) []int {
+	var ends []int
+	for i := 0; i < len(src); i++ {
+		switch {
+		case src[i] == '\r' && i+1 < len(src) && src[i+1] == '\n':
+			i++
+			ends = append(ends, i+1)
+		case src[i] == '\n' || src[i] == '\r':
+			ends = append(ends, i+1)
+		case bytes.HasPrefix(src[i:], []byte("\u0085")):
+			i++
+			ends = append(ends, i+1)
+		case bytes.HasPrefix(src[i:], []byte("\u2028")) || bytes.HasPrefix(src[i:], []byte("\u2029")):
+			i += 2
+			ends = append(ends, i+1)
+		}
+	}
+	return append(ends, len(src))
 }
 
 // refineLine finds the line of a syntax error. The YAML library names the
@@ -114,13 +165,7 @@ func decodeYAML(src []byte, errs *errList) *yaml.Node {
 // prefix of the file, in whole lines from there, that gives the same error
 // ends with the line at fault. A binary search takes a few parses.
 func refineLine(src []byte, line int, msg string) int {
-	var ends []int // ends[k-1] is the end of line k
-	for i, c := range src {
-		if c == '\n' {
-			ends = append(ends, i+1)
-		}
-	}
-	ends = append(ends, len(src))
+	ends := lineEnds(src)
 	same := func(k int) bool {
 		var n yaml.Node
 		err := yaml.NewDecoder(bytes.NewReader(src[:ends[k-1]])).Decode(&n)

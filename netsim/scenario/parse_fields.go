@@ -29,7 +29,7 @@ const (
 )
 
 var scenarioFields = []field[Scenario]{
-	{"name", "string", "the file's name without directory and extension", "names the scenario (netsim list, messages)",
+	{"name", "string", "the file's name without directory and extension (stdin for -)", "names the scenario (netsim list, messages)",
 		func(p *parser, n *yaml.Node, k string, s *Scenario) { p.str(n, k, &s.Name) }},
 	{"summary", "string", "", "one sentence: what the scenario shows",
 		func(p *parser, n *yaml.Node, k string, s *Scenario) { p.str(n, k, &s.Summary) }},
@@ -40,7 +40,7 @@ var scenarioFields = []field[Scenario]{
 				p.pos[&s.Seed] = nodePos(n)
 			}
 		}},
-	{"start", "RFC 3339 time", "netsim.DefaultStart", "the virtual clock's first instant (2024-01-01T00:00:00Z)",
+	{"start", "RFC 3339 time", "2000-01-01T00:00:00Z", "the virtual clock's first instant (2024-01-01T00:00:00Z)",
 		func(p *parser, n *yaml.Node, k string, s *Scenario) {
 			v, ok := p.scalar(n, k, "an RFC 3339 time (2024-01-01T00:00:00Z)")
 			if !ok {
@@ -294,7 +294,7 @@ func filterItem(p *parser, n *yaml.Node, k string, f *FilterExpect) {
 	f.Filter, f.Op, f.Count = filter, op, count
 	// Where the filter's own columns start in the file, when the scalar
 	// is written on one line without escapes.
-	if start := filterStart(n); start != (Pos{}) {
+	if start := p.filterStart(n); start != (Pos{}) {
 		lead := len([]rune(s)) - len([]rune(strings.TrimLeftFunc(s, unicode.IsSpace)))
 		p.pos[&f.Filter] = Pos{start.Line, start.Col + lead}
 	}
@@ -302,16 +302,34 @@ func filterItem(p *parser, n *yaml.Node, k string, f *FilterExpect) {
 
 // filterStart is the position of the first character of n's value, or the
 // zero Pos when columns inside the value do not map to the file's.
-func filterStart(n *yaml.Node) Pos {
-	switch {
-	case strings.ContainsAny(n.Value, "\n\\'\""):
+func (p *parser) filterStart(n *yaml.Node) Pos {
+	text := n.Value
+	switch n.Style {
+	case 0:
+	case yaml.DoubleQuotedStyle:
+		text = `"` + text + `"`
+	case yaml.SingleQuotedStyle:
+		text = "'" + text + "'"
+	default:
 		return Pos{}
-	case n.Style == 0:
-		return nodePos(n)
-	case n.Style == yaml.DoubleQuotedStyle || n.Style == yaml.SingleQuotedStyle:
-		return Pos{n.Line, n.Column + 1}
 	}
-	return Pos{}
+	// The value must be in the file as it is, on one line: no escapes, no
+	// folding.
+	if n.Line < 1 || n.Line > len(p.ends) || n.Column < 1 {
+		return Pos{}
+	}
+	start := 0
+	if n.Line > 1 {
+		start = p.ends[n.Line-2]
+	}
+	line := []rune(string(p.src[start:p.ends[n.Line-1]]))
+	if n.Column-1 > len(line) || !strings.HasPrefix(string(line[n.Column-1:]), text) {
+		return Pos{}
+	}
+	if n.Style == 0 {
+		return nodePos(n)
+	}
+	return Pos{n.Line, n.Column + 1}
 }
 
 func received(p *parser, n *yaml.Node, k string, r *ReceivedExpect) {
@@ -415,6 +433,7 @@ func step(p *parser, n *yaml.Node, k string, st *Step) {
 	st.Kind = info.kind
 	path := join(k, kn.Value)
 	what := string(info.kind)
+	nerrs := len(p.errs.errs)
 	switch {
 	case v.Kind == yaml.ScalarNode && v.ShortTag() == "!!null":
 		// "- close:" is "- close: {}".
@@ -430,6 +449,9 @@ func step(p *parser, n *yaml.Node, k string, st *Step) {
 		}
 	default:
 		decodeMap(p, v, path, what, stepFields, st, info.keys...)
+	}
+	if _, ok := p.pos[&st.For]; st.Kind == StepSleep && !ok && len(p.errs.errs) == nerrs {
+		p.errs.add(nodePos(v), join(path, "for"), "missing: how long to sleep (sleep: 50ms)")
 	}
 }
 
@@ -484,7 +506,7 @@ var stepFields = []field[Step]{
 		func(p *parser, n *yaml.Node, k string, st *Step) { p.str(n, k, &st.As) }},
 	{"addr", "address", "required", `the local address: "127.0.0.1:24000", ":80", "[::]:53"`,
 		func(p *parser, n *yaml.Node, k string, st *Step) { p.str(n, k, &st.Addr) }},
-	{"to", "address", "required for connect", `the remote address: "HOST:PORT" with a host's name, or "IP:PORT"; send's to is for an unconnected UDP socket`,
+	{"to", "address", "required by connect", `the remote address: "HOST:PORT" with a host's name, or "IP:PORT"; send's to is for an unconnected UDP socket`,
 		func(p *parser, n *yaml.Node, k string, st *Step) { p.str(n, k, &st.To) }},
 	{"from", "address", "any", `connect's local address: "IP:PORT" or ":PORT"`,
 		func(p *parser, n *yaml.Node, k string, st *Step) { p.str(n, k, &st.From) }},

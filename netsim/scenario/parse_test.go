@@ -274,10 +274,25 @@ func TestValidate(t *testing.T) {
 	if err := s.Validate(); err != nil {
 		t.Fatal(err)
 	}
-	if s.Name != "stdin" || s.Links[0].Name != "a-b" || s.Links[0].B.Iface != "eth0" || s.Programs[1].Name != "b" ||
+	if s.Name != "scenario" || s.Links[0].Name != "a-b" || s.Links[0].B.Iface != "eth0" || s.Programs[1].Name != "b" ||
 		s.Programs[0].Steps[1].Sock != "ln" || s.Programs[0].Steps[1].As != "conn" || s.Programs[1].Steps[2].Sock != "conn" ||
 		string(s.Programs[1].Steps[1].Data.Bytes) != "hi" || s.Capture.Format != capture.PCAPNG {
 		t.Errorf("defaults: %s", dump(s))
+	}
+	// Program names: the host's, then HOST#2, HOST#3, around a name given.
+	names := &Scenario{Hosts: []HostSpec{{Name: "a"}}}
+	for _, n := range []string{"", "a#2", "", ""} {
+		names.Programs = append(names.Programs, ProgramSpec{Host: "a", Name: n, Steps: []Step{{Kind: StepSleep}}})
+	}
+	if err := names.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, g := range names.Programs {
+		got = append(got, g.Name)
+	}
+	if want := []string{"a", "a#2", "a#3", "a#4"}; !reflect.DeepEqual(got, want) {
+		t.Errorf("program names %q, want %q", got, want)
 	}
 	bad := &Scenario{
 		File:  "go",
@@ -427,7 +442,12 @@ func TestParseBad(t *testing.T) {
 // (an empty file's errors at 1:1).
 func checkPositions(t *testing.T, src string, list ErrorList) {
 	t.Helper()
-	lines := strings.Split(src, "\n")
+	var lines []string
+	start := 0
+	for _, end := range lineEnds([]byte(src)) {
+		lines = append(lines, strings.TrimRight(src[start:end], "\r\n\u0085\u2028\u2029"))
+		start = end
+	}
 	for _, e := range list {
 		if e.Pos.Line < 1 || e.Pos.Col < 1 {
 			t.Errorf("%q: %v: no position", src, e)

@@ -26,7 +26,7 @@ type section struct {
 // keys come last, with the kinds that take each.
 func sections() []section {
 	return []section{
-		{"the file (top level)", docs(scenarioFields)},
+		{"the file (the top level)", docs(scenarioFields)},
 		{"capture", docs(captureFields)},
 		{"hosts[]", docs(hostFields)},
 		{"hosts[].routes[]", docs(routeFields)},
@@ -102,13 +102,13 @@ The last two words are always read as OP COUNT when they are one:
 alone means >= 1.
 `)
 	for _, s := range sections() {
-		fmt.Fprintf(&b, "\n%s\n", strings.ToUpper(s.title[:1])+s.title[1:])
+		fmt.Fprintf(&b, "\nKEYS OF %s\n", s.title)
 		for _, k := range s.keys {
 			def := ""
 			if k.def != "" {
 				def = " (default: " + k.def + ")"
-				if k.def == "required" {
-					def = " (required)"
+				if strings.HasPrefix(k.def, "required") {
+					def = " (" + k.def + ")"
 				}
 			}
 			fmt.Fprintf(&b, "  %-13s %s%s\n  %13s %s\n", k.key, k.typ, def, "", k.doc)

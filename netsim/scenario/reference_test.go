@@ -5,12 +5,15 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
+
+	"netsim.dev/netsim"
 )
 
 // sectionPaths say where each section's mapping sits, to make a file
 // that sets one key there.
 var sectionPaths = map[string]func(key string) string{
-	"the file (top level)":          func(k string) string { return k + ": ~\n" },
+	"the file (the top level)":      func(k string) string { return k + ": ~\n" },
 	"capture":                       func(k string) string { return "capture: {" + k + ": ~}\n" },
 	"hosts[]":                       func(k string) string { return "hosts: [{" + k + ": ~}]\n" },
 	"hosts[].routes[]":              func(k string) string { return "hosts: [{routes: [{" + k + ": ~}]}]\n" },
@@ -51,7 +54,7 @@ func TestReferenceKeys(t *testing.T) {
 			t.Errorf("no path for section %q", s.title)
 			continue
 		}
-		if !strings.Contains(ref, "\n"+strings.ToUpper(s.title[:1])+s.title[1:]+"\n") {
+		if !strings.Contains(ref, "\nKEYS OF "+s.title+"\n") {
 			t.Errorf("Reference has no section %q", s.title)
 		}
 		for _, k := range s.keys {
@@ -98,6 +101,9 @@ func TestReferenceKeys(t *testing.T) {
 	}
 	if len(stepKinds) != 13 {
 		t.Errorf("%d step kinds", len(stepKinds))
+	}
+	if d := netsim.DefaultStart.Format(time.RFC3339); !strings.Contains(ref, "(default: "+d+")") {
+		t.Errorf("Reference does not give start's default, %s", d)
 	}
 	if !strings.HasSuffix(ref, indent(Example)) {
 		t.Error("Reference does not end with the example")

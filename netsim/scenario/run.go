@@ -187,7 +187,7 @@ func (s *Scenario) run(o RunOptions) (*Result, error) {
 	return res, s.expect(res)
 }
 
-// join returns err, with closeErr joined when there is one.
+// joinClose returns err, with closeErr joined when there is one.
 func joinClose(err, closeErr error) error {
 	if closeErr == nil {
 		return err

@@ -180,3 +180,43 @@ func TestSetWrongKindGo(t *testing.T) {
 		t.Errorf("Run: %v\nwant %s", err, want)
 	}
 }
+
+// TestEveryStepNoPanicGo runs every kind of step with zero and odd
+// values (as a Scenario built in Go without Validate may have them),
+// alone and after each kind of socket is opened: each run ends with an
+// error or without, never a panic or a leak.
+func TestEveryStepNoPanicGo(t *testing.T) {
+	kinds := []scenario.StepKind{
+		scenario.StepListen, scenario.StepAccept, scenario.StepConnect, scenario.StepBind,
+		scenario.StepSend, scenario.StepRecv, scenario.StepSleep, scenario.StepShutdown,
+		scenario.StepClose, scenario.StepAbort, scenario.StepSet, scenario.StepTLS,
+		scenario.StepPrint, "bogus",
+	}
+	odd := scenario.Step{
+		Sock: "nope", Addr: "x", To: "nowhere:1", From: ":bad", Backlog: -1,
+		Timeout: -time.Second, Repeat: -3, Pause: -time.Second, Bytes: -5, Datagrams: -2,
+		For: -time.Second, NoDelay: ptr(true), ReadBuffer: ptr(-1), WriteBuffer: ptr(0),
+		KeepAlive: ptr(-time.Second), TTL: ptr(1000), Role: "both", Data: &scenario.Data{},
+	}
+	openers := [][]scenario.Step{
+		nil,
+		{{Kind: scenario.StepListen, Addr: ":80"}},
+		{{Kind: scenario.StepListen, Addr: ":80"}, {Kind: scenario.StepConnect, To: "127.0.0.1:80"}},
+		{{Kind: scenario.StepBind, Addr: ":53"}},
+	}
+	runs := 0
+	for _, open := range openers {
+		for _, k := range kinds {
+			for _, st := range []scenario.Step{{Kind: k}, func() scenario.Step { s := odd; s.Kind = k; return s }()} {
+				steps := append(append([]scenario.Step(nil), open...), st)
+				s := book("sweep", prog("p", "localhost", steps...))
+				_, _, _, err := run(t, s, scenario.RunOptions{})
+				runs++
+				if err != nil && strings.Contains(err.Error(), "panic") {
+					t.Errorf("%v after %d opening steps: %v", k, len(open), err)
+				}
+			}
+		}
+	}
+	t.Logf("%d runs", runs)
+}

@@ -816,3 +816,30 @@ func TestTLS(t *testing.T) {
 		t.Errorf("Run with another server name: %v", err)
 	}
 }
+
+// TestLimits: what netsim cannot do yet fails with a message that says
+// so: listen steps with different backlogs (one per network), an accept
+// with a timeout (no listener deadline).
+func TestLimits(t *testing.T) {
+	for _, c := range []struct{ src, want string }{
+		{`hosts: [{name: h}]
+programs:
+  - host: h
+    steps:
+      - listen: {addr: ":80", backlog: 1}
+      - listen: {addr: ":81", backlog: 2}
+`, "x.yaml:6:9: backlog 2 differs from the backlog 1 at x.yaml:5:9: netsim has one listen backlog for the whole network (Options.ListenBacklog)"},
+		{`hosts: [{name: h}]
+programs:
+  - host: h
+    steps:
+      - listen: {addr: ":80"}
+      - accept: {timeout: 1s}
+`, "x.yaml:6:9: program h, step 2 (accept): accept with a timeout needs a listener deadline, which netsim's listener has not"},
+	} {
+		_, _, _, err := run(t, parse(t, "x.yaml", c.src), scenario.RunOptions{})
+		if err == nil || err.Error() != c.want {
+			t.Errorf("Run: %v\nwant %s", err, c.want)
+		}
+	}
+}

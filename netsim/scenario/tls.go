@@ -25,8 +25,8 @@ import (
 // crypto/ecdsa and crypto/rsa ignore the io.Reader they are given and read
 // crypto/rand, unless the GODEBUG setting cryptocustomrand=1 is in effect:
 // put `//go:debug cryptocustomrand=1` in the main package (or in a test
-// file) of the program, or run it with GODEBUG=cryptocustomrand=1 in the
-// environment. The netsim command sets it.
+// file) of the program that runs scenarios, or run it with
+// GODEBUG=cryptocustomrand=1 in the environment.
 var ErrTLSNotRepeatable = errors.New("scenario: TLS would not repeat: Go's crypto ignores the seeded random source")
 
 // DefaultServerName is the name a TLS step uses when it gives none: the

@@ -1,6 +1,7 @@
 package scenario
 
 import (
+	"cmp"
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/hex"
@@ -93,8 +94,11 @@ func (c *checker) check(s *Scenario) {
 	if s.Name == "" {
 		base := filepath.Base(s.File)
 		s.Name = strings.TrimSuffix(base, filepath.Ext(base))
-		if s.File == "-" || s.File == "" {
+		switch s.File {
+		case "-":
 			s.Name = "stdin"
+		case "":
+			s.Name = "scenario"
 		}
 	}
 	c.capture(s)
@@ -499,7 +503,7 @@ func (c *checker) events(s *Scenario) {
 	for i := range order {
 		order[i] = i
 	}
-	slices.SortStableFunc(order, func(a, b int) int { return int(s.Events[a].At - s.Events[b].At) })
+	slices.SortStableFunc(order, func(a, b int) int { return cmp.Compare(s.Events[a].At, s.Events[b].At) })
 	for _, i := range order {
 		e := &s.Events[i]
 		key := fmt.Sprintf("events[%d]", i)
@@ -555,7 +559,6 @@ type sockInfo struct {
 func (c *checker) programs(s *Scenario) {
 	c.progSocks = make(map[string]map[string]*sockInfo)
 	names := make(map[string]bool)
-	perHost := make(map[string]int)
 	for i := range s.Programs {
 		if g := &s.Programs[i]; g.Name != "" {
 			names[g.Name] = true
@@ -575,10 +578,9 @@ func (c *checker) programs(s *Scenario) {
 			c.add(c.at(&g.Host, g.Pos), key+".host", "no host %q%s", g.Host, didYouMean(g.Host, c.hostNames()))
 		}
 		if g.Name == "" && g.Host != "" {
-			perHost[g.Host]++
 			g.Name = g.Host
-			for n := perHost[g.Host]; names[g.Name]; n++ {
-				g.Name = fmt.Sprintf("%s#%d", g.Host, n+1)
+			for n := 2; names[g.Name]; n++ {
+				g.Name = fmt.Sprintf("%s#%d", g.Host, n)
 			}
 			names[g.Name] = true
 		} else if g.Name != "" {
@@ -719,10 +721,6 @@ func (c *checker) steps(s *Scenario, prog int, g *ProgramSpec, gkey string, sock
 			if si != nil && si.kind == sockTCP && st.Datagrams != 0 {
 				c.add(c.at(&st.Datagrams, st.Pos), key+".datagrams", "%s is a TCP connection: recv reads bytes or until_eof, not datagrams", st.Sock)
 			}
-		case StepSleep:
-			if _, ok := c.pos[&st.For]; !ok && st.For == 0 {
-				c.add(st.Pos, key+".for", "missing: how long to sleep (sleep: 50ms)")
-			}
 		case StepShutdown, StepAbort:
 			use(st, key, sockTCP)
 		case StepClose:
@@ -763,21 +761,19 @@ func (c *checker) steps(s *Scenario, prog int, g *ProgramSpec, gkey string, sock
 		}
 		if st.Data != nil {
 			c.data(st, key, prog, i)
-			if st.Kind == StepRecv && st.Bytes == 0 && !st.UntilEOF && st.Datagrams == 0 {
+		}
+		if si := socks[st.Sock]; st.Kind == StepRecv && si != nil && st.Bytes == 0 && !st.UntilEOF && st.Datagrams == 0 {
+			switch {
+			case si.kind == sockUDP:
+				st.Datagrams = 1
+			case st.Data != nil && len(st.Data.Bytes) > 0:
 				st.Bytes = int64(len(st.Data.Bytes))
+			default:
+				c.add(st.Pos, key, "recv reads what? give bytes, until_eof or the data expected")
 			}
 		}
-		if st.Kind == StepRecv {
-			if st.Bytes == 0 && !st.UntilEOF && st.Datagrams == 0 {
-				if si := socks[st.Sock]; si != nil && si.kind == sockUDP {
-					st.Datagrams = 1
-				} else if si != nil {
-					c.add(st.Pos, key, "recv reads what? give bytes, until_eof or the data expected")
-				}
-			}
-			if st.Data != nil && st.Bytes != 0 && st.Bytes != int64(len(st.Data.Bytes)) {
-				c.add(c.at(&st.Bytes, st.Pos), key+".bytes", "%d, but the data expected is %d bytes", st.Bytes, len(st.Data.Bytes))
-			}
+		if st.Kind == StepRecv && st.Data != nil && st.Bytes != 0 && st.Bytes != int64(len(st.Data.Bytes)) {
+			c.add(c.at(&st.Bytes, st.Pos), key+".bytes", "%d, but the data expected is %d bytes", st.Bytes, len(st.Data.Bytes))
 		}
 	}
 }

@@ -118,8 +118,8 @@ func (c *TCPConn) stopKeepAlive() {
 
 // SetKeepAlivePeriod sets how long the connection must be idle before the
 // first keep-alive probe (TCP_KEEPIDLE), rounded up to a whole second, as
-// net.TCPConn.SetKeepAlivePeriod does since Go 1.23 (it no longer sets the
-// interval between unanswered probes: SetKeepAliveConfig does). A probe
+// net.TCPConn.SetKeepAlivePeriod does in current Go (older versions set
+// the interval between unanswered probes too; SetKeepAliveConfig does). A probe
 // that is answered counts as traffic, so on a live connection probes go
 // out every d. Zero means 15 s, package net's default; negative leaves the
 // setting unchanged.
