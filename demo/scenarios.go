@@ -2,6 +2,7 @@ package demo
 
 import (
 	"embed"
+	"errors"
 	"fmt"
 	"io/fs"
 	"path"
@@ -71,7 +72,7 @@ func summaryOf(src []byte) string {
 
 // ErrNoScenario is returned, wrapped, by [LookupScenario] for a name that
 // no shipped scenario has.
-var ErrNoScenario = fmt.Errorf("no such scenario")
+var ErrNoScenario = errors.New("no such scenario")
 
 // LookupScenario parses the shipped scenario called name (as [Scenarios]
 // lists them), named "scenarios/NAME.yaml" in errors. A name that no
