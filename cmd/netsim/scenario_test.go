@@ -386,7 +386,7 @@ func TestScenarioHelpAndList(t *testing.T) {
 		{[]string{"show"}, "netsim show: name a scenario"},
 		{[]string{"show", "tcp"}, `netsim show: unknown scenario "tcp"`},
 		{[]string{"show", "book-tcp", "x"}, `netsim show: unexpected argument "x"`},
-		{[]string{"run", "nope"}, `netsim run: unknown demo or scenario "nope" (demos: tcp, tcp-multi, transfer, udp; scenarios: book-tcp, `},
+		{[]string{"run", "nope"}, `netsim run: unknown demo or scenario "nope" (demos: tcp, tcp-multi, transfer, udp; scenarios: ` + shippedNames() + "; or a FILE.yaml)"},
 		{[]string{"run", "nope.yaml"}, "netsim run: nope.yaml: no such file or directory"},
 		{[]string{"run", "tcp", "--no-expect"}, "netsim run: --no-expect is not used by demo tcp (only by scenarios)"},
 	} {
