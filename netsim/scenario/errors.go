@@ -89,11 +89,25 @@ func (l ErrorList) Is(target error) bool { return target == ErrInvalid }
 type errList struct {
 	file string
 	errs []*Error
+	// dropped counts the errors past maxCollect, not kept.
+	dropped int
 }
 
+// maxCollect is the most errors kept (to sort, then show MaxErrors): a
+// file of 4 MiB of mistakes costs no more than this many.
+const maxCollect = 1000
+
 func (l *errList) add(pos Pos, key, format string, args ...any) {
+	if len(l.errs) >= maxCollect {
+		l.dropped++
+		return
+	}
 	l.errs = append(l.errs, &Error{File: l.file, Pos: pos, Key: key, Msg: fmt.Sprintf(format, args...)})
 }
+
+// full reports whether more errors would be dropped: callers skip work
+// (suggestions) that only makes messages.
+func (l *errList) full() bool { return len(l.errs) >= maxCollect }
 
 // err returns the sorted, deduplicated, capped list, or nil.
 func (l *errList) err() error {
@@ -106,7 +120,7 @@ func (l *errList) err() error {
 	})
 	errs = slices.CompactFunc(errs, func(a, b *Error) bool { return *a == *b })
 	if len(errs) > MaxErrors {
-		rest := len(errs) - MaxErrors
+		rest := len(errs) - MaxErrors + l.dropped
 		more := &Error{File: l.file, Pos: errs[MaxErrors].Pos, Msg: fmt.Sprintf("%d more errors not shown", rest)}
 		if rest == 1 {
 			more.Msg = "1 more error not shown"

@@ -322,6 +322,9 @@ func didYouMean(s string, names []string) string {
 }
 
 func closest(s string, names []string) string {
+	if len(names) > 1000 {
+		return "" // too many to look through for every mistake
+	}
 	best, bestD := "", 0
 	for _, n := range names {
 		d := editDistance(strings.ToLower(s), strings.ToLower(n))

@@ -379,6 +379,7 @@ var badCases = []struct{ name, src string }{
 	{"expect", "hosts: [{name: a}]\nprograms:\n  - {host: a, steps: [connect: 127.0.0.1:80]}\nexpect:\n  filters:\n    - tcp.port = 3 == 1\n    - \"  tcp.flags.syn == 1 && tcp.bogus == 1\"\n  received:\n    - {program: b, sock: conn, bytes: 1}\n    - {program: a, sock: con, bytes: 1}\n    - {program: a, bytes: 1}\n  sha256: abc\n"},
 	{"filter column", "hosts: [{name: a}]\nprograms: [{host: a, steps: [sleep: 1s]}]\nexpect:\n  filters: [\"tcp.port == 80 && (tcp.flags.syn == 1\", tcp.port == 80 &&& tcp.len > 1]\n"},
 	{"program", "hosts: [{name: a}]\nprograms:\n  - {name: x}\n  - {host: a, steps: []}\n  - {host: a, start: later, steps: [sleep: 1s]}\n"},
+	{"program refs", "hosts: [{name: a}]\nprograms:\n  - {name: x}\n  - {host: a, steps: []}\n"},
 	{"key not a string", "? [a]\n: b\n"},
 	{"merge key", "base: &b {name: a}\nhosts:\n  - <<: *b\n"},
 	{"too many errors", "hosts:\n" + strings.Repeat("  - {name: a, x: 1}\n", 20)},
@@ -484,6 +485,48 @@ func TestLimits(t *testing.T) {
 		}
 		if d := time.Since(start); d > 5*time.Second {
 			t.Errorf("%s: %v", c.name, d)
+		}
+	}
+}
+
+// TestBigFiles: files near the size limit, full of mistakes or of steps,
+// parse in time linear in their size (a file of 4 MiB in a few seconds,
+// not hours: suggestions, socket defaults and interface names are not
+// quadratic).
+func TestBigFiles(t *testing.T) {
+	size := 4 << 20
+	if testing.Short() {
+		size = 1 << 20
+	}
+	var b strings.Builder
+	b.WriteString("hosts:\n")
+	for i := 0; b.Len() < size*3/8; i++ {
+		fmt.Fprintf(&b, "  - name: host%d\n", i)
+	}
+	b.WriteString("links:\n")
+	for i := 0; b.Len() < size-100; i++ {
+		fmt.Fprintf(&b, "  - {a: {host: hsot%d}, b: {host: host%d}}\n", i, i)
+	}
+	mistakes := b.String()
+	b.Reset()
+	b.WriteString("hosts: [{name: a}]\nprograms:\n  - host: a\n    steps:\n")
+	for b.Len() < size-100 {
+		b.WriteString("      - connect: {to: 10.0.0.1:80}\n      - accept: {expect_error: x}\n")
+	}
+	steps := b.String()
+	for _, c := range []struct{ name, src, want string }{
+		{"mistakes", mistakes, "links[0].a.host: no host \"hsot0\""},
+		{"steps", steps, "no open socket for accept to act on"},
+	} {
+		start := time.Now()
+		_, err := Parse("big.yaml", []byte(c.src))
+		d := time.Since(start)
+		if err == nil || !strings.Contains(err.Error(), c.want) || !strings.Contains(err.Error(), "more errors not shown") {
+			t.Errorf("%s: %.300v", c.name, err)
+		}
+		t.Logf("%s: %d bytes in %v", c.name, len(c.src), d)
+		if d > 30*time.Second {
+			t.Errorf("%s: %d bytes took %v", c.name, len(c.src), d)
 		}
 	}
 }

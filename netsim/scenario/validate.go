@@ -51,6 +51,8 @@ type checker struct {
 	links    map[string]*LinkSpec
 	// progSocks are each program's sockets, by program name.
 	progSocks map[string]map[string]*sockInfo
+	// lists are name lists made once (see cached).
+	lists map[string][]string
 }
 
 // at returns where the value held at ptr came from, or else fallback.
@@ -163,7 +165,7 @@ func (c *checker) topology(s *Scenario) {
 		}
 	}
 	// Interfaces, per host, in the order links name them.
-	ifaces := make(map[string][]string)
+	ifaces := make(map[string]map[string]bool)
 	addrs := make(map[netip.Addr]string)
 	for i := range s.Links {
 		l := &s.Links[i]
@@ -247,7 +249,7 @@ func endName(e EndSpec) string {
 
 // end checks one end of a link and gives a host's interface its default
 // name.
-func (c *checker) end(e *EndSpec, linkPos Pos, key string, ifaces map[string][]string, addrs map[netip.Addr]string) bool {
+func (c *checker) end(e *EndSpec, linkPos Pos, key string, ifaces map[string]map[string]bool, addrs map[netip.Addr]string) bool {
 	pos := e.Pos
 	if pos == (Pos{}) {
 		pos = linkPos
@@ -277,17 +279,20 @@ func (c *checker) end(e *EndSpec, linkPos Pos, key string, ifaces map[string][]s
 	}
 	if e.Iface == "" {
 		e.Iface = fmt.Sprintf("eth%d", len(ifaces[e.Host]))
-		for slices.Contains(ifaces[e.Host], e.Iface) {
+		for ifaces[e.Host][e.Iface] {
 			e.Iface += "_"
 		}
 	} else if e.Iface == "lo" || !validName(e.Iface) {
 		c.add(c.at(&e.Iface, pos), key+".iface", "%q: an interface name has only %s and is not lo", e.Iface, nameRule)
 		return false
-	} else if slices.Contains(ifaces[e.Host], e.Iface) {
+	} else if ifaces[e.Host][e.Iface] {
 		c.add(c.at(&e.Iface, pos), key+".iface", "host %s has an interface %s already", e.Host, e.Iface)
 		return false
 	}
-	ifaces[e.Host] = append(ifaces[e.Host], e.Iface)
+	if ifaces[e.Host] == nil {
+		ifaces[e.Host] = make(map[string]bool)
+	}
+	ifaces[e.Host][e.Iface] = true
 	for j, a := range e.Addrs {
 		akey := fmt.Sprintf("%s.addrs[%d]", key, j)
 		apos := c.at(&e.Addrs[j], pos)
@@ -318,8 +323,35 @@ func (c *checker) end(e *EndSpec, linkPos Pos, key string, ifaces map[string][]s
 	return ok
 }
 
-func (c *checker) hostNames() []string   { return sortedKeys(c.hosts) }
-func (c *checker) switchNames() []string { return sortedKeys(c.switches) }
+func (c *checker) hostNames() []string {
+	return c.cached("hosts", func() []string { return sortedKeys(c.hosts) })
+}
+func (c *checker) switchNames() []string {
+	return c.cached("switches", func() []string { return sortedKeys(c.switches) })
+}
+
+// cached returns the list mk returns, made once: names for suggestions,
+// which a file of many mistakes asks for many times. A list is asked for
+// only once its names are all known.
+func (c *checker) cached(what string, mk func() []string) []string {
+	if c.lists == nil {
+		c.lists = map[string][]string{}
+	}
+	if l, ok := c.lists[what]; ok {
+		return l
+	}
+	l := mk()
+	c.lists[what] = l
+	return l
+}
+
+// list shows at most 20 names.
+func list20(names []string) string {
+	if len(names) > 20 {
+		return strings.Join(names[:20], ", ") + fmt.Sprintf(", ... (%d in all)", len(names))
+	}
+	return strings.Join(names, ", ")
+}
 
 func sortedKeys[V any](m map[string]V) []string {
 	keys := make([]string, 0, len(m))
@@ -463,11 +495,13 @@ func (c *checker) linkExists(name string) bool {
 }
 
 func (c *checker) linkNames() []string {
-	names := sortedKeys(c.links)
-	for _, h := range c.hostNames() {
-		names = append(names, h+":lo")
-	}
-	return names
+	return c.cached("links", func() []string {
+		names := sortedKeys(c.links)
+		for _, h := range c.hostNames() {
+			names = append(names, h+":lo")
+		}
+		return names
+	})
 }
 
 func (c *checker) captureLinks(s *Scenario) {
@@ -477,7 +511,7 @@ func (c *checker) captureLinks(s *Scenario) {
 		pos := c.at(&s.Capture.Links[i], s.Capture.Pos)
 		switch {
 		case !c.linkExists(name):
-			c.add(pos, key, "no link %q%s; the links are %s", name, didYouMean(name, c.linkNames()), strings.Join(c.linkNames(), ", "))
+			c.add(pos, key, "no link %q%s; the links are %s", name, didYouMean(name, c.linkNames()), list20(c.linkNames()))
 		case seen[name]:
 			c.add(pos, key, "%q is named twice", name)
 		}
@@ -512,7 +546,7 @@ func (c *checker) events(s *Scenario) {
 			c.add(e.Pos, key+".link", "missing: an event names the link it changes")
 			continue
 		case !c.linkExists(e.Link):
-			c.add(c.at(&e.Link, e.Pos), key+".link", "no link %q%s; the links are %s", e.Link, didYouMean(e.Link, c.linkNames()), strings.Join(c.linkNames(), ", "))
+			c.add(c.at(&e.Link, e.Pos), key+".link", "no link %q%s; the links are %s", e.Link, didYouMean(e.Link, c.linkNames()), list20(c.linkNames()))
 			continue
 		case e.Both.empty() && e.AB.empty() && e.BA.empty():
 			c.add(e.Pos, key, "the event changes nothing: give both, ab or ba settings ({down: true})")
@@ -602,6 +636,20 @@ func (c *checker) programs(s *Scenario) {
 // each step's default socket.
 func (c *checker) steps(s *Scenario, prog int, g *ProgramSpec, gkey string, socks map[string]*sockInfo) {
 	var opened []string // in order
+	// stacks are the sockets of each kind in the order they were opened;
+	// closed ones are dropped from the top as they are met.
+	stacks := make(map[sockKind][]string)
+	top := func(k sockKind) (string, *sockInfo) {
+		s := stacks[k]
+		for len(s) > 0 && socks[s[len(s)-1]].closed >= 0 {
+			s = s[:len(s)-1]
+		}
+		stacks[k] = s
+		if len(s) == 0 {
+			return "", nil
+		}
+		return s[len(s)-1], socks[s[len(s)-1]]
+	}
 	counters := map[string]int{}
 	open := func(st *Step, i int, key string, kind sockKind, prefix string) {
 		if st.As == "" {
@@ -624,6 +672,7 @@ func (c *checker) steps(s *Scenario, prog int, g *ProgramSpec, gkey string, sock
 		}
 		socks[st.As] = &sockInfo{kind: kind, step: i, closed: -1}
 		opened = append(opened, st.As)
+		stacks[kind] = append(stacks[kind], st.As)
 	}
 	// use resolves the socket st acts on, of one of kinds.
 	use := func(st *Step, key string, kinds ...sockKind) *sockInfo {
@@ -632,11 +681,14 @@ func (c *checker) steps(s *Scenario, prog int, g *ProgramSpec, gkey string, sock
 			want += " or " + k.String()
 		}
 		if st.Sock == "" {
-			for j := len(opened) - 1; j >= 0; j-- {
-				if si := socks[opened[j]]; si.closed < 0 && slices.Contains(kinds, si.kind) {
-					st.Sock = opened[j]
-					return si
+			var best *sockInfo
+			for _, k := range kinds {
+				if name, si := top(k); si != nil && (best == nil || si.step > best.step) {
+					st.Sock, best = name, si
 				}
+			}
+			if best != nil {
+				return best
 			}
 			c.add(st.Pos, key+".sock", "no open socket for %s to act on (%s); open one first", st.Kind, want)
 			return nil
@@ -1078,7 +1130,7 @@ func (c *checker) expect(s *Scenario) {
 		case r.Program == "":
 			c.add(r.Pos, key+".program", "missing: the program whose socket received the bytes")
 		case !ok:
-			c.add(c.at(&r.Program, r.Pos), key+".program", "no program %q%s", r.Program, didYouMean(r.Program, sortedKeys(c.progSocks)))
+			c.add(c.at(&r.Program, r.Pos), key+".program", "no program %q%s", r.Program, didYouMean(r.Program, c.cached("programs", func() []string { return sortedKeys(c.progSocks) })))
 		case r.Sock == "":
 			c.add(r.Pos, key+".sock", "missing: the socket, by name")
 		case socks[r.Sock] == nil:
