@@ -83,14 +83,26 @@ type UDPConn interface {
 	SetTTL(ttl int) error
 }
 
+// TCPListener is what [Host.Listen] returns: a net.Listener with
+// SetDeadline, as *net.TCPListener has, on the virtual clock.
+type TCPListener interface {
+	net.Listener
+	// SetDeadline sets the deadline of Accept: a pending or later Accept
+	// fails with an error matching os.ErrDeadlineExceeded once it has
+	// passed; the zero time means none.
+	SetDeadline(t time.Time) error
+}
+
 var (
-	_ TCPConn = (*sock.TCPConn)(nil)
-	_ UDPConn = (*sock.UDPConn)(nil)
+	_ TCPListener = (*sock.TCPListener)(nil)
+	_ TCPConn     = (*sock.TCPConn)(nil)
+	_ UDPConn     = (*sock.UDPConn)(nil)
 )
 
 // Listen announces on the host's address, as net.Listen does: network is
 // "tcp", "tcp4" or "tcp6"; address is "host:port", where an empty host means
-// every address and port 0 picks one. Accept returns a [TCPConn].
+// every address and port 0 picks one. The listener is a [TCPListener];
+// Accept returns a [TCPConn].
 func (h *Host) Listen(network, address string) (net.Listener, error) {
 	proto, fa, err := h.resolve("listen", network, "tcp", address, true)
 	if err != nil {

@@ -190,9 +190,9 @@ func (p *runProg) do(st Step) error {
 			return err
 		}
 		if st.Timeout > 0 {
-			dl, ok := k.ln.(interface{ SetDeadline(time.Time) error })
+			dl, ok := k.ln.(netsim.TCPListener)
 			if !ok {
-				return errors.New("accept with a timeout needs a listener deadline, which netsim's listener has not")
+				return fmt.Errorf("accept with a timeout: the listener (%T) has no deadline", k.ln)
 			}
 			if err := dl.SetDeadline(n.Now().Add(st.Timeout)); err != nil {
 				return err

@@ -818,8 +818,8 @@ func TestTLS(t *testing.T) {
 }
 
 // TestLimits: what netsim cannot do yet fails with a message that says
-// so: listen steps with different backlogs (one per network), an accept
-// with a timeout (no listener deadline).
+// so (listen steps with different backlogs: one per network), and an
+// accept whose timeout passes fails with the timeout, at the step's place.
 func TestLimits(t *testing.T) {
 	for _, c := range []struct{ src, want string }{
 		{`hosts: [{name: h}]
@@ -835,7 +835,7 @@ programs:
     steps:
       - listen: {addr: ":80"}
       - accept: {timeout: 1s}
-`, "x.yaml:6:9: program h, step 2 (accept): accept with a timeout needs a listener deadline, which netsim's listener has not"},
+`, "x.yaml:6:9: program h, step 2 (accept): accept tcp :80: i/o timeout"},
 	} {
 		_, _, _, err := run(t, parse(t, "x.yaml", c.src), scenario.RunOptions{})
 		if err == nil || err.Error() != c.want {

@@ -397,7 +397,7 @@ func (l *TCPListener) Accept() (net.Conn, error) {
 	}
 	var conn *TCPConn
 	var err error
-	ok := l.do(kindOpen, "Accept tcp "+l.addr.String(), nil, nil, func() bool {
+	ok := l.do(kindOpen, "Accept tcp "+l.addr.String(), nil, l.readDL, func() bool {
 		if l.gone() {
 			err = net.ErrClosed
 			return true
@@ -409,6 +409,10 @@ func (l *TCPListener) Accept() (net.Conn, error) {
 			conn = newTCPConn(l.env, ep, wq)
 			conn.key = fmt.Sprintf("%s/%d", l.key, l.accepted)
 		case *tcpip.ErrWouldBlock:
+			if l.expired(l.readDL()) {
+				err = timeoutError
+				return true
+			}
 			return false
 		default:
 			err = sysErr("accept", e)
@@ -433,6 +437,12 @@ func (l *TCPListener) Close() error {
 
 // Addr implements net.Listener.
 func (l *TCPListener) Addr() net.Addr { return l.addr }
+
+// SetDeadline sets the deadline of Accept on the virtual clock, as
+// net.TCPListener.SetDeadline does: a pending or later Accept fails with an
+// error matching os.ErrDeadlineExceeded once it has passed (a connection
+// already waiting is still accepted first); the zero time means none.
+func (l *TCPListener) SetDeadline(t time.Time) error { return l.setDeadline(true, false, t) }
 
 // DoneNotifier is a context that calls back, synchronously, when it is done:
 // netsim's virtual-time contexts are.
