@@ -5,11 +5,26 @@
 // Usage:
 //
 //	netsim run DEMO -w FILE.pcap [flags]   run a demo and capture it
-//	netsim list                            name the demos
+//	netsim run FILE.yaml -w FILE.pcap      run a scenario file (or a shipped one by name)
+//	netsim check FILE.yaml                 run a scenario twice, compare the captures
+//	netsim list                            name the demos and shipped scenarios
+//	netsim show NAME                       print a shipped scenario's file
 //	netsim read -r FILE [-Y FILTER] ...    list, dump and filter a capture
 //	netsim version                         netsim's, Go's and gVisor's versions
 //	netsim help [COMMAND]                  explain a command
+//	netsim help scenario                   every key of a scenario file
+//
+//go:debug cryptocustomrand=1
 package main
+
+// About the go:debug line above: scenarios may run TLS, with crypto/tls
+// seeded through tls.Config.Rand so that a handshake's bytes repeat. From
+// Go 1.26, crypto/tls and the other crypto packages ignore a caller's
+// random source and read the system's unless cryptocustomrand=1: without
+// the line, a TLS scenario would give other bytes on every run. The
+// setting applies to this program only (a main package's go:debug lines
+// do; go.mod's godebug would change every program built in the module);
+// library users set it in their own main package or with GODEBUG.
 
 import (
 	"fmt"
@@ -27,8 +42,10 @@ type command struct {
 
 func commands() []command {
 	return []command{
-		{"run", "run a demo over the virtual network and write its capture", cmdRun},
-		{"list", "name the demos", cmdList},
+		{"run", "run a demo or a scenario over the virtual network and write its capture", cmdRun},
+		{"check", "run a scenario twice and say whether the captures are the same bytes", cmdCheck},
+		{"list", "name the demos and the shipped scenarios", cmdList},
+		{"show", "print a shipped scenario's file, to copy and change", cmdShow},
 		{"read", "list, dump and filter a capture (a Wireshark-compatible display filter)", cmdRead},
 		{"version", "print netsim's version, and the Go and gVisor versions it was built with", cmdVersion},
 		{"help", "explain a command", cmdHelp},
@@ -75,7 +92,9 @@ func usage(w io.Writer) {
 	for _, c := range commands() {
 		fmt.Fprintf(w, "  %-8s %s\n", c.name, c.summary)
 	}
-	fmt.Fprintln(w, "\nExample:\n  netsim run tcp -w tcp.pcap && netsim read -r tcp.pcap -Y 'tcp.flags.fin==1'")
+	fmt.Fprintln(w, "\nHelp topics:\n  scenario the scenario file: every key, step and expectation ('netsim help scenario')")
+	fmt.Fprintln(w, "\nExamples:\n  netsim run tcp -w tcp.pcap && netsim read -r tcp.pcap -Y 'tcp.flags.fin==1'")
+	fmt.Fprintln(w, "  netsim run my.yaml -w my.pcapng && netsim check my.yaml")
 	fmt.Fprintln(w, "\n'netsim help COMMAND' or 'netsim COMMAND -h' explains a command.")
 }
 
@@ -83,6 +102,9 @@ func cmdHelp(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if len(args) == 0 {
 		usage(stdout)
 		return 0
+	}
+	if args[0] == "scenario" {
+		return helpScenario(stdout)
 	}
 	for _, c := range commands() {
 		if c.name == args[0] && c.name != "help" {

@@ -14,17 +14,28 @@ import (
 	"time"
 
 	"netsim.dev/demo"
+	"netsim.dev/internal/units"
 	"netsim.dev/netsim"
 	"netsim.dev/netsim/capture"
 	"netsim.dev/netsim/dissect"
 	"netsim.dev/netsim/pcapread"
 )
 
-const runUsage = `Usage: netsim run DEMO [-w FILE] [flags]
+const runUsage = `Usage: netsim run DEMO|SCENARIO|FILE.yaml|- [-w FILE] [flags]
 
-Runs a demo over the virtual network and writes every frame to a capture
-file (without -w, lists the frames as tshark would). The same flags give
-the same capture, byte for byte, on any machine.
+Runs a demo, a shipped scenario or a scenario file (- reads one from
+standard input) over the virtual network and writes every frame to a
+capture file (without -w, lists the frames as tshark would). The same
+file and flags give the same capture, byte for byte, on any machine.
+
+A scenario file describes hosts, links, programs and expectations in YAML
+('netsim help scenario' lists every key). A run fails (exit 1) with one
+line naming the first expectation the run did not meet, and still writes
+the capture: it is the evidence. --no-expect skips the expectations.
+Parse errors are listed one per line as FILE:LINE:COL: (exit 2), and then
+nothing is written. An argument is a file if it ends in .yaml or .yml,
+contains a /, or is neither a demo's nor a shipped scenario's name but
+names a file.
 
 Examples:
   netsim run tcp                             the book's TCP exchange, listed
@@ -35,11 +46,18 @@ Examples:
   netsim run transfer --size 1MiB --delay 20ms --loss 2% -w t.pcapng
   netsim run transfer --hops 2 -6 --mtu 1280 -w routed.pcapng
   netsim run transfer --delay 10ms --partition 100ms-2s -w healed.pcapng
+  netsim run tcp-refused -w rst.pcapng       a shipped scenario ('netsim list')
+  netsim run my.yaml -w my.pcapng            a scenario file
+  netsim run - -w out.pcap < my.yaml         the same, from standard input
+  netsim run my.yaml --seed 7 --loss 5%      override the file's seed, impair every link
 
-'netsim list' names the demos and the flags each takes. Link flags apply
-to every link, both directions (on the book's demos: to the loopback
-interface). Ctrl-C (or SIGTERM) stops a run and keeps the frames captured
-so far, as a valid capture under FILE.
+'netsim list' names the demos and the flags each takes, and the shipped
+scenarios. Link flags apply to every link, both directions (on the book's
+demos: to the loopback interface; on a scenario: over the file's own
+settings, loopbacks included). A scenario takes -w -F -i --seed -q
+--no-expect and the link flags but --partition (a scenario takes links
+down with events). Ctrl-C (or SIGTERM) stops a run and keeps the frames
+captured so far, as a valid capture under FILE.
 
 Flags:
 `
@@ -58,16 +76,26 @@ type runFlags struct {
 	link          netsim.LinkConfig
 	delay, jitter time.Duration
 	partition     [2]time.Duration
+	noExpect      bool
+
+	cmd    string // "run" or "check", for messages
+	usage  string // printed by -h, before the flags
+	target target // what the command runs, once parse has found it
 }
 
-func newRunFlags() *runFlags {
-	f := &runFlags{fs: flag.NewFlagSet("run", flag.ContinueOnError), payload: demo.DefaultPayload}
+// newRunFlags returns the flags of netsim run, or of netsim check (cmd
+// "check"), which takes the same.
+func newRunFlags(cmd string) *runFlags {
+	f := &runFlags{fs: flag.NewFlagSet(cmd, flag.ContinueOnError), payload: demo.DefaultPayload, cmd: cmd, usage: runUsage}
+	if cmd == "check" {
+		f.usage = checkUsage
+	}
 	fs := f.fs
 	fs.SetOutput(io.Discard)
 	fs.StringVar(&f.out, "w", "", "write the capture to `FILE` (- for standard output): a regular file is replaced when the run ends, keeping its mode; a device, a FIFO or /dev/fd/N is written in place")
-	fs.StringVar(&f.format, "F", "", "capture `format`: pcap or pcapng (default: pcapng if FILE ends in .pcapng, else pcap)")
-	fs.StringVar(&f.ifaces, "i", "", "capture only the link(s) `NAME[,NAME]`, or all (pcapng) (default: the client's link; the loopback on the book's demos)")
-	fs.Int64Var(&f.seed, "seed", 0, "seed for every random choice (ephemeral ports, ISNs, losses)")
+	fs.StringVar(&f.format, "F", "", "capture `format`: pcap or pcapng (default: a scenario's own; for a demo, pcapng if FILE ends in .pcapng, else pcap)")
+	fs.StringVar(&f.ifaces, "i", "", "capture only the link(s) `NAME[,NAME]`, or all (pcapng) (default: a scenario's own; for a demo, the client's link, the loopback on the book's demos)")
+	fs.Int64Var(&f.seed, "seed", 0, "seed for every random choice (ephemeral ports, ISNs, losses; default: a scenario's own, else 0)")
 	fs.IntVar(&f.port, "port", demo.DefaultPort, "the receiver's `port`")
 	fs.Var(&funcValue{hex.EncodeToString(demo.DefaultPayload), func(s string) error {
 		b, err := hex.DecodeString(strings.NewReplacer(":", "", " ", "").Replace(s))
@@ -81,17 +109,17 @@ func newRunFlags() *runFlags {
 		return nil
 	}}, "payload", "what the sender sends, as `hex`")
 	fs.IntVar(&f.writes, "writes", 3, "how many writes the sender makes")
-	fs.Var(&funcValue{"1MiB", func(s string) (err error) { f.size, err = parseSize(s); return }}, "size", "bytes per connection (1MiB, 64KiB, 1500)")
+	fs.Var(&funcValue{"1MiB", func(s string) (err error) { f.size, err = units.Size(s); return }}, "size", "bytes per connection (1MiB, 64KiB, 1500)")
 	fs.IntVar(&f.conns, "conns", 1, fmt.Sprintf("connections opened at once (at most %d, the ephemeral ports of the client's address)", demo.MaxConns))
 	fs.IntVar(&f.hops, "hops", 1, "links between client and server (2 puts a router between them)")
 	fs.BoolVar(&f.ipv6, "6", false, "run over IPv6")
 	duration := func(name, usage string, d *time.Duration) {
-		fs.Var(&funcValue{"0s", func(s string) (err error) { *d, err = parseDuration(s); return }}, name, usage)
+		fs.Var(&funcValue{"0s", func(s string) (err error) { *d, err = units.Duration(s); return }}, name, usage)
 	}
 	duration("delay", "link: one-way delay (20ms)", &f.delay)
 	duration("jitter", "link: delay varies by up to ± this much; frames may then be reordered, as with netem", &f.jitter)
 	percent := func(name, usage string, p *float64) {
-		fs.Var(&funcValue{"0%", func(s string) (err error) { *p, err = parsePercent(s); return }}, name, usage)
+		fs.Var(&funcValue{"0%", func(s string) (err error) { *p, err = units.Percent(s); return }}, name, usage)
 	}
 	percent("loss", "link: probability a frame is lost (2%)", &f.link.Loss)
 	fs.Float64Var(&f.link.LossBurst, "loss-burst", 0, "link: losses come in bursts of this many frames on average (Gilbert-Elliott)")
@@ -101,8 +129,9 @@ func newRunFlags() *runFlags {
 	fs.Var(&funcValue{"", func(s string) (err error) { f.link.Rate, err = parseRate(s); return }}, "rate", "link: rate in bit/s (10Mbit, 500kbit)")
 	fs.IntVar(&f.link.Queue, "queue", 0, "link: frames that may wait for the rate before drop-tail (default 1000)")
 	fs.IntVar(&f.link.MTU, "mtu", 0, "link: MTU of Ethernet links (default 1500)")
-	fs.Var(&funcValue{"", func(s string) (err error) { f.partition, err = parseSpan(s); return }}, "partition", "link: every link is down from `FROM-TO` of virtual time (1s-3s), then comes back")
+	fs.Var(&funcValue{"", func(s string) (err error) { f.partition, err = units.Span(s); return }}, "partition", "link: every link is down from `FROM-TO` of virtual time (1s-3s), then comes back")
 	fs.BoolVar(&f.quiet, "q", false, "print nothing but errors")
+	fs.BoolVar(&f.noExpect, "no-expect", false, "scenarios: do not check the file's expectations (expect:)")
 	for _, df := range demoFlags {
 		fl := fs.Lookup(df.flag)
 		fl.Usage = strings.Join(demoUsers(df.field), ", ") + ": " + fl.Usage
@@ -110,9 +139,26 @@ func newRunFlags() *runFlags {
 	return f
 }
 
+// printFlags lists the flags, for -h: netsim check's only those that
+// apply to a scenario and to check.
+func (f *runFlags) printFlags(w io.Writer) {
+	show := flag.NewFlagSet(f.cmd, flag.ContinueOnError)
+	f.fs.VisitAll(func(fl *flag.Flag) {
+		if f.cmd == "check" && (fl.Name == "w" || fl.Name == "partition" || slices.ContainsFunc(demoFlags, func(df demoFlag) bool { return df.flag == fl.Name })) {
+			return
+		}
+		show.Var(fl.Value, fl.Name, fl.Usage)
+	})
+	show.SetOutput(w)
+	show.PrintDefaults()
+}
+
+// demoFlag is a flag that sets a field of [demo.Params].
+type demoFlag struct{ flag, field string }
+
 // demoFlags are the flags that set a field of [demo.Params] only some demos
 // read ([demo.Demo.Uses] says which).
-var demoFlags = []struct{ flag, field string }{
+var demoFlags = []demoFlag{
 	{"port", "Port"}, {"payload", "Payload"}, {"writes", "Writes"},
 	{"size", "Size"}, {"conns", "Conns"}, {"hops", "Hops"}, {"6", "IPv6"},
 }
@@ -140,32 +186,50 @@ func demoFlagNames(d demo.Demo) []string {
 	return names
 }
 
-// checkDemo looks the demo up and checks that every flag the user set is
-// one it reads. It returns the demo, or an exit status.
-func (f *runFlags) checkDemo(name string, stderr io.Writer) (demo.Demo, int) {
-	d, ok := demo.Lookup(name)
-	if !ok {
-		fmt.Fprintf(stderr, "netsim run: unknown demo %q (demos: %s)\n", name, demoNames())
-		return d, 2
-	}
+// checkDemo checks that every flag the user set is one demo d reads. It
+// returns an exit status, or -1.
+func (f *runFlags) checkDemo(d demo.Demo, stderr io.Writer) int {
 	var unused []string
 	f.fs.Visit(func(fl *flag.Flag) {
 		for _, df := range demoFlags {
 			if df.flag == fl.Name && !slices.Contains(d.Uses, df.field) {
 				unused = append(unused, fmt.Sprintf("%s is not used by demo %s (only by: %s)",
-					dash(fl.Name), name, strings.Join(demoUsers(df.field), ", ")))
+					dash(fl.Name), d.Name, strings.Join(demoUsers(df.field), ", ")))
 			}
+		}
+		if fl.Name == "no-expect" {
+			unused = append(unused, fmt.Sprintf("--no-expect is not used by demo %s (only by scenarios)", d.Name))
 		}
 	})
 	if len(unused) > 0 {
-		fmt.Fprintf(stderr, "netsim run: %s\n", strings.Join(unused, "; "))
-		return d, 2
+		fmt.Fprintf(stderr, "netsim %s: %s\n", f.cmd, strings.Join(unused, "; "))
+		return 2
 	}
-	return d, -1
+	return -1
 }
 
-// parse parses args (the demo's name may come first or after the flags)
-// and checks every value. It returns the demo's name, or an exit status.
+// checkTarget finds what name names (see [findTarget]) and checks that
+// every flag the user set applies to it. It returns an exit status, or -1.
+func (f *runFlags) checkTarget(name string, stderr io.Writer) int {
+	t, err := findTarget(name)
+	if err != nil {
+		fmt.Fprintf(stderr, "netsim %s: %v\n", f.cmd, err)
+		return 2
+	}
+	f.target = t
+	if t.demo != nil {
+		if f.cmd == "check" {
+			fmt.Fprintf(stderr, "netsim check: %s is a demo; check takes a scenario (a FILE.yaml or one of %s)\n", name, shippedNames())
+			return 2
+		}
+		return f.checkDemo(*t.demo, stderr)
+	}
+	return f.checkScenario(stderr)
+}
+
+// parse parses args (the demo's or scenario's name may come first or after
+// the flags) and checks every value. It returns the name, or an exit
+// status.
 func (f *runFlags) parse(args []string, stdout, stderr io.Writer) (string, int) {
 	name, rest := splitCommandArg(args)
 	err := f.fs.Parse(rest)
@@ -174,13 +238,12 @@ func (f *runFlags) parse(args []string, stdout, stderr io.Writer) (string, int) 
 		err = f.fs.Parse(f.fs.Args()[1:])
 	}
 	if errors.Is(err, flag.ErrHelp) {
-		fmt.Fprint(stdout, runUsage)
-		f.fs.SetOutput(stdout)
-		f.fs.PrintDefaults()
+		fmt.Fprint(stdout, f.usage)
+		f.printFlags(stdout)
 		return "", 0
 	}
 	fail := func(format string, a ...any) (string, int) {
-		fmt.Fprintf(stderr, "netsim run: "+format+"\n", a...)
+		fmt.Fprintf(stderr, "netsim "+f.cmd+": "+format+"\n", a...)
 		return "", 2
 	}
 	if err == nil {
@@ -192,18 +255,18 @@ func (f *runFlags) parse(args []string, stdout, stderr io.Writer) (string, int) 
 			}
 		})
 		if len(empty) > 0 {
-			return fail("%s \"\": empty (netsim run -h lists the flags)", empty[0])
+			return fail("%s \"\": empty (netsim %s -h lists the flags)", empty[0], f.cmd)
 		}
 	}
 	if err == nil && f.fs.NArg() == 0 && name != "" {
 		// A flag the demo does not read comes before its value's checks.
-		if _, code := f.checkDemo(name, stderr); code >= 0 {
+		if code := f.checkTarget(name, stderr); code >= 0 {
 			return "", code
 		}
 	}
 	switch {
 	case err != nil:
-		return fail("%s (netsim run -h lists the flags)", flagError(err))
+		return fail("%s (netsim %s -h lists the flags)", flagError(err), f.cmd)
 	case f.fs.NArg() > 0:
 		return fail("unexpected argument %q", f.fs.Arg(0))
 	case f.port < 1 || f.port > 65535:
@@ -218,8 +281,10 @@ func (f *runFlags) parse(args []string, stdout, stderr io.Writer) (string, int) 
 		return fail("--mtu %d: IPv6 needs at least 1280", f.link.MTU)
 	case f.format != "" && f.format != "pcap" && f.format != "pcapng":
 		return fail("-F %q: pcap or pcapng", f.format)
+	case name == "" && f.cmd == "check":
+		return fail("name a scenario: netsim check FILE.yaml|NAME, where NAME is one of %s ('netsim list' says what each does)", shippedNames())
 	case name == "":
-		return fail("name a demo: netsim run DEMO [-w FILE.pcap], where DEMO is one of %s ('netsim list' says what each does)", demoNames())
+		return fail("name a demo or a scenario: netsim run NAME|FILE.yaml [-w FILE.pcap], where NAME is a demo (%s) or a scenario (%s) ('netsim list' says what each does)", demoNames(), shippedNames())
 	}
 	f.link.Delay, f.link.Jitter = f.delay, f.jitter
 	if err := f.link.Validate(); err != nil {
@@ -229,14 +294,17 @@ func (f *runFlags) parse(args []string, stdout, stderr io.Writer) (string, int) 
 	return name, -1
 }
 
-// cmdRun runs a demo and writes its capture.
+// cmdRun runs a demo or a scenario and writes its capture.
 func cmdRun(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	f := newRunFlags()
+	f := newRunFlags("run")
 	name, code := f.parse(args, stdout, stderr)
 	if code >= 0 {
 		return code
 	}
-	d, _ := demo.Lookup(name) // parse checked it
+	if f.target.demo == nil {
+		return runScenario(f, stdin, stdout, stderr)
+	}
+	d := *f.target.demo // parse checked it
 	p := demo.Params{
 		Seed: f.seed, Port: f.port, Payload: f.payload, Writes: f.writes,
 		Size: f.size, Conns: f.conns, Hops: f.hops, IPv6: f.ipv6, Link: f.link, Partition: f.partition,
@@ -302,22 +370,29 @@ func cmdRun(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		}
 	}
 	if !f.quiet {
-		ratio := ""
-		if wall > 0 {
-			ratio = fmt.Sprintf(" (simulated/wall %.3g)", st.LastFrame.Seconds()/wall.Seconds())
-		}
-		fmt.Fprintf(stderr, "netsim: %s: %d frame(s) over %v of simulated time, %v wall%s\n",
-			name, st.Frames, st.LastFrame, wall.Round(time.Microsecond), ratio)
-		for _, d := range st.Impaired {
-			fmt.Fprintf(stderr, "netsim: %s: %d frame(s) sent, %d lost, %d dropped by the queue, %d duplicated, %d reordered, %d corrupted\n",
-				d.Dir, d.Sent, d.Lost, d.Dropped, d.Duplicated, d.Reordered, d.Corrupted)
-		}
-		if f.out != "" && len(st.Links) > 1 {
-			fmt.Fprintf(stderr, "netsim: captured %s (links: %s; -i NAME picks others, -i all every link in pcapng)\n",
-				strings.Join(st.Captured, ", "), strings.Join(st.Links, ", "))
-		}
+		printStats(stderr, name, st, wall, f.out != "")
 	}
 	return 0
+}
+
+// printStats says what a run did: its frames and times, what the links
+// did to frames, and, when a capture was written and the network has more
+// than one link, which links it holds.
+func printStats(w io.Writer, name string, st netsim.Stats, wall time.Duration, written bool) {
+	ratio := ""
+	if wall > 0 {
+		ratio = fmt.Sprintf(" (simulated/wall %.3g)", st.LastFrame.Seconds()/wall.Seconds())
+	}
+	fmt.Fprintf(w, "netsim: %s: %d frame(s) over %v of simulated time, %v wall%s\n",
+		name, st.Frames, st.LastFrame, wall.Round(time.Microsecond), ratio)
+	for _, d := range st.Impaired {
+		fmt.Fprintf(w, "netsim: %s: %d frame(s) sent, %d lost, %d dropped by the queue, %d duplicated, %d reordered, %d corrupted\n",
+			d.Dir, d.Sent, d.Lost, d.Dropped, d.Duplicated, d.Reordered, d.Corrupted)
+	}
+	if written && len(st.Links) > 1 {
+		fmt.Fprintf(w, "netsim: captured %s (links: %s; -i NAME picks others, -i all every link in pcapng)\n",
+			strings.Join(st.Captured, ", "), strings.Join(st.Links, ", "))
+	}
 }
 
 // interrupted ends a run that a signal stopped: the frames captured so
@@ -402,13 +477,16 @@ func splitCommandArg(args []string) (string, []string) {
 func cmdList(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if len(args) > 0 {
 		if args[0] == "-h" || args[0] == "--help" || args[0] == "-help" {
-			fmt.Fprintln(stdout, "Usage: netsim list\n\nNames the demos that 'netsim run DEMO' runs.")
+			fmt.Fprintln(stdout, "Usage: netsim list\n\nNames the demos and the shipped scenarios that 'netsim run NAME' runs.")
 			return 0
 		}
 		fmt.Fprintf(stderr, "netsim list: unexpected argument %q\n", args[0])
 		return 2
 	}
+	fmt.Fprintln(stdout, "Demos (netsim run DEMO [flags]):")
 	listDemos(stdout)
+	fmt.Fprintln(stdout, "\nScenarios (netsim run NAME, netsim check NAME; 'netsim help scenario' explains the files):")
+	listScenarios(stdout)
 	return 0
 }
 

@@ -104,7 +104,7 @@ func TestBadInput(t *testing.T) {
 		code int
 		want string
 	}{
-		{[]string{"run", "nope", "-w", out}, 2, `unknown demo "nope"`},
+		{[]string{"run", "nope", "-w", out}, 2, `unknown demo or scenario "nope"`},
 		{[]string{"run", "tcp", "--port", "0", "-w", out}, 2, "--port 0"},
 		{[]string{"run", "tcp", "--port", "70000", "-w", out}, 2, "--port 70000"},
 		{[]string{"run", "tcp", "--payload", "xyz", "-w", out}, 2, "--payload"},
