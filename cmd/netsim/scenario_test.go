@@ -44,8 +44,8 @@ programs:
       - close: {}
 expect:
   filters:
-    - tcp.flags.syn == 1 && tcp.flags.ack == 0 == 1
-    - tcp.len == 3 == 1
+    "tcp.flags.syn == 1 && tcp.flags.ack == 0": 1
+    "tcp.len == 3": 1
   received:
     - {program: receiver, sock: conn, bytes: 3}
 `
@@ -75,8 +75,8 @@ programs:
       - send: {to: 127.0.0.1:53, text: hello}
 expect:
   filters:
-    - udp == 1
-    - frame.comment contains "lost" == 0
+    udp: 1
+    "frame.comment contains \"lost\"": 0
 `
 
 // writeScenario writes src to dir/name and returns the path.
@@ -286,7 +286,7 @@ func TestScenarioOverrides(t *testing.T) {
 		t.Fatalf("udp scenario: exit %d: %s", code, stderr)
 	}
 	code, _, stderr = cli("", "run", udp, "--loss", "100%", "-q", "-w", out)
-	if code != 1 || !strings.HasPrefix(stderr, "netsim run: "+udp+":19:7: expect: ") || !strings.Contains(stderr, `frame.comment contains \"lost\"`) ||
+	if code != 1 || !strings.HasPrefix(stderr, "netsim run: "+udp+":19:5: expect: ") || !strings.Contains(stderr, `frame.comment contains \"lost\"`) ||
 		strings.Count(stderr, "\n") != 1 {
 		t.Errorf("--loss 100%%: exit %d, stderr %q", code, stderr)
 	}

@@ -142,9 +142,9 @@ programs:
       - close: {}
 expect:
   filters:
-    - tcp.flags.syn == 1 && tcp.flags.ack == 0 == 1
-    - tcp.len == 3 == 1
-    - tcp.flags.fin == 1 == 2
+    "tcp.flags.syn == 1 && tcp.flags.ack == 0": 1
+    "tcp.len == 3": 1
+    "tcp.flags.fin == 1": 2
   received:
     - {program: receiver, sock: conn, bytes: 3}
   sha256: SHA
@@ -164,13 +164,13 @@ func TestCheckYAML(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	// A bare filter means >= 1; the report names its line and column.
-	src = strings.Replace(src, "    - tcp.flags.fin == 1 == 2\n", "    - tcp.analysis.retransmission\n", 1)
+	// An unmet count; the report names the filter's line and column.
+	src = strings.Replace(src, "    \"tcp.flags.fin == 1\": 2\n", "    tcp.analysis.retransmission: \">= 1\"\n", 1)
 	s, err = Parse("tcp.yaml", []byte(src))
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := `tcp.yaml:25:7: expect: "tcp.analysis.retransmission >= 1" selected 0 frames`
+	want := `tcp.yaml:25:5: expect: "tcp.analysis.retransmission" selected 0 frames, want >= 1`
 	for _, run := range []func() error{
 		func() error { return s.Check(RunOptions{}) },
 		func() error { _, err := s.Run(RunOptions{}); return err },

@@ -23,7 +23,7 @@ var ErrUnmet = errors.New("expectation not met")
 // did not meet. Its Error is one line naming the expectation and its place
 // in the file:
 //
-//	tcp.yaml:31:7: expect: "tcp.analysis.retransmission >= 1" selected 0 frames
+//	tcp.yaml:31:5: expect: "tcp.analysis.retransmission" selected 0 frames, want >= 1
 //	tcp.yaml:34:7: expect: receiver's conn received 2 bytes, want 3
 //	tcp.yaml:36:3: expect: capture sha256 ab12..., want cd34...
 //
@@ -37,12 +37,12 @@ type UnmetError struct {
 	// Key is the expect key the expectation sits under: "filters",
 	// "received" or "sha256".
 	Key string
-	// What names the expectation: the filter with its condition
-	// (`tcp.len == 3 == 1`), the socket ("receiver's conn"), or
-	// "capture sha256".
+	// What names the expectation: the display filter (`tcp.len == 3`),
+	// the socket ("receiver's conn"), or "capture sha256".
 	What string
 	// Want and Got are what the file asks and what the run showed: for a
-	// filter, the condition ("== 1") and the number of frames selected;
+	// filter, the count as the file gives it ("1", ">= 1") and the number
+	// of frames selected;
 	// for received, byte counts; for sha256, hex digests.
 	Want, Got string
 	// Frames are the numbers of the frames a filter selected (at most
@@ -75,6 +75,7 @@ func (e *UnmetError) Error() string {
 			}
 			b.WriteByte(')')
 		}
+		fmt.Fprintf(&b, ", want %s", e.Want)
 	case "received":
 		fmt.Fprintf(&b, "%s received %s bytes, want %s", e.What, e.Got, e.Want)
 	default:
@@ -239,13 +240,22 @@ func (s *Scenario) expectFilters(capture []byte) ([]*UnmetError, error) {
 		}
 		unmet = append(unmet, &UnmetError{
 			File: s.File, Pos: x.Pos, Key: "filters",
-			What:   fmt.Sprintf("%s %s %d", x.Filter, op, want),
-			Want:   fmt.Sprintf("%s %d", op, want),
+			What:   x.Filter,
+			Want:   expectWant(op, want),
 			Got:    strconv.Itoa(counts[i]),
 			Frames: frames[i],
 		})
 	}
 	return unmet, nil
+}
+
+// expectWant writes a filter's count as a file gives it: "3" for exactly
+// 3, else "OP N".
+func expectWant(op string, n int) string {
+	if op == "==" {
+		return strconv.Itoa(n)
+	}
+	return fmt.Sprintf("%s %d", op, n)
 }
 
 // expectFilterOp returns x's operator and count: an empty Op means ">=" with a

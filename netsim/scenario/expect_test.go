@@ -77,12 +77,12 @@ func TestExpectPcapng(t *testing.T) {
 		{Pos: Pos{4, 7}, Filter: "tcp.analysis.retransmission", Op: "==", Count: 2},
 	}}}
 	err := s.Verify(&Result{Capture: expGolden(t, "tcp-lossy.pcapng")})
-	want := `lossy.yaml:4:7: expect: "tcp.analysis.retransmission == 2" selected 3 frames (7, 10, 12)`
+	want := `lossy.yaml:4:7: expect: "tcp.analysis.retransmission" selected 3 frames (7, 10, 12), want 2`
 	if err == nil || err.Error() != want {
 		t.Fatalf("got %v\nwant %s", err, want)
 	}
 	var u *UnmetError
-	if !errors.As(err, &u) || u.Key != "filters" || u.Want != "== 2" || u.Got != "3" || len(u.Frames) != 3 {
+	if !errors.As(err, &u) || u.Key != "filters" || u.Want != "2" || u.Got != "3" || len(u.Frames) != 3 {
 		t.Fatalf("%#v", u)
 	}
 }
@@ -97,13 +97,13 @@ func TestExpectUnmet(t *testing.T) {
 	}{
 		{"filter", func(s *Scenario, r *Result) {
 			s.Expect.Filters[2] = FilterExpect{Pos: Pos{31, 7}, Filter: "tcp.analysis.retransmission"}
-		}, `tcp.yaml:31:7: expect: "tcp.analysis.retransmission >= 1" selected 0 frames`},
+		}, `tcp.yaml:31:7: expect: "tcp.analysis.retransmission" selected 0 frames, want >= 1`},
 		{"filter count", func(s *Scenario, r *Result) {
 			s.Expect.Filters[2].Count = 2
-		}, `tcp.yaml:31:7: expect: "tcp.len == 3 == 2" selected 1 frame (4)`},
+		}, `tcp.yaml:31:7: expect: "tcp.len == 3" selected 1 frame (4), want 2`},
 		{"filter ne", func(s *Scenario, r *Result) {
 			s.Expect.Filters[8] = FilterExpect{Pos: Pos{37, 7}, Filter: "tcp.flags.syn == 1", Op: "!=", Count: 2}
-		}, `tcp.yaml:37:7: expect: "tcp.flags.syn == 1 != 2" selected 2 frames (1, 2)`},
+		}, `tcp.yaml:37:7: expect: "tcp.flags.syn == 1" selected 2 frames (1, 2), want != 2`},
 		{"received", func(s *Scenario, r *Result) {
 			r.Received[0].Bytes = 2
 		}, `tcp.yaml:39:7: expect: receiver's conn received 2 bytes, want 3`},
@@ -117,7 +117,7 @@ func TestExpectUnmet(t *testing.T) {
 			// received (line 39) and the filter at line 33 fail: line 33 first.
 			r.Received[0].Bytes = 2
 			s.Expect.Filters[4].Count = 5
-		}, `tcp.yaml:33:7: expect: "udp == 5" selected 0 frames`},
+		}, `tcp.yaml:33:7: expect: "udp" selected 0 frames, want 5`},
 		{"file order received first", func(s *Scenario, r *Result) {
 			s.Expect.Received[0].Pos = Pos{28, 7}
 			r.Received[0].Bytes = 2
@@ -126,7 +126,7 @@ func TestExpectUnmet(t *testing.T) {
 		{"sha256 last", func(s *Scenario, r *Result) {
 			s.Expect.SHA256 = wrong
 			s.Expect.Filters[8].Count = 0
-		}, `tcp.yaml:37:7: expect: "tcp.flags.reset == 1 != 0" selected 0 frames`},
+		}, `tcp.yaml:37:7: expect: "tcp.flags.reset == 1" selected 0 frames, want != 0`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			s, r := expBookScenario(), expBookResult(t)
@@ -209,7 +209,7 @@ func TestExpectNothing(t *testing.T) {
 	}
 	s.Expect.Filters[0].Op = ">"
 	err := s.Verify(&Result{Capture: hdr})
-	if want := `x.yaml: expect: "frame > 0" selected 0 frames`; err == nil || err.Error() != want {
+	if want := `x.yaml: expect: "frame" selected 0 frames, want > 0`; err == nil || err.Error() != want {
 		t.Fatalf("got %v, want %s", err, want)
 	}
 }

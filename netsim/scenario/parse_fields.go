@@ -268,10 +268,8 @@ var programFields = []field[ProgramSpec]{
 }
 
 var expectFields = []field[ExpectSpec]{
-	{"filters", "sequence of strings", "", `"FILTER OP COUNT": frames the display filter selects, compared with COUNT (op ==, !=, <, <=, >, >=); "FILTER" alone means >= 1`,
-		func(p *parser, n *yaml.Node, k string, e *ExpectSpec) {
-			list(p, n, k, "filter strings", &e.Filters, filterItem)
-		}},
+	{"filters", "mapping of filter to count", "", `display filter: the frames it must select, an integer N (exactly N) or "OP N" with OP one of == != < <= > >= ("tcp.analysis.retransmission": ">= 1")`,
+		func(p *parser, n *yaml.Node, k string, e *ExpectSpec) { filterMap(p, n, k, &e.Filters) }},
 	{"received", "sequence of mappings", "", "bytes a socket received over the run: {program, sock, bytes}",
 		func(p *parser, n *yaml.Node, k string, e *ExpectSpec) {
 			list(p, n, k, "received counts", &e.Received, received)
@@ -280,24 +278,71 @@ var expectFields = []field[ExpectSpec]{
 		func(p *parser, n *yaml.Node, k string, e *ExpectSpec) { p.str(n, k, &e.SHA256) }},
 }
 
-func filterItem(p *parser, n *yaml.Node, k string, f *FilterExpect) {
-	f.Pos = nodePos(n)
-	s, ok := p.scalar(n, k, `a filter string ("tcp.flags.reset == 1 >= 1")`)
-	if !ok {
+// filterMap reads expect.filters: a mapping from display filter to frame
+// count. (A list of "FILTER OP COUNT" strings read "tcp.flags.fin == 1" as
+// the filter tcp.flags.fin with the count == 1: the mapping cannot be
+// misread.)
+func filterMap(p *parser, n *yaml.Node, k string, dst *[]FilterExpect) {
+	if n.Kind != yaml.MappingNode {
+		hint := ""
+		if n.Kind == yaml.SequenceNode {
+			hint = ` (a list is not taken: write "FILTER": COUNT, e.g. "tcp.flags.fin == 1": 2, or tcp.analysis.retransmission: ">= 1")`
+		}
+		p.errs.add(nodePos(n), k, "expected a mapping of display filter to frame count, got %s%s", describe(n), hint)
 		return
 	}
-	filter, op, count, err := splitFilter(s)
-	if err != nil {
-		p.errs.add(nodePos(n), k, "%v", err)
-		return
+	seen := map[string]Pos{}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		kn, vn := n.Content[i], n.Content[i+1]
+		key := fmt.Sprintf("%s[%d]", k, i/2)
+		f := FilterExpect{Pos: nodePos(kn)}
+		s, ok := p.scalar(kn, key, `a display filter ("tcp.flags.reset == 1")`)
+		if !ok {
+			continue
+		}
+		f.Filter = strings.TrimSpace(s)
+		if f.Filter == "" {
+			p.errs.add(nodePos(kn), key, `an empty display filter (for every frame write "frame")`)
+			continue
+		}
+		if prev, dup := seen[f.Filter]; dup {
+			p.errs.add(nodePos(kn), key, "filter %q given twice (first at line %d)", f.Filter, prev.Line)
+			continue
+		}
+		seen[f.Filter] = f.Pos
+		c, ok := p.scalar(vn, key, `a frame count: N, or "OP N" (">= 1")`)
+		if !ok {
+			continue
+		}
+		op, count, err := parseCount(c)
+		if err != nil {
+			p.errs.add(nodePos(vn), key, "%v", err)
+			continue
+		}
+		f.Op, f.Count = op, count
+		*dst = append(*dst, f)
 	}
-	f.Filter, f.Op, f.Count = filter, op, count
-	// Where the filter's own columns start in the file, when the scalar
-	// is written on one line without escapes.
-	if start := p.filterStart(n); start != (Pos{}) {
-		lead := len([]rune(s)) - len([]rune(strings.TrimLeftFunc(s, unicode.IsSpace)))
-		p.pos[&f.Filter] = Pos{start.Line, start.Col + lead}
+	// Where each filter's own columns start in the file, when its key is
+	// written on one line without escapes (p.pos is keyed by address, so
+	// this waits for the slice's final array).
+	for i := range *dst {
+		f := &(*dst)[i]
+		if start := p.filterStart(filterKeyNode(n, f.Pos)); start != (Pos{}) {
+			s := filterKeyNode(n, f.Pos).Value
+			lead := len([]rune(s)) - len([]rune(strings.TrimLeftFunc(s, unicode.IsSpace)))
+			p.pos[&f.Filter] = Pos{start.Line, start.Col + lead}
+		}
 	}
+}
+
+// filterKeyNode returns the key node of mapping n at pos.
+func filterKeyNode(n *yaml.Node, pos Pos) *yaml.Node {
+	for i := 0; i < len(n.Content); i += 2 {
+		if nodePos(n.Content[i]) == pos {
+			return n.Content[i]
+		}
+	}
+	return &yaml.Node{}
 }
 
 // filterStart is the position of the first character of n's value, or the

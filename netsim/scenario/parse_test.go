@@ -82,8 +82,8 @@ func TestParseBook(t *testing.T) {
 		},
 		Expect: ExpectSpec{Pos: Pos{23, 3},
 			Filters: []FilterExpect{
-				{Pos: Pos{24, 7}, Filter: "tcp.flags.syn == 1 && tcp.flags.ack == 0", Op: "==", Count: 1},
-				{Pos: Pos{25, 7}, Filter: "tcp.len == 3", Op: "==", Count: 1},
+				{Pos: Pos{24, 5}, Filter: "tcp.flags.syn == 1 && tcp.flags.ack == 0", Op: "==", Count: 1},
+				{Pos: Pos{25, 5}, Filter: "tcp.len == 3", Op: "==", Count: 1},
 			},
 			Received: []ReceivedExpect{{Pos: Pos{27, 7}, Program: "receiver", Sock: "conn", Bytes: 3}},
 		},
@@ -109,7 +109,7 @@ func TestParseBook(t *testing.T) {
 			}},
 		},
 		Expect: ExpectSpec{Pos: Pos{20, 3},
-			Filters:  []FilterExpect{{Pos: Pos{21, 7}, Filter: "udp.length == 11", Op: "==", Count: 1}},
+			Filters:  []FilterExpect{{Pos: Pos{21, 5}, Filter: "udp.length == 11", Op: "==", Count: 1}},
 			Received: []ReceivedExpect{{Pos: Pos{23, 7}, Program: "receiver", Sock: "udp", Bytes: 3}},
 		},
 	}
@@ -213,22 +213,53 @@ func TestUnescape(t *testing.T) {
 	}
 }
 
-func TestSplitFilter(t *testing.T) {
+// TestParseCount: an expect filter's count is N (exactly) or "OP N".
+func TestParseCount(t *testing.T) {
 	for _, c := range []struct {
-		in, filter, op string
-		count          int
+		in, op string
+		count  int
+		bad    bool
 	}{
-		{"tcp.len == 3 == 1", "tcp.len == 3", "==", 1},
-		{"tcp.analysis.retransmission >= 1", "tcp.analysis.retransmission", ">=", 1},
-		{"tcp.analysis.retransmission", "tcp.analysis.retransmission", ">=", 1},
-		{"  icmp  ", "icmp", ">=", 1},
-		{"tcp.flags.reset == 1 != 0", "tcp.flags.reset == 1", "!=", 0},
-		{"frame < 5", "frame", "<", 5},
-		{"tcp.port == 80 == -1", "tcp.port == 80 == -1", ">=", 1},
+		{"1", "==", 1, false},
+		{"0", "==", 0, false},
+		{">= 1", ">=", 1, false},
+		{">=2", ">=", 2, false},
+		{" != 0 ", "!=", 0, false},
+		{"< 5", "<", 5, false},
+		{"<= 5", "<=", 5, false},
+		{"> 5", ">", 5, false},
+		{"== 7", "==", 7, false},
+		{"-1", "", 0, true},
+		{"= 1", "", 0, true},
+		{"many", "", 0, true},
+		{"", "", 0, true},
+		{">= ", "", 0, true},
 	} {
-		f, op, n, err := splitFilter(c.in)
-		if err != nil || f != c.filter || op != c.op || n != c.count {
-			t.Errorf("splitFilter(%q) = %q %q %d %v; want %q %q %d", c.in, f, op, n, err, c.filter, c.op, c.count)
+		op, n, err := parseCount(c.in)
+		if c.bad {
+			if err == nil {
+				t.Errorf("parseCount(%q) = %q %d, want an error", c.in, op, n)
+			}
+			continue
+		}
+		if err != nil || op != c.op || n != c.count {
+			t.Errorf("parseCount(%q) = %q %d %v; want %q %d", c.in, op, n, err, c.op, c.count)
+		}
+	}
+}
+
+// TestFiltersList: the old list form is an error that shows the mapping,
+// and a filter given twice is an error.
+func TestFiltersList(t *testing.T) {
+	for _, c := range []struct{ src, want string }{
+		{"hosts: [{name: a}]\nprograms: [{host: a, steps: [sleep: 1s]}]\nexpect:\n  filters:\n    - tcp.flags.fin == 1\n",
+			`x.yaml:5:5: expect.filters: expected a mapping of display filter to frame count, got a sequence (a list is not taken: write "FILTER": COUNT, e.g. "tcp.flags.fin == 1": 2, or tcp.analysis.retransmission: ">= 1")`},
+		{"hosts: [{name: a}]\nprograms: [{host: a, steps: [sleep: 1s]}]\nexpect:\n  filters:\n    tcp: 1\n    tcp : 2\n",
+			`x.yaml:6:5: expect.filters[1]: filter "tcp" given twice (first at line 5)`},
+	} {
+		_, err := Parse("x.yaml", []byte(c.src))
+		if err == nil || err.Error() != c.want {
+			t.Errorf("Parse: %v\nwant %s", err, c.want)
 		}
 	}
 }
@@ -375,9 +406,9 @@ var badCases = []struct{ name, src string }{
 	{"recv", "hosts: [{name: a}]\nprograms:\n  - host: a\n    steps:\n      - connect: 127.0.0.1:80\n      - recv: {}\n      - recv: {bytes: 2, until_eof: true}\n      - recv: {bytes: 2, text: abc}\n      - recv: {datagrams: 2}\n"},
 	{"addresses in steps", "hosts: [{name: a}]\nprograms:\n  - host: a\n    steps:\n      - listen: {}\n      - listen: 80\n      - listen: a:80\n      - connect: 10.0.0.1\n      - connect: 10.0.0.1:0\n      - connect: :80\n      - connect: {to: 10.0.0.1:99999}\n"},
 	{"set tls", "hosts: [{name: a}]\nprograms:\n  - host: a\n    steps:\n      - connect: 127.0.0.1:80\n      - set: {}\n      - set: {keep_alive: 10ms, ttl: 1}\n      - tls: {role: middle}\n      - tls: {}\n"},
-	{"expect types", "hosts: [{name: a}]\nprograms:\n  - {host: a, steps: [connect: 127.0.0.1:80]}\nexpect:\n  filters:\n    - \"\"\n    - [a]\n  received:\n    - {program: a, bytes: x}\n"},
-	{"expect", "hosts: [{name: a}]\nprograms:\n  - {host: a, steps: [connect: 127.0.0.1:80]}\nexpect:\n  filters:\n    - tcp.port = 3 == 1\n    - \"  tcp.flags.syn == 1 && tcp.bogus == 1\"\n  received:\n    - {program: b, sock: conn, bytes: 1}\n    - {program: a, sock: con, bytes: 1}\n    - {program: a, bytes: 1}\n  sha256: abc\n"},
-	{"filter column", "hosts: [{name: a}]\nprograms: [{host: a, steps: [sleep: 1s]}]\nexpect:\n  filters: [\"tcp.port == 80 && (tcp.flags.syn == 1\", tcp.port == 80 &&& tcp.len > 1]\n"},
+	{"expect types", "hosts: [{name: a}]\nprograms:\n  - {host: a, steps: [connect: 127.0.0.1:80]}\nexpect:\n  filters:\n    \"\": 1\n    [a]: 1\n    tcp: x\n  received:\n    - {program: a, bytes: x}\n"},
+	{"expect", "hosts: [{name: a}]\nprograms:\n  - {host: a, steps: [connect: 127.0.0.1:80]}\nexpect:\n  filters:\n    tcp.port = 3: 1\n    \"  tcp.flags.syn == 1 && tcp.bogus == 1\": 1\n  received:\n    - {program: b, sock: conn, bytes: 1}\n    - {program: a, sock: con, bytes: 1}\n    - {program: a, bytes: 1}\n  sha256: abc\n"},
+	{"filter column", "hosts: [{name: a}]\nprograms: [{host: a, steps: [sleep: 1s]}]\nexpect:\n  filters: {\"tcp.port == 80 && (tcp.flags.syn == 1\": 1, tcp.port == 80 &&& tcp.len > 1: 1}\n"},
 	{"program", "hosts: [{name: a}]\nprograms:\n  - {name: x}\n  - {host: a, steps: []}\n  - {host: a, start: later, steps: [sleep: 1s]}\n"},
 	{"program refs", "hosts: [{name: a}]\nprograms:\n  - {name: x}\n  - {host: a, steps: []}\n"},
 	{"key not a string", "? [a]\n: b\n"},

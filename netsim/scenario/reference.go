@@ -197,9 +197,9 @@ programs:
       - recv: {sock: dns, datagrams: 1, timeout: 1s, expect_error: timeout}
 expect:
   filters:
-    - tcp.flags.syn == 1 && tcp.flags.ack == 0 >= 2
-    - tcp.flags.reset == 1
-    - icmp == 0
+    "tcp.flags.syn == 1 && tcp.flags.ack == 0": ">= 2"
+    tcp.flags.reset: 1
+    icmp: 0
   received:
     - {program: server, sock: conn, bytes: 32}
     - {program: client, sock: conn, bytes: 3029}

@@ -59,8 +59,8 @@ programs:
       - close: {}
 expect:
   filters:
-    - tcp.flags.syn == 1 && tcp.flags.ack == 0 == 1
-    - tcp.len == 3 == 1
+    "tcp.flags.syn == 1 && tcp.flags.ack == 0": 1
+    "tcp.len == 3": 1
   received:
     - {program: receiver, sock: conn, bytes: 3}
 `
@@ -86,7 +86,7 @@ programs:
       - sleep: 50ms
       - close: conn
 expect:
-  filters: ["tcp.len == 3 == 3"]
+  filters: {"tcp.len == 3": 3}
   received: [{program: receiver, sock: conn, bytes: 9}]
 `
 	udpYAML = `name: book-udp
@@ -206,7 +206,7 @@ programs:
       - connect: {to: 127.0.0.1:80, expect_error: EXPECTED}
       - print: went on
 expect:
-  filters: ["tcp.flags.reset == 1 == 1"]
+  filters: {"tcp.flags.reset == 1": 1}
 `
 	s := parse(t, "refused.yaml", strings.Replace(src, "EXPECTED", "connection refused", 1))
 	_, _, out, err := run(t, s, scenario.RunOptions{})
@@ -268,9 +268,9 @@ links:
   - {a: {host: server, addrs: [10.0.0.2/24]}, b: {switch: sw0}, both: {delay: 5ms}}
 expect:
   filters:
-    - tcp.flags.syn == 1 && tcp.flags.ack == 0 == 2
-    - tcp.len == 5 == 2
-    - ip.src == 10.0.0.2 && tcp.len == 6 == 2
+    "tcp.flags.syn == 1 && tcp.flags.ack == 0": 2
+    "tcp.len == 5": 2
+    "ip.src == 10.0.0.2 && tcp.len == 6": 2
   received:
     - {program: server, sock: conn, bytes: 5}
     - {program: client, sock: conn, bytes: 6}
@@ -328,8 +328,8 @@ links:
   - {a: {host: router, addrs: [10.0.2.254/24]}, b: {host: server, addrs: [10.0.2.1/24]}}
 expect:
   filters:
-    - ip.src == 10.0.1.1 && ip.ttl == 63 && tcp.len == 5 == 1
-    - ip.src == 10.0.2.1 && ip.ttl == 64 && tcp.len == 6 == 1
+    "ip.src == 10.0.1.1 && ip.ttl == 63 && tcp.len == 5": 1
+    "ip.src == 10.0.2.1 && ip.ttl == 64 && tcp.len == 6": 1
 `
 	s := parse(t, "router.yaml", strings.Replace(src, "FORWARD", "true", 1)+strings.Replace(exchange, "      - SLEEP\n", "", 1))
 	res, capt, out, err := run(t, s, scenario.RunOptions{})
@@ -367,8 +367,8 @@ events:
   - {at: 1s, link: lan, both: {down: true}}
 expect:
   filters:
-    - tcp.analysis.retransmission
-    - frame.time_relative > 4 && tcp.len == 5 == 1
+    tcp.analysis.retransmission: ">= 1"
+    "frame.time_relative > 4 && tcp.len == 5": 1
 `
 	s := parse(t, "partition.yaml", src+strings.Replace(exchange, "SLEEP", "sleep: 2s", 1))
 	res, _, out, err := run(t, s, scenario.RunOptions{})
@@ -405,8 +405,8 @@ programs:
       - recv: {sock: c, expect_error: connection refused}
 expect:
   filters:
-    - icmp.type == 3 && icmp.code == 3 == 2
-    - "!icmp && udp.srcport == 5353 && udp.dstport == 9 == 1"
+    "icmp.type == 3 && icmp.code == 3": 2
+    "!icmp && udp.srcport == 5353 && udp.dstport == 9": 1
 `)
 	_, _, out, err := run(t, s, scenario.RunOptions{})
 	if err != nil {
@@ -599,7 +599,7 @@ programs:
       - shutdown: conn
       - recv: {until_eof: true, text: pong}
 expect:
-  filters: ["tcp.flags.fin == 1 == 2"]
+  filters: {"tcp.flags.fin == 1": 2}
   received:
     - {program: server, sock: conn, bytes: 4}
     - {program: client, sock: conn, bytes: 4}
@@ -688,8 +688,8 @@ programs:
       - abort: conn
 expect:
   filters:
-    - tcp.flags.reset == 1 == 1
-    - tcp.flags.fin == 1 == 0
+    "tcp.flags.reset == 1": 1
+    "tcp.flags.fin == 1": 0
   received: [{program: server, sock: conn, bytes: 7}]
 `)
 	_, _, out, err := run(t, s, scenario.RunOptions{})
@@ -723,10 +723,10 @@ programs:
       - close: conn
 expect:
   filters:
-    - ip.ttl == 5 && tcp.flags.syn == 1 == 0
-    - ip.ttl == 5 && tcp.len == 3 == 1
-    - tcp.analysis.keep_alive >= 2
-    - tcp.srcport == 80 && tcp.window_size < 10000 && tcp.flags.syn == 0
+    "ip.ttl == 5 && tcp.flags.syn == 1": 0
+    "ip.ttl == 5 && tcp.len == 3": 1
+    tcp.analysis.keep_alive: ">= 2"
+    "tcp.srcport == 80 && tcp.window_size < 10000 && tcp.flags.syn == 0": 0
 `)
 	_, _, out, err := run(t, s, scenario.RunOptions{})
 	if err != nil {
@@ -757,7 +757,7 @@ programs:
       - send: {text: "GET / HTTP/1.1\r\nHost: netsim.test\r\n\r\n"}
       - recv: {until_eof: true}
 expect:
-  filters: ["tcp.flags.reset == 1 == 0"]
+  filters: {"tcp.flags.reset == 1": 0}
   received:
     - {program: server, sock: conn, bytes: 37}
     - {program: client, sock: conn, bytes: 40}

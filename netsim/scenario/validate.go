@@ -1074,26 +1074,22 @@ func decodeHex(s string) ([]byte, error) {
 // filterOps are the comparisons of an expect filter's count.
 var filterOps = []string{"==", "!=", "<=", ">=", "<", ">"}
 
-// splitFilter splits "FILTER OP COUNT" ("tcp.len == 3 == 1" is the filter
-// "tcp.len == 3" and == 1); a filter alone means ">= 1".
-func splitFilter(s string) (filter, op string, count int, err error) {
-	t := strings.TrimRightFunc(s, unicode.IsSpace)
-	i := strings.LastIndexFunc(t, unicode.IsSpace)
-	if i >= 0 {
-		last := t[i+1:]
-		rest := strings.TrimRightFunc(t[:i], unicode.IsSpace)
-		j := strings.LastIndexFunc(rest, unicode.IsSpace)
-		if j >= 0 && slices.Contains(filterOps, rest[j+1:]) {
-			n, cerr := strconv.Atoi(last)
-			if cerr == nil && n >= 0 {
-				return strings.TrimSpace(rest[:j]), rest[j+1:], n, nil
-			}
+// parseCount parses an expect filter's frame count: "N" (exactly N) or
+// "OP N".
+func parseCount(s string) (op string, count int, err error) {
+	t := strings.TrimSpace(s)
+	op = "=="
+	for _, o := range filterOps {
+		if rest, ok := strings.CutPrefix(t, o); ok {
+			op, t = o, strings.TrimSpace(rest)
+			break
 		}
 	}
-	if strings.TrimSpace(s) == "" {
-		return "", "", 0, errors.New(`an empty filter; want "FILTER", or "FILTER OP COUNT" (tcp.flags.reset == 1 >= 1)`)
+	n, cerr := strconv.Atoi(t)
+	if cerr != nil || n < 0 {
+		return "", 0, fmt.Errorf(`frame count %q: want a count N (exactly N frames) or "OP N" with OP one of == != < <= > >= (">= 1")`, s)
 	}
-	return strings.TrimSpace(s), ">=", 1, nil
+	return op, n, nil
 }
 
 func (c *checker) expect(s *Scenario) {
