@@ -105,10 +105,6 @@ func (l *errList) add(pos Pos, key, format string, args ...any) {
 	l.errs = append(l.errs, &Error{File: l.file, Pos: pos, Key: key, Msg: fmt.Sprintf(format, args...)})
 }
 
-// full reports whether more errors would be dropped: callers skip work
-// (suggestions) that only makes messages.
-func (l *errList) full() bool { return len(l.errs) >= maxCollect }
-
 // err returns the sorted, deduplicated, capped list, or nil.
 func (l *errList) err() error {
 	if len(l.errs) == 0 {
