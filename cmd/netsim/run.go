@@ -55,8 +55,8 @@ Examples:
 scenarios. Link flags apply to every link, both directions (on the book's
 demos: to the loopback interface; on a scenario: over the file's own
 settings, loopbacks included). A scenario takes -w -F -i --seed -q
---no-expect and the link flags but --partition (a scenario takes links
-down with events). Ctrl-C (or SIGTERM) stops a run and keeps the frames
+--no-expect and the link flags (--partition: every link and loopback,
+after the file's own events). Ctrl-C (or SIGTERM) stops a run and keeps the frames
 captured so far, as a valid capture under FILE.
 
 Flags:
@@ -144,7 +144,7 @@ func newRunFlags(cmd string) *runFlags {
 func (f *runFlags) printFlags(w io.Writer) {
 	show := flag.NewFlagSet(f.cmd, flag.ContinueOnError)
 	f.fs.VisitAll(func(fl *flag.Flag) {
-		if f.cmd == "check" && (fl.Name == "w" || fl.Name == "partition" || slices.ContainsFunc(demoFlags, func(df demoFlag) bool { return df.flag == fl.Name })) {
+		if f.cmd == "check" && (fl.Name == "w" || slices.ContainsFunc(demoFlags, func(df demoFlag) bool { return df.flag == fl.Name })) {
 			return
 		}
 		show.Var(fl.Value, fl.Name, fl.Usage)

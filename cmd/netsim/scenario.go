@@ -92,8 +92,6 @@ func (f *runFlags) checkScenario(stderr io.Writer) int {
 			}
 		}
 		switch {
-		case fl.Name == "partition":
-			unused = append(unused, "--partition is not used by scenarios: a scenario takes a link down with events (events: [{at: 1s, link: NAME, both: {down: true}}, {at: 3s, link: NAME, both: {down: false}}])")
 		case fl.Name == "w" && f.cmd == "check":
 			unused = append(unused, "-w is not used by check, which writes nothing ('netsim run -w' writes the capture)")
 		}
@@ -194,7 +192,7 @@ func errorAt(file string, pos scenario.Pos, msg string) string {
 
 // runOptions turns the flags the user set into a scenario's overrides.
 func (f *runFlags) runOptions() scenario.RunOptions {
-	o := scenario.RunOptions{NoExpect: f.noExpect}
+	o := scenario.RunOptions{NoExpect: f.noExpect, Partition: f.partition}
 	f.fs.Visit(func(fl *flag.Flag) {
 		im := &o.Impair
 		switch fl.Name {

@@ -10,6 +10,7 @@ package scenario
 import (
 	"context"
 	"io"
+	"time"
 
 	"netsim.dev/netsim"
 	"netsim.dev/netsim/capture"
@@ -39,6 +40,13 @@ type RunOptions struct {
 	// included), after the file's own settings: netsim run's --loss,
 	// --delay and the rest.
 	Impair ImpairSpec
+	// Partition, when its end is after its start, takes every link and
+	// every host's loopback down (both directions) from Partition[0] to
+	// Partition[1] of virtual time, then up again (down: false, the rest
+	// of each link's settings kept): netsim run's --partition. It is
+	// applied as events after the file's own, so the file's events at the
+	// same instants come first.
+	Partition [2]time.Duration
 	// Out receives what programs print, each line prefixed "NAME: "
 	// (nil: discarded).
 	Out io.Writer

@@ -6,11 +6,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"netsim.dev/netsim"
 	"netsim.dev/netsim/capture"
@@ -137,6 +139,10 @@ type runner struct {
 }
 
 func (s *Scenario) run(o RunOptions) (*Result, error) {
+	s, err := s.withPartition(o.Partition)
+	if err != nil {
+		return nil, err
+	}
 	r := &runner{s: s, o: o}
 	if err := r.build(); err != nil {
 		if r.n != nil {
@@ -461,6 +467,34 @@ func (r *runner) events(cur map[*netsim.Link]*[2]netsim.LinkConfig) error {
 		})
 	}
 	return nil
+}
+
+// withPartition returns s with the events of a partition span added (every
+// link and every host's loopback down at span[0], up at span[1]), or s
+// itself when span is zero. s is not changed.
+func (s *Scenario) withPartition(span [2]time.Duration) (*Scenario, error) {
+	if span == [2]time.Duration{} {
+		return s, nil
+	}
+	if span[0] < 0 || span[1] <= span[0] {
+		return nil, fmt.Errorf("%w: partition %v-%v: the end must come after the start, both from 0", ErrInvalid, span[0], span[1])
+	}
+	c := *s
+	c.Events = slices.Clone(s.Events)
+	down, up := true, false
+	var names []string
+	for _, h := range s.Hosts {
+		names = append(names, h.Name+":lo")
+	}
+	for _, l := range s.Links {
+		names = append(names, l.Name)
+	}
+	for _, name := range names {
+		c.Events = append(c.Events,
+			EventSpec{At: span[0], Link: name, Both: ImpairSpec{Down: &down}},
+			EventSpec{At: span[1], Link: name, Both: ImpairSpec{Down: &up}})
+	}
+	return &c, nil
 }
 
 // received returns the byte counts of the sockets that received anything
