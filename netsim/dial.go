@@ -8,6 +8,7 @@ import (
 	"net/netip"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	"gvisor.dev/gvisor/pkg/tcpip"
@@ -109,6 +110,28 @@ func (h *Host) Listen(network, address string) (net.Listener, error) {
 		return nil, err
 	}
 	l, err := sock.ListenTCP(h.env, proto, fa, h.net.opts.ListenBacklog)
+	if err != nil {
+		return nil, err
+	}
+	return l, nil
+}
+
+// ListenBacklog is [Host.Listen] with the length of this listener's accept
+// queue (listen(2)'s backlog, from 1 to 65535) instead of
+// [Options.ListenBacklog]. gVisor's queue holds backlog connections
+// (Linux's one more); while it is full, further SYNs get SYN cookies and
+// their final ACK is dropped, so those clients believe they are connected
+// until their data goes unanswered, as on Linux. A backlog out of range is
+// a *net.OpError wrapping syscall.EINVAL.
+func (h *Host) ListenBacklog(network, address string, backlog int) (net.Listener, error) {
+	proto, fa, err := h.resolve("listen", network, "tcp", address, true)
+	if err != nil {
+		return nil, err
+	}
+	if backlog < 1 || backlog > 65535 {
+		return nil, &net.OpError{Op: "listen", Net: network, Err: fmt.Errorf("backlog %d out of range 1-65535: %w", backlog, syscall.EINVAL)}
+	}
+	l, err := sock.ListenTCP(h.env, proto, fa, backlog)
 	if err != nil {
 		return nil, err
 	}

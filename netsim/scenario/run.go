@@ -234,12 +234,6 @@ func (r *runner) build() error {
 			opts.Capture = r.captured
 		}
 	}
-	backlog, err := r.backlog()
-	if err != nil {
-		return err
-	}
-	opts.ListenBacklog = backlog
-
 	n, err := netsim.New(opts)
 	if err != nil {
 		return fmt.Errorf("%s: %w", where(s.File, s.Capture.Pos), err)
@@ -323,27 +317,6 @@ func (r *runner) build() error {
 		r.progs = append(r.progs, &runProg{r: r, spec: ps, index: i, name: name, host: host, socks: map[string]*runSock{}})
 	}
 	return nil
-}
-
-// backlog returns Options.ListenBacklog for the scenario's listen steps:
-// netsim has one backlog per network, so the listen steps that name one
-// must agree.
-func (r *runner) backlog() (int, error) {
-	backlog := 0
-	var first Pos
-	for _, p := range r.s.Programs {
-		for _, st := range p.Steps {
-			if st.Kind != StepListen || st.Backlog == 0 {
-				continue
-			}
-			if backlog != 0 && st.Backlog != backlog {
-				return 0, fmt.Errorf("%s: backlog %d differs from the backlog %d at %s: netsim has one listen backlog for the whole network (Options.ListenBacklog)",
-					where(r.s.File, st.Pos), st.Backlog, backlog, where(r.s.File, first))
-			}
-			backlog, first = st.Backlog, st.Pos
-		}
-	}
-	return backlog, nil
 }
 
 // linkConfigs returns the configurations a link starts with.

@@ -126,10 +126,6 @@ func TestBuildErrors(t *testing.T) {
 		{"event config", func(s *scenario.Scenario) {
 			s.Events = []scenario.EventSpec{{Pos: scenario.Pos{Line: 7, Col: 5}, At: time.Second, Link: "localhost:lo", Both: scenario.ImpairSpec{Loss: ptr(1.5)}}}
 		}, `bad.yaml:7:5: event at 1s on link "localhost:lo": LinkConfig.Loss: 1.5 is not between 0 and 1`},
-		{"backlogs", func(s *scenario.Scenario) {
-			s.Programs[0].Steps[0].Backlog = 1
-			s.Programs = append(s.Programs, prog("other", "localhost", scenario.Step{Kind: scenario.StepListen, Addr: ":1", Backlog: 2}))
-		}, "bad.yaml:10:9: backlog 2 differs from the backlog 1 at bad.yaml:10:9"},
 		{"loopback", func(s *scenario.Scenario) {
 			s.Hosts[0].Loopback = &scenario.ImpairSpec{Pos: scenario.Pos{Line: 3, Col: 7}, Dup: ptr(-1.0)}
 		}, `bad.yaml:3:7: host "localhost": loopback: `},

@@ -177,7 +177,13 @@ func (p *runProg) do(st Step) error {
 	n := p.r.n
 	switch st.Kind {
 	case StepListen:
-		ln, err := p.host.Listen("tcp", st.Addr)
+		var ln net.Listener
+		var err error
+		if st.Backlog > 0 {
+			ln, err = p.host.ListenBacklog("tcp", st.Addr, st.Backlog)
+		} else {
+			ln, err = p.host.Listen("tcp", st.Addr)
+		}
 		if err != nil {
 			return err
 		}

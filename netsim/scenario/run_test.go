@@ -817,9 +817,9 @@ func TestTLS(t *testing.T) {
 	}
 }
 
-// TestLimits: what netsim cannot do yet fails with a message that says
-// so (listen steps with different backlogs: one per network), and an
-// accept whose timeout passes fails with the timeout, at the step's place.
+// TestLimits: listen steps may take different backlogs (each listener its
+// own), and an accept whose timeout passes fails with the timeout, at the
+// step's place.
 func TestLimits(t *testing.T) {
 	for _, c := range []struct{ src, want string }{
 		{`hosts: [{name: h}]
@@ -828,7 +828,8 @@ programs:
     steps:
       - listen: {addr: ":80", backlog: 1}
       - listen: {addr: ":81", backlog: 2}
-`, "x.yaml:6:9: backlog 2 differs from the backlog 1 at x.yaml:5:9: netsim has one listen backlog for the whole network (Options.ListenBacklog)"},
+      - accept: {sock: ln, timeout: 10ms}
+`, "x.yaml:7:9: program h, step 3 (accept): accept tcp :80: i/o timeout"},
 		{`hosts: [{name: h}]
 programs:
   - host: h

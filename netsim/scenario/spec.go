@@ -223,7 +223,8 @@ type Step struct {
 	// ("HOST:PORT" with a host's name, or "IP:PORT"); From is connect's
 	// local address.
 	Addr, To, From string
-	// Backlog is listen's accept queue (0: Options.ListenBacklog).
+	// Backlog is listen's accept queue, this listener's own
+	// (Host.ListenBacklog); 0: Options.ListenBacklog.
 	Backlog int
 	// Timeout bounds accept, connect and recv in virtual time (0: none).
 	Timeout time.Duration
