@@ -16,7 +16,7 @@ import (
 // ErrNondeterministic is matched (with [errors.Is]) by every
 // [*DiffError]: two runs of the same scenario with the same options gave
 // different results.
-var ErrNondeterministic = errors.New("runs differ")
+var ErrNondeterministic = errors.New("scenario: runs differ")
 
 // DiffError says where the captures of two runs of a scenario first
 // differ (see [Scenario.Check]). In a frame, it names the frame as

@@ -17,7 +17,7 @@ import (
 
 // ErrUnmet is matched (with [errors.Is]) by every [*UnmetError]: a run
 // that finished but did not show what its scenario expects.
-var ErrUnmet = errors.New("expectation not met")
+var ErrUnmet = errors.New("scenario: expectation not met")
 
 // UnmetError is an expectation of a scenario's expect section that a run
 // did not meet. Its Error is one line naming the expectation and its place
