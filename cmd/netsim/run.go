@@ -324,24 +324,14 @@ func cmdRun(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		p.Out = io.Discard
 	}
 
-	var out *output
-	var listing *bytes.Buffer
-	if f.out == "" {
-		// No file: show the frames as tshark would list them.
-		listing = new(bytes.Buffer)
-		p.Capture = listing
-	} else {
-		var err error
-		if out, err = openOutput(f.out, stdout, stderr); err != nil {
-			fmt.Fprintf(stderr, "netsim run: -w %s: %v\n", f.out, err)
-			return 1
-		}
-		defer out.abort() // whatever happens, no temporary file is left
-		p.Capture = out
-		if out.isStdout && !f.quiet {
-			p.Out = stderr // keep standard output for the capture
-		}
+	capW, progOut, out, listing, code := f.openCapture(stdout, stderr, p.Out)
+	if code >= 0 {
+		return code
 	}
+	if out != nil {
+		defer out.abort() // whatever happens, no temporary file is left
+	}
+	p.Capture, p.Out = capW, progOut
 	// Signals are caught from here on, not while opening the output: a
 	// FIFO without a reader blocks its open, which Ctrl-C must still end.
 	ctx, stopSignals := onSignal()
@@ -525,4 +515,26 @@ func oneLine(err error) string {
 		b.WriteString(line)
 	}
 	return b.String()
+}
+
+// openCapture opens where a run's capture goes: -w's output, or, with no
+// -w, a buffer whose frames are listed as tshark would list them at the
+// end. progOut is where the programs print; it comes back as stderr when
+// the capture takes standard output. A code of 0 or more is the exit
+// status of a failure, already reported on stderr. The caller defers
+// out.abort() when out is not nil, so that no temporary file is left.
+func (f *runFlags) openCapture(stdout, stderr, progOut io.Writer) (capW, progOutNow io.Writer, out *output, listing *bytes.Buffer, code int) {
+	if f.out == "" {
+		listing = new(bytes.Buffer)
+		return listing, progOut, nil, listing, -1
+	}
+	out, err := openOutput(f.out, stdout, stderr)
+	if err != nil {
+		fmt.Fprintf(stderr, "netsim %s: -w %s: %v\n", f.cmd, f.out, err)
+		return nil, nil, nil, nil, 1
+	}
+	if out.isStdout && !f.quiet {
+		progOut = stderr // keep standard output for the capture
+	}
+	return out, progOut, out, listing, -1
 }

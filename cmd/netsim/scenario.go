@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -265,23 +264,14 @@ func runScenario(f *runFlags, stdin io.Reader, stdout, stderr io.Writer) int {
 	if f.quiet {
 		o.Out = io.Discard
 	}
-	var out *output
-	var listing *bytes.Buffer
-	if f.out == "" {
-		listing = new(bytes.Buffer)
-		o.Capture = listing
-	} else {
-		var err error
-		if out, err = openOutput(f.out, stdout, stderr); err != nil {
-			fmt.Fprintf(stderr, "netsim run: -w %s: %v\n", f.out, err)
-			return 1
-		}
-		defer out.abort() // whatever happens, no temporary file is left
-		o.Capture = out
-		if out.isStdout && !f.quiet {
-			o.Out = stderr // keep standard output for the capture
-		}
+	capW, progOut, out, listing, code := f.openCapture(stdout, stderr, o.Out)
+	if code >= 0 {
+		return code
 	}
+	if out != nil {
+		defer out.abort() // whatever happens, no temporary file is left
+	}
+	o.Capture, o.Out = capW, progOut
 	ctx, stopSignals := onSignal()
 	defer stopSignals()
 	o.Context = ctx
