@@ -13,6 +13,7 @@
 //	netsim version                         netsim's, Go's and gVisor's versions
 //	netsim help [COMMAND]                  explain a command
 //	netsim help scenario                   every key of a scenario file
+//	netsim help book [--lang ru]           the book's exercise, step by step
 //
 //go:debug cryptocustomrand=1
 package main
@@ -93,6 +94,8 @@ func usage(w io.Writer) {
 		fmt.Fprintf(w, "  %-8s %s\n", c.name, c.summary)
 	}
 	fmt.Fprintln(w, "\nHelp topics:\n  scenario the scenario file: every key, step and expectation ('netsim help scenario')")
+	fmt.Fprintln(w, "  book     the book chapter netsim follows, step by step: its figures, its nine filters,")
+	fmt.Fprintln(w, "           what differs on gVisor ('netsim help book', in Russian: --lang ru)")
 	fmt.Fprintln(w, "\nExamples:\n  netsim run tcp -w tcp.pcap && netsim read -r tcp.pcap -Y 'tcp.flags.fin==1'")
 	fmt.Fprintln(w, "  netsim run my.yaml -w my.pcapng && netsim check my.yaml")
 	fmt.Fprintln(w, "\n'netsim help COMMAND' or 'netsim COMMAND -h' explains a command.")
@@ -103,8 +106,11 @@ func cmdHelp(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		usage(stdout)
 		return 0
 	}
-	if args[0] == "scenario" {
+	switch args[0] {
+	case "scenario":
 		return helpScenario(stdout)
+	case "book":
+		return helpBook(args[1:], stdout, stderr)
 	}
 	for _, c := range commands() {
 		if c.name == args[0] && c.name != "help" {

@@ -1,0 +1,323 @@
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+
+	"netsim.dev/internal/tsharktest"
+	"netsim.dev/netsim/dfilter"
+)
+
+// transcript is one command of a help text and the output the text shows
+// for it.
+type transcript struct {
+	line int      // the command's line in the text, from 1
+	cmd  string   // what follows "$ "
+	out  []string // the lines shown under it, indentation removed
+	any  bool     // the text shows "..." instead: the output is not compared
+}
+
+// transcripts finds the commands of a help text: a line whose first
+// non-blank characters are "$ ", and under it, up to a blank line or the
+// next command, the lines it prints, indented as the "$".
+func transcripts(text string) []transcript {
+	var ts []transcript
+	lines := strings.Split(text, "\n")
+	for i := 0; i < len(lines); i++ {
+		trimmed := strings.TrimLeft(lines[i], " ")
+		if !strings.HasPrefix(trimmed, "$ ") {
+			continue
+		}
+		indent := len(lines[i]) - len(trimmed)
+		t := transcript{line: i + 1, cmd: strings.TrimPrefix(trimmed, "$ ")}
+		for i+1 < len(lines) && strings.TrimSpace(lines[i+1]) != "" && !strings.HasPrefix(strings.TrimLeft(lines[i+1], " "), "$ ") {
+			i++
+			l := lines[i]
+			if len(l) >= indent && strings.TrimSpace(l[:indent]) == "" {
+				l = l[indent:]
+			}
+			t.out = append(t.out, strings.TrimRight(l, " "))
+		}
+		if len(t.out) == 1 && t.out[0] == "..." {
+			t.any, t.out = true, nil
+		}
+		ts = append(ts, t)
+	}
+	return ts
+}
+
+// runTranscripts runs each command with sh in dir, with the netsim under
+// test first on PATH, in order (later commands read what earlier ones
+// wrote), and reports every output that differs from the text's. A command
+// that succeeds is compared on its standard output (netsim's summary on
+// standard error has a wall-clock time); one that fails, on both.
+func runTranscripts(t *testing.T, name, dir string, ts []transcript) {
+	t.Helper()
+	path := filepath.Dir(netsimBin) + string(os.PathListSeparator) + os.Getenv("PATH")
+	for _, tr := range ts {
+		var stdout, stderr bytes.Buffer
+		cmd := exec.Command("sh", "-c", tr.cmd)
+		cmd.Dir = dir
+		cmd.Env = append(os.Environ(), "PATH="+path)
+		cmd.Stdout, cmd.Stderr = &stdout, &stderr
+		err := cmd.Run()
+		got := stdout.String()
+		if err != nil {
+			if _, ok := err.(*exec.ExitError); !ok {
+				t.Fatalf("%s:%d: %s: %v", name, tr.line, tr.cmd, err)
+			}
+			got += stderr.String()
+		}
+		if tr.any {
+			if err != nil {
+				t.Errorf("%s:%d: %s: %v: %s", name, tr.line, tr.cmd, err, stderr.String())
+			}
+			continue
+		}
+		var gotLines []string
+		if s := strings.TrimRight(got, "\n"); s != "" {
+			for _, l := range strings.Split(s, "\n") {
+				gotLines = append(gotLines, strings.TrimRight(l, " "))
+			}
+		}
+		if !slices.Equal(gotLines, tr.out) {
+			t.Errorf("%s:%d: $ %s\nprints:\n%s\nthe text shows:\n%s", name, tr.line, tr.cmd, strings.Join(gotLines, "\n"), strings.Join(tr.out, "\n"))
+		}
+	}
+}
+
+// scratchDir returns a test directory where testdata/ is the repository's,
+// as in a checkout, for the texts' commands to run in.
+func scratchDir(t *testing.T) string {
+	t.Helper()
+	dir := t.TempDir()
+	td, err := filepath.Abs(filepath.Join("..", "..", "testdata"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(td, filepath.Join(dir, "testdata")); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+// bookChapterFilters are the chapter's nine display filters, in its order.
+var bookChapterFilters = []string{
+	"tcp and ip.addr==127.0.0.1 and tcp.port==24000",
+	"tcp.flags.syn==1 and tcp.seq==0 and tcp.ack==0",
+	"tcp.flags.syn==1 and tcp.flags.ack==1 and tcp.seq==0 and tcp.ack==1",
+	"tcp.flags.syn==0 and tcp.flags.ack==1 and tcp.flags.push==0 and tcp.seq==1 and tcp.ack==1",
+	"not tcp.flags.push==0",
+	"tcp.flags.fin==1 and tcp.dstport==24000",
+	"tcp.flags.fin==1 and tcp.srcport==24000",
+	"tcp.flags.ack==1 and tcp.seq==5 and tcp.dstport==24000",
+	"udp.port==24000",
+}
+
+// bookCaptures are the captures the walkthrough's filter list names, in the
+// order of its columns.
+var bookCaptures = []string{"netsim tcp", "netsim tcp-multi", "netsim udp", "Linux tcp", "Linux tcp-multi", "Linux udp"}
+
+// bookFilter is one of the walkthrough's filters with the frames it says
+// the filter selects in each of bookCaptures.
+type bookFilter struct {
+	line   int
+	filter string
+	frames [6][]int
+}
+
+var (
+	filterHead = regexp.MustCompile(`^  ([1-9])\. (.+)$`)
+	filterRow  = regexp.MustCompile(`^     netsim tcp: (.+) · tcp-multi: (.+) · udp: (.+) \| Linux tcp: (.+) · tcp-multi: (.+) · udp: (.+)$`)
+)
+
+// parseFrames reads "none" (or "нет"), "1-9", or "4 6 8".
+func parseFrames(s string) ([]int, error) {
+	if s == "none" || s == "нет" {
+		return nil, nil
+	}
+	var out []int
+	for _, f := range strings.Fields(s) {
+		if a, b, ok := strings.Cut(f, "-"); ok {
+			lo, err1 := strconv.Atoi(a)
+			hi, err2 := strconv.Atoi(b)
+			if err1 != nil || err2 != nil || lo > hi {
+				return nil, fmt.Errorf("bad range %q", f)
+			}
+			for n := lo; n <= hi; n++ {
+				out = append(out, n)
+			}
+			continue
+		}
+		n, err := strconv.Atoi(f)
+		if err != nil {
+			return nil, fmt.Errorf("bad frame number %q", f)
+		}
+		out = append(out, n)
+	}
+	return out, nil
+}
+
+// bookFilters finds the numbered filters of a walkthrough and the frames
+// each is said to select.
+func bookFilters(t *testing.T, name, text string) []bookFilter {
+	t.Helper()
+	var fs []bookFilter
+	lines := strings.Split(text, "\n")
+	for i := 0; i+1 < len(lines); i++ {
+		m := filterHead.FindStringSubmatch(lines[i])
+		if m == nil {
+			continue
+		}
+		r := filterRow.FindStringSubmatch(lines[i+1])
+		if r == nil {
+			t.Errorf("%s:%d: filter %q is not followed by the frames it selects (netsim tcp: ... | Linux tcp: ...)", name, i+2, m[2])
+			continue
+		}
+		f := bookFilter{line: i + 1, filter: m[2]}
+		for j := range f.frames {
+			frames, err := parseFrames(r[j+1])
+			if err != nil {
+				t.Errorf("%s:%d: %v", name, i+2, err)
+			}
+			f.frames[j] = frames
+		}
+		fs = append(fs, f)
+	}
+	return fs
+}
+
+// TestBookTranscripts runs every command of `netsim help book`, in English
+// and in Russian, and compares what it prints with what the text shows.
+func TestBookTranscripts(t *testing.T) {
+	for _, lang := range bookLangs {
+		t.Run(lang, func(t *testing.T) {
+			text, err := bookText(lang)
+			if err != nil {
+				t.Fatal(err)
+			}
+			ts := transcripts(text)
+			if len(ts) < 10 {
+				t.Fatalf("book/%s.md: only %d commands found", lang, len(ts))
+			}
+			runTranscripts(t, "book/"+lang+".md", scratchDir(t), ts)
+		})
+	}
+}
+
+// TestBookTextsAgree: the two languages run the same commands and give the
+// same filters with the same frames.
+func TestBookTextsAgree(t *testing.T) {
+	en, _ := bookText("en")
+	ru, _ := bookText("ru")
+	cmds := func(text string) []string {
+		var out []string
+		for _, tr := range transcripts(text) {
+			out = append(out, tr.cmd+"\n"+strings.Join(tr.out, "\n"))
+		}
+		return out
+	}
+	if a, b := cmds(en), cmds(ru); !slices.Equal(a, b) {
+		t.Errorf("the commands and outputs of book/en.md and book/ru.md differ:\nen: %q\nru: %q", a, b)
+	}
+	fe, fr := bookFilters(t, "book/en.md", en), bookFilters(t, "book/ru.md", ru)
+	if len(fe) != len(fr) {
+		t.Fatalf("book/en.md has %d filters, book/ru.md %d", len(fe), len(fr))
+	}
+	for i := range fe {
+		if fe[i].filter != fr[i].filter || fmt.Sprint(fe[i].frames) != fmt.Sprint(fr[i].frames) {
+			t.Errorf("filter %d: en %q %v, ru %q %v", i+1, fe[i].filter, fe[i].frames, fr[i].filter, fr[i].frames)
+		}
+	}
+}
+
+// TestBookFilters: the walkthrough gives the chapter's nine filters, and the
+// frames it says each selects are the frames netsim's dfilter and tshark
+// select on the demos' captures (made by the netsim under test) and on the
+// Linux reference captures.
+func TestBookFilters(t *testing.T) {
+	dir := t.TempDir()
+	paths := make([]string, len(bookCaptures))
+	for i, d := range []string{"tcp", "tcp-multi", "udp"} {
+		paths[i] = filepath.Join(dir, d+".pcap")
+		if out, err := exec.Command(netsimBin, "run", d, "-q", "-w", paths[i]).CombinedOutput(); err != nil {
+			t.Fatalf("netsim run %s: %v: %s", d, err, out)
+		}
+	}
+	for i, f := range []string{"linux-lo-tcp.pcap", "linux-lo-tcp-multi.pcap", "linux-lo-udp.pcap"} {
+		paths[3+i] = filepath.Join("..", "..", "testdata", "reference", f)
+	}
+	for _, lang := range bookLangs {
+		text, err := bookText(lang)
+		if err != nil {
+			t.Fatal(err)
+		}
+		name := "book/" + lang + ".md"
+		fs := bookFilters(t, name, text)
+		var got []string
+		for _, f := range fs {
+			got = append(got, f.filter)
+		}
+		if !slices.Equal(got, bookChapterFilters) {
+			t.Fatalf("%s: the filters are\n%q\nwant the chapter's nine:\n%q", name, got, bookChapterFilters)
+		}
+		for _, f := range fs {
+			for j, p := range paths {
+				sel, err := dfilter.MatchFile(p, f.filter)
+				if err != nil {
+					t.Fatalf("%s:%d: %v", name, f.line, err)
+				}
+				if !slices.Equal(sel, f.frames[j]) {
+					t.Errorf("%s:%d: %q selects %v in %s (dfilter), the text says %v", name, f.line, f.filter, sel, bookCaptures[j], f.frames[j])
+				}
+			}
+		}
+	}
+	tsharktest.Path(t)
+	for j, p := range paths {
+		for i, sel := range tsharktest.Select(t, p, nil, bookChapterFilters...) {
+			text, _ := bookText("en")
+			want := bookFilters(t, "book/en.md", text)[i].frames[j]
+			if !slices.Equal(sel, want) {
+				t.Errorf("tshark: %q selects %v in %s, the text says %v", bookChapterFilters[i], sel, bookCaptures[j], want)
+			}
+		}
+	}
+}
+
+// TestHelpBook: netsim help book prints the English text, --lang ru the
+// Russian one; an unknown language is a usage error that names the two.
+func TestHelpBook(t *testing.T) {
+	for _, c := range []struct {
+		args []string
+		code int
+		out  string
+	}{
+		{[]string{"help", "book"}, 0, "Practical Video Game Bots"},
+		{[]string{"help", "book", "--lang", "ru"}, 0, "Боты для компьютерных игр"},
+		{[]string{"help", "book", "--lang=en"}, 0, "STEP 1."},
+		{[]string{"help", "book", "-h"}, 0, "Usage: netsim help book"},
+		{[]string{"help"}, 0, "netsim help book"},
+	} {
+		code, stdout, stderr := cli("", c.args...)
+		if code != c.code || !strings.Contains(stdout, c.out) {
+			t.Errorf("netsim %s: exit %d, stdout %.200q, stderr %q; want exit %d and %q", strings.Join(c.args, " "), code, stdout, stderr, c.code, c.out)
+		}
+	}
+	code, _, stderr := cli("", "help", "book", "--lang", "de")
+	if code != 2 || stderr != "netsim help book: --lang \"de\": the walkthrough is in en and ru\n" {
+		t.Errorf("netsim help book --lang de: exit %d, stderr %q", code, stderr)
+	}
+	ru, _ := bookText("ru")
+	if !strings.Contains(ru, "ШАГ 1.") {
+		t.Errorf("book/ru.md is not in Russian")
+	}
+}
