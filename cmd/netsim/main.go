@@ -97,7 +97,9 @@ func usage(w io.Writer) {
 	fmt.Fprintln(w, "  book     the book chapter netsim follows, step by step: its figures, its nine filters,")
 	fmt.Fprintln(w, "           what differs on gVisor ('netsim help book', in Russian: --lang ru)")
 	fmt.Fprintln(w, "\nExamples:\n  netsim run tcp -w tcp.pcap && netsim read -r tcp.pcap -Y 'tcp.flags.fin==1'")
+	fmt.Fprintln(w, "  netsim run tcp --loss 20% --seed 72 -w lossy.pcapng   the SYN is lost, sent again 1 s later")
 	fmt.Fprintln(w, "  netsim run my.yaml -w my.pcapng && netsim check my.yaml")
+	fmt.Fprintln(w, "  netsim help book             the book's exercise, step by step (--lang ru: in Russian)")
 	fmt.Fprintln(w, "\n'netsim help COMMAND' or 'netsim COMMAND -h' explains a command.")
 }
 
