@@ -2,10 +2,12 @@ package main
 
 import (
 	"bytes"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -161,6 +163,135 @@ func slicesDelete(s []string, v string) []string {
 	out := s[:0:0]
 	for _, e := range s {
 		if e != v {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+// readmeText returns the repository's README.md.
+func readmeText(t *testing.T) string {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("..", "..", "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+// readmeFilterRow is a row of README's table of the book's filters.
+var readmeFilterRow = regexp.MustCompile("^\\| ([1-9]) \\| `([^`]+)` \\| [^|]+ \\| ([^|]+) \\| ([^|]+) \\| ([^|]+) \\| ([^|]+) \\| ([^|]+) \\| ([^|]+) \\|$")
+
+// TestREADMEBookFilters: README's table of the book's nine filters gives
+// the frames `netsim help book` gives, which TestBookFilters checks against
+// real runs with dfilter and tshark.
+func TestREADMEBookFilters(t *testing.T) {
+	en, err := bookText("en")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := bookFilters(t, "book/en.md", en)
+	var got []bookFilter
+	for i, line := range strings.Split(readmeText(t), "\n") {
+		m := readmeFilterRow.FindStringSubmatch(line)
+		if m == nil {
+			continue
+		}
+		f := bookFilter{line: i + 1, filter: m[2]}
+		for j := range f.frames {
+			frames, err := parseFrames(strings.TrimSpace(m[3+j]))
+			if err != nil {
+				t.Errorf("README.md:%d: %v", i+1, err)
+			}
+			f.frames[j] = frames
+		}
+		got = append(got, f)
+	}
+	if len(got) != len(want) {
+		t.Fatalf("README.md has %d rows of the book's filters, want %d", len(got), len(want))
+	}
+	for i := range got {
+		if got[i].filter != want[i].filter || fmt.Sprint(got[i].frames) != fmt.Sprint(want[i].frames) {
+			t.Errorf("README.md:%d: %q selects %v, book/en.md says %q %v", got[i].line, got[i].filter, got[i].frames, want[i].filter, want[i].frames)
+		}
+	}
+}
+
+// wallTime is the part of netsim's summary line that changes from run to
+// run.
+var wallTime = regexp.MustCompile(`, [0-9.]+(ns|µs|ms|s) wall \(simulated/wall [0-9.e+-]+\)`)
+
+// TestREADMETranscripts runs the `$ netsim ...` commands of README's
+// unlabelled code blocks, in order, in one directory (`go run ./cmd/netsim`
+// is the netsim under test), and compares what they print with what README
+// shows: standard output, then standard error, with the wall-clock time of
+// netsim's summary line left out. A command with a comment (`# with ...`)
+// runs a changed file and is skipped; tshark's are run when tshark is
+// installed.
+func TestREADMETranscripts(t *testing.T) {
+	readme := readmeText(t)
+	dir := scratchDir(t)
+	if err := os.WriteFile(filepath.Join(dir, "upload.yaml"), []byte(readmeUpload(t, readme)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, tsharkErr := exec.LookPath("tshark")
+	path := filepath.Dir(netsimBin) + string(os.PathListSeparator) + os.Getenv("PATH")
+	lines := strings.Split(readme, "\n")
+	ran := 0
+	for i := 0; i < len(lines); i++ {
+		if !strings.HasPrefix(lines[i], "```") {
+			continue
+		}
+		unlabelled := lines[i] == "```"
+		start := i + 1
+		for i++; i < len(lines) && !strings.HasPrefix(lines[i], "```"); i++ {
+		}
+		if !unlabelled {
+			continue
+		}
+		block := strings.Join(lines[start:i], "\n")
+		for _, tr := range transcripts(block) {
+			tr.line += start
+			if strings.Contains(tr.cmd, "#") || (strings.HasPrefix(tr.cmd, "tshark") && tsharkErr != nil) {
+				continue
+			}
+			cmdline := strings.Replace(tr.cmd, "go run ./cmd/netsim", "netsim", 1)
+			var stdout, stderr bytes.Buffer
+			cmd := exec.Command("sh", "-c", cmdline)
+			cmd.Dir = dir
+			cmd.Env = append(os.Environ(), "PATH="+path)
+			cmd.Stdout, cmd.Stderr = &stdout, &stderr
+			cmd.Run()
+			var all []string
+			for _, s := range []string{stdout.String(), wallTime.ReplaceAllString(stderr.String(), ", WALL")} {
+				if s = strings.TrimRight(s, "\n"); s != "" {
+					for _, l := range strings.Split(s, "\n") {
+						all = append(all, strings.TrimRight(l, " "))
+					}
+				}
+			}
+			want := make([]string, len(tr.out))
+			for j, l := range tr.out {
+				want[j] = wallTime.ReplaceAllString(l, ", WALL")
+			}
+			// tshark's own complaints (running as root) are not README's.
+			all = slicesFilter(all, func(l string) bool { return !strings.HasPrefix(l, "Running as user") })
+			if !slices.Equal(all, want) && !slices.Equal(strings.Split(strings.TrimRight(stdout.String(), "\n"), "\n"), want) {
+				t.Errorf("README.md:%d: $ %s\nprints:\n%s\nREADME shows:\n%s", tr.line, tr.cmd, strings.Join(all, "\n"), strings.Join(want, "\n"))
+			}
+			ran++
+		}
+	}
+	if ran < 5 {
+		t.Errorf("only %d README commands run", ran)
+	}
+}
+
+// slicesFilter returns the elements of s that keep accepts.
+func slicesFilter(s []string, keep func(string) bool) []string {
+	var out []string
+	for _, e := range s {
+		if keep(e) {
 			out = append(out, e)
 		}
 	}
