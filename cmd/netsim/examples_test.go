@@ -83,7 +83,7 @@ var lostSummary = regexp.MustCompile(`(\d+) lost,`)
 // search).
 func TestLossyExamples(t *testing.T) {
 	var examples []example
-	for _, args := range [][]string{{"help"}, {"run", "-h"}, {"check", "-h"}, {"help", "scenario"}, {"help", "book"}, {"help", "book", "--lang", "ru"}} {
+	for _, args := range [][]string{{"help"}, {"run", "-h"}, {"check", "-h"}, {"read", "-h"}, {"list"}, {"help", "scenario"}, {"help", "book"}, {"help", "book", "--lang", "ru"}} {
 		code, stdout, stderr := cli("", args...)
 		if code != 0 {
 			t.Fatalf("netsim %s: exit %d: %s", strings.Join(args, " "), code, stderr)
