@@ -321,3 +321,85 @@ func TestHelpBook(t *testing.T) {
 		t.Errorf("book/ru.md is not in Russian")
 	}
 }
+
+var (
+	// A row of step 2's table: the book's packet, netsim's frame, who
+	// sends it, its flags and numbers.
+	mapRow = regexp.MustCompile(`^    (\d+|-) {2,8}(\d+) {2,}(?:client|server|клиент|сервер) (\[[A-Z, ]+\])((?: (?:Seq|Ack|Len)=\d+)*)`)
+	// A row of step 7's table: Linux's frame, then netsim's, each with
+	// who sends it, its flags and numbers.
+	teardownRow = regexp.MustCompile(`^    (?:(\d+)  (?:client|server|клиент|сервер) (\[[A-Z, ]+\])((?: (?:Seq|Ack|Len)=\d+)*)|-) +(\d+)  (?:client|server|клиент|сервер) (\[[A-Z, ]+\])((?: (?:Seq|Ack|Len)=\d+)*)$`)
+)
+
+// listing returns `netsim read -r path`'s lines, one per frame.
+func listing(t *testing.T, path string) []string {
+	t.Helper()
+	out, err := exec.Command(netsimBin, "read", "-r", path).Output()
+	if err != nil {
+		t.Fatalf("netsim read -r %s: %v", path, err)
+	}
+	return strings.Split(strings.TrimRight(string(out), "\n"), "\n")
+}
+
+// checkFrame reports whether frame n of a listing has the flags and every
+// Seq=, Ack=, Len= the text gives.
+func checkFrame(t *testing.T, where string, lst []string, capture string, n int, flags, nums string) {
+	t.Helper()
+	if n < 1 || n > len(lst) {
+		t.Errorf("%s: %s has no frame %d", where, capture, n)
+		return
+	}
+	line := lst[n-1]
+	if !strings.Contains(line, "] "+flags+" ") && !strings.Contains(line, " "+flags+" ") {
+		t.Errorf("%s: frame %d of %s is not %s: %s", where, n, capture, flags, line)
+	}
+	for _, f := range strings.Fields(nums) {
+		if !strings.Contains(line, " "+f+" ") {
+			t.Errorf("%s: frame %d of %s has no %s: %s", where, n, capture, f, line)
+		}
+	}
+}
+
+// TestBookFrameTables: the tables that pair the book's packets (Linux's
+// frames) with netsim's give each frame's real flags, Seq, Ack and Len.
+func TestBookFrameTables(t *testing.T) {
+	dir := t.TempDir()
+	tcp := filepath.Join(dir, "tcp.pcap")
+	if out, err := exec.Command(netsimBin, "run", "tcp", "-q", "-w", tcp).CombinedOutput(); err != nil {
+		t.Fatalf("netsim run tcp: %v: %s", err, out)
+	}
+	netsimList := listing(t, tcp)
+	linuxList := listing(t, filepath.Join("..", "..", "testdata", "reference", "linux-lo-tcp.pcap"))
+	for _, lang := range bookLangs {
+		text, err := bookText(lang)
+		if err != nil {
+			t.Fatal(err)
+		}
+		maps, teardowns := 0, 0
+		for i, line := range strings.Split(text, "\n") {
+			where := fmt.Sprintf("book/%s.md:%d", lang, i+1)
+			if m := mapRow.FindStringSubmatch(line); m != nil {
+				maps++
+				n, _ := strconv.Atoi(m[2])
+				checkFrame(t, where, netsimList, "netsim's tcp", n, m[3], m[4])
+				if m[1] != "-" {
+					// The book numbers its packets from 10.
+					b, _ := strconv.Atoi(m[1])
+					checkFrame(t, where, linuxList, "Linux's tcp", b-9, m[3], "")
+				}
+			}
+			if m := teardownRow.FindStringSubmatch(line); m != nil {
+				teardowns++
+				if m[1] != "" {
+					l, _ := strconv.Atoi(m[1])
+					checkFrame(t, where, linuxList, "Linux's tcp", l, m[2], m[3])
+				}
+				n, _ := strconv.Atoi(m[4])
+				checkFrame(t, where, netsimList, "netsim's tcp", n, m[5], m[6])
+			}
+		}
+		if maps != 9 || teardowns != 4 {
+			t.Errorf("book/%s.md: %d rows pair the book's packets with netsim's frames (want 9), %d rows compare the teardowns (want 4)", lang, maps, teardowns)
+		}
+	}
+}
