@@ -193,14 +193,22 @@ func (x *Explainer) explain(f Frame, p *packet) (string, frameTag) {
 }
 
 func (x *Explainer) forwarded(c Cause, p *packet) string {
-	router := c.Host
-	if router == "" {
-		router = "?"
+	by := c.Host
+	if by == "" {
+		by = "?"
 	}
-	if n := firstArrived(c); n > 0 && n <= len(x.ttls) && p.ttl >= 0 {
-		return x.t("fwd", router, n, int(x.ttls[n-1]), p.ttl)
+	n := firstArrived(c)
+	if n <= 0 || n > len(x.ttls) {
+		if p.ttl >= 0 {
+			return x.t("fwd.plain", by, p.ttl)
+		}
+		return x.t("fwd.switch.plain", by)
 	}
-	return x.t("fwd.plain", router, max(p.ttl, 0))
+	if p.ttl < 0 || int(x.ttls[n-1]) == p.ttl {
+		// A switch passes frames on as they are.
+		return x.t("fwd.switch", by, n)
+	}
+	return x.t("fwd", by, n, int(x.ttls[n-1]), p.ttl)
 }
 
 // who names the program making a call: "client (sender)", or the

@@ -351,6 +351,14 @@ var texts = map[string][2]string{
 		"forwarded by router %s (TTL now %d).",
 		"переслан маршрутизатором %s (TTL теперь %d).",
 	},
+	"fwd.switch": {
+		"passed on by switch %s: frame %d goes out on this link unchanged.",
+		"передан коммутатором %s: пакет %d без изменений уходит в этот канал.",
+	},
+	"fwd.switch.plain": {
+		"passed on by switch %s, unchanged.",
+		"передан коммутатором %s без изменений.",
+	},
 	"fragment": {
 		"a later fragment of an IP packet from %s to %s (no transport header of its own).",
 		"следующий фрагмент IP-пакета от %s к %s (без собственного заголовка транспортного уровня).",
