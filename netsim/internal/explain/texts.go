@@ -155,37 +155,41 @@ var texts = map[string][2]string{
 		"zero window probe: the receiver's window is 0 (frame %d), so when the timer (%s) fires %s sends 1 byte that was already acknowledged (Seq %d) to make the receiver answer with its current window.",
 		"проверка нулевого окна: окно получателя равно 0 (пакет %d), поэтому, когда срабатывает таймер (%s), %s отправляет 1 уже подтверждённый байт (seq %d), чтобы получатель ответил и сообщил текущее окно.",
 	},
+	"zwp.plain": {
+		"zero window probe: the receiver's window is 0 (frame %d), and this segment carries 1 byte that was already acknowledged (Seq %d), to make the receiver answer with its current window.",
+		"проверка нулевого окна: окно получателя равно 0 (пакет %d), а этот пакет несёт 1 уже подтверждённый байт (seq %d), чтобы получатель ответил и сообщил текущее окно.",
+	},
 	"rtx.rto": {
-		"retransmission of frame %d: the retransmission timer (RTO %s) fired with %s unacknowledged, so %s sends Seq %d, Len %d again.",
-		"повторная передача пакета %d: сработал таймер повторной передачи (RTO %s), неподтверждённых пакетов: %s; %s снова отправляет seq %d, размер данных %d.",
+		"retransmission of %s: the retransmission timer (RTO %s) fired with %s unacknowledged, so %s sends Seq %d, Len %d again.",
+		"повторная передача %s: сработал таймер повторной передачи (RTO %s), неподтверждённых пакетов: %s; %s снова отправляет seq %d, размер данных %d.",
 	},
 	"rtx.fast": {
-		"fast retransmit of frame %d after %s (%s): the receiver keeps asking for Seq %d, so %s sends it again without waiting for the timer.",
-		"быстрая повторная передача пакета %d после %s (%s): получатель продолжает запрашивать seq %d, поэтому %s отправляет его снова, не дожидаясь таймера.",
+		"fast retransmit of %s after %s (%s): the receiver keeps asking for Seq %d, so %s sends it again without waiting for the timer.",
+		"быстрая повторная передача %s после %s (%s): получатель продолжает запрашивать seq %d, поэтому %s отправляет его снова, не дожидаясь таймера.",
 	},
 	"rtx.fast.sack": {
-		"fast retransmit of frame %d: the ACKs (with SACK blocks) show Seq %d missing, so %s sends it again without waiting for the timer.",
-		"быстрая повторная передача пакета %d: подтверждения (с блоками SACK) показывают, что seq %d не получен, поэтому %s отправляет его снова, не дожидаясь таймера.",
+		"fast retransmit of %s: the ACKs (with SACK blocks) show Seq %d missing, so %s sends it again without waiting for the timer.",
+		"быстрая повторная передача %s: подтверждения (с блоками SACK) показывают, что seq %d не получен, поэтому %s отправляет его снова, не дожидаясь таймера.",
 	},
 	"rtx.rack": {
-		"fast retransmit of frame %d: the reorder timer (RACK, %s) fired and the segment now counts as lost, so %s sends Seq %d, Len %d again.",
-		"быстрая повторная передача пакета %d: сработал таймер переупорядочивания (RACK, %s), пакет считается потерянным, и %s снова отправляет seq %d, размер данных %d.",
+		"fast retransmit of %s: the reorder timer (RACK, %s) fired and the segment now counts as lost, so %s sends Seq %d, Len %d again.",
+		"быстрая повторная передача %s: сработал таймер переупорядочивания (RACK, %s), пакет считается потерянным, и %s снова отправляет seq %d, размер данных %d.",
 	},
 	"rtx.tlp": {
-		"tail loss probe: no ACK came within the probe timeout (PTO %s), so %s sends its last segment (frame %d, Seq %d, Len %d) again; the ACK this provokes shows what was lost.",
-		"проба потери хвоста (tail loss probe): за время PTO %s подтверждение не пришло, поэтому %s повторяет свой последний пакет (пакет %d, seq %d, размер данных %d); ответное подтверждение покажет, что потеряно.",
+		"tail loss probe: no ACK came within the probe timeout (PTO %s), so %s sends its last segment (%s, Seq %d, Len %d) again; the ACK this provokes shows what was lost.",
+		"проба потери хвоста (tail loss probe): за время PTO %s подтверждение не пришло, поэтому %s повторяет свой последний пакет (%s, seq %d, размер данных %d); ответное подтверждение покажет, что потеряно.",
 	},
 	"tlp.new": {
 		"tail loss probe: no ACK came within the probe timeout (PTO %s), so %s sends new data (Seq %d, Len %d) to provoke an ACK.",
 		"проба потери хвоста (tail loss probe): за время PTO %s подтверждение не пришло, поэтому %s отправляет новые данные (seq %d, размер данных %d), чтобы вызвать подтверждение.",
 	},
 	"rtx.recovery": {
-		"retransmission of frame %d: the ACK of frame %d shows Seq %d still missing, so %s, recovering from the loss, sends it again (Len %d).",
-		"повторная передача пакета %d: подтверждение из пакета %d показывает, что seq %d всё ещё не получен, поэтому %s, восстанавливаясь после потери, отправляет его снова (размер данных %d).",
+		"retransmission of %s: the ACK of frame %d shows Seq %d still missing, so %s, recovering from the loss, sends it again (Len %d).",
+		"повторная передача %s: подтверждение из пакета %d показывает, что seq %d всё ещё не получен, поэтому %s, восстанавливаясь после потери, отправляет его снова (размер данных %d).",
 	},
 	"rtx": {
-		"retransmission of frame %d: Seq %d, Len %d sent again.",
-		"повторная передача пакета %d: seq %d, размер данных %d отправлены снова.",
+		"retransmission of %s: Seq %d, Len %d sent again.",
+		"повторная передача %s: seq %d, размер данных %d отправлены снова.",
 	},
 	"rtx.fin.rto": {
 		"retransmission of the FIN of frame %d: the retransmission timer (RTO %s) fired before the FIN was acknowledged.",
@@ -282,6 +286,18 @@ var texts = map[string][2]string{
 	"icmp.toobig": {
 		"ICMPv6 packet too big: the packet of frame %d does not fit the next link (MTU %d); the sender must send smaller packets.",
 		"ICMPv6 «пакет слишком велик»: пакет %d не помещается в следующий канал (MTU %d); отправитель должен уменьшить пакеты.",
+	},
+	"icmp.frag.plain": {
+		"ICMP fragmentation needed: a packet is too big for the next link (MTU %d) and may not be fragmented; the sender must send smaller packets.",
+		"ICMP «требуется фрагментация»: пакет слишком велик для следующего канала (MTU %d), а фрагментировать его нельзя; отправитель должен уменьшить пакеты.",
+	},
+	"icmp.toobig.plain": {
+		"ICMPv6 packet too big: a packet does not fit the next link (MTU %d); the sender must send smaller packets.",
+		"ICMPv6 «пакет слишком велик»: пакет не помещается в следующий канал (MTU %d); отправитель должен уменьшить пакеты.",
+	},
+	"icmp.ttl.plain": {
+		"ICMP time exceeded: a packet has run out of hops (TTL), so it is dropped and its sender told.",
+		"ICMP «время жизни истекло»: у пакета кончился TTL, поэтому он отброшен, а отправитель уведомлён.",
 	},
 	"icmp.ttl": {
 		"ICMP time exceeded: the packet of frame %d has run out of hops (TTL), so it is dropped and its sender told.",
@@ -399,15 +415,18 @@ var texts = map[string][2]string{
 	"why.corrupt": {"corrupt %s on %s", "искажение %s на %s"},
 
 	// Words.
-	"client":     {"client", "клиент"},
-	"server":     {"server", "сервер"},
-	"client.gen": {"the client's", "клиента"},
-	"server.gen": {"the server's", "сервера"},
-	"stack.role": {"%s's stack", "стек %s"},
-	"stack.host": {"the stack of %s", "стек узла %s"},
-	"stack.addr": {"the stack at %s", "стек по адресу %s"},
-	"frames":     {"frames %s", "пакеты %s"},
-	"frame":      {"frame %s", "пакет %s"},
+	"client":      {"client", "клиент"},
+	"server":      {"server", "сервер"},
+	"client.gen":  {"the client's", "клиента"},
+	"server.gen":  {"the server's", "сервера"},
+	"stack.role":  {"%s's stack", "стек %s"},
+	"stack.host":  {"the stack of %s", "стек узла %s"},
+	"stack.addr":  {"the stack at %s", "стек по адресу %s"},
+	"frames":      {"frames %s", "пакеты %s"},
+	"frame":       {"frame %s", "пакет %s"},
+	"frame.gen":   {"frame %d", "пакета %d"},
+	"earlier":     {"data sent earlier", "ранее отправленных данных"},
+	"earlier.nom": {"sent earlier", "отправлен ранее"},
 }
 
 // roleGen is the genitive of a role for "стек клиента" ("client's stack"
