@@ -186,7 +186,7 @@ func TestExplanations(t *testing.T) {
 		},
 		checks: []check{
 			{7, "tail loss probe: no ACK came within the probe timeout (PTO 12 ms), so client's stack sends its last segment (frame 5, Seq 101, Len 100) again",
-				"проба потери хвоста (tail loss probe): за время PTO 12 мс подтверждение не пришло, поэтому стек клиента повторяет свой последний пакет (пакет 5, seq 101, размер данных 100)"},
+				"проверка потери последних пакетов (tail loss probe): за время PTO 12 мс подтверждение не пришло, поэтому стек клиента повторяет свой последний пакет (пакет 5, seq 101, размер данных 100)"},
 		},
 	}, {
 		name: "RACK reorder timer",

@@ -177,11 +177,11 @@ var texts = map[string][2]string{
 	},
 	"rtx.tlp": {
 		"tail loss probe: no ACK came within the probe timeout (PTO %s), so %s sends its last segment (%s, Seq %d, Len %d) again; the ACK this provokes shows what was lost.",
-		"проба потери хвоста (tail loss probe): за время PTO %s подтверждение не пришло, поэтому %s повторяет свой последний пакет (%s, seq %d, размер данных %d); ответное подтверждение покажет, что потеряно.",
+		"проверка потери последних пакетов (tail loss probe): за время PTO %s подтверждение не пришло, поэтому %s повторяет свой последний пакет (%s, seq %d, размер данных %d); ответное подтверждение покажет, что потеряно.",
 	},
 	"tlp.new": {
 		"tail loss probe: no ACK came within the probe timeout (PTO %s), so %s sends new data (Seq %d, Len %d) to provoke an ACK.",
-		"проба потери хвоста (tail loss probe): за время PTO %s подтверждение не пришло, поэтому %s отправляет новые данные (seq %d, размер данных %d), чтобы вызвать подтверждение.",
+		"проверка потери последних пакетов (tail loss probe): за время PTO %s подтверждение не пришло, поэтому %s отправляет новые данные (seq %d, размер данных %d), чтобы вызвать подтверждение.",
 	},
 	"rtx.recovery": {
 		"retransmission of %s: the ACK of frame %d shows Seq %d still missing, so %s, recovering from the loss, sends it again (Len %d).",
@@ -197,7 +197,7 @@ var texts = map[string][2]string{
 	},
 	"rtx.fin.tlp": {
 		"tail loss probe: no ACK came within the probe timeout (PTO %s), so %s sends its FIN (frame %d) again.",
-		"проба потери хвоста (tail loss probe): за время PTO %s подтверждение не пришло, поэтому %s повторяет свой FIN (пакет %d).",
+		"проверка потери последних пакетов (tail loss probe): за время PTO %s подтверждение не пришло, поэтому %s повторяет свой FIN (пакет %d).",
 	},
 	"rtx.fin": {
 		"retransmission of the FIN of frame %d.",
