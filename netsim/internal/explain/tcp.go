@@ -144,7 +144,7 @@ func (x *Explainer) tcp(f Frame, p *packet) (string, frameTag) {
 		tag = tagSYN
 		switch {
 		case d.synSeen && cause.Kind == KindTimer:
-			text = x.t("syn.again.timer", x.dur(cause.Timer), d.synFrame)
+			text = x.t("syn.again.timer", x.timerDur("dur", cause), d.synFrame)
 		case d.synSeen:
 			text = x.t("syn.again", d.synFrame)
 		case cause.Kind == KindCall:
@@ -157,7 +157,7 @@ func (x *Explainer) tcp(f Frame, p *packet) (string, frameTag) {
 		peerGen := x.roleGenitive(c.role(1 - i))
 		switch {
 		case d.synSeen && cause.Kind == KindTimer:
-			text = x.t("synack.again.timer", x.dur(cause.Timer))
+			text = x.t("synack.again.timer", x.timerDur("dur", cause))
 		case d.synSeen && x.arrivedWith(cause, tagSYN) > 0:
 			text = x.t("synack.again.syn", x.stack(role, cause, addr), x.arrivedWith(cause, tagSYN))
 		case d.synSeen:
@@ -280,7 +280,7 @@ func (x *Explainer) tcpRST(c *conn, i int, f Frame, p *packet) string {
 			return x.t("rst.call", who, cause.Call.Op)
 		}
 	case KindTimer:
-		return x.t("rst.timer", x.stack(role, cause, addr), x.dur(cause.Timer))
+		return x.t("rst.timer", x.stack(role, cause, addr), x.timerDur("dur", cause))
 	case KindTeardown:
 		return x.t("rst.teardown")
 	}
@@ -325,7 +325,7 @@ func (x *Explainer) tcpRetrans(c *conn, i int, f Frame, p *packet) (string, fram
 	if p.length == 1 && o.ackDelivered && p.seq+1 == o.ackDeliveredVal && o.ackDeliveredWin == 0 {
 		switch cause.Kind {
 		case KindTimer:
-			return x.t("zwp", o.ackDeliveredFrm, x.dur(cause.Timer), stack, d.rel(p.seq)), tagZWP
+			return x.t("zwp", o.ackDeliveredFrm, x.timerDur("dur", cause), stack, d.rel(p.seq)), tagZWP
 		case KindUnknown:
 			return x.t("zwp.plain", o.ackDeliveredFrm, d.rel(p.seq)), tagZWP
 		}
@@ -355,11 +355,11 @@ func (x *Explainer) tcpRetrans(c *conn, i int, f Frame, p *packet) (string, fram
 	switch {
 	case tc.Timeouts > 0:
 		if finOnly {
-			return x.t("rtx.fin.rto", orig, x.dur(cause.Timer)), tag
+			return x.t("rtx.fin.rto", orig, x.timerDur("dur.rto", cause)), tag
 		}
-		return x.t("rtx.rto", ref, x.dur(cause.Timer), x.segments(max(c.outstanding(i), 1)), stack, rs, ln), tag
+		return x.t("rtx.rto", ref, x.timerDur("dur.rto", cause), x.segments(max(c.outstanding(i), 1)), stack, rs, ln), tag
 	case tc.FastRetransmit > 0 && cause.Kind == KindTimer:
-		return x.t("rtx.rack", ref, x.dur(cause.Timer), stack, rs, ln), tag
+		return x.t("rtx.rack", ref, x.timerDur("dur.rack", cause), stack, rs, ln), tag
 	case tc.FastRetransmit > 0:
 		// The duplicate ACKs that had arrived when the stack decided.
 		dups := o.dupFrames
@@ -376,9 +376,9 @@ func (x *Explainer) tcpRetrans(c *conn, i int, f Frame, p *packet) (string, fram
 		return x.t("rtx.fast", ref, x.dupAcks(len(dups)), x.frameList(dups), rs, stack), tag
 	case tc.Retransmits > 0 && cause.Kind == KindTimer:
 		if finOnly {
-			return x.t("rtx.fin.tlp", x.dur(cause.Timer), stack, orig), tag
+			return x.t("rtx.fin.tlp", x.timerDur("dur.pto", cause), stack, orig), tag
 		}
-		return x.t("rtx.tlp", x.dur(cause.Timer), stack, refNom, rs, ln), tag
+		return x.t("rtx.tlp", x.timerDur("dur.pto", cause), stack, refNom, rs, ln), tag
 	case tc.Retransmits > 0 && cause.Kind == KindArrival && firstArrived(cause) > 0:
 		return x.t("rtx.recovery", ref, firstArrived(cause), rs, stack, ln), tag
 	}
@@ -439,9 +439,9 @@ func (x *Explainer) tcpData(c *conn, i int, f Frame, p *packet) (string, frameTa
 		}
 	case KindTimer:
 		if cause.TCP.Timeouts == 0 && cause.TCP.Retransmits == 0 && d.firstProbeCandidate() {
-			return x.t("tlp.new", x.dur(cause.Timer), x.stack(role, cause, addr), rs, ln), tagData
+			return x.t("tlp.new", x.timerDur("dur.pto", cause), x.stack(role, cause, addr), rs, ln), tagData
 		}
-		return x.t("data.timer", x.dur(cause.Timer), rs, ln), tagData
+		return x.t("data.timer", x.timerDur("dur", cause), rs, ln), tagData
 	}
 	return x.t("data", rs, ln, next), tagData
 }
@@ -464,7 +464,7 @@ func (x *Explainer) tcpAck(c *conn, i int, f Frame, p *packet) (string, frameTag
 	if p.seq+1 == d.nxt && d.synSeen {
 		switch cause.Kind {
 		case KindTimer:
-			return x.t("keepalive", x.dur(cause.Timer), x.stack(role, cause, addr), d.rel(p.seq)), tagKeepalive
+			return x.t("keepalive", x.timerDur("dur", cause), x.stack(role, cause, addr), d.rel(p.seq)), tagKeepalive
 		case KindUnknown:
 			return x.t("keepalive.plain", d.rel(p.seq)), tagKeepalive
 		}
@@ -566,4 +566,13 @@ func maxArrived(c Cause) int {
 		m = max(m, n)
 	}
 	return m
+}
+
+// timerDur is the timer's armed duration in the form key gives it (" (RTO
+// 200 ms)"), or "" when the cause does not know it.
+func (x *Explainer) timerDur(key string, c Cause) string {
+	if c.Timer <= 0 {
+		return ""
+	}
+	return x.t(key, x.dur(c.Timer))
 }

@@ -24,8 +24,8 @@ var texts = map[string][2]string{
 		"пакет SYN на порт %d: запрос на установку соединения, начальный порядковый номер %d (относительный seq 0).",
 	},
 	"syn.again.timer": {
-		"SYN sent again: no SYN/ACK came within %s, so the connection-setup timer fired; same initial sequence number as frame %d.",
-		"SYN отправлен повторно: за %s не пришёл ответ SYN/ACK, и сработал таймер установки соединения; начальный порядковый номер тот же, что в пакете %d.",
+		"SYN sent again: no SYN/ACK came, so the connection-setup timer%s fired; same initial sequence number as frame %d.",
+		"SYN отправлен повторно: ответ SYN/ACK не пришёл, и сработал таймер установки соединения%s; начальный порядковый номер тот же, что в пакете %d.",
 	},
 	"syn.again": {
 		"SYN again, with the same initial sequence number as frame %d.",
@@ -40,8 +40,8 @@ var texts = map[string][2]string{
 		"пакет SYN/ACK: согласие на соединение, начальный порядковый номер %d; ack 1 = seq %s (0) + 1 (SYN занимает один порядковый номер).",
 	},
 	"synack.again.timer": {
-		"SYN/ACK sent again: the handshake's last ACK did not come within %s, so the timer fired.",
-		"SYN/ACK отправлен повторно: за %s не пришло последнее подтверждение рукопожатия, и сработал таймер.",
+		"SYN/ACK sent again: the handshake's last ACK did not come, so the timer%s fired.",
+		"SYN/ACK отправлен повторно: последнее подтверждение рукопожатия не пришло, и сработал таймер%s.",
 	},
 	"synack.again.syn": {
 		"%s answers the repeated SYN of frame %d with its SYN/ACK again.",
@@ -74,8 +74,8 @@ var texts = map[string][2]string{
 		"%s отправляет следующую часть записанных ранее данных, так как пришёл пакет %d: seq %d, размер данных %d (относительные номера).",
 	},
 	"data.timer": {
-		"data sent when a stack timer (%s) fired: Seq %d, Len %d (relative).",
-		"данные отправлены по срабатыванию таймера стека (%s): seq %d, размер данных %d (относительные номера).",
+		"data sent when a stack timer%s fired: Seq %d, Len %d (relative).",
+		"данные отправлены по срабатыванию таймера стека%s: seq %d, размер данных %d (относительные номера).",
 	},
 	"data": {
 		"data: Seq %d, Len %d (relative); the next byte will be Seq %d.",
@@ -144,24 +144,24 @@ var texts = map[string][2]string{
 
 	// Timers and losses.
 	"keepalive": {
-		"keep-alive: the keep-alive timer (%s) fired on an idle connection, so %s sends an empty segment with Seq %d, one below the next byte; the peer must answer it with an ACK.",
-		"keep-alive: на простаивающем соединении сработал таймер keep-alive (%s), поэтому %s отправляет пустой пакет с seq %d (на единицу меньше следующего); получатель должен ответить на него подтверждением.",
+		"keep-alive: the keep-alive timer%s fired on an idle connection, so %s sends an empty segment with Seq %d, one below the next byte; the peer must answer it with an ACK.",
+		"keep-alive: на простаивающем соединении сработал таймер keep-alive%s, поэтому %s отправляет пустой пакет с seq %d (на единицу меньше следующего); получатель должен ответить на него подтверждением.",
 	},
 	"keepalive.plain": {
 		"keep-alive: an empty segment with Seq %d, one below the next byte, to make the peer answer.",
 		"keep-alive: пустой пакет с seq %d (на единицу меньше следующего), чтобы получатель ответил.",
 	},
 	"zwp": {
-		"zero window probe: the receiver's window is 0 (frame %d), so when the timer (%s) fires %s sends 1 byte that was already acknowledged (Seq %d) to make the receiver answer with its current window.",
-		"проверка нулевого окна: окно получателя равно 0 (пакет %d), поэтому, когда срабатывает таймер (%s), %s отправляет 1 уже подтверждённый байт (seq %d), чтобы получатель ответил и сообщил текущее окно.",
+		"zero window probe: the receiver's window is 0 (frame %d), so when the timer%s fires %s sends 1 byte that was already acknowledged (Seq %d) to make the receiver answer with its current window.",
+		"проверка нулевого окна: окно получателя равно 0 (пакет %d), поэтому, когда срабатывает таймер%s, %s отправляет 1 уже подтверждённый байт (seq %d), чтобы получатель ответил и сообщил текущее окно.",
 	},
 	"zwp.plain": {
 		"zero window probe: the receiver's window is 0 (frame %d), and this segment carries 1 byte that was already acknowledged (Seq %d), to make the receiver answer with its current window.",
 		"проверка нулевого окна: окно получателя равно 0 (пакет %d), а этот пакет несёт 1 уже подтверждённый байт (seq %d), чтобы получатель ответил и сообщил текущее окно.",
 	},
 	"rtx.rto": {
-		"retransmission of %s: the retransmission timer (RTO %s) fired with %s unacknowledged, so %s sends Seq %d, Len %d again.",
-		"повторная передача %s: сработал таймер повторной передачи (RTO %s), неподтверждённых пакетов: %s; %s снова отправляет seq %d, размер данных %d.",
+		"retransmission of %s: the retransmission timer%s fired with %s unacknowledged, so %s sends Seq %d, Len %d again.",
+		"повторная передача %s: сработал таймер повторной передачи%s, неподтверждённых пакетов: %s; %s снова отправляет seq %d, размер данных %d.",
 	},
 	"rtx.fast": {
 		"fast retransmit of %s after %s (%s): the receiver keeps asking for Seq %d, so %s sends it again without waiting for the timer.",
@@ -172,16 +172,16 @@ var texts = map[string][2]string{
 		"быстрая повторная передача %s: подтверждения (с блоками SACK) показывают, что seq %d не получен, поэтому %s отправляет его снова, не дожидаясь таймера.",
 	},
 	"rtx.rack": {
-		"fast retransmit of %s: the reorder timer (RACK, %s) fired and the segment now counts as lost, so %s sends Seq %d, Len %d again.",
-		"быстрая повторная передача %s: сработал таймер переупорядочивания (RACK, %s), пакет считается потерянным, и %s снова отправляет seq %d, размер данных %d.",
+		"fast retransmit of %s: the reorder timer (RACK%s) fired and the segment now counts as lost, so %s sends Seq %d, Len %d again.",
+		"быстрая повторная передача %s: сработал таймер переупорядочивания (RACK%s), пакет считается потерянным, и %s снова отправляет seq %d, размер данных %d.",
 	},
 	"rtx.tlp": {
-		"tail loss probe: no ACK came within the probe timeout (PTO %s), so %s sends its last segment (%s, Seq %d, Len %d) again; the ACK this provokes shows what was lost.",
-		"проверка потери последних пакетов (tail loss probe): за время PTO %s подтверждение не пришло, поэтому %s повторяет свой последний пакет (%s, seq %d, размер данных %d); ответное подтверждение покажет, что потеряно.",
+		"tail loss probe: no ACK came within the probe timeout%s, so %s sends its last segment (%s, Seq %d, Len %d) again; the ACK this provokes shows what was lost.",
+		"проверка потери последних пакетов (tail loss probe): подтверждение не пришло за время ожидания%s, поэтому %s повторяет свой последний пакет (%s, seq %d, размер данных %d); ответное подтверждение покажет, что потеряно.",
 	},
 	"tlp.new": {
-		"tail loss probe: no ACK came within the probe timeout (PTO %s), so %s sends new data (Seq %d, Len %d) to provoke an ACK.",
-		"проверка потери последних пакетов (tail loss probe): за время PTO %s подтверждение не пришло, поэтому %s отправляет новые данные (seq %d, размер данных %d), чтобы вызвать подтверждение.",
+		"tail loss probe: no ACK came within the probe timeout%s, so %s sends new data (Seq %d, Len %d) to provoke an ACK.",
+		"проверка потери последних пакетов (tail loss probe): подтверждение не пришло за время ожидания%s, поэтому %s отправляет новые данные (seq %d, размер данных %d), чтобы вызвать подтверждение.",
 	},
 	"rtx.recovery": {
 		"retransmission of %s: the ACK of frame %d shows Seq %d still missing, so %s, recovering from the loss, sends it again (Len %d).",
@@ -192,12 +192,12 @@ var texts = map[string][2]string{
 		"повторная передача %s: seq %d, размер данных %d отправлены снова.",
 	},
 	"rtx.fin.rto": {
-		"retransmission of the FIN of frame %d: the retransmission timer (RTO %s) fired before the FIN was acknowledged.",
-		"повторная передача FIN из пакета %d: сработал таймер повторной передачи (RTO %s), а FIN так и не был подтверждён.",
+		"retransmission of the FIN of frame %d: the retransmission timer%s fired before the FIN was acknowledged.",
+		"повторная передача FIN из пакета %d: сработал таймер повторной передачи%s, а FIN так и не был подтверждён.",
 	},
 	"rtx.fin.tlp": {
-		"tail loss probe: no ACK came within the probe timeout (PTO %s), so %s sends its FIN (frame %d) again.",
-		"проверка потери последних пакетов (tail loss probe): за время PTO %s подтверждение не пришло, поэтому %s повторяет свой FIN (пакет %d).",
+		"tail loss probe: no ACK came within the probe timeout%s, so %s sends its FIN (frame %d) again.",
+		"проверка потери последних пакетов (tail loss probe): подтверждение не пришло за время ожидания%s, поэтому %s повторяет свой FIN (пакет %d).",
 	},
 	"rtx.fin": {
 		"retransmission of the FIN of frame %d.",
@@ -250,8 +250,8 @@ var texts = map[string][2]string{
 		"RST: пакет %d пришёл для соединения, которое здесь не открыто (уже закрыто или не существовало), поэтому %s отвечает сбросом.",
 	},
 	"rst.timer": {
-		"RST: %s resets the connection when a timer (%s) fires.",
-		"RST: %s сбрасывает соединение по срабатыванию таймера (%s).",
+		"RST: %s resets the connection when a timer%s fires.",
+		"RST: %s сбрасывает соединение по срабатыванию таймера%s.",
 	},
 	"rst.teardown": {
 		"RST: the network shuts down with the connection still open.",
@@ -424,6 +424,10 @@ var texts = map[string][2]string{
 	"stack.addr":  {"the stack at %s", "стек по адресу %s"},
 	"frames":      {"frames %s", "пакеты %s"},
 	"frame":       {"frame %s", "пакет %s"},
+	"dur.rto":     {" (RTO %s)", " (RTO %s)"},
+	"dur.pto":     {" (PTO %s)", " (PTO %s)"},
+	"dur.rack":    {", %s", ", %s"},
+	"dur":         {" (%s)", " (%s)"},
 	"frame.gen":   {"frame %d", "пакета %d"},
 	"earlier":     {"data sent earlier", "ранее отправленных данных"},
 	"earlier.nom": {"sent earlier", "отправлен ранее"},
@@ -565,6 +569,10 @@ func (x *Explainer) dur(d time.Duration) string {
 	var v float64
 	var unit [2]string
 	switch {
+	case d >= time.Hour && d%time.Hour == 0:
+		v, unit = d.Hours(), [2]string{"h", "ч"}
+	case d >= time.Minute && d%time.Minute == 0:
+		v, unit = d.Minutes(), [2]string{"min", "мин"}
 	case d >= time.Second:
 		v, unit = d.Seconds(), [2]string{"s", "с"}
 	case d >= time.Millisecond:
