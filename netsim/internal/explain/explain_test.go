@@ -177,6 +177,20 @@ func TestExplanations(t *testing.T) {
 				"стек сервера подтверждает получение данных из пакетов 5–8 (400 байт): ack 501 = seq 401 + 100 (размер данных пакета 8)."},
 		},
 	}, {
+		name: "figure 4-9: several writes, each ACK = Seq + Len",
+		steps: []step{
+			{data(0, 3), call("sender", "write", 3), ""},
+			{ackOf(3, 512), arrival(4), ""},
+			{data(3, 3), call("sender", "write", 3), ""},
+			{ackOf(6, 512), arrival(6), ""},
+			{data(6, 3), call("sender", "write", 1), ""},
+		},
+		checks: []check{
+			{6, "client (sender) calls write() with 3 bytes: Seq 4, Len 3 (relative); the next byte will be Seq 7.", "клиент (sender) вызывает write() и передаёт 3 байта: seq 4, размер данных 3 (относительные номера); следующий байт получит seq 7."},
+			{7, "server's stack acknowledges the 3 data bytes of frame 6: Ack 7 = Seq 4 + Len 3.", "стек сервера подтверждает получение данных из пакета 6 (3 байта): ack 7 = seq 4 + 3 (размер данных)."},
+			{8, "client (sender) calls write() with 1 byte; this segment carries those bytes together with data written earlier: Seq 7, Len 3", "вместе с данными, записанными ранее: seq 7, размер данных 3"},
+		},
+	}, {
 		name: "tail loss probe",
 		steps: []step{
 			{data(0, 100), call("sender", "write", 100), ""},

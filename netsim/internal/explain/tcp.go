@@ -425,8 +425,11 @@ func (x *Explainer) tcpData(c *conn, i int, f Frame, p *packet) (string, frameTa
 		who := x.who(role, cause, addr)
 		switch cause.Call.Op {
 		case "write", "send", "sendto":
-			if cause.Call.Bytes == ln || cause.Call.Bytes == 0 {
+			switch {
+			case cause.Call.Bytes == ln || cause.Call.Bytes == 0:
 				return x.t("data.write", who, cause.Call.Op, x.bytes(ln), rs, ln, next), tagData
+			case cause.Call.Bytes < ln:
+				return x.t("data.write.more", who, cause.Call.Op, x.bytes(cause.Call.Bytes), rs, ln, next), tagData
 			}
 			return x.t("data.write.part", who, cause.Call.Op, x.bytes(cause.Call.Bytes), rs, ln, next), tagData
 		case "":

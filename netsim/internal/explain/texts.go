@@ -65,6 +65,10 @@ var texts = map[string][2]string{
 		"%s calls %s() with %s; this segment carries Seq %d, Len %d (relative), the next will start at Seq %d.",
 		"%s вызывает %s() и передаёт %s; этот пакет несёт seq %d, размер данных %d (относительные номера), следующий начнётся с seq %d.",
 	},
+	"data.write.more": {
+		"%s calls %s() with %s; this segment carries those bytes together with data written earlier: Seq %d, Len %d (relative), the next will start at Seq %d.",
+		"%s вызывает %s() и передаёт %s; этот пакет несёт эти байты вместе с данными, записанными ранее: seq %d, размер данных %d (относительные номера), следующий начнётся с seq %d.",
+	},
 	"data.call": {
 		"%s calls %s(); data goes out: Seq %d, Len %d (relative).",
 		"%s вызывает %s(); уходят данные: seq %d, размер данных %d (относительные номера).",
