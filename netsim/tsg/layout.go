@@ -33,14 +33,20 @@ const (
 // to pixels, kept for tests that look for a segment in the rendered image.
 type layout struct {
 	x0, y0, x1, y1 float64 // the plot area
-	tmin, tmax     float64 // ns
+	tbase          int64   // ns: times are drawn relative to it, so that no float loses them
+	tmin, tmax     float64 // ns after tbase
 	smin, smax     float64 // sequence numbers
 	timeUnit       float64 // ns per tick-label unit
 	timeUnitName   string
 }
 
 func (l *layout) x(t int64) float64 {
-	return l.x0 + (float64(t)-l.tmin)/(l.tmax-l.tmin)*(l.x1-l.x0)
+	return l.xf(float64(t - l.tbase))
+}
+
+// xf places a time given in ns after tbase.
+func (l *layout) xf(t float64) float64 {
+	return l.x0 + (t-l.tmin)/(l.tmax-l.tmin)*(l.x1-l.x0)
 }
 
 func (l *layout) y(s int64) float64 {
@@ -65,9 +71,15 @@ func (g *Graph) draw() (*picture, *layout) {
 	add(shape{kind: kFill, paths: [][]pt{{{0, 0}, {Width, Height}}}, color: colBackground})
 
 	// Grid and ticks.
-	tstep, tfirst := niceTicks(l.tmin/l.timeUnit, l.tmax/l.timeUnit, 8)
-	for v := tfirst; v <= l.tmax/l.timeUnit+tstep*1e-9; v += tstep {
-		x := l.x(int64(math.Round(v * l.timeUnit)))
+	base := float64(l.tbase)
+	tlo, thi := (base+l.tmin)/l.timeUnit, (base+l.tmax)/l.timeUnit
+	tstep, tfirst := niceTicks(tlo, thi, 8)
+	for i := 0; i < 50; i++ {
+		v := tfirst + float64(i)*tstep
+		if v > thi+tstep*1e-9 {
+			break
+		}
+		x := crisp1(l.xf(v*l.timeUnit - base))
 		add(shape{kind: kStroke, paths: [][]pt{{{x, l.y0}, {x, l.y1}}}, color: colGrid, width: 1})
 		add(shape{kind: kStroke, paths: [][]pt{{{x, l.y1}, {x, l.y1 + 5}}}, color: colAxis, width: 1})
 		text(x, l.y1+19, tickLabel(v, tstep), sizeText, colText, anchorMiddle, false)
@@ -76,13 +88,17 @@ func (g *Graph) draw() (*picture, *layout) {
 	if sstep < 1 {
 		sstep, sfirst = 1, math.Ceil(l.smin)
 	}
-	for v := sfirst; v <= l.smax+sstep*1e-9; v += sstep {
-		y := l.y(int64(math.Round(v)))
+	for i := 0; i < 50; i++ {
+		v := sfirst + float64(i)*sstep
+		if v > l.smax+sstep*1e-9 {
+			break
+		}
+		y := crisp1(l.y1 - (v-l.smin)/(l.smax-l.smin)*(l.y1-l.y0))
 		add(shape{kind: kStroke, paths: [][]pt{{{l.x0, y}, {l.x1, y}}}, color: colGrid, width: 1})
 		add(shape{kind: kStroke, paths: [][]pt{{{l.x0 - 5, y}, {l.x0, y}}}, color: colAxis, width: 1})
 		text(l.x0-8, y+4, tickLabel(v, sstep), sizeText, colText, anchorEnd, false)
 	}
-	add(shape{kind: kStroke, paths: [][]pt{{{l.x0, l.y0}, {l.x0, l.y1}, {l.x1, l.y1}}}, color: colAxis, width: 1})
+	add(shape{kind: kStroke, paths: [][]pt{{{crisp1(l.x0), l.y0}, {crisp1(l.x0), crisp1(l.y1)}, {l.x1, crisp1(l.y1)}}}, color: colAxis, width: 1})
 	text((l.x0+l.x1)/2, l.y1+40, "time since the capture's first frame ("+l.timeUnitName+")", sizeText, colText, anchorMiddle, false)
 	add(shape{kind: kText, paths: [][]pt{{{22, (l.y0 + l.y1) / 2}}}, text: "relative sequence number (bytes)", size: sizeText, color: colText, anchor: anchorMiddle, vertical: true})
 
@@ -92,7 +108,7 @@ func (g *Graph) draw() (*picture, *layout) {
 
 	// Lines: receive window, congestion window, ACKs.
 	var legend []legendItem
-	tend := int64(l.tmax)
+	tend := l.tbase + int64(l.tmax)
 	var acks []Ack
 	lostAcks := 0
 	for _, a := range g.Acks {
@@ -104,7 +120,7 @@ func (g *Graph) draw() (*picture, *layout) {
 	}
 	if len(acks) > 0 {
 		win := steps(l, acks, tend, func(a Ack) int64 { return a.Ack + a.Window })
-		line(colWindow, 1.5, 0, "", win...)
+		line(colWindow, 2, 0, "", win...)
 		legend = append(legend, legendItem{kind: legLine, color: colWindow, text: "receive window (ACK + window)" + above(l, acks, func(a Ack) int64 { return a.Ack + a.Window })})
 	}
 	if len(g.Cwnd) > 0 {
@@ -113,7 +129,7 @@ func (g *Graph) draw() (*picture, *layout) {
 		legend = append(legend, legendItem{kind: legDash, color: colCwnd, text: "cwnd (una + cwnd, from netsim's stack)" + above(l, g.Cwnd, func(c CwndSample) int64 { return c.Una + c.Cwnd })})
 	}
 	if len(acks) > 0 {
-		line(colAck, 1.5, 0, "", steps(l, acks, tend, func(a Ack) int64 { return a.Ack })...)
+		line(colAck, 2, 0, "", steps(l, acks, tend, func(a Ack) int64 { return a.Ack })...)
 		legend = append(legend, legendItem{kind: legLine, color: colAck, text: "ACK"})
 	}
 
@@ -131,7 +147,7 @@ func (g *Graph) draw() (*picture, *layout) {
 		default:
 			nData++
 		}
-		add(shape{kind: kStroke, paths: ibeam(x, ya, yb), color: c, width: 1.5, tip: s.tip()})
+		add(shape{kind: kStroke, paths: ibeam(x, ya, yb), color: c, width: 2, tip: s.tip()})
 		if s.SYN || s.FIN {
 			nSynFin++
 			label := "SYN"
@@ -144,7 +160,7 @@ func (g *Graph) draw() (*picture, *layout) {
 	for _, s := range g.Segments {
 		if s.Lost != "" {
 			nLost++
-			add(shape{kind: kStroke, paths: cross(l.x(s.Time)+7, (l.y(s.Seq)+l.y(s.End))/2, 4), color: colLost, width: 2, tip: fmt.Sprintf("frame %d: %s", s.Frame, s.Lost)})
+			add(shape{kind: kStroke, paths: cross(l.x(s.Time)-8, (l.y(s.Seq)+l.y(s.End))/2, 4), color: colLost, width: 2, tip: fmt.Sprintf("frame %d: %s", s.Frame, s.Lost)})
 		}
 	}
 	for _, a := range g.Acks {
@@ -241,10 +257,17 @@ func plural(n int, what string) string {
 // scales computes the plot's ranges from the graph's data.
 func (g *Graph) scales() *layout {
 	l := &layout{x0: marginLeft, y0: marginTop, x1: Width - marginRight, y1: Height - marginBottom}
-	tmin, tmax := math.Inf(1), math.Inf(-1)
+	var tlo, thi int64
+	seen := false
 	smin, smax := math.Inf(1), math.Inf(-1)
 	see := func(t int64, s ...int64) {
-		tmin, tmax = math.Min(tmin, float64(t)), math.Max(tmax, float64(t))
+		if !seen || t < tlo {
+			tlo = t
+		}
+		if !seen || t > thi {
+			thi = t
+		}
+		seen = true
 		for _, v := range s {
 			smin, smax = math.Min(smin, float64(v)), math.Max(smax, float64(v))
 		}
@@ -258,9 +281,11 @@ func (g *Graph) scales() *layout {
 	for _, c := range g.Cwnd {
 		see(c.Time, c.Una)
 	}
-	if math.IsInf(tmin, 1) {
-		tmin, tmax, smin, smax = 0, 1, 0, 1
+	if !seen {
+		smin, smax = 0, 1
 	}
+	l.tbase = tlo
+	tmin, tmax := 0.0, float64(uint64(thi-tlo)) // unsigned: a span past 2^63 ns stays positive
 	// The windows' edges are shown when they are not far above the data:
 	// a 3 MiB receive window over a 32 KiB transfer would flatten it.
 	limit := smax + (smax-smin)*0.6
@@ -284,8 +309,10 @@ func (g *Graph) scales() *layout {
 	}
 	pad := (tmax - tmin) * 0.03
 	l.tmin, l.tmax = tmin-pad, tmax+pad
-	if l.tmin < 0 && tmin >= 0 {
-		l.tmin = math.Min(0, tmin-pad/3)
+	if tlo >= 0 && float64(tlo) < pad {
+		// The axis starts at the capture's first frame (a little before,
+		// so that the y axis does not cover a segment there).
+		l.tmin = -float64(tlo) - pad/2
 	}
 	pad = (smax - smin) * 0.05
 	l.smin, l.smax = smin-pad, smax+pad
@@ -326,7 +353,7 @@ func (c CwndSample) at() int64 { return c.Time }
 func steps[T stepper](l *layout, items []T, tend int64, v func(T) int64) []pt {
 	var pts []pt
 	for i, it := range items {
-		x, y := l.x(it.at()), l.y(v(it))
+		x, y := math.Round(l.x(it.at())), math.Round(l.y(v(it)))
 		if i > 0 {
 			pts = append(pts, pt{x, pts[len(pts)-1].Y})
 		}
@@ -349,12 +376,14 @@ func steps[T stepper](l *layout, items []T, tend int64, v func(T) int64) []pt {
 // ibeam is a segment's bar: a vertical line from ya to yb at x with short
 // ticks at both ends.
 func ibeam(x, ya, yb float64) [][]pt {
-	const t = 2.5
+	const t = 3
+	x, ya, yb = math.Round(x), math.Round(ya), math.Round(yb)
 	return [][]pt{{{x, ya}, {x, yb}}, {{x - t, ya}, {x + t, ya}}, {{x - t, yb}, {x + t, yb}}}
 }
 
 // cross is an × of half-size r centred on (x, y).
 func cross(x, y, r float64) [][]pt {
+	x, y = math.Round(x), math.Round(y)
 	return [][]pt{{{x - r, y - r}, {x + r, y + r}}, {{x - r, y + r}, {x + r, y - r}}}
 }
 
@@ -416,22 +445,27 @@ func drawLegend(p *picture, fs faces, items []legendItem, x, y float64) {
 	right := float64(Width - marginRight)
 	cx := x
 	for _, it := range items {
-		w := swatch + 6 + fs.width(it.text, sizeText, false)
+		// Room for wider fonts than Go's (an SVG viewer may not have it).
+		w := swatch + 6 + 1.15*fs.width(it.text, sizeText, false)
 		if cx > x && cx+w > right {
 			cx, y = x, y+22
 		}
-		sy := y - 4
+		sy, sx := math.Round(y-4), math.Round(cx)
 		switch it.kind {
 		case legBar:
-			p.shapes = append(p.shapes, shape{kind: kStroke, paths: ibeam(cx+swatch/2, sy+7, sy-7), color: it.color, width: 1.5})
+			p.shapes = append(p.shapes, shape{kind: kStroke, paths: ibeam(sx+swatch/2, sy+7, sy-7), color: it.color, width: 2})
 		case legLine:
-			p.shapes = append(p.shapes, shape{kind: kStroke, paths: [][]pt{{{cx, sy}, {cx + swatch, sy}}}, color: it.color, width: 1.5})
+			p.shapes = append(p.shapes, shape{kind: kStroke, paths: [][]pt{{{sx, sy}, {sx + swatch, sy}}}, color: it.color, width: 2})
 		case legDash:
-			p.shapes = append(p.shapes, shape{kind: kStroke, paths: [][]pt{{{cx, sy}, {cx + swatch, sy}}}, color: it.color, width: 2, dash: 6})
+			p.shapes = append(p.shapes, shape{kind: kStroke, paths: [][]pt{{{sx, sy}, {sx + swatch, sy}}}, color: it.color, width: 2, dash: 6})
 		case legCross:
-			p.shapes = append(p.shapes, shape{kind: kStroke, paths: cross(cx+swatch/2, sy, 4), color: it.color, width: 2})
+			p.shapes = append(p.shapes, shape{kind: kStroke, paths: cross(sx+swatch/2, sy, 4), color: it.color, width: 2})
 		}
 		p.shapes = append(p.shapes, shape{kind: kText, paths: [][]pt{{{cx + swatch + 6, y}}}, text: it.text, size: sizeText, color: colText})
 		cx += w + gap
 	}
 }
+
+// crisp1 moves a 1-pixel line's centre to the middle of a pixel, so that
+// it covers one row or column of pixels instead of blurring over two.
+func crisp1(v float64) float64 { return math.Floor(v) + 0.5 }

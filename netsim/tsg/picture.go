@@ -138,6 +138,10 @@ func clip(pts []pt, x0, y0, x1, y1 float64) [][]pt {
 	}
 	for i := 0; i+1 < len(pts); i++ {
 		a, b := pts[i], pts[i+1]
+		if !finite(a) || !finite(b) {
+			flush()
+			continue
+		}
 		t0, t1 := 0.0, 1.0
 		dx, dy := b.X-a.X, b.Y-a.Y
 		ok := true
@@ -182,4 +186,8 @@ func clip(pts []pt, x0, y0, x1, y1 float64) [][]pt {
 	}
 	flush()
 	return out
+}
+
+func finite(p pt) bool {
+	return !math.IsNaN(p.X) && !math.IsInf(p.X, 0) && !math.IsNaN(p.Y) && !math.IsInf(p.Y, 0)
 }
