@@ -154,13 +154,13 @@ func (g *Graph) draw() (*picture, *layout) {
 			if s.FIN {
 				label = "FIN"
 			}
-			text(x+5, yb-4, label, sizeSmall, c, anchorStart, true)
+			text(x+5, yb-7, label, sizeSmall, c, anchorStart, true)
 		}
 	}
 	for _, s := range g.Segments {
 		if s.Lost != "" {
 			nLost++
-			add(shape{kind: kStroke, paths: cross(l.x(s.Time)-8, (l.y(s.Seq)+l.y(s.End))/2, 4), color: colLost, width: 2, tip: fmt.Sprintf("frame %d: %s", s.Frame, s.Lost)})
+			add(shape{kind: kStroke, paths: cross(l.x(s.Time)+8, (l.y(s.Seq)+l.y(s.End))/2, 4), color: colLost, width: 2, tip: fmt.Sprintf("frame %d: %s", s.Frame, s.Lost)})
 		}
 	}
 	for _, a := range g.Acks {

@@ -391,7 +391,7 @@ func TestPictures(t *testing.T) {
 			// The renderer's fonts differ from Go's; everything else
 			// should coincide.
 			t.Logf("rsvg-convert against Go: difference %.4f (blocks of 16 px), %.4f (4 px)", svgtest.Difference(rendered, mine, 16), svgtest.Difference(rendered, mine, 4))
-			svgtest.Similar(t, rendered, mine, 16, 0.012)
+			svgtest.Similar(t, rendered, mine, 16, 0.006)
 		})
 	}
 }
@@ -440,7 +440,7 @@ func checkPicture(t *testing.T, g *Graph, who string, img image.Image) {
 			bar("retransmission", s)
 		}
 		if s.Lost != "" {
-			svgtest.HasColor(t, img, around(l.x(s.Time)-8, (l.y(s.Seq)+l.y(s.End))/2, 3), colLost, tol, fmt.Sprintf("%s: lost mark (frame %d)", who, s.Frame))
+			svgtest.HasColor(t, img, around(l.x(s.Time)+8, (l.y(s.Seq)+l.y(s.End))/2, 3), colLost, tol, fmt.Sprintf("%s: lost mark (frame %d)", who, s.Frame))
 		}
 	}
 	for _, a := range g.Acks {
