@@ -28,9 +28,13 @@ var update = flag.Bool("update", false, "rewrite the golden SVGs (and the README
 //	  48 (a FIN) lost client→server, 51 (the server's FIN) lost server→client,
 //	  the FIN retransmitted on the RTO (49)
 //	tcp.pcapng: run tcp -w F (the book's exchange: SYN, 3 bytes, FIN)
+//	cwnd-loss.pcapng: run testdata/cwnd-loss.yaml -w F (64 KiB over a link
+//	  with 10 ms delay and 3% loss, every frame explained: the client's
+//	  frames carry its stack's "tcp sender:" state)
 const (
 	lossFile = "testdata/transfer-loss.pcapng"
 	bookFile = "testdata/tcp.pcapng"
+	cwndFile = "testdata/cwnd-loss.pcapng"
 )
 
 func readGraph(t *testing.T, data []byte, opt Options) *Graph {
@@ -231,6 +235,42 @@ func TestCwnd(t *testing.T) {
 	}
 }
 
+// TestCwndFromNetsim: the congestion window netsim's stack reported, read
+// from a real run with explanations.
+func TestCwndFromNetsim(t *testing.T) {
+	g := readGraph(t, mustRead(t, cwndFile), DefaultOptions())
+	if g.Sender != "10.0.0.1:23294" || len(g.Cwnd) < 30 {
+		t.Fatalf("%s: %d cwnd samples", g.Sender, len(g.Cwnd))
+	}
+	// Frame 24, the fast retransmission: una is still 1, cwnd 10 segments
+	// of 1420; frame 26, in recovery: cwnd 11360, ssthresh 7100.
+	want := map[int]CwndSample{
+		24: {Frame: 24, Una: 1, Cwnd: 14200},
+		26: {Frame: 26, Una: 1, Cwnd: 11360, Ssthresh: 7100},
+	}
+	for _, c := range g.Cwnd {
+		if w, ok := want[c.Frame]; ok {
+			c.Time = 0
+			if c != w {
+				t.Errorf("frame %d: %+v, want %+v", c.Frame, c, w)
+			}
+			delete(want, c.Frame)
+		}
+	}
+	if len(want) > 0 {
+		t.Errorf("no samples for frames %v", want)
+	}
+	var retrans []int
+	for _, s := range g.Segments {
+		if s.Retransmission {
+			retrans = append(retrans, s.Frame)
+		}
+	}
+	if fmt.Sprint(retrans[:2]) != "[24 27]" {
+		t.Errorf("retransmissions %v, want 24 (fast retransmit of frame 6) and 27 (of frame 11) first", retrans)
+	}
+}
+
 // rewrite copies the pcapng capture data as a new pcapng with one
 // interface (the first frame's link type, nanosecond timestamps), keeping
 // the frames keep accepts and replacing their comments with the one it
@@ -348,6 +388,7 @@ var pictureCases = []pictureCase{
 	{"transfer-loss", func(t *testing.T) []byte { return mustRead(t, lossFile) }, DefaultOptions(), "transfer-loss.png"},
 	{"tcp", func(t *testing.T) []byte { return mustRead(t, bookFile) }, DefaultOptions(), "tcp.png"},
 	{"cwnd", withSender, DefaultOptions(), ""},
+	{"cwnd-loss", func(t *testing.T) []byte { return mustRead(t, cwndFile) }, DefaultOptions(), "cwnd-loss.png"},
 	{"server", func(t *testing.T) []byte { return mustRead(t, lossFile) }, Options{Direction: Server}, ""},
 }
 
@@ -523,7 +564,7 @@ func TestClip(t *testing.T) {
 
 // FuzzRead: building and drawing a graph from any bytes never panics.
 func FuzzRead(f *testing.F) {
-	for _, p := range []string{lossFile, bookFile} {
+	for _, p := range []string{lossFile, bookFile, cwndFile} {
 		b, err := os.ReadFile(p)
 		if err != nil {
 			f.Fatal(err)
