@@ -40,9 +40,9 @@ type Packet struct {
 	// a reader that filters frames sets it to the time since the last
 	// frame it printed.
 	TimeDeltaDisplayed int64
-	Link      pcapread.LinkType
-	Frame     []byte   // the captured bytes (frame.cap_len = len(Frame))
-	Comments  []string // frame.comment
+	Link               pcapread.LinkType
+	Frame              []byte   // the captured bytes (frame.cap_len = len(Frame))
+	Comments           []string // frame.comment
 
 	Protos Proto // which layers below are valid
 
