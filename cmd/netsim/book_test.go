@@ -218,10 +218,17 @@ func TestBookTranscripts(t *testing.T) {
 func TestBookTextsAgree(t *testing.T) {
 	en, _ := bookText("en")
 	ru, _ := bookText("ru")
+	// The explanations are in the text's language (--lang ru): the
+	// commands are the same but for that flag, their output is not.
 	cmds := func(text string) []string {
 		var out []string
 		for _, tr := range transcripts(text) {
-			out = append(out, tr.cmd+"\n"+strings.Join(tr.out, "\n"))
+			cmd := strings.Replace(tr.cmd, " --lang ru", "", 1)
+			if strings.Contains(cmd, "--explain") {
+				out = append(out, cmd)
+				continue
+			}
+			out = append(out, cmd+"\n"+strings.Join(tr.out, "\n"))
 		}
 		return out
 	}
