@@ -26,14 +26,14 @@ func (l *Ladder) WriteMermaid(w io.Writer, opt Options) error {
 			arrow = "-x"
 			label += " (lost)"
 		}
-		fmt.Fprintf(bw, "    h%d%sh%d: %d · %s · %s\n", m.From, arrow, m.To, m.Frame,
-			timeString(m.Time, m.Precision), mermaidText(label))
-		if opt.Notes && len(m.Comments) > 0 {
+		fmt.Fprintf(bw, "    h%d%sh%d: %s\n", m.From, arrow, m.To,
+			mermaidText(fmt.Sprintf("%d · %s · %s", m.Frame, timeString(m.Time, m.Precision), label)))
+		if note := noteText(m.Comments); opt.Notes && note != "" {
 			side := "right of"
 			if m.To < m.From {
 				side = "left of"
 			}
-			fmt.Fprintf(bw, "    Note %s h%d: %s\n", side, m.From, mermaidText(noteText(m.Comments)))
+			fmt.Fprintf(bw, "    Note %s h%d: %s\n", side, m.From, mermaidText(note))
 		}
 	}
 	return bw.Flush()

@@ -53,7 +53,7 @@ func (l *Ladder) layoutSVG(opt Options) svgLayout {
 		frameW = max(frameW, len(fmt.Sprint(m.Frame)))
 		k := float64(max(abs(m.To-m.From), 1))
 		gap = max(gap, (float64(runeLen(m.Label))*svgCharW+40)/k)
-		if opt.Notes && len(m.Comments) > 0 {
+		if opt.Notes {
 			noteW = max(noteW, runeLen(noteText(m.Comments)))
 		}
 	}
@@ -163,8 +163,8 @@ func (l *Ladder) WriteSVG(w io.Writer, opt Options) error {
 			head(bw, b, y, dir, col, f)
 			fmt.Fprintf(bw, `<text x="%s" y="%s" text-anchor="middle" fill="%s">%s</text>`+"\n", f((a+b)/2), f(y-6), svgInk, xmlEscape(m.Label))
 		}
-		if opt.Notes && len(m.Comments) > 0 {
-			fmt.Fprintf(bw, `<text x="%s" y="%s" fill="#5e5c64">%s</text>`+"\n", f(lay.noteX), f(y+4), xmlEscape(noteText(m.Comments)))
+		if note := noteText(m.Comments); opt.Notes && note != "" {
+			fmt.Fprintf(bw, `<text x="%s" y="%s" fill="#5e5c64">%s</text>`+"\n", f(lay.noteX), f(y+4), xmlEscape(note))
 		}
 		bw.WriteString("</g>\n")
 	}

@@ -42,17 +42,18 @@ func (l *Ladder) layoutText(opt Options) textLayout {
 	}
 	left := lay.timeW + 2 + lay.frameW + 2
 	n := len(l.Hosts)
-	gap := need
-	if n > 1 {
-		gap = min(gap, max((width-left-1)/(n-1), textFloorGap))
-	} else {
-		gap = min(max(need, textSelfGap), max(width-left-1, textFloorGap))
-	}
 	// Left of the first lifeline: the time and frame columns, and the first
-	// name's left half.
-	first := left + 1
+	// name's left half; right of the last, the last name's right half.
+	first, tail := left+1, 0
 	if n > 0 {
 		first = max(first, runeLen(l.Hosts[0])/2)
+		tail = runeLen(l.Hosts[n-1]) - runeLen(l.Hosts[n-1])/2 - 1
+	}
+	gap := need
+	if n > 1 {
+		gap = min(gap, max((width-first-1-tail)/(n-1), textFloorGap))
+	} else {
+		gap = min(max(need, textSelfGap), max(width-first-1, textFloorGap))
 	}
 	lay.x = make([]int, n)
 	for i := range lay.x {
@@ -106,8 +107,8 @@ func (l *Ladder) WriteText(w io.Writer, opt Options) error {
 		drawArrow(line, lay, m)
 		lost = lost || m.Lost
 		s := string(line)
-		if opt.Notes && len(m.Comments) > 0 {
-			s += "  " + noteText(m.Comments)
+		if note := noteText(m.Comments); opt.Notes && note != "" {
+			s += "  " + note
 		}
 		bw.WriteString(strings.TrimRight(s, " "))
 		bw.WriteByte('\n')
@@ -248,7 +249,9 @@ func fit(s string, n int) string {
 func noteText(comments []string) string {
 	var parts []string
 	for _, c := range comments {
-		parts = append(parts, strings.Join(strings.Fields(c), " "))
+		if c := strings.Join(strings.Fields(c), " "); c != "" {
+			parts = append(parts, c)
+		}
 	}
 	return strings.Join(parts, " | ")
 }
