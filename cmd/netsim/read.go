@@ -48,6 +48,8 @@ func cmdRead(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		count                int
 		hex, tree            bool
 		fields               fieldList
+		outName              string     // -o: where --graph (or --ladder) writes
+		graph                graphFlags // --graph, --stream, --dir: graph.go
 	)
 	fs.StringVar(&file, "r", "", "")
 	fs.StringVar(&filter, "Y", "", "")
@@ -56,9 +58,11 @@ func cmdRead(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fs.BoolVar(&tree, "V", false, "")
 	fs.StringVar(&format, "T", "", "")
 	fs.Var(&fields, "e", "")
+	fs.StringVar(&outName, "o", "", "")
+	graph.register(fs)
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
-			fmt.Fprint(stdout, readUsage)
+			fmt.Fprint(stdout, readUsage+graphUsage)
 			return 0
 		}
 		fmt.Fprintf(stderr, "netsim read: %v (try 'netsim read -h')\n", err)
@@ -88,6 +92,9 @@ func cmdRead(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	case format != "fields" && len(fields) > 0:
 		fmt.Fprintln(stderr, "netsim read: -e needs -T fields")
 		return 2
+	}
+	if code, ok := graph.run(file, outName, set, stdin, stdout, stderr); ok {
+		return code
 	}
 	for _, name := range fields {
 		if dissect.Lookup(name) == nil {
