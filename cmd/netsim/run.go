@@ -77,6 +77,7 @@ type runFlags struct {
 	delay, jitter time.Duration
 	partition     [2]time.Duration
 	noExpect      bool
+	ladder        ladderFlags // --ladder, -o (run only): ladder.go
 
 	cmd    string // "run" or "check", for messages
 	usage  string // printed by -h, before the flags
@@ -132,6 +133,9 @@ func newRunFlags(cmd string) *runFlags {
 	fs.Var(&funcValue{"", func(s string) (err error) { f.partition, err = units.Span(s); return }}, "partition", "link: every link is down from `FROM-TO` of virtual time (1s-3s), then comes back")
 	fs.BoolVar(&f.quiet, "q", false, "print nothing but errors")
 	fs.BoolVar(&f.noExpect, "no-expect", false, "scenarios: do not check the file's expectations (expect:)")
+	if cmd == "run" {
+		f.ladder.registerRun(fs)
+	}
 	for _, df := range demoFlags {
 		fl := fs.Lookup(df.flag)
 		fl.Usage = strings.Join(demoUsers(df.field), ", ") + ": " + fl.Usage
@@ -301,6 +305,10 @@ func cmdRun(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if code >= 0 {
 		return code
 	}
+	if code, stop := f.ladder.check("run", visited(f.fs), nil, f.out == "-", stdout, stderr); stop {
+		return code
+	}
+	defer f.ladder.abort() // a ladder not written in full leaves nothing behind
 	if f.target.demo == nil {
 		return runScenario(f, stdin, stdout, stderr)
 	}
@@ -319,6 +327,8 @@ func cmdRun(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	switch {
 	case f.format == "pcapng", f.format == "" && strings.HasSuffix(f.out, ".pcapng"):
 		p.Format = capture.PCAPNG
+	case f.format == "" && f.out == "" && f.ladder.on():
+		p.Format = capture.PCAPNG // its comments say which frames were lost
 	}
 	if f.quiet {
 		p.Out = io.Discard
@@ -331,7 +341,7 @@ func cmdRun(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if out != nil {
 		defer out.abort() // whatever happens, no temporary file is left
 	}
-	p.Capture, p.Out = capW, progOut
+	p.Capture, p.Out = f.ladder.tee(capW), progOut
 	// Signals are caught from here on, not while opening the output: a
 	// FIFO without a reader blocks its open, which Ctrl-C must still end.
 	ctx, stopSignals := onSignal()
@@ -352,6 +362,11 @@ func cmdRun(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		}
 		fmt.Fprintf(stderr, "netsim run: %v\n", oneLine(err))
 		return 1
+	}
+	if f.ladder.on() { // the ladder instead of the listing
+		if listing = nil; f.ladder.write("run", stderr) != 0 {
+			return 1
+		}
 	}
 	if listing != nil && !f.quiet {
 		if err := printListing(stdout, listing); err != nil {

@@ -52,7 +52,7 @@ func (l *Ladder) layoutSVG(opt Options) svgLayout {
 		timeW = max(timeW, len(timeString(m.Time, m.Precision)))
 		frameW = max(frameW, len(fmt.Sprint(m.Frame)))
 		k := float64(max(abs(m.To-m.From), 1))
-		gap = max(gap, (float64(runeLen(m.Label))*svgCharW+40)/k)
+		gap = max(gap, (float64(runeLen(svgLabel(m)))*svgCharW+40)/k)
 		if opt.Notes {
 			noteW = max(noteW, runeLen(noteText(m.Comments)))
 		}
@@ -156,7 +156,7 @@ func (l *Ladder) WriteSVG(w io.Writer, opt Options) error {
 			e := a + (b-a)/2
 			fmt.Fprintf(bw, `<line x1="%s" y1="%s" x2="%s" y2="%s" stroke="%s" stroke-width="1.5"/>`+"\n", f(a), f(y), f(e), f(y), col)
 			cross(bw, e, y, col, f)
-			fmt.Fprintf(bw, `<text x="%s" y="%s" text-anchor="middle" fill="%s">%s</text>`+"\n", f((a+b)/2), f(y-6), svgLost, xmlEscape(m.Label+" (lost)"))
+			fmt.Fprintf(bw, `<text x="%s" y="%s" text-anchor="middle" fill="%s">%s</text>`+"\n", f((a+b)/2), f(y-6), svgLost, xmlEscape(svgLabel(m)))
 		default:
 			dir := sign(b - a)
 			fmt.Fprintf(bw, `<line x1="%s" y1="%s" x2="%s" y2="%s" stroke="%s" stroke-width="1.5"/>`+"\n", f(a), f(y), f(b-dir*svgHead), f(y), col)
@@ -174,6 +174,14 @@ func (l *Ladder) WriteSVG(w io.Writer, opt Options) error {
 	}
 	bw.WriteString("</svg>\n")
 	return bw.Flush()
+}
+
+// svgLabel is the text over m's arrow.
+func svgLabel(m *Message) string {
+	if m.Lost {
+		return m.Label + " (lost)"
+	}
+	return m.Label
 }
 
 // head draws an arrowhead whose tip is at (x, y), pointing right (dir 1)
