@@ -48,10 +48,10 @@ func cmdRead(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		count                int
 		hex, tree            bool
 		fields               fieldList
-		outName              string      // -o: where --graph (or --ladder) writes
-		graph                graphFlags  // --graph, --stream, --dir: graph.go
-		lad                  ladderFlags // --ladder, --ladder-notes, --ladder-width: ladder.go
+		outName              string     // -o: where --graph (or --ladder) writes
+		graph                graphFlags // --graph, --stream, --dir: graph.go
 	)
+	var lad ladderFlags // --ladder, --ladder-notes, --ladder-width: ladder.go
 	fs.StringVar(&file, "r", "", "")
 	fs.StringVar(&filter, "Y", "", "")
 	fs.IntVar(&count, "c", 0, "")
