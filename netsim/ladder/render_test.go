@@ -2,39 +2,12 @@ package ladder
 
 import (
 	"bytes"
-	"image"
 	"image/color"
-	"image/png"
 	"os"
-	"os/exec"
 	"testing"
-)
 
-// renderSVG renders an SVG with rsvg-convert (Debian's librsvg2-bin). The
-// test fails when rsvg-convert is missing and NETSIM_REQUIRE_TSHARK=1 (CI),
-// and is skipped otherwise.
-func renderSVG(t *testing.T, svg []byte) image.Image {
-	t.Helper()
-	path, err := exec.LookPath("rsvg-convert")
-	if err != nil {
-		if os.Getenv("NETSIM_REQUIRE_TSHARK") == "1" {
-			t.Fatal("rsvg-convert not found (apt-get install librsvg2-bin)")
-		}
-		t.Skip("rsvg-convert not found (apt-get install librsvg2-bin)")
-	}
-	cmd := exec.Command(path, "--format=png")
-	cmd.Stdin = bytes.NewReader(svg)
-	var out, errb bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &errb
-	if err := cmd.Run(); err != nil {
-		t.Fatalf("rsvg-convert: %v: %s", err, errb.Bytes())
-	}
-	img, err := png.Decode(&out)
-	if err != nil {
-		t.Fatalf("rsvg-convert's PNG: %v", err)
-	}
-	return img
-}
+	"netsim.dev/netsim/internal/svgtest"
+)
 
 // kind classifies a rendered pixel by the colours the picture uses.
 func kind(c color.Color) string {
@@ -67,12 +40,26 @@ func TestSVGRendered(t *testing.T) {
 	if err := l.WriteSVG(&buf, opt); err != nil {
 		t.Fatal(err)
 	}
-	img := renderSVG(t, buf.Bytes())
-	if out := os.Getenv("LADDER_PNG"); out != "" {
-		// LADDER_PNG=/tmp/x.png go test -run SVGRendered: keep the image to look at.
-		f, _ := os.Create(out)
-		png.Encode(f, img)
-		f.Close()
+	img := svgtest.Render(t, buf.Bytes())
+	if *update {
+		// The picture for README and for a person to look at; not a
+		// golden (renderers differ by a pixel here and there).
+		if err := svgtest.WritePNG("testdata/tcp-lossy.png", img); err != nil {
+			t.Fatal(err)
+		}
+	}
+	svgtest.NotBlank(t, img, 0.02)
+	// The book's exchange, from its golden SVG: the other README picture.
+	book, err := os.ReadFile("testdata/tcp.svg")
+	if err != nil {
+		t.Fatal(err)
+	}
+	bookImg := svgtest.Render(t, book)
+	svgtest.NotBlank(t, bookImg, 0.02)
+	if *update {
+		if err := svgtest.WritePNG("testdata/tcp.png", bookImg); err != nil {
+			t.Fatal(err)
+		}
 	}
 	lay := l.layoutSVG(opt)
 	bounds := img.Bounds()
