@@ -379,9 +379,18 @@ type Options struct {
 	// their hosts) to draw fewer columns.
 	Width int
 	// Notes adds a note column with each frame's comments (netsim's
-	// explanations, the network's notes on lost frames).
+	// explanations, the network's notes on lost frames). netsim's
+	// machine-readable sender state ("tcp sender: cwnd=..."), meant for
+	// tools, is left out.
 	Notes bool
+	// NoteWidth wraps the notes of the text and SVG diagrams at this many
+	// characters, each comment starting a line of its own (0:
+	// [DefaultNoteWidth]; negative: one line per frame, as Mermaid's).
+	NoteWidth int
 }
+
+// DefaultNoteWidth is where notes wrap when [Options.NoteWidth] is 0.
+const DefaultNoteWidth = 60
 
 // DefaultWidth is the text diagram's width when [Options.Width] is 0.
 const DefaultWidth = 100

@@ -258,3 +258,64 @@ func readFiltered(path string, keep func(frame int) bool) (*Ladder, error) {
 	})
 	return b.Ladder(), err
 }
+
+// TestNotesWrap: long explanations wrap under their frame's line, the
+// lifelines continuing beside them; the sender's machine-readable state
+// is left out; the SVG's rows make room for the lines.
+func TestNotesWrap(t *testing.T) {
+	l, err := ReadFile("../../testdata/tcp.pcap")
+	if err != nil {
+		t.Fatal(err)
+	}
+	long := "client calls connect(): SYN, initial sequence number 1893, the window 65408 bytes, MSS 65495 from the loopback's MTU of 65536"
+	l.Messages[0].Comments = []string{long, "tcp sender: cwnd=10 ssthresh=none mss=65483 rto=1s srtt=0s wnd=65408 outstanding=1 una=0 nxt=1"}
+	l.Messages[1].Comments = []string{"server answers the SYN of frame 1"}
+	var buf bytes.Buffer
+	if err := l.WriteText(&buf, Options{Notes: true, NoteWidth: 40}); err != nil {
+		t.Fatal(err)
+	}
+	text := buf.String()
+	if strings.Contains(text, "cwnd=") {
+		t.Errorf("the sender's state is in the notes:\n%s", text)
+	}
+	lines := strings.Split(text, "\n")
+	var first int
+	for i, line := range lines {
+		if strings.Contains(line, "[SYN] Seq=0") {
+			first = i
+		}
+	}
+	lay := l.layoutText(Options{Notes: true})
+	var words []string
+	i := first
+	for ; i < len(lines) && (i == first || !strings.Contains(lines[i], "[")); i++ {
+		line := lines[i]
+		if len([]rune(line)) <= lay.width+2 {
+			break
+		}
+		note := string([]rune(line)[lay.width+2:])
+		if runeLen(note) > 40 {
+			t.Errorf("note line of %d runes, want at most 40: %q", runeLen(note), note)
+		}
+		if i > first && strings.Count(string([]rune(line)[:lay.width]), "|") != 2 {
+			t.Errorf("continuation line without the lifelines: %q", line)
+		}
+		words = append(words, strings.Fields(note)...)
+	}
+	if got := strings.Join(words, " "); got != long {
+		t.Errorf("wrapped note reads %q, want %q\n%s", got, long, text)
+	}
+	if i-first < 3 || !strings.Contains(lines[i], "[SYN, ACK]") {
+		t.Errorf("frame 1's note took %d lines, then %q; want 3 or more, then frame 2:\n%s", i-first, lines[i], text)
+	}
+
+	opt := Options{Notes: true, NoteWidth: 40}
+	svg := l.layoutSVG(opt)
+	n := len(noteLines(l.Messages[0].Comments, 40))
+	if gap := svg.y[1] - svg.y[0]; gap < float64(n)*svgNoteH {
+		t.Errorf("SVG: %d note lines in a row of %.0f px", n, gap)
+	}
+	if gap := svg.y[2] - svg.y[1]; gap != svgRowH {
+		t.Errorf("SVG: a one-line note's row is %.0f px, want %.0f", gap, svgRowH)
+	}
+}

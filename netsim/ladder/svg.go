@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"fmt"
 	"io"
+	"math"
 	"strings"
 )
 
@@ -20,6 +21,7 @@ const (
 	svgMinGap   = 140.0
 	svgHead     = 9.0 // arrowhead length
 	svgSelfW    = 30.0
+	svgNoteH    = 15.0 // between the lines of a note
 )
 
 // Colours of the picture.
@@ -54,7 +56,9 @@ func (l *Ladder) layoutSVG(opt Options) svgLayout {
 		k := float64(max(abs(m.To-m.From), 1))
 		gap = max(gap, (float64(runeLen(svgLabel(m)))*svgCharW+40)/k)
 		if opt.Notes {
-			noteW = max(noteW, runeLen(noteText(m.Comments)))
+			for _, line := range noteLines(m.Comments, opt.NoteWidth) {
+				noteW = max(noteW, runeLen(line))
+			}
 		}
 	}
 	for _, h := range l.Hosts {
@@ -78,20 +82,34 @@ func (l *Ladder) layoutSVG(opt Options) svgLayout {
 	if len(lay.x) == 1 {
 		right = first + gap
 	}
+	// A row is as tall as its notes need.
 	lay.y = make([]float64, len(l.Messages))
+	y := svgFirstRow
 	for i := range lay.y {
-		lay.y[i] = svgFirstRow + float64(i)*svgRowH
+		lay.y[i] = y
+		y += svgRowH
+		if opt.Notes {
+			if n := len(noteLines(l.Messages[i].Comments, opt.NoteWidth)); n > 1 {
+				y += float64(n-1) * svgNoteH
+			}
+		}
 	}
-	lay.lineBottom = svgFirstRow + float64(len(l.Messages))*svgRowH - 10
+	lay.lineBottom = y - 10
 	lay.noteX = right + 10
+	if n := len(lay.x); n > 0 {
+		// Notes start below the hosts' boxes: only the arrows are in the way.
+		lay.noteX = lay.x[n-1] + 24
+	}
 	lay.width = right + svgPad
 	if noteW > 0 {
-		lay.width = lay.noteX + float64(noteW)*svgCharW + svgPad
+		lay.width = max(lay.width, lay.noteX+float64(noteW)*svgCharW+svgPad)
 	}
 	lay.height = lay.lineBottom + svgPad
 	if l.hasLost() {
 		lay.height += 20
 	}
+	// Whole pixels, as a renderer sizes its image.
+	lay.width, lay.height = math.Ceil(lay.width), math.Ceil(lay.height)
 	return lay
 }
 
@@ -108,7 +126,8 @@ func (l *Ladder) hasLost() bool {
 // and lab sheets: the hosts in boxes over their lifelines, one arrow per
 // frame with its label above it, the time and frame number on the left. A
 // lost frame's arrow is red and ends half-way in a cross. With
-// [Options.Notes], each frame's comments are written to the right.
+// [Options.Notes], each frame's comments are written to the right, wrapped
+// at [Options.NoteWidth], the rows spaced to hold them.
 // [Options.Width] does not apply: the picture is as wide as its labels need.
 func (l *Ladder) WriteSVG(w io.Writer, opt Options) error {
 	bw := bufio.NewWriter(w)
@@ -163,8 +182,10 @@ func (l *Ladder) WriteSVG(w io.Writer, opt Options) error {
 			head(bw, b, y, dir, col, f)
 			fmt.Fprintf(bw, `<text x="%s" y="%s" text-anchor="middle" fill="%s">%s</text>`+"\n", f((a+b)/2), f(y-6), svgInk, xmlEscape(m.Label))
 		}
-		if note := noteText(m.Comments); opt.Notes && note != "" {
-			fmt.Fprintf(bw, `<text x="%s" y="%s" fill="#5e5c64">%s</text>`+"\n", f(lay.noteX), f(y+4), xmlEscape(note))
+		if opt.Notes {
+			for j, line := range noteLines(m.Comments, opt.NoteWidth) {
+				fmt.Fprintf(bw, `<text x="%s" y="%s" fill="#5e5c64">%s</text>`+"\n", f(lay.noteX), f(y+4+float64(j)*svgNoteH), xmlEscape(line))
+			}
 		}
 		bw.WriteString("</g>\n")
 	}

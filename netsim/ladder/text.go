@@ -34,7 +34,11 @@ func (l *Ladder) layoutText(opt Options) textLayout {
 		lay.timeW = max(lay.timeW, len(timeString(m.Time, m.Precision)))
 		lay.frameW = max(lay.frameW, len(fmt.Sprint(m.Frame)))
 		k := max(abs(m.To-m.From), 1)
-		need = max(need, (runeLen(m.Label)+textArrowExtra+k-1)/k)
+		w := runeLen(m.Label) + textArrowExtra
+		if m.Lost {
+			w = 2 * (runeLen(m.Label) + 7) // the X half-way
+		}
+		need = max(need, (w+k-1)/k)
 	}
 	width := opt.Width
 	if width <= 0 {
@@ -73,7 +77,7 @@ func (l *Ladder) layoutText(opt Options) textLayout {
 // lifelines, then one line per frame with its time (seconds since the first
 // frame), its number and an arrow between the lifelines. A lost frame's
 // arrow ends mid-way in an X. With [Options.Notes], each frame's comments
-// follow on its line.
+// follow on its line, wrapped at [Options.NoteWidth] onto the lines below.
 //
 // The diagram is at most [Options.Width] characters wide (not counting
 // notes): labels that do not fit are shortened with "…".
@@ -106,12 +110,20 @@ func (l *Ladder) WriteText(w io.Writer, opt Options) error {
 		copy(line, []rune(fmt.Sprintf("%*s  %*d", lay.timeW, timeString(m.Time, m.Precision), lay.frameW, m.Frame)))
 		drawArrow(line, lay, m)
 		lost = lost || m.Lost
+		var notes []string
+		if opt.Notes {
+			notes = noteLines(m.Comments, opt.NoteWidth)
+		}
 		s := string(line)
-		if note := noteText(m.Comments); opt.Notes && note != "" {
-			s += "  " + note
+		if len(notes) > 0 {
+			s += "  " + notes[0]
 		}
 		bw.WriteString(strings.TrimRight(s, " "))
 		bw.WriteByte('\n')
+		for _, note := range notes[min(1, len(notes)):] {
+			bw.WriteString(string(lifelines()) + "  " + note)
+			bw.WriteByte('\n')
+		}
 	}
 	bw.WriteString(strings.TrimRight(string(lifelines()), " "))
 	bw.WriteByte('\n')
@@ -247,13 +259,41 @@ func fit(s string, n int) string {
 
 // noteText joins a frame's comments into one line.
 func noteText(comments []string) string {
-	var parts []string
-	for _, c := range comments {
-		if c := strings.Join(strings.Fields(c), " "); c != "" {
-			parts = append(parts, c)
-		}
+	return strings.Join(noteLines(comments, -1), " | ")
+}
+
+// noteLines returns the lines of a frame's notes: each comment on lines of
+// its own, wrapped at width runes (width < 0: one line per comment; 0:
+// [DefaultNoteWidth]). netsim's machine-readable sender state is left out.
+func noteLines(comments []string, width int) []string {
+	if width == 0 {
+		width = DefaultNoteWidth
 	}
-	return strings.Join(parts, " | ")
+	var lines []string
+	for _, c := range comments {
+		words := strings.Fields(c)
+		if len(words) == 0 || strings.HasPrefix(c, "tcp sender:") {
+			continue
+		}
+		if width < 0 {
+			lines = append(lines, strings.Join(words, " "))
+			continue
+		}
+		line := ""
+		for _, w := range words {
+			switch {
+			case line == "":
+				line = w
+			case runeLen(line)+1+runeLen(w) <= width:
+				line += " " + w
+			default:
+				lines = append(lines, line)
+				line = w
+			}
+		}
+		lines = append(lines, line)
+	}
+	return lines
 }
 
 func runeLen(s string) int { return utf8.RuneCountInString(s) }
