@@ -3,6 +3,9 @@ package ladder
 import (
 	"bytes"
 	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -94,10 +97,7 @@ func TestMermaidSyntax(t *testing.T) {
 		}
 	}
 	// Hostile text: comments and names with Mermaid's syntax in them.
-	l := &Ladder{Hosts: []string{"a;b", "c#d%%e"}, Messages: []Message{
-		{Frame: 1, From: 0, To: 1, Label: "x;y #1 <b> %% z", Comments: []string{"lost: 5%;\nnext line", "  "}, Lost: true},
-		{Frame: 2, From: 1, To: 1, Label: "", Comments: []string{"#"}},
-	}}
+	l := hostileLadder()
 	var buf bytes.Buffer
 	l.WriteMermaid(&buf, Options{Notes: true})
 	if err := checkMermaid(buf.String()); err != nil {
@@ -114,4 +114,56 @@ func TestMermaidSyntax(t *testing.T) {
 			t.Errorf("checkMermaid accepts %q", bad)
 		}
 	}
+}
+
+// TestMermaidParser parses the golden diagrams and the hostile one with
+// Mermaid's own parser (testdata/mermaid-check.mjs, Node with mermaid 11
+// and jsdom, no browser) when MERMAID_JS names a directory where they are
+// installed (npm install mermaid@11 jsdom). CI does not install them:
+// TestMermaidSyntax is the check that always runs.
+func TestMermaidParser(t *testing.T) {
+	dir := os.Getenv("MERMAID_JS")
+	if dir == "" {
+		t.Skip("MERMAID_JS not set: npm install mermaid@11 jsdom in DIR, then MERMAID_JS=DIR go test -run MermaidParser")
+	}
+	node, err := exec.LookPath("node")
+	if err != nil {
+		t.Fatal(err)
+	}
+	files, err := filepath.Glob("testdata/*.mmd")
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no golden .mmd files: %v", err)
+	}
+	tmp := t.TempDir()
+	hostile := filepath.Join(tmp, "hostile.mmd")
+	var buf bytes.Buffer
+	hostileLadder().WriteMermaid(&buf, Options{Notes: true})
+	os.WriteFile(hostile, buf.Bytes(), 0o666)
+	files = append(files, hostile)
+	run := func(files ...string) (string, error) {
+		cmd := exec.Command(node, "testdata/mermaid-check.mjs")
+		cmd.Args = append(cmd.Args, files...)
+		cmd.Env = append(os.Environ(), "MERMAID_JS="+dir)
+		out, err := cmd.CombinedOutput()
+		return string(out), err
+	}
+	if out, err := run(files...); err != nil {
+		t.Errorf("Mermaid's parser: %v\n%s", err, out)
+	} else if strings.Count(out, "ok ") != len(files) {
+		t.Errorf("Mermaid's parser checked %d of %d files:\n%s", strings.Count(out, "ok "), len(files), out)
+	}
+	// The parser does reject what WriteMermaid escapes: a raw ';'.
+	raw := filepath.Join(tmp, "raw.mmd")
+	os.WriteFile(raw, []byte("sequenceDiagram\n    participant h0 as a\n    h0->>h0: x;y z\n"), 0o666)
+	if out, err := run(raw); err == nil {
+		t.Errorf("Mermaid's parser accepts a raw ';' in a message:\n%s", out)
+	}
+}
+
+// hostileLadder has names, labels and comments full of Mermaid's syntax.
+func hostileLadder() *Ladder {
+	return &Ladder{Hosts: []string{"a;b", "c#d%%e"}, Messages: []Message{
+		{Frame: 1, From: 0, To: 1, Label: "x;y #1 <b> %% z", Comments: []string{"lost: 5%;\nnext line", "  "}, Lost: true},
+		{Frame: 2, From: 1, To: 1, Label: "", Comments: []string{"#"}},
+	}}
 }
