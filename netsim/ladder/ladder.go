@@ -66,6 +66,11 @@ type Message struct {
 	// Comments are the frame's pcapng comments (netsim's explanations and
 	// the network's notes).
 	Comments []string
+	// Interface is the name of the capture interface the frame was seen
+	// on (pcapng if_name), or "". When a ladder holds frames of more than
+	// one named interface (netsim's -i all: one frame per link it crosses),
+	// each label starts with "@NAME".
+	Interface string
 
 	// TCP holds the segment's numbers when Proto is TCP.
 	TCP *TCPSegment
@@ -123,6 +128,7 @@ func (b *Builder) Add(p *dissect.Packet) {
 	m := Message{
 		Frame: p.Number, Time: p.TimeRel, Precision: p.Precision,
 		Proto: p.Protocol(), srcPort: -1, dstPort: -1, stream: -1,
+		Interface: p.IfName,
 	}
 	for _, c := range p.Comments {
 		m.Comments = append(m.Comments, c)
@@ -272,7 +278,7 @@ func tcpLabel(t *dissect.TCP) string {
 
 // labels finishes the arrows' labels: UDP, and TCP when the ladder holds
 // more than one connection, name their ports unless the columns already
-// do.
+// do; frames of several interfaces name theirs.
 func (b *Builder) labels() {
 	streams := map[[2]int]bool{}
 	for i := range b.l.Messages {
@@ -281,9 +287,22 @@ func (b *Builder) labels() {
 			streams[[2]int{0, m.stream}] = true
 		}
 	}
+	ifaces := map[string]bool{}
+	for i := range b.l.Messages {
+		ifaces[b.l.Messages[i].Interface] = true
+	}
+	if len(ifaces) > 1 {
+		defer func() {
+			for i := range b.l.Messages {
+				if m := &b.l.Messages[i]; m.Interface != "" {
+					m.Label = "@" + m.Interface + " " + m.Label
+				}
+			}
+		}()
+	}
 	for i := range b.l.Messages {
 		m := &b.l.Messages[i]
-		if m.srcPort < 0 || strings.Contains(b.l.Hosts[m.From], "]:") || isAddrPort(b.l.Hosts[m.From]) {
+		if m.srcPort < 0 || isAddrPort(b.l.Hosts[m.From]) {
 			if m.udp {
 				m.Label = "UDP " + m.Label
 			}
