@@ -77,7 +77,7 @@ type ladderFlags struct {
 // register adds --ladder, --ladder-notes and --ladder-width to fs; out is
 // the -o flag's value.
 func (l *ladderFlags) register(fs *flag.FlagSet, out *string) {
-	fs.Var(&l.flag, "ladder", "draw a ladder diagram instead of listing frames: --ladder (text) or --ladder=`FORMAT` (text, svg, mermaid)")
+	fs.Var(&l.flag, "ladder", "draw a ladder diagram instead of listing frames: --ladder (text) or --ladder=FORMAT (text, svg or mermaid)")
 	fs.BoolVar(&l.notes, "ladder-notes", false, "--ladder: add each frame's comments as a note column")
 	fs.IntVar(&l.width, "ladder-width", ladder.DefaultWidth, "--ladder: cap the text diagram at `N` characters")
 	l.out = out
