@@ -42,7 +42,7 @@ Examples:
   netsim run tcp -w tcp.pcap                 the same, captured to tcp.pcap
   netsim run tcp -w - | tshark -r -          pipe the capture to tshark
   netsim run udp --payload 68656c6c6f -w udp.pcap
-  netsim run tcp --loss 20% --seed 3 -w lossy.pcapng
+  netsim run tcp --loss 20% --seed 72 -w lossy.pcapng
   netsim run transfer --size 1MiB --delay 20ms --loss 2% -w t.pcapng
   netsim run transfer --hops 2 -6 --mtu 1280 -w routed.pcapng
   netsim run transfer --delay 10ms --partition 100ms-2s -w healed.pcapng
