@@ -14,6 +14,7 @@ const (
 	textMinGap     = 12 // narrowest column gap when labels are short
 	textFloorGap   = 8  // narrowest column gap when the width is capped
 	textSelfGap    = 30 // the gap of a one-column ladder
+	textLostGap    = 10 // blanks between a lost arrow's X and the lifeline it misses
 )
 
 // textLayout is where the text diagram puts things.
@@ -36,7 +37,9 @@ func (l *Ladder) layoutText(opt Options) textLayout {
 		k := max(abs(m.To-m.From), 1)
 		w := runeLen(m.Label) + textArrowExtra
 		if m.Lost {
-			w = 2 * (runeLen(m.Label) + 7) // the X half-way
+			// The X after the label (half-way when the label is short), and
+			// textLostGap blanks before the lifeline it misses.
+			w = runeLen(m.Label) + 7 + textLostGap
 		}
 		need = max(need, (w+k-1)/k)
 	}
