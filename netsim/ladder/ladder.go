@@ -221,10 +221,37 @@ func endpoints(p *dissect.Packet, m *Message) (src, dst string, ok bool) {
 		m.Label = p.Info()
 	}
 	m.srcPort, m.dstPort = sport, dport
+	if t, ok := solicitedTarget(p, da); ok {
+		da = t // a neighbour solicitation goes to the host it asks for
+	}
 	if sa == da && sport >= 0 {
 		return netip.AddrPortFrom(sa, uint16(sport)).String(), netip.AddrPortFrom(da, uint16(dport)).String(), true
 	}
 	return sa.String(), da.String(), true
+}
+
+// solicitedTarget returns the address an IPv6 neighbour solicitation
+// asks about when it is sent to that address's solicited-node multicast
+// group (ff02::1:ffXX:XXXX), so that its arrow goes to the host that
+// answers, as an ARP request's does.
+func solicitedTarget(p *dissect.Packet, dst netip.Addr) (netip.Addr, bool) {
+	if !p.Has(dissect.ProtoICMPv6) || p.ICMPv6.Type != 135 || !dst.IsMulticast() {
+		return netip.Addr{}, false
+	}
+	rest, ok := strings.CutPrefix(p.Info(), "Neighbor Solicitation for ")
+	if !ok {
+		return netip.Addr{}, false
+	}
+	t, err := netip.ParseAddr(strings.Fields(rest + " ")[0])
+	if err != nil || !t.Is6() {
+		return netip.Addr{}, false
+	}
+	// The group is ff02::1:ff plus the target's last 24 bits.
+	g, tb := dst.As16(), t.As16()
+	if g[11] != 1 || g[12] != 0xff || g[13] != tb[13] || g[14] != tb[14] || g[15] != tb[15] {
+		return netip.Addr{}, false
+	}
+	return t, true
 }
 
 var flagNames = [...]string{"FIN", "SYN", "RST", "PSH", "ACK", "URG", "ECE", "CWR", "AE"}

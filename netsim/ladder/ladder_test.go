@@ -319,3 +319,19 @@ func TestNotesWrap(t *testing.T) {
 		t.Errorf("SVG: a one-line note's row is %.0f px, want %.0f", gap, svgRowH)
 	}
 }
+
+// TestNeighborSolicitation: IPv6's neighbour solicitation, sent to a
+// solicited-node multicast group, is drawn to the host it asks for, as an
+// ARP request is: no column for ff02::1:ff00:2.
+func TestNeighborSolicitation(t *testing.T) {
+	l, err := ReadFile("../../testdata/transfer6.pcap")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Join(l.Hosts, " "); got != "fd00::1 fd00::2" {
+		t.Errorf("hosts %q, want fd00::1 fd00::2", got)
+	}
+	if m := l.Messages[0]; m.From != 0 || m.To != 1 || !strings.HasPrefix(m.Label, "Neighbor Solicitation for fd00::2") {
+		t.Errorf("frame 1: %d→%d %q", m.From, m.To, m.Label)
+	}
+}
