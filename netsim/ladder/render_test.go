@@ -120,6 +120,20 @@ func TestSVGRendered(t *testing.T) {
 			t.Errorf("frame %d: blue half-way to the next row", m.Frame)
 		}
 	}
+	// The notes are drawn right of the last lifeline, on their frame's row.
+	for i, m := range l.Messages {
+		ink := 0
+		for dx := 0.0; dx < 120; dx++ {
+			for dy := -9.0; dy <= 4; dy++ {
+				if at(lay.noteX+dx, lay.y[i]+dy) == "ink" {
+					ink++
+				}
+			}
+		}
+		if len(m.Comments) > 0 && ink < 30 || len(m.Comments) == 0 && ink > 0 {
+			t.Errorf("frame %d with %d comments: %d ink pixels where its note goes", m.Frame, len(m.Comments), ink)
+		}
+	}
 	// The hosts' boxes hold their names.
 	for i := range l.Hosts {
 		ink := 0
