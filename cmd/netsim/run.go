@@ -78,9 +78,10 @@ type runFlags struct {
 	delay, jitter time.Duration
 	partition     [2]time.Duration
 	noExpect      bool
-	explain       bool   // --explain (explainSet: given at all)
-	lang          string // --lang
-	explained     bool   // the run explains its frames (the listing shows them)
+	explain       bool        // --explain (explainSet: given at all)
+	lang          string      // --lang
+	explained     bool        // the run explains its frames (the listing shows them)
+	ladder        ladderFlags // --ladder, -o (run only): ladder.go
 
 	cmd    string // "run" or "check", for messages
 	usage  string // printed by -h, before the flags
@@ -138,6 +139,9 @@ func newRunFlags(cmd string) *runFlags {
 	fs.BoolVar(&f.noExpect, "no-expect", false, "scenarios: do not check the file's expectations (expect:)")
 	fs.BoolVar(&f.explain, "explain", false, "a comment on every frame saying why it was sent (pcapng; without -w, under each listed frame); on by default for the book's demos tcp, tcp-multi and udp when the capture is pcapng (--explain=false turns it off)")
 	fs.StringVar(&f.lang, "lang", "", "the explanations' `language`: en (default) or ru")
+	if cmd == "run" {
+		f.ladder.registerRun(fs)
+	}
 	for _, df := range demoFlags {
 		fl := fs.Lookup(df.flag)
 		fl.Usage = strings.Join(demoUsers(df.field), ", ") + ": " + fl.Usage
@@ -309,6 +313,10 @@ func cmdRun(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if code >= 0 {
 		return code
 	}
+	if code, stop := f.ladder.check("run", visited(f.fs), nil, f.out == "-", stdout, stderr); stop {
+		return code
+	}
+	defer f.ladder.abort() // a ladder not written in full leaves nothing behind
 	if f.target.demo == nil {
 		return runScenario(f, stdin, stdout, stderr)
 	}
@@ -327,6 +335,8 @@ func cmdRun(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	switch {
 	case f.format == "pcapng", f.format == "" && strings.HasSuffix(f.out, ".pcapng"):
 		p.Format = capture.PCAPNG
+	case f.format == "" && f.out == "" && f.ladder.on():
+		p.Format = capture.PCAPNG // its comments say which frames were lost
 	}
 	if f.quiet {
 		p.Out = io.Discard
@@ -351,7 +361,7 @@ func cmdRun(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if out != nil {
 		defer out.abort() // whatever happens, no temporary file is left
 	}
-	p.Capture, p.Out = capW, progOut
+	p.Capture, p.Out = f.ladder.tee(capW), progOut
 	// Signals are caught from here on, not while opening the output: a
 	// FIFO without a reader blocks its open, which Ctrl-C must still end.
 	ctx, stopSignals := onSignal()
@@ -372,6 +382,11 @@ func cmdRun(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		}
 		fmt.Fprintf(stderr, "netsim run: %v\n", oneLine(err))
 		return 1
+	}
+	if f.ladder.on() { // the ladder instead of the listing
+		if listing = nil; f.ladder.write("run", stderr) != 0 {
+			return 1
+		}
 	}
 	if listing != nil && !f.quiet {
 		if err := printListing(stdout, listing, f.explained); err != nil {

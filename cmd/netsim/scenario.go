@@ -303,7 +303,7 @@ func runScenario(f *runFlags, stdin io.Reader, stdout, stderr io.Writer) int {
 	if out != nil {
 		defer out.abort() // whatever happens, no temporary file is left
 	}
-	o.Capture, o.Out = capW, progOut
+	o.Capture, o.Out = f.ladder.tee(capW), progOut
 	ctx, stopSignals := onSignal()
 	defer stopSignals()
 	o.Context = ctx
@@ -343,6 +343,11 @@ func runScenario(f *runFlags, stdin io.Reader, stdout, stderr io.Writer) int {
 		}
 		fmt.Fprintf(stderr, "netsim run: %s\n", msg)
 		return 1
+	}
+	if f.ladder.on() { // the ladder instead of the listing
+		if listing = nil; f.ladder.write("run", stderr) != 0 {
+			return 1
+		}
 	}
 	if listing != nil && !f.quiet {
 		if err := printListing(stdout, listing, f.explained); err != nil {
