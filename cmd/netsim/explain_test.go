@@ -108,3 +108,21 @@ func TestRunExplainDemo(t *testing.T) {
 		t.Errorf("netsim run tcp (listing): exit %d, explained:\n%s", code, out)
 	}
 }
+
+// TestCheckExplain: netsim check --explain checks that the explained
+// capture repeats (a pcap scenario's in pcapng).
+func TestCheckExplain(t *testing.T) {
+	var plain, explained bytes.Buffer
+	for _, c := range []struct {
+		args []string
+		out  *bytes.Buffer
+	}{{[]string{"book-tcp"}, &plain}, {[]string{"book-tcp", "--explain", "--lang", "ru"}, &explained}} {
+		var errb bytes.Buffer
+		if code := cmdCheck(c.args, nil, c.out, &errb); code != 0 {
+			t.Fatalf("netsim check %s: exit %d, %s", strings.Join(c.args, " "), code, errb.String())
+		}
+	}
+	if !strings.HasPrefix(explained.String(), "book-tcp: 2 runs, same ") || plain.String() == explained.String() {
+		t.Errorf("check --explain: %q; without: %q", explained.String(), plain.String())
+	}
+}
