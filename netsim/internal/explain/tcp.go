@@ -52,7 +52,19 @@ type side struct {
 type segment struct {
 	seq   uint32
 	len   int
-	frame int
+	frame int // the first transmission
+	// The first transmission that was not lost on this link (a
+	// retransmission when the first was lost), 0 while none.
+	delivered int
+}
+
+// by returns the frame that brought the segment's bytes: the first
+// transmission, or the retransmission that got through.
+func (s *segment) by() int {
+	if s.delivered > 0 {
+		return s.delivered
+	}
+	return s.frame
 }
 
 func (s *segment) end() uint32 { return s.seq + uint32(s.len) }
@@ -192,7 +204,16 @@ func (x *Explainer) tcp(f Frame, p *packet) (string, frameTag) {
 		if syn {
 			seq++
 		}
-		d.segs = append(d.segs, segment{seq: seq, len: p.length, frame: f.Number})
+		sg := segment{seq: seq, len: p.length, frame: f.Number}
+		if !lost {
+			sg.delivered = f.Number
+		}
+		d.segs = append(d.segs, sg)
+	}
+	if retrans && p.length > 0 && !lost {
+		if sg := d.findSeg(p.seq); sg != nil && sg.delivered == 0 && sg.seq == p.seq {
+			sg.delivered = f.Number
+		}
 	}
 	if fin && !d.finSent {
 		d.finSent, d.finSeq, d.finFrame = true, p.seq+uint32(p.length), f.Number
@@ -379,6 +400,8 @@ func (x *Explainer) tcpRetrans(c *conn, i int, f Frame, p *packet) (string, fram
 			return x.t("rtx.fin.tlp", x.timerDur("dur.pto", cause), stack, orig), tag
 		}
 		return x.t("rtx.tlp", x.timerDur("dur.pto", cause), stack, refNom, rs, ln), tag
+	case cause.Kind == KindArrival && x.arrivedWith(cause, tagTooBig) > 0:
+		return x.t("rtx.pmtu", ref, x.arrivedWith(cause, tagTooBig), stack, rs, ln), tag
 	case tc.Retransmits > 0 && cause.Kind == KindArrival && firstArrived(cause) > 0:
 		return x.t("rtx.recovery", ref, firstArrived(cause), rs, stack, ln), tag
 	}
@@ -406,7 +429,7 @@ func (x *Explainer) tcpData(c *conn, i int, f Frame, p *packet) (string, frameTa
 			switch {
 			case ln > 0:
 				return x.t("fin.close.data", who, op, rs, ln), tagFIN
-			case o.finSent:
+			case o.finSent && p.has(flagACK) && p.ack == o.finSeq+1:
 				return x.t("fin.close.second", who, op, finRel, o.relOf(p.ack)), tagFIN
 			}
 			return x.t("fin.close", who, op, finRel, finRel+1), tagFIN
@@ -513,15 +536,16 @@ func (x *Explainer) tcpAck(c *conn, i int, f Frame, p *packet) (string, frameTag
 		if hi > lo && o.segs[hi-1].end() == p.ack {
 			last := o.segs[hi-1]
 			if hi-lo == 1 {
-				return x.t("ack.data1", subject, x.dataBytes(last.len), last.frame, ackRel, o.rel(last.seq), last.len), tagOther
+				return x.t("ack.data1", subject, x.dataBytes(last.len), last.by(), ackRel, o.rel(last.seq), last.len), tagOther
 			}
 			var frames []int
 			total := 0
 			for _, s := range o.segs[lo:hi] {
-				frames = append(frames, s.frame)
+				frames = append(frames, s.by())
 				total += s.len
 			}
-			return x.t("ack.dataN", subject, numberList(frames), x.bytes(total), ackRel, o.rel(last.seq), last.len, last.frame), tagOther
+			sort.Ints(frames)
+			return x.t("ack.dataN", subject, numberList(frames), x.bytes(total), ackRel, o.rel(last.seq), last.len, last.by()), tagOther
 		}
 		return x.t("ack.upto", subject, ackRel), tagOther
 	}
