@@ -63,6 +63,12 @@ type Explainer struct {
 	// 1") and its TTL (for a router's TTL 64 → 63).
 	tags []frameTag
 	ttls []uint8
+	// The destination address of the last frames, by number modulo
+	// len(dsts) (arrivals refer to recent frames).
+	dsts [4096]struct {
+		n   int
+		dst netip.Addr
+	}
 }
 
 // frameTag is what an earlier frame was, for frames that answer it.
@@ -105,6 +111,10 @@ func (x *Explainer) Explain(f Frame) []string {
 		text += " " + s
 	}
 	x.remember(f.Number, tag, p.ttl)
+	if f.Number > 0 {
+		e := &x.dsts[f.Number%len(x.dsts)]
+		e.n, e.dst = f.Number, p.dst
+	}
 	out := []string{text}
 	if f.Note != "" {
 		out = append(out, f.Note)
@@ -133,6 +143,15 @@ func (x *Explainer) remember(n int, tag frameTag, ttl int) {
 	if ttl >= 0 {
 		x.ttls[n-1] = uint8(ttl)
 	}
+}
+
+// dstOf returns the destination address of frame n, if it is recent.
+func (x *Explainer) dstOf(n int) (netip.Addr, bool) {
+	if n <= 0 {
+		return netip.Addr{}, false
+	}
+	e := x.dsts[n%len(x.dsts)]
+	return e.dst, e.n == n && e.dst.IsValid()
 }
 
 func (x *Explainer) tagOf(n int) frameTag {
@@ -172,7 +191,7 @@ func (x *Explainer) explain(f Frame, p *packet) (string, frameTag) {
 	}
 	// A packet that waited for the neighbour's MAC address goes out when
 	// the ARP reply (or NDP advertisement) arrives.
-	if c.Kind == KindArrival && p.proto != protoARP && !(p.proto == protoICMPv6 && p.icmpType >= 133 && p.icmpType <= 137) {
+	if c.Kind == KindArrival && !p.frag && p.proto != protoARP && !(p.proto == protoICMPv6 && p.icmpType >= 133 && p.icmpType <= 137) {
 		if n := x.arrivedWith(c, tagNeighbor); n > 0 {
 			text += " " + x.t("waited.neighbor", n)
 		}
@@ -190,9 +209,9 @@ func (x *Explainer) explainPacket(f Frame, p *packet) (string, frameTag) {
 	case protoARP:
 		return x.arp(c, p)
 	case protoICMP:
-		return x.icmp(c, p), x.icmpTag(p)
+		return x.icmp(c, p, x.quotedFrame(f, p)), x.icmpTag(p)
 	case protoICMPv6:
-		return x.icmp6(c, p), x.icmpTag(p)
+		return x.icmp6(c, p, x.quotedFrame(f, p)), x.icmpTag(p)
 	case protoIP:
 		if p.frag {
 			return x.t("fragment", p.src, p.dst), tagOther
@@ -200,6 +219,25 @@ func (x *Explainer) explainPacket(f Frame, p *packet) (string, frameTag) {
 		return x.t("ip", p.src, p.dst, p.ipProto), tagOther
 	}
 	return x.t("other"), tagOther
+}
+
+// quotedFrame returns the arrived frame an ICMP error is about: the one
+// whose TCP segment the message quotes (a router sends one message per
+// packet it could not pass on), else the first arrived frame.
+func (x *Explainer) quotedFrame(f Frame, p *packet) int {
+	in := p.inner
+	if in != nil && in.proto == protoTCP && len(f.Cause.Arrived) > 1 {
+		q := packet{src: in.src, dst: in.dst, sport: in.sport, dport: in.dport}
+		if c := x.findConn(f.Link, &q); c != nil {
+			d := &c.side[c.sideOf(&q)]
+			for _, n := range f.Cause.Arrived {
+				if seq, ok := d.seqOfFrame(n); ok && seq == in.seq {
+					return n
+				}
+			}
+		}
+	}
+	return firstArrived(f.Cause)
 }
 
 // icmpTag says what an ICMP message is to frames that answer it.
@@ -334,7 +372,7 @@ func (x *Explainer) udp(c Cause, p *packet) string {
 func (x *Explainer) arp(c Cause, p *packet) (string, frameTag) {
 	switch p.arpOp {
 	case 1:
-		return x.t("arp.req", p.dst, p.src) + " " + x.neighborWhy(c), tagARPRequest
+		return x.t("arp.req", p.dst, p.src) + " " + x.neighborWhy(c, p), tagARPRequest
 	case 2:
 		mac := net.HardwareAddr(p.arpMAC[:]).String()
 		if n := x.arrivedWith(c, tagARPRequest); n > 0 {
@@ -347,18 +385,27 @@ func (x *Explainer) arp(c Cause, p *packet) (string, frameTag) {
 
 // neighborWhy says why a host asks for a neighbour's MAC address: the
 // socket call or the frame it needs to send something for.
-func (x *Explainer) neighborWhy(c Cause) string {
+func (x *Explainer) neighborWhy(c Cause, p *packet) string {
 	switch {
 	case c.Kind == KindCall && c.Call.Op != "":
 		return x.t("neighbor.call", x.who("", c, "?"), c.Call.Op)
 	case c.Kind == KindArrival && firstArrived(c) > 0:
-		return x.t("neighbor.arrival", firstArrived(c))
+		n := firstArrived(c)
+		dst, ok := x.dstOf(n)
+		switch {
+		case p.proto != protoARP:
+			// An NDP solicitation comes from any of the host's
+			// addresses: who the frame was for does not tell.
+			return x.t("neighbor.either", n)
+		case ok && dst != p.src:
+			return x.t("neighbor.forward", n)
+		}
+		return x.t("neighbor.arrival", n)
 	}
 	return x.t("neighbor")
 }
 
-func (x *Explainer) icmp(c Cause, p *packet) string {
-	n := firstArrived(c)
+func (x *Explainer) icmp(c Cause, p *packet, n int) string {
 	switch p.icmpType {
 	case 3:
 		switch {
@@ -387,8 +434,7 @@ func (x *Explainer) icmp(c Cause, p *packet) string {
 	return x.t("icmp", int(p.icmpType), int(p.icmpCode))
 }
 
-func (x *Explainer) icmp6(c Cause, p *packet) string {
-	n := firstArrived(c)
+func (x *Explainer) icmp6(c Cause, p *packet, n int) string {
 	switch p.icmpType {
 	case 1:
 		switch {
@@ -423,7 +469,7 @@ func (x *Explainer) icmp6(c Cause, p *packet) string {
 			if p.src.IsUnspecified() {
 				return x.t("ndp.dad", p.inner.dst)
 			}
-			return x.t("ndp.ns", p.inner.dst) + " " + x.neighborWhy(c)
+			return x.t("ndp.ns", p.inner.dst) + " " + x.neighborWhy(c, p)
 		}
 	case 136:
 		if p.inner != nil {

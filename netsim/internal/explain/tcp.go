@@ -72,6 +72,26 @@ func (s *segment) end() uint32 { return s.seq + uint32(s.len) }
 // seqLess compares sequence numbers modulo 2^32.
 func seqLess(a, b uint32) bool { return int32(a-b) < 0 }
 
+// findConn returns the connection of p's endpoints on link, or nil.
+func (x *Explainer) findConn(link string, p *packet) *conn {
+	src := netip.AddrPortFrom(p.src, p.sport)
+	dst := netip.AddrPortFrom(p.dst, p.dport)
+	if dst.Compare(src) < 0 {
+		src, dst = dst, src
+	}
+	return x.conns[connKey{link: link, a: src, b: dst}]
+}
+
+// sideOf returns the side that sends p.
+func (c *conn) sideOf(p *packet) int {
+	src := netip.AddrPortFrom(p.src, p.sport)
+	dst := netip.AddrPortFrom(p.dst, p.dport)
+	if dst.Compare(src) < 0 {
+		return 1
+	}
+	return 0
+}
+
 func (x *Explainer) lookupConn(link string, p *packet) (*conn, int) {
 	src := netip.AddrPortFrom(p.src, p.sport)
 	dst := netip.AddrPortFrom(p.dst, p.dport)

@@ -340,12 +340,20 @@ var texts = map[string][2]string{
 		"NDP-запрос соседа (neighbor solicitation, ARP в IPv6): у кого адрес %s?",
 	},
 	"neighbor.call": {
-		"%s calls %s(), and before its first packet can go out the stack needs that address's Ethernet (MAC) address.",
-		"%s вызывает %s(), и прежде чем отправить первый пакет, стеку нужен MAC-адрес этого узла.",
+		"The stack needs that address's Ethernet (MAC) address before the first packet of %s's %s() can go out.",
+		"Стеку нужен MAC-адрес этого узла, чтобы отправить первый пакет вызова %[2]s() программы %[1]s.",
 	},
 	"neighbor.arrival": {
 		"To answer frame %d the stack needs that address's Ethernet (MAC) address.",
 		"Чтобы ответить на пакет %d, стеку нужен MAC-адрес этого узла.",
+	},
+	"neighbor.forward": {
+		"To pass frame %d on, the router needs that address's Ethernet (MAC) address.",
+		"Чтобы переслать пакет %d дальше, маршрутизатору нужен MAC-адрес этого узла.",
+	},
+	"neighbor.either": {
+		"To answer or pass on frame %d, the stack needs that address's Ethernet (MAC) address.",
+		"Чтобы ответить на пакет %d или переслать его, стеку нужен MAC-адрес этого узла.",
 	},
 	"neighbor": {
 		"The sender needs that address's Ethernet (MAC) address before it can send an IP packet to it.",
