@@ -215,6 +215,21 @@ func TestExplanations(t *testing.T) {
 			{6, "fast retransmit of frame 4: the reorder timer (RACK, 3 ms) fired", "таймер переупорядочивания (RACK, 3 мс)"},
 		},
 	}, {
+		name: "RACK reorder timer in recovery",
+		steps: []step{
+			{data(0, 100), call("sender", "write", 300), lossNote},
+			{data(100, 100), call("sender", "write", 300), ""},
+			{data(200, 100), call("sender", "write", 300), ""},
+			{data(0, 100), Cause{Kind: KindTimer, Timer: 5 * time.Millisecond, TCP: TCPCounts{Retransmits: 1}, Sender: &SenderState{InRecovery: true}}, ""},
+			{data(200, 100), Cause{Kind: KindTimer, Timer: 5 * time.Millisecond, TCP: TCPCounts{Retransmits: 1}, Sender: &SenderState{InRecovery: true}}, ""},
+			{data(200, 100), Cause{Kind: KindTimer, Timer: 83, TCP: TCPCounts{Retransmits: 1}}, ""},
+		},
+		checks: []check{
+			{7, "retransmission of frame 4: the reorder timer (RACK, 5 ms) fired while recovering from loss", "во время восстановления после потерь сработал таймер переупорядочивания (RACK, 5 мс)"},
+			{8, "retransmission of frame 6: the reorder timer (RACK, 5 ms) fired while recovering", "повторная передача пакета 6"},
+			{9, "tail loss probe: no ACK came within the probe timeout, so", "подтверждение не пришло за время ожидания, поэтому"},
+		},
+	}, {
 		name: "zero window",
 		steps: []step{
 			{data(0, 100), call("sender", "write", 1000), ""},

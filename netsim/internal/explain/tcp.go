@@ -4,6 +4,7 @@ import (
 	"net/netip"
 	"sort"
 	"strconv"
+	"time"
 )
 
 // connKey names a TCP connection as seen on one link: the endpoints in a
@@ -41,11 +42,20 @@ type side struct {
 	lastWin      int
 	lastAckFrame int
 	dupFrames    []int // duplicate ACKs since the ACK last advanced (delivered ones)
+	dupStep      stepKey
+	dupStepIdx   int // duplicate ACKs this end sent in dupStep before this one
 	// The highest ACK of this end's that reached the peer.
 	ackDelivered    bool
 	ackDeliveredVal uint32
 	ackDeliveredWin int
 	ackDeliveredFrm int
+}
+
+// stepKey tells the frames one simulator step sent from the next step's.
+type stepKey struct {
+	at      time.Duration
+	first   int
+	arrived int
 }
 
 // segment is a first transmission of data.
@@ -416,10 +426,21 @@ func (x *Explainer) tcpRetrans(c *conn, i int, f Frame, p *packet) (string, fram
 		}
 		return x.t("rtx.fast", ref, x.dupAcks(len(dups)), x.frameList(dups), rs, stack), tag
 	case tc.Retransmits > 0 && cause.Kind == KindTimer:
-		if finOnly {
+		// A timer resent data without a timeout: the tail loss probe
+		// (gVisor's probeTimerExpired resends the last segment sent, and
+		// is never armed in loss recovery), or RACK's reorder timer
+		// marking an earlier segment lost during recovery.
+		last := p.seq+uint32(p.length)+b2u(p.has(flagFIN)) == d.nxt
+		inRecovery := cause.Sender != nil && cause.Sender.InRecovery
+		switch {
+		case last && !inRecovery && finOnly:
 			return x.t("rtx.fin.tlp", x.timerDur("dur.pto", cause), stack, orig), tag
+		case last && !inRecovery:
+			return x.t("rtx.tlp", x.timerDur("dur.pto", cause), stack, refNom, rs, ln), tag
+		case finOnly:
+			return x.t("rtx.fin.timer", orig, x.timerDur("dur", cause)), tag
 		}
-		return x.t("rtx.tlp", x.timerDur("dur.pto", cause), stack, refNom, rs, ln), tag
+		return x.t("rtx.rack.more", ref, x.timerDur("dur.rack", cause), stack, rs, ln), tag
 	case cause.Kind == KindArrival && x.arrivedWith(cause, tagTooBig) > 0:
 		return x.t("rtx.pmtu", ref, x.arrivedWith(cause, tagTooBig), stack, rs, ln), tag
 	case tc.Retransmits > 0 && cause.Kind == KindArrival && firstArrived(cause) > 0:
@@ -575,12 +596,35 @@ func (x *Explainer) tcpAck(c *conn, i int, f Frame, p *packet) (string, frameTag
 		// gVisor's out-of-order bytes take buffer space), or an old
 		// segment arrived again.
 		k := len(d.dupFrames) + 1
-		if n := x.arrivedWith(cause, tagData); n > 0 {
-			if seq, ok := o.seqOfFrame(n); ok && seqLess(seq, p.ack) {
-				return x.t("ack.old", subject, n, o.rel(seq), ackRel), tagOther
-			} else if ok {
-				return x.t("ack.dup", subject, ackRel, k, n, o.rel(seq)), tagDupAck
+		// The arrived segment this ACK answers: gVisor acknowledges each
+		// segment past the hole at once, so the i-th duplicate ACK of a
+		// step answers the i-th such segment of the frames delivered
+		// together; else a segment whose bytes were already there.
+		var past, old []int
+		for _, n := range cause.Arrived {
+			if seq, ok := o.seqOfFrame(n); ok {
+				if seqLess(seq, p.ack) {
+					old = append(old, n)
+				} else {
+					past = append(past, n)
+				}
 			}
+		}
+		step := stepKey{f.Time, firstArrived(cause), len(cause.Arrived)}
+		if d.dupStep == step {
+			d.dupStepIdx++
+		} else {
+			d.dupStep, d.dupStepIdx = step, 0
+		}
+		switch {
+		case len(past) > 0:
+			n := past[min(d.dupStepIdx, len(past)-1)]
+			seq, _ := o.seqOfFrame(n)
+			return x.t("ack.dup", subject, ackRel, k, n, o.rel(seq)), tagDupAck
+		case len(old) > 0:
+			n := old[min(d.dupStepIdx, len(old)-1)]
+			seq, _ := o.seqOfFrame(n)
+			return x.t("ack.old", subject, n, o.rel(seq), ackRel), tagOther
 		}
 		if win == d.lastWin && cause.Kind != KindCall {
 			return x.t("ack.dup.plain", k, ackRel), tagDupAck
@@ -615,10 +659,19 @@ func maxArrived(c Cause) int {
 	return m
 }
 
+func b2u(b bool) uint32 {
+	if b {
+		return 1
+	}
+	return 0
+}
+
 // timerDur is the timer's armed duration in the form key gives it (" (RTO
 // 200 ms)"), or "" when the cause does not know it.
 func (x *Explainer) timerDur(key string, c Cause) string {
-	if c.Timer <= 0 {
+	if c.Timer < time.Microsecond {
+		// Unknown (0), or the remainder of a lazily re-armed timer:
+		// no TCP timer is that short.
 		return ""
 	}
 	return x.t(key, x.dur(c.Timer))

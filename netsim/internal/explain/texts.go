@@ -203,6 +203,14 @@ var texts = map[string][2]string{
 		"tail loss probe: no ACK came within the probe timeout%s, so %s sends its FIN (frame %d) again.",
 		"проверка потери последних пакетов (tail loss probe): подтверждение не пришло за время ожидания%s, поэтому %s повторяет свой FIN (пакет %d).",
 	},
+	"rtx.rack.more": {
+		"retransmission of %s: the reorder timer (RACK%s) fired while recovering from loss and this segment now counts as lost too, so %s sends Seq %d, Len %d again.",
+		"повторная передача %s: во время восстановления после потерь сработал таймер переупорядочивания (RACK%s), этот пакет тоже считается потерянным, и %s снова отправляет seq %d, размер данных %d.",
+	},
+	"rtx.fin.timer": {
+		"retransmission of the FIN of frame %d: a stack timer%s fired before the FIN was acknowledged.",
+		"повторная передача FIN из пакета %d: сработал таймер стека%s, а FIN так и не был подтверждён.",
+	},
 	"rtx.fin": {
 		"retransmission of the FIN of frame %d.",
 		"повторная передача FIN из пакета %d.",
