@@ -156,3 +156,30 @@ func TestLadderWriteFails(t *testing.T) {
 		t.Errorf("exit %d, stderr %q", code, stderr.String())
 	}
 }
+
+// TestRunLadderUnmet: a scenario that misses an expectation still draws
+// its ladder (the evidence), then says which expectation, exit 1.
+func TestRunLadderUnmet(t *testing.T) {
+	const yaml = `
+seed: 1
+hosts: [{name: client}, {name: server}]
+links:
+  - a: {host: client, addrs: [10.0.0.1/24]}
+    b: {host: server, addrs: [10.0.0.2/24]}
+programs:
+  - host: server
+    steps: [listen: ":8000", accept: ln, recv: {until_eof: true}]
+  - host: client
+    steps: [connect: "server:8000", send: {text: "hi"}, close: conn]
+expect:
+  received: [{program: server, sock: conn, bytes: 3}]
+`
+	var stdout, stderr bytes.Buffer
+	code := mainArgs([]string{"run", "-", "-q", "--ladder"}, strings.NewReader(yaml), &stdout, &stderr)
+	if code != 1 || !strings.Contains(stderr.String(), "received 2 bytes, want 3") {
+		t.Errorf("exit %d, stderr %q", code, stderr.String())
+	}
+	if !strings.Contains(stdout.String(), "[PSH, ACK] Seq=1 Ack=1 Len=2") || strings.Contains(stdout.String(), "TCP 68") {
+		t.Errorf("no ladder, or the listing too:\n%s", stdout.String())
+	}
+}

@@ -474,11 +474,16 @@ func interrupted(sig signalError, st netsim.Stats, f *runFlags, out *output, lis
 		if out.isStdout {
 			where = "standard output"
 		}
+	case listing != nil && f.ladder.on():
+		where = "the ladder"
 	case listing != nil:
 		if !f.quiet {
 			printListing(stdout, listing, f.explained)
 		}
 		where = "the listing"
+	}
+	if f.ladder.on() && f.ladder.write("run", stderr) != 0 {
+		return sig.exitCode()
 	}
 	fmt.Fprintf(stderr, "netsim run: interrupted after %d frames; wrote %s (partial)\n", st.Frames, where)
 	return sig.exitCode()

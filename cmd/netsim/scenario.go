@@ -324,8 +324,11 @@ func runScenario(f *runFlags, stdin io.Reader, stdout, stderr io.Writer) int {
 			if cerr := out.commit(); cerr != nil {
 				fmt.Fprintf(stderr, "netsim run: %v\n", cerr)
 			}
-		} else if !f.quiet {
+		} else if !f.quiet && !f.ladder.on() {
 			printListing(stdout, listing, f.explained)
+		}
+		if f.ladder.on() { // the ladder shows why too
+			f.ladder.write("run", stderr)
 		}
 		fmt.Fprintf(stderr, "netsim run: %s\n", unmetLine(s, unmet))
 		return 1

@@ -2,6 +2,7 @@ package ladder
 
 import (
 	"bytes"
+	"encoding/xml"
 	"io"
 	"math/rand/v2"
 	"os"
@@ -80,8 +81,14 @@ func TestMutatedCaptures(t *testing.T) {
 		drawn += len(l.Messages)
 		for _, opt := range []Options{{}, {Notes: true, Width: 20}} {
 			for _, fm := range []Format{Text, SVG, Mermaid} {
-				if err := l.Write(io.Discard, fm, opt); err != nil {
+				var buf bytes.Buffer
+				if err := l.Write(&buf, fm, opt); err != nil {
 					t.Fatal(err)
+				}
+				if fm == SVG {
+					if err := wellFormed(buf.Bytes()); err != nil {
+						t.Fatalf("mutation %d: the SVG is not well-formed XML: %v", i, err)
+					}
 				}
 			}
 		}
@@ -90,4 +97,34 @@ func TestMutatedCaptures(t *testing.T) {
 		t.Fatal("no mutation drew a frame: the test exercises nothing")
 	}
 	t.Logf("%d mutations, %d arrows drawn", n, drawn)
+}
+
+// wellFormed reports whether b is well-formed XML.
+func wellFormed(b []byte) error {
+	d := xml.NewDecoder(bytes.NewReader(b))
+	for {
+		_, err := d.Token()
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+	}
+}
+
+// TestSVGWellFormed: names, labels and comments with XML's syntax, control
+// characters and invalid UTF-8 still give well-formed XML.
+func TestSVGWellFormed(t *testing.T) {
+	l := &Ladder{Hosts: []string{"<a&b>", "\"c\"\x01"}, Messages: []Message{
+		{Frame: 1, From: 0, To: 1, Label: "x<y>&z \xff\xfe", Comments: []string{"]]> <!-- \x00 \uFFFE"}, Lost: true},
+		{Frame: 2, From: 1, To: 1, Label: "&amp;", Comments: []string{"ok"}},
+	}}
+	var buf bytes.Buffer
+	if err := l.WriteSVG(&buf, Options{Notes: true}); err != nil {
+		t.Fatal(err)
+	}
+	if err := wellFormed(buf.Bytes()); err != nil {
+		t.Errorf("%v:\n%s", err, buf.String())
+	}
 }

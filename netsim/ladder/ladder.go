@@ -441,6 +441,22 @@ const DefaultNoteWidth = 60
 // DefaultWidth is the text diagram's width when [Options.Width] is 0.
 const DefaultWidth = 100
 
+// ErrInvalid is wrapped by the error of a Write method for a [Ladder]
+// whose message names a host it does not have (a Ladder put together by
+// hand; [Builder] makes only valid ones).
+var ErrInvalid = errors.New("ladder: invalid")
+
+// check reports a message whose From or To is not one of the hosts.
+func (l *Ladder) check() error {
+	for i := range l.Messages {
+		m := &l.Messages[i]
+		if m.From < 0 || m.From >= len(l.Hosts) || m.To < 0 || m.To >= len(l.Hosts) {
+			return fmt.Errorf("%w: message %d (frame %d) goes from host %d to %d, of %d hosts", ErrInvalid, i, m.Frame, m.From, m.To, len(l.Hosts))
+		}
+	}
+	return nil
+}
+
 // Write renders the ladder in format f.
 func (l *Ladder) Write(w io.Writer, f Format, opt Options) error {
 	switch f {

@@ -2,8 +2,10 @@ package ladder
 
 import (
 	"bytes"
+	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -333,5 +335,25 @@ func TestNeighborSolicitation(t *testing.T) {
 	}
 	if m := l.Messages[0]; m.From != 0 || m.To != 1 || !strings.HasPrefix(m.Label, "Neighbor Solicitation for fd00::2") {
 		t.Errorf("frame 1: %d→%d %q", m.From, m.To, m.Label)
+	}
+}
+
+// TestInvalid: a Ladder put together by hand with a message to a host it
+// does not have gets an error, not a panic; control characters in names
+// and labels stay on their line.
+func TestInvalid(t *testing.T) {
+	bad := &Ladder{Hosts: []string{"a"}, Messages: []Message{{Frame: 1, From: 0, To: 3}}}
+	for _, f := range []Format{Text, SVG, Mermaid} {
+		if err := bad.Write(io.Discard, f, Options{}); !errors.Is(err, ErrInvalid) {
+			t.Errorf("%v: %v, want ErrInvalid", f, err)
+		}
+	}
+	odd := &Ladder{Hosts: []string{"a\nb", "c"}, Messages: []Message{{Frame: 1, From: 0, To: 1, Label: "x\ny\rz"}}}
+	var buf bytes.Buffer
+	if err := odd.WriteText(&buf, Options{}); err != nil {
+		t.Fatal(err)
+	}
+	if n := strings.Count(buf.String(), "\n"); n != 4 {
+		t.Errorf("%d lines, want 4 (names, titles, arrow, end):\n%s", n, buf.String())
 	}
 }

@@ -13,6 +13,9 @@ import (
 // message ending in a cross (-x). With [Options.Notes], each frame's
 // comments follow as a note over its sender.
 func (l *Ladder) WriteMermaid(w io.Writer, opt Options) error {
+	if err := l.check(); err != nil {
+		return err
+	}
 	bw := bufio.NewWriter(w)
 	bw.WriteString("sequenceDiagram\n")
 	for i, h := range l.Hosts {

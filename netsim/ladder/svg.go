@@ -130,6 +130,9 @@ func (l *Ladder) hasLost() bool {
 // at [Options.NoteWidth], the rows spaced to hold them.
 // [Options.Width] does not apply: the picture is as wide as its labels need.
 func (l *Ladder) WriteSVG(w io.Writer, opt Options) error {
+	if err := l.check(); err != nil {
+		return err
+	}
 	bw := bufio.NewWriter(w)
 	lay := l.layoutSVG(opt)
 	f := func(v float64) string { return fmt.Sprintf("%.1f", v) }

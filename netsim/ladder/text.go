@@ -85,6 +85,9 @@ func (l *Ladder) layoutText(opt Options) textLayout {
 // The diagram is at most [Options.Width] characters wide (not counting
 // notes): labels that do not fit are shortened with "…".
 func (l *Ladder) WriteText(w io.Writer, opt Options) error {
+	if err := l.check(); err != nil {
+		return err
+	}
 	bw := bufio.NewWriter(w)
 	if len(l.Messages) == 0 {
 		bw.WriteString("(no frames to draw)\n")
@@ -145,7 +148,7 @@ func (l *Ladder) headerRows(lay textLayout) []string {
 	var rows [][]rune
 	var ends []int // per row: the first free rune
 	for i, name := range l.Hosts {
-		r := []rune(name)
+		r := []rune(oneLine(name))
 		start := max(lay.x[i]-len(r)/2, 0)
 		row := -1
 		for j, e := range ends {
@@ -248,8 +251,10 @@ func fill(line []rune, from, to int, r rune) {
 	}
 }
 
-// fit shortens s to at most n runes, ending it in "…" when cut.
+// fit shortens s to at most n runes, ending it in "…" when cut; control
+// characters become spaces.
 func fit(s string, n int) string {
+	s = oneLine(s)
 	if runeLen(s) <= n {
 		return s
 	}
@@ -300,6 +305,17 @@ func noteLines(comments []string, width int) []string {
 }
 
 func runeLen(s string) int { return utf8.RuneCountInString(s) }
+
+// oneLine replaces control characters with spaces, so that a label or a
+// name stays on its line.
+func oneLine(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r < 0x20 || r == 0x7f || r >= 0x80 && r < 0xa0 {
+			return ' '
+		}
+		return r
+	}, s)
+}
 
 func abs(x int) int {
 	if x < 0 {
