@@ -43,6 +43,12 @@ func TestGraphWrites(t *testing.T) {
 		t.Errorf("PNG: %v", err)
 	}
 
+	// A span of time.
+	code, out, errs = runRead(t, nil, "-r", graphLoss, "--graph", "tsg", "--time", "20ms-50ms", "-o", "-")
+	if code != 0 || !strings.Contains(out, "showing 20ms to 50ms") || strings.Contains(out, "frame 49,") {
+		t.Errorf("--time: code %d, stderr %q, or frame 49 (at 250 ms) drawn", code, errs)
+	}
+
 	// Standard input to standard output, SVG.
 	data, err := os.ReadFile(graphBook)
 	if err != nil {
@@ -79,6 +85,8 @@ func TestGraphBadInput(t *testing.T) {
 		{[]string{"-r", graphLoss, "--graph", "tsg", "-o", filepath.Join(dir, "no", "t.svg")}, 2, "-o " + filepath.Join(dir, "no", "t.svg") + ": directory " + filepath.Join(dir, "no") + " does not exist"},
 		{[]string{"-r", graphLoss, "--graph", "tsg", "-Y", "tcp", "-o", old}, 2, "-Y is not used with --graph"},
 		{[]string{"-r", graphLoss, "--stream", "1"}, 2, "--stream needs --graph tsg"},
+		{[]string{"-r", graphLoss, "--graph", "tsg", "--time", "2s-1s", "-o", old}, 2, `--time "2s-1s": the end must come after the start`},
+		{[]string{"-r", graphLoss, "--time", "1s-2s"}, 2, "--time needs --graph tsg"},
 		{[]string{"-r", filepath.Join(dir, "missing.pcap"), "--graph", "tsg", "-o", old}, 1, "missing.pcap: no such file or directory"},
 		{[]string{"-r", old, "--graph", "tsg", "-o", old}, 1, old + ":"},
 	} {
