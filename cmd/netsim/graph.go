@@ -29,9 +29,14 @@ Graphs (--graph):
   --dir D         auto (the direction with more data), client or server
   --time FROM-TO  draw only that span of the capture (e.g. 50ms-150ms)
 
-  netsim run transfer --size 64KiB --loss 3% --seed 1 -w t.pcapng
-  netsim read -r t.pcapng --graph tsg -o t.png
+  ` + graphExample + `
 `
+
+// graphExample is the run in read's help whose graph shows losses: a fast
+// retransmission, a lost FIN resent on its timer (the tests check that it
+// makes netsim/tsg/testdata/transfer-loss.pcapng).
+const graphExample = `netsim run transfer --size 32KiB --delay 5ms --loss 5% --seed 3 -w t.pcapng
+  netsim read -r t.pcapng --graph tsg -o t.png`
 
 // graphFlags are read's flags for --graph.
 type graphFlags struct {

@@ -64,6 +64,36 @@ func TestGraphWrites(t *testing.T) {
 	}
 }
 
+// TestGraphExample: the run in read's help makes the capture the tsg tests
+// draw (a fast retransmission, lost frames, a FIN resent on its timer).
+func TestGraphExample(t *testing.T) {
+	run, _, ok := strings.Cut(graphExample, "\n")
+	args := strings.Fields(run)
+	if !ok || len(args) < 3 || args[0] != "netsim" || args[len(args)-2] != "-w" {
+		t.Fatalf("example %q", graphExample)
+	}
+	out := filepath.Join(t.TempDir(), "t.pcapng")
+	args = append(args[1:len(args)-1], out, "-q")
+	var stdout, stderr bytes.Buffer
+	if code := mainArgs(args, nil, &stdout, &stderr); code != 0 {
+		t.Fatalf("%q: exit %d: %s", args, code, stderr.String())
+	}
+	got, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := os.ReadFile(graphLoss)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Errorf("%q no longer makes %s", args, graphLoss)
+	}
+	if !strings.Contains(readUsage+graphUsage, graphExample) {
+		t.Error("the example is not in read's help")
+	}
+}
+
 func TestGraphBadInput(t *testing.T) {
 	dir := t.TempDir()
 	old := filepath.Join(dir, "old.svg")
