@@ -43,6 +43,12 @@ func TestGraphWrites(t *testing.T) {
 		t.Errorf("PNG: %v", err)
 	}
 
+	// A span of time.
+	code, out, errs = runRead(t, nil, "-r", graphLoss, "--graph", "tsg", "--time", "20ms-50ms", "-o", "-")
+	if code != 0 || !strings.Contains(out, "showing 20ms to 50ms") || strings.Contains(out, "frame 49,") {
+		t.Errorf("--time: code %d, stderr %q, or frame 49 (at 250 ms) drawn", code, errs)
+	}
+
 	// Standard input to standard output, SVG.
 	data, err := os.ReadFile(graphBook)
 	if err != nil {
@@ -55,6 +61,36 @@ func TestGraphWrites(t *testing.T) {
 	entries, _ := os.ReadDir(dir)
 	if len(entries) != 2 {
 		t.Errorf("%d files in the output directory, want 2 (no temporary file left)", len(entries))
+	}
+}
+
+// TestGraphExample: the run in read's help makes the capture the tsg tests
+// draw (a fast retransmission, lost frames, a FIN resent on its timer).
+func TestGraphExample(t *testing.T) {
+	run, _, ok := strings.Cut(graphExample, "\n")
+	args := strings.Fields(run)
+	if !ok || len(args) < 3 || args[0] != "netsim" || args[len(args)-2] != "-w" {
+		t.Fatalf("example %q", graphExample)
+	}
+	out := filepath.Join(t.TempDir(), "t.pcapng")
+	args = append(args[1:len(args)-1], out, "-q")
+	var stdout, stderr bytes.Buffer
+	if code := mainArgs(args, nil, &stdout, &stderr); code != 0 {
+		t.Fatalf("%q: exit %d: %s", args, code, stderr.String())
+	}
+	got, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := os.ReadFile(graphLoss)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Errorf("%q no longer makes %s", args, graphLoss)
+	}
+	if !strings.Contains(readUsage+graphUsage, graphExample) {
+		t.Error("the example is not in read's help")
 	}
 }
 
@@ -79,6 +115,8 @@ func TestGraphBadInput(t *testing.T) {
 		{[]string{"-r", graphLoss, "--graph", "tsg", "-o", filepath.Join(dir, "no", "t.svg")}, 2, "-o " + filepath.Join(dir, "no", "t.svg") + ": directory " + filepath.Join(dir, "no") + " does not exist"},
 		{[]string{"-r", graphLoss, "--graph", "tsg", "-Y", "tcp", "-o", old}, 2, "-Y is not used with --graph"},
 		{[]string{"-r", graphLoss, "--stream", "1"}, 2, "--stream needs --graph tsg"},
+		{[]string{"-r", graphLoss, "--graph", "tsg", "--time", "2s-1s", "-o", old}, 2, `--time "2s-1s": the end must come after the start`},
+		{[]string{"-r", graphLoss, "--time", "1s-2s"}, 2, "--time needs --graph tsg"},
 		{[]string{"-r", filepath.Join(dir, "missing.pcap"), "--graph", "tsg", "-o", old}, 1, "missing.pcap: no such file or directory"},
 		{[]string{"-r", old, "--graph", "tsg", "-o", old}, 1, old + ":"},
 	} {

@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 
 	"netsim.dev/netsim/dissect"
 	"netsim.dev/netsim/pcapread"
@@ -77,6 +78,10 @@ type Options struct {
 	// Title replaces the graph's title (which names the stream) when not
 	// empty.
 	Title string
+	// From and To, when To is after From, draw only that span of time
+	// since the capture's first frame (tshark's frame.time_relative),
+	// to look closely at part of a long transfer.
+	From, To time.Duration
 }
 
 // AnyStream is the [Options.Stream] value that lets [Read] choose.
@@ -112,6 +117,9 @@ type Graph struct {
 	// Bytes is the number of payload bytes the sender sent, retransmissions
 	// included.
 	Bytes int64
+	// From and To are the span of time drawn, in ns since the capture's
+	// first frame, when To > From ([Options.From]); otherwise all of it.
+	From, To int64
 }
 
 // Segment is one segment of the sender drawn as a bar from Seq to End.
@@ -355,6 +363,9 @@ func build(pkts []tcpPkt, opt Options) (*Graph, error) {
 		}
 	}
 	g.Title = opt.Title
+	if opt.To > opt.From {
+		g.From, g.To = int64(opt.From), int64(opt.To)
+	}
 	if g.Title == "" {
 		g.Title = fmt.Sprintf("TCP %s → %s (tcp.stream %d)", g.Sender, g.Receiver, g.Stream)
 	}

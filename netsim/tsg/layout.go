@@ -6,6 +6,7 @@ import (
 	"math"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // Size of the picture in pixels (SVG user units).
@@ -84,23 +85,32 @@ func (g *Graph) draw() (*picture, *layout) {
 		add(shape{kind: kStroke, paths: [][]pt{{{x, l.y1}, {x, l.y1 + 5}}}, color: colAxis, width: 1})
 		text(x, l.y1+19, tickLabel(v, tstep), sizeText, colText, anchorMiddle, false)
 	}
-	sstep, sfirst := niceTicks(l.smin, l.smax, 8)
-	if sstep < 1 {
+	// Sequence numbers in bytes, or in kB or MB (of 1000 and 1000000
+	// bytes) when the labels would be long.
+	sdiv, sunit := 1.0, "bytes"
+	switch top := math.Max(math.Abs(l.smin), math.Abs(l.smax)); {
+	case top >= 5e6:
+		sdiv, sunit = 1e6, "MB, 1 MB = 1000000 bytes"
+	case top >= 1e5:
+		sdiv, sunit = 1e3, "kB, 1 kB = 1000 bytes"
+	}
+	sstep, sfirst := niceTicks(l.smin/sdiv, l.smax/sdiv, 8)
+	if sstep*sdiv < 1 {
 		sstep, sfirst = 1, math.Ceil(l.smin)
 	}
 	for i := 0; i < 50; i++ {
 		v := sfirst + float64(i)*sstep
-		if v > l.smax+sstep*1e-9 {
+		if v > l.smax/sdiv+sstep*1e-9 {
 			break
 		}
-		y := crisp1(l.y1 - (v-l.smin)/(l.smax-l.smin)*(l.y1-l.y0))
+		y := crisp1(l.y1 - (v*sdiv-l.smin)/(l.smax-l.smin)*(l.y1-l.y0))
 		add(shape{kind: kStroke, paths: [][]pt{{{l.x0, y}, {l.x1, y}}}, color: colGrid, width: 1})
 		add(shape{kind: kStroke, paths: [][]pt{{{l.x0 - 5, y}, {l.x0, y}}}, color: colAxis, width: 1})
 		text(l.x0-8, y+4, tickLabel(v, sstep), sizeText, colText, anchorEnd, false)
 	}
 	add(shape{kind: kStroke, paths: [][]pt{{{crisp1(l.x0), l.y0}, {crisp1(l.x0), crisp1(l.y1)}, {l.x1, crisp1(l.y1)}}}, color: colAxis, width: 1})
 	text((l.x0+l.x1)/2, l.y1+40, "time since the capture's first frame ("+l.timeUnitName+")", sizeText, colText, anchorMiddle, false)
-	add(shape{kind: kText, paths: [][]pt{{{22, (l.y0 + l.y1) / 2}}}, text: "relative sequence number (bytes)", size: sizeText, color: colText, anchor: anchorMiddle, vertical: true})
+	add(shape{kind: kText, paths: [][]pt{{{22, (l.y0 + l.y1) / 2}}}, text: "relative sequence number (" + sunit + ")", size: sizeText, color: colText, anchor: anchorMiddle, vertical: true})
 
 	// Title and summary.
 	text(Width/2, 26, g.Title, sizeTitle, colText, anchorMiddle, true)
@@ -123,20 +133,24 @@ func (g *Graph) draw() (*picture, *layout) {
 		line(colWindow, 2, 0, "", win...)
 		legend = append(legend, legendItem{kind: legLine, color: colWindow, text: "receive window (ACK + window)" + above(l, acks, func(a Ack) int64 { return a.Ack + a.Window })})
 	}
+	if len(acks) > 0 {
+		line(colAck, 2, 0, "", steps(l, acks, tend, func(a Ack) int64 { return a.Ack })...)
+		legend = append(legend, legendItem{kind: legLine, color: colAck, text: "ACK"})
+	}
 	if len(g.Cwnd) > 0 {
 		pts := steps(l, g.Cwnd, tend, func(c CwndSample) int64 { return c.Una + c.Cwnd })
 		line(colCwnd, 2, 6, "", pts...)
 		legend = append(legend, legendItem{kind: legDash, color: colCwnd, text: "cwnd (una + cwnd, from netsim's stack)" + above(l, g.Cwnd, func(c CwndSample) int64 { return c.Una + c.Cwnd })})
 	}
-	if len(acks) > 0 {
-		line(colAck, 2, 0, "", steps(l, acks, tend, func(a Ack) int64 { return a.Ack })...)
-		legend = append(legend, legendItem{kind: legLine, color: colAck, text: "ACK"})
-	}
 
 	// Segments, tcptrace style: a vertical bar from Seq to End with
 	// ticks at both ends; retransmissions in red, SYN and FIN in teal.
 	var nData, nRetrans, nSynFin, nLost int
+	visible := func(t int64) bool { x := l.x(t); return x >= l.x0-0.5 && x <= l.x1+0.5 }
 	for _, s := range g.Segments {
+		if !visible(s.Time) {
+			continue
+		}
 		x, ya, yb := l.x(s.Time), l.y(s.Seq), l.y(s.End)
 		c := colData
 		switch {
@@ -158,13 +172,13 @@ func (g *Graph) draw() (*picture, *layout) {
 		}
 	}
 	for _, s := range g.Segments {
-		if s.Lost != "" {
+		if s.Lost != "" && visible(s.Time) {
 			nLost++
 			add(shape{kind: kStroke, paths: cross(l.x(s.Time)+8, (l.y(s.Seq)+l.y(s.End))/2, 4), color: colLost, width: 2, tip: fmt.Sprintf("frame %d: %s", s.Frame, s.Lost)})
 		}
 	}
 	for _, a := range g.Acks {
-		if a.Lost != "" {
+		if a.Lost != "" && visible(a.Time) {
 			nLost++
 			add(shape{kind: kStroke, paths: cross(l.x(a.Time), l.y(a.Ack), 4), color: colLost, width: 2, tip: fmt.Sprintf("frame %d: ACK %d, %s", a.Frame, a.Ack, a.Lost)})
 		}
@@ -244,6 +258,9 @@ func (g *Graph) summary() string {
 	if lost > 0 {
 		parts = append(parts, plural(lost, "frame")+" lost")
 	}
+	if g.To > g.From {
+		parts = append(parts, fmt.Sprintf("showing %v to %v", time.Duration(g.From), time.Duration(g.To)))
+	}
 	return strings.Join(parts, ", ")
 }
 
@@ -272,16 +289,38 @@ func (g *Graph) scales() *layout {
 			smin, smax = math.Min(smin, float64(v)), math.Max(smax, float64(v))
 		}
 	}
+	view := g.To > g.From
+	in := func(t int64) bool { return !view || (t >= g.From && t <= g.To) }
+	// seeLevels takes in a step line's levels: those of the window's items
+	// and the one in force when the window starts.
+	seeLevels := func(n int, at func(int) int64, level func(int) int64, use func(int) bool) {
+		last := -1
+		for i := 0; i < n; i++ {
+			if !use(i) {
+				continue
+			}
+			if in(at(i)) {
+				see(at(i), level(i))
+			} else if view && at(i) < g.From {
+				last = i
+			}
+		}
+		if last >= 0 {
+			v := level(last)
+			smin, smax = math.Min(smin, float64(v)), math.Max(smax, float64(v))
+		}
+	}
 	for _, s := range g.Segments {
-		see(s.Time, s.Seq, s.End)
+		if in(s.Time) {
+			see(s.Time, s.Seq, s.End)
+		}
 	}
-	for _, a := range g.Acks {
-		see(a.Time, a.Ack)
+	seeLevels(len(g.Acks), func(i int) int64 { return g.Acks[i].Time }, func(i int) int64 { return g.Acks[i].Ack }, func(int) bool { return true })
+	seeLevels(len(g.Cwnd), func(i int) int64 { return g.Cwnd[i].Time }, func(i int) int64 { return g.Cwnd[i].Una }, func(int) bool { return true })
+	if view {
+		tlo, thi, seen = g.From, g.To, true
 	}
-	for _, c := range g.Cwnd {
-		see(c.Time, c.Una)
-	}
-	if !seen {
+	if math.IsInf(smin, 1) {
 		smin, smax = 0, 1
 	}
 	l.tbase = tlo
@@ -290,14 +329,14 @@ func (g *Graph) scales() *layout {
 	// a 3 MiB receive window over a 32 KiB transfer would flatten it.
 	limit := smax + (smax-smin)*0.6
 	for _, a := range g.Acks {
-		if a.Lost == "" {
+		if a.Lost == "" && in(a.Time) {
 			if v := float64(a.Ack + a.Window); v <= limit {
 				smax = math.Max(smax, v)
 			}
 		}
 	}
 	for _, c := range g.Cwnd {
-		if v := float64(c.Una + c.Cwnd); v <= limit {
+		if v := float64(c.Una + c.Cwnd); v <= limit && in(c.Time) {
 			smax = math.Max(smax, v)
 		}
 	}
@@ -308,8 +347,11 @@ func (g *Graph) scales() *layout {
 		smax = smin + 4
 	}
 	pad := (tmax - tmin) * 0.03
+	if view {
+		pad = 0
+	}
 	l.tmin, l.tmax = tmin-pad, tmax+pad
-	if tlo >= 0 && float64(tlo) < pad {
+	if !view && tlo >= 0 && float64(tlo) < pad {
 		// The axis starts at the capture's first frame (a little before,
 		// so that the y axis does not cover a segment there).
 		l.tmin = -float64(tlo) - pad/2
@@ -330,13 +372,22 @@ func (g *Graph) scales() *layout {
 	return l
 }
 
-// above says how far above the plot a window's edge goes, when it does.
-func above[T any](l *layout, items []T, v func(T) int64) string {
+// above says how far above the plot a window's edge goes, when it does:
+// of the levels in view (those of the items drawn, and the one in force at
+// the left edge).
+func above[T stepper](l *layout, items []T, v func(T) int64) string {
 	top := int64(math.MinInt64)
-	for _, it := range items {
-		top = max(top, v(it))
+	for i, it := range items {
+		x := l.x(it.at())
+		next := math.Inf(1)
+		if i+1 < len(items) {
+			next = l.x(items[i+1].at())
+		}
+		if x <= l.x1+0.5 && next >= l.x0-0.5 {
+			top = max(top, v(it))
+		}
 	}
-	if float64(top) <= l.smax {
+	if top == math.MinInt64 || float64(top) <= l.smax {
 		return ""
 	}
 	return fmt.Sprintf(" (above the plot, up to %d)", top)
@@ -374,10 +425,19 @@ func steps[T stepper](l *layout, items []T, tend int64, v func(T) int64) []pt {
 }
 
 // ibeam is a segment's bar: a vertical line from ya to yb at x with short
-// ticks at both ends.
+// ticks at both ends (tcptrace's), when it is tall enough for them.
 func ibeam(x, ya, yb float64) [][]pt {
 	const t = 3
 	x, ya, yb = math.Round(x), math.Round(ya), math.Round(yb)
+	if math.Abs(ya-yb) < 2 {
+		// At least 2 px long: a renderer may draw nothing for a
+		// zero-length line (librsvg does not cap one).
+		yb = ya - 2
+	}
+	if math.Abs(ya-yb) < 6 {
+		// Too short for ticks: they would make a blob.
+		return [][]pt{{{x, ya}, {x, yb}}}
+	}
 	return [][]pt{{{x, ya}, {x, yb}}, {{x - t, ya}, {x + t, ya}}, {{x - t, yb}, {x + t, yb}}}
 }
 

@@ -14,6 +14,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"netsim.dev/netsim/internal/svgtest"
 	"netsim.dev/netsim/pcapread"
@@ -390,6 +391,7 @@ var pictureCases = []pictureCase{
 	{"cwnd", withSender, DefaultOptions(), ""},
 	{"cwnd-loss", func(t *testing.T) []byte { return mustRead(t, cwndFile) }, DefaultOptions(), "cwnd-loss.png"},
 	{"server", func(t *testing.T) []byte { return mustRead(t, lossFile) }, Options{Direction: Server}, ""},
+	{"cwnd-zoom", func(t *testing.T) []byte { return mustRead(t, cwndFile) }, Options{Stream: AnyStream, From: 55 * time.Millisecond, To: 130 * time.Millisecond}, ""},
 }
 
 func TestPictures(t *testing.T) {
@@ -465,18 +467,29 @@ func checkPicture(t *testing.T, g *Graph, who string, img image.Image) {
 		x, y := l.x(s.Time), (l.y(s.Seq)+l.y(s.End))/2
 		svgtest.HasColor(t, img, around(x, y, 2), segColor(s), tol, fmt.Sprintf("%s: %s (frame %d)", who, what, s.Frame))
 	}
+	view := g.To > g.From
+	in := func(t int64) bool { return !view || (t >= g.From && t <= g.To) }
+	var segs []Segment
+	for _, s := range g.Segments {
+		if in(s.Time) {
+			segs = append(segs, s)
+		}
+	}
+	if len(segs) == 0 {
+		t.Fatalf("%s: no segment in view", who)
+	}
 	var first *Segment
-	for i := range g.Segments {
-		if s := &g.Segments[i]; s.Len > 0 && first == nil {
+	for i := range segs {
+		if s := &segs[i]; s.Len > 0 && first == nil {
 			first = s
 		}
 	}
 	if first != nil {
 		bar("first data segment", *first)
 	}
-	bar("first segment", g.Segments[0])
-	bar("last segment", g.Segments[len(g.Segments)-1])
-	for _, s := range g.Segments {
+	bar("first segment", segs[0])
+	bar("last segment", segs[len(segs)-1])
+	for _, s := range segs {
 		if s.Retransmission {
 			bar("retransmission", s)
 		}
@@ -485,7 +498,7 @@ func checkPicture(t *testing.T, g *Graph, who string, img image.Image) {
 		}
 	}
 	for _, a := range g.Acks {
-		if a.Lost != "" {
+		if a.Lost != "" && in(a.Time) {
 			svgtest.HasColor(t, img, around(l.x(a.Time), l.y(a.Ack), 3), colLost, tol, fmt.Sprintf("%s: lost ACK mark (frame %d)", who, a.Frame))
 		}
 	}
@@ -493,14 +506,21 @@ func checkPicture(t *testing.T, g *Graph, who string, img image.Image) {
 	if n := len(g.Acks); n > 0 {
 		last := g.Acks[0]
 		for _, a := range g.Acks {
-			if a.Lost == "" {
+			if a.Lost == "" && (!view || a.Time <= g.To) {
 				last = a
 			}
 		}
-		svgtest.HasColor(t, img, around(l.x1-12, l.y(last.Ack), 2), colAck, tol, who+": ACK line at its last level")
+		// 16 pixels along, through the gaps of a dashed cwnd line on top.
+		y := int(l.y(last.Ack))
+		svgtest.HasColor(t, img, image.Rect(int(l.x1)-30, y-2, int(l.x1)-14, y+3), colAck, tol, who+": ACK line at its last level")
 	}
 	if n := len(g.Cwnd); n > 0 {
 		c := g.Cwnd[n-1]
+		for _, s := range g.Cwnd {
+			if !view || s.Time <= g.To {
+				c = s
+			}
+		}
 		y := l.y(c.Una + c.Cwnd)
 		if y >= l.y0 {
 			// Dashed: look along 16 pixels.
