@@ -297,3 +297,34 @@ func slicesFilter(s []string, keep func(string) bool) []string {
 	}
 	return out
 }
+
+// TestHelpExamplesRun runs, in order and in one directory, every example
+// of `netsim help` (a later one may read what an earlier one wrote), but
+// those that name a placeholder file of the reader's; each must succeed.
+func TestHelpExamplesRun(t *testing.T) {
+	_, usage, _ := cli("", "help")
+	_, examples, ok := strings.Cut(usage, "\nExamples:\n")
+	if !ok {
+		t.Fatalf("netsim help has no examples: %q", usage)
+	}
+	examples, _, _ = strings.Cut(examples, "\n\n")
+	dir := scratchDir(t)
+	path := filepath.Dir(netsimBin) + string(os.PathListSeparator) + os.Getenv("PATH")
+	ran := 0
+	for _, line := range strings.Split(examples, "\n") {
+		cmdline, _, _ := strings.Cut(strings.TrimSpace(line), "   ")
+		if !strings.HasPrefix(cmdline, "netsim ") || slices.ContainsFunc(placeholders, func(p string) bool { return strings.Contains(cmdline, " "+p) }) {
+			continue
+		}
+		cmd := exec.Command("sh", "-c", cmdline)
+		cmd.Dir = dir
+		cmd.Env = append(os.Environ(), "PATH="+path)
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Errorf("netsim help's example %q: %v: %s", cmdline, err, out)
+		}
+		ran++
+	}
+	if ran < 4 {
+		t.Errorf("only %d of netsim help's examples run", ran)
+	}
+}
