@@ -424,6 +424,12 @@ func (x *Explainer) tcpRetrans(c *conn, i int, f Frame, p *packet) (string, fram
 		if len(dups) == 0 {
 			return x.t("rtx.fast.sack", ref, rs, stack), tag
 		}
+		// gVisor enters recovery on the third duplicate ACK
+		// (nDupAckThreshold) and resends at once, while it handles that
+		// ACK: later ones delivered in the same burst came after.
+		if len(dups) > 3 {
+			dups = dups[:3]
+		}
 		return x.t("rtx.fast", ref, x.dupAcks(len(dups)), x.frameList(dups), rs, stack), tag
 	case tc.Retransmits > 0 && cause.Kind == KindTimer:
 		// A timer resent data without a timeout: the tail loss probe
