@@ -538,3 +538,21 @@ func FuzzExplain(f *testing.F) {
 		}
 	})
 }
+
+// A SYN that waited for ARP says whose connect() it belongs to.
+func TestSYNWaitedForARP(t *testing.T) {
+	rep := make([]byte, 28)
+	copy(rep, []byte{0, 1, 8, 0, 6, 4, 0, 2, 2, 0, 0, 0, 0, 2, 127, 0, 0, 1, 2, 0, 0, 0, 0, 1, 127, 0, 0, 1})
+	syn := tcpSeg{src: cli, dst: srv, seq: isnC, flags: flagSYN, win: 65408, wscale: 7}
+	for lang, want := range map[Lang]string{
+		English: "client's connect() sends its SYN now that the reply of frame 1 gave the neighbor's MAC address: SYN to port 24000, initial sequence number 1893024411",
+		Russian: "connect() клиента отправляет SYN теперь, когда ответ из пакета 1 сообщил MAC-адрес соседа: пакет SYN на порт 24000",
+	} {
+		x := New(lang)
+		x.Text(Frame{Number: 1, Link: "lo", Data: ether(0x0806, rep)})
+		got := x.Text(Frame{Number: 2, Link: "lo", Data: syn.frame(), Cause: arrival(1)})
+		if !strings.HasPrefix(got, want) || strings.Count(got, "MAC") != 1 {
+			t.Errorf("%s: got %q, want it to start %q and name the MAC address once", lang, got, want)
+		}
+	}
+}
