@@ -84,8 +84,9 @@ const (
 	tagUDP
 	tagARPRequest
 	tagDupAck
-	tagNeighbor // an ARP reply or NDP neighbor advertisement
-	tagTooBig   // ICMP fragmentation needed, ICMPv6 packet too big
+	tagNeighbor  // an ARP reply or NDP neighbor advertisement
+	tagTooBig    // ICMP fragmentation needed, ICMPv6 packet too big
+	tagSYNWaited // a SYN that says itself that it waited for ARP (stored as tagSYN)
 	tagOther
 )
 
@@ -182,6 +183,10 @@ func firstArrived(c Cause) int {
 func (x *Explainer) explain(f Frame, p *packet) (string, frameTag) {
 	c := f.Cause
 	text, tag := x.explainPacket(f, p)
+	waitedSaid := tag == tagSYNWaited
+	if waitedSaid {
+		tag = tagSYN
+	}
 	if c.Forwarded {
 		// A router or switch passes the frame on: the connection's state
 		// still follows it (the frames of this link are the conversation
@@ -191,7 +196,7 @@ func (x *Explainer) explain(f Frame, p *packet) (string, frameTag) {
 	}
 	// A packet that waited for the neighbour's MAC address goes out when
 	// the ARP reply (or NDP advertisement) arrives.
-	if c.Kind == KindArrival && !p.frag && p.proto != protoARP && !(p.proto == protoICMPv6 && p.icmpType >= 133 && p.icmpType <= 137) {
+	if c.Kind == KindArrival && !waitedSaid && !p.frag && p.proto != protoARP && !(p.proto == protoICMPv6 && p.icmpType >= 133 && p.icmpType <= 137) {
 		if n := x.arrivedWith(c, tagNeighbor); n > 0 {
 			text += " " + x.t("waited.neighbor", n)
 		}
@@ -295,11 +300,8 @@ func (x *Explainer) who(role string, c Cause, addr string) string {
 // stack names the stack that sent a frame on its own: "server's stack"
 // ("стек сервера").
 func (x *Explainer) stack(role string, c Cause, addr string) string {
-	if g, ok := roleGen[role]; ok {
-		if x.ru() {
-			return x.t("stack.role", g[1])
-		}
-		return x.t("stack.role", g[0])
+	if _, ok := roleGen[role]; ok {
+		return x.t("stack.role", x.roleGen(role))
 	}
 	if c.Host != "" {
 		return x.t("stack.host", c.Host)

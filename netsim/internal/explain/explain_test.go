@@ -179,6 +179,25 @@ func TestExplanations(t *testing.T) {
 				"стек сервера подтверждает получение данных из пакетов 6, 7, 8, 13 (400 байт): ack 501 = seq 401 + 100 (размер данных пакета 8)."},
 		},
 	}, {
+		name: "fast retransmit after a burst of duplicate ACKs",
+		steps: []step{
+			{data(0, 100), call("sender", "write", 100), lossNote},
+			{data(100, 100), call("sender", "write", 100), ""},
+			{data(200, 100), call("sender", "write", 100), ""},
+			{data(300, 100), call("sender", "write", 100), ""},
+			{data(400, 100), call("sender", "write", 100), ""},
+			{ackOf(0, 512), arrival(5, 6, 7, 8), ""},
+			{ackOf(0, 512), arrival(5, 6, 7, 8), ""},
+			{ackOf(0, 512), arrival(5, 6, 7, 8), ""},
+			{ackOf(0, 512), arrival(5, 6, 7, 8), ""},
+			{data(0, 100), Cause{Kind: KindArrival, Arrived: []int{9, 10, 11, 12}, TCP: TCPCounts{FastRetransmit: 1, Retransmits: 1}}, ""},
+		},
+		checks: []check{
+			{9, "repeats Ack 1 (duplicate ACK 1): frame 5 brought Seq 101", "пакет 5 принёс seq 101"},
+			{12, "repeats Ack 1 (duplicate ACK 4): frame 8 brought Seq 401", "пакет 8 принёс seq 401"},
+			{13, "fast retransmit of frame 4 after 3 duplicate ACKs (frames 9, 10, 11)", "быстрая повторная передача пакета 4 после 3 дубликатов подтверждения (пакеты 9, 10, 11)"},
+		},
+	}, {
 		name: "figure 4-9: several writes, each ACK = Seq + Len",
 		steps: []step{
 			{data(0, 3), call("sender", "write", 3), ""},
@@ -518,4 +537,22 @@ func FuzzExplain(f *testing.F) {
 			New(lang).Explain(Frame{Number: number, Data: data, Cause: c})
 		}
 	})
+}
+
+// A SYN that waited for ARP says whose connect() it belongs to.
+func TestSYNWaitedForARP(t *testing.T) {
+	rep := make([]byte, 28)
+	copy(rep, []byte{0, 1, 8, 0, 6, 4, 0, 2, 2, 0, 0, 0, 0, 2, 127, 0, 0, 1, 2, 0, 0, 0, 0, 1, 127, 0, 0, 1})
+	syn := tcpSeg{src: cli, dst: srv, seq: isnC, flags: flagSYN, win: 65408, wscale: 7}
+	for lang, want := range map[Lang]string{
+		English: "client's connect() sends its SYN now that the reply of frame 1 gave the neighbor's MAC address: SYN to port 24000, initial sequence number 1893024411",
+		Russian: "connect() клиента отправляет SYN теперь, когда ответ из пакета 1 сообщил MAC-адрес соседа: пакет SYN на порт 24000",
+	} {
+		x := New(lang)
+		x.Text(Frame{Number: 1, Link: "lo", Data: ether(0x0806, rep)})
+		got := x.Text(Frame{Number: 2, Link: "lo", Data: syn.frame(), Cause: arrival(1)})
+		if !strings.HasPrefix(got, want) || strings.Count(got, "MAC") != 1 {
+			t.Errorf("%s: got %q, want it to start %q and name the MAC address once", lang, got, want)
+		}
+	}
 }

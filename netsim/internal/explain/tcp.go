@@ -191,6 +191,11 @@ func (x *Explainer) tcp(f Frame, p *packet) (string, frameTag) {
 			text = x.t("syn.again", d.synFrame)
 		case cause.Kind == KindCall:
 			text = x.t("syn.connect", x.who(role, cause, addr), p.dport, p.seq)
+		case cause.Kind == KindArrival && x.arrivedWith(cause, tagNeighbor) > 0:
+			// connect() sent nothing yet: the SYN waited for the
+			// neighbour's MAC address (explain says no more of it).
+			text = x.t("syn.waited", x.roleGen(role), x.arrivedWith(cause, tagNeighbor), p.dport, p.seq)
+			tag = tagSYNWaited
 		default:
 			text = x.t("syn", p.dport, p.seq)
 		}
@@ -274,6 +279,18 @@ func (x *Explainer) tcp(f Frame, p *packet) (string, frameTag) {
 		d.resent[f.Number] = p.seq
 	}
 	return text, tag
+}
+
+// roleGen returns "client" ("клиента") for "%s's connect()".
+func (x *Explainer) roleGen(role string) string {
+	g, ok := roleGen[role]
+	if !ok {
+		g = [2]string{"the sender", "отправителя"}
+	}
+	if x.ru() {
+		return g[1]
+	}
+	return g[0]
 }
 
 func (x *Explainer) roleGenitive(role string) string {
@@ -423,6 +440,12 @@ func (x *Explainer) tcpRetrans(c *conn, i int, f Frame, p *packet) (string, fram
 		}
 		if len(dups) == 0 {
 			return x.t("rtx.fast.sack", ref, rs, stack), tag
+		}
+		// gVisor enters recovery on the third duplicate ACK
+		// (nDupAckThreshold) and resends at once, while it handles that
+		// ACK: later ones delivered in the same burst came after.
+		if len(dups) > 3 {
+			dups = dups[:3]
 		}
 		return x.t("rtx.fast", ref, x.dupAcks(len(dups)), x.frameList(dups), rs, stack), tag
 	case tc.Retransmits > 0 && cause.Kind == KindTimer:

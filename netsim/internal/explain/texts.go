@@ -19,6 +19,10 @@ var texts = map[string][2]string{
 		"%s calls connect(): SYN to port %d, initial sequence number %d (Wireshark shows it as Seq 0: relative numbers count from it).",
 		"%s вызывает connect(): пакет SYN на порт %d, начальный порядковый номер %d (Wireshark показывает его как seq 0: относительные номера отсчитываются от него).",
 	},
+	"syn.waited": {
+		"%s's connect() sends its SYN now that the reply of frame %d gave the neighbor's MAC address: SYN to port %d, initial sequence number %d (Wireshark shows it as Seq 0: relative numbers count from it).",
+		"connect() %s отправляет SYN теперь, когда ответ из пакета %d сообщил MAC-адрес соседа: пакет SYN на порт %d, начальный порядковый номер %d (Wireshark показывает его как seq 0: относительные номера отсчитываются от него).",
+	},
 	"syn": {
 		"SYN to port %d: a request to open a connection, initial sequence number %d (Seq 0 in relative numbers).",
 		"пакет SYN на порт %d: запрос на установку соединения, начальный порядковый номер %d (относительный seq 0).",
