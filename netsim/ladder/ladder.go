@@ -420,9 +420,9 @@ func (f Format) String() string {
 // Options tune how a ladder is drawn.
 type Options struct {
 	// Width caps the width of the text diagram, in characters, not
-	// counting the note column (0: [DefaultWidth]). Labels that do not fit
-	// between their columns are shortened with "…"; filter the frames (or
-	// their hosts) to draw fewer columns.
+	// counting the note column (0: [DefaultWidth]); see [Ladder.WriteText].
+	// Labels that do not fit between their columns are shortened with "…";
+	// filter the frames (or their hosts) to draw fewer columns.
 	Width int
 	// Notes adds a note column with each frame's comments (netsim's
 	// explanations, the network's notes on lost frames). netsim's
