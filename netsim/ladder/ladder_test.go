@@ -395,3 +395,33 @@ func TestHeaderStagger(t *testing.T) {
 		}
 	}
 }
+
+// TestPorts: with two TCP connections between the same two hosts
+// (tcp-nagle), each TCP arrow names its ports; with one (tcp.pcap's
+// address:port columns already do), none does; UDP arrows always say UDP.
+func TestPorts(t *testing.T) {
+	l, err := ReadFile("../../testdata/scenarios/tcp-nagle.pcapng")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tcp := 0
+	for _, m := range l.Messages {
+		if m.TCP != nil {
+			tcp++
+			want := fmt.Sprintf("%d → %d [", m.TCP.SrcPort, m.TCP.DstPort)
+			if !strings.HasPrefix(m.Label, want) {
+				t.Errorf("frame %d: %q does not start with %q", m.Frame, m.Label, want)
+			}
+		}
+	}
+	if tcp < 20 {
+		t.Errorf("%d TCP arrows, want the two connections' 20 or more", tcp)
+	}
+	l, err = ReadFile("../../testdata/udp.pcap")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := l.Messages[0].Label; got != "UDP Len=3" {
+		t.Errorf("udp.pcap: %q, want UDP Len=3 (the columns name the ports)", got)
+	}
+}
