@@ -34,7 +34,7 @@ Ladder diagrams (--ladder):
 
   netsim read -r tcp.pcap --ladder
   netsim read -r t.pcapng --ladder -o t.svg -Y 'tcp.port == 8000'
-  netsim run tcp --loss 20% --seed 1 --ladder --ladder-notes
+  netsim run tcp --loss 20% --seed 72 --ladder --ladder-notes
 `
 
 // ladderFlag is --ladder: a flag that takes no value (--ladder) or one

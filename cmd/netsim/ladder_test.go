@@ -71,7 +71,7 @@ func TestReadLadder(t *testing.T) {
 // capture.
 func TestRunLadder(t *testing.T) {
 	var stdout, stderr bytes.Buffer
-	if code := mainArgs([]string{"run", "tcp", "--loss", "20%", "--seed", "1", "--ladder", "--ladder-notes"}, nil, &stdout, &stderr); code != 0 {
+	if code := mainArgs([]string{"run", "tcp", "--loss", "20%", "--seed", "72", "--ladder", "--ladder-notes"}, nil, &stdout, &stderr); code != 0 {
 		t.Fatalf("exit %d: %s", code, stderr.String())
 	}
 	out := stdout.String()
@@ -81,8 +81,8 @@ func TestRunLadder(t *testing.T) {
 	if strings.Contains(out, "TCP 74") {
 		t.Errorf("the listing was printed too:\n%s", out)
 	}
-	if !strings.Contains(out, "X: lost") || !strings.Contains(out, "lost: loss 20%") {
-		t.Errorf("--loss 20%% --seed 1 shows no lost frame:\n%s", out)
+	if !strings.Contains(out, "|-- [SYN] Seq=0 Len=0 --X ") || !strings.Contains(out, "X: lost") || !strings.Contains(out, "lost: loss 20%") {
+		t.Errorf("--loss 20%% --seed 72 shows no lost frame:\n%s", out)
 	}
 
 	dir := t.TempDir()

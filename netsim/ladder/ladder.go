@@ -307,39 +307,26 @@ func tcpLabel(t *dissect.TCP) string {
 // more than one connection, name their ports unless the columns already
 // do; frames of several interfaces name theirs.
 func (b *Builder) labels() {
-	streams := map[[2]int]bool{}
+	streams, ifaces := map[int]bool{}, map[string]bool{}
 	for i := range b.l.Messages {
 		m := &b.l.Messages[i]
 		if m.TCP != nil {
-			streams[[2]int{0, m.stream}] = true
+			streams[m.stream] = true
 		}
-	}
-	ifaces := map[string]bool{}
-	for i := range b.l.Messages {
-		ifaces[b.l.Messages[i].Interface] = true
-	}
-	if len(ifaces) > 1 {
-		defer func() {
-			for i := range b.l.Messages {
-				if m := &b.l.Messages[i]; m.Interface != "" {
-					m.Label = "@" + m.Interface + " " + m.Label
-				}
-			}
-		}()
+		ifaces[m.Interface] = true
 	}
 	for i := range b.l.Messages {
 		m := &b.l.Messages[i]
-		if m.srcPort < 0 || isAddrPort(b.l.Hosts[m.From]) {
-			if m.udp {
-				m.Label = "UDP " + m.Label
-			}
-			continue
-		}
-		switch {
-		case m.udp:
+		switch ports := m.srcPort >= 0 && !isAddrPort(b.l.Hosts[m.From]); {
+		case m.udp && ports:
 			m.Label = fmt.Sprintf("UDP %d → %d %s", m.srcPort, m.dstPort, m.Label)
-		case m.TCP != nil && len(streams) > 1:
+		case m.udp:
+			m.Label = "UDP " + m.Label
+		case m.TCP != nil && ports && len(streams) > 1:
 			m.Label = fmt.Sprintf("%d → %d %s", m.srcPort, m.dstPort, m.Label)
+		}
+		if len(ifaces) > 1 && m.Interface != "" {
+			m.Label = "@" + m.Interface + " " + m.Label
 		}
 	}
 }
@@ -420,9 +407,9 @@ func (f Format) String() string {
 // Options tune how a ladder is drawn.
 type Options struct {
 	// Width caps the width of the text diagram, in characters, not
-	// counting the note column (0: [DefaultWidth]). Labels that do not fit
-	// between their columns are shortened with "…"; filter the frames (or
-	// their hosts) to draw fewer columns.
+	// counting the note column (0: [DefaultWidth]); see [Ladder.WriteText].
+	// Labels that do not fit between their columns are shortened with "…";
+	// filter the frames (or their hosts) to draw fewer columns.
 	Width int
 	// Notes adds a note column with each frame's comments (netsim's
 	// explanations, the network's notes on lost frames). netsim's

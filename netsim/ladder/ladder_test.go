@@ -357,3 +357,71 @@ func TestInvalid(t *testing.T) {
 		t.Errorf("%d lines, want 4 (names, titles, arrow, end):\n%s", n, buf.String())
 	}
 }
+
+// TestHeaderStagger: names wider than the gap between lifelines go on
+// rows of their own, each centred over its lifeline.
+func TestHeaderStagger(t *testing.T) {
+	l := &Ladder{
+		Hosts: []string{"[fd00:1::1]:40000", "[fd00:1::fe]:8000", "[fd00:3::2]:5001"},
+		Messages: []Message{
+			{Frame: 1, From: 0, To: 1, Label: "a", Precision: 6},
+			{Frame: 2, From: 1, To: 2, Label: "b", Precision: 6},
+		},
+	}
+	var buf bytes.Buffer
+	if err := l.WriteText(&buf, Options{Width: 40}); err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(buf.String(), "\n")
+	lay := l.layoutText(Options{Width: 40})
+	rows := 0
+	for rows < len(lines) && !strings.Contains(lines[rows], "time  frame") {
+		rows++
+	}
+	if rows < 2 || rows > len(l.Hosts) {
+		t.Errorf("%d rows of names, want 2 to %d:\n%s", rows, len(l.Hosts), buf.String())
+	}
+	for i, h := range l.Hosts {
+		found := false
+		for _, line := range lines[:rows] {
+			r := []rune(line)
+			start := lay.x[i] - runeLen(h)/2
+			if start >= 0 && start+runeLen(h) <= len(r) && string(r[start:start+runeLen(h)]) == h {
+				found = true
+			}
+		}
+		if !found {
+			t.Errorf("%s is not centred over its lifeline (column %d):\n%s", h, lay.x[i], buf.String())
+		}
+	}
+}
+
+// TestPorts: with two TCP connections between the same two hosts
+// (tcp-nagle), each TCP arrow names its ports; with one (tcp.pcap's
+// address:port columns already do), none does; UDP arrows always say UDP.
+func TestPorts(t *testing.T) {
+	l, err := ReadFile("../../testdata/scenarios/tcp-nagle.pcapng")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tcp := 0
+	for _, m := range l.Messages {
+		if m.TCP != nil {
+			tcp++
+			want := fmt.Sprintf("%d → %d [", m.TCP.SrcPort, m.TCP.DstPort)
+			if !strings.HasPrefix(m.Label, want) {
+				t.Errorf("frame %d: %q does not start with %q", m.Frame, m.Label, want)
+			}
+		}
+	}
+	if tcp < 20 {
+		t.Errorf("%d TCP arrows, want the two connections' 20 or more", tcp)
+	}
+	l, err = ReadFile("../../testdata/udp.pcap")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := l.Messages[0].Label; got != "UDP Len=3" {
+		t.Errorf("udp.pcap: %q, want UDP Len=3 (the columns name the ports)", got)
+	}
+}

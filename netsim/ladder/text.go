@@ -83,7 +83,10 @@ func (l *Ladder) layoutText(opt Options) textLayout {
 // follow on its line, wrapped at [Options.NoteWidth] onto the lines below.
 //
 // The diagram is at most [Options.Width] characters wide (not counting
-// notes): labels that do not fit are shortened with "…".
+// notes): labels that do not fit are shortened with "…". Two limits: host
+// names are never shortened (they take more rows instead), and lifelines
+// stay at least 8 characters apart, so a ladder of more hosts than fit is
+// wider (draw fewer with a filter).
 func (l *Ladder) WriteText(w io.Writer, opt Options) error {
 	if err := l.check(); err != nil {
 		return err
