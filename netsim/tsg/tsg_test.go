@@ -130,6 +130,16 @@ func TestBookExchange(t *testing.T) {
 	if g.Title != "TCP 127.0.0.1:32379 → 127.0.0.1:24000 (tcp.stream 0)" {
 		t.Errorf("title %q", g.Title)
 	}
+	// Each segment is labelled with its frame number.
+	var svg bytes.Buffer
+	if err := g.SVG(&svg); err != nil {
+		t.Fatal(err)
+	}
+	for _, label := range []string{">#1</text>", ">#4</text>", ">#6</text>", ">SYN</text>", ">FIN</text>"} {
+		if !strings.Contains(svg.String(), label) {
+			t.Errorf("no %s in the SVG", label)
+		}
+	}
 }
 
 func TestErrors(t *testing.T) {
