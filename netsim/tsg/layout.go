@@ -145,7 +145,8 @@ func (g *Graph) draw() (*picture, *layout) {
 
 	// Segments, tcptrace style: a vertical bar from Seq to End with
 	// ticks at both ends; retransmissions in red, SYN and FIN in teal.
-	var nData, nRetrans, nSynFin, nLost int
+	var nData, nRetrans, nSynFin, nLost, nFrameLabels int
+	labels := &labelSpace{max: 300}
 	visible := func(t int64) bool { x := l.x(t); return x >= l.x0-0.5 && x <= l.x1+0.5 }
 	for _, s := range g.Segments {
 		if !visible(s.Time) {
@@ -169,6 +170,33 @@ func (g *Graph) draw() (*picture, *layout) {
 				label = "FIN"
 			}
 			text(x+5, yb-7, label, sizeSmall, c, anchorStart, true)
+			labels.place(fs, x+5, yb-7, label, anchorStart, true)
+		}
+	}
+	// Frame numbers left of the bars, where they do not crowd each
+	// other: teachers and learners name segments by them. The marked
+	// segments (retransmitted, lost, SYN, FIN) get theirs first.
+	for pass := 0; pass < 2; pass++ {
+		for _, s := range g.Segments {
+			marked := s.Retransmission || s.Lost != "" || s.SYN || s.FIN
+			if !visible(s.Time) || marked != (pass == 0) {
+				continue
+			}
+			x, y := l.x(s.Time), (l.y(s.Seq)+l.y(s.End))/2+4
+			label := "#" + strconv.Itoa(s.Frame)
+			right := x + 5 // or right of the bar (and of a lost ×)
+			if s.Lost != "" {
+				right = x + 14
+			}
+			switch {
+			case labels.place(fs, x-5, y, label, anchorEnd, false):
+				text(x-5, y, label, sizeSmall, colSubtle, anchorEnd, false)
+			case labels.place(fs, right, y, label, anchorStart, false):
+				text(right, y, label, sizeSmall, colSubtle, anchorStart, false)
+			default:
+				continue
+			}
+			nFrameLabels++
 		}
 	}
 	for _, s := range g.Segments {
@@ -195,6 +223,9 @@ func (g *Graph) draw() (*picture, *layout) {
 	}
 	if nLost > 0 {
 		segLegend = append(segLegend, legendItem{kind: legCross, color: colLost, text: "lost by the network (netsim)"})
+	}
+	if nFrameLabels > 0 {
+		segLegend = append(segLegend, legendItem{kind: legText, color: colSubtle, text: "frame number"})
 	}
 	legend = append(segLegend, legend...)
 	drawLegend(p, fs, legend, l.x0, l.y1+62)
@@ -490,6 +521,7 @@ const (
 	legLine
 	legDash
 	legCross
+	legText
 )
 
 type legendItem struct {
@@ -520,6 +552,8 @@ func drawLegend(p *picture, fs faces, items []legendItem, x, y float64) {
 			p.shapes = append(p.shapes, shape{kind: kStroke, paths: [][]pt{{{sx, sy}, {sx + swatch, sy}}}, color: it.color, width: 2, dash: 6})
 		case legCross:
 			p.shapes = append(p.shapes, shape{kind: kStroke, paths: cross(sx+swatch/2, sy, 4), color: it.color, width: 2})
+		case legText:
+			p.shapes = append(p.shapes, shape{kind: kText, paths: [][]pt{{{sx + swatch, y}}}, text: "#N", size: sizeSmall, color: it.color, anchor: anchorEnd})
 		}
 		p.shapes = append(p.shapes, shape{kind: kText, paths: [][]pt{{{cx + swatch + 6, y}}}, text: it.text, size: sizeText, color: colText})
 		cx += w + gap
@@ -529,3 +563,37 @@ func drawLegend(p *picture, fs faces, items []legendItem, x, y float64) {
 // crisp1 moves a 1-pixel line's centre to the middle of a pixel, so that
 // it covers one row or column of pixels instead of blurring over two.
 func crisp1(v float64) float64 { return math.Floor(v) + 0.5 }
+
+// labelSpace keeps the boxes of the labels placed so far, so that frame
+// numbers are written only where they crowd nothing. It gives up after max
+// labels, which no reader could tell apart anyway.
+type labelSpace struct {
+	boxes []box
+	max   int
+}
+
+type box struct{ x0, y0, x1, y1 float64 }
+
+// place reserves the box of a label of size sizeSmall at (x, y) with
+// anchor a, and reports whether it was free.
+func (ls *labelSpace) place(fs faces, x, y float64, s string, a anchor, bold bool) bool {
+	if len(ls.boxes) >= ls.max {
+		return false
+	}
+	// Room for wider fonts than Go's, as in the legend.
+	w := 1.15 * fs.width(s, sizeSmall, bold)
+	b := box{x, y - sizeSmall, x + w, y + 3}
+	if a == anchorEnd {
+		b.x0, b.x1 = x-w, x
+	}
+	if b.x0 < marginLeft || b.x1 > Width-marginRight || b.y0 < marginTop-10 || b.y1 > Height-marginBottom {
+		return false
+	}
+	for _, o := range ls.boxes {
+		if b.x0 < o.x1+2 && o.x0 < b.x1+2 && b.y0 < o.y1 && o.y0 < b.y1 {
+			return false
+		}
+	}
+	ls.boxes = append(ls.boxes, b)
+	return true
+}

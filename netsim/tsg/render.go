@@ -185,6 +185,21 @@ func fillQuads(z *vector.Rasterizer, dst *image.RGBA, quads [][4]pt, c color.RGB
 	if r.Empty() {
 		return
 	}
+	// The rasterizer's cost is the area it covers: a step line across the
+	// plot is drawn piece by piece. (The colours are opaque, so pieces
+	// that meet at a corner look the same as one path.)
+	if len(quads) > 1 {
+		area := 0.0
+		for _, q := range quads {
+			area += (math.Hypot(q[1].X-q[0].X, q[1].Y-q[0].Y) + 2) * (math.Hypot(q[3].X-q[0].X, q[3].Y-q[0].Y) + 2)
+		}
+		if float64(r.Dx()*r.Dy()) > 4*area {
+			for i := range quads {
+				fillQuads(z, dst, quads[i:i+1], c)
+			}
+			return
+		}
+	}
 	z.Reset(r.Dx(), r.Dy())
 	z.DrawOp = draw.Over
 	ox, oy := float64(r.Min.X), float64(r.Min.Y)

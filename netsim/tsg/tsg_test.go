@@ -130,6 +130,16 @@ func TestBookExchange(t *testing.T) {
 	if g.Title != "TCP 127.0.0.1:32379 → 127.0.0.1:24000 (tcp.stream 0)" {
 		t.Errorf("title %q", g.Title)
 	}
+	// Each segment is labelled with its frame number.
+	var svg bytes.Buffer
+	if err := g.SVG(&svg); err != nil {
+		t.Fatal(err)
+	}
+	for _, label := range []string{">#1</text>", ">#4</text>", ">#6</text>", ">SYN</text>", ">FIN</text>"} {
+		if !strings.Contains(svg.String(), label) {
+			t.Errorf("no %s in the SVG", label)
+		}
+	}
 }
 
 func TestErrors(t *testing.T) {
@@ -592,7 +602,7 @@ func FuzzRead(f *testing.F) {
 		f.Add(b)
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
-		for _, opt := range []Options{DefaultOptions(), {Stream: 0, Direction: Server}} {
+		for i, opt := range []Options{DefaultOptions(), {Stream: 0, Direction: Server, From: time.Millisecond, To: 40 * time.Millisecond}} {
 			g, err := Read(bytes.NewReader(data), opt)
 			if err != nil {
 				continue
@@ -600,7 +610,11 @@ func FuzzRead(f *testing.F) {
 			if err := g.SVG(io.Discard); err != nil {
 				t.Fatal(err)
 			}
-			g.Image()
+			if i == 0 {
+				// Rasterizing is most of the cost (tens of ms, far more
+				// under the fuzzer's instrumentation): once per input.
+				g.Image()
+			}
 		}
 	})
 }
