@@ -144,12 +144,14 @@ func TestExplanations(t *testing.T) {
 			{data(0, 100), call("sender", "write", 200), lossNote},
 			{data(100, 100), call("sender", "write", 200), lossNote},
 			{data(0, 100), timer(200*time.Millisecond, TCPCounts{Timeouts: 1, Retransmits: 1, SegmentsSent: 1}), ""},
+			{ackOf(100, 512), arrival(6), ""},
 		},
 		checks: []check{
 			{4, "client (sender) calls write() with 200 bytes; this segment carries Seq 1, Len 100 (relative), the next will start at Seq 101. Dropped by the network (loss 3% on lo client→server): it never arrives.",
 				"клиент (sender) вызывает write() и передаёт 200 байт; этот пакет несёт seq 1, размер данных 100 (относительные номера), следующий начнётся с seq 101. Сеть теряет этот пакет (потери 3% на lo client→server): он не дойдёт до получателя."},
 			{6, "retransmission of frame 4: the retransmission timer (RTO 200 ms) fired with 2 segments unacknowledged, so client's stack sends Seq 1, Len 100 again.",
 				"повторная передача пакета 4: сработал таймер повторной передачи (RTO 200 мс), неподтверждённых пакетов: 2; стек клиента снова отправляет seq 1, размер данных 100."},
+			{7, "server's stack acknowledges the 100 data bytes of frame 6: Ack 101 = Seq 1 + Len 100.", "стек сервера подтверждает получение данных из пакета 6 (100 байт)"},
 		},
 	}, {
 		name: "fast retransmit",
@@ -173,8 +175,27 @@ func TestExplanations(t *testing.T) {
 			{12, "duplicate ACK 3", "№3"},
 			{13, "fast retransmit of frame 5 after 3 duplicate ACKs (frames 10, 11, 12): the receiver keeps asking for Seq 101, so client's stack sends it again without waiting for the timer.",
 				"быстрая повторная передача пакета 5 после 3 дубликатов подтверждения (пакеты 10, 11, 12): получатель продолжает запрашивать seq 101, поэтому стек клиента отправляет его снова, не дожидаясь таймера."},
-			{14, "server's stack acknowledges the data of frames 5–8 (400 bytes): Ack 501 = Seq 401 + Len 100 of frame 8.",
-				"стек сервера подтверждает получение данных из пакетов 5–8 (400 байт): ack 501 = seq 401 + 100 (размер данных пакета 8)."},
+			{14, "server's stack acknowledges the data of frames 6, 7, 8, 13 (400 bytes): Ack 501 = Seq 401 + Len 100 of frame 8.",
+				"стек сервера подтверждает получение данных из пакетов 6, 7, 8, 13 (400 байт): ack 501 = seq 401 + 100 (размер данных пакета 8)."},
+		},
+	}, {
+		name: "fast retransmit after a burst of duplicate ACKs",
+		steps: []step{
+			{data(0, 100), call("sender", "write", 100), lossNote},
+			{data(100, 100), call("sender", "write", 100), ""},
+			{data(200, 100), call("sender", "write", 100), ""},
+			{data(300, 100), call("sender", "write", 100), ""},
+			{data(400, 100), call("sender", "write", 100), ""},
+			{ackOf(0, 512), arrival(5, 6, 7, 8), ""},
+			{ackOf(0, 512), arrival(5, 6, 7, 8), ""},
+			{ackOf(0, 512), arrival(5, 6, 7, 8), ""},
+			{ackOf(0, 512), arrival(5, 6, 7, 8), ""},
+			{data(0, 100), Cause{Kind: KindArrival, Arrived: []int{9, 10, 11, 12}, TCP: TCPCounts{FastRetransmit: 1, Retransmits: 1}}, ""},
+		},
+		checks: []check{
+			{9, "repeats Ack 1 (duplicate ACK 1): frame 5 brought Seq 101", "пакет 5 принёс seq 101"},
+			{12, "repeats Ack 1 (duplicate ACK 4): frame 8 brought Seq 401", "пакет 8 принёс seq 401"},
+			{13, "fast retransmit of frame 4 after 3 duplicate ACKs (frames 9, 10, 11)", "быстрая повторная передача пакета 4 после 3 дубликатов подтверждения (пакеты 9, 10, 11)"},
 		},
 	}, {
 		name: "figure 4-9: several writes, each ACK = Seq + Len",
@@ -211,6 +232,21 @@ func TestExplanations(t *testing.T) {
 		},
 		checks: []check{
 			{6, "fast retransmit of frame 4: the reorder timer (RACK, 3 ms) fired", "таймер переупорядочивания (RACK, 3 мс)"},
+		},
+	}, {
+		name: "RACK reorder timer in recovery",
+		steps: []step{
+			{data(0, 100), call("sender", "write", 300), lossNote},
+			{data(100, 100), call("sender", "write", 300), ""},
+			{data(200, 100), call("sender", "write", 300), ""},
+			{data(0, 100), Cause{Kind: KindTimer, Timer: 5 * time.Millisecond, TCP: TCPCounts{Retransmits: 1}, Sender: &SenderState{InRecovery: true}}, ""},
+			{data(200, 100), Cause{Kind: KindTimer, Timer: 5 * time.Millisecond, TCP: TCPCounts{Retransmits: 1}, Sender: &SenderState{InRecovery: true}}, ""},
+			{data(200, 100), Cause{Kind: KindTimer, Timer: 83, TCP: TCPCounts{Retransmits: 1}}, ""},
+		},
+		checks: []check{
+			{7, "retransmission of frame 4: the reorder timer (RACK, 5 ms) fired while recovering from loss", "во время восстановления после потерь сработал таймер переупорядочивания (RACK, 5 мс)"},
+			{8, "retransmission of frame 6: the reorder timer (RACK, 5 ms) fired while recovering", "повторная передача пакета 6"},
+			{9, "tail loss probe: no ACK came within the probe timeout, so", "подтверждение не пришло за время ожидания, поэтому"},
 		},
 	}, {
 		name: "zero window",
@@ -363,8 +399,14 @@ func TestARPAndForwarding(t *testing.T) {
 	copy(req, []byte{0, 1, 8, 0, 6, 4, 0, 1, 2, 0, 0, 0, 0, 1, 10, 0, 0, 1, 0, 0, 0, 0, 0, 0, 10, 0, 0, 2})
 	rep := make([]byte, 28)
 	copy(rep, []byte{0, 1, 8, 0, 6, 4, 0, 2, 2, 0, 0, 0, 0, 2, 10, 0, 0, 2, 2, 0, 0, 0, 0, 1, 10, 0, 0, 1})
-	if got, want := x.Text(Frame{Number: 1, Data: ether(0x0806, req)}), "ARP request: who has 10.0.0.2? Tell 10.0.0.1."; !strings.HasPrefix(got, want) {
+	probe := ether(0x0806, req)
+	bcast := ether(0x0806, req)
+	copy(bcast, []byte{0xff, 0xff, 0xff, 0xff, 0xff, 0xff})
+	if got, want := x.Text(Frame{Number: 1, Data: bcast}), "ARP request: who has 10.0.0.2? Tell 10.0.0.1."; !strings.HasPrefix(got, want) {
 		t.Errorf("got %q, want %q...", got, want)
+	}
+	if got, want := New(English).Text(Frame{Number: 1, Data: probe, Cause: timer(5*time.Second, TCPCounts{})}), "ARP request sent straight to the MAC address already known for 10.0.0.2: the stack checks that it is still right (neighbor unreachability detection, when its timer (5 s) fires after the entry was used)."; got != want {
+		t.Errorf("got %q, want %q", got, want)
 	}
 	if got, want := x.Text(Frame{Number: 2, Data: ether(0x0806, rep), Cause: arrival(1)}), "ARP reply: 10.0.0.2 is at 02:00:00:00:00:02 (answers the request of frame 1)."; got != want {
 		t.Errorf("got %q, want %q", got, want)
@@ -448,6 +490,19 @@ func TestDurations(t *testing.T) {
 	}
 }
 
+func TestNumberList(t *testing.T) {
+	for want, ns := range map[string][]int{
+		"14":                   {14},
+		"14, 15, 16":           {14, 15, 16},
+		"6–15, 25":             {6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 25},
+		"1, 3, 5, 7, 9, 11, …": {1, 3, 5, 7, 9, 11, 13},
+	} {
+		if got := numberList(ns); got != want {
+			t.Errorf("%v: %q, want %q", ns, got, want)
+		}
+	}
+}
+
 func TestRussianPlural(t *testing.T) {
 	x := New(Russian)
 	for n, want := range map[int]string{1: "1 байт", 2: "2 байта", 5: "5 байт", 11: "11 байт", 21: "21 байт", 22: "22 байта", 112: "112 байт"} {
@@ -488,4 +543,22 @@ func FuzzExplain(f *testing.F) {
 			New(lang).Explain(Frame{Number: number, Data: data, Cause: c})
 		}
 	})
+}
+
+// A SYN that waited for ARP says whose connect() it belongs to.
+func TestSYNWaitedForARP(t *testing.T) {
+	rep := make([]byte, 28)
+	copy(rep, []byte{0, 1, 8, 0, 6, 4, 0, 2, 2, 0, 0, 0, 0, 2, 127, 0, 0, 1, 2, 0, 0, 0, 0, 1, 127, 0, 0, 1})
+	syn := tcpSeg{src: cli, dst: srv, seq: isnC, flags: flagSYN, win: 65408, wscale: 7}
+	for lang, want := range map[Lang]string{
+		English: "client's connect() sends its SYN now that the reply of frame 1 gave the neighbor's MAC address: SYN to port 24000, initial sequence number 1893024411",
+		Russian: "connect() клиента отправляет SYN теперь, когда ответ из пакета 1 сообщил MAC-адрес соседа: пакет SYN на порт 24000",
+	} {
+		x := New(lang)
+		x.Text(Frame{Number: 1, Link: "lo", Data: ether(0x0806, rep)})
+		got := x.Text(Frame{Number: 2, Link: "lo", Data: syn.frame(), Cause: arrival(1)})
+		if !strings.HasPrefix(got, want) || strings.Count(got, "MAC") != 1 {
+			t.Errorf("%s: got %q, want it to start %q and name the MAC address once", lang, got, want)
+		}
+	}
 }
