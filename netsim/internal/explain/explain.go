@@ -374,6 +374,13 @@ func (x *Explainer) udp(c Cause, p *packet) string {
 func (x *Explainer) arp(c Cause, p *packet) (string, frameTag) {
 	switch p.arpOp {
 	case 1:
+		if p.ethUnicast {
+			// Sent to the MAC address the host already has: gVisor's
+			// neighbour unreachability detection (RFC 4861, for ARP
+			// too) probes an entry it learned and used, once its delay
+			// timer runs out.
+			return x.t("arp.probe", p.dst, x.timerDur("dur", c)), tagARPRequest
+		}
 		return x.t("arp.req", p.dst, p.src) + " " + x.neighborWhy(c, p), tagARPRequest
 	case 2:
 		mac := net.HardwareAddr(p.arpMAC[:]).String()
@@ -470,6 +477,9 @@ func (x *Explainer) icmp6(c Cause, p *packet, n int) string {
 		if p.inner != nil {
 			if p.src.IsUnspecified() {
 				return x.t("ndp.dad", p.inner.dst)
+			}
+			if p.dst.IsGlobalUnicast() || p.dst.IsLinkLocalUnicast() {
+				return x.t("ndp.probe", p.inner.dst, x.timerDur("dur", c))
 			}
 			return x.t("ndp.ns", p.inner.dst) + " " + x.neighborWhy(c, p)
 		}

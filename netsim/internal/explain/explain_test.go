@@ -399,8 +399,14 @@ func TestARPAndForwarding(t *testing.T) {
 	copy(req, []byte{0, 1, 8, 0, 6, 4, 0, 1, 2, 0, 0, 0, 0, 1, 10, 0, 0, 1, 0, 0, 0, 0, 0, 0, 10, 0, 0, 2})
 	rep := make([]byte, 28)
 	copy(rep, []byte{0, 1, 8, 0, 6, 4, 0, 2, 2, 0, 0, 0, 0, 2, 10, 0, 0, 2, 2, 0, 0, 0, 0, 1, 10, 0, 0, 1})
-	if got, want := x.Text(Frame{Number: 1, Data: ether(0x0806, req)}), "ARP request: who has 10.0.0.2? Tell 10.0.0.1."; !strings.HasPrefix(got, want) {
+	probe := ether(0x0806, req)
+	bcast := ether(0x0806, req)
+	copy(bcast, []byte{0xff, 0xff, 0xff, 0xff, 0xff, 0xff})
+	if got, want := x.Text(Frame{Number: 1, Data: bcast}), "ARP request: who has 10.0.0.2? Tell 10.0.0.1."; !strings.HasPrefix(got, want) {
 		t.Errorf("got %q, want %q...", got, want)
+	}
+	if got, want := New(English).Text(Frame{Number: 1, Data: probe, Cause: timer(5*time.Second, TCPCounts{})}), "ARP request sent straight to the MAC address already known for 10.0.0.2: the stack checks that it is still right (neighbor unreachability detection, when its timer (5 s) fires after the entry was used)."; got != want {
+		t.Errorf("got %q, want %q", got, want)
 	}
 	if got, want := x.Text(Frame{Number: 2, Data: ether(0x0806, rep), Cause: arrival(1)}), "ARP reply: 10.0.0.2 is at 02:00:00:00:00:02 (answers the request of frame 1)."; got != want {
 		t.Errorf("got %q, want %q", got, want)
