@@ -257,6 +257,7 @@ func TestExplanations(t *testing.T) {
 			{data(99, 1), timer(200*time.Millisecond, TCPCounts{Timeouts: 1}), ""},
 			{ackOf(100, 0), arrival(6), ""},
 			{ackOf(100, 4), call("receiver", "read", 0), ""},
+			{data(100, 512), arrival(8), ""},
 		},
 		checks: []check{
 			{5, "Ack 101 = Seq 1 + Len 100. Window 0: the receive buffer is full, so the sender must stop until it opens.",
@@ -266,6 +267,8 @@ func TestExplanations(t *testing.T) {
 			{7, "server's stack answers the zero window probe of frame 6: Ack 101, window 0 bytes.", "стек сервера отвечает на проверку нулевого окна из пакета 6: ack 101, окно 0 байт."},
 			{8, "window update: server (receiver) calls read() and frees buffer space, so the receive window grows from 0 to 512 bytes (Ack 101 unchanged).",
 				"обновление окна: сервер (receiver) вызывает read() и освобождает буфер, поэтому окно приёма растёт с 0 до 512 байт (ack 101 не меняется)."},
+			{9, "client's stack sends more of the data written earlier, now that the ACK of frame 8 makes room: Seq 101, Len 512 (relative).",
+				"стек клиента отправляет следующую часть записанных ранее данных: подтверждение из пакета 8 освободило место; seq 101, размер данных 512 (относительные номера)."},
 		},
 	}, {
 		name: "keep-alive",
