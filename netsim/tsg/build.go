@@ -142,8 +142,8 @@ type Segment struct {
 
 // Ack is one acknowledgment from the receiver.
 type Ack struct {
-	Frame  int
-	Time   int64
+	Frame  int   // frame number in the capture
+	Time   int64 // ns since the capture's first frame
 	Ack    int64 // relative acknowledgment number (the sender's sequence space)
 	Window int64 // the advertised receive window in bytes, scaled
 	// Lost is the netsim comment saying the ACK never arrived, or "".
@@ -156,8 +156,8 @@ type Ack struct {
 
 // CwndSample is the sender's state from one "tcp sender:" comment.
 type CwndSample struct {
-	Frame    int
-	Time     int64
+	Frame    int   // the frame whose comment it is
+	Time     int64 // ns since the capture's first frame
 	Una      int64 // relative oldest unacknowledged sequence number
 	Cwnd     int64 // congestion window, bytes
 	Ssthresh int64 // slow-start threshold, bytes; 0 when none yet

@@ -9,7 +9,8 @@ import (
 	"time"
 )
 
-// Size of the picture in pixels (SVG user units).
+// Width and Height are the size of the picture in pixels (SVG user units),
+// for [Graph.SVG], [Graph.PNG] and [Graph.Image].
 const (
 	Width  = 960
 	Height = 600
