@@ -9,7 +9,8 @@ import (
 	"time"
 )
 
-// Size of the picture in pixels (SVG user units).
+// Width and Height are the size of the picture in pixels (SVG user units),
+// for [Graph.SVG], [Graph.PNG] and [Graph.Image].
 const (
 	Width  = 960
 	Height = 600
@@ -137,6 +138,27 @@ func (g *Graph) draw() (*picture, *layout) {
 		line(colAck, 2, 0, "", steps(l, acks, tend, func(a Ack) int64 { return a.Ack })...)
 		legend = append(legend, legendItem{kind: legLine, color: colAck, text: "ACK"})
 	}
+	// SACK blocks: what the receiver holds beyond the ACK, a bar just
+	// right of the ACK's time (tcptrace draws them on it).
+	nSACK := 0
+	for _, a := range acks {
+		x := l.x(a.Time) + 4
+		if len(a.SACK) == 0 || x < l.x0 || x > l.x1 {
+			continue
+		}
+		for _, b := range a.SACK {
+			ya, yb := l.y(b[0]), l.y(b[1])
+			if b[1] <= b[0] || ya < l.y0 || yb > l.y1 || yb < l.y0 && ya < l.y0 {
+				continue
+			}
+			yb = math.Max(yb, l.y0)
+			add(shape{kind: kStroke, paths: ibeam(x, ya, yb), color: colSACK, width: 2, tip: fmt.Sprintf("frame %d: SACK %d-%d (ACK %d)", a.Frame, b[0], b[1], a.Ack)})
+			nSACK++
+		}
+	}
+	if nSACK > 0 {
+		legend = append(legend, legendItem{kind: legBar, color: colSACK, text: "SACK block"})
+	}
 	if len(g.Cwnd) > 0 {
 		pts := steps(l, g.Cwnd, tend, func(c CwndSample) int64 { return c.Una + c.Cwnd })
 		line(colCwnd, 2, 6, "", pts...)
@@ -184,14 +206,14 @@ func (g *Graph) draw() (*picture, *layout) {
 			}
 			x, y := l.x(s.Time), (l.y(s.Seq)+l.y(s.End))/2+4
 			label := "#" + strconv.Itoa(s.Frame)
-			right := x + 5 // or right of the bar (and of a lost ×)
+			right := x + 5 // or, for a marked one, right of the bar (and of a lost ×)
 			if s.Lost != "" {
 				right = x + 14
 			}
 			switch {
 			case labels.place(fs, x-5, y, label, anchorEnd, false):
 				text(x-5, y, label, sizeSmall, colSubtle, anchorEnd, false)
-			case labels.place(fs, right, y, label, anchorStart, false):
+			case marked && labels.place(fs, right, y, label, anchorStart, false):
 				text(right, y, label, sizeSmall, colSubtle, anchorStart, false)
 			default:
 				continue

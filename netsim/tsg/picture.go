@@ -72,6 +72,7 @@ var (
 	colAck        = color.RGBA{0x2c, 0xa0, 0x2c, 0xff} // green
 	colWindow     = color.RGBA{0xb8, 0x86, 0x0b, 0xff} // dark goldenrod (tcptrace's yellow, readable on white)
 	colCwnd       = color.RGBA{0x94, 0x47, 0xc4, 0xff} // purple
+	colSACK       = color.RGBA{0xc5, 0x1b, 0x7d, 0xff} // magenta
 )
 
 // fonts are the Go fonts, parsed once; [font.Face]s made from them are not

@@ -107,6 +107,16 @@ func TestTransferLoss(t *testing.T) {
 	if len(g.Cwnd) != 0 {
 		t.Errorf("%d cwnd samples from a capture without sender comments", len(g.Cwnd))
 	}
+	// tshark: frame 33 has SLE=15621 SRE=18461 (the hole is frame 17's
+	// 14201-15621).
+	for _, a := range g.Acks {
+		if a.Frame == 33 && fmt.Sprint(a.SACK) != "[[15621 18461]]" {
+			t.Errorf("frame 33's SACK %v, want [[15621 18461]]", a.SACK)
+		}
+		if a.Frame == 16 && a.SACK != nil {
+			t.Errorf("frame 16 has no SACK option, got %v", a.SACK)
+		}
+	}
 
 	srv := readGraph(t, mustRead(t, lossFile), Options{Stream: 0, Direction: Server})
 	if srv.Sender != "10.0.0.2:5001" || srv.Bytes != 0 {
@@ -537,6 +547,18 @@ func checkPicture(t *testing.T, g *Graph, who string, img image.Image) {
 			svgtest.HasColor(t, img, image.Rect(int(l.x1)-30, int(y)-2, int(l.x1)-14, int(y)+3), colCwnd, tol, who+": cwnd line at its last level")
 		}
 	}
+	// The first SACK block in view.
+sack:
+	for _, a := range g.Acks {
+		if a.Lost != "" || !in(a.Time) {
+			continue
+		}
+		for _, b := range a.SACK {
+			x, y := l.x(a.Time)+4, (l.y(b[0])+l.y(b[1]))/2
+			svgtest.HasColor(t, img, around(x, y, 2), colSACK, tol, fmt.Sprintf("%s: SACK block of frame %d", who, a.Frame))
+			break sack
+		}
+	}
 	// Nothing is drawn in the corners outside the plot and the text.
 	svgtest.LacksColor(t, img, image.Rect(0, Height-20, 60, Height), colData, 60, who+": bottom-left corner")
 }
@@ -581,6 +603,18 @@ func TestNiceTicks(t *testing.T) {
 	}
 	if got := tickLabel(0.0020000001, 0.001); got != "0.002" {
 		t.Errorf("tickLabel = %q", got)
+	}
+}
+
+func TestSACKBlocks(t *testing.T) {
+	opts := []byte{1, 1, 8, 10, 0, 0, 0, 1, 0, 0, 0, 2, 5, 18, 0, 0, 0, 110, 0, 0, 0, 120, 0, 0, 0, 130, 0, 0, 0, 140}
+	if got := fmt.Sprint(sackBlocks(opts, 100)); got != "[[10 20] [30 40]]" {
+		t.Errorf("sackBlocks = %s", got)
+	}
+	for _, bad := range [][]byte{{5}, {5, 1}, {5, 10, 0, 0}, {5, 0}, {0, 5, 10}} {
+		if got := sackBlocks(bad, 0); got != nil {
+			t.Errorf("sackBlocks(%v) = %v, want none", bad, got)
+		}
 	}
 }
 
