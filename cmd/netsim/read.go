@@ -121,9 +121,16 @@ func cmdRead(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	out := bufio.NewWriterSize(stdout, 64<<10)
 	read := 0
 	errStop := errors.New("stop")
+	var lastShown int64 // time of the last frame printed, for -V
+	shown := false
 	err = dissect.Scan(r, func(p *dissect.Packet) error {
 		read++
 		if f.Match(p) {
+			p.TimeDeltaDisplayed = 0
+			if shown {
+				p.TimeDeltaDisplayed = p.Time - lastShown
+			}
+			lastShown, shown = p.Time, true
 			if err := printPacket(out, p, format, fields, hex, tree); err != nil {
 				return err
 			}

@@ -391,18 +391,18 @@ func (t *treeWriter) layers(depth int, p *Packet) {
 
 func (t *treeWriter) ipv4(d int, p *Packet) {
 	ip := &p.IP
-	b := p.raw[idIP]
+	b0 := uint64(4<<4 | ip.HdrLen/4)
 	src, dst := ipv4String(uint32(ip4(ip.Src))), ipv4String(uint32(ip4(ip.Dst)))
 	t.f(d, "Internet Protocol Version 4, Src: %s, Dst: %s", src, dst)
-	t.bits(d+1, 8, 0xf0, uint64(b[0]), "Version: 4")
-	t.bits(d+1, 8, 0x0f, uint64(b[0]), "Header Length: %d bytes (%d)", ip.HdrLen, ip.HdrLen/4)
+	t.bits(d+1, 8, 0xf0, b0, "Version: 4")
+	t.bits(d+1, 8, 0x0f, b0, "Header Length: %d bytes (%d)", ip.HdrLen, ip.HdrLen/4)
 	if s := dsSummary(ip.DSField); s != "" {
 		t.f(d+1, "Differentiated Services Field: 0x%02x (%s)", ip.DSField, s)
 		t.dsField(d+2, 8, 0, ip.DSField, uint64(ip.DSField))
 	}
 	t.f(d+1, "Total Length: %d", ip.Len)
 	t.f(d+1, "Identification: 0x%04x (%d)", ip.ID, ip.ID)
-	fo := uint64(binary.BigEndian.Uint16(b[6:]))
+	fo := uint64(ip.Flags)<<13 | uint64(ip.FragOff/8)
 	flags := fmt.Sprintf("Flags: 0x%x", ip.Flags)
 	if ip.Flags&4 != 0 {
 		flags += ", Reserved bit"
