@@ -30,7 +30,7 @@ Flags:
   -Y FILTER   display filter, e.g. 'tcp.flags.syn==1 and tcp.port==24000'
   -c N        stop after reading N frames
   -x          print each frame's bytes as a hex and ASCII dump
-  -V          print each frame's protocol tree
+  -V          print each frame's protocol tree, line for line as tshark -V
   -T fields   print the fields named by -e, tab-separated, one line per frame
   -e FIELD    a field for -T fields (repeatable), e.g. -e tcp.seq -e tcp.ack
 
