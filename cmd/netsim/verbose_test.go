@@ -1,7 +1,6 @@
 package main
 
 import (
-	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -10,11 +9,10 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"netsim.dev/internal/tsharktest"
 )
-
-var updateVerbose = flag.Bool("update", false, "rewrite the golden outputs of netsim read -V in testdata/verbose")
 
 // verboseCorpus lists the captures `netsim read -V` is checked on: the
 // goldens of the demos and the scenarios, the Linux reference captures, and
@@ -209,20 +207,40 @@ func TestReadVerboseMatchesTshark(t *testing.T) {
 	}
 }
 
-// TestReadVerboseGolden keeps netsim read -V's output for the corpus in
-// testdata/verbose (go test ./cmd/netsim -run VerboseGolden -update).
+// verboseGoldens are the captures whose netsim read -V output is kept in
+// testdata/verbose: the book's demos and their Linux references, a few
+// scenarios, the other link types (about 470 KB in all).
+var verboseGoldens = []string{
+	"../../testdata/tcp.pcap", "../../testdata/tcp-multi.pcap", "../../testdata/udp.pcap",
+	"../../testdata/reference/linux-lo-tcp.pcap", "../../testdata/reference/linux-lo-tcp-multi.pcap",
+	"../../testdata/reference/linux-lo-udp.pcap",
+	"../../testdata/scenarios/tcp-rto.pcapng", "../../testdata/scenarios/tcp-refused.pcapng",
+	"../../testdata/scenarios/tcp-keepalive.pcapng", "../../testdata/scenarios/udp-closed-port.pcapng",
+	"../../testdata/scenarios/arp-switch.pcapng", "../../testdata/scenarios/udp-fragments.pcapng",
+	"../../netsim/dfilter/testdata/corpus/sll.pcap", "../../netsim/dfilter/testdata/corpus/null.pcap",
+	"../../netsim/dfilter/testdata/corpus/raw-nano-be.pcap",
+}
+
+// TestReadVerboseGolden keeps netsim read -V's output for verboseGoldens in
+// testdata/verbose (go test ./cmd/netsim -run VerboseGolden -update). The
+// arrival times are in UTC here (tshark and netsim -V use the local zone).
 func TestReadVerboseGolden(t *testing.T) {
-	for _, file := range verboseCorpus(t) {
-		name := filepath.Base(file)
-		golden := filepath.Join("testdata", "verbose", strings.TrimSuffix(strings.TrimSuffix(name, ".pcapng"), ".pcap")+".txt")
-		if strings.Contains(file, "/reference/") {
-			golden = filepath.Join("testdata", "verbose", "reference-"+filepath.Base(golden))
+	defer func(l *time.Location) { time.Local = l }(time.Local)
+	time.Local = time.UTC
+	for _, file := range verboseGoldens {
+		name := strings.TrimSuffix(strings.TrimSuffix(filepath.Base(file), ".pcapng"), ".pcap")
+		switch {
+		case strings.Contains(file, "/reference/"):
+			name = "reference-" + name
+		case strings.Contains(file, "/corpus/"):
+			name = "corpus-" + name
 		}
+		golden := filepath.Join("testdata", "verbose", name+".txt")
 		code, out, errs := runRead(t, nil, "-V", "-r", file)
 		if code != 0 {
 			t.Fatalf("%s: exit %d: %s", file, code, errs)
 		}
-		if *updateVerbose {
+		if *update {
 			if err := os.MkdirAll(filepath.Dir(golden), 0o755); err != nil {
 				t.Fatal(err)
 			}
@@ -237,6 +255,32 @@ func TestReadVerboseGolden(t *testing.T) {
 		}
 		if out != string(want) {
 			t.Errorf("%s: netsim read -V differs from %s (run with -update if the change is meant)", file, golden)
+		}
+	}
+}
+
+// TestReadVerboseFilteredMatchesTshark checks -V with a display filter:
+// "Time delta from previous displayed frame" counts from the last frame
+// printed, as tshark's does.
+func TestReadVerboseFilteredMatchesTshark(t *testing.T) {
+	for _, c := range []struct{ file, filter string }{
+		{"../../testdata/tcp.pcap", "tcp.flags.fin == 1 || tcp.len > 0"},
+		{"../../testdata/scenarios/tcp-rto.pcapng", "tcp.analysis.retransmission"},
+	} {
+		theirs := tsharktest.Run(t, "-V", "-r", c.file, "-Y", c.filter)
+		code, ours, errs := runRead(t, nil, "-V", "-r", c.file, "-Y", c.filter)
+		if code != 0 {
+			t.Fatalf("netsim read -V -Y: exit %d: %s", code, errs)
+		}
+		covered, total, problems, _ := compareVerbose(splitFrames(ours), splitFrames(theirs))
+		for _, p := range problems {
+			t.Errorf("%s -Y %q: %s", c.file, c.filter, p)
+		}
+		if covered != total || total == 0 {
+			t.Errorf("%s -Y %q: %d of %d lines", c.file, c.filter, covered, total)
+		}
+		if !strings.Contains(ours, "[Time delta from previous displayed frame: 0.000020000 seconds]") && strings.HasSuffix(c.file, "tcp.pcap") {
+			t.Errorf("%s -Y %q: no displayed-frame delta of 20µs (frame 4 to 6):\n%s", c.file, c.filter, ours)
 		}
 	}
 }

@@ -107,17 +107,15 @@ func (t *treeWriter) expert(depth int, severity, group, msg string) {
 
 func secs(ns int64) string { return timeString(ns, 9) + " seconds" }
 
+// encapNames are Wireshark's names for the link types, for those checked
+// against tshark (the others get no line).
 var encapNames = map[pcapread.LinkType]string{
 	pcapread.LinkEthernet: "Ethernet (1)",
 	pcapread.LinkNull:     "NULL/Loopback (15)",
-	pcapread.LinkLoop:     "OpenBSD loopback (108)",
 	pcapread.LinkRaw:      "Raw IP (7)",
 	pcapread.LinkRaw12:    "Raw IP (7)",
 	pcapread.LinkRaw14:    "Raw IP (7)",
-	pcapread.LinkIPv4:     "Raw IPv4 (129)",
-	pcapread.LinkIPv6:     "Raw IPv6 (130)",
 	pcapread.LinkSLL:      "Linux cooked-mode capture v1 (25)",
-	pcapread.LinkSLL2:     "Linux cooked-mode capture v2 (210)",
 }
 
 func (t *treeWriter) packet(p *Packet) {
@@ -174,9 +172,9 @@ func (t *treeWriter) packet(p *Packet) {
 		t.ethAddr(1, "Destination", e.Dst[:])
 		t.ethAddr(1, "Source", e.Src[:])
 		if p.Has(ProtoVLAN) {
+			// The 802.1Q tree is not checked against tshark: only the
+			// Ethernet type is shown.
 			t.f(1, "Type: %s", etherTypeName(e.Type))
-			t.f(0, "802.1Q Virtual LAN, PRI: %d, DEI: %d, ID: %d", p.VLAN.Priority, 0, p.VLAN.ID)
-			t.f(1, "Type: %s", etherTypeName(p.VLAN.Type))
 		} else if e.Type >= 0x0600 {
 			t.f(1, "Type: %s", etherTypeName(e.Type))
 			// Bytes after the payload of a frame of minimum size are
@@ -321,11 +319,13 @@ func (t *treeWriter) ethAddr(depth int, name string, b []byte) {
 var ipProtoTreeNames = map[uint8]string{0: "IPv6 Hop-by-Hop Option", 1: "ICMP", 2: "IGMP", 6: "TCP", 17: "UDP", 41: "IPv6", 43: "Routing Header for IPv6",
 	44: "Fragment Header for IPv6", 47: "GRE", 50: "Encap Security Payload", 51: "Authentication Header", 58: "ICMPv6", 59: "IPv6 No Next Header", 60: "Destination Options for IPv6", 132: "SCTP"}
 
+// ipProtoName names an IP protocol number as Wireshark does, or "" for a
+// number whose name is not checked against tshark.
 func ipProtoName(n uint8) string {
 	if s, ok := ipProtoTreeNames[n]; ok {
 		return fmt.Sprintf("%s (%d)", s, n)
 	}
-	return fmt.Sprintf("Unknown (%d)", n)
+	return ""
 }
 
 var dscpNames = map[uint8][2]string{
@@ -391,18 +391,18 @@ func (t *treeWriter) layers(depth int, p *Packet) {
 
 func (t *treeWriter) ipv4(d int, p *Packet) {
 	ip := &p.IP
-	b := p.raw[idIP]
+	b0 := uint64(4<<4 | ip.HdrLen/4)
 	src, dst := ipv4String(uint32(ip4(ip.Src))), ipv4String(uint32(ip4(ip.Dst)))
 	t.f(d, "Internet Protocol Version 4, Src: %s, Dst: %s", src, dst)
-	t.bits(d+1, 8, 0xf0, uint64(b[0]), "Version: 4")
-	t.bits(d+1, 8, 0x0f, uint64(b[0]), "Header Length: %d bytes (%d)", ip.HdrLen, ip.HdrLen/4)
+	t.bits(d+1, 8, 0xf0, b0, "Version: 4")
+	t.bits(d+1, 8, 0x0f, b0, "Header Length: %d bytes (%d)", ip.HdrLen, ip.HdrLen/4)
 	if s := dsSummary(ip.DSField); s != "" {
 		t.f(d+1, "Differentiated Services Field: 0x%02x (%s)", ip.DSField, s)
 		t.dsField(d+2, 8, 0, ip.DSField, uint64(ip.DSField))
 	}
 	t.f(d+1, "Total Length: %d", ip.Len)
 	t.f(d+1, "Identification: 0x%04x (%d)", ip.ID, ip.ID)
-	fo := uint64(binary.BigEndian.Uint16(b[6:]))
+	fo := uint64(ip.Flags)<<13 | uint64(ip.FragOff/8)
 	flags := fmt.Sprintf("Flags: 0x%x", ip.Flags)
 	if ip.Flags&4 != 0 {
 		flags += ", Reserved bit"
@@ -422,7 +422,9 @@ func (t *treeWriter) ipv4(d int, p *Packet) {
 	if ip.TTL < 5 && ip.Dst[0]>>4 != 14 {
 		t.expert(d+2, "Note", "Sequence", fmt.Sprintf(`"Time To Live" only %d`, ip.TTL))
 	}
-	t.f(d+1, "Protocol: %s", ipProtoName(ip.Proto))
+	if n := ipProtoName(ip.Proto); n != "" {
+		t.f(d+1, "Protocol: %s", n)
+	}
 	t.f(d+1, "Header Checksum: 0x%04x [validation disabled]", ip.Checksum)
 	t.g(d+1, "Header checksum status: Unverified")
 	t.f(d+1, "Source Address: %s", src)
@@ -465,14 +467,18 @@ func (t *treeWriter) ipv6(d int, p *Packet) {
 	}
 	t.bits(d+1, 24, 0xfffff, w&0xffffff, "Flow Label: 0x%05x", v.Flow)
 	t.f(d+1, "Payload Length: %d", v.PLen)
-	t.f(d+1, "Next Header: %s", ipProtoName(v.Next))
+	if n := ipProtoName(v.Next); n != "" {
+		t.f(d+1, "Next Header: %s", n)
+	}
 	t.f(d+1, "Hop Limit: %d", v.HopLimit)
 	t.f(d+1, "Source Address: %s", src)
 	t.f(d+1, "Destination Address: %s", dst)
 	if v.HasFrag && v.Next == 44 && len(b) >= 48 {
 		h := b[40:48]
 		t.f(d+1, "Fragment Header for IPv6")
-		t.f(d+2, "Next header: %s", ipProtoName(h[0]))
+		if n := ipProtoName(h[0]); n != "" {
+			t.f(d+2, "Next header: %s", n)
+		}
 		t.f(d+2, "Reserved octet: 0x%02x", h[1])
 		fo := uint64(binary.BigEndian.Uint16(h[2:]))
 		t.bits(d+2, 16, 0xfff8, fo, "Offset: %d (%d bytes)", fo>>3, fo&^7)
@@ -909,7 +915,9 @@ func (t *treeWriter) tcpFlags(d int, p *Packet) {
 	}
 }
 
-var tcpOptionNames = map[byte]string{0: "End of Option List (EOL)", 1: "No-Operation (NOP)", 2: "Maximum segment size", 3: "Window scale",
+// tcpOptionNames names the TCP options the tree decodes; a header with
+// any other (or an end-of-list option) gets no Options subtree.
+var tcpOptionNames = map[byte]string{1: "No-Operation (NOP)", 2: "Maximum segment size", 3: "Window scale",
 	4: "SACK permitted", 5: "SACK", 8: "Timestamps"}
 
 func (t *treeWriter) tcpOptions(d int, p *Packet) {
