@@ -284,3 +284,40 @@ func TestReadVerboseFilteredMatchesTshark(t *testing.T) {
 		}
 	}
 }
+
+// TestReadAnalysisFieldsMatchTshark checks the analysis values -V shows as
+// fields (-T fields, and display filters) against tshark's.
+func TestReadAnalysisFieldsMatchTshark(t *testing.T) {
+	fields := []string{"frame.number", "tcp.completeness", "tcp.analysis.ack_rtt", "tcp.analysis.initial_rtt",
+		"tcp.analysis.bytes_in_flight", "tcp.analysis.push_bytes_sent", "tcp.analysis.rto", "tcp.analysis.rto_frame",
+		"tcp.time_relative", "tcp.time_delta"}
+	for _, file := range []string{"../../testdata/tcp.pcap", "../../testdata/transfer-lossy.pcapng",
+		"../../testdata/scenarios/tcp-rto.pcapng", "../../testdata/scenarios/tcp-fast-retransmit.pcapng",
+		"../../testdata/scenarios/pmtu-ipv4.pcapng", "../../netsim/dfilter/testdata/corpus/tcp-mix.pcap",
+		"../../netsim/dfilter/testdata/corpus/icmp-errors.pcap"} {
+		var want strings.Builder
+		for _, row := range tsharktest.Fields(t, file, "", fields...) {
+			want.WriteString(strings.Join(row, "\t") + "\n")
+		}
+		args := []string{"-r", file, "-T", "fields"}
+		for _, f := range fields {
+			args = append(args, "-e", f)
+		}
+		code, got, errs := runRead(t, nil, args...)
+		if code != 0 {
+			t.Fatalf("%s: exit %d: %s", file, code, errs)
+		}
+		if got != want.String() {
+			gl, wl := strings.Split(got, "\n"), strings.Split(want.String(), "\n")
+			for i := 0; i < len(gl) && i < len(wl); i++ {
+				if gl[i] != wl[i] {
+					t.Errorf("%s: netsim %q, tshark %q", file, gl[i], wl[i])
+					break
+				}
+			}
+			if len(gl) != len(wl) {
+				t.Errorf("%s: %d lines, tshark %d", file, len(gl), len(wl))
+			}
+		}
+	}
+}

@@ -924,14 +924,22 @@ func (t *treeWriter) tcpOptions(d int, p *Packet) {
 	tc := &p.TCP
 	var names []string
 	ok := true
+	used := 0
 	eachOption(tc.Options, func(o tcpOption) {
 		n, known := tcpOptionNames[o.kind]
 		if !known {
 			ok = false
 		}
 		names = append(names, n)
+		if o.kind == 1 {
+			used++
+		} else {
+			used += 2 + len(o.data)
+		}
 	})
-	if !ok {
+	if !ok || used != len(tc.Options) {
+		// An end-of-list option, padding after it or a malformed
+		// option: not decoded here.
 		return
 	}
 	t.f(d, "Options: (%d bytes), %s", len(tc.Options), strings.Join(names, ", "))
