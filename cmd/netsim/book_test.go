@@ -59,7 +59,7 @@ func transcripts(text string) []transcript {
 // wrote), and reports every output that differs from the text's. A command
 // that succeeds is compared on its standard output (netsim's summary on
 // standard error has a wall-clock time); one that fails, on both.
-func runTranscripts(t *testing.T, name, dir string, ts []transcript) {
+func runTranscripts(t *testing.T, name, dir string, ts []transcript) (outputs [][]string) {
 	t.Helper()
 	path := filepath.Dir(netsimBin) + string(os.PathListSeparator) + os.Getenv("PATH")
 	for _, tr := range ts {
@@ -80,6 +80,7 @@ func runTranscripts(t *testing.T, name, dir string, ts []transcript) {
 			if err != nil {
 				t.Errorf("%s:%d: %s: %v: %s", name, tr.line, tr.cmd, err, stderr.String())
 			}
+			outputs = append(outputs, nil)
 			continue
 		}
 		var gotLines []string
@@ -88,10 +89,12 @@ func runTranscripts(t *testing.T, name, dir string, ts []transcript) {
 				gotLines = append(gotLines, strings.TrimRight(l, " "))
 			}
 		}
-		if !slices.Equal(gotLines, tr.out) {
+		outputs = append(outputs, gotLines)
+		if !slices.Equal(gotLines, tr.out) && !*update {
 			t.Errorf("%s:%d: $ %s\nprints:\n%s\nthe text shows:\n%s", name, tr.line, tr.cmd, strings.Join(gotLines, "\n"), strings.Join(tr.out, "\n"))
 		}
 	}
+	return outputs
 }
 
 // scratchDir returns a test directory where testdata/ is the repository's,
@@ -208,7 +211,10 @@ func TestBookTranscripts(t *testing.T) {
 			if len(ts) < 10 {
 				t.Fatalf("book/%s.md: only %d commands found", lang, len(ts))
 			}
-			runTranscripts(t, "book/"+lang+".md", scratchDir(t), ts)
+			outputs := runTranscripts(t, "book/"+lang+".md", scratchDir(t), ts)
+			if *update {
+				rewriteOutputs(t, filepath.Join("book", lang+".md"), text, ts, outputs)
+			}
 		})
 	}
 }
@@ -409,5 +415,28 @@ func TestBookFrameTables(t *testing.T) {
 		if maps != 9 || teardowns != 4 {
 			t.Errorf("book/%s.md: %d rows pair the book's packets with netsim's frames (want 9), %d rows compare the teardowns (want 4)", lang, maps, teardowns)
 		}
+	}
+}
+
+// rewriteOutputs writes text to path with each transcript's output replaced
+// by what the command printed (go test -run TestBookTranscripts -update),
+// indented as its command.
+func rewriteOutputs(t *testing.T, path, text string, ts []transcript, outputs [][]string) {
+	t.Helper()
+	lines := strings.Split(text, "\n")
+	for i := len(ts) - 1; i >= 0; i-- {
+		tr := ts[i]
+		if tr.any {
+			continue
+		}
+		indent := strings.Repeat(" ", len(lines[tr.line-1])-len(strings.TrimLeft(lines[tr.line-1], " ")))
+		var repl []string
+		for _, l := range outputs[i] {
+			repl = append(repl, strings.TrimRight(indent+l, " "))
+		}
+		lines = slices.Concat(lines[:tr.line], repl, lines[tr.line+len(tr.out):])
+	}
+	if err := os.WriteFile(path, []byte(strings.Join(lines, "\n")), 0o644); err != nil {
+		t.Fatal(err)
 	}
 }
