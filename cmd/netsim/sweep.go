@@ -707,7 +707,7 @@ func sweepMerge(args []string, stdout, stderr io.Writer) int {
 	out := fs.String("o", "-", "")
 	files, err := parseInterspersed(fs, args)
 	if err == nil && len(files) == 0 {
-		err = errors.New("--merge takes the ledgers to merge: netsim sweep --merge -o ALL.jsonl A.jsonl B.jsonl ...")
+		err = errors.New("--merge takes the ledgers to merge: netsim sweep --merge -o ALL.jsonl A.jsonl B.jsonl [...]")
 	}
 	if err == nil && *out == "" {
 		err = errors.New(`-o "": empty (give a file, or - for standard output)`)
