@@ -522,7 +522,7 @@ func sweepMain(f *sweepFlags, r *seedRunner, args []string, stdout, stderr io.Wr
 			err = fmt.Errorf("%s: %w", f.ledger, cerr)
 		}
 	}
-	printSweepSummary(stdout, r, sum)
+	printSweepSummary(stdout, r, sum, f.ledger)
 	if err != nil {
 		fmt.Fprintf(stderr, "netsim sweep: %v\n", oneLine(err))
 		return 1
@@ -585,7 +585,7 @@ func openLedger(name string, stderr io.Writer) (map[int64]sweep.Record, *os.File
 
 // printSweepSummary says what the sweep did: the counts, then each failed
 // seed with its first failure, its capture and its reproduction.
-func printSweepSummary(w io.Writer, r *seedRunner, sum sweep.Summary) {
+func printSweepSummary(w io.Writer, r *seedRunner, sum sweep.Summary, ledger string) {
 	ran := sum.Passed + sum.Failed
 	rate := ""
 	if s := sum.Wall.Seconds(); s > 0 && ran > 0 {
@@ -596,7 +596,11 @@ func printSweepSummary(w io.Writer, r *seedRunner, sum sweep.Summary) {
 	const shown = 20
 	for i, rec := range sum.Failures {
 		if i == shown {
-			fmt.Fprintf(w, "... and %d more failed seed(s) (the ledger has them all)\n", len(sum.Failures)-shown)
+			where := "--ledger FILE.jsonl records them all"
+			if ledger != "" {
+				where = ledger + " has them all"
+			}
+			fmt.Fprintf(w, "... and %d more failed seed(s) (%s)\n", len(sum.Failures)-shown, where)
 			break
 		}
 		fmt.Fprintf(w, "FAIL seed %d: %s\n", rec.Seed, rec.Failure)
