@@ -572,7 +572,9 @@ func openLedger(name string, stderr io.Writer) (map[int64]sweep.Record, *os.File
 			fmt.Fprintf(stderr, "netsim sweep: %s: its last line was cut short (a sweep interrupted while writing it); dropped\n", name)
 		}
 		for _, rec := range recs {
-			done[rec.Seed] = rec
+			if rec.Name == "" { // a named record is a Go test's (netsimtest)
+				done[rec.Seed] = rec
+			}
 		}
 	}
 	lf, err := os.OpenFile(name, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o666)

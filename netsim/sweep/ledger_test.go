@@ -149,3 +149,22 @@ func TestMergeCompare(t *testing.T) {
 		t.Fatalf("Compare of a missing seed: %v", err)
 	}
 }
+
+func TestMergeCompareNames(t *testing.T) {
+	a, b := rec(1, true, 0), rec(1, false, 0)
+	a.Name, b.Name = "TestA", "TestB"
+	m, err := Merge([]Record{b, a})
+	if err != nil || len(m) != 2 || m[0].Name != "TestA" || m[1].Name != "TestB" {
+		t.Fatalf("Merge of two names, one seed: %v, %v", m, err)
+	}
+	var de *DiffError
+	if err := Compare("X", m, "Y", m[:1]); !errors.As(err, &de) || de.Name != "TestB" || de.Seed != 1 || err.Error() != "TestB seed 1: in X only" {
+		t.Fatalf("Compare: %v", err)
+	}
+	c := b
+	c.Frames++
+	var ce *ConflictError
+	if _, err := Merge([]Record{a, b, c}); !errors.As(err, &ce) || ce.Name != "TestB" {
+		t.Fatalf("Merge of a disagreeing named record: %v", err)
+	}
+}
