@@ -352,6 +352,12 @@ func (r *seedRunner) captureName(seed int64) string {
 	return "seed" + strconv.FormatInt(seed, 10) + r.ext
 }
 
+// crashLogName is the name of the kept standard error of the worker that
+// died running seed.
+func (r *seedRunner) crashLogName(seed int64) string {
+	return filepath.Join(r.keep, "seed"+strconv.FormatInt(seed, 10)+".crash.txt")
+}
+
 // reproduce is the command that runs seed again and writes its capture.
 func (r *seedRunner) reproduce(seed int64) string {
 	parts := append([]string{"netsim run", shellQuote(r.target)}, r.repro...)
@@ -515,6 +521,11 @@ func sweepMain(f *sweepFlags, r *seedRunner, args []string, stdout, stderr io.Wr
 	sum, err := sweep.Run(sweep.Config{
 		Seeds: seeds, Jobs: f.jobs, Context: ctx, Ledger: ledger, Done: prog.done,
 		Worker: func() *exec.Cmd { return exec.Command(exe, workerArgs...) },
+		Crashed: func(seed int64, log []byte) {
+			if err := writeKept(r.crashLogName(seed), log); err != nil {
+				fmt.Fprintf(stderr, "netsim sweep: seed %d crashed its worker; its log: %v\n", seed, err)
+			}
+		},
 	})
 	prog.end()
 	if ledgerFile != nil {
@@ -608,6 +619,9 @@ func printSweepSummary(w io.Writer, r *seedRunner, sum sweep.Summary, ledger str
 		fmt.Fprintf(w, "FAIL seed %d: %s\n", rec.Seed, rec.Failure)
 		if rec.SHA256 != "" {
 			fmt.Fprintf(w, "  capture:   %s\n", filepath.Join(r.keep, r.captureName(rec.Seed)))
+		}
+		if rec.Crashed {
+			fmt.Fprintf(w, "  crash log: %s\n", r.crashLogName(rec.Seed))
 		}
 		fmt.Fprintf(w, "  reproduce: %s\n", r.reproduce(rec.Seed))
 	}
