@@ -10,14 +10,14 @@ import (
 )
 
 func TestParseSeeds(t *testing.T) {
-	got, err := ParseSeeds("1-3, 7,-5,10-10")
+	got, err := ParseSeeds("1-3, 7,-5,10-10,-9223372036854775808")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := []int64{1, 2, 3, 7, -5, 10}; !slices.Equal(got, want) {
+	if want := []int64{1, 2, 3, 7, -5, 10, -9223372036854775808}; !slices.Equal(got, want) {
 		t.Fatalf("got %v, want %v", got, want)
 	}
-	for _, bad := range []string{"", "x", "5-1", "1-3,2", "1-", "1-2-3", "0-10000000"} {
+	for _, bad := range []string{"", "x", "5-1", "1-3,2", "1-10,5", "1-5,5-9", "1-", "1-2-3", "0-10000000", "0-5000000,5000001-10000000"} {
 		if _, err := ParseSeeds(bad); !errors.Is(err, ErrSeeds) {
 			t.Errorf("ParseSeeds(%q) = %v, want ErrSeeds", bad, err)
 		}
