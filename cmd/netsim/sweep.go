@@ -490,6 +490,15 @@ func sweepMain(f *sweepFlags, r *seedRunner, args []string, stdout, stderr io.Wr
 		ledgerFile = lf
 		defer ledgerFile.Close()
 		ledger = sweep.NewWriter(lf)
+		other := 0
+		for _, rec := range done {
+			if rec.Version != r.version {
+				other++
+			}
+		}
+		if other > 0 {
+			fmt.Fprintf(stderr, "netsim sweep: %s: %d record(s) are from another netsim than this one (%s): their seeds are skipped all the same\n", f.ledger, other, r.version)
+		}
 		if len(done) > 0 {
 			left := seeds[:0:0]
 			for _, s := range seeds {
