@@ -123,21 +123,15 @@ func (f *sweepFlags) printSweepFlags(w io.Writer) {
 // cmdSweep runs a demo or a scenario over many seeds, or compares or
 // merges ledgers.
 func cmdSweep(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	for _, a := range args {
-		if a == "--" {
-			break
-		}
-		switch strings.TrimLeft(a, "-") {
-		case "compare":
-			return sweepCompare(args, stdout, stderr)
-		case "merge":
-			return sweepMerge(args, stdout, stderr)
-		case "h", "help":
-			f := newSweepFlags()
-			fmt.Fprint(stdout, sweepUsage)
-			f.printSweepFlags(stdout)
-			return 0
-		}
+	switch sweepMode(args) {
+	case "h", "help":
+		fmt.Fprint(stdout, sweepUsage)
+		newSweepFlags().printSweepFlags(stdout)
+		return 0
+	case "compare":
+		return sweepCompare(args, stdout, stderr)
+	case "merge":
+		return sweepMerge(args, stdout, stderr)
 	}
 	f := newSweepFlags()
 	if !hasTarget(args) {
@@ -159,6 +153,30 @@ func cmdSweep(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return sweepWorker(r, stdin, stdout, stderr)
 	}
 	return sweepMain(f, r, args, stdout, stderr)
+}
+
+// sweepMode finds, among args, the flag that makes sweep do something
+// else than a sweep: "h" or "help", "compare", "merge", or "" for none.
+// Help comes first, so that --compare -h explains.
+func sweepMode(args []string) string {
+	mode := ""
+	for _, a := range args {
+		if a == "--" {
+			break
+		}
+		if !strings.HasPrefix(a, "-") {
+			continue
+		}
+		switch name, _, _ := strings.Cut(strings.TrimLeft(a, "-"), "="); name {
+		case "h", "help":
+			return name
+		case "compare", "merge":
+			if mode == "" {
+				mode = name
+			}
+		}
+	}
+	return mode
 }
 
 // hasTarget reports whether args name a demo or a scenario, before or

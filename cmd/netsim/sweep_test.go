@@ -443,3 +443,20 @@ func TestSweepWorkerKilled(t *testing.T) {
 		t.Errorf("summary:\n%s", stdout.String())
 	}
 }
+
+func TestSweepMode(t *testing.T) {
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"book-tcp", "--seeds", "1-5", "--keep", "merge"}, ""},
+		{[]string{"--merge", "-o", "x", "a"}, "merge"},
+		{[]string{"--compare", "a", "b", "-h"}, "h"},
+		{[]string{"-compare=true", "a", "b"}, "compare"},
+		{[]string{"book-tcp", "--", "-h"}, ""},
+	} {
+		if got := sweepMode(c.args); got != c.want {
+			t.Errorf("sweepMode(%q) = %q, want %q", c.args, got, c.want)
+		}
+	}
+}
