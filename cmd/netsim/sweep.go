@@ -51,8 +51,9 @@ TEST_SHARD_INDEX and TEST_TOTAL_SHARDS (TEST_SHARD_STATUS_FILE is
 touched) or from a Kubernetes Indexed Job's JOB_COMPLETION_INDEX, with
 the number of shards from --shards or NETSIM_SHARDS.
 
-A worker that crashes is the failure of the seed it ran; a new worker
-takes the others. Ctrl-C stops the sweep, prints the summary so far and
+A worker that crashes is the failure of the seed it ran (its standard
+error is kept as DIR/seedN.crash.txt); a new worker takes the others. A
+seed that takes longer than --timeout of wall time fails the same way. Ctrl-C stops the sweep, prints the summary so far and
 leaves the ledger whole: the same command resumes it.
 
 The flags of 'netsim run' that set up a run apply to every seed (-F -i
@@ -79,11 +80,12 @@ type sweepFlags struct {
 	keepAll bool
 	shard   string
 	shards  int
+	timeout time.Duration
 	worker  bool // hidden: this process is a worker
 }
 
 // sweepOnly are the flags sweep adds to netsim run's.
-var sweepOnly = []string{"seeds", "j", "ledger", "keep", "keep-all", "shard", "shards", "worker"}
+var sweepOnly = []string{"seeds", "j", "ledger", "keep", "keep-all", "shard", "shards", "timeout", "worker"}
 
 // runOnly are netsim run's flags that sweep does not take, and why.
 var runOnly = map[string]string{
@@ -103,6 +105,7 @@ func newSweepFlags() *sweepFlags {
 	fs.BoolVar(&f.keepAll, "keep-all", false, "keep every seed's capture, not only the failing ones'")
 	fs.StringVar(&f.shard, "shard", "", "run shard `I/N` of the seeds: those whose index in --seeds is I modulo N")
 	fs.IntVar(&f.shards, "shards", 0, "the number of shards when the index comes from JOB_COMPLETION_INDEX (default: NETSIM_SHARDS)")
+	fs.DurationVar(&f.timeout, "timeout", 10*time.Minute, "the most wall-clock `time` a seed may take: a worker that has not answered by then is killed and the seed fails (0: no limit)")
 	fs.BoolVar(&f.worker, "worker", false, "")
 	return f
 }
@@ -212,6 +215,8 @@ func (f *sweepFlags) checkSweep(stderr io.Writer) int {
 		msg = `--keep "": empty (give a directory)`
 	case f.shards < 0:
 		msg = fmt.Sprintf("--shards %d: at least 1", f.shards)
+	case f.timeout < 0:
+		msg = fmt.Sprintf("--timeout %v: negative (0 is no limit)", f.timeout)
 	}
 	if msg == "" {
 		if _, err := sweep.ParseSeeds(f.seeds); err != nil {
@@ -546,7 +551,7 @@ func sweepMain(f *sweepFlags, r *seedRunner, args []string, stdout, stderr io.Wr
 	defer stopSignals()
 	prog := newProgress(stderr, len(seeds), r, f.jobs)
 	sum, err := sweep.Run(sweep.Config{
-		Seeds: seeds, Jobs: f.jobs, Context: ctx, Ledger: ledger, Done: prog.done,
+		Seeds: seeds, Jobs: f.jobs, Context: ctx, Ledger: ledger, Done: prog.done, Timeout: f.timeout,
 		Worker: func() *exec.Cmd { return exec.Command(exe, workerArgs...) },
 		Crashed: func(seed int64, log []byte) {
 			if err := writeKept(r.crashLogName(seed), log); err != nil {

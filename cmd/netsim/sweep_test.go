@@ -265,6 +265,7 @@ func TestSweepBadInput(t *testing.T) {
 		{[]string{"sweep", "book-tcp", "--seeds", "1-5"}, []string{"JOB_COMPLETION_INDEX=1"}, "JOB_COMPLETION_INDEX is set but not the number of shards"},
 		{[]string{"sweep", "book-tcp", "--seeds", "1-5"}, []string{"TEST_SHARD_INDEX=4", "TEST_TOTAL_SHARDS=4"}, "TEST_SHARD_INDEX=4, TEST_TOTAL_SHARDS=4: shard 4 of 4"},
 		{[]string{"sweep", "--compare", "a.jsonl"}, nil, "--compare takes two ledgers"},
+		{[]string{"sweep", "book-tcp", "--seeds", "1-5", "--timeout", "-1s"}, nil, "--timeout -1s: negative"},
 		{[]string{"sweep", "--merge"}, nil, "--merge takes the ledgers"},
 	} {
 		dir := t.TempDir()
@@ -458,5 +459,15 @@ func TestSweepMode(t *testing.T) {
 		if got := sweepMode(c.args); got != c.want {
 			t.Errorf("sweepMode(%q) = %q, want %q", c.args, got, c.want)
 		}
+	}
+}
+
+// TestSweepTimeout: a seed that takes longer than --timeout fails, its
+// worker killed, and the sweep goes on.
+func TestSweepTimeout(t *testing.T) {
+	dir := t.TempDir()
+	code, stdout, stderr := sweepCmd(t, dir, nil, "sweep", "book-tcp", "--seeds", "1-3", "-j", "1", "--timeout", "1us")
+	if code != 1 || strings.Count(stdout, "timed out: no result after 1µs of wall time; worker process killed") != 3 {
+		t.Fatalf("exit %d\n%s%s", code, stdout, stderr)
 	}
 }

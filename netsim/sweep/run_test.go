@@ -11,6 +11,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 )
 
 // TestMain makes the test binary a worker when run with
@@ -25,6 +26,8 @@ func TestMain(m *testing.M) {
 				panic(fmt.Sprintf("unlucky seed %d", seed))
 			case seed == 21:
 				os.Exit(3)
+			case seed == 99:
+				time.Sleep(time.Minute)
 			case seed%7 == 0:
 				return Record{Failure: "expect: divisible by 7", Frames: int(seed), Version: "test"}
 			}
@@ -131,5 +134,20 @@ func TestRunWorkerCannotStart(t *testing.T) {
 	_, err = Run(Config{Seeds: []int64{1, 2}, Worker: func() *exec.Cmd { return exec.Command("true") }})
 	if !errors.Is(err, ErrWorker) {
 		t.Fatalf("a worker that exits at once: err %v, want ErrWorker", err)
+	}
+}
+
+func TestRunTimeout(t *testing.T) {
+	start := time.Now()
+	sum, err := Run(Config{Seeds: []int64{99, 100, 101, 102}, Jobs: 2, Worker: testWorker, Timeout: 2 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum.Passed != 3 || sum.Failed != 1 || !sum.Failures[0].Crashed || sum.Failures[0].Seed != 99 ||
+		sum.Failures[0].Failure != "timed out: no result after 2s of wall time; worker process killed" {
+		t.Fatalf("summary %+v", sum)
+	}
+	if d := time.Since(start); d > 30*time.Second {
+		t.Fatalf("the sweep took %v: the hung seed's worker was not killed", d)
 	}
 }
