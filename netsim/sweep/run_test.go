@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"runtime"
 	"slices"
 	"strings"
 	"sync"
@@ -149,5 +150,28 @@ func TestRunTimeout(t *testing.T) {
 	}
 	if d := time.Since(start); d > 30*time.Second {
 		t.Fatalf("the sweep took %v: the hung seed's worker was not killed", d)
+	}
+}
+
+// TestRunLeaksNothing: after Run returns, its goroutines are gone, and so
+// are its workers (Wait was called on each: no goroutine of exec left).
+func TestRunLeaksNothing(t *testing.T) {
+	before := runtime.NumGoroutine()
+	ctx, cancel := context.WithCancel(context.Background())
+	n := 0
+	seeds, _ := ParseSeeds("1-100000")
+	Run(Config{Seeds: seeds, Jobs: 3, Worker: testWorker, Context: ctx, Timeout: time.Minute, Done: func(Record) {
+		if n++; n == 30 {
+			cancel()
+		}
+	}})
+	Run(Config{Seeds: []int64{1, 13, 21, 40}, Jobs: 2, Worker: testWorker, Timeout: time.Minute})
+	deadline := time.Now().Add(5 * time.Second)
+	for runtime.NumGoroutine() > before {
+		if time.Now().After(deadline) {
+			buf := make([]byte, 1<<16)
+			t.Fatalf("%d goroutines before, %d after:\n%s", before, runtime.NumGoroutine(), buf[:runtime.Stack(buf, true)])
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
 }
