@@ -504,41 +504,25 @@ func sweepMain(f *sweepFlags, r *seedRunner, args []string, stdout, stderr io.Wr
 	}
 
 	var ledger *sweep.Writer
-	var ledgerFile *os.File
+	var ledgerFile *sweep.LedgerFile
 	if f.ledger != "" {
-		done, lf, code := openLedger(f.ledger, stderr)
-		if code >= 0 {
-			return code
+		lf, err := sweep.OpenLedger(f.ledger)
+		var le *sweep.LedgerError
+		switch {
+		case errors.As(err, &le):
+			fmt.Fprintf(stderr, "netsim sweep: --ledger %v\n", err)
+			return 2
+		case err != nil:
+			fmt.Fprintf(stderr, "netsim sweep: --ledger %s: %v\n", f.ledger, pathErr(err))
+			return 1
 		}
-		ledgerFile = lf
-		defer ledgerFile.Close()
-		ledger = sweep.NewWriter(lf)
-		other := 0
-		for _, rec := range done {
-			if rec.Version != r.version {
-				other++
-			}
+		ledgerFile, ledger = lf, lf.Writer
+		defer lf.Close()
+		if lf.Torn {
+			fmt.Fprintf(stderr, "netsim sweep: %s: its last line was cut short (a sweep interrupted while writing it); dropped\n", f.ledger)
 		}
-		if other > 0 {
-			fmt.Fprintf(stderr, "netsim sweep: %s: %d record(s) are from another netsim than this one (%s): their seeds are skipped all the same\n", f.ledger, other, r.version)
-		}
-		if len(done) > 0 {
-			left := seeds[:0:0]
-			for _, s := range seeds {
-				if _, ok := done[s]; !ok {
-					left = append(left, s)
-				}
-			}
-			failed := 0
-			for _, s := range seeds {
-				if rec, ok := done[s]; ok && !rec.Pass {
-					failed++
-				}
-			}
-			fmt.Fprintf(stderr, "netsim sweep: %s: %d seed(s) already in the ledger (%d failed), skipped; %d to run\n",
-				f.ledger, len(seeds)-len(left), failed, len(left))
-			seeds = left
-		}
+		resumeNote(stderr, f.ledger, r.version, lf.Records, seeds)
+		seeds = sweep.Remaining(seeds, lf.Records, "")
 	}
 
 	exe, err := os.Executable()
@@ -589,43 +573,36 @@ func sweepMain(f *sweepFlags, r *seedRunner, args []string, stdout, stderr io.Wr
 	return 0
 }
 
-// openLedger reads the ledger name if it exists (its records by seed) and
-// opens it for appending. A torn last line (a sweep killed while writing
-// it) is cut off. It returns an exit status, or -1.
-func openLedger(name string, stderr io.Writer) (map[int64]sweep.Record, *os.File, int) {
-	done := map[int64]sweep.Record{}
-	b, err := os.ReadFile(name)
-	switch {
-	case errors.Is(err, os.ErrNotExist):
-	case err != nil:
-		fmt.Fprintf(stderr, "netsim sweep: --ledger %s: %v\n", name, pathErr(err))
-		return nil, nil, 1
-	default:
-		recs, torn, err := sweep.Read(name, bytes.NewReader(b))
-		if err != nil {
-			fmt.Fprintf(stderr, "netsim sweep: --ledger %v\n", err)
-			return nil, nil, 2
+// resumeNote says what a resumed ledger holds of seeds: how many are
+// skipped, how many of them failed, and whether another netsim wrote them.
+func resumeNote(stderr io.Writer, name, version string, recs []sweep.Record, seeds []int64) {
+	mine := map[int64]sweep.Record{}
+	other := 0
+	for _, rec := range recs {
+		if rec.Name != "" { // a Go test's (netsimtest)
+			continue
 		}
-		if torn {
-			cut := bytes.LastIndexByte(b, '\n') + 1
-			if err := os.Truncate(name, int64(cut)); err != nil {
-				fmt.Fprintf(stderr, "netsim sweep: --ledger %s: cutting off its torn last line: %v\n", name, err)
-				return nil, nil, 1
-			}
-			fmt.Fprintf(stderr, "netsim sweep: %s: its last line was cut short (a sweep interrupted while writing it); dropped\n", name)
+		mine[rec.Seed] = rec
+		if rec.Version != version {
+			other++
 		}
-		for _, rec := range recs {
-			if rec.Name == "" { // a named record is a Go test's (netsimtest)
-				done[rec.Seed] = rec
+	}
+	if other > 0 {
+		fmt.Fprintf(stderr, "netsim sweep: %s: %d record(s) are from another netsim than this one (%s): their seeds are skipped all the same\n", name, other, version)
+	}
+	skipped, failed := 0, 0
+	for _, s := range seeds {
+		if rec, ok := mine[s]; ok {
+			skipped++
+			if !rec.Pass {
+				failed++
 			}
 		}
 	}
-	lf, err := os.OpenFile(name, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o666)
-	if err != nil {
-		fmt.Fprintf(stderr, "netsim sweep: --ledger %s: %v\n", name, pathErr(err))
-		return nil, nil, 1
+	if skipped > 0 {
+		fmt.Fprintf(stderr, "netsim sweep: %s: %d seed(s) already in the ledger (%d failed), skipped; %d to run\n",
+			name, skipped, failed, len(seeds)-skipped)
 	}
-	return done, lf, -1
 }
 
 // printSweepSummary says what the sweep did: the counts, then each failed
