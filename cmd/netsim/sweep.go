@@ -758,15 +758,15 @@ func sweepMerge(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "netsim sweep: --merge: %v\n", err)
 		return 1
 	}
-	var buf bytes.Buffer
-	w := sweep.NewWriter(&buf)
-	for _, r := range merged {
-		w.Write(r) // a bytes.Buffer does not fail
-	}
 	if *out == "-" {
-		_, err = stdout.Write(buf.Bytes())
+		w := sweep.NewWriter(stdout)
+		for _, r := range merged {
+			if err = w.Write(r); err != nil {
+				break
+			}
+		}
 	} else {
-		err = writeKept(*out, buf.Bytes())
+		err = sweep.WriteFile(*out, merged)
 	}
 	if err != nil {
 		fmt.Fprintf(stderr, "netsim sweep: -o %s: %v\n", *out, pathErr(err))
@@ -796,16 +796,15 @@ func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
 
 // readLedgerFile reads a ledger. It returns an exit status, or -1.
 func readLedgerFile(name string, stderr io.Writer) ([]sweep.Record, int) {
-	file, err := os.Open(name)
-	if err != nil {
-		fmt.Fprintf(stderr, "netsim sweep: %v\n", pathErr(err))
-		return nil, 1
-	}
-	defer file.Close()
-	recs, torn, err := sweep.Read(name, file)
-	if err != nil {
+	recs, torn, err := sweep.ReadFile(name)
+	var le *sweep.LedgerError
+	switch {
+	case errors.As(err, &le):
 		fmt.Fprintf(stderr, "netsim sweep: %v\n", err)
 		return nil, 2
+	case err != nil:
+		fmt.Fprintf(stderr, "netsim sweep: %v\n", pathErr(err))
+		return nil, 1
 	}
 	if torn {
 		fmt.Fprintf(stderr, "netsim sweep: %s: its last line was cut short (an interrupted sweep); dropped\n", name)

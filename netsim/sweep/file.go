@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 )
 
 // LedgerFile is a ledger file opened by [OpenLedger]: what it held, and a
@@ -70,4 +71,45 @@ func Remaining(list []int64, records []Record, name string) []int64 {
 		}
 	}
 	return left
+}
+
+// ReadFile reads the ledger file name (see [Read]).
+func ReadFile(name string) (records []Record, torn bool, err error) {
+	f, err := os.Open(name)
+	if err != nil {
+		return nil, false, err
+	}
+	defer f.Close()
+	return Read(name, f)
+}
+
+// WriteFile writes records to the ledger file name, one line each, whole
+// or not at all: they go to a temporary file in name's directory, renamed
+// to name once written.
+func WriteFile(name string, records []Record) error {
+	var buf bytes.Buffer
+	w := NewWriter(&buf)
+	for _, r := range records {
+		if err := w.Write(r); err != nil {
+			return err
+		}
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(name), ".ledger-*")
+	if err != nil {
+		return err
+	}
+	_, err = tmp.Write(buf.Bytes())
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Chmod(tmp.Name(), 0o644)
+	}
+	if err == nil {
+		err = os.Rename(tmp.Name(), name)
+	}
+	if err != nil {
+		os.Remove(tmp.Name())
+	}
+	return err
 }

@@ -47,3 +47,21 @@ func TestOpenLedger(t *testing.T) {
 		t.Fatalf("a bad ledger was changed: %q", b)
 	}
 }
+
+func TestWriteReadFile(t *testing.T) {
+	name := filepath.Join(t.TempDir(), "m.jsonl")
+	want := []Record{rec(1, true, 5), rec(2, false, 6)}
+	if err := WriteFile(name, want); err != nil {
+		t.Fatal(err)
+	}
+	got, torn, err := ReadFile(name)
+	if err != nil || torn || !slices.Equal(got, want) {
+		t.Fatalf("ReadFile = %v, %v, %v", got, torn, err)
+	}
+	if err := WriteFile(filepath.Join(t.TempDir(), "no", "such", "dir.jsonl"), want); err == nil {
+		t.Fatal("WriteFile into a missing directory: no error")
+	}
+	if _, _, err := ReadFile(name + ".missing"); !errors.Is(err, os.ErrNotExist) {
+		t.Fatalf("ReadFile of a missing file: %v", err)
+	}
+}
