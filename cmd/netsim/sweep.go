@@ -803,7 +803,7 @@ func readLedgerFile(name string, stderr io.Writer) ([]sweep.Record, int) {
 		fmt.Fprintf(stderr, "netsim sweep: %v\n", err)
 		return nil, 2
 	case err != nil:
-		fmt.Fprintf(stderr, "netsim sweep: %v\n", pathErr(err))
+		fmt.Fprintf(stderr, "netsim sweep: %s: %v\n", name, pathErr(err))
 		return nil, 1
 	}
 	if torn {

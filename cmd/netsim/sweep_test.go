@@ -267,6 +267,7 @@ func TestSweepBadInput(t *testing.T) {
 		{[]string{"sweep", "--compare", "a.jsonl"}, nil, "--compare takes two ledgers"},
 		{[]string{"sweep", "book-tcp", "--seeds", "1-5", "--timeout", "-1s"}, nil, "--timeout -1s: negative"},
 		{[]string{"sweep", "--merge"}, nil, "--merge takes the ledgers"},
+		{[]string{"sweep", "--merge", "-o", "", "a.jsonl"}, nil, `-o "": empty`},
 	} {
 		dir := t.TempDir()
 		args := append(c.args, "--ledger", "l.jsonl")
@@ -469,5 +470,16 @@ func TestSweepTimeout(t *testing.T) {
 	code, stdout, stderr := sweepCmd(t, dir, nil, "sweep", "book-tcp", "--seeds", "1-3", "-j", "1", "--timeout", "1us")
 	if code != 1 || strings.Count(stdout, "timed out: no result after 1µs of wall time; worker process killed") != 3 {
 		t.Fatalf("exit %d\n%s%s", code, stdout, stderr)
+	}
+}
+
+// TestSweepMissingLedger: --compare or --merge of a ledger that is not
+// there names it, exit status 1.
+func TestSweepMissingLedger(t *testing.T) {
+	for _, args := range [][]string{{"sweep", "--compare", "a.jsonl", "nope.jsonl"}, {"sweep", "--merge", "nope.jsonl"}} {
+		code, _, stderr := sweepCmd(t, t.TempDir(), nil, args...)
+		if code != 1 || !strings.HasPrefix(stderr, "netsim sweep: ") || !strings.Contains(stderr, ".jsonl: no such file or directory") {
+			t.Errorf("%v: exit %d: %q", args, code, stderr)
+		}
 	}
 }
