@@ -56,6 +56,9 @@ error is kept as DIR/seedN.crash.txt); a new worker takes the others. A
 seed that takes longer than --timeout of wall time fails the same way. Ctrl-C stops the sweep, prints the summary so far and
 leaves the ledger whole: the same command resumes it.
 
+--check-determinism runs each seed twice in its worker and fails a seed
+whose two captures differ (madsim's MADSIM_TEST_CHECK_DETERMINISM).
+
 The flags of 'netsim run' that set up a run apply to every seed (-F -i
 --no-expect --explain --lang, the link flags, a demo's own flags).
 
@@ -81,11 +84,12 @@ type sweepFlags struct {
 	shard   string
 	shards  int
 	timeout time.Duration
+	twice   bool // --check-determinism
 	worker  bool // hidden: this process is a worker
 }
 
 // sweepOnly are the flags sweep adds to netsim run's.
-var sweepOnly = []string{"seeds", "j", "ledger", "keep", "keep-all", "shard", "shards", "timeout", "worker"}
+var sweepOnly = []string{"seeds", "j", "ledger", "keep", "keep-all", "shard", "shards", "timeout", "check-determinism", "worker"}
 
 // runOnly are netsim run's flags that sweep does not take, and why.
 var runOnly = map[string]string{
@@ -106,6 +110,7 @@ func newSweepFlags() *sweepFlags {
 	fs.StringVar(&f.shard, "shard", "", "run shard `I/N` of the seeds: those whose index in --seeds is I modulo N")
 	fs.IntVar(&f.shards, "shards", 0, "the number of shards when the index comes from JOB_COMPLETION_INDEX (default: NETSIM_SHARDS)")
 	fs.DurationVar(&f.timeout, "timeout", 10*time.Minute, "the most wall-clock `time` a seed may take: a worker that has not answered by then is killed and the seed fails (0: no limit)")
+	fs.BoolVar(&f.twice, "check-determinism", false, "run each seed twice; a seed whose two captures differ fails")
 	fs.BoolVar(&f.worker, "worker", false, "")
 	return f
 }
@@ -244,15 +249,17 @@ type seedRunner struct {
 	version string
 	keep    string // the directory of kept captures
 	keepAll bool
+	twice   bool     // run each seed twice, compare the captures
 	repro   []string // the run flags of the reproduction line
 	buf     bytes.Buffer
+	again   bytes.Buffer                                               // the second run's capture
 	run     func(seed int64, capture io.Writer) (netsim.Stats, string) // the failure, or ""
 }
 
 // newSeedRunner checks what f names and prepares its runs. It returns an
 // exit status, or -1.
 func (f *sweepFlags) newSeedRunner(name string, stdin io.Reader, stderr io.Writer) (*seedRunner, int) {
-	r := &seedRunner{label: name, target: name, version: netsimVersion(), keep: f.keep, keepAll: f.keepAll}
+	r := &seedRunner{label: name, target: name, version: netsimVersion(), keep: f.keep, keepAll: f.keepAll, twice: f.twice}
 	f.fs.Visit(func(fl *flag.Flag) {
 		if !contains(sweepOnly, fl.Name) {
 			r.repro = append(r.repro, reproFlag(f.fs, fl))
@@ -394,6 +401,17 @@ func (r *seedRunner) runSeed(seed int64) sweep.Record {
 	r.buf.Reset()
 	st, failure := r.run(seed, &r.buf)
 	rec := sweep.Record{Pass: failure == "", Failure: failure, Frames: st.Frames, SimNS: int64(st.Elapsed), Version: r.version}
+	if r.twice {
+		r.again.Reset()
+		_, again := r.run(seed, &r.again)
+		switch {
+		case !bytes.Equal(r.buf.Bytes(), r.again.Bytes()):
+			a, b := sha256.Sum256(r.buf.Bytes()), sha256.Sum256(r.again.Bytes())
+			rec.Pass, rec.Failure = false, fmt.Sprintf("not deterministic: a second run gave other capture bytes (sha256 %x…, then %x…)", a[:6], b[:6])
+		case again != failure:
+			rec.Pass, rec.Failure = false, fmt.Sprintf("not deterministic: a second run ended otherwise (%q, then %q)", failure, again)
+		}
+	}
 	if r.buf.Len() > 0 {
 		sum := sha256.Sum256(r.buf.Bytes())
 		rec.SHA256 = hex.EncodeToString(sum[:])

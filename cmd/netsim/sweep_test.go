@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"netsim.dev/netsim"
 	"netsim.dev/netsim/sweep"
 )
 
@@ -129,7 +130,7 @@ func TestSweepFailures(t *testing.T) {
 func TestSweepDemo(t *testing.T) {
 	dir := t.TempDir()
 	args := []string{"sweep", "tcp", "--seeds", "1-6", "--payload", "68656c6c6f", "-F", "pcapng", "--keep-all", "--keep", "all"}
-	code, stdout, stderr := sweepCmd(t, dir, nil, append(args, "--ledger", "a.jsonl")...)
+	code, stdout, stderr := sweepCmd(t, dir, nil, append(args, "--ledger", "a.jsonl", "--check-determinism")...)
 	if code != 0 || !strings.Contains(stdout, "tcp: 6 seed(s) run, 6 passed, 0 failed") {
 		t.Fatalf("exit %d\n%s%s", code, stdout, stderr)
 	}
@@ -481,5 +482,31 @@ func TestSweepMissingLedger(t *testing.T) {
 		if code != 1 || !strings.HasPrefix(stderr, "netsim sweep: ") || !strings.Contains(stderr, ".jsonl: no such file or directory") {
 			t.Errorf("%v: exit %d: %q", args, code, stderr)
 		}
+	}
+}
+
+// TestSweepCheckDeterminism: with --check-determinism, a seed whose two
+// runs write other bytes fails, one that repeats passes.
+func TestSweepCheckDeterminism(t *testing.T) {
+	calls := 0
+	r := &seedRunner{twice: true, version: "test", keep: t.TempDir(), ext: ".pcap",
+		run: func(seed int64, w io.Writer) (netsim.Stats, string) {
+			calls++
+			if seed == 2 {
+				w.Write([]byte{byte(calls)}) // another byte each run
+			} else {
+				w.Write([]byte{byte(seed)})
+			}
+			return netsim.Stats{Frames: 1}, ""
+		}}
+	if rec := r.runSeed(1); !rec.Pass {
+		t.Errorf("seed 1 repeats, yet fails: %s", rec.Failure)
+	}
+	rec := r.runSeed(2)
+	if rec.Pass || !strings.HasPrefix(rec.Failure, "not deterministic: a second run gave other capture bytes") {
+		t.Errorf("seed 2: %+v", rec)
+	}
+	if _, err := os.Stat(filepath.Join(r.keep, "seed2.pcap")); err != nil {
+		t.Errorf("the nondeterministic seed's capture is not kept: %v", err)
 	}
 }
