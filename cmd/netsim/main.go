@@ -6,6 +6,7 @@
 //
 //	netsim run DEMO -w FILE.pcap [flags]   run a demo and capture it
 //	netsim run FILE.yaml -w FILE.pcap      run a scenario file (or a shipped one by name)
+//	netsim sweep NAME|FILE.yaml --seeds 1-10000   run many seeds in worker processes; keep the failures
 //	netsim check FILE.yaml                 run a scenario twice, compare the captures
 //	netsim list                            name the demos and shipped scenarios
 //	netsim show NAME                       print a shipped scenario's file
@@ -103,6 +104,7 @@ func usage(w io.Writer) {
 	fmt.Fprintln(w, "  netsim read -r lossy.pcapng --ladder        the capture as a ladder diagram")
 	fmt.Fprintln(w, "  netsim read -r lossy.pcapng --graph tsg -o lossy.svg   a time-sequence graph")
 	fmt.Fprintln(w, "  netsim run my.yaml -w my.pcapng && netsim check my.yaml")
+	fmt.Fprintln(w, "  netsim sweep tcp --seeds 1-1000 --loss 5%   1000 seeds of the lossy exchange, failures kept")
 	fmt.Fprintln(w, "  netsim help book             the book's exercise, step by step (--lang ru: in Russian)")
 	fmt.Fprintln(w, "\n'netsim help COMMAND' or 'netsim COMMAND -h' explains a command.")
 }
