@@ -58,6 +58,7 @@ func New(t testing.TB, opts netsim.Options) *netsim.Network {
 	}
 	if buf != nil {
 		captures.Store(n, buf)
+		noteCapture(t, buf)
 	}
 	t.Cleanup(func() {
 		captures.Delete(n)

@@ -1,0 +1,302 @@
+package netsimtest
+
+import (
+	"flag"
+	"fmt"
+	"os"
+	"regexp"
+	"runtime"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"netsim.dev/netsim/sweep"
+)
+
+// The flags of [Seeds]. They are registered on the command line of every
+// test binary that imports netsimtest, as package testing registers its
+// own (-test.run, -test.v), so `go test ./pkg -netsim.seeds=1-500` reaches
+// them: go test passes a flag it does not know to the test binary. A test
+// binary that does not import netsimtest rejects them ("flag provided but
+// not defined"): over many packages (`go test ./...`), use the environment
+// variables instead, which every binary ignores but netsimtest's.
+var (
+	flagSeeds  = flag.String("netsim.seeds", "", "run netsimtest.Seeds tests over these `seeds` (1-500, or 1-10,20,30-40); overrides $NETSIM_SEEDS")
+	flagSeed   = flag.String("netsim.seed", "", "run netsimtest.Seeds tests over this one `seed` only, in any shard (the reproduction of a failing seed); overrides $NETSIM_SEED")
+	flagShard  = flag.String("netsim.shard", "", "run only shard `I/N` (0 <= I < N) of the seeds; overrides $NETSIM_SHARD, Bazel's TEST_SHARD_INDEX/TEST_TOTAL_SHARDS and Kubernetes' JOB_COMPLETION_INDEX")
+	flagLedger = flag.String("netsim.ledger", "", "append one JSON line per seed run by netsimtest.Seeds to `file` (relative to the package's directory); overrides $NETSIM_LEDGER")
+)
+
+// Environment variables read by [Seeds] when the matching flag is not
+// given. The shard also comes from the variables of the batch engines,
+// as `netsim sweep` takes it: see [sweep.ShardFromEnv].
+const (
+	EnvSeeds  = "NETSIM_SEEDS"  // like -netsim.seeds
+	EnvSeed   = "NETSIM_SEED"   // like -netsim.seed
+	EnvShard  = "NETSIM_SHARD"  // like -netsim.shard
+	EnvLedger = "NETSIM_LEDGER" // like -netsim.ledger
+)
+
+// plan is what Seeds runs: the seeds, and where they came from.
+type plan struct {
+	seeds     []int64 // the whole list, before the shard
+	shard     sweep.Shard
+	from      string // "-netsim.seeds=1-500", "NETSIM_SEEDS=...", "the default seed 1"
+	shardFrom string // "-netsim.shard=1/4", "TEST_SHARD_INDEX=1, TEST_TOTAL_SHARDS=4"
+	single    bool   // -netsim.seed: one seed, no shard applied
+}
+
+// bazelStatus is Bazel's TEST_SHARD_STATUS_FILE after this process touched
+// it, so that a second Seeds test of the same binary does not take the
+// file for rules_go's.
+var bazelStatus struct {
+	sync.Mutex
+	touched string
+}
+
+// lookup returns a flag's value if given, else the environment variable's,
+// and says which.
+func lookup(fv *string, flagName, env string) (value, from string) {
+	if *fv != "" {
+		return *fv, "-" + flagName + "=" + *fv
+	}
+	if v := os.Getenv(env); v != "" {
+		return v, env + "=" + v
+	}
+	return "", ""
+}
+
+// makePlan reads the flags and the environment.
+func makePlan() (plan, error) {
+	if v, from := lookup(flagSeed, "netsim.seed", EnvSeed); v != "" {
+		n, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64)
+		if err != nil {
+			return plan{}, fmt.Errorf("%w: %s: not a seed (an integer)", sweep.ErrSeeds, from)
+		}
+		return plan{seeds: []int64{n}, from: from, single: true}, nil
+	}
+	p := plan{seeds: []int64{1}, from: "the default seed 1"}
+	if v, from := lookup(flagSeeds, "netsim.seeds", EnvSeeds); v != "" {
+		seeds, err := sweep.ParseSeeds(v)
+		if err != nil {
+			return plan{}, fmt.Errorf("%s: %w", from, err)
+		}
+		p.seeds, p.from = seeds, from
+	}
+	if v, from := lookup(flagShard, "netsim.shard", EnvShard); v != "" {
+		sh, err := sweep.ParseShard(v)
+		if err != nil {
+			return plan{}, fmt.Errorf("%s: %w", from, err)
+		}
+		p.shard, p.shardFrom = sh, from
+		return p, nil
+	}
+	sh, from, err := sweep.ShardFromEnv(os.Getenv, 0)
+	if err != nil {
+		return plan{}, err
+	}
+	if os.Getenv(sweep.EnvBazelTotal) != "" && !claimBazelShard() {
+		// rules_go's go_test already runs this test function in one
+		// shard only: splitting its seeds again would lose them.
+		return p, nil
+	}
+	p.shard, p.shardFrom = sh, from
+	return p, nil
+}
+
+// claimBazelShard decides whether netsimtest splits the seeds over Bazel's
+// shards, and if so touches TEST_SHARD_STATUS_FILE to tell Bazel that the
+// test honours them. rules_go's go_test shards the test functions itself
+// (round robin over the shards) and touches the file before any test runs:
+// if it exists and this process did not make it, the test function already
+// runs in one shard only and all its seeds must run there.
+func claimBazelShard() bool {
+	status := os.Getenv(sweep.EnvBazelStatus)
+	if status == "" {
+		return true
+	}
+	bazelStatus.Lock()
+	defer bazelStatus.Unlock()
+	if bazelStatus.touched == status {
+		return true
+	}
+	if _, err := os.Stat(status); err == nil {
+		return false
+	}
+	err := sweep.TouchShardStatus(os.Getenv, func(name string) error { return os.WriteFile(name, nil, 0o644) })
+	if err == nil {
+		bazelStatus.touched = status
+	}
+	return true
+}
+
+// Seeds runs body as a subtest named "seed=N" for each seed selected by
+// the flags or environment variables, so one test explores many runs of
+// the network:
+//
+//	func TestUpload(t *testing.T) {
+//		netsimtest.Seeds(t, func(t *testing.T, seed int64) {
+//			n := netsimtest.New(t, netsim.Options{Seed: seed})
+//			... build the network, then netsimtest.Run(t, n, ...)
+//		})
+//	}
+//
+// The seeds:
+//   - -netsim.seeds=1-500 (or $NETSIM_SEEDS): the seeds, as [sweep.ParseSeeds]
+//     reads them; without either, the one seed 1, so a plain go test runs
+//     the test once, as it did before it had seeds.
+//   - -netsim.seed=137 (or $NETSIM_SEED): that seed only, whatever the
+//     range and the shard: this is how a failing seed is reproduced.
+//   - -netsim.shard=I/N (or $NETSIM_SHARD): shard I of N of the seeds, as
+//     [sweep.Shard] splits them (the split of `netsim sweep --shard`); else
+//     Bazel's TEST_SHARD_INDEX and TEST_TOTAL_SHARDS (touching
+//     TEST_SHARD_STATUS_FILE), unless rules_go's go_test already shards the
+//     test functions; else Kubernetes' JOB_COMPLETION_INDEX of an Indexed
+//     Job, with the Job's completions in $NETSIM_SHARDS.
+//   - -netsim.ledger=F (or $NETSIM_LEDGER): a JSON line per seed appended
+//     to F, a ledger of `netsim sweep`'s format ([sweep.Record]): one
+//     Seeds test per file, as the records do not name the test.
+//
+// A failing seed's subtest logs the command that reproduces it, e.g.
+//
+//	go test -run '^TestUpload$/^seed=137$' example.com/user/myproto -netsim.seed=137
+//
+// and when all seeds have run, t's log lists the failing seeds. body may
+// call t.Parallel. Seeds calls t.Run, so it must not be called inside
+// [Run]'s bubble; a bad flag or variable fails t with an error
+// matching [sweep.ErrSeeds] or [sweep.ErrShard].
+func Seeds(t *testing.T, body func(t *testing.T, seed int64)) {
+	t.Helper()
+	p, err := makePlan()
+	if err != nil {
+		t.Fatal(err)
+	}
+	seeds := p.seeds
+	if !p.single {
+		seeds = p.shard.Select(seeds)
+	}
+	pkg := callerPackage()
+	led, err := openLedger()
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	var mu sync.Mutex
+	var failed []int64
+	var firstRepro string
+	t.Cleanup(func() { // after every subtest, parallel ones included
+		mu.Lock()
+		defer mu.Unlock()
+		if led != nil {
+			if err := led.Close(); err != nil {
+				t.Errorf("netsim: ledger: %v", err)
+			}
+		}
+		what := fmt.Sprintf("%d seed(s) from %s", len(seeds), p.from)
+		if p.shard.Count > 1 && !p.single {
+			what += fmt.Sprintf(" (%d in all), shard %v from %s", len(p.seeds), p.shard, p.shardFrom)
+		}
+		if len(failed) == 0 {
+			t.Logf("netsim: %s: all passed", what)
+			return
+		}
+		list := make([]string, len(failed))
+		for i, s := range failed {
+			list[i] = strconv.FormatInt(s, 10)
+		}
+		t.Logf("netsim: %s: %d failed: %s; the first reproduces with\n\t%s", what, len(failed), strings.Join(list, " "), firstRepro)
+	})
+
+	for _, seed := range seeds {
+		t.Run("seed="+strconv.FormatInt(seed, 10), func(t *testing.T) {
+			start := time.Now()
+			run := new(seedRun)
+			if led != nil {
+				seedRuns.Store(t, run)
+			}
+			t.Cleanup(func() { // registered first: runs last, after New's capture
+				repro := ReproCommand(t.Name(), pkg, seed)
+				failedNow := t.Failed()
+				if failedNow {
+					t.Logf("netsim: seed %d failed; reproduce with:\n\t%s", seed, repro)
+				}
+				mu.Lock()
+				if failedNow {
+					if len(failed) == 0 {
+						firstRepro = repro
+					}
+					failed = append(failed, seed)
+				}
+				mu.Unlock()
+				if led != nil {
+					seedRuns.Delete(t)
+					if err := led.add(t.Name(), seed, failedNow, run, time.Since(start)); err != nil {
+						t.Errorf("netsim: ledger: %v", err)
+					}
+				}
+			})
+			body(t, seed)
+		})
+	}
+}
+
+// ReproCommand returns the go test command line that runs the subtest
+// named test (t.Name() of a seed's subtest, "TestX/seed=137") of package
+// pkg (an import path, or "." for the current directory) with that seed
+// alone, as [Seeds] logs it for a failing seed. Each element of the name
+// becomes an anchored, quoted regular expression of -run (without the
+// "#01" that testing adds to a repeated name).
+func ReproCommand(test, pkg string, seed int64) string {
+	parts := strings.Split(test, "/")
+	for i, p := range parts {
+		// testing makes a repeated subtest name unique with "#01";
+		// -run matches the name as given to t.Run.
+		p = dedupSuffix.ReplaceAllString(p, "")
+		parts[i] = "^" + regexp.QuoteMeta(p) + "$"
+	}
+	cmd := "go test"
+	if raceEnabled {
+		cmd += " -race"
+	}
+	return fmt.Sprintf("%s -run %s %s -netsim.seed=%d", cmd, shellQuote(strings.Join(parts, "/")), shellQuote(pkg), seed)
+}
+
+// dedupSuffix is the suffix testing adds to a repeated subtest name.
+var dedupSuffix = regexp.MustCompile(`#[0-9]+$`)
+
+// shellQuote quotes s for a POSIX shell when it needs it.
+func shellQuote(s string) string {
+	if s != "" && strings.Trim(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_./=:@+,") == "" {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}
+
+// callerPackage returns the import path of the package whose test called
+// Seeds (its external test package, pkg_test, is pkg's), or "." when it
+// cannot be told (package main, whose functions are named main.F).
+func callerPackage() string {
+	pc, _, _, ok := runtime.Caller(2)
+	if !ok {
+		return "."
+	}
+	f := runtime.FuncForPC(pc)
+	if f == nil {
+		return "."
+	}
+	name := f.Name() // example.com/user/myproto_test.TestX.func1
+	slash := strings.LastIndexByte(name, '/')
+	dot := strings.IndexByte(name[slash+1:], '.')
+	if dot < 0 {
+		return "."
+	}
+	pkg := name[:slash+1+dot]
+	pkg = strings.ReplaceAll(pkg, "%2e", ".") // the last element's dots are escaped
+	pkg = strings.TrimSuffix(pkg, "_test")
+	if pkg == "main" {
+		return "."
+	}
+	return pkg
+}
