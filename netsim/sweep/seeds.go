@@ -189,7 +189,7 @@ func ShardFromEnv(getenv func(string) string, total int) (Shard, string, error) 
 		s := Shard{Index: i, Count: n}
 		from := fmt.Sprintf("%s=%d, %s=%d", EnvBazelIndex, i, EnvBazelTotal, n)
 		if err := s.Valid(); err != nil {
-			return Shard{}, "", fmt.Errorf("%s: %w", from, err)
+			return Shard{}, "", fmt.Errorf("%w: %s: %s", ErrShard, from, strings.TrimPrefix(err.Error(), ErrShard.Error()+": "))
 		}
 		return s, from, nil
 	}
@@ -215,7 +215,7 @@ func ShardFromEnv(getenv func(string) string, total int) (Shard, string, error) 
 	}
 	s := Shard{Index: i, Count: n}
 	if err := s.Valid(); err != nil {
-		return Shard{}, "", fmt.Errorf("%s: %w", from, err)
+		return Shard{}, "", fmt.Errorf("%w: %s: %s", ErrShard, from, strings.TrimPrefix(err.Error(), ErrShard.Error()+": "))
 	}
 	return s, from, nil
 }
