@@ -212,13 +212,16 @@ func Seeds(t *testing.T, body func(t *testing.T, seed int64)) {
 	for _, seed := range seeds {
 		t.Run("seed="+strconv.FormatInt(seed, 10), func(t *testing.T) {
 			start := time.Now()
+			returned := false // body returned (not a panic, FailNow or SkipNow)
 			run := new(seedRun)
 			if led != nil {
 				seedRuns.Store(t, run)
 			}
 			t.Cleanup(func() { // registered first: runs last, after New's capture
 				repro := ReproCommand(t.Name(), pkg, seed)
-				failedNow := t.Failed()
+				// A body that panicked neither returned nor failed t
+				// yet (testing marks it failed after the cleanups).
+				failedNow := t.Failed() || (!returned && !t.Skipped())
 				if failedNow {
 					t.Logf("netsim: seed %d failed; reproduce with:\n\t%s", seed, repro)
 				}
@@ -238,6 +241,7 @@ func Seeds(t *testing.T, body func(t *testing.T, seed int64)) {
 				}
 			})
 			body(t, seed)
+			returned = true
 		})
 	}
 }

@@ -382,3 +382,40 @@ func TestReproCommand(t *testing.T) {
 		t.Errorf("got  %s\nwant %s", got, want)
 	}
 }
+
+// TestSeedsPanicHelper panics on seed 3, when TestSeedsPanicReported runs
+// it in a process of its own.
+func TestSeedsPanicHelper(t *testing.T) {
+	if os.Getenv(seedsHelperEnv) != "panic" {
+		t.Skip("panics on purpose; TestSeedsPanicReported runs it")
+	}
+	netsimtest.Seeds(t, func(t *testing.T, seed int64) {
+		if seed == 3 {
+			panic("seed 3 panics")
+		}
+	})
+}
+
+// TestSeedsPanicReported: a seed whose body panics ends the test binary,
+// as any panicking test does, but first logs its reproduction line, and
+// the summary counts it as failed.
+func TestSeedsPanicReported(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, os.Args[0], "-test.run=^TestSeedsPanicHelper$", "-test.v", "-netsim.seeds=1-5")
+	cmd.Env = append(hermeticEnv(), seedsHelperEnv+"=panic")
+	out, err := cmd.CombinedOutput()
+	if err == nil {
+		t.Fatalf("the panicking helper passed:\n%s", out)
+	}
+	for _, want := range []string{
+		"netsim: seed 3 failed; reproduce with:",
+		"-run '^TestSeedsPanicHelper$/^seed=3$'",
+		"5 seed(s) from -netsim.seeds=1-5: 1 failed: 3;",
+		"panic: seed 3 panics",
+	} {
+		if !strings.Contains(string(out), want) {
+			t.Errorf("no %q in the output:\n%s", want, out)
+		}
+	}
+}
