@@ -352,6 +352,12 @@ func (r *seedRunner) captureName(seed int64) string {
 	return "seed" + strconv.FormatInt(seed, 10) + r.ext
 }
 
+// crashLogName is the name of the kept standard error of the worker that
+// died running seed.
+func (r *seedRunner) crashLogName(seed int64) string {
+	return filepath.Join(r.keep, "seed"+strconv.FormatInt(seed, 10)+".crash.txt")
+}
+
 // reproduce is the command that runs seed again and writes its capture.
 func (r *seedRunner) reproduce(seed int64) string {
 	parts := append([]string{"netsim run", shellQuote(r.target)}, r.repro...)
@@ -484,6 +490,15 @@ func sweepMain(f *sweepFlags, r *seedRunner, args []string, stdout, stderr io.Wr
 		ledgerFile = lf
 		defer ledgerFile.Close()
 		ledger = sweep.NewWriter(lf)
+		other := 0
+		for _, rec := range done {
+			if rec.Version != r.version {
+				other++
+			}
+		}
+		if other > 0 {
+			fmt.Fprintf(stderr, "netsim sweep: %s: %d record(s) are from another netsim than this one (%s): their seeds are skipped all the same\n", f.ledger, other, r.version)
+		}
 		if len(done) > 0 {
 			left := seeds[:0:0]
 			for _, s := range seeds {
@@ -515,6 +530,11 @@ func sweepMain(f *sweepFlags, r *seedRunner, args []string, stdout, stderr io.Wr
 	sum, err := sweep.Run(sweep.Config{
 		Seeds: seeds, Jobs: f.jobs, Context: ctx, Ledger: ledger, Done: prog.done,
 		Worker: func() *exec.Cmd { return exec.Command(exe, workerArgs...) },
+		Crashed: func(seed int64, log []byte) {
+			if err := writeKept(r.crashLogName(seed), log); err != nil {
+				fmt.Fprintf(stderr, "netsim sweep: seed %d crashed its worker; its log: %v\n", seed, err)
+			}
+		},
 	})
 	prog.end()
 	if ledgerFile != nil {
@@ -522,7 +542,7 @@ func sweepMain(f *sweepFlags, r *seedRunner, args []string, stdout, stderr io.Wr
 			err = fmt.Errorf("%s: %w", f.ledger, cerr)
 		}
 	}
-	printSweepSummary(stdout, r, sum)
+	printSweepSummary(stdout, r, sum, f.ledger)
 	if err != nil {
 		fmt.Fprintf(stderr, "netsim sweep: %v\n", oneLine(err))
 		return 1
@@ -572,7 +592,9 @@ func openLedger(name string, stderr io.Writer) (map[int64]sweep.Record, *os.File
 			fmt.Fprintf(stderr, "netsim sweep: %s: its last line was cut short (a sweep interrupted while writing it); dropped\n", name)
 		}
 		for _, rec := range recs {
-			done[rec.Seed] = rec
+			if rec.Name == "" { // a named record is a Go test's (netsimtest)
+				done[rec.Seed] = rec
+			}
 		}
 	}
 	lf, err := os.OpenFile(name, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o666)
@@ -585,7 +607,7 @@ func openLedger(name string, stderr io.Writer) (map[int64]sweep.Record, *os.File
 
 // printSweepSummary says what the sweep did: the counts, then each failed
 // seed with its first failure, its capture and its reproduction.
-func printSweepSummary(w io.Writer, r *seedRunner, sum sweep.Summary) {
+func printSweepSummary(w io.Writer, r *seedRunner, sum sweep.Summary, ledger string) {
 	ran := sum.Passed + sum.Failed
 	rate := ""
 	if s := sum.Wall.Seconds(); s > 0 && ran > 0 {
@@ -596,12 +618,19 @@ func printSweepSummary(w io.Writer, r *seedRunner, sum sweep.Summary) {
 	const shown = 20
 	for i, rec := range sum.Failures {
 		if i == shown {
-			fmt.Fprintf(w, "... and %d more failed seed(s) (the ledger has them all)\n", len(sum.Failures)-shown)
+			where := "--ledger FILE.jsonl records them all"
+			if ledger != "" {
+				where = ledger + " has them all"
+			}
+			fmt.Fprintf(w, "... and %d more failed seed(s) (%s)\n", len(sum.Failures)-shown, where)
 			break
 		}
 		fmt.Fprintf(w, "FAIL seed %d: %s\n", rec.Seed, rec.Failure)
 		if rec.SHA256 != "" {
 			fmt.Fprintf(w, "  capture:   %s\n", filepath.Join(r.keep, r.captureName(rec.Seed)))
+		}
+		if rec.Crashed {
+			fmt.Fprintf(w, "  crash log: %s\n", r.crashLogName(rec.Seed))
 		}
 		fmt.Fprintf(w, "  reproduce: %s\n", r.reproduce(rec.Seed))
 	}
@@ -707,7 +736,7 @@ func sweepMerge(args []string, stdout, stderr io.Writer) int {
 	out := fs.String("o", "-", "")
 	files, err := parseInterspersed(fs, args)
 	if err == nil && len(files) == 0 {
-		err = errors.New("--merge takes the ledgers to merge: netsim sweep --merge -o ALL.jsonl A.jsonl B.jsonl ...")
+		err = errors.New("--merge takes the ledgers to merge: netsim sweep --merge -o ALL.jsonl A.jsonl B.jsonl [...]")
 	}
 	if err == nil && *out == "" {
 		err = errors.New(`-o "": empty (give a file, or - for standard output)`)

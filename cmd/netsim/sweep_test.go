@@ -365,3 +365,81 @@ func BenchmarkSweepSeed(b *testing.B) {
 		}
 	}
 }
+
+// childPIDs lists the processes whose parent is pid (Linux's /proc).
+func childPIDs(pid int) []int {
+	var kids []int
+	entries, _ := os.ReadDir("/proc")
+	for _, e := range entries {
+		child, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		b, err := os.ReadFile(filepath.Join("/proc", e.Name(), "stat"))
+		if err != nil {
+			continue
+		}
+		// pid (comm) state ppid ...: comm may hold spaces, not ")".
+		fields := strings.Fields(string(b[bytes.LastIndexByte(b, ')')+1:]))
+		if len(fields) > 1 && fields[1] == strconv.Itoa(pid) {
+			kids = append(kids, child)
+		}
+	}
+	return kids
+}
+
+// TestSweepWorkerKilled: a worker killed mid-seed is that seed's failure,
+// with its log kept; a new worker runs the other seeds, none is lost.
+func TestSweepWorkerKilled(t *testing.T) {
+	if _, err := os.Stat("/proc/self/stat"); err != nil {
+		t.Skip("needs Linux's /proc to find the workers")
+	}
+	dir := t.TempDir()
+	cmd := exec.Command(netsimBin, "sweep", "book-tcp", "--seeds", "1-2000", "-j", "2", "--ledger", "l.jsonl", "--keep", "kept")
+	cmd.Dir = dir
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	ledger := filepath.Join(dir, "l.jsonl")
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		b, _ := os.ReadFile(ledger)
+		if kids := childPIDs(cmd.Process.Pid); bytes.Count(b, []byte("\n")) >= 20 && len(kids) > 0 {
+			syscall.Kill(kids[0], syscall.SIGKILL)
+			break
+		}
+		if time.Now().After(deadline) {
+			cmd.Process.Kill()
+			cmd.Wait()
+			t.Fatalf("no 20 records in 60 s: %s", stderr.String())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	err := cmd.Wait()
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) || ee.ExitCode() != 1 {
+		t.Fatalf("exit %v, want 1: %s%s", err, stdout.String(), stderr.String())
+	}
+	recs := readLedger(t, ledger)
+	if want, _ := sweep.ParseSeeds("1-2000"); !slices.Equal(seedsOf(recs), want) {
+		t.Fatalf("the ledger has %d seeds, want each of 2000 once", len(recs))
+	}
+	var crashed []sweep.Record
+	for _, r := range recs {
+		if !r.Pass {
+			crashed = append(crashed, r)
+		}
+	}
+	if len(crashed) != 1 || !crashed[0].Crashed || crashed[0].Failure != "worker process died: signal: killed" {
+		t.Fatalf("failed seeds: %+v", crashed)
+	}
+	s := strconv.FormatInt(crashed[0].Seed, 10)
+	if _, err := os.Stat(filepath.Join(dir, "kept", "seed"+s+".crash.txt")); err != nil {
+		t.Error(err)
+	}
+	if !strings.Contains(stdout.String(), "FAIL seed "+s+": worker process died: signal: killed\n  crash log: kept/seed"+s+".crash.txt\n  reproduce: netsim run book-tcp --seed "+s+" -w seed"+s+".pcap\n") {
+		t.Errorf("summary:\n%s", stdout.String())
+	}
+}

@@ -8,6 +8,7 @@ import (
 	"io"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 )
@@ -16,6 +17,11 @@ import (
 // runs of the same seed with the same netsim give the same Record apart
 // from Wall, on any machine: [Compare] checks it.
 type Record struct {
+	// Name names what ran when one ledger holds several things run over
+	// the same seeds: netsimtest writes the Go test's name ("TestUpload").
+	// netsim sweep leaves it empty. [Merge] and [Compare] match records
+	// by Name and Seed.
+	Name string `json:"name,omitempty"`
 	// Seed is the run's seed.
 	Seed int64 `json:"seed"`
 	// Pass is true when the run went to its end without an error and met
@@ -145,10 +151,14 @@ func Read(name string, r io.Reader) (records []Record, torn bool, err error) {
 }
 
 // DiffError is what [Compare] returns when two ledgers differ: the first
-// seed (in seed order) whose records differ, and the first field that does.
+// seed (in the order of names, then seeds) whose records differ, and the
+// first field that does.
 type DiffError struct {
-	// Seed is the seed; Field the field's JSON name ("seed" when one
-	// ledger has no record of it), A and B its values in each ledger.
+	// Name and Seed say whose records differ; Field is the field's JSON
+	// name ("seed" when one ledger has no record of it), A and B its
+	// values in each ledger (for "seed", the names of the ledger that has
+	// the record and of the one that has not).
+	Name  string
 	Seed  int64
 	Field string
 	A, B  string
@@ -156,47 +166,56 @@ type DiffError struct {
 
 func (e *DiffError) Error() string {
 	if e.Field == "seed" {
-		return fmt.Sprintf("seed %d: in %s only", e.Seed, e.A)
+		return fmt.Sprintf("%s: in %s only", seedName(e.Name, e.Seed), e.A)
 	}
-	return fmt.Sprintf("seed %d: %s differs: %s vs %s", e.Seed, e.Field, e.A, e.B)
+	return fmt.Sprintf("%s: %s differs: %s vs %s", seedName(e.Name, e.Seed), e.Field, e.A, e.B)
+}
+
+// seedName is how messages name a record: "seed 7", "TestX seed 7".
+func seedName(name string, seed int64) string {
+	if name == "" {
+		return fmt.Sprintf("seed %d", seed)
+	}
+	return fmt.Sprintf("%s seed %d", name, seed)
 }
 
 // ConflictError is what [Merge] and [Compare] return for two records of
-// the same seed that disagree.
+// the same name and seed that disagree.
 type ConflictError struct {
-	// Seed is the seed, Field the first field that differs, A and B its
-	// two values.
+	// Name and Seed say whose records disagree, Field is the first field
+	// that differs, A and B its two values.
+	Name  string
 	Seed  int64
 	Field string
 	A, B  string
 }
 
 func (e *ConflictError) Error() string {
-	return fmt.Sprintf("seed %d has two records that disagree: %s %s vs %s", e.Seed, e.Field, e.A, e.B)
+	return fmt.Sprintf("%s has two records that disagree: %s %s vs %s", seedName(e.Name, e.Seed), e.Field, e.A, e.B)
 }
 
-// Merge merges ledgers into one, sorted by seed. Records of the same seed
-// that agree (all fields but WallNS) collapse into the first of them;
-// records that disagree are a [*ConflictError].
+// compareKeys orders records by Name, then Seed.
+func compareKeys(a, b Record) int {
+	if c := strings.Compare(a.Name, b.Name); c != 0 {
+		return c
+	}
+	return compareSeeds(a.Seed, b.Seed)
+}
+
+// Merge merges ledgers into one, sorted by Name, then Seed. Records of the
+// same name and seed that agree (all fields but WallNS) collapse into the
+// first of them; records that disagree are a [*ConflictError].
 func Merge(ledgers ...[]Record) ([]Record, error) {
 	var all []Record
 	for _, l := range ledgers {
 		all = append(all, l...)
 	}
-	slices.SortStableFunc(all, func(a, b Record) int {
-		switch {
-		case a.Seed < b.Seed:
-			return -1
-		case a.Seed > b.Seed:
-			return 1
-		}
-		return 0
-	})
+	slices.SortStableFunc(all, compareKeys)
 	out := all[:0]
 	for _, r := range all {
-		if n := len(out); n > 0 && out[n-1].Seed == r.Seed {
+		if n := len(out); n > 0 && compareKeys(out[n-1], r) == 0 {
 			if f, va, vb := differ(out[n-1], r); f != "" {
-				return nil, &ConflictError{Seed: r.Seed, Field: f, A: va, B: vb}
+				return nil, &ConflictError{Name: r.Name, Seed: r.Seed, Field: f, A: va, B: vb}
 			}
 			continue
 		}
@@ -206,7 +225,7 @@ func Merge(ledgers ...[]Record) ([]Record, error) {
 }
 
 // Compare checks that ledgers a and b, named nameA and nameB, hold the
-// same seeds with the same records, all fields but WallNS, whatever the
+// same names and seeds with the same records, all fields but WallNS, whatever the
 // order of their lines. It returns nil, a [*DiffError] naming the first
 // seed that differs, or a [*ConflictError] if one ledger disagrees with
 // itself.
@@ -222,13 +241,13 @@ func Compare(nameA string, a []Record, nameB string, b []Record) error {
 	i, j := 0, 0
 	for i < len(ma) || j < len(mb) {
 		switch {
-		case j == len(mb) || i < len(ma) && ma[i].Seed < mb[j].Seed:
-			return &DiffError{Seed: ma[i].Seed, Field: "seed", A: nameA, B: nameB}
-		case i == len(ma) || mb[j].Seed < ma[i].Seed:
-			return &DiffError{Seed: mb[j].Seed, Field: "seed", A: nameB, B: nameA}
+		case j == len(mb) || i < len(ma) && compareKeys(ma[i], mb[j]) < 0:
+			return &DiffError{Name: ma[i].Name, Seed: ma[i].Seed, Field: "seed", A: nameA, B: nameB}
+		case i == len(ma) || compareKeys(mb[j], ma[i]) < 0:
+			return &DiffError{Name: mb[j].Name, Seed: mb[j].Seed, Field: "seed", A: nameB, B: nameA}
 		}
 		if f, va, vb := differ(ma[i], mb[j]); f != "" {
-			return &DiffError{Seed: ma[i].Seed, Field: f, A: va, B: vb}
+			return &DiffError{Name: ma[i].Name, Seed: ma[i].Seed, Field: f, A: va, B: vb}
 		}
 		i++
 		j++

@@ -10,14 +10,14 @@ import (
 )
 
 func TestParseSeeds(t *testing.T) {
-	got, err := ParseSeeds("1-3, 7,-5,10-10")
+	got, err := ParseSeeds("1-3, 7,-5,10-10,-9223372036854775808")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := []int64{1, 2, 3, 7, -5, 10}; !slices.Equal(got, want) {
+	if want := []int64{1, 2, 3, 7, -5, 10, -9223372036854775808}; !slices.Equal(got, want) {
 		t.Fatalf("got %v, want %v", got, want)
 	}
-	for _, bad := range []string{"", "x", "5-1", "1-3,2", "1-", "1-2-3", "0-10000000"} {
+	for _, bad := range []string{"", "x", "5-1", "1-3,2", "1-10,5", "1-5,5-9", "1-", "1-2-3", "0-10000000", "0-5000000,5000001-10000000"} {
 		if _, err := ParseSeeds(bad); !errors.Is(err, ErrSeeds) {
 			t.Errorf("ParseSeeds(%q) = %v, want ErrSeeds", bad, err)
 		}
@@ -147,5 +147,24 @@ func TestMergeCompare(t *testing.T) {
 	}
 	if err := Compare("A", m, "B", m[:3]); !errors.As(err, &de) || de.Seed != 4 || de.Field != "seed" || !strings.Contains(err.Error(), "in A only") {
 		t.Fatalf("Compare of a missing seed: %v", err)
+	}
+}
+
+func TestMergeCompareNames(t *testing.T) {
+	a, b := rec(1, true, 0), rec(1, false, 0)
+	a.Name, b.Name = "TestA", "TestB"
+	m, err := Merge([]Record{b, a})
+	if err != nil || len(m) != 2 || m[0].Name != "TestA" || m[1].Name != "TestB" {
+		t.Fatalf("Merge of two names, one seed: %v, %v", m, err)
+	}
+	var de *DiffError
+	if err := Compare("X", m, "Y", m[:1]); !errors.As(err, &de) || de.Name != "TestB" || de.Seed != 1 || err.Error() != "TestB seed 1: in X only" {
+		t.Fatalf("Compare: %v", err)
+	}
+	c := b
+	c.Frames++
+	var ce *ConflictError
+	if _, err := Merge([]Record{a, b, c}); !errors.As(err, &ce) || ce.Name != "TestB" {
+		t.Fatalf("Merge of a disagreeing named record: %v", err)
 	}
 }

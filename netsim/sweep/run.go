@@ -52,7 +52,17 @@ type Config struct {
 	// Done, if not nil, is called with each record as its seed finishes,
 	// after Ledger has it, from one goroutine, in the order seeds finish.
 	Done func(Record)
+	// Crashed, if not nil, is called when a worker dies while running
+	// seed, with the last [CrashLogSize] bytes it wrote to its standard
+	// error since it was handed the seed (a panic's stack, typically),
+	// before the seed's record is given to Ledger and Done. It may be
+	// called from several goroutines at once.
+	Crashed func(seed int64, stderr []byte)
 }
+
+// CrashLogSize is how much of a dead worker's standard error
+// [Config.Crashed] is given: its last 64 KiB.
+const CrashLogSize = 64 << 10
 
 // Summary is what a sweep did.
 type Summary struct {
@@ -219,12 +229,15 @@ func (s *sweeper) work(results chan<- Record) {
 		}
 		r, err := p.run(seed)
 		if err != nil {
-			reason := s.stop(p)
+			reason, log := s.stop(p), p.stderr.bytes()
 			p = nil
 			if s.ctx.Err() != nil {
 				return // killed by the interruption: the seed is not run
 			}
 			r = Record{Seed: seed, Crashed: true, Failure: "worker process died: " + reason}
+			if s.c.Crashed != nil {
+				s.c.Crashed(seed, log)
+			}
 		}
 		results <- r
 	}
@@ -319,11 +332,16 @@ type tail struct {
 	mu          sync.Mutex
 	partial     []byte
 	first, last string
+	raw         []byte // the last CrashLogSize bytes
 }
 
 func (t *tail) Write(b []byte) (int, error) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
+	t.raw = append(t.raw, b...)
+	if n := len(t.raw); n > CrashLogSize {
+		t.raw = append(t.raw[:0], t.raw[n-CrashLogSize:]...)
+	}
 	t.partial = append(t.partial, b...)
 	for {
 		i := slices.Index(t.partial, '\n')
@@ -354,7 +372,14 @@ func (t *tail) line(s string) {
 func (t *tail) reset() {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	t.first, t.last = "", ""
+	t.first, t.last, t.raw = "", "", t.raw[:0]
+}
+
+// bytes returns a copy of the last bytes written since the last reset.
+func (t *tail) bytes() []byte {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return slices.Clone(t.raw)
 }
 
 // reason says why the process ended with err (from exec.Cmd.Wait).

@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 )
 
@@ -48,8 +49,15 @@ func TestRun(t *testing.T) {
 	seeds, _ := ParseSeeds("1-40")
 	var ledger bytes.Buffer
 	var done []int64
+	var mu sync.Mutex
+	crashLogs := map[int64]string{}
 	sum, err := Run(Config{Seeds: seeds, Jobs: 3, Worker: testWorker, Ledger: NewWriter(&ledger),
-		Done: func(r Record) { done = append(done, r.Seed) }})
+		Done: func(r Record) { done = append(done, r.Seed) },
+		Crashed: func(seed int64, log []byte) {
+			mu.Lock()
+			defer mu.Unlock()
+			crashLogs[seed] = string(log)
+		}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -79,6 +87,9 @@ func TestRun(t *testing.T) {
 				t.Errorf("seed %d: %+v", r.Seed, r)
 			}
 		}
+	}
+	if len(crashLogs) != 2 || !strings.Contains(crashLogs[13], "panic: unlucky seed 13") || !strings.Contains(crashLogs[13], "goroutine ") {
+		t.Errorf("crash logs: %v", crashLogs)
 	}
 	recs, torn, err := Read("ledger", &ledger)
 	if err != nil || torn || len(recs) != 40 {

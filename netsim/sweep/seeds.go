@@ -1,8 +1,10 @@
 package sweep
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -23,51 +25,57 @@ func ParseSeeds(s string) ([]int64, error) {
 	if strings.TrimSpace(s) == "" {
 		return nil, fmt.Errorf("%w: empty (give seeds as 1-10000 or 1,5,9-20)", ErrSeeds)
 	}
-	var seeds []int64
-	seen := map[int64]bool{}
-	add := func(v int64) error {
-		if seen[v] {
-			return fmt.Errorf("%w: seed %d is given twice", ErrSeeds, v)
-		}
-		if len(seeds) >= MaxSeeds {
-			return fmt.Errorf("%w: more than %d seeds (split the sweep into shards)", ErrSeeds, MaxSeeds)
-		}
-		seen[v] = true
-		seeds = append(seeds, v)
-		return nil
+	type span struct {
+		lo, hi int64
+		text   string
 	}
+	var spans []span
+	var total int64
 	for _, part := range strings.Split(s, ",") {
 		part = strings.TrimSpace(part)
 		lo, hi, isRange := strings.Cut(part, "-")
 		if lo == "" { // "-5": a negative seed
 			isRange = false
 		}
+		var sp span
 		if !isRange {
 			v, err := strconv.ParseInt(part, 10, 64)
 			if err != nil {
 				return nil, fmt.Errorf("%w: %q is not a seed or a range FROM-TO", ErrSeeds, part)
 			}
-			if err := add(v); err != nil {
-				return nil, err
+			sp = span{v, v, part}
+		} else {
+			a, err1 := strconv.ParseInt(lo, 10, 64)
+			b, err2 := strconv.ParseInt(hi, 10, 64)
+			if err1 != nil || err2 != nil {
+				return nil, fmt.Errorf("%w: %q is not a range FROM-TO of seeds", ErrSeeds, part)
 			}
-			continue
-		}
-		a, err1 := strconv.ParseInt(lo, 10, 64)
-		b, err2 := strconv.ParseInt(hi, 10, 64)
-		if err1 != nil || err2 != nil {
-			return nil, fmt.Errorf("%w: %q is not a range FROM-TO of seeds", ErrSeeds, part)
-		}
-		if b < a {
-			return nil, fmt.Errorf("%w: range %q ends before it starts", ErrSeeds, part)
-		}
-		if b-a >= MaxSeeds {
-			return nil, fmt.Errorf("%w: range %q holds more than %d seeds (split the sweep into shards)", ErrSeeds, part, MaxSeeds)
-		}
-		for v := a; ; v++ {
-			if err := add(v); err != nil {
-				return nil, err
+			if b < a {
+				return nil, fmt.Errorf("%w: range %q ends before it starts", ErrSeeds, part)
 			}
-			if v == b {
+			sp = span{a, b, part}
+		}
+		n := uint64(sp.hi) - uint64(sp.lo) + 1 // wraps to 0 for the whole int64 range
+		if n == 0 || n > MaxSeeds || total+int64(n) > MaxSeeds {
+			return nil, fmt.Errorf("%w: more than %d seeds (split the sweep into shards)", ErrSeeds, MaxSeeds)
+		}
+		total += int64(n)
+		spans = append(spans, sp)
+	}
+	// No seed twice: sorted by start, each span must end before the next
+	// starts. (A map of the seeds would cost far more than the seeds.)
+	sorted := slices.Clone(spans)
+	slices.SortFunc(sorted, func(a, b span) int { return cmp.Compare(a.lo, b.lo) })
+	for i := 1; i < len(sorted); i++ {
+		if a, b := sorted[i-1], sorted[i]; b.lo <= a.hi {
+			return nil, fmt.Errorf("%w: seed %d is given twice (%s and %s)", ErrSeeds, b.lo, a.text, b.text)
+		}
+	}
+	seeds := make([]int64, 0, total)
+	for _, sp := range spans {
+		for v := sp.lo; ; v++ {
+			seeds = append(seeds, v)
+			if v == sp.hi {
 				break
 			}
 		}
