@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"runtime/debug"
+	"strings"
 	"sync"
 	"time"
 
@@ -56,11 +57,19 @@ func openLedger() (*ledger, error) {
 	return &ledger{f: f, w: sweep.NewWriter(f)}, nil
 }
 
-// add writes the record of one seed's subtest: pass or fail, and the
+// add writes the record of one seed's subtest, named by the test that
+// called Seeds (TestX, or TestX/sub, without testing's "#01"): pass or fail, and the
 // sha256, frames and simulated time of the captures New made for it (in
 // the order made; hashed together when there are several).
 func (l *ledger) add(name string, seed int64, failed bool, run *seedRun, wall time.Duration) error {
-	rec := sweep.Record{Seed: seed, Pass: !failed, WallNS: int64(wall), Version: version()}
+	// TestX/sub#01/seed=137 -> TestX/sub: the test as -run matches it.
+	parts := strings.Split(name, "/")
+	parts = parts[:len(parts)-1]
+	for i, p := range parts {
+		parts[i] = dedupSuffix.ReplaceAllString(p, "")
+	}
+	test := strings.Join(parts, "/")
+	rec := sweep.Record{Name: test, Seed: seed, Pass: !failed, WallNS: int64(wall), Version: version()}
 	if failed {
 		rec.Failure = "go test: " + name + " failed (its log says why)"
 	}

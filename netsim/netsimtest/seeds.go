@@ -156,8 +156,10 @@ func claimBazelShard() bool {
 //     test functions; else Kubernetes' JOB_COMPLETION_INDEX of an Indexed
 //     Job, with the Job's completions in $NETSIM_SHARDS.
 //   - -netsim.ledger=F (or $NETSIM_LEDGER): a JSON line per seed appended
-//     to F, a ledger of `netsim sweep`'s format ([sweep.Record]): one
-//     Seeds test per file, as the records do not name the test.
+//     to F, a ledger of `netsim sweep`'s format ([sweep.Record], named
+//     by the test), which `netsim sweep --merge` and --compare read; a
+//     relative F is relative to the package's directory, where go test
+//     runs the test binary.
 //
 // A failing seed's subtest logs the command that reproduces it, e.g.
 //

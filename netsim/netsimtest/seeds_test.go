@@ -345,7 +345,7 @@ func TestSeedsLedger(t *testing.T) {
 	for run := range 2 {
 		path := filepath.Join(dir, "run"+strconv.Itoa(run)+".jsonl")
 		paths = append(paths, path)
-		t.Run("run"+strconv.Itoa(run), func(t *testing.T) {
+		t.Run("run", func(t *testing.T) { // run, then run#01: one name in the ledger
 			clearEnv(t)
 			setFlag(t, "netsim.seeds", "1-3")
 			setFlag(t, "netsim.ledger", path)
@@ -366,6 +366,23 @@ func TestSeedsLedger(t *testing.T) {
 	}
 	if err := sweep.Compare(paths[0], a, paths[1], b); err != nil {
 		t.Errorf("two runs of the same seeds: %v", err)
+	}
+	for _, r := range a {
+		if r.Name != "TestSeedsLedger/run" {
+			t.Errorf("seed %d: name %q, want the test's, TestSeedsLedger/run", r.Seed, r.Name)
+		}
+	}
+	// Another test over the same seeds in the same ledger: its records
+	// are its own, and the ledger merges without a conflict.
+	t.Run("other", func(t *testing.T) {
+		clearEnv(t)
+		setFlag(t, "netsim.seeds", "1-3")
+		setFlag(t, "netsim.ledger", paths[0])
+		netsimtest.Seeds(t, func(t *testing.T, seed int64) { echoOverLossyLink(t, seed+100) })
+	})
+	merged, err := sweep.Merge(read(paths[0]))
+	if err != nil || len(merged) != 6 {
+		t.Errorf("two tests' seeds 1-3 in one ledger: %d records merged, %v; want 6", len(merged), err)
 	}
 	t.Logf("seed 1: %d frames, %v simulated, sha256 %.12s…", a[0].Frames, a[0].Sim(), a[0].SHA256)
 }
