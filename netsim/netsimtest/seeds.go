@@ -73,7 +73,7 @@ func makePlan() (plan, error) {
 	if v, from := lookup(flagSeed, "netsim.seed", EnvSeed); v != "" {
 		n, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64)
 		if err != nil {
-			return plan{}, fmt.Errorf("%w: %s: not a seed (an integer)", sweep.ErrSeeds, from)
+			return plan{}, fmt.Errorf("%s: %w: not a seed (an integer)", from, sweep.ErrSeeds)
 		}
 		return plan{seeds: []int64{n}, from: from, single: true}, nil
 	}
@@ -95,7 +95,7 @@ func makePlan() (plan, error) {
 	}
 	sh, from, err := sweep.ShardFromEnv(os.Getenv, 0)
 	if err != nil {
-		return plan{}, err
+		return plan{}, fmt.Errorf("%w (in go test: -netsim.shard=I/N overrides the environment)", err)
 	}
 	if os.Getenv(sweep.EnvBazelTotal) != "" && !claimBazelShard() {
 		// rules_go's go_test already runs this test function in one
