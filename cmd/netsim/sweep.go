@@ -51,9 +51,13 @@ TEST_SHARD_INDEX and TEST_TOTAL_SHARDS (TEST_SHARD_STATUS_FILE is
 touched) or from a Kubernetes Indexed Job's JOB_COMPLETION_INDEX, with
 the number of shards from --shards or NETSIM_SHARDS.
 
-A worker that crashes is the failure of the seed it ran; a new worker
-takes the others. Ctrl-C stops the sweep, prints the summary so far and
+A worker that crashes is the failure of the seed it ran (its standard
+error is kept as DIR/seedN.crash.txt); a new worker takes the others. A
+seed that takes longer than --timeout of wall time fails the same way. Ctrl-C stops the sweep, prints the summary so far and
 leaves the ledger whole: the same command resumes it.
+
+--check-determinism runs each seed twice in its worker and fails a seed
+whose two captures differ (madsim's MADSIM_TEST_CHECK_DETERMINISM).
 
 The flags of 'netsim run' that set up a run apply to every seed (-F -i
 --no-expect --explain --lang, the link flags, a demo's own flags).
@@ -79,11 +83,13 @@ type sweepFlags struct {
 	keepAll bool
 	shard   string
 	shards  int
+	timeout time.Duration
+	twice   bool // --check-determinism
 	worker  bool // hidden: this process is a worker
 }
 
 // sweepOnly are the flags sweep adds to netsim run's.
-var sweepOnly = []string{"seeds", "j", "ledger", "keep", "keep-all", "shard", "shards", "worker"}
+var sweepOnly = []string{"seeds", "j", "ledger", "keep", "keep-all", "shard", "shards", "timeout", "check-determinism", "worker"}
 
 // runOnly are netsim run's flags that sweep does not take, and why.
 var runOnly = map[string]string{
@@ -103,6 +109,8 @@ func newSweepFlags() *sweepFlags {
 	fs.BoolVar(&f.keepAll, "keep-all", false, "keep every seed's capture, not only the failing ones'")
 	fs.StringVar(&f.shard, "shard", "", "run shard `I/N` of the seeds: those whose index in --seeds is I modulo N")
 	fs.IntVar(&f.shards, "shards", 0, "the number of shards when the index comes from JOB_COMPLETION_INDEX (default: NETSIM_SHARDS)")
+	fs.DurationVar(&f.timeout, "timeout", 10*time.Minute, "the most wall-clock `time` a seed may take: a worker that has not answered by then is killed and the seed fails (0: no limit)")
+	fs.BoolVar(&f.twice, "check-determinism", false, "run each seed twice; a seed whose two captures differ fails")
 	fs.BoolVar(&f.worker, "worker", false, "")
 	return f
 }
@@ -123,21 +131,15 @@ func (f *sweepFlags) printSweepFlags(w io.Writer) {
 // cmdSweep runs a demo or a scenario over many seeds, or compares or
 // merges ledgers.
 func cmdSweep(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	for _, a := range args {
-		if a == "--" {
-			break
-		}
-		switch strings.TrimLeft(a, "-") {
-		case "compare":
-			return sweepCompare(args, stdout, stderr)
-		case "merge":
-			return sweepMerge(args, stdout, stderr)
-		case "h", "help":
-			f := newSweepFlags()
-			fmt.Fprint(stdout, sweepUsage)
-			f.printSweepFlags(stdout)
-			return 0
-		}
+	switch sweepMode(args) {
+	case "h", "help":
+		fmt.Fprint(stdout, sweepUsage)
+		newSweepFlags().printSweepFlags(stdout)
+		return 0
+	case "compare":
+		return sweepCompare(args, stdout, stderr)
+	case "merge":
+		return sweepMerge(args, stdout, stderr)
 	}
 	f := newSweepFlags()
 	if !hasTarget(args) {
@@ -159,6 +161,30 @@ func cmdSweep(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return sweepWorker(r, stdin, stdout, stderr)
 	}
 	return sweepMain(f, r, args, stdout, stderr)
+}
+
+// sweepMode finds, among args, the flag that makes sweep do something
+// else than a sweep: "h" or "help", "compare", "merge", or "" for none.
+// Help comes first, so that --compare -h explains.
+func sweepMode(args []string) string {
+	mode := ""
+	for _, a := range args {
+		if a == "--" {
+			break
+		}
+		if !strings.HasPrefix(a, "-") {
+			continue
+		}
+		switch name, _, _ := strings.Cut(strings.TrimLeft(a, "-"), "="); name {
+		case "h", "help":
+			return name
+		case "compare", "merge":
+			if mode == "" {
+				mode = name
+			}
+		}
+	}
+	return mode
 }
 
 // hasTarget reports whether args name a demo or a scenario, before or
@@ -194,6 +220,8 @@ func (f *sweepFlags) checkSweep(stderr io.Writer) int {
 		msg = `--keep "": empty (give a directory)`
 	case f.shards < 0:
 		msg = fmt.Sprintf("--shards %d: at least 1", f.shards)
+	case f.timeout < 0:
+		msg = fmt.Sprintf("--timeout %v: negative (0 is no limit)", f.timeout)
 	}
 	if msg == "" {
 		if _, err := sweep.ParseSeeds(f.seeds); err != nil {
@@ -221,15 +249,17 @@ type seedRunner struct {
 	version string
 	keep    string // the directory of kept captures
 	keepAll bool
+	twice   bool     // run each seed twice, compare the captures
 	repro   []string // the run flags of the reproduction line
 	buf     bytes.Buffer
+	again   bytes.Buffer                                               // the second run's capture
 	run     func(seed int64, capture io.Writer) (netsim.Stats, string) // the failure, or ""
 }
 
 // newSeedRunner checks what f names and prepares its runs. It returns an
 // exit status, or -1.
 func (f *sweepFlags) newSeedRunner(name string, stdin io.Reader, stderr io.Writer) (*seedRunner, int) {
-	r := &seedRunner{label: name, target: name, version: netsimVersion(), keep: f.keep, keepAll: f.keepAll}
+	r := &seedRunner{label: name, target: name, version: netsimVersion(), keep: f.keep, keepAll: f.keepAll, twice: f.twice}
 	f.fs.Visit(func(fl *flag.Flag) {
 		if !contains(sweepOnly, fl.Name) {
 			r.repro = append(r.repro, reproFlag(f.fs, fl))
@@ -371,6 +401,17 @@ func (r *seedRunner) runSeed(seed int64) sweep.Record {
 	r.buf.Reset()
 	st, failure := r.run(seed, &r.buf)
 	rec := sweep.Record{Pass: failure == "", Failure: failure, Frames: st.Frames, SimNS: int64(st.Elapsed), Version: r.version}
+	if r.twice {
+		r.again.Reset()
+		_, again := r.run(seed, &r.again)
+		switch {
+		case !bytes.Equal(r.buf.Bytes(), r.again.Bytes()):
+			a, b := sha256.Sum256(r.buf.Bytes()), sha256.Sum256(r.again.Bytes())
+			rec.Pass, rec.Failure = false, fmt.Sprintf("not deterministic: a second run gave other capture bytes (sha256 %x…, then %x…)", a[:6], b[:6])
+		case again != failure:
+			rec.Pass, rec.Failure = false, fmt.Sprintf("not deterministic: a second run ended otherwise (%q, then %q)", failure, again)
+		}
+	}
 	if r.buf.Len() > 0 {
 		sum := sha256.Sum256(r.buf.Bytes())
 		rec.SHA256 = hex.EncodeToString(sum[:])
@@ -481,41 +522,25 @@ func sweepMain(f *sweepFlags, r *seedRunner, args []string, stdout, stderr io.Wr
 	}
 
 	var ledger *sweep.Writer
-	var ledgerFile *os.File
+	var ledgerFile *sweep.LedgerFile
 	if f.ledger != "" {
-		done, lf, code := openLedger(f.ledger, stderr)
-		if code >= 0 {
-			return code
+		lf, err := sweep.OpenLedger(f.ledger)
+		var le *sweep.LedgerError
+		switch {
+		case errors.As(err, &le):
+			fmt.Fprintf(stderr, "netsim sweep: --ledger %v\n", err)
+			return 2
+		case err != nil:
+			fmt.Fprintf(stderr, "netsim sweep: --ledger %s: %v\n", f.ledger, pathErr(err))
+			return 1
 		}
-		ledgerFile = lf
-		defer ledgerFile.Close()
-		ledger = sweep.NewWriter(lf)
-		other := 0
-		for _, rec := range done {
-			if rec.Version != r.version {
-				other++
-			}
+		ledgerFile, ledger = lf, lf.Writer
+		defer lf.Close()
+		if lf.Torn {
+			fmt.Fprintf(stderr, "netsim sweep: %s: its last line was cut short (a sweep interrupted while writing it); dropped\n", f.ledger)
 		}
-		if other > 0 {
-			fmt.Fprintf(stderr, "netsim sweep: %s: %d record(s) are from another netsim than this one (%s): their seeds are skipped all the same\n", f.ledger, other, r.version)
-		}
-		if len(done) > 0 {
-			left := seeds[:0:0]
-			for _, s := range seeds {
-				if _, ok := done[s]; !ok {
-					left = append(left, s)
-				}
-			}
-			failed := 0
-			for _, s := range seeds {
-				if rec, ok := done[s]; ok && !rec.Pass {
-					failed++
-				}
-			}
-			fmt.Fprintf(stderr, "netsim sweep: %s: %d seed(s) already in the ledger (%d failed), skipped; %d to run\n",
-				f.ledger, len(seeds)-len(left), failed, len(left))
-			seeds = left
-		}
+		resumeNote(stderr, f.ledger, r.version, lf.Records, seeds)
+		seeds = sweep.Remaining(seeds, lf.Records, "")
 	}
 
 	exe, err := os.Executable()
@@ -528,7 +553,7 @@ func sweepMain(f *sweepFlags, r *seedRunner, args []string, stdout, stderr io.Wr
 	defer stopSignals()
 	prog := newProgress(stderr, len(seeds), r, f.jobs)
 	sum, err := sweep.Run(sweep.Config{
-		Seeds: seeds, Jobs: f.jobs, Context: ctx, Ledger: ledger, Done: prog.done,
+		Seeds: seeds, Jobs: f.jobs, Context: ctx, Ledger: ledger, Done: prog.done, Timeout: f.timeout,
 		Worker: func() *exec.Cmd { return exec.Command(exe, workerArgs...) },
 		Crashed: func(seed int64, log []byte) {
 			if err := writeKept(r.crashLogName(seed), log); err != nil {
@@ -566,43 +591,36 @@ func sweepMain(f *sweepFlags, r *seedRunner, args []string, stdout, stderr io.Wr
 	return 0
 }
 
-// openLedger reads the ledger name if it exists (its records by seed) and
-// opens it for appending. A torn last line (a sweep killed while writing
-// it) is cut off. It returns an exit status, or -1.
-func openLedger(name string, stderr io.Writer) (map[int64]sweep.Record, *os.File, int) {
-	done := map[int64]sweep.Record{}
-	b, err := os.ReadFile(name)
-	switch {
-	case errors.Is(err, os.ErrNotExist):
-	case err != nil:
-		fmt.Fprintf(stderr, "netsim sweep: --ledger %s: %v\n", name, pathErr(err))
-		return nil, nil, 1
-	default:
-		recs, torn, err := sweep.Read(name, bytes.NewReader(b))
-		if err != nil {
-			fmt.Fprintf(stderr, "netsim sweep: --ledger %v\n", err)
-			return nil, nil, 2
+// resumeNote says what a resumed ledger holds of seeds: how many are
+// skipped, how many of them failed, and whether another netsim wrote them.
+func resumeNote(stderr io.Writer, name, version string, recs []sweep.Record, seeds []int64) {
+	mine := map[int64]sweep.Record{}
+	other := 0
+	for _, rec := range recs {
+		if rec.Name != "" { // a Go test's (netsimtest)
+			continue
 		}
-		if torn {
-			cut := bytes.LastIndexByte(b, '\n') + 1
-			if err := os.Truncate(name, int64(cut)); err != nil {
-				fmt.Fprintf(stderr, "netsim sweep: --ledger %s: cutting off its torn last line: %v\n", name, err)
-				return nil, nil, 1
-			}
-			fmt.Fprintf(stderr, "netsim sweep: %s: its last line was cut short (a sweep interrupted while writing it); dropped\n", name)
+		mine[rec.Seed] = rec
+		if rec.Version != version {
+			other++
 		}
-		for _, rec := range recs {
-			if rec.Name == "" { // a named record is a Go test's (netsimtest)
-				done[rec.Seed] = rec
+	}
+	if other > 0 {
+		fmt.Fprintf(stderr, "netsim sweep: %s: %d record(s) are from another netsim than this one (%s): their seeds are skipped all the same\n", name, other, version)
+	}
+	skipped, failed := 0, 0
+	for _, s := range seeds {
+		if rec, ok := mine[s]; ok {
+			skipped++
+			if !rec.Pass {
+				failed++
 			}
 		}
 	}
-	lf, err := os.OpenFile(name, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o666)
-	if err != nil {
-		fmt.Fprintf(stderr, "netsim sweep: --ledger %s: %v\n", name, pathErr(err))
-		return nil, nil, 1
+	if skipped > 0 {
+		fmt.Fprintf(stderr, "netsim sweep: %s: %d seed(s) already in the ledger (%d failed), skipped; %d to run\n",
+			name, skipped, failed, len(seeds)-skipped)
 	}
-	return done, lf, -1
 }
 
 // printSweepSummary says what the sweep did: the counts, then each failed
@@ -758,15 +776,15 @@ func sweepMerge(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "netsim sweep: --merge: %v\n", err)
 		return 1
 	}
-	var buf bytes.Buffer
-	w := sweep.NewWriter(&buf)
-	for _, r := range merged {
-		w.Write(r) // a bytes.Buffer does not fail
-	}
 	if *out == "-" {
-		_, err = stdout.Write(buf.Bytes())
+		w := sweep.NewWriter(stdout)
+		for _, r := range merged {
+			if err = w.Write(r); err != nil {
+				break
+			}
+		}
 	} else {
-		err = writeKept(*out, buf.Bytes())
+		err = sweep.WriteFile(*out, merged)
 	}
 	if err != nil {
 		fmt.Fprintf(stderr, "netsim sweep: -o %s: %v\n", *out, pathErr(err))
@@ -796,16 +814,15 @@ func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
 
 // readLedgerFile reads a ledger. It returns an exit status, or -1.
 func readLedgerFile(name string, stderr io.Writer) ([]sweep.Record, int) {
-	file, err := os.Open(name)
-	if err != nil {
-		fmt.Fprintf(stderr, "netsim sweep: %v\n", pathErr(err))
-		return nil, 1
-	}
-	defer file.Close()
-	recs, torn, err := sweep.Read(name, file)
-	if err != nil {
+	recs, torn, err := sweep.ReadFile(name)
+	var le *sweep.LedgerError
+	switch {
+	case errors.As(err, &le):
 		fmt.Fprintf(stderr, "netsim sweep: %v\n", err)
 		return nil, 2
+	case err != nil:
+		fmt.Fprintf(stderr, "netsim sweep: %s: %v\n", name, pathErr(err))
+		return nil, 1
 	}
 	if torn {
 		fmt.Fprintf(stderr, "netsim sweep: %s: its last line was cut short (an interrupted sweep); dropped\n", name)

@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"netsim.dev/netsim"
 	"netsim.dev/netsim/sweep"
 )
 
@@ -129,7 +130,7 @@ func TestSweepFailures(t *testing.T) {
 func TestSweepDemo(t *testing.T) {
 	dir := t.TempDir()
 	args := []string{"sweep", "tcp", "--seeds", "1-6", "--payload", "68656c6c6f", "-F", "pcapng", "--keep-all", "--keep", "all"}
-	code, stdout, stderr := sweepCmd(t, dir, nil, append(args, "--ledger", "a.jsonl")...)
+	code, stdout, stderr := sweepCmd(t, dir, nil, append(args, "--ledger", "a.jsonl", "--check-determinism")...)
 	if code != 0 || !strings.Contains(stdout, "tcp: 6 seed(s) run, 6 passed, 0 failed") {
 		t.Fatalf("exit %d\n%s%s", code, stdout, stderr)
 	}
@@ -265,7 +266,9 @@ func TestSweepBadInput(t *testing.T) {
 		{[]string{"sweep", "book-tcp", "--seeds", "1-5"}, []string{"JOB_COMPLETION_INDEX=1"}, "JOB_COMPLETION_INDEX is set but not the number of shards"},
 		{[]string{"sweep", "book-tcp", "--seeds", "1-5"}, []string{"TEST_SHARD_INDEX=4", "TEST_TOTAL_SHARDS=4"}, "TEST_SHARD_INDEX=4, TEST_TOTAL_SHARDS=4: shard 4 of 4"},
 		{[]string{"sweep", "--compare", "a.jsonl"}, nil, "--compare takes two ledgers"},
+		{[]string{"sweep", "book-tcp", "--seeds", "1-5", "--timeout", "-1s"}, nil, "--timeout -1s: negative"},
 		{[]string{"sweep", "--merge"}, nil, "--merge takes the ledgers"},
+		{[]string{"sweep", "--merge", "-o", "", "a.jsonl"}, nil, `-o "": empty`},
 	} {
 		dir := t.TempDir()
 		args := append(c.args, "--ledger", "l.jsonl")
@@ -441,5 +444,69 @@ func TestSweepWorkerKilled(t *testing.T) {
 	}
 	if !strings.Contains(stdout.String(), "FAIL seed "+s+": worker process died: signal: killed\n  crash log: kept/seed"+s+".crash.txt\n  reproduce: netsim run book-tcp --seed "+s+" -w seed"+s+".pcap\n") {
 		t.Errorf("summary:\n%s", stdout.String())
+	}
+}
+
+func TestSweepMode(t *testing.T) {
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"book-tcp", "--seeds", "1-5", "--keep", "merge"}, ""},
+		{[]string{"--merge", "-o", "x", "a"}, "merge"},
+		{[]string{"--compare", "a", "b", "-h"}, "h"},
+		{[]string{"-compare=true", "a", "b"}, "compare"},
+		{[]string{"book-tcp", "--", "-h"}, ""},
+	} {
+		if got := sweepMode(c.args); got != c.want {
+			t.Errorf("sweepMode(%q) = %q, want %q", c.args, got, c.want)
+		}
+	}
+}
+
+// TestSweepTimeout: a seed that takes longer than --timeout fails, its
+// worker killed, and the sweep goes on.
+func TestSweepTimeout(t *testing.T) {
+	dir := t.TempDir()
+	code, stdout, stderr := sweepCmd(t, dir, nil, "sweep", "book-tcp", "--seeds", "1-3", "-j", "1", "--timeout", "1us")
+	if code != 1 || strings.Count(stdout, "timed out: no result after 1µs of wall time; worker process killed") != 3 {
+		t.Fatalf("exit %d\n%s%s", code, stdout, stderr)
+	}
+}
+
+// TestSweepMissingLedger: --compare or --merge of a ledger that is not
+// there names it, exit status 1.
+func TestSweepMissingLedger(t *testing.T) {
+	for _, args := range [][]string{{"sweep", "--compare", "a.jsonl", "nope.jsonl"}, {"sweep", "--merge", "nope.jsonl"}} {
+		code, _, stderr := sweepCmd(t, t.TempDir(), nil, args...)
+		if code != 1 || !strings.HasPrefix(stderr, "netsim sweep: ") || !strings.Contains(stderr, ".jsonl: no such file or directory") {
+			t.Errorf("%v: exit %d: %q", args, code, stderr)
+		}
+	}
+}
+
+// TestSweepCheckDeterminism: with --check-determinism, a seed whose two
+// runs write other bytes fails, one that repeats passes.
+func TestSweepCheckDeterminism(t *testing.T) {
+	calls := 0
+	r := &seedRunner{twice: true, version: "test", keep: t.TempDir(), ext: ".pcap",
+		run: func(seed int64, w io.Writer) (netsim.Stats, string) {
+			calls++
+			if seed == 2 {
+				w.Write([]byte{byte(calls)}) // another byte each run
+			} else {
+				w.Write([]byte{byte(seed)})
+			}
+			return netsim.Stats{Frames: 1}, ""
+		}}
+	if rec := r.runSeed(1); !rec.Pass {
+		t.Errorf("seed 1 repeats, yet fails: %s", rec.Failure)
+	}
+	rec := r.runSeed(2)
+	if rec.Pass || !strings.HasPrefix(rec.Failure, "not deterministic: a second run gave other capture bytes") {
+		t.Errorf("seed 2: %+v", rec)
+	}
+	if _, err := os.Stat(filepath.Join(r.keep, "seed2.pcap")); err != nil {
+		t.Errorf("the nondeterministic seed's capture is not kept: %v", err)
 	}
 }

@@ -10,8 +10,9 @@
 //     Jobs, Bazel's test sharding).
 //   - [Run] hands the seeds out to worker processes over their standard
 //     input and output, and [Serve] is the worker's side; a worker that
-//     dies is recorded as the failure of the seed it was running, and a
-//     new one takes its place.
+//     dies is recorded as the failure of the seed it was running (its
+//     standard error goes to [Config.Crashed]), and a new one takes its
+//     place.
 //   - A ledger is written with a [Writer] and read with [Read]; [Merge]
 //     joins the ledgers of shards, and [Compare] checks that two sweeps of
 //     the same seeds, on any two machines, gave the same records.

@@ -113,10 +113,12 @@ type LedgerError struct {
 	Err  error
 }
 
+// Error says which line of which ledger is not a record, and why.
 func (e *LedgerError) Error() string {
 	return fmt.Sprintf("%s:%d: not a ledger record: %v", e.Name, e.Line, e.Err)
 }
 
+// Unwrap returns why the line is not a record (a JSON error).
 func (e *LedgerError) Unwrap() error { return e.Err }
 
 // Read reads the ledger r, named name in errors: its records in the
@@ -164,6 +166,7 @@ type DiffError struct {
 	A, B  string
 }
 
+// Error names the seed and the field: "seed 137: sha256 differs: A vs B".
 func (e *DiffError) Error() string {
 	if e.Field == "seed" {
 		return fmt.Sprintf("%s: in %s only", seedName(e.Name, e.Seed), e.A)
@@ -190,6 +193,7 @@ type ConflictError struct {
 	A, B  string
 }
 
+// Error names the seed and the field that disagree.
 func (e *ConflictError) Error() string {
 	return fmt.Sprintf("%s has two records that disagree: %s %s vs %s", seedName(e.Name, e.Seed), e.Field, e.A, e.B)
 }

@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -52,6 +53,11 @@ type Config struct {
 	// Done, if not nil, is called with each record as its seed finishes,
 	// after Ledger has it, from one goroutine, in the order seeds finish.
 	Done func(Record)
+	// Timeout, if above 0, is the most wall-clock time a seed may take:
+	// a worker that has not answered by then is killed, and the seed is
+	// recorded as a crash that timed out (a seed that hangs must not hang
+	// the sweep).
+	Timeout time.Duration
 	// Crashed, if not nil, is called when a worker dies while running
 	// seed, with the last [CrashLogSize] bytes it wrote to its standard
 	// error since it was handed the seed (a panic's stack, typically),
@@ -227,7 +233,22 @@ func (s *sweeper) work(results chan<- Record) {
 				return
 			}
 		}
+		var timedOut atomic.Bool
+		var timer *time.Timer
+		if s.c.Timeout > 0 {
+			proc := p
+			timer = time.AfterFunc(s.c.Timeout, func() {
+				timedOut.Store(true)
+				proc.cmd.Process.Kill()
+			})
+		}
 		r, err := p.run(seed)
+		if timer != nil && !timer.Stop() && err == nil {
+			// The record came as the timer killed the worker: keep the
+			// record, not the worker.
+			s.stop(p)
+			p = nil
+		}
 		if err != nil {
 			reason, log := s.stop(p), p.stderr.bytes()
 			p = nil
@@ -235,6 +256,9 @@ func (s *sweeper) work(results chan<- Record) {
 				return // killed by the interruption: the seed is not run
 			}
 			r = Record{Seed: seed, Crashed: true, Failure: "worker process died: " + reason}
+			if timedOut.Load() {
+				r.Failure = fmt.Sprintf("timed out: no result after %v of wall time; worker process killed", s.c.Timeout)
+			}
 			if s.c.Crashed != nil {
 				s.c.Crashed(seed, log)
 			}

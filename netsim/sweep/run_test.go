@@ -7,10 +7,12 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"runtime"
 	"slices"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 )
 
 // TestMain makes the test binary a worker when run with
@@ -25,6 +27,8 @@ func TestMain(m *testing.M) {
 				panic(fmt.Sprintf("unlucky seed %d", seed))
 			case seed == 21:
 				os.Exit(3)
+			case seed == 99:
+				time.Sleep(time.Minute)
 			case seed%7 == 0:
 				return Record{Failure: "expect: divisible by 7", Frames: int(seed), Version: "test"}
 			}
@@ -131,5 +135,43 @@ func TestRunWorkerCannotStart(t *testing.T) {
 	_, err = Run(Config{Seeds: []int64{1, 2}, Worker: func() *exec.Cmd { return exec.Command("true") }})
 	if !errors.Is(err, ErrWorker) {
 		t.Fatalf("a worker that exits at once: err %v, want ErrWorker", err)
+	}
+}
+
+func TestRunTimeout(t *testing.T) {
+	start := time.Now()
+	sum, err := Run(Config{Seeds: []int64{99, 100, 101, 102}, Jobs: 2, Worker: testWorker, Timeout: 2 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum.Passed != 3 || sum.Failed != 1 || !sum.Failures[0].Crashed || sum.Failures[0].Seed != 99 ||
+		sum.Failures[0].Failure != "timed out: no result after 2s of wall time; worker process killed" {
+		t.Fatalf("summary %+v", sum)
+	}
+	if d := time.Since(start); d > 30*time.Second {
+		t.Fatalf("the sweep took %v: the hung seed's worker was not killed", d)
+	}
+}
+
+// TestRunLeaksNothing: after Run returns, its goroutines are gone, and so
+// are its workers (Wait was called on each: no goroutine of exec left).
+func TestRunLeaksNothing(t *testing.T) {
+	before := runtime.NumGoroutine()
+	ctx, cancel := context.WithCancel(context.Background())
+	n := 0
+	seeds, _ := ParseSeeds("1-100000")
+	Run(Config{Seeds: seeds, Jobs: 3, Worker: testWorker, Context: ctx, Timeout: time.Minute, Done: func(Record) {
+		if n++; n == 30 {
+			cancel()
+		}
+	}})
+	Run(Config{Seeds: []int64{1, 13, 21, 40}, Jobs: 2, Worker: testWorker, Timeout: time.Minute})
+	deadline := time.Now().Add(5 * time.Second)
+	for runtime.NumGoroutine() > before {
+		if time.Now().After(deadline) {
+			buf := make([]byte, 1<<16)
+			t.Fatalf("%d goroutines before, %d after:\n%s", before, runtime.NumGoroutine(), buf[:runtime.Stack(buf, true)])
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
 }
