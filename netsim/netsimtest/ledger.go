@@ -73,27 +73,45 @@ func (l *ledger) add(name string, seed int64, failed bool, run *seedRun, wall ti
 	if failed {
 		rec.Failure = "go test: " + name + " failed (its log says why)"
 	}
+	sum := run.summary()
+	rec.SHA256, rec.Frames, rec.SimNS = sum.sha256, sum.frames, sum.simNS
+	return l.w.Write(rec)
+}
+
+// runSummary is what the captures of one seed's run hold.
+type runSummary struct {
+	captures int    // networks made by New
+	sha256   string // of the captures, in the order made ("" if none)
+	frames   int    // in all
+	simNS    int64  // the latest frame's time since netsim.DefaultStart
+}
+
+// summary reads the run's captures (the networks are closed by then).
+func (run *seedRun) summary() runSummary {
 	run.mu.Lock()
 	defer run.mu.Unlock()
-	if len(run.captures) > 0 {
-		h := sha256.New()
-		for _, buf := range run.captures {
-			h.Write(buf.Bytes())
-			r, err := pcapread.NewReader(bytes.NewReader(buf.Bytes()))
-			if err != nil {
-				continue // an empty capture: a network that never ran
-			}
-			frames, _ := pcapread.ReadAll(r)
-			rec.Frames += len(frames)
-			if len(frames) > 0 {
-				if sim := frames[len(frames)-1].Time - netsim.DefaultStart.UnixNano(); sim > rec.SimNS {
-					rec.SimNS = sim
-				}
+	var s runSummary
+	if len(run.captures) == 0 {
+		return s
+	}
+	s.captures = len(run.captures)
+	h := sha256.New()
+	for _, buf := range run.captures {
+		h.Write(buf.Bytes())
+		r, err := pcapread.NewReader(bytes.NewReader(buf.Bytes()))
+		if err != nil {
+			continue // an empty capture: a network that never ran
+		}
+		frames, _ := pcapread.ReadAll(r)
+		s.frames += len(frames)
+		if len(frames) > 0 {
+			if sim := frames[len(frames)-1].Time - netsim.DefaultStart.UnixNano(); sim > s.simNS {
+				s.simNS = sim
 			}
 		}
-		rec.SHA256 = hex.EncodeToString(h.Sum(nil))
 	}
-	return l.w.Write(rec)
+	s.sha256 = hex.EncodeToString(h.Sum(nil))
+	return s
 }
 
 // Close closes the ledger's file.

@@ -26,6 +26,7 @@ var (
 	flagSeeds  = flag.String("netsim.seeds", "", "run netsimtest.Seeds tests over these `seeds` (1-500, or 1-10,20,30-40); overrides $NETSIM_SEEDS")
 	flagSeed   = flag.String("netsim.seed", "", "run netsimtest.Seeds tests over this one `seed` only, in any shard (the reproduction of a failing seed); overrides $NETSIM_SEED")
 	flagShard  = flag.String("netsim.shard", "", "run only shard `I/N` (0 <= I < N) of the seeds; overrides $NETSIM_SHARD, Bazel's TEST_SHARD_INDEX/TEST_TOTAL_SHARDS and Kubernetes' JOB_COMPLETION_INDEX")
+	flagCheck  = flag.String("netsim.check-determinism", "", "run each seed of netsimtest.Seeds twice and fail it when the two runs' captures differ (`true`); overrides $NETSIM_CHECK_DETERMINISM")
 	flagLedger = flag.String("netsim.ledger", "", "append one JSON line per seed run by netsimtest.Seeds to `file` (relative to the package's directory); overrides $NETSIM_LEDGER")
 )
 
@@ -33,10 +34,11 @@ var (
 // given. The shard also comes from the variables of the batch engines,
 // as `netsim sweep` takes it: see [sweep.ShardFromEnv].
 const (
-	EnvSeeds  = "NETSIM_SEEDS"  // like -netsim.seeds
-	EnvSeed   = "NETSIM_SEED"   // like -netsim.seed
-	EnvShard  = "NETSIM_SHARD"  // like -netsim.shard
-	EnvLedger = "NETSIM_LEDGER" // like -netsim.ledger
+	EnvSeeds  = "NETSIM_SEEDS"             // like -netsim.seeds
+	EnvSeed   = "NETSIM_SEED"              // like -netsim.seed
+	EnvShard  = "NETSIM_SHARD"             // like -netsim.shard
+	EnvLedger = "NETSIM_LEDGER"            // like -netsim.ledger
+	EnvCheck  = "NETSIM_CHECK_DETERMINISM" // like -netsim.check-determinism
 )
 
 // plan is what Seeds runs: the seeds, and where they came from.
@@ -46,6 +48,7 @@ type plan struct {
 	from      string // "-netsim.seeds=1-500", "NETSIM_SEEDS=...", "the default seed 1"
 	shardFrom string // "-netsim.shard=1/4", "TEST_SHARD_INDEX=1, TEST_TOTAL_SHARDS=4"
 	single    bool   // -netsim.seed: one seed, no shard applied
+	check     bool   // -netsim.check-determinism: each seed twice
 }
 
 // bazelStatus is Bazel's TEST_SHARD_STATUS_FILE after this process touched
@@ -70,14 +73,22 @@ func lookup(fv *string, flagName, env string) (value, from string) {
 
 // makePlan reads the flags and the environment.
 func makePlan() (plan, error) {
+	check := false
+	if v, from := lookup(flagCheck, "netsim.check-determinism", EnvCheck); v != "" {
+		b, err := strconv.ParseBool(strings.TrimSpace(v))
+		if err != nil {
+			return plan{}, fmt.Errorf("%s: %w: not true or false", from, sweep.ErrSeeds)
+		}
+		check = b
+	}
 	if v, from := lookup(flagSeed, "netsim.seed", EnvSeed); v != "" {
 		n, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64)
 		if err != nil {
 			return plan{}, fmt.Errorf("%s: %w: not a seed (an integer)", from, sweep.ErrSeeds)
 		}
-		return plan{seeds: []int64{n}, from: from, single: true}, nil
+		return plan{seeds: []int64{n}, from: from, single: true, check: check}, nil
 	}
-	p := plan{seeds: []int64{1}, from: "the default seed 1"}
+	p := plan{seeds: []int64{1}, from: "the default seed 1", check: check}
 	if v, from := lookup(flagSeeds, "netsim.seeds", EnvSeeds); v != "" {
 		seeds, err := sweep.ParseSeeds(v)
 		if err != nil {
@@ -155,6 +166,10 @@ func claimBazelShard() bool {
 //     TEST_SHARD_STATUS_FILE), unless rules_go's go_test already shards the
 //     test functions; else Kubernetes' JOB_COMPLETION_INDEX of an Indexed
 //     Job, with the Job's completions in $NETSIM_SHARDS.
+//   - -netsim.check-determinism (or $NETSIM_CHECK_DETERMINISM=1): each
+//     seed runs twice, as subtests run=1 and run=2, and fails when the
+//     captures of the networks [New] made differ between the two (madsim's
+//     MADSIM_TEST_CHECK_DETERMINISM; `netsim sweep --check-determinism`).
 //   - -netsim.ledger=F (or $NETSIM_LEDGER): a JSON line per seed appended
 //     to F, a ledger of `netsim sweep`'s format ([sweep.Record], named
 //     by the test), which `netsim sweep --merge` and --compare read; a
@@ -216,11 +231,14 @@ func Seeds(t *testing.T, body func(t *testing.T, seed int64)) {
 			start := time.Now()
 			returned := false // body returned (not a panic, FailNow or SkipNow)
 			run := new(seedRun)
-			if led != nil {
+			if led != nil || p.check {
 				seedRuns.Store(t, run)
 			}
 			t.Cleanup(func() { // registered first: runs last, after New's capture
 				repro := ReproCommand(t.Name(), pkg, seed)
+				if p.check {
+					repro += " -netsim.check-determinism"
+				}
 				// A body that panicked neither returned nor failed t
 				// yet (testing marks it failed after the cleanups).
 				failedNow := t.Failed() || (!returned && !t.Skipped())
@@ -235,16 +253,45 @@ func Seeds(t *testing.T, body func(t *testing.T, seed int64)) {
 					failed = append(failed, seed)
 				}
 				mu.Unlock()
+				seedRuns.Delete(t)
 				if led != nil {
-					seedRuns.Delete(t)
 					if err := led.add(t.Name(), seed, failedNow, run, time.Since(start)); err != nil {
 						t.Errorf("netsim: ledger: %v", err)
 					}
 				}
 			})
-			body(t, seed)
+			if p.check {
+				checkDeterminism(t, seed, run, body)
+			} else {
+				body(t, seed)
+			}
 			returned = true
 		})
+	}
+}
+
+// checkDeterminism runs body twice for seed, as subtests run=1 and run=2,
+// and fails t when the captures of the networks [New] made in the two
+// runs differ. The first run's captures go to run, for the ledger.
+func checkDeterminism(t *testing.T, seed int64, run *seedRun, body func(t *testing.T, seed int64)) {
+	runs := [2]*seedRun{run, new(seedRun)}
+	for i, r := range runs {
+		t.Run("run="+strconv.Itoa(i+1), func(t *testing.T) {
+			seedRuns.Store(t, r)
+			defer seedRuns.Delete(t)
+			body(t, seed)
+		})
+	}
+	if t.Failed() {
+		return
+	}
+	a, b := runs[0].summary(), runs[1].summary()
+	switch {
+	case a.captures == 0:
+		t.Errorf("netsim: -netsim.check-determinism: seed %d made no network with netsimtest.New: nothing to compare", seed)
+	case a != b:
+		t.Errorf("netsim: seed %d is not deterministic: the first run captured %d network(s), %d frames, sha256 %.16s…; the second %d, %d, %.16s…",
+			seed, a.captures, a.frames, a.sha256, b.captures, b.frames, b.sha256)
 	}
 }
 

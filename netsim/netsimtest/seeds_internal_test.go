@@ -25,7 +25,7 @@ func TestMakePlanErrors(t *testing.T) {
 		{env: map[string]string{sweep.EnvBazelIndex: "1"}, want: sweep.ErrShard, saying: "TEST_TOTAL_SHARDS"},
 		{env: map[string]string{sweep.EnvJobIndex: "2"}, want: sweep.ErrShard, saying: "NETSIM_SHARDS"},
 	} {
-		for _, name := range []string{EnvSeeds, EnvSeed, EnvShard, EnvLedger, sweep.EnvBazelIndex, sweep.EnvBazelTotal, sweep.EnvBazelStatus, sweep.EnvJobIndex, sweep.EnvShards} {
+		for _, name := range []string{EnvSeeds, EnvSeed, EnvShard, EnvLedger, EnvCheck, sweep.EnvBazelIndex, sweep.EnvBazelTotal, sweep.EnvBazelStatus, sweep.EnvJobIndex, sweep.EnvShards} {
 			t.Setenv(name, tc.env[name])
 		}
 		old := *flagSeeds

@@ -88,7 +88,7 @@ func hermeticEnv() []string {
 	for _, kv := range os.Environ() {
 		name, _, _ := strings.Cut(kv, "=")
 		switch name {
-		case netsimtest.EnvSeeds, netsimtest.EnvSeed, netsimtest.EnvShard, netsimtest.EnvLedger,
+		case netsimtest.EnvSeeds, netsimtest.EnvSeed, netsimtest.EnvShard, netsimtest.EnvLedger, netsimtest.EnvCheck,
 			sweep.EnvBazelIndex, sweep.EnvBazelTotal, sweep.EnvBazelStatus, sweep.EnvJobIndex, sweep.EnvShards:
 			continue
 		}
@@ -181,7 +181,7 @@ func setFlag(t *testing.T, name, value string) {
 // clearEnv unsets, for the rest of the test, the variables that select
 // seeds and shards, so that the machine's own do not leak in.
 func clearEnv(t *testing.T) {
-	for _, name := range []string{netsimtest.EnvSeeds, netsimtest.EnvSeed, netsimtest.EnvShard, netsimtest.EnvLedger,
+	for _, name := range []string{netsimtest.EnvSeeds, netsimtest.EnvSeed, netsimtest.EnvShard, netsimtest.EnvLedger, netsimtest.EnvCheck,
 		sweep.EnvBazelIndex, sweep.EnvBazelTotal, sweep.EnvBazelStatus, sweep.EnvJobIndex, sweep.EnvShards} {
 		t.Setenv(name, "")
 	}
@@ -430,6 +430,80 @@ func TestSeedsPanicReported(t *testing.T) {
 		"-run '^TestSeedsPanicHelper$/^seed=3$'",
 		"5 seed(s) from -netsim.seeds=1-5: 1 failed: 3;",
 		"panic: seed 3 panics",
+	} {
+		if !strings.Contains(string(out), want) {
+			t.Errorf("no %q in the output:\n%s", want, out)
+		}
+	}
+}
+
+// TestSeedsCheckDeterminism: with -netsim.check-determinism each seed runs
+// twice, as run=1 and run=2, and a deterministic body passes.
+func TestSeedsCheckDeterminism(t *testing.T) {
+	clearEnv(t)
+	setFlag(t, "netsim.seeds", "1-3")
+	setFlag(t, "netsim.check-determinism", "true")
+	var runs []string
+	netsimtest.Seeds(t, func(t *testing.T, seed int64) {
+		runs = append(runs, t.Name())
+		echoOverLossyLink(t, seed)
+	})
+	want := []string{
+		"TestSeedsCheckDeterminism/seed=1/run=1", "TestSeedsCheckDeterminism/seed=1/run=2",
+		"TestSeedsCheckDeterminism/seed=2/run=1", "TestSeedsCheckDeterminism/seed=2/run=2",
+		"TestSeedsCheckDeterminism/seed=3/run=1", "TestSeedsCheckDeterminism/seed=3/run=2",
+	}
+	if !slices.Equal(runs, want) {
+		t.Errorf("runs %v, want %v", runs, want)
+	}
+}
+
+// nondeterministic counts the runs of TestSeedsNondeterministicHelper's
+// body: each sends one byte more than the one before.
+var nondeterministic int
+
+// TestSeedsNondeterministicHelper sends a different number of bytes on
+// each run of a seed, when TestSeedsNondeterminismCaught runs it.
+func TestSeedsNondeterministicHelper(t *testing.T) {
+	if os.Getenv(seedsHelperEnv) != "nondeterministic" {
+		t.Skip("fails on purpose; TestSeedsNondeterminismCaught runs it")
+	}
+	netsimtest.Seeds(t, func(t *testing.T, seed int64) {
+		nondeterministic++
+		n, client, server := twoHosts(t, netsim.Options{Seed: seed}, netsim.LinkConfig{})
+		netsimtest.Run(t, n, func(t *testing.T) {
+			pc, err := server.ListenPacket("udp", ":9")
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer pc.Close()
+			c, err := client.Dial("udp", "server:9")
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer c.Close()
+			c.Write(make([]byte, nondeterministic))
+		})
+	})
+}
+
+// TestSeedsNondeterminismCaught: a body whose two runs of one seed capture
+// different frames fails that seed, saying so, with a reproduction line
+// that checks determinism again.
+func TestSeedsNondeterminismCaught(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, os.Args[0], "-test.run=^TestSeedsNondeterministicHelper$", "-netsim.seeds=5-6", "-netsim.check-determinism=true")
+	cmd.Env = append(hermeticEnv(), seedsHelperEnv+"=nondeterministic")
+	out, err := cmd.CombinedOutput()
+	if err == nil {
+		t.Fatalf("the nondeterministic helper passed:\n%s", out)
+	}
+	for _, want := range []string{
+		"netsim: seed 5 is not deterministic: the first run captured 1 network(s)",
+		"netsim: seed 6 is not deterministic",
+		"-run '^TestSeedsNondeterministicHelper$/^seed=5$' netsim.dev/netsim/netsimtest -netsim.seed=5 -netsim.check-determinism",
+		"2 seed(s) from -netsim.seeds=5-6: 2 failed: 5 6;",
 	} {
 		if !strings.Contains(string(out), want) {
 			t.Errorf("no %q in the output:\n%s", want, out)
