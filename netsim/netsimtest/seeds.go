@@ -26,9 +26,23 @@ var (
 	flagSeeds  = flag.String("netsim.seeds", "", "run netsimtest.Seeds tests over these `seeds` (1-500, or 1-10,20,30-40); overrides $NETSIM_SEEDS")
 	flagSeed   = flag.String("netsim.seed", "", "run netsimtest.Seeds tests over this one `seed` only, in any shard (the reproduction of a failing seed); overrides $NETSIM_SEED")
 	flagShard  = flag.String("netsim.shard", "", "run only shard `I/N` (0 <= I < N) of the seeds; overrides $NETSIM_SHARD, Bazel's TEST_SHARD_INDEX/TEST_TOTAL_SHARDS and Kubernetes' JOB_COMPLETION_INDEX")
-	flagCheck  = flag.String("netsim.check-determinism", "", "run each seed of netsimtest.Seeds twice and fail it when the two runs' captures differ (`true`); overrides $NETSIM_CHECK_DETERMINISM")
 	flagLedger = flag.String("netsim.ledger", "", "append one JSON line per seed run by netsimtest.Seeds to `file` (relative to the package's directory); overrides $NETSIM_LEDGER")
 )
+
+// flagCheck is -netsim.check-determinism, a boolean flag (given alone, it
+// is true) kept as text so that an absent flag defers to the environment.
+var flagCheck = func() *string {
+	v := new(boolText)
+	flag.Var(v, "netsim.check-determinism", "run each seed of netsimtest.Seeds twice and fail it when the two runs' captures differ; overrides $NETSIM_CHECK_DETERMINISM")
+	return (*string)(v)
+}()
+
+// boolText is a boolean flag's text.
+type boolText string
+
+func (b *boolText) String() string     { return string(*b) }
+func (b *boolText) Set(s string) error { *b = boolText(s); return nil }
+func (b *boolText) IsBoolFlag() bool   { return true }
 
 // Environment variables read by [Seeds] when the matching flag is not
 // given. The shard also comes from the variables of the batch engines,

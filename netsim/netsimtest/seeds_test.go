@@ -493,7 +493,7 @@ func TestSeedsNondeterministicHelper(t *testing.T) {
 func TestSeedsNondeterminismCaught(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, os.Args[0], "-test.run=^TestSeedsNondeterministicHelper$", "-netsim.seeds=5-6", "-netsim.check-determinism=true")
+	cmd := exec.CommandContext(ctx, os.Args[0], "-test.run=^TestSeedsNondeterministicHelper$", "-netsim.seeds=5-6", "-netsim.check-determinism")
 	cmd.Env = append(hermeticEnv(), seedsHelperEnv+"=nondeterministic")
 	out, err := cmd.CombinedOutput()
 	if err == nil {
@@ -508,5 +508,13 @@ func TestSeedsNondeterminismCaught(t *testing.T) {
 		if !strings.Contains(string(out), want) {
 			t.Errorf("no %q in the output:\n%s", want, out)
 		}
+	}
+	// The reproduction's flags, given to the test binary, run seed 5
+	// twice and fail it again.
+	cmd = exec.CommandContext(ctx, os.Args[0], "-test.run=^TestSeedsNondeterministicHelper$/^seed=5$", "-test.v", "-netsim.seed=5", "-netsim.check-determinism")
+	cmd.Env = append(hermeticEnv(), seedsHelperEnv+"=nondeterministic")
+	out, err = cmd.CombinedOutput()
+	if err == nil || !strings.Contains(string(out), "netsim: seed 5 is not deterministic") || strings.Count(string(out), "=== RUN   TestSeedsNondeterministicHelper/seed=5/run=") != 2 {
+		t.Errorf("the reproduction's flags: %v:\n%s", err, out)
 	}
 }
