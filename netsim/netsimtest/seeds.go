@@ -229,6 +229,9 @@ func Seeds(t *testing.T, body func(t *testing.T, seed int64)) {
 		if p.shard.Count > 1 && !p.single {
 			what += fmt.Sprintf(" (%d in all), shard %v from %s", len(p.seeds), p.shard, p.shardFrom)
 		}
+		if p.check {
+			what += ", each run twice (-netsim.check-determinism)"
+		}
 		if len(failed) == 0 {
 			t.Logf("netsim: %s: all passed", what)
 			return

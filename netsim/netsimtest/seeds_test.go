@@ -503,7 +503,7 @@ func TestSeedsNondeterminismCaught(t *testing.T) {
 		"netsim: seed 5 is not deterministic: the first run captured 1 network(s)",
 		"netsim: seed 6 is not deterministic",
 		"-run '^TestSeedsNondeterministicHelper$/^seed=5$' netsim.dev/netsim/netsimtest -netsim.seed=5 -netsim.check-determinism",
-		"2 seed(s) from -netsim.seeds=5-6: 2 failed: 5 6;",
+		"2 seed(s) from -netsim.seeds=5-6, each run twice (-netsim.check-determinism): 2 failed: 5 6;",
 	} {
 		if !strings.Contains(string(out), want) {
 			t.Errorf("no %q in the output:\n%s", want, out)
