@@ -292,23 +292,27 @@ func Seeds(t *testing.T, body func(t *testing.T, seed int64)) {
 // runs differ. The first run's captures go to run, for the ledger.
 func checkDeterminism(t *testing.T, seed int64, run *seedRun, body func(t *testing.T, seed int64)) {
 	runs := [2]*seedRun{run, new(seedRun)}
+	// A cleanup, so that it compares after both runs even when body
+	// calls t.Parallel (then t.Run returns before the run).
+	t.Cleanup(func() {
+		if t.Failed() {
+			return
+		}
+		a, b := runs[0].summary(), runs[1].summary()
+		switch {
+		case a.captures == 0:
+			t.Errorf("netsim: -netsim.check-determinism: seed %d made no network with netsimtest.New: nothing to compare", seed)
+		case a != b:
+			t.Errorf("netsim: seed %d is not deterministic: the first run captured %d network(s), %d frames, sha256 %.16s…; the second %d, %d, %.16s…",
+				seed, a.captures, a.frames, a.sha256, b.captures, b.frames, b.sha256)
+		}
+	})
 	for i, r := range runs {
 		t.Run("run="+strconv.Itoa(i+1), func(t *testing.T) {
 			seedRuns.Store(t, r)
-			defer seedRuns.Delete(t)
+			t.Cleanup(func() { seedRuns.Delete(t) })
 			body(t, seed)
 		})
-	}
-	if t.Failed() {
-		return
-	}
-	a, b := runs[0].summary(), runs[1].summary()
-	switch {
-	case a.captures == 0:
-		t.Errorf("netsim: -netsim.check-determinism: seed %d made no network with netsimtest.New: nothing to compare", seed)
-	case a != b:
-		t.Errorf("netsim: seed %d is not deterministic: the first run captured %d network(s), %d frames, sha256 %.16s…; the second %d, %d, %.16s…",
-			seed, a.captures, a.frames, a.sha256, b.captures, b.frames, b.sha256)
 	}
 }
 

@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -516,5 +517,44 @@ func TestSeedsNondeterminismCaught(t *testing.T) {
 	out, err = cmd.CombinedOutput()
 	if err == nil || !strings.Contains(string(out), "netsim: seed 5 is not deterministic") || strings.Count(string(out), "=== RUN   TestSeedsNondeterministicHelper/seed=5/run=") != 2 {
 		t.Errorf("the reproduction's flags: %v:\n%s", err, out)
+	}
+}
+
+// TestSeedsParallel: a body that calls t.Parallel runs every seed, checked
+// for determinism (the comparison waits for both parallel runs) and
+// recorded in the ledger once each run is over.
+func TestSeedsParallel(t *testing.T) {
+	ledger := filepath.Join(t.TempDir(), "parallel.jsonl")
+	var mu sync.Mutex
+	ran := map[string]bool{}
+	t.Run("seeds", func(t *testing.T) {
+		clearEnv(t)
+		setFlag(t, "netsim.seeds", "1-6")
+		setFlag(t, "netsim.check-determinism", "true")
+		setFlag(t, "netsim.ledger", ledger)
+		netsimtest.Seeds(t, func(t *testing.T, seed int64) {
+			t.Parallel()
+			echoOverLossyLink(t, seed)
+			mu.Lock()
+			ran[t.Name()] = true
+			mu.Unlock()
+		})
+	})
+	if len(ran) != 12 {
+		t.Errorf("%d runs, want 6 seeds x 2: %v", len(ran), ran)
+	}
+	f, err := os.Open(ledger)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	recs, _, err := sweep.Read(ledger, f)
+	if err != nil || len(recs) != 6 {
+		t.Fatalf("ledger: %d records, %v; want 6", len(recs), err)
+	}
+	for _, r := range recs {
+		if !r.Pass || r.Frames == 0 || r.SHA256 == "" {
+			t.Errorf("seed %d: %+v, want a pass with its capture", r.Seed, r)
+		}
 	}
 }
