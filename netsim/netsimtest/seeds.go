@@ -40,9 +40,14 @@ var flagCheck = func() *string {
 // boolText is a boolean flag's text.
 type boolText string
 
-func (b *boolText) String() string     { return string(*b) }
+// String returns the flag's text, "" when not given.
+func (b *boolText) String() string { return string(*b) }
+
+// Set keeps the text; makePlan parses it.
 func (b *boolText) Set(s string) error { *b = boolText(s); return nil }
-func (b *boolText) IsBoolFlag() bool   { return true }
+
+// IsBoolFlag makes the flag boolean: given alone, it is "true".
+func (b *boolText) IsBoolFlag() bool { return true }
 
 // Environment variables read by [Seeds] when the matching flag is not
 // given. The shard also comes from the variables of the batch engines,
@@ -91,7 +96,7 @@ func makePlan() (plan, error) {
 	if v, from := lookup(flagCheck, "netsim.check-determinism", EnvCheck); v != "" {
 		b, err := strconv.ParseBool(strings.TrimSpace(v))
 		if err != nil {
-			return plan{}, fmt.Errorf("%s: %w: not true or false", from, sweep.ErrSeeds)
+			return plan{}, fmt.Errorf("%s: not true or false", from)
 		}
 		check = b
 	}
