@@ -431,7 +431,13 @@ func (f *runFlags) explainFormat(on bool, format *capture.Format, stderr io.Writ
 		*format = capture.PCAPNG // the listing's own buffer
 		return -1
 	}
-	fmt.Fprintf(stderr, "netsim %s: --explain: explanations are pcapng comments, and this capture is pcap (use -F pcapng, or -w FILE.pcapng)\n", f.cmd)
+	advice := "use -F pcapng, or -w FILE.pcapng"
+	if f.format == "" && strings.HasSuffix(f.out, ".pcapng") {
+		// A scenario whose file says format: pcap keeps it whatever -w's
+		// name: only -F changes it.
+		advice = "the scenario's file says format: pcap; use -F pcapng"
+	}
+	fmt.Fprintf(stderr, "netsim %s: --explain: explanations are pcapng comments, and this capture is pcap (%s)\n", f.cmd, advice)
 	return 2
 }
 
