@@ -2,11 +2,19 @@
 // and how its numbers follow from earlier frames, from what the simulator
 // knew when the frame left (see [Cause]), in English or Russian.
 //
-// CONTRACT STUB: helper "explain" owns this file and replaces the bodies.
+// The cause of a frame (which socket call, which arrived frames, which
+// timer, what the TCP stack counted) comes from the [Cause] the simulator
+// fills; the numbers (relative sequence and acknowledgment numbers as
+// Wireshark shows them, lengths, the frames they refer to) come from the
+// frames themselves, which the [Explainer] follows in capture order. A
+// frame whose cause is unknown is described without a reason.
 package explain
 
 import (
 	"fmt"
+	"net"
+	"net/netip"
+	"strings"
 	"time"
 )
 
@@ -18,6 +26,9 @@ const (
 	English Lang = "en"
 	Russian Lang = "ru"
 )
+
+// Langs lists the supported languages.
+var Langs = []Lang{English, Russian}
 
 // ErrLang is the error of an unsupported language.
 var ErrLang = fmt.Errorf("explain: unsupported language (want en or ru)")
@@ -46,17 +57,52 @@ type Frame struct {
 // Explainer follows the frames of one run, in order, and explains each.
 // It is not safe for concurrent use (netsim calls it under its capture lock).
 type Explainer struct {
-	lang Lang
+	lang  Lang
+	conns map[connKey]*conn
+	// Per frame number: what the frame was (for "answers the SYN of frame
+	// 1") and its TTL (for a router's TTL 64 → 63).
+	tags []frameTag
+	ttls []uint8
 }
 
-// New returns an Explainer writing in lang.
-func New(lang Lang) *Explainer { return &Explainer{lang: lang} }
+// frameTag is what an earlier frame was, for frames that answer it.
+type frameTag uint8
+
+const (
+	tagNone frameTag = iota
+	tagSYN
+	tagData
+	tagFIN
+	tagKeepalive
+	tagZWP
+	tagUDP
+	tagARPRequest
+	tagOther
+)
+
+// New returns an Explainer writing in lang (English if lang is neither).
+func New(lang Lang) *Explainer {
+	if lang != Russian {
+		lang = English
+	}
+	return &Explainer{lang: lang, conns: map[connKey]*conn{}}
+}
+
+// Lang returns the language x writes in.
+func (x *Explainer) Lang() Lang { return x.lang }
 
 // Explain returns the frame's comments, in order: the explanation, then
 // the wire's note (f.Note, kept as the wire wrote it) if any, then the
-// sender's state (SenderState.Comment) if known.
+// sender's state (SenderState.Comment) if known. Frames must come in
+// capture order: the explanation of a frame refers to earlier ones.
 func (x *Explainer) Explain(f Frame) []string {
-	var out []string
+	p := parseFrame(f.Data)
+	text, tag := x.explain(f, &p)
+	if s := x.noteText(f.Note); s != "" {
+		text += " " + s
+	}
+	x.remember(f.Number, tag, p.ttl)
+	out := []string{text}
 	if f.Note != "" {
 		out = append(out, f.Note)
 	}
@@ -64,4 +110,284 @@ func (x *Explainer) Explain(f Frame) []string {
 		out = append(out, f.Cause.Sender.Comment())
 	}
 	return out
+}
+
+// Text returns the explanation alone (the first of Explain's comments).
+func (x *Explainer) Text(f Frame) string { return x.Explain(f)[0] }
+
+// maxGap bounds the per-frame tables against absurd frame numbers.
+const maxGap = 1 << 20
+
+func (x *Explainer) remember(n int, tag frameTag, ttl int) {
+	if n <= 0 || n > len(x.tags)+maxGap {
+		return
+	}
+	for len(x.tags) < n {
+		x.tags = append(x.tags, tagNone)
+		x.ttls = append(x.ttls, 0)
+	}
+	x.tags[n-1] = tag
+	if ttl >= 0 {
+		x.ttls[n-1] = uint8(ttl)
+	}
+}
+
+func (x *Explainer) tagOf(n int) frameTag {
+	if n <= 0 || n > len(x.tags) {
+		return tagNone
+	}
+	return x.tags[n-1]
+}
+
+// arrivedWith returns the first frame of c.Arrived tagged t, or 0.
+func (x *Explainer) arrivedWith(c Cause, t frameTag) int {
+	for _, n := range c.Arrived {
+		if x.tagOf(n) == t {
+			return n
+		}
+	}
+	return 0
+}
+
+func firstArrived(c Cause) int {
+	if len(c.Arrived) > 0 {
+		return c.Arrived[0]
+	}
+	return 0
+}
+
+// explain builds the explanation proper and says what the frame was.
+func (x *Explainer) explain(f Frame, p *packet) (string, frameTag) {
+	c := f.Cause
+	if c.Forwarded {
+		// A router passes the frame on: the connection's state still
+		// follows it (the frames of this link are the conversation seen
+		// here), but the reason is the forwarding.
+		tag := tagOther
+		if p.proto == protoTCP {
+			_, tag = x.tcp(f, p)
+		}
+		if p.proto == protoARP {
+			tag = tagOther
+		}
+		return x.forwarded(c, p), tag
+	}
+	switch p.proto {
+	case protoTCP:
+		return x.tcp(f, p)
+	case protoUDP:
+		return x.udp(c, p), tagUDP
+	case protoARP:
+		return x.arp(c, p)
+	case protoICMP:
+		return x.icmp(c, p), tagOther
+	case protoICMPv6:
+		return x.icmp6(c, p), tagOther
+	case protoIP:
+		if p.frag {
+			return x.t("fragment", p.src, p.dst), tagOther
+		}
+		return x.t("ip", p.src, p.dst, p.ipProto), tagOther
+	}
+	return x.t("other"), tagOther
+}
+
+func (x *Explainer) forwarded(c Cause, p *packet) string {
+	by := c.Host
+	if by == "" {
+		by = "?"
+	}
+	n := firstArrived(c)
+	if n <= 0 || n > len(x.ttls) {
+		if p.ttl >= 0 {
+			return x.t("fwd.plain", by, p.ttl)
+		}
+		return x.t("fwd.switch.plain", by)
+	}
+	if p.ttl < 0 || int(x.ttls[n-1]) == p.ttl {
+		// A switch passes frames on as they are.
+		return x.t("fwd.switch", by, n)
+	}
+	return x.t("fwd", by, n, int(x.ttls[n-1]), p.ttl)
+}
+
+// who names the program making a call: "client (sender)", or the
+// program, the host, the address when the role is unknown.
+func (x *Explainer) who(role string, c Cause, addr string) string {
+	prog := c.Call.Program
+	if role != "" {
+		r := x.t(role)
+		if prog != "" && prog != role {
+			return r + " (" + prog + ")"
+		}
+		return r
+	}
+	switch {
+	case prog != "":
+		return prog
+	case c.Host != "":
+		return c.Host
+	}
+	return addr
+}
+
+// stack names the stack that sent a frame on its own: "server's stack"
+// ("стек сервера").
+func (x *Explainer) stack(role string, c Cause, addr string) string {
+	if g, ok := roleGen[role]; ok {
+		if x.ru() {
+			return x.t("stack.role", g[1])
+		}
+		return x.t("stack.role", g[0])
+	}
+	if c.Host != "" {
+		return x.t("stack.host", c.Host)
+	}
+	return x.t("stack.addr", addr)
+}
+
+// noteText turns the wire's note into sentences: the frame lost, dropped,
+// corrupted, duplicated, reordered.
+func (x *Explainer) noteText(note string) string {
+	if note == "" {
+		return ""
+	}
+	var out []string
+	for _, part := range strings.Split(note, "; ") {
+		what, rest, _ := strings.Cut(part, ": ")
+		cond, where, _ := strings.Cut(rest, " on ")
+		switch what {
+		case "lost":
+			var why string
+			switch {
+			case cond == "link down":
+				why = x.t("why.down", where)
+			case strings.HasPrefix(cond, "loss ") && strings.Contains(cond, " in bursts of "):
+				pct, burst, _ := strings.Cut(strings.TrimPrefix(cond, "loss "), " in bursts of ")
+				why = x.t("why.burst", pct, burst, where)
+			case strings.HasPrefix(cond, "loss "):
+				why = x.t("why.loss", strings.TrimPrefix(cond, "loss "), where)
+			default:
+				why = rest
+			}
+			out = append(out, x.t("lost", why))
+		case "dropped":
+			var n int
+			fmt.Sscanf(cond, "queue full (%d frames)", &n)
+			out = append(out, x.t("dropped.queue", n, where))
+		case "corrupted":
+			pct, _, _ := strings.Cut(strings.TrimPrefix(cond, "corrupt "), " ")
+			out = append(out, x.t("corrupted", x.t("why.corrupt", pct, where)))
+		case "duplicated":
+			out = append(out, x.t("duplicated"))
+		case "reordered", "overtook an earlier frame":
+			out = append(out, x.t("reordered"))
+		}
+	}
+	return strings.Join(out, " ")
+}
+
+// lostNote reports whether the wire's note says the frame never arrives.
+func lostNote(note string) bool {
+	for _, part := range strings.Split(note, "; ") {
+		if strings.HasPrefix(part, "lost:") || strings.HasPrefix(part, "dropped:") || strings.HasPrefix(part, "corrupted:") {
+			return true
+		}
+	}
+	return false
+}
+
+func (x *Explainer) udp(c Cause, p *packet) string {
+	dst := netip.AddrPortFrom(p.dst, p.dport).String()
+	if c.Kind == KindCall && c.Call.Op != "" {
+		return x.t("udp.call", x.bytes(p.length), x.who("", c, ""), c.Call.Op, dst)
+	}
+	return x.t("udp", x.bytes(p.length), p.sport, p.dport)
+}
+
+func (x *Explainer) arp(c Cause, p *packet) (string, frameTag) {
+	switch p.arpOp {
+	case 1:
+		return x.t("arp.req", p.dst, p.src), tagARPRequest
+	case 2:
+		mac := net.HardwareAddr(p.arpMAC[:]).String()
+		if n := x.arrivedWith(c, tagARPRequest); n > 0 {
+			return x.t("arp.reply", p.src, mac, n), tagOther
+		}
+		return x.t("arp.reply.plain", p.src, mac), tagOther
+	}
+	return x.t("other"), tagOther
+}
+
+func (x *Explainer) icmp(c Cause, p *packet) string {
+	n := firstArrived(c)
+	switch p.icmpType {
+	case 3:
+		switch {
+		case p.icmpCode == 3 && p.inner != nil:
+			if m := x.arrivedWith(c, tagUDP); m > 0 {
+				return x.t("icmp.port", m, p.inner.dport)
+			}
+			return x.t("icmp.port.plain", p.inner.dport)
+		case p.icmpCode == 4 && n > 0:
+			return x.t("icmp.frag", n, p.mtu)
+		case n > 0:
+			return x.t("icmp.unreach", int(p.icmpCode), n)
+		}
+	case 11:
+		if n > 0 {
+			return x.t("icmp.ttl", n)
+		}
+	case 8:
+		return x.t("icmp.echo", p.dst)
+	case 0:
+		return x.t("icmp.echoreply", p.src)
+	}
+	return x.t("icmp", int(p.icmpType), int(p.icmpCode))
+}
+
+func (x *Explainer) icmp6(c Cause, p *packet) string {
+	n := firstArrived(c)
+	switch p.icmpType {
+	case 1:
+		switch {
+		case p.icmpCode == 4 && p.inner != nil:
+			if m := x.arrivedWith(c, tagUDP); m > 0 {
+				return x.t("icmp.port", m, p.inner.dport)
+			}
+			return x.t("icmp.port.plain", p.inner.dport)
+		case n > 0:
+			return x.t("icmp.unreach", int(p.icmpCode), n)
+		}
+	case 2:
+		if n > 0 {
+			return x.t("icmp.toobig", n, p.mtu)
+		}
+	case 3:
+		if n > 0 {
+			return x.t("icmp.ttl", n)
+		}
+	case 128:
+		return x.t("icmp.echo", p.dst)
+	case 129:
+		return x.t("icmp.echoreply", p.src)
+	case 133:
+		return x.t("ndp.rs")
+	case 134:
+		return x.t("ndp.ra")
+	case 135:
+		if p.inner != nil {
+			if p.src.IsUnspecified() {
+				return x.t("ndp.dad", p.inner.dst)
+			}
+			return x.t("ndp.ns", p.inner.dst)
+		}
+	case 136:
+		if p.inner != nil {
+			return x.t("ndp.na", p.inner.dst)
+		}
+	case 131, 143:
+		return x.t("mld")
+	}
+	return x.t("icmp6", int(p.icmpType), int(p.icmpCode))
 }

@@ -1,0 +1,527 @@
+package explain
+
+import (
+	"net/netip"
+	"sort"
+)
+
+// connKey names a TCP connection as seen on one link: the endpoints in a
+// fixed order. Each link keeps its own view, because a router's links
+// each carry the whole conversation (its own frames and the forwarded
+// ones) and Wireshark numbers each capture interface's frames alike.
+type connKey struct {
+	link string
+	a, b netip.AddrPort
+}
+
+// conn is one TCP connection as the frames show it.
+type conn struct {
+	client int // the side (0: key.a, 1: key.b) that sent the first SYN; -1 unknown
+	side   [2]side
+}
+
+// side is one direction of a connection: what one end sent.
+type side struct {
+	started  bool   // a segment was seen; base is set
+	base     uint32 // the ISN (SYN seen), or the first seq seen minus 1
+	synSeen  bool
+	synFrame int
+	wscale   int // the window scale this end announced in its SYN, -1 none
+	nxt      uint32
+	segs     []segment      // first transmissions of data, in sequence order
+	resent   map[int]uint32 // frame number → Seq of the retransmissions
+	finSent  bool
+	finSeq   uint32 // the FIN's sequence number (absolute)
+	finFrame int
+
+	// The acknowledgments this end sent.
+	ackSent      bool
+	lastAck      uint32
+	lastWin      int
+	lastAckFrame int
+	dupFrames    []int // duplicate ACKs since the ACK last advanced (delivered ones)
+	// The highest ACK of this end's that reached the peer.
+	ackDelivered    bool
+	ackDeliveredVal uint32
+	ackDeliveredWin int
+	ackDeliveredFrm int
+}
+
+// segment is a first transmission of data.
+type segment struct {
+	seq   uint32
+	len   int
+	frame int
+}
+
+func (s *segment) end() uint32 { return s.seq + uint32(s.len) }
+
+// seqLess compares sequence numbers modulo 2^32.
+func seqLess(a, b uint32) bool { return int32(a-b) < 0 }
+
+func (x *Explainer) lookupConn(link string, p *packet) (*conn, int) {
+	src := netip.AddrPortFrom(p.src, p.sport)
+	dst := netip.AddrPortFrom(p.dst, p.dport)
+	k := connKey{link: link, a: src, b: dst}
+	i := 0
+	if dst.Compare(src) < 0 {
+		k.a, k.b = dst, src
+		i = 1
+	}
+	c := x.conns[k]
+	if c == nil {
+		c = &conn{client: -1}
+		c.side[0].wscale, c.side[1].wscale = -1, -1
+		x.conns[k] = c
+	}
+	return c, i
+}
+
+// role returns "client", "server" or "" for side i.
+func (c *conn) role(i int) string {
+	switch c.client {
+	case -1:
+		return ""
+	case i:
+		return "client"
+	}
+	return "server"
+}
+
+// window returns the window a segment of side i advertises, scaled when
+// both ends announced scaling.
+func (c *conn) window(i int, p *packet) int {
+	w := int(p.win)
+	if p.has(flagSYN) {
+		return w
+	}
+	if c.side[0].wscale >= 0 && c.side[1].wscale >= 0 {
+		return w << min(c.side[i].wscale, 14)
+	}
+	return w
+}
+
+// tcp explains a TCP segment and updates the connection's state.
+func (x *Explainer) tcp(f Frame, p *packet) (string, frameTag) {
+	c, i := x.lookupConn(f.Link, p)
+	d, o := &c.side[i], &c.side[1-i]
+	cause := f.Cause
+	role := c.role(i)
+	addr := netip.AddrPortFrom(p.src, p.sport).String()
+	lost := lostNote(f.Note)
+	syn, fin, rst, ack := p.has(flagSYN), p.has(flagFIN), p.has(flagRST), p.has(flagACK)
+
+	// The numbers, relative as Wireshark shows them.
+	if !d.started {
+		d.started = true
+		d.base = p.seq
+		if !syn {
+			d.base = p.seq - 1
+		}
+		d.nxt = p.seq
+	}
+	if syn && !ack && c.client == -1 {
+		c.client = i
+		role = c.role(i)
+	}
+	win := c.window(i, p)
+	end := p.seq + uint32(p.length)
+	if syn {
+		end++
+	}
+	if fin {
+		end++
+	}
+	retrans := !syn && !rst && seqLess(p.seq, d.nxt) && (p.length > 0 || fin)
+
+	var text string
+	tag := tagOther
+	switch {
+	case rst:
+		text = x.tcpRST(c, i, f, p)
+	case syn && !ack:
+		tag = tagSYN
+		switch {
+		case d.synSeen && cause.Kind == KindTimer:
+			text = x.t("syn.again.timer", x.dur(cause.Timer), d.synFrame)
+		case d.synSeen:
+			text = x.t("syn.again", d.synFrame)
+		case cause.Kind == KindCall:
+			text = x.t("syn.connect", x.who(role, cause, addr), p.dport, p.seq)
+		default:
+			text = x.t("syn", p.dport, p.seq)
+		}
+	case syn && ack:
+		tag = tagSYN
+		peerGen := x.roleGenitive(c.role(1 - i))
+		switch {
+		case d.synSeen && cause.Kind == KindTimer:
+			text = x.t("synack.again.timer", x.dur(cause.Timer))
+		case d.synSeen && x.arrivedWith(cause, tagSYN) > 0:
+			text = x.t("synack.again.syn", x.stack(role, cause, addr), x.arrivedWith(cause, tagSYN))
+		case d.synSeen:
+			text = x.t("synack.again", d.synFrame)
+		case cause.Kind == KindArrival && x.arrivedWith(cause, tagSYN) > 0:
+			text = x.t("synack.answer", x.stack(role, cause, addr), x.arrivedWith(cause, tagSYN), p.seq, peerGen)
+		case cause.Kind == KindUnknown && o.synSeen:
+			text = x.t("synack.answer", x.t(role), o.synFrame, p.seq, peerGen)
+		default:
+			text = x.t("synack", p.seq, peerGen)
+		}
+	case retrans:
+		text, tag = x.tcpRetrans(c, i, f, p)
+	case p.length > 0 || fin:
+		text, tag = x.tcpData(c, i, f, p)
+	default:
+		text, tag = x.tcpAck(c, i, f, p)
+	}
+	if ack && win == 0 && !rst {
+		text += " " + x.t("zerowin")
+	}
+
+	// Update the state with this segment.
+	if syn {
+		if !d.synSeen {
+			d.synSeen, d.synFrame, d.base = true, f.Number, p.seq
+			d.wscale = p.wscale
+		}
+	}
+	if p.length > 0 && !retrans && tag != tagKeepalive && tag != tagZWP {
+		seq := p.seq
+		if syn {
+			seq++
+		}
+		d.segs = append(d.segs, segment{seq: seq, len: p.length, frame: f.Number})
+	}
+	if fin && !d.finSent {
+		d.finSent, d.finSeq, d.finFrame = true, p.seq+uint32(p.length), f.Number
+	}
+	if seqLess(d.nxt, end) {
+		d.nxt = end
+	}
+	if ack && !rst {
+		advanced := !d.ackSent || seqLess(d.lastAck, p.ack)
+		dup := d.ackSent && p.ack == d.lastAck && p.length == 0 && !syn && !fin && win == d.lastWin && seqLess(p.ack, o.nxt)
+		switch {
+		case advanced:
+			d.dupFrames = d.dupFrames[:0]
+		case dup && !lost:
+			d.dupFrames = append(d.dupFrames, f.Number)
+		}
+		if advanced || p.ack == d.lastAck {
+			d.lastAck, d.lastWin, d.lastAckFrame, d.ackSent = p.ack, win, f.Number, true
+		}
+		if !lost && (!d.ackDelivered || !seqLess(p.ack, d.ackDeliveredVal)) {
+			d.ackDelivered, d.ackDeliveredVal, d.ackDeliveredWin, d.ackDeliveredFrm = true, p.ack, win, f.Number
+		}
+	}
+	if retrans && p.length > 0 {
+		if d.resent == nil {
+			d.resent = map[int]uint32{}
+		}
+		d.resent[f.Number] = p.seq
+	}
+	return text, tag
+}
+
+func (x *Explainer) roleGenitive(role string) string {
+	switch role {
+	case "client":
+		return x.t("client.gen")
+	case "server":
+		return x.t("server.gen")
+	}
+	if x.ru() {
+		return "отправителя"
+	}
+	return "the sender's"
+}
+
+// rel returns side d's sequence number s relative to its ISN.
+func (d *side) rel(s uint32) int { return int(s - d.base) }
+
+// relAck returns an ACK number of the other side relative to o's ISN.
+func (o *side) relOf(a uint32) int {
+	if !o.started {
+		return int(a)
+	}
+	return int(a - o.base)
+}
+
+func (x *Explainer) tcpRST(c *conn, i int, f Frame, p *packet) string {
+	cause := f.Cause
+	role := c.role(i)
+	addr := netip.AddrPortFrom(p.src, p.sport).String()
+	switch cause.Kind {
+	case KindArrival:
+		if n := x.arrivedWith(cause, tagSYN); n > 0 && !c.side[i].synSeen {
+			return x.t("rst.refused", p.sport, n)
+		}
+		if n := firstArrived(cause); n > 0 {
+			return x.t("rst.noconn", n, x.stack(role, cause, addr))
+		}
+	case KindCall:
+		who := x.who(role, cause, addr)
+		switch cause.Call.Op {
+		case "abort":
+			return x.t("rst.abort", who)
+		case "close":
+			return x.t("rst.close", who)
+		case "":
+		default:
+			return x.t("rst.call", who, cause.Call.Op)
+		}
+	case KindTimer:
+		return x.t("rst.timer", x.stack(role, cause, addr), x.dur(cause.Timer))
+	case KindTeardown:
+		return x.t("rst.teardown")
+	}
+	return x.t("rst")
+}
+
+// findSeg returns the first transmission holding sequence number s.
+func (d *side) findSeg(s uint32) *segment {
+	j := sort.Search(len(d.segs), func(j int) bool { return seqLess(s, d.segs[j].end()) })
+	if j < len(d.segs) && !seqLess(s, d.segs[j].seq) {
+		return &d.segs[j]
+	}
+	return nil
+}
+
+// outstanding counts the segments side d has sent that the peer's
+// delivered ACKs do not yet cover (data segments and the FIN).
+func (c *conn) outstanding(i int) int {
+	d, o := &c.side[i], &c.side[1-i]
+	una := d.base + 1
+	if o.ackDelivered {
+		una = o.ackDeliveredVal
+	}
+	j := sort.Search(len(d.segs), func(j int) bool { return seqLess(una, d.segs[j].end()) })
+	n := len(d.segs) - j
+	if d.finSent && !seqLess(d.finSeq, una) {
+		n++
+	}
+	return n
+}
+
+func (x *Explainer) tcpRetrans(c *conn, i int, f Frame, p *packet) (string, frameTag) {
+	d, o := &c.side[i], &c.side[1-i]
+	cause := f.Cause
+	role := c.role(i)
+	addr := netip.AddrPortFrom(p.src, p.sport).String()
+	stack := x.stack(role, cause, addr)
+	tc := cause.TCP
+
+	// A zero window probe: one byte already acknowledged, to a receiver
+	// whose window is 0 (gVisor's sendZeroWindowProbe re-sends SndUna-1).
+	if cause.Kind == KindTimer && p.length == 1 && o.ackDelivered && p.seq+1 == o.ackDeliveredVal && o.ackDeliveredWin == 0 {
+		return x.t("zwp", o.ackDeliveredFrm, x.dur(cause.Timer), stack, d.rel(p.seq)), tagZWP
+	}
+
+	orig := 0
+	if s := d.findSeg(p.seq); s != nil {
+		orig = s.frame
+	}
+	finOnly := p.length == 0 && p.has(flagFIN)
+	if finOnly {
+		orig = d.finFrame
+	}
+	tag := tagData
+	if p.has(flagFIN) {
+		tag = tagFIN
+	}
+	rs, ln := d.rel(p.seq), p.length
+	switch {
+	case tc.Timeouts > 0:
+		if finOnly {
+			return x.t("rtx.fin.rto", orig, x.dur(cause.Timer)), tag
+		}
+		return x.t("rtx.rto", orig, x.dur(cause.Timer), x.segments(max(c.outstanding(i), 1)), stack, rs, ln), tag
+	case tc.FastRetransmit > 0 && cause.Kind == KindTimer:
+		return x.t("rtx.rack", orig, x.dur(cause.Timer), stack, rs, ln), tag
+	case tc.FastRetransmit > 0:
+		dups := o.dupFrames
+		if len(dups) == 0 {
+			return x.t("rtx.fast.sack", orig, rs, stack), tag
+		}
+		return x.t("rtx.fast", orig, x.dupAcks(len(dups)), x.frameList(dups), rs, stack), tag
+	case tc.Retransmits > 0 && cause.Kind == KindTimer:
+		if finOnly {
+			return x.t("rtx.fin.tlp", x.dur(cause.Timer), stack, orig), tag
+		}
+		return x.t("rtx.tlp", x.dur(cause.Timer), stack, orig, rs, ln), tag
+	case tc.Retransmits > 0 && cause.Kind == KindArrival && firstArrived(cause) > 0:
+		return x.t("rtx.recovery", orig, firstArrived(cause), rs, stack, ln), tag
+	}
+	if finOnly {
+		return x.t("rtx.fin", orig), tag
+	}
+	return x.t("rtx", orig, rs, ln), tag
+}
+
+func (x *Explainer) tcpData(c *conn, i int, f Frame, p *packet) (string, frameTag) {
+	d, o := &c.side[i], &c.side[1-i]
+	cause := f.Cause
+	role := c.role(i)
+	addr := netip.AddrPortFrom(p.src, p.sport).String()
+	rs, ln := d.rel(p.seq), p.length
+	if p.has(flagFIN) {
+		finRel := d.rel(p.seq + uint32(p.length))
+		switch cause.Kind {
+		case KindCall:
+			who := x.who(role, cause, addr)
+			op := cause.Call.Op
+			if op == "" {
+				op = "close"
+			}
+			switch {
+			case ln > 0:
+				return x.t("fin.close.data", who, op, rs, ln), tagFIN
+			case o.finSent:
+				return x.t("fin.close.second", who, op, finRel, o.relOf(p.ack)), tagFIN
+			}
+			return x.t("fin.close", who, op, finRel, finRel+1), tagFIN
+		case KindArrival:
+			if n := firstArrived(cause); n > 0 {
+				return x.t("fin.arrival", x.stack(role, cause, addr), finRel, n), tagFIN
+			}
+		case KindTeardown:
+			return x.t("fin.teardown", finRel), tagFIN
+		}
+		return x.t("fin", finRel), tagFIN
+	}
+	next := rs + ln
+	switch cause.Kind {
+	case KindCall:
+		who := x.who(role, cause, addr)
+		switch cause.Call.Op {
+		case "write", "send", "sendto":
+			if cause.Call.Bytes == ln || cause.Call.Bytes == 0 {
+				return x.t("data.write", who, cause.Call.Op, x.bytes(ln), rs, ln, next), tagData
+			}
+			return x.t("data.write.part", who, cause.Call.Op, x.bytes(cause.Call.Bytes), rs, ln, next), tagData
+		case "":
+		default:
+			return x.t("data.call", who, cause.Call.Op, rs, ln), tagData
+		}
+	case KindArrival:
+		if n := firstArrived(cause); n > 0 {
+			return x.t("data.arrival", x.stack(role, cause, addr), n, rs, ln), tagData
+		}
+	case KindTimer:
+		if cause.TCP.Timeouts == 0 && cause.TCP.Retransmits == 0 && d.firstProbeCandidate() {
+			return x.t("tlp.new", x.dur(cause.Timer), x.stack(role, cause, addr), rs, ln), tagData
+		}
+		return x.t("data.timer", x.dur(cause.Timer), rs, ln), tagData
+	}
+	return x.t("data", rs, ln, next), tagData
+}
+
+// firstProbeCandidate reports whether new data sent on a timer can only be
+// a tail loss probe: gVisor's probe timer is the one timer that sends new
+// data (probeTimerExpired), and it runs only with data outstanding.
+func (d *side) firstProbeCandidate() bool { return len(d.segs) > 0 }
+
+func (x *Explainer) tcpAck(c *conn, i int, f Frame, p *packet) (string, frameTag) {
+	d, o := &c.side[i], &c.side[1-i]
+	cause := f.Cause
+	role := c.role(i)
+	addr := netip.AddrPortFrom(p.src, p.sport).String()
+	win := c.window(i, p)
+	ackRel := o.relOf(p.ack)
+
+	// Keep-alive: no data, Seq one below the next (RFC 1122; gVisor's
+	// keepaliveTimerExpired sends SndNxt-1).
+	if p.seq+1 == d.nxt && d.synSeen {
+		switch cause.Kind {
+		case KindTimer:
+			return x.t("keepalive", x.dur(cause.Timer), x.stack(role, cause, addr), d.rel(p.seq)), tagKeepalive
+		case KindUnknown:
+			return x.t("keepalive.plain", d.rel(p.seq)), tagKeepalive
+		}
+	}
+	if !p.has(flagACK) {
+		return x.t("ack.plain", ackRel, win), tagOther
+	}
+	subject := x.stack(role, cause, addr)
+	if cause.Kind == KindUnknown && role != "" {
+		subject = x.t(role)
+	}
+	// Answers to probes.
+	if n := x.arrivedWith(cause, tagKeepalive); n > 0 {
+		return x.t("ack.keepalive.answer", subject, n, ackRel), tagOther
+	}
+	if n := x.arrivedWith(cause, tagZWP); n > 0 {
+		return x.t("ack.zwp.answer", subject, n, ackRel, win), tagOther
+	}
+	advanced := !d.ackSent || seqLess(d.lastAck, p.ack)
+	if advanced {
+		// The handshake's last ACK.
+		if o.synSeen && p.ack == o.base+1 && !o.finSent {
+			return x.t("ack.handshake", subject, o.synFrame, x.roleGenitive(c.role(1-i))), tagOther
+		}
+		// The FIN.
+		if o.finSent && p.ack == o.finSeq+1 {
+			finRel := o.rel(o.finSeq)
+			switch {
+			case d.finSent:
+				return x.t("ack.fin.last", subject, o.finFrame, ackRel, finRel), tagOther
+			case cause.Kind == KindArrival:
+				return x.t("ack.fin.alone", subject, o.finFrame, ackRel, finRel), tagOther
+			}
+			return x.t("ack.fin", subject, o.finFrame, ackRel, finRel), tagOther
+		}
+		// Data: the segments this ACK covers for the first time.
+		prev := o.base + 1
+		if d.ackSent {
+			prev = d.lastAck
+		}
+		lo := sort.Search(len(o.segs), func(j int) bool { return seqLess(prev, o.segs[j].end()) })
+		hi := sort.Search(len(o.segs), func(j int) bool { return seqLess(p.ack, o.segs[j].end()) })
+		if hi > lo && o.segs[hi-1].end() == p.ack {
+			last := o.segs[hi-1]
+			if hi-lo == 1 {
+				return x.t("ack.data1", subject, x.dataBytes(last.len), last.frame, ackRel, o.rel(last.seq), last.len), tagOther
+			}
+			var frames []int
+			total := 0
+			for _, s := range o.segs[lo:hi] {
+				frames = append(frames, s.frame)
+				total += s.len
+			}
+			return x.t("ack.dataN", subject, numberList(frames), x.bytes(total), ackRel, o.rel(last.seq), last.len, last.frame), tagOther
+		}
+		return x.t("ack.upto", subject, ackRel), tagOther
+	}
+	if p.ack == d.lastAck && win != d.lastWin {
+		if cause.Kind == KindCall && cause.Call.Op != "" {
+			return x.t("ack.winupdate.read", x.who(role, cause, addr), cause.Call.Op, d.lastWin, win, ackRel), tagOther
+		}
+		return x.t("ack.winupdate", win, d.lastWin, ackRel), tagOther
+	}
+	if p.ack == d.lastAck && seqLess(p.ack, o.nxt) {
+		k := len(d.dupFrames) + 1
+		if n := x.arrivedWith(cause, tagData); n > 0 {
+			// The arrived segment: new bytes past the hole, or old ones.
+			if seq, ok := o.seqOfFrame(n); ok && seqLess(seq, p.ack) {
+				return x.t("ack.old", subject, n, o.rel(seq), ackRel), tagOther
+			} else if ok {
+				return x.t("ack.dup", subject, ackRel, k, n, o.rel(seq)), tagOther
+			}
+		}
+		return x.t("ack.dup.plain", k, ackRel), tagOther
+	}
+	return x.t("ack.plain", ackRel, win), tagOther
+}
+
+// seqOfFrame returns the Seq of the data segment side d sent as frame n.
+func (d *side) seqOfFrame(n int) (uint32, bool) {
+	if s, ok := d.resent[n]; ok {
+		return s, true
+	}
+	j := sort.Search(len(d.segs), func(j int) bool { return d.segs[j].frame >= n })
+	if j < len(d.segs) && d.segs[j].frame == n {
+		return d.segs[j].seq, true
+	}
+	return 0, false
+}
