@@ -59,7 +59,7 @@ func tcpExchange(p Params, writes int) (netsim.Stats, error) {
 	if err != nil {
 		return netsim.Stats{}, err
 	}
-	n.Go(func() { // receiver
+	n.GoNamed("server", func() { // receiver
 		conn, err := ln.Accept()
 		if errors.Is(err, net.ErrClosed) {
 			return // the sender failed and closed the listener
@@ -75,7 +75,7 @@ func tcpExchange(p Params, writes int) (netsim.Stats, error) {
 		fmt.Fprintf(p.Out, "receiver: %d bytes from %s: %s\n", len(got), conn.RemoteAddr(), show(got))
 		errs = append(errs, conn.Close(), ln.Close())
 	})
-	n.Go(func() { // sender
+	n.GoNamed("client", func() { // sender
 		conn, err := h.Dial("tcp", addr)
 		if err != nil {
 			// Nobody will connect: the receiver need not wait.
@@ -116,7 +116,7 @@ func runUDP(p Params) (netsim.Stats, error) {
 	if err != nil {
 		return netsim.Stats{}, err
 	}
-	n.Go(func() { // receiver
+	n.GoNamed("server", func() { // receiver
 		buf := make([]byte, 65535)
 		k, addr, err := rc.ReadFrom(buf)
 		if err != nil {
@@ -126,7 +126,7 @@ func runUDP(p Params) (netsim.Stats, error) {
 		fmt.Fprintf(p.Out, "receiver: %d bytes from %s: %s\n", k, addr, show(buf[:k]))
 		errs = append(errs, rc.Close())
 	})
-	n.Go(func() { // sender
+	n.GoNamed("client", func() { // sender
 		sc, err := h.ListenPacket("udp", from)
 		if err != nil {
 			errs = append(errs, fmt.Errorf("sender: %w", err))

@@ -157,8 +157,8 @@ func FuzzLinkSend(f *testing.F) {
 		}
 		clock := &fakeClock{}
 		var arrived [][]byte
-		d := wire.NewDir(clock, "f a→b", deriveSeed(1, "fuzz"), c.wire(), func([]byte, string) {},
-			func(b []byte) { arrived = append(arrived, b) })
+		d := wire.NewDir(clock, "f a→b", deriveSeed(1, "fuzz"), c.wire(), func([]byte, string, int) int { return 0 },
+			func(b []byte, _ int) { arrived = append(arrived, b) })
 		in := append([]byte(nil), frame...)
 		for range 3 {
 			d.Send(frame)

@@ -44,12 +44,14 @@ type Host struct {
 	spare   []arrival // inbox's next buffer (deliverArrivals reuses them)
 	deliver func()    // deliverArrivals, as an event's function
 	forward bool      // the host is a router (SetForwarding)
+	explain hostExplain
 }
 
 // arrival is a frame that reached one of the host's ports.
 type arrival struct {
 	port  *link.Port
 	frame []byte
+	num   int // its capture number (with explanations; else 0)
 }
 
 // hostNIC is one of a host's Ethernet interfaces.
@@ -80,7 +82,7 @@ func (n *Network) AddHost(name string) (*Host, error) {
 			arp.NewProtocol,
 		},
 		TransportProtocols: []stack.TransportProtocolFactory{
-			tcp.NewProtocol, udp.NewProtocol, icmp.NewProtocol4, icmp.NewProtocol6,
+			h.tcpProtocol(), udp.NewProtocol, icmp.NewProtocol4, icmp.NewProtocol6,
 		},
 		Clock:      n.clock.Stack(h.index),
 		RandSource: mrand.NewSource(int64(binary.LittleEndian.Uint64(seed[:8]))),
@@ -140,11 +142,12 @@ func (h *Host) addLoopback() error {
 		return err
 	}
 	var port *link.Port
+	pt := &capturePoint{iface: iface, link: name, host: h}
 	dir := wire.NewDir(clockAdapter{n}, name, deriveSeed(n.opts.Seed, "link", name),
 		wire.Config{Delay: n.opts.LoopbackDelay},
-		func(frame []byte, note string) { n.record(iface, frame, note) },
-		func(frame []byte) { h.arrive(port, frame) })
-	port = link.New(link.Config{MTU: loopbackMTU, Transmit: dir.Send})
+		func(frame []byte, note string, origin int) int { return n.record(pt, frame, note, origin) },
+		func(frame []byte, num int) { h.arrive(port, frame, num) })
+	port = link.New(link.Config{MTU: loopbackMTU, Transmit: dir.SendFrom})
 	if err := h.stack.CreateNICWithOptions(loopbackNIC, port, stack.NICOptions{Name: "lo"}); err != nil {
 		return fmt.Errorf("create lo: %s", err)
 	}
@@ -170,14 +173,14 @@ func (h *Host) addLoopback() error {
 // (deliverArrivals), so that the stack sees a burst as a burst: gVisor then
 // acknowledges several segments at once, as it does on a real machine, where
 // one ACK per segment would double the frames of a bulk transfer.
-func (h *Host) arrive(port *link.Port, frame []byte) {
+func (h *Host) arrive(port *link.Port, frame []byte, num int) {
 	if len(h.inbox) == 0 {
 		if h.deliver == nil {
 			h.deliver = h.deliverArrivals
 		}
 		h.net.clock.Post(0, 0, h.deliver)
 	}
-	h.inbox = append(h.inbox, arrival{port, frame})
+	h.inbox = append(h.inbox, arrival{port, frame, num})
 }
 
 // deliverArrivals delivers the frames that arrived at this instant, one TCP
@@ -230,16 +233,23 @@ func (h *Host) deliverArrivals() {
 // queued while the processors are paused, so that they are handled as one
 // burst.
 func (h *Host) deliverGroup(g []arrival, single bool) {
+	if h.net.explain != nil {
+		nums := make([]int, len(g))
+		for i, a := range g {
+			nums[i] = a.num
+		}
+		h.net.setArrival(h, nums)
+	}
 	if _, tcp := flowKey(g[0].frame); !tcp || (single && len(g) == 1) {
 		for _, a := range g {
-			a.port.Deliver(a.frame)
+			a.port.DeliverNumbered(a.frame, a.num)
 		}
 		h.quiesce()
 		return
 	}
 	h.stack.Pause()
 	for _, a := range g {
-		a.port.Deliver(a.frame)
+		a.port.DeliverNumbered(a.frame, a.num)
 	}
 	h.stack.Resume()
 	h.quiesce()

@@ -55,6 +55,8 @@ type Network struct {
 	clock *vclock.Clock
 	sim   *sim.Sim
 	pcap  *capture.Writer
+	// explain is the lesson-mode state (Options.Explain), nil when off.
+	explain *explainer
 
 	mu        sync.Mutex // guards the capture state below
 	stopped   bool       // Close has stopped the capture
@@ -92,6 +94,10 @@ func New(opts Options) (*Network, error) {
 	}
 	n.sim.CallTime = opts.CallTime
 	n.sim.AfterEvent = n.afterEvent
+	if n.explain = newExplainer(opts); n.explain != nil {
+		n.sim.OnStep = n.onStep
+		clock.SetInherit(n.inheritStep)
+	}
 	n.setHangTimeout(opts.HangTimeout)
 	if opts.Capture != nil {
 		w, err := capture.New(opts.Capture, capture.Options{
@@ -111,12 +117,18 @@ func New(opts Options) (*Network, error) {
 // Go starts fn as a task. Tasks start in the order Go is called, when Run
 // runs them; Go may be called before Run or from a task. In test mode (see
 // Start) it is a plain go statement. After Close, Go does nothing.
-func (n *Network) Go(fn func()) {
+func (n *Network) Go(fn func()) { n.GoNamed("", fn) }
+
+// GoNamed is [Network.Go] for a task with a name ("client", "server"):
+// with [Options.Explain], the frames its socket calls send say so
+// ("client calls connect()"), and a deadlock report names the task by it
+// instead of by its function. In test mode the name is not used.
+func (n *Network) GoNamed(name string, fn func()) {
 	if n.sim.TestMode() {
 		go fn()
 		return
 	}
-	n.sim.Go("", fn)
+	n.sim.Go(name, fn)
 }
 
 // Run drives the simulation until every task has returned and the network
@@ -275,19 +287,27 @@ func (n *Network) Stats() Stats {
 	return st
 }
 
-// record counts a frame entering link iface and writes it to the capture.
-func (n *Network) record(iface int, frame []byte, note string) {
+// record counts a frame entering a link at pt and writes it to the
+// capture. origin is what the sending port or switch says of a frame it
+// forwards (see explain.go). With explanations on, it returns the frame's
+// capture number (0 if not captured); else 0.
+func (n *Network) record(pt *capturePoint, frame []byte, note string, origin int) int {
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	if n.stopped {
-		return
+		return 0
 	}
 	n.frames++
 	n.lastFrame = n.clock.Elapsed()
-	if n.pcap != nil {
-		// A write error is kept by the writer and reported by Run and Close.
-		_ = n.pcap.WriteFrame(iface, n.clock.Now(), frame, note)
+	if n.pcap == nil {
+		return 0
 	}
+	if n.explain != nil {
+		return n.explainFrame(pt, frame, note, origin)
+	}
+	// A write error is kept by the writer and reported by Run and Close.
+	_ = n.pcap.WriteFrame(pt.iface, n.clock.Now(), frame, note)
+	return 0
 }
 
 // addInterface declares a capture interface for a link.
@@ -358,6 +378,7 @@ func (n *Network) setHangTimeout(d time.Duration) { n.sim.HangTimeout = d }
 // stopCapture stops counting and capturing frames.
 func (n *Network) stopCapture() {
 	n.mu.Lock()
+	n.finishPending()
 	n.stopped = true
 	n.mu.Unlock()
 }
@@ -379,6 +400,9 @@ func (n *Network) flushCapture() error {
 	if n.pcap == nil || n.flushFailed {
 		return nil
 	}
+	n.mu.Lock()
+	n.finishPending()
+	n.mu.Unlock()
 	err := n.pcap.Flush()
 	n.flushFailed = err != nil
 	return err

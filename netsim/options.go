@@ -1,6 +1,7 @@
 package netsim
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"slices"
@@ -12,6 +13,7 @@ import (
 	gvlog "gvisor.dev/gvisor/pkg/log"
 
 	"netsim.dev/netsim/capture"
+	"netsim.dev/netsim/internal/explain"
 	"netsim.dev/netsim/internal/wire"
 )
 
@@ -114,6 +116,25 @@ type Options struct {
 	// reset beyond it. Negative is an error.
 	ListenBacklog int
 
+	// Explain writes, as pcapng comments on every captured frame, why the
+	// frame was sent and how its numbers follow from earlier frames ("client
+	// calls connect(): SYN...", "retransmission: the retransmission timer
+	// fired..."), from what the simulator knew when the frame left: the
+	// socket call, stack timer or arrived frames that the host's stack was
+	// handling, gVisor's TCP counters and the sending endpoint's state (its
+	// TCP probe), in [Options.Language]. The wire's note on a frame (lost,
+	// duplicated...) stays, and a line of the sender's state follows in a
+	// fixed machine-readable form ("tcp sender: cwnd=..."). The frames
+	// themselves are the same bytes as without Explain. It needs a pcapng
+	// capture: with a [capture.PCAP] Capture, New returns a [*ConfigError]
+	// matching [ErrExplainPCAP]; with no Capture it does nothing.
+	Explain bool
+
+	// Language is the language of the explanations: "" or "en" for
+	// English, "ru" for Russian. Anything else makes New return a
+	// [*ConfigError] matching [ErrLanguage].
+	Language string
+
 	// Linger is how long Run goes on after the last task returns; zero
 	// means DefaultLinger, negative means not at all; at most MaxDuration.
 	Linger time.Duration
@@ -158,7 +179,22 @@ type ConfigError struct {
 	// Reason says what is wrong with it, to follow "VALUE is": "negative",
 	// "not between 0 and 1".
 	Reason string
+	// Err, if not nil, is a sentinel the error also matches with
+	// [errors.Is] ([ErrLanguage], [ErrExplainPCAP]).
+	Err error
 }
+
+// Unwrap returns e.Err.
+func (e *ConfigError) Unwrap() error { return e.Err }
+
+// ErrLanguage matches (with [errors.Is]) the [*ConfigError] of an
+// [Options.Language] that is neither "", "en" nor "ru".
+var ErrLanguage = errors.New("netsim: unsupported language for explanations (want en or ru)")
+
+// ErrExplainPCAP matches (with [errors.Is]) the [*ConfigError] of
+// [Options.Explain] with a classic pcap capture, which has no place for
+// comments.
+var ErrExplainPCAP = errors.New("netsim: explanations need a pcapng capture (pcap has no comments)")
 
 // Error returns "FIELD: VALUE is REASON".
 func (e *ConfigError) Error() string {
@@ -218,6 +254,16 @@ func (o Options) check() *ConfigError {
 	}
 	if o.ListenBacklog < 0 {
 		return bad("ListenBacklog", o.ListenBacklog, "negative")
+	}
+	if o.Explain && o.Capture != nil && o.CaptureFormat == capture.PCAP {
+		e := bad("Explain", o.Explain, "not possible with CaptureFormat capture.PCAP, which has no comments: use capture.PCAPNG")
+		e.Err = ErrExplainPCAP
+		return e
+	}
+	if _, err := explain.ParseLang(o.Language); err != nil {
+		e := bad("Language", o.Language, "not a language of the explanations (en, ru)")
+		e.Err = ErrLanguage
+		return e
 	}
 	return nil
 }

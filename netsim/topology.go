@@ -332,27 +332,30 @@ func (n *Network) Connect(name string, a, b End, cfg ...LinkConfig) (*Link, erro
 	// detached again, and the capture gets the link's interface only once
 	// both ends are in place.
 	l := &Link{n: n, name: name, mtu: mtu}
-	var iface int
-	record := func(frame []byte, note string) { n.record(iface, frame, note) }
-	var sendA, sendB func([]byte)
-	recvA, errA := n.attach(a, l, func(f []byte) { sendA(f) })
+	ptA := &capturePoint{link: name, host: a.host, sw: a.sw} // a's frames, a→b
+	ptB := &capturePoint{link: name, host: b.host, sw: b.sw}
+	recordA := func(frame []byte, note string, origin int) int { return n.record(ptA, frame, note, origin) }
+	recordB := func(frame []byte, note string, origin int) int { return n.record(ptB, frame, note, origin) }
+	var sendA, sendB func([]byte, int)
+	recvA, errA := n.attach(a, l, func(f []byte, origin int) { sendA(f, origin) })
 	if errA != nil {
 		return nil, fmt.Errorf("netsim: Connect %s: %w", name, errA)
 	}
-	recvB, errB := n.attach(b, l, func(f []byte) { sendB(f) })
+	recvB, errB := n.attach(b, l, func(f []byte, origin int) { sendB(f, origin) })
 	if errB != nil {
 		n.detach(a)
 		return nil, fmt.Errorf("netsim: Connect %s: %w", name, errB)
 	}
-	var err error
-	if iface, err = n.addInterface(name, "link "+name); err != nil {
+	iface, err := n.addInterface(name, "link "+name)
+	if err != nil {
 		n.detach(b)
 		n.detach(a)
 		return nil, err
 	}
-	l.ab = wire.NewDir(clockAdapter{n}, name+" "+a.label()+"→"+b.label(), deriveSeed(n.opts.Seed, "link", name, "ab"), ab.wire(), record, recvB)
-	l.ba = wire.NewDir(clockAdapter{n}, name+" "+b.label()+"→"+a.label(), deriveSeed(n.opts.Seed, "link", name, "ba"), ba.wire(), record, recvA)
-	sendA, sendB = l.ab.Send, l.ba.Send
+	ptA.iface, ptB.iface = iface, iface
+	l.ab = wire.NewDir(clockAdapter{n}, name+" "+a.label()+"→"+b.label(), deriveSeed(n.opts.Seed, "link", name, "ab"), ab.wire(), recordA, recvB)
+	l.ba = wire.NewDir(clockAdapter{n}, name+" "+b.label()+"→"+a.label(), deriveSeed(n.opts.Seed, "link", name, "ba"), ba.wire(), recordB, recvA)
+	sendA, sendB = l.ab.SendFrom, l.ba.SendFrom
 	n.links[name] = l
 	n.linkOrder = append(n.linkOrder, l)
 	for _, e := range []End{a, b} {
@@ -449,7 +452,7 @@ func (e End) label() string {
 
 // attach plugs end e into link l: send is where e's outgoing frames go; the
 // returned function takes the frames that arrive at e.
-func (n *Network) attach(e End, l *Link, send func([]byte)) (func([]byte), error) {
+func (n *Network) attach(e End, l *Link, send func([]byte, int)) (func([]byte, int), error) {
 	if e.sw != nil {
 		return e.sw.addPort(send), nil
 	}
@@ -469,7 +472,7 @@ func (n *Network) detach(e End) {
 }
 
 // addNIC creates an Ethernet interface on the host.
-func (h *Host) addNIC(e End, mtu int, send func([]byte)) (func([]byte), error) {
+func (h *Host) addNIC(e End, mtu int, send func([]byte, int)) (func([]byte, int), error) {
 	for _, nic := range h.nics {
 		if nic.name == e.iface {
 			return nil, fmt.Errorf("host %s has an interface %s already", h.name, e.iface)
@@ -477,7 +480,7 @@ func (h *Host) addNIC(e End, mtu int, send func([]byte)) (func([]byte), error) {
 	}
 	id := tcpip.NICID(len(h.nics) + 2) // 1 is lo
 	port := link.New(link.Config{MTU: uint32(mtu), MAC: deriveMAC(h.name, e.iface), Resolve: true, OwnChecksums: true,
-		Transmit: func(frame []byte) { send(h.fixPacketTooBig(frame)) }})
+		Transmit: func(frame []byte, origin int) { send(h.fixPacketTooBig(frame), origin) }})
 	port.SetForwarding(h.forward)
 	if err := h.stack.CreateNICWithOptions(id, port, stack.NICOptions{Name: e.iface}); err != nil {
 		return nil, fmt.Errorf("host %s: create interface %s: %s", h.name, e.iface, err)
@@ -496,7 +499,7 @@ func (h *Host) addNIC(e End, mtu int, send func([]byte)) (func([]byte), error) {
 		h.stack.AddRoute(tcpip.Route{Destination: pa.AddressWithPrefix.Subnet(), NIC: id})
 	}
 	h.nics = append(h.nics, &hostNIC{id: id, name: e.iface, port: port, addrs: e.addrs})
-	return func(frame []byte) { h.arrive(port, frame) }, nil
+	return func(frame []byte, num int) { h.arrive(port, frame, num) }, nil
 }
 
 // fixPacketTooBig fills in the MTU of an ICMPv6 Packet Too Big message that
@@ -637,7 +640,7 @@ func (h *Host) Addrs() []netip.Addr {
 type Switch struct {
 	n     *Network
 	name  string
-	ports []func([]byte)
+	ports []func(frame []byte, origin int)
 	table map[string]int
 	addrs map[netip.Addr]string // the addresses of the hosts on its ports: "host a eth0"
 }
@@ -668,13 +671,16 @@ func (s *Switch) addHostAddrs(a, b End) {
 	}
 }
 
-func (s *Switch) addPort(send func([]byte)) func([]byte) {
+func (s *Switch) addPort(send func([]byte, int)) func([]byte, int) {
 	in := len(s.ports)
 	s.ports = append(s.ports, send)
-	return func(frame []byte) { s.forward(in, frame) }
+	return func(frame []byte, num int) { s.forward(in, frame, num) }
 }
 
-func (s *Switch) forward(in int, frame []byte) {
+// forward passes on a frame that arrived on port in, numbered num in the
+// capture (0 if not, or without explanations): the frames it sends carry
+// the origin 1+num.
+func (s *Switch) forward(in int, frame []byte, num int) {
 	if len(frame) < header.EthernetMinimumSize {
 		return
 	}
@@ -685,13 +691,13 @@ func (s *Switch) forward(in int, frame []byte) {
 	dst := eth.DestinationAddress()
 	if out, ok := s.table[string(dst)]; ok && !header.IsMulticastEthernetAddress(dst) && dst != header.EthernetBroadcastAddress {
 		if out != in {
-			s.ports[out](frame)
+			s.ports[out](frame, 1+num)
 		}
 		return
 	}
 	for out, send := range s.ports {
 		if out != in {
-			send(frame)
+			send(frame, 1+num)
 		}
 	}
 }

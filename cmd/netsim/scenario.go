@@ -228,9 +228,38 @@ func (f *runFlags) runOptions() scenario.RunOptions {
 			im.Queue = &f.link.Queue
 		case "mtu":
 			im.MTU = &f.link.MTU
+		case "explain":
+			o.Explain = &f.explain
 		}
 	})
+	o.Lang = f.lang
 	return o
+}
+
+// explainScenario checks that a scenario whose frames are explained
+// (--explain, or the file's capture.explain) has a pcapng capture: without
+// -w, the listing's capture becomes pcapng; with -w and pcap, exit status
+// 2. It returns an exit status, or -1.
+func (f *runFlags) explainScenario(s *scenario.Scenario, o *scenario.RunOptions, stderr io.Writer) int {
+	on := s.Capture.Explain
+	if o.Explain != nil {
+		on = *o.Explain
+	}
+	format := s.Capture.Format
+	if !s.Capture.FormatSet {
+		format = capture.PCAPNG
+	}
+	if o.Format != nil {
+		format = *o.Format
+	}
+	if code := f.explainFormat(on, &format, stderr); code >= 0 {
+		return code
+	}
+	if on && format == capture.PCAPNG && (o.Format != nil || s.Capture.FormatSet) {
+		o.Format = &format
+	}
+	f.explained = on
+	return -1
 }
 
 // scenarioLabel is how messages name the scenario s: its file, or a
@@ -260,6 +289,9 @@ func runScenario(f *runFlags, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	label := scenarioLabel(f.target, s)
 	o := f.runOptions()
+	if code := f.explainScenario(s, &o, stderr); code >= 0 {
+		return code
+	}
 	o.Out = stdout
 	if f.quiet {
 		o.Out = io.Discard
@@ -293,7 +325,7 @@ func runScenario(f *runFlags, stdin io.Reader, stdout, stderr io.Writer) int {
 				fmt.Fprintf(stderr, "netsim run: %v\n", cerr)
 			}
 		} else if !f.quiet {
-			printListing(stdout, listing)
+			printListing(stdout, listing, f.explained)
 		}
 		fmt.Fprintf(stderr, "netsim run: %s\n", unmetLine(s, unmet))
 		return 1
@@ -313,7 +345,7 @@ func runScenario(f *runFlags, stdin io.Reader, stdout, stderr io.Writer) int {
 		return 1
 	}
 	if listing != nil && !f.quiet {
-		if err := printListing(stdout, listing); err != nil {
+		if err := printListing(stdout, listing, f.explained); err != nil {
 			fmt.Fprintf(stderr, "netsim run: %v\n", err)
 			return 1
 		}
@@ -358,6 +390,9 @@ func cmdCheck(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	label := scenarioLabel(f.target, s)
 	o := f.runOptions()
+	if code := f.explainScenario(s, &o, stderr); code >= 0 {
+		return code
+	}
 	sum := &hashCounter{h: sha256.New()}
 	o.Capture = sum
 	ctx, stopSignals := onSignal()

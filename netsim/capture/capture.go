@@ -237,16 +237,66 @@ func (w *Writer) Interfaces() []string {
 // it). Frames on interfaces not captured are skipped. The first error is
 // kept and returned by every later call and by Flush.
 func (w *Writer) WriteFrame(handle int, ts time.Time, frame []byte, note string) error {
+	var comments []string
+	if note != "" {
+		comments = []string{note}
+	}
+	_, err := w.write(handle, ts, frame, comments, nil)
+	return err
+}
+
+// WriteFrameComments is [Writer.WriteFrame] with several comments, written
+// in order as the frame's pcapng comments (opt_comment options); empty
+// strings are left out. pcap has no place for them.
+func (w *Writer) WriteFrameComments(handle int, ts time.Time, frame []byte, comments []string) error {
+	_, err := w.write(handle, ts, frame, comments, nil)
+	return err
+}
+
+// WriteFrameWith is [Writer.WriteFrameComments] for a caller that needs the
+// frame's number to write its comments: if the frame is captured, comments
+// is called with its number in the file (1-based, counting only the frames
+// written) and its result becomes the frame's comments; num is that number,
+// or 0 for a frame on an interface that is not captured (comments is then
+// not called). comments runs with the Writer's lock held: it must not call
+// the Writer.
+func (w *Writer) WriteFrameWith(handle int, ts time.Time, frame []byte, comments func(num int) []string) (num int, err error) {
+	return w.write(handle, ts, frame, nil, comments)
+}
+
+// NextNumber returns the number (1-based, in the file) that the next frame
+// written will have if it is written on interface handle, or 0 if that
+// interface is not captured (or the Writer has failed).
+func (w *Writer) NextNumber(handle int) int {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	if w.err != nil {
-		return w.err
+		return 0
+	}
+	if handle < len(w.ifaces) {
+		if id := w.ifaces[handle].id; id >= 0 || id == undecided {
+			return w.frames + 1
+		}
+		return 0
+	}
+	if w.opts.Format == PCAP && len(w.ifaces) == 0 {
+		return w.frames + 1
+	}
+	return 0
+}
+
+// write writes a frame with comments, or with commentsOf's when it is set.
+func (w *Writer) write(handle int, ts time.Time, frame []byte, comments []string, commentsOf func(int) []string) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.err != nil {
+		return 0, w.err
 	}
 	id := 0
 	if handle < len(w.ifaces) {
 		id = w.ifaces[handle].id
 	} else if w.opts.Format == PCAPNG || len(w.ifaces) > 0 {
-		return nil
+		return 0, nil
 	}
 	if id == undecided {
 		for i := range w.ifaces {
@@ -255,7 +305,11 @@ func (w *Writer) WriteFrame(handle int, ts time.Time, frame []byte, note string)
 		w.ifaces[handle].id, id = 0, 0
 	}
 	if id < 0 {
-		return nil
+		return 0, nil
+	}
+	num := w.frames + 1
+	if commentsOf != nil {
+		comments = commentsOf(num)
 	}
 	data := frame
 	if len(data) > w.opts.SnapLen {
@@ -267,17 +321,19 @@ func (w *Writer) WriteFrame(handle int, ts time.Time, frame []byte, note string)
 		err = w.pcap.WritePacket(ci, data)
 	} else {
 		var opts pcapgo.NgPacketOptions
-		if note != "" {
-			opts.Comments = []string{note}
+		for _, c := range comments {
+			if c != "" {
+				opts.Comments = append(opts.Comments, c)
+			}
 		}
 		err = w.ng.WritePacketWithOptions(ci, data, opts)
 	}
 	if err != nil {
-		w.err = fmt.Errorf("write frame %d: %w", w.frames+1, err)
-		return w.err
+		w.err = fmt.Errorf("write frame %d: %w", num, err)
+		return 0, w.err
 	}
 	w.frames++
-	return nil
+	return num, nil
 }
 
 // TLSKeyLog is the secrets type of a Decryption Secrets Block that holds

@@ -57,6 +57,15 @@ type RunOptions struct {
 	Logf func(format string, args ...any)
 	// NoExpect skips the expectations.
 	NoExpect bool
+	// Explain, if not nil, replaces the file's capture.explain: a comment
+	// on every frame saying why it was sent ([netsim.Options.Explain]). It
+	// needs the pcapng format: with pcap, Run fails with an error matching
+	// [netsim.ErrExplainPCAP].
+	Explain *bool
+	// Lang is the explanations' language ([netsim.Options.Language]: "",
+	// "en" or "ru"); another fails Run with an error matching
+	// [netsim.ErrLanguage].
+	Lang string
 }
 
 // Result is what a run did.

@@ -54,7 +54,7 @@ var scenarioFields = []field[Scenario]{
 			s.Start = t
 			p.pos[&s.Start] = nodePos(n)
 		}},
-	{"capture", "mapping (capture)", "", "what is written: format, links, snap_len",
+	{"capture", "mapping (capture)", "", "what is written: format, links, snap_len, explain",
 		func(p *parser, n *yaml.Node, k string, s *Scenario) {
 			s.Capture.Pos = nodePos(n)
 			decodeMap(p, n, k, "capture", captureFields, &s.Capture)
@@ -102,6 +102,10 @@ var captureFields = []field[CaptureSpec]{
 	{"snap_len", "integer", "262144", "the snapshot length: frames are cut to this many bytes",
 		func(p *parser, n *yaml.Node, k string, c *CaptureSpec) {
 			p.intVal(n, k, &c.SnapLen, 1, capture.DefaultSnapLen)
+		}},
+	{"explain", "boolean", "false", "a comment on every frame saying why it was sent (netsim run --explain; pcapng only)",
+		func(p *parser, n *yaml.Node, k string, c *CaptureSpec) {
+			p.boolVal(n, k, &c.Explain)
 		}},
 }
 

@@ -134,6 +134,7 @@ capture:
   format: pcapng
   links: [client-sw0, router-sw0, wan]
   snap_len: 65535
+  explain: true                     # a comment on every frame: why it was sent
 hosts:
   - name: client
     routes:

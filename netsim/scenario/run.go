@@ -155,7 +155,7 @@ func (s *Scenario) run(o RunOptions) (*Result, error) {
 		ctx = context.Background()
 	}
 	for _, p := range r.progs {
-		r.n.Go(p.run)
+		r.n.GoNamed(p.name, p.run)
 	}
 	runErr := r.n.RunContext(ctx)
 	res := &Result{Stats: r.n.Stats()}
@@ -212,6 +212,11 @@ func (r *runner) build() error {
 		SnapLen:           s.Capture.SnapLen,
 		Start:             s.Start,
 		Logf:              o.Logf,
+		Explain:           s.Capture.Explain,
+		Language:          o.Lang,
+	}
+	if o.Explain != nil {
+		opts.Explain = *o.Explain
 	}
 	if s.Capture.FormatSet {
 		opts.CaptureFormat = s.Capture.Format

@@ -49,7 +49,8 @@ type Scenario struct {
 	Expect ExpectSpec
 }
 
-// CaptureSpec (keys format, links, snap_len) configures the capture.
+// CaptureSpec (keys format, links, snap_len, explain) configures the
+// capture.
 type CaptureSpec struct {
 	Pos Pos
 	// Format: "pcap" or "pcapng" (default pcapng). The output file name
@@ -62,6 +63,9 @@ type CaptureSpec struct {
 	Links []string
 	// SnapLen is netsim.Options.SnapLen.
 	SnapLen int
+	// Explain is netsim.Options.Explain: a comment on every frame saying
+	// why it was sent. It needs the pcapng format.
+	Explain bool
 }
 
 // HostSpec (keys name, forwarding, routes, loopback) is one host. Its

@@ -118,6 +118,9 @@ func (c *checker) capture(s *Scenario) {
 	} else if cp.Format != capture.PCAP && cp.Format != capture.PCAPNG {
 		c.add(c.at(&cp.Format, cp.Pos), "capture.format", "%v is not a capture format; want pcap or pcapng", cp.Format)
 	}
+	if cp.Explain && cp.Format == capture.PCAP {
+		c.add(c.at(&cp.Explain, cp.Pos), "capture.explain", "explanations are pcapng comments: not with format: pcap")
+	}
 	if cp.SnapLen < 0 || cp.SnapLen > capture.DefaultSnapLen {
 		c.add(c.at(&cp.SnapLen, cp.Pos), "capture.snap_len", "%d is out of range (1 to %d)", cp.SnapLen, capture.DefaultSnapLen)
 	}

@@ -77,6 +77,7 @@ const (
 	tagZWP
 	tagUDP
 	tagARPRequest
+	tagDupAck
 	tagOther
 )
 
@@ -331,6 +332,8 @@ func (x *Explainer) icmp(c Cause, p *packet) string {
 			return x.t("icmp.port.plain", p.inner.dport)
 		case p.icmpCode == 4 && n > 0:
 			return x.t("icmp.frag", n, p.mtu)
+		case p.icmpCode == 4:
+			return x.t("icmp.frag.plain", p.mtu)
 		case n > 0:
 			return x.t("icmp.unreach", int(p.icmpCode), n)
 		}
@@ -338,6 +341,7 @@ func (x *Explainer) icmp(c Cause, p *packet) string {
 		if n > 0 {
 			return x.t("icmp.ttl", n)
 		}
+		return x.t("icmp.ttl.plain")
 	case 8:
 		return x.t("icmp.echo", p.dst)
 	case 0:
@@ -363,10 +367,12 @@ func (x *Explainer) icmp6(c Cause, p *packet) string {
 		if n > 0 {
 			return x.t("icmp.toobig", n, p.mtu)
 		}
+		return x.t("icmp.toobig.plain", p.mtu)
 	case 3:
 		if n > 0 {
 			return x.t("icmp.ttl", n)
 		}
+		return x.t("icmp.ttl.plain")
 	case 128:
 		return x.t("icmp.echo", p.dst)
 	case 129:

@@ -177,6 +177,20 @@ func TestExplanations(t *testing.T) {
 				"стек сервера подтверждает получение данных из пакетов 5–8 (400 байт): ack 501 = seq 401 + 100 (размер данных пакета 8)."},
 		},
 	}, {
+		name: "figure 4-9: several writes, each ACK = Seq + Len",
+		steps: []step{
+			{data(0, 3), call("sender", "write", 3), ""},
+			{ackOf(3, 512), arrival(4), ""},
+			{data(3, 3), call("sender", "write", 3), ""},
+			{ackOf(6, 512), arrival(6), ""},
+			{data(6, 3), call("sender", "write", 1), ""},
+		},
+		checks: []check{
+			{6, "client (sender) calls write() with 3 bytes: Seq 4, Len 3 (relative); the next byte will be Seq 7.", "клиент (sender) вызывает write() и передаёт 3 байта: seq 4, размер данных 3 (относительные номера); следующий байт получит seq 7."},
+			{7, "server's stack acknowledges the 3 data bytes of frame 6: Ack 7 = Seq 4 + Len 3.", "стек сервера подтверждает получение данных из пакета 6 (3 байта): ack 7 = seq 4 + 3 (размер данных)."},
+			{8, "client (sender) calls write() with 1 byte; this segment carries those bytes together with data written earlier: Seq 7, Len 3", "вместе с данными, записанными ранее: seq 7, размер данных 3"},
+		},
+	}, {
 		name: "tail loss probe",
 		steps: []step{
 			{data(0, 100), call("sender", "write", 100), ""},
@@ -186,7 +200,7 @@ func TestExplanations(t *testing.T) {
 		},
 		checks: []check{
 			{7, "tail loss probe: no ACK came within the probe timeout (PTO 12 ms), so client's stack sends its last segment (frame 5, Seq 101, Len 100) again",
-				"проба потери хвоста (tail loss probe): за время PTO 12 мс подтверждение не пришло, поэтому стек клиента повторяет свой последний пакет (пакет 5, seq 101, размер данных 100)"},
+				"проверка потери последних пакетов (tail loss probe): подтверждение не пришло за время ожидания (PTO 12 мс), поэтому стек клиента повторяет свой последний пакет (пакет 5, seq 101, размер данных 100)"},
 		},
 	}, {
 		name: "RACK reorder timer",
@@ -223,8 +237,8 @@ func TestExplanations(t *testing.T) {
 			{ackOf(0, 512), arrival(4), ""},
 		},
 		checks: []check{
-			{4, "keep-alive: the keep-alive timer (7200 s) fired on an idle connection, so client's stack sends an empty segment with Seq 0, one below the next byte; the peer must answer it with an ACK.",
-				"keep-alive: на простаивающем соединении сработал таймер keep-alive (7200 с)"},
+			{4, "keep-alive: the keep-alive timer (2 h) fired on an idle connection, so client's stack sends an empty segment with Seq 0, one below the next byte; the peer must answer it with an ACK.",
+				"keep-alive: на простаивающем соединении сработал таймер keep-alive (2 ч)"},
 			{5, "server's stack answers the keep-alive of frame 4 with Ack 1: the connection is still alive.", "стек сервера отвечает на keep-alive из пакета 4 подтверждением ack 1: соединение живо."},
 		},
 	}, {
@@ -274,6 +288,11 @@ func TestCauseDecides(t *testing.T) {
 		{data(0, 100), timer(300*time.Millisecond, TCPCounts{Timeouts: 1, Retransmits: 1}), ""},
 	}
 	rto := runConv(English, steps)[4]
+	steps[1].c.Timer = 0
+	if got := runConv(English, steps)[4]; !strings.Contains(got, "the retransmission timer fired with 1 segment unacknowledged") {
+		t.Errorf("RTO case without the timer's duration: %q", got)
+	}
+	steps[1].c.Timer = 300 * time.Millisecond
 	steps[1].c = timer(300*time.Millisecond, TCPCounts{Retransmits: 1})
 	tlp := runConv(English, steps)[4]
 	if !strings.Contains(rto, "retransmission timer (RTO 300 ms)") || strings.Contains(rto, "probe") {
@@ -306,7 +325,7 @@ func TestSYNRetransmitted(t *testing.T) {
 	syn := tcpSeg{src: cli, dst: srv, seq: isnC, flags: flagSYN, win: 65408, wscale: 7}
 	x.Text(Frame{Number: 1, Link: "lo", Data: syn.frame(), Cause: call("client", "connect", 0), Note: lossNote})
 	got := x.Text(Frame{Number: 2, Link: "lo", Data: syn.frame(), Cause: timer(time.Second, TCPCounts{})})
-	if want := "SYN sent again: no SYN/ACK came within 1 s, so the connection-setup timer fired; same initial sequence number as frame 1."; got != want {
+	if want := "SYN sent again: no SYN/ACK came, so the connection-setup timer (1 s) fired; same initial sequence number as frame 1."; got != want {
 		t.Errorf("got %q, want %q", got, want)
 	}
 }
@@ -393,7 +412,7 @@ func TestTextsBothLanguages(t *testing.T) {
 		if args(m[0]) != args(m[1]) {
 			t.Errorf("%s: English uses %s, Russian %s", k, args(m[0]), args(m[1]))
 		}
-		if strings.ContainsAny(m[1], "abcdefghijklmnopqrstuvwxyz") && !strings.ContainsAny(m[1], "абвгдеёжзийклмнопрстуфхцчшщъыьэюя") {
+		if m[0] != m[1] && strings.ContainsAny(m[1], "abcdefghijklmnopqrstuvwxyz") && !strings.ContainsAny(m[1], "абвгдеёжзийклмнопрстуфхцчшщъыьэюя") {
 			t.Errorf("%s: the Russian text %q has no Russian", k, m[1])
 		}
 	}
@@ -416,6 +435,9 @@ func TestDurations(t *testing.T) {
 		1500 * time.Millisecond:   {"1.5 s", "1,5 с"},
 		50 * time.Microsecond:     {"50 µs", "50 мкс"},
 		1234567 * time.Nanosecond: {"1.235 ms", "1,235 мс"},
+		2 * time.Hour:             {"2 h", "2 ч"},
+		75 * time.Second:          {"75 s", "75 с"},
+		3 * time.Minute:           {"3 min", "3 мин"},
 	} {
 		if got := New(English).dur(d); got != want[0] {
 			t.Errorf("%v: %q, want %q", d, got, want[0])

@@ -3,6 +3,7 @@ package explain
 import (
 	"net/netip"
 	"sort"
+	"strconv"
 )
 
 // connKey names a TCP connection as seen on one link: the endpoints in a
@@ -143,7 +144,7 @@ func (x *Explainer) tcp(f Frame, p *packet) (string, frameTag) {
 		tag = tagSYN
 		switch {
 		case d.synSeen && cause.Kind == KindTimer:
-			text = x.t("syn.again.timer", x.dur(cause.Timer), d.synFrame)
+			text = x.t("syn.again.timer", x.timerDur("dur", cause), d.synFrame)
 		case d.synSeen:
 			text = x.t("syn.again", d.synFrame)
 		case cause.Kind == KindCall:
@@ -156,7 +157,7 @@ func (x *Explainer) tcp(f Frame, p *packet) (string, frameTag) {
 		peerGen := x.roleGenitive(c.role(1 - i))
 		switch {
 		case d.synSeen && cause.Kind == KindTimer:
-			text = x.t("synack.again.timer", x.dur(cause.Timer))
+			text = x.t("synack.again.timer", x.timerDur("dur", cause))
 		case d.synSeen && x.arrivedWith(cause, tagSYN) > 0:
 			text = x.t("synack.again.syn", x.stack(role, cause, addr), x.arrivedWith(cause, tagSYN))
 		case d.synSeen:
@@ -201,7 +202,7 @@ func (x *Explainer) tcp(f Frame, p *packet) (string, frameTag) {
 	}
 	if ack && !rst {
 		advanced := !d.ackSent || seqLess(d.lastAck, p.ack)
-		dup := d.ackSent && p.ack == d.lastAck && p.length == 0 && !syn && !fin && win == d.lastWin && seqLess(p.ack, o.nxt)
+		dup := tag == tagDupAck
 		switch {
 		case advanced:
 			d.dupFrames = d.dupFrames[:0]
@@ -252,7 +253,14 @@ func (x *Explainer) tcpRST(c *conn, i int, f Frame, p *packet) string {
 	cause := f.Cause
 	role := c.role(i)
 	addr := netip.AddrPortFrom(p.src, p.sport).String()
+	o := &c.side[1-i]
 	switch cause.Kind {
+	case KindUnknown:
+		// By the numbers alone: a RST that acknowledges a SYN nobody
+		// answered is TCP's "connection refused".
+		if o.synSeen && !c.side[i].synSeen && p.has(flagACK) && p.ack == o.base+1 {
+			return x.t("rst.refused", p.sport, o.synFrame)
+		}
 	case KindArrival:
 		if n := x.arrivedWith(cause, tagSYN); n > 0 && !c.side[i].synSeen {
 			return x.t("rst.refused", p.sport, n)
@@ -272,7 +280,7 @@ func (x *Explainer) tcpRST(c *conn, i int, f Frame, p *packet) string {
 			return x.t("rst.call", who, cause.Call.Op)
 		}
 	case KindTimer:
-		return x.t("rst.timer", x.stack(role, cause, addr), x.dur(cause.Timer))
+		return x.t("rst.timer", x.stack(role, cause, addr), x.timerDur("dur", cause))
 	case KindTeardown:
 		return x.t("rst.teardown")
 	}
@@ -314,8 +322,13 @@ func (x *Explainer) tcpRetrans(c *conn, i int, f Frame, p *packet) (string, fram
 
 	// A zero window probe: one byte already acknowledged, to a receiver
 	// whose window is 0 (gVisor's sendZeroWindowProbe re-sends SndUna-1).
-	if cause.Kind == KindTimer && p.length == 1 && o.ackDelivered && p.seq+1 == o.ackDeliveredVal && o.ackDeliveredWin == 0 {
-		return x.t("zwp", o.ackDeliveredFrm, x.dur(cause.Timer), stack, d.rel(p.seq)), tagZWP
+	if p.length == 1 && o.ackDelivered && p.seq+1 == o.ackDeliveredVal && o.ackDeliveredWin == 0 {
+		switch cause.Kind {
+		case KindTimer:
+			return x.t("zwp", o.ackDeliveredFrm, x.timerDur("dur", cause), stack, d.rel(p.seq)), tagZWP
+		case KindUnknown:
+			return x.t("zwp.plain", o.ackDeliveredFrm, d.rel(p.seq)), tagZWP
+		}
 	}
 
 	orig := 0
@@ -331,32 +344,48 @@ func (x *Explainer) tcpRetrans(c *conn, i int, f Frame, p *packet) (string, fram
 		tag = tagFIN
 	}
 	rs, ln := d.rel(p.seq), p.length
+	// The first transmission: "frame 14" ("пакета 14"), or, when this
+	// link did not carry it, "data sent earlier".
+	ref := x.t("earlier")
+	refNom := x.t("earlier.nom")
+	if orig > 0 {
+		ref = x.t("frame.gen", orig)
+		refNom = x.framesWord([]int{orig}, strconv.Itoa(orig))
+	}
 	switch {
 	case tc.Timeouts > 0:
 		if finOnly {
-			return x.t("rtx.fin.rto", orig, x.dur(cause.Timer)), tag
+			return x.t("rtx.fin.rto", orig, x.timerDur("dur.rto", cause)), tag
 		}
-		return x.t("rtx.rto", orig, x.dur(cause.Timer), x.segments(max(c.outstanding(i), 1)), stack, rs, ln), tag
+		return x.t("rtx.rto", ref, x.timerDur("dur.rto", cause), x.segments(max(c.outstanding(i), 1)), stack, rs, ln), tag
 	case tc.FastRetransmit > 0 && cause.Kind == KindTimer:
-		return x.t("rtx.rack", orig, x.dur(cause.Timer), stack, rs, ln), tag
+		return x.t("rtx.rack", ref, x.timerDur("dur.rack", cause), stack, rs, ln), tag
 	case tc.FastRetransmit > 0:
+		// The duplicate ACKs that had arrived when the stack decided.
 		dups := o.dupFrames
-		if len(dups) == 0 {
-			return x.t("rtx.fast.sack", orig, rs, stack), tag
+		if last := maxArrived(cause); last > 0 {
+			j := 0
+			for j < len(dups) && dups[j] <= last {
+				j++
+			}
+			dups = dups[:j]
 		}
-		return x.t("rtx.fast", orig, x.dupAcks(len(dups)), x.frameList(dups), rs, stack), tag
+		if len(dups) == 0 {
+			return x.t("rtx.fast.sack", ref, rs, stack), tag
+		}
+		return x.t("rtx.fast", ref, x.dupAcks(len(dups)), x.frameList(dups), rs, stack), tag
 	case tc.Retransmits > 0 && cause.Kind == KindTimer:
 		if finOnly {
-			return x.t("rtx.fin.tlp", x.dur(cause.Timer), stack, orig), tag
+			return x.t("rtx.fin.tlp", x.timerDur("dur.pto", cause), stack, orig), tag
 		}
-		return x.t("rtx.tlp", x.dur(cause.Timer), stack, orig, rs, ln), tag
+		return x.t("rtx.tlp", x.timerDur("dur.pto", cause), stack, refNom, rs, ln), tag
 	case tc.Retransmits > 0 && cause.Kind == KindArrival && firstArrived(cause) > 0:
-		return x.t("rtx.recovery", orig, firstArrived(cause), rs, stack, ln), tag
+		return x.t("rtx.recovery", ref, firstArrived(cause), rs, stack, ln), tag
 	}
 	if finOnly {
 		return x.t("rtx.fin", orig), tag
 	}
-	return x.t("rtx", orig, rs, ln), tag
+	return x.t("rtx", ref, rs, ln), tag
 }
 
 func (x *Explainer) tcpData(c *conn, i int, f Frame, p *packet) (string, frameTag) {
@@ -396,8 +425,11 @@ func (x *Explainer) tcpData(c *conn, i int, f Frame, p *packet) (string, frameTa
 		who := x.who(role, cause, addr)
 		switch cause.Call.Op {
 		case "write", "send", "sendto":
-			if cause.Call.Bytes == ln || cause.Call.Bytes == 0 {
+			switch {
+			case cause.Call.Bytes == ln || cause.Call.Bytes == 0:
 				return x.t("data.write", who, cause.Call.Op, x.bytes(ln), rs, ln, next), tagData
+			case cause.Call.Bytes < ln:
+				return x.t("data.write.more", who, cause.Call.Op, x.bytes(cause.Call.Bytes), rs, ln, next), tagData
 			}
 			return x.t("data.write.part", who, cause.Call.Op, x.bytes(cause.Call.Bytes), rs, ln, next), tagData
 		case "":
@@ -410,9 +442,9 @@ func (x *Explainer) tcpData(c *conn, i int, f Frame, p *packet) (string, frameTa
 		}
 	case KindTimer:
 		if cause.TCP.Timeouts == 0 && cause.TCP.Retransmits == 0 && d.firstProbeCandidate() {
-			return x.t("tlp.new", x.dur(cause.Timer), x.stack(role, cause, addr), rs, ln), tagData
+			return x.t("tlp.new", x.timerDur("dur.pto", cause), x.stack(role, cause, addr), rs, ln), tagData
 		}
-		return x.t("data.timer", x.dur(cause.Timer), rs, ln), tagData
+		return x.t("data.timer", x.timerDur("dur", cause), rs, ln), tagData
 	}
 	return x.t("data", rs, ln, next), tagData
 }
@@ -435,7 +467,7 @@ func (x *Explainer) tcpAck(c *conn, i int, f Frame, p *packet) (string, frameTag
 	if p.seq+1 == d.nxt && d.synSeen {
 		switch cause.Kind {
 		case KindTimer:
-			return x.t("keepalive", x.dur(cause.Timer), x.stack(role, cause, addr), d.rel(p.seq)), tagKeepalive
+			return x.t("keepalive", x.timerDur("dur", cause), x.stack(role, cause, addr), d.rel(p.seq)), tagKeepalive
 		case KindUnknown:
 			return x.t("keepalive.plain", d.rel(p.seq)), tagKeepalive
 		}
@@ -493,23 +525,28 @@ func (x *Explainer) tcpAck(c *conn, i int, f Frame, p *packet) (string, frameTag
 		}
 		return x.t("ack.upto", subject, ackRel), tagOther
 	}
+	if p.ack == d.lastAck && seqLess(p.ack, o.nxt) {
+		// The same Ack again while data is outstanding: a duplicate ACK
+		// when a segment arrived past a hole (its window may differ, as
+		// gVisor's out-of-order bytes take buffer space), or an old
+		// segment arrived again.
+		k := len(d.dupFrames) + 1
+		if n := x.arrivedWith(cause, tagData); n > 0 {
+			if seq, ok := o.seqOfFrame(n); ok && seqLess(seq, p.ack) {
+				return x.t("ack.old", subject, n, o.rel(seq), ackRel), tagOther
+			} else if ok {
+				return x.t("ack.dup", subject, ackRel, k, n, o.rel(seq)), tagDupAck
+			}
+		}
+		if win == d.lastWin && cause.Kind != KindCall {
+			return x.t("ack.dup.plain", k, ackRel), tagDupAck
+		}
+	}
 	if p.ack == d.lastAck && win != d.lastWin {
 		if cause.Kind == KindCall && cause.Call.Op != "" {
 			return x.t("ack.winupdate.read", x.who(role, cause, addr), cause.Call.Op, d.lastWin, win, ackRel), tagOther
 		}
 		return x.t("ack.winupdate", win, d.lastWin, ackRel), tagOther
-	}
-	if p.ack == d.lastAck && seqLess(p.ack, o.nxt) {
-		k := len(d.dupFrames) + 1
-		if n := x.arrivedWith(cause, tagData); n > 0 {
-			// The arrived segment: new bytes past the hole, or old ones.
-			if seq, ok := o.seqOfFrame(n); ok && seqLess(seq, p.ack) {
-				return x.t("ack.old", subject, n, o.rel(seq), ackRel), tagOther
-			} else if ok {
-				return x.t("ack.dup", subject, ackRel, k, n, o.rel(seq)), tagOther
-			}
-		}
-		return x.t("ack.dup.plain", k, ackRel), tagOther
 	}
 	return x.t("ack.plain", ackRel, win), tagOther
 }
@@ -524,4 +561,21 @@ func (d *side) seqOfFrame(n int) (uint32, bool) {
 		return d.segs[j].seq, true
 	}
 	return 0, false
+}
+
+func maxArrived(c Cause) int {
+	m := 0
+	for _, n := range c.Arrived {
+		m = max(m, n)
+	}
+	return m
+}
+
+// timerDur is the timer's armed duration in the form key gives it (" (RTO
+// 200 ms)"), or "" when the cause does not know it.
+func (x *Explainer) timerDur(key string, c Cause) string {
+	if c.Timer <= 0 {
+		return ""
+	}
+	return x.t(key, x.dur(c.Timer))
 }

@@ -24,8 +24,8 @@ var texts = map[string][2]string{
 		"пакет SYN на порт %d: запрос на установку соединения, начальный порядковый номер %d (относительный seq 0).",
 	},
 	"syn.again.timer": {
-		"SYN sent again: no SYN/ACK came within %s, so the connection-setup timer fired; same initial sequence number as frame %d.",
-		"SYN отправлен повторно: за %s не пришёл ответ SYN/ACK, и сработал таймер установки соединения; начальный порядковый номер тот же, что в пакете %d.",
+		"SYN sent again: no SYN/ACK came, so the connection-setup timer%s fired; same initial sequence number as frame %d.",
+		"SYN отправлен повторно: ответ SYN/ACK не пришёл, и сработал таймер установки соединения%s; начальный порядковый номер тот же, что в пакете %d.",
 	},
 	"syn.again": {
 		"SYN again, with the same initial sequence number as frame %d.",
@@ -40,8 +40,8 @@ var texts = map[string][2]string{
 		"пакет SYN/ACK: согласие на соединение, начальный порядковый номер %d; ack 1 = seq %s (0) + 1 (SYN занимает один порядковый номер).",
 	},
 	"synack.again.timer": {
-		"SYN/ACK sent again: the handshake's last ACK did not come within %s, so the timer fired.",
-		"SYN/ACK отправлен повторно: за %s не пришло последнее подтверждение рукопожатия, и сработал таймер.",
+		"SYN/ACK sent again: the handshake's last ACK did not come, so the timer%s fired.",
+		"SYN/ACK отправлен повторно: последнее подтверждение рукопожатия не пришло, и сработал таймер%s.",
 	},
 	"synack.again.syn": {
 		"%s answers the repeated SYN of frame %d with its SYN/ACK again.",
@@ -65,6 +65,10 @@ var texts = map[string][2]string{
 		"%s calls %s() with %s; this segment carries Seq %d, Len %d (relative), the next will start at Seq %d.",
 		"%s вызывает %s() и передаёт %s; этот пакет несёт seq %d, размер данных %d (относительные номера), следующий начнётся с seq %d.",
 	},
+	"data.write.more": {
+		"%s calls %s() with %s; this segment carries those bytes together with data written earlier: Seq %d, Len %d (relative), the next will start at Seq %d.",
+		"%s вызывает %s() и передаёт %s; этот пакет несёт эти байты вместе с данными, записанными ранее: seq %d, размер данных %d (относительные номера), следующий начнётся с seq %d.",
+	},
 	"data.call": {
 		"%s calls %s(); data goes out: Seq %d, Len %d (relative).",
 		"%s вызывает %s(); уходят данные: seq %d, размер данных %d (относительные номера).",
@@ -74,8 +78,8 @@ var texts = map[string][2]string{
 		"%s отправляет следующую часть записанных ранее данных, так как пришёл пакет %d: seq %d, размер данных %d (относительные номера).",
 	},
 	"data.timer": {
-		"data sent when a stack timer (%s) fired: Seq %d, Len %d (relative).",
-		"данные отправлены по срабатыванию таймера стека (%s): seq %d, размер данных %d (относительные номера).",
+		"data sent when a stack timer%s fired: Seq %d, Len %d (relative).",
+		"данные отправлены по срабатыванию таймера стека%s: seq %d, размер данных %d (относительные номера).",
 	},
 	"data": {
 		"data: Seq %d, Len %d (relative); the next byte will be Seq %d.",
@@ -144,56 +148,60 @@ var texts = map[string][2]string{
 
 	// Timers and losses.
 	"keepalive": {
-		"keep-alive: the keep-alive timer (%s) fired on an idle connection, so %s sends an empty segment with Seq %d, one below the next byte; the peer must answer it with an ACK.",
-		"keep-alive: на простаивающем соединении сработал таймер keep-alive (%s), поэтому %s отправляет пустой пакет с seq %d (на единицу меньше следующего); получатель должен ответить на него подтверждением.",
+		"keep-alive: the keep-alive timer%s fired on an idle connection, so %s sends an empty segment with Seq %d, one below the next byte; the peer must answer it with an ACK.",
+		"keep-alive: на простаивающем соединении сработал таймер keep-alive%s, поэтому %s отправляет пустой пакет с seq %d (на единицу меньше следующего); получатель должен ответить на него подтверждением.",
 	},
 	"keepalive.plain": {
 		"keep-alive: an empty segment with Seq %d, one below the next byte, to make the peer answer.",
 		"keep-alive: пустой пакет с seq %d (на единицу меньше следующего), чтобы получатель ответил.",
 	},
 	"zwp": {
-		"zero window probe: the receiver's window is 0 (frame %d), so when the timer (%s) fires %s sends 1 byte that was already acknowledged (Seq %d) to make the receiver answer with its current window.",
-		"проверка нулевого окна: окно получателя равно 0 (пакет %d), поэтому, когда срабатывает таймер (%s), %s отправляет 1 уже подтверждённый байт (seq %d), чтобы получатель ответил и сообщил текущее окно.",
+		"zero window probe: the receiver's window is 0 (frame %d), so when the timer%s fires %s sends 1 byte that was already acknowledged (Seq %d) to make the receiver answer with its current window.",
+		"проверка нулевого окна: окно получателя равно 0 (пакет %d), поэтому, когда срабатывает таймер%s, %s отправляет 1 уже подтверждённый байт (seq %d), чтобы получатель ответил и сообщил текущее окно.",
+	},
+	"zwp.plain": {
+		"zero window probe: the receiver's window is 0 (frame %d), and this segment carries 1 byte that was already acknowledged (Seq %d), to make the receiver answer with its current window.",
+		"проверка нулевого окна: окно получателя равно 0 (пакет %d), а этот пакет несёт 1 уже подтверждённый байт (seq %d), чтобы получатель ответил и сообщил текущее окно.",
 	},
 	"rtx.rto": {
-		"retransmission of frame %d: the retransmission timer (RTO %s) fired with %s unacknowledged, so %s sends Seq %d, Len %d again.",
-		"повторная передача пакета %d: сработал таймер повторной передачи (RTO %s), неподтверждённых пакетов: %s; %s снова отправляет seq %d, размер данных %d.",
+		"retransmission of %s: the retransmission timer%s fired with %s unacknowledged, so %s sends Seq %d, Len %d again.",
+		"повторная передача %s: сработал таймер повторной передачи%s, неподтверждённых пакетов: %s; %s снова отправляет seq %d, размер данных %d.",
 	},
 	"rtx.fast": {
-		"fast retransmit of frame %d after %s (%s): the receiver keeps asking for Seq %d, so %s sends it again without waiting for the timer.",
-		"быстрая повторная передача пакета %d после %s (%s): получатель продолжает запрашивать seq %d, поэтому %s отправляет его снова, не дожидаясь таймера.",
+		"fast retransmit of %s after %s (%s): the receiver keeps asking for Seq %d, so %s sends it again without waiting for the timer.",
+		"быстрая повторная передача %s после %s (%s): получатель продолжает запрашивать seq %d, поэтому %s отправляет его снова, не дожидаясь таймера.",
 	},
 	"rtx.fast.sack": {
-		"fast retransmit of frame %d: the ACKs (with SACK blocks) show Seq %d missing, so %s sends it again without waiting for the timer.",
-		"быстрая повторная передача пакета %d: подтверждения (с блоками SACK) показывают, что seq %d не получен, поэтому %s отправляет его снова, не дожидаясь таймера.",
+		"fast retransmit of %s: the ACKs (with SACK blocks) show Seq %d missing, so %s sends it again without waiting for the timer.",
+		"быстрая повторная передача %s: подтверждения (с блоками SACK) показывают, что seq %d не получен, поэтому %s отправляет его снова, не дожидаясь таймера.",
 	},
 	"rtx.rack": {
-		"fast retransmit of frame %d: the reorder timer (RACK, %s) fired and the segment now counts as lost, so %s sends Seq %d, Len %d again.",
-		"быстрая повторная передача пакета %d: сработал таймер переупорядочивания (RACK, %s), пакет считается потерянным, и %s снова отправляет seq %d, размер данных %d.",
+		"fast retransmit of %s: the reorder timer (RACK%s) fired and the segment now counts as lost, so %s sends Seq %d, Len %d again.",
+		"быстрая повторная передача %s: сработал таймер переупорядочивания (RACK%s), пакет считается потерянным, и %s снова отправляет seq %d, размер данных %d.",
 	},
 	"rtx.tlp": {
-		"tail loss probe: no ACK came within the probe timeout (PTO %s), so %s sends its last segment (frame %d, Seq %d, Len %d) again; the ACK this provokes shows what was lost.",
-		"проба потери хвоста (tail loss probe): за время PTO %s подтверждение не пришло, поэтому %s повторяет свой последний пакет (пакет %d, seq %d, размер данных %d); ответное подтверждение покажет, что потеряно.",
+		"tail loss probe: no ACK came within the probe timeout%s, so %s sends its last segment (%s, Seq %d, Len %d) again; the ACK this provokes shows what was lost.",
+		"проверка потери последних пакетов (tail loss probe): подтверждение не пришло за время ожидания%s, поэтому %s повторяет свой последний пакет (%s, seq %d, размер данных %d); ответное подтверждение покажет, что потеряно.",
 	},
 	"tlp.new": {
-		"tail loss probe: no ACK came within the probe timeout (PTO %s), so %s sends new data (Seq %d, Len %d) to provoke an ACK.",
-		"проба потери хвоста (tail loss probe): за время PTO %s подтверждение не пришло, поэтому %s отправляет новые данные (seq %d, размер данных %d), чтобы вызвать подтверждение.",
+		"tail loss probe: no ACK came within the probe timeout%s, so %s sends new data (Seq %d, Len %d) to provoke an ACK.",
+		"проверка потери последних пакетов (tail loss probe): подтверждение не пришло за время ожидания%s, поэтому %s отправляет новые данные (seq %d, размер данных %d), чтобы вызвать подтверждение.",
 	},
 	"rtx.recovery": {
-		"retransmission of frame %d: the ACK of frame %d shows Seq %d still missing, so %s, recovering from the loss, sends it again (Len %d).",
-		"повторная передача пакета %d: подтверждение из пакета %d показывает, что seq %d всё ещё не получен, поэтому %s, восстанавливаясь после потери, отправляет его снова (размер данных %d).",
+		"retransmission of %s: the ACK of frame %d shows Seq %d still missing, so %s, recovering from the loss, sends it again (Len %d).",
+		"повторная передача %s: подтверждение из пакета %d показывает, что seq %d всё ещё не получен, поэтому %s, восстанавливаясь после потери, отправляет его снова (размер данных %d).",
 	},
 	"rtx": {
-		"retransmission of frame %d: Seq %d, Len %d sent again.",
-		"повторная передача пакета %d: seq %d, размер данных %d отправлены снова.",
+		"retransmission of %s: Seq %d, Len %d sent again.",
+		"повторная передача %s: seq %d, размер данных %d отправлены снова.",
 	},
 	"rtx.fin.rto": {
-		"retransmission of the FIN of frame %d: the retransmission timer (RTO %s) fired before the FIN was acknowledged.",
-		"повторная передача FIN из пакета %d: сработал таймер повторной передачи (RTO %s), а FIN так и не был подтверждён.",
+		"retransmission of the FIN of frame %d: the retransmission timer%s fired before the FIN was acknowledged.",
+		"повторная передача FIN из пакета %d: сработал таймер повторной передачи%s, а FIN так и не был подтверждён.",
 	},
 	"rtx.fin.tlp": {
-		"tail loss probe: no ACK came within the probe timeout (PTO %s), so %s sends its FIN (frame %d) again.",
-		"проба потери хвоста (tail loss probe): за время PTO %s подтверждение не пришло, поэтому %s повторяет свой FIN (пакет %d).",
+		"tail loss probe: no ACK came within the probe timeout%s, so %s sends its FIN (frame %d) again.",
+		"проверка потери последних пакетов (tail loss probe): подтверждение не пришло за время ожидания%s, поэтому %s повторяет свой FIN (пакет %d).",
 	},
 	"rtx.fin": {
 		"retransmission of the FIN of frame %d.",
@@ -246,8 +254,8 @@ var texts = map[string][2]string{
 		"RST: пакет %d пришёл для соединения, которое здесь не открыто (уже закрыто или не существовало), поэтому %s отвечает сбросом.",
 	},
 	"rst.timer": {
-		"RST: %s resets the connection when a timer (%s) fires.",
-		"RST: %s сбрасывает соединение по срабатыванию таймера (%s).",
+		"RST: %s resets the connection when a timer%s fires.",
+		"RST: %s сбрасывает соединение по срабатыванию таймера%s.",
 	},
 	"rst.teardown": {
 		"RST: the network shuts down with the connection still open.",
@@ -282,6 +290,18 @@ var texts = map[string][2]string{
 	"icmp.toobig": {
 		"ICMPv6 packet too big: the packet of frame %d does not fit the next link (MTU %d); the sender must send smaller packets.",
 		"ICMPv6 «пакет слишком велик»: пакет %d не помещается в следующий канал (MTU %d); отправитель должен уменьшить пакеты.",
+	},
+	"icmp.frag.plain": {
+		"ICMP fragmentation needed: a packet is too big for the next link (MTU %d) and may not be fragmented; the sender must send smaller packets.",
+		"ICMP «требуется фрагментация»: пакет слишком велик для следующего канала (MTU %d), а фрагментировать его нельзя; отправитель должен уменьшить пакеты.",
+	},
+	"icmp.toobig.plain": {
+		"ICMPv6 packet too big: a packet does not fit the next link (MTU %d); the sender must send smaller packets.",
+		"ICMPv6 «пакет слишком велик»: пакет не помещается в следующий канал (MTU %d); отправитель должен уменьшить пакеты.",
+	},
+	"icmp.ttl.plain": {
+		"ICMP time exceeded: a packet has run out of hops (TTL), so it is dropped and its sender told.",
+		"ICMP «время жизни истекло»: у пакета кончился TTL, поэтому он отброшен, а отправитель уведомлён.",
 	},
 	"icmp.ttl": {
 		"ICMP time exceeded: the packet of frame %d has run out of hops (TTL), so it is dropped and its sender told.",
@@ -399,15 +419,22 @@ var texts = map[string][2]string{
 	"why.corrupt": {"corrupt %s on %s", "искажение %s на %s"},
 
 	// Words.
-	"client":     {"client", "клиент"},
-	"server":     {"server", "сервер"},
-	"client.gen": {"the client's", "клиента"},
-	"server.gen": {"the server's", "сервера"},
-	"stack.role": {"%s's stack", "стек %s"},
-	"stack.host": {"the stack of %s", "стек узла %s"},
-	"stack.addr": {"the stack at %s", "стек по адресу %s"},
-	"frames":     {"frames %s", "пакеты %s"},
-	"frame":      {"frame %s", "пакет %s"},
+	"client":      {"client", "клиент"},
+	"server":      {"server", "сервер"},
+	"client.gen":  {"the client's", "клиента"},
+	"server.gen":  {"the server's", "сервера"},
+	"stack.role":  {"%s's stack", "стек %s"},
+	"stack.host":  {"the stack of %s", "стек узла %s"},
+	"stack.addr":  {"the stack at %s", "стек по адресу %s"},
+	"frames":      {"frames %s", "пакеты %s"},
+	"frame":       {"frame %s", "пакет %s"},
+	"dur.rto":     {" (RTO %s)", " (RTO %s)"},
+	"dur.pto":     {" (PTO %s)", " (PTO %s)"},
+	"dur.rack":    {", %s", ", %s"},
+	"dur":         {" (%s)", " (%s)"},
+	"frame.gen":   {"frame %d", "пакета %d"},
+	"earlier":     {"data sent earlier", "ранее отправленных данных"},
+	"earlier.nom": {"sent earlier", "отправлен ранее"},
 }
 
 // roleGen is the genitive of a role for "стек клиента" ("client's stack"
@@ -546,6 +573,10 @@ func (x *Explainer) dur(d time.Duration) string {
 	var v float64
 	var unit [2]string
 	switch {
+	case d >= time.Hour && d%time.Hour == 0:
+		v, unit = d.Hours(), [2]string{"h", "ч"}
+	case d >= time.Minute && d%time.Minute == 0:
+		v, unit = d.Minutes(), [2]string{"min", "мин"}
 	case d >= time.Second:
 		v, unit = d.Seconds(), [2]string{"s", "с"}
 	case d >= time.Millisecond:

@@ -37,7 +37,7 @@ type Port struct {
 	addr       tcpip.LinkAddress
 	resolve    bool
 	own        bool
-	transmit   func(frame []byte)
+	transmit   func(frame []byte, origin int)
 	forwarding atomic.Bool // the host forwards: see SetForwarding
 
 	fragMu  sync.Mutex
@@ -62,8 +62,11 @@ type Config struct {
 	OwnChecksums bool
 	// Transmit receives every frame the stack sends, Ethernet header
 	// included. It must not call back into the stack: it is called with
-	// stack locks held, on whatever goroutine the stack sends from.
-	Transmit func(frame []byte)
+	// stack locks held, on whatever goroutine the stack sends from. origin
+	// is 0 for a frame the host originates; for one it forwards (a router's,
+	// on a port with OwnChecksums), 1 + the number given to
+	// [Port.DeliverNumbered] with the frame it arrived in.
+	Transmit func(frame []byte, origin int)
 }
 
 // New returns a Port.
@@ -73,7 +76,17 @@ func New(c Config) *Port {
 
 // Deliver hands a received frame (Ethernet header included) to the stack.
 // The frame must not be modified afterwards.
-func (p *Port) Deliver(frame []byte) {
+func (p *Port) Deliver(frame []byte) { p.DeliverNumbered(frame, 0) }
+
+// maxNumber is the largest number a packet's mark carries (31 bits).
+const maxNumber = wireMark - 1
+
+// DeliverNumbered is Deliver for a frame with a number (netsim's capture
+// number, 0 for none): on a port with OwnChecksums, the packets the host
+// forwards from it reach Transmit with that number as their origin, even
+// when they leave in a later step (after neighbour resolution). Numbers
+// beyond 2^31-1 are given as 0.
+func (p *Port) DeliverNumbered(frame []byte, num int) {
 	p.mu.RLock()
 	d := p.dispatcher
 	p.mu.RUnlock()
@@ -85,6 +98,9 @@ func (p *Port) Deliver(frame []byte) {
 	var mark uint32
 	if p.own {
 		mark = wireMark
+		if num > 0 && num <= maxNumber {
+			mark |= uint32(num)
+		}
 	}
 	pkt := stack.NewPacketBuffer(stack.PacketBufferOptions{Payload: p.payload(frame), Mark: mark})
 	defer pkt.DecRef()
@@ -156,14 +172,18 @@ func (p *Port) WritePackets(pkts stack.PacketBufferList) (int, tcpip.Error) {
 		if p.own && !pkt.NetworkPacketInfo.IsForwardedPacket && pkt.Mark&wireMark == 0 {
 			one, many := p.originated(frame)
 			if one != nil {
-				p.transmit(one)
+				p.transmit(one, 0)
 			}
 			for _, f := range many {
-				p.transmit(f)
+				p.transmit(f, 0)
 			}
 			continue
 		}
-		p.transmit(frame)
+		origin := 0
+		if p.own && pkt.Mark&wireMark != 0 {
+			origin = 1 + int(pkt.Mark&maxNumber)
+		}
+		p.transmit(frame, origin)
 	}
 	return n, nil
 }

@@ -70,6 +70,13 @@ type Sim struct {
 	// finished reacting).
 	AfterEvent func(owner int)
 
+	// OnStep, if set, is called on the driver's goroutine as each step
+	// that can make a stack send begins: before a socket call's Try (its
+	// first attempt and every retry) and before an event runs (AfterEvent
+	// belongs to the event's step). Frames sent until the next OnStep
+	// belong to this step.
+	OnStep func(Step)
+
 	// OnDeadlock, if set, is called on the driver's goroutine when a
 	// test-mode driver finds a deadlock, before it fails the parked calls
 	// (netsim stops the capture there: what follows is teardown).
@@ -239,11 +246,66 @@ type Op struct {
 	// Async Ops do not make their caller wait (test mode only: a Write that
 	// fits in the socket buffer, a Close). Program mode ignores it.
 	Async bool
+	// Call describes the operation as a socket call, for OnStep.
+	Call Call
 
 	task     *task // the caller (nil: an Async Op, nobody waits)
 	exit     *task // set on the Op a task sends when it returns
 	aborted  bool  // Close ended the Op: Do reports false
 	deadline *vclock.Event
+}
+
+// Call describes a socket call as the application made it.
+type Call struct {
+	// Op names the call as the socket API does: "connect", "write",
+	// "close"...
+	Op string
+	// Bytes is how many bytes the call passed (write, sendto).
+	Bytes int
+	// Local and Remote are the socket's addresses, when known.
+	Local, Remote string
+}
+
+// StepKind is a kind of step.
+type StepKind int
+
+// The kinds of step OnStep reports.
+const (
+	// StepCall: a task's Op (a socket call).
+	StepCall StepKind = iota + 1
+	// StepEvent: an event of the clock.
+	StepEvent
+)
+
+// Step is a step of the driver, as OnStep reports it.
+type Step struct {
+	Kind StepKind
+	// Program is the name of the task that made the call (StepCall), ""
+	// for none (test mode's goroutines have none).
+	Program string
+	// Call is the Op's call (StepCall).
+	Call Call
+	// Timer is set for a stack timer's event (StepEvent), Armed to the
+	// duration it was last armed with (see vclock.Clock.Timer).
+	Timer bool
+	Armed time.Duration
+	// Inherited is what a stack timer armed for no time inherited from the
+	// step that armed it (see vclock.Clock.SetInherit), or nil.
+	Inherited any
+	// Owner is the event's owner tag (StepEvent).
+	Owner int
+}
+
+// callStep reports a call step for op.
+func (s *Sim) callStep(op *Op) {
+	if s.OnStep == nil {
+		return
+	}
+	st := Step{Kind: StepCall, Call: op.Call}
+	if op.task != nil {
+		st.Program = op.task.name
+	}
+	s.OnStep(st)
 }
 
 // Describer names what an Op acts on ("tcp 10.0.0.1:49152->10.0.0.2:80").
@@ -266,7 +328,11 @@ func (s *Sim) Do(op *Op) bool {
 		return s.submit(op)
 	}
 	if !s.running {
-		return op.Sleep <= 0 && op.Try()
+		if op.Sleep > 0 {
+			return false
+		}
+		s.callStep(op)
+		return op.Try()
 	}
 	t := s.cur
 	op.task = t
@@ -457,7 +523,11 @@ func (s *Sim) runDueEvent() bool {
 	if ev == nil {
 		return false
 	}
-	ev.Run()
+	if s.OnStep != nil {
+		armed, timer := s.clock.Timer(ev)
+		s.OnStep(Step{Kind: StepEvent, Timer: timer, Armed: armed, Inherited: s.clock.Inherited(ev), Owner: ev.Owner()})
+	}
+	s.clock.RunEvent(ev)
 	if s.AfterEvent != nil {
 		s.AfterEvent(ev.Owner())
 	}
@@ -527,6 +597,7 @@ func (s *Sim) serve(op *Op) {
 		s.clock.PostArg(op.Sleep, 0, s.ready, op.task)
 		return
 	}
+	s.callStep(op)
 	if op.Try() {
 		s.complete(op)
 		return
@@ -591,6 +662,7 @@ func (s *Sim) retryDirty() bool {
 		ops := append(s.retry[:0], w.parked...)
 		s.dirtyMu.Unlock()
 		for _, op := range ops {
+			s.callStep(op)
 			if !op.Try() {
 				s.armDeadline(op)
 				continue

@@ -109,7 +109,12 @@ func (e *endpoint) init(env *Env, ep tcpip.Endpoint, wq *waiter.Queue) {
 // package net. (Reading it once made an extended deadline spin the driver
 // at the old one forever, and ignored a deadline set on a parked call.)
 func (e *endpoint) do(kind uint8, desc string, of sim.Describer, dl func() time.Time, try func() bool) bool {
-	op := &sim.Op{Desc: desc, Of: of, W: e.w, Key: e.opKey(kind)}
+	return e.doCall(kind, callOf(desc, of, 0), desc, of, dl, try)
+}
+
+// doCall is do for a call described by call (for explanations).
+func (e *endpoint) doCall(kind uint8, call sim.Call, desc string, of sim.Describer, dl func() time.Time, try func() bool) bool {
+	op := &sim.Op{Desc: desc, Of: of, W: e.w, Key: e.opKey(kind), Call: call}
 	op.Try = func() bool {
 		if try() {
 			return true
@@ -136,7 +141,52 @@ func (e *endpoint) opKey(kind uint8) sim.Key {
 // a sync.Mutex does not count as blocked for synctest. In program mode it
 // is do.
 func (e *endpoint) doAsync(kind uint8, desc string, of sim.Describer, try func() bool) {
-	e.env.Sim.Do(&sim.Op{Desc: desc, Of: of, W: e.w, Key: e.opKey(kind), Try: try, Free: true, Async: true})
+	e.doAsyncCall(kind, callOf(desc, of, 0), desc, of, try)
+}
+
+// doAsyncCall is doAsync for a call described by call.
+func (e *endpoint) doAsyncCall(kind uint8, call sim.Call, desc string, of sim.Describer, try func() bool) {
+	e.env.Sim.Do(&sim.Op{Desc: desc, Of: of, W: e.w, Key: e.opKey(kind), Try: try, Free: true, Async: true, Call: call})
+}
+
+// callOps names the socket call of each Op description (the first word
+// of Desc).
+var callOps = map[string]string{
+	"Read": "read", "ReadFrom": "recvfrom", "Write": "write", "Flush": "write",
+	"WriteTo": "sendto", "Close": "close", "Shutdown": "shutdown", "Accept": "accept",
+	"Dial": "connect", "SetDeadline": "setdeadline", "socket": "socket",
+}
+
+// addresser is a socket that knows its addresses, for explanations.
+type addresser interface{ callAddrs() (local, remote string) }
+
+// callOf describes an Op for explanations: the call named by desc (a
+// setter's "SetNoDelay" is "setsockopt"), bytes, and of's addresses.
+func callOf(desc string, of sim.Describer, bytes int) sim.Call {
+	word, _, _ := strings.Cut(desc, " ")
+	op, ok := callOps[word]
+	if !ok {
+		op = strings.ToLower(word)
+		if strings.HasPrefix(word, "Set") {
+			op = "setsockopt"
+		}
+	}
+	c := sim.Call{Op: op, Bytes: bytes}
+	if a, ok := of.(addresser); ok {
+		c.Local, c.Remote = a.callAddrs()
+	}
+	return c
+}
+
+// addrString is a's String, or "" for a nil address.
+func addrString[A interface {
+	*net.TCPAddr | *net.UDPAddr
+	String() string
+}](a A) string {
+	if a == nil {
+		return ""
+	}
+	return a.String()
 }
 
 // closeSocket closes the socket: at once in program mode; in test mode
@@ -144,11 +194,17 @@ func (e *endpoint) doAsync(kind uint8, desc string, of sim.Describer, try func()
 // connection first hands its buffered bytes to the stack). opErr builds the
 // error of a second Close.
 func (e *endpoint) closeSocket(desc string, of sim.Describer, ready func() bool, opErr func() error) error {
+	return e.closeSocketCall(callOf(desc, of, 0), desc, of, ready, opErr)
+}
+
+// closeSocketCall is closeSocket for a call described by call ("close",
+// or "abort" for a TCP connection with SO_LINGER 0).
+func (e *endpoint) closeSocketCall(call sim.Call, desc string, of sim.Describer, ready func() bool, opErr func() error) error {
 	if e.env.Sim.TestMode() {
 		if !e.userClosed.CompareAndSwap(false, true) {
 			return opErr()
 		}
-		e.doAsync(kindCtl, desc, of, func() bool {
+		e.doAsyncCall(kindCtl, call, desc, of, func() bool {
 			if ready != nil && !e.gone() && !ready() {
 				return false
 			}
@@ -160,7 +216,7 @@ func (e *endpoint) closeSocket(desc string, of sim.Describer, ready func() bool,
 		return nil
 	}
 	var err error
-	e.do(kindCtl, desc, of, nil, func() bool {
+	e.doCall(kindCtl, call, desc, of, nil, func() bool {
 		if e.closed {
 			err = opErr()
 		} else {

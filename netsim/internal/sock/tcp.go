@@ -61,7 +61,7 @@ func (c *TCPConn) bufferWrite(b []byte) (n int, ok bool, err error) {
 	c.sendBuf = append(c.sendBuf, b...)
 	if !c.flushing {
 		c.flushing = true
-		c.doAsync(kindWrite, "Flush", c, c.flush)
+		c.doAsyncCall(kindWrite, callOf("Flush", c, len(b)), "Flush", c, c.flush)
 	}
 	return len(b), true, nil
 }
@@ -188,7 +188,7 @@ func (c *TCPConn) Write(b []byte) (int, error) {
 	var n int
 	var err error
 	var r bytes.Reader
-	ok := c.do(kindWrite, "Write", c, c.writeDL, func() bool {
+	ok := c.doCall(kindWrite, callOf("Write", c, len(b)), "Write", c, c.writeDL, func() bool {
 		if !c.gone() && !c.expired(c.writeDL()) && !c.flush() {
 			return false
 		}
@@ -227,7 +227,11 @@ func (c *TCPConn) Write(b []byte) (int, error) {
 // net.ErrClosed. After SetLinger(0) it aborts instead: RST, unsent bytes
 // dropped.
 func (c *TCPConn) Close() error {
-	return c.closeSocket("Close", c, c.closeReady, func() error { return c.opErr("close", net.ErrClosed) })
+	call := callOf("Close", c, 0)
+	if l := c.ep.SocketOptions().GetLinger(); l.Enabled && l.Timeout == 0 {
+		call.Op = "abort"
+	}
+	return c.closeSocketCall(call, "Close", c, c.closeReady, func() error { return c.opErr("close", net.ErrClosed) })
 }
 
 // closeReady reports whether a test-mode Close may close the endpoint: once
@@ -325,6 +329,10 @@ func (c *TCPConn) desc() string {
 // Describe implements sim.Describer: the connection, for a deadlock report.
 func (c *TCPConn) Describe() string { return c.desc() }
 
+func (c *TCPConn) callAddrs() (local, remote string) {
+	return addrString(c.laddr), addrString(c.raddr)
+}
+
 // TCPListener is a listening TCP socket.
 type TCPListener struct {
 	endpoint
@@ -340,7 +348,7 @@ func ListenTCP(env *Env, proto tcpip.NetworkProtocolNumber, addr tcpip.FullAddre
 	l.env = env
 	l.key = env.name("listen", "tcp", fullToTCP(addr).String())
 	var err error
-	ok := l.doSetup(func() {
+	ok := l.doSetupCall(sim.Call{Op: "listen", Local: fullToTCP(addr).String()}, func() {
 		var wq waiter.Queue
 		ep, e := env.Stack.NewEndpoint(tcp.ProtocolNumber, proto, &wq)
 		if e != nil {
@@ -377,9 +385,12 @@ func ListenTCP(env *Env, proto tcpip.NetworkProtocolNumber, addr tcpip.FullAddre
 
 // doSetup runs fn as an Op that always completes at once: socket creation is
 // a scheduling point like every other call. e needs only env and key.
-func (e *endpoint) doSetup(fn func()) bool {
+func (e *endpoint) doSetup(fn func()) bool { return e.doSetupCall(sim.Call{Op: "socket"}, fn) }
+
+// doSetupCall is doSetup for a call described by call ("listen", "bind").
+func (e *endpoint) doSetupCall(call sim.Call, fn func()) bool {
 	stopped := false
-	ok := e.env.Sim.Do(&sim.Op{Desc: "socket", Key: e.opKey(kindOpen), Try: func() bool {
+	ok := e.env.Sim.Do(&sim.Op{Desc: "socket", Key: e.opKey(kindOpen), Call: call, Try: func() bool {
 		if stopped = e.env.Sim.Stopped(); !stopped {
 			fn()
 		}
@@ -397,7 +408,7 @@ func (l *TCPListener) Accept() (net.Conn, error) {
 	}
 	var conn *TCPConn
 	var err error
-	ok := l.do(kindOpen, "Accept tcp "+l.addr.String(), nil, l.readDL, func() bool {
+	ok := l.doCall(kindOpen, sim.Call{Op: "accept", Local: addrString(l.addr)}, "Accept tcp "+l.addr.String(), nil, l.readDL, func() bool {
 		if l.gone() {
 			err = net.ErrClosed
 			return true
@@ -430,7 +441,7 @@ func (l *TCPListener) Accept() (net.Conn, error) {
 
 // Close implements net.Listener.
 func (l *TCPListener) Close() error {
-	return l.closeSocket("Close listener "+l.addr.String(), nil, nil, func() error {
+	return l.closeSocketCall(sim.Call{Op: "close", Local: addrString(l.addr)}, "Close listener "+l.addr.String(), nil, nil, func() error {
 		return &net.OpError{Op: "close", Net: "tcp", Addr: l.addr, Err: net.ErrClosed}
 	})
 }
@@ -497,7 +508,11 @@ func DialTCP(ctx context.Context, env *Env, proto tcpip.NetworkProtocolNumber, l
 		err = cause
 		return true
 	}
-	ok := e.do(kindOpen, "Dial tcp "+fullToTCP(raddr).String(), nil, func() time.Time { return dl }, func() bool {
+	call := sim.Call{Op: "connect", Remote: fullToTCP(raddr).String()}
+	if laddr != (tcpip.FullAddress{}) {
+		call.Local = fullToTCP(laddr).String()
+	}
+	ok := e.doCall(kindOpen, call, "Dial tcp "+fullToTCP(raddr).String(), nil, func() time.Time { return dl }, func() bool {
 		if !started {
 			started = true
 			if env.Sim.Stopped() {

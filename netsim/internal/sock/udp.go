@@ -9,6 +9,8 @@ import (
 	"gvisor.dev/gvisor/pkg/tcpip/header"
 	"gvisor.dev/gvisor/pkg/tcpip/transport/udp"
 	"gvisor.dev/gvisor/pkg/waiter"
+
+	"netsim.dev/netsim/internal/sim"
 )
 
 // UDPConn is a UDP socket: a net.PacketConn, and a net.Conn once connected.
@@ -37,7 +39,11 @@ func ListenUDP(env *Env, proto tcpip.NetworkProtocolNumber, laddr, raddr tcpip.F
 		c.key = env.name("listen", "udp", fullToUDP(laddr).String())
 	}
 	c.env = env
-	ok := c.doSetup(func() {
+	setup := sim.Call{Op: "bind", Local: fullToUDP(laddr).String()}
+	if raddr != (tcpip.FullAddress{}) {
+		setup = sim.Call{Op: "connect", Remote: fullToUDP(raddr).String()}
+	}
+	ok := c.doSetupCall(setup, func() {
 		var wq waiter.Queue
 		ep, e := env.Stack.NewEndpoint(udp.ProtocolNumber, proto, &wq)
 		if e != nil {
@@ -103,7 +109,9 @@ func (c *UDPConn) readFrom(b []byte, call string) (int, net.Addr, error) {
 	var n int
 	var from net.Addr
 	var err error
-	ok := c.do(kindRead, "ReadFrom", c, c.readDL, func() bool {
+	rcall := callOf("ReadFrom", c, 0)
+	rcall.Op = call
+	ok := c.doCall(kindRead, rcall, "ReadFrom", c, c.readDL, func() bool {
 		switch {
 		case c.gone():
 			err = c.opErr("read", nil, net.ErrClosed)
@@ -163,7 +171,13 @@ func (c *UDPConn) write(b []byte, to *tcpip.FullAddress, addr net.Addr) (int, er
 	var n int
 	var err error
 	var r bytes.Reader
-	ok := c.do(kindWrite, "WriteTo", c, c.writeDL, func() bool {
+	wcall := callOf("WriteTo", c, len(b))
+	if to == nil {
+		wcall.Op = "write"
+	} else if addr != nil {
+		wcall.Remote = addr.String()
+	}
+	ok := c.doCall(kindWrite, wcall, "WriteTo", c, c.writeDL, func() bool {
 		switch {
 		case c.gone():
 			err = c.opErr("write", addr, net.ErrClosed)
@@ -192,6 +206,10 @@ func (c *UDPConn) write(b []byte, to *tcpip.FullAddress, addr net.Addr) (int, er
 // Close implements net.PacketConn.
 func (c *UDPConn) Close() error {
 	return c.closeSocket("Close", c, nil, func() error { return c.opErr("close", nil, net.ErrClosed) })
+}
+
+func (c *UDPConn) callAddrs() (local, remote string) {
+	return addrString(c.laddr), addrString(c.raddr)
 }
 
 // LocalAddr implements net.PacketConn.

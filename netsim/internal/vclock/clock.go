@@ -22,9 +22,17 @@ type Clock struct {
 	epoch time.Time
 	now   time.Duration // time elapsed since epoch
 	mono  time.Duration // the last monotonic reading given to a stack
-	seq   uint64
-	queue eventHeap
-	free  []*Event // events of Post, for reuse once run (see Release)
+	prev  time.Duration // mono before that reading
+	// running is the event the driver runs (RunEvent), reads the
+	// monotonic readings taken since it began.
+	running *Event
+	reads   int
+	// inherit, if set, gives what a stack timer armed for no time at all
+	// inherits (SetInherit).
+	inherit func() any
+	seq     uint64
+	queue   eventHeap
+	free    []*Event // events of Post, for reuse once run (see Release)
 }
 
 // New returns a clock that reads epoch until it is advanced.
@@ -50,8 +58,24 @@ func (c *Clock) Epoch() time.Time {
 func (c *Clock) monotonic() time.Duration {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	c.prev = c.mono
+	c.reads++
 	c.mono = max(c.now, c.mono+1)
 	return c.mono
+}
+
+// TakeBack takes back a stack's monotonic reading r if it is the last one
+// given: the next reading is then the one r was. An observer that reads
+// the stack's clock (gVisor's TCP probe stamps the state it reports) then
+// changes none of the readings the stacks take after it. A reading that is
+// not the last is left alone.
+func (c *Clock) TakeBack(r tcpip.MonotonicTime) {
+	d := r.Sub(tcpip.MonotonicTime{})
+	c.mu.Lock()
+	if c.mono == d && c.prev < d {
+		c.mono = c.prev
+	}
+	c.mu.Unlock()
 }
 
 // Rebase moves the epoch so that the clock reads now, keeping the elapsed
@@ -85,7 +109,12 @@ type Event struct {
 	fn     func()
 	argFn  func(any)
 	arg    any
-	pooled bool // from Post: Release may reuse it
+	pooled bool          // from Post: Release may reuse it
+	timer  bool          // a stack timer's (Stack's AfterFunc)
+	armed  time.Duration // the timer's last arming (guarded by the clock's mu)
+	// inherited is what inherit gave when the timer was armed for no time
+	// (guarded by the clock's mu).
+	inherited any
 }
 
 // At returns the virtual time (since the epoch) the event is due at.
@@ -93,6 +122,68 @@ func (e *Event) At() time.Duration { return e.at }
 
 // Owner returns the owner tag given to Schedule.
 func (e *Event) Owner() int { return e.owner }
+
+// SetInherit sets a function whose result a stack timer armed for no time
+// (AfterFunc(0), Reset(0)) carries until it fires: gVisor defers work
+// that way (sending the first ARP request, sending the packets that waited
+// for a neighbour's address), and such work belongs to the step that
+// deferred it. It is called while the timer is armed, without the clock's
+// lock held. nil turns it off.
+func (c *Clock) SetInherit(f func() any) {
+	c.mu.Lock()
+	c.inherit = f
+	c.mu.Unlock()
+}
+
+// inheritFor returns what a timer armed for d inherits.
+func (c *Clock) inheritFor(d time.Duration) any {
+	c.mu.Lock()
+	f := c.inherit
+	c.mu.Unlock()
+	if f == nil || d > 0 {
+		return nil
+	}
+	return f()
+}
+
+// Inherited returns what the stack timer e inherited when it was armed for
+// no time (see SetInherit), or nil.
+func (c *Clock) Inherited(e *Event) any {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return e.inherited
+}
+
+// Timer reports whether e is a stack's timer (made by the AfterFunc of
+// [Clock.Stack]) and the duration it was armed with (by AfterFunc or
+// Reset). gVisor's TCP timers are lazy (tcp/timer.go): a timer that fires
+// before its target (a few nanoseconds early, as the stacks' monotonic
+// readings run ahead of the virtual time by a nanosecond per reading; or
+// much earlier, when it was restarted for later without moving its clock
+// timer) reads the clock once and re-arms itself for the rest. Such a
+// re-arming, made in the timer's own callback after exactly one reading,
+// for less than a microsecond keeps the duration of the arming before it
+// (for TCP's retransmission timer, the RTO); for longer (the target was
+// moved, by an arming the clock never saw) armed is 0: not known.
+func (c *Clock) Timer(e *Event) (armed time.Duration, ok bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return e.armed, e.timer
+}
+
+// RunEvent runs e, an event PopDue returned, as the driver's step: a stack
+// timer that re-arms itself from its own callback right after reading the
+// clock once (gVisor's TCP timers, woken a few nanoseconds early, see
+// Timer) keeps the duration it was first armed with.
+func (c *Clock) RunEvent(e *Event) {
+	c.mu.Lock()
+	c.running, c.reads = e, 0
+	c.mu.Unlock()
+	e.Run()
+	c.mu.Lock()
+	c.running = nil
+	c.mu.Unlock()
+}
 
 // Run calls the event's function.
 func (e *Event) Run() {
@@ -246,12 +337,18 @@ func (s stackClock) NowMonotonic() tcpip.MonotonicTime {
 }
 
 func (s stackClock) AfterFunc(d time.Duration, f func()) tcpip.Timer {
-	t := &timer{c: s.c, e: Event{owner: s.owner, fn: f, index: -1}}
+	in := s.c.inheritFor(d)
+	t := &timer{c: s.c, e: Event{owner: s.owner, fn: f, index: -1, timer: true, armed: d, inherited: in}}
 	s.c.mu.Lock()
 	s.c.pushLocked(&t.e, d)
 	s.c.mu.Unlock()
 	return t
 }
+
+// skew bounds how far ahead of the virtual time the stacks' monotonic
+// readings run (a nanosecond per reading at one instant): a timer re-armed
+// for less than that was woken early by it, not by a moved target.
+const skew = time.Microsecond
 
 // timer implements tcpip.Timer over an Event (one allocation for both).
 type timer struct {
@@ -261,7 +358,25 @@ type timer struct {
 
 func (t *timer) Stop() bool { return t.c.Cancel(&t.e) }
 
-func (t *timer) Reset(d time.Duration) { t.c.Reschedule(&t.e, d) }
+func (t *timer) Reset(d time.Duration) {
+	c := t.c
+	in := c.inheritFor(d)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	switch {
+	case c.running != &t.e || c.reads != 1:
+		t.e.armed = d
+		t.e.inherited = in
+	case d >= skew:
+		// Woken early by a target moved later: the duration of the
+		// arming that set that target is not known here.
+		t.e.armed = 0
+	}
+	if t.e.index >= 0 {
+		c.queue.remove(t.e.index)
+	}
+	c.pushLocked(&t.e, d)
+}
 
 // eventHeap orders events by due time, then by the order they were
 // scheduled: a binary heap, as container/heap's, without its interface

@@ -61,8 +61,8 @@ type Dir struct {
 	clock  Clock
 	name   string // "client-server client→server", for frame notes
 	cfg    Config
-	record func(frame []byte, note string)
-	recv   func(frame []byte)
+	record func(frame []byte, note string, origin int) int
+	recv   func(frame []byte, num int)
 
 	loss, burst, dup, reorder, corrupt *rand.Rand
 	jitter, dupJitter                  *rand.Rand
@@ -80,9 +80,11 @@ type Stats struct {
 
 // NewDir returns a direction called name (for notes). record is called for
 // every frame as it enters the wire, with a note ("" for an ordinary
-// frame); recv is called on the driver when a frame arrives at the far end.
-// seed seeds the direction's random streams.
-func NewDir(clock Clock, name string, seed [32]byte, cfg Config, record func(frame []byte, note string), recv func(frame []byte)) *Dir {
+// frame) and the origin given to SendFrom (0 from Send), and returns the
+// frame's number (netsim's capture number, 0 for none); recv is called on
+// the driver when a frame arrives at the far end, with that number. seed
+// seeds the direction's random streams.
+func NewDir(clock Clock, name string, seed [32]byte, cfg Config, record func(frame []byte, note string, origin int) int, recv func(frame []byte, num int)) *Dir {
 	d := &Dir{clock: clock, name: name, cfg: cfg, record: record, recv: recv}
 	stream := func(what string) *rand.Rand {
 		s := seed
@@ -133,7 +135,11 @@ func (d *Dir) Stats() Stats {
 // that loss takes away consumes the same draws as one that gets through, and
 // changing Loss changes which frames are lost, not which of the survivors
 // are duplicated, corrupted, reordered or jittered.
-func (d *Dir) Send(frame []byte) {
+func (d *Dir) Send(frame []byte) { d.SendFrom(frame, 0) }
+
+// SendFrom is Send with an origin, an opaque tag that record receives
+// (netsim passes what a router's port says of a forwarded frame).
+func (d *Dir) SendFrom(frame []byte, origin int) {
 	d.mu.Lock()
 	now := d.clock.Elapsed()
 	c := d.cfg
@@ -260,12 +266,12 @@ func (d *Dir) Send(frame []byte) {
 	}
 	d.mu.Unlock()
 
-	d.record(frame, strings.Join(notes, "; "))
+	num := d.record(frame, strings.Join(notes, "; "), origin)
 	// sent is never assigned again, so the closures copy it: one
 	// allocation each, where capturing frame moved it to the heap too.
 	sent := frame
 	for _, at := range arrivals {
-		d.clock.After(at-now, func() { d.recv(sent) })
+		d.clock.After(at-now, func() { d.recv(sent, num) })
 	}
 }
 

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"math"
 	"math/bits"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -87,18 +88,25 @@ type rig struct {
 	dir      *Dir
 	notes    []string // one per Send, in order
 	recorded [][]byte
+	origins  []int // the origin of each Send
 	arrived  []arrival
+	nums     []int // the number recv got with each arrival
 }
 
 func newRig(name string, seed [32]byte, c Config) *rig {
 	r := &rig{clock: &fakeClock{}}
 	r.dir = NewDir(r.clock, name, seed,
 		c,
-		func(frame []byte, note string) {
+		func(frame []byte, note string, origin int) int {
 			r.recorded = append(r.recorded, frame)
 			r.notes = append(r.notes, note)
+			r.origins = append(r.origins, origin)
+			return len(r.recorded)
 		},
-		func(frame []byte) { r.arrived = append(r.arrived, arrival{r.clock.now, frame}) })
+		func(frame []byte, num int) {
+			r.arrived = append(r.arrived, arrival{r.clock.now, frame})
+			r.nums = append(r.nums, num)
+		})
 	return r
 }
 
@@ -915,5 +923,20 @@ func TestNotes(t *testing.T) {
 	r.sendN(100, time.Microsecond)
 	if got := r.noted(""); len(got) != 100 || strings.Join(r.notes, "") != "" {
 		t.Errorf("perfect wire: notes %q", strings.Join(r.notes, "|"))
+	}
+}
+
+// TestNumbersAndOrigins checks that record gets SendFrom's origin and that
+// each arrival (a duplicate too) carries the number record returned.
+func TestNumbersAndOrigins(t *testing.T) {
+	r := newRig("a-b a→b", seedOf("nums"), Config{Delay: time.Millisecond, Dup: 1})
+	r.dir.Send(ipv4Frame(1, 100))
+	r.dir.SendFrom(ipv4Frame(2, 100), 7)
+	r.clock.Run()
+	if want := []int{0, 7}; !slices.Equal(r.origins, want) {
+		t.Errorf("origins %v, want %v", r.origins, want)
+	}
+	if want := []int{1, 1, 2, 2}; !slices.Equal(r.nums, want) {
+		t.Errorf("numbers at arrival %v, want %v", r.nums, want)
 	}
 }
