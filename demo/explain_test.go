@@ -1,0 +1,544 @@
+package demo
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"netsim.dev/internal/tsharktest"
+	"netsim.dev/netsim/capture"
+	"netsim.dev/netsim/pcapread"
+	"netsim.dev/netsim/scenario"
+)
+
+// Lesson mode's proof: every frame of the book's exchanges and of the
+// scenarios that teach loss recovery, flow control and refusal carries an
+// explanation, and the explanation names the cause that Wireshark's own
+// TCP analysis (tcp.analysis.*) finds in the same frame. The simulator
+// knows why each frame left; tshark guesses it from the capture: when the
+// two agree frame by frame, the explanations say what happened.
+
+// explainedScenarios are the scenarios whose explanations are checked: the
+// book's three exchanges and the five that show a cause of their own.
+var explainedScenarios = []string{
+	"book-tcp", "book-tcp-multi", "book-udp",
+	"tcp-rto", "tcp-fast-retransmit", "tcp-zero-window", "tcp-refused", "partition-heals",
+}
+
+// runExplained runs the shipped scenario called name with explanations on,
+// in lang ("en", "ru"), as pcapng (a pcap has no comments), expectations
+// included, and returns the capture.
+func runExplained(t testing.TB, name, lang string) []byte {
+	t.Helper()
+	s, err := LookupScenario(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	ng := capture.PCAPNG
+	o := scenario.RunOptions{Capture: &buf, Format: &ng}
+	setExplain(&o, lang)
+	if _, err := s.Run(o); err != nil {
+		t.Fatalf("run %s --explain --lang %s: %v", name, lang, err)
+	}
+	return buf.Bytes()
+}
+
+// explainedFrame is one frame of an explained capture: its number, its
+// explanation (the first comment) and every comment.
+type explainedFrame struct {
+	Number      int
+	Time        time.Duration // since the first frame
+	Explanation string
+	Comments    []string
+}
+
+// readExplained reads an explained capture's frames.
+func readExplained(t testing.TB, capture []byte) []explainedFrame {
+	t.Helper()
+	r, err := pcapread.NewReader(bytes.NewReader(capture))
+	if err != nil {
+		t.Fatal(err)
+	}
+	frames, err := pcapread.ReadAll(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := make([]explainedFrame, len(frames))
+	for i, f := range frames {
+		out[i] = explainedFrame{Number: f.Number, Time: time.Duration(f.Time - frames[0].Time), Comments: f.Comments}
+		if len(f.Comments) > 0 {
+			out[i].Explanation = f.Comments[0]
+		}
+	}
+	return out
+}
+
+// writeTemp writes a capture into the test's temporary directory.
+func writeTemp(t testing.TB, name string, b []byte) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), name)
+	if err := os.WriteFile(path, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// phrases are the words an explanation must use for a cause, per
+// language: what a learner reads, and what this test looks for.
+type phrases struct {
+	unknown        []string // what an explanation without a cause says: never on these runs
+	rtoTimer       []string // a resend because the retransmission timer fired
+	probeTimer     []string // a tail loss probe (RACK-TLP): its own timer, before the RTO's
+	dupAcks        []string // a fast retransmit after duplicate ACKs
+	fastRetransmit []string // what only a fast retransmit's explanation says
+	zeroProbe      []string // a zero-window probe
+	refused        []string // the RST that refuses a connection
+	bookTCPOrder   [9][]string
+}
+
+// any reports whether s contains one of words, ignoring case.
+func anyOf(s string, words []string) bool {
+	ls := strings.ToLower(s)
+	for _, w := range words {
+		if strings.Contains(ls, strings.ToLower(w)) {
+			return true
+		}
+	}
+	return false
+}
+
+// timerRE finds the timer an explanation gives: "RTO 200 ms", "PTO 1.6 s"
+// ("RTO 1,6 с" in Russian).
+var timerRE = regexp.MustCompile(`([RP]TO) ([0-9]+(?:[.,][0-9]+)?) (ms|s|мс|с)`)
+
+// timerIn returns the timer an explanation names ("RTO" or "PTO") and its
+// duration, or "" and 0.
+func timerIn(t testing.TB, s string) (string, time.Duration) {
+	m := timerRE.FindStringSubmatch(s)
+	if m == nil {
+		return "", 0
+	}
+	v, err := strconv.ParseFloat(strings.Replace(m[2], ",", ".", 1), 64)
+	if err != nil {
+		t.Fatalf("%q: %v", s, err)
+	}
+	unit := time.Second
+	if m[3] == "ms" || m[3] == "мс" {
+		unit = time.Millisecond
+	}
+	return m[1], time.Duration(v * float64(unit))
+}
+
+// TestExplainEveryFrame: in both languages, every frame of every explained
+// scenario has an explanation, none empty and none the unknown cause's,
+// and the wire's notes ("lost: link down ...") are kept after it.
+func TestExplainEveryFrame(t *testing.T) {
+	for _, lang := range []string{"en", "ru"} {
+		ph := langPhrases[lang]
+		for _, name := range explainedScenarios {
+			t.Run(lang+"/"+name, func(t *testing.T) {
+				frames := readExplained(t, runExplained(t, name, lang))
+				if len(frames) == 0 {
+					t.Fatal("no frames")
+				}
+				for _, f := range frames {
+					switch {
+					case strings.TrimSpace(f.Explanation) == "":
+						t.Errorf("frame %d: no explanation (comments %q)", f.Number, f.Comments)
+					case anyOf(f.Explanation, ph.unknown):
+						t.Errorf("frame %d: explained as unknown: %q", f.Number, f.Explanation)
+					case strings.HasPrefix(f.Explanation, "lost:") || strings.HasPrefix(f.Explanation, "tcp sender:"):
+						t.Errorf("frame %d: the first comment is a note, not an explanation: %q", f.Number, f.Explanation)
+					}
+				}
+				// An ACK names the frames whose bytes it acknowledges:
+				// never one the network dropped (its bytes came in a
+				// resend).
+				lost := map[int]bool{}
+				for _, f := range frames {
+					for _, c := range f.Comments[1:] {
+						if strings.HasPrefix(c, "lost:") {
+							lost[f.Number] = true
+						}
+					}
+				}
+				for _, f := range frames {
+					for _, n := range ackedFrames(f.Explanation) {
+						if lost[n] {
+							t.Errorf("frame %d: acknowledges frame %d, which the network dropped: %q", f.Number, n, f.Explanation)
+						}
+					}
+				}
+				t.Logf("%d frames explained", len(frames))
+			})
+		}
+	}
+}
+
+// TestExplainDeterministic: the same run gives the same explanations, byte
+// for byte (the capture, comments included, is the same).
+func TestExplainDeterministic(t *testing.T) {
+	for _, name := range explainedScenarios {
+		t.Run(name, func(t *testing.T) {
+			a, b := runExplained(t, name, "en"), runExplained(t, name, "en")
+			if msg := diffCaptures(name+" --explain, twice", a, b); msg != "" {
+				t.Fatal(msg)
+			}
+		})
+	}
+}
+
+// TestExplainChangesOnlyComments: explanations add comments and change
+// nothing else: each frame's bytes and time are those of the same run
+// without them.
+func TestExplainChangesOnlyComments(t *testing.T) {
+	for _, name := range explainedScenarios {
+		t.Run(name, func(t *testing.T) {
+			s, err := LookupScenario(name)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var plain bytes.Buffer
+			ng := capture.PCAPNG
+			if _, err := s.Run(scenario.RunOptions{Capture: &plain, Format: &ng}); err != nil {
+				t.Fatal(err)
+			}
+			a, err := pcapread.NewReader(bytes.NewReader(plain.Bytes()))
+			if err != nil {
+				t.Fatal(err)
+			}
+			b, err := pcapread.NewReader(bytes.NewReader(runExplained(t, name, "en")))
+			if err != nil {
+				t.Fatal(err)
+			}
+			fa, err := pcapread.ReadAll(a)
+			if err != nil {
+				t.Fatal(err)
+			}
+			fb, err := pcapread.ReadAll(b)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(fa) != len(fb) {
+				t.Fatalf("%d frames without explanations, %d with", len(fa), len(fb))
+			}
+			for i := range fa {
+				if fa[i].Time != fb[i].Time || !bytes.Equal(fa[i].Data, fb[i].Data) {
+					t.Fatalf("frame %d differs when explained", fa[i].Number)
+				}
+				// The wire's notes stay, after the explanation.
+				for _, c := range fa[i].Comments {
+					if !slices.Contains(fb[i].Comments[1:], c) {
+						t.Errorf("frame %d: the note %q is gone when explained: %q", fa[i].Number, c, fb[i].Comments)
+					}
+				}
+			}
+		})
+	}
+}
+
+// The display filters by which tshark classifies frames.
+const (
+	tsRetransmission = "tcp.analysis.retransmission && !tcp.analysis.fast_retransmission"
+	tsFast           = "tcp.analysis.fast_retransmission"
+	tsZeroWindow     = "tcp.analysis.zero_window"
+	// gVisor's zero-window probe resends the last byte acknowledged
+	// (Seq = SND.UNA-1, one byte): tshark calls it a keep-alive that fills
+	// the window, never tcp.analysis.zero_window_probe (which wants a new
+	// byte, Seq = SND.NXT).
+	tsZeroProbe = "tcp.analysis.window_full && tcp.len == 1"
+	tsReset     = "tcp.flags.reset == 1"
+	tsSYN       = "tcp.flags.syn == 1 && tcp.flags.ack == 0"
+)
+
+// causeCheck is what one scenario's explanations must say, frame by frame,
+// on the frames tshark selects.
+type causeCheck struct {
+	filter string // tshark's classification
+	frames []int  // the frames it must select (the key frames, for README)
+	// what checks one frame's explanation; tlp says whether the frame is
+	// a tail loss probe (see tlpFrames).
+	what string
+}
+
+// tlpFrames are the resends that gVisor sends as a tail loss probe
+// (RACK-TLP, RFC 8985): with SACK, the first timer-driven resend after a
+// tail loss is the probe, 2 x SRTT (+200 ms with one segment in flight)
+// after the segment, not the RTO (gVisor's rack.go, schedulePTO). tshark
+// cannot tell it from an RTO retransmission; the explanation must say
+// probe, and timer.
+var tlpFrames = map[string][]int{
+	"tcp-rto":         {7},
+	"partition-heals": {17},
+}
+
+// causeChecks are, per scenario, tshark's classes and the frames in each.
+var causeChecks = map[string][]causeCheck{
+	"tcp-rto": {
+		{tsRetransmission, []int{7, 8}, "timer"},
+		{tsFast, nil, ""},
+	},
+	"tcp-fast-retransmit": {
+		{tsFast, []int{25}, "dupacks"},
+		{tsRetransmission, nil, ""},
+	},
+	"tcp-zero-window": {
+		{tsZeroProbe, []int{31, 33}, "zeroprobe"},
+		{tsZeroWindow, []int{30, 32, 34}, ""},
+		{tsRetransmission + " || " + tsFast, nil, ""},
+	},
+	"tcp-refused": {
+		{tsSYN, []int{3}, ""},
+		{tsReset, []int{4}, "refused"},
+	},
+	"partition-heals": {
+		{tsRetransmission, []int{17, 18, 19, 20, 21}, "timer"},
+		{tsFast, nil, ""},
+	},
+}
+
+// TestExplainCauses cross-checks the explanations with tshark's TCP
+// analysis, frame by frame, in English and Russian: every frame tshark
+// calls a retransmission (not fast) is explained by a timer (the RTO's, or
+// the tail loss probe's on the frames in tlpFrames), every fast
+// retransmission by duplicate ACKs, every zero-window probe as one, the
+// RST that answers a SYN to a closed port as a refusal; the partition's
+// RTO grows (exponential backoff). Conversely no frame tshark does not
+// call a retransmission is explained as a fast retransmit or an RTO resend.
+func TestExplainCauses(t *testing.T) {
+	tsharktest.Path(t)
+	t.Parallel()
+	for name, checks := range causeChecks {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			// tshark reads the English capture once: the frames are
+			// the same in every language (TestExplainChangesOnlyComments).
+			path := writeTemp(t, name+".pcapng", runExplained(t, name, "en"))
+			filters := []string{"tcp.analysis.retransmission"}
+			for _, c := range checks {
+				filters = append(filters, c.filter)
+			}
+			all := tsharktest.Select(t, path, checkArgs, filters...)
+			resent, sel := all[0], all[1:]
+			prevSend := previousSends(t, path)
+			for _, lang := range []string{"en", "ru"} {
+				ph := langPhrases[lang]
+				t.Run(lang, func(t *testing.T) {
+					frames := readExplained(t, runExplained(t, name, lang))
+					explanation := func(n int) string {
+						if n < 1 || n > len(frames) {
+							t.Fatalf("frame %d: the capture has %d", n, len(frames))
+						}
+						return frames[n-1].Explanation
+					}
+					checked := 0
+					for i, c := range checks {
+						if !slices.Equal(sel[i], c.frames) {
+							t.Errorf("tshark -Y '%s': frames %v, want %v", c.filter, sel[i], c.frames)
+						}
+						for _, n := range sel[i] {
+							e := explanation(n)
+							checked++
+							switch c.what {
+							case "timer":
+								if slices.Contains(tlpFrames[name], n) {
+									if !anyOf(e, ph.probeTimer) {
+										t.Errorf("frame %d: a tail loss probe, explained %q (want one of %q)", n, e, ph.probeTimer)
+									}
+								} else if !anyOf(e, ph.rtoTimer) {
+									t.Errorf("frame %d: tshark's retransmission, explained %q (want one of %q)", n, e, ph.rtoTimer)
+								}
+								if anyOf(e, ph.dupAcks) {
+									t.Errorf("frame %d: a timer's resend explained by duplicate ACKs: %q", n, e)
+								}
+								// The timer it names is the time since the
+								// segment last left, as the capture shows.
+								// (A tail loss probe's PTO is said when the
+								// simulator knows it: see Cause.Timer.)
+								timer, d := timerIn(t, e)
+								switch {
+								case prevSend[n] == 0:
+									t.Errorf("frame %d: tshark's retransmission of nothing sent before", n)
+								case timer == "" && !slices.Contains(tlpFrames[name], n):
+									t.Errorf("frame %d: names no RTO: %q", n, e)
+								case timer != "":
+									gap := frames[n-1].Time - frames[prevSend[n]-1].Time
+									if d < gap-time.Millisecond || d > gap+time.Millisecond {
+										t.Errorf("frame %d: %s %v, but it leaves %v after frame %d, the segment's last send: %q", n, timer, d, gap, prevSend[n], e)
+									}
+								}
+							case "dupacks":
+								if !anyOf(e, ph.dupAcks) {
+									t.Errorf("frame %d: tshark's fast retransmission, explained %q (want one of %q)", n, e, ph.dupAcks)
+								}
+								if anyOf(e, ph.rtoTimer) {
+									t.Errorf("frame %d: a fast retransmission explained by the retransmission timer: %q", n, e)
+								}
+							case "zeroprobe":
+								if !anyOf(e, ph.zeroProbe) {
+									t.Errorf("frame %d: tshark's zero-window probe, explained %q (want one of %q)", n, e, ph.zeroProbe)
+								}
+							case "refused":
+								if !anyOf(e, ph.refused) {
+									t.Errorf("frame %d: the RST to a closed port, explained %q (want one of %q)", n, e, ph.refused)
+								}
+							}
+						}
+					}
+					// Conversely: a resend only where tshark sees one.
+					for _, f := range frames {
+						if !slices.Contains(resent, f.Number) && (anyOf(f.Explanation, ph.rtoTimer) || anyOf(f.Explanation, ph.fastRetransmit)) {
+							t.Errorf("frame %d: explained as a resend, which tshark does not see: %q", f.Number, f.Explanation)
+						}
+					}
+					// The partition: the RTO doubles from one resend to the next.
+					if name == "partition-heals" {
+						var prev time.Duration
+						for _, n := range []int{18, 19, 20, 21} {
+							_, rto := timerIn(t, explanation(n))
+							if rto == 0 || (prev != 0 && rto != 2*prev) {
+								t.Errorf("frame %d: RTO %v after %v, want it doubled (backoff): %q", n, rto, prev, explanation(n))
+							}
+							prev = rto
+						}
+					}
+					t.Logf("%d frames cross-checked with tshark, %d explained", checked, len(frames))
+				})
+			}
+		})
+	}
+}
+
+// setExplain turns explanations on in lang.
+func setExplain(o *scenario.RunOptions, lang string) {
+	on := true
+	o.Explain, o.Lang = &on, lang
+}
+
+// langPhrases are the words each cause's explanation uses, in English
+// and in Russian (the book's terms), as netsim/internal/explain writes
+// them: a learner reads these, so a change in them should be deliberate.
+var langPhrases = map[string]phrases{
+	"en": {
+		unknown:        []string{"does not cover"},
+		rtoTimer:       []string{"the retransmission timer (RTO "},
+		probeTimer:     []string{"tail loss probe: no ACK came within the probe timeout"},
+		dupAcks:        []string{"duplicate ACKs"},
+		fastRetransmit: []string{"fast retransmit"},
+		zeroProbe:      []string{"zero window probe: the receiver's window is 0"},
+		refused:        []string{"connection refused, nothing listens on port 8000"},
+		bookTCPOrder: [9][]string{
+			{"calls connect(): SYN to port 24000"},
+			{"answers the SYN of frame 1: SYN/ACK"},
+			{"acknowledges the SYN/ACK of frame 2", "handshake is complete"},
+			{"calls write() with 3 bytes: Seq 1, Len 3"},
+			{"acknowledges the 3 data bytes of frame 4: Ack 4 = Seq 1 + Len 3"},
+			{"calls close(): FIN, Seq 4"},
+			{"acknowledges the FIN of frame 6 at once: Ack 5 = Seq 4 + 1", "gVisor", "Linux would fold it into its own FIN"},
+			{"calls close(): FIN, Seq 1, Ack 5"},
+			{"acknowledges the FIN of frame 8: Ack 2 = Seq 1 + 1"},
+		},
+	},
+	"ru": {
+		unknown:        []string{"не разбирает"},
+		rtoTimer:       []string{"сработал таймер повторной передачи (RTO "},
+		probeTimer:     []string{"(tail loss probe): подтверждение не пришло за время ожидания"},
+		dupAcks:        []string{"дубликатов подтверждения"},
+		fastRetransmit: []string{"быстрая повторная передача"},
+		zeroProbe:      []string{"проверка нулевого окна: окно получателя равно 0"},
+		refused:        []string{"в соединении отказано, порт 8000 никто не слушает"},
+		bookTCPOrder: [9][]string{
+			{"вызывает connect(): пакет SYN на порт 24000"},
+			{"отвечает на SYN из пакета 1: пакет SYN/ACK"},
+			{"подтверждает SYN/ACK из пакета 2", "тройное рукопожатие завершено"},
+			{"вызывает write() и передаёт 3 байта: seq 1, размер данных 3"},
+			{"подтверждает получение данных из пакета 4 (3 байта): ack 4 = seq 1 + 3"},
+			{"вызывает close(): пакет FIN, seq 4"},
+			{"сразу подтверждает FIN из пакета 6: ack 5 = seq 4 + 1", "gVisor", "Linux объединил бы его со своим FIN"},
+			{"вызывает close(): пакет FIN, seq 1, ack 5"},
+			{"подтверждает FIN из пакета 8: ack 2 = seq 1 + 1"},
+		},
+	},
+}
+
+// TestExplainBookTCP: the book's TCP exchange, nine frames, each with the
+// cause the chapter teaches, in order: the sender's connect (SYN), the
+// listener's stack answering it (SYN/ACK), the handshake's last ACK, the
+// sender's write (3 bytes), its ACK (Ack 4 = Seq 1 + Len 3), the sender's
+// close (FIN), the ACK of that FIN sent at once (gVisor; Linux folds it
+// into its FIN), the receiver's close (FIN), the last ACK. In English and
+// Russian.
+func TestExplainBookTCP(t *testing.T) {
+	for _, lang := range []string{"en", "ru"} {
+		t.Run(lang, func(t *testing.T) {
+			frames := readExplained(t, runExplained(t, "book-tcp", lang))
+			want := langPhrases[lang].bookTCPOrder
+			if len(frames) != len(want) {
+				t.Fatalf("%d frames, want %d", len(frames), len(want))
+			}
+			for i, f := range frames {
+				for _, w := range want[i] {
+					if !anyOf(f.Explanation, []string{w}) {
+						t.Errorf("frame %d: %q does not say %q", f.Number, f.Explanation, w)
+					}
+				}
+			}
+		})
+	}
+}
+
+// previousSends maps each TCP segment that carries data to the frame that
+// last carried the same sequence number in the same direction (0: none).
+func previousSends(t testing.TB, path string) map[int]int {
+	t.Helper()
+	last := map[string]int{}
+	prev := map[int]int{}
+	for _, row := range tsharktest.Fields(t, path, "tcp.len > 0", "frame.number", "tcp.srcport", "tcp.seq_raw") {
+		n, err := strconv.Atoi(row[0])
+		if err != nil || len(row) != 3 {
+			t.Fatalf("tshark: %q", row)
+		}
+		key := row[1] + "/" + row[2]
+		prev[n] = last[key]
+		last[key] = n
+	}
+	return prev
+}
+
+// ackedRE finds the frames an ACK's explanation says it acknowledges:
+// "acknowledges the 100 data bytes of frame 6", "the data of frames
+// 9–15", "подтверждает получение данных из пакета 6", "из пакетов 9–15".
+var ackedRE = regexp.MustCompile(`(?:acknowledges the [^:]*? of frames?|подтверждает получение данных из пакет(?:а|ов)) ([0-9][0-9–, ]*)`)
+
+// ackedFrames returns the frame numbers an explanation says it
+// acknowledges (a range "9–15" expanded).
+func ackedFrames(e string) []int {
+	var out []int
+	for _, m := range ackedRE.FindAllStringSubmatch(e, -1) {
+		for _, part := range strings.Split(m[1], ",") {
+			part = strings.TrimSpace(part)
+			lo, hi, isRange := strings.Cut(part, "–")
+			a, err := strconv.Atoi(strings.TrimSpace(lo))
+			if err != nil {
+				continue
+			}
+			b := a
+			if isRange {
+				if b, err = strconv.Atoi(strings.TrimSpace(hi)); err != nil {
+					continue
+				}
+			}
+			for n := a; n <= b && n-a < 1<<16; n++ {
+				out = append(out, n)
+			}
+		}
+	}
+	return out
+}
