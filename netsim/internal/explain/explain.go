@@ -63,6 +63,12 @@ type Explainer struct {
 	// 1") and its TTL (for a router's TTL 64 → 63).
 	tags []frameTag
 	ttls []uint8
+	// The destination address of the last frames, by number modulo
+	// len(dsts) (arrivals refer to recent frames).
+	dsts [4096]struct {
+		n   int
+		dst netip.Addr
+	}
 }
 
 // frameTag is what an earlier frame was, for frames that answer it.
@@ -78,6 +84,8 @@ const (
 	tagUDP
 	tagARPRequest
 	tagDupAck
+	tagNeighbor // an ARP reply or NDP neighbor advertisement
+	tagTooBig   // ICMP fragmentation needed, ICMPv6 packet too big
 	tagOther
 )
 
@@ -103,6 +111,10 @@ func (x *Explainer) Explain(f Frame) []string {
 		text += " " + s
 	}
 	x.remember(f.Number, tag, p.ttl)
+	if f.Number > 0 {
+		e := &x.dsts[f.Number%len(x.dsts)]
+		e.n, e.dst = f.Number, p.dst
+	}
 	out := []string{text}
 	if f.Note != "" {
 		out = append(out, f.Note)
@@ -133,6 +145,15 @@ func (x *Explainer) remember(n int, tag frameTag, ttl int) {
 	}
 }
 
+// dstOf returns the destination address of frame n, if it is recent.
+func (x *Explainer) dstOf(n int) (netip.Addr, bool) {
+	if n <= 0 {
+		return netip.Addr{}, false
+	}
+	e := x.dsts[n%len(x.dsts)]
+	return e.dst, e.n == n && e.dst.IsValid()
+}
+
 func (x *Explainer) tagOf(n int) frameTag {
 	if n <= 0 || n > len(x.tags) {
 		return tagNone
@@ -160,19 +181,26 @@ func firstArrived(c Cause) int {
 // explain builds the explanation proper and says what the frame was.
 func (x *Explainer) explain(f Frame, p *packet) (string, frameTag) {
 	c := f.Cause
+	text, tag := x.explainPacket(f, p)
 	if c.Forwarded {
-		// A router passes the frame on: the connection's state still
-		// follows it (the frames of this link are the conversation seen
-		// here), but the reason is the forwarding.
-		tag := tagOther
-		if p.proto == protoTCP {
-			_, tag = x.tcp(f, p)
-		}
-		if p.proto == protoARP {
-			tag = tagOther
-		}
+		// A router or switch passes the frame on: the connection's state
+		// still follows it (the frames of this link are the conversation
+		// seen here) and the frame keeps its kind for later answers, but
+		// the reason is the forwarding.
 		return x.forwarded(c, p), tag
 	}
+	// A packet that waited for the neighbour's MAC address goes out when
+	// the ARP reply (or NDP advertisement) arrives.
+	if c.Kind == KindArrival && !p.frag && p.proto != protoARP && !(p.proto == protoICMPv6 && p.icmpType >= 133 && p.icmpType <= 137) {
+		if n := x.arrivedWith(c, tagNeighbor); n > 0 {
+			text += " " + x.t("waited.neighbor", n)
+		}
+	}
+	return text, tag
+}
+
+func (x *Explainer) explainPacket(f Frame, p *packet) (string, frameTag) {
+	c := f.Cause
 	switch p.proto {
 	case protoTCP:
 		return x.tcp(f, p)
@@ -181,9 +209,9 @@ func (x *Explainer) explain(f Frame, p *packet) (string, frameTag) {
 	case protoARP:
 		return x.arp(c, p)
 	case protoICMP:
-		return x.icmp(c, p), tagOther
+		return x.icmp(c, p, x.quotedFrame(f, p)), x.icmpTag(p)
 	case protoICMPv6:
-		return x.icmp6(c, p), tagOther
+		return x.icmp6(c, p, x.quotedFrame(f, p)), x.icmpTag(p)
 	case protoIP:
 		if p.frag {
 			return x.t("fragment", p.src, p.dst), tagOther
@@ -191,6 +219,38 @@ func (x *Explainer) explain(f Frame, p *packet) (string, frameTag) {
 		return x.t("ip", p.src, p.dst, p.ipProto), tagOther
 	}
 	return x.t("other"), tagOther
+}
+
+// quotedFrame returns the arrived frame an ICMP error is about: the one
+// whose TCP segment the message quotes (a router sends one message per
+// packet it could not pass on), else the first arrived frame.
+func (x *Explainer) quotedFrame(f Frame, p *packet) int {
+	in := p.inner
+	if in != nil && in.proto == protoTCP && len(f.Cause.Arrived) > 1 {
+		q := packet{src: in.src, dst: in.dst, sport: in.sport, dport: in.dport}
+		if c := x.findConn(f.Link, &q); c != nil {
+			d := &c.side[c.sideOf(&q)]
+			for _, n := range f.Cause.Arrived {
+				if seq, ok := d.seqOfFrame(n); ok && seq == in.seq {
+					return n
+				}
+			}
+		}
+	}
+	return firstArrived(f.Cause)
+}
+
+// icmpTag says what an ICMP message is to frames that answer it.
+func (x *Explainer) icmpTag(p *packet) frameTag {
+	switch {
+	case p.proto == protoICMP && p.icmpType == 3 && p.icmpCode == 4, p.proto == protoICMPv6 && p.icmpType == 2:
+		return tagTooBig
+	case p.proto == protoICMPv6 && p.icmpType == 135:
+		return tagARPRequest
+	case p.proto == protoICMPv6 && p.icmpType == 136:
+		return tagNeighbor
+	}
+	return tagOther
 }
 
 func (x *Explainer) forwarded(c Cause, p *packet) string {
@@ -300,6 +360,9 @@ func lostNote(note string) bool {
 
 func (x *Explainer) udp(c Cause, p *packet) string {
 	dst := netip.AddrPortFrom(p.dst, p.dport).String()
+	if p.more && p.udpLen > p.length {
+		return x.t("udp.frag", x.bytes(p.udpLen), p.sport, p.dport)
+	}
 	if c.Kind == KindCall && c.Call.Op != "" {
 		return x.t("udp.call", x.bytes(p.length), x.who("", c, ""), c.Call.Op, dst)
 	}
@@ -309,19 +372,40 @@ func (x *Explainer) udp(c Cause, p *packet) string {
 func (x *Explainer) arp(c Cause, p *packet) (string, frameTag) {
 	switch p.arpOp {
 	case 1:
-		return x.t("arp.req", p.dst, p.src), tagARPRequest
+		return x.t("arp.req", p.dst, p.src) + " " + x.neighborWhy(c, p), tagARPRequest
 	case 2:
 		mac := net.HardwareAddr(p.arpMAC[:]).String()
 		if n := x.arrivedWith(c, tagARPRequest); n > 0 {
-			return x.t("arp.reply", p.src, mac, n), tagOther
+			return x.t("arp.reply", p.src, mac, n), tagNeighbor
 		}
-		return x.t("arp.reply.plain", p.src, mac), tagOther
+		return x.t("arp.reply.plain", p.src, mac), tagNeighbor
 	}
 	return x.t("other"), tagOther
 }
 
-func (x *Explainer) icmp(c Cause, p *packet) string {
-	n := firstArrived(c)
+// neighborWhy says why a host asks for a neighbour's MAC address: the
+// socket call or the frame it needs to send something for.
+func (x *Explainer) neighborWhy(c Cause, p *packet) string {
+	switch {
+	case c.Kind == KindCall && c.Call.Op != "":
+		return x.t("neighbor.call", x.who("", c, "?"), c.Call.Op)
+	case c.Kind == KindArrival && firstArrived(c) > 0:
+		n := firstArrived(c)
+		dst, ok := x.dstOf(n)
+		switch {
+		case p.proto != protoARP:
+			// An NDP solicitation comes from any of the host's
+			// addresses: who the frame was for does not tell.
+			return x.t("neighbor.either", n)
+		case ok && dst != p.src:
+			return x.t("neighbor.forward", n)
+		}
+		return x.t("neighbor.arrival", n)
+	}
+	return x.t("neighbor")
+}
+
+func (x *Explainer) icmp(c Cause, p *packet, n int) string {
 	switch p.icmpType {
 	case 3:
 		switch {
@@ -350,8 +434,7 @@ func (x *Explainer) icmp(c Cause, p *packet) string {
 	return x.t("icmp", int(p.icmpType), int(p.icmpCode))
 }
 
-func (x *Explainer) icmp6(c Cause, p *packet) string {
-	n := firstArrived(c)
+func (x *Explainer) icmp6(c Cause, p *packet, n int) string {
 	switch p.icmpType {
 	case 1:
 		switch {
@@ -386,7 +469,7 @@ func (x *Explainer) icmp6(c Cause, p *packet) string {
 			if p.src.IsUnspecified() {
 				return x.t("ndp.dad", p.inner.dst)
 			}
-			return x.t("ndp.ns", p.inner.dst)
+			return x.t("ndp.ns", p.inner.dst) + " " + x.neighborWhy(c, p)
 		}
 	case 136:
 		if p.inner != nil {

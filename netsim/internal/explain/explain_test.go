@@ -144,12 +144,14 @@ func TestExplanations(t *testing.T) {
 			{data(0, 100), call("sender", "write", 200), lossNote},
 			{data(100, 100), call("sender", "write", 200), lossNote},
 			{data(0, 100), timer(200*time.Millisecond, TCPCounts{Timeouts: 1, Retransmits: 1, SegmentsSent: 1}), ""},
+			{ackOf(100, 512), arrival(6), ""},
 		},
 		checks: []check{
 			{4, "client (sender) calls write() with 200 bytes; this segment carries Seq 1, Len 100 (relative), the next will start at Seq 101. Dropped by the network (loss 3% on lo client→server): it never arrives.",
 				"клиент (sender) вызывает write() и передаёт 200 байт; этот пакет несёт seq 1, размер данных 100 (относительные номера), следующий начнётся с seq 101. Сеть теряет этот пакет (потери 3% на lo client→server): он не дойдёт до получателя."},
 			{6, "retransmission of frame 4: the retransmission timer (RTO 200 ms) fired with 2 segments unacknowledged, so client's stack sends Seq 1, Len 100 again.",
 				"повторная передача пакета 4: сработал таймер повторной передачи (RTO 200 мс), неподтверждённых пакетов: 2; стек клиента снова отправляет seq 1, размер данных 100."},
+			{7, "server's stack acknowledges the 100 data bytes of frame 6: Ack 101 = Seq 1 + Len 100.", "стек сервера подтверждает получение данных из пакета 6 (100 байт)"},
 		},
 	}, {
 		name: "fast retransmit",
@@ -173,8 +175,8 @@ func TestExplanations(t *testing.T) {
 			{12, "duplicate ACK 3", "№3"},
 			{13, "fast retransmit of frame 5 after 3 duplicate ACKs (frames 10, 11, 12): the receiver keeps asking for Seq 101, so client's stack sends it again without waiting for the timer.",
 				"быстрая повторная передача пакета 5 после 3 дубликатов подтверждения (пакеты 10, 11, 12): получатель продолжает запрашивать seq 101, поэтому стек клиента отправляет его снова, не дожидаясь таймера."},
-			{14, "server's stack acknowledges the data of frames 5–8 (400 bytes): Ack 501 = Seq 401 + Len 100 of frame 8.",
-				"стек сервера подтверждает получение данных из пакетов 5–8 (400 байт): ack 501 = seq 401 + 100 (размер данных пакета 8)."},
+			{14, "server's stack acknowledges the data of frames 6, 7, 8, 13 (400 bytes): Ack 501 = Seq 401 + Len 100 of frame 8.",
+				"стек сервера подтверждает получение данных из пакетов 6, 7, 8, 13 (400 байт): ack 501 = seq 401 + 100 (размер данных пакета 8)."},
 		},
 	}, {
 		name: "figure 4-9: several writes, each ACK = Seq + Len",
@@ -211,6 +213,21 @@ func TestExplanations(t *testing.T) {
 		},
 		checks: []check{
 			{6, "fast retransmit of frame 4: the reorder timer (RACK, 3 ms) fired", "таймер переупорядочивания (RACK, 3 мс)"},
+		},
+	}, {
+		name: "RACK reorder timer in recovery",
+		steps: []step{
+			{data(0, 100), call("sender", "write", 300), lossNote},
+			{data(100, 100), call("sender", "write", 300), ""},
+			{data(200, 100), call("sender", "write", 300), ""},
+			{data(0, 100), Cause{Kind: KindTimer, Timer: 5 * time.Millisecond, TCP: TCPCounts{Retransmits: 1}, Sender: &SenderState{InRecovery: true}}, ""},
+			{data(200, 100), Cause{Kind: KindTimer, Timer: 5 * time.Millisecond, TCP: TCPCounts{Retransmits: 1}, Sender: &SenderState{InRecovery: true}}, ""},
+			{data(200, 100), Cause{Kind: KindTimer, Timer: 83, TCP: TCPCounts{Retransmits: 1}}, ""},
+		},
+		checks: []check{
+			{7, "retransmission of frame 4: the reorder timer (RACK, 5 ms) fired while recovering from loss", "во время восстановления после потерь сработал таймер переупорядочивания (RACK, 5 мс)"},
+			{8, "retransmission of frame 6: the reorder timer (RACK, 5 ms) fired while recovering", "повторная передача пакета 6"},
+			{9, "tail loss probe: no ACK came within the probe timeout, so", "подтверждение не пришло за время ожидания, поэтому"},
 		},
 	}, {
 		name: "zero window",
@@ -444,6 +461,19 @@ func TestDurations(t *testing.T) {
 		}
 		if got := New(Russian).dur(d); got != want[1] {
 			t.Errorf("%v: %q, want %q", d, got, want[1])
+		}
+	}
+}
+
+func TestNumberList(t *testing.T) {
+	for want, ns := range map[string][]int{
+		"14":                   {14},
+		"14, 15, 16":           {14, 15, 16},
+		"6–15, 25":             {6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 25},
+		"1, 3, 5, 7, 9, 11, …": {1, 3, 5, 7, 9, 11, 13},
+	} {
+		if got := numberList(ns); got != want {
+			t.Errorf("%v: %q, want %q", ns, got, want)
 		}
 	}
 }

@@ -17,6 +17,8 @@ type packet struct {
 	v6      bool // IPv6
 	ipProto int  // the transport protocol number
 	frag    bool // a fragment that is not the first (no transport header)
+	more    bool // more fragments follow (the first fragment of a datagram)
+	udpLen  int  // the UDP header's length field, less the header
 	sport   uint16
 	dport   uint16
 	length  int // transport payload bytes (TCP, UDP)
@@ -110,6 +112,7 @@ func parseIPv4(p *packet, b []byte, quoted bool) {
 	p.src = netip.AddrFrom4([4]byte(b[12:16]))
 	p.dst = netip.AddrFrom4([4]byte(b[16:20]))
 	fragOff := binary.BigEndian.Uint16(b[6:8]) & 0x1fff
+	p.more = b[6]&0x20 != 0
 	if fragOff != 0 {
 		p.frag = true
 		return
@@ -156,6 +159,7 @@ func parseIPv6(p *packet, b []byte, quoted bool) {
 				p.frag = true
 				return
 			}
+			p.more = b[3]&1 != 0
 			next, b = b[0], b[8:]
 			continue
 		}
@@ -202,6 +206,7 @@ func parseTransport(p *packet, proto byte, b []byte, quoted bool) {
 		p.dport = binary.BigEndian.Uint16(b[2:4])
 		if len(b) >= 8 {
 			p.length = len(b) - 8
+			p.udpLen = int(binary.BigEndian.Uint16(b[4:6])) - 8
 		}
 	case 1:
 		if len(b) < 4 {

@@ -4,6 +4,7 @@ import (
 	"net/netip"
 	"sort"
 	"strconv"
+	"time"
 )
 
 // connKey names a TCP connection as seen on one link: the endpoints in a
@@ -41,6 +42,8 @@ type side struct {
 	lastWin      int
 	lastAckFrame int
 	dupFrames    []int // duplicate ACKs since the ACK last advanced (delivered ones)
+	dupStep      stepKey
+	dupStepIdx   int // duplicate ACKs this end sent in dupStep before this one
 	// The highest ACK of this end's that reached the peer.
 	ackDelivered    bool
 	ackDeliveredVal uint32
@@ -48,17 +51,56 @@ type side struct {
 	ackDeliveredFrm int
 }
 
+// stepKey tells the frames one simulator step sent from the next step's.
+type stepKey struct {
+	at      time.Duration
+	first   int
+	arrived int
+}
+
 // segment is a first transmission of data.
 type segment struct {
 	seq   uint32
 	len   int
-	frame int
+	frame int // the first transmission
+	// The first transmission that was not lost on this link (a
+	// retransmission when the first was lost), 0 while none.
+	delivered int
+}
+
+// by returns the frame that brought the segment's bytes: the first
+// transmission, or the retransmission that got through.
+func (s *segment) by() int {
+	if s.delivered > 0 {
+		return s.delivered
+	}
+	return s.frame
 }
 
 func (s *segment) end() uint32 { return s.seq + uint32(s.len) }
 
 // seqLess compares sequence numbers modulo 2^32.
 func seqLess(a, b uint32) bool { return int32(a-b) < 0 }
+
+// findConn returns the connection of p's endpoints on link, or nil.
+func (x *Explainer) findConn(link string, p *packet) *conn {
+	src := netip.AddrPortFrom(p.src, p.sport)
+	dst := netip.AddrPortFrom(p.dst, p.dport)
+	if dst.Compare(src) < 0 {
+		src, dst = dst, src
+	}
+	return x.conns[connKey{link: link, a: src, b: dst}]
+}
+
+// sideOf returns the side that sends p.
+func (c *conn) sideOf(p *packet) int {
+	src := netip.AddrPortFrom(p.src, p.sport)
+	dst := netip.AddrPortFrom(p.dst, p.dport)
+	if dst.Compare(src) < 0 {
+		return 1
+	}
+	return 0
+}
 
 func (x *Explainer) lookupConn(link string, p *packet) (*conn, int) {
 	src := netip.AddrPortFrom(p.src, p.sport)
@@ -192,7 +234,16 @@ func (x *Explainer) tcp(f Frame, p *packet) (string, frameTag) {
 		if syn {
 			seq++
 		}
-		d.segs = append(d.segs, segment{seq: seq, len: p.length, frame: f.Number})
+		sg := segment{seq: seq, len: p.length, frame: f.Number}
+		if !lost {
+			sg.delivered = f.Number
+		}
+		d.segs = append(d.segs, sg)
+	}
+	if retrans && p.length > 0 && !lost {
+		if sg := d.findSeg(p.seq); sg != nil && sg.delivered == 0 && sg.seq == p.seq {
+			sg.delivered = f.Number
+		}
 	}
 	if fin && !d.finSent {
 		d.finSent, d.finSeq, d.finFrame = true, p.seq+uint32(p.length), f.Number
@@ -375,10 +426,23 @@ func (x *Explainer) tcpRetrans(c *conn, i int, f Frame, p *packet) (string, fram
 		}
 		return x.t("rtx.fast", ref, x.dupAcks(len(dups)), x.frameList(dups), rs, stack), tag
 	case tc.Retransmits > 0 && cause.Kind == KindTimer:
-		if finOnly {
+		// A timer resent data without a timeout: the tail loss probe
+		// (gVisor's probeTimerExpired resends the last segment sent, and
+		// is never armed in loss recovery), or RACK's reorder timer
+		// marking an earlier segment lost during recovery.
+		last := p.seq+uint32(p.length)+b2u(p.has(flagFIN)) == d.nxt
+		inRecovery := cause.Sender != nil && cause.Sender.InRecovery
+		switch {
+		case last && !inRecovery && finOnly:
 			return x.t("rtx.fin.tlp", x.timerDur("dur.pto", cause), stack, orig), tag
+		case last && !inRecovery:
+			return x.t("rtx.tlp", x.timerDur("dur.pto", cause), stack, refNom, rs, ln), tag
+		case finOnly:
+			return x.t("rtx.fin.timer", orig, x.timerDur("dur", cause)), tag
 		}
-		return x.t("rtx.tlp", x.timerDur("dur.pto", cause), stack, refNom, rs, ln), tag
+		return x.t("rtx.rack.more", ref, x.timerDur("dur.rack", cause), stack, rs, ln), tag
+	case cause.Kind == KindArrival && x.arrivedWith(cause, tagTooBig) > 0:
+		return x.t("rtx.pmtu", ref, x.arrivedWith(cause, tagTooBig), stack, rs, ln), tag
 	case tc.Retransmits > 0 && cause.Kind == KindArrival && firstArrived(cause) > 0:
 		return x.t("rtx.recovery", ref, firstArrived(cause), rs, stack, ln), tag
 	}
@@ -406,7 +470,7 @@ func (x *Explainer) tcpData(c *conn, i int, f Frame, p *packet) (string, frameTa
 			switch {
 			case ln > 0:
 				return x.t("fin.close.data", who, op, rs, ln), tagFIN
-			case o.finSent:
+			case o.finSent && p.has(flagACK) && p.ack == o.finSeq+1:
 				return x.t("fin.close.second", who, op, finRel, o.relOf(p.ack)), tagFIN
 			}
 			return x.t("fin.close", who, op, finRel, finRel+1), tagFIN
@@ -513,15 +577,16 @@ func (x *Explainer) tcpAck(c *conn, i int, f Frame, p *packet) (string, frameTag
 		if hi > lo && o.segs[hi-1].end() == p.ack {
 			last := o.segs[hi-1]
 			if hi-lo == 1 {
-				return x.t("ack.data1", subject, x.dataBytes(last.len), last.frame, ackRel, o.rel(last.seq), last.len), tagOther
+				return x.t("ack.data1", subject, x.dataBytes(last.len), last.by(), ackRel, o.rel(last.seq), last.len), tagOther
 			}
 			var frames []int
 			total := 0
 			for _, s := range o.segs[lo:hi] {
-				frames = append(frames, s.frame)
+				frames = append(frames, s.by())
 				total += s.len
 			}
-			return x.t("ack.dataN", subject, numberList(frames), x.bytes(total), ackRel, o.rel(last.seq), last.len, last.frame), tagOther
+			sort.Ints(frames)
+			return x.t("ack.dataN", subject, numberList(frames), x.bytes(total), ackRel, o.rel(last.seq), last.len, last.by()), tagOther
 		}
 		return x.t("ack.upto", subject, ackRel), tagOther
 	}
@@ -531,12 +596,35 @@ func (x *Explainer) tcpAck(c *conn, i int, f Frame, p *packet) (string, frameTag
 		// gVisor's out-of-order bytes take buffer space), or an old
 		// segment arrived again.
 		k := len(d.dupFrames) + 1
-		if n := x.arrivedWith(cause, tagData); n > 0 {
-			if seq, ok := o.seqOfFrame(n); ok && seqLess(seq, p.ack) {
-				return x.t("ack.old", subject, n, o.rel(seq), ackRel), tagOther
-			} else if ok {
-				return x.t("ack.dup", subject, ackRel, k, n, o.rel(seq)), tagDupAck
+		// The arrived segment this ACK answers: gVisor acknowledges each
+		// segment past the hole at once, so the i-th duplicate ACK of a
+		// step answers the i-th such segment of the frames delivered
+		// together; else a segment whose bytes were already there.
+		var past, old []int
+		for _, n := range cause.Arrived {
+			if seq, ok := o.seqOfFrame(n); ok {
+				if seqLess(seq, p.ack) {
+					old = append(old, n)
+				} else {
+					past = append(past, n)
+				}
 			}
+		}
+		step := stepKey{f.Time, firstArrived(cause), len(cause.Arrived)}
+		if d.dupStep == step {
+			d.dupStepIdx++
+		} else {
+			d.dupStep, d.dupStepIdx = step, 0
+		}
+		switch {
+		case len(past) > 0:
+			n := past[min(d.dupStepIdx, len(past)-1)]
+			seq, _ := o.seqOfFrame(n)
+			return x.t("ack.dup", subject, ackRel, k, n, o.rel(seq)), tagDupAck
+		case len(old) > 0:
+			n := old[min(d.dupStepIdx, len(old)-1)]
+			seq, _ := o.seqOfFrame(n)
+			return x.t("ack.old", subject, n, o.rel(seq), ackRel), tagOther
 		}
 		if win == d.lastWin && cause.Kind != KindCall {
 			return x.t("ack.dup.plain", k, ackRel), tagDupAck
@@ -571,10 +659,19 @@ func maxArrived(c Cause) int {
 	return m
 }
 
+func b2u(b bool) uint32 {
+	if b {
+		return 1
+	}
+	return 0
+}
+
 // timerDur is the timer's armed duration in the form key gives it (" (RTO
 // 200 ms)"), or "" when the cause does not know it.
 func (x *Explainer) timerDur(key string, c Cause) string {
-	if c.Timer <= 0 {
+	if c.Timer < time.Microsecond {
+		// Unknown (0), or the remainder of a lazily re-armed timer:
+		// no TCP timer is that short.
 		return ""
 	}
 	return x.t(key, x.dur(c.Timer))

@@ -203,6 +203,14 @@ var texts = map[string][2]string{
 		"tail loss probe: no ACK came within the probe timeout%s, so %s sends its FIN (frame %d) again.",
 		"проверка потери последних пакетов (tail loss probe): подтверждение не пришло за время ожидания%s, поэтому %s повторяет свой FIN (пакет %d).",
 	},
+	"rtx.rack.more": {
+		"retransmission of %s: the reorder timer (RACK%s) fired while recovering from loss and this segment now counts as lost too, so %s sends Seq %d, Len %d again.",
+		"повторная передача %s: во время восстановления после потерь сработал таймер переупорядочивания (RACK%s), этот пакет тоже считается потерянным, и %s снова отправляет seq %d, размер данных %d.",
+	},
+	"rtx.fin.timer": {
+		"retransmission of the FIN of frame %d: a stack timer%s fired before the FIN was acknowledged.",
+		"повторная передача FIN из пакета %d: сработал таймер стека%s, а FIN так и не был подтверждён.",
+	},
 	"rtx.fin": {
 		"retransmission of the FIN of frame %d.",
 		"повторная передача FIN из пакета %d.",
@@ -324,8 +332,8 @@ var texts = map[string][2]string{
 		"сообщение ICMP, тип %d, код %d.",
 	},
 	"arp.req": {
-		"ARP request: who has %s? Tell %s. The sender needs that address's Ethernet (MAC) address before it can send an IP packet to it.",
-		"ARP-запрос: у кого адрес %s? Сообщите %s. Отправителю нужен MAC-адрес этого узла, чтобы отправить ему IP-пакет.",
+		"ARP request: who has %s? Tell %s.",
+		"ARP-запрос: у кого адрес %s? Сообщите %s.",
 	},
 	"arp.reply": {
 		"ARP reply: %s is at %s (answers the request of frame %d).",
@@ -336,8 +344,40 @@ var texts = map[string][2]string{
 		"ARP-ответ: у %s MAC-адрес %s.",
 	},
 	"ndp.ns": {
-		"NDP neighbor solicitation: who has %s? IPv6's ARP: the sender needs that address's Ethernet (MAC) address.",
-		"NDP-запрос соседа (neighbor solicitation): у кого адрес %s? Это ARP в IPv6: отправителю нужен MAC-адрес этого узла.",
+		"NDP neighbor solicitation (IPv6's ARP): who has %s?",
+		"NDP-запрос соседа (neighbor solicitation, ARP в IPv6): у кого адрес %s?",
+	},
+	"neighbor.call": {
+		"The stack needs that address's Ethernet (MAC) address before the first packet of %s's %s() can go out.",
+		"Стеку нужен MAC-адрес этого узла, чтобы отправить первый пакет вызова %[2]s() программы %[1]s.",
+	},
+	"neighbor.arrival": {
+		"To answer frame %d the stack needs that address's Ethernet (MAC) address.",
+		"Чтобы ответить на пакет %d, стеку нужен MAC-адрес этого узла.",
+	},
+	"neighbor.forward": {
+		"To pass frame %d on, the router needs that address's Ethernet (MAC) address.",
+		"Чтобы переслать пакет %d дальше, маршрутизатору нужен MAC-адрес этого узла.",
+	},
+	"neighbor.either": {
+		"To answer or pass on frame %d, the stack needs that address's Ethernet (MAC) address.",
+		"Чтобы ответить на пакет %d или переслать его, стеку нужен MAC-адрес этого узла.",
+	},
+	"neighbor": {
+		"The sender needs that address's Ethernet (MAC) address before it can send an IP packet to it.",
+		"Отправителю нужен MAC-адрес этого узла, чтобы отправить ему IP-пакет.",
+	},
+	"waited.neighbor": {
+		"It waited for the neighbor's MAC address, which the reply of frame %d gave.",
+		"Он ждал MAC-адреса получателя, который сообщил ответ из пакета %d.",
+	},
+	"rtx.pmtu": {
+		"retransmission of %s in smaller segments: the ICMP message of frame %d says the path takes smaller packets, so %s sends Seq %d, Len %d again.",
+		"повторная передача %s меньшими пакетами: ICMP-сообщение из пакета %d говорит, что путь пропускает только пакеты поменьше, поэтому %s снова отправляет seq %d, размер данных %d.",
+	},
+	"udp.frag": {
+		"first fragment of a UDP datagram of %s from port %d to port %d: the datagram is bigger than the link's MTU, so IP splits it and the receiver puts it together again.",
+		"первый фрагмент UDP пакета (%s данных) с порта %d на порт %d: пакет больше MTU канала, поэтому IP делит его на части, а получатель собирает их обратно.",
 	},
 	"ndp.dad": {
 		"NDP duplicate address detection: before using %s, the host asks whether another host already has it.",
@@ -541,28 +581,27 @@ func (x *Explainer) framesWord(ns []int, list string) string {
 	return x.t("frames", list)
 }
 
-// numberList writes ns as "14, 15, 16", "14–20" (a run of more than 3
-// consecutive numbers), or the first 5 and "…".
+// numberList writes ns as "14, 15, 16", with runs of more than 3
+// consecutive numbers as "14–20" ("6–15, 25"), and at most 6 items then
+// "…".
 func numberList(ns []int) string {
-	if len(ns) > 3 {
-		run := true
-		for i := 1; i < len(ns); i++ {
-			if ns[i] != ns[i-1]+1 {
-				run = false
-				break
-			}
-		}
-		if run {
-			return strconv.Itoa(ns[0]) + "–" + strconv.Itoa(ns[len(ns)-1])
-		}
-	}
 	var parts []string
-	for i, n := range ns {
-		if i == 5 {
+	for i := 0; i < len(ns); {
+		j := i
+		for j+1 < len(ns) && ns[j+1] == ns[j]+1 {
+			j++
+		}
+		if j-i >= 3 {
+			parts = append(parts, strconv.Itoa(ns[i])+"–"+strconv.Itoa(ns[j]))
+			i = j + 1
+		} else {
+			parts = append(parts, strconv.Itoa(ns[i]))
+			i++
+		}
+		if len(parts) == 6 && i < len(ns) {
 			parts = append(parts, "…")
 			break
 		}
-		parts = append(parts, strconv.Itoa(n))
 	}
 	return strings.Join(parts, ", ")
 }
