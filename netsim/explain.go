@@ -279,7 +279,9 @@ func tcpEndpointOf(frame []byte) (tcp.TCPEndpointID, bool) {
 		seg = ip.Payload()
 	case header.IPv6ProtocolNumber:
 		ip := header.IPv6(frame[eth:])
-		if !ip.IsValid(len(ip)) || ip.TransportProtocol() != header.TCPProtocolNumber {
+		// gVisor's TCP segments carry no extension header: the next
+		// header is TCP's.
+		if !ip.IsValid(len(ip)) || ip.NextHeader() != uint8(header.TCPProtocolNumber) {
 			return id, false
 		}
 		id.LocalAddress, id.RemoteAddress = ip.SourceAddress(), ip.DestinationAddress()

@@ -7,6 +7,7 @@ import (
 	"net"
 	"slices"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/gopacket/gopacket/pcapgo"
@@ -343,6 +344,190 @@ func TestExplainFastRetransmit(t *testing.T) {
 	for _, num := range c.Arrived {
 		if f := frames[num-1]; f.Cause.Host != "server" {
 			t.Errorf("fast retransmission: arrived frame %d is from %s, want the server", num, f.Cause.Host)
+		}
+	}
+}
+
+// forwardRun connects a client to a server through a router (router
+// true) or a switch, captures every link, and returns the frames
+// explained.
+func forwardRun(t *testing.T, router bool) []explain.Frame {
+	t.Helper()
+	var frames []explain.Frame
+	n, err := New(Options{Seed: 1, Capture: io.Discard, CaptureFormat: capture.PCAPNG, Explain: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer n.Close()
+	n.explain.seen = func(f explain.Frame) {
+		f.Data = append([]byte(nil), f.Data...)
+		frames = append(frames, f)
+	}
+	client, _ := n.AddHost("client")
+	server, _ := n.AddHost("server")
+	dst := "10.0.0.2:80"
+	if router {
+		r, _ := n.AddHost("router")
+		if _, err := n.Connect("c-r", client.Iface("eth0", "10.0.0.1/24"), r.Iface("eth0", "10.0.0.254/24")); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := n.Connect("r-s", r.Iface("eth1", "10.1.0.254/24"), server.Iface("eth0", "10.1.0.2/24")); err != nil {
+			t.Fatal(err)
+		}
+		if err := r.SetForwarding(true); err != nil {
+			t.Fatal(err)
+		}
+		client.AddRoute("default", "10.0.0.254")
+		server.AddRoute("default", "10.1.0.254")
+		dst = "10.1.0.2:80"
+	} else {
+		sw, _ := n.AddSwitch("sw")
+		if _, err := n.Connect("c-sw", client.Iface("eth0", "10.0.0.1/24"), sw.Port()); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := n.Connect("s-sw", server.Iface("eth0", "10.0.0.2/24"), sw.Port()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ln, err := server.Listen("tcp", ":80")
+	if err != nil {
+		t.Fatal(err)
+	}
+	n.GoNamed("server", func() {
+		c, err := ln.Accept()
+		if err != nil {
+			t.Error(err)
+			return
+		}
+		io.ReadAll(c)
+		c.Close()
+	})
+	n.GoNamed("client", func() {
+		c, err := client.Dial("tcp", dst)
+		if err != nil {
+			t.Error(err)
+			return
+		}
+		c.Write([]byte("hello"))
+		c.Close()
+	})
+	if err := n.Run(); err != nil {
+		t.Fatal(err)
+	}
+	return frames
+}
+
+// TestExplainForwarded checks that a frame a router or a switch passes
+// on names the frame it came in (the same IP packet, one hop earlier),
+// and that the router's own frames (ARP) are not forwarded ones.
+func TestExplainForwarded(t *testing.T) {
+	for _, router := range []bool{true, false} {
+		frames := forwardRun(t, router)
+		via := "sw"
+		if router {
+			via = "router"
+		}
+		forwarded := 0
+		for _, f := range frames {
+			c := f.Cause
+			if c.Host != via {
+				if c.Forwarded {
+					t.Errorf("%s: frame %d of %s is marked forwarded", via, f.Number, c.Host)
+				}
+				continue
+			}
+			isIP := f.Data[12] == 0x08 && f.Data[13] == 0x00
+			if !c.Forwarded {
+				if !router || isIP {
+					t.Errorf("%s: frame %d (%v) is not marked forwarded", via, f.Number, c)
+				}
+				continue
+			}
+			forwarded++
+			if c.Kind != explain.KindArrival || len(c.Arrived) != 1 || c.Arrived[0] >= f.Number {
+				t.Errorf("%s: forwarded frame %d: cause %v", via, f.Number, c)
+				continue
+			}
+			in := frames[c.Arrived[0]-1]
+			if in.Link == f.Link {
+				t.Errorf("%s: frame %d came in on its own link %s", via, f.Number, f.Link)
+			}
+			// The same IP packet: a switch passes the frame on as it is; a
+			// router's copy differs in the MACs, the TTL and its checksum.
+			if !router && !bytes.Equal(in.Data, f.Data) || router && !bytes.Equal(in.Data[14+20:], f.Data[14+20:]) {
+				t.Errorf("%s: frame %d is not frame %d passed on", via, f.Number, in.Number)
+			}
+			if router && f.Data[14+8] != in.Data[14+8]-1 {
+				t.Errorf("router: frame %d: TTL %d after %d", f.Number, f.Data[14+8], in.Data[14+8])
+			}
+		}
+		if forwarded < 9 {
+			t.Errorf("%s: %d frames forwarded, want at least the exchange's 9", via, forwarded)
+		}
+	}
+}
+
+// TestExplainTestMode runs the book's exchange in test mode (plain
+// goroutines in a synctest bubble): the causes are the same but for the
+// program's name, which goroutines do not have.
+func TestExplainTestMode(t *testing.T) {
+	var frames []explain.Frame
+	var buf bytes.Buffer
+	n, err := New(Options{Seed: 1, Capture: &buf, CaptureFormat: capture.PCAPNG, Explain: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	n.explain.seen = func(f explain.Frame) { frames = append(frames, f) }
+	h, _ := n.AddHost("localhost")
+	synctest.Test(t, func(t *testing.T) {
+		stop, err := n.Start()
+		if err != nil {
+			t.Fatal(err)
+		}
+		ln, err := h.Listen("tcp", "127.0.0.1:24000")
+		if err != nil {
+			t.Fatal(err)
+		}
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			c, err := ln.Accept()
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			io.ReadAll(c)
+			c.Close()
+		}()
+		c, err := h.Dial("tcp", "127.0.0.1:24000")
+		if err != nil {
+			t.Fatal(err)
+		}
+		c.Write([]byte{44, 55, 66})
+		c.Close()
+		<-done
+		if err := stop(); err != nil {
+			t.Fatal(err)
+		}
+	})
+	n.Close()
+	// A test-mode Close does not wait: the write and the close reach the
+	// driver in one step, and the server acknowledges both at once.
+	if len(frames) != 8 {
+		for _, f := range frames {
+			t.Logf("%d %v %v", f.Number, f.Time, f.Cause)
+		}
+		t.Fatalf("%d frames, want 8", len(frames))
+	}
+	if c := frames[5].Cause; c.Kind != explain.KindArrival || !slices.Equal(c.Arrived, []int{4, 5}) {
+		t.Errorf("frame 6: cause %v, want the arrival of frames 4 and 5", c)
+	}
+	for i, want := range []struct {
+		kind explain.Kind
+		op   string
+	}{{explain.KindCall, "connect"}, {explain.KindArrival, ""}, {explain.KindArrival, ""}, {explain.KindCall, "write"}, {explain.KindCall, "close"}} {
+		if c := frames[i].Cause; c.Kind != want.kind || c.Call.Op != want.op || c.Call.Program != "" {
+			t.Errorf("frame %d: cause %v, want %v %q", i+1, c, want.kind, want.op)
 		}
 	}
 }

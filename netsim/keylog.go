@@ -83,6 +83,7 @@ func (n *Network) keyLog(lines []byte) {
 		fresh = append(fresh, line...)
 	}
 	if len(fresh) > 0 {
+		n.finishPending() // the keys follow the frames recorded before them
 		// A write error is kept by the writer and reported by Run and Close.
 		_ = n.pcap.WriteKeyLog(fresh)
 	}

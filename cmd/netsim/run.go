@@ -48,6 +48,7 @@ Examples:
   netsim run transfer --hops 2 -6 --mtu 1280 -w routed.pcapng
   netsim run transfer --delay 10ms --partition 100ms-2s -w healed.pcapng
   netsim run tcp-refused -w rst.pcapng       a shipped scenario ('netsim list')
+  netsim run tcp-rto --explain               each frame with why it was sent (--lang ru)
   netsim run my.yaml -w my.pcapng            a scenario file
   netsim run - -w out.pcap < my.yaml         the same, from standard input
   netsim run my.yaml --seed 7 --loss 5%      override the file's seed, impair every link

@@ -383,11 +383,9 @@ func ListenTCP(env *Env, proto tcpip.NetworkProtocolNumber, addr tcpip.FullAddre
 	return l, nil
 }
 
-// doSetup runs fn as an Op that always completes at once: socket creation is
-// a scheduling point like every other call. e needs only env and key.
-func (e *endpoint) doSetup(fn func()) bool { return e.doSetupCall(sim.Call{Op: "socket"}, fn) }
-
-// doSetupCall is doSetup for a call described by call ("listen", "bind").
+// doSetupCall runs fn as an Op that always completes at once: socket
+// creation is a scheduling point like every other call. e needs only env
+// and key; call describes the call ("listen", "bind", "connect").
 func (e *endpoint) doSetupCall(call sim.Call, fn func()) bool {
 	stopped := false
 	ok := e.env.Sim.Do(&sim.Op{Desc: "socket", Key: e.opKey(kindOpen), Call: call, Try: func() bool {

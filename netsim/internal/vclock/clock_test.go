@@ -430,3 +430,84 @@ func checkAgainstModel(t *testing.T, seed uint64, steps int) {
 		}
 	}
 }
+
+// TestTakeBack: a reading taken back is given again; one that is not the
+// last is left alone.
+func TestTakeBack(t *testing.T) {
+	c := New(epoch)
+	s := c.Stack(1)
+	r1 := s.NowMonotonic()
+	r2 := s.NowMonotonic()
+	c.TakeBack(r2)
+	if r := s.NowMonotonic(); r != r2 {
+		t.Fatalf("after taking back %v: %v", r2, r)
+	}
+	r4 := s.NowMonotonic()
+	c.TakeBack(r1) // not the last: nothing
+	if r := s.NowMonotonic(); !r4.Before(r) {
+		t.Fatalf("taking back an old reading changed the clock: %v after %v", r, r4)
+	}
+}
+
+// TestTimerArmed: a stack timer reports the duration it was armed with;
+// re-armed from its own callback after one reading, for less than a
+// microsecond (woken early by the readings' skew), it keeps it; for
+// longer (its target moved), it is not known (0).
+func TestTimerArmed(t *testing.T) {
+	c := New(epoch)
+	s := c.Stack(1)
+	var tm tcpip.Timer
+	var fired []time.Duration
+	rearm := time.Duration(0)
+	tm = s.AfterFunc(200*time.Millisecond, func() {
+		s.NowMonotonic()
+		if rearm > 0 {
+			tm.Reset(rearm)
+			rearm = 0
+		}
+	})
+	run := func() {
+		at, _ := c.Next()
+		c.AdvanceTo(at)
+		ev := c.PopDue()
+		armed, ok := c.Timer(ev)
+		if !ok {
+			t.Fatal("a stack timer's event is not a timer")
+		}
+		fired = append(fired, armed)
+		c.RunEvent(ev)
+	}
+	rearm = 4 // ns
+	run()
+	run()
+	tm.Reset(300 * time.Millisecond)
+	rearm = 50 * time.Millisecond
+	run()
+	run()
+	want := []time.Duration{200 * time.Millisecond, 200 * time.Millisecond, 300 * time.Millisecond, 0}
+	if !slices.Equal(fired, want) {
+		t.Errorf("armed %v, want %v", fired, want)
+	}
+	if _, ok := c.Timer(c.Schedule(1, 0, func() {})); ok {
+		t.Error("a plain event reports a timer")
+	}
+}
+
+// TestInherit: a stack timer armed for no time carries what SetInherit's
+// function gave; one armed for longer carries nothing.
+func TestInherit(t *testing.T) {
+	c := New(epoch)
+	s := c.Stack(1)
+	c.SetInherit(func() any { return "step 7" })
+	s.AfterFunc(0, func() {})
+	s.AfterFunc(time.Millisecond, func() {})
+	var got []any
+	for range 2 {
+		at, _ := c.Next()
+		c.AdvanceTo(at)
+		got = append(got, c.Inherited(c.PopDue()))
+	}
+	if got[0] != "step 7" || got[1] != nil {
+		t.Errorf("inherited %v, want [step 7 <nil>]", got)
+	}
+}
