@@ -93,17 +93,23 @@ func writeTemp(t testing.TB, name string, b []byte) string {
 // phrases are the words an explanation must use for a cause, per
 // language: what a learner reads, and what this test looks for.
 type phrases struct {
-	unknown        []string // what an explanation without a cause says: never on these runs
-	rtoTimer       []string // a resend because the retransmission timer fired
-	probeTimer     []string // a tail loss probe (RACK-TLP): its own timer, before the RTO's
-	dupAcks        []string // a fast retransmit after duplicate ACKs
-	fastRetransmit []string // what only a fast retransmit's explanation says
-	zeroProbe      []string // a zero-window probe
-	refused        []string // the RST that refuses a connection
-	dupAck         []string // a duplicate ACK
-	zeroWindow     []string // an ACK that closes the window
-	windowUpdate   []string // an ACK that reopens it
-	bookTCPOrder   [9][]string
+	unknown        []string   // what an explanation without a cause says: never on these runs
+	rtoTimer       []string   // a resend because the retransmission timer fired
+	probeTimer     []string   // a tail loss probe (RACK-TLP): its own timer, before the RTO's
+	dupAcks        []string   // a fast retransmit after duplicate ACKs
+	fastRetransmit []string   // what only a fast retransmit's explanation says
+	resend         []string   // any resend (a timer's, a fast retransmit, a repeated SYN...)
+	keepAlive      []string   // a keep-alive
+	reset          []string   // any RST
+	zeroProbe      []string   // a zero-window probe
+	forwarded      []string   // a frame a router or switch passes on
+	refused        []string   // the RST that refuses a connection
+	dupAck         []string   // a duplicate ACK
+	zeroWindow     []string   // an ACK that closes the window
+	windowUpdate   []string   // an ACK that reopens it
+	bookTCP        [][]string // the book's TCP exchange, frame by frame
+	bookTCPMulti   [][]string // its three writes
+	bookUDP        [][]string // its UDP datagram
 }
 
 // any reports whether s contains one of words, ignoring case.
@@ -139,13 +145,14 @@ func timerIn(t testing.TB, s string) (string, time.Duration) {
 	return m[1], time.Duration(v * float64(unit))
 }
 
-// TestExplainEveryFrame: in both languages, every frame of every explained
-// scenario has an explanation, none empty and none the unknown cause's,
+// TestExplainEveryFrame: in both languages, every frame of every shipped
+// scenario (the explained ones and the rest) has an explanation, none empty and none the unknown cause's,
 // and the wire's notes ("lost: link down ...") are kept after it.
 func TestExplainEveryFrame(t *testing.T) {
 	for _, lang := range []string{"en", "ru"} {
 		ph := langPhrases[lang]
-		for _, name := range explainedScenarios {
+		for _, info := range Scenarios() {
+			name := info.Name
 			t.Run(lang+"/"+name, func(t *testing.T) {
 				frames := readExplained(t, runExplained(t, name, lang))
 				if len(frames) == 0 {
@@ -186,15 +193,25 @@ func TestExplainEveryFrame(t *testing.T) {
 }
 
 // TestExplainDeterministic: the same run gives the same explanations, byte
-// for byte (the capture, comments included, is the same).
+// for byte, in both languages: scenario.Check with explanations on runs
+// each scenario twice and compares the captures, comments included (as
+// `netsim check --explain` does).
 func TestExplainDeterministic(t *testing.T) {
 	for _, name := range explainedScenarios {
-		t.Run(name, func(t *testing.T) {
-			a, b := runExplained(t, name, "en"), runExplained(t, name, "en")
-			if msg := diffCaptures(name+" --explain, twice", a, b); msg != "" {
-				t.Fatal(msg)
-			}
-		})
+		for _, lang := range []string{"en", "ru"} {
+			t.Run(name+"/"+lang, func(t *testing.T) {
+				s, err := LookupScenario(name)
+				if err != nil {
+					t.Fatal(err)
+				}
+				ng := capture.PCAPNG
+				o := scenario.RunOptions{Format: &ng}
+				setExplain(&o, lang)
+				if err := s.Check(o); err != nil {
+					t.Fatal(err)
+				}
+			})
+		}
 	}
 }
 
@@ -478,12 +495,16 @@ var langPhrases = map[string]phrases{
 		probeTimer:     []string{"tail loss probe: no ACK came within the probe timeout"},
 		dupAcks:        []string{"duplicate ACKs"},
 		fastRetransmit: []string{"fast retransmit"},
+		resend:         []string{"retransmission", "retransmit", "tail loss probe", "sent again"},
+		keepAlive:      []string{"keep-alive: "},
+		reset:          []string{"RST: "},
+		forwarded:      []string{"forwarded by router", "passed on by switch"},
 		zeroProbe:      []string{"zero window probe: the receiver's window is 0"},
 		refused:        []string{"connection refused, nothing listens on port 8000"},
 		dupAck:         []string{"(duplicate ACK "},
 		zeroWindow:     []string{"Window 0: the receive buffer is full"},
 		windowUpdate:   []string{"window update: client calls read() and frees buffer space"},
-		bookTCPOrder: [9][]string{
+		bookTCP: [][]string{
 			{"calls connect(): SYN to port 24000"},
 			{"answers the SYN of frame 1: SYN/ACK"},
 			{"acknowledges the SYN/ACK of frame 2", "handshake is complete"},
@@ -494,6 +515,24 @@ var langPhrases = map[string]phrases{
 			{"calls close(): FIN, Seq 1, Ack 5"},
 			{"acknowledges the FIN of frame 8: Ack 2 = Seq 1 + 1"},
 		},
+		bookTCPMulti: [][]string{
+			{"calls connect(): SYN to port 24000"},
+			{"answers the SYN of frame 1: SYN/ACK"},
+			{"acknowledges the SYN/ACK of frame 2"},
+			{"calls write() with 3 bytes: Seq 1, Len 3"},
+			{"acknowledges the 3 data bytes of frame 4: Ack 4 = Seq 1 + Len 3"},
+			{"calls write() with 3 bytes: Seq 4, Len 3"},
+			{"acknowledges the 3 data bytes of frame 6: Ack 7 = Seq 4 + Len 3"},
+			{"calls write() with 3 bytes: Seq 7, Len 3"},
+			{"acknowledges the 3 data bytes of frame 8: Ack 10 = Seq 7 + Len 3"},
+			{"calls close(): FIN, Seq 10"},
+			{"acknowledges the FIN of frame 10 at once: Ack 11 = Seq 10 + 1", "gVisor"},
+			{"calls close(): FIN, Seq 1, Ack 11"},
+			{"acknowledges the FIN of frame 12: Ack 2 = Seq 1 + 1"},
+		},
+		bookUDP: [][]string{
+			{"UDP datagram of 3 bytes: sender calls sendto() to 127.0.0.1:24000", "no handshake"},
+		},
 	},
 	"ru": {
 		unknown:        []string{"не разбирает"},
@@ -501,12 +540,16 @@ var langPhrases = map[string]phrases{
 		probeTimer:     []string{"(tail loss probe): подтверждение не пришло за время ожидания"},
 		dupAcks:        []string{"дубликатов подтверждения"},
 		fastRetransmit: []string{"быстрая повторная передача"},
+		resend:         []string{"повторн", "tail loss probe"},
+		keepAlive:      []string{"keep-alive: "},
+		reset:          []string{"RST: "},
+		forwarded:      []string{"переслан маршрутизатором", "передан коммутатором"},
 		zeroProbe:      []string{"проверка нулевого окна: окно получателя равно 0"},
 		refused:        []string{"в соединении отказано, порт 8000 никто не слушает"},
 		dupAck:         []string{"(дубликат подтверждения №"},
 		zeroWindow:     []string{"Окно равно 0: буфер приёма заполнен"},
 		windowUpdate:   []string{"обновление окна: клиент вызывает read() и освобождает буфер"},
-		bookTCPOrder: [9][]string{
+		bookTCP: [][]string{
 			{"вызывает connect(): пакет SYN на порт 24000"},
 			{"отвечает на SYN из пакета 1: пакет SYN/ACK"},
 			{"подтверждает SYN/ACK из пакета 2", "тройное рукопожатие завершено"},
@@ -517,32 +560,60 @@ var langPhrases = map[string]phrases{
 			{"вызывает close(): пакет FIN, seq 1, ack 5"},
 			{"подтверждает FIN из пакета 8: ack 2 = seq 1 + 1"},
 		},
+		bookTCPMulti: [][]string{
+			{"вызывает connect(): пакет SYN на порт 24000"},
+			{"отвечает на SYN из пакета 1: пакет SYN/ACK"},
+			{"подтверждает SYN/ACK из пакета 2"},
+			{"вызывает write() и передаёт 3 байта: seq 1, размер данных 3"},
+			{"подтверждает получение данных из пакета 4 (3 байта): ack 4 = seq 1 + 3"},
+			{"вызывает write() и передаёт 3 байта: seq 4, размер данных 3"},
+			{"подтверждает получение данных из пакета 6 (3 байта): ack 7 = seq 4 + 3"},
+			{"вызывает write() и передаёт 3 байта: seq 7, размер данных 3"},
+			{"подтверждает получение данных из пакета 8 (3 байта): ack 10 = seq 7 + 3"},
+			{"вызывает close(): пакет FIN, seq 10"},
+			{"сразу подтверждает FIN из пакета 10: ack 11 = seq 10 + 1", "gVisor"},
+			{"вызывает close(): пакет FIN, seq 1, ack 11"},
+			{"подтверждает FIN из пакета 12: ack 2 = seq 1 + 1"},
+		},
+		bookUDP: [][]string{
+			{"UDP пакет, 3 байта данных: sender вызывает sendto() на адрес 127.0.0.1:24000", "не устанавливает соединения"},
+		},
 	},
 }
 
-// TestExplainBookTCP: the book's TCP exchange, nine frames, each with the
+// TestExplainBook: the book's TCP exchange, nine frames, each with the
 // cause the chapter teaches, in order: the sender's connect (SYN), the
 // listener's stack answering it (SYN/ACK), the handshake's last ACK, the
 // sender's write (3 bytes), its ACK (Ack 4 = Seq 1 + Len 3), the sender's
 // close (FIN), the ACK of that FIN sent at once (gVisor; Linux folds it
-// into its FIN), the receiver's close (FIN), the last ACK. In English and
-// Russian.
-func TestExplainBookTCP(t *testing.T) {
+// into its FIN), the receiver's close (FIN), the last ACK. Then the
+// book's second exchange (three writes, each acknowledged) and the UDP
+// datagram. In English and Russian.
+func TestExplainBook(t *testing.T) {
 	for _, lang := range []string{"en", "ru"} {
-		t.Run(lang, func(t *testing.T) {
-			frames := readExplained(t, runExplained(t, "book-tcp", lang))
-			want := langPhrases[lang].bookTCPOrder
-			if len(frames) != len(want) {
-				t.Fatalf("%d frames, want %d", len(frames), len(want))
-			}
-			for i, f := range frames {
-				for _, w := range want[i] {
-					if !anyOf(f.Explanation, []string{w}) {
-						t.Errorf("frame %d: %q does not say %q", f.Number, f.Explanation, w)
+		ph := langPhrases[lang]
+		for _, c := range []struct {
+			name string
+			want [][]string
+		}{
+			{"book-tcp", ph.bookTCP},
+			{"book-tcp-multi", ph.bookTCPMulti},
+			{"book-udp", ph.bookUDP},
+		} {
+			t.Run(lang+"/"+c.name, func(t *testing.T) {
+				frames := readExplained(t, runExplained(t, c.name, lang))
+				if len(frames) != len(c.want) {
+					t.Fatalf("%d frames, want %d", len(frames), len(c.want))
+				}
+				for i, f := range frames {
+					for _, w := range c.want[i] {
+						if !strings.Contains(f.Explanation, w) {
+							t.Errorf("frame %d: %q does not say %q", f.Number, f.Explanation, w)
+						}
 					}
 				}
-			}
-		})
+			})
+		}
 	}
 }
 
@@ -678,6 +749,73 @@ func TestExplainArithmetic(t *testing.T) {
 				if sums == 0 && name != "book-udp" && name != "tcp-refused" {
 					t.Errorf("%s: no acknowledgment arithmetic in any explanation", lang)
 				}
+			}
+		})
+	}
+}
+
+// tsharkClasses are tshark's TCP analysis classes every shipped
+// scenario's explanations must agree with (TestExplainAgreesWithTshark),
+// and the phrases that say each.
+var tsharkClasses = []struct {
+	filter string
+	words  func(phrases) []string
+}{
+	{tsFast, func(p phrases) []string { return p.fastRetransmit }},
+	{tsRetransmission, func(p phrases) []string { return p.resend }},
+	{"tcp.analysis.keep_alive && tcp.len == 0", func(p phrases) []string { return p.keepAlive }},
+	{tsZeroWindow, func(p phrases) []string { return p.zeroWindow }},
+	{tsReset, func(p phrases) []string { return p.reset }},
+}
+
+// TestExplainAgreesWithTshark: on every shipped scenario, in both
+// languages, each frame tshark calls a fast retransmission is explained as
+// one, each other retransmission as a resend, each keep-alive, zero window
+// and RST as such; and no frame tshark does not call a retransmission is
+// explained as a fast retransmit. (A frame a router passes on is
+// explained as forwarded, whatever it carries: those are left out.) The
+// full tier only: one tshark run per scenario.
+func TestExplainAgreesWithTshark(t *testing.T) {
+	tsharktest.Path(t)
+	if testing.Short() {
+		t.Skip("the full tier checks every scenario; -short checks the five in TestExplainCauses")
+	}
+	t.Parallel()
+	for _, info := range Scenarios() {
+		t.Run(info.Name, func(t *testing.T) {
+			t.Parallel()
+			en := runExplained(t, info.Name, "en")
+			filters := []string{"tcp.analysis.retransmission"}
+			for _, c := range tsharkClasses {
+				filters = append(filters, c.filter)
+			}
+			sel := tsharktest.Select(t, writeTemp(t, info.Name+".pcapng", en), checkArgs, filters...)
+			for _, lang := range []string{"en", "ru"} {
+				capture := en
+				if lang != "en" {
+					capture = runExplained(t, info.Name, lang)
+				}
+				ph := langPhrases[lang]
+				frames := readExplained(t, capture)
+				checked := 0
+				for i, c := range tsharkClasses {
+					for _, n := range sel[i+1] {
+						e := frames[n-1].Explanation
+						if anyOf(e, ph.forwarded) {
+							continue
+						}
+						checked++
+						if !anyOf(e, c.words(ph)) {
+							t.Errorf("%s: frame %d: tshark -Y '%s', explained %q (want one of %q)", lang, n, c.filter, e, c.words(ph))
+						}
+					}
+				}
+				for _, f := range frames {
+					if anyOf(f.Explanation, ph.fastRetransmit) && !slices.Contains(sel[0], f.Number) {
+						t.Errorf("%s: frame %d: explained as a fast retransmit, which tshark does not see: %q", lang, f.Number, f.Explanation)
+					}
+				}
+				t.Logf("%s: %d frames tshark flags agree with their explanations", lang, checked)
 			}
 		})
 	}
