@@ -84,8 +84,9 @@ const (
 	tagUDP
 	tagARPRequest
 	tagDupAck
-	tagNeighbor // an ARP reply or NDP neighbor advertisement
-	tagTooBig   // ICMP fragmentation needed, ICMPv6 packet too big
+	tagNeighbor  // an ARP reply or NDP neighbor advertisement
+	tagTooBig    // ICMP fragmentation needed, ICMPv6 packet too big
+	tagSYNWaited // a SYN that says itself that it waited for ARP (stored as tagSYN)
 	tagOther
 )
 
@@ -182,6 +183,10 @@ func firstArrived(c Cause) int {
 func (x *Explainer) explain(f Frame, p *packet) (string, frameTag) {
 	c := f.Cause
 	text, tag := x.explainPacket(f, p)
+	waitedSaid := tag == tagSYNWaited
+	if waitedSaid {
+		tag = tagSYN
+	}
 	if c.Forwarded {
 		// A router or switch passes the frame on: the connection's state
 		// still follows it (the frames of this link are the conversation
@@ -191,7 +196,7 @@ func (x *Explainer) explain(f Frame, p *packet) (string, frameTag) {
 	}
 	// A packet that waited for the neighbour's MAC address goes out when
 	// the ARP reply (or NDP advertisement) arrives.
-	if c.Kind == KindArrival && !p.frag && p.proto != protoARP && !(p.proto == protoICMPv6 && p.icmpType >= 133 && p.icmpType <= 137) {
+	if c.Kind == KindArrival && !waitedSaid && !p.frag && p.proto != protoARP && !(p.proto == protoICMPv6 && p.icmpType >= 133 && p.icmpType <= 137) {
 		if n := x.arrivedWith(c, tagNeighbor); n > 0 {
 			text += " " + x.t("waited.neighbor", n)
 		}
@@ -295,11 +300,8 @@ func (x *Explainer) who(role string, c Cause, addr string) string {
 // stack names the stack that sent a frame on its own: "server's stack"
 // ("стек сервера").
 func (x *Explainer) stack(role string, c Cause, addr string) string {
-	if g, ok := roleGen[role]; ok {
-		if x.ru() {
-			return x.t("stack.role", g[1])
-		}
-		return x.t("stack.role", g[0])
+	if _, ok := roleGen[role]; ok {
+		return x.t("stack.role", x.roleGen(role))
 	}
 	if c.Host != "" {
 		return x.t("stack.host", c.Host)
@@ -372,6 +374,13 @@ func (x *Explainer) udp(c Cause, p *packet) string {
 func (x *Explainer) arp(c Cause, p *packet) (string, frameTag) {
 	switch p.arpOp {
 	case 1:
+		if p.ethUnicast {
+			// Sent to the MAC address the host already has: gVisor's
+			// neighbour unreachability detection (RFC 4861, for ARP
+			// too) probes an entry it learned and used, once its delay
+			// timer runs out.
+			return x.t("arp.probe", p.dst, x.timerDur("dur", c)), tagARPRequest
+		}
 		return x.t("arp.req", p.dst, p.src) + " " + x.neighborWhy(c, p), tagARPRequest
 	case 2:
 		mac := net.HardwareAddr(p.arpMAC[:]).String()
@@ -468,6 +477,9 @@ func (x *Explainer) icmp6(c Cause, p *packet, n int) string {
 		if p.inner != nil {
 			if p.src.IsUnspecified() {
 				return x.t("ndp.dad", p.inner.dst)
+			}
+			if p.dst.IsGlobalUnicast() || p.dst.IsLinkLocalUnicast() {
+				return x.t("ndp.probe", p.inner.dst, x.timerDur("dur", c))
 			}
 			return x.t("ndp.ns", p.inner.dst) + " " + x.neighborWhy(c, p)
 		}

@@ -179,6 +179,25 @@ func TestExplanations(t *testing.T) {
 				"стек сервера подтверждает получение данных из пакетов 6, 7, 8, 13 (400 байт): ack 501 = seq 401 + 100 (размер данных пакета 8)."},
 		},
 	}, {
+		name: "fast retransmit after a burst of duplicate ACKs",
+		steps: []step{
+			{data(0, 100), call("sender", "write", 100), lossNote},
+			{data(100, 100), call("sender", "write", 100), ""},
+			{data(200, 100), call("sender", "write", 100), ""},
+			{data(300, 100), call("sender", "write", 100), ""},
+			{data(400, 100), call("sender", "write", 100), ""},
+			{ackOf(0, 512), arrival(5, 6, 7, 8), ""},
+			{ackOf(0, 512), arrival(5, 6, 7, 8), ""},
+			{ackOf(0, 512), arrival(5, 6, 7, 8), ""},
+			{ackOf(0, 512), arrival(5, 6, 7, 8), ""},
+			{data(0, 100), Cause{Kind: KindArrival, Arrived: []int{9, 10, 11, 12}, TCP: TCPCounts{FastRetransmit: 1, Retransmits: 1}}, ""},
+		},
+		checks: []check{
+			{9, "repeats Ack 1 (duplicate ACK 1): frame 5 brought Seq 101", "пакет 5 принёс seq 101"},
+			{12, "repeats Ack 1 (duplicate ACK 4): frame 8 brought Seq 401", "пакет 8 принёс seq 401"},
+			{13, "fast retransmit of frame 4 after 3 duplicate ACKs (frames 9, 10, 11)", "быстрая повторная передача пакета 4 после 3 дубликатов подтверждения (пакеты 9, 10, 11)"},
+		},
+	}, {
 		name: "figure 4-9: several writes, each ACK = Seq + Len",
 		steps: []step{
 			{data(0, 3), call("sender", "write", 3), ""},
@@ -380,8 +399,14 @@ func TestARPAndForwarding(t *testing.T) {
 	copy(req, []byte{0, 1, 8, 0, 6, 4, 0, 1, 2, 0, 0, 0, 0, 1, 10, 0, 0, 1, 0, 0, 0, 0, 0, 0, 10, 0, 0, 2})
 	rep := make([]byte, 28)
 	copy(rep, []byte{0, 1, 8, 0, 6, 4, 0, 2, 2, 0, 0, 0, 0, 2, 10, 0, 0, 2, 2, 0, 0, 0, 0, 1, 10, 0, 0, 1})
-	if got, want := x.Text(Frame{Number: 1, Data: ether(0x0806, req)}), "ARP request: who has 10.0.0.2? Tell 10.0.0.1."; !strings.HasPrefix(got, want) {
+	probe := ether(0x0806, req)
+	bcast := ether(0x0806, req)
+	copy(bcast, []byte{0xff, 0xff, 0xff, 0xff, 0xff, 0xff})
+	if got, want := x.Text(Frame{Number: 1, Data: bcast}), "ARP request: who has 10.0.0.2? Tell 10.0.0.1."; !strings.HasPrefix(got, want) {
 		t.Errorf("got %q, want %q...", got, want)
+	}
+	if got, want := New(English).Text(Frame{Number: 1, Data: probe, Cause: timer(5*time.Second, TCPCounts{})}), "ARP request sent straight to the MAC address already known for 10.0.0.2: the stack checks that it is still right (neighbor unreachability detection, when its timer (5 s) fires after the entry was used)."; got != want {
+		t.Errorf("got %q, want %q", got, want)
 	}
 	if got, want := x.Text(Frame{Number: 2, Data: ether(0x0806, rep), Cause: arrival(1)}), "ARP reply: 10.0.0.2 is at 02:00:00:00:00:02 (answers the request of frame 1)."; got != want {
 		t.Errorf("got %q, want %q", got, want)
@@ -518,4 +543,22 @@ func FuzzExplain(f *testing.F) {
 			New(lang).Explain(Frame{Number: number, Data: data, Cause: c})
 		}
 	})
+}
+
+// A SYN that waited for ARP says whose connect() it belongs to.
+func TestSYNWaitedForARP(t *testing.T) {
+	rep := make([]byte, 28)
+	copy(rep, []byte{0, 1, 8, 0, 6, 4, 0, 2, 2, 0, 0, 0, 0, 2, 127, 0, 0, 1, 2, 0, 0, 0, 0, 1, 127, 0, 0, 1})
+	syn := tcpSeg{src: cli, dst: srv, seq: isnC, flags: flagSYN, win: 65408, wscale: 7}
+	for lang, want := range map[Lang]string{
+		English: "client's connect() sends its SYN now that the reply of frame 1 gave the neighbor's MAC address: SYN to port 24000, initial sequence number 1893024411",
+		Russian: "connect() клиента отправляет SYN теперь, когда ответ из пакета 1 сообщил MAC-адрес соседа: пакет SYN на порт 24000",
+	} {
+		x := New(lang)
+		x.Text(Frame{Number: 1, Link: "lo", Data: ether(0x0806, rep)})
+		got := x.Text(Frame{Number: 2, Link: "lo", Data: syn.frame(), Cause: arrival(1)})
+		if !strings.HasPrefix(got, want) || strings.Count(got, "MAC") != 1 {
+			t.Errorf("%s: got %q, want it to start %q and name the MAC address once", lang, got, want)
+		}
+	}
 }

@@ -30,6 +30,8 @@ type packet struct {
 	wscale   int // window scale option (SYN), -1 when absent
 	sack     bool
 
+	ethUnicast bool // the Ethernet destination is one host, not a broadcast or multicast
+
 	// ARP
 	arpOp  uint16
 	arpMAC [6]byte
@@ -69,6 +71,7 @@ func parseFrame(b []byte) packet {
 	if len(b) < 14 {
 		return p
 	}
+	p.ethUnicast = b[0]&1 == 0
 	et := binary.BigEndian.Uint16(b[12:14])
 	b = b[14:]
 	if et == 0x8100 && len(b) >= 4 { // one VLAN tag

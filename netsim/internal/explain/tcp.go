@@ -31,7 +31,7 @@ type side struct {
 	wscale   int // the window scale this end announced in its SYN, -1 none
 	nxt      uint32
 	segs     []segment      // first transmissions of data, in sequence order
-	resent   map[int]uint32 // frame number → Seq of the retransmissions
+	frames   map[int]uint32 // frame number → Seq of the data segments
 	finSent  bool
 	finSeq   uint32 // the FIN's sequence number (absolute)
 	finFrame int
@@ -191,6 +191,11 @@ func (x *Explainer) tcp(f Frame, p *packet) (string, frameTag) {
 			text = x.t("syn.again", d.synFrame)
 		case cause.Kind == KindCall:
 			text = x.t("syn.connect", x.who(role, cause, addr), p.dport, p.seq)
+		case cause.Kind == KindArrival && x.arrivedWith(cause, tagNeighbor) > 0:
+			// connect() sent nothing yet: the SYN waited for the
+			// neighbour's MAC address (explain says no more of it).
+			text = x.t("syn.waited", x.roleGen(role), x.arrivedWith(cause, tagNeighbor), p.dport, p.seq)
+			tag = tagSYNWaited
 		default:
 			text = x.t("syn", p.dport, p.seq)
 		}
@@ -240,8 +245,22 @@ func (x *Explainer) tcp(f Frame, p *packet) (string, frameTag) {
 		}
 		d.segs = append(d.segs, sg)
 	}
-	if retrans && p.length > 0 && !lost {
-		if sg := d.findSeg(p.seq); sg != nil && sg.delivered == 0 && sg.seq == p.seq {
+	if retrans && p.length > 0 && tag != tagZWP {
+		sg := d.findSeg(p.seq)
+		switch {
+		case sg == nil:
+			// Bytes this link never carried before (a router's
+			// link, whose first copies were dropped before it):
+			// this is their first transmission here.
+			j := sort.Search(len(d.segs), func(j int) bool { return seqLess(p.seq, d.segs[j].seq) })
+			ns := segment{seq: p.seq, len: p.length, frame: f.Number}
+			if !lost {
+				ns.delivered = f.Number
+			}
+			d.segs = append(d.segs, segment{})
+			copy(d.segs[j+1:], d.segs[j:])
+			d.segs[j] = ns
+		case !lost && sg.delivered == 0 && sg.seq == p.seq:
 			sg.delivered = f.Number
 		}
 	}
@@ -267,13 +286,25 @@ func (x *Explainer) tcp(f Frame, p *packet) (string, frameTag) {
 			d.ackDelivered, d.ackDeliveredVal, d.ackDeliveredWin, d.ackDeliveredFrm = true, p.ack, win, f.Number
 		}
 	}
-	if retrans && p.length > 0 {
-		if d.resent == nil {
-			d.resent = map[int]uint32{}
+	if p.length > 0 {
+		if d.frames == nil {
+			d.frames = map[int]uint32{}
 		}
-		d.resent[f.Number] = p.seq
+		d.frames[f.Number] = p.seq
 	}
 	return text, tag
+}
+
+// roleGen returns "client" ("клиента") for "%s's connect()".
+func (x *Explainer) roleGen(role string) string {
+	g, ok := roleGen[role]
+	if !ok {
+		g = [2]string{"the sender", "отправителя"}
+	}
+	if x.ru() {
+		return g[1]
+	}
+	return g[0]
 }
 
 func (x *Explainer) roleGenitive(role string) string {
@@ -399,7 +430,9 @@ func (x *Explainer) tcpRetrans(c *conn, i int, f Frame, p *packet) (string, fram
 	// link did not carry it, "data sent earlier".
 	ref := x.t("earlier")
 	refNom := x.t("earlier.nom")
-	if orig > 0 {
+	if finOnly && orig > 0 {
+		ref = x.t("fin.of", orig)
+	} else if orig > 0 {
 		ref = x.t("frame.gen", orig)
 		refNom = x.framesWord([]int{orig}, strconv.Itoa(orig))
 	}
@@ -424,6 +457,12 @@ func (x *Explainer) tcpRetrans(c *conn, i int, f Frame, p *packet) (string, fram
 		if len(dups) == 0 {
 			return x.t("rtx.fast.sack", ref, rs, stack), tag
 		}
+		// gVisor enters recovery on the third duplicate ACK
+		// (nDupAckThreshold) and resends at once, while it handles that
+		// ACK: later ones delivered in the same burst came after.
+		if len(dups) > 3 {
+			dups = dups[:3]
+		}
 		return x.t("rtx.fast", ref, x.dupAcks(len(dups)), x.frameList(dups), rs, stack), tag
 	case tc.Retransmits > 0 && cause.Kind == KindTimer:
 		// A timer resent data without a timeout: the tail loss probe
@@ -443,6 +482,8 @@ func (x *Explainer) tcpRetrans(c *conn, i int, f Frame, p *packet) (string, fram
 		return x.t("rtx.rack.more", ref, x.timerDur("dur.rack", cause), stack, rs, ln), tag
 	case cause.Kind == KindArrival && x.arrivedWith(cause, tagTooBig) > 0:
 		return x.t("rtx.pmtu", ref, x.arrivedWith(cause, tagTooBig), stack, rs, ln), tag
+	case tc.Retransmits > 0 && cause.Kind == KindArrival && firstArrived(cause) > 0 && finOnly:
+		return x.t("rtx.fin.arrival", orig, firstArrived(cause), stack), tag
 	case tc.Retransmits > 0 && cause.Kind == KindArrival && firstArrived(cause) > 0:
 		return x.t("rtx.recovery", ref, firstArrived(cause), rs, stack, ln), tag
 	}
@@ -641,14 +682,8 @@ func (x *Explainer) tcpAck(c *conn, i int, f Frame, p *packet) (string, frameTag
 
 // seqOfFrame returns the Seq of the data segment side d sent as frame n.
 func (d *side) seqOfFrame(n int) (uint32, bool) {
-	if s, ok := d.resent[n]; ok {
-		return s, true
-	}
-	j := sort.Search(len(d.segs), func(j int) bool { return d.segs[j].frame >= n })
-	if j < len(d.segs) && d.segs[j].frame == n {
-		return d.segs[j].seq, true
-	}
-	return 0, false
+	s, ok := d.frames[n]
+	return s, ok
 }
 
 func maxArrived(c Cause) int {

@@ -19,6 +19,10 @@ var texts = map[string][2]string{
 		"%s calls connect(): SYN to port %d, initial sequence number %d (Wireshark shows it as Seq 0: relative numbers count from it).",
 		"%s вызывает connect(): пакет SYN на порт %d, начальный порядковый номер %d (Wireshark показывает его как seq 0: относительные номера отсчитываются от него).",
 	},
+	"syn.waited": {
+		"%s's connect() sends its SYN now that the reply of frame %d gave the neighbor's MAC address: SYN to port %d, initial sequence number %d (Wireshark shows it as Seq 0: relative numbers count from it).",
+		"connect() %s отправляет SYN теперь, когда ответ из пакета %d сообщил MAC-адрес соседа: пакет SYN на порт %d, начальный порядковый номер %d (Wireshark показывает его как seq 0: относительные номера отсчитываются от него).",
+	},
 	"syn": {
 		"SYN to port %d: a request to open a connection, initial sequence number %d (Seq 0 in relative numbers).",
 		"пакет SYN на порт %d: запрос на установку соединения, начальный порядковый номер %d (относительный seq 0).",
@@ -211,6 +215,10 @@ var texts = map[string][2]string{
 		"retransmission of the FIN of frame %d: a stack timer%s fired before the FIN was acknowledged.",
 		"повторная передача FIN из пакета %d: сработал таймер стека%s, а FIN так и не был подтверждён.",
 	},
+	"rtx.fin.arrival": {
+		"retransmission of the FIN of frame %d: the ACK of frame %d shows it still unacknowledged, so %s, recovering from loss, sends it again.",
+		"повторная передача FIN из пакета %d: подтверждение из пакета %d показывает, что он всё ещё не подтверждён, поэтому %s, восстанавливаясь после потерь, отправляет его снова.",
+	},
 	"rtx.fin": {
 		"retransmission of the FIN of frame %d.",
 		"повторная передача FIN из пакета %d.",
@@ -334,6 +342,14 @@ var texts = map[string][2]string{
 	"arp.req": {
 		"ARP request: who has %s? Tell %s.",
 		"ARP-запрос: у кого адрес %s? Сообщите %s.",
+	},
+	"arp.probe": {
+		"ARP request sent straight to the MAC address already known for %s: the stack checks that it is still right (neighbor unreachability detection, when its timer%s fires after the entry was used).",
+		"ARP-запрос прямо на уже известный MAC-адрес %s: стек проверяет, что адрес всё ещё верен (проверка доступности соседа по таймеру%s после использования записи).",
+	},
+	"ndp.probe": {
+		"NDP neighbor solicitation sent straight to %s: the stack checks that the MAC address it knows is still right (neighbor unreachability detection, when its timer%s fires after the entry was used).",
+		"NDP-запрос соседа прямо на адрес %s: стек проверяет, что известный ему MAC-адрес всё ещё верен (проверка доступности соседа по таймеру%s после использования записи).",
 	},
 	"arp.reply": {
 		"ARP reply: %s is at %s (answers the request of frame %d).",
@@ -472,6 +488,7 @@ var texts = map[string][2]string{
 	"dur.pto":     {" (PTO %s)", " (PTO %s)"},
 	"dur.rack":    {", %s", ", %s"},
 	"dur":         {" (%s)", " (%s)"},
+	"fin.of":      {"the FIN of frame %d", "FIN из пакета %d"},
 	"frame.gen":   {"frame %d", "пакета %d"},
 	"earlier":     {"data sent earlier", "ранее отправленных данных"},
 	"earlier.nom": {"sent earlier", "отправлен ранее"},
