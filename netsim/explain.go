@@ -1,6 +1,7 @@
 package netsim
 
 import (
+	"slices"
 	"sync"
 	"time"
 
@@ -129,7 +130,9 @@ func (n *Network) setArrival(h *Host, nums []int) {
 	s := &n.explain.step
 	*s = stepState{kind: explain.KindArrival, host: h, arrived: s.arrived[:0]}
 	for _, num := range nums {
-		if num > 0 {
+		// A duplicate that arrives with its original is the same frame
+		// of the capture: listed once.
+		if num > 0 && !slices.Contains(s.arrived, num) {
 			s.arrived = append(s.arrived, num)
 		}
 	}

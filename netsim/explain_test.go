@@ -6,6 +6,7 @@ import (
 	"io"
 	"net"
 	"slices"
+	"strings"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -529,5 +530,40 @@ func TestExplainTestMode(t *testing.T) {
 		if c := frames[i].Cause; c.Kind != want.kind || c.Call.Op != want.op || c.Call.Program != "" {
 			t.Errorf("frame %d: cause %v, want %v %q", i+1, c, want.kind, want.op)
 		}
+	}
+}
+
+// TestExplainDuplicates: a frame and its duplicate, arriving together,
+// are one frame of the capture: Arrived names it once.
+func TestExplainDuplicates(t *testing.T) {
+	frames, got := lossy(t, func(n *Network, l *Link) {
+		ten := LinkConfig{Delay: 10 * time.Millisecond}
+		dup := ten
+		dup.Dup = 1
+		l.Set(dup, ten)
+	}, func(n *Network, c net.Conn) { c.Write([]byte("hello")) })
+	if got != 5 {
+		t.Errorf("the server got %d bytes, want 5", got)
+	}
+	dups := 0
+	for _, f := range frames {
+		if strings.Contains(f.Note, "duplicated") {
+			dups++
+		}
+		if c := f.Cause; len(c.Arrived) != len(slices.Compact(slices.Clone(c.Arrived))) {
+			t.Errorf("frame %d: arrived %v", f.Number, c.Arrived)
+		}
+	}
+	if dups == 0 {
+		t.Error("no frame duplicated")
+	}
+	ip := func(f explain.Frame) bool { return f.Data[12] == 0x08 && f.Data[13] == 0x00 }
+	syn := first(frames, func(f explain.Frame) bool { return ip(f) && f.Cause.Host == "client" })
+	synAck := first(frames, func(f explain.Frame) bool { return ip(f) && f.Cause.Host == "server" })
+	if syn == nil || synAck == nil || !slices.Equal(synAck.Cause.Arrived, []int{syn.Number}) || !strings.Contains(syn.Note, "duplicated") {
+		for _, f := range frames {
+			t.Logf("%d %s %v", f.Number, f.Note, f.Cause)
+		}
+		t.Errorf("SYN/ACK: cause %v, want the arrival of the SYN, duplicated (%v)", synAck, syn)
 	}
 }

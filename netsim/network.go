@@ -25,6 +25,19 @@
 // fail with a [*DeadlockError] naming it, what it is blocked in and its
 // stack.
 //
+// # Lesson mode
+//
+// With [Options.Explain], every frame of a pcapng capture carries comments
+// that say why it was sent and how its numbers follow from earlier frames
+// ("client calls connect(): SYN ...", "retransmission of frame 6: the
+// retransmission timer fired (RTO 200 ms) ..."), in English or Russian
+// ([Options.Language]). The simulator knows the cause, it does not guess
+// it: each frame a host's stack sends belongs to exactly one step of the
+// driver (a task's socket call, a stack timer, the delivery of frames that
+// arrived), and netsim adds gVisor's TCP counters and the sender's state
+// from gVisor's TCP probe. Name tasks with [Network.GoNamed] so that the
+// explanations say who called. The frames themselves do not change.
+//
 // # Errors
 //
 // Socket calls fail as package net's do (a *net.OpError wrapping an errno,

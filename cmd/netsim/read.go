@@ -48,7 +48,10 @@ func cmdRead(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		count                int
 		hex, tree            bool
 		fields               fieldList
+		outName              string     // -o: where --graph (or --ladder) writes
+		graph                graphFlags // --graph, --stream, --dir: graph.go
 	)
+	var lad ladderFlags // --ladder, --ladder-notes, --ladder-width: ladder.go
 	fs.StringVar(&file, "r", "", "")
 	fs.StringVar(&filter, "Y", "", "")
 	fs.IntVar(&count, "c", 0, "")
@@ -56,9 +59,12 @@ func cmdRead(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fs.BoolVar(&tree, "V", false, "")
 	fs.StringVar(&format, "T", "", "")
 	fs.Var(&fields, "e", "")
+	fs.StringVar(&outName, "o", "", "")
+	graph.register(fs)
+	lad.register(fs, &outName)
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
-			fmt.Fprint(stdout, readUsage)
+			fmt.Fprint(stdout, readUsage+graphUsage+ladderUsage)
 			return 0
 		}
 		fmt.Fprintf(stderr, "netsim read: %v (try 'netsim read -h')\n", err)
@@ -66,6 +72,10 @@ func cmdRead(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	set := map[string]bool{}
 	fs.Visit(func(fl *flag.Flag) { set[fl.Name] = true })
+	if code, stop := lad.check("read", set, fs.Args(), false, stdout, stderr); stop {
+		return code
+	}
+	defer lad.abort() // a ladder not written in full leaves nothing behind
 	switch {
 	case set["c"] && count < 1:
 		fmt.Fprintf(stderr, "netsim read: -c %d: not a frame count (1 or more)\n", count)
@@ -88,6 +98,9 @@ func cmdRead(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	case format != "fields" && len(fields) > 0:
 		fmt.Fprintln(stderr, "netsim read: -e needs -T fields")
 		return 2
+	}
+	if code, ok := graph.run(file, outName, set, stdin, stdout, stderr); ok {
+		return code
 	}
 	for _, name := range fields {
 		if dissect.Lookup(name) == nil {
@@ -124,7 +137,9 @@ func cmdRead(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	err = dissect.Scan(r, func(p *dissect.Packet) error {
 		read++
 		if f.Match(p) {
-			if err := printPacket(out, p, format, fields, hex, tree); err != nil {
+			if lad.on() {
+				lad.add(p)
+			} else if err := printPacket(out, p, format, fields, hex, tree); err != nil {
 				return err
 			}
 		}
@@ -143,6 +158,9 @@ func cmdRead(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		}
 		fmt.Fprintf(stderr, "netsim read: %s: %v\n", name, err)
 		return 1
+	}
+	if lad.on() {
+		return lad.write("read", stderr)
 	}
 	return 0
 }

@@ -43,7 +43,7 @@ Examples:
   netsim run tcp -w tcp.pcap                 the same, captured to tcp.pcap
   netsim run tcp -w - | tshark -r -          pipe the capture to tshark
   netsim run udp --payload 68656c6c6f -w udp.pcap
-  netsim run tcp --loss 20% --seed 3 -w lossy.pcapng
+  netsim run tcp --loss 20% --seed 72 -w lossy.pcapng
   netsim run transfer --size 1MiB --delay 20ms --loss 2% -w t.pcapng
   netsim run transfer --hops 2 -6 --mtu 1280 -w routed.pcapng
   netsim run transfer --delay 10ms --partition 100ms-2s -w healed.pcapng
@@ -79,9 +79,10 @@ type runFlags struct {
 	delay, jitter time.Duration
 	partition     [2]time.Duration
 	noExpect      bool
-	explain       bool   // --explain (explainSet: given at all)
-	lang          string // --lang
-	explained     bool   // the run explains its frames (the listing shows them)
+	explain       bool        // --explain (explainSet: given at all)
+	lang          string      // --lang
+	explained     bool        // the run explains its frames (the listing shows them)
+	ladder        ladderFlags // --ladder, -o (run only): ladder.go
 
 	cmd    string // "run" or "check", for messages
 	usage  string // printed by -h, before the flags
@@ -139,6 +140,9 @@ func newRunFlags(cmd string) *runFlags {
 	fs.BoolVar(&f.noExpect, "no-expect", false, "scenarios: do not check the file's expectations (expect:)")
 	fs.BoolVar(&f.explain, "explain", false, "a comment on every frame saying why it was sent (pcapng; without -w, under each listed frame); on by default for the book's demos tcp, tcp-multi and udp when the capture is pcapng (--explain=false turns it off)")
 	fs.StringVar(&f.lang, "lang", "", "the explanations' `language`: en (default) or ru")
+	if cmd == "run" {
+		f.ladder.registerRun(fs)
+	}
 	for _, df := range demoFlags {
 		fl := fs.Lookup(df.flag)
 		fl.Usage = strings.Join(demoUsers(df.field), ", ") + ": " + fl.Usage
@@ -310,6 +314,10 @@ func cmdRun(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if code >= 0 {
 		return code
 	}
+	if code, stop := f.ladder.check("run", visited(f.fs), nil, f.out == "-", stdout, stderr); stop {
+		return code
+	}
+	defer f.ladder.abort() // a ladder not written in full leaves nothing behind
 	if f.target.demo == nil {
 		return runScenario(f, stdin, stdout, stderr)
 	}
@@ -328,6 +336,8 @@ func cmdRun(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	switch {
 	case f.format == "pcapng", f.format == "" && strings.HasSuffix(f.out, ".pcapng"):
 		p.Format = capture.PCAPNG
+	case f.format == "" && f.out == "" && f.ladder.on():
+		p.Format = capture.PCAPNG // its comments say which frames were lost
 	}
 	if f.quiet {
 		p.Out = io.Discard
@@ -352,7 +362,7 @@ func cmdRun(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if out != nil {
 		defer out.abort() // whatever happens, no temporary file is left
 	}
-	p.Capture, p.Out = capW, progOut
+	p.Capture, p.Out = f.ladder.tee(capW), progOut
 	// Signals are caught from here on, not while opening the output: a
 	// FIFO without a reader blocks its open, which Ctrl-C must still end.
 	ctx, stopSignals := onSignal()
@@ -373,6 +383,11 @@ func cmdRun(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		}
 		fmt.Fprintf(stderr, "netsim run: %v\n", oneLine(err))
 		return 1
+	}
+	if f.ladder.on() { // the ladder instead of the listing
+		if listing = nil; f.ladder.write("run", stderr) != 0 {
+			return 1
+		}
 	}
 	if listing != nil && !f.quiet {
 		if err := printListing(stdout, listing, f.explained); err != nil {
@@ -459,11 +474,16 @@ func interrupted(sig signalError, st netsim.Stats, f *runFlags, out *output, lis
 		if out.isStdout {
 			where = "standard output"
 		}
+	case listing != nil && f.ladder.on():
+		where = "the ladder"
 	case listing != nil:
 		if !f.quiet {
 			printListing(stdout, listing, f.explained)
 		}
 		where = "the listing"
+	}
+	if f.ladder.on() && f.ladder.write("run", stderr) != 0 {
+		return sig.exitCode()
 	}
 	fmt.Fprintf(stderr, "netsim run: interrupted after %d frames; wrote %s (partial)\n", st.Frames, where)
 	return sig.exitCode()

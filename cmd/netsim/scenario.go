@@ -303,7 +303,7 @@ func runScenario(f *runFlags, stdin io.Reader, stdout, stderr io.Writer) int {
 	if out != nil {
 		defer out.abort() // whatever happens, no temporary file is left
 	}
-	o.Capture, o.Out = capW, progOut
+	o.Capture, o.Out = f.ladder.tee(capW), progOut
 	ctx, stopSignals := onSignal()
 	defer stopSignals()
 	o.Context = ctx
@@ -324,8 +324,11 @@ func runScenario(f *runFlags, stdin io.Reader, stdout, stderr io.Writer) int {
 			if cerr := out.commit(); cerr != nil {
 				fmt.Fprintf(stderr, "netsim run: %v\n", cerr)
 			}
-		} else if !f.quiet {
+		} else if !f.quiet && !f.ladder.on() {
 			printListing(stdout, listing, f.explained)
+		}
+		if f.ladder.on() { // the ladder shows why too
+			f.ladder.write("run", stderr)
 		}
 		fmt.Fprintf(stderr, "netsim run: %s\n", unmetLine(s, unmet))
 		return 1
@@ -343,6 +346,11 @@ func runScenario(f *runFlags, stdin io.Reader, stdout, stderr io.Writer) int {
 		}
 		fmt.Fprintf(stderr, "netsim run: %s\n", msg)
 		return 1
+	}
+	if f.ladder.on() { // the ladder instead of the listing
+		if listing = nil; f.ladder.write("run", stderr) != 0 {
+			return 1
+		}
 	}
 	if listing != nil && !f.quiet {
 		if err := printListing(stdout, listing, f.explained); err != nil {

@@ -38,6 +38,8 @@ var protoNames = [...]string{
 // reassembly, the time of the first frame).
 type Dissector struct {
 	ifNames   []string
+	ifDescs   []string
+	udpTimes  [][2]int64 // per UDP stream: first and latest frame time
 	haveFirst bool
 	first     int64
 	prev      int64
@@ -66,9 +68,10 @@ func New() *Dissector {
 
 // SetInterfaces records the capture's interfaces, for frame.interface_name.
 func (d *Dissector) SetInterfaces(ifs []pcapread.Interface) {
-	d.ifNames = d.ifNames[:0]
+	d.ifNames, d.ifDescs = d.ifNames[:0], d.ifDescs[:0]
 	for _, i := range ifs {
 		d.ifNames = append(d.ifNames, i.Name)
+		d.ifDescs = append(d.ifDescs, i.Description)
 	}
 }
 
@@ -88,12 +91,14 @@ func (d *Dissector) Dissect(f *pcapread.Frame, p *Packet) {
 	}
 	if f.Interface < len(d.ifNames) {
 		p.IfName = d.ifNames[f.Interface]
+		p.IfDesc = d.ifDescs[f.Interface]
 	}
 	if !d.haveFirst {
 		d.haveFirst, d.first, d.prev = true, f.Time, f.Time
 	}
 	p.TimeRel = f.Time - d.first
 	p.TimeDelta = f.Time - d.prev
+	p.TimeDeltaDisplayed = p.TimeDelta
 	d.prev = f.Time
 	d.link(p, f.Data)
 }
@@ -271,6 +276,8 @@ func (d *Dissector) ipv4(p *Packet, b []byte) {
 		}
 		ip.Reassembled = true
 		ip.FragCount = count
+		ip.Fragments = d.frags.m[k].pieces
+		ip.ReassembledData = whole
 		payload = whole
 		reported = len(whole)
 	}
@@ -414,6 +421,14 @@ func (d *Dissector) udpDecode(p *Packet, b []byte, src, dst []byte) {
 		d.udp[key] = id
 	}
 	u.Stream = id
+	if !p.inError {
+		for int(id) >= len(d.udpTimes) {
+			d.udpTimes = append(d.udpTimes, [2]int64{p.Time, p.Time})
+		}
+		tm := &d.udpTimes[id]
+		u.TimeFirst, u.TimePrev = p.Time-tm[0], p.Time-tm[1]
+		tm[1] = p.Time
+	}
 	end := int(u.Length)
 	if end < 8 {
 		p.Malformed = true

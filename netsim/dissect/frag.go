@@ -20,6 +20,13 @@ type fragBuf struct {
 	count  int
 	done   bool
 	doneAt int
+	pieces []Fragment
+}
+
+// Fragment is one fragment of a reassembled datagram: the frame that
+// carried it, its offset in the datagram and its length, in bytes.
+type Fragment struct {
+	Frame, Offset, Len int
 }
 
 type fragTable struct {
@@ -47,6 +54,10 @@ func (t *fragTable) add(frame int, k fragKey, off int, more bool, payload []byte
 	copy(fb.data[off:end], payload)
 	fb.ranges = addRange(fb.ranges, off, end)
 	fb.count++
+	i := sort.Search(len(fb.pieces), func(i int) bool { return fb.pieces[i].Offset > off })
+	fb.pieces = append(fb.pieces, Fragment{})
+	copy(fb.pieces[i+1:], fb.pieces[i:])
+	fb.pieces[i] = Fragment{Frame: frame, Offset: off, Len: len(payload)}
 	if !more {
 		fb.total = end
 	}

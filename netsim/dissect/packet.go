@@ -34,9 +34,15 @@ type Packet struct {
 	Interface int    // frame.interface_id
 	HasIface  bool   // the capture names interfaces (pcapng)
 	IfName    string // frame.interface_name, "" when unknown
-	Link      pcapread.LinkType
-	Frame     []byte   // the captured bytes (frame.cap_len = len(Frame))
-	Comments  []string // frame.comment
+	IfDesc    string // frame.interface_description, "" when unknown
+	// TimeDeltaDisplayed is the time since the previous frame shown
+	// (frame.time_delta_displayed). The Dissector sets it to TimeDelta;
+	// a reader that filters frames sets it to the time since the last
+	// frame it printed.
+	TimeDeltaDisplayed int64
+	Link               pcapread.LinkType
+	Frame              []byte   // the captured bytes (frame.cap_len = len(Frame))
+	Comments           []string // frame.comment
 
 	Protos Proto // which layers below are valid
 
@@ -135,6 +141,10 @@ type IPv4 struct {
 	Reassembled bool
 	// FragCount is the number of fragments of a reassembled datagram.
 	FragCount int
+	// Fragments are the fragments of a reassembled datagram, by offset.
+	Fragments []Fragment
+	// ReassembledData is the reassembled datagram's payload.
+	ReassembledData []byte
 	// ReassembledIn is the frame that completed this fragment's datagram
 	// (0 when unknown at this point of a one-pass read).
 	ReassembledIn int
@@ -214,7 +224,41 @@ type TCP struct {
 	Quoted bool
 	// quotedV4 is set when Quoted and the quoted IP header is IPv4.
 	quotedV4 bool
+
+	// Completeness is tcp.completeness before this segment: the
+	// TCPComplete* bits of the conversation's earlier segments.
+	Completeness uint8
+	// TimeFirst and TimePrev are the times since the stream's first and
+	// previous frames (tcp.time_relative, tcp.time_delta).
+	TimeFirst, TimePrev int64
+	// AckRTT is the time since the segment AckedFrame names was sent
+	// (tcp.analysis.ack_rtt); valid when HasAckFrame.
+	AckRTT int64
+	// FirstRTT is the handshake's round-trip time (tcp.analysis.initial_rtt),
+	// 0 until the handshake completes.
+	FirstRTT int64
+	// InFlight is tcp.analysis.bytes_in_flight, PushBytes
+	// tcp.analysis.push_bytes_sent; 0 when absent.
+	InFlight, PushBytes uint32
+	// RTO and RTOFrame are tcp.analysis.rto and rto_frame: for a
+	// retransmission, the time since the frame that last advanced the
+	// sequence number, and that frame.
+	RTO      int64
+	RTOFrame uint32
+	// FinFirst is set on a FIN from the side that closed first
+	// ("This frame initiates the connection closing").
+	FinFirst bool
 }
+
+// TCP conversation completeness bits (tcp.completeness).
+const (
+	TCPCompleteSYN    uint8 = 1
+	TCPCompleteSYNACK uint8 = 2
+	TCPCompleteACK    uint8 = 4
+	TCPCompleteData   uint8 = 8
+	TCPCompleteFIN    uint8 = 16
+	TCPCompleteRST    uint8 = 32
+)
 
 // UDP is a UDP header.
 type UDP struct {
@@ -223,6 +267,10 @@ type UDP struct {
 	Checksum         uint16
 	Stream           uint32
 	Payload          []byte
+	// TimeFirst and TimePrev are the times since the stream's first and
+	// previous frames (udp.time_relative, udp.time_delta); not set on a
+	// datagram quoted in an ICMP error.
+	TimeFirst, TimePrev int64
 }
 
 // ARP is an ARP packet.

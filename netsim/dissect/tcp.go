@@ -46,6 +46,13 @@ type tcpFlow struct {
 	lastnondupack   uint32
 	lastsegflags    uint32
 	segs            []tcpSeg
+	pushSetLast     bool
+	pushBytes       uint32
+	// sackDelivered is the sum of the first three SACK blocks of the
+	// flow's latest segment that had a SACK option, subtracted from the
+	// peer's bytes in flight; haveSack is set once there was one.
+	sackDelivered uint32
+	haveSack      bool
 }
 
 type tcpConv struct {
@@ -53,6 +60,15 @@ type tcpConv struct {
 	flows    [2]tcpFlow
 	synTime  int64
 	firstRTT int64
+	// completeness is tcp.completeness: the TCPComplete* bits seen so far.
+	completeness uint8
+	// firstTime and prevTime are the times of the stream's first and
+	// latest frames (tcp.time_relative, tcp.time_delta).
+	firstTime, prevTime int64
+	haveTime            bool
+	// finFlow is 1 + the index of the flow that sent the first FIN, 0
+	// before any.
+	finFlow int
 }
 
 func newFlow() tcpFlow { return tcpFlow{winScale: -1} }
@@ -145,6 +161,34 @@ func (d *Dissector) tcpDecode(p *Packet, b []byte, reported int, src, dst []byte
 	rv := &conv.flows[1-fi]
 	t.Stream = conv.stream
 
+	if !conv.haveTime {
+		conv.firstTime, conv.prevTime, conv.haveTime = p.Time, p.Time, true
+	}
+	t.TimeFirst, t.TimePrev = p.Time-conv.firstTime, p.Time-conv.prevTime
+	conv.prevTime = p.Time
+	t.Completeness = conv.completeness
+	switch {
+	case t.Flags&(thSYN|thACK) == thSYN:
+		conv.completeness |= TCPCompleteSYN
+	case t.Flags&(thSYN|thACK) == thSYN|thACK:
+		conv.completeness |= TCPCompleteSYNACK
+	case t.Flags&thACK != 0 && conv.completeness&TCPCompleteSYNACK != 0:
+		conv.completeness |= TCPCompleteACK
+	}
+	if t.Len > 0 {
+		conv.completeness |= TCPCompleteData
+	}
+	if t.Flags&thFIN != 0 {
+		conv.completeness |= TCPCompleteFIN
+		if conv.finFlow == 0 {
+			conv.finFlow = fi + 1
+		}
+		t.FinFirst = conv.finFlow == fi+1
+	}
+	if t.Flags&thRST != 0 {
+		conv.completeness |= TCPCompleteRST
+	}
+
 	// First RTT: from the SYN to the ACK that completes the handshake.
 	if t.Flags&(thSYN|thACK) == thSYN {
 		conv.synTime = p.Time
@@ -163,6 +207,18 @@ func (d *Dissector) tcpDecode(p *Packet, b []byte, reported int, src, dst []byte
 	}
 
 	d.analyze(p, conv, fl, rv, t.SeqRaw, t.AckRaw, t.Len, t.Flags, uint32(t.Window))
+	t.FirstRTT = conv.firstRTT
+	fl.haveSack = false
+	eachOption(t.Options, func(o tcpOption) {
+		if o.kind != 5 || len(o.data) < 8 {
+			return
+		}
+		var sum uint32
+		for i := 0; i+8 <= len(o.data) && i < 24; i += 8 {
+			sum += be32(o.data[i+4:]) - be32(o.data[i:])
+		}
+		fl.sackDelivered, fl.haveSack = sum, true
+	})
 
 	t.Seq = t.SeqRaw - fl.base
 	if t.Flags&thACK != 0 {
@@ -197,6 +253,12 @@ func (d *Dissector) tcpQuoted(p *Packet, conv *tcpConv, fwd bool, v4 bool) {
 	t := &p.TCP
 	t.Quoted, t.quotedV4 = true, v4
 	t.Stream = conv.stream
+	t.Completeness = conv.completeness
+	if !conv.haveTime {
+		conv.firstTime, conv.prevTime, conv.haveTime = p.Time, p.Time, true
+	}
+	t.TimeFirst, t.TimePrev = p.Time-conv.firstTime, p.Time-conv.prevTime
+	conv.prevTime = p.Time
 	fl := &conv.flows[0]
 	if !fwd {
 		fl = &conv.flows[1]
@@ -312,19 +374,36 @@ func (d *Dissector) analyze(p *Packet, conv *tcpConv, fl, rv *tcpFlow, seq, ack,
 		if seglen > 1 && fl.nextseq-1 == seq {
 			notAdvanced = false
 		}
+		// Wireshark computes these time differences unsigned: a frame
+		// captured earlier than the one it follows (reordered on another
+		// link) is never within the thresholds.
+		segEnd := seglen
+		if flags&(thSYN|thFIN) != 0 {
+			segEnd++
+		}
 		thres := int64(3000000)
 		if conv.firstRTT != 0 {
 			thres = conv.firstRTT
 		}
+		// Wireshark 4.0's order: spurious, fast retransmission,
+		// out-of-order (tcp.fastrt_supersedes_ooo is on), then a
+		// plain retransmission, timed from the eldest unacknowledged
+		// segment.
 		switch {
-		case notAdvanced && rv.dupacknum >= 2 && rv.lastack == seq && now-rv.lastacktime < 20000000:
-			af |= TCPFastRetransmission
-		case notAdvanced && now-fl.nextseqtime < thres && fl.nextseq != seq+seglen:
-			af |= TCPOutOfOrder
 		case seglen > 0 && rv.lastack != 0 && leSeq(seq+seglen, rv.lastack):
 			af |= TCPSpuriousRetransmission
+		case notAdvanced && rv.dupacknum >= 2 && rv.lastack == seq && uint64(now-rv.lastacktime) < 20000000:
+			af |= TCPFastRetransmission
+		case notAdvanced && uint64(now-fl.nextseqtime) < uint64(thres) && fl.nextseq != seq+segEnd:
+			af |= TCPOutOfOrder
 		case notAdvanced:
 			af |= TCPRetransmission
+			t.RTO = now - fl.nextseqtime
+			t.RTOFrame = fl.nextseqframe
+			if len(fl.segs) > 0 {
+				t.RTO = now - fl.segs[0].ts
+				t.RTOFrame = fl.segs[0].frame
+			}
 		}
 	}
 	nextseq := seq + seglen
@@ -360,6 +439,7 @@ func (d *Dissector) analyze(p *Packet, conv *tcpConv, fl, rv *tcpFlow, seq, ack,
 		case ack == s.nextseq:
 			t.AckedFrame = s.frame
 			t.HasAckFrame = true
+			t.AckRTT = now - s.ts
 			s.frame = 0 // acknowledged: removed below
 			s.nextseq, s.seq = 0, 1
 		case gtSeq(ack, s.seq) && leSeq(ack, s.nextseq):
@@ -377,4 +457,41 @@ func (d *Dissector) analyze(p *Packet, conv *tcpConv, fl, rv *tcpFlow, seq, ack,
 	}
 	rv.segs = kept
 	t.Analysis = af | t.Analysis
+
+	// Bytes in flight after this segment, and bytes since the last PSH,
+	// as Wireshark's tcp_analyze_sequence_number computes them.
+	if seglen != 0 && len(fl.segs) > 0 {
+		first, last := fl.segs[0].seq-fl.base, fl.segs[0].nextseq-fl.base
+		for _, s := range fl.segs {
+			if s.nextseq-fl.base > last {
+				last = s.nextseq - fl.base
+			}
+			if s.seq-fl.base < first {
+				first = s.seq - fl.base
+			}
+		}
+		in := last - first
+		if rv.haveSack {
+			in -= rv.sackDelivered
+		}
+		if in > 0 && in < 2000000000 {
+			t.InFlight = in
+			if flags&(thSYN|thFIN) != 0 {
+				t.InFlight--
+			}
+		}
+		switch {
+		case flags&thPSH != 0 && !fl.pushSetLast:
+			fl.pushBytes += seglen
+			fl.pushSetLast = true
+		case flags&thPSH != 0:
+			fl.pushBytes = seglen
+		case fl.pushSetLast:
+			fl.pushBytes = seglen
+			fl.pushSetLast = false
+		default:
+			fl.pushBytes += seglen
+		}
+		t.PushBytes = fl.pushBytes
+	}
 }

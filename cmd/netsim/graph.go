@@ -1,0 +1,146 @@
+package main
+
+import (
+	"bufio"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"netsim.dev/netsim/tsg"
+)
+
+// graphUsage is the part of `netsim read -h` about --graph.
+const graphUsage = `
+Graphs (--graph):
+  --graph tsg     draw a time-sequence graph (Stevens/tcptrace style) of one
+                  TCP direction instead of listing frames: sequence number
+                  against time, segments, the ACK and receive-window lines,
+                  retransmissions, SYN/FIN, frames netsim lost, and the
+                  sender's congestion window in netsim's own captures
+  -o FILE         where the picture goes: FILE.svg (SVG) or FILE.png (PNG);
+                  default or "-": SVG on standard output
+  --stream N      the tcp.stream to draw (default: the one that carries most)
+  --dir D         auto (the direction with more data), client or server
+
+  netsim run transfer --size 64KiB --loss 3% --seed 1 -w t.pcapng
+  netsim read -r t.pcapng --graph tsg -o t.png
+`
+
+// graphFlags are read's flags for --graph.
+type graphFlags struct {
+	name   string
+	stream int
+	dir    string
+}
+
+// register adds --graph, --stream and --dir to fs.
+func (g *graphFlags) register(fs *flag.FlagSet) {
+	fs.StringVar(&g.name, "graph", "", "")
+	fs.IntVar(&g.stream, "stream", tsg.AnyStream, "")
+	fs.StringVar(&g.dir, "dir", "auto", "")
+}
+
+// graphs are the known --graph names.
+var graphs = map[string]bool{"tsg": true}
+
+// run draws the graph when --graph was given: ok is false when it was not
+// (and --stream, --dir were not either), and read lists frames as usual.
+// file is -r's value, out -o's, set the flags given.
+func (g *graphFlags) run(file, out string, set map[string]bool, stdin io.Reader, stdout, stderr io.Writer) (code int, ok bool) {
+	fail := func(status int, format string, a ...any) (int, bool) {
+		fmt.Fprintf(stderr, "netsim read: "+format+"\n", a...)
+		return status, true
+	}
+	if !set["graph"] {
+		for _, f := range []string{"stream", "dir"} {
+			if set[f] {
+				return fail(2, "--%s needs --graph tsg", f)
+			}
+		}
+		return 0, false
+	}
+	if !graphs[g.name] {
+		var known []string
+		for k := range graphs {
+			known = append(known, k)
+		}
+		sort.Strings(known)
+		return fail(2, "--graph %q: unknown graph (known: %s)", g.name, strings.Join(known, ", "))
+	}
+	for _, f := range []string{"Y", "c", "x", "V", "T", "e"} {
+		if set[f] {
+			return fail(2, "-%s is not used with --graph (the graph draws one TCP stream of the whole capture; pick it with --stream)", f)
+		}
+	}
+	dir, err := tsg.ParseDirection(g.dir)
+	if err != nil {
+		return fail(2, "--dir %q: want auto, client or server", g.dir)
+	}
+	if set["stream"] && g.stream < 0 {
+		return fail(2, "--stream %d: not a tcp.stream index (0 or more)", g.stream)
+	}
+	if out == "" {
+		out = "-"
+	}
+	png := false
+	if out != "-" {
+		switch strings.ToLower(filepath.Ext(out)) {
+		case ".png":
+			png = true
+		case ".svg":
+		default:
+			return fail(2, "-o %s: name the picture FILE.svg or FILE.png", out)
+		}
+	}
+
+	var in io.Reader
+	name := file
+	if file == "-" {
+		in, name = stdin, "standard input"
+	} else if fi, serr := os.Stat(file); serr == nil && fi.IsDir() {
+		return fail(1, "%s: is a directory", file)
+	} else {
+		f, err := os.Open(file)
+		if err != nil {
+			return fail(1, "%v", err)
+		}
+		defer f.Close()
+		in = bufio.NewReaderSize(f, 64<<10)
+	}
+	gr, err := tsg.Read(in, tsg.Options{Stream: g.stream, Direction: dir})
+	switch {
+	case errors.Is(err, tsg.ErrNoTCP):
+		return fail(2, "--graph tsg: no TCP stream in %s", name)
+	case errors.Is(err, tsg.ErrNoStream):
+		return fail(2, "--stream %d: %s: %s", g.stream, name, strings.TrimPrefix(err.Error(), "tsg: "))
+	case err != nil:
+		return fail(1, "%s: %v", name, err)
+	}
+
+	o, err := openOutput(out, stdout, stderr)
+	if err != nil {
+		return fail(2, "-o %s: %v", out, err)
+	}
+	defer o.abort() // no temporary file is left, whatever happens
+	w := bufio.NewWriterSize(o, 64<<10)
+	if png {
+		err = gr.PNG(w)
+	} else {
+		err = gr.SVG(w)
+	}
+	if err == nil {
+		err = w.Flush()
+	}
+	if err == nil {
+		err = o.commit()
+	}
+	if err != nil {
+		return fail(1, "-o %s: %v", out, err)
+	}
+	return 0, true
+}
