@@ -103,7 +103,7 @@ type phrases struct {
 	reset          []string   // any RST
 	zeroProbe      []string   // a zero-window probe
 	forwarded      []string   // a frame a router or switch passes on
-	ackRecovery    []string   // a resend in loss recovery, driven by an ACK
+	ackRecovery    []string   // a resend in loss recovery (SACK, or RACK's reorder timer), not the RTO
 	refused        []string   // the RST that refuses a connection
 	dupAck         []string   // a duplicate ACK
 	zeroWindow     []string   // an ACK that closes the window
@@ -500,7 +500,7 @@ var langPhrases = map[string]phrases{
 		keepAlive:      []string{"keep-alive: "},
 		reset:          []string{"RST: "},
 		forwarded:      []string{"forwarded by router", "passed on by switch"},
-		ackRecovery:    []string{"recovering from the loss"},
+		ackRecovery:    []string{"recovering from"},
 		zeroProbe:      []string{"zero window probe: the receiver's window is 0"},
 		refused:        []string{"connection refused, nothing listens on port 8000"},
 		dupAck:         []string{"(duplicate ACK "},
@@ -546,7 +546,7 @@ var langPhrases = map[string]phrases{
 		keepAlive:      []string{"keep-alive: "},
 		reset:          []string{"RST: "},
 		forwarded:      []string{"переслан маршрутизатором", "передан коммутатором"},
-		ackRecovery:    []string{"восстанавливаясь после потери"},
+		ackRecovery:    []string{"восстанавлива", "восстановлени"},
 		zeroProbe:      []string{"проверка нулевого окна: окно получателя равно 0"},
 		refused:        []string{"в соединении отказано, порт 8000 никто не слушает"},
 		dupAck:         []string{"(дубликат подтверждения №"},
@@ -829,9 +829,9 @@ func TestExplainAgreesWithTshark(t *testing.T) {
 // tail loss probes, RTOs, fast retransmits after duplicate ACKs, RACK's
 // reorder timer, resends in SACK recovery. In both languages: every frame
 // is explained (none unknown); every frame tshark calls a fast
-// retransmission is explained as driven by ACKs (a fast retransmit, or a
-// resend in loss recovery that an ACK showed missing), never by the
-// retransmission timer; every other retransmission as a resend; and
+// retransmission is explained as loss detection from ACKs (a fast
+// retransmit, or a resend in loss recovery: SACK's, or RACK's reorder
+// window), never as the retransmission timer's; every other retransmission as a resend; and
 // nothing tshark does not call a retransmission is explained as a fast
 // retransmit. The full tier only.
 func TestExplainLossy(t *testing.T) {
