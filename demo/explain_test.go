@@ -286,8 +286,10 @@ const (
 type causeCheck struct {
 	filter string // tshark's classification
 	frames []int  // the frames it must select (the key frames, for README)
-	// what checks one frame's explanation; tlp says whether the frame is
-	// a tail loss probe (see tlpFrames).
+	// what is the cause each selected frame's explanation must name:
+	// "timer" (the RTO's; the probe timeout's on tlpFrames), "dupacks",
+	// "dupack", "zeroprobe", "zerowin", "winupdate", "refused"; "" only
+	// counts the frames.
 	what string
 }
 
