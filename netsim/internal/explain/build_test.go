@@ -133,3 +133,21 @@ func bookTCP() []Frame {
 	}
 	return fs
 }
+
+// icmp4 builds an ICMP message quoting the IPv4 packet q (its Ethernet
+// header cut off).
+func icmp4(src, dst netip.Addr, typ, code byte, rest uint32, q []byte) []byte {
+	b := make([]byte, 8, 8+len(q))
+	b[0], b[1] = typ, code
+	binary.BigEndian.PutUint32(b[4:], rest)
+	if len(q) > 14 {
+		b = append(b, q[14:]...)
+	}
+	return ipv4(src, dst, 1, 64, b)
+}
+
+// icmp6 builds an ICMPv6 message: type, code, then body.
+func icmp6(src, dst netip.Addr, typ, code byte, body []byte) []byte {
+	b := append([]byte{typ, code, 0, 0}, body...)
+	return ipv6(src, dst, 58, 255, b)
+}

@@ -85,6 +85,7 @@ const (
 	tagARPRequest
 	tagDupAck
 	tagNeighbor  // an ARP reply or NDP neighbor advertisement
+	tagAck       // a TCP segment with nothing but an acknowledgment
 	tagTooBig    // ICMP fragmentation needed, ICMPv6 packet too big
 	tagSYNWaited // a SYN that says itself that it waited for ARP (stored as tagSYN)
 	tagOther

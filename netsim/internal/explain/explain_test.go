@@ -1,6 +1,7 @@
 package explain
 
 import (
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"net/netip"
@@ -256,6 +257,7 @@ func TestExplanations(t *testing.T) {
 			{data(99, 1), timer(200*time.Millisecond, TCPCounts{Timeouts: 1}), ""},
 			{ackOf(100, 0), arrival(6), ""},
 			{ackOf(100, 4), call("receiver", "read", 0), ""},
+			{data(100, 512), arrival(8), ""},
 		},
 		checks: []check{
 			{5, "Ack 101 = Seq 1 + Len 100. Window 0: the receive buffer is full, so the sender must stop until it opens.",
@@ -265,6 +267,8 @@ func TestExplanations(t *testing.T) {
 			{7, "server's stack answers the zero window probe of frame 6: Ack 101, window 0 bytes.", "стек сервера отвечает на проверку нулевого окна из пакета 6: ack 101, окно 0 байт."},
 			{8, "window update: server (receiver) calls read() and frees buffer space, so the receive window grows from 0 to 512 bytes (Ack 101 unchanged).",
 				"обновление окна: сервер (receiver) вызывает read() и освобождает буфер, поэтому окно приёма растёт с 0 до 512 байт (ack 101 не меняется)."},
+			{9, "client's stack sends more of the data written earlier, now that the ACK of frame 8 makes room: Seq 101, Len 512 (relative).",
+				"стек клиента отправляет следующую часть записанных ранее данных: подтверждение из пакета 8 освободило место; seq 101, размер данных 512 (относительные номера)."},
 		},
 	}, {
 		name: "keep-alive",
@@ -560,5 +564,84 @@ func TestSYNWaitedForARP(t *testing.T) {
 		if !strings.HasPrefix(got, want) || strings.Count(got, "MAC") != 1 {
 			t.Errorf("%s: got %q, want it to start %q and name the MAC address once", lang, got, want)
 		}
+	}
+}
+
+func TestICMPAndNDP(t *testing.T) {
+	a := netip.MustParseAddrPort("10.0.1.1:40000")
+	b := netip.MustParseAddrPort("10.0.3.2:8000")
+	r := netip.MustParseAddr("10.0.1.254")
+	x := New(English)
+	syn := tcpSeg{src: a, dst: b, seq: 100, flags: flagSYN, wscale: -1}
+	sa := tcpSeg{src: b, dst: a, seq: 900, ack: 101, flags: flagSYN | flagACK, wscale: -1}
+	ack := tcpSeg{src: a, dst: b, seq: 101, ack: 901, flags: flagACK}
+	d1 := tcpSeg{src: a, dst: b, seq: 101, ack: 901, flags: flagACK, payload: 1420}
+	d2 := tcpSeg{src: a, dst: b, seq: 1521, ack: 901, flags: flagACK, payload: 1420}
+	for i, s := range []tcpSeg{syn, sa, ack, d1, d2} {
+		x.Text(Frame{Number: i + 1, Link: "l", Data: s.frame()})
+	}
+	// One message per packet the router could not pass on: each names
+	// the packet it quotes, though both arrived together.
+	c := Cause{Host: "r1", Kind: KindArrival, Arrived: []int{4, 5}}
+	got := x.Text(Frame{Number: 6, Link: "l", Data: icmp4(r, a.Addr(), 3, 4, 1400, d2.frame()), Cause: c})
+	if want := "ICMP fragmentation needed: the packet of frame 5 is too big for the next link (MTU 1400)"; !strings.HasPrefix(got, want) {
+		t.Errorf("got %q, want %q...", got, want)
+	}
+	// The sender resends in smaller segments.
+	d1.payload = 1320
+	got = x.Text(Frame{Number: 7, Link: "l", Data: d1.frame(), Cause: Cause{Host: "c", Kind: KindArrival, Arrived: []int{6}, TCP: TCPCounts{Retransmits: 1}}})
+	if want := "retransmission of frame 4 in smaller segments: the ICMP message of frame 6 says the path takes smaller packets"; !strings.HasPrefix(got, want) {
+		t.Errorf("got %q, want %q...", got, want)
+	}
+
+	// A UDP datagram to a closed port, in Russian.
+	y := New(Russian)
+	u := udpFrame(a, netip.AddrPortFrom(b.Addr(), 9999), 13)
+	y.Text(Frame{Number: 1, Link: "l", Data: u})
+	got = y.Text(Frame{Number: 2, Link: "l", Data: icmp4(b.Addr(), a.Addr(), 3, 3, 0, u), Cause: arrival(1)})
+	if want := "ICMP «порт недоступен»: UDP пакет 1 пришёл на порт 9999, который никто не слушает."; got != want {
+		t.Errorf("got %q, want %q", got, want)
+	}
+
+	// NDP: a solicitation to the solicited-node group, a probe straight to
+	// the address, duplicate address detection, an advertisement.
+	h1 := netip.MustParseAddr("fd00:1::1")
+	h2 := netip.MustParseAddr("fd00:1::2")
+	target := h2.As16()
+	ns := append([]byte{0, 0, 0, 0}, target[:]...)
+	z := New(English)
+	for _, tc := range []struct {
+		src, dst netip.Addr
+		typ      byte
+		c        Cause
+		want     string
+	}{
+		{h1, netip.MustParseAddr("ff02::1:ff00:2"), 135, call("client", "connect", 0), "NDP neighbor solicitation (IPv6's ARP): who has fd00:1::2? The stack needs that address's Ethernet (MAC) address before the first packet of client's connect() can go out."},
+		{h1, h2, 135, timer(5*time.Second, TCPCounts{}), "NDP neighbor solicitation sent straight to fd00:1::2: the stack checks that the MAC address it knows is still right (neighbor unreachability detection, when its timer (5 s) fires after the entry was used)."},
+		{netip.IPv6Unspecified(), netip.MustParseAddr("ff02::1:ff00:2"), 135, Cause{}, "NDP duplicate address detection: before using fd00:1::2, the host asks whether another host already has it."},
+		{h2, h1, 136, Cause{}, "NDP neighbor advertisement: fd00:1::2 is here (IPv6's ARP reply)."},
+		{h1, netip.MustParseAddr("ff02::16"), 143, Cause{}, "MLD report: the host tells the link which IPv6 multicast groups it listens to (neighbor discovery needs them)."},
+	} {
+		if got := z.Text(Frame{Number: 1, Data: icmp6(tc.src, tc.dst, tc.typ, 0, ns), Cause: tc.c}); got != tc.want {
+			t.Errorf("type %d from %s: got %q, want %q", tc.typ, tc.src, got, tc.want)
+		}
+	}
+
+	// A datagram bigger than the link's MTU: its first fragment.
+	frag := udpFrame(a, b, 1472)
+	frag[14+6] |= 0x20 // more fragments
+	binary.BigEndian.PutUint16(frag[14+20+4:], 4008)
+	if got, want := New(English).Text(Frame{Number: 1, Data: frag}), "first fragment of a UDP datagram of 4000 bytes from port 40000 to port 8000"; !strings.HasPrefix(got, want) {
+		t.Errorf("got %q, want %q...", got, want)
+	}
+
+	// TCP over IPv6 is followed as over IPv4.
+	v6a := netip.MustParseAddrPort("[fd00:1::1]:40000")
+	v6b := netip.MustParseAddrPort("[fd00:3::2]:8000")
+	w := New(English)
+	w.Text(Frame{Number: 1, Data: tcpSeg{src: v6a, dst: v6b, seq: 5, flags: flagSYN, wscale: -1}.frame(), Cause: call("client", "connect", 0)})
+	got = w.Text(Frame{Number: 2, Data: tcpSeg{src: v6b, dst: v6a, seq: 77, ack: 6, flags: flagSYN | flagACK, wscale: -1}.frame(), Cause: arrival(1)})
+	if want := "server's stack answers the SYN of frame 1: SYN/ACK with its own initial sequence number 77"; !strings.HasPrefix(got, want) {
+		t.Errorf("got %q, want %q...", got, want)
 	}
 }

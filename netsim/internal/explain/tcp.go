@@ -226,6 +226,9 @@ func (x *Explainer) tcp(f Frame, p *packet) (string, frameTag) {
 	if ack && win == 0 && !rst {
 		text += " " + x.t("zerowin")
 	}
+	if tag == tagOther && ack && !syn && !fin && !rst && p.length == 0 {
+		tag = tagAck
+	}
 
 	// Update the state with this segment.
 	if syn {
@@ -542,6 +545,15 @@ func (x *Explainer) tcpData(c *conn, i int, f Frame, p *packet) (string, frameTa
 			return x.t("data.call", who, cause.Call.Op, rs, ln), tagData
 		}
 	case KindArrival:
+		// An ACK (or a window update) frees room in the windows; name it
+		// as such when one arrived.
+		n := x.arrivedWith(cause, tagAck)
+		if n == 0 {
+			n = x.arrivedWith(cause, tagDupAck)
+		}
+		if n > 0 {
+			return x.t("data.arrival.ack", x.stack(role, cause, addr), n, rs, ln), tagData
+		}
 		if n := firstArrived(cause); n > 0 {
 			return x.t("data.arrival", x.stack(role, cause, addr), n, rs, ln), tagData
 		}

@@ -81,6 +81,10 @@ var texts = map[string][2]string{
 		"%s sends more of the data written earlier, now that frame %d has arrived: Seq %d, Len %d (relative).",
 		"%s отправляет следующую часть записанных ранее данных, так как пришёл пакет %d: seq %d, размер данных %d (относительные номера).",
 	},
+	"data.arrival.ack": {
+		"%s sends more of the data written earlier, now that the ACK of frame %d makes room: Seq %d, Len %d (relative).",
+		"%s отправляет следующую часть записанных ранее данных: подтверждение из пакета %d освободило место; seq %d, размер данных %d (относительные номера).",
+	},
 	"data.timer": {
 		"data sent when a stack timer%s fired: Seq %d, Len %d (relative).",
 		"данные отправлены по срабатыванию таймера стека%s: seq %d, размер данных %d (относительные номера).",
