@@ -52,6 +52,11 @@ type Params struct {
 	// Interfaces names the links to capture (default: pcapng all of them,
 	// pcap the client's link).
 	Interfaces []string
+	// Explain writes a comment on every frame saying why it was sent
+	// (netsim.Options.Explain; the capture must be pcapng).
+	Explain bool
+	// Lang is the explanations' language (netsim.Options.Language).
+	Lang string
 	// Out receives what the programs print, if not nil.
 	Out io.Writer
 	// Context, if not nil, ends the run early when it is done: [Demo.Run]
@@ -203,7 +208,7 @@ func (p Params) partition(n *netsim.Network, cfg netsim.LinkConfig, links ...*ne
 
 // options returns the network options for p.
 func (p Params) options() netsim.Options {
-	return netsim.Options{Seed: p.Seed, Capture: p.Capture, CaptureFormat: p.Format, CaptureInterfaces: p.Interfaces}
+	return netsim.Options{Seed: p.Seed, Capture: p.Capture, CaptureFormat: p.Format, CaptureInterfaces: p.Interfaces, Explain: p.Explain, Language: p.Lang}
 }
 
 // finish runs the network until p.Context is done, closes it, and joins

@@ -4,11 +4,9 @@ import (
 	"bytes"
 	"os"
 	"path/filepath"
-	"reflect"
 	"strings"
 	"testing"
 
-	"netsim.dev/demo"
 )
 
 // runCmd runs netsim run in-process and returns its exit status and
@@ -64,7 +62,7 @@ func TestRunExplainBadInput(t *testing.T) {
 	}{
 		{[]string{"tcp", "--lang", "fr"}, `netsim run: --lang "fr": en or ru`},
 		{[]string{"tcp-rto", "--explain", "-F", "pcap", "-w", filepath.Join(dir, "a.pcap")}, "netsim run: --explain: explanations are pcapng comments, and this capture is pcap (use -F pcapng, or -w FILE.pcapng)"},
-		{[]string{"book-tcp", "--explain", "-w", filepath.Join(dir, "b.pcapng")}, "netsim run: --explain: explanations are pcapng comments, and this capture is pcap"},
+		{[]string{"book-tcp", "--explain", "-w", filepath.Join(dir, "b.pcapng")}, "netsim run: --explain: explanations are pcapng comments, and this capture is pcap (the scenario's file says format: pcap; use -F pcapng)"},
 		{[]string{"tcp", "--explain", "-w", filepath.Join(dir, "c.pcap")}, "netsim run: --explain: explanations are pcapng comments, and this capture is pcap"},
 	} {
 		code, _, errs := runCmd(t, c.args...)
@@ -79,23 +77,18 @@ func TestRunExplainBadInput(t *testing.T) {
 }
 
 // TestRunExplainDemo: the book's demos explain their frames with
-// --explain, and by default in pcapng, once demo.Params can say so;
-// until then --explain is an error and the default is off.
+// --explain, and by default in pcapng.
 func TestRunExplainDemo(t *testing.T) {
-	_, can := reflect.TypeOf(demo.Params{}).FieldByName("Explain")
 	dir := t.TempDir()
 	file := filepath.Join(dir, "t.pcapng")
 	code, _, errs := runCmd(t, "tcp", "-q", "-w", file)
 	b, _ := os.ReadFile(file)
-	if code != 0 || bytes.Contains(b, []byte("calls connect()")) != can {
-		t.Errorf("netsim run tcp -w t.pcapng: exit %d (%s); explained: %v, want %v", code, errs, !can, can)
+	if code != 0 || !bytes.Contains(b, []byte("calls connect()")) {
+		t.Errorf("netsim run tcp -w t.pcapng: exit %d (%s); not explained", code, errs)
 	}
 	code, out, errs := runCmd(t, "tcp", "--explain", "--lang", "ru")
-	switch {
-	case can && (code != 0 || !strings.Contains(out, "вызывает connect()")):
+	if code != 0 || !strings.Contains(out, "вызывает connect()") {
 		t.Errorf("tcp --explain --lang ru: exit %d (%s):\n%s", code, errs, out)
-	case !can && (code != 2 || !strings.Contains(errs, "cannot explain its frames yet")):
-		t.Errorf("tcp --explain before demo.Params.Explain: exit %d, %q", code, errs)
 	}
 	// Off on request, and for the plain listing.
 	code, _, _ = runCmd(t, "tcp", "--explain=false", "-q", "-w", file)

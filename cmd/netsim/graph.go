@@ -11,6 +11,7 @@ import (
 	"sort"
 	"strings"
 
+	"netsim.dev/internal/units"
 	"netsim.dev/netsim/tsg"
 )
 
@@ -26,16 +27,23 @@ Graphs (--graph):
                   default or "-": SVG on standard output
   --stream N      the tcp.stream to draw (default: the one that carries most)
   --dir D         auto (the direction with more data), client or server
+  --time FROM-TO  draw only that span of the capture (e.g. 50ms-150ms)
 
-  netsim run transfer --size 64KiB --loss 3% --seed 1 -w t.pcapng
-  netsim read -r t.pcapng --graph tsg -o t.png
+  ` + graphExample + `
 `
+
+// graphExample is the run in read's help whose graph shows losses: a fast
+// retransmission, a lost FIN resent on its timer (the tests check that it
+// makes netsim/tsg/testdata/transfer-loss.pcapng).
+const graphExample = `netsim run transfer --size 32KiB --delay 5ms --loss 5% --seed 3 -w t.pcapng
+  netsim read -r t.pcapng --graph tsg -o t.png`
 
 // graphFlags are read's flags for --graph.
 type graphFlags struct {
 	name   string
 	stream int
 	dir    string
+	span   string
 }
 
 // register adds --graph, --stream and --dir to fs.
@@ -43,6 +51,7 @@ func (g *graphFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&g.name, "graph", "", "")
 	fs.IntVar(&g.stream, "stream", tsg.AnyStream, "")
 	fs.StringVar(&g.dir, "dir", "auto", "")
+	fs.StringVar(&g.span, "time", "", "")
 }
 
 // graphs are the known --graph names.
@@ -57,7 +66,7 @@ func (g *graphFlags) run(file, out string, set map[string]bool, stdin io.Reader,
 		return status, true
 	}
 	if !set["graph"] {
-		for _, f := range []string{"stream", "dir"} {
+		for _, f := range []string{"stream", "dir", "time"} {
 			if set[f] {
 				return fail(2, "--%s needs --graph tsg", f)
 			}
@@ -83,6 +92,14 @@ func (g *graphFlags) run(file, out string, set map[string]bool, stdin io.Reader,
 	}
 	if set["stream"] && g.stream < 0 {
 		return fail(2, "--stream %d: not a tcp.stream index (0 or more)", g.stream)
+	}
+	opt := tsg.Options{Stream: g.stream, Direction: dir}
+	if set["time"] {
+		span, err := units.Span(g.span)
+		if err != nil {
+			return fail(2, "--time %q: %v", g.span, err)
+		}
+		opt.From, opt.To = span[0], span[1]
 	}
 	if out == "" {
 		out = "-"
@@ -112,7 +129,7 @@ func (g *graphFlags) run(file, out string, set map[string]bool, stdin io.Reader,
 		defer f.Close()
 		in = bufio.NewReaderSize(f, 64<<10)
 	}
-	gr, err := tsg.Read(in, tsg.Options{Stream: g.stream, Direction: dir})
+	gr, err := tsg.Read(in, opt)
 	switch {
 	case errors.Is(err, tsg.ErrNoTCP):
 		return fail(2, "--graph tsg: no TCP stream in %s", name)

@@ -43,6 +43,7 @@ type command struct {
 func commands() []command {
 	return []command{
 		{"run", "run a demo or a scenario over the virtual network and write its capture", cmdRun},
+		{"sweep", "run a demo or a scenario over many seeds in worker processes; keep the failures", cmdSweep},
 		{"check", "run a scenario twice and say whether the captures are the same bytes", cmdCheck},
 		{"list", "name the demos and the shipped scenarios", cmdList},
 		{"show", "print a shipped scenario's file, to copy and change", cmdShow},

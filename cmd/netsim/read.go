@@ -30,7 +30,7 @@ Flags:
   -Y FILTER   display filter, e.g. 'tcp.flags.syn==1 and tcp.port==24000'
   -c N        stop after reading N frames
   -x          print each frame's bytes as a hex and ASCII dump
-  -V          print each frame's protocol tree
+  -V          print each frame's protocol tree, line for line as tshark -V
   -T fields   print the fields named by -e, tab-separated, one line per frame
   -e FIELD    a field for -T fields (repeatable), e.g. -e tcp.seq -e tcp.ack
 
@@ -134,9 +134,16 @@ func cmdRead(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	out := bufio.NewWriterSize(stdout, 64<<10)
 	read := 0
 	errStop := errors.New("stop")
+	var lastShown int64 // time of the last frame printed, for -V
+	shown := false
 	err = dissect.Scan(r, func(p *dissect.Packet) error {
 		read++
 		if f.Match(p) {
+			p.TimeDeltaDisplayed = 0
+			if shown {
+				p.TimeDeltaDisplayed = p.Time - lastShown
+			}
+			lastShown, shown = p.Time, true
 			if lad.on() {
 				lad.add(p)
 			} else if err := printPacket(out, p, format, fields, hex, tree); err != nil {

@@ -8,7 +8,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"reflect"
 	"regexp"
 	"slices"
 	"strings"
@@ -346,12 +345,8 @@ func cmdRun(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if code >= 0 {
 		return code
 	}
-	if explain && !setDemoExplain(&p, f.lang) {
-		if f.explainSet() {
-			fmt.Fprintf(stderr, "netsim run: --explain: demo %s cannot explain its frames yet (demo.Params has no Explain field)\n", d.Name)
-			return 2
-		}
-		explain = false
+	if explain {
+		p.Explain, p.Lang = true, f.lang
 	}
 	f.explained = explain
 
@@ -436,7 +431,13 @@ func (f *runFlags) explainFormat(on bool, format *capture.Format, stderr io.Writ
 		*format = capture.PCAPNG // the listing's own buffer
 		return -1
 	}
-	fmt.Fprintf(stderr, "netsim %s: --explain: explanations are pcapng comments, and this capture is pcap (use -F pcapng, or -w FILE.pcapng)\n", f.cmd)
+	advice := "use -F pcapng, or -w FILE.pcapng"
+	if f.format == "" && strings.HasSuffix(f.out, ".pcapng") {
+		// A scenario whose file says format: pcap keeps it whatever -w's
+		// name: only -F changes it.
+		advice = "the scenario's file says format: pcap; use -F pcapng"
+	}
+	fmt.Fprintf(stderr, "netsim %s: --explain: explanations are pcapng comments, and this capture is pcap (%s)\n", f.cmd, advice)
 	return 2
 }
 
@@ -625,20 +626,4 @@ func (f *runFlags) openCapture(stdout, stderr, progOut io.Writer) (capW, progOut
 		progOut = stderr // keep standard output for the capture
 	}
 	return out, progOut, out, listing, -1
-}
-
-// setDemoExplain asks demo p's run to explain its frames in lang. It
-// reports false if [demo.Params] cannot say so: its Explain and Lang
-// fields are set by name, so that this command builds before and after
-// they exist (demo/demo.go is not this change's; once they do, this is
-// p.Explain, p.Lang = true, lang).
-func setDemoExplain(p *demo.Params, lang string) bool {
-	v := reflect.ValueOf(p).Elem()
-	ex, lg := v.FieldByName("Explain"), v.FieldByName("Lang")
-	if !ex.IsValid() || ex.Kind() != reflect.Bool || !lg.IsValid() || lg.Kind() != reflect.String {
-		return false
-	}
-	ex.SetBool(true)
-	lg.SetString(lang)
-	return true
 }

@@ -46,7 +46,7 @@ type Dissector struct {
 	tcp       tcpTable
 	udp       map[convKey]uint32
 	frags     fragTable
-	echo      map[echoKey]int // ICMP echo requests: frame number
+	echo      map[echoKey][2]int64 // ICMP echo requests: frame number and time
 }
 
 // echoKey matches an ICMP or ICMPv6 echo reply with its request.
@@ -62,7 +62,7 @@ func New() *Dissector {
 		tcp:   tcpTable{convs: make(map[convKey]*tcpConv)},
 		udp:   make(map[convKey]uint32),
 		frags: fragTable{m: make(map[fragKey]*fragBuf)},
-		echo:  make(map[echoKey]int),
+		echo:  make(map[echoKey][2]int64),
 	}
 }
 
@@ -348,6 +348,8 @@ func (d *Dissector) ipv6(p *Packet, b []byte) {
 				return
 			}
 			v.Reassembled = true
+			v.Fragments = d.frags.m[k].pieces
+			v.ReassembledData = whole
 			payload = whole
 			reported = len(whole)
 		}
@@ -526,15 +528,15 @@ func (d *Dissector) matchEcho(p *Packet, src, dst []byte) {
 	case 8, 128:
 		copy(k.src[:], src)
 		copy(k.dst[:], dst)
-		d.echo[k] = p.Number
+		d.echo[k] = [2]int64{int64(p.Number), p.Time}
 	case 0, 129:
 		copy(k.src[:], dst)
 		copy(k.dst[:], src)
-		if n, ok := d.echo[k]; ok {
+		if r, ok := d.echo[k]; ok {
 			if v6 {
-				p.ICMPv6.RequestIn = n
+				p.ICMPv6.RequestIn, p.ICMPv6.RequestTime = int(r[0]), r[1]
 			} else {
-				p.ICMP.RequestIn = n
+				p.ICMP.RequestIn, p.ICMP.RequestTime = int(r[0]), r[1]
 			}
 		}
 	}

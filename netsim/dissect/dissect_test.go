@@ -2,6 +2,7 @@ package dissect
 
 import (
 	"bytes"
+	"io"
 	"strings"
 	"testing"
 
@@ -34,7 +35,9 @@ func TestTreeSpellsOutFlags(t *testing.T) {
 	if err := Tree(&buf, &p); err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"Frame 4: 69 bytes on wire", "Push: Set", "Syn: Not set", "Sequence Number: 1    (relative sequence number)", "Data: 2c3742"} {
+	for _, want := range []string{"Frame 4: 69 bytes on wire", ".... .... 1... = Push: Set", ".... .... ..0. = Syn: Not set",
+		"Sequence Number: 1    (relative sequence number)", "Data: 2c3742", "    Protocol: TCP (6)", "    Type: IPv4 (0x0800)",
+		"        [Bytes in flight: 3]"} {
 		if !strings.Contains(buf.String(), want) {
 			t.Errorf("tree lacks %q:\n%s", want, buf.String())
 		}
@@ -55,6 +58,9 @@ func TestTruncatedNeverPanics(t *testing.T) {
 			var p Packet
 			d.Dissect(&g, &p)
 			_ = Summary(&p)
+			if err := Tree(io.Discard, &p); err != nil {
+				t.Fatal(err)
+			}
 			for _, fld := range Fields() {
 				_ = FieldString(&p, fld.Name)
 			}

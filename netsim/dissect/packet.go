@@ -171,6 +171,10 @@ type IPv6 struct {
 	// one (ipv6.defragment, Wireshark's default).
 	Fragmented  bool
 	Reassembled bool
+	// Fragments and ReassembledData describe a reassembled datagram, as
+	// for IPv4.
+	Fragments       []Fragment
+	ReassembledData []byte
 }
 
 // TCP analysis flags (tcp.analysis.*).
@@ -294,6 +298,8 @@ type ICMP struct {
 	Echo       bool
 	// RequestIn is the frame of the request a reply answers, or 0.
 	RequestIn int
+	// RequestTime is that request's capture time (ns since the epoch).
+	RequestTime int64
 }
 
 // ICMPv6 is an ICMPv6 message.
@@ -304,4 +310,6 @@ type ICMPv6 struct {
 	Echo       bool
 	// RequestIn is the frame of the request a reply answers, or 0.
 	RequestIn int
+	// RequestTime is that request's capture time (ns since the epoch).
+	RequestTime int64
 }

@@ -53,6 +53,10 @@ type tcpFlow struct {
 	// peer's bytes in flight; haveSack is set once there was one.
 	sackDelivered uint32
 	haveSack      bool
+	// noBif is set after a segment that skipped sequence space (a
+	// previous segment not captured) until the peer sends an ACK:
+	// Wireshark's valid_bif, cleared.
+	noBif bool
 }
 
 type tcpConv struct {
@@ -161,6 +165,7 @@ func (d *Dissector) tcpDecode(p *Packet, b []byte, reported int, src, dst []byte
 	rv := &conv.flows[1-fi]
 	t.Stream = conv.stream
 
+	first := !conv.haveTime
 	if !conv.haveTime {
 		conv.firstTime, conv.prevTime, conv.haveTime = p.Time, p.Time, true
 	}
@@ -175,7 +180,9 @@ func (d *Dissector) tcpDecode(p *Packet, b []byte, reported int, src, dst []byte
 	case t.Flags&thACK != 0 && conv.completeness&TCPCompleteSYNACK != 0:
 		conv.completeness |= TCPCompleteACK
 	}
-	if t.Len > 0 {
+	// Wireshark 4.0 does not count the data of a conversation's first
+	// segment (one that starts mid-stream).
+	if t.Len > 0 && !first {
 		conv.completeness |= TCPCompleteData
 	}
 	if t.Flags&thFIN != 0 {
@@ -187,6 +194,11 @@ func (d *Dissector) tcpDecode(p *Packet, b []byte, reported int, src, dst []byte
 	}
 	if t.Flags&thRST != 0 {
 		conv.completeness |= TCPCompleteRST
+	}
+	if t.Analysis&TCPReusedPorts != 0 {
+		// The SYN that reuses the ports shows the new conversation's
+		// state after it.
+		t.Completeness = conv.completeness
 	}
 
 	// First RTT: from the SYN to the ACK that completes the handshake.
@@ -330,6 +342,7 @@ func (d *Dissector) analyze(p *Packet, conv *tcpConv, fl, rv *tcpFlow, seq, ack,
 		}
 		if fl.nextseq != 0 && gtSeq(seq, fl.nextseq) && flags&thRST == 0 {
 			af |= TCPLostPacket
+			fl.noBif = true
 		}
 		if (seglen == 0 || seglen == 1) && seq == fl.nextseq-1 && noSFR {
 			af |= TCPKeepAlive
@@ -460,7 +473,10 @@ func (d *Dissector) analyze(p *Packet, conv *tcpConv, fl, rv *tcpFlow, seq, ack,
 
 	// Bytes in flight after this segment, and bytes since the last PSH,
 	// as Wireshark's tcp_analyze_sequence_number computes them.
-	if seglen != 0 && len(fl.segs) > 0 {
+	if flags&thACK != 0 {
+		rv.noBif = false
+	}
+	if seglen != 0 && len(fl.segs) > 0 && !fl.noBif {
 		first, last := fl.segs[0].seq-fl.base, fl.segs[0].nextseq-fl.base
 		for _, s := range fl.segs {
 			if s.nextseq-fl.base > last {

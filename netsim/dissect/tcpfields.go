@@ -200,6 +200,47 @@ func registerTCP() {
 		}
 		return append(out, Value{N: uint64(p.TCP.DupAckFrame)})
 	})
+	// The SEQ/ACK analysis values -V shows.
+	analysisValue := func(name string, t FieldType, v func(tc *TCP) (uint64, bool)) {
+		reg(name, t, 32, false, func(p *Packet, out []Value) []Value {
+			if !p.Has(ProtoTCP) || p.TCP.Short || p.TCP.Quoted {
+				return out
+			}
+			if n, ok := v(&p.TCP); ok {
+				return append(out, Value{N: n})
+			}
+			return out
+		})
+	}
+	analysisValue("tcp.analysis.ack_rtt", TypeTime, func(tc *TCP) (uint64, bool) { return uint64(tc.AckRTT), tc.HasAckFrame && tc.AckRTT != 0 })
+	analysisValue("tcp.analysis.initial_rtt", TypeTime, func(tc *TCP) (uint64, bool) {
+		has := tc.HasAckFrame || tc.InFlight != 0 || tc.PushBytes != 0 || tc.Analysis != 0
+		return uint64(tc.FirstRTT), has && tc.FirstRTT != 0
+	})
+	analysisValue("tcp.analysis.bytes_in_flight", TypeUint, func(tc *TCP) (uint64, bool) { return uint64(tc.InFlight), tc.InFlight != 0 })
+	analysisValue("tcp.analysis.push_bytes_sent", TypeUint, func(tc *TCP) (uint64, bool) { return uint64(tc.PushBytes), tc.PushBytes != 0 })
+	analysisValue("tcp.analysis.rto", TypeTime, func(tc *TCP) (uint64, bool) {
+		return uint64(tc.RTO), tc.Analysis&TCPRetransmission != 0 && tc.RTO != 0
+	})
+	analysisValue("tcp.analysis.rto_frame", TypeFrameNum, func(tc *TCP) (uint64, bool) {
+		return uint64(tc.RTOFrame), tc.Analysis&TCPRetransmission != 0 && tc.RTO != 0
+	})
+	streamTime := func(name string, v func(tc *TCP) int64) {
+		reg(name, TypeTime, 0, false, func(p *Packet, out []Value) []Value {
+			if !p.Has(ProtoTCP) || p.TCP.Short {
+				return out
+			}
+			return append(out, Value{N: uint64(v(&p.TCP))})
+		})
+	}
+	streamTime("tcp.time_relative", func(tc *TCP) int64 { return tc.TimeFirst })
+	streamTime("tcp.time_delta", func(tc *TCP) int64 { return tc.TimePrev })
+	reg("tcp.completeness", TypeUint, 8, false, func(p *Packet, out []Value) []Value {
+		if !p.Has(ProtoTCP) || p.TCP.Short {
+			return out
+		}
+		return append(out, Value{N: uint64(p.TCP.Completeness)})
+	})
 	reg("tcp.analysis.acks_frame", TypeFrameNum, 32, false, func(p *Packet, out []Value) []Value {
 		if !p.Has(ProtoTCP) || !p.TCP.HasAckFrame {
 			return out

@@ -107,17 +107,15 @@ func (t *treeWriter) expert(depth int, severity, group, msg string) {
 
 func secs(ns int64) string { return timeString(ns, 9) + " seconds" }
 
+// encapNames are Wireshark's names for the link types, for those checked
+// against tshark (the others get no line).
 var encapNames = map[pcapread.LinkType]string{
 	pcapread.LinkEthernet: "Ethernet (1)",
 	pcapread.LinkNull:     "NULL/Loopback (15)",
-	pcapread.LinkLoop:     "OpenBSD loopback (108)",
 	pcapread.LinkRaw:      "Raw IP (7)",
 	pcapread.LinkRaw12:    "Raw IP (7)",
 	pcapread.LinkRaw14:    "Raw IP (7)",
-	pcapread.LinkIPv4:     "Raw IPv4 (129)",
-	pcapread.LinkIPv6:     "Raw IPv6 (130)",
 	pcapread.LinkSLL:      "Linux cooked-mode capture v1 (25)",
-	pcapread.LinkSLL2:     "Linux cooked-mode capture v2 (210)",
 }
 
 func (t *treeWriter) packet(p *Packet) {
@@ -174,11 +172,16 @@ func (t *treeWriter) packet(p *Packet) {
 		t.ethAddr(1, "Destination", e.Dst[:])
 		t.ethAddr(1, "Source", e.Src[:])
 		if p.Has(ProtoVLAN) {
+			// The 802.1Q tree is not checked against tshark: only the
+			// Ethernet type is shown.
 			t.f(1, "Type: %s", etherTypeName(e.Type))
-			t.f(0, "802.1Q Virtual LAN, PRI: %d, DEI: %d, ID: %d", p.VLAN.Priority, 0, p.VLAN.ID)
-			t.f(1, "Type: %s", etherTypeName(p.VLAN.Type))
 		} else if e.Type >= 0x0600 {
 			t.f(1, "Type: %s", etherTypeName(e.Type))
+			// Bytes after the payload of a frame of minimum size are
+			// Ethernet padding.
+			if n := ethPayloadLen(p); n >= 0 && len(p.Frame) <= 60 && 14+n < len(p.Frame) {
+				t.f(1, "Padding: %s", bytesLabel(p.Frame[14+n:]))
+			}
 		}
 	case p.Has(ProtoSLL) && !p.SLL.V2:
 		s := &p.SLL
@@ -197,8 +200,11 @@ func (t *treeWriter) packet(p *Packet) {
 		t.f(1, "Protocol: %s", etherTypeName(s.Protocol))
 	case p.Has(ProtoNull):
 		t.f(0, "Null/Loopback")
-		if p.Null.Family == 2 {
+		switch f := p.Null.Family; f {
+		case 2:
 			t.f(1, "Family: IP (2)")
+		case 24, 28, 30:
+			t.f(1, "Family: IPv6 (%d)", f)
 		}
 	case p.Link == pcapread.LinkRaw || p.Link == pcapread.LinkRaw12 || p.Link == pcapread.LinkRaw14:
 		t.f(0, "Raw packet data")
@@ -207,6 +213,21 @@ func (t *treeWriter) packet(p *Packet) {
 	if p.Has(ProtoData) && !dataInICMP(p) {
 		t.data(0, p.Data)
 	}
+}
+
+// ethPayloadLen returns the length the Ethernet payload's own header
+// declares (IPv4 total length, IPv6 header and payload, an ARP packet's
+// size), or -1.
+func ethPayloadLen(p *Packet) int {
+	switch {
+	case p.Has(ProtoIP):
+		return int(p.IP.Len)
+	case p.Has(ProtoIPv6):
+		return 40 + int(p.IPv6.PLen)
+	case p.Has(ProtoARP):
+		return 8 + 2*int(p.ARP.HwSize) + 2*int(p.ARP.ProtoSize)
+	}
+	return -1
 }
 
 // dataInICMP reports whether p's data belongs to an ICMP message (an echo's
@@ -298,11 +319,13 @@ func (t *treeWriter) ethAddr(depth int, name string, b []byte) {
 var ipProtoTreeNames = map[uint8]string{0: "IPv6 Hop-by-Hop Option", 1: "ICMP", 2: "IGMP", 6: "TCP", 17: "UDP", 41: "IPv6", 43: "Routing Header for IPv6",
 	44: "Fragment Header for IPv6", 47: "GRE", 50: "Encap Security Payload", 51: "Authentication Header", 58: "ICMPv6", 59: "IPv6 No Next Header", 60: "Destination Options for IPv6", 132: "SCTP"}
 
+// ipProtoName names an IP protocol number as Wireshark does, or "" for a
+// number whose name is not checked against tshark.
 func ipProtoName(n uint8) string {
 	if s, ok := ipProtoTreeNames[n]; ok {
 		return fmt.Sprintf("%s (%d)", s, n)
 	}
-	return fmt.Sprintf("Unknown (%d)", n)
+	return ""
 }
 
 var dscpNames = map[uint8][2]string{
@@ -368,18 +391,18 @@ func (t *treeWriter) layers(depth int, p *Packet) {
 
 func (t *treeWriter) ipv4(d int, p *Packet) {
 	ip := &p.IP
-	b := p.raw[idIP]
+	b0 := uint64(4<<4 | ip.HdrLen/4)
 	src, dst := ipv4String(uint32(ip4(ip.Src))), ipv4String(uint32(ip4(ip.Dst)))
 	t.f(d, "Internet Protocol Version 4, Src: %s, Dst: %s", src, dst)
-	t.bits(d+1, 8, 0xf0, uint64(b[0]), "Version: 4")
-	t.bits(d+1, 8, 0x0f, uint64(b[0]), "Header Length: %d bytes (%d)", ip.HdrLen, ip.HdrLen/4)
+	t.bits(d+1, 8, 0xf0, b0, "Version: 4")
+	t.bits(d+1, 8, 0x0f, b0, "Header Length: %d bytes (%d)", ip.HdrLen, ip.HdrLen/4)
 	if s := dsSummary(ip.DSField); s != "" {
 		t.f(d+1, "Differentiated Services Field: 0x%02x (%s)", ip.DSField, s)
 		t.dsField(d+2, 8, 0, ip.DSField, uint64(ip.DSField))
 	}
 	t.f(d+1, "Total Length: %d", ip.Len)
 	t.f(d+1, "Identification: 0x%04x (%d)", ip.ID, ip.ID)
-	fo := uint64(binary.BigEndian.Uint16(b[6:]))
+	fo := uint64(ip.Flags)<<13 | uint64(ip.FragOff/8)
 	flags := fmt.Sprintf("Flags: 0x%x", ip.Flags)
 	if ip.Flags&4 != 0 {
 		flags += ", Reserved bit"
@@ -396,26 +419,39 @@ func (t *treeWriter) ipv4(d int, p *Packet) {
 	t.bits(d+2, 8, 0x20, fo>>8, "More fragments: %s", setStr(ip.Flags&1 != 0))
 	t.bits(d+1, 16, 0x1fff, fo, "Fragment Offset: %d", ip.FragOff)
 	t.f(d+1, "Time to Live: %d", ip.TTL)
-	t.f(d+1, "Protocol: %s", ipProtoName(ip.Proto))
+	if ip.TTL < 5 && ip.Dst[0]>>4 != 14 {
+		t.expert(d+2, "Note", "Sequence", fmt.Sprintf(`"Time To Live" only %d`, ip.TTL))
+	}
+	if n := ipProtoName(ip.Proto); n != "" {
+		t.f(d+1, "Protocol: %s", n)
+	}
 	t.f(d+1, "Header Checksum: 0x%04x [validation disabled]", ip.Checksum)
 	t.g(d+1, "Header checksum status: Unverified")
 	t.f(d+1, "Source Address: %s", src)
 	t.f(d+1, "Destination Address: %s", dst)
-	if ip.Reassembled && len(ip.Fragments) > 0 {
-		total := 0
-		var list []string
-		for _, fr := range ip.Fragments {
-			total = max(total, fr.Offset+fr.Len)
-			list = append(list, fmt.Sprintf("#%d(%d)", fr.Frame, fr.Len))
-		}
-		t.g(d+1, "%d IPv4 Fragments (%d bytes): %s", len(ip.Fragments), total, strings.Join(list, ", "))
-		for _, fr := range ip.Fragments {
-			t.g(d+2, "Frame: %d, payload: %d-%d (%d bytes)", fr.Frame, fr.Offset, fr.Offset+fr.Len-1, fr.Len)
-		}
-		t.g(d+2, "Fragment count: %d", len(ip.Fragments))
-		t.g(d+2, "Reassembled IPv4 length: %d", total)
-		t.g(d+2, "Reassembled IPv4 data: %s", bytesLabel(ip.ReassembledData))
+	if ip.Reassembled {
+		t.fragments(d+1, "IPv4", ip.Fragments, ip.ReassembledData)
 	}
+}
+
+// fragments writes the list of a reassembled datagram's fragments.
+func (t *treeWriter) fragments(d int, ipv string, frags []Fragment, data []byte) {
+	if len(frags) == 0 {
+		return
+	}
+	total := 0
+	var list []string
+	for _, fr := range frags {
+		total = max(total, fr.Offset+fr.Len)
+		list = append(list, fmt.Sprintf("#%d(%d)", fr.Frame, fr.Len))
+	}
+	t.g(d, "%d %s Fragments (%d bytes): %s", len(frags), ipv, total, strings.Join(list, ", "))
+	for _, fr := range frags {
+		t.g(d+1, "Frame: %d, payload: %d-%d (%d bytes)", fr.Frame, fr.Offset, fr.Offset+fr.Len-1, fr.Len)
+	}
+	t.g(d+1, "Fragment count: %d", len(frags))
+	t.g(d+1, "Reassembled %s length: %d", ipv, total)
+	t.g(d+1, "Reassembled %s data: %s", ipv, bytesLabel(data))
 }
 
 func (t *treeWriter) ipv6(d int, p *Packet) {
@@ -431,14 +467,18 @@ func (t *treeWriter) ipv6(d int, p *Packet) {
 	}
 	t.bits(d+1, 24, 0xfffff, w&0xffffff, "Flow Label: 0x%05x", v.Flow)
 	t.f(d+1, "Payload Length: %d", v.PLen)
-	t.f(d+1, "Next Header: %s", ipProtoName(v.Next))
+	if n := ipProtoName(v.Next); n != "" {
+		t.f(d+1, "Next Header: %s", n)
+	}
 	t.f(d+1, "Hop Limit: %d", v.HopLimit)
 	t.f(d+1, "Source Address: %s", src)
 	t.f(d+1, "Destination Address: %s", dst)
 	if v.HasFrag && v.Next == 44 && len(b) >= 48 {
 		h := b[40:48]
 		t.f(d+1, "Fragment Header for IPv6")
-		t.f(d+2, "Next header: %s", ipProtoName(h[0]))
+		if n := ipProtoName(h[0]); n != "" {
+			t.f(d+2, "Next header: %s", n)
+		}
 		t.f(d+2, "Reserved octet: 0x%02x", h[1])
 		fo := uint64(binary.BigEndian.Uint16(h[2:]))
 		t.bits(d+2, 16, 0xfff8, fo, "Offset: %d (%d bytes)", fo>>3, fo&^7)
@@ -449,6 +489,9 @@ func (t *treeWriter) ipv6(d int, p *Packet) {
 		}
 		t.bits(d+2, 16, 0x0001, fo, "More Fragments: %s", yes)
 		t.f(d+2, "Identification: 0x%08x", binary.BigEndian.Uint32(h[4:]))
+	}
+	if v.Reassembled {
+		t.fragments(d+1, "IPv6", v.Fragments, v.ReassembledData)
 	}
 }
 
@@ -572,7 +615,7 @@ func (t *treeWriter) icmp(d int, p *Packet) {
 	}
 	if codes, ok := icmpCodes[c.Type]; ok && int(c.Code) < len(codes) {
 		t.f(d+1, "Code: %d (%s)", c.Code, codes[c.Code])
-	} else if c.Type == 0 || c.Type == 8 {
+	} else if !ok {
 		t.f(d+1, "Code: %d", c.Code)
 	}
 	t.icmpChecksumLines(d+1, p, b, c.Checksum, false)
@@ -584,13 +627,20 @@ func (t *treeWriter) icmp(d int, p *Packet) {
 		t.f(d+1, "Sequence Number (BE): %d (0x%04x)", c.Seq, c.Seq)
 		le = c.Seq>>8 | c.Seq<<8
 		t.f(d+1, "Sequence Number (LE): %d (0x%04x)", le, le)
+		if c.RequestIn != 0 {
+			t.g(d+1, "Request frame: %d", c.RequestIn)
+			t.g(d+1, "Response time: %.3f ms", float64(p.Time-c.RequestTime)/1e6)
+		}
 		if p.Has(ProtoData) {
 			t.data(d+1, p.Data)
 		}
 	case c.Type == 3 && c.Code == 4 && len(b) >= 8:
 		t.f(d+1, "Unused: %04x", binary.BigEndian.Uint16(b[4:]))
 		t.f(d+1, "MTU of next hop: %d", binary.BigEndian.Uint16(b[6:]))
-	case (c.Type == 3 || c.Type == 11 || c.Type == 4) && len(b) >= 8:
+	case c.Type == 12 && len(b) >= 8:
+		t.f(d+1, "Pointer: %d", b[4])
+		t.f(d+1, "Unused: %06x", uint32(b[5])<<16|uint32(b[6])<<8|uint32(b[7]))
+	case (c.Type == 3 || c.Type == 11) && len(b) >= 8:
 		t.f(d+1, "Unused: %08x", binary.BigEndian.Uint32(b[4:]))
 	}
 	t.inner(d, p)
@@ -633,7 +683,7 @@ func (t *treeWriter) icmpv6(d int, p *Packet) {
 		t.f(d+1, "Type: %s (%d)", n, c.Type)
 	}
 	if e, ok := icmpv6Errors[c.Type]; ok && e.codes != nil && int(c.Code) < len(e.codes) {
-		t.f(d+1, "Code: %d (%s)", c.Code, strings.ToUpper(e.codes[c.Code][:1])+e.codes[c.Code][1:])
+		t.f(d+1, "Code: %d (%s)", c.Code, e.codes[c.Code])
 	} else if c.Code == 0 {
 		t.f(d+1, "Code: 0")
 	}
@@ -647,6 +697,8 @@ func (t *treeWriter) icmpv6(d int, p *Packet) {
 		}
 	case c.Type == 2 && len(b) >= 8:
 		t.f(d+1, "MTU: %d", binary.BigEndian.Uint32(b[4:]))
+	case c.Type == 4 && len(b) >= 8:
+		t.f(d+1, "Pointer: %d", binary.BigEndian.Uint32(b[4:]))
 	case (c.Type == 1 || c.Type == 3) && len(b) >= 8:
 		t.f(d+1, "Reserved: %08x", binary.BigEndian.Uint32(b[4:]))
 	case c.Type == 135 && len(b) >= 24:
@@ -781,6 +833,9 @@ func (t *treeWriter) tcpQuoted(d int, p *Packet) {
 		t.f(d, "Transmission Control Protocol, Src Port: %d, Dst Port: %d", tc.SrcPort, tc.DstPort)
 		t.f(d+1, "Source Port: %d", tc.SrcPort)
 		t.f(d+1, "Destination Port: %d", tc.DstPort)
+		if tc.quotedV4 && len(p.raw[idTCP]) >= 8 {
+			t.f(d+1, "Sequence Number: %d", tc.Seq)
+		}
 		return
 	}
 	t.f(d, "Transmission Control Protocol, Src Port: %d, Dst Port: %d, Seq: %d, Ack: %d", tc.SrcPort, tc.DstPort, tc.Seq, tc.Ack)
@@ -860,21 +915,31 @@ func (t *treeWriter) tcpFlags(d int, p *Packet) {
 	}
 }
 
-var tcpOptionNames = map[byte]string{0: "End of Option List (EOL)", 1: "No-Operation (NOP)", 2: "Maximum segment size", 3: "Window scale",
+// tcpOptionNames names the TCP options the tree decodes; a header with
+// any other (or an end-of-list option) gets no Options subtree.
+var tcpOptionNames = map[byte]string{1: "No-Operation (NOP)", 2: "Maximum segment size", 3: "Window scale",
 	4: "SACK permitted", 5: "SACK", 8: "Timestamps"}
 
 func (t *treeWriter) tcpOptions(d int, p *Packet) {
 	tc := &p.TCP
 	var names []string
 	ok := true
+	used := 0
 	eachOption(tc.Options, func(o tcpOption) {
 		n, known := tcpOptionNames[o.kind]
 		if !known {
 			ok = false
 		}
 		names = append(names, n)
+		if o.kind == 1 {
+			used++
+		} else {
+			used += 2 + len(o.data)
+		}
 	})
-	if !ok {
+	if !ok || used != len(tc.Options) {
+		// An end-of-list option, padding after it or a malformed
+		// option: not decoded here.
 		return
 	}
 	t.f(d, "Options: (%d bytes), %s", len(tc.Options), strings.Join(names, ", "))

@@ -178,3 +178,98 @@ func TestExampleNewServer(t *testing.T) {
 		}
 	})
 }
+
+// A test over many seeds: each seed is a subtest, seed=N, with its own
+// network. `go test` runs seed 1; `go test ./pkg -netsim.seeds=1-500` runs
+// 500 (`NETSIM_SEEDS=1-500 go test ./...` over many packages), and
+// -netsim.shard=I/N one shard of them. A failing seed logs the command that
+// reproduces it alone:
+//
+//	go test -run '^TestUpload$/^seed=137$' example.com/user/myproto -netsim.seed=137
+//
+// Like ExampleRun, this needs a *testing.T, so it is compiled but not run;
+// TestExampleSeeds runs the same code.
+func ExampleSeeds() {
+	TestUpload := func(t *testing.T) {
+		netsimtest.Seeds(t, func(t *testing.T, seed int64) {
+			n := netsimtest.New(t, netsim.Options{Seed: seed}) // the seed drives loss, ports, sequence numbers
+			client, _ := n.AddHost("client")
+			server, _ := n.AddHost("server")
+			_, err := n.Connect("wan", client.Iface("eth0", "10.0.0.1/24"), server.Iface("eth0", "10.0.0.2/24"),
+				netsim.LinkConfig{Delay: 20 * time.Millisecond, Loss: 0.02})
+			if err != nil {
+				t.Fatal(err)
+			}
+			netsimtest.Run(t, n, func(t *testing.T) {
+				ln, err := server.Listen("tcp", ":9000")
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer ln.Close()
+				got := make(chan int64, 1)
+				go func() {
+					c, err := ln.Accept()
+					if err != nil {
+						got <- -1
+						return
+					}
+					k, _ := io.Copy(io.Discard, c)
+					c.Close()
+					got <- k
+				}()
+				conn, err := client.Dial("tcp", "server:9000")
+				if err != nil {
+					t.Fatal(err)
+				}
+				conn.Write(make([]byte, 64<<10))
+				conn.Close()
+				if k := <-got; k != 64<<10 {
+					t.Errorf("seed %d: the server got %d bytes, want 65536", seed, k)
+				}
+			})
+		})
+	}
+	_ = TestUpload
+}
+
+// TestExampleSeeds is ExampleSeeds's test, run (over the seeds the flags
+// give, seed 1 by default).
+func TestExampleSeeds(t *testing.T) {
+	netsimtest.Seeds(t, func(t *testing.T, seed int64) {
+		n := netsimtest.New(t, netsim.Options{Seed: seed})
+		client, _ := n.AddHost("client")
+		server, _ := n.AddHost("server")
+		_, err := n.Connect("wan", client.Iface("eth0", "10.0.0.1/24"), server.Iface("eth0", "10.0.0.2/24"),
+			netsim.LinkConfig{Delay: 20 * time.Millisecond, Loss: 0.02})
+		if err != nil {
+			t.Fatal(err)
+		}
+		netsimtest.Run(t, n, func(t *testing.T) {
+			ln, err := server.Listen("tcp", ":9000")
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer ln.Close()
+			got := make(chan int64, 1)
+			go func() {
+				c, err := ln.Accept()
+				if err != nil {
+					got <- -1
+					return
+				}
+				k, _ := io.Copy(io.Discard, c)
+				c.Close()
+				got <- k
+			}()
+			conn, err := client.Dial("tcp", "server:9000")
+			if err != nil {
+				t.Fatal(err)
+			}
+			conn.Write(make([]byte, 64<<10))
+			conn.Close()
+			if k := <-got; k != 64<<10 {
+				t.Errorf("seed %d: the server got %d bytes, want 65536", seed, k)
+			}
+		})
+	})
+}

@@ -22,6 +22,12 @@
 //     Shutdown are fine.
 //   - Don't call synctest.Wait yourself while Run's driver is running, and
 //     don't call t.Run inside Run (testing forbids it in a bubble).
+//
+// [Seeds] runs a test over many seeds, one subtest each: `go test ./pkg
+// -netsim.seeds=1-500` (or NETSIM_SEEDS=1-500 over many packages), in
+// shards (-netsim.shard=I/N, Bazel's and Kubernetes' variables) split as
+// `netsim sweep` splits them, and a failing seed logs the go test line
+// that reproduces it alone (-netsim.seed=N).
 package netsimtest
 
 import (
@@ -58,6 +64,7 @@ func New(t testing.TB, opts netsim.Options) *netsim.Network {
 	}
 	if buf != nil {
 		captures.Store(n, buf)
+		noteCapture(t, buf)
 	}
 	t.Cleanup(func() {
 		captures.Delete(n)

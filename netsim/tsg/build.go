@@ -1,6 +1,7 @@
 package tsg
 
 import (
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
@@ -9,6 +10,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 
 	"netsim.dev/netsim/dissect"
 	"netsim.dev/netsim/pcapread"
@@ -77,6 +79,10 @@ type Options struct {
 	// Title replaces the graph's title (which names the stream) when not
 	// empty.
 	Title string
+	// From and To, when To is after From, draw only that span of time
+	// since the capture's first frame (tshark's frame.time_relative),
+	// to look closely at part of a long transfer.
+	From, To time.Duration
 }
 
 // AnyStream is the [Options.Stream] value that lets [Read] choose.
@@ -112,6 +118,9 @@ type Graph struct {
 	// Bytes is the number of payload bytes the sender sent, retransmissions
 	// included.
 	Bytes int64
+	// From and To are the span of time drawn, in ns since the capture's
+	// first frame, when To > From ([Options.From]); otherwise all of it.
+	From, To int64
 }
 
 // Segment is one segment of the sender drawn as a bar from Seq to End.
@@ -133,18 +142,22 @@ type Segment struct {
 
 // Ack is one acknowledgment from the receiver.
 type Ack struct {
-	Frame  int
-	Time   int64
+	Frame  int   // frame number in the capture
+	Time   int64 // ns since the capture's first frame
 	Ack    int64 // relative acknowledgment number (the sender's sequence space)
 	Window int64 // the advertised receive window in bytes, scaled
 	// Lost is the netsim comment saying the ACK never arrived, or "".
 	Lost string
+	// SACK holds the ACK's selective-acknowledgment blocks, relative
+	// [left, right) ranges the receiver holds beyond Ack (tcp.options.sack_le,
+	// sack_re).
+	SACK [][2]int64
 }
 
 // CwndSample is the sender's state from one "tcp sender:" comment.
 type CwndSample struct {
-	Frame    int
-	Time     int64
+	Frame    int   // the frame whose comment it is
+	Time     int64 // ns since the capture's first frame
 	Una      int64 // relative oldest unacknowledged sequence number
 	Cwnd     int64 // congestion window, bytes
 	Ssthresh int64 // slow-start threshold, bytes; 0 when none yet
@@ -203,7 +216,8 @@ type tcpPkt struct {
 	flags    uint16
 	win      int64
 	lost     string
-	sender   string // the "tcp sender:" comment, if any
+	sender   string     // the "tcp sender:" comment, if any
+	sack     [][2]int64 // SACK blocks, relative as ack is
 }
 
 const (
@@ -232,6 +246,9 @@ func fromPacket(p *dissect.Packet) (tcpPkt, bool) {
 		frame: p.Number, time: p.TimeRel, stream: int(t.Stream), src: src, dst: dst,
 		seq: int64(t.Seq), ack: int64(t.Ack), isn: t.SeqRaw - t.Seq,
 		len: int(t.Len), flags: t.Flags, win: int64(t.WinSize),
+	}
+	if len(t.Options) > 0 {
+		s.sack = sackBlocks(t.Options, t.AckRaw-t.Ack)
 	}
 	for _, c := range p.Comments {
 		switch {
@@ -351,10 +368,13 @@ func build(pkts []tcpPkt, opt Options) (*Graph, error) {
 			continue
 		}
 		if p.flags&flagACK != 0 {
-			g.Acks = append(g.Acks, Ack{Frame: p.frame, Time: p.time, Ack: p.ack, Window: p.win, Lost: p.lost})
+			g.Acks = append(g.Acks, Ack{Frame: p.frame, Time: p.time, Ack: p.ack, Window: p.win, Lost: p.lost, SACK: p.sack})
 		}
 	}
 	g.Title = opt.Title
+	if opt.To > opt.From {
+		g.From, g.To = int64(opt.From), int64(opt.To)
+	}
 	if g.Title == "" {
 		g.Title = fmt.Sprintf("TCP %s → %s (tcp.stream %d)", g.Sender, g.Receiver, g.Stream)
 	}
@@ -400,4 +420,35 @@ func parseSender(c string, isn uint32) (CwndSample, bool) {
 		}
 	}
 	return s, haveCwnd && haveUna
+}
+
+// sackBlocks returns the SACK option's blocks (kind 5) among the TCP
+// options opts, relative to base (the ACK's own base, so that they compare
+// with its relative acknowledgment number). Malformed options end the
+// search.
+func sackBlocks(opts []byte, base uint32) [][2]int64 {
+	var out [][2]int64
+	for i := 0; i < len(opts); {
+		kind := opts[i]
+		if kind == 0 {
+			break
+		}
+		if kind == 1 {
+			i++
+			continue
+		}
+		if i+1 >= len(opts) || opts[i+1] < 2 || i+int(opts[i+1]) > len(opts) {
+			break
+		}
+		n := int(opts[i+1])
+		if kind == 5 {
+			for j := i + 2; j+8 <= i+n; j += 8 {
+				l := binary.BigEndian.Uint32(opts[j:]) - base
+				r := binary.BigEndian.Uint32(opts[j+4:]) - base
+				out = append(out, [2]int64{int64(l), int64(r)})
+			}
+		}
+		i += n
+	}
+	return out
 }

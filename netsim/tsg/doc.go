@@ -9,7 +9,10 @@
 // The receiver's acknowledgments make the green ACK line (a step line), and
 // the acknowledgment plus the advertised receive window (scaled by the
 // window scale from the SYNs) the receive-window line above it: the sender
-// may send up to that line. Frames netsim's network lost or dropped (pcapng
+// may send up to that line. SACK blocks (what the receiver holds beyond a
+// hole) are magenta bars beside their ACK. Each segment is labelled with its
+// frame number where labels do not crowd. Frames netsim's network lost or
+// dropped (pcapng
 // comments starting "lost:" or "dropped") get an orange ×. In netsim's own
 // captures the sender's congestion window, from the "tcp sender:" comments
 // its stack writes ([SenderPrefix]), is the dashed purple line una + cwnd:
@@ -20,6 +23,7 @@
 // any capture works, not only netsim's. [Graph.SVG] and [Graph.PNG] draw it;
 // both come from one drawing, so they look the same.
 //
-// From the command line: netsim read -r F.pcapng --graph tsg -o F.svg
-// (or -o F.png).
+// [Options] pick the stream, the direction and a span of time. From the
+// command line: netsim read -r F.pcapng --graph tsg -o F.svg (or -o F.png;
+// --stream N, --dir client|server, --time 50ms-150ms).
 package tsg

@@ -6,9 +6,11 @@ import (
 	"math"
 	"strconv"
 	"strings"
+	"time"
 )
 
-// Size of the picture in pixels (SVG user units).
+// Width and Height are the size of the picture in pixels (SVG user units),
+// for [Graph.SVG], [Graph.PNG] and [Graph.Image].
 const (
 	Width  = 960
 	Height = 600
@@ -33,14 +35,20 @@ const (
 // to pixels, kept for tests that look for a segment in the rendered image.
 type layout struct {
 	x0, y0, x1, y1 float64 // the plot area
-	tmin, tmax     float64 // ns
+	tbase          int64   // ns: times are drawn relative to it, so that no float loses them
+	tmin, tmax     float64 // ns after tbase
 	smin, smax     float64 // sequence numbers
 	timeUnit       float64 // ns per tick-label unit
 	timeUnitName   string
 }
 
 func (l *layout) x(t int64) float64 {
-	return l.x0 + (float64(t)-l.tmin)/(l.tmax-l.tmin)*(l.x1-l.x0)
+	return l.xf(float64(t - l.tbase))
+}
+
+// xf places a time given in ns after tbase.
+func (l *layout) xf(t float64) float64 {
+	return l.x0 + (t-l.tmin)/(l.tmax-l.tmin)*(l.x1-l.x0)
 }
 
 func (l *layout) y(s int64) float64 {
@@ -65,26 +73,45 @@ func (g *Graph) draw() (*picture, *layout) {
 	add(shape{kind: kFill, paths: [][]pt{{{0, 0}, {Width, Height}}}, color: colBackground})
 
 	// Grid and ticks.
-	tstep, tfirst := niceTicks(l.tmin/l.timeUnit, l.tmax/l.timeUnit, 8)
-	for v := tfirst; v <= l.tmax/l.timeUnit+tstep*1e-9; v += tstep {
-		x := l.x(int64(math.Round(v * l.timeUnit)))
+	base := float64(l.tbase)
+	tlo, thi := (base+l.tmin)/l.timeUnit, (base+l.tmax)/l.timeUnit
+	tstep, tfirst := niceTicks(tlo, thi, 8)
+	for i := 0; i < 50; i++ {
+		v := tfirst + float64(i)*tstep
+		if v > thi+tstep*1e-9 {
+			break
+		}
+		x := crisp1(l.xf(v*l.timeUnit - base))
 		add(shape{kind: kStroke, paths: [][]pt{{{x, l.y0}, {x, l.y1}}}, color: colGrid, width: 1})
 		add(shape{kind: kStroke, paths: [][]pt{{{x, l.y1}, {x, l.y1 + 5}}}, color: colAxis, width: 1})
 		text(x, l.y1+19, tickLabel(v, tstep), sizeText, colText, anchorMiddle, false)
 	}
-	sstep, sfirst := niceTicks(l.smin, l.smax, 8)
-	if sstep < 1 {
+	// Sequence numbers in bytes, or in kB or MB (of 1000 and 1000000
+	// bytes) when the labels would be long.
+	sdiv, sunit := 1.0, "bytes"
+	switch top := math.Max(math.Abs(l.smin), math.Abs(l.smax)); {
+	case top >= 5e6:
+		sdiv, sunit = 1e6, "MB, 1 MB = 1000000 bytes"
+	case top >= 1e5:
+		sdiv, sunit = 1e3, "kB, 1 kB = 1000 bytes"
+	}
+	sstep, sfirst := niceTicks(l.smin/sdiv, l.smax/sdiv, 8)
+	if sstep*sdiv < 1 {
 		sstep, sfirst = 1, math.Ceil(l.smin)
 	}
-	for v := sfirst; v <= l.smax+sstep*1e-9; v += sstep {
-		y := l.y(int64(math.Round(v)))
+	for i := 0; i < 50; i++ {
+		v := sfirst + float64(i)*sstep
+		if v > l.smax/sdiv+sstep*1e-9 {
+			break
+		}
+		y := crisp1(l.y1 - (v*sdiv-l.smin)/(l.smax-l.smin)*(l.y1-l.y0))
 		add(shape{kind: kStroke, paths: [][]pt{{{l.x0, y}, {l.x1, y}}}, color: colGrid, width: 1})
 		add(shape{kind: kStroke, paths: [][]pt{{{l.x0 - 5, y}, {l.x0, y}}}, color: colAxis, width: 1})
 		text(l.x0-8, y+4, tickLabel(v, sstep), sizeText, colText, anchorEnd, false)
 	}
-	add(shape{kind: kStroke, paths: [][]pt{{{l.x0, l.y0}, {l.x0, l.y1}, {l.x1, l.y1}}}, color: colAxis, width: 1})
+	add(shape{kind: kStroke, paths: [][]pt{{{crisp1(l.x0), l.y0}, {crisp1(l.x0), crisp1(l.y1)}, {l.x1, crisp1(l.y1)}}}, color: colAxis, width: 1})
 	text((l.x0+l.x1)/2, l.y1+40, "time since the capture's first frame ("+l.timeUnitName+")", sizeText, colText, anchorMiddle, false)
-	add(shape{kind: kText, paths: [][]pt{{{22, (l.y0 + l.y1) / 2}}}, text: "relative sequence number (bytes)", size: sizeText, color: colText, anchor: anchorMiddle, vertical: true})
+	add(shape{kind: kText, paths: [][]pt{{{22, (l.y0 + l.y1) / 2}}}, text: "relative sequence number (" + sunit + ")", size: sizeText, color: colText, anchor: anchorMiddle, vertical: true})
 
 	// Title and summary.
 	text(Width/2, 26, g.Title, sizeTitle, colText, anchorMiddle, true)
@@ -92,7 +119,7 @@ func (g *Graph) draw() (*picture, *layout) {
 
 	// Lines: receive window, congestion window, ACKs.
 	var legend []legendItem
-	tend := int64(l.tmax)
+	tend := l.tbase + int64(l.tmax)
 	var acks []Ack
 	lostAcks := 0
 	for _, a := range g.Acks {
@@ -104,23 +131,49 @@ func (g *Graph) draw() (*picture, *layout) {
 	}
 	if len(acks) > 0 {
 		win := steps(l, acks, tend, func(a Ack) int64 { return a.Ack + a.Window })
-		line(colWindow, 1.5, 0, "", win...)
+		line(colWindow, 2, 0, "", win...)
 		legend = append(legend, legendItem{kind: legLine, color: colWindow, text: "receive window (ACK + window)" + above(l, acks, func(a Ack) int64 { return a.Ack + a.Window })})
+	}
+	if len(acks) > 0 {
+		line(colAck, 2, 0, "", steps(l, acks, tend, func(a Ack) int64 { return a.Ack })...)
+		legend = append(legend, legendItem{kind: legLine, color: colAck, text: "ACK"})
+	}
+	// SACK blocks: what the receiver holds beyond the ACK, a bar just
+	// right of the ACK's time (tcptrace draws them on it).
+	nSACK := 0
+	for _, a := range acks {
+		x := l.x(a.Time) + 4
+		if len(a.SACK) == 0 || x < l.x0 || x > l.x1 {
+			continue
+		}
+		for _, b := range a.SACK {
+			ya, yb := l.y(b[0]), l.y(b[1])
+			if b[1] <= b[0] || ya < l.y0 || yb > l.y1 || yb < l.y0 && ya < l.y0 {
+				continue
+			}
+			yb = math.Max(yb, l.y0)
+			add(shape{kind: kStroke, paths: ibeam(x, ya, yb), color: colSACK, width: 2, tip: fmt.Sprintf("frame %d: SACK %d-%d (ACK %d)", a.Frame, b[0], b[1], a.Ack)})
+			nSACK++
+		}
+	}
+	if nSACK > 0 {
+		legend = append(legend, legendItem{kind: legBar, color: colSACK, text: "SACK block"})
 	}
 	if len(g.Cwnd) > 0 {
 		pts := steps(l, g.Cwnd, tend, func(c CwndSample) int64 { return c.Una + c.Cwnd })
 		line(colCwnd, 2, 6, "", pts...)
 		legend = append(legend, legendItem{kind: legDash, color: colCwnd, text: "cwnd (una + cwnd, from netsim's stack)" + above(l, g.Cwnd, func(c CwndSample) int64 { return c.Una + c.Cwnd })})
 	}
-	if len(acks) > 0 {
-		line(colAck, 1.5, 0, "", steps(l, acks, tend, func(a Ack) int64 { return a.Ack })...)
-		legend = append(legend, legendItem{kind: legLine, color: colAck, text: "ACK"})
-	}
 
 	// Segments, tcptrace style: a vertical bar from Seq to End with
 	// ticks at both ends; retransmissions in red, SYN and FIN in teal.
-	var nData, nRetrans, nSynFin, nLost int
+	var nData, nRetrans, nSynFin, nLost, nFrameLabels int
+	labels := &labelSpace{max: 300}
+	visible := func(t int64) bool { x := l.x(t); return x >= l.x0-0.5 && x <= l.x1+0.5 }
 	for _, s := range g.Segments {
+		if !visible(s.Time) {
+			continue
+		}
 		x, ya, yb := l.x(s.Time), l.y(s.Seq), l.y(s.End)
 		c := colData
 		switch {
@@ -131,24 +184,51 @@ func (g *Graph) draw() (*picture, *layout) {
 		default:
 			nData++
 		}
-		add(shape{kind: kStroke, paths: ibeam(x, ya, yb), color: c, width: 1.5, tip: s.tip()})
+		add(shape{kind: kStroke, paths: ibeam(x, ya, yb), color: c, width: 2, tip: s.tip()})
 		if s.SYN || s.FIN {
 			nSynFin++
 			label := "SYN"
 			if s.FIN {
 				label = "FIN"
 			}
-			text(x+5, yb-4, label, sizeSmall, c, anchorStart, true)
+			text(x+5, yb-7, label, sizeSmall, c, anchorStart, true)
+			labels.place(fs, x+5, yb-7, label, anchorStart, true)
+		}
+	}
+	// Frame numbers left of the bars, where they do not crowd each
+	// other: teachers and learners name segments by them. The marked
+	// segments (retransmitted, lost, SYN, FIN) get theirs first.
+	for pass := 0; pass < 2; pass++ {
+		for _, s := range g.Segments {
+			marked := s.Retransmission || s.Lost != "" || s.SYN || s.FIN
+			if !visible(s.Time) || marked != (pass == 0) {
+				continue
+			}
+			x, y := l.x(s.Time), (l.y(s.Seq)+l.y(s.End))/2+4
+			label := "#" + strconv.Itoa(s.Frame)
+			right := x + 5 // or, for a marked one, right of the bar (and of a lost ×)
+			if s.Lost != "" {
+				right = x + 14
+			}
+			switch {
+			case labels.place(fs, x-5, y, label, anchorEnd, false):
+				text(x-5, y, label, sizeSmall, colSubtle, anchorEnd, false)
+			case marked && labels.place(fs, right, y, label, anchorStart, false):
+				text(right, y, label, sizeSmall, colSubtle, anchorStart, false)
+			default:
+				continue
+			}
+			nFrameLabels++
 		}
 	}
 	for _, s := range g.Segments {
-		if s.Lost != "" {
+		if s.Lost != "" && visible(s.Time) {
 			nLost++
-			add(shape{kind: kStroke, paths: cross(l.x(s.Time)+7, (l.y(s.Seq)+l.y(s.End))/2, 4), color: colLost, width: 2, tip: fmt.Sprintf("frame %d: %s", s.Frame, s.Lost)})
+			add(shape{kind: kStroke, paths: cross(l.x(s.Time)+8, (l.y(s.Seq)+l.y(s.End))/2, 4), color: colLost, width: 2, tip: fmt.Sprintf("frame %d: %s", s.Frame, s.Lost)})
 		}
 	}
 	for _, a := range g.Acks {
-		if a.Lost != "" {
+		if a.Lost != "" && visible(a.Time) {
 			nLost++
 			add(shape{kind: kStroke, paths: cross(l.x(a.Time), l.y(a.Ack), 4), color: colLost, width: 2, tip: fmt.Sprintf("frame %d: ACK %d, %s", a.Frame, a.Ack, a.Lost)})
 		}
@@ -165,6 +245,9 @@ func (g *Graph) draw() (*picture, *layout) {
 	}
 	if nLost > 0 {
 		segLegend = append(segLegend, legendItem{kind: legCross, color: colLost, text: "lost by the network (netsim)"})
+	}
+	if nFrameLabels > 0 {
+		segLegend = append(segLegend, legendItem{kind: legText, color: colSubtle, text: "frame number"})
 	}
 	legend = append(segLegend, legend...)
 	drawLegend(p, fs, legend, l.x0, l.y1+62)
@@ -228,6 +311,9 @@ func (g *Graph) summary() string {
 	if lost > 0 {
 		parts = append(parts, plural(lost, "frame")+" lost")
 	}
+	if g.To > g.From {
+		parts = append(parts, fmt.Sprintf("showing %v to %v", time.Duration(g.From), time.Duration(g.To)))
+	}
 	return strings.Join(parts, ", ")
 }
 
@@ -241,38 +327,69 @@ func plural(n int, what string) string {
 // scales computes the plot's ranges from the graph's data.
 func (g *Graph) scales() *layout {
 	l := &layout{x0: marginLeft, y0: marginTop, x1: Width - marginRight, y1: Height - marginBottom}
-	tmin, tmax := math.Inf(1), math.Inf(-1)
+	var tlo, thi int64
+	seen := false
 	smin, smax := math.Inf(1), math.Inf(-1)
 	see := func(t int64, s ...int64) {
-		tmin, tmax = math.Min(tmin, float64(t)), math.Max(tmax, float64(t))
+		if !seen || t < tlo {
+			tlo = t
+		}
+		if !seen || t > thi {
+			thi = t
+		}
+		seen = true
 		for _, v := range s {
 			smin, smax = math.Min(smin, float64(v)), math.Max(smax, float64(v))
 		}
 	}
+	view := g.To > g.From
+	in := func(t int64) bool { return !view || (t >= g.From && t <= g.To) }
+	// seeLevels takes in a step line's levels: those of the window's items
+	// and the one in force when the window starts.
+	seeLevels := func(n int, at func(int) int64, level func(int) int64, use func(int) bool) {
+		last := -1
+		for i := 0; i < n; i++ {
+			if !use(i) {
+				continue
+			}
+			if in(at(i)) {
+				see(at(i), level(i))
+			} else if view && at(i) < g.From {
+				last = i
+			}
+		}
+		if last >= 0 {
+			v := level(last)
+			smin, smax = math.Min(smin, float64(v)), math.Max(smax, float64(v))
+		}
+	}
 	for _, s := range g.Segments {
-		see(s.Time, s.Seq, s.End)
+		if in(s.Time) {
+			see(s.Time, s.Seq, s.End)
+		}
 	}
-	for _, a := range g.Acks {
-		see(a.Time, a.Ack)
+	seeLevels(len(g.Acks), func(i int) int64 { return g.Acks[i].Time }, func(i int) int64 { return g.Acks[i].Ack }, func(int) bool { return true })
+	seeLevels(len(g.Cwnd), func(i int) int64 { return g.Cwnd[i].Time }, func(i int) int64 { return g.Cwnd[i].Una }, func(int) bool { return true })
+	if view {
+		tlo, thi, seen = g.From, g.To, true
 	}
-	for _, c := range g.Cwnd {
-		see(c.Time, c.Una)
+	if math.IsInf(smin, 1) {
+		smin, smax = 0, 1
 	}
-	if math.IsInf(tmin, 1) {
-		tmin, tmax, smin, smax = 0, 1, 0, 1
-	}
+	l.tbase = tlo
+	tmin, tmax := 0.0, float64(uint64(thi-tlo)) // unsigned: a span past 2^63 ns stays positive
 	// The windows' edges are shown when they are not far above the data:
 	// a 3 MiB receive window over a 32 KiB transfer would flatten it.
 	limit := smax + (smax-smin)*0.6
 	for _, a := range g.Acks {
-		if a.Lost == "" {
+		if a.Lost == "" && in(a.Time) {
 			if v := float64(a.Ack + a.Window); v <= limit {
 				smax = math.Max(smax, v)
 			}
 		}
 	}
 	for _, c := range g.Cwnd {
-		if v := float64(c.Una + c.Cwnd); v <= limit {
+		if v := float64(c.Una + c.Cwnd); v <= limit && in(c.Time) {
 			smax = math.Max(smax, v)
 		}
 	}
@@ -283,9 +400,14 @@ func (g *Graph) scales() *layout {
 		smax = smin + 4
 	}
 	pad := (tmax - tmin) * 0.03
+	if view {
+		pad = 0
+	}
 	l.tmin, l.tmax = tmin-pad, tmax+pad
-	if l.tmin < 0 && tmin >= 0 {
-		l.tmin = math.Min(0, tmin-pad/3)
+	if !view && tlo >= 0 && float64(tlo) < pad {
+		// The axis starts at the capture's first frame (a little before,
+		// so that the y axis does not cover a segment there).
+		l.tmin = -float64(tlo) - pad/2
 	}
 	pad = (smax - smin) * 0.05
 	l.smin, l.smax = smin-pad, smax+pad
@@ -303,13 +425,22 @@ func (g *Graph) scales() *layout {
 	return l
 }
 
-// above says how far above the plot a window's edge goes, when it does.
-func above[T any](l *layout, items []T, v func(T) int64) string {
+// above says how far above the plot a window's edge goes, when it does:
+// of the levels in view (those of the items drawn, and the one in force at
+// the left edge).
+func above[T stepper](l *layout, items []T, v func(T) int64) string {
 	top := int64(math.MinInt64)
-	for _, it := range items {
-		top = max(top, v(it))
+	for i, it := range items {
+		x := l.x(it.at())
+		next := math.Inf(1)
+		if i+1 < len(items) {
+			next = l.x(items[i+1].at())
+		}
+		if x <= l.x1+0.5 && next >= l.x0-0.5 {
+			top = max(top, v(it))
+		}
 	}
-	if float64(top) <= l.smax {
+	if top == math.MinInt64 || float64(top) <= l.smax {
 		return ""
 	}
 	return fmt.Sprintf(" (above the plot, up to %d)", top)
@@ -326,7 +457,7 @@ func (c CwndSample) at() int64 { return c.Time }
 func steps[T stepper](l *layout, items []T, tend int64, v func(T) int64) []pt {
 	var pts []pt
 	for i, it := range items {
-		x, y := l.x(it.at()), l.y(v(it))
+		x, y := math.Round(l.x(it.at())), math.Round(l.y(v(it)))
 		if i > 0 {
 			pts = append(pts, pt{x, pts[len(pts)-1].Y})
 		}
@@ -347,14 +478,25 @@ func steps[T stepper](l *layout, items []T, tend int64, v func(T) int64) []pt {
 }
 
 // ibeam is a segment's bar: a vertical line from ya to yb at x with short
-// ticks at both ends.
+// ticks at both ends (tcptrace's), when it is tall enough for them.
 func ibeam(x, ya, yb float64) [][]pt {
-	const t = 2.5
+	const t = 3
+	x, ya, yb = math.Round(x), math.Round(ya), math.Round(yb)
+	if math.Abs(ya-yb) < 2 {
+		// At least 2 px long: a renderer may draw nothing for a
+		// zero-length line (librsvg does not cap one).
+		yb = ya - 2
+	}
+	if math.Abs(ya-yb) < 6 {
+		// Too short for ticks: they would make a blob.
+		return [][]pt{{{x, ya}, {x, yb}}}
+	}
 	return [][]pt{{{x, ya}, {x, yb}}, {{x - t, ya}, {x + t, ya}}, {{x - t, yb}, {x + t, yb}}}
 }
 
 // cross is an × of half-size r centred on (x, y).
 func cross(x, y, r float64) [][]pt {
+	x, y = math.Round(x), math.Round(y)
 	return [][]pt{{{x - r, y - r}, {x + r, y + r}}, {{x - r, y + r}, {x + r, y - r}}}
 }
 
@@ -401,6 +543,7 @@ const (
 	legLine
 	legDash
 	legCross
+	legText
 )
 
 type legendItem struct {
@@ -416,22 +559,63 @@ func drawLegend(p *picture, fs faces, items []legendItem, x, y float64) {
 	right := float64(Width - marginRight)
 	cx := x
 	for _, it := range items {
-		w := swatch + 6 + fs.width(it.text, sizeText, false)
+		// Room for wider fonts than Go's (an SVG viewer may not have it).
+		w := swatch + 6 + 1.15*fs.width(it.text, sizeText, false)
 		if cx > x && cx+w > right {
 			cx, y = x, y+22
 		}
-		sy := y - 4
+		sy, sx := math.Round(y-4), math.Round(cx)
 		switch it.kind {
 		case legBar:
-			p.shapes = append(p.shapes, shape{kind: kStroke, paths: ibeam(cx+swatch/2, sy+7, sy-7), color: it.color, width: 1.5})
+			p.shapes = append(p.shapes, shape{kind: kStroke, paths: ibeam(sx+swatch/2, sy+7, sy-7), color: it.color, width: 2})
 		case legLine:
-			p.shapes = append(p.shapes, shape{kind: kStroke, paths: [][]pt{{{cx, sy}, {cx + swatch, sy}}}, color: it.color, width: 1.5})
+			p.shapes = append(p.shapes, shape{kind: kStroke, paths: [][]pt{{{sx, sy}, {sx + swatch, sy}}}, color: it.color, width: 2})
 		case legDash:
-			p.shapes = append(p.shapes, shape{kind: kStroke, paths: [][]pt{{{cx, sy}, {cx + swatch, sy}}}, color: it.color, width: 2, dash: 6})
+			p.shapes = append(p.shapes, shape{kind: kStroke, paths: [][]pt{{{sx, sy}, {sx + swatch, sy}}}, color: it.color, width: 2, dash: 6})
 		case legCross:
-			p.shapes = append(p.shapes, shape{kind: kStroke, paths: cross(cx+swatch/2, sy, 4), color: it.color, width: 2})
+			p.shapes = append(p.shapes, shape{kind: kStroke, paths: cross(sx+swatch/2, sy, 4), color: it.color, width: 2})
+		case legText:
+			p.shapes = append(p.shapes, shape{kind: kText, paths: [][]pt{{{sx + swatch, y}}}, text: "#N", size: sizeSmall, color: it.color, anchor: anchorEnd})
 		}
 		p.shapes = append(p.shapes, shape{kind: kText, paths: [][]pt{{{cx + swatch + 6, y}}}, text: it.text, size: sizeText, color: colText})
 		cx += w + gap
 	}
+}
+
+// crisp1 moves a 1-pixel line's centre to the middle of a pixel, so that
+// it covers one row or column of pixels instead of blurring over two.
+func crisp1(v float64) float64 { return math.Floor(v) + 0.5 }
+
+// labelSpace keeps the boxes of the labels placed so far, so that frame
+// numbers are written only where they crowd nothing. It gives up after max
+// labels, which no reader could tell apart anyway.
+type labelSpace struct {
+	boxes []box
+	max   int
+}
+
+type box struct{ x0, y0, x1, y1 float64 }
+
+// place reserves the box of a label of size sizeSmall at (x, y) with
+// anchor a, and reports whether it was free.
+func (ls *labelSpace) place(fs faces, x, y float64, s string, a anchor, bold bool) bool {
+	if len(ls.boxes) >= ls.max {
+		return false
+	}
+	// Room for wider fonts than Go's, as in the legend.
+	w := 1.15 * fs.width(s, sizeSmall, bold)
+	b := box{x, y - sizeSmall, x + w, y + 3}
+	if a == anchorEnd {
+		b.x0, b.x1 = x-w, x
+	}
+	if b.x0 < marginLeft || b.x1 > Width-marginRight || b.y0 < marginTop-10 || b.y1 > Height-marginBottom {
+		return false
+	}
+	for _, o := range ls.boxes {
+		if b.x0 < o.x1+2 && o.x0 < b.x1+2 && b.y0 < o.y1 && o.y0 < b.y1 {
+			return false
+		}
+	}
+	ls.boxes = append(ls.boxes, b)
+	return true
 }

@@ -72,6 +72,7 @@ var (
 	colAck        = color.RGBA{0x2c, 0xa0, 0x2c, 0xff} // green
 	colWindow     = color.RGBA{0xb8, 0x86, 0x0b, 0xff} // dark goldenrod (tcptrace's yellow, readable on white)
 	colCwnd       = color.RGBA{0x94, 0x47, 0xc4, 0xff} // purple
+	colSACK       = color.RGBA{0xc5, 0x1b, 0x7d, 0xff} // magenta
 )
 
 // fonts are the Go fonts, parsed once; [font.Face]s made from them are not
@@ -138,6 +139,10 @@ func clip(pts []pt, x0, y0, x1, y1 float64) [][]pt {
 	}
 	for i := 0; i+1 < len(pts); i++ {
 		a, b := pts[i], pts[i+1]
+		if !finite(a) || !finite(b) {
+			flush()
+			continue
+		}
 		t0, t1 := 0.0, 1.0
 		dx, dy := b.X-a.X, b.Y-a.Y
 		ok := true
@@ -182,4 +187,8 @@ func clip(pts []pt, x0, y0, x1, y1 float64) [][]pt {
 	}
 	flush()
 	return out
+}
+
+func finite(p pt) bool {
+	return !math.IsNaN(p.X) && !math.IsInf(p.X, 0) && !math.IsNaN(p.Y) && !math.IsInf(p.Y, 0)
 }

@@ -116,8 +116,9 @@ func (p *picture) raster() *image.RGBA {
 		case kStroke:
 			var quads [][4]pt
 			for _, path := range s.paths {
+				phase := 0.0 // the dash pattern runs on along a path, as in SVG
 				for i := 0; i+1 < len(path); i++ {
-					quads = append(quads, dashes(path[i], path[i+1], s.width, s.dash)...)
+					quads = append(quads, dashes(path[i], path[i+1], s.width, s.dash, &phase)...)
 				}
 			}
 			fillQuads(&z, dst, quads, s.color)
@@ -129,22 +130,26 @@ func (p *picture) raster() *image.RGBA {
 }
 
 // dashes returns the quads that stroke the segment a-b with width w and
-// square caps, cut into dashes of length dash (0: solid).
-func dashes(a, b pt, w, dash float64) [][4]pt {
+// square caps, cut into dashes and gaps of length dash (0: solid). phase
+// is how far into the dash pattern a starts, updated to where b ends.
+func dashes(a, b pt, w, dash float64, phase *float64) [][4]pt {
 	dx, dy := b.X-a.X, b.Y-a.Y
 	n := math.Hypot(dx, dy)
-	if n == 0 {
-		return [][4]pt{quad(a, b, w)}
-	}
-	if dash <= 0 {
+	if dash <= 0 || n == 0 {
 		return [][4]pt{quad(a, b, w)}
 	}
 	var out [][4]pt
 	ux, uy := dx/n, dy/n
-	for t := 0.0; t < n; t += 2 * dash {
-		e := math.Min(t+dash, n)
-		out = append(out, quad(pt{a.X + ux*t, a.Y + uy*t}, pt{a.X + ux*e, a.Y + uy*e}, w))
+	period := 2 * dash
+	p := math.Mod(*phase, period)
+	// t runs along a-b; the dash pattern is at p+t.
+	for t := -p; t < n; t += period {
+		s, e := math.Max(t, 0), math.Min(t+dash, n)
+		if e > s {
+			out = append(out, quad(pt{a.X + ux*s, a.Y + uy*s}, pt{a.X + ux*e, a.Y + uy*e}, w))
+		}
 	}
+	*phase = p + n
 	return out
 }
 
@@ -179,6 +184,21 @@ func fillQuads(z *vector.Rasterizer, dst *image.RGBA, quads [][4]pt, c color.RGB
 	r := image.Rect(int(math.Floor(minX)), int(math.Floor(minY)), int(math.Ceil(maxX)), int(math.Ceil(maxY))).Intersect(dst.Bounds())
 	if r.Empty() {
 		return
+	}
+	// The rasterizer's cost is the area it covers: a step line across the
+	// plot is drawn piece by piece. (The colours are opaque, so pieces
+	// that meet at a corner look the same as one path.)
+	if len(quads) > 1 {
+		area := 0.0
+		for _, q := range quads {
+			area += (math.Hypot(q[1].X-q[0].X, q[1].Y-q[0].Y) + 2) * (math.Hypot(q[3].X-q[0].X, q[3].Y-q[0].Y) + 2)
+		}
+		if float64(r.Dx()*r.Dy()) > 4*area {
+			for i := range quads {
+				fillQuads(z, dst, quads[i:i+1], c)
+			}
+			return
+		}
 	}
 	z.Reset(r.Dx(), r.Dy())
 	z.DrawOp = draw.Over

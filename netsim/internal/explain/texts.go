@@ -106,8 +106,8 @@ var texts = map[string][2]string{
 		"%s подтверждает получение данных: ack %d, все байты до него получены.",
 	},
 	"ack.fin.alone": {
-		"%s acknowledges the FIN of frame %d at once: Ack %d = Seq %d + 1 (a FIN takes one sequence number). gVisor sends this ACK on its own; Linux would fold it into its own FIN.",
-		"%s сразу подтверждает FIN из пакета %d: ack %d = seq %d + 1 (FIN занимает один порядковый номер). gVisor отправляет это подтверждение отдельным пакетом; Linux объединил бы его со своим FIN.",
+		"%s acknowledges the FIN of frame %d at once: Ack %d = Seq %d + 1 (a FIN takes one sequence number). gVisor sends this ACK on its own; Linux would delay it and fold it into the next segment it sends (in the book, its own FIN).",
+		"%s сразу подтверждает FIN из пакета %d: ack %d = seq %d + 1 (FIN занимает один порядковый номер). gVisor отправляет это подтверждение отдельным пакетом; Linux отложил бы его и объединил со следующим своим сегментом (в книге — со своим FIN).",
 	},
 	"ack.fin.last": {
 		"%s acknowledges the FIN of frame %d: Ack %d = Seq %d + 1; both sides have closed, the connection is over.",

@@ -149,7 +149,7 @@ func CountColor(img image.Image, r image.Rectangle, c color.Color, tol int) int 
 func HasColor(t testing.TB, img image.Image, r image.Rectangle, c color.Color, tol int, what string) {
 	t.Helper()
 	if CountColor(img, r, c, tol) == 0 {
-		t.Errorf("svgtest: %s: no pixel near %s (±%d) in %v of %v; colours there: %s", what, hex(c), tol, r, img.Bounds(), Colors(img, r, 5))
+		t.Errorf("svgtest: %s: no pixel near %s (±%d) in %v of %v; colours there: %s; picture kept in %s", what, hex(c), tol, r, img.Bounds(), Colors(img, r, 5), keep(img))
 	}
 }
 
@@ -158,7 +158,7 @@ func HasColor(t testing.TB, img image.Image, r image.Rectangle, c color.Color, t
 func LacksColor(t testing.TB, img image.Image, r image.Rectangle, c color.Color, tol int, what string) {
 	t.Helper()
 	if n := CountColor(img, r, c, tol); n > 0 {
-		t.Errorf("svgtest: %s: %d pixels near %s (±%d) in %v, want none", what, n, hex(c), tol, r)
+		t.Errorf("svgtest: %s: %d pixels near %s (±%d) in %v, want none; picture kept in %s", what, n, hex(c), tol, r, keep(img))
 	}
 }
 
@@ -297,17 +297,29 @@ func mean(img image.Image, r image.Rectangle) [3]float64 {
 }
 
 // Similar fails the test when [Difference](a, b, block) exceeds max,
-// writing both pictures to the test's temporary directory (named in the
-// message) for a person to look at.
+// keeping both pictures in files (named in the message) for a person to
+// look at.
 func Similar(t testing.TB, a, b image.Image, block int, max float64) {
 	t.Helper()
 	if d := Difference(a, b, block); d > max {
-		dir := t.TempDir()
-		pa, pb := filepath.Join(dir, "a.png"), filepath.Join(dir, "b.png")
-		_ = WritePNG(pa, a)
-		_ = WritePNG(pb, b)
-		t.Errorf("svgtest: pictures differ: %.4f > %.4f (blocks of %d px, sizes %v and %v); see %s and %s", d, max, block, a.Bounds(), b.Bounds(), pa, pb)
+		t.Errorf("svgtest: pictures differ: %.4f > %.4f (blocks of %d px, sizes %v and %v); see %s and %s", d, max, block, a.Bounds(), b.Bounds(), keep(a), keep(b))
 	}
+}
+
+// keep writes img to a new file in the system's temporary directory, which
+// outlives the test (a test's own TempDir is removed when it ends), and
+// returns its name, for a failure message.
+func keep(img image.Image) string {
+	f, err := os.CreateTemp("", "svgtest-*.png")
+	if err != nil {
+		return "(not kept: " + err.Error() + ")"
+	}
+	name := f.Name()
+	f.Close()
+	if err := WritePNG(name, img); err != nil {
+		return "(not kept: " + err.Error() + ")"
+	}
+	return name
 }
 
 // WritePNG writes img to path as PNG, to keep a picture for a person to

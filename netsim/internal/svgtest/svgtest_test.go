@@ -1,9 +1,13 @@
 package svgtest
 
 import (
+	"fmt"
 	"image"
 	"image/color"
 	"image/draw"
+	"image/png"
+	"os"
+	"strings"
 	"testing"
 )
 
@@ -98,23 +102,47 @@ func TestMissingRenderer(t *testing.T) {
 type fakeT struct {
 	testing.TB
 	fatal, skipped bool
+	msg            string
 }
 
-func (f *fakeT) Helper()               {}
-func (f *fakeT) Fatalf(string, ...any) { f.fatal = true; panic(f) }
-func (f *fakeT) Skipf(string, ...any)  { f.skipped = true; panic(f) }
-func (f *fakeT) Errorf(string, ...any) { f.fatal = true }
-func (f *fakeT) Logf(string, ...any)   {}
-func (f *fakeT) TempDir() string       { return "" }
-func (f *fakeT) Setenv(k, v string)    {}
-func (f *fakeT) Name() string          { return "fake" }
-func (f *fakeT) Cleanup(func())        {}
-func (f *fakeT) Failed() bool          { return f.fatal }
-func (f *fakeT) Skipped() bool         { return f.skipped }
-func (f *fakeT) Fatal(...any)          { f.fatal = true; panic(f) }
-func (f *fakeT) Skip(...any)           { f.skipped = true; panic(f) }
-func (f *fakeT) Error(...any)          { f.fatal = true }
-func (f *fakeT) Log(...any)            {}
-func (f *fakeT) SkipNow()              { f.skipped = true; panic(f) }
-func (f *fakeT) FailNow()              { f.fatal = true; panic(f) }
-func (f *fakeT) Fail()                 { f.fatal = true }
+func (f *fakeT) Helper()                        {}
+func (f *fakeT) Fatalf(string, ...any)          { f.fatal = true; panic(f) }
+func (f *fakeT) Skipf(string, ...any)           { f.skipped = true; panic(f) }
+func (f *fakeT) Errorf(format string, a ...any) { f.fatal = true; f.msg = fmt.Sprintf(format, a...) }
+func (f *fakeT) Logf(string, ...any)            {}
+func (f *fakeT) TempDir() string                { return "" }
+func (f *fakeT) Setenv(k, v string)             {}
+func (f *fakeT) Name() string                   { return "fake" }
+func (f *fakeT) Cleanup(func())                 {}
+func (f *fakeT) Failed() bool                   { return f.fatal }
+func (f *fakeT) Skipped() bool                  { return f.skipped }
+func (f *fakeT) Fatal(...any)                   { f.fatal = true; panic(f) }
+func (f *fakeT) Skip(...any)                    { f.skipped = true; panic(f) }
+func (f *fakeT) Error(...any)                   { f.fatal = true }
+func (f *fakeT) Log(...any)                     {}
+func (f *fakeT) SkipNow()                       { f.skipped = true; panic(f) }
+func (f *fakeT) FailNow()                       { f.fatal = true; panic(f) }
+func (f *fakeT) Fail()                          { f.fatal = true }
+
+// TestFailureKeepsPicture: a failed check says what it saw and keeps the
+// picture in a file that outlives the test.
+func TestFailureKeepsPicture(t *testing.T) {
+	img := image.NewRGBA(image.Rect(0, 0, 20, 10))
+	draw.Draw(img, img.Bounds(), image.NewUniform(Background), image.Point{}, draw.Src)
+	ft := &fakeT{}
+	HasColor(ft, img, img.Bounds(), red, 8, "red box")
+	_, name, ok := strings.Cut(ft.msg, "picture kept in ")
+	if !ft.fatal || !ok || !strings.Contains(ft.msg, "colours there: #ffffff×200") {
+		t.Fatalf("HasColor on a white picture: failed %v, message %q", ft.fatal, ft.msg)
+	}
+	defer os.Remove(name)
+	f, err := os.Open(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	kept, err := png.Decode(f)
+	if err != nil || kept.Bounds() != img.Bounds() {
+		t.Errorf("kept picture: %v, %v", err, kept)
+	}
+}

@@ -1,0 +1,46 @@
+package dissect
+
+import (
+	"bytes"
+	"testing"
+
+	"netsim.dev/netsim/pcapread"
+)
+
+// FuzzDissect decodes arbitrary bytes as a frame of every link type, twice
+// in a row on one Dissector (so that the second frame meets the state the
+// first left: conversations, reassembly), and renders the summary, the -V
+// tree and every field: none of it may panic.
+func FuzzDissect(f *testing.F) {
+	frames, err := pcapread.ReadFile("testdata/linux-lo-tcp.pcap")
+	if err != nil {
+		f.Fatal(err)
+	}
+	for _, fr := range frames {
+		f.Add(fr.Data, uint8(0))
+	}
+	f.Add([]byte("\x45\x00\x00\x1c\x00\x01\x20\x00\x40\x11\x00\x00\x0a\x00\x00\x01\x0a\x00\x00\x02"), uint8(2))
+	f.Add([]byte("\x60\x00\x00\x00\x00\x08\x2c\x40"), uint8(2))
+	links := []pcapread.LinkType{pcapread.LinkEthernet, pcapread.LinkNull, pcapread.LinkRaw, pcapread.LinkLoop,
+		pcapread.LinkIPv4, pcapread.LinkIPv6, pcapread.LinkSLL, pcapread.LinkSLL2}
+	f.Fuzz(func(t *testing.T, data []byte, link uint8) {
+		d := New()
+		d.SetInterfaces([]pcapread.Interface{{Name: "eth0", Description: "fuzz"}})
+		var p Packet
+		var sink bytes.Buffer
+		for i := 1; i <= 2; i++ {
+			fr := pcapread.Frame{Number: i, Time: int64(i) * 1000, Precision: 9, OrigLen: len(data),
+				LinkType: links[int(link)%len(links)], HasInterface: i == 2, Data: data,
+				Comments: []string{"fuzz"}}
+			d.Dissect(&fr, &p)
+			sink.Reset()
+			sink.WriteString(Summary(&p))
+			if err := Tree(&sink, &p); err != nil {
+				t.Fatal(err)
+			}
+			for _, fld := range Fields() {
+				sink.WriteString(FieldString(&p, fld.Name))
+			}
+		}
+	})
+}
