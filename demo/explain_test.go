@@ -515,7 +515,7 @@ var langPhrases = map[string]phrases{
 			{"calls write() with 3 bytes: Seq 1, Len 3"},
 			{"acknowledges the 3 data bytes of frame 4: Ack 4 = Seq 1 + Len 3"},
 			{"calls close(): FIN, Seq 4"},
-			{"acknowledges the FIN of frame 6 at once: Ack 5 = Seq 4 + 1", "gVisor", "Linux would fold it into its own FIN"},
+			{"acknowledges the FIN of frame 6 at once: Ack 5 = Seq 4 + 1", "gVisor", "Linux would delay it and fold it into the next segment it sends (in the book, its own FIN)"},
 			{"calls close(): FIN, Seq 1, Ack 5"},
 			{"acknowledges the FIN of frame 8: Ack 2 = Seq 1 + 1"},
 		},
@@ -535,7 +535,7 @@ var langPhrases = map[string]phrases{
 			{"acknowledges the FIN of frame 12: Ack 2 = Seq 1 + 1"},
 		},
 		bookUDP: [][]string{
-			{"UDP datagram of 3 bytes: sender calls sendto() to 127.0.0.1:24000", "no handshake"},
+			{"UDP datagram of 3 bytes: ", "calls sendto() to 127.0.0.1:24000", "no handshake"},
 		},
 	},
 	"ru": {
@@ -561,7 +561,7 @@ var langPhrases = map[string]phrases{
 			{"вызывает write() и передаёт 3 байта: seq 1, размер данных 3"},
 			{"подтверждает получение данных из пакета 4 (3 байта): ack 4 = seq 1 + 3"},
 			{"вызывает close(): пакет FIN, seq 4"},
-			{"сразу подтверждает FIN из пакета 6: ack 5 = seq 4 + 1", "gVisor", "Linux объединил бы его со своим FIN"},
+			{"сразу подтверждает FIN из пакета 6: ack 5 = seq 4 + 1", "gVisor", "Linux отложил бы его и объединил со следующим своим сегментом (в книге — со своим FIN)"},
 			{"вызывает close(): пакет FIN, seq 1, ack 5"},
 			{"подтверждает FIN из пакета 8: ack 2 = seq 1 + 1"},
 		},
@@ -581,7 +581,7 @@ var langPhrases = map[string]phrases{
 			{"подтверждает FIN из пакета 12: ack 2 = seq 1 + 1"},
 		},
 		bookUDP: [][]string{
-			{"UDP пакет, 3 байта данных: sender вызывает sendto() на адрес 127.0.0.1:24000", "не устанавливает соединения"},
+			{"UDP пакет, 3 байта данных: ", "вызывает sendto() на адрес 127.0.0.1:24000", "не устанавливает соединения"},
 		},
 	},
 }
@@ -598,26 +598,35 @@ func TestExplainBook(t *testing.T) {
 	for _, lang := range []string{"en", "ru"} {
 		ph := langPhrases[lang]
 		for _, c := range []struct {
-			name string
-			want [][]string
+			name, demo string
+			want       [][]string
 		}{
-			{"book-tcp", ph.bookTCP},
-			{"book-tcp-multi", ph.bookTCPMulti},
-			{"book-udp", ph.bookUDP},
+			{"book-tcp", "tcp", ph.bookTCP},
+			{"book-tcp-multi", "tcp-multi", ph.bookTCPMulti},
+			{"book-udp", "udp", ph.bookUDP},
 		} {
-			t.Run(lang+"/"+c.name, func(t *testing.T) {
-				frames := readExplained(t, runExplained(t, c.name, lang))
-				if len(frames) != len(c.want) {
-					t.Fatalf("%d frames, want %d", len(frames), len(c.want))
-				}
-				for i, f := range frames {
-					for _, w := range c.want[i] {
-						if !strings.Contains(f.Explanation, w) {
-							t.Errorf("frame %d: %q does not say %q", f.Number, f.Explanation, w)
+			// The scenario, and the demo itself (`netsim run tcp`).
+			for _, src := range []string{c.name, c.demo} {
+				t.Run(lang+"/"+src, func(t *testing.T) {
+					var b []byte
+					if src == c.name {
+						b = runExplained(t, c.name, lang)
+					} else {
+						b = runCapture(t, c.demo, Params{Explain: true, Lang: lang, Format: capture.PCAPNG})
+					}
+					frames := readExplained(t, b)
+					if len(frames) != len(c.want) {
+						t.Fatalf("%d frames, want %d", len(frames), len(c.want))
+					}
+					for i, f := range frames {
+						for _, w := range c.want[i] {
+							if !strings.Contains(f.Explanation, w) {
+								t.Errorf("frame %d: %q does not say %q", f.Number, f.Explanation, w)
+							}
 						}
 					}
-				}
-			})
+				})
+			}
 		}
 	}
 }
