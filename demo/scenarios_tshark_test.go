@@ -74,6 +74,11 @@ var scenarioShows = map[string][]tsharkCount{
 		{"tcp.analysis.zero_window && tcp.srcport != 8000 && tcp.window_size == 0", 3},
 		{"tcp.analysis.window_update", 2},
 		{"tcp.analysis.window_full && tcp.len == 1", 2},
+		// gVisor's probe resends the last byte acknowledged (Seq =
+		// SND.UNA-1): tshark calls it a keep-alive, not a zero-window
+		// probe (which carries the next new byte, Seq = SND.NXT).
+		{"tcp.analysis.keep_alive && tcp.len == 1 && tcp.seq == 32660", 2},
+		{"tcp.analysis.zero_window_probe", 0},
 		{"tcp.analysis.retransmission || tcp.analysis.lost_segment", 0},
 	},
 	"tcp-abort": {

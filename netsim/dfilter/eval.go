@@ -2,6 +2,7 @@ package dfilter
 
 import (
 	"bytes"
+	"cmp"
 	"regexp"
 	"strconv"
 	"strings"
@@ -316,16 +317,6 @@ func combine(op string, n int, pair func(i int, test func(c int) bool) bool) boo
 	return all
 }
 
-func cmpInt(a, b int64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
-}
-
 func cmpUint(a, b uint64) int {
 	switch {
 	case a < b:
@@ -348,7 +339,7 @@ func cmpLit(t dissect.FieldType, v dissect.Value, l *lit) (int, bool) {
 		}
 		return cmpUint(v.N, l.n), true
 	case dissect.TypeInt, dissect.TypeTime:
-		return cmpInt(int64(v.N), l.i), true
+		return cmp.Compare(int64(v.N), l.i), true
 	case dissect.TypeIPv4:
 		if l.prefix >= 0 {
 			mask := uint64(0xffffffff) << (32 - uint(l.prefix)) & 0xffffffff
@@ -392,7 +383,7 @@ func cmpPrefix(a, b []byte, bits int) int {
 func cmpValues(lt, rt dissect.FieldType, a, b dissect.Value) int {
 	switch lt {
 	case dissect.TypeInt, dissect.TypeTime:
-		return cmpInt(int64(a.N), int64(b.N))
+		return cmp.Compare(int64(a.N), int64(b.N))
 	case dissect.TypeUint, dissect.TypeFrameNum, dissect.TypeBool, dissect.TypeIPv4:
 		return cmpUint(a.N, b.N)
 	case dissect.TypeString:
@@ -405,7 +396,7 @@ func cmpValues(lt, rt dissect.FieldType, a, b dissect.Value) int {
 // equal lengths compare byte by byte.
 func cmpBytes(a, b []byte) int {
 	if len(a) != len(b) {
-		return cmpInt(int64(len(a)), int64(len(b)))
+		return cmp.Compare(int64(len(a)), int64(len(b)))
 	}
 	return bytes.Compare(a, b)
 }

@@ -3,6 +3,7 @@ package sweep
 import (
 	"bufio"
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -203,7 +204,7 @@ func compareKeys(a, b Record) int {
 	if c := strings.Compare(a.Name, b.Name); c != 0 {
 		return c
 	}
-	return compareSeeds(a.Seed, b.Seed)
+	return cmp.Compare(a.Seed, b.Seed)
 }
 
 // Merge merges ledgers into one, sorted by Name, then Seed. Records of the

@@ -2,6 +2,7 @@ package sweep
 
 import (
 	"bufio"
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -154,7 +155,7 @@ func Run(c Config) (Summary, error) {
 	close(watchDone)
 	<-watched
 	slices.SortFunc(sum.Failures, func(a, b Record) int {
-		return compareSeeds(a.Seed, b.Seed)
+		return cmp.Compare(a.Seed, b.Seed)
 	})
 	sum.Wall = time.Since(start)
 	err := context.Cause(ctx)
@@ -166,16 +167,6 @@ func Run(c Config) (Summary, error) {
 		return sum, nil
 	}
 	return sum, err
-}
-
-func compareSeeds(a, b int64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 // sweeper is a running sweep: the seeds not yet handed out, and the
