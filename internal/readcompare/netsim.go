@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 	"os/exec"
 	"strconv"
 	"strings"
@@ -193,12 +192,3 @@ func linkName(l pcapread.LinkType) string {
 
 // inScopeLinks are the link types of issue #15's goal.
 var inScopeLinks = map[string]bool{"EN10MB": true, "NULL": true, "LOOP": true, "LINUX_SLL": true, "LINUX_SLL2": true, "RAW": true, "IPV4": true, "IPV6": true}
-
-// fileSize returns the size of a file, or 0.
-func fileSize(path string) int64 {
-	fi, err := os.Stat(path)
-	if err != nil {
-		return 0
-	}
-	return fi.Size()
-}
