@@ -1,0 +1,66 @@
+#!/bin/sh
+# speed.sh: netsim read against tshark on a large capture of real-world
+# frames: the given captures concatenated (mergecap -a) over and over until
+# the file holds at least N frames, then
+#   netsim read -r F            and  tshark -r F            (summary lines)
+#   netsim read -r F -Y FILTER  and  tshark -r F -Y FILTER  (a display filter)
+# timed one after the other in the same run; prints both times and the
+# ratio (tshark's time / netsim's), and whether the outputs are equal.
+#
+# Usage: scripts/readcompare/speed.sh [-n N] [-Y FILTER] CAPTURE...
+#   e.g. scripts/readcompare/speed.sh -n 1000000 /work/corpus/tcpdump/tests/{dns_tcp,ipv4_tcp_http_xml,mptcp-v0,print-flags}.pcap
+set -eu
+
+N=1000000
+FILTER='tcp.flags.syn==1 or udp.port==53 or tcp.analysis.retransmission'
+while getopts n:Y: o; do
+	case $o in
+	n) N=$OPTARG ;;
+	Y) FILTER=$OPTARG ;;
+	*) echo "usage: $0 [-n N] [-Y FILTER] CAPTURE..." >&2; exit 2 ;;
+	esac
+done
+shift $((OPTIND - 1))
+[ $# -gt 0 ] || { echo "speed.sh: name at least one capture" >&2; exit 2; }
+for c in "$@"; do [ -f "$c" ] || { echo "speed.sh: $c: no such file" >&2; exit 2; }; done
+for tool in tshark mergecap capinfos; do
+	command -v $tool >/dev/null 2>&1 || { echo "speed.sh: $tool is not installed (apt-get install tshark)" >&2; exit 1; }
+done
+
+root=$(cd "$(dirname "$0")/../.." && pwd)
+dir=$(mktemp -d)
+trap 'rm -rf "$dir"' EXIT INT TERM
+(cd "$root" && go build -o "$dir/netsim" ./cmd/netsim)
+
+# One round: the captures concatenated; then rounds doubled until N frames.
+mergecap -a -w "$dir/round.pcapng" "$@"
+per=$(capinfos -c -M "$dir/round.pcapng" | sed -n 's/^Number of packets: *//p')
+[ "$per" -gt 0 ] || { echo "speed.sh: the captures hold no frames" >&2; exit 1; }
+cp "$dir/round.pcapng" "$dir/big.pcapng"
+frames=$per
+while [ "$frames" -lt "$N" ]; do
+	mergecap -a -w "$dir/next.pcapng" "$dir/big.pcapng" "$dir/big.pcapng"
+	mv "$dir/next.pcapng" "$dir/big.pcapng"
+	frames=$((frames * 2))
+done
+echo "capture: $frames frames ($per a round, $# captures), $(wc -c <"$dir/big.pcapng") bytes"
+
+now() { date +%s.%N; }
+measure() { # measure NAME CMD...: runs CMD, stdout to $dir/NAME.out, prints seconds
+	name=$1
+	shift
+	t0=$(now)
+	"$@" >"$dir/$name.out" 2>/dev/null || true
+	t1=$(now)
+	awk -v a="$t0" -v b="$t1" 'BEGIN { print b - a }'
+}
+
+ns=$(measure ns-sum "$dir/netsim" read -r "$dir/big.pcapng")
+ts=$(measure ts-sum tshark -r "$dir/big.pcapng")
+nf=$(measure ns-fil "$dir/netsim" read -r "$dir/big.pcapng" -Y "$FILTER" -T fields -e frame.number)
+tf=$(measure ts-fil tshark -r "$dir/big.pcapng" -Y "$FILTER" -T fields -e frame.number)
+same() { if cmp -s "$dir/$1.out" "$dir/$2.out"; then echo "equal"; else echo "differ ($(diff "$dir/$1.out" "$dir/$2.out" | grep -c '^[<>]') diff lines; tshark $(wc -l <"$dir/$2.out") lines)"; fi; }
+awk -v f="$frames" -v ns="$ns" -v ts="$ts" -v nf="$nf" -v tf="$tf" -v s1="$(same ns-sum ts-sum)" -v s2="$(same ns-fil ts-fil)" -v filter="$FILTER" 'BEGIN {
+	printf "summary: netsim %7.2f s (%9.0f frames/s), tshark %7.2f s (%9.0f frames/s): %.1fx; lines %s\n", ns, f/ns, ts, f/ts, ts/ns, s1
+	printf "-Y %s:\n         netsim %7.2f s (%9.0f frames/s), tshark %7.2f s (%9.0f frames/s): %.1fx; selections %s\n", filter, nf, f/nf, tf, f/tf, tf/nf, s2
+}'
