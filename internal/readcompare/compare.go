@@ -66,6 +66,10 @@ type FileResult struct {
 	// Protocol column is in scope ([InScope]), not malformed.
 	InScope      int `json:"in_scope"`
 	EqualInScope int `json:"equal_in_scope"`
+	// Claimed counts the frames netsim claims to decode: its Protocol
+	// column is in scope ([InScope]), whatever tshark says.
+	Claimed      int `json:"claimed"`
+	EqualClaimed int `json:"equal_claimed"`
 	// NetsimLines counts netsim's lines (may differ from Frames).
 	NetsimLines int            `json:"netsim_lines"`
 	TsharkErr   string         `json:"tshark_err,omitempty"`
@@ -102,6 +106,10 @@ func Compare(path, link string, tshark, netsim *Output, filters []string) *FileR
 		if scoped {
 			r.InScope++
 		}
+		claimed := i < len(netsim.Lines) && InScope(ParseLine(netsim.Lines[i]).Proto)
+		if claimed {
+			r.Claimed++
+		}
 		if eq {
 			r.Equal++
 			pc[1]++
@@ -110,6 +118,9 @@ func Compare(path, link string, tshark, netsim *Output, filters []string) *FileR
 			}
 			if scoped {
 				r.EqualInScope++
+			}
+			if claimed {
+				r.EqualClaimed++
 			}
 		} else {
 			kind := "netsim printed no line"

@@ -63,6 +63,8 @@ type Summary struct {
 	NotMalformed Ratio `json:"not_malformed"`
 	CleanFiles   Ratio `json:"clean_files"`
 	InScope      Ratio `json:"in_scope"`
+	// Claimed: frames netsim's Protocol column claims to decode.
+	Claimed Ratio `json:"claimed"`
 	// Pairs is the filter agreement over (capture, filter) pairs.
 	Pairs    Ratio            `json:"pairs"`
 	ByLink   map[string]Ratio `json:"by_link"`
@@ -88,6 +90,7 @@ func Summarize(group string, results []*FileResult) *Summary {
 			s.CleanFiles.add(r.Equal, r.Frames)
 		}
 		s.InScope.add(r.EqualInScope, r.InScope)
+		s.Claimed.add(r.EqualClaimed, r.Claimed)
 		l := s.ByLink[r.LinkType]
 		l.add(r.Equal, r.Frames)
 		s.ByLink[r.LinkType] = l
@@ -177,6 +180,7 @@ func (rep *Report) WriteText(w io.Writer, topKinds, topFiles int) {
 		fmt.Fprintf(w, "  not [Malformed Packet]:     %s\n", s.NotMalformed)
 		fmt.Fprintf(w, "  files with none malformed:  %s\n", s.CleanFiles)
 		fmt.Fprintf(w, "  in scope (issue #15):       %s\n", s.InScope)
+		fmt.Fprintf(w, "  netsim claims to decode:    %s\n", s.Claimed)
 		fmt.Fprintf(w, "filter pairs equal:           %s\n", s.Pairs)
 		if len(s.Rejected) > 0 {
 			fmt.Fprintf(w, "filters netsim rejects (%d): %s\n", len(s.Rejected), strings.Join(s.Rejected, " | "))

@@ -1,6 +1,7 @@
 package readcompare
 
 import (
+	"errors"
 	"fmt"
 	"io/fs"
 	"os"
@@ -66,8 +67,8 @@ type Job struct {
 }
 
 // Run compares every job's capture and returns the results in the order of
-// jobs. A capture neither reader can read still gives a result (with
-// errors); only a failure to run tshark at all is an error.
+// jobs, and the errors of the readers that failed on a capture (joined).
+// Every capture gives a result, even one a reader failed on.
 func Run(cfg Config, jobs []Job) ([]*FileResult, error) {
 	n := cfg.Jobs
 	if n <= 0 {
@@ -99,26 +100,24 @@ func Run(cfg Config, jobs []Job) ([]*FileResult, error) {
 	}
 	close(next)
 	wg.Wait()
-	for _, err := range errs {
-		if err != nil {
-			return results, err
-		}
-	}
-	return results, nil
+	return results, errors.Join(errs...)
 }
 
+// one compares one capture. A reader that fails on it gives an empty
+// output with its error, so that one bad capture does not stop the run;
+// the error is returned too, to be reported.
 func one(cfg Config, j Job) (*FileResult, error) {
-	t, err := cfg.Tshark.Read(j.Path, cfg.Filters)
-	if err != nil {
-		return nil, err
+	t, terr := cfg.Tshark.Read(j.Path, cfg.Filters)
+	if terr != nil {
+		t = &Output{Err: terr.Error(), Selections: make([]Selection, len(cfg.Filters))}
 	}
-	n, err := cfg.Netsim.Read(j.Path, cfg.Filters)
-	if err != nil {
-		return nil, err
+	n, nerr := cfg.Netsim.Read(j.Path, cfg.Filters)
+	if nerr != nil {
+		n = &Output{Err: nerr.Error(), Selections: make([]Selection, len(cfg.Filters))}
 	}
 	r := Compare(j.Path, LinkType(j.Path), t, n, cfg.Filters)
 	r.Group = j.Group
-	return r, nil
+	return r, errors.Join(terr, nerr)
 }
 
 // Truncate writes a copy of each capture cut to snapLen bytes a frame

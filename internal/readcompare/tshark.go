@@ -195,19 +195,17 @@ func (t *Tshark) run(file string, filters []string) (*Output, error) {
 	}
 	o.Err = msg
 	b, err := os.ReadFile(outName)
+	if err == nil {
+		o.Selections, err = parseSelections(string(b), len(filters))
+	}
 	if err != nil {
-		// tshark gave up before the end (an unreadable file): no selections.
+		// tshark gave up before the end (a file it cannot read): no
+		// selections, so no filter pairs for this capture.
 		if o.Err == "" {
-			o.Err = "tshark's Lua script wrote no results"
+			o.Err = "tshark's Lua script wrote no results: " + err.Error()
 		}
 		o.Selections = make([]Selection, len(filters))
-		return o, nil
 	}
-	sels, err := parseSelections(string(b), len(filters))
-	if err != nil {
-		return nil, fmt.Errorf("tshark -r %s: %v", file, err)
-	}
-	o.Selections = sels
 	return o, nil
 }
 

@@ -141,8 +141,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 	results, err := readcompare.Run(cfg, all)
 	if err != nil {
+		// Reported, and the figures are still worth having.
 		fmt.Fprintf(stderr, "readcompare: %v\n", err)
-		return 1
 	}
 	rep := &readcompare.Report{Tshark: ts.Version, Netsim: name, Results: results}
 	groups := map[string][]*readcompare.FileResult{}
