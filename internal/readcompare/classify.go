@@ -139,5 +139,9 @@ func infoDiff(t, n string) string {
 	if i > 0 {
 		where = "after " + q(Shape(tw[i-1])) + ": "
 	}
-	return where + q(word(tw)) + " vs " + q(word(nw))
+	a, b := word(tw), word(nw)
+	if a == b { // same shape: the numbers differ
+		return where + q(a) + " values differ"
+	}
+	return where + q(a) + " vs " + q(b)
 }

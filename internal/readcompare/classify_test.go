@@ -46,6 +46,7 @@ func TestKind(t *testing.T) {
 			"    5   0.1 10.0.0.1 → 10.0.0.2 TCP 66 80 → 1234 [ACK] Seq=1 Ack=1 Win=5 Len=0",
 			"Info: after «Len=N»: «TSval=N» vs «(end)»"},
 		{"    5   0.100 a → b X 1 y", "    5   0.1 a → b X 1 y", "Time: «N.N» vs «N.N»"},
+		{"    5   0.1 a → b TCP 1 1 → 2 [ACK] Seq=1 Ack=1", "    5   0.1 a → b TCP 1 1 → 2 [ACK] Seq=1180205500 Ack=1", "Info: after «[ACK]»: «Seq=N» values differ"},
 	}
 	for _, c := range cases {
 		if got := Kind(c.tshark, c.netsim); got != c.want {
