@@ -34,6 +34,8 @@ type Mismatch struct {
 	Netsim string `json:"netsim"`
 	Kind   string `json:"kind"`
 	Proto  string `json:"proto"`
+	// InScope is true when the frame counts in [FileResult.InScope].
+	InScope bool `json:"in_scope,omitempty"`
 }
 
 // FilterResult is one (capture, filter) pair.
@@ -127,7 +129,7 @@ func Compare(path, link string, tshark, netsim *Output, filters []string) *FileR
 			if i < len(netsim.Lines) {
 				kind = Kind(t, n)
 			}
-			r.Mismatches = append(r.Mismatches, Mismatch{Frame: i + 1, Tshark: t, Netsim: n, Kind: kind, Proto: tc.Proto})
+			r.Mismatches = append(r.Mismatches, Mismatch{Frame: i + 1, Tshark: t, Netsim: n, Kind: kind, Proto: tc.Proto, InScope: scoped})
 		}
 		r.Protos[tc.Proto] = pc
 	}

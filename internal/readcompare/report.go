@@ -66,11 +66,13 @@ type Summary struct {
 	// Claimed: frames netsim's Protocol column claims to decode.
 	Claimed Ratio `json:"claimed"`
 	// Pairs is the filter agreement over (capture, filter) pairs.
-	Pairs    Ratio            `json:"pairs"`
-	ByLink   map[string]Ratio `json:"by_link"`
-	ByProto  map[string]Ratio `json:"by_proto"`
-	Kinds    []KindCount      `json:"kinds"`
-	ByFilter []FilterSummary  `json:"by_filter"`
+	Pairs   Ratio            `json:"pairs"`
+	ByLink  map[string]Ratio `json:"by_link"`
+	ByProto map[string]Ratio `json:"by_proto"`
+	Kinds   []KindCount      `json:"kinds"`
+	// KindsInScope are the kinds counted over in-scope frames only.
+	KindsInScope []KindCount     `json:"kinds_in_scope"`
+	ByFilter     []FilterSummary `json:"by_filter"`
 	// Rejected lists the filters netsim rejects.
 	Rejected []string `json:"rejected,omitempty"`
 }
@@ -78,8 +80,7 @@ type Summary struct {
 // Summarize adds up results.
 func Summarize(group string, results []*FileResult) *Summary {
 	s := &Summary{Group: group, ByLink: map[string]Ratio{}, ByProto: map[string]Ratio{}}
-	kinds := map[string]*KindCount{}
-	kindFiles := map[string]map[string]bool{}
+	all, scoped := newKindCounter(), newKindCounter()
 	filters := map[string]*FilterSummary{}
 	var order []string
 	for _, r := range results {
@@ -100,15 +101,10 @@ func Summarize(group string, results []*FileResult) *Summary {
 			s.ByProto[p] = v
 		}
 		for _, m := range r.Mismatches {
-			key := m.Proto + "\x00" + m.Kind
-			k := kinds[key]
-			if k == nil {
-				k = &KindCount{Kind: m.Kind, Proto: m.Proto, Example: m, File: r.Path}
-				kinds[key] = k
-				kindFiles[key] = map[string]bool{}
+			all.add(m, r.Path)
+			if m.InScope {
+				scoped.add(m, r.Path)
 			}
-			k.Count++
-			kindFiles[key][r.Path] = true
 		}
 		for _, f := range r.Filters {
 			fs := filters[f.Filter]
@@ -133,13 +129,7 @@ func Summarize(group string, results []*FileResult) *Summary {
 			}
 		}
 	}
-	for key, k := range kinds {
-		k.Files = len(kindFiles[key])
-		s.Kinds = append(s.Kinds, *k)
-	}
-	slices.SortFunc(s.Kinds, func(a, b KindCount) int {
-		return cmp.Or(cmp.Compare(b.Count, a.Count), cmp.Compare(a.Proto, b.Proto), cmp.Compare(a.Kind, b.Kind))
-	})
+	s.Kinds, s.KindsInScope = all.sorted(), scoped.sorted()
 	for _, f := range order {
 		s.ByFilter = append(s.ByFilter, *filters[f])
 		if filters[f].Rejected {
@@ -147,6 +137,41 @@ func Summarize(group string, results []*FileResult) *Summary {
 		}
 	}
 	return s
+}
+
+// kindCounter counts mismatches by (tshark protocol, kind).
+type kindCounter struct {
+	kinds map[string]*KindCount
+	files map[string]map[string]bool
+}
+
+func newKindCounter() *kindCounter {
+	return &kindCounter{kinds: map[string]*KindCount{}, files: map[string]map[string]bool{}}
+}
+
+func (c *kindCounter) add(m Mismatch, path string) {
+	key := m.Proto + "\x00" + m.Kind
+	k := c.kinds[key]
+	if k == nil {
+		k = &KindCount{Kind: m.Kind, Proto: m.Proto, Example: m, File: path}
+		c.kinds[key] = k
+		c.files[key] = map[string]bool{}
+	}
+	k.Count++
+	c.files[key][path] = true
+}
+
+// sorted returns the kinds, the most frequent first.
+func (c *kindCounter) sorted() []KindCount {
+	var out []KindCount
+	for key, k := range c.kinds {
+		k.Files = len(c.files[key])
+		out = append(out, *k)
+	}
+	slices.SortFunc(out, func(a, b KindCount) int {
+		return cmp.Or(cmp.Compare(b.Count, a.Count), cmp.Compare(a.Proto, b.Proto), cmp.Compare(a.Kind, b.Kind))
+	})
+	return out
 }
 
 // Report is the whole comparison: one [Summary] per group and the files.
@@ -189,15 +214,8 @@ func (rep *Report) WriteText(w io.Writer, topKinds, topFiles int) {
 		writeRatios(w, s.ByLink, 0)
 		fmt.Fprintf(w, "\nby tshark protocol (20 with the most frames):\n")
 		writeRatios(w, s.ByProto, 20)
-		fmt.Fprintf(w, "\ntop %d kinds of difference (frames, files, kind, example):\n", topKinds)
-		for i, k := range s.Kinds {
-			if i == topKinds {
-				fmt.Fprintf(w, "  ... %d more kinds\n", len(s.Kinds)-topKinds)
-				break
-			}
-			fmt.Fprintf(w, "%5d %4d  [%s] %s\n        %s:%d\n        tshark: %s\n        netsim: %s\n",
-				k.Count, k.Files, k.Proto, k.Kind, filepath.Base(k.File), k.Example.Frame, strings.TrimSpace(k.Example.Tshark), strings.TrimSpace(k.Example.Netsim))
-		}
+		writeKinds(w, fmt.Sprintf("top %d kinds of difference in scope (frames, files, [tshark protocol] kind, example)", topKinds), s.KindsInScope, topKinds)
+		writeKinds(w, fmt.Sprintf("top %d kinds of difference, all frames", topKinds), s.Kinds, topKinds)
 		fmt.Fprintf(w, "\nfilters (agreeing pairs / pairs):\n")
 		byf := slices.Clone(s.ByFilter)
 		slices.SortStableFunc(byf, func(a, b FilterSummary) int {
@@ -229,6 +247,18 @@ func (rep *Report) WriteText(w io.Writer, topKinds, topFiles int) {
 			extra = fmt.Sprintf(" (netsim printed %d lines)", f.NetsimLines)
 		}
 		fmt.Fprintf(w, "%6d/%-6d %-12s %-12s %s%s\n", f.Frames-f.Equal, f.Frames, f.LinkType, f.Group, filepath.Base(f.Path), extra)
+	}
+}
+
+func writeKinds(w io.Writer, title string, kinds []KindCount, top int) {
+	fmt.Fprintf(w, "\n%s:\n", title)
+	for i, k := range kinds {
+		if i == top {
+			fmt.Fprintf(w, "  ... %d more kinds\n", len(kinds)-top)
+			break
+		}
+		fmt.Fprintf(w, "%5d %4d  [%s] %s\n        %s:%d\n        tshark: %s\n        netsim: %s\n",
+			k.Count, k.Files, k.Proto, k.Kind, filepath.Base(k.File), k.Example.Frame, strings.TrimSpace(k.Example.Tshark), strings.TrimSpace(k.Example.Netsim))
 	}
 }
 
