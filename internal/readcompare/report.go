@@ -65,11 +65,13 @@ type Summary struct {
 	InScope      Ratio `json:"in_scope"`
 	// Claimed: frames netsim's Protocol column claims to decode.
 	Claimed Ratio `json:"claimed"`
-	// Pairs is the filter agreement over (capture, filter) pairs.
-	Pairs   Ratio            `json:"pairs"`
-	ByLink  map[string]Ratio `json:"by_link"`
-	ByProto map[string]Ratio `json:"by_proto"`
-	Kinds   []KindCount      `json:"kinds"`
+	// Pairs is the filter agreement over (capture, filter) pairs;
+	// PairsAccepted leaves out the filters netsim rejects.
+	Pairs         Ratio            `json:"pairs"`
+	PairsAccepted Ratio            `json:"pairs_accepted"`
+	ByLink        map[string]Ratio `json:"by_link"`
+	ByProto       map[string]Ratio `json:"by_proto"`
+	Kinds         []KindCount      `json:"kinds"`
 	// KindsInScope are the kinds counted over in-scope frames only.
 	KindsInScope []KindCount     `json:"kinds_in_scope"`
 	ByFilter     []FilterSummary `json:"by_filter"`
@@ -115,9 +117,13 @@ func Summarize(group string, results []*FileResult) *Summary {
 			}
 			fs.Pairs++
 			s.Pairs.Total++
+			if !f.Rejected {
+				s.PairsAccepted.Total++
+			}
 			if f.Agree {
 				fs.Agree++
 				s.Pairs.Equal++
+				s.PairsAccepted.Equal++
 			} else if fs.Example == "" {
 				fs.Example = fmt.Sprintf("%s (tshark %d frames, netsim %d)", filepath.Base(r.Path), f.Tshark, f.Netsim)
 				if f.First > 0 {
@@ -207,6 +213,7 @@ func (rep *Report) WriteText(w io.Writer, topKinds, topFiles int) {
 		fmt.Fprintf(w, "  in scope (issue #15):       %s\n", s.InScope)
 		fmt.Fprintf(w, "  netsim claims to decode:    %s\n", s.Claimed)
 		fmt.Fprintf(w, "filter pairs equal:           %s\n", s.Pairs)
+		fmt.Fprintf(w, "  filters netsim accepts:     %s\n", s.PairsAccepted)
 		if len(s.Rejected) > 0 {
 			fmt.Fprintf(w, "filters netsim rejects (%d): %s\n", len(s.Rejected), strings.Join(s.Rejected, " | "))
 		}
