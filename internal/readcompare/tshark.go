@@ -14,6 +14,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"netsim.dev/internal/tsharktest"
 )
 
 // Selection is the set of frames one display filter selects in one capture.
@@ -83,32 +85,6 @@ func command(ctx context.Context, path string, args ...string) *exec.Cmd {
 	return cmd
 }
 
-// selectLua evaluates many display filters in the same pass as the summary
-// lines: one tap listener per filter records the frames it sees, and the
-// script writes one line per filter: the frame numbers, comma-separated, or
-// ERR when tshark rejects the filter. (The same technique as
-// internal/tsharktest.)
-const selectLua = `
-local filters = {}
-for line in io.lines(os.getenv("READCOMPARE_FILTERS")) do filters[#filters+1] = line end
-local out = io.open(os.getenv("READCOMPARE_OUT"), "w")
-local hits = {}
-for i, f in ipairs(filters) do
-  local ok, l = pcall(Listener.new, nil, f)
-  if ok then
-    hits[i] = {}
-    l.packet = function(pinfo) table.insert(hits[i], pinfo.number) end
-  end
-end
-local t = Listener.new(nil, nil)
-function t.draw()
-  for i = 1, #filters do
-    if hits[i] then out:write(table.concat(hits[i], ","), "\n") else out:write("ERR\n") end
-  end
-  out:close()
-end
-`
-
 // Key returns the cache key of a capture's output: the capture's sha256,
 // tshark's version, the options and the filters.
 func (t *Tshark) Key(content []byte, filters []string) string {
@@ -167,7 +143,7 @@ func (t *Tshark) run(file string, filters []string) (*Output, error) {
 	}
 	defer os.RemoveAll(dir)
 	lua, in, outName := filepath.Join(dir, "select.lua"), filepath.Join(dir, "filters.txt"), filepath.Join(dir, "out.txt")
-	if err := os.WriteFile(lua, []byte(selectLua), 0o644); err != nil {
+	if err := os.WriteFile(lua, []byte(tsharktest.SelectLua), 0o644); err != nil {
 		return nil, err
 	}
 	if err := os.WriteFile(in, []byte(strings.Join(filters, "\n")+"\n"), 0o644); err != nil {
@@ -181,7 +157,7 @@ func (t *Tshark) run(file string, filters []string) (*Output, error) {
 	defer cancel()
 	args := append(append([]string{}, t.Args...), "-X", "lua_script:"+lua, "-r", file)
 	cmd := command(ctx, t.Path, args...)
-	cmd.Env = append(cmd.Env, "READCOMPARE_FILTERS="+in, "READCOMPARE_OUT="+outName)
+	cmd.Env = append(cmd.Env, "TSHARKTEST_FILTERS="+in, "TSHARKTEST_OUT="+outName)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	runErr := cmd.Run()
@@ -189,7 +165,7 @@ func (t *Tshark) run(file string, filters []string) (*Output, error) {
 		return nil, fmt.Errorf("tshark -r %s: timed out after %v", file, timeout)
 	}
 	o := &Output{Lines: splitLines(stdout.String())}
-	msg := cleanStderr(stderr.String())
+	msg := tsharktest.CleanStderr(stderr.String())
 	if runErr != nil {
 		msg = strings.TrimSpace(runErr.Error() + ": " + msg)
 	}
@@ -236,18 +212,6 @@ func parseSelections(s string, n int) ([]Selection, error) {
 		}
 	}
 	return sels, nil
-}
-
-// cleanStderr drops tshark's warning about running as root.
-func cleanStderr(s string) string {
-	var keep []string
-	for _, line := range strings.Split(s, "\n") {
-		if line == "" || strings.HasPrefix(line, "Running as user \"root\"") {
-			continue
-		}
-		keep = append(keep, line)
-	}
-	return strings.Join(keep, "\n")
 }
 
 func splitLines(s string) []string {
