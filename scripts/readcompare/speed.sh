@@ -45,22 +45,29 @@ while [ "$frames" -lt "$N" ]; do
 done
 echo "capture: $frames frames ($per a round, $# captures), $(wc -c <"$dir/big.pcapng") bytes"
 
-now() { date +%s.%N; }
-measure() { # measure NAME CMD...: runs CMD, stdout to $dir/NAME.out, prints seconds
+# measure NAME CMD...: runs CMD with stdout to $dir/NAME.out and prints
+# "WALL CPU" in seconds (CPU = user + system, from /usr/bin/time; on a
+# shared machine the CPU time is the fairer measure).
+measure() {
 	name=$1
 	shift
-	t0=$(now)
-	"$@" >"$dir/$name.out" 2>/dev/null || true
-	t1=$(now)
-	awk -v a="$t0" -v b="$t1" 'BEGIN { print b - a }'
+	/usr/bin/time -f "%e %U %S" -o "$dir/$name.time" "$@" >"$dir/$name.out" 2>/dev/null || true
+	awk '{ print $1, $2 + $3 }' "$dir/$name.time"
 }
+[ -x /usr/bin/time ] || { echo "speed.sh: needs /usr/bin/time (apt-get install time)" >&2; exit 1; }
 
 ns=$(measure ns-sum "$dir/netsim" read -r "$dir/big.pcapng")
 ts=$(measure ts-sum tshark -r "$dir/big.pcapng")
 nf=$(measure ns-fil "$dir/netsim" read -r "$dir/big.pcapng" -Y "$FILTER" -T fields -e frame.number)
 tf=$(measure ts-fil tshark -r "$dir/big.pcapng" -Y "$FILTER" -T fields -e frame.number)
 same() { if cmp -s "$dir/$1.out" "$dir/$2.out"; then echo "equal"; else echo "differ ($(diff "$dir/$1.out" "$dir/$2.out" | grep -c '^[<>]') diff lines; tshark $(wc -l <"$dir/$2.out") lines)"; fi; }
-awk -v f="$frames" -v ns="$ns" -v ts="$ts" -v nf="$nf" -v tf="$tf" -v s1="$(same ns-sum ts-sum)" -v s2="$(same ns-fil ts-fil)" -v filter="$FILTER" 'BEGIN {
-	printf "summary: netsim %7.2f s (%9.0f frames/s), tshark %7.2f s (%9.0f frames/s): %.1fx; lines %s\n", ns, f/ns, ts, f/ts, ts/ns, s1
-	printf "-Y %s:\n         netsim %7.2f s (%9.0f frames/s), tshark %7.2f s (%9.0f frames/s): %.1fx; selections %s\n", filter, nf, f/nf, tf, f/tf, tf/nf, s2
+awk -v f="$frames" -v ns="$ns" -v ts="$ts" -v nf="$nf" -v tf="$tf" -v s1="$(same ns-sum ts-sum)" -v s2="$(same ns-fil ts-fil)" -v filter="$FILTER" '
+function line(what, n, t, same,   a, b) {
+	split(n, a, " "); split(t, b, " ")
+	printf "%s\n  netsim %7.2f s wall %7.2f s CPU (%9.0f frames/CPU-s)\n  tshark %7.2f s wall %7.2f s CPU (%9.0f frames/CPU-s)\n  ratio  %.1fx wall, %.1fx CPU; %s\n",
+		what, a[1], a[2], f / a[2], b[1], b[2], f / b[2], b[1] / a[1], b[2] / a[2], same
+}
+BEGIN {
+	line("summary lines (-r F):", ns, ts, "lines " s1)
+	line("filter (-Y " filter " -T fields -e frame.number):", nf, tf, "selections " s2)
 }'
