@@ -164,7 +164,7 @@ func TestAgreement(t *testing.T) {
 	t.Logf("summary lines equal: %s; filter pairs equal: %s", s.Lines, s.Pairs)
 	if testing.Verbose() {
 		var sb strings.Builder
-		(&Report{Groups: []*Summary{s}, Results: results}).WriteText(&sb, 15, 15)
+		(&Report{Tshark: "goldens in testdata/golden", Netsim: "in-process", Groups: []*Summary{s}, Results: results}).WriteText(&sb, 15, 15)
 		t.Log("\n" + sb.String())
 	}
 	check := func(name string, r Ratio) {

@@ -56,6 +56,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 	kinds := fs.Int("kinds", 30, "kinds of difference to list")
 	files := fs.Int("files", 30, "files to list")
 	quiet := fs.Bool("q", false, "no progress output")
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "Usage: go run ./scripts/readcompare [flags] FILE-OR-DIR...\n\nCompares netsim read with tshark -r on captures: summary lines and display-filter selections.\n\nFlags:")
+		fs.PrintDefaults()
+	}
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return 0
