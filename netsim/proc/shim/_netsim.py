@@ -698,6 +698,36 @@ def _install_socketserver(mod):
     mod.BaseServer.handle_request = handle_request
 
 
+def _install_excepthook():
+    # A traceback shows the program's frames, not the shim's, as a
+    # traceback of a failed system call does.
+    import types
+    here = os.path.dirname(os.path.abspath(__file__))
+
+    def strip(tb):
+        keep = []
+        while tb is not None:
+            if not tb.tb_frame.f_code.co_filename.startswith(here):
+                keep.append(tb)
+            tb = tb.tb_next
+        out = None
+        for t in reversed(keep):
+            out = types.TracebackType(out, t.tb_frame, t.tb_lasti, t.tb_lineno)
+        return out
+
+    orig = sys.excepthook
+
+    def hook(t, v, tb):
+        seen = set()
+        e = v
+        while e is not None and id(e) not in seen:
+            seen.add(id(e))
+            e.__traceback__ = strip(e.__traceback__)
+            e = e.__cause__ or e.__context__
+        orig(t, v, strip(tb))
+    sys.excepthook = hook
+
+
 def install():
     """Put this process on the simulated network."""
     global _W, _R, _mono0
@@ -717,6 +747,7 @@ def install():
     _install_time()
     _install_random(info["seed"])
     _install_refusals()
+    _install_excepthook()
     after_import("socketserver", _install_socketserver)
 
     here = os.path.dirname(os.path.abspath(__file__))
