@@ -236,6 +236,8 @@ class socket:
     def _addr_out(self, a):
         if a is None:
             return None
+        if not a[0]:
+            a = ("::" if self._family == AF_INET6 else "0.0.0.0", a[1])
         if self._family == AF_INET6:
             return (a[0], a[1], 0, 0)
         return (a[0], a[1])
@@ -596,12 +598,16 @@ def _install_refusals():
     except ImportError:
         pass
 
-    class _RawSocket(_socket.socket):
+    raw = _socket.socket
+
+    class _RawSocket(raw):
         def __init__(self, family=-1, type=-1, proto=-1, fileno=None):
-            if fileno is None and (family == -1 or int(family) != AF_UNIX):
+            # socket.py's own class (AF_UNIX here) calls _socket.socket's
+            # __init__ by that name: it passes.
+            if not isinstance(self, _real_socket) and fileno is None and (family == -1 or int(family) != AF_UNIX):
                 raise Unsupported("netsim exec: _socket.socket bypasses the shim (use socket.socket); "
                                   "outside the shim every socket but AF_UNIX is refused")
-            super().__init__(family, type, proto, fileno)
+            raw.__init__(self, family, type, proto, fileno)
     _socket.socket = _socket.SocketType = _RawSocket
     for name in ("fromfd", "dup", "sethostname", "if_nameindex"):
         if hasattr(_sm, name):
@@ -643,6 +649,16 @@ def _install_refusals():
     for k in ("poll", "epoll"):
         if k in sel:
             setattr(select, k, _wrap(sel[k]))
+    # socket imported selectors before the shim: its selectors hold the
+    # kernel's poll objects.
+    import selectors
+    register = selectors._BaseSelectorImpl.register
+
+    def _register(self, fileobj, events, data=None):
+        if is_shim_socket(fileobj):
+            raise Unsupported("netsim exec: " + msg)
+        return register(self, fileobj, events, data)
+    selectors._BaseSelectorImpl.register = _register
 
     def _asyncio(mod):
         refuse = unsupported("asyncio is not supported yet (it needs netsim's Poll)")
