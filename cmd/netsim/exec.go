@@ -215,6 +215,12 @@ func cmdExec(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	case errors.As(err, &unmet):
 		code = 1
 		fmt.Fprintf(stderr, "netsim exec: %s\n", unmetLine(s, unmet))
+	case errors.Is(err, proc.ErrNoHost), errors.Is(err, proc.ErrStart):
+		if out != nil {
+			out.abort()
+		}
+		fmt.Fprintf(stderr, "netsim exec: %s\n", strings.TrimPrefix(oneLine(err), "proc: "))
+		return 2
 	case errors.As(err, &ee):
 		// A program's failure is the programs': the run went to its end.
 		code = ee.Code

@@ -180,7 +180,7 @@ func (r *Runner) Add(p Process) error {
 			for _, h := range hosts {
 				names = append(names, h.Name())
 			}
-			return fmt.Errorf("%w: no host %q (hosts: %s)", ErrNoHost, p.Host, strings.Join(names, ", "))
+			return fmt.Errorf("%w %q (hosts: %s)", ErrNoHost, p.Host, strings.Join(names, ", "))
 		}
 	}
 	name := p.Name
