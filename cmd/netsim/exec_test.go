@@ -5,6 +5,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -114,5 +115,55 @@ c = socket.create_connection(("a", 7000)); c.sendall(b"hi"); print(socket.gethos
 		if !strings.Contains(stdout, want) {
 			t.Errorf("stdout %q lacks %q", stdout, want)
 		}
+	}
+}
+
+// TestREADMEExec runs README's `netsim exec` transcript (the block that
+// starts with `$ cd examples/book`) in a copy of examples/book, and the
+// filter loop after it, with the python3 on PATH.
+func TestREADMEExec(t *testing.T) {
+	pythontest.Python(t)
+	readme := readmeText(t)
+	i := strings.Index(readme, "```sh\n$ cd examples/book\n")
+	if i < 0 {
+		t.Fatal("README.md: no `$ cd examples/book` block")
+	}
+	line := strings.Count(readme[:i], "\n") + 2
+	block := readme[i+len("```sh\n"):]
+	block = block[:strings.Index(block, "```")]
+	dir := t.TempDir()
+	scripts, _ := filepath.Glob(filepath.Join("..", "..", "examples", "book", "*.py"))
+	for _, s := range scripts {
+		b, _ := os.ReadFile(s)
+		os.WriteFile(filepath.Join(dir, filepath.Base(s)), b, 0o644)
+	}
+	var ts []transcript
+	for _, tr := range transcripts(block) {
+		if !strings.HasPrefix(tr.cmd, "cd ") {
+			tr.line += line - 1
+			ts = append(ts, tr)
+		}
+	}
+	if len(ts) < 4 {
+		t.Fatalf("README.md:%d: %d commands", line, len(ts))
+	}
+	runTranscripts(t, "README.md", dir, ts)
+
+	loop := readme[strings.Index(readme, "```sh\nfor f in 'tcp and")+len("```sh\n"):]
+	loop = loop[:strings.Index(loop, "```")]
+	cmd := exec.Command("sh", "-c", loop)
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), "PATH="+filepath.Dir(netsimBin)+string(os.PathListSeparator)+os.Getenv("PATH"))
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("the filter loop: %v\n%s", err, out)
+	}
+	// Frames per filter: book.pcap's, then udp.pcap's, as README says.
+	var counts []int
+	for _, part := range strings.Split(string(out), "== ")[1:] {
+		counts = append(counts, strings.Count(part, "\n")-1)
+	}
+	if want := []int{9, 1, 1, 1, 2, 1, 1, 1, 1}; !slices.Equal(counts, want) {
+		t.Errorf("the nine filters select %v frames (book.pcap and udp.pcap together), want %v\n%s", counts, want, out)
 	}
 }

@@ -426,6 +426,7 @@ func (p *process) start() error {
 		"PYTHONPATH="+pythonPath(r.dir),
 		"PYTHONHASHSEED=0",
 		"PYTHONDONTWRITEBYTECODE=1",
+		"TZ=UTC",
 	)
 	env = slices.DeleteFunc(env, func(s string) bool { return strings.HasPrefix(s, EnvLaunch+"=") })
 	env = append(env, r.cfg.Env...)
