@@ -167,3 +167,35 @@ func TestREADMEExec(t *testing.T) {
 		t.Errorf("the nine filters select %v frames (book.pcap and udp.pcap together), want %v\n%s", counts, want, out)
 	}
 }
+
+// TestExecNetDeadlock: on a scenario's network too, a deadlock names the
+// process and its call.
+func TestExecNetDeadlock(t *testing.T) {
+	py := pythontest.Python(t)
+	book, _ := filepath.Abs(filepath.Join("..", "..", "examples", "book"))
+	_, stderr, code := execCmd(t, book, "--net", "book-udp", "--no-expect", "--", py, "tcp_recv.py")
+	if want := "tcp_recv waits in accept(fd 1000 tcp 127.0.0.1:24000)"; code != 1 || !strings.Contains(stderr, want) {
+		t.Errorf("exit %d, stderr %q, want 1 and %q", code, stderr, want)
+	}
+}
+
+// TestExecDaemon: --daemon names a server that never ends; the two-host
+// network's names resolve.
+func TestExecDaemon(t *testing.T) {
+	py := pythontest.Python(t)
+	dir := t.TempDir()
+	srv := `import socketserver
+class H(socketserver.BaseRequestHandler):
+    def handle(self): self.request.sendall(self.request.recv(10)[::-1])
+socketserver.TCPServer(("", 80), H).serve_forever()`
+	cli := `import socket
+c = socket.create_connection(("server", 80)); c.sendall(b"abc"); print(c.recv(10), c.getpeername())`
+	args := []string{"--", "web@server:", py, "-c", srv, "--", "@client:", py, "-c", cli}
+	stdout, stderr, code := execCmd(t, dir, append([]string{"-w", "/dev/null", "--daemon", "web"}, args...)...)
+	if code != 0 || stdout != "python3: b'cba' ('10.0.0.2', 80)\n" {
+		t.Errorf("exit %d, stdout %q, stderr %q", code, stdout, stderr)
+	}
+	if _, stderr, code := execCmd(t, dir, append([]string{"--daemon", "nope"}, args...)...); code != 2 || !strings.Contains(stderr, "--daemon nope: no such process (processes: web, python3)") {
+		t.Errorf("exit %d, stderr %q", code, stderr)
+	}
+}
