@@ -170,3 +170,19 @@ func keys(m map[string]int) []string {
 	}
 	return k
 }
+
+// TestScriptCopies: the book's scripts here and in examples/book are
+// those that made the Linux reference captures, byte for byte.
+func TestScriptCopies(t *testing.T) {
+	for _, name := range []string{"tcp_recv.py", "tcp_send.py", "udp_recv.py", "udp_send.py"} {
+		want, err := os.ReadFile(filepath.Join("..", "..", "testdata", "reference", "scripts", name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, dir := range []string{filepath.Join("testdata", "book"), filepath.Join("..", "..", "examples", "book")} {
+			if got, err := os.ReadFile(filepath.Join(dir, name)); err != nil || !bytes.Equal(got, want) {
+				t.Errorf("%s/%s is not testdata/reference/scripts/%s (%v)", dir, name, name, err)
+			}
+		}
+	}
+}
