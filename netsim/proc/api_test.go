@@ -125,3 +125,26 @@ func TestDaemon(t *testing.T) {
 		t.Errorf("error %v, want a deadlock in accept", err)
 	}
 }
+
+// TestErrors: a 1 MiB sendall arrives whole (MSG_WAITALL), a reset
+// connection raises ConnectionResetError, a send after it BrokenPipeError
+// or ConnectionResetError as on Linux, an unreachable address an OSError
+// with its errno, MSG_PEEK on UDP keeps the datagram and its sender.
+func TestErrors(t *testing.T) {
+	_, out, _, err := runPy(t, proc.Config{}, netsim.LinkConfig{}, []string{"errors_server.py"}, []string{"errors_client.py"})
+	if err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	for _, want := range []string{
+		"errors_server: bulk 1048576 b'\\x00\\x01\\x02' b'\\xfd\\xfe\\xff'\n",
+		"errors_client: b'done'\n",
+		"errors_client: reset True\n",
+		"errors_client: send: BrokenPipeError\n",
+		"errors_client: connect: OSError 101\n",
+		"errors_server: peek b'peekaboo' True b'peekaboo'\n",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+}
