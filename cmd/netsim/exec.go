@@ -152,6 +152,9 @@ func cmdExec(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		}
 		procs[i].Daemon = true
 	}
+	if !slices.ContainsFunc(procs, func(p proc.Process) bool { return !p.Daemon }) {
+		return fail("--daemon names every process: the run would never end (a daemon is killed once the others have exited)")
+	}
 	switch {
 	case f.format != "" && f.format != "pcap" && f.format != "pcapng":
 		return fail("-F %q: pcap or pcapng", f.format)

@@ -82,6 +82,7 @@ func TestExecFailures(t *testing.T) {
 		{[]string{"--", "x@nohost:", "python3"}, 2, `netsim exec: no such host "nohost" (hosts: client, server)`},
 		{[]string{"--", "+1parsec:", "python3"}, 2, `start time "1parsec"`},
 		{[]string{"--loss", "200%", "--", "python3"}, 2, "--loss"},
+		{[]string{"--daemon", "a", "--", "a:", "python3"}, 2, "--daemon names every process"},
 		{[]string{"--", py, "-c", "import sys; sys.exit(7)"}, 7, "netsim exec: process python3 exited with status 7"},
 		{[]string{"-w", target, "--", py, "tcp_recv.py"}, 1, "netsim exec: deadlock at 20µs: tcp_recv waits in accept(fd 1000 tcp 127.0.0.1:24000)"},
 	} {
