@@ -84,6 +84,9 @@ func TestLossy(t *testing.T) {
 	if !strings.Contains(out1, "lossy_server: received 300\n") || !strings.Contains(out1, "attempts 2") {
 		t.Errorf("output:\n%s", out1)
 	}
+	if testing.Short() {
+		return
+	}
 	c2, out2, _, err := runPy(t, proc.Config{}, link, []string{"lossy_server.py"}, []string{"lossy_client.py"})
 	if err != nil {
 		t.Fatalf("%v\n%s", err, out2)
@@ -114,6 +117,9 @@ func TestDaemon(t *testing.T) {
 	}
 	if !res[0].Reaped || res[0].ExitCode != 137 || res[1].Reaped || res[1].ExitCode != 0 {
 		t.Errorf("results %+v", res)
+	}
+	if testing.Short() {
+		return
 	}
 	// Without Daemon, the same run deadlocks in the server's accept.
 	n, _ = proc.DefaultNetwork(netsim.Options{}, false, netsim.LinkConfig{})
