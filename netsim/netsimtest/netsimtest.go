@@ -34,6 +34,7 @@ import (
 	"bytes"
 	"errors"
 	"flag"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -46,33 +47,58 @@ import (
 )
 
 // New returns a network for t. Unless opts.Capture is set, the run is
-// captured in pcapng (every link) in memory, and saved to a file when the
-// test fails, or always when `go test -artifacts` is given (then in
-// t.ArtifactDir()); the test's log says where. The network is closed when
-// the test ends.
+// captured in pcapng (every link), written through to a file frame by
+// frame (so that the file is a valid capture at every moment: a test
+// binary that panics, calls os.Exit or is killed by go test -timeout still
+// leaves it), whose path the test's log gives at once. The file is
+// $TMPDIR/netsim-captures/BINARY/TEST.pcapng ($NETSIM_CAPTURE_DIR/TEST.pcapng
+// if set), or TEST's t.ArtifactDir()/netsim.pcapng with go test -artifacts;
+// a second network of the same test adds -2, and so on. It is removed
+// when the test passes (without -artifacts), and kept when it fails. The
+// network is closed when the test ends.
 func New(t testing.TB, opts netsim.Options) *netsim.Network {
 	t.Helper()
 	var buf *bytes.Buffer
+	var live *liveCapture
 	if opts.Capture == nil {
 		buf = new(bytes.Buffer)
 		opts.Capture = buf
 		opts.CaptureFormat = capture.PCAPNG
+		opts.CaptureFlushEach = true
+		var err error
+		if live, err = openLiveCapture(t); err != nil {
+			t.Logf("%v: the capture is kept in memory only", err)
+		} else {
+			opts.Capture = io.MultiWriter(buf, live)
+			t.Logf("netsim: capturing to %s", live.path)
+		}
 	}
 	n, err := netsim.New(opts)
 	if err != nil {
+		if live != nil {
+			live.f.Close()
+			os.Remove(live.path)
+		}
 		t.Fatal(err)
 	}
 	if buf != nil {
 		captures.Store(n, buf)
 		noteCapture(t, buf)
 	}
+	if live != nil {
+		lives.Store(n, live)
+	}
 	t.Cleanup(func() {
 		captures.Delete(n)
+		lives.Delete(n)
 		// A test may close the network itself: a second Close is fine here.
 		if err := n.Close(); err != nil && !errors.Is(err, netsim.ErrNetworkClosed) {
 			t.Errorf("netsim: close: %v", err)
 		}
-		if buf != nil {
+		switch {
+		case live != nil:
+			live.finish(t)
+		case buf != nil:
 			saveCapture(t, buf.Bytes())
 		}
 	})
@@ -143,6 +169,12 @@ func saveCapture(t testing.TB, data []byte) {
 // deadlock, is saved as for any failed test.
 func Run(t *testing.T, n *netsim.Network, test func(t *testing.T)) {
 	t.Helper()
+	var live *liveCapture
+	if v, ok := lives.Load(n); ok {
+		// Cleared only when test returns: after a panic the file is kept.
+		live = v.(*liveCapture)
+		live.setInterrupted(true)
+	}
 	synctest.Test(t, func(t *testing.T) {
 		stop, err := n.Start()
 		if err != nil {
@@ -155,4 +187,7 @@ func Run(t *testing.T, n *netsim.Network, test func(t *testing.T)) {
 		})
 		test(t)
 	})
+	if live != nil {
+		live.setInterrupted(false)
+	}
 }
