@@ -176,6 +176,8 @@ func Run(t *testing.T, n *netsim.Network, test func(t *testing.T)) {
 		live.setInterrupted(true)
 	}
 	synctest.Test(t, func(t *testing.T) {
+		_, unregister := register(t, n)
+		t.Cleanup(unregister) // registered first: runs after the network stops
 		stop, err := n.Start()
 		if err != nil {
 			t.Fatal(err)
