@@ -175,9 +175,16 @@ func Run(t *testing.T, n *netsim.Network, test func(t *testing.T)) {
 		live = v.(*liveCapture)
 		live.setInterrupted(true)
 	}
+	b := newRun(n)
+	defer watch(t, b)()
+	defer func() {
+		if r := recover(); r != nil {
+			t.Helper()
+			recoverDeadlock(t, b, r)
+		}
+	}()
 	synctest.Test(t, func(t *testing.T) {
-		_, unregister := register(t, n)
-		t.Cleanup(unregister) // registered first: runs after the network stops
+		t.Cleanup(b.register(t)) // registered first: runs after the network stops
 		stop, err := n.Start()
 		if err != nil {
 			t.Fatal(err)

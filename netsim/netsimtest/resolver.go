@@ -124,13 +124,27 @@ func currentRun() *bubbleRun {
 	return nil
 }
 
-// register records the run of the calling goroutine's bubble (Run's body)
-// until the returned function is called.
-func register(t *testing.T, n *netsim.Network) (*bubbleRun, func()) {
+// register records b as the run of the calling goroutine's bubble (Run's
+// body, whose test is t) until the returned function is called.
+func (b *bubbleRun) register(t *testing.T) (unregister func()) {
 	_, bubble := bubbleHeader()
-	b := &bubbleRun{n: n, t: t, id: bubble, unknown: map[string]bool{}, escapes: map[string]bool{}}
+	b.mu.Lock()
+	b.t, b.id = t, bubble
+	b.mu.Unlock()
 	runs.Store(bubble, b)
-	return b, func() { runs.Delete(bubble) }
+	return func() { runs.Delete(bubble) }
+}
+
+// bubble returns the number of b's bubble, "" before Run's body started.
+func (b *bubbleRun) bubble() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.id
+}
+
+// newRun returns the run of n, before its bubble starts.
+func newRun(n *netsim.Network) *bubbleRun {
+	return &bubbleRun{n: n, unknown: map[string]bool{}, escapes: map[string]bool{}}
 }
 
 // goroutine is one goroutine of a stack dump.
