@@ -26,6 +26,9 @@ func twoHosts(t testing.TB, seed int64, link netsim.LinkConfig) (n *netsim.Netwo
 	return n, client, server
 }
 
+// netsimHost is a simulated host.
+type netsimHost = netsim.Host
+
 // lan is a link with a little delay; lossy adds 50 ms and 5% loss.
 var (
 	lan   = netsim.LinkConfig{Delay: time.Millisecond}
