@@ -2,8 +2,8 @@ package realworld_test
 
 import (
 	"testing"
-	"time"
 	"testing/cryptotest"
+	"time"
 
 	"netsim.dev/netsim"
 	"netsim.dev/netsim/netsimtest"
