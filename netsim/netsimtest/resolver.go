@@ -7,7 +7,6 @@ import (
 	"net"
 	"net/netip"
 	"os"
-	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -16,6 +15,7 @@ import (
 	"golang.org/x/net/dns/dnsmessage"
 
 	"netsim.dev/netsim"
+	"netsim.dev/netsim/internal/sim"
 )
 
 // Name resolution inside a bubble. Libraries resolve names through
@@ -88,33 +88,9 @@ func dialDNS(ctx context.Context, network, address string) (net.Conn, error) {
 	return d.DialContext(ctx, network, address)
 }
 
-// bubbleHeader returns the calling goroutine's id and synctest bubble
-// ("" outside one), from its stack trace's header ("goroutine 7 [running,
-// synctest bubble 1]:").
-func bubbleHeader() (id, bubble string) {
-	var buf [256]byte
-	header, _, _ := strings.Cut(string(buf[:runtime.Stack(buf[:], false)]), "\n")
-	id, state, _ := strings.Cut(strings.TrimPrefix(header, "goroutine "), " ")
-	return id, bubbleOf(state)
-}
-
-// bubbleOf returns the synctest bubble named in a goroutine's state
-// ("chan receive (durable), synctest bubble 3" gives "3"), or "".
-func bubbleOf(state string) string {
-	_, b, ok := strings.Cut(state, "synctest bubble ")
-	if !ok {
-		return ""
-	}
-	end := 0
-	for end < len(b) && b[end] >= '0' && b[end] <= '9' {
-		end++
-	}
-	return b[:end]
-}
-
 // currentRun returns the run of the calling goroutine's bubble, or nil.
 func currentRun() *bubbleRun {
-	_, bubble := bubbleHeader()
+	_, bubble := sim.Current()
 	if bubble == "" {
 		return nil
 	}
@@ -127,7 +103,7 @@ func currentRun() *bubbleRun {
 // register records b as the run of the calling goroutine's bubble (Run's
 // body, whose test is t) until the returned function is called.
 func (b *bubbleRun) register(t *testing.T) (unregister func()) {
-	_, bubble := bubbleHeader()
+	_, bubble := sim.Current()
 	b.mu.Lock()
 	b.t, b.id = t, bubble
 	b.mu.Unlock()
@@ -147,48 +123,18 @@ func newRun(n *netsim.Network) *bubbleRun {
 	return &bubbleRun{n: n, unknown: map[string]bool{}, escapes: map[string]bool{}}
 }
 
-// goroutine is one goroutine of a stack dump.
-type goroutine struct {
-	id, state, stack string
-}
-
-// allGoroutines returns every goroutine's stack.
-func allGoroutines() []goroutine {
-	buf := make([]byte, 1<<16)
-	for {
-		n := runtime.Stack(buf, true)
-		if n < len(buf) {
-			buf = buf[:n]
-			break
-		}
-		buf = make([]byte, 2*len(buf))
-	}
-	var out []goroutine
-	for _, block := range strings.Split(string(buf), "\n\n") {
-		header, stack, _ := strings.Cut(block, "\n")
-		rest, ok := strings.CutPrefix(header, "goroutine ")
-		if !ok {
-			continue
-		}
-		id, rest, _ := strings.Cut(rest, " [")
-		state, _, _ := strings.Cut(rest, "]:")
-		out = append(out, goroutine{id: id, state: state, stack: strings.TrimRight(stack, "\n")})
-	}
-	return out
-}
-
 // realDials reports whether a goroutine of bubble b is resolving a name
 // for a real dial or listen (net.Dialer, net.Listen, a library's default
 // dialer), and returns those not reported yet, marking them reported.
-func (b *bubbleRun) realDials() (any bool, fresh []goroutine) {
-	for _, g := range allGoroutines() {
-		if bubbleOf(g.state) != b.id || !strings.Contains(g.stack, "net.(*Resolver).resolveAddrList(") {
+func (b *bubbleRun) realDials() (any bool, fresh []sim.Goroutine) {
+	for _, g := range sim.Stacks() {
+		if sim.BubbleOf(g.State) != b.id || !strings.Contains(g.Stack, "net.(*Resolver).resolveAddrList(") {
 			continue
 		}
 		any = true
 		b.mu.Lock()
-		seen := b.escapes[g.id]
-		b.escapes[g.id] = true
+		seen := b.escapes[g.ID]
+		b.escapes[g.ID] = true
 		b.mu.Unlock()
 		if !seen {
 			fresh = append(fresh, g)
@@ -204,9 +150,9 @@ func (b *bubbleRun) realDials() (any bool, fresh []goroutine) {
 var ErrRealNetwork = errors.New("netsim: a dial or listen inside netsimtest.Run went to the machine's network, not the simulated one")
 
 // escape reports a real dial seen by the resolver.
-func (b *bubbleRun) escape(g goroutine, name string) {
+func (b *bubbleRun) escape(g sim.Goroutine, name string) {
 	b.t.Errorf("%v: it resolves %q through net.DefaultResolver to connect a real socket (net.Dial, net.Dialer, net.Listen, or a library's default dialer); the lookup was refused. Dial through the simulated host instead: host.DialContext (http.Transport.DialContext, grpc.WithContextDialer, redis.Options.Dialer), host.Listen, host.ListenPacket. The goroutine:\ngoroutine %s [%s]:\n%s",
-		ErrRealNetwork, name, g.id, g.state, g.stack)
+		ErrRealNetwork, name, g.ID, g.State, g.Stack)
 }
 
 // dnsConn is an in-memory DNS server for one query exchange of the Go

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"netsim.dev/netsim"
+	"netsim.dev/netsim/internal/sim"
 )
 
 // Hangs and leaks. Inside a synctest bubble, three things end a test with
@@ -63,13 +64,11 @@ func hangTimeout() (time.Duration, error) {
 // netsim's driver and testing/synctest's own.
 func bubbleGoroutines(id string) []netsim.Goroutine {
 	var out []netsim.Goroutine
-	for _, g := range allGoroutines() {
-		if bubbleOf(g.state) != id || strings.HasPrefix(g.stack, "internal/synctest.Run(") ||
-			strings.HasPrefix(g.stack, "testing/synctest.testingSynctestTest(") ||
-			strings.Contains(g.stack, "internal/sim.(*Sim).drive(") {
+	for _, g := range sim.Stacks() {
+		if sim.BubbleOf(g.State) != id || sim.SynctestOwn(g.Stack) || strings.Contains(g.Stack, "internal/sim.(*Sim).drive(") {
 			continue
 		}
-		out = append(out, netsim.Goroutine{ID: g.id, State: g.state, Stack: g.stack})
+		out = append(out, netsim.Goroutine(g))
 	}
 	return out
 }
