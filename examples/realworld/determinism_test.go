@@ -44,7 +44,7 @@ var scenarios = []struct {
 		n, client, server := twoHosts(t, 1, link)
 		netsimtest.Run(t, n, func(t *testing.T) { grpcConcurrent(t, client, server, 0) })
 	}},
-	{"grpc-4-staggered", false, func(t *testing.T, link netsim.LinkConfig) {
+	{"grpc-4-staggered", true, func(t *testing.T, link netsim.LinkConfig) {
 		n, client, server := twoHosts(t, 1, link)
 		netsimtest.Run(t, n, func(t *testing.T) { grpcConcurrent(t, client, server, time.Millisecond) })
 	}},

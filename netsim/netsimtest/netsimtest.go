@@ -23,6 +23,20 @@
 //   - Don't call synctest.Wait yourself while Run's driver is running, and
 //     don't call t.Run inside Run (testing forbids it in a bubble).
 //
+// What goes wrong in a bubble is reported, not lost:
+//   - The capture is written to a file frame by frame ([New]): a binary
+//     that panics, calls os.Exit or is killed by -timeout leaves it.
+//   - Importing netsimtest makes net.DefaultResolver a pure-Go resolver
+//     that, inside Run, answers from the simulated hosts (no DNS packet
+//     leaves the process), and fails the test with [ErrRealNetwork] when a
+//     dial by name bypasses netsim; outside Run it behaves as before.
+//   - Goroutines left blocked when the test returns, a bubble where every
+//     goroutine is blocked, and a bubble stalled by a goroutine synctest
+//     cannot see (a Read under a contended lock, a real socket; see
+//     -netsim.hang) fail the test with a [*netsim.DeadlockError].
+//   - [Check] runs a test N times at GOMAXPROCS 1 and 8 and explains the
+//     first difference between their captures.
+//
 // [Seeds] runs a test over many seeds, one subtest each: `go test ./pkg
 // -netsim.seeds=1-500` (or NETSIM_SEEDS=1-500 over many packages), in
 // shards (-netsim.shard=I/N, Bazel's and Kubernetes' variables) split as
@@ -167,6 +181,17 @@ func saveCapture(t testing.TB, data []byte) {
 // goroutines with their stacks; the parked calls fail with net.ErrClosed
 // so that test can run to its end, and the capture, which ends at the
 // deadlock, is saved as for any failed test.
+//
+// Goroutines still blocked when test returns and the network has stopped
+// (a gRPC ClientConn or a server left open), or every goroutine of the
+// bubble blocked with no netsim call pending, fail the test with a
+// [*netsim.DeadlockError] (Leaked for the first) listing them, in place
+// of synctest's panic. While test runs, a watchdog outside the bubble
+// reports a bubble whose goroutines have not changed for -netsim.hang of
+// wall time (default [DefaultHang]) while one of them is blocked where
+// synctest cannot see it (a sync.Mutex, a real socket): it prints a
+// [*netsim.DeadlockError] (Stalled) with the parked calls and ends the
+// test binary, since nothing can wake that bubble any more.
 func Run(t *testing.T, n *netsim.Network, test func(t *testing.T)) {
 	t.Helper()
 	var live *liveCapture
