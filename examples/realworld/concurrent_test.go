@@ -8,7 +8,6 @@ import (
 	"time"
 
 	testgrpc "google.golang.org/grpc/interop/grpc_testing"
-	testpb "google.golang.org/grpc/interop/grpc_testing"
 )
 
 // grpcConcurrent makes four unary calls at once on one ClientConn (after
@@ -20,14 +19,14 @@ func grpcConcurrent(t *testing.T, client, server *netsimHost, stagger time.Durat
 	defer cc.Close()
 	tc := testgrpc.NewTestServiceClient(cc)
 	ctx := context.Background()
-	if _, err := tc.UnaryCall(ctx, &testpb.SimpleRequest{}); err != nil {
+	if _, err := tc.UnaryCall(ctx, &testgrpc.SimpleRequest{}); err != nil {
 		t.Fatal(err)
 	}
 	var wg sync.WaitGroup
 	for k := range 4 {
 		wg.Go(func() {
 			time.Sleep(time.Duration(k) * stagger)
-			resp, err := tc.UnaryCall(ctx, &testpb.SimpleRequest{ResponseSize: int32(1000 * (k + 1)), Payload: payload(int32(100 * (k + 1)))})
+			resp, err := tc.UnaryCall(ctx, &testgrpc.SimpleRequest{ResponseSize: int32(1000 * (k + 1)), Payload: payload(int32(100 * (k + 1)))})
 			if err != nil || len(resp.Payload.Body) != 1000*(k+1) {
 				t.Errorf("call %d: %v", k, err)
 			}

@@ -13,7 +13,6 @@ import (
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/credentials/insecure"
 	testgrpc "google.golang.org/grpc/interop/grpc_testing"
-	testpb "google.golang.org/grpc/interop/grpc_testing"
 	"google.golang.org/grpc/status"
 
 	"netsim.dev/netsim"
@@ -27,29 +26,29 @@ type testServer struct {
 	testgrpc.UnimplementedTestServiceServer
 }
 
-func payload(n int32) *testpb.Payload {
-	return &testpb.Payload{Body: bytes.Repeat([]byte{'x'}, int(n))}
+func payload(n int32) *testgrpc.Payload {
+	return &testgrpc.Payload{Body: bytes.Repeat([]byte{'x'}, int(n))}
 }
 
-func (testServer) UnaryCall(ctx context.Context, req *testpb.SimpleRequest) (*testpb.SimpleResponse, error) {
+func (testServer) UnaryCall(ctx context.Context, req *testgrpc.SimpleRequest) (*testgrpc.SimpleResponse, error) {
 	if req.ResponseSize < 0 {
 		<-ctx.Done()
 		return nil, status.FromContextError(ctx.Err()).Err()
 	}
-	return &testpb.SimpleResponse{Payload: payload(req.ResponseSize)}, nil
+	return &testgrpc.SimpleResponse{Payload: payload(req.ResponseSize)}, nil
 }
 
-func (testServer) StreamingOutputCall(req *testpb.StreamingOutputCallRequest, stream grpc.ServerStreamingServer[testpb.StreamingOutputCallResponse]) error {
+func (testServer) StreamingOutputCall(req *testgrpc.StreamingOutputCallRequest, stream grpc.ServerStreamingServer[testgrpc.StreamingOutputCallResponse]) error {
 	for _, p := range req.ResponseParameters {
 		time.Sleep(time.Duration(p.IntervalUs) * time.Microsecond)
-		if err := stream.Send(&testpb.StreamingOutputCallResponse{Payload: payload(p.Size)}); err != nil {
+		if err := stream.Send(&testgrpc.StreamingOutputCallResponse{Payload: payload(p.Size)}); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-func (testServer) FullDuplexCall(stream grpc.BidiStreamingServer[testpb.StreamingOutputCallRequest, testpb.StreamingOutputCallResponse]) error {
+func (testServer) FullDuplexCall(stream grpc.BidiStreamingServer[testgrpc.StreamingOutputCallRequest, testgrpc.StreamingOutputCallResponse]) error {
 	for {
 		req, err := stream.Recv()
 		if err == io.EOF {
@@ -59,7 +58,7 @@ func (testServer) FullDuplexCall(stream grpc.BidiStreamingServer[testpb.Streamin
 			return err
 		}
 		for _, p := range req.ResponseParameters {
-			if err := stream.Send(&testpb.StreamingOutputCallResponse{Payload: payload(p.Size)}); err != nil {
+			if err := stream.Send(&testgrpc.StreamingOutputCallResponse{Payload: payload(p.Size)}); err != nil {
 				return err
 			}
 		}
@@ -107,13 +106,13 @@ func grpcScenario(t *testing.T, client, server *netsim.Host) []string {
 	defer cancel()
 	var out []string
 
-	resp, err := tc.UnaryCall(ctx, &testpb.SimpleRequest{ResponseSize: 314159, Payload: payload(271828)})
+	resp, err := tc.UnaryCall(ctx, &testgrpc.SimpleRequest{ResponseSize: 314159, Payload: payload(271828)})
 	if err != nil {
 		t.Fatalf("large unary: %v", err)
 	}
 	out = append(out, "unary "+itoa(len(resp.Payload.Body)))
 
-	stream, err := tc.StreamingOutputCall(ctx, &testpb.StreamingOutputCallRequest{ResponseParameters: []*testpb.ResponseParameters{
+	stream, err := tc.StreamingOutputCall(ctx, &testgrpc.StreamingOutputCallRequest{ResponseParameters: []*testgrpc.ResponseParameters{
 		{Size: 31415, IntervalUs: 10000}, {Size: 9, IntervalUs: 10000}, {Size: 2653, IntervalUs: 10000}, {Size: 58979, IntervalUs: 10000},
 	}})
 	if err != nil {
@@ -135,7 +134,7 @@ func grpcScenario(t *testing.T, client, server *netsim.Host) []string {
 		t.Fatalf("ping-pong: %v", err)
 	}
 	for _, size := range []int32{31415, 9, 2653, 58979} {
-		if err := bidi.Send(&testpb.StreamingOutputCallRequest{ResponseParameters: []*testpb.ResponseParameters{{Size: size}}, Payload: payload(size / 2)}); err != nil {
+		if err := bidi.Send(&testgrpc.StreamingOutputCallRequest{ResponseParameters: []*testgrpc.ResponseParameters{{Size: size}}, Payload: payload(size / 2)}); err != nil {
 			t.Fatalf("ping-pong send: %v", err)
 		}
 		r, err := bidi.Recv()
@@ -151,7 +150,7 @@ func grpcScenario(t *testing.T, client, server *netsim.Host) []string {
 
 	dctx, dcancel := context.WithTimeout(ctx, time.Second)
 	start := time.Now()
-	_, err = tc.UnaryCall(dctx, &testpb.SimpleRequest{ResponseSize: -1})
+	_, err = tc.UnaryCall(dctx, &testgrpc.SimpleRequest{ResponseSize: -1})
 	dcancel()
 	if status.Code(err) != codes.DeadlineExceeded {
 		t.Fatalf("sleeping server: %v, want DeadlineExceeded", err)

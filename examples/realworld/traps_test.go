@@ -10,7 +10,6 @@ import (
 
 	"github.com/redis/go-redis/v9"
 	testgrpc "google.golang.org/grpc/interop/grpc_testing"
-	testpb "google.golang.org/grpc/interop/grpc_testing"
 
 	"netsim.dev/netsim/netsimtest"
 )
@@ -38,7 +37,7 @@ func TestTrapChild(t *testing.T) {
 		case "grpc-leak":
 			serveGRPC(t, server)
 			cc := dialGRPC(t, client, "server:50051") // never closed
-			if _, err := testgrpc.NewTestServiceClient(cc).UnaryCall(ctx, &testpb.SimpleRequest{ResponseSize: 10}); err != nil {
+			if _, err := testgrpc.NewTestServiceClient(cc).UnaryCall(ctx, &testgrpc.SimpleRequest{ResponseSize: 10}); err != nil {
 				t.Fatal(err)
 			}
 		case "redis-lock":
