@@ -76,7 +76,7 @@ func TestTrapsReported(t *testing.T) {
 		t.Run(mode, func(t *testing.T) {
 			t.Parallel()
 			dir := t.TempDir()
-			cmd := exec.Command(os.Args[0], "-test.run=^TestTrapChild$", "-test.v", "-test.timeout=60s", "-netsim.hang=300ms")
+			cmd := exec.Command(os.Args[0], "-test.run=^TestTrapChild$", "-test.v", "-test.timeout=60s", "-netsim.hang=1s")
 			cmd.Env = append(os.Environ(), trapEnv+"="+mode, netsimtest.CaptureDirEnv+"="+dir)
 			out, err := cmd.CombinedOutput()
 			text := string(out)

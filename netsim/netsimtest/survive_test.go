@@ -60,8 +60,11 @@ func TestCaptureSurvives(t *testing.T) {
 	}
 	for _, mode := range modes {
 		t.Run(mode, func(t *testing.T) {
+			t.Parallel()
 			dir := t.TempDir()
-			cmd := exec.Command(os.Args[0], "-test.run=^TestCrashChild$", "-test.v", "-test.timeout=2s")
+			// The hanging child is killed by its -test.timeout: long enough
+			// for its exchange on a loaded machine under -race.
+			cmd := exec.Command(os.Args[0], "-test.run=^TestCrashChild$", "-test.v", "-test.timeout=8s")
 			cmd.Env = append(os.Environ(), childEnv+"="+mode, netsimtest.CaptureDirEnv+"="+dir)
 			out, err := cmd.CombinedOutput()
 			if err == nil {
