@@ -3,12 +3,16 @@ package netsimtest_test
 import (
 	"context"
 	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"netsim.dev/netsim"
 	"netsim.dev/netsim/netsimtest"
+	"netsim.dev/netsim/pcapread"
 )
 
 // exchange dials server:9000 from client (from local address laddr, if
@@ -126,5 +130,50 @@ func TestCheckDiagnosis(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// checkEnv makes TestCheckFailsChild run (as a child of TestCheckFails).
+const checkEnv = "NETSIM_TEST_CHECK_FAILS"
+
+// TestCheckFailsChild checks a body whose payload differs in every run.
+func TestCheckFailsChild(t *testing.T) {
+	if os.Getenv(checkEnv) == "" {
+		t.Skip("run as a child process by TestCheckFails")
+	}
+	run := 0
+	netsimtest.Check(t, 2, func(t *testing.T) {
+		run++
+		n, client, server := twoHosts(t, netsim.Options{Seed: 1}, netsim.LinkConfig{Delay: time.Millisecond})
+		netsimtest.Run(t, n, func(t *testing.T) {
+			exchange(t, "", client, server, []byte{byte(run)})
+		})
+	})
+}
+
+// TestCheckFails: Check fails the test with the diagnosis and saves both
+// captures, which open; -netsim.check=3 makes three runs.
+func TestCheckFails(t *testing.T) {
+	dir := t.TempDir()
+	cmd := exec.Command(os.Args[0], "-test.run=^TestCheckFailsChild$", "-test.v", "-netsim.check=3")
+	cmd.Env = append(os.Environ(), checkEnv+"=1", netsimtest.CaptureDirEnv+"="+dir)
+	out, err := cmd.CombinedOutput()
+	text := string(out)
+	if err == nil {
+		t.Fatalf("the child passed:\n%s", text)
+	}
+	for _, want := range []string{"--- FAIL: TestCheckFailsChild", "netsim: not deterministic: 3 capture(s) in 3 runs (1+1+1)", "unseeded randomness", "run=3"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("the output does not say %q:\n%s", want, text)
+		}
+	}
+	for _, k := range []string{"1", "2"} {
+		path := filepath.Join(dir, "TestCheckFailsChild.run"+k+".pcapng")
+		if !strings.Contains(text, path) {
+			t.Errorf("the output does not name %s:\n%s", path, text)
+		}
+		if frames, err := pcapread.ReadFile(path); err != nil || len(frames) < 7 {
+			t.Errorf("%s: %d frames, %v", path, len(frames), err)
+		}
 	}
 }
