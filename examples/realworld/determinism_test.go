@@ -18,49 +18,28 @@ func runsFor() int {
 	return 20
 }
 
-// scenarios are the libraries' scenarios, each a whole test body.
+// scenarios are the libraries' scenarios, each run inside Run on a new
+// network of two hosts.
 var scenarios = []struct {
 	name string
 	// racy: concurrent work at one instant, which no simulator can order
 	// (gRPC's HTTP/2 stream IDs, go-redis's pool): measured, not required
 	// to be deterministic.
 	racy bool
-	body func(t *testing.T, link netsim.LinkConfig)
+	// seeded: crypto's randomness comes from cryptotest.SetGlobalRandom.
+	seeded bool
+	body   func(t *testing.T, client, server *netsim.Host)
 }{
-	{"grpc", false, func(t *testing.T, link netsim.LinkConfig) {
-		n, client, server := twoHosts(t, 1, link)
-		netsimtest.Run(t, n, func(t *testing.T) { grpcScenario(t, client, server) })
-	}},
-	{"redis", false, func(t *testing.T, link netsim.LinkConfig) {
-		n, client, server := twoHosts(t, 1, link)
-		netsimtest.Run(t, n, func(t *testing.T) { redisScenario(t, client, server) })
-	}},
-	{"websocket", false, func(t *testing.T, link netsim.LinkConfig) {
-		cryptotest.SetGlobalRandom(t, 1) // the handshake's key, the client's masks
-		n, client, server := twoHosts(t, 1, link)
-		netsimtest.Run(t, n, func(t *testing.T) { websocketScenario(t, client, server) })
-	}},
-	{"grpc-4-concurrent", true, func(t *testing.T, link netsim.LinkConfig) {
-		n, client, server := twoHosts(t, 1, link)
-		netsimtest.Run(t, n, func(t *testing.T) { grpcConcurrent(t, client, server, 0) })
-	}},
-	{"grpc-4-staggered", true, func(t *testing.T, link netsim.LinkConfig) {
-		n, client, server := twoHosts(t, 1, link)
-		netsimtest.Run(t, n, func(t *testing.T) { grpcConcurrent(t, client, server, time.Millisecond) })
-	}},
-	{"redis-4-concurrent", true, func(t *testing.T, link netsim.LinkConfig) {
-		n, client, server := twoHosts(t, 1, link)
-		netsimtest.Run(t, n, func(t *testing.T) { redisConcurrent(t, client, server, 0) })
-	}},
-	{"redis-4-staggered", false, func(t *testing.T, link netsim.LinkConfig) {
-		n, client, server := twoHosts(t, 1, link)
-		netsimtest.Run(t, n, func(t *testing.T) { redisConcurrent(t, client, server, time.Millisecond) })
-	}},
-	{"quic", false, func(t *testing.T, link netsim.LinkConfig) {
-		cryptotest.SetGlobalRandom(t, 1) // quic-go's connection IDs, TLS 1.3's keys
-		srvTLS, cliTLS := quicTLS(t)
-		n, client, server := twoHosts(t, 1, link)
-		netsimtest.Run(t, n, func(t *testing.T) { quicScenario(t, client, server, srvTLS, cliTLS) })
+	{"grpc", false, false, func(t *testing.T, c, s *netsim.Host) { grpcScenario(t, c, s) }},
+	{"redis", false, false, func(t *testing.T, c, s *netsim.Host) { redisScenario(t, c, s) }},
+	{"websocket", false, true, func(t *testing.T, c, s *netsim.Host) { websocketScenario(t, c, s) }},
+	{"grpc-4-concurrent", true, false, func(t *testing.T, c, s *netsim.Host) { grpcConcurrent(t, c, s, 0) }},
+	{"grpc-4-staggered", true, false, func(t *testing.T, c, s *netsim.Host) { grpcConcurrent(t, c, s, time.Millisecond) }},
+	{"redis-4-concurrent", true, false, func(t *testing.T, c, s *netsim.Host) { redisConcurrent(t, c, s, 0) }},
+	{"redis-4-staggered", false, false, func(t *testing.T, c, s *netsim.Host) { redisConcurrent(t, c, s, time.Millisecond) }},
+	{"quic", false, true, func(t *testing.T, c, s *netsim.Host) {
+		srvTLS, cliTLS := quicTLS(t) // the same key in every run, from the seeded randomness
+		quicScenario(t, c, s, srvTLS, cliTLS)
 	}},
 }
 
@@ -80,7 +59,15 @@ func TestDeterminism(t *testing.T) {
 				if sc.racy {
 					check = netsimtest.Measure
 				}
-				r := check(t, runsFor(), func(t *testing.T) { sc.body(t, l.cfg) })
+				r := check(t, runsFor(), func(t *testing.T) {
+					if sc.seeded {
+						// The handshakes' keys, quic-go's connection IDs,
+						// the WebSocket key and masks.
+						cryptotest.SetGlobalRandom(t, 1)
+					}
+					n, client, server := twoHosts(t, 1, l.cfg)
+					netsimtest.Run(t, n, func(t *testing.T) { sc.body(t, client, server) })
+				})
 				t.Logf("%s over %s: %v", sc.name, l.name, r)
 				if r.Diff != nil && sc.racy {
 					t.Logf("%v", r.Diff)
