@@ -61,6 +61,20 @@ type DeadlockError struct {
 	// in program mode the hung task; in test mode every goroutine of the
 	// synctest bubble but netsim's driver.
 	Goroutines []Goroutine
+	// Stalled, in test mode, is the wall time the synctest bubble made no
+	// progress because a goroutine is blocked where synctest cannot see it
+	// (a sync.Mutex wanted while its holder is parked in a netsim Read, a
+	// real socket): the report netsimtest makes of a hang. The report
+	// names each such goroutine and what to change.
+	Stalled time.Duration
+	// Leaked, in test mode: Goroutines were still blocked after the test
+	// returned and the network stopped (a gRPC ClientConn left open), the
+	// report netsimtest makes instead of synctest's "blocked goroutines
+	// remain" panic.
+	Leaked bool
+	// Capture is the path of the run's capture file, when netsimtest wrote
+	// one.
+	Capture string
 }
 
 // BlockedCall is a netsim call that waits for something that never comes.
@@ -104,7 +118,7 @@ func (e *DeadlockError) Error() string { return e.internal().Error() }
 func (e *DeadlockError) Is(target error) bool { return target == ErrDeadlock }
 
 func (e *DeadlockError) internal() *sim.DeadlockError {
-	ie := &sim.DeadlockError{At: e.At, Hang: e.Hang}
+	ie := &sim.DeadlockError{At: e.At, Hang: e.Hang, Stalled: e.Stalled, Leaked: e.Leaked, Capture: e.Capture}
 	for _, c := range e.Calls {
 		ie.Calls = append(ie.Calls, sim.BlockedCall(c))
 	}
@@ -120,7 +134,7 @@ func publicErr(err error) error {
 	if !errors.As(err, &ie) {
 		return err
 	}
-	e := &DeadlockError{At: ie.At, Hang: ie.Hang}
+	e := &DeadlockError{At: ie.At, Hang: ie.Hang, Stalled: ie.Stalled, Leaked: ie.Leaked, Capture: ie.Capture}
 	for _, c := range ie.Calls {
 		e.Calls = append(e.Calls, BlockedCall(c))
 	}

@@ -117,6 +117,7 @@ func New(opts Options) (*Network, error) {
 			Format:     opts.CaptureFormat,
 			SnapLen:    opts.SnapLen,
 			Interfaces: opts.CaptureInterfaces,
+			FlushEach:  opts.CaptureFlushEach,
 		})
 		if err != nil {
 			return nil, err

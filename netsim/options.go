@@ -88,6 +88,13 @@ type Options struct {
 	// link.
 	CaptureInterfaces []string
 
+	// CaptureFlushEach writes every frame through to Capture as it is
+	// captured ([capture.Options.FlushEach]): Capture then holds a valid
+	// capture after every frame, so a process that panics, calls os.Exit
+	// or is killed by go test -timeout still leaves a file that Wireshark
+	// opens. netsimtest sets it. It costs a write to Capture per frame.
+	CaptureFlushEach bool
+
 	// SnapLen is the capture's snapshot length; 0 means 262144, as tcpdump.
 	SnapLen int
 

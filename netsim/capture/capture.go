@@ -65,6 +65,12 @@ type Options struct {
 	// interface in pcapng, and in pcap the first interface that carries a
 	// frame.
 	Interfaces []string
+	// FlushEach makes the Writer flush after every block it writes (the
+	// headers, each frame, each Decryption Secrets Block): the stream is
+	// then a valid capture after every frame, so a process that dies (a
+	// panic, os.Exit, a go test -timeout) leaves a file that tshark opens.
+	// It costs a write to the underlying writer per frame.
+	FlushEach bool
 }
 
 // Writer writes frames to a capture stream. It is safe for concurrent use.
@@ -111,6 +117,9 @@ func New(w io.Writer, o Options) (*Writer, error) {
 		if err := cw.pcap.WriteFileHeader(uint32(o.SnapLen), layers.LinkTypeEthernet); err != nil {
 			return nil, fmt.Errorf("write pcap header: %w", err)
 		}
+		if err := cw.flushEach(); err != nil {
+			return nil, err
+		}
 	}
 	return cw, nil
 }
@@ -129,6 +138,9 @@ func (w *Writer) AddInterface(name, description string) (int, error) {
 		}
 	} else if w.wants(name) {
 		id, err := w.declare(name, description)
+		if err == nil {
+			err = w.flushEach()
+		}
 		if err != nil {
 			w.err = err
 			return handle, err
@@ -333,7 +345,29 @@ func (w *Writer) write(handle int, ts time.Time, frame []byte, comments []string
 		return 0, w.err
 	}
 	w.frames++
+	if err := w.flushEach(); err != nil {
+		return 0, err
+	}
 	return num, nil
+}
+
+// flushEach flushes the buffered blocks when Options.FlushEach is set; the
+// caller holds w.mu. Its error is kept as the Writer's.
+func (w *Writer) flushEach() error {
+	if !w.opts.FlushEach {
+		return nil
+	}
+	var err error
+	switch {
+	case w.buf != nil:
+		err = w.buf.Flush()
+	case w.ng != nil:
+		err = w.ng.Flush()
+	}
+	if err != nil {
+		w.err = fmt.Errorf("flush capture: %w", err)
+	}
+	return w.err
 }
 
 // TLSKeyLog is the secrets type of a Decryption Secrets Block that holds
@@ -368,7 +402,10 @@ func (w *Writer) WriteKeyLog(lines []byte) error {
 		w.keyLog = append(w.keyLog, lines...)
 		return nil
 	}
-	return w.writeSecrets(lines)
+	if err := w.writeSecrets(lines); err != nil {
+		return err
+	}
+	return w.flushEach()
 }
 
 // writeSecrets writes one Decryption Secrets Block of key log lines into

@@ -59,7 +59,7 @@ func TestDeadlockHelper(t *testing.T) {
 func TestDeadlockFailsTheTest(t *testing.T) {
 	tmp := t.TempDir()
 	cmd := exec.Command(os.Args[0], "-test.run=^TestDeadlockHelper$", "-test.v")
-	cmd.Env = append(os.Environ(), helperEnv+"=1", "TMPDIR="+tmp)
+	cmd.Env = append(os.Environ(), helperEnv+"=1", "TMPDIR="+tmp, netsimtest.CaptureDirEnv+"=")
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	err := cmd.Run()

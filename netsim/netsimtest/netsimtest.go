@@ -23,6 +23,20 @@
 //   - Don't call synctest.Wait yourself while Run's driver is running, and
 //     don't call t.Run inside Run (testing forbids it in a bubble).
 //
+// What goes wrong in a bubble is reported, not lost:
+//   - The capture is written to a file frame by frame ([New]): a binary
+//     that panics, calls os.Exit or is killed by -timeout leaves it.
+//   - Importing netsimtest makes net.DefaultResolver a pure-Go resolver
+//     that, inside Run, answers from the simulated hosts (no DNS packet
+//     leaves the process), and fails the test with [ErrRealNetwork] when a
+//     dial by name bypasses netsim; outside Run it behaves as before.
+//   - Goroutines left blocked when the test returns, a bubble where every
+//     goroutine is blocked, and a bubble stalled by a goroutine synctest
+//     cannot see (a Read under a contended lock, a real socket; see
+//     -netsim.hang) fail the test with a [*netsim.DeadlockError].
+//   - [Check] runs a test N times at GOMAXPROCS 1 and 8 and explains the
+//     first difference between their captures.
+//
 // [Seeds] runs a test over many seeds, one subtest each: `go test ./pkg
 // -netsim.seeds=1-500` (or NETSIM_SEEDS=1-500 over many packages), in
 // shards (-netsim.shard=I/N, Bazel's and Kubernetes' variables) split as
@@ -34,6 +48,7 @@ import (
 	"bytes"
 	"errors"
 	"flag"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -46,33 +61,58 @@ import (
 )
 
 // New returns a network for t. Unless opts.Capture is set, the run is
-// captured in pcapng (every link) in memory, and saved to a file when the
-// test fails, or always when `go test -artifacts` is given (then in
-// t.ArtifactDir()); the test's log says where. The network is closed when
-// the test ends.
+// captured in pcapng (every link), written through to a file frame by
+// frame (so that the file is a valid capture at every moment: a test
+// binary that panics, calls os.Exit or is killed by go test -timeout still
+// leaves it), whose path the test's log gives at once. The file is
+// $TMPDIR/netsim-captures/BINARY/TEST.pcapng ($NETSIM_CAPTURE_DIR/TEST.pcapng
+// if set), or TEST's t.ArtifactDir()/netsim.pcapng with go test -artifacts;
+// a second network of the same test adds -2, and so on. It is removed
+// when the test passes (without -artifacts), and kept when it fails. The
+// network is closed when the test ends.
 func New(t testing.TB, opts netsim.Options) *netsim.Network {
 	t.Helper()
 	var buf *bytes.Buffer
+	var live *liveCapture
 	if opts.Capture == nil {
 		buf = new(bytes.Buffer)
 		opts.Capture = buf
 		opts.CaptureFormat = capture.PCAPNG
+		opts.CaptureFlushEach = true
+		var err error
+		if live, err = openLiveCapture(t); err != nil {
+			t.Logf("%v: the capture is kept in memory only", err)
+		} else {
+			opts.Capture = io.MultiWriter(buf, live)
+			t.Logf("netsim: capturing to %s", live.path)
+		}
 	}
 	n, err := netsim.New(opts)
 	if err != nil {
+		if live != nil {
+			live.f.Close()
+			os.Remove(live.path)
+		}
 		t.Fatal(err)
 	}
 	if buf != nil {
 		captures.Store(n, buf)
 		noteCapture(t, buf)
 	}
+	if live != nil {
+		lives.Store(n, live)
+	}
 	t.Cleanup(func() {
 		captures.Delete(n)
+		lives.Delete(n)
 		// A test may close the network itself: a second Close is fine here.
 		if err := n.Close(); err != nil && !errors.Is(err, netsim.ErrNetworkClosed) {
 			t.Errorf("netsim: close: %v", err)
 		}
-		if buf != nil {
+		switch {
+		case live != nil:
+			live.finish(t)
+		case buf != nil:
 			saveCapture(t, buf.Bytes())
 		}
 	})
@@ -141,9 +181,35 @@ func saveCapture(t testing.TB, data []byte) {
 // goroutines with their stacks; the parked calls fail with net.ErrClosed
 // so that test can run to its end, and the capture, which ends at the
 // deadlock, is saved as for any failed test.
+//
+// Goroutines still blocked when test returns and the network has stopped
+// (a gRPC ClientConn or a server left open), or every goroutine of the
+// bubble blocked with no netsim call pending, fail the test with a
+// [*netsim.DeadlockError] (Leaked for the first) listing them, in place
+// of synctest's panic. While test runs, a watchdog outside the bubble
+// reports a bubble whose goroutines have not changed for -netsim.hang of
+// wall time (default [DefaultHang]) while one of them is blocked where
+// synctest cannot see it (a sync.Mutex, a real socket): it prints a
+// [*netsim.DeadlockError] (Stalled) with the parked calls and ends the
+// test binary, since nothing can wake that bubble any more.
 func Run(t *testing.T, n *netsim.Network, test func(t *testing.T)) {
 	t.Helper()
+	var live *liveCapture
+	if v, ok := lives.Load(n); ok {
+		// Cleared only when test returns: after a panic the file is kept.
+		live = v.(*liveCapture)
+		live.setInterrupted(true)
+	}
+	b := newRun(n)
+	defer watch(t, b)()
+	defer func() {
+		if r := recover(); r != nil {
+			t.Helper()
+			recoverDeadlock(t, b, r)
+		}
+	}()
 	synctest.Test(t, func(t *testing.T) {
+		t.Cleanup(b.register(t)) // registered first: runs after the network stops
 		stop, err := n.Start()
 		if err != nil {
 			t.Fatal(err)
@@ -155,4 +221,7 @@ func Run(t *testing.T, n *netsim.Network, test func(t *testing.T)) {
 		})
 		test(t)
 	})
+	if live != nil {
+		live.setInterrupted(false)
+	}
 }

@@ -38,3 +38,21 @@ func TestMakePlanErrors(t *testing.T) {
 		t.Log(err)
 	}
 }
+
+// TestCheckRuns: -netsim.check=N overrides the number of runs a test
+// gives Check; a bad value is an error naming the flag.
+func TestCheckRuns(t *testing.T) {
+	defer func(v string) { *flagCheckRuns = v }(*flagCheckRuns)
+	t.Setenv(EnvCheckRuns, "")
+	if n, err := checkRuns(20); n != 20 || err != nil {
+		t.Errorf("no flag: %d, %v; want 20", n, err)
+	}
+	*flagCheckRuns = "3"
+	if n, err := checkRuns(20); n != 3 || err != nil {
+		t.Errorf("-netsim.check=3: %d, %v; want 3", n, err)
+	}
+	*flagCheckRuns = "x"
+	if _, err := checkRuns(20); err == nil || !strings.Contains(err.Error(), "-netsim.check=x") {
+		t.Errorf("-netsim.check=x: %v, want an error naming the flag", err)
+	}
+}

@@ -24,6 +24,15 @@ type DeadlockError struct {
 	// in program mode; in test mode every goroutine of the bubble but the
 	// driver's.
 	Goroutines []Goroutine
+	// Stalled, in test mode, is the wall time the bubble made no progress
+	// because a goroutine is blocked where synctest cannot see it (a
+	// sync.Mutex, a real socket): the bubble's clock cannot advance.
+	Stalled time.Duration
+	// Leaked, in test mode: Goroutines were still blocked after the test
+	// returned and the network stopped.
+	Leaked bool
+	// Capture is the path of the run's capture file, if known.
+	Capture string
 }
 
 // BlockedCall is one parked netsim call.
@@ -56,16 +65,31 @@ type Goroutine struct {
 // Error implements error.
 func (e *DeadlockError) Error() string {
 	var b strings.Builder
-	if e.Hang > 0 {
+	switch {
+	case e.Hang > 0:
 		g := e.Goroutines[0]
 		fmt.Fprintf(&b, "netsim: %s has not handed control back for %v of wall time (at %v of virtual time), blocked in %s outside netsim: a task must block only in netsim calls (Sleep, socket calls), not on channels, mutexes or time.Sleep shared with other tasks",
 			g.Task, e.Hang.Round(time.Millisecond), e.At, g.State)
-	} else {
+	case e.Stalled > 0:
+		fmt.Fprintf(&b, "netsim: no progress for %v of wall time (at %v of virtual time): a goroutine of the synctest bubble is blocked where synctest cannot see it, so the bubble's clock cannot advance and netsim cannot take a step",
+			e.Stalled.Round(time.Millisecond), e.At)
+		for _, g := range e.Goroutines {
+			if hint := stallHint(g); hint != "" {
+				fmt.Fprintf(&b, "\n\tgoroutine %s %s", g.ID, hint)
+			}
+		}
+	case e.Leaked:
+		fmt.Fprintf(&b, "netsim: %d goroutine(s) of the synctest bubble still blocked after the test returned and the network stopped (at %v): they leak, and synctest would panic (\"blocked goroutines remain\"). Close what the test started before it returns (grpc.ClientConn.Close, http.Server.Close, redis.Client.Close, a listener), with defer or t.Cleanup inside the bubble",
+			len(e.Goroutines), e.At)
+	default:
 		who := "every task" // program mode: no goroutine is listed without a hang
 		if len(e.Goroutines) > 0 {
 			who = "every goroutine of the synctest bubble" // test mode lists them all
 		}
 		fmt.Fprintf(&b, "netsim: deadlock at %v: %s is blocked and nothing is pending", e.At, who)
+	}
+	if e.Capture != "" {
+		fmt.Fprintf(&b, "\ncapture: %s", e.Capture)
 	}
 	if len(e.Calls) > 0 {
 		b.WriteString("\nparked calls:")
@@ -81,6 +105,23 @@ func (e *DeadlockError) Error() string {
 		b.WriteString(":\n" + g.Stack)
 	}
 	return b.String()
+}
+
+// stallHint says why goroutine g, blocked where synctest cannot see it,
+// stops a bubble, or "" for a goroutine that does not.
+func stallHint(g Goroutine) string {
+	state, _, _ := strings.Cut(g.State, ", synctest bubble")
+	switch {
+	case strings.Contains(g.State, "(durable)") || g.State == "running" || g.State == "runnable":
+		return ""
+	case strings.Contains(g.State, "IO wait") || strings.Contains(g.Stack, "internal/poll.(*FD)"):
+		return "waits on a real socket of the machine: the code dialled or listened outside netsim (net.Dial with an IP address, a library's default dialer); use the host's DialContext, Listen or ListenPacket"
+	case strings.Contains(g.State, "Mutex") || strings.Contains(g.State, "sync.Cond") || strings.Contains(g.State, "semacquire"):
+		return "waits for a lock (" + state + ") that a goroutine parked in a netsim call probably holds: a blocking Read, Accept or Dial made while holding a lock another goroutine wants hangs the bubble (a goroutine waiting for a mutex is not durably blocked); release the lock before the call"
+	case strings.Contains(g.State, "chan") || strings.Contains(g.State, "select"):
+		return "waits on a channel made outside the bubble (" + state + "), which no goroutine of the bubble can be counted on to wake"
+	}
+	return "is blocked in " + state + ", which synctest does not count as durably blocked"
 }
 
 // deadlock returns the report of a run that cannot go on: every task

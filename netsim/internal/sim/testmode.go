@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"runtime"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing/synctest"
 	"time"
@@ -58,6 +59,22 @@ type testState struct {
 	elapsed time.Duration // virtual time then
 	stopped atomic.Bool   // every socket is closed for good (set by the driver)
 	failed  error         // the deadlock found, reported by stop
+	// stepMu is held by the driver while it takes a step, and released
+	// while it waits (in synctest.Wait, or asleep until its next event):
+	// Parked takes it to read the parked calls from outside the bubble.
+	stepMu sync.Mutex
+}
+
+// Parked returns the calls parked now, for a report made from outside the
+// bubble (a watchdog that sees no progress). It waits while the driver is
+// taking a step; ok is false when the driver is not running in test mode.
+func (s *Sim) Parked() (calls []BlockedCall, at time.Duration, ok bool) {
+	if !s.testMode.Load() {
+		return nil, 0, false
+	}
+	s.test.stepMu.Lock()
+	defer s.test.stepMu.Unlock()
+	return s.parkedCalls(), s.clock.Elapsed(), true
 }
 
 // ErrStopped is the error of an Op made after the driver stopped.
@@ -159,8 +176,12 @@ func (s *Sim) drive(linger time.Duration) {
 	t := &s.test
 	stopping := false
 	var stopAt time.Duration
+	t.stepMu.Lock()
+	defer t.stepMu.Unlock()
 	for {
+		t.stepMu.Unlock()
 		synctest.Wait()
+		t.stepMu.Lock()
 		s.clock.AdvanceTo(s.now())
 		s.dirtyMu.Lock()
 		for _, op := range t.queue {
@@ -234,13 +255,17 @@ func (s *Sim) drive(linger time.Duration) {
 		if stopping {
 			stopCh = nil
 		}
+		fired := false
+		t.stepMu.Unlock()
 		select {
 		case <-t.kick:
 		case <-fire:
-			if horizon {
-				s.testDeadlock()
-			}
+			fired = true
 		case <-stopCh:
+		}
+		t.stepMu.Lock()
+		if fired && horizon {
+			s.testDeadlock()
 		}
 		if timer != nil {
 			timer.Stop()

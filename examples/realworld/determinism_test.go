@@ -1,0 +1,80 @@
+package realworld_test
+
+import (
+	"testing"
+	"testing/cryptotest"
+	"time"
+
+	"netsim.dev/netsim"
+	"netsim.dev/netsim/netsimtest"
+)
+
+// runsFor is how many runs each determinism figure takes: 20, 4 with
+// -short; -netsim.check=N overrides it.
+func runsFor() int {
+	if testing.Short() {
+		return 4
+	}
+	return 20
+}
+
+// scenarios are the libraries' scenarios, each run inside Run on a new
+// network of two hosts.
+var scenarios = []struct {
+	name string
+	// racy: measured, not required to be deterministic: concurrent work
+	// at one instant, which no simulator can order (gRPC's HTTP/2 stream
+	// IDs, go-redis's pool), or a library whose own goroutines race to
+	// write (gRPC's handlers and its HTTP/2 writer, quic-go's run loop and
+	// a stream's writer), which shows under -race on a loaded machine.
+	racy bool
+	// seeded: crypto's randomness comes from cryptotest.SetGlobalRandom.
+	seeded bool
+	body   func(t *testing.T, client, server *netsim.Host)
+}{
+	{"grpc", true, false, func(t *testing.T, c, s *netsim.Host) { grpcScenario(t, c, s) }},
+	{"redis", false, false, func(t *testing.T, c, s *netsim.Host) { redisScenario(t, c, s) }},
+	{"websocket", false, true, func(t *testing.T, c, s *netsim.Host) { websocketScenario(t, c, s) }},
+	{"grpc-4-concurrent", true, false, func(t *testing.T, c, s *netsim.Host) { grpcConcurrent(t, c, s, 0) }},
+	{"grpc-4-staggered", true, false, func(t *testing.T, c, s *netsim.Host) { grpcConcurrent(t, c, s, time.Millisecond) }},
+	{"redis-4-concurrent", true, false, func(t *testing.T, c, s *netsim.Host) { redisConcurrent(t, c, s, 0) }},
+	{"redis-4-staggered", false, false, func(t *testing.T, c, s *netsim.Host) { redisConcurrent(t, c, s, time.Millisecond) }},
+	{"quic", true, true, func(t *testing.T, c, s *netsim.Host) {
+		srvTLS, cliTLS := quicTLS(t) // the same key in every run, from the seeded randomness
+		quicScenario(t, c, s, srvTLS, cliTLS)
+	}},
+}
+
+// TestDeterminism: each library's scenario, on a LAN and under loss, over
+// runsFor() runs alternating GOMAXPROCS 1 and 8 (and under -race when the
+// tests run with it), gives one capture: netsimtest.Check fails the test
+// otherwise, naming the first differing frame. The racy scenarios are
+// measured (netsimtest.Measure) and logged: go test -v shows the figures.
+func TestDeterminism(t *testing.T) {
+	for _, sc := range scenarios {
+		for _, l := range []struct {
+			name string
+			cfg  netsim.LinkConfig
+		}{{"lan", lan}, {"lossy", lossy}} {
+			t.Run(sc.name+"/"+l.name, func(t *testing.T) {
+				check := netsimtest.Check
+				if sc.racy {
+					check = netsimtest.Measure
+				}
+				r := check(t, runsFor(), func(t *testing.T) {
+					if sc.seeded {
+						// The handshakes' keys, quic-go's connection IDs,
+						// the WebSocket key and masks.
+						cryptotest.SetGlobalRandom(t, 1)
+					}
+					n, client, server := twoHosts(t, 1, l.cfg)
+					netsimtest.Run(t, n, func(t *testing.T) { sc.body(t, client, server) })
+				})
+				t.Logf("%s over %s: %v", sc.name, l.name, r)
+				if r.Diff != nil && sc.racy {
+					t.Logf("%v", r.Diff)
+				}
+			})
+		}
+	}
+}
