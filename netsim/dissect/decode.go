@@ -47,6 +47,8 @@ type Dissector struct {
 	udp       map[convKey]uint32
 	frags     fragTable
 	echo      map[echoKey][2]int64 // ICMP echo requests: frame number and time
+	names     *MACNames            // MAC address names, nil for none
+	arp       map[uint32]arpEntry  // ARP duplicate detection: IPv4 → MAC
 }
 
 // echoKey matches an ICMP or ICMPv6 echo reply with its request.
@@ -88,6 +90,7 @@ func (d *Dissector) Dissect(f *pcapread.Frame, p *Packet) {
 		Link:      f.LinkType,
 		Frame:     f.Data,
 		Comments:  f.Comments,
+		names:     d.names,
 	}
 	if f.Interface < len(d.ifNames) {
 		p.IfName = d.ifNames[f.Interface]
@@ -204,16 +207,9 @@ func (d *Dissector) ethertype(p *Packet, typ uint16, b []byte) {
 		d.ipv6(p, b)
 	case 0x0806:
 		arp(p, b)
-	case 0x8100:
-		if len(b) < 4 || p.Has(ProtoVLAN) {
-			p.setData(b)
-			return
-		}
-		tci := binary.BigEndian.Uint16(b)
-		p.VLAN = VLAN{Priority: uint8(tci >> 13), ID: tci & 0xfff, Type: binary.BigEndian.Uint16(b[2:])}
-		p.push(ProtoVLAN, idVLAN, b)
-		p.push(0, idEthertype, nil)
-		d.ethertype(p, p.VLAN.Type, b[4:])
+		d.arpDuplicates(p)
+	case 0x8100, 0x88a8, 0x9100:
+		d.vlan(p, typ, b)
 	default:
 		p.setData(b)
 	}
@@ -460,6 +456,8 @@ func arp(p *Packet, b []byte) {
 	hs, ps := int(a.HwSize), int(a.ProtoSize)
 	if len(b) < 8+2*hs+2*ps {
 		p.Malformed = true
+		p.truncated = true
+		p.arpShort = true
 		return
 	}
 	o := 8

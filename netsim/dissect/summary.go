@@ -24,29 +24,9 @@ func (p *Packet) Addresses() (string, string) {
 		v := &p.IPv6
 		return FormatValue(Lookup("ipv6.src"), Value{B: v.Src[:]}), FormatValue(Lookup("ipv6.dst"), Value{B: v.Dst[:]})
 	case p.Has(ProtoEth):
-		return resolveMAC(p.Eth.Src[:]), resolveMAC(p.Eth.Dst[:])
+		return p.names.Name(p.Eth.Src[:]), p.names.Name(p.Eth.Dst[:])
 	}
 	return "", ""
-}
-
-// resolveMAC renders a MAC address as Wireshark's default name resolution
-// does for the addresses netsim uses (no vendor database).
-func resolveMAC(b []byte) string {
-	all := func(v byte) bool {
-		for _, c := range b {
-			if c != v {
-				return false
-			}
-		}
-		return true
-	}
-	switch {
-	case all(0xff):
-		return "Broadcast"
-	case all(0):
-		return "00:00:00_00:00:00"
-	}
-	return macString(b)
 }
 
 // Protocol returns the Protocol column.
@@ -66,6 +46,8 @@ func (p *Packet) Protocol() string {
 		return "IPv6"
 	case p.Has(ProtoIP):
 		return "IPv4"
+	case p.Has(ProtoVLAN):
+		return vlanProtocol(p)
 	case p.Has(ProtoSLL):
 		return "SLL"
 	case p.Has(ProtoEth):
@@ -117,6 +99,10 @@ func (p *Packet) info() string {
 		return fmt.Sprintf("Fragmented IP protocol (proto=%s %d, off=%d, ID=%04x)", name, p.IP.Proto, p.IP.FragOff, p.IP.ID)
 	case p.Has(ProtoIP) && ipProtoNames[p.IP.Proto] == "":
 		return fmt.Sprintf("Unknown (%d)", p.IP.Proto)
+	case p.Has(ProtoVLAN):
+		return vlanInfo(p)
+	case p.Has(ProtoEth) && p.Eth.Type >= 0x0600:
+		return "Ethernet II"
 	}
 	return ""
 }
@@ -292,7 +278,7 @@ func icmpv6Info(p *Packet) string {
 		b := p.raw[idICMPv6]
 		s := "Neighbor Solicitation for " + ipv6String(b[8:24])
 		if mac := ndpOption(b[24:], 1); mac != nil {
-			s += " from " + resolveMAC(mac)
+			s += " from " + p.names.Name(mac)
 		}
 		return s
 	case c.Type == 136 && len(p.raw[idICMPv6]) >= 24:
@@ -305,7 +291,7 @@ func icmpv6Info(p *Packet) string {
 		}
 		s := "Neighbor Advertisement " + ipv6String(b[8:24]) + " (" + strings.Join(flags, ", ") + ")"
 		if mac := ndpOption(b[24:], 2); mac != nil {
-			s += " is at " + resolveMAC(mac)
+			s += " is at " + p.names.Name(mac)
 		}
 		return s
 	case c.Echo && c.Type == 129:
@@ -326,36 +312,6 @@ func icmpv6Info(p *Packet) string {
 		return e.name + " (" + code + ")"
 	}
 	return "Type=" + strconv.Itoa(int(c.Type))
-}
-
-func arpInfo(p *Packet) string {
-	a := &p.ARP
-	ip := func(b []byte) string {
-		if len(b) == 4 {
-			return ipv4String(be32(b))
-		}
-		return macString(b)
-	}
-	zeroHw := len(a.DstHw) > 0 && strings.Trim(string(a.DstHw), "\x00") == ""
-	switch a.Opcode {
-	case 1:
-		if len(a.SrcProto) == 4 && be32(a.SrcProto) == 0 && zeroHw {
-			return "Who has " + ip(a.DstProto) + "? (ARP Probe)"
-		}
-		if len(a.SrcProto) == 4 && string(a.SrcProto) == string(a.DstProto) && zeroHw {
-			return "ARP Announcement for " + ip(a.SrcProto)
-		}
-		if len(a.SrcProto) == 4 && string(a.SrcProto) == string(a.DstProto) {
-			return "Gratuitous ARP for " + ip(a.SrcProto) + " (Request)"
-		}
-		return "Who has " + ip(a.DstProto) + "? Tell " + ip(a.SrcProto)
-	case 2:
-		if len(a.SrcProto) == 4 && string(a.SrcProto) == string(a.DstProto) {
-			return "Gratuitous ARP for " + ip(a.SrcProto) + " (Reply)"
-		}
-		return ip(a.SrcProto) + " is at " + resolveMAC(a.SrcHw)
-	}
-	return "Unknown ARP opcode 0x" + strconv.FormatUint(uint64(a.Opcode), 16)
 }
 
 // ndpOption returns the link-layer address of the first NDP option of the

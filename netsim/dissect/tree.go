@@ -23,7 +23,7 @@ import (
 // netsim's captures); it leaves out what it does not decode, such as the
 // application protocols and the hex dumps of reassembled data.
 func Tree(w io.Writer, p *Packet) error {
-	t := &treeWriter{}
+	t := &treeWriter{names: p.names}
 	t.packet(p)
 	t.sb.WriteByte('\n')
 	_, err := io.WriteString(w, t.sb.String())
@@ -31,7 +31,8 @@ func Tree(w io.Writer, p *Packet) error {
 }
 
 type treeWriter struct {
-	sb strings.Builder
+	sb    strings.Builder
+	names *MACNames // the packet's MAC names
 }
 
 // maxLabel is Wireshark's longest item label in bytes (ITEM_LABEL_LENGTH
@@ -168,7 +169,7 @@ func (t *treeWriter) packet(p *Packet) {
 	switch {
 	case p.Has(ProtoEth):
 		e := &p.Eth
-		t.f(0, "Ethernet II, Src: %s, Dst: %s", macName(e.Src[:]), macName(e.Dst[:]))
+		t.f(0, "Ethernet II, Src: %s, Dst: %s", t.macName(e.Src[:]), t.macName(e.Dst[:]))
 		t.ethAddr(1, "Destination", e.Dst[:])
 		t.ethAddr(1, "Source", e.Src[:])
 		if p.Has(ProtoVLAN) {
@@ -194,7 +195,7 @@ func (t *treeWriter) packet(p *Packet) {
 		}
 		t.f(1, "Link-layer address length: %d", s.AddrLen)
 		if s.HaType == 1 && s.AddrLen == 6 {
-			t.f(1, "Source: %s", macName(s.Addr[:6]))
+			t.f(1, "Source: %s", t.macName(s.Addr[:6]))
 			t.f(1, "Unused: 0000")
 		}
 		t.f(1, "Protocol: %s", etherTypeName(s.Protocol))
@@ -208,6 +209,9 @@ func (t *treeWriter) packet(p *Packet) {
 		}
 	case p.Link == pcapread.LinkRaw || p.Link == pcapread.LinkRaw12 || p.Link == pcapread.LinkRaw14:
 		t.f(0, "Raw packet data")
+	}
+	if p.nvlan > 0 {
+		t.vlanTree(p)
 	}
 	t.layers(0, p)
 	if p.Has(ProtoData) && !dataInICMP(p) {
@@ -269,40 +273,21 @@ func etherTypeName(typ uint16) string {
 	case 0x8100:
 		return "802.1Q Virtual LAN (0x8100)"
 	}
+	if n, ok := moreEtherTypes[typ]; ok {
+		return fmt.Sprintf("%s (0x%04x)", n, typ)
+	}
 	return fmt.Sprintf("Unknown (0x%04x)", typ)
 }
 
 // macName renders a MAC address with its resolved name as Wireshark's
 // headings do: "Broadcast (ff:ff:ff:ff:ff:ff)".
-func macName(b []byte) string {
-	return treeMAC(b) + " (" + macString(b) + ")"
-}
-
-// treeMAC is resolveMAC with Wireshark's multicast names.
-func treeMAC(b []byte) string {
-	if len(b) == 6 && b[0] == 0x33 && b[1] == 0x33 {
-		return "IPv6mcast_" + macString(b[2:])
-	}
-	if len(b) == 6 && b[0] == 0x01 && b[1] == 0x00 && b[2] == 0x5e && b[3] < 0x80 {
-		return "IPv4mcast_" + macString(b[3:])
-	}
-	// Wireshark's well-known addresses (wka) name 02:NN:… (NN 01 to 20
-	// hex) MS-NLB-PhysServer-NN in decimal; its lookup also tries a
-	// 12-bit prefix, so 02:2X:… matches 02:20 with a nibble left over.
-	if len(b) == 6 && b[0] == 0x02 {
-		switch {
-		case b[1] >= 0x01 && b[1] <= 0x20:
-			return fmt.Sprintf("MS-NLB-PhysServer-%02d_%s", b[1], macString(b[2:]))
-		case b[1]>>4 == 2:
-			return fmt.Sprintf("MS-NLB-PhysServer-32_%02x:%s", b[1]&0xf, macString(b[2:]))
-		}
-	}
-	return resolveMAC(b)
+func (t *treeWriter) macName(b []byte) string {
+	return t.names.Name(b) + " (" + macString(b) + ")"
 }
 
 func (t *treeWriter) ethAddr(depth int, name string, b []byte) {
-	t.f(depth, "%s: %s", name, macName(b))
-	t.f(depth+1, "Address: %s", macName(b))
+	t.f(depth, "%s: %s", name, t.macName(b))
+	t.f(depth+1, "Address: %s", t.macName(b))
 	v := uint64(b[0])<<16 | uint64(b[1])<<8 | uint64(b[2])
 	if b[0]&2 != 0 {
 		t.bits(depth+1, 24, 0x020000, v, "LG bit: Locally administered address (this is NOT the factory default)")
@@ -521,9 +506,9 @@ func (t *treeWriter) arp(d int, p *Packet) {
 	if len(a.SrcHw) != 6 || len(a.SrcProto) != 4 {
 		return
 	}
-	t.f(d+1, "Sender MAC address: %s", macName(a.SrcHw))
+	t.f(d+1, "Sender MAC address: %s", t.macName(a.SrcHw))
 	t.f(d+1, "Sender IP address: %s", ipv4String(be32(a.SrcProto)))
-	t.f(d+1, "Target MAC address: %s", macName(a.DstHw))
+	t.f(d+1, "Target MAC address: %s", t.macName(a.DstHw))
 	t.f(d+1, "Target IP address: %s", ipv4String(be32(a.DstProto)))
 }
 
@@ -742,7 +727,7 @@ func (t *treeWriter) ndpOptions(d int, b []byte) {
 			t.f(d, "ICMPv6 Option (%s : %s)", name, macString(b[2:8]))
 			t.f(d+1, "Type: %s (%d)", name, b[0])
 			t.f(d+1, "Length: %d (%d bytes)", b[1], n)
-			t.f(d+1, "Link-layer address: %s", macName(b[2:8]))
+			t.f(d+1, "Link-layer address: %s", t.macName(b[2:8]))
 		}
 		b = b[n:]
 	}

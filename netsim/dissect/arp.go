@@ -1,0 +1,116 @@
+package dissect
+
+import (
+	"encoding/binary"
+	"encoding/hex"
+	"strconv"
+)
+
+// arpProtoAddr renders an ARP protocol address as Wireshark does: dotted
+// for IPv4 (EtherType 0x0800, or AX.25's 0xcc, with 4 bytes), IPv6 text
+// for 16-byte IPv6, else hex digits.
+func arpProtoAddr(a *ARP, b []byte) string {
+	switch {
+	case len(b) == 4 && (a.ProtoType == 0x0800 || a.ProtoType == 0xcc):
+		return ipv4String(be32(b))
+	case len(b) == 16 && a.ProtoType == 0x86dd:
+		return ipv6String(b)
+	}
+	return hex.EncodeToString(b)
+}
+
+// arpHwAddr renders an ARP hardware address: a MAC for 6-byte Ethernet
+// (and IEEE 802) addresses, else hex digits.
+func arpHwAddr(a *ARP, b []byte) string {
+	if len(b) == 6 && (a.HwType == 1 || a.HwType == 6) {
+		return macString(b)
+	}
+	return hex.EncodeToString(b)
+}
+
+// arpIsEtherIPv4 reports whether a maps IPv4 to Ethernet addresses.
+func arpIsEtherIPv4(a *ARP) bool {
+	return (a.HwType == 1 || a.HwType == 6) && a.HwSize == 6 && (a.ProtoType == 0x0800 || a.ProtoType == 0xcc) && a.ProtoSize == 4
+}
+
+func arpInfo(p *Packet) string {
+	a := &p.ARP
+	if p.arpShort {
+		return ""
+	}
+	s := arpInfoText(a)
+	if p.arpDup != nil {
+		s += " (duplicate use of " + ipv4String(be32(p.arpDup)) + " detected!)"
+	}
+	return s
+}
+
+func arpInfoText(a *ARP) string {
+	ip := func(b []byte) string { return arpProtoAddr(a, b) }
+	zeroHw := len(a.DstHw) > 0 && allZero(a.DstHw)
+	same := string(a.SrcProto) == string(a.DstProto)
+	switch a.Opcode {
+	case 1:
+		if allZero(a.SrcProto) && zeroHw {
+			return "Who has " + ip(a.DstProto) + "? (ARP Probe)"
+		}
+		if same && zeroHw {
+			return "ARP Announcement for " + ip(a.SrcProto)
+		}
+		if same {
+			return "Gratuitous ARP for " + ip(a.SrcProto) + " (Request)"
+		}
+		return "Who has " + ip(a.DstProto) + "? Tell " + ip(a.SrcProto)
+	case 2:
+		if same {
+			return "Gratuitous ARP for " + ip(a.SrcProto) + " (Reply)"
+		}
+		return ip(a.SrcProto) + " is at " + arpHwAddr(a, a.SrcHw)
+	}
+	return "Unknown ARP opcode 0x" + hex4(a.Opcode)
+}
+
+func hex4(v uint16) string {
+	s := strconv.FormatUint(uint64(v), 16)
+	for len(s) < 4 {
+		s = "0" + s
+	}
+	return s
+}
+
+// arpEntry is what duplicate detection remembers of an IPv4 address: the
+// MAC address it was first seen with.
+type arpEntry [6]byte
+
+// arpDuplicates does Wireshark's ARP duplicate address detection: an IPv4
+// address seen with a MAC address other than the one it was first seen
+// with is a duplicate use of it. The sender is checked first, then (when
+// the sender is not a duplicate) a reply's target; all-zero and group
+// MAC addresses and the address 0.0.0.0 are left out.
+func (d *Dissector) arpDuplicates(p *Packet) {
+	a := &p.ARP
+	if p.arpShort || p.inError || !arpIsEtherIPv4(a) || (a.Opcode != 1 && a.Opcode != 2) {
+		return
+	}
+	if d.arp == nil {
+		d.arp = make(map[uint32]arpEntry)
+	}
+	check := func(mac, ip []byte) bool {
+		if mac[0]&1 != 0 || allZero(mac) || allZero(ip) {
+			return false
+		}
+		k := binary.BigEndian.Uint32(ip)
+		if e, ok := d.arp[k]; ok && string(e[:]) != string(mac) {
+			return true
+		}
+		d.arp[k] = arpEntry(mac)
+		return false
+	}
+	switch {
+	case check(a.SrcHw, a.SrcProto):
+		p.arpDup = a.SrcProto
+	case a.Opcode != 1 && check(a.DstHw, a.DstProto):
+		// A request's target addresses mean nothing.
+		p.arpDup = a.DstProto
+	}
+}
