@@ -83,7 +83,7 @@ type Packet struct {
 	arpShort  bool // the ARP addresses are cut short
 	// arpDup is the address of "duplicate use of ADDR detected!", or nil.
 	arpDup []byte
-	names     *MACNames // MAC address names (Dissector.SetMACNames)
+	names  *MACNames // MAC address names (Dissector.SetMACNames)
 }
 
 // Has reports whether all protocols in p are present.

@@ -213,45 +213,6 @@ func flagList(f uint16) string {
 	return strings.Join(parts, ", ")
 }
 
-func icmpInfo(p *Packet) string {
-	c := &p.ICMP
-	switch {
-	case c.Echo && c.Type == 8:
-		return fmt.Sprintf("Echo (ping) request  id=0x%04x, seq=%d/%d, ttl=%d", c.Ident, c.Seq, c.Seq>>8|c.Seq<<8, p.IP.TTL)
-	case c.Echo && c.Type == 0:
-		s := fmt.Sprintf("Echo (ping) reply    id=0x%04x, seq=%d/%d, ttl=%d", c.Ident, c.Seq, c.Seq>>8|c.Seq<<8, p.IP.TTL)
-		if c.RequestIn != 0 {
-			s += fmt.Sprintf(" (request in %d)", c.RequestIn)
-		}
-		return s
-	}
-	if name, ok := icmpNames[c.Type]; ok {
-		if codes, ok := icmpCodes[c.Type]; ok {
-			code := "Unknown code: " + strconv.Itoa(int(c.Code))
-			if int(c.Code) < len(codes) {
-				code = codes[c.Code]
-			}
-			// Wireshark pads the type name to 20 characters.
-			return fmt.Sprintf("%-20s (%s)", name, code)
-		}
-		return name
-	}
-	return "Type=" + strconv.Itoa(int(c.Type))
-}
-
-var icmpNames = map[uint8]string{3: "Destination unreachable", 4: "Source quench (flow control)", 5: "Redirect", 11: "Time-to-live exceeded", 12: "Parameter problem", 13: "Timestamp request", 14: "Timestamp reply"}
-
-var icmpCodes = map[uint8][]string{
-	3: {"Network unreachable", "Host unreachable", "Protocol unreachable", "Port unreachable", "Fragmentation needed",
-		"Source route failed", "Destination network unknown", "Destination host unknown", "Source host isolated",
-		"Network administratively prohibited", "Host administratively prohibited", "Network unreachable for TOS",
-		"Host unreachable for TOS", "Communication administratively filtered", "Host precedence violation",
-		"Precedence cutoff in effect"},
-	5:  {"Redirect for network", "Redirect for host", "Redirect for TOS and network", "Redirect for TOS and host"},
-	11: {"Time to live exceeded in transit", "Fragment reassembly time exceeded"},
-	12: {"Pointer indicates the error", "Required option missing", "Bad length"},
-}
-
 // ICMPv6 error messages: the Info column's name and code texts.
 var icmpv6Errors = map[uint8]struct {
 	name    string
@@ -267,51 +228,6 @@ var icmpv6Errors = map[uint8]struct {
 	4: {"Parameter Problem", []string{"erroneous header field encountered", "unrecognized Next Header type encountered",
 		"unrecognized IPv6 option encountered", "IPv6 First Fragment has incomplete IPv6 Header Chain"},
 		func(c uint8) string { return "Unknown (" + strconv.Itoa(int(c)) + ")" }},
-}
-
-func icmpv6Info(p *Packet) string {
-	c := &p.ICMPv6
-	switch {
-	case c.Echo && c.Type == 128:
-		return fmt.Sprintf("Echo (ping) request id=0x%04x, seq=%d, hop limit=%d", c.Ident, c.Seq, p.IPv6.HopLimit)
-	case c.Type == 135 && len(p.raw[idICMPv6]) >= 24:
-		b := p.raw[idICMPv6]
-		s := "Neighbor Solicitation for " + ipv6String(b[8:24])
-		if mac := ndpOption(b[24:], 1); mac != nil {
-			s += " from " + p.names.Name(mac)
-		}
-		return s
-	case c.Type == 136 && len(p.raw[idICMPv6]) >= 24:
-		b := p.raw[idICMPv6]
-		var flags []string
-		for i, n := range []string{"rtr", "sol", "ovr"} {
-			if b[4]&(0x80>>i) != 0 {
-				flags = append(flags, n)
-			}
-		}
-		s := "Neighbor Advertisement " + ipv6String(b[8:24]) + " (" + strings.Join(flags, ", ") + ")"
-		if mac := ndpOption(b[24:], 2); mac != nil {
-			s += " is at " + p.names.Name(mac)
-		}
-		return s
-	case c.Echo && c.Type == 129:
-		s := fmt.Sprintf("Echo (ping) reply id=0x%04x, seq=%d, hop limit=%d", c.Ident, c.Seq, p.IPv6.HopLimit)
-		if c.RequestIn != 0 {
-			s += fmt.Sprintf(" (request in %d)", c.RequestIn)
-		}
-		return s
-	}
-	if e, ok := icmpv6Errors[c.Type]; ok {
-		if e.unknown == nil {
-			return e.name
-		}
-		code := e.unknown(c.Code)
-		if int(c.Code) < len(e.codes) {
-			code = e.codes[c.Code]
-		}
-		return e.name + " (" + code + ")"
-	}
-	return "Type=" + strconv.Itoa(int(c.Type))
 }
 
 // ndpOption returns the link-layer address of the first NDP option of the

@@ -656,15 +656,11 @@ func (t *treeWriter) inner(d int, p *Packet) {
 	}
 }
 
-var icmpv6TypeNames = map[uint8]string{1: "Destination Unreachable", 2: "Packet Too Big", 3: "Time Exceeded", 4: "Parameter Problem",
-	128: "Echo (ping) request", 129: "Echo (ping) reply", 133: "Router Solicitation", 134: "Router Advertisement",
-	135: "Neighbor Solicitation", 136: "Neighbor Advertisement", 137: "Redirect"}
-
 func (t *treeWriter) icmpv6(d int, p *Packet) {
 	c := &p.ICMPv6
 	b := p.raw[idICMPv6]
 	t.f(d, "Internet Control Message Protocol v6")
-	if n, ok := icmpv6TypeNames[c.Type]; ok {
+	if n, ok := icmpv6Names[c.Type]; ok {
 		t.f(d+1, "Type: %s (%d)", n, c.Type)
 	}
 	if e, ok := icmpv6Errors[c.Type]; ok && e.codes != nil && int(c.Code) < len(e.codes) {
