@@ -111,6 +111,7 @@ func (d *Dissector) link(p *Packet, b []byte) {
 	case pcapread.LinkEthernet:
 		if len(b) < 14 {
 			p.Malformed = true
+			p.truncated = true
 			return
 		}
 		p.push(ProtoEth, idEth, b)
@@ -224,8 +225,14 @@ func (p *Packet) setData(b []byte) {
 }
 
 func (d *Dissector) ipv4(p *Packet, b []byte) {
+	if len(b) > 0 && b[0]>>4 == 6 {
+		// Wireshark's ip dissector hands version 6 to ipv6.
+		d.ipv6(p, b)
+		return
+	}
 	if len(b) < 20 || b[0]>>4 != 4 || int(b[0]&0xf)*4 < 20 || int(b[0]&0xf)*4 > len(b) {
 		p.Malformed = true
+		p.badIP(4, b)
 		return
 	}
 	ip := &p.IP
@@ -283,6 +290,7 @@ func (d *Dissector) ipv4(p *Packet, b []byte) {
 func (d *Dissector) ipv6(p *Packet, b []byte) {
 	if len(b) < 40 || b[0]>>4 != 6 {
 		p.Malformed = true
+		p.badIP(6, b)
 		return
 	}
 	v := &p.IPv6
@@ -297,26 +305,19 @@ func (d *Dissector) ipv6(p *Packet, b []byte) {
 	p.push(ProtoIPv6, idIPv6, b[:min(len(b), 40+int(v.PLen))])
 	end := 40 + int(v.PLen)
 	reported := int(v.PLen)
+	if n, ok := jumboLen(b); ok {
+		end, reported = 40+n, n
+	}
 	if end > len(b) {
 		end = len(b)
 		p.truncated = true
 	}
 	payload := b[40:end]
-	next := v.Next
-	// Skip hop-by-hop, routing and destination options headers.
-	for next == 0 || next == 43 || next == 60 {
-		if len(payload) < 8 {
-			p.Malformed = true
-			return
-		}
-		n := (int(payload[1]) + 1) * 8
-		if n > len(payload) {
-			p.Malformed = true
-			return
-		}
-		next = payload[0]
-		payload = payload[n:]
-		reported -= n
+	// Hop-by-hop, routing and destination options headers.
+	payload, reported, next, ok := p.ipv6Ext(v.Next, payload, reported)
+	if !ok {
+		v.Proto = next
+		return
 	}
 	if next == 44 && len(payload) >= 8 {
 		// Fragment header.

@@ -79,8 +79,11 @@ type Packet struct {
 	truncated bool
 	vlans     [maxVLANTags]VLAN // the VLAN tags, outermost first (VLANs)
 	nvlan     int
-	vlanShort bool // the innermost VLAN tag is cut short
-	arpShort  bool // the ARP addresses are cut short
+	vlanShort bool     // the innermost VLAN tag is cut short
+	arpShort  bool     // the ARP addresses are cut short
+	ext6      ipv6Exts // IPv6 extension headers
+	badNet    uint8    // 4 or 6: the IP header the link layer announced is bogus or cut short
+	badNetB   []byte   // its bytes
 	// arpDup is the address of "duplicate use of ADDR detected!", or nil.
 	arpDup []byte
 	names  *MACNames // MAC address names (Dissector.SetMACNames)

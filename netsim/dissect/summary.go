@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+
+	"netsim.dev/netsim/pcapread"
 )
 
 // Summary returns the packet's line in tshark 4.0's default output:
@@ -22,7 +24,7 @@ func (p *Packet) Addresses() (string, string) {
 		return ipv4String(uint32(ip4(p.IP.Src))), ipv4String(uint32(ip4(p.IP.Dst)))
 	case p.Has(ProtoIPv6):
 		v := &p.IPv6
-		return FormatValue(Lookup("ipv6.src"), Value{B: v.Src[:]}), FormatValue(Lookup("ipv6.dst"), Value{B: v.Dst[:]})
+		return FormatValue(Lookup("ipv6.src"), Value{B: v.Src[:]}), FormatValue(Lookup("ipv6.dst"), Value{B: p.ipv6Dst()})
 	case p.Has(ProtoEth):
 		return p.names.Name(p.Eth.Src[:]), p.names.Name(p.Eth.Dst[:])
 	}
@@ -46,6 +48,12 @@ func (p *Packet) Protocol() string {
 		return "IPv6"
 	case p.Has(ProtoIP):
 		return "IPv4"
+	case p.Link == pcapread.LinkEthernet && !p.Has(ProtoEth):
+		return "Ethernet"
+	case p.badNet == 4:
+		return "IPv4"
+	case p.badNet == 6:
+		return "IPv6"
 	case p.Has(ProtoVLAN):
 		return vlanProtocol(p)
 	case p.Has(ProtoSLL):
@@ -97,11 +105,13 @@ func (p *Packet) info() string {
 			name = "Unknown"
 		}
 		return fmt.Sprintf("Fragmented IP protocol (proto=%s %d, off=%d, ID=%04x)", name, p.IP.Proto, p.IP.FragOff, p.IP.ID)
-	case p.Has(ProtoIP) && ipProtoNames[p.IP.Proto] == "":
-		return fmt.Sprintf("Unknown (%d)", p.IP.Proto)
+	case p.Has(ProtoIP) || p.Has(ProtoIPv6):
+		return ipPayloadInfo(p)
+	case p.badNet != 0:
+		return badIPInfo(p)
 	case p.Has(ProtoVLAN):
 		return vlanInfo(p)
-	case p.Has(ProtoEth) && p.Eth.Type >= 0x0600:
+	case p.Has(ProtoEth) && p.Eth.Type >= 0x0600 && !p.Has(ProtoARP):
 		return "Ethernet II"
 	}
 	return ""
