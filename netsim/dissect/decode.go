@@ -227,6 +227,7 @@ func (p *Packet) setData(b []byte) {
 func (d *Dissector) ipv4(p *Packet, b []byte) {
 	if len(b) > 0 && b[0]>>4 == 6 {
 		// Wireshark's ip dissector hands version 6 to ipv6.
+		p.push(0, idIP, nil)
 		d.ipv6(p, b)
 		return
 	}

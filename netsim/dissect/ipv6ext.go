@@ -183,6 +183,10 @@ func (p *Packet) badIP(v uint8, b []byte) {
 		return
 	}
 	p.badNet, p.badNetB = v, b
+	if v == 4 && len(b) > 0 {
+		// The ip dissector ran (and rejected the header).
+		p.push(0, idIP, nil)
+	}
 	if len(b) > 0 && b[0]>>4 == v && (v == 6 || b[0]&0xf >= 5) {
 		p.truncated = true
 	}
