@@ -114,3 +114,55 @@ func (d *Dissector) arpDuplicates(p *Packet) {
 		p.arpDup = a.DstProto
 	}
 }
+
+// arpTree writes the ARP subtree: the heading names the kind of message
+// (request, reply, ARP Probe, ARP Announcement, gratuitous ARP), then the
+// header fields and the addresses as Wireshark's arp dissector shows
+// them; a packet cut short stops after the opcode.
+func (t *treeWriter) arpTree(d int, p *Packet) {
+	a := &p.ARP
+	var op string
+	switch a.Opcode {
+	case 1:
+		op = "request"
+	case 2:
+		op = "reply"
+	default:
+		return
+	}
+	same := string(a.SrcProto) == string(a.DstProto)
+	zeroHw := len(a.DstHw) > 0 && allZero(a.DstHw)
+	switch {
+	case p.arpShort:
+		t.f(d, "Address Resolution Protocol")
+	case a.Opcode == 1 && allZero(a.SrcProto) && zeroHw:
+		t.f(d, "Address Resolution Protocol (ARP Probe)")
+	case a.Opcode == 1 && same && zeroHw:
+		t.f(d, "Address Resolution Protocol (ARP Announcement)")
+	case same:
+		t.f(d, "Address Resolution Protocol (%s/gratuitous ARP)", op)
+	default:
+		t.f(d, "Address Resolution Protocol (%s)", op)
+	}
+	if a.HwType == 1 {
+		t.f(d+1, "Hardware type: Ethernet (1)")
+	}
+	t.f(d+1, "Protocol type: %s", etherTypeName(a.ProtoType))
+	t.f(d+1, "Hardware size: %d", a.HwSize)
+	t.f(d+1, "Protocol size: %d", a.ProtoSize)
+	t.f(d+1, "Opcode: %s (%d)", op, a.Opcode)
+	if p.arpShort || len(a.SrcHw) != 6 || a.HwType != 1 {
+		return
+	}
+	proto := func(side string, b []byte) {
+		if len(b) == 4 && a.ProtoType == 0x0800 {
+			t.f(d+1, "%s IP address: %s", side, ipv4String(be32(b)))
+		} else {
+			t.f(d+1, "%s protocol address: %s", side, hex.EncodeToString(b))
+		}
+	}
+	t.f(d+1, "Sender MAC address: %s", t.macName(a.SrcHw))
+	proto("Sender", a.SrcProto)
+	t.f(d+1, "Target MAC address: %s", t.macName(a.DstHw))
+	proto("Target", a.DstProto)
+}

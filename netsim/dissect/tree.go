@@ -181,7 +181,7 @@ func (t *treeWriter) packet(p *Packet) {
 			// Bytes after the payload of a frame of minimum size are
 			// Ethernet padding.
 			if n := ethPayloadLen(p); n >= 0 && len(p.Frame) <= 60 && 14+n < len(p.Frame) {
-				t.f(1, "Padding: %s", bytesLabel(p.Frame[14+n:]))
+				t.ethTrailer(p, 14+n)
 			}
 		}
 	case p.Has(ProtoSLL) && !p.SLL.V2:
@@ -301,13 +301,10 @@ func (t *treeWriter) ethAddr(depth int, name string, b []byte) {
 	}
 }
 
-var ipProtoTreeNames = map[uint8]string{0: "IPv6 Hop-by-Hop Option", 1: "ICMP", 2: "IGMP", 6: "TCP", 17: "UDP", 41: "IPv6", 43: "Routing Header for IPv6",
-	44: "Fragment Header for IPv6", 47: "GRE", 50: "Encap Security Payload", 51: "Authentication Header", 58: "ICMPv6", 59: "IPv6 No Next Header", 60: "Destination Options for IPv6", 132: "SCTP"}
-
 // ipProtoName names an IP protocol number as Wireshark does, or "" for a
 // number whose name is not checked against tshark.
 func ipProtoName(n uint8) string {
-	if s, ok := ipProtoTreeNames[n]; ok {
+	if s, ok := ipProtocolNames[n]; ok {
 		return fmt.Sprintf("%s (%d)", s, n)
 	}
 	return ""
@@ -480,37 +477,7 @@ func (t *treeWriter) ipv6(d int, p *Packet) {
 	}
 }
 
-func (t *treeWriter) arp(d int, p *Packet) {
-	a := &p.ARP
-	switch a.Opcode {
-	case 1:
-		t.f(d, "Address Resolution Protocol (request)")
-	case 2:
-		t.f(d, "Address Resolution Protocol (reply)")
-	default:
-		return
-	}
-	if a.HwType == 1 {
-		t.f(d+1, "Hardware type: Ethernet (1)")
-	}
-	if a.ProtoType == 0x0800 {
-		t.f(d+1, "Protocol type: IPv4 (0x0800)")
-	}
-	t.f(d+1, "Hardware size: %d", a.HwSize)
-	t.f(d+1, "Protocol size: %d", a.ProtoSize)
-	if a.Opcode == 1 {
-		t.f(d+1, "Opcode: request (1)")
-	} else {
-		t.f(d+1, "Opcode: reply (2)")
-	}
-	if len(a.SrcHw) != 6 || len(a.SrcProto) != 4 {
-		return
-	}
-	t.f(d+1, "Sender MAC address: %s", t.macName(a.SrcHw))
-	t.f(d+1, "Sender IP address: %s", ipv4String(be32(a.SrcProto)))
-	t.f(d+1, "Target MAC address: %s", t.macName(a.DstHw))
-	t.f(d+1, "Target IP address: %s", ipv4String(be32(a.DstProto)))
-}
+func (t *treeWriter) arp(d int, p *Packet) { t.arpTree(d, p) }
 
 func (t *treeWriter) udp(d int, p *Packet) {
 	u := &p.UDP

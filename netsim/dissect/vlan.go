@@ -164,30 +164,32 @@ func (t *treeWriter) vlanTree(p *Packet) {
 		if i != p.nvlan-1 {
 			continue
 		}
-		end := ethPayloadLen(p)
-		if end < 0 {
-			continue
+		if end := ethPayloadLen(p); end >= 0 && 14+4*p.nvlan+end < len(p.Frame) {
+			t.ethTrailer(p, 14+4*p.nvlan+end)
 		}
-		end += 14 + 4*p.nvlan
-		if end >= len(p.Frame) {
-			continue
-		}
-		pad := p.Frame[end:]
-		trailer := []byte(nil)
-		if len(p.Frame) > 60 {
-			pad, trailer = p.Frame[end:max(end, 60)], p.Frame[max(end, 60):]
-		}
-		if len(pad) > 0 && allZero(pad) {
-			t.f(1, "Padding: %s", bytesLabel(pad))
-		} else if len(pad) > 0 {
-			trailer = p.Frame[end:]
-		}
-		if len(trailer) > 0 {
-			t.f(1, "Trailer: %s", bytesLabel(trailer))
-			if len(pad) > 0 && !allZero(pad) {
-				t.expert(2, "Note", "Protocol", "Didn't find padding of zeros, and an undecoded trailer exists. There may be padding of non-zeros.")
-			}
-		}
+	}
+}
+
+// ethTrailer writes what follows the Ethernet payload, which ends at end:
+// padding of zeros up to the minimum frame of 60 bytes, then a trailer; a
+// frame of fewer than 60 bytes was not padded, and bytes that are not all
+// zeros are a trailer, with Wireshark's note.
+func (t *treeWriter) ethTrailer(p *Packet, end int) {
+	pad, trailer := []byte(nil), p.Frame[end:]
+	if len(p.Frame) >= 60 {
+		pad, trailer = p.Frame[end:max(end, 60)], p.Frame[max(end, 60):]
+	}
+	if !allZero(pad) {
+		pad, trailer = nil, p.Frame[end:]
+		t.f(1, "Trailer: %s", bytesLabel(trailer))
+		t.expert(2, "Note", "Protocol", "Didn't find padding of zeros, and an undecoded trailer exists. There may be padding of non-zeros.")
+		return
+	}
+	if len(pad) > 0 {
+		t.f(1, "Padding: %s", bytesLabel(pad))
+	}
+	if len(trailer) > 0 {
+		t.f(1, "Trailer: %s", bytesLabel(trailer))
 	}
 }
 
