@@ -275,3 +275,33 @@ func TestMACNamesMatchTshark(t *testing.T) {
 		}
 	}
 }
+
+// TestLinkLayerTruncatedNeverPanics decodes every prefix of every frame of
+// testdata/linklayer.pcap (a VLAN tag of one byte, an extension header
+// cut in two, ...) with MAC names, and renders everything.
+func TestLinkLayerTruncatedNeverPanics(t *testing.T) {
+	frames, err := pcapread.ReadFile("testdata/linklayer.pcap")
+	if err != nil {
+		t.Fatal(err)
+	}
+	names := fixtureNames(t)
+	var sb strings.Builder
+	for _, f := range frames {
+		for n := 0; n <= len(f.Data); n++ {
+			g := f
+			g.Data = f.Data[:n]
+			d := New()
+			d.SetMACNames(names, n%2 == 0)
+			var p Packet
+			d.Dissect(&g, &p)
+			sb.Reset()
+			sb.WriteString(Summary(&p))
+			if err := Tree(&sb, &p); err != nil {
+				t.Fatal(err)
+			}
+			for _, fld := range Fields() {
+				sb.WriteString(FieldString(&p, fld.Name))
+			}
+		}
+	}
+}

@@ -110,6 +110,9 @@ func vlanProtocol(p *Packet) string {
 // vlanInfo is the Info column the innermost tag leaves when nothing after
 // it sets one.
 func vlanInfo(p *Packet) string {
+	if p.nvlan == 0 {
+		return "" // a tag of less than 2 bytes
+	}
 	v := p.vlans[p.nvlan-1]
 	dei := 0
 	if v.DEI {
