@@ -67,7 +67,38 @@ func arpInfoText(a *ARP) string {
 		}
 		return ip(a.SrcProto) + " is at " + arpHwAddr(a, a.SrcHw)
 	}
+	hw := func(b []byte) string { return arpHwAddr(a, b) }
+	switch a.Opcode {
+	case 0, 65535:
+		return "Reserved opcode " + strconv.Itoa(int(a.Opcode))
+	case 3, 5, 8: // RARP, DRARP, InARP requests
+		return "Who is " + hw(a.DstHw) + "? Tell " + hw(a.SrcHw)
+	case 4, 6:
+		return hw(a.DstHw) + " is at " + ip(a.DstProto)
+	case 9:
+		return hw(a.SrcHw) + " is at " + ip(a.SrcProto)
+	case 7:
+		return "DRARP Error"
+	case 10:
+		return "ARP NAK"
+	case 24, 25:
+		return "Experimental " + strconv.Itoa(int(a.Opcode)-23) + " ( opcode " + strconv.Itoa(int(a.Opcode)) + " )"
+	}
 	return "Unknown ARP opcode 0x" + hex4(a.Opcode)
+}
+
+// arpProtocol is the Protocol column of an ARP packet: RARP, DRARP and
+// Inverse ARP by their opcodes.
+func arpProtocol(p *Packet) string {
+	switch p.ARP.Opcode {
+	case 3, 4:
+		return "RARP"
+	case 5, 6, 7:
+		return "DRARP"
+	case 8, 9:
+		return "Inverse ARP"
+	}
+	return "ARP"
 }
 
 func hex4(v uint16) string {

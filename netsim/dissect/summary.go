@@ -43,7 +43,7 @@ func (p *Packet) Protocol() string {
 	case p.Has(ProtoICMPv6):
 		return "ICMPv6"
 	case p.Has(ProtoARP):
-		return "ARP"
+		return arpProtocol(p)
 	case p.Has(ProtoIPv6):
 		return "IPv6"
 	case p.Has(ProtoIP):
@@ -101,6 +101,9 @@ func (p *Packet) info() string {
 		return fmt.Sprintf("IPv6 fragment (off=%d more=%s ident=0x%08x nxt=%d)", v.FragOff, more, v.Ident, v.Proto)
 	case p.Has(ProtoIP) && p.IP.Fragmented:
 		name := ipProtoNames[p.IP.Proto]
+		if name == "" {
+			name = ipProtocolNames[p.IP.Proto] // "Unknown" when unnamed
+		}
 		if name == "" {
 			name = "Unknown"
 		}
