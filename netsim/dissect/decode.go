@@ -119,8 +119,8 @@ func (d *Dissector) link(p *Packet, b []byte) {
 		copy(p.Eth.Src[:], b[6:12])
 		p.Eth.Type = binary.BigEndian.Uint16(b[12:])
 		if p.Eth.Type < 0x0600 {
-			// 802.3 length field: LLC is not decoded here.
-			p.setData(b[14:])
+			// 802.3 length field: LLC is not decoded here (nor is it
+			// data: tshark decodes it).
 			return
 		}
 		p.push(0, idEthertype, nil)
@@ -380,7 +380,9 @@ func (d *Dissector) transport(p *Packet, proto uint8, b []byte, reported int, sr
 		}
 		d.matchEcho(p, src, dst)
 	default:
-		p.setData(b)
+		if !ipDissected[proto] {
+			p.setData(b)
+		}
 	}
 }
 

@@ -78,8 +78,7 @@ func (d *Dissector) vlan(p *Packet, tpid uint16, b []byte) {
 	p.vlans[p.nvlan] = v
 	p.nvlan++
 	if v.Type < 0x0600 {
-		// An 802.3 length: LLC is not decoded here.
-		p.setData(b[4:])
+		// An 802.3 length: LLC is not decoded here (tshark does).
 		return
 	}
 	p.push(0, idEthertype, nil)
