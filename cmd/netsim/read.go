@@ -33,6 +33,10 @@ Flags:
   -V          print each frame's protocol tree, line for line as tshark -V
   -T fields   print the fields named by -e, tab-separated, one line per frame
   -e FIELD    a field for -T fields (repeatable), e.g. -e tcp.seq -e tcp.ack
+  -n          show MAC addresses as hex, not by vendor or well-known name
+  --manuf FILE  MAC names from FILE (Wireshark's manuf format) instead of
+              Wireshark's installed manuf, wka and ethers files (also
+              $NETSIM_MANUF); without either, addresses show as hex
 
 Example:
   netsim run tcp -w - | netsim read -r - -Y 'tcp.flags.fin==1'
@@ -46,7 +50,8 @@ func cmdRead(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	var (
 		file, filter, format string
 		count                int
-		hex, tree            bool
+		hex, tree, noResolve bool
+		manuf                string
 		fields               fieldList
 		outName              string     // -o: where --graph (or --ladder) writes
 		graph                graphFlags // --graph, --stream, --dir: graph.go
@@ -59,6 +64,8 @@ func cmdRead(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fs.BoolVar(&tree, "V", false, "")
 	fs.StringVar(&format, "T", "", "")
 	fs.Var(&fields, "e", "")
+	fs.BoolVar(&noResolve, "n", false, "")
+	fs.StringVar(&manuf, "manuf", "", "")
 	fs.StringVar(&outName, "o", "", "")
 	graph.register(fs)
 	lad.register(fs, &outName)
@@ -114,6 +121,14 @@ func cmdRead(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return 2
 	}
 
+	names := dissect.SystemMACNames()
+	if manuf != "" {
+		if names, err = dissect.LoadMACNames(manuf); err != nil {
+			fmt.Fprintf(stderr, "netsim read: --manuf %s: %v\n", manuf, err)
+			return 2
+		}
+	}
+
 	var r *pcapread.Reader
 	if file == "-" {
 		r, err = pcapread.NewReader(stdin)
@@ -136,7 +151,9 @@ func cmdRead(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	errStop := errors.New("stop")
 	var lastShown int64 // time of the last frame printed, for -V
 	shown := false
-	err = dissect.Scan(r, func(p *dissect.Packet) error {
+	d := dissect.New()
+	d.SetMACNames(names, !noResolve)
+	err = d.Scan(r, func(p *dissect.Packet) error {
 		read++
 		if f.Match(p) {
 			p.TimeDeltaDisplayed = 0

@@ -501,7 +501,9 @@ func printListing(w io.Writer, capture *bytes.Buffer, comments bool) error {
 	}
 	defer r.Close()
 	out := bufio.NewWriter(w)
-	err = dissect.Scan(r, func(p *dissect.Packet) error {
+	d := dissect.New()
+	d.SetMACNames(dissect.SystemMACNames(), true) // as tshark names them
+	err = d.Scan(r, func(p *dissect.Packet) error {
 		out.WriteString(dissect.Summary(p))
 		out.WriteByte('\n')
 		for _, c := range p.Comments {

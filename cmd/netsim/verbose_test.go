@@ -236,7 +236,8 @@ func TestReadVerboseGolden(t *testing.T) {
 			name = "corpus-" + name
 		}
 		golden := filepath.Join("testdata", "verbose", name+".txt")
-		code, out, errs := runRead(t, nil, "-V", "-r", file)
+		// MAC names from the fixture, not the machine's Wireshark files.
+		code, out, errs := runRead(t, nil, "--manuf", "../../netsim/dissect/testdata/manuf", "-V", "-r", file)
 		if code != 0 {
 			t.Fatalf("%s: exit %d: %s", file, code, errs)
 		}

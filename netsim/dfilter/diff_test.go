@@ -92,6 +92,7 @@ func decodeAll(t *testing.T, path string) []dissect.Packet {
 	defer r.Close()
 	var pkts []dissect.Packet
 	d := dissect.New()
+	d.SetMACNames(testMACNames(t), true)
 	for {
 		f, err := r.Next()
 		if err != nil {
@@ -104,6 +105,24 @@ func decodeAll(t *testing.T, path string) []dissect.Packet {
 		pkts = append(pkts, p)
 	}
 	return pkts
+}
+
+// testMACNames returns the MAC names tshark uses here when it runs (the
+// installed manuf and wka files), else those of the fixture in
+// netsim/dissect/testdata, which name the addresses of the corpus as they
+// do.
+func testMACNames(t *testing.T) *dissect.MACNames {
+	t.Helper()
+	if haveTshark() && !testing.Short() {
+		if n := dissect.SystemMACNames(); n != nil {
+			return n
+		}
+	}
+	n, err := dissect.LoadMACNames("../dissect/testdata/manuf")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
 }
 
 // ourResults evaluates each filter: "ERR" or the matching frame numbers.

@@ -47,6 +47,8 @@ type Dissector struct {
 	udp       map[convKey]uint32
 	frags     fragTable
 	echo      map[echoKey][2]int64 // ICMP echo requests: frame number and time
+	names     *MACNames            // MAC address names, nil for none
+	arp       map[uint32]arpEntry  // ARP duplicate detection: IPv4 → MAC
 }
 
 // echoKey matches an ICMP or ICMPv6 echo reply with its request.
@@ -88,6 +90,7 @@ func (d *Dissector) Dissect(f *pcapread.Frame, p *Packet) {
 		Link:      f.LinkType,
 		Frame:     f.Data,
 		Comments:  f.Comments,
+		names:     d.names,
 	}
 	if f.Interface < len(d.ifNames) {
 		p.IfName = d.ifNames[f.Interface]
@@ -108,6 +111,7 @@ func (d *Dissector) link(p *Packet, b []byte) {
 	case pcapread.LinkEthernet:
 		if len(b) < 14 {
 			p.Malformed = true
+			p.truncated = true
 			return
 		}
 		p.push(ProtoEth, idEth, b)
@@ -115,8 +119,8 @@ func (d *Dissector) link(p *Packet, b []byte) {
 		copy(p.Eth.Src[:], b[6:12])
 		p.Eth.Type = binary.BigEndian.Uint16(b[12:])
 		if p.Eth.Type < 0x0600 {
-			// 802.3 length field: LLC is not decoded here.
-			p.setData(b[14:])
+			// 802.3 length field: LLC is not decoded here (nor is it
+			// data: tshark decodes it).
 			return
 		}
 		p.push(0, idEthertype, nil)
@@ -204,16 +208,9 @@ func (d *Dissector) ethertype(p *Packet, typ uint16, b []byte) {
 		d.ipv6(p, b)
 	case 0x0806:
 		arp(p, b)
-	case 0x8100:
-		if len(b) < 4 || p.Has(ProtoVLAN) {
-			p.setData(b)
-			return
-		}
-		tci := binary.BigEndian.Uint16(b)
-		p.VLAN = VLAN{Priority: uint8(tci >> 13), ID: tci & 0xfff, Type: binary.BigEndian.Uint16(b[2:])}
-		p.push(ProtoVLAN, idVLAN, b)
-		p.push(0, idEthertype, nil)
-		d.ethertype(p, p.VLAN.Type, b[4:])
+		d.arpDuplicates(p)
+	case 0x8100, 0x88a8, 0x9100:
+		d.vlan(p, typ, b)
 	default:
 		p.setData(b)
 	}
@@ -228,8 +225,15 @@ func (p *Packet) setData(b []byte) {
 }
 
 func (d *Dissector) ipv4(p *Packet, b []byte) {
+	if len(b) > 0 && b[0]>>4 == 6 {
+		// Wireshark's ip dissector hands version 6 to ipv6.
+		p.push(0, idIP, nil)
+		d.ipv6(p, b)
+		return
+	}
 	if len(b) < 20 || b[0]>>4 != 4 || int(b[0]&0xf)*4 < 20 || int(b[0]&0xf)*4 > len(b) {
 		p.Malformed = true
+		p.badIP(4, b)
 		return
 	}
 	ip := &p.IP
@@ -287,6 +291,7 @@ func (d *Dissector) ipv4(p *Packet, b []byte) {
 func (d *Dissector) ipv6(p *Packet, b []byte) {
 	if len(b) < 40 || b[0]>>4 != 6 {
 		p.Malformed = true
+		p.badIP(6, b)
 		return
 	}
 	v := &p.IPv6
@@ -301,26 +306,19 @@ func (d *Dissector) ipv6(p *Packet, b []byte) {
 	p.push(ProtoIPv6, idIPv6, b[:min(len(b), 40+int(v.PLen))])
 	end := 40 + int(v.PLen)
 	reported := int(v.PLen)
+	if n, ok := jumboLen(b); ok {
+		end, reported = 40+n, n
+	}
 	if end > len(b) {
 		end = len(b)
 		p.truncated = true
 	}
 	payload := b[40:end]
-	next := v.Next
-	// Skip hop-by-hop, routing and destination options headers.
-	for next == 0 || next == 43 || next == 60 {
-		if len(payload) < 8 {
-			p.Malformed = true
-			return
-		}
-		n := (int(payload[1]) + 1) * 8
-		if n > len(payload) {
-			p.Malformed = true
-			return
-		}
-		next = payload[0]
-		payload = payload[n:]
-		reported -= n
+	// Hop-by-hop, routing and destination options headers.
+	payload, reported, next, ok := p.ipv6Ext(v.Next, payload, reported)
+	if !ok {
+		v.Proto = next
+		return
 	}
 	if next == 44 && len(payload) >= 8 {
 		// Fragment header.
@@ -382,7 +380,9 @@ func (d *Dissector) transport(p *Packet, proto uint8, b []byte, reported int, sr
 		}
 		d.matchEcho(p, src, dst)
 	default:
-		p.setData(b)
+		if !ipDissected[proto] {
+			p.setData(b)
+		}
 	}
 }
 
@@ -460,6 +460,8 @@ func arp(p *Packet, b []byte) {
 	hs, ps := int(a.HwSize), int(a.ProtoSize)
 	if len(b) < 8+2*hs+2*ps {
 		p.Malformed = true
+		p.truncated = true
+		p.arpShort = true
 		return
 	}
 	o := 8

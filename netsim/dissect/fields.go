@@ -214,7 +214,7 @@ func (p *Packet) Protocols() string {
 		if i > 0 {
 			sb.WriteByte(':')
 		}
-		sb.WriteString(protoNames[p.stack[i]])
+		sb.WriteString(protoName(p.stack[i]))
 	}
 	return sb.String()
 }
@@ -241,11 +241,6 @@ func registerLink() {
 	uintField("sll.hatype", ProtoSLL, 16, false, func(p *Packet) uint64 { return uint64(p.SLL.HaType) })
 	uintField("sll.halen", ProtoSLL, 16, false, func(p *Packet) uint64 { return uint64(p.SLL.AddrLen) })
 	uintField("sll.etype", ProtoSLL, 16, true, func(p *Packet) uint64 { return uint64(p.SLL.Protocol) })
-
-	protoField("vlan", ProtoVLAN, idVLAN)
-	uintField("vlan.id", ProtoVLAN, 16, false, func(p *Packet) uint64 { return uint64(p.VLAN.ID) })
-	uintField("vlan.priority", ProtoVLAN, 16, false, func(p *Packet) uint64 { return uint64(p.VLAN.Priority) })
-	uintField("vlan.etype", ProtoVLAN, 16, true, func(p *Packet) uint64 { return uint64(p.VLAN.Type) })
 
 	protoField("null", ProtoNull, idNull)
 	uintField("null.family", ProtoNull, 32, false, func(p *Packet) uint64 { return uint64(p.Null.Family) })

@@ -19,12 +19,22 @@ func FuzzDissect(f *testing.F) {
 	for _, fr := range frames {
 		f.Add(fr.Data, uint8(0))
 	}
+	// VLANs, ARP, ICMP and ICMPv6 types, IPv6 extension headers.
+	ll, err := pcapread.ReadFile("testdata/linklayer.pcap")
+	if err != nil {
+		f.Fatal(err)
+	}
+	for _, fr := range ll {
+		f.Add(fr.Data, uint8(0))
+	}
+	names := fixtureNames(f)
 	f.Add([]byte("\x45\x00\x00\x1c\x00\x01\x20\x00\x40\x11\x00\x00\x0a\x00\x00\x01\x0a\x00\x00\x02"), uint8(2))
 	f.Add([]byte("\x60\x00\x00\x00\x00\x08\x2c\x40"), uint8(2))
 	links := []pcapread.LinkType{pcapread.LinkEthernet, pcapread.LinkNull, pcapread.LinkRaw, pcapread.LinkLoop,
 		pcapread.LinkIPv4, pcapread.LinkIPv6, pcapread.LinkSLL, pcapread.LinkSLL2}
 	f.Fuzz(func(t *testing.T, data []byte, link uint8) {
 		d := New()
+		d.SetMACNames(names, link%2 == 0)
 		d.SetInterfaces([]pcapread.Interface{{Name: "eth0", Description: "fuzz"}})
 		var p Packet
 		var sink bytes.Buffer

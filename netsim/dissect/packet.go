@@ -77,14 +77,16 @@ type Packet struct {
 	// truncated is set when a header declares more bytes than were
 	// captured.
 	truncated bool
-	VLAN      VLAN
-}
-
-// VLAN is an IEEE 802.1Q tag.
-type VLAN struct {
-	Priority uint8
-	ID       uint16
-	Type     uint16
+	vlans     [maxVLANTags]VLAN // the VLAN tags, outermost first (VLANs)
+	nvlan     int
+	vlanShort bool     // the innermost VLAN tag is cut short
+	arpShort  bool     // the ARP addresses are cut short
+	ext6      ipv6Exts // IPv6 extension headers
+	badNet    uint8    // 4 or 6: the IP header the link layer announced is bogus or cut short
+	badNetB   []byte   // its bytes
+	// arpDup is the address of "duplicate use of ADDR detected!", or nil.
+	arpDup []byte
+	names  *MACNames // MAC address names (Dissector.SetMACNames)
 }
 
 // Has reports whether all protocols in p are present.
@@ -92,7 +94,9 @@ func (pk *Packet) Has(p Proto) bool { return pk.Protos&p == p }
 
 func (pk *Packet) push(p Proto, id byte, b []byte) {
 	pk.Protos |= p
-	pk.raw[id] = b
+	if int(id) < len(pk.raw) {
+		pk.raw[id] = b
+	}
 	if pk.nstk < len(pk.stack) {
 		pk.stack[pk.nstk] = id
 		pk.nstk++

@@ -10,7 +10,12 @@ import (
 // The Packet is reused between calls. Scan stops at the first error from
 // fn or from the reader and returns it; the end of the capture is nil.
 func Scan(r *pcapread.Reader, fn func(p *Packet) error) error {
-	d := New()
+	return New().Scan(r, fn)
+}
+
+// Scan is [Scan] with d: its MAC names ([Dissector.SetMACNames]) and
+// state. d must be new.
+func (d *Dissector) Scan(r *pcapread.Reader, fn func(p *Packet) error) error {
 	var p Packet
 	nifs := -1
 	for {

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+
+	"netsim.dev/netsim/pcapread"
 )
 
 // Summary returns the packet's line in tshark 4.0's default output:
@@ -22,31 +24,11 @@ func (p *Packet) Addresses() (string, string) {
 		return ipv4String(uint32(ip4(p.IP.Src))), ipv4String(uint32(ip4(p.IP.Dst)))
 	case p.Has(ProtoIPv6):
 		v := &p.IPv6
-		return FormatValue(Lookup("ipv6.src"), Value{B: v.Src[:]}), FormatValue(Lookup("ipv6.dst"), Value{B: v.Dst[:]})
+		return FormatValue(Lookup("ipv6.src"), Value{B: v.Src[:]}), FormatValue(Lookup("ipv6.dst"), Value{B: p.ipv6Dst()})
 	case p.Has(ProtoEth):
-		return resolveMAC(p.Eth.Src[:]), resolveMAC(p.Eth.Dst[:])
+		return p.names.Name(p.Eth.Src[:]), p.names.Name(p.Eth.Dst[:])
 	}
 	return "", ""
-}
-
-// resolveMAC renders a MAC address as Wireshark's default name resolution
-// does for the addresses netsim uses (no vendor database).
-func resolveMAC(b []byte) string {
-	all := func(v byte) bool {
-		for _, c := range b {
-			if c != v {
-				return false
-			}
-		}
-		return true
-	}
-	switch {
-	case all(0xff):
-		return "Broadcast"
-	case all(0):
-		return "00:00:00_00:00:00"
-	}
-	return macString(b)
 }
 
 // Protocol returns the Protocol column.
@@ -61,11 +43,19 @@ func (p *Packet) Protocol() string {
 	case p.Has(ProtoICMPv6):
 		return "ICMPv6"
 	case p.Has(ProtoARP):
-		return "ARP"
+		return arpProtocol(p)
 	case p.Has(ProtoIPv6):
 		return "IPv6"
 	case p.Has(ProtoIP):
 		return "IPv4"
+	case p.Link == pcapread.LinkEthernet && !p.Has(ProtoEth):
+		return "Ethernet"
+	case p.badNet == 4:
+		return "IPv4"
+	case p.badNet == 6:
+		return "IPv6"
+	case p.Has(ProtoVLAN):
+		return vlanProtocol(p)
 	case p.Has(ProtoSLL):
 		return "SLL"
 	case p.Has(ProtoEth):
@@ -112,11 +102,20 @@ func (p *Packet) info() string {
 	case p.Has(ProtoIP) && p.IP.Fragmented:
 		name := ipProtoNames[p.IP.Proto]
 		if name == "" {
+			name = ipProtocolNames[p.IP.Proto] // "Unknown" when unnamed
+		}
+		if name == "" {
 			name = "Unknown"
 		}
 		return fmt.Sprintf("Fragmented IP protocol (proto=%s %d, off=%d, ID=%04x)", name, p.IP.Proto, p.IP.FragOff, p.IP.ID)
-	case p.Has(ProtoIP) && ipProtoNames[p.IP.Proto] == "":
-		return fmt.Sprintf("Unknown (%d)", p.IP.Proto)
+	case p.Has(ProtoIP) || p.Has(ProtoIPv6):
+		return ipPayloadInfo(p)
+	case p.badNet != 0:
+		return badIPInfo(p)
+	case p.Has(ProtoVLAN):
+		return vlanInfo(p)
+	case p.Has(ProtoEth) && p.Eth.Type >= 0x0600 && !p.Has(ProtoARP):
+		return "Ethernet II"
 	}
 	return ""
 }
@@ -227,45 +226,6 @@ func flagList(f uint16) string {
 	return strings.Join(parts, ", ")
 }
 
-func icmpInfo(p *Packet) string {
-	c := &p.ICMP
-	switch {
-	case c.Echo && c.Type == 8:
-		return fmt.Sprintf("Echo (ping) request  id=0x%04x, seq=%d/%d, ttl=%d", c.Ident, c.Seq, c.Seq>>8|c.Seq<<8, p.IP.TTL)
-	case c.Echo && c.Type == 0:
-		s := fmt.Sprintf("Echo (ping) reply    id=0x%04x, seq=%d/%d, ttl=%d", c.Ident, c.Seq, c.Seq>>8|c.Seq<<8, p.IP.TTL)
-		if c.RequestIn != 0 {
-			s += fmt.Sprintf(" (request in %d)", c.RequestIn)
-		}
-		return s
-	}
-	if name, ok := icmpNames[c.Type]; ok {
-		if codes, ok := icmpCodes[c.Type]; ok {
-			code := "Unknown code: " + strconv.Itoa(int(c.Code))
-			if int(c.Code) < len(codes) {
-				code = codes[c.Code]
-			}
-			// Wireshark pads the type name to 20 characters.
-			return fmt.Sprintf("%-20s (%s)", name, code)
-		}
-		return name
-	}
-	return "Type=" + strconv.Itoa(int(c.Type))
-}
-
-var icmpNames = map[uint8]string{3: "Destination unreachable", 4: "Source quench (flow control)", 5: "Redirect", 11: "Time-to-live exceeded", 12: "Parameter problem", 13: "Timestamp request", 14: "Timestamp reply"}
-
-var icmpCodes = map[uint8][]string{
-	3: {"Network unreachable", "Host unreachable", "Protocol unreachable", "Port unreachable", "Fragmentation needed",
-		"Source route failed", "Destination network unknown", "Destination host unknown", "Source host isolated",
-		"Network administratively prohibited", "Host administratively prohibited", "Network unreachable for TOS",
-		"Host unreachable for TOS", "Communication administratively filtered", "Host precedence violation",
-		"Precedence cutoff in effect"},
-	5:  {"Redirect for network", "Redirect for host", "Redirect for TOS and network", "Redirect for TOS and host"},
-	11: {"Time to live exceeded in transit", "Fragment reassembly time exceeded"},
-	12: {"Pointer indicates the error", "Required option missing", "Bad length"},
-}
-
 // ICMPv6 error messages: the Info column's name and code texts.
 var icmpv6Errors = map[uint8]struct {
 	name    string
@@ -281,81 +241,6 @@ var icmpv6Errors = map[uint8]struct {
 	4: {"Parameter Problem", []string{"erroneous header field encountered", "unrecognized Next Header type encountered",
 		"unrecognized IPv6 option encountered", "IPv6 First Fragment has incomplete IPv6 Header Chain"},
 		func(c uint8) string { return "Unknown (" + strconv.Itoa(int(c)) + ")" }},
-}
-
-func icmpv6Info(p *Packet) string {
-	c := &p.ICMPv6
-	switch {
-	case c.Echo && c.Type == 128:
-		return fmt.Sprintf("Echo (ping) request id=0x%04x, seq=%d, hop limit=%d", c.Ident, c.Seq, p.IPv6.HopLimit)
-	case c.Type == 135 && len(p.raw[idICMPv6]) >= 24:
-		b := p.raw[idICMPv6]
-		s := "Neighbor Solicitation for " + ipv6String(b[8:24])
-		if mac := ndpOption(b[24:], 1); mac != nil {
-			s += " from " + resolveMAC(mac)
-		}
-		return s
-	case c.Type == 136 && len(p.raw[idICMPv6]) >= 24:
-		b := p.raw[idICMPv6]
-		var flags []string
-		for i, n := range []string{"rtr", "sol", "ovr"} {
-			if b[4]&(0x80>>i) != 0 {
-				flags = append(flags, n)
-			}
-		}
-		s := "Neighbor Advertisement " + ipv6String(b[8:24]) + " (" + strings.Join(flags, ", ") + ")"
-		if mac := ndpOption(b[24:], 2); mac != nil {
-			s += " is at " + resolveMAC(mac)
-		}
-		return s
-	case c.Echo && c.Type == 129:
-		s := fmt.Sprintf("Echo (ping) reply id=0x%04x, seq=%d, hop limit=%d", c.Ident, c.Seq, p.IPv6.HopLimit)
-		if c.RequestIn != 0 {
-			s += fmt.Sprintf(" (request in %d)", c.RequestIn)
-		}
-		return s
-	}
-	if e, ok := icmpv6Errors[c.Type]; ok {
-		if e.unknown == nil {
-			return e.name
-		}
-		code := e.unknown(c.Code)
-		if int(c.Code) < len(e.codes) {
-			code = e.codes[c.Code]
-		}
-		return e.name + " (" + code + ")"
-	}
-	return "Type=" + strconv.Itoa(int(c.Type))
-}
-
-func arpInfo(p *Packet) string {
-	a := &p.ARP
-	ip := func(b []byte) string {
-		if len(b) == 4 {
-			return ipv4String(be32(b))
-		}
-		return macString(b)
-	}
-	zeroHw := len(a.DstHw) > 0 && strings.Trim(string(a.DstHw), "\x00") == ""
-	switch a.Opcode {
-	case 1:
-		if len(a.SrcProto) == 4 && be32(a.SrcProto) == 0 && zeroHw {
-			return "Who has " + ip(a.DstProto) + "? (ARP Probe)"
-		}
-		if len(a.SrcProto) == 4 && string(a.SrcProto) == string(a.DstProto) && zeroHw {
-			return "ARP Announcement for " + ip(a.SrcProto)
-		}
-		if len(a.SrcProto) == 4 && string(a.SrcProto) == string(a.DstProto) {
-			return "Gratuitous ARP for " + ip(a.SrcProto) + " (Request)"
-		}
-		return "Who has " + ip(a.DstProto) + "? Tell " + ip(a.SrcProto)
-	case 2:
-		if len(a.SrcProto) == 4 && string(a.SrcProto) == string(a.DstProto) {
-			return "Gratuitous ARP for " + ip(a.SrcProto) + " (Reply)"
-		}
-		return ip(a.SrcProto) + " is at " + resolveMAC(a.SrcHw)
-	}
-	return "Unknown ARP opcode 0x" + strconv.FormatUint(uint64(a.Opcode), 16)
 }
 
 // ndpOption returns the link-layer address of the first NDP option of the

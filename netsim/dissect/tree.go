@@ -23,7 +23,7 @@ import (
 // netsim's captures); it leaves out what it does not decode, such as the
 // application protocols and the hex dumps of reassembled data.
 func Tree(w io.Writer, p *Packet) error {
-	t := &treeWriter{}
+	t := &treeWriter{names: p.names}
 	t.packet(p)
 	t.sb.WriteByte('\n')
 	_, err := io.WriteString(w, t.sb.String())
@@ -31,7 +31,8 @@ func Tree(w io.Writer, p *Packet) error {
 }
 
 type treeWriter struct {
-	sb strings.Builder
+	sb    strings.Builder
+	names *MACNames // the packet's MAC names
 }
 
 // maxLabel is Wireshark's longest item label in bytes (ITEM_LABEL_LENGTH
@@ -168,7 +169,7 @@ func (t *treeWriter) packet(p *Packet) {
 	switch {
 	case p.Has(ProtoEth):
 		e := &p.Eth
-		t.f(0, "Ethernet II, Src: %s, Dst: %s", macName(e.Src[:]), macName(e.Dst[:]))
+		t.f(0, "Ethernet II, Src: %s, Dst: %s", t.macName(e.Src[:]), t.macName(e.Dst[:]))
 		t.ethAddr(1, "Destination", e.Dst[:])
 		t.ethAddr(1, "Source", e.Src[:])
 		if p.Has(ProtoVLAN) {
@@ -180,7 +181,7 @@ func (t *treeWriter) packet(p *Packet) {
 			// Bytes after the payload of a frame of minimum size are
 			// Ethernet padding.
 			if n := ethPayloadLen(p); n >= 0 && len(p.Frame) <= 60 && 14+n < len(p.Frame) {
-				t.f(1, "Padding: %s", bytesLabel(p.Frame[14+n:]))
+				t.ethTrailer(p, 14+n)
 			}
 		}
 	case p.Has(ProtoSLL) && !p.SLL.V2:
@@ -194,7 +195,7 @@ func (t *treeWriter) packet(p *Packet) {
 		}
 		t.f(1, "Link-layer address length: %d", s.AddrLen)
 		if s.HaType == 1 && s.AddrLen == 6 {
-			t.f(1, "Source: %s", macName(s.Addr[:6]))
+			t.f(1, "Source: %s", t.macName(s.Addr[:6]))
 			t.f(1, "Unused: 0000")
 		}
 		t.f(1, "Protocol: %s", etherTypeName(s.Protocol))
@@ -208,6 +209,9 @@ func (t *treeWriter) packet(p *Packet) {
 		}
 	case p.Link == pcapread.LinkRaw || p.Link == pcapread.LinkRaw12 || p.Link == pcapread.LinkRaw14:
 		t.f(0, "Raw packet data")
+	}
+	if p.nvlan > 0 {
+		t.vlanTree(p)
 	}
 	t.layers(0, p)
 	if p.Has(ProtoData) && !dataInICMP(p) {
@@ -269,40 +273,21 @@ func etherTypeName(typ uint16) string {
 	case 0x8100:
 		return "802.1Q Virtual LAN (0x8100)"
 	}
+	if n, ok := moreEtherTypes[typ]; ok {
+		return fmt.Sprintf("%s (0x%04x)", n, typ)
+	}
 	return fmt.Sprintf("Unknown (0x%04x)", typ)
 }
 
 // macName renders a MAC address with its resolved name as Wireshark's
 // headings do: "Broadcast (ff:ff:ff:ff:ff:ff)".
-func macName(b []byte) string {
-	return treeMAC(b) + " (" + macString(b) + ")"
-}
-
-// treeMAC is resolveMAC with Wireshark's multicast names.
-func treeMAC(b []byte) string {
-	if len(b) == 6 && b[0] == 0x33 && b[1] == 0x33 {
-		return "IPv6mcast_" + macString(b[2:])
-	}
-	if len(b) == 6 && b[0] == 0x01 && b[1] == 0x00 && b[2] == 0x5e && b[3] < 0x80 {
-		return "IPv4mcast_" + macString(b[3:])
-	}
-	// Wireshark's well-known addresses (wka) name 02:NN:… (NN 01 to 20
-	// hex) MS-NLB-PhysServer-NN in decimal; its lookup also tries a
-	// 12-bit prefix, so 02:2X:… matches 02:20 with a nibble left over.
-	if len(b) == 6 && b[0] == 0x02 {
-		switch {
-		case b[1] >= 0x01 && b[1] <= 0x20:
-			return fmt.Sprintf("MS-NLB-PhysServer-%02d_%s", b[1], macString(b[2:]))
-		case b[1]>>4 == 2:
-			return fmt.Sprintf("MS-NLB-PhysServer-32_%02x:%s", b[1]&0xf, macString(b[2:]))
-		}
-	}
-	return resolveMAC(b)
+func (t *treeWriter) macName(b []byte) string {
+	return t.names.Name(b) + " (" + macString(b) + ")"
 }
 
 func (t *treeWriter) ethAddr(depth int, name string, b []byte) {
-	t.f(depth, "%s: %s", name, macName(b))
-	t.f(depth+1, "Address: %s", macName(b))
+	t.f(depth, "%s: %s", name, t.macName(b))
+	t.f(depth+1, "Address: %s", t.macName(b))
 	v := uint64(b[0])<<16 | uint64(b[1])<<8 | uint64(b[2])
 	if b[0]&2 != 0 {
 		t.bits(depth+1, 24, 0x020000, v, "LG bit: Locally administered address (this is NOT the factory default)")
@@ -316,13 +301,10 @@ func (t *treeWriter) ethAddr(depth int, name string, b []byte) {
 	}
 }
 
-var ipProtoTreeNames = map[uint8]string{0: "IPv6 Hop-by-Hop Option", 1: "ICMP", 2: "IGMP", 6: "TCP", 17: "UDP", 41: "IPv6", 43: "Routing Header for IPv6",
-	44: "Fragment Header for IPv6", 47: "GRE", 50: "Encap Security Payload", 51: "Authentication Header", 58: "ICMPv6", 59: "IPv6 No Next Header", 60: "Destination Options for IPv6", 132: "SCTP"}
-
 // ipProtoName names an IP protocol number as Wireshark does, or "" for a
 // number whose name is not checked against tshark.
 func ipProtoName(n uint8) string {
-	if s, ok := ipProtoTreeNames[n]; ok {
+	if s, ok := ipProtocolNames[n]; ok {
 		return fmt.Sprintf("%s (%d)", s, n)
 	}
 	return ""
@@ -495,37 +477,7 @@ func (t *treeWriter) ipv6(d int, p *Packet) {
 	}
 }
 
-func (t *treeWriter) arp(d int, p *Packet) {
-	a := &p.ARP
-	switch a.Opcode {
-	case 1:
-		t.f(d, "Address Resolution Protocol (request)")
-	case 2:
-		t.f(d, "Address Resolution Protocol (reply)")
-	default:
-		return
-	}
-	if a.HwType == 1 {
-		t.f(d+1, "Hardware type: Ethernet (1)")
-	}
-	if a.ProtoType == 0x0800 {
-		t.f(d+1, "Protocol type: IPv4 (0x0800)")
-	}
-	t.f(d+1, "Hardware size: %d", a.HwSize)
-	t.f(d+1, "Protocol size: %d", a.ProtoSize)
-	if a.Opcode == 1 {
-		t.f(d+1, "Opcode: request (1)")
-	} else {
-		t.f(d+1, "Opcode: reply (2)")
-	}
-	if len(a.SrcHw) != 6 || len(a.SrcProto) != 4 {
-		return
-	}
-	t.f(d+1, "Sender MAC address: %s", macName(a.SrcHw))
-	t.f(d+1, "Sender IP address: %s", ipv4String(be32(a.SrcProto)))
-	t.f(d+1, "Target MAC address: %s", macName(a.DstHw))
-	t.f(d+1, "Target IP address: %s", ipv4String(be32(a.DstProto)))
-}
+func (t *treeWriter) arp(d int, p *Packet) { t.arpTree(d, p) }
 
 func (t *treeWriter) udp(d int, p *Packet) {
 	u := &p.UDP
@@ -671,15 +623,11 @@ func (t *treeWriter) inner(d int, p *Packet) {
 	}
 }
 
-var icmpv6TypeNames = map[uint8]string{1: "Destination Unreachable", 2: "Packet Too Big", 3: "Time Exceeded", 4: "Parameter Problem",
-	128: "Echo (ping) request", 129: "Echo (ping) reply", 133: "Router Solicitation", 134: "Router Advertisement",
-	135: "Neighbor Solicitation", 136: "Neighbor Advertisement", 137: "Redirect"}
-
 func (t *treeWriter) icmpv6(d int, p *Packet) {
 	c := &p.ICMPv6
 	b := p.raw[idICMPv6]
 	t.f(d, "Internet Control Message Protocol v6")
-	if n, ok := icmpv6TypeNames[c.Type]; ok {
+	if n, ok := icmpv6Names[c.Type]; ok {
 		t.f(d+1, "Type: %s (%d)", n, c.Type)
 	}
 	if e, ok := icmpv6Errors[c.Type]; ok && e.codes != nil && int(c.Code) < len(e.codes) {
@@ -742,7 +690,7 @@ func (t *treeWriter) ndpOptions(d int, b []byte) {
 			t.f(d, "ICMPv6 Option (%s : %s)", name, macString(b[2:8]))
 			t.f(d+1, "Type: %s (%d)", name, b[0])
 			t.f(d+1, "Length: %d (%d bytes)", b[1], n)
-			t.f(d+1, "Link-layer address: %s", macName(b[2:8]))
+			t.f(d+1, "Link-layer address: %s", t.macName(b[2:8]))
 		}
 		b = b[n:]
 	}

@@ -1,0 +1,445 @@
+package dissect
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+)
+
+// MACNames resolves MAC addresses to names as Wireshark 4.0's address
+// resolution does (epan/addr_resolv.c): an exact address from an ethers or
+// well-known-address (wka) file ("Broadcast"), a well-known range with the
+// bits it leaves free ("IPv6mcast_01", "Spanning-tree-(for-bridges)_00"),
+// or a vendor prefix from the manuf file with the rest of the address
+// ("HewlettP_da:2d:79"). Addresses no file names print as they are.
+//
+// The tables come from files in Wireshark's manuf format, read with
+// [MACNames.Parse]; [SystemMACNames] loads the files a Wireshark
+// installation provides, as tshark does. A MACNames is safe for
+// concurrent use once its files are parsed.
+type MACNames struct {
+	exact  map[[6]byte]string // 48-bit entries: ethers, wka addresses
+	oui    map[uint32]vendor  // 24-bit manuf prefixes
+	masked map[[6]byte]string // ranges, by their masked address
+	mu     sync.RWMutex       // guards cache
+	cache  map[[6]byte]string // resolved names
+	raw    bool               // names nothing: vendors only
+}
+
+// vendor is one manuf entry: its short name (used in resolved addresses)
+// and long name (eth.src.oui_resolved).
+type vendor struct{ short, long string }
+
+// maxResolved is Wireshark's longest resolved name in bytes (MAXNAMELEN
+// less its terminating NUL).
+const maxResolved = 63
+
+// maxMACNameCache bounds the cache of resolved names.
+const maxMACNameCache = 1 << 16
+
+// ErrNoMACNames is returned by [LoadMACNames] when none of the files it is
+// given exists.
+var ErrNoMACNames = errors.New("no MAC name file found")
+
+// NewMACNames returns an empty MACNames: every address resolves to itself.
+func NewMACNames() *MACNames {
+	return &MACNames{
+		exact:  make(map[[6]byte]string),
+		oui:    make(map[uint32]vendor),
+		masked: make(map[[6]byte]string),
+		cache:  make(map[[6]byte]string),
+	}
+}
+
+// Parse reads entries in Wireshark's manuf format (also that of its wka and
+// ethers files) from r and adds them; a later entry for the same address
+// or prefix replaces an earlier one. Each line holds an address, a short
+// name and an optional tab-separated long name; '#' starts a comment. An
+// address of 3 octets is a vendor prefix, of 6 octets an exact address,
+// and any address followed by /BITS (1 to 47) a range whose remaining bits
+// are free; octets are 1 or 2 hex digits separated by ':', '-' or '.'.
+// Lines that are not entries are skipped, as Wireshark skips them; Parse
+// fails only when r does, with an error naming src.
+func (n *MACNames) Parse(r io.Reader, src string) error {
+	br := bufio.NewReader(r)
+	for {
+		line, err := br.ReadString('\n')
+		// Wireshark's fgetline also ends a line at '\r'.
+		for _, l := range strings.Split(line, "\r") {
+			n.addLine(l)
+		}
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return fmt.Errorf("reading MAC names from %s: %w", src, err)
+		}
+	}
+	n.mu.Lock()
+	clear(n.cache)
+	n.mu.Unlock()
+	return nil
+}
+
+// addLine parses one line as Wireshark's parse_ether_line does.
+func (n *MACNames) addLine(line string) {
+	if i := strings.IndexByte(line, '#'); i >= 0 {
+		line = line[:i]
+	}
+	line = strings.Trim(line, " \t\n\v\f\r")
+	// strtok(line, " \t"): the address, then the short name.
+	addrTok, rest := nextToken(line, " \t")
+	if addrTok == "" {
+		return
+	}
+	addr, mask, ok := parseMACPrefix(addrTok)
+	if !ok {
+		return
+	}
+	short, rest := nextToken(rest, " \t")
+	if short == "" {
+		return
+	}
+	// strtok(NULL, "\t"): the long name runs to the next tab.
+	long, _ := nextToken(rest, "\t")
+	if long == "" {
+		long = short
+	}
+	short = cutBytes(short, maxResolved)
+	long = cutBytes(long, maxResolved)
+	switch {
+	case mask == 48:
+		n.exact[addr] = short
+	case mask == 0:
+		n.oui[uint32(addr[0])<<16|uint32(addr[1])<<8|uint32(addr[2])] = vendor{short, long}
+	default:
+		// Wireshark 4.0 keeps all ranges in one table keyed by the
+		// masked address; a lookup masks the address it resolves to
+		// each length in turn.
+		n.masked[addr] = short
+	}
+}
+
+// nextToken skips leading separators and returns the token up to the next
+// separator and what follows that separator, as strtok does.
+func nextToken(s, seps string) (tok, rest string) {
+	s = strings.TrimLeft(s, seps)
+	if s == "" {
+		return "", ""
+	}
+	i := strings.IndexAny(s, seps)
+	if i < 0 {
+		return s, ""
+	}
+	return s[:i], s[i+1:]
+}
+
+// cutBytes cuts s to at most max bytes.
+func cutBytes(s string, max int) string {
+	if len(s) > max {
+		return s[:max]
+	}
+	return s
+}
+
+func isHex(c byte) bool {
+	return c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F'
+}
+
+func hexVal(c byte) byte {
+	switch {
+	case c >= '0' && c <= '9':
+		return c - '0'
+	case c >= 'a' && c <= 'f':
+		return c - 'a' + 10
+	}
+	return c - 'A' + 10
+}
+
+// parseMACPrefix parses an address as Wireshark's parse_ether_address
+// does with masks accepted: it returns the address with the bits beyond
+// the mask cleared and the mask (0 for a 3-octet vendor prefix, 48 for a
+// whole address).
+func parseMACPrefix(s string) (addr [6]byte, mask int, ok bool) {
+	var sep byte
+	for i := 0; i < 6; i++ {
+		// An octet: hex digits as strtoul(s, 16) reads them, "0x" too.
+		if s == "" || !isHex(s[0]) {
+			return addr, 0, false
+		}
+		j := 0
+		if len(s) > 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X') && isHex(s[2]) {
+			j = 2
+		}
+		v := 0
+		for ; j < len(s) && isHex(s[j]); j++ {
+			v = v<<4 | int(hexVal(s[j]))
+			if v > 0xff {
+				return addr, 0, false
+			}
+		}
+		addr[i] = byte(v)
+		s = s[j:]
+		switch {
+		case s != "" && s[0] == '/':
+			s = s[1:]
+			if s == "" || s[0] < '0' || s[0] > '9' {
+				return addr, 0, false
+			}
+			m := 0
+			for s != "" && s[0] >= '0' && s[0] <= '9' {
+				m = m*10 + int(s[0]-'0')
+				if m > 1000 {
+					return addr, 0, false
+				}
+				s = s[1:]
+			}
+			if s != "" || m == 0 || m >= 48 {
+				return addr, 0, false
+			}
+			return maskMAC(addr, m), m, true
+		case s == "":
+			switch i {
+			case 2:
+				return addr, 0, true
+			case 5:
+				return addr, 48, true
+			}
+			return addr, 0, false
+		}
+		if sep == 0 {
+			if s[0] != ':' && s[0] != '-' && s[0] != '.' {
+				return addr, 0, false
+			}
+			sep = s[0]
+		} else if s[0] != sep {
+			return addr, 0, false
+		}
+		s = s[1:]
+	}
+	// Six octets and a separator after the last.
+	return addr, 48, s == ""
+}
+
+// maskMAC keeps the first bits bits of a.
+func maskMAC(a [6]byte, bits int) [6]byte {
+	var m [6]byte
+	for i := range m {
+		switch {
+		case bits >= 8:
+			m[i] = a[i]
+			bits -= 8
+		case bits > 0:
+			m[i] = a[i] & (0xff << (8 - bits))
+			bits = 0
+		}
+	}
+	return m
+}
+
+// Name returns the name Wireshark shows for the 6-byte MAC address mac;
+// other lengths, and addresses no entry names, print as colon-separated
+// hex. A nil MACNames names nothing.
+func (n *MACNames) Name(mac []byte) string {
+	if n == nil || n.raw || len(mac) != 6 {
+		return macString(mac)
+	}
+	a := [6]byte(mac)
+	n.mu.RLock()
+	s, ok := n.cache[a]
+	n.mu.RUnlock()
+	if ok {
+		return s
+	}
+	s = n.resolve(a)
+	n.mu.Lock()
+	if len(n.cache) >= maxMACNameCache {
+		clear(n.cache)
+	}
+	n.cache[a] = s
+	n.mu.Unlock()
+	return s
+}
+
+// resolve follows eth_addr_resolve: exact names; then the address masked
+// to 47 down to 24 bits looked up among the ranges (whatever length an
+// entry was given: it is keyed by its masked address alone); then the
+// vendor prefix (the unicast one for a group address); then masks of 23
+// down to 1 bit. A range match shows the bits the mask leaves free: the
+// octet the mask ends in, masked, and the octets after it.
+func (n *MACNames) resolve(a [6]byte) string {
+	if s, ok := n.exact[a]; ok {
+		return s
+	}
+	for m := 47; m > 0; m-- {
+		if m == 23 {
+			if v, ok := n.vendor(a); ok {
+				return cutBytes(v.short+"_"+macString(a[3:]), maxResolved)
+			}
+		}
+		if len(n.masked) == 0 {
+			continue
+		}
+		name, ok := n.masked[maskMAC(a, m)]
+		if !ok {
+			continue
+		}
+		i := m / 8
+		rest := append([]byte{a[i] & (0xff >> (m % 8))}, a[i+1:]...)
+		return cutBytes(name+"_"+macString(rest), maxResolved)
+	}
+	return macString(a[:])
+}
+
+// vendor looks up a's 24-bit prefix, then that of the same address with
+// the group bit cleared, as manuf_name_lookup does.
+func (n *MACNames) vendor(a [6]byte) (vendor, bool) {
+	k := uint32(a[0])<<16 | uint32(a[1])<<8 | uint32(a[2])
+	if v, ok := n.oui[k]; ok {
+		return v, true
+	}
+	if k&0x010000 != 0 {
+		v, ok := n.oui[k&^0x010000]
+		return v, ok
+	}
+	return vendor{}, false
+}
+
+// Vendor returns the long name of mac's vendor prefix (eth.src.oui_resolved),
+// or "" when the manuf tables do not name it.
+func (n *MACNames) Vendor(mac []byte) string {
+	if n == nil || len(mac) < 3 {
+		return ""
+	}
+	k := uint32(mac[0])<<16 | uint32(mac[1])<<8 | uint32(mac[2])
+	return n.oui[k].long
+}
+
+// ManufPathEnv is the environment variable that names a manuf-format file
+// to use instead of Wireshark's installed ones (see [SystemMACNames]).
+const ManufPathEnv = "NETSIM_MANUF"
+
+// wiresharkDataDirs are the directories where Wireshark installs its data
+// files (manuf, wka), most likely first.
+var wiresharkDataDirs = []string{
+	"/usr/share/wireshark",
+	"/usr/local/share/wireshark",
+	"/opt/homebrew/share/wireshark",
+	"/Applications/Wireshark.app/Contents/Resources/share/wireshark",
+	`C:\Program Files\Wireshark`,
+}
+
+// SystemMACNamePaths returns the files tshark 4.0 reads its MAC names
+// from, in its order, that exist: the manuf file of Wireshark's data
+// directory ($WIRESHARK_DATA_DIR, else the first of the usual
+// installation directories that has one), the personal manuf file
+// (~/.config/wireshark/manuf), the wka file of the data directory, then
+// the ethers files (/etc/ethers, ~/.config/wireshark/ethers), whose
+// exact names take precedence.
+func SystemMACNamePaths() []string {
+	var data string
+	dirs := wiresharkDataDirs
+	if d := os.Getenv("WIRESHARK_DATA_DIR"); d != "" {
+		dirs = []string{d}
+	}
+	for _, d := range dirs {
+		if exists(filepath.Join(d, "manuf")) || exists(filepath.Join(d, "wka")) {
+			data = d
+			break
+		}
+	}
+	var pers string
+	if d, err := os.UserConfigDir(); err == nil {
+		pers = filepath.Join(d, "wireshark")
+	}
+	var out []string
+	add := func(dir, name string) {
+		if dir == "" {
+			return
+		}
+		if p := filepath.Join(dir, name); exists(p) {
+			out = append(out, p)
+		}
+	}
+	add(data, "manuf")
+	add(pers, "manuf")
+	add(data, "wka")
+	add("/etc", "ethers")
+	add(pers, "ethers")
+	return out
+}
+
+func exists(p string) bool {
+	fi, err := os.Stat(p)
+	return err == nil && fi.Mode().IsRegular()
+}
+
+// LoadMACNames parses the named files in order (later entries win; the
+// ethers files among [SystemMACNamePaths] come last for that reason). A
+// file that does not exist is skipped; if none exists the result is
+// ErrNoMACNames. Other errors name the file.
+func LoadMACNames(paths ...string) (*MACNames, error) {
+	n := NewMACNames()
+	found := false
+	for _, p := range paths {
+		f, err := os.Open(p)
+		if errors.Is(err, fs.ErrNotExist) {
+			continue
+		}
+		if err != nil {
+			return nil, fmt.Errorf("MAC names: %w", err)
+		}
+		err = n.Parse(f, p)
+		f.Close()
+		if err != nil {
+			return nil, err
+		}
+		found = true
+	}
+	if !found {
+		return nil, fmt.Errorf("%w (tried %s)", ErrNoMACNames, strings.Join(paths, ", "))
+	}
+	return n, nil
+}
+
+var (
+	systemNamesOnce sync.Once
+	systemNames     *MACNames
+)
+
+// SystemMACNames returns the MAC names tshark would use on this machine:
+// the file $NETSIM_MANUF names when set, else the files of
+// [SystemMACNamePaths]. It reads them once per process and returns nil
+// (no names: addresses print as hex) when there are none or they cannot
+// be read.
+func SystemMACNames() *MACNames {
+	systemNamesOnce.Do(func() {
+		paths := SystemMACNamePaths()
+		if p := os.Getenv(ManufPathEnv); p != "" {
+			paths = []string{p}
+		}
+		if n, err := LoadMACNames(paths...); err == nil {
+			systemNames = n
+		}
+	})
+	return systemNames
+}
+
+// SetMACNames gives the Dissector's packets the MAC names of n (nil, the
+// default, has none). With resolve set they show MAC addresses by name as
+// tshark does by default: the Source and Destination columns of frames
+// without IP, the -V tree, ARP and NDP summaries, the eth.*_resolved
+// fields; without it (tshark -n) they show them as hex, and n serves only
+// the vendor fields (eth.src.oui_resolved), as in tshark.
+func (d *Dissector) SetMACNames(n *MACNames, resolve bool) {
+	d.names = n
+	if !resolve && n != nil {
+		d.names = &MACNames{oui: n.oui, raw: true}
+	}
+}
