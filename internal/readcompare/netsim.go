@@ -26,10 +26,15 @@ type Reader interface {
 // InProcess is netsim's reader linked into this program: the same packages
 // (dissect, dfilter) and the same loop as `netsim read`, without a process
 // per filter.
-type InProcess struct{}
+type InProcess struct {
+	// Names resolves MAC addresses as `netsim read` and tshark do (from
+	// Wireshark's installed manuf file, [dissect.SystemMACNames]); nil
+	// prints them in hex.
+	Names *dissect.MACNames
+}
 
 // Read implements [Reader].
-func (InProcess) Read(file string, filters []string) (o *Output, err error) {
+func (ip InProcess) Read(file string, filters []string) (o *Output, err error) {
 	compiled := make([]*dfilter.Filter, len(filters))
 	o = &Output{Selections: make([]Selection, len(filters))}
 	for i, f := range filters {
@@ -47,7 +52,9 @@ func (InProcess) Read(file string, filters []string) (o *Output, err error) {
 	var sb strings.Builder
 	var last int64
 	shown := false
-	err = dissect.Scan(r, func(p *dissect.Packet) error {
+	d := dissect.New()
+	d.SetMACNames(ip.Names, true)
+	err = d.Scan(r, func(p *dissect.Packet) error {
 		// As `netsim read` without -Y: every frame is shown.
 		p.TimeDeltaDisplayed = 0
 		if shown {

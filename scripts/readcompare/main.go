@@ -39,6 +39,7 @@ import (
 	"strings"
 
 	"netsim.dev/internal/readcompare"
+	"netsim.dev/netsim/dissect"
 )
 
 func main() { os.Exit(run(os.Args[1:], os.Stdout, os.Stderr)) }
@@ -104,7 +105,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "readcompare: %v\n", err)
 		return 1
 	}
-	var reader readcompare.Reader = readcompare.InProcess{}
+	var reader readcompare.Reader = readcompare.InProcess{Names: dissect.SystemMACNames()}
 	name := "in-process (this checkout)"
 	if *netsim != "" {
 		reader = readcompare.Binary{Path: *netsim, Jobs: *jobs}
