@@ -47,6 +47,13 @@ func cpuTime() time.Duration {
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
+// mallocs returns the number of heap allocations made so far.
+func mallocs() uint64 {
+	var m runtime.MemStats
+	runtime.ReadMemStats(&m)
+	return m.Mallocs
+}
+
 // readAll reads r to EOF with buf and returns the byte count.
 func readAll(r io.Reader, buf []byte) (int64, error) {
 	var total int64
@@ -238,12 +245,13 @@ func BenchmarkBulkEthernet64MiB(b *testing.B) {
 			b.SetBytes(size)
 			b.ReportAllocs()
 			frames := 0
-			start, cpu := time.Now(), cpuTime()
+			start, cpu, allocs := time.Now(), cpuTime(), mallocs()
 			for b.Loop() {
 				frames += bulkLink(b, size, mtu, path)
 			}
-			wall, cpu := time.Since(start), cpuTime()-cpu
+			wall, cpu, allocs := time.Since(start), cpuTime()-cpu, mallocs()-allocs
 			b.ReportMetric(float64(frames)/float64(b.N), "frames/op")
+			b.ReportMetric(float64(allocs)/float64(frames), "allocs/frame")
 			b.ReportMetric(float64(wall.Nanoseconds())/float64(frames), "ns/frame")
 			b.ReportMetric(float64(cpu.Nanoseconds())/float64(frames), "cpu-ns/frame")
 		})

@@ -18,6 +18,7 @@ import (
 	"gvisor.dev/gvisor/pkg/tcpip/transport/tcp"
 	"gvisor.dev/gvisor/pkg/tcpip/transport/udp"
 
+	"netsim.dev/netsim/internal/frame"
 	"netsim.dev/netsim/internal/link"
 	"netsim.dev/netsim/internal/sock"
 	"netsim.dev/netsim/internal/wire"
@@ -50,8 +51,8 @@ type Host struct {
 // arrival is a frame that reached one of the host's ports.
 type arrival struct {
 	port  *link.Port
-	frame []byte
-	num   int // its capture number (with explanations; else 0)
+	frame *frame.Frame // a reference the host holds until delivery
+	num   int          // its capture number (with explanations; else 0)
 }
 
 // hostNIC is one of a host's Ethernet interfaces.
@@ -146,8 +147,8 @@ func (h *Host) addLoopback() error {
 	dir := wire.NewDir(clockAdapter{n}, name, deriveSeed(n.opts.Seed, "link", name),
 		wire.Config{Delay: n.opts.LoopbackDelay},
 		func(frame []byte, note string, origin int) int { return n.record(pt, frame, note, origin) },
-		func(frame []byte, num int) { h.arrive(port, frame, num) })
-	port = link.New(link.Config{MTU: loopbackMTU, Transmit: dir.SendFrom})
+		func(f *frame.Frame, num int) { h.arrive(port, f, num) })
+	port = link.New(link.Config{MTU: loopbackMTU, Transmit: dir.SendFrame, HeapFrames: n.explain != nil})
 	if err := h.stack.CreateNICWithOptions(loopbackNIC, port, stack.NICOptions{Name: "lo"}); err != nil {
 		return fmt.Errorf("create lo: %s", err)
 	}
@@ -173,14 +174,17 @@ func (h *Host) addLoopback() error {
 // (deliverArrivals), so that the stack sees a burst as a burst: gVisor then
 // acknowledges several segments at once, as it does on a real machine, where
 // one ACK per segment would double the frames of a bulk transfer.
-func (h *Host) arrive(port *link.Port, frame []byte, num int) {
+//
+// The host takes a reference to the frame, given back once the frame has
+// been delivered (the stack copies it).
+func (h *Host) arrive(port *link.Port, f *frame.Frame, num int) {
 	if len(h.inbox) == 0 {
 		if h.deliver == nil {
 			h.deliver = h.deliverArrivals
 		}
 		h.net.clock.Post(0, 0, h.deliver)
 	}
-	h.inbox = append(h.inbox, arrival{port, frame, num})
+	h.inbox = append(h.inbox, arrival{port, f.Ref(), num})
 }
 
 // deliverArrivals delivers the frames that arrived at this instant, one TCP
@@ -207,7 +211,7 @@ func (h *Host) deliverArrivals() {
 		index := make(map[groupKey]int)
 		var groups [][]arrival
 		for _, a := range all {
-			k, ok := flowKey(a.frame)
+			k, ok := flowKey(a.frame.B)
 			if !ok {
 				groups = append(groups, []arrival{a})
 				continue
@@ -240,16 +244,18 @@ func (h *Host) deliverGroup(g []arrival, single bool) {
 		}
 		h.net.setArrival(h, nums)
 	}
-	if _, tcp := flowKey(g[0].frame); !tcp || (single && len(g) == 1) {
+	if _, tcp := flowKey(g[0].frame.B); !tcp || (single && len(g) == 1) {
 		for _, a := range g {
-			a.port.DeliverNumbered(a.frame, a.num)
+			a.port.DeliverNumbered(a.frame.B, a.num)
+			a.frame.Release()
 		}
 		h.quiesce()
 		return
 	}
 	h.stack.Pause()
 	for _, a := range g {
-		a.port.DeliverNumbered(a.frame, a.num)
+		a.port.DeliverNumbered(a.frame.B, a.num)
+		a.frame.Release()
 	}
 	h.stack.Resume()
 	h.quiesce()

@@ -27,6 +27,8 @@ import (
 	"gvisor.dev/gvisor/pkg/tcpip"
 	"gvisor.dev/gvisor/pkg/tcpip/header"
 	"gvisor.dev/gvisor/pkg/tcpip/stack"
+
+	"netsim.dev/netsim/internal/frame"
 )
 
 // Port is a stack.LinkEndpoint whose frames go to a transmit function.
@@ -37,11 +39,12 @@ type Port struct {
 	addr       tcpip.LinkAddress
 	resolve    bool
 	own        bool
-	transmit   func(frame []byte, origin int)
+	heap       bool
+	transmit   func(f *frame.Frame, origin int)
 	forwarding atomic.Bool // the host forwards: see SetForwarding
 
 	fragMu  sync.Mutex
-	pending []*datagram // local datagrams whose last fragment is still to come
+	pending []*datagram // local datagrams whose last fragment is still to come (their frames held)
 }
 
 // Config describes a Port.
@@ -61,21 +64,27 @@ type Config struct {
 	// arrived. Ethernet ports want it; see the package doc.
 	OwnChecksums bool
 	// Transmit receives every frame the stack sends, Ethernet header
-	// included. It must not call back into the stack: it is called with
-	// stack locks held, on whatever goroutine the stack sends from. origin
-	// is 0 for a frame the host originates; for one it forwards (a router's,
-	// on a port with OwnChecksums), 1 + the number given to
-	// [Port.DeliverNumbered] with the frame it arrived in.
-	Transmit func(frame []byte, origin int)
+	// included, lent for the call: to keep it, take a reference
+	// ([frame.Frame.Ref]). It must not call back into the stack: it is
+	// called with stack locks held, on whatever goroutine the stack sends
+	// from. origin is 0 for a frame the host originates; for one it
+	// forwards (a router's, on a port with OwnChecksums), 1 + the number
+	// given to [Port.DeliverNumbered] with the frame it arrived in.
+	Transmit func(f *frame.Frame, origin int)
+	// HeapFrames makes the port's frames ordinary garbage-collected
+	// memory ([frame.Heap]) instead of pooled buffers, for holders that
+	// keep frames without counting references (lesson mode keeps them for
+	// its explanations).
+	HeapFrames bool
 }
 
 // New returns a Port.
 func New(c Config) *Port {
-	return &Port{mtu: c.MTU, addr: c.MAC, resolve: c.Resolve, own: c.OwnChecksums, transmit: c.Transmit}
+	return &Port{mtu: c.MTU, addr: c.MAC, resolve: c.Resolve, own: c.OwnChecksums, heap: c.HeapFrames, transmit: c.Transmit}
 }
 
-// Deliver hands a received frame (Ethernet header included) to the stack.
-// The frame must not be modified afterwards.
+// Deliver hands a received frame (Ethernet header included) to the stack,
+// which copies it: the caller keeps the frame.
 func (p *Port) Deliver(frame []byte) { p.DeliverNumbered(frame, 0) }
 
 // maxNumber is the largest number a packet's mark carries (31 bits).
@@ -128,7 +137,19 @@ func (p *Port) SetForwarding(on bool) { p.forwarding.Store(on) }
 
 // payload copies a received frame into a buffer for the stack.
 //
-// Normally the bytes go to a chunk of gVisor's process-wide buffer pool. On
+// Normally the bytes go to chunks of gVisor's process-wide buffer pool, in
+// two views: the headers (Ethernet, IP, and TCP or UDP) in one, the
+// payload in the other (see splitAt). gVisor's IPv4 and IPv6 HandlePacket
+// keep a view of the network header (parseAndValidate returns
+// NetworkHeader().View(), a clone sharing the chunk) and then read the
+// header again (NetworkHeader().Slice(), a PullUp), and PullUp copies a
+// chunk shared by two views before returning it (buffer.go, PullUp:
+// `if v.sharesChunk() { v.chunk = v.chunk.Clone() }`): with the whole
+// frame in one chunk, every received frame was copied twice, 64 KiB each
+// at MTU 65535; with the headers in a chunk of their own, the clone is of
+// those few bytes. Each view also fits a pooled chunk (at most
+// buffer.MaxChunkSize, 64 KiB) where a whole frame of a 65,535-byte packet
+// does not, and was allocated from the Go heap. On
 // a router's port, IPv4 frames go to a chunk larger than
 // buffer.MaxChunkSize, which gVisor allocates from the Go heap and never
 // returns to the pool: gVisor's IPv4 forwarding reads the TTL after it has
@@ -144,7 +165,13 @@ func (p *Port) SetForwarding(on bool) { p.forwarding.Store(on) }
 // hop limit before the copy and needs none of this.
 func (p *Port) payload(frame []byte) buffer.Buffer {
 	if !p.forwarding.Load() || header.Ethernet(frame).Type() != header.IPv4ProtocolNumber {
-		return buffer.MakeWithData(frame)
+		at := splitAt(frame)
+		if at == 0 {
+			return buffer.MakeWithData(frame)
+		}
+		b := buffer.MakeWithView(buffer.NewViewWithData(frame[:at]))
+		b.Append(buffer.NewViewWithData(frame[at:]))
+		return b
 	}
 	v := buffer.NewView(max(len(frame), buffer.MaxChunkSize+1))
 	v.Write(frame)
@@ -155,27 +182,30 @@ func (p *Port) payload(frame []byte) buffer.Buffer {
 func (p *Port) WritePackets(pkts stack.PacketBufferList) (int, tcpip.Error) {
 	n := 0
 	for _, pkt := range pkts.AsSlice() {
+		f := p.newFrame(pkt.Size())
 		// The packet's bytes, copied from its views (as AsSlices lists
 		// them, without allocating the list).
-		frame := make([]byte, 0, pkt.Size())
+		b := f.B[:0]
 		views, skip := pkt.AsViewList()
 		for v := views.Front(); v != nil; v = v.Next() {
-			b := v.AsSlice()
-			if skip >= len(b) {
-				skip -= len(b)
+			s := v.AsSlice()
+			if skip >= len(s) {
+				skip -= len(s)
 				continue
 			}
-			frame = append(frame, b[skip:]...)
+			b = append(b, s[skip:]...)
 			skip = 0
 		}
 		n++
 		if p.own && !pkt.NetworkPacketInfo.IsForwardedPacket && pkt.Mark&wireMark == 0 {
-			one, many := p.originated(frame)
+			one, many := p.originated(f)
 			if one != nil {
 				p.transmit(one, 0)
+				one.Release()
 			}
-			for _, f := range many {
-				p.transmit(f, 0)
+			for _, g := range many {
+				p.transmit(g, 0)
+				g.Release()
 			}
 			continue
 		}
@@ -183,9 +213,47 @@ func (p *Port) WritePackets(pkts stack.PacketBufferList) (int, tcpip.Error) {
 		if p.own && pkt.Mark&wireMark != 0 {
 			origin = 1 + int(pkt.Mark&maxNumber)
 		}
-		p.transmit(frame, origin)
+		p.transmit(f, origin)
+		f.Release()
 	}
 	return n, nil
+}
+
+// newFrame returns a frame of size bytes for the port to fill.
+func (p *Port) newFrame(size int) *frame.Frame {
+	if p.heap {
+		return frame.Heap(make([]byte, size))
+	}
+	return frame.New(size)
+}
+
+// splitAt returns where a received frame's headers end (Ethernet, IP, and
+// a TCP or UDP header when the packet is not a fragment), for payload to
+// put the bytes after them in a view of their own; 0 when the frame is
+// too small to be worth it or its headers do not parse.
+func splitAt(frame []byte) int {
+	const eth = header.EthernetMinimumSize
+	if len(frame) < 512 {
+		return 0
+	}
+	ip, ok := parseIP(frame)
+	if !ok {
+		return 0
+	}
+	at := ip.payload
+	switch {
+	case ip.fragment:
+	case ip.proto == uint8(header.TCPProtocolNumber):
+		if at+header.TCPMinimumSize <= len(frame) {
+			at += int(header.TCP(frame[at:]).DataOffset())
+		}
+	case ip.proto == uint8(header.UDPProtocolNumber):
+		at += header.UDPMinimumSize
+	}
+	if at <= eth || at >= len(frame) {
+		return 0
+	}
+	return at
 }
 
 // MTU implements stack.LinkEndpoint.

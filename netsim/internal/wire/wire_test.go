@@ -11,6 +11,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"netsim.dev/netsim/internal/frame"
 )
 
 // fakeClock is a virtual clock for one wire: After queues a function, Run
@@ -103,8 +105,8 @@ func newRig(name string, seed [32]byte, c Config) *rig {
 			r.origins = append(r.origins, origin)
 			return len(r.recorded)
 		},
-		func(frame []byte, num int) {
-			r.arrived = append(r.arrived, arrival{r.clock.now, frame})
+		func(f *frame.Frame, num int) {
+			r.arrived = append(r.arrived, arrival{r.clock.now, f.B})
 			r.nums = append(r.nums, num)
 		})
 	return r
