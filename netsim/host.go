@@ -44,6 +44,7 @@ type Host struct {
 	inbox   []arrival // frames arrived at this instant, not yet delivered
 	spare   []arrival // inbox's next buffer (deliverArrivals reuses them)
 	deliver func()    // deliverArrivals, as an event's function
+	groups  grouping  // deliverArrivals' scratch
 	forward bool      // the host is a router (SetForwarding)
 	explain hostExplain
 }
@@ -149,7 +150,7 @@ func (h *Host) addLoopback() error {
 		func(frame []byte, note string, origin int) int { return n.record(pt, frame, note, origin) },
 		func(f *frame.Frame, num int) { h.arrive(port, f, num) })
 	port = link.New(link.Config{MTU: loopbackMTU, Transmit: dir.SendFrame, HeapFrames: n.explain != nil})
-	if err := h.stack.CreateNICWithOptions(loopbackNIC, port, stack.NICOptions{Name: "lo"}); err != nil {
+	if err := h.stack.CreateNICWithOptions(loopbackNIC, port, stack.NICOptions{Name: "lo", QDisc: port}); err != nil {
 		return fmt.Errorf("create lo: %s", err)
 	}
 	addrs := []tcpip.ProtocolAddress{
@@ -202,34 +203,72 @@ func (h *Host) deliverArrivals() {
 	if len(all) == 1 {
 		h.deliverGroup(all, true)
 	} else {
-		// Group by connection in one pass, in the order of each group's
-		// first frame (a burst of 10,000 SYNs is 10,000 groups).
-		type groupKey struct {
-			port *link.Port
-			flow tcpFlow
+		// Group by connection, in the order of each group's first frame
+		// (a burst of 10,000 SYNs is 10,000 groups).
+		g := &h.groups
+		sorted, starts := g.group(all)
+		for i := range len(starts) - 1 {
+			h.deliverGroup(sorted[starts[i]:starts[i+1]], false)
 		}
-		index := make(map[groupKey]int)
-		var groups [][]arrival
-		for _, a := range all {
-			k, ok := flowKey(a.frame.B)
-			if !ok {
-				groups = append(groups, []arrival{a})
-				continue
-			}
-			gk := groupKey{a.port, k}
-			if i, found := index[gk]; found {
-				groups[i] = append(groups[i], a)
-				continue
-			}
-			index[gk] = len(groups)
-			groups = append(groups, []arrival{a})
-		}
-		for _, g := range groups {
-			h.deliverGroup(g, false)
-		}
+		clear(sorted)
 	}
 	clear(all)
 	h.spare = all[:0]
+}
+
+// grouping sorts a burst of arrivals by connection with buffers it keeps
+// from one burst to the next: in steady state, no allocation.
+type grouping struct {
+	index  map[groupKey]int // a connection's group, during group
+	of     []int            // each arrival's group
+	starts []int            // where each group starts in sorted, and the end
+	next   []int
+	sorted []arrival
+}
+
+// groupKey identifies a TCP connection at one port.
+type groupKey struct {
+	port *link.Port
+	flow tcpFlow
+}
+
+// group returns the arrivals of all sorted by group, a stable sort: a TCP
+// connection's frames (at one port) form a group, any other frame one of
+// its own, and groups come in the order of their first frame. Group i is
+// sorted[starts[i]:starts[i+1]]. Both are valid until the next call.
+func (g *grouping) group(all []arrival) (sorted []arrival, starts []int) {
+	if g.index == nil {
+		g.index = make(map[groupKey]int)
+	}
+	of, n := g.of[:0], 0
+	for _, a := range all {
+		if k, ok := flowKey(a.frame.B); ok {
+			gk := groupKey{a.port, k}
+			if i, found := g.index[gk]; found {
+				of = append(of, i)
+				continue
+			}
+			g.index[gk] = n
+		}
+		of = append(of, n)
+		n++
+	}
+	clear(g.index)
+	starts = append(g.starts[:0], make([]int, n+1)...)
+	for _, i := range of {
+		starts[i+1]++
+	}
+	for i := range n {
+		starts[i+1] += starts[i]
+	}
+	next := append(g.next[:0], starts[:n]...)
+	sorted = append(g.sorted[:0], all...)
+	for j, a := range all {
+		sorted[next[of[j]]] = a
+		next[of[j]]++
+	}
+	g.of, g.starts, g.next, g.sorted = of, starts, next, sorted
+	return sorted, starts
 }
 
 // deliverGroup delivers one connection's frames (or one other frame) and

@@ -490,7 +490,7 @@ func (h *Host) addNIC(e End, mtu int, send func(*frame.Frame, int)) (func(*frame
 			send(f, origin)
 		}})
 	port.SetForwarding(h.forward)
-	if err := h.stack.CreateNICWithOptions(id, port, stack.NICOptions{Name: e.iface}); err != nil {
+	if err := h.stack.CreateNICWithOptions(id, port, stack.NICOptions{Name: e.iface, QDisc: port}); err != nil {
 		return nil, fmt.Errorf("host %s: create interface %s: %s", h.name, e.iface, err)
 	}
 	for _, p := range e.addrs {

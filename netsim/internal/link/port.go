@@ -31,7 +31,8 @@ import (
 	"netsim.dev/netsim/internal/frame"
 )
 
-// Port is a stack.LinkEndpoint whose frames go to a transmit function.
+// Port is a stack.LinkEndpoint whose frames go to a transmit function, and
+// its own stack.QueueingDiscipline.
 type Port struct {
 	mu         sync.RWMutex
 	dispatcher stack.NetworkDispatcher
@@ -46,6 +47,11 @@ type Port struct {
 	fragMu  sync.Mutex
 	pending []*datagram // local datagrams whose last fragment is still to come (their frames held)
 }
+
+var (
+	_ stack.LinkEndpoint       = (*Port)(nil)
+	_ stack.QueueingDiscipline = (*Port)(nil)
+)
 
 // Config describes a Port.
 type Config struct {
@@ -180,43 +186,56 @@ func (p *Port) payload(frame []byte) buffer.Buffer {
 
 // WritePackets implements stack.LinkWriter: each packet becomes one frame.
 func (p *Port) WritePackets(pkts stack.PacketBufferList) (int, tcpip.Error) {
-	n := 0
 	for _, pkt := range pkts.AsSlice() {
-		f := p.newFrame(pkt.Size())
-		// The packet's bytes, copied from its views (as AsSlices lists
-		// them, without allocating the list).
-		b := f.B[:0]
-		views, skip := pkt.AsViewList()
-		for v := views.Front(); v != nil; v = v.Next() {
-			s := v.AsSlice()
-			if skip >= len(s) {
-				skip -= len(s)
-				continue
-			}
-			b = append(b, s[skip:]...)
-			skip = 0
-		}
-		n++
-		if p.own && !pkt.NetworkPacketInfo.IsForwardedPacket && pkt.Mark&wireMark == 0 {
-			one, many := p.originated(f)
-			if one != nil {
-				p.transmit(one, 0)
-				one.Release()
-			}
-			for _, g := range many {
-				p.transmit(g, 0)
-				g.Release()
-			}
+		p.writePacket(pkt)
+	}
+	return pkts.Len(), nil
+}
+
+// WritePacket implements stack.QueueingDiscipline, for the NIC to hand
+// the port its packets one at a time: give the port as the NIC's QDisc
+// (stack.NICOptions). gVisor's default discipline wraps each packet in a
+// PacketBufferList of its own for WritePackets, an allocation per frame.
+func (p *Port) WritePacket(pkt *stack.PacketBuffer) tcpip.Error {
+	p.writePacket(pkt)
+	return nil
+}
+
+// writePacket makes one frame of pkt and transmits it (or the frames of
+// its datagram, see originated).
+func (p *Port) writePacket(pkt *stack.PacketBuffer) {
+	f := p.newFrame(pkt.Size())
+	// The packet's bytes, copied from its views (as AsSlices lists them,
+	// without allocating the list).
+	b := f.B[:0]
+	views, skip := pkt.AsViewList()
+	for v := views.Front(); v != nil; v = v.Next() {
+		s := v.AsSlice()
+		if skip >= len(s) {
+			skip -= len(s)
 			continue
 		}
-		origin := 0
-		if p.own && pkt.Mark&wireMark != 0 {
-			origin = 1 + int(pkt.Mark&maxNumber)
-		}
-		p.transmit(f, origin)
-		f.Release()
+		b = append(b, s[skip:]...)
+		skip = 0
 	}
-	return n, nil
+	if p.own && !pkt.NetworkPacketInfo.IsForwardedPacket && pkt.Mark&wireMark == 0 {
+		one, many := p.originated(f)
+		if one != nil {
+			p.transmit(one, 0)
+			one.Release()
+		}
+		for _, g := range many {
+			p.transmit(g, 0)
+			g.Release()
+		}
+		return
+	}
+	origin := 0
+	if p.own && pkt.Mark&wireMark != 0 {
+		origin = 1 + int(pkt.Mark&maxNumber)
+	}
+	p.transmit(f, origin)
+	f.Release()
 }
 
 // newFrame returns a frame of size bytes for the port to fill.
@@ -345,7 +364,7 @@ func (*Port) ParseHeader(pkt *stack.PacketBuffer) bool {
 	return ok
 }
 
-// Close implements stack.LinkEndpoint.
+// Close implements stack.LinkEndpoint and stack.QueueingDiscipline.
 func (*Port) Close() {}
 
 // SetOnCloseAction implements stack.LinkEndpoint.

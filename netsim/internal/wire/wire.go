@@ -57,11 +57,32 @@ type Clock interface {
 	After(d time.Duration, fn func())
 }
 
+// ArgClock is a Clock that can also run a function of one argument: a
+// wire whose clock has it schedules each arrival with no allocation (a
+// method value made once and a pooled argument), where After takes a
+// closure per frame.
+type ArgClock interface {
+	Clock
+	// AfterArg runs fn(arg) on the driver d from now.
+	AfterArg(d time.Duration, fn func(any), arg any)
+}
+
+// inFlight is a frame on its way, with the reference it holds and its
+// number: the argument of Dir.arrive. They are pooled.
+type inFlight struct {
+	f   *frame.Frame
+	num int
+}
+
+var flights = sync.Pool{New: func() any { return new(inFlight) }}
+
 // Dir is one direction of a link.
 type Dir struct {
 	mu     sync.Mutex
 	clock  Clock
-	name   string // "client-server client→server", for frame notes
+	argClk ArgClock  // clock, if it is one
+	arrive func(any) // d.deliver, made once
+	name   string    // "client-server client→server", for frame notes
 	cfg    Config
 	record func(frame []byte, note string, origin int) int
 	recv   func(f *frame.Frame, num int)
@@ -89,6 +110,9 @@ type Stats struct {
 // seed seeds the direction's random streams.
 func NewDir(clock Clock, name string, seed [32]byte, cfg Config, record func(frame []byte, note string, origin int) int, recv func(f *frame.Frame, num int)) *Dir {
 	d := &Dir{clock: clock, name: name, cfg: cfg, record: record, recv: recv}
+	if ac, ok := clock.(ArgClock); ok {
+		d.argClk, d.arrive = ac, d.deliver
+	}
 	stream := func(what string) *rand.Rand {
 		s := seed
 		for i := 0; i < len(what); i++ {
@@ -245,7 +269,7 @@ func (d *Dir) SendFrame(f *frame.Frame, origin int) {
 			note("dropped (the duplicate): queue full (%d frames)", limit)
 		}
 	}
-	var arrivals []time.Duration
+	var times []time.Duration
 	if !lost {
 		// The notes of reordering go on the frame that overtakes: the one
 		// that arrives before a frame sent earlier (see Config.Jitter).
@@ -273,22 +297,37 @@ func (d *Dir) SendFrame(f *frame.Frame, origin int) {
 				}
 			}
 			d.lastArrival = max(d.lastArrival, at)
-			arrivals = append(arrivals, at)
+			times = append(times, at)
 		}
 	}
 	d.mu.Unlock()
 
 	num := d.record(b, strings.Join(notes, "; "), origin)
-	// sent is never assigned again, so the closures copy it: one
-	// allocation each, where capturing f moved it to the heap too.
-	sent := f
-	for _, at := range arrivals {
-		sent.Ref()
+	for _, at := range times {
+		f.Ref()
+		if d.argClk != nil {
+			a := flights.Get().(*inFlight)
+			a.f, a.num = f, num
+			d.argClk.AfterArg(at-now, d.arrive, a)
+			continue
+		}
+		// sent is never assigned again, so the closure copies it.
+		sent := f
 		d.clock.After(at-now, func() {
 			d.recv(sent, num)
 			sent.Release()
 		})
 	}
+}
+
+// deliver is an arrival's event: recv, then the wire's reference back.
+func (d *Dir) deliver(arg any) {
+	a := arg.(*inFlight)
+	f, num := a.f, a.num
+	*a = inFlight{}
+	flights.Put(a)
+	d.recv(f, num)
+	f.Release()
 }
 
 // gilbert draws the next state of a Gilbert channel whose long-run loss
