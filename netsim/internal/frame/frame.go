@@ -27,10 +27,12 @@ type Frame struct {
 }
 
 // classes are the capacities of the pooled buffers: a small frame (ARP, a
-// bare ACK), an Ethernet frame of MTU 1500 with room to spare, a jumbo
-// frame, and a frame of the largest IP packet (65,535 bytes, or a
-// loopback's 65,536) with its Ethernet header.
-var classes = [...]int{256, 2048, 9216 + 64, 65536 + 256}
+// SYN, a bare ACK), a frame of a few hundred bytes, an Ethernet frame of
+// MTU 1500, a jumbo frame, and a frame of the largest IP packet (65,535
+// bytes, or a loopback's 65,536) with its Ethernet header. 10,000
+// connections may each have a frame in flight at once: a class close
+// above the common sizes keeps that memory small.
+var classes = [...]int{128, 512, 1536, 9216 + 64, 65536 + 256}
 
 var pools [len(classes)]sync.Pool
 
