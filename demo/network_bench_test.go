@@ -47,6 +47,23 @@ func cpuTime() time.Duration {
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
+// perFrame runs b's loop over run, which returns the frames it moved, and
+// reports per frame: frames/op, allocs/frame (heap allocations), ns/frame
+// (wall) and cpu-ns/frame (the process's user and system time).
+func perFrame(b *testing.B, run func() int) {
+	b.ReportAllocs()
+	frames := 0
+	start, cpu, allocs := time.Now(), cpuTime(), mallocs()
+	for b.Loop() {
+		frames += run()
+	}
+	wall, cpu, allocs := time.Since(start), cpuTime()-cpu, mallocs()-allocs
+	b.ReportMetric(float64(frames)/float64(b.N), "frames/op")
+	b.ReportMetric(float64(allocs)/float64(frames), "allocs/frame")
+	b.ReportMetric(float64(wall.Nanoseconds())/float64(frames), "ns/frame")
+	b.ReportMetric(float64(cpu.Nanoseconds())/float64(frames), "cpu-ns/frame")
+}
+
 // mallocs returns the number of heap allocations made so far.
 func mallocs() uint64 {
 	var m runtime.MemStats
@@ -243,17 +260,7 @@ func BenchmarkBulkEthernet64MiB(b *testing.B) {
 		b.Run(fmt.Sprintf("mtu=%d", mtu), func(b *testing.B) {
 			path := filepath.Join(b.TempDir(), "bulk.pcap")
 			b.SetBytes(size)
-			b.ReportAllocs()
-			frames := 0
-			start, cpu, allocs := time.Now(), cpuTime(), mallocs()
-			for b.Loop() {
-				frames += bulkLink(b, size, mtu, path)
-			}
-			wall, cpu, allocs := time.Since(start), cpuTime()-cpu, mallocs()-allocs
-			b.ReportMetric(float64(frames)/float64(b.N), "frames/op")
-			b.ReportMetric(float64(allocs)/float64(frames), "allocs/frame")
-			b.ReportMetric(float64(wall.Nanoseconds())/float64(frames), "ns/frame")
-			b.ReportMetric(float64(cpu.Nanoseconds())/float64(frames), "cpu-ns/frame")
+			perFrame(b, func() int { return bulkLink(b, size, mtu, path) })
 		})
 	}
 }
@@ -486,10 +493,7 @@ func BenchmarkTransfer64MiB(b *testing.B) {
 		b.Run(fmt.Sprintf("mtu=%d", mtu), func(b *testing.B) {
 			path := filepath.Join(b.TempDir(), "t.pcapng")
 			b.SetBytes(size)
-			b.ReportAllocs()
-			frames := 0
-			start, cpu, allocs := time.Now(), cpuTime(), mallocs()
-			for b.Loop() {
+			perFrame(b, func() int {
 				f, err := os.Create(path)
 				if err != nil {
 					b.Fatal(err)
@@ -502,13 +506,8 @@ func BenchmarkTransfer64MiB(b *testing.B) {
 				if err != nil {
 					b.Fatal(err)
 				}
-				frames += st.Frames
-			}
-			wall, cpu, allocs := time.Since(start), cpuTime()-cpu, mallocs()-allocs
-			b.ReportMetric(float64(frames)/float64(b.N), "frames/op")
-			b.ReportMetric(float64(allocs)/float64(frames), "allocs/frame")
-			b.ReportMetric(float64(wall.Nanoseconds())/float64(frames), "ns/frame")
-			b.ReportMetric(float64(cpu.Nanoseconds())/float64(frames), "cpu-ns/frame")
+				return st.Frames
+			})
 		})
 	}
 }
