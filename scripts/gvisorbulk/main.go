@@ -15,7 +15,7 @@
 // received, which it prints as the demo does. A FILE ending in .pcapng is
 // written by netsim's own capture writer (netsim/capture: pcapgo's pcapng
 // writer through netsim's buffer), whole frames unless -snap says
-// otherwise, as the CLI writes it.
+// otherwise, and synced to disk, as the CLI writes it.
 //
 // It prints benchmark lines that benchstat and scripts/bench-network.sh read.
 //
@@ -327,7 +327,11 @@ func transfer(size, mtu int, path string, snap int) (time.Duration, int, error) 
 	if err := <-done; err != nil {
 		return 0, 0, err
 	}
-	d := time.Since(start)
 	frames, err := pcap.finish()
-	return d, frames, err
+	if err == nil && demoWork {
+		// As netsim's -w does (cmd/netsim/output.go): the capture is on
+		// disk before the command ends.
+		err = f.Sync()
+	}
+	return time.Since(start), frames, err
 }
