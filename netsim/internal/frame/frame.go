@@ -74,6 +74,9 @@ func (f *Frame) Clone() *Frame {
 	return g
 }
 
+// Refs returns the number of references f holds (for tests).
+func (f *Frame) Refs() int { return int(f.refs.Load()) }
+
 // Ref takes a reference to f and returns f.
 func (f *Frame) Ref() *Frame {
 	f.refs.Add(1)
