@@ -100,10 +100,7 @@ func (n *ngWriter) write(pkt *stack.PacketBuffer) {
 	now := time.Now()
 	n.mu.Lock()
 	defer n.mu.Unlock()
-	n.buf = n.buf[:0]
-	for _, s := range pkt.AsSlices() {
-		n.buf = append(n.buf, s...)
-	}
+	n.buf = appendFrame(n.buf[:0], pkt, pkt.Size())
 	_ = n.w.WriteFrame(n.iface, now, n.buf, "")
 	n.frames++
 }
@@ -112,6 +109,18 @@ func (n *ngWriter) finish() (int, error) {
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	return n.frames, n.w.Flush()
+}
+
+// appendFrame appends pkt's frame (Ethernet header included) to buf, at
+// most limit bytes of it.
+func appendFrame(buf []byte, pkt *stack.PacketBuffer, limit int) []byte {
+	for _, s := range pkt.AsSlices() {
+		if room := limit - len(buf); len(s) > room {
+			s = s[:room]
+		}
+		buf = append(buf, s...)
+	}
+	return buf
 }
 
 // pcapWriter writes classic pcap (link type Ethernet, microseconds).
@@ -142,13 +151,7 @@ func (p *pcapWriter) write(pkt *stack.PacketBuffer) {
 	now := time.Now()
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	p.buf = p.buf[:0]
-	for _, s := range pkt.AsSlices() {
-		if room := p.snapLen - len(p.buf); len(s) > room {
-			s = s[:room]
-		}
-		p.buf = append(p.buf, s...)
-	}
+	p.buf = appendFrame(p.buf[:0], pkt, p.snapLen)
 	binary.LittleEndian.PutUint32(p.hdr[0:], uint32(now.Unix()))
 	binary.LittleEndian.PutUint32(p.hdr[4:], uint32(now.Nanosecond()/1000))
 	binary.LittleEndian.PutUint32(p.hdr[8:], uint32(len(p.buf)))
