@@ -112,11 +112,13 @@ func BenchmarkBulkLoopback64MiB(b *testing.B) {
 	path := filepath.Join(b.TempDir(), "bulk.pcap")
 	b.SetBytes(size)
 	b.ReportAllocs()
-	frames := 0
+	frames, allocs := 0, mallocs()
 	for b.Loop() {
-		frames = bulk(b, size, path, false)
+		frames += bulk(b, size, path, false)
 	}
-	b.ReportMetric(float64(frames), "frames/op")
+	allocs = mallocs() - allocs
+	b.ReportMetric(float64(frames)/float64(b.N), "frames/op")
+	b.ReportMetric(float64(allocs)/float64(frames), "allocs/frame")
 }
 
 func TestBulkLoopback(t *testing.T) {

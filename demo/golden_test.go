@@ -5,6 +5,8 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"flag"
+	"fmt"
+	"hash/crc32"
 	"os"
 	"path/filepath"
 	"strings"
@@ -149,7 +151,7 @@ func TestTransferBurst(t *testing.T) {
 	if st.LastFrame < time.Second {
 		t.Errorf("300 connections took %v of simulated time: the 44 SYNs beyond the ARP queue should wait for the 1 s SYN timeout", st.LastFrame)
 	}
-	if !strings.Contains(out.String(), "300 of them with sha256") {
+	if !strings.Contains(out.String(), "300 of them with crc32") {
 		t.Errorf("output:\n%s", out.String())
 	}
 }
@@ -173,5 +175,33 @@ func TestPartition(t *testing.T) {
 	}
 	if _, err := d.Run(Params{Partition: [2]time.Duration{time.Second, time.Second}}); err == nil {
 		t.Error("an empty partition was accepted")
+	}
+}
+
+// TestTransferChecksum: the CRC-32 both ends of the transfer demo print is
+// that of the payload generator's bytes (ChaCha8 from the seed), computed
+// here on their own, at MTU 1500 (64 KiB writes) and at MTU 65535 (1 MiB
+// writes), and for a size that is not a multiple of either write.
+func TestTransferChecksum(t *testing.T) {
+	for _, c := range []struct {
+		size int64
+		mtu  int
+	}{{300_000, 0}, {3<<20 + 12345, 65535}} {
+		var out bytes.Buffer
+		d, _ := Lookup("transfer")
+		if _, err := d.Run(Params{Size: c.size, Seed: 7, Link: netsim.LinkConfig{MTU: c.mtu}, Out: &out}); err != nil {
+			t.Fatalf("%v\n%s", err, out.String())
+		}
+		want := make([]byte, c.size)
+		newPayload(7).rng.Read(want)
+		sum := fmt.Sprintf("%08x", crc32.ChecksumIEEE(want))
+		for _, line := range []string{
+			fmt.Sprintf("client: sent %d bytes, crc32 %s\n", c.size, sum),
+			fmt.Sprintf("server: received %d bytes, crc32 %s\n", c.size, sum),
+		} {
+			if !strings.Contains(out.String(), line) {
+				t.Errorf("size %d, MTU %d: no line %q in\n%s", c.size, c.mtu, line, out.String())
+			}
+		}
 	}
 }

@@ -47,6 +47,30 @@ func cpuTime() time.Duration {
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
+// perFrame runs b's loop over run, which returns the frames it moved, and
+// reports per frame: frames/op, allocs/frame (heap allocations), ns/frame
+// (wall) and cpu-ns/frame (the process's user and system time).
+func perFrame(b *testing.B, run func() int) {
+	b.ReportAllocs()
+	frames := 0
+	start, cpu, allocs := time.Now(), cpuTime(), mallocs()
+	for b.Loop() {
+		frames += run()
+	}
+	wall, cpu, allocs := time.Since(start), cpuTime()-cpu, mallocs()-allocs
+	b.ReportMetric(float64(frames)/float64(b.N), "frames/op")
+	b.ReportMetric(float64(allocs)/float64(frames), "allocs/frame")
+	b.ReportMetric(float64(wall.Nanoseconds())/float64(frames), "ns/frame")
+	b.ReportMetric(float64(cpu.Nanoseconds())/float64(frames), "cpu-ns/frame")
+}
+
+// mallocs returns the number of heap allocations made so far.
+func mallocs() uint64 {
+	var m runtime.MemStats
+	runtime.ReadMemStats(&m)
+	return m.Mallocs
+}
+
 // readAll reads r to EOF with buf and returns the byte count.
 func readAll(r io.Reader, buf []byte) (int64, error) {
 	var total int64
@@ -236,16 +260,7 @@ func BenchmarkBulkEthernet64MiB(b *testing.B) {
 		b.Run(fmt.Sprintf("mtu=%d", mtu), func(b *testing.B) {
 			path := filepath.Join(b.TempDir(), "bulk.pcap")
 			b.SetBytes(size)
-			b.ReportAllocs()
-			frames := 0
-			start, cpu := time.Now(), cpuTime()
-			for b.Loop() {
-				frames += bulkLink(b, size, mtu, path)
-			}
-			wall, cpu := time.Since(start), cpuTime()-cpu
-			b.ReportMetric(float64(frames)/float64(b.N), "frames/op")
-			b.ReportMetric(float64(wall.Nanoseconds())/float64(frames), "ns/frame")
-			b.ReportMetric(float64(cpu.Nanoseconds())/float64(frames), "cpu-ns/frame")
+			perFrame(b, func() int { return bulkLink(b, size, mtu, path) })
 		})
 	}
 }
@@ -464,5 +479,35 @@ func TestConnsStaggered(t *testing.T) {
 	// ACK, data, its ACK, FIN, ACK, FIN, ACK).
 	if st.Frames != 2+9*200 {
 		t.Errorf("200 connections in %d frames", st.Frames)
+	}
+}
+
+// BenchmarkTransfer64MiB runs the transfer demo as `netsim run transfer
+// --size 64MiB --mtu MTU -w FILE.pcapng` does: one connection over an
+// Ethernet link, both ends generating or checking the payload, every frame
+// written whole (snap length 262,144) to a pcapng file.
+func BenchmarkTransfer64MiB(b *testing.B) {
+	const size = 64 << 20
+	d, _ := Lookup("transfer")
+	for _, mtu := range []int{1500, 65535} {
+		b.Run(fmt.Sprintf("mtu=%d", mtu), func(b *testing.B) {
+			path := filepath.Join(b.TempDir(), "t.pcapng")
+			b.SetBytes(size)
+			perFrame(b, func() int {
+				f, err := os.Create(path)
+				if err != nil {
+					b.Fatal(err)
+				}
+				st, err := d.Run(Params{Size: size, Conns: 1, Hops: 1, Link: netsim.LinkConfig{MTU: mtu},
+					Capture: f, Format: capture.PCAPNG, Out: io.Discard})
+				if cerr := f.Close(); err == nil {
+					err = cerr
+				}
+				if err != nil {
+					b.Fatal(err)
+				}
+				return st.Frames
+			})
+		})
 	}
 }

@@ -43,10 +43,10 @@ func transferFile(t *testing.T, p Params) (string, string) {
 	return path, out.String()
 }
 
-var sumLine = regexp.MustCompile(`(?m)^(client: sent|server: received) (\d+) bytes, sha256 ([0-9a-f]{64})$`)
+var sumLine = regexp.MustCompile(`(?m)^(client: sent|server: received) (\d+) bytes, crc32 ([0-9a-f]{8})$`)
 
 // checkSums checks that the transfer's client and server printed the same
-// byte count and sha256.
+// byte count and CRC-32.
 func checkSums(t *testing.T, out string, size int64) {
 	t.Helper()
 	m := sumLine.FindAllStringSubmatch(out, -1)
@@ -150,7 +150,7 @@ const badChecksum = "ip.checksum.status==bad or tcp.checksum.status==bad or udp.
 
 // TestTsharkLostSegmentsRetransmitted: under loss, every data segment the
 // link lost is sent again later (a frame with the same sequence number that
-// tshark flags as a retransmission), and the receiver's sha256 equals the
+// tshark flags as a retransmission), and the receiver's CRC-32 equals the
 // sender's.
 func TestTsharkLostSegmentsRetransmitted(t *testing.T) {
 	fullOnly(t)

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	netframe "netsim.dev/netsim/internal/frame"
 	"netsim.dev/netsim/internal/wire"
 )
 
@@ -158,7 +159,7 @@ func FuzzLinkSend(f *testing.F) {
 		clock := &fakeClock{}
 		var arrived [][]byte
 		d := wire.NewDir(clock, "f a→b", deriveSeed(1, "fuzz"), c.wire(), func([]byte, string, int) int { return 0 },
-			func(b []byte, _ int) { arrived = append(arrived, b) })
+			func(g *netframe.Frame, _ int) { arrived = append(arrived, g.B) })
 		in := append([]byte(nil), frame...)
 		for range 3 {
 			d.Send(frame)

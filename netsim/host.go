@@ -18,6 +18,7 @@ import (
 	"gvisor.dev/gvisor/pkg/tcpip/transport/tcp"
 	"gvisor.dev/gvisor/pkg/tcpip/transport/udp"
 
+	"netsim.dev/netsim/internal/frame"
 	"netsim.dev/netsim/internal/link"
 	"netsim.dev/netsim/internal/sock"
 	"netsim.dev/netsim/internal/wire"
@@ -43,6 +44,7 @@ type Host struct {
 	inbox   []arrival // frames arrived at this instant, not yet delivered
 	spare   []arrival // inbox's next buffer (deliverArrivals reuses them)
 	deliver func()    // deliverArrivals, as an event's function
+	groups  grouping  // deliverArrivals' scratch
 	forward bool      // the host is a router (SetForwarding)
 	explain hostExplain
 }
@@ -50,8 +52,8 @@ type Host struct {
 // arrival is a frame that reached one of the host's ports.
 type arrival struct {
 	port  *link.Port
-	frame []byte
-	num   int // its capture number (with explanations; else 0)
+	frame *frame.Frame // a reference the host holds until delivery
+	num   int          // its capture number (with explanations; else 0)
 }
 
 // hostNIC is one of a host's Ethernet interfaces.
@@ -146,9 +148,9 @@ func (h *Host) addLoopback() error {
 	dir := wire.NewDir(clockAdapter{n}, name, deriveSeed(n.opts.Seed, "link", name),
 		wire.Config{Delay: n.opts.LoopbackDelay},
 		func(frame []byte, note string, origin int) int { return n.record(pt, frame, note, origin) },
-		func(frame []byte, num int) { h.arrive(port, frame, num) })
-	port = link.New(link.Config{MTU: loopbackMTU, Transmit: dir.SendFrom})
-	if err := h.stack.CreateNICWithOptions(loopbackNIC, port, stack.NICOptions{Name: "lo"}); err != nil {
+		func(f *frame.Frame, num int) { h.arrive(port, f, num) })
+	port = link.New(link.Config{MTU: loopbackMTU, Transmit: dir.SendFrame, HeapFrames: n.explain != nil})
+	if err := h.stack.CreateNICWithOptions(loopbackNIC, port, stack.NICOptions{Name: "lo", QDisc: port}); err != nil {
 		return fmt.Errorf("create lo: %s", err)
 	}
 	addrs := []tcpip.ProtocolAddress{
@@ -173,14 +175,17 @@ func (h *Host) addLoopback() error {
 // (deliverArrivals), so that the stack sees a burst as a burst: gVisor then
 // acknowledges several segments at once, as it does on a real machine, where
 // one ACK per segment would double the frames of a bulk transfer.
-func (h *Host) arrive(port *link.Port, frame []byte, num int) {
+//
+// The host takes a reference to the frame, given back once the frame has
+// been delivered (the stack copies it).
+func (h *Host) arrive(port *link.Port, f *frame.Frame, num int) {
 	if len(h.inbox) == 0 {
 		if h.deliver == nil {
 			h.deliver = h.deliverArrivals
 		}
 		h.net.clock.Post(0, 0, h.deliver)
 	}
-	h.inbox = append(h.inbox, arrival{port, frame, num})
+	h.inbox = append(h.inbox, arrival{port, f.Ref(), num})
 }
 
 // deliverArrivals delivers the frames that arrived at this instant, one TCP
@@ -198,34 +203,72 @@ func (h *Host) deliverArrivals() {
 	if len(all) == 1 {
 		h.deliverGroup(all, true)
 	} else {
-		// Group by connection in one pass, in the order of each group's
-		// first frame (a burst of 10,000 SYNs is 10,000 groups).
-		type groupKey struct {
-			port *link.Port
-			flow tcpFlow
+		// Group by connection, in the order of each group's first frame
+		// (a burst of 10,000 SYNs is 10,000 groups).
+		g := &h.groups
+		sorted, starts := g.group(all)
+		for i := range len(starts) - 1 {
+			h.deliverGroup(sorted[starts[i]:starts[i+1]], false)
 		}
-		index := make(map[groupKey]int)
-		var groups [][]arrival
-		for _, a := range all {
-			k, ok := flowKey(a.frame)
-			if !ok {
-				groups = append(groups, []arrival{a})
-				continue
-			}
-			gk := groupKey{a.port, k}
-			if i, found := index[gk]; found {
-				groups[i] = append(groups[i], a)
-				continue
-			}
-			index[gk] = len(groups)
-			groups = append(groups, []arrival{a})
-		}
-		for _, g := range groups {
-			h.deliverGroup(g, false)
-		}
+		clear(sorted)
 	}
 	clear(all)
 	h.spare = all[:0]
+}
+
+// grouping sorts a burst of arrivals by connection with buffers it keeps
+// from one burst to the next: in steady state, no allocation.
+type grouping struct {
+	index  map[groupKey]int // a connection's group, during group
+	of     []int            // each arrival's group
+	starts []int            // where each group starts in sorted, and the end
+	next   []int
+	sorted []arrival
+}
+
+// groupKey identifies a TCP connection at one port.
+type groupKey struct {
+	port *link.Port
+	flow tcpFlow
+}
+
+// group returns the arrivals of all sorted by group, a stable sort: a TCP
+// connection's frames (at one port) form a group, any other frame one of
+// its own, and groups come in the order of their first frame. Group i is
+// sorted[starts[i]:starts[i+1]]. Both are valid until the next call.
+func (g *grouping) group(all []arrival) (sorted []arrival, starts []int) {
+	if g.index == nil {
+		g.index = make(map[groupKey]int)
+	}
+	of, n := g.of[:0], 0
+	for _, a := range all {
+		if k, ok := flowKey(a.frame.B); ok {
+			gk := groupKey{a.port, k}
+			if i, found := g.index[gk]; found {
+				of = append(of, i)
+				continue
+			}
+			g.index[gk] = n
+		}
+		of = append(of, n)
+		n++
+	}
+	clear(g.index)
+	starts = append(g.starts[:0], make([]int, n+1)...)
+	for _, i := range of {
+		starts[i+1]++
+	}
+	for i := range n {
+		starts[i+1] += starts[i]
+	}
+	next := append(g.next[:0], starts[:n]...)
+	sorted = append(g.sorted[:0], all...)
+	for j, a := range all {
+		sorted[next[of[j]]] = a
+		next[of[j]]++
+	}
+	g.of, g.starts, g.next, g.sorted = of, starts, next, sorted
+	return sorted, starts
 }
 
 // deliverGroup delivers one connection's frames (or one other frame) and
@@ -240,16 +283,18 @@ func (h *Host) deliverGroup(g []arrival, single bool) {
 		}
 		h.net.setArrival(h, nums)
 	}
-	if _, tcp := flowKey(g[0].frame); !tcp || (single && len(g) == 1) {
+	if _, tcp := flowKey(g[0].frame.B); !tcp || (single && len(g) == 1) {
 		for _, a := range g {
-			a.port.DeliverNumbered(a.frame, a.num)
+			a.port.DeliverNumbered(a.frame.B, a.num)
+			a.frame.Release()
 		}
 		h.quiesce()
 		return
 	}
 	h.stack.Pause()
 	for _, a := range g {
-		a.port.DeliverNumbered(a.frame, a.num)
+		a.port.DeliverNumbered(a.frame.B, a.num)
+		a.frame.Release()
 	}
 	h.stack.Resume()
 	h.quiesce()

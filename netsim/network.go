@@ -353,6 +353,10 @@ func (c clockAdapter) Elapsed() time.Duration { return c.n.clock.Elapsed() }
 
 func (c clockAdapter) After(d time.Duration, fn func()) { c.n.clock.Post(d, 0, fn) }
 
+func (c clockAdapter) AfterArg(d time.Duration, fn func(any), arg any) {
+	c.n.clock.PostArg(d, 0, fn, arg)
+}
+
 // Close ends the network: it stops the capture and flushes it (every frame
 // captured so far, a valid pcap or pcapng file, even after an interrupted
 // or failed run), fails every call still blocked (Read, Accept, Dial,

@@ -15,6 +15,7 @@ import (
 	"gvisor.dev/gvisor/pkg/tcpip/network/ipv6"
 	"gvisor.dev/gvisor/pkg/tcpip/stack"
 
+	"netsim.dev/netsim/internal/frame"
 	"netsim.dev/netsim/internal/link"
 	"netsim.dev/netsim/internal/wire"
 )
@@ -336,12 +337,12 @@ func (n *Network) Connect(name string, a, b End, cfg ...LinkConfig) (*Link, erro
 	ptB := &capturePoint{link: name, host: b.host, sw: b.sw}
 	recordA := func(frame []byte, note string, origin int) int { return n.record(ptA, frame, note, origin) }
 	recordB := func(frame []byte, note string, origin int) int { return n.record(ptB, frame, note, origin) }
-	var sendA, sendB func([]byte, int)
-	recvA, errA := n.attach(a, l, func(f []byte, origin int) { sendA(f, origin) })
+	var sendA, sendB func(*frame.Frame, int)
+	recvA, errA := n.attach(a, l, func(f *frame.Frame, origin int) { sendA(f, origin) })
 	if errA != nil {
 		return nil, fmt.Errorf("netsim: Connect %s: %w", name, errA)
 	}
-	recvB, errB := n.attach(b, l, func(f []byte, origin int) { sendB(f, origin) })
+	recvB, errB := n.attach(b, l, func(f *frame.Frame, origin int) { sendB(f, origin) })
 	if errB != nil {
 		n.detach(a)
 		return nil, fmt.Errorf("netsim: Connect %s: %w", name, errB)
@@ -355,7 +356,7 @@ func (n *Network) Connect(name string, a, b End, cfg ...LinkConfig) (*Link, erro
 	ptA.iface, ptB.iface = iface, iface
 	l.ab = wire.NewDir(clockAdapter{n}, name+" "+a.label()+"→"+b.label(), deriveSeed(n.opts.Seed, "link", name, "ab"), ab.wire(), recordA, recvB)
 	l.ba = wire.NewDir(clockAdapter{n}, name+" "+b.label()+"→"+a.label(), deriveSeed(n.opts.Seed, "link", name, "ba"), ba.wire(), recordB, recvA)
-	sendA, sendB = l.ab.SendFrom, l.ba.SendFrom
+	sendA, sendB = l.ab.SendFrame, l.ba.SendFrame
 	n.links[name] = l
 	n.linkOrder = append(n.linkOrder, l)
 	for _, e := range []End{a, b} {
@@ -451,8 +452,9 @@ func (e End) label() string {
 }
 
 // attach plugs end e into link l: send is where e's outgoing frames go; the
-// returned function takes the frames that arrive at e.
-func (n *Network) attach(e End, l *Link, send func([]byte, int)) (func([]byte, int), error) {
+// returned function takes the frames that arrive at e. Both lend the frame
+// for the call (see package frame).
+func (n *Network) attach(e End, l *Link, send func(*frame.Frame, int)) (func(*frame.Frame, int), error) {
 	if e.sw != nil {
 		return e.sw.addPort(send), nil
 	}
@@ -472,7 +474,7 @@ func (n *Network) detach(e End) {
 }
 
 // addNIC creates an Ethernet interface on the host.
-func (h *Host) addNIC(e End, mtu int, send func([]byte, int)) (func([]byte, int), error) {
+func (h *Host) addNIC(e End, mtu int, send func(*frame.Frame, int)) (func(*frame.Frame, int), error) {
 	for _, nic := range h.nics {
 		if nic.name == e.iface {
 			return nil, fmt.Errorf("host %s has an interface %s already", h.name, e.iface)
@@ -480,9 +482,15 @@ func (h *Host) addNIC(e End, mtu int, send func([]byte, int)) (func([]byte, int)
 	}
 	id := tcpip.NICID(len(h.nics) + 2) // 1 is lo
 	port := link.New(link.Config{MTU: uint32(mtu), MAC: deriveMAC(h.name, e.iface), Resolve: true, OwnChecksums: true,
-		Transmit: func(frame []byte, origin int) { send(h.fixPacketTooBig(frame), origin) }})
+		HeapFrames: h.net.explain != nil,
+		Transmit: func(f *frame.Frame, origin int) {
+			if b := h.fixPacketTooBig(f.B); &b[0] != &f.B[0] {
+				f = frame.Heap(b)
+			}
+			send(f, origin)
+		}})
 	port.SetForwarding(h.forward)
-	if err := h.stack.CreateNICWithOptions(id, port, stack.NICOptions{Name: e.iface}); err != nil {
+	if err := h.stack.CreateNICWithOptions(id, port, stack.NICOptions{Name: e.iface, QDisc: port}); err != nil {
 		return nil, fmt.Errorf("host %s: create interface %s: %s", h.name, e.iface, err)
 	}
 	for _, p := range e.addrs {
@@ -499,7 +507,7 @@ func (h *Host) addNIC(e End, mtu int, send func([]byte, int)) (func([]byte, int)
 		h.stack.AddRoute(tcpip.Route{Destination: pa.AddressWithPrefix.Subnet(), NIC: id})
 	}
 	h.nics = append(h.nics, &hostNIC{id: id, name: e.iface, port: port, addrs: e.addrs})
-	return func(frame []byte, num int) { h.arrive(port, frame, num) }, nil
+	return func(f *frame.Frame, num int) { h.arrive(port, f, num) }, nil
 }
 
 // fixPacketTooBig fills in the MTU of an ICMPv6 Packet Too Big message that
@@ -640,7 +648,7 @@ func (h *Host) Addrs() []netip.Addr {
 type Switch struct {
 	n     *Network
 	name  string
-	ports []func(frame []byte, origin int)
+	ports []func(f *frame.Frame, origin int)
 	table map[string]int
 	addrs map[netip.Addr]string // the addresses of the hosts on its ports: "host a eth0"
 }
@@ -671,33 +679,34 @@ func (s *Switch) addHostAddrs(a, b End) {
 	}
 }
 
-func (s *Switch) addPort(send func([]byte, int)) func([]byte, int) {
+func (s *Switch) addPort(send func(*frame.Frame, int)) func(*frame.Frame, int) {
 	in := len(s.ports)
 	s.ports = append(s.ports, send)
-	return func(frame []byte, num int) { s.forward(in, frame, num) }
+	return func(f *frame.Frame, num int) { s.forward(in, f, num) }
 }
 
 // forward passes on a frame that arrived on port in, numbered num in the
 // capture (0 if not, or without explanations): the frames it sends carry
-// the origin 1+num.
-func (s *Switch) forward(in int, frame []byte, num int) {
-	if len(frame) < header.EthernetMinimumSize {
+// the origin 1+num. Every port it goes out of gets the same frame, lent
+// for the call: each wire takes references of its own to what it carries.
+func (s *Switch) forward(in int, f *frame.Frame, num int) {
+	if len(f.B) < header.EthernetMinimumSize {
 		return
 	}
-	eth := header.Ethernet(frame)
+	eth := header.Ethernet(f.B)
 	if src := string(eth.SourceAddress()); !header.IsMulticastEthernetAddress(tcpip.LinkAddress(src)) {
 		s.table[src] = in
 	}
 	dst := eth.DestinationAddress()
 	if out, ok := s.table[string(dst)]; ok && !header.IsMulticastEthernetAddress(dst) && dst != header.EthernetBroadcastAddress {
 		if out != in {
-			s.ports[out](frame, 1+num)
+			s.ports[out](f, 1+num)
 		}
 		return
 	}
 	for out, send := range s.ports {
 		if out != in {
-			send(frame, 1+num)
+			send(f, 1+num)
 		}
 	}
 }

@@ -73,12 +73,18 @@ type Options struct {
 	FlushEach bool
 }
 
+// bufSize is the size of a Writer's buffer: pcapgo's own would be 4 KiB,
+// and a frame larger than what is left in it goes to the file in a write
+// of its own, two system calls per frame at MTU 65535 where 256 KiB make
+// one per four frames. (pcapgo's NgWriter takes this buffer as its own:
+// bufio.NewWriter returns a Writer that is large enough already.)
+const bufSize = 256 << 10
+
 // Writer writes frames to a capture stream. It is safe for concurrent use.
 type Writer struct {
 	mu     sync.Mutex
 	opts   Options
-	out    io.Writer
-	buf    *bufio.Writer
+	buf    *bufio.Writer // on the stream: pcapgo's writers write through it
 	pcap   *pcapgo.Writer
 	ng     *pcapgo.NgWriter
 	ifaces []iface
@@ -110,9 +116,8 @@ func New(w io.Writer, o Options) (*Writer, error) {
 	if o.SnapLen <= 0 {
 		o.SnapLen = DefaultSnapLen
 	}
-	cw := &Writer{opts: o, out: w}
+	cw := &Writer{opts: o, buf: bufio.NewWriterSize(w, bufSize)}
 	if o.Format == PCAP {
-		cw.buf = bufio.NewWriterSize(w, 64<<10)
 		cw.pcap = pcapgo.NewWriter(cw.buf)
 		if err := cw.pcap.WriteFileHeader(uint32(o.SnapLen), layers.LinkTypeEthernet); err != nil {
 			return nil, fmt.Errorf("write pcap header: %w", err)
@@ -183,7 +188,7 @@ func (w *Writer) declare(name, description string) (int, error) {
 		SnapLength:  uint32(w.opts.SnapLen),
 	}
 	if w.ng == nil {
-		ng, err := pcapgo.NewNgWriterInterface(w.out, intf, pcapgo.NgWriterOptions{
+		ng, err := pcapgo.NewNgWriterInterface(w.buf, intf, pcapgo.NgWriterOptions{
 			SectionInfo: pcapgo.NgSectionInfo{Application: "netsim"},
 		})
 		if err != nil {
@@ -449,10 +454,10 @@ func (w *Writer) Flush() error {
 		}
 	}
 	var err error
-	if w.buf != nil {
-		err = w.buf.Flush()
+	if w.ng != nil {
+		err = w.ng.Flush() // its buffer is w.buf, or one of its own on top
 	} else {
-		err = w.ng.Flush()
+		err = w.buf.Flush()
 	}
 	if err != nil {
 		w.err = fmt.Errorf("flush capture: %w", err)

@@ -279,12 +279,13 @@ func TestWriteKeyLogError(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// The section header and interface sit in pcapgo's buffer; a key log
-	// bigger than the buffer goes to the writer at once, and fails.
+	// The section header and interface sit in the Writer's buffer; a key
+	// log bigger than the buffer (bufSize) goes to the writer at once, and
+	// fails.
 	if _, err := w.AddInterface("lo", ""); err != nil {
 		t.Fatalf("AddInterface: %v", err)
 	}
-	big := bytes.Repeat([]byte("CLIENT_TRAFFIC_SECRET_0 aa bb\n"), 1<<12)
+	big := bytes.Repeat([]byte("CLIENT_TRAFFIC_SECRET_0 aa bb\n"), 2*bufSize/30)
 	if err := w.WriteKeyLog(big); !errors.Is(err, errFull) || !strings.Contains(err.Error(), "decryption secrets block 1") {
 		t.Fatalf("WriteKeyLog = %v, want %v in decryption secrets block 1", err, errFull)
 	}

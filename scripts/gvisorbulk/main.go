@@ -7,9 +7,19 @@
 // so the capture's cost is included. The sockets are gVisor's gonet
 // adapters, which drive receive-buffer autotuning.
 //
+// With -demo it does the work of `netsim run transfer --size BYTES --mtu N
+// -w FILE.pcapng` (scripts/bench-bulk.sh sets the two side by side): the
+// client generates the demo's payload (ChaCha8 seeded as the demo seeds it,
+// the same bytes), writes it 1 MiB at a time at an MTU above 4 KiB (64 KiB
+// otherwise), and both ends compute the CRC-32 of what they sent and
+// received, which it prints as the demo does. A FILE ending in .pcapng is
+// written by netsim's own capture writer (netsim/capture: pcapgo's pcapng
+// writer through netsim's buffer), whole frames unless -snap says
+// otherwise, and synced to disk, as the CLI writes it.
+//
 // It prints benchmark lines that benchstat and scripts/bench-network.sh read.
 //
-// Usage: gvisorbulk [-size BYTES] [-mtu N] [-runs N] [-w FILE]
+// Usage: gvisorbulk [-size BYTES] [-mtu N] [-runs N] [-w FILE] [-snap N] [-demo]
 package main
 
 import (
@@ -17,8 +27,11 @@ import (
 	"encoding/binary"
 	"flag"
 	"fmt"
+	"hash/crc32"
 	"io"
+	"math/rand/v2"
 	"os"
+	"strings"
 	"sync"
 	"time"
 
@@ -31,16 +44,20 @@ import (
 	"gvisor.dev/gvisor/pkg/tcpip/network/ipv4"
 	"gvisor.dev/gvisor/pkg/tcpip/stack"
 	"gvisor.dev/gvisor/pkg/tcpip/transport/tcp"
+
+	"netsim.dev/netsim/capture"
 )
 
 func main() {
 	size := flag.Int("size", 64<<20, "bytes to send")
 	mtu := flag.Int("mtu", 1500, "IP MTU of the link")
 	runs := flag.Int("runs", 5, "how many transfers")
-	out := flag.String("w", os.DevNull, "pcap file to write")
+	out := flag.String("w", os.DevNull, "capture file to write (pcapng if it ends in .pcapng, else pcap)")
+	snap := flag.Int("snap", 0, "snapshot length (default 128 in pcap, whole frames in pcapng)")
+	flag.BoolVar(&demoWork, "demo", false, "the transfer demo's work: its payload, its write sizes, CRC-32 at both ends")
 	flag.Parse()
 	for i := 0; i < *runs; i++ {
-		d, frames, err := transfer(*size, *mtu, *out)
+		d, frames, err := transfer(*size, *mtu, *out, *snap)
 		if err != nil {
 			fmt.Fprintln(os.Stderr, "gvisorbulk:", err)
 			os.Exit(1)
@@ -48,6 +65,62 @@ func main() {
 		fmt.Printf("BenchmarkGvisorBulk64MiB/mtu=%d \t1\t%d ns/op\t%.2f MB/s\t%d frames/op\t%.0f ns/frame\n",
 			*mtu, d.Nanoseconds(), float64(*size)/d.Seconds()/1e6, frames, float64(d.Nanoseconds())/float64(frames))
 	}
+}
+
+// demoWork is -demo.
+var demoWork bool
+
+// frameWriter records frames; pcapWriter and ngWriter are the two.
+type frameWriter interface {
+	write(pkt *stack.PacketBuffer)
+	finish() (frames int, err error)
+}
+
+// ngWriter writes pcapng with netsim's capture writer, as the CLI does.
+type ngWriter struct {
+	mu     sync.Mutex
+	w      *capture.Writer
+	iface  int
+	frames int
+	buf    []byte
+}
+
+func newNgWriter(w io.Writer, snapLen int) (*ngWriter, error) {
+	cw, err := capture.New(w, capture.Options{Format: capture.PCAPNG, SnapLen: snapLen})
+	if err != nil {
+		return nil, err
+	}
+	iface, err := cw.AddInterface("client-server", "link client-server")
+	return &ngWriter{w: cw, iface: iface}, err
+}
+
+// write records pkt's whole frame: its bytes in one slice, as netsim's
+// link endpoint has them.
+func (n *ngWriter) write(pkt *stack.PacketBuffer) {
+	now := time.Now()
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	n.buf = appendFrame(n.buf[:0], pkt, pkt.Size())
+	_ = n.w.WriteFrame(n.iface, now, n.buf, "")
+	n.frames++
+}
+
+func (n *ngWriter) finish() (int, error) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	return n.frames, n.w.Flush()
+}
+
+// appendFrame appends pkt's frame (Ethernet header included) to buf, at
+// most limit bytes of it.
+func appendFrame(buf []byte, pkt *stack.PacketBuffer, limit int) []byte {
+	for _, s := range pkt.AsSlices() {
+		if room := limit - len(buf); len(s) > room {
+			s = s[:room]
+		}
+		buf = append(buf, s...)
+	}
+	return buf
 }
 
 // pcapWriter writes classic pcap (link type Ethernet, microseconds).
@@ -78,13 +151,7 @@ func (p *pcapWriter) write(pkt *stack.PacketBuffer) {
 	now := time.Now()
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	p.buf = p.buf[:0]
-	for _, s := range pkt.AsSlices() {
-		if room := p.snapLen - len(p.buf); len(s) > room {
-			s = s[:room]
-		}
-		p.buf = append(p.buf, s...)
-	}
+	p.buf = appendFrame(p.buf[:0], pkt, p.snapLen)
 	binary.LittleEndian.PutUint32(p.hdr[0:], uint32(now.Unix()))
 	binary.LittleEndian.PutUint32(p.hdr[4:], uint32(now.Nanosecond()/1000))
 	binary.LittleEndian.PutUint32(p.hdr[8:], uint32(len(p.buf)))
@@ -94,14 +161,20 @@ func (p *pcapWriter) write(pkt *stack.PacketBuffer) {
 	p.frames++
 }
 
+func (p *pcapWriter) finish() (int, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.frames, p.w.Flush()
+}
+
 // tap sits between the Ethernet endpoint and the pipe and records every
 // frame in both directions.
 type tap struct {
 	nested.Endpoint
-	pcap *pcapWriter
+	pcap frameWriter
 }
 
-func newTap(lower stack.LinkEndpoint, pcap *pcapWriter) *tap {
+func newTap(lower stack.LinkEndpoint, pcap frameWriter) *tap {
 	t := &tap{pcap: pcap}
 	t.Endpoint.Init(lower, t)
 	return t
@@ -130,15 +203,40 @@ func newStack() *stack.Stack {
 	return s
 }
 
-func transfer(size, mtu int, path string) (time.Duration, int, error) {
+// payload returns the transfer demo's payload generator for seed 0
+// (demo/transfer.go, newPayload), and the size of its writes and reads
+// (writeSize) at this MTU.
+func payload(size, mtu int) (*rand.ChaCha8, int) {
+	var s [32]byte
+	copy(s[:], fmt.Sprintf("netsim transfer %d", 0))
+	w := 64 << 10
+	if mtu > 4096 {
+		w = 1 << 20
+	}
+	return rand.NewChaCha8(s), max(min(w, size), 1)
+}
+
+func transfer(size, mtu int, path string, snap int) (time.Duration, int, error) {
 	f, err := os.Create(path)
 	if err != nil {
 		return 0, 0, err
 	}
 	defer f.Close()
-	pcap, err := newPcapWriter(f, 128)
+	var pcap frameWriter
+	if strings.HasSuffix(path, ".pcapng") {
+		pcap, err = newNgWriter(f, snap)
+	} else {
+		if snap <= 0 {
+			snap = 128
+		}
+		pcap, err = newPcapWriter(f, snap)
+	}
 	if err != nil {
 		return 0, 0, err
+	}
+	gen, chunk := payload(size, mtu)
+	if !demoWork {
+		chunk = 256 << 10
 	}
 	a, b := newStack(), newStack()
 	defer func() {
@@ -178,12 +276,17 @@ func transfer(size, mtu int, path string) (time.Duration, int, error) {
 		}
 		defer c.Close()
 		// A read loop, not io.CopyBuffer(io.Discard, ...), whose ReadFrom
-		// reads 8 KiB a call: 256 KiB reads, as netsim's benchmark makes.
+		// reads 8 KiB a call: 256 KiB reads, as netsim's benchmark makes
+		// (with -demo, the demo's reads, and their CRC-32).
 		var n int64
-		buf := make([]byte, 256<<10)
+		buf := make([]byte, chunk)
+		sum := crc32.NewIEEE()
 		for {
 			k, rerr := c.Read(buf)
 			n += int64(k)
+			if demoWork {
+				sum.Write(buf[:k])
+			}
 			if rerr == io.EOF {
 				break
 			}
@@ -195,6 +298,9 @@ func transfer(size, mtu int, path string) (time.Duration, int, error) {
 		if err == nil && n != int64(size) {
 			err = fmt.Errorf("received %d of %d bytes", n, size)
 		}
+		if demoWork {
+			fmt.Fprintf(os.Stderr, "server: received %d bytes, crc32 %08x\n", n, sum.Sum32())
+		}
 		done <- err
 	}()
 	start := time.Now()
@@ -202,21 +308,33 @@ func transfer(size, mtu int, path string) (time.Duration, int, error) {
 	if err != nil {
 		return 0, 0, err
 	}
-	buf := make([]byte, 256<<10)
+	buf := make([]byte, chunk)
 	for i := range buf {
 		buf[i] = byte(i * 7)
 	}
+	sum := crc32.NewIEEE()
 	for left := size; left > 0; left -= len(buf) {
-		if _, err := c.Write(buf[:min(left, len(buf))]); err != nil {
+		b := buf[:min(left, len(buf))]
+		if demoWork {
+			gen.Read(b)
+			sum.Write(b)
+		}
+		if _, err := c.Write(b); err != nil {
 			return 0, 0, err
 		}
+	}
+	if demoWork {
+		fmt.Fprintf(os.Stderr, "client: sent %d bytes, crc32 %08x\n", size, sum.Sum32())
 	}
 	c.Close()
 	if err := <-done; err != nil {
 		return 0, 0, err
 	}
-	d := time.Since(start)
-	pcap.mu.Lock()
-	defer pcap.mu.Unlock()
-	return d, pcap.frames, pcap.w.Flush()
+	frames, err := pcap.finish()
+	if err == nil && demoWork {
+		// As netsim's -w does (cmd/netsim/output.go): the capture is on
+		// disk before the command ends.
+		err = f.Sync()
+	}
+	return time.Since(start), frames, err
 }

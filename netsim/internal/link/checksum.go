@@ -6,6 +6,8 @@ import (
 	"gvisor.dev/gvisor/pkg/tcpip"
 	"gvisor.dev/gvisor/pkg/tcpip/checksum"
 	"gvisor.dev/gvisor/pkg/tcpip/header"
+
+	"netsim.dev/netsim/internal/frame"
 )
 
 // wireMark is the packet mark (SO_MARK) of every packet a port with
@@ -26,7 +28,7 @@ const maxPending = 16
 // so far and what identifies its fragments.
 type datagram struct {
 	key    string
-	frames [][]byte
+	frames []*frame.Frame // each with the reference its port took
 }
 
 // ipPacket is what originated needs from a frame's IP header.
@@ -110,26 +112,28 @@ func parseIP(frame []byte) (ipPacket, bool) {
 // while a fragmented datagram's last fragment has not come; and all its
 // fragments, the first one's checksum filled in over the whole datagram,
 // once it has. A single frame comes back as one (no allocation), several
-// as many.
-func (p *Port) originated(frame []byte) (one []byte, many [][]byte) {
-	ip, ok := parseIP(frame)
+// as many. originated takes over the caller's reference to f, and the
+// caller gets one to each frame returned.
+func (p *Port) originated(f *frame.Frame) (one *frame.Frame, many []*frame.Frame) {
+	b := f.B
+	ip, ok := parseIP(b)
 	if !ok || (ip.proto != uint8(header.TCPProtocolNumber) && ip.proto != uint8(header.UDPProtocolNumber)) {
-		return frame, nil
+		return f, nil
 	}
 	if !ip.fragment {
-		setChecksum(ip, frame[ip.payload:ip.end], frame[ip.payload:ip.end])
-		return frame, nil
+		setChecksum(ip, b[ip.payload:ip.end], b[ip.payload:ip.end])
+		return f, nil
 	}
 	key := string(ip.src.AsSlice()) + string(ip.dst.AsSlice()) + string(binary.BigEndian.AppendUint32(nil, ip.ident))
 	p.fragMu.Lock()
 	defer p.fragMu.Unlock()
-	var out [][]byte
+	var out []*frame.Frame
 	if ip.first {
 		if len(p.pending) == maxPending {
 			out = append(out, p.pending[0].frames...)
 			p.pending = p.pending[1:]
 		}
-		p.pending = append(p.pending, &datagram{key: key, frames: [][]byte{frame}})
+		p.pending = append(p.pending, &datagram{key: key, frames: []*frame.Frame{f}})
 		return nil, out
 	}
 	i := 0
@@ -137,23 +141,23 @@ func (p *Port) originated(frame []byte) (one []byte, many [][]byte) {
 		i++
 	}
 	if i == len(p.pending) {
-		return frame, nil // its first fragment went by already
+		return f, nil // its first fragment went by already
 	}
 	d := p.pending[i]
-	d.frames = append(d.frames, frame)
+	d.frames = append(d.frames, f)
 	if !ip.last {
 		return nil, nil
 	}
 	p.pending = append(p.pending[:i], p.pending[i+1:]...)
 	// The upper layer's bytes: the payloads of the fragments in order (as
 	// gVisor writes them).
-	first, _ := parseIP(d.frames[0])
+	first, _ := parseIP(d.frames[0].B)
 	var whole []byte
-	for _, f := range d.frames {
-		fi, _ := parseIP(f)
-		whole = append(whole, f[fi.payload:fi.end]...)
+	for _, g := range d.frames {
+		fi, _ := parseIP(g.B)
+		whole = append(whole, g.B[fi.payload:fi.end]...)
 	}
-	setChecksum(first, whole, d.frames[0][first.payload:first.end])
+	setChecksum(first, whole, d.frames[0].B[first.payload:first.end])
 	return nil, d.frames
 }
 

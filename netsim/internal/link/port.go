@@ -27,9 +27,12 @@ import (
 	"gvisor.dev/gvisor/pkg/tcpip"
 	"gvisor.dev/gvisor/pkg/tcpip/header"
 	"gvisor.dev/gvisor/pkg/tcpip/stack"
+
+	"netsim.dev/netsim/internal/frame"
 )
 
-// Port is a stack.LinkEndpoint whose frames go to a transmit function.
+// Port is a stack.LinkEndpoint whose frames go to a transmit function, and
+// its own stack.QueueingDiscipline.
 type Port struct {
 	mu         sync.RWMutex
 	dispatcher stack.NetworkDispatcher
@@ -37,12 +40,18 @@ type Port struct {
 	addr       tcpip.LinkAddress
 	resolve    bool
 	own        bool
-	transmit   func(frame []byte, origin int)
+	heap       bool
+	transmit   func(f *frame.Frame, origin int)
 	forwarding atomic.Bool // the host forwards: see SetForwarding
 
 	fragMu  sync.Mutex
-	pending []*datagram // local datagrams whose last fragment is still to come
+	pending []*datagram // local datagrams whose last fragment is still to come (their frames held)
 }
+
+var (
+	_ stack.LinkEndpoint       = (*Port)(nil)
+	_ stack.QueueingDiscipline = (*Port)(nil)
+)
 
 // Config describes a Port.
 type Config struct {
@@ -61,21 +70,27 @@ type Config struct {
 	// arrived. Ethernet ports want it; see the package doc.
 	OwnChecksums bool
 	// Transmit receives every frame the stack sends, Ethernet header
-	// included. It must not call back into the stack: it is called with
-	// stack locks held, on whatever goroutine the stack sends from. origin
-	// is 0 for a frame the host originates; for one it forwards (a router's,
-	// on a port with OwnChecksums), 1 + the number given to
-	// [Port.DeliverNumbered] with the frame it arrived in.
-	Transmit func(frame []byte, origin int)
+	// included, lent for the call: to keep it, take a reference
+	// ([frame.Frame.Ref]). It must not call back into the stack: it is
+	// called with stack locks held, on whatever goroutine the stack sends
+	// from. origin is 0 for a frame the host originates; for one it
+	// forwards (a router's, on a port with OwnChecksums), 1 + the number
+	// given to [Port.DeliverNumbered] with the frame it arrived in.
+	Transmit func(f *frame.Frame, origin int)
+	// HeapFrames makes the port's frames ordinary garbage-collected
+	// memory ([frame.Heap]) instead of pooled buffers, for holders that
+	// keep frames without counting references (lesson mode keeps them for
+	// its explanations).
+	HeapFrames bool
 }
 
 // New returns a Port.
 func New(c Config) *Port {
-	return &Port{mtu: c.MTU, addr: c.MAC, resolve: c.Resolve, own: c.OwnChecksums, transmit: c.Transmit}
+	return &Port{mtu: c.MTU, addr: c.MAC, resolve: c.Resolve, own: c.OwnChecksums, heap: c.HeapFrames, transmit: c.Transmit}
 }
 
-// Deliver hands a received frame (Ethernet header included) to the stack.
-// The frame must not be modified afterwards.
+// Deliver hands a received frame (Ethernet header included) to the stack,
+// which copies it: the caller keeps the frame.
 func (p *Port) Deliver(frame []byte) { p.DeliverNumbered(frame, 0) }
 
 // maxNumber is the largest number a packet's mark carries (31 bits).
@@ -128,7 +143,19 @@ func (p *Port) SetForwarding(on bool) { p.forwarding.Store(on) }
 
 // payload copies a received frame into a buffer for the stack.
 //
-// Normally the bytes go to a chunk of gVisor's process-wide buffer pool. On
+// Normally the bytes go to chunks of gVisor's process-wide buffer pool, in
+// two views: the headers (Ethernet, IP, and TCP or UDP) in one, the
+// payload in the other (see splitAt). gVisor's IPv4 and IPv6 HandlePacket
+// keep a view of the network header (parseAndValidate returns
+// NetworkHeader().View(), a clone sharing the chunk) and then read the
+// header again (NetworkHeader().Slice(), a PullUp), and PullUp copies a
+// chunk shared by two views before returning it (buffer.go, PullUp:
+// `if v.sharesChunk() { v.chunk = v.chunk.Clone() }`): with the whole
+// frame in one chunk, every received frame was copied twice, 64 KiB each
+// at MTU 65535; with the headers in a chunk of their own, the clone is of
+// those few bytes. Each view also fits a pooled chunk (at most
+// buffer.MaxChunkSize, 64 KiB) where a whole frame of a 65,535-byte packet
+// does not, and was allocated from the Go heap. On
 // a router's port, IPv4 frames go to a chunk larger than
 // buffer.MaxChunkSize, which gVisor allocates from the Go heap and never
 // returns to the pool: gVisor's IPv4 forwarding reads the TTL after it has
@@ -144,7 +171,13 @@ func (p *Port) SetForwarding(on bool) { p.forwarding.Store(on) }
 // hop limit before the copy and needs none of this.
 func (p *Port) payload(frame []byte) buffer.Buffer {
 	if !p.forwarding.Load() || header.Ethernet(frame).Type() != header.IPv4ProtocolNumber {
-		return buffer.MakeWithData(frame)
+		at := splitAt(frame)
+		if at == 0 {
+			return buffer.MakeWithData(frame)
+		}
+		b := buffer.MakeWithView(buffer.NewViewWithData(frame[:at]))
+		b.Append(buffer.NewViewWithData(frame[at:]))
+		return b
 	}
 	v := buffer.NewView(max(len(frame), buffer.MaxChunkSize+1))
 	v.Write(frame)
@@ -153,39 +186,93 @@ func (p *Port) payload(frame []byte) buffer.Buffer {
 
 // WritePackets implements stack.LinkWriter: each packet becomes one frame.
 func (p *Port) WritePackets(pkts stack.PacketBufferList) (int, tcpip.Error) {
-	n := 0
 	for _, pkt := range pkts.AsSlice() {
-		// The packet's bytes, copied from its views (as AsSlices lists
-		// them, without allocating the list).
-		frame := make([]byte, 0, pkt.Size())
-		views, skip := pkt.AsViewList()
-		for v := views.Front(); v != nil; v = v.Next() {
-			b := v.AsSlice()
-			if skip >= len(b) {
-				skip -= len(b)
-				continue
-			}
-			frame = append(frame, b[skip:]...)
-			skip = 0
-		}
-		n++
-		if p.own && !pkt.NetworkPacketInfo.IsForwardedPacket && pkt.Mark&wireMark == 0 {
-			one, many := p.originated(frame)
-			if one != nil {
-				p.transmit(one, 0)
-			}
-			for _, f := range many {
-				p.transmit(f, 0)
-			}
+		p.writePacket(pkt)
+	}
+	return pkts.Len(), nil
+}
+
+// WritePacket implements stack.QueueingDiscipline, for the NIC to hand
+// the port its packets one at a time: give the port as the NIC's QDisc
+// (stack.NICOptions). gVisor's default discipline wraps each packet in a
+// PacketBufferList of its own for WritePackets, an allocation per frame.
+func (p *Port) WritePacket(pkt *stack.PacketBuffer) tcpip.Error {
+	p.writePacket(pkt)
+	return nil
+}
+
+// writePacket makes one frame of pkt and transmits it (or the frames of
+// its datagram, see originated).
+func (p *Port) writePacket(pkt *stack.PacketBuffer) {
+	f := p.newFrame(pkt.Size())
+	// The packet's bytes, copied from its views (as AsSlices lists them,
+	// without allocating the list).
+	b := f.B[:0]
+	views, skip := pkt.AsViewList()
+	for v := views.Front(); v != nil; v = v.Next() {
+		s := v.AsSlice()
+		if skip >= len(s) {
+			skip -= len(s)
 			continue
 		}
-		origin := 0
-		if p.own && pkt.Mark&wireMark != 0 {
-			origin = 1 + int(pkt.Mark&maxNumber)
-		}
-		p.transmit(frame, origin)
+		b = append(b, s[skip:]...)
+		skip = 0
 	}
-	return n, nil
+	if p.own && !pkt.NetworkPacketInfo.IsForwardedPacket && pkt.Mark&wireMark == 0 {
+		one, many := p.originated(f)
+		if one != nil {
+			p.transmit(one, 0)
+			one.Release()
+		}
+		for _, g := range many {
+			p.transmit(g, 0)
+			g.Release()
+		}
+		return
+	}
+	origin := 0
+	if p.own && pkt.Mark&wireMark != 0 {
+		origin = 1 + int(pkt.Mark&maxNumber)
+	}
+	p.transmit(f, origin)
+	f.Release()
+}
+
+// newFrame returns a frame of size bytes for the port to fill.
+func (p *Port) newFrame(size int) *frame.Frame {
+	if p.heap {
+		return frame.Heap(make([]byte, size))
+	}
+	return frame.New(size)
+}
+
+// splitAt returns where a received frame's headers end (Ethernet, IP, and
+// a TCP or UDP header when the packet is not a fragment), for payload to
+// put the bytes after them in a view of their own; 0 when the frame is
+// too small to be worth it or its headers do not parse.
+func splitAt(frame []byte) int {
+	const eth = header.EthernetMinimumSize
+	if len(frame) < 512 {
+		return 0
+	}
+	ip, ok := parseIP(frame)
+	if !ok {
+		return 0
+	}
+	at := ip.payload
+	switch {
+	case ip.fragment:
+	case ip.proto == uint8(header.TCPProtocolNumber):
+		if at+header.TCPMinimumSize <= len(frame) {
+			at += int(header.TCP(frame[at:]).DataOffset())
+		}
+	case ip.proto == uint8(header.UDPProtocolNumber):
+		at += header.UDPMinimumSize
+	}
+	if at <= eth || at >= len(frame) {
+		return 0
+	}
+	return at
 }
 
 // MTU implements stack.LinkEndpoint.
@@ -277,7 +364,7 @@ func (*Port) ParseHeader(pkt *stack.PacketBuffer) bool {
 	return ok
 }
 
-// Close implements stack.LinkEndpoint.
+// Close implements stack.LinkEndpoint and stack.QueueingDiscipline.
 func (*Port) Close() {}
 
 // SetOnCloseAction implements stack.LinkEndpoint.

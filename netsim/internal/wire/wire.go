@@ -17,6 +17,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"netsim.dev/netsim/internal/frame"
 )
 
 // Config is one direction's netsim.LinkConfig as the wire takes it: the
@@ -55,14 +57,35 @@ type Clock interface {
 	After(d time.Duration, fn func())
 }
 
+// ArgClock is a Clock that can also run a function of one argument: a
+// wire whose clock has it schedules each arrival with no allocation (a
+// method value made once and a pooled argument), where After takes a
+// closure per frame.
+type ArgClock interface {
+	Clock
+	// AfterArg runs fn(arg) on the driver d from now.
+	AfterArg(d time.Duration, fn func(any), arg any)
+}
+
+// inFlight is a frame on its way, with the reference it holds and its
+// number: the argument of Dir.arrive. They are pooled.
+type inFlight struct {
+	f   *frame.Frame
+	num int
+}
+
+var flights = sync.Pool{New: func() any { return new(inFlight) }}
+
 // Dir is one direction of a link.
 type Dir struct {
 	mu     sync.Mutex
 	clock  Clock
-	name   string // "client-server client→server", for frame notes
+	argClk ArgClock  // clock, if it is one
+	arrive func(any) // d.deliver, made once
+	name   string    // "client-server client→server", for frame notes
 	cfg    Config
 	record func(frame []byte, note string, origin int) int
-	recv   func(frame []byte, num int)
+	recv   func(f *frame.Frame, num int)
 
 	loss, burst, dup, reorder, corrupt *rand.Rand
 	jitter, dupJitter                  *rand.Rand
@@ -82,10 +105,14 @@ type Stats struct {
 // every frame as it enters the wire, with a note ("" for an ordinary
 // frame) and the origin given to SendFrom (0 from Send), and returns the
 // frame's number (netsim's capture number, 0 for none); recv is called on
-// the driver when a frame arrives at the far end, with that number. seed
-// seeds the direction's random streams.
-func NewDir(clock Clock, name string, seed [32]byte, cfg Config, record func(frame []byte, note string, origin int) int, recv func(frame []byte, num int)) *Dir {
+// the driver when a frame arrives at the far end, with that number, and
+// lends it the frame (see package frame: recv takes a reference to keep it).
+// seed seeds the direction's random streams.
+func NewDir(clock Clock, name string, seed [32]byte, cfg Config, record func(frame []byte, note string, origin int) int, recv func(f *frame.Frame, num int)) *Dir {
 	d := &Dir{clock: clock, name: name, cfg: cfg, record: record, recv: recv}
+	if ac, ok := clock.(ArgClock); ok {
+		d.argClk, d.arrive = ac, d.deliver
+	}
 	stream := func(what string) *rand.Rand {
 		s := seed
 		for i := 0; i < len(what); i++ {
@@ -124,8 +151,9 @@ func (d *Dir) Stats() Stats {
 	return d.stats
 }
 
-// Send puts a frame (Ethernet header included) on the wire. The frame must
-// not be modified afterwards.
+// Send puts a frame (Ethernet header included) on the wire: [Dir.SendFrame]
+// for a frame that is not pooled ([frame.Heap]). The frame must not be
+// modified afterwards.
 //
 // Every configured impairment draws from its stream a fixed number of times
 // per frame, whatever the others decide: loss (or the Gilbert-Elliott
@@ -139,7 +167,14 @@ func (d *Dir) Send(frame []byte) { d.SendFrom(frame, 0) }
 
 // SendFrom is Send with an origin, an opaque tag that record receives
 // (netsim passes what a router's port says of a forwarded frame).
-func (d *Dir) SendFrom(frame []byte, origin int) {
+func (d *Dir) SendFrom(b []byte, origin int) { d.SendFrame(frame.Heap(b), origin) }
+
+// SendFrame is [Dir.SendFrom] for a frame lent for the call: the wire takes
+// a reference for each copy that will arrive, and gives it back once recv
+// has returned. Its bytes are recorded from the frame itself; a corrupted
+// frame is a copy (the sender's stays as it was).
+func (d *Dir) SendFrame(f *frame.Frame, origin int) {
+	b := f.B
 	d.mu.Lock()
 	now := d.clock.Elapsed()
 	c := d.cfg
@@ -188,8 +223,9 @@ func (d *Dir) SendFrom(frame []byte, origin int) {
 		d.stats.Lost++
 	}
 	if !lost && drawnCorrupt {
-		if f, bit, ok := flipBit(frame, corruptAt); ok {
-			frame = f
+		if g, bit, ok := flipBit(f, corruptAt); ok {
+			defer g.Release()
+			f, b = g, g.B
 			d.stats.Corrupted++
 			note("corrupted: corrupt %s (bit %d flipped)", pct(c.Corrupt), bit)
 		}
@@ -221,7 +257,7 @@ func (d *Dir) SendFrom(frame []byte, origin int) {
 				break
 			}
 			start := max(now, d.busyUntil)
-			d.busyUntil = start + time.Duration(int64(len(frame))*8*int64(time.Second)/c.Rate)
+			d.busyUntil = start + time.Duration(int64(len(b))*8*int64(time.Second)/c.Rate)
 			d.departures = append(d.departures, d.busyUntil)
 			depart[i] = d.busyUntil
 		}
@@ -233,7 +269,7 @@ func (d *Dir) SendFrom(frame []byte, origin int) {
 			note("dropped (the duplicate): queue full (%d frames)", limit)
 		}
 	}
-	var arrivals []time.Duration
+	var times []time.Duration
 	if !lost {
 		// The notes of reordering go on the frame that overtakes: the one
 		// that arrives before a frame sent earlier (see Config.Jitter).
@@ -261,18 +297,37 @@ func (d *Dir) SendFrom(frame []byte, origin int) {
 				}
 			}
 			d.lastArrival = max(d.lastArrival, at)
-			arrivals = append(arrivals, at)
+			times = append(times, at)
 		}
 	}
 	d.mu.Unlock()
 
-	num := d.record(frame, strings.Join(notes, "; "), origin)
-	// sent is never assigned again, so the closures copy it: one
-	// allocation each, where capturing frame moved it to the heap too.
-	sent := frame
-	for _, at := range arrivals {
-		d.clock.After(at-now, func() { d.recv(sent, num) })
+	num := d.record(b, strings.Join(notes, "; "), origin)
+	for _, at := range times {
+		f.Ref()
+		if d.argClk != nil {
+			a := flights.Get().(*inFlight)
+			a.f, a.num = f, num
+			d.argClk.AfterArg(at-now, d.arrive, a)
+			continue
+		}
+		// sent is never assigned again, so the closure copies it.
+		sent := f
+		d.clock.After(at-now, func() {
+			d.recv(sent, num)
+			sent.Release()
+		})
 	}
+}
+
+// deliver is an arrival's event: recv, then the wire's reference back.
+func (d *Dir) deliver(arg any) {
+	a := arg.(*inFlight)
+	f, num := a.f, a.num
+	*a = inFlight{}
+	flights.Put(a)
+	d.recv(f, num)
+	f.Release()
 }
 
 // gilbert draws the next state of a Gilbert channel whose long-run loss
@@ -291,32 +346,33 @@ func (d *Dir) gilbert(c Config) bool {
 	return d.bad
 }
 
-// flipBit returns a copy of frame with one bit flipped in the payload of its
-// IP packet (past the IP header), so that the transport checksum fails: the
-// bit is chosen by r, a uniform 64-bit draw, scaled to the payload's bits (one
-// draw whatever the frame's length). It reports false for frames that carry
-// no IP payload.
-func flipBit(frame []byte, r uint64) ([]byte, int, bool) {
+// flipBit returns a copy of f ([frame.Frame.Clone], holding one reference)
+// with one bit flipped in the payload of its IP packet (past the IP
+// header), so that the transport checksum fails: the bit is chosen by r, a
+// uniform 64-bit draw, scaled to the payload's bits (one draw whatever the
+// frame's length). It reports false for frames that carry no IP payload.
+func flipBit(f *frame.Frame, r uint64) (*frame.Frame, int, bool) {
 	const eth = 14
-	if len(frame) <= eth {
+	b := f.B
+	if len(b) <= eth {
 		return nil, 0, false
 	}
 	var start int
-	switch uint16(frame[12])<<8 | uint16(frame[13]) {
+	switch uint16(b[12])<<8 | uint16(b[13]) {
 	case 0x0800:
-		start = eth + int(frame[eth]&0x0f)*4
+		start = eth + int(b[eth]&0x0f)*4
 	case 0x86dd:
 		start = eth + 40
 	default:
 		return nil, 0, false
 	}
-	if start >= len(frame) {
+	if start >= len(b) {
 		return nil, 0, false
 	}
-	out := append([]byte(nil), frame...)
-	hi, _ := bits.Mul64(r, uint64(len(frame)-start)*8)
+	out := f.Clone()
+	hi, _ := bits.Mul64(r, uint64(len(b)-start)*8)
 	bit := start*8 + int(hi)
-	out[bit/8] ^= 0x80 >> (bit % 8)
+	out.B[bit/8] ^= 0x80 >> (bit % 8)
 	return out, bit, true
 }
 

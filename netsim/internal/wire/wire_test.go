@@ -11,6 +11,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"netsim.dev/netsim/internal/frame"
 )
 
 // fakeClock is a virtual clock for one wire: After queues a function, Run
@@ -103,8 +105,8 @@ func newRig(name string, seed [32]byte, c Config) *rig {
 			r.origins = append(r.origins, origin)
 			return len(r.recorded)
 		},
-		func(frame []byte, num int) {
-			r.arrived = append(r.arrived, arrival{r.clock.now, frame})
+		func(f *frame.Frame, num int) {
+			r.arrived = append(r.arrived, arrival{r.clock.now, f.B})
 			r.nums = append(r.nums, num)
 		})
 	return r
@@ -938,5 +940,59 @@ func TestNumbersAndOrigins(t *testing.T) {
 	}
 	if want := []int{1, 1, 2, 2}; !slices.Equal(r.nums, want) {
 		t.Errorf("numbers at arrival %v, want %v", r.nums, want)
+	}
+}
+
+// argClock is a fakeClock that also has AfterArg, as netsim's does.
+type argClock struct{ *fakeClock }
+
+func (c argClock) AfterArg(d time.Duration, fn func(any), arg any) {
+	c.After(d, func() { fn(arg) })
+}
+
+// TestFrameReferences: a pooled frame sent on a wire that duplicates and
+// corrupts is held once per copy in flight, each copy arrives with the
+// frame's bytes (the corrupted one a clone, the sender's left as it was),
+// and every reference is given back once the copies have arrived, with the
+// clock's AfterArg or with After.
+func TestFrameReferences(t *testing.T) {
+	for _, withArg := range []bool{true, false} {
+		for _, c := range []Config{{Delay: time.Millisecond, Dup: 1}, {Delay: time.Millisecond, Dup: 1, Corrupt: 1}} {
+			fc := &fakeClock{}
+			var clock Clock = fc
+			if withArg {
+				clock = argClock{fc}
+			}
+			want := ipv4Frame(1, 100)
+			var got [][]byte
+			d := NewDir(clock, "a→b", seedOf("refs"), c, func([]byte, string, int) int { return 0 },
+				func(f *frame.Frame, _ int) { got = append(got, append([]byte(nil), f.B...)) })
+			sent := frame.New(len(want))
+			copy(sent.B, want)
+			d.SendFrame(sent, 0)
+			refs := sent.Refs()
+			fc.Run()
+			if c.Corrupt == 0 && refs != 3 {
+				t.Errorf("%+v: %d references after SendFrame, want 3 (the sender's and two copies in flight)", c, refs)
+			}
+			if left := sent.Refs(); left != 1 {
+				t.Errorf("%+v, AfterArg %v: %d references once both copies arrived, want the sender's 1", c, withArg, left)
+			}
+			if !bytes.Equal(sent.B, want) {
+				t.Errorf("%+v: the sender's frame changed", c)
+			}
+			if len(got) != 2 {
+				t.Fatalf("%+v: %d copies arrived, want 2", c, len(got))
+			}
+			for i, g := range got {
+				if c.Corrupt == 0 && !bytes.Equal(g, want) {
+					t.Errorf("%+v: copy %d differs from the frame sent", c, i)
+				}
+				if c.Corrupt > 0 && bytes.Equal(g, want) {
+					t.Errorf("%+v: copy %d not corrupted", c, i)
+				}
+			}
+			sent.Release()
+		}
 	}
 }

@@ -1,0 +1,73 @@
+package frame
+
+import "testing"
+
+// TestPool: a released frame's buffer is reused, with its length set anew;
+// a frame is only returned once its last reference is given back.
+func TestPool(t *testing.T) {
+	f := New(100)
+	if len(f.B) != 100 || cap(f.B) != classes[0] {
+		t.Fatalf("New(100): len %d cap %d", len(f.B), cap(f.B))
+	}
+	f.Ref()
+	f.Release()
+	if f.refs.Load() != 1 {
+		t.Fatalf("after Ref and Release: %d references", f.refs.Load())
+	}
+	f.Release()
+	if f.refs.Load() != 0 || len(f.B) != cap(f.B) {
+		t.Fatalf("released: %d references, len %d", f.refs.Load(), len(f.B))
+	}
+	big := New(65535 + 14)
+	if cap(big.B) != classes[len(classes)-1] {
+		t.Errorf("a frame of 65549 bytes: cap %d", cap(big.B))
+	}
+	big.Release()
+	if huge := New(classes[len(classes)-1] + 1); huge.class != -1 {
+		t.Errorf("a frame larger than every class is pooled (class %d)", huge.class)
+	}
+}
+
+// TestHeapAndClone: a heap frame is never pooled, nor its clones; a pooled
+// frame's clone is pooled and holds the same bytes.
+func TestHeapAndClone(t *testing.T) {
+	h := Heap([]byte{1, 2, 3})
+	c := h.Clone()
+	if c.class != -1 || string(c.B) != string(h.B) || &c.B[0] == &h.B[0] {
+		t.Errorf("clone of a heap frame: class %d, %v", c.class, c.B)
+	}
+	h.Release()
+	if string(h.B) != "\x01\x02\x03" {
+		t.Errorf("a released heap frame changed: %v", h.B)
+	}
+	p := New(3)
+	copy(p.B, "abc")
+	q := p.Clone()
+	if q.class != p.class || string(q.B) != "abc" {
+		t.Errorf("clone of a pooled frame: class %d, %q", q.class, q.B)
+	}
+	p.Release()
+	q.Release()
+}
+
+// TestOverRelease: giving back more references than were taken is a bug
+// that panics rather than letting two holders share a recycled buffer.
+func TestOverRelease(t *testing.T) {
+	defer func() {
+		if recover() == nil {
+			t.Error("no panic")
+		}
+	}()
+	f := New(10)
+	f.Release()
+	f.refs.Store(0)
+	f.Release()
+}
+
+// BenchmarkNewRelease is one frame's life at MTU 65535: taken, released.
+func BenchmarkNewRelease(b *testing.B) {
+	b.ReportAllocs()
+	for b.Loop() {
+		New(65549).Release()
+	}
+}
