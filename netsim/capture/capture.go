@@ -364,10 +364,10 @@ func (w *Writer) flushEach() error {
 	}
 	var err error
 	switch {
+	case w.ng != nil:
+		err = w.ng.Flush() // its buffer is w.buf, or one of its own on top
 	case w.buf != nil:
 		err = w.buf.Flush()
-	case w.ng != nil:
-		err = w.ng.Flush()
 	}
 	if err != nil {
 		w.err = fmt.Errorf("flush capture: %w", err)
