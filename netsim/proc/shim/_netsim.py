@@ -330,7 +330,7 @@ class socket:
         if value is None:
             raise Unsupported("netsim exec: setsockopt with optlen is not supported")
         if isinstance(value, int):
-            self._call("setsockopt", level=int(level), opt=int(opt), value=value)
+            self._call("setsockopt", level=int(level), opt=int(opt), value=int(value))
         else:
             self._call("setsockopt", bytes(value), level=int(level), opt=int(opt))
 
