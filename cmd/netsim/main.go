@@ -7,6 +7,7 @@
 //	netsim run DEMO -w FILE.pcap [flags]   run a demo and capture it
 //	netsim run FILE.yaml -w FILE.pcap      run a scenario file (or a shipped one by name)
 //	netsim sweep NAME|FILE.yaml --seeds 1-10000   run many seeds in worker processes; keep the failures
+//	netsim exec -w F.pcap -- python3 a.py -- python3 b.py   run your own programs over it
 //	netsim check FILE.yaml                 run a scenario twice, compare the captures
 //	netsim list                            name the demos and shipped scenarios
 //	netsim show NAME                       print a shipped scenario's file
@@ -33,6 +34,8 @@ import (
 	"io"
 	"os"
 	"runtime"
+
+	"netsim.dev/netsim/proc"
 )
 
 // command is one netsim subcommand.
@@ -45,6 +48,7 @@ type command struct {
 func commands() []command {
 	return []command{
 		{"run", "run a demo or a scenario over the virtual network and write its capture", cmdRun},
+		{"exec", "run your own programs (Python scripts) as processes over the simulated network", cmdExec},
 		{"sweep", "run a demo or a scenario over many seeds in worker processes; keep the failures", cmdSweep},
 		{"check", "run a scenario twice and say whether the captures are the same bytes", cmdCheck},
 		{"list", "name the demos and the shipped scenarios", cmdList},
@@ -56,6 +60,9 @@ func commands() []command {
 }
 
 func main() {
+	// A process that netsim exec starts passes through here first: the
+	// launcher installs its seccomp filter and executes the program.
+	proc.Launch()
 	// The simulation takes one step at a time, so more than one P buys
 	// nothing but hand-offs across cores with gVisor's TCP processor
 	// goroutines (one per P and stack, paused and resumed at every step):

@@ -148,13 +148,13 @@ func New(n *netsim.Network, cfg Config) (*Runner, error) {
 // first argument ending in .py without it (python3 tcp_recv.py:
 // "tcp_recv"), else the program's base name.
 func DefaultName(argv []string) string {
+	if len(argv) == 0 {
+		return "process"
+	}
 	for _, a := range argv[1:] {
 		if strings.HasSuffix(a, ".py") {
 			return strings.TrimSuffix(filepath.Base(a), ".py")
 		}
-	}
-	if len(argv) == 0 {
-		return "process"
 	}
 	return filepath.Base(argv[0])
 }
@@ -321,8 +321,7 @@ type process struct {
 	in                   []byte
 	out, errw            *lineWriter
 
-	socks  map[int]*sock
-	nextFD int
+	socks map[int]*sock
 
 	started, exited bool
 	call            string // the call it makes now, for deadlock reports

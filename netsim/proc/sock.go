@@ -149,16 +149,21 @@ func addr(req *Request) (string, error) {
 	return net.JoinHostPort(req.Host, strconv.Itoa(req.Port)), nil
 }
 
-// pyAddr returns a net.Addr as the shim wants it: [host, port].
+// pyAddr returns a net.Addr as the shim wants it: [host, port], the host
+// "" for an unspecified address (the shim writes 0.0.0.0 or ::).
 func pyAddr(a net.Addr) []any {
 	if a == nil {
 		return nil
 	}
-	ap, err := netip.ParseAddrPort(a.String())
+	host, port, err := net.SplitHostPort(a.String())
 	if err != nil {
 		return []any{a.String(), 0}
 	}
-	return []any{ap.Addr().String(), int(ap.Port())}
+	if ip, err := netip.ParseAddr(host); err == nil && ip.IsUnspecified() {
+		host = ""
+	}
+	k, _ := strconv.Atoi(port)
+	return []any{host, k}
 }
 
 // unbound is getsockname's address of a socket not bound yet.

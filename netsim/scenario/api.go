@@ -22,7 +22,12 @@ import (
 // an unknown key, a wrong type, a reference to a host, link or socket that
 // does not exist are errors, returned as an [ErrorList] of [*Error], each
 // with file:line:column and what was expected.
-func Parse(name string, src []byte) (*Scenario, error) { return parse(name, src) }
+func Parse(name string, src []byte) (*Scenario, error) { return parse(name, src, false) }
+
+// ParseNetwork is [Parse] for a file that describes a network for programs
+// started otherwise (netsim exec's processes, through [RunOptions.Tasks]):
+// its programs key may be missing. A file with programs runs them too.
+func ParseNetwork(name string, src []byte) (*Scenario, error) { return parse(name, src, true) }
 
 // RunOptions override a scenario's settings for one run, as netsim run's
 // flags do. The zero value changes nothing.
@@ -62,6 +67,13 @@ type RunOptions struct {
 	// needs the pcapng format: with pcap, Run fails with an error matching
 	// [netsim.ErrExplainPCAP].
 	Explain *bool
+	// Tasks, if not nil, is called once the network is built and the
+	// file's programs are started, before the run: it may start more tasks
+	// on the network (netsim exec's processes). An error ends the run
+	// before it starts.
+	Tasks func(n *netsim.Network) error
+	// HangTimeout is netsim.Options.HangTimeout.
+	HangTimeout time.Duration
 	// Lang is the explanations' language ([netsim.Options.Language]: "",
 	// "en" or "ru"); another fails Run with an error matching
 	// [netsim.ErrLanguage].

@@ -32,7 +32,7 @@ type parser struct {
 	ends []int
 }
 
-func parse(name string, src []byte) (s *Scenario, err error) {
+func parse(name string, src []byte, noPrograms bool) (s *Scenario, err error) {
 	errs := &errList{file: name}
 	defer func() {
 		if err != nil {
@@ -64,7 +64,7 @@ func parse(name string, src []byte) (s *Scenario, err error) {
 	if len(errs.errs) > 0 {
 		return nil, errs.err()
 	}
-	c := &checker{errs: errs, pos: p.pos, dir: dataDir(name)}
+	c := &checker{errs: errs, pos: p.pos, dir: dataDir(name), noPrograms: noPrograms}
 	c.check(s)
 	if len(errs.errs) > 0 {
 		return nil, errs.err()

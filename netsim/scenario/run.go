@@ -157,6 +157,12 @@ func (s *Scenario) run(o RunOptions) (*Result, error) {
 	for _, p := range r.progs {
 		r.n.GoNamed(p.name, p.run)
 	}
+	if o.Tasks != nil {
+		if err := o.Tasks(r.n); err != nil {
+			r.n.Close()
+			return nil, err
+		}
+	}
 	runErr := r.n.RunContext(ctx)
 	res := &Result{Stats: r.n.Stats()}
 	// Where the programs wait, before Close ends them.
@@ -214,6 +220,7 @@ func (r *runner) build() error {
 		Logf:              o.Logf,
 		Explain:           s.Capture.Explain,
 		Language:          o.Lang,
+		HangTimeout:       o.HangTimeout,
 	}
 	if o.Explain != nil {
 		opts.Explain = *o.Explain

@@ -44,7 +44,9 @@ type checker struct {
 	errs *errList
 	pos  map[any]Pos
 	dir  string // where `file:` data is read from
-	s    *Scenario
+	// noPrograms accepts a scenario without programs (ParseNetwork).
+	noPrograms bool
+	s          *Scenario
 
 	hosts    map[string]*HostSpec
 	switches map[string]bool
@@ -601,7 +603,7 @@ func (c *checker) programs(s *Scenario) {
 			names[g.Name] = true
 		}
 	}
-	if len(s.Programs) == 0 {
+	if len(s.Programs) == 0 && !c.noPrograms {
 		c.add(Pos{1, 1}, "programs", "missing: a scenario runs at least one program")
 	}
 	explicit := make(map[string]bool)

@@ -236,6 +236,8 @@ class socket:
     def _addr_out(self, a):
         if a is None:
             return None
+        if not a[0]:
+            a = ("::" if self._family == AF_INET6 else "0.0.0.0", a[1])
         if self._family == AF_INET6:
             return (a[0], a[1], 0, 0)
         return (a[0], a[1])
@@ -596,12 +598,16 @@ def _install_refusals():
     except ImportError:
         pass
 
-    class _RawSocket(_socket.socket):
+    raw = _socket.socket
+
+    class _RawSocket(raw):
         def __init__(self, family=-1, type=-1, proto=-1, fileno=None):
-            if fileno is None and (family == -1 or int(family) != AF_UNIX):
+            # socket.py's own class (AF_UNIX here) calls _socket.socket's
+            # __init__ by that name: it passes.
+            if not isinstance(self, _real_socket) and fileno is None and (family == -1 or int(family) != AF_UNIX):
                 raise Unsupported("netsim exec: _socket.socket bypasses the shim (use socket.socket); "
                                   "outside the shim every socket but AF_UNIX is refused")
-            super().__init__(family, type, proto, fileno)
+            raw.__init__(self, family, type, proto, fileno)
     _socket.socket = _socket.SocketType = _RawSocket
     for name in ("fromfd", "dup", "sethostname", "if_nameindex"):
         if hasattr(_sm, name):
@@ -643,6 +649,16 @@ def _install_refusals():
     for k in ("poll", "epoll"):
         if k in sel:
             setattr(select, k, _wrap(sel[k]))
+    # socket imported selectors before the shim: its selectors hold the
+    # kernel's poll objects.
+    import selectors
+    register = selectors._BaseSelectorImpl.register
+
+    def _register(self, fileobj, events, data=None):
+        if is_shim_socket(fileobj):
+            raise Unsupported("netsim exec: " + msg)
+        return register(self, fileobj, events, data)
+    selectors._BaseSelectorImpl.register = _register
 
     def _asyncio(mod):
         refuse = unsupported("asyncio is not supported yet (it needs netsim's Poll)")
@@ -698,6 +714,36 @@ def _install_socketserver(mod):
     mod.BaseServer.handle_request = handle_request
 
 
+def _install_excepthook():
+    # A traceback shows the program's frames, not the shim's, as a
+    # traceback of a failed system call does.
+    import types
+    here = os.path.dirname(os.path.abspath(__file__))
+
+    def strip(tb):
+        keep = []
+        while tb is not None:
+            if not tb.tb_frame.f_code.co_filename.startswith(here):
+                keep.append(tb)
+            tb = tb.tb_next
+        out = None
+        for t in reversed(keep):
+            out = types.TracebackType(out, t.tb_frame, t.tb_lasti, t.tb_lineno)
+        return out
+
+    orig = sys.excepthook
+
+    def hook(t, v, tb):
+        seen = set()
+        e = v
+        while e is not None and id(e) not in seen:
+            seen.add(id(e))
+            e.__traceback__ = strip(e.__traceback__)
+            e = e.__cause__ or e.__context__
+        orig(t, v, strip(tb))
+    sys.excepthook = hook
+
+
 def install():
     """Put this process on the simulated network."""
     global _W, _R, _mono0
@@ -717,6 +763,7 @@ def install():
     _install_time()
     _install_random(info["seed"])
     _install_refusals()
+    _install_excepthook()
     after_import("socketserver", _install_socketserver)
 
     here = os.path.dirname(os.path.abspath(__file__))

@@ -1,0 +1,95 @@
+package proc_test
+
+import (
+	"bytes"
+	"context"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"netsim.dev/netsim"
+	"netsim.dev/netsim/proc"
+)
+
+// runPy runs scripts of testdata/py (with arguments) on the book's
+// network with link, and returns the capture, the output and the error.
+func runPy(t testing.TB, cfg proc.Config, link netsim.LinkConfig, scripts ...[]string) ([]byte, string, []proc.Result, error) {
+	t.Helper()
+	py := python(t)
+	var capBuf, out bytes.Buffer
+	n, err := proc.DefaultNetwork(netsim.Options{Capture: &capBuf}, false, link)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var procs []proc.Process
+	for _, s := range scripts {
+		procs = append(procs, proc.Process{Argv: append([]string{py, filepath.Join("testdata", "py", s[0])}, s[1:]...)})
+	}
+	cfg.Stdout, cfg.Stderr = &out, &out
+	if cfg.Launcher == "" {
+		cfg.Launcher = launcher(t)
+	}
+	res, err := proc.Run(context.Background(), n, cfg, procs...)
+	return capBuf.Bytes(), out.String(), res, err
+}
+
+// TestAPI: two scripts check the shim's calls one by one (their asserts
+// end them with a traceback otherwise).
+func TestAPI(t *testing.T) {
+	_, out, _, err := runPy(t, proc.Config{}, netsim.LinkConfig{}, []string{"api_server.py"}, []string{"api_client.py"})
+	if err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	for _, want := range []string{
+		"api_server: accept timed out after 1.500 s\n",
+		"api_server: accepted 127.0.0.1 True ('127.0.0.1', 24000)\n",
+		"api_server: udp b'ping' ('127.0.0.1', ",
+		"api_client: ok 0.0.0.0 True\n",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+	t.Log(out)
+}
+
+// TestSocketServer: a request/response program with socketserver (TCP
+// and UDP servers, single-threaded, handle_request with a timeout).
+func TestSocketServer(t *testing.T) {
+	_, out, _, err := runPy(t, proc.Config{}, netsim.LinkConfig{}, []string{"rr_server.py", "3"}, []string{"rr_client.py", "3"})
+	if err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	want := `rr_client: ['HELLO', '0', 'WORLD']
+rr_client: ['HELLO', '1', 'WORLD']
+rr_client: ['HELLO', '2', 'WORLD']
+rr_client: b'echo dgram'
+rr_server: no more requests
+rr_server: served 3
+`
+	if out != want {
+		t.Errorf("output:\n%s\nwant:\n%s", out, want)
+	}
+}
+
+// TestLossy: time.sleep and socket timeouts under 20% loss: the client
+// retries, the sender's stream arrives whole, and two runs give the same
+// capture and output.
+func TestLossy(t *testing.T) {
+	link := netsim.LinkConfig{Loss: 0.2}
+	c1, out1, _, err := runPy(t, proc.Config{}, link, []string{"lossy_server.py"}, []string{"lossy_client.py"})
+	if err != nil {
+		t.Fatalf("%v\n%s", err, out1)
+	}
+	if !strings.Contains(out1, "lossy_server: received 300\n") || !strings.Contains(out1, "attempts 2") {
+		t.Errorf("output:\n%s", out1)
+	}
+	c2, out2, _, err := runPy(t, proc.Config{}, link, []string{"lossy_server.py"}, []string{"lossy_client.py"})
+	if err != nil {
+		t.Fatalf("%v\n%s", err, out2)
+	}
+	if !bytes.Equal(c1, c2) || out1 != out2 {
+		t.Errorf("two runs differ:\n%s\n%s", out1, out2)
+	}
+	t.Log(out1)
+}
