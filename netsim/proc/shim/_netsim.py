@@ -658,6 +658,7 @@ def _install_refusals():
         if is_shim_socket(fileobj):
             raise Unsupported("netsim exec: " + msg)
         return register(self, fileobj, events, data)
+    _register.__wrapped__ = register  # _netsim_select.py puts it back
     selectors._BaseSelectorImpl.register = _register
 
     def _asyncio(mod):

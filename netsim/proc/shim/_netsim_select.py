@@ -219,32 +219,12 @@ class epoll(_Registry):
         raise Unsupported("netsim exec: select.epoll.fromfd is not supported")
 
 
-def _fix_raw_socket():
-    # The core refuses _socket.socket but AF_UNIX with a subclass whose
-    # __init__ calls super(): socket.socket.__init__ (the real class,
-    # which socket.socketpair and AF_UNIX sockets use) calls
-    # _socket.socket.__init__(self, ...) on an instance of the original
-    # class, and super() then raises TypeError. asyncio's self-pipe is such
-    # a socketpair: call the original class's __init__ instead.
-    import _socket
-    raw = _socket.socket
-    orig = raw.__mro__[1]
-    if raw is orig or getattr(raw, "_netsim_fixed", False):
-        return
-    check = raw.__init__
-
-    def __init__(self, family=-1, type=-1, proto=-1, fileno=None):
-        if isinstance(self, raw):
-            return check(self, family, type, proto, fileno)
-        orig.__init__(self, family, type, proto, fileno)
-    raw.__init__ = __init__
-    raw._netsim_fixed = True
-
-
 def _install():
-    _fix_raw_socket()
     # Non-blocking sockets are served (see the Go side, proc/poll.go).
     _netsim._nonblocking = lambda sock: None
+    # The core refuses netsim's sockets in selectors' register: undo it.
+    impl = selectors._BaseSelectorImpl
+    impl.register = getattr(impl.register, "__wrapped__", impl.register)
     select.select = _select
     select.poll = poll
     select.epoll = epoll
