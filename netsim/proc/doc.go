@@ -74,10 +74,11 @@
 // sockets with one "poll" request ([netsim.Network.Poll], on the virtual
 // clock); the process's own descriptors (asyncio's self-pipe, an AF_UNIX
 // socketpair) are checked with the kernel's poll without waiting. asyncio
-// resolves names without its thread pool. TLS works where Python runs it
-// on ssl.SSLObject and MemoryBIO (asyncio's ssl=), not with
-// SSLContext.wrap_socket, which needs a real descriptor; OpenSSL's
-// randomness is the kernel's, so TLS bytes differ from run to run.
+// resolves names without its thread pool. TLS runs on ssl.SSLObject and
+// MemoryBIO: asyncio's ssl= does so itself, and SSLContext.wrap_socket on
+// a (blocking) netsim socket returns the shim's SSLSocket, which does so
+// too. OpenSSL's randomness is the kernel's: TLS bytes differ from run to
+// run.
 //
 // # Adding a request
 //
@@ -98,7 +99,7 @@
 // The shim raises its Unsupported (a NotImplementedError) at the first
 // use of: threads (threading.Thread.start; they would run on wall-clock
 // time), fork, subprocess, os.system, os.exec*, _socket.socket,
-// socket.fromfd and dup, SSLContext.wrap_socket on netsim's sockets,
+// socket.fromfd and dup, TLS on a non-blocking socket outside asyncio,
 // select.epoll.fromfd, and asyncio's run_in_executor (a thread pool).
 // With [Config.Launcher], a seccomp filter makes every socket(2) call but
 // AF_UNIX's fail with EPERM in the child, so a C extension cannot reach

@@ -125,3 +125,16 @@ func TestPollAsyncioTLS(t *testing.T) {
 		"tls server: got b'hello tls\\n' over TLSv1.3",
 		"tls client: got b'secret echo hello tls\\n'")
 }
+
+func TestPollBlockingTLS(t *testing.T) {
+	// SSLContext.wrap_socket on the shim's sockets (blocking, makefile,
+	// accept on a wrapped listener), served on SSLObject and MemoryBIO.
+	_, out, err := runPoll(t, []string{"tls_blocking.py", "server"}, []string{"tls_blocking.py", "client"})
+	if err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	checkLines(t, out,
+		"client: peer ((('commonName', 'localhost'),),)",
+		"server: got b'hello blocking tls\\n' over TLSv1.3",
+		"client: got b'secret echo hello blocking tls\\n'")
+}
