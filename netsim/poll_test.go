@@ -167,12 +167,20 @@ func TestPollDeterministic(t *testing.T) {
 	}
 }
 
-func TestPollTimeoutIsVirtual(t *testing.T) {
+// listenNet returns a network with one host and a TCP listener on
+// 127.0.0.1:7000.
+func listenNet(t *testing.T) (*netsim.Network, *netsim.Host, net.Listener) {
+	t.Helper()
 	n, h := newNet(t, netsim.Options{})
 	ln, err := h.Listen("tcp", "127.0.0.1:7000")
 	if err != nil {
 		t.Fatal(err)
 	}
+	return n, h, ln
+}
+
+func TestPollTimeoutIsVirtual(t *testing.T) {
+	n, _, ln := listenNet(t)
 	n.Go(func() {
 		defer ln.Close()
 		fds := []netsim.PollFD{{Socket: ln, Events: netsim.PollIn}}
@@ -246,11 +254,7 @@ func TestPollContext(t *testing.T) {
 }
 
 func TestPollReadinessKinds(t *testing.T) {
-	n, h := newNet(t, netsim.Options{})
-	ln, err := h.Listen("tcp", "127.0.0.1:7000")
-	if err != nil {
-		t.Fatal(err)
-	}
+	n, h, ln := listenNet(t)
 	u1, err := h.ListenPacket("udp", "127.0.0.1:5001")
 	if err != nil {
 		t.Fatal(err)
@@ -387,11 +391,7 @@ func TestPollRefusedConnect(t *testing.T) {
 }
 
 func TestPollAbandonedConnect(t *testing.T) {
-	n, h := newNet(t, netsim.Options{})
-	ln, err := h.Listen("tcp", "127.0.0.1:7000")
-	if err != nil {
-		t.Fatal(err)
-	}
+	n, h, ln := listenNet(t)
 	n.Go(func() {
 		defer ln.Close()
 		p, err := h.StartDial(context.Background(), "tcp", "", "127.0.0.1:7000")
@@ -481,7 +481,7 @@ func TestPollSameSocketTwice(t *testing.T) {
 
 func TestPollErrors(t *testing.T) {
 	n, h := newNet(t, netsim.Options{})
-	other, oh := newNet(t, netsim.Options{})
+	_, oh := newNet(t, netsim.Options{})
 	foreign, err := oh.ListenPacket("udp", "127.0.0.1:5000")
 	if err != nil {
 		t.Fatal(err)
@@ -538,20 +538,15 @@ func TestPollErrors(t *testing.T) {
 			t.Errorf("StartDial(%q, %q, %q): multi-line error %q", c.network, c.laddr, c.raddr, err)
 		}
 	}
-	_ = other
 }
 
 func TestPollDeadlockReport(t *testing.T) {
-	n, h := newNet(t, netsim.Options{})
-	ln, err := h.Listen("tcp", "127.0.0.1:7000")
-	if err != nil {
-		t.Fatal(err)
-	}
+	n, _, ln := listenNet(t)
 	n.GoNamed("server", func() {
 		defer ln.Close()
 		n.Poll(context.Background(), []netsim.PollFD{{Socket: ln, Events: netsim.PollIn}}, -1)
 	})
-	err = run(t, n)
+	err := run(t, n)
 	var de *netsim.DeadlockError
 	if !errors.As(err, &de) || len(de.Calls) != 1 {
 		t.Fatalf("Run = %v, want a deadlock with one call", err)
