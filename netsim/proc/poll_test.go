@@ -138,3 +138,11 @@ func TestPollBlockingTLS(t *testing.T) {
 		"server: got b'hello blocking tls\\n' over TLSv1.3",
 		"client: got b'secret echo hello blocking tls\\n'")
 }
+
+func TestPollAsyncioUDP(t *testing.T) {
+	_, out := sameRuns(t, 2, []string{"asyncio_udp.py"})
+	checkLines(t, out,
+		"udp server: b'one' from 127.0.0.1:",
+		"udp server: b'three' from 127.0.0.1:",
+		"udp client: got [b'ONE', b'TWO', b'THREE']")
+}
