@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strings"
 	"time"
 
@@ -29,10 +30,12 @@ Programs are separated by --. An optional first word NAME@HOST+TIME:
 (each part optional, the colon not) names the process (default: the
 script's name), puts it on a host of the network (default: the first),
 and starts it TIME of virtual time after the start (default: at once).
-Each line a process prints is prefixed with its name. netsim exits with
-the status of the first process that failed, or 1 if the run deadlocked
-(naming each process and the call it waits in) or a process kept control
-(--watchdog) without a call to netsim.
+Each line a process prints is prefixed with its name. The run ends when
+every process has exited; a server that never ends (serve_forever) is
+named with --daemon: once the others have exited, it is killed. netsim
+exits with the status of the first process that failed, or 1 if the run
+deadlocked (naming each process and the call it waits in) or a process
+kept control (--watchdog) without a call to netsim.
 
 The network: without --net, the book's one machine, localhost (the
 book's scripts on 127.0.0.1 give the captures of 'netsim run tcp' and
@@ -55,7 +58,7 @@ Examples:
   netsim exec -w book.pcap -- python3 tcp_recv.py -- python3 tcp_send.py
   netsim exec -w udp.pcap -- python3 udp_recv.py -- python3 udp_send.py
   netsim exec --loss 20% -- python3 tcp_recv.py -- +1s: python3 tcp_send.py 3
-  netsim exec -w pair.pcapng -- srv@server: python3 srv.py -- @client: python3 cli.py server
+  netsim exec -w pair.pcapng --daemon srv -- srv@server: python3 srv.py -- @client: python3 cli.py server
   netsim exec --net my.yaml -w my.pcapng -- @router: python3 probe.py
 
 Flags:
@@ -72,6 +75,7 @@ type execFlags struct {
 	quiet, noSandbox        bool
 	noExpect, explain       bool
 	lang                    string
+	daemons                 []string
 }
 
 func newExecFlags() *execFlags {
@@ -91,6 +95,10 @@ func newExecFlags() *execFlags {
 	fs.Var(&funcValue{"0%", func(s string) (err error) { f.link.Loss, err = units.Percent(s); return }}, "loss", "link: probability a frame is lost (2%)")
 	fs.Var(&funcValue{"", func(s string) (err error) { f.link.Rate, err = parseRate(s); return }}, "rate", "link: rate in bit/s (10Mbit)")
 	duration("watchdog", "wall time a process may go without a call to netsim before it is killed (default 30s)", &f.watchdog)
+	fs.Func("daemon", "the process(es) `NAME[,NAME]` are servers that never end: once the others have exited, they are killed and their sockets closed", func(s string) error {
+		f.daemons = append(f.daemons, strings.Split(s, ",")...)
+		return nil
+	})
 	fs.BoolVar(&f.quiet, "q", false, "print nothing but errors and the programs' output")
 	fs.BoolVar(&f.noSandbox, "no-sandbox", false, "do not install the seccomp filter that refuses the programs every socket but AF_UNIX")
 	fs.BoolVar(&f.noExpect, "no-expect", false, "--net: do not check the scenario's expectations")
@@ -127,6 +135,17 @@ func cmdExec(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	procs, err := proc.ParseArgs(f.fs.Args())
 	if err != nil {
 		return fail("%s", strings.TrimPrefix(err.Error(), "proc: bad process list: "))
+	}
+	names, err := proc.Names(procs)
+	if err != nil {
+		return fail("%s", strings.TrimPrefix(err.Error(), "proc: "))
+	}
+	for _, d := range f.daemons {
+		i := slices.Index(names, d)
+		if i < 0 {
+			return fail("--daemon %s: no such process (processes: %s)", d, strings.Join(names, ", "))
+		}
+		procs[i].Daemon = true
 	}
 	switch {
 	case f.format != "" && f.format != "pcap" && f.format != "pcapng":
@@ -215,6 +234,12 @@ func cmdExec(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	case errors.As(err, &unmet):
 		code = 1
 		fmt.Fprintf(stderr, "netsim exec: %s\n", unmetLine(s, unmet))
+	case errors.Is(err, proc.ErrNoHost), errors.Is(err, proc.ErrStart):
+		if out != nil {
+			out.abort()
+		}
+		fmt.Fprintf(stderr, "netsim exec: %s\n", strings.TrimPrefix(oneLine(err), "proc: "))
+		return 2
 	case errors.As(err, &ee):
 		// A program's failure is the programs': the run went to its end.
 		code = ee.Code

@@ -93,3 +93,35 @@ func TestLossy(t *testing.T) {
 	}
 	t.Log(out1)
 }
+
+// TestDaemon: a server with serve_forever, marked Daemon, is killed once
+// its client has exited; the run succeeds, and its listener is closed.
+func TestDaemon(t *testing.T) {
+	py := python(t)
+	var out bytes.Buffer
+	n, err := proc.DefaultNetwork(netsim.Options{}, false, netsim.LinkConfig{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := proc.Run(context.Background(), n, proc.Config{Stdout: &out, Stderr: &out, Launcher: launcher(t)},
+		proc.Process{Argv: []string{py, "testdata/py/forever_server.py"}, Daemon: true},
+		proc.Process{Argv: []string{py, "testdata/py/forever_client.py"}})
+	if err != nil {
+		t.Fatalf("%v\n%s", err, out.String())
+	}
+	if want := "forever_client: b'ONE\\n'\nforever_client: b'TWO\\n'\n"; out.String() != want {
+		t.Errorf("output %q, want %q", out.String(), want)
+	}
+	if !res[0].Reaped || res[0].ExitCode != 137 || res[1].Reaped || res[1].ExitCode != 0 {
+		t.Errorf("results %+v", res)
+	}
+	// Without Daemon, the same run deadlocks in the server's accept.
+	n, _ = proc.DefaultNetwork(netsim.Options{}, false, netsim.LinkConfig{})
+	out.Reset()
+	_, err = proc.Run(context.Background(), n, proc.Config{Stdout: &out, Stderr: &out, Launcher: launcher(t)},
+		proc.Process{Argv: []string{py, "testdata/py/forever_server.py"}},
+		proc.Process{Argv: []string{py, "testdata/py/forever_client.py"}})
+	if err == nil || !strings.Contains(err.Error(), "forever_server waits in accept(fd 1000 tcp 127.0.0.1:8000)") {
+		t.Errorf("error %v, want a deadlock in accept", err)
+	}
+}

@@ -67,10 +67,10 @@ func ParseArgs(args []string) ([]Process, error) {
 		}
 		cur = append(cur, a)
 	}
+	if len(cur) == 0 && len(procs) == 0 {
+		return nil, fmt.Errorf("%w: no program (netsim exec [flags] -- PROGRAM [ARGS] [-- PROGRAM ...])", ErrUsage)
+	}
 	if err := end(); err != nil {
-		if len(procs) == 0 {
-			return nil, fmt.Errorf("%w: no program (netsim exec [flags] -- PROGRAM [ARGS] [-- PROGRAM ...])", ErrUsage)
-		}
 		return nil, err
 	}
 	return procs, nil

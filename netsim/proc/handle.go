@@ -51,10 +51,13 @@ func (p *process) handle(req *Request) *Reply {
 	p.call = p.describe(req)
 	p.last = p.call
 	rep, err := h(p, req)
-	p.call = ""
 	if err != nil {
-		return errReply(err)
+		rep = errReply(err)
+		if rep.Err == "exit" && p.torn == "" {
+			p.torn = p.call // the call the network's end found it in
+		}
 	}
+	p.call = ""
 	if rep == nil {
 		rep = &Reply{}
 	}

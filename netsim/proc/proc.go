@@ -85,6 +85,11 @@ type Process struct {
 	Dir string
 	// Env is added to its environment.
 	Env []string
+	// Daemon marks a server that does not end by itself: the run does not
+	// wait for it. Once every other process has exited, it is killed and
+	// its sockets are closed in descriptor order, as the kernel does for a
+	// killed process; its exit status then counts for nothing.
+	Daemon bool
 }
 
 // Result is how a process ended.
@@ -96,6 +101,8 @@ type Result struct {
 	ExitCode int
 	// Calls counts the requests it made.
 	Calls int
+	// Reaped says the process was a daemon, killed once the others ended.
+	Reaped bool
 	// Err is what went wrong on netsim's side: a [*HangError], an error
 	// matching [ErrProtocol] or [ErrStart]; nil otherwise.
 	Err error
@@ -109,6 +116,7 @@ type Runner struct {
 	cfg      Config
 	dir      string // the shim's directory
 	procs    []*process
+	live     int        // processes not daemons that have not ended
 	mu       sync.Mutex // guards the children's state against Kill
 	killed   bool
 	finished bool
@@ -180,18 +188,16 @@ func (r *Runner) Add(p Process) error {
 			for _, h := range hosts {
 				names = append(names, h.Name())
 			}
-			return fmt.Errorf("%w: no host %q (hosts: %s)", ErrNoHost, p.Host, strings.Join(names, ", "))
+			return fmt.Errorf("%w %q (hosts: %s)", ErrNoHost, p.Host, strings.Join(names, ", "))
 		}
 	}
-	name := p.Name
-	if name == "" {
-		base := DefaultName(p.Argv)
-		name = base
-		for k := 2; slices.ContainsFunc(r.procs, func(q *process) bool { return q.name == name }); k++ {
-			name = fmt.Sprintf("%s#%d", base, k)
-		}
-	} else if slices.ContainsFunc(r.procs, func(q *process) bool { return q.name == name }) {
-		return fmt.Errorf("%w: two processes named %q", ErrStart, name)
+	var taken []string
+	for _, q := range r.procs {
+		taken = append(taken, q.name)
+	}
+	name, err := nameFor(p, taken)
+	if err != nil {
+		return err
 	}
 	pr := &process{r: r, spec: p, name: name, host: host, index: len(r.procs),
 		socks: map[int]*sock{}, exit: -1, req: -1, rep: -1, outR: -1, errR: -1}
@@ -199,8 +205,41 @@ func (r *Runner) Add(p Process) error {
 	pr.out = &lineWriter{w: r.cfg.Stdout, prefix: name + ": "}
 	pr.errw = &lineWriter{w: r.cfg.Stderr, prefix: name + ": "}
 	r.procs = append(r.procs, pr)
+	if !p.Daemon {
+		r.live++
+	}
 	r.n.GoNamed(name, pr.task)
 	return nil
+}
+
+// nameFor returns the name of process p, given the names taken.
+func nameFor(p Process, taken []string) (string, error) {
+	if p.Name != "" {
+		if slices.Contains(taken, p.Name) {
+			return "", fmt.Errorf("%w: two processes named %q", ErrStart, p.Name)
+		}
+		return p.Name, nil
+	}
+	base := DefaultName(p.Argv)
+	name := base
+	for k := 2; slices.Contains(taken, name); k++ {
+		name = fmt.Sprintf("%s#%d", base, k)
+	}
+	return name, nil
+}
+
+// Names returns the names processes get when added in this order: their
+// own, or [DefaultName] made unique.
+func Names(procs []Process) ([]string, error) {
+	var names []string
+	for _, p := range procs {
+		name, err := nameFor(p, names)
+		if err != nil {
+			return nil, err
+		}
+		names = append(names, name)
+	}
+	return names, nil
 }
 
 // processSeed derives a process's seed from the run's and its name.
@@ -229,7 +268,7 @@ func (r *Runner) Kill() {
 func (r *Runner) Results() []Result {
 	var res []Result
 	for _, p := range r.procs {
-		res = append(res, Result{Name: p.name, ExitCode: p.exit, Calls: p.calls, Err: p.err})
+		res = append(res, Result{Name: p.name, ExitCode: p.exit, Calls: p.calls, Err: p.err, Reaped: p.reaped})
 	}
 	return res
 }
@@ -257,12 +296,12 @@ func (r *Runner) Finish(runErr error) error {
 		return runErr
 	}
 	for _, p := range r.procs {
-		if p.err != nil {
+		if p.err != nil && !p.reaped {
 			return fmt.Errorf("%s: %w", p.name, p.err)
 		}
 	}
 	for _, p := range r.procs {
-		if p.exit != 0 {
+		if p.exit != 0 && !p.reaped {
 			return &ExitError{Process: p.name, Code: p.exit}
 		}
 	}
@@ -273,10 +312,13 @@ func (r *Runner) Finish(runErr error) error {
 func (r *Runner) waiting() []Waiting {
 	var w []Waiting
 	for _, p := range r.procs {
-		if p.exited || !p.started {
-			continue
+		switch {
+		case p.reaped:
+		case p.torn != "":
+			w = append(w, Waiting{Process: p.name, Call: p.torn})
+		case p.started && !p.exited:
+			w = append(w, Waiting{Process: p.name, Call: p.call})
 		}
-		w = append(w, Waiting{Process: p.name, Call: p.call})
 	}
 	return w
 }
@@ -326,6 +368,8 @@ type process struct {
 	started, exited bool
 	call            string // the call it makes now, for deadlock reports
 	last            string // the last call it made, for hang reports
+	torn            string // the call it was in when the network was torn down
+	reaped          bool   // a daemon the runner killed once the others ended
 	calls           int
 	exit            int
 	err             error
@@ -335,8 +379,15 @@ type process struct {
 // requests, closes what it left open and collects its exit status.
 func (p *process) task() {
 	n := p.r.n
+	if !p.spec.Daemon {
+		defer p.r.ended()
+	}
 	if p.spec.At > 0 {
 		n.Sleep(p.spec.At)
+	}
+	if p.reaped {
+		p.exited = true
+		return // a daemon whose time came after the others had ended
 	}
 	if err := p.start(); err != nil {
 		p.err = err
@@ -363,8 +414,30 @@ func (p *process) task() {
 		}
 	}
 	p.call = "exit"
-	// Sockets left open are closed in descriptor order, as the kernel does
-	// when a process exits.
+	p.closeAll() // the sockets it left open
+	p.wait()
+	p.call = ""
+}
+
+// ended counts a process that is not a daemon as ended; after the last,
+// it kills the daemons and closes their sockets, from the ending task.
+func (r *Runner) ended() {
+	if r.live--; r.live > 0 {
+		return
+	}
+	for _, d := range r.procs {
+		if !d.spec.Daemon || d.exited {
+			continue
+		}
+		d.reaped = true
+		r.killOne(d)
+		d.closeAll()
+	}
+}
+
+// closeAll closes the process's sockets in descriptor order, as the
+// kernel does when a process exits or is killed.
+func (p *process) closeAll() {
 	fds := make([]int, 0, len(p.socks))
 	for fd := range p.socks {
 		fds = append(fds, fd)
@@ -374,8 +447,6 @@ func (p *process) task() {
 		p.socks[fd].close()
 		delete(p.socks, fd)
 	}
-	p.wait()
-	p.call = ""
 }
 
 // killOne kills p's child.
@@ -426,6 +497,7 @@ func (p *process) start() error {
 		"PYTHONPATH="+pythonPath(r.dir),
 		"PYTHONHASHSEED=0",
 		"PYTHONDONTWRITEBYTECODE=1",
+		"TZ=UTC",
 	)
 	env = slices.DeleteFunc(env, func(s string) bool { return strings.HasPrefix(s, EnvLaunch+"=") })
 	env = append(env, r.cfg.Env...)

@@ -9,6 +9,7 @@ import (
 	"regexp"
 	"testing"
 
+	"netsim.dev/internal/pythontest"
 	"netsim.dev/netsim"
 	"netsim.dev/netsim/proc"
 )
@@ -18,12 +19,12 @@ import (
 // network system call but AF_UNIX's in any process; and it sees the one a
 // C library call makes, refused by the seccomp filter with EPERM.
 func TestStrace(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short: 7 interpreters")
+	}
 	strace, err := exec.LookPath("strace")
 	if err != nil {
-		if os.Getenv("NETSIM_REQUIRE_PYTHON") == "1" {
-			t.Fatal("strace is missing and NETSIM_REQUIRE_PYTHON=1")
-		}
-		t.Skip("strace is missing")
+		pythontest.Missing(t, "strace")
 	}
 	py := python(t)
 	dir := t.TempDir()

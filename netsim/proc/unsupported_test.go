@@ -30,6 +30,9 @@ func TestUnsupported(t *testing.T) {
 		{"unix", "unix ok b'x'"},
 	} {
 		t.Run(c.feature, func(t *testing.T) {
+			if testing.Short() && c.feature != "thread" && c.feature != "libc" && c.feature != "unix" {
+				t.Skip("-short: one interpreter a feature")
+			}
 			_, out, _, err := runPy(t, proc.Config{}, netsim.LinkConfig{}, []string{"unsupported.py", c.feature})
 			if err != nil {
 				t.Fatalf("%v\n%s", err, out)
