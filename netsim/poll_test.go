@@ -734,3 +734,83 @@ func ExampleNetwork_Poll() {
 	// 10ms: "client 1"
 	// 30ms: "client 0"
 }
+
+func TestPollTestModeTimeouts(t *testing.T) {
+	// In test mode the timeout and the context's deadline are on the
+	// bubble's clock, and a cancellation from another goroutine ends a
+	// Poll at once.
+	n := netsimtest.New(t, netsim.Options{})
+	h, err := n.AddHost("h1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	netsimtest.Run(t, n, func(t *testing.T) {
+		pc, err := h.ListenPacket("udp", "127.0.0.1:5000")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer pc.Close()
+		fds := []netsim.PollFD{{Socket: pc, Events: netsim.PollIn}}
+		start := time.Now()
+		if k, err := n.Poll(context.Background(), fds, 2*time.Second); k != 0 || err != nil {
+			t.Errorf("Poll with a 2s timeout = %d, %v", k, err)
+		}
+		// The call's own time comes on top, as in program mode.
+		if d := time.Since(start); d != 2*time.Second+netsim.DefaultCallTime {
+			t.Errorf("the timeout took %v of bubble time, want 2s + %v", d, netsim.DefaultCallTime)
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+		defer cancel()
+		start = time.Now()
+		if _, err := n.Poll(ctx, fds, -1); !errors.Is(err, context.DeadlineExceeded) {
+			t.Errorf("Poll with a 1s context: %v, want DeadlineExceeded", err)
+		}
+		if d := time.Since(start); d != time.Second+netsim.DefaultCallTime {
+			t.Errorf("the context's deadline came after %v, want 1s + %v", d, netsim.DefaultCallTime)
+		}
+		ctx, cancel = context.WithCancel(context.Background())
+		go func() {
+			time.Sleep(time.Minute)
+			cancel()
+		}()
+		start = time.Now()
+		if _, err := n.Poll(ctx, fds, -1); !errors.Is(err, context.Canceled) {
+			t.Errorf("Poll cancelled: %v, want Canceled", err)
+		}
+		if d := time.Since(start); d != time.Minute+netsim.DefaultCallTime {
+			t.Errorf("the cancellation ended Poll after %v, want 1m + %v", d, netsim.DefaultCallTime)
+		}
+	})
+}
+
+// BenchmarkPoll measures a Poll that does not wait over 1 and 64 UDP
+// sockets (one netsim call each): compare the two, within one run.
+func BenchmarkPoll(b *testing.B) {
+	for _, socks := range []int{1, 64} {
+		b.Run(fmt.Sprint(socks, "sockets"), func(b *testing.B) {
+			n, h := newNet(b, netsim.Options{})
+			fds := make([]netsim.PollFD, socks)
+			for i := range fds {
+				pc, err := h.ListenPacket("udp", fmt.Sprintf("127.0.0.1:%d", 5000+i))
+				if err != nil {
+					b.Fatal(err)
+				}
+				defer pc.Close()
+				fds[i] = netsim.PollFD{Socket: pc, Events: netsim.PollIn | netsim.PollOut}
+			}
+			n.Go(func() {
+				b.ResetTimer()
+				for range b.N {
+					if k, err := n.Poll(context.Background(), fds, 0); k != socks || err != nil {
+						b.Errorf("Poll = %d, %v", k, err)
+						return
+					}
+				}
+				b.StopTimer()
+			})
+			if err := n.Run(); err != nil {
+				b.Fatal(err)
+			}
+		})
+	}
+}
