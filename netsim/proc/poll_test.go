@@ -83,7 +83,7 @@ func TestPollAsyncioEcho(t *testing.T) {
 		"asyncio_echo_server0: server: listening on 127.0.0.1:8888",
 		"asyncio_echo_client1: client 0: got b'echo hello from 0\\n'",
 		"asyncio_echo_client1: client 2: got b'echo world from 2\\n'",
-		"asyncio_echo_client1: client: port 9: ConnectionRefusedError",
+		"asyncio_echo_client1: client: localhost port 9: ConnectionRefusedError",
 		"asyncio_echo_server0: server: served 3 clients")
 	t.Logf("%d runs, capture sha256 %s", runs(), sum)
 }

@@ -1,6 +1,7 @@
 # An asyncio echo client: sends lines, prints the echoes; with argv[1] = K
 # it runs K clients at once, each with its own connection.
 import asyncio
+import socket
 import sys
 
 K = int(sys.argv[1]) if len(sys.argv) > 1 else 1
@@ -21,9 +22,10 @@ async def client(i):
 async def main():
     await asyncio.gather(*(client(i) for i in range(K)))
     try:
-        await asyncio.open_connection("127.0.0.1", 9)
+        # A name: the loop resolves it without its thread pool.
+        await asyncio.open_connection("localhost", 9, family=socket.AF_INET)
     except ConnectionRefusedError as e:
-        print("client: port 9:", type(e).__name__)
+        print("client: localhost port 9:", type(e).__name__)
 
 
 asyncio.run(main())
