@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"slices"
 	"strings"
 	"time"
 
@@ -99,7 +100,8 @@ var ErrInProgress = sock.ErrInProgress
 // for, as poll(2) does, then sets every entry's Revents and returns how
 // many entries have some. It waits at most timeout of virtual time: a
 // negative timeout means no limit, zero means do not wait (report what is
-// ready now). On a timeout it returns 0 and a nil error.
+// ready now). On a timeout it returns 0 and a nil error. With no sockets
+// (fds empty or all nil) it sleeps, as [Network.Sleep] does.
 //
 // Poll is one netsim call, in program mode ([Network.Go]) and in test mode
 // ([Network.Start]) alike: the task waits on every socket at once and
@@ -130,11 +132,33 @@ func (n *Network) Poll(ctx context.Context, fds []PollFD, timeout time.Duration)
 		}
 		items[i] = sock.PollItem{S: p, Events: waiter.EventMask(fds[i].Events)}
 	}
+	if n.sim.TestMode() && !slices.ContainsFunc(fds, func(fd PollFD) bool { return fd.Socket != nil }) {
+		// Nothing to wait on: a sleep on the bubble's clock, as Sleep is
+		// in test mode (an Op keyed by no socket would race with others).
+		return 0, sleepContext(ctx, timeout)
+	}
 	count, err := sock.Poll(ctx, n.sim, items, timeout)
 	for i := range fds {
 		fds[i].Revents = PollEvents(items[i].Revents)
 	}
 	return count, err
+}
+
+// sleepContext sleeps for d (negative: until ctx is done) or until ctx is
+// done; it returns ctx's error (wrapped) if ctx ended it.
+func sleepContext(ctx context.Context, d time.Duration) error {
+	var timer <-chan time.Time
+	if d >= 0 {
+		t := time.NewTimer(d)
+		defer t.Stop()
+		timer = t.C
+	}
+	select {
+	case <-timer:
+		return nil
+	case <-ctx.Done():
+		return fmt.Errorf("netsim: poll: %w", ctx.Err())
+	}
 }
 
 // pollable returns x as a socket of n.

@@ -768,6 +768,11 @@ func TestPollTestModeTimeouts(t *testing.T) {
 		if d := time.Since(start); d != time.Second+netsim.DefaultCallTime {
 			t.Errorf("the context's deadline came after %v, want 1s + %v", d, netsim.DefaultCallTime)
 		}
+		// No sockets: a sleep on the bubble's clock.
+		start = time.Now()
+		if k, err := n.Poll(context.Background(), []netsim.PollFD{{}}, time.Second); k != 0 || err != nil || time.Since(start) != time.Second {
+			t.Errorf("Poll of nothing for 1s = %d, %v after %v", k, err, time.Since(start))
+		}
 		ctx, cancel = context.WithCancel(context.Background())
 		go func() {
 			time.Sleep(time.Minute)
