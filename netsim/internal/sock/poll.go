@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -131,9 +132,11 @@ func (c *UDPConn) readiness() waiter.EventMask {
 // connect has completed, successfully or not; Conn then says which.
 type PendingConn struct {
 	d *dialing
-	// Driver only:
-	conn  *TCPConn // the connection, once Conn has seen it complete
-	laddr *net.TCPAddr
+	// conn is the connection, once Conn has seen it complete: set on the
+	// driver, read by Poll's callers too (atomic: in test mode they may be
+	// other goroutines).
+	conn  atomic.Pointer[TCPConn]
+	laddr *net.TCPAddr // set by StartDialTCP's Op
 }
 
 // StartDialTCP starts connecting to raddr, from laddr when it is non-zero,
@@ -148,8 +151,9 @@ func StartDialTCP(ctx context.Context, env *Env, proto tcpip.NetworkProtocolNumb
 	p := &PendingConn{d: d}
 	ok := d.e.doCall(kindOpen, d.call(), "Dial tcp "+fullToTCP(raddr).String(), nil, nil, func() bool {
 		if d.start() && d.err == nil {
-			p.conn = d.conn()
-			p.laddr = p.conn.laddr
+			c := d.conn()
+			p.conn.Store(c)
+			p.laddr = c.laddr
 			return true
 		}
 		if d.ep != nil && d.err == nil {
@@ -179,8 +183,8 @@ func (p *PendingConn) Conn() (*TCPConn, error) {
 	var err error
 	ok := d.e.do(kindOpen, "Dial tcp "+fullToTCP(d.raddr).String(), nil, nil, func() bool {
 		switch {
-		case p.conn != nil:
-			conn = p.conn
+		case p.conn.Load() != nil:
+			conn = p.conn.Load()
 		case d.err != nil:
 			err = d.opErr(d.err)
 		case d.e.env.Sim.Stopped():
@@ -191,8 +195,8 @@ func (p *PendingConn) Conn() (*TCPConn, error) {
 		case d.err != nil:
 			err = d.opErr(d.err)
 		default:
-			p.conn = d.conn()
-			conn = p.conn
+			conn = d.conn()
+			p.conn.Store(conn)
 		}
 		return true
 	})
@@ -209,8 +213,8 @@ func (p *PendingConn) Close() error {
 	var err error
 	ok := d.e.do(kindCtl, "Close", p, nil, func() bool {
 		switch {
-		case p.conn != nil:
-			conn = p.conn
+		case p.conn.Load() != nil:
+			conn = p.conn.Load()
 		case d.e.closed && d.err == errAbandoned:
 			err = d.opErr(net.ErrClosed)
 		default:
@@ -237,8 +241,8 @@ var errAbandoned = fmt.Errorf("connect abandoned: %w", net.ErrClosed)
 func (p *PendingConn) readiness() waiter.EventMask {
 	d := p.d
 	switch {
-	case p.conn != nil:
-		return p.conn.readiness()
+	case p.conn.Load() != nil:
+		return p.conn.Load().readiness()
 	case d.err == errAbandoned:
 		return EventNVal
 	case d.err != nil:
@@ -252,8 +256,8 @@ func (p *PendingConn) readiness() waiter.EventMask {
 }
 
 func (p *PendingConn) base() *endpoint {
-	if p.conn != nil {
-		return &p.conn.endpoint
+	if c := p.conn.Load(); c != nil {
+		return &c.endpoint
 	}
 	return &p.d.e
 }
