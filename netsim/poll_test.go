@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"netsim.dev/netsim"
+	"netsim.dev/netsim/capture"
 	"netsim.dev/netsim/netsimtest"
 )
 
@@ -113,7 +114,16 @@ func pollClient(t testing.TB, n *netsim.Network, h *netsim.Host, addr string, i 
 func pollEcho(t testing.TB, clients int) ([]byte, string) {
 	t.Helper()
 	var pcap bytes.Buffer
-	n, h := newNet(t, netsim.Options{Seed: 1, Capture: &pcap, LoopbackDelay: time.Millisecond})
+	pcapBytes, log, _ := pollEchoOpts(t, clients, netsim.Options{Seed: 1, Capture: &pcap, LoopbackDelay: time.Millisecond})
+	return pcapBytes, log
+}
+
+// pollEchoOpts is pollEcho on a network made with opts (whose Capture must
+// be a *bytes.Buffer); it also returns the run's Stats.
+func pollEchoOpts(t testing.TB, clients int, opts netsim.Options) ([]byte, string, netsim.Stats) {
+	t.Helper()
+	pcap := opts.Capture.(*bytes.Buffer)
+	n, h := newNet(t, opts)
 	ln, err := h.Listen("tcp", "127.0.0.1:7000")
 	if err != nil {
 		t.Fatal(err)
@@ -130,7 +140,7 @@ func pollEcho(t testing.TB, clients int) ([]byte, string) {
 		})
 	}
 	mustRun(t, n)
-	return pcap.Bytes(), log.String()
+	return pcap.Bytes(), log.String(), n.Stats()
 }
 
 func TestPollEchoServerManyClients(t *testing.T) {
@@ -817,5 +827,21 @@ func BenchmarkPoll(b *testing.B) {
 				b.Fatal(err)
 			}
 		})
+	}
+}
+
+func TestPollExplain(t *testing.T) {
+	// Lesson mode explains the frames of a Poll-driven server and changes
+	// none of them.
+	opts := func(explain bool) netsim.Options {
+		return netsim.Options{Seed: 1, Capture: new(bytes.Buffer), CaptureFormat: capture.PCAPNG, Explain: explain, LoopbackDelay: time.Millisecond}
+	}
+	_, logOff, off := pollEchoOpts(t, 4, opts(false))
+	pcap, logOn, on := pollEchoOpts(t, 4, opts(true))
+	if off.Frames != on.Frames || logOff != logOn {
+		t.Errorf("explanations changed the run: %d frames, %d with them", off.Frames, on.Frames)
+	}
+	if !bytes.Contains(pcap, []byte("calls connect()")) {
+		t.Error("no explanation names the clients' connect()")
 	}
 }
