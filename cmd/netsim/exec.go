@@ -94,8 +94,13 @@ func newExecFlags() *execFlags {
 	duration("jitter", "link: delay varies by up to ± this much", &f.jitter)
 	fs.Var(&funcValue{"0%", func(s string) (err error) { f.link.Loss, err = units.Percent(s); return }}, "loss", "link: probability a frame is lost (2%)")
 	fs.Var(&funcValue{"", func(s string) (err error) { f.link.Rate, err = parseRate(s); return }}, "rate", "link: rate in bit/s (10Mbit)")
-	duration("watchdog", "wall time a process may go without a call to netsim before it is killed (default 30s)", &f.watchdog)
-	fs.Func("daemon", "the process(es) `NAME[,NAME]` are servers that never end: once the others have exited, they are killed and their sockets closed", func(s string) error {
+	fs.Var(&funcValue{"30s", func(s string) (err error) {
+		if f.watchdog, err = units.Duration(s); err == nil && f.watchdog <= 0 {
+			err = errors.New("must be positive")
+		}
+		return
+	}}, "watchdog", "wall time a process may go without a call to netsim before it is killed")
+	fs.Func("daemon", "servers that never end (processes `NAME[,NAME]`): once the others have exited, they are killed and their sockets closed", func(s string) error {
 		f.daemons = append(f.daemons, strings.Split(s, ",")...)
 		return nil
 	})
@@ -146,6 +151,9 @@ func cmdExec(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			return fail("--daemon %s: no such process (processes: %s)", d, strings.Join(names, ", "))
 		}
 		procs[i].Daemon = true
+	}
+	if !slices.ContainsFunc(procs, func(p proc.Process) bool { return !p.Daemon }) {
+		return fail("--daemon names every process: the run would never end (a daemon is killed once the others have exited)")
 	}
 	switch {
 	case f.format != "" && f.format != "pcap" && f.format != "pcapng":

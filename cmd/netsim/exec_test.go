@@ -1,15 +1,19 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
+	"syscall"
 	"testing"
 
 	"netsim.dev/internal/pythontest"
+	"netsim.dev/internal/tsharktest"
+	"netsim.dev/netsim/dfilter"
 )
 
 // execCmd runs the built netsim exec with args in dir and returns its
@@ -78,6 +82,7 @@ func TestExecFailures(t *testing.T) {
 		{[]string{"--", "x@nohost:", "python3"}, 2, `netsim exec: no such host "nohost" (hosts: client, server)`},
 		{[]string{"--", "+1parsec:", "python3"}, 2, `start time "1parsec"`},
 		{[]string{"--loss", "200%", "--", "python3"}, 2, "--loss"},
+		{[]string{"--daemon", "a", "--", "a:", "python3"}, 2, "--daemon names every process"},
 		{[]string{"--", py, "-c", "import sys; sys.exit(7)"}, 7, "netsim exec: process python3 exited with status 7"},
 		{[]string{"-w", target, "--", py, "tcp_recv.py"}, 1, "netsim exec: deadlock at 20µs: tcp_recv waits in accept(fd 1000 tcp 127.0.0.1:24000)"},
 	} {
@@ -197,5 +202,76 @@ c = socket.create_connection(("server", 80)); c.sendall(b"abc"); print(c.recv(10
 	}
 	if _, stderr, code := execCmd(t, dir, append([]string{"--daemon", "nope"}, args...)...); code != 2 || !strings.Contains(stderr, "--daemon nope: no such process (processes: web, python3)") {
 		t.Errorf("exit %d, stderr %q", code, stderr)
+	}
+}
+
+// TestExecSignal: SIGINT while a process blocks outside netsim ends the
+// run at once with status 130, kills the process, and writes the frames so
+// far (the receiver's had none: a valid empty capture).
+func TestExecSignal(t *testing.T) {
+	py := pythontest.Python(t)
+	dir := t.TempDir()
+	block := `import os, socket
+s = socket.create_server(("127.0.0.1", 5000))
+print("ready", flush=True)
+r, w = os.pipe(); os.read(r, 1)`
+	cmd := exec.Command(netsimBin, "exec", "-w", "X.pcap", "--", py, "-c", block)
+	cmd.Dir = dir
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	stdout, _ := cmd.StdoutPipe()
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	line, _ := bufio.NewReader(stdout).ReadString('\n')
+	if line != "python3: ready\n" {
+		t.Fatalf("stdout %q", line)
+	}
+	cmd.Process.Signal(syscall.SIGINT)
+	err := cmd.Wait()
+	if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 130 {
+		t.Errorf("%v, want exit status 130; stderr %q", err, stderr.String())
+	}
+	if want := "netsim exec: interrupted after 0 frames; wrote X.pcap (partial)\n"; !strings.HasSuffix(stderr.String(), want) {
+		t.Errorf("stderr %q, want %q", stderr.String(), want)
+	}
+	if n := countFrames(t, filepath.Join(dir, "X.pcap")); n != 0 {
+		t.Errorf("%d frames", n)
+	}
+}
+
+// TestExecBookFilters: the chapter's nine filters select the same frames
+// in the captures of the book's scripts (netsim/proc's golden captures,
+// which `netsim exec` writes: TestExecBook) as in the Go demos', with
+// netsim's filters and with tshark.
+func TestExecBookFilters(t *testing.T) {
+	for _, c := range []struct{ exec, demo string }{
+		{"book-tcp", "tcp"}, {"book-tcp-multi", "tcp-multi"}, {"book-udp", "udp"},
+	} {
+		golden := filepath.Join("..", "..", "netsim", "proc", "testdata", c.exec+".pcap")
+		demo := filepath.Join("..", "..", "testdata", c.demo+".pcap")
+		var want [][]int
+		for _, f := range bookChapterFilters {
+			g, err := dfilter.MatchFile(golden, f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			d, err := dfilter.MatchFile(demo, f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !slices.Equal(g, d) {
+				t.Errorf("%s: %q selects %v, the demo's %v", c.exec, f, g, d)
+			}
+			want = append(want, g)
+		}
+		if testing.Short() {
+			continue
+		}
+		for i, got := range tsharktest.Select(t, golden, nil, bookChapterFilters...) {
+			if !slices.Equal(got, want[i]) && len(got)+len(want[i]) > 0 {
+				t.Errorf("%s: tshark -Y %q selects %v, netsim %v", c.exec, bookChapterFilters[i], got, want[i])
+			}
+		}
 	}
 }

@@ -469,7 +469,7 @@ func interrupted(sig signalError, st netsim.Stats, f *runFlags, out *output, lis
 	switch {
 	case out != nil:
 		if err := out.commit(); err != nil {
-			fmt.Fprintf(stderr, "netsim run: interrupted after %d frames; %v\n", st.Frames, err)
+			fmt.Fprintf(stderr, "netsim %s: interrupted after %d frames; %v\n", f.cmd, st.Frames, err)
 			return sig.exitCode()
 		}
 		if out.isStdout {
@@ -486,7 +486,7 @@ func interrupted(sig signalError, st netsim.Stats, f *runFlags, out *output, lis
 	if f.ladder.on() && f.ladder.write("run", stderr) != 0 {
 		return sig.exitCode()
 	}
-	fmt.Fprintf(stderr, "netsim run: interrupted after %d frames; wrote %s (partial)\n", st.Frames, where)
+	fmt.Fprintf(stderr, "netsim %s: interrupted after %d frames; wrote %s (partial)\n", f.cmd, st.Frames, where)
 	return sig.exitCode()
 }
 

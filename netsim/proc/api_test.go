@@ -84,6 +84,9 @@ func TestLossy(t *testing.T) {
 	if !strings.Contains(out1, "lossy_server: received 300\n") || !strings.Contains(out1, "attempts 2") {
 		t.Errorf("output:\n%s", out1)
 	}
+	if testing.Short() {
+		return
+	}
 	c2, out2, _, err := runPy(t, proc.Config{}, link, []string{"lossy_server.py"}, []string{"lossy_client.py"})
 	if err != nil {
 		t.Fatalf("%v\n%s", err, out2)
@@ -115,6 +118,9 @@ func TestDaemon(t *testing.T) {
 	if !res[0].Reaped || res[0].ExitCode != 137 || res[1].Reaped || res[1].ExitCode != 0 {
 		t.Errorf("results %+v", res)
 	}
+	if testing.Short() {
+		return
+	}
 	// Without Daemon, the same run deadlocks in the server's accept.
 	n, _ = proc.DefaultNetwork(netsim.Options{}, false, netsim.LinkConfig{})
 	out.Reset()
@@ -123,5 +129,28 @@ func TestDaemon(t *testing.T) {
 		proc.Process{Argv: []string{py, "testdata/py/forever_client.py"}})
 	if err == nil || !strings.Contains(err.Error(), "forever_server waits in accept(fd 1000 tcp 127.0.0.1:8000)") {
 		t.Errorf("error %v, want a deadlock in accept", err)
+	}
+}
+
+// TestErrors: a 1 MiB sendall arrives whole (MSG_WAITALL), a reset
+// connection raises ConnectionResetError, a send after it BrokenPipeError
+// or ConnectionResetError as on Linux, an unreachable address an OSError
+// with its errno, MSG_PEEK on UDP keeps the datagram and its sender.
+func TestErrors(t *testing.T) {
+	_, out, _, err := runPy(t, proc.Config{}, netsim.LinkConfig{}, []string{"errors_server.py"}, []string{"errors_client.py"})
+	if err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	for _, want := range []string{
+		"errors_server: bulk 1048576 b'\\x00\\x01\\x02' b'\\xfd\\xfe\\xff'\n",
+		"errors_client: b'done'\n",
+		"errors_client: reset True\n",
+		"errors_client: send: BrokenPipeError\n",
+		"errors_client: connect: OSError 101\n",
+		"errors_server: peek b'peekaboo' True b'peekaboo'\n",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
 	}
 }

@@ -48,11 +48,19 @@ type ExitError struct {
 	Process string
 	// Code is its exit status (128+N for signal N).
 	Code int
+	// NoShim says it never called netsim: not a Python program, or one
+	// run without the shim (python -E, -I or -S ignore PYTHONPATH or
+	// site), whose sockets the seccomp filter refused.
+	NoShim bool
 }
 
 // Error names the process and its status.
 func (e *ExitError) Error() string {
-	return fmt.Sprintf("process %s exited with status %d", e.Process, e.Code)
+	msg := fmt.Sprintf("process %s exited with status %d", e.Process, e.Code)
+	if e.NoShim {
+		msg += " without a call to netsim (python -E, -I and -S skip the shim: its sockets are refused)"
+	}
+	return msg
 }
 
 // Is makes errors.Is(err, ErrFailed) true.

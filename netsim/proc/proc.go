@@ -302,7 +302,7 @@ func (r *Runner) Finish(runErr error) error {
 	}
 	for _, p := range r.procs {
 		if p.exit != 0 && !p.reaped {
-			return &ExitError{Process: p.name, Code: p.exit}
+			return &ExitError{Process: p.name, Code: p.exit, NoShim: p.calls == 0}
 		}
 	}
 	return nil

@@ -67,9 +67,10 @@ type sock struct {
 	pc   net.PacketConn // a bound UDP socket
 	peer net.Addr       // connect on a bound UDP socket: the only peer
 
-	peek []byte      // data MSG_PEEK read, returned first by the next recv
-	opts map[int]int // setsockopt's values, by level<<16|opt
-	nb   nbState     // a non-blocking connect (poll.go)
+	peek     []byte      // data MSG_PEEK read, returned first by the next recv
+	peekFrom net.Addr    // a UDP datagram's sender, for peek
+	opts     map[int]int // setsockopt's values, by level<<16|opt
+	nb       nbState     // a non-blocking connect (poll.go)
 }
 
 // String describes the socket for reports: "tcp 127.0.0.1:24000", "tcp
@@ -703,7 +704,7 @@ func recvDatagram(p *process, s *sock, req *Request, size int) (*Reply, error) {
 		if req.Flags&msgPeek == 0 {
 			s.peek = nil
 		}
-		return &Reply{Value: pyAddr(s.peer), Data: d[:min(len(d), size)]}, nil
+		return &Reply{Value: pyAddr(s.peekFrom), Data: d[:min(len(d), size)]}, nil
 	}
 	buf := make([]byte, max(size, 65536))
 	for {
@@ -715,7 +716,7 @@ func recvDatagram(p *process, s *sock, req *Request, size int) (*Reply, error) {
 			continue // not from the connected peer: dropped, as Linux does
 		}
 		if req.Flags&msgPeek != 0 {
-			s.peek = append([]byte(nil), buf[:k]...)
+			s.peek, s.peekFrom = append([]byte(nil), buf[:k]...), from
 		}
 		return &Reply{Value: pyAddr(from), Data: buf[:min(k, size)]}, nil
 	}

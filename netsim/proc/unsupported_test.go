@@ -1,6 +1,8 @@
 package proc_test
 
 import (
+	"bytes"
+	"context"
 	"errors"
 	"strings"
 	"testing"
@@ -88,5 +90,23 @@ func TestExitStatus(t *testing.T) {
 	}
 	if res[0].ExitCode != 1 || res[0].Calls < 3 {
 		t.Errorf("result %+v", res[0])
+	}
+}
+
+// TestNoShim: python -I skips the shim (it ignores PYTHONPATH): the
+// program's socket is refused by the seccomp filter, and the error says
+// why.
+func TestNoShim(t *testing.T) {
+	py := python(t)
+	var out bytes.Buffer
+	n, err := proc.DefaultNetwork(netsim.Options{}, false, netsim.LinkConfig{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = proc.Run(context.Background(), n, proc.Config{Stdout: &out, Stderr: &out, Launcher: launcher(t)},
+		proc.Process{Argv: []string{py, "-I", "testdata/book/tcp_send.py"}})
+	var ee *proc.ExitError
+	if !errors.As(err, &ee) || !ee.NoShim || !strings.Contains(out.String(), "PermissionError: [Errno 1] Operation not permitted") {
+		t.Errorf("error %v, output %q", err, out.String())
 	}
 }

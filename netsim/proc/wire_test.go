@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"io"
+	"strings"
 	"testing"
 
 	"netsim.dev/netsim/proc"
@@ -103,4 +104,29 @@ func TestDefaultName(t *testing.T) {
 			t.Errorf("%q: %q, want %q", c.argv, got, c.want)
 		}
 	}
+}
+
+// FuzzParseArgs: any command line gives processes with a program each, or
+// an error matching ErrUsage; never a panic.
+func FuzzParseArgs(f *testing.F) {
+	f.Add("python3\x00a.py\x00--\x00recv@server+10ms:\x00python3\x00b.py")
+	f.Add("--\x00@h+1parsec:\x00p")
+	f.Add(":\x00x")
+	f.Fuzz(func(t *testing.T, s string) {
+		ps, err := proc.ParseArgs(strings.Split(s, "\x00"))
+		if err != nil {
+			if !errors.Is(err, proc.ErrUsage) {
+				t.Fatalf("error %v does not match ErrUsage", err)
+			}
+			return
+		}
+		for _, p := range ps {
+			if len(p.Argv) == 0 || p.At < 0 {
+				t.Fatalf("%+v", p)
+			}
+		}
+		if _, err := proc.Names(ps); err != nil && !errors.Is(err, proc.ErrStart) {
+			t.Fatal(err)
+		}
+	})
 }
