@@ -3,8 +3,10 @@ package proc
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net"
 	"os"
+	"strings"
 	"syscall"
 	"time"
 
@@ -211,6 +213,17 @@ func handlePoll(p *process, req *Request) (*Reply, error) {
 	if err := req.Args(&args); err != nil {
 		return nil, err
 	}
+	// Deadlock reports name the sockets: "poll(fd 1000 tcp
+	// 127.0.0.1:8888, fd 1001 tcp ...)".
+	names := make([]string, len(args.FDs))
+	for i, fe := range args.FDs {
+		names[i] = fmt.Sprintf("fd %d", fe[0])
+		if s := p.socks[fe[0]]; s != nil {
+			names[i] += " " + s.String()
+		}
+	}
+	p.call = "poll(" + strings.Join(names, ", ") + ")"
+	p.last = p.call
 	timeout := time.Duration(-1)
 	if req.Timeout != nil {
 		timeout = duration(*req.Timeout)

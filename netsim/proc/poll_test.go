@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
+	"errors"
 	"fmt"
 	"strings"
 	"testing"
@@ -145,4 +146,15 @@ func TestPollAsyncioUDP(t *testing.T) {
 		"udp server: b'one' from 127.0.0.1:",
 		"udp server: b'three' from 127.0.0.1:",
 		"udp client: got [b'ONE', b'TWO', b'THREE']")
+}
+
+func TestPollDeadlockNamesTheSockets(t *testing.T) {
+	_, out, err := runPoll(t, []string{"select_forever.py"})
+	var de *proc.DeadlockError
+	if !errors.As(err, &de) || len(de.Waiting) != 1 {
+		t.Fatalf("error %v, want a deadlock of one process\n%s", err, out)
+	}
+	if want := "poll(fd 1000 tcp 127.0.0.1:9000, fd 1001 udp 127.0.0.1:9001)"; de.Waiting[0].Call != want {
+		t.Errorf("the process waits in %q, want %q", de.Waiting[0].Call, want)
+	}
 }
