@@ -258,6 +258,9 @@ type PendingConn struct {
 // syscall.ECONNREFUSED) after the peer's RST, as SO_ERROR would say); and
 // an error matching [ErrInProgress] until then. It never waits.
 func (p *PendingConn) Conn() (net.Conn, error) {
+	if p == nil || p.p == nil {
+		return nil, notSocket("dial", p)
+	}
 	c, err := p.p.Conn()
 	if err != nil {
 		return nil, err
@@ -267,14 +270,29 @@ func (p *PendingConn) Conn() (net.Conn, error) {
 
 // Close abandons the connect, or closes the connection that Conn
 // returned.
-func (p *PendingConn) Close() error { return p.p.Close() }
+func (p *PendingConn) Close() error {
+	if p == nil || p.p == nil {
+		return notSocket("close", p)
+	}
+	return p.p.Close()
+}
 
 // LocalAddr returns the local address the connect was started from (an
 // ephemeral port, or StartDial's laddr).
-func (p *PendingConn) LocalAddr() net.Addr { return p.p.LocalAddr() }
+func (p *PendingConn) LocalAddr() net.Addr {
+	if p == nil || p.p == nil {
+		return nil
+	}
+	return p.p.LocalAddr()
+}
 
 // RemoteAddr returns the address being connected to.
-func (p *PendingConn) RemoteAddr() net.Addr { return p.p.RemoteAddr() }
+func (p *PendingConn) RemoteAddr() net.Addr {
+	if p == nil || p.p == nil {
+		return nil
+	}
+	return p.p.RemoteAddr()
+}
 
 // StartDial starts a TCP connection to raddr and returns at once, as
 // connect(2) on a non-blocking socket returns EINPROGRESS: the SYN is on

@@ -505,11 +505,18 @@ func TestPollErrors(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer ln.Close()
-	for _, x := range []any{a, foreign, 42, (*netsim.PendingConn)(nil)} {
+	for _, x := range []any{a, foreign, 42, (*netsim.PendingConn)(nil), &netsim.PendingConn{}} {
 		_, err := n.Poll(context.Background(), []netsim.PollFD{{Socket: ln}, {Socket: x, Events: netsim.PollIn}}, 0)
 		if !errors.Is(err, netsim.ErrNotSocket) || !strings.Contains(err.Error(), "fds[1]") {
 			t.Errorf("Poll of a %T: %v, want ErrNotSocket naming fds[1]", x, err)
 		}
+	}
+	var zero netsim.PendingConn
+	if _, err := zero.Conn(); !errors.Is(err, netsim.ErrNotSocket) {
+		t.Errorf("Conn of a zero PendingConn: %v", err)
+	}
+	if err := zero.Close(); !errors.Is(err, netsim.ErrNotSocket) || zero.LocalAddr() != nil || zero.RemoteAddr() != nil {
+		t.Errorf("Close of a zero PendingConn: %v", err)
 	}
 	if _, err := netsim.TryRead(a, nil); !errors.Is(err, netsim.ErrNotSocket) {
 		t.Errorf("TryRead of a net.Pipe: %v", err)
