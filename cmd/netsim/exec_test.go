@@ -275,3 +275,25 @@ func TestExecBookFilters(t *testing.T) {
 		}
 	}
 }
+
+// TestExecNetDeadlockBoth: a scenario's program and a process both wait:
+// the report names both.
+func TestExecNetDeadlockBoth(t *testing.T) {
+	py := pythontest.Python(t)
+	dir := t.TempDir()
+	net := filepath.Join(dir, "wait.yaml")
+	os.WriteFile(net, []byte(`hosts: [{name: h}]
+programs:
+  - name: waiter
+    host: h
+    steps:
+      - listen: {addr: 127.0.0.1:9000, as: ln}
+      - accept: {sock: ln}
+`), 0o644)
+	_, stderr, code := execCmd(t, dir, "--net", net, "--", "p:", py, "-c", "import socket; socket.create_server(('127.0.0.1', 9001)).accept()")
+	for _, want := range []string{"p waits in accept(fd 1000 tcp 127.0.0.1:9001)", "; waiter waits in accept at " + net + ":7:9"} {
+		if code != 1 || !strings.Contains(stderr, want) {
+			t.Errorf("exit %d, stderr %q, want 1 and %q", code, stderr, want)
+		}
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"netsim.dev/netsim"
 	"netsim.dev/netsim/proc"
@@ -152,5 +153,25 @@ func TestErrors(t *testing.T) {
 		if !strings.Contains(out, want) {
 			t.Errorf("output lacks %q:\n%s", want, out)
 		}
+	}
+}
+
+// TestStartAt: a process with At starts that much virtual time later; one
+// on another host of the pair network knows its host's name.
+func TestStartAt(t *testing.T) {
+	py := python(t)
+	var out bytes.Buffer
+	n, err := proc.DefaultNetwork(netsim.Options{}, true, netsim.LinkConfig{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = proc.Run(context.Background(), n, proc.Config{Stdout: &out, Stderr: &out, Launcher: launcher(t)},
+		proc.Process{Name: "early", Argv: []string{py, "testdata/py/now.py"}},
+		proc.Process{Name: "late", Host: proc.ServerHost, At: 1500 * time.Millisecond, Argv: []string{py, "testdata/py/now.py"}})
+	if err != nil {
+		t.Fatalf("%v\n%s", err, out.String())
+	}
+	if want := "early: 0.000000\nlate: 1.500000\n"; out.String() != want {
+		t.Errorf("output %q, want %q", out.String(), want)
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"netsim.dev/netsim"
+	"netsim.dev/netsim/scenario"
 )
 
 var (
@@ -102,7 +103,18 @@ func (e *DeadlockError) Error() string {
 		}
 		fmt.Fprintf(&b, "%s waits in %s", w.Process, w.Call)
 	}
-	if len(e.Waiting) == 0 && e.Err != nil {
+	// A scenario's own programs that wait too, as its report names them.
+	var sde *scenario.DeadlockError
+	if errors.As(e.Err, &sde) && len(sde.Waiting) > 0 {
+		if _, progs, ok := strings.Cut(sde.Error(), ": "); ok {
+			if len(e.Waiting) > 0 {
+				b.WriteString("; ")
+			} else {
+				b.WriteString(": ")
+			}
+			b.WriteString(progs)
+		}
+	} else if len(e.Waiting) == 0 && e.Err != nil {
 		b.WriteString(": " + e.Err.Error())
 	}
 	return b.String()
