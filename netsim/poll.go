@@ -300,8 +300,9 @@ func (p *PendingConn) RemoteAddr() net.Addr {
 // [PendingConn.Conn]. network is "tcp", "tcp4" or "tcp6"; laddr and
 // raddr are what [Host.DialFrom] takes (laddr "" for an ephemeral port).
 // ctx labels the connection ([WithLabel]) and, if already cancelled,
-// fails the call; its deadline, on the virtual clock, fails the connect
-// if it has not completed by then.
+// fails the call; once its deadline (on the virtual clock) has passed, a
+// Conn of a connect still in progress fails with a timeout. Poll does not
+// wake for that deadline: give Poll a timeout.
 func (h *Host) StartDial(ctx context.Context, network, laddr, raddr string) (*PendingConn, error) {
 	kind, err := transport("dial", network, raddr)
 	if err != nil {
