@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"os"
 	"runtime"
 	"strings"
 	"syscall"
@@ -851,4 +852,30 @@ func TestPollExplain(t *testing.T) {
 	if !bytes.Contains(pcap, []byte("calls connect()")) {
 		t.Error("no explanation names the clients' connect()")
 	}
+}
+
+func TestStartDialContextDeadline(t *testing.T) {
+	n, h := newNet(t, netsim.Options{LoopbackDelay: 10 * time.Millisecond})
+	ln, err := h.Listen("tcp", "127.0.0.1:7000")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := n.WithTimeout(context.Background(), 5*time.Millisecond)
+	defer cancel()
+	n.Go(func() {
+		defer ln.Close()
+		p, err := h.StartDial(ctx, "tcp", "", "127.0.0.1:7000")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer p.Close()
+		if _, err := p.Conn(); !errors.Is(err, netsim.ErrInProgress) {
+			t.Errorf("Conn at once: %v, want ErrInProgress", err)
+		}
+		n.Sleep(6 * time.Millisecond)
+		if _, err := p.Conn(); !errors.Is(err, os.ErrDeadlineExceeded) {
+			t.Errorf("Conn after the context's deadline: %v, want a timeout", err)
+		}
+	})
+	mustRun(t, n)
 }
