@@ -468,7 +468,7 @@ func (p *process) start() error {
 	}
 	var pipes [4][2]int
 	for i := range pipes {
-		if err := unix.Pipe2(pipes[i][:], unix.O_CLOEXEC); err != nil {
+		if err := newPipe(pipes[i][:]); err != nil {
 			for j := range i {
 				unix.Close(pipes[j][0])
 				unix.Close(pipes[j][1])
@@ -504,7 +504,7 @@ func (p *process) start() error {
 	env = append(env, p.spec.Env...)
 	cmd := &exec.Cmd{Dir: p.spec.Dir, Env: env, Stdout: childOut, Stderr: childErr,
 		ExtraFiles:  []*os.File{childReq, childRep},
-		SysProcAttr: &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}}
+		SysProcAttr: childAttr()}
 	if r.cfg.Launcher != "" {
 		cmd.Path = r.cfg.Launcher
 		cmd.Args = append([]string{r.cfg.Launcher}, p.spec.Argv...)
