@@ -209,33 +209,9 @@ func (h *Host) DialFrom(ctx context.Context, network, laddr, raddr string) (net.
 	if err != nil {
 		return nil, err
 	}
-	lproto, la, err := h.resolve("dial", network, kind, laddr, true)
+	proto, la, fa, err := h.resolveFrom(network, kind, laddr, raddr)
 	if err != nil {
 		return nil, err
-	}
-	// A given local address picks the remote's family: a host name
-	// resolves to an address of the local one's.
-	rnet := network
-	if la.Addr.Len() > 0 && len(network) == 3 {
-		if lproto == ipv4.ProtocolNumber {
-			rnet += "4"
-		} else {
-			rnet += "6"
-		}
-	}
-	proto, fa, err := h.resolve("dial", rnet, kind, raddr, false)
-	if err != nil {
-		var ae *net.AddrError
-		if oe, ok := err.(*net.OpError); ok {
-			oe.Net = network
-			if rnet != network && errors.As(err, &ae) && strings.HasPrefix(ae.Err, "address family does not match") {
-				oe.Err = &net.AddrError{Err: "no suitable address found", Addr: laddr}
-			}
-		}
-		return nil, err
-	}
-	if la.Addr.Len() > 0 && lproto != proto {
-		return nil, &net.OpError{Op: "dial", Net: network, Err: &net.AddrError{Err: "no suitable address found", Addr: laddr}}
 	}
 	if kind == "udp" {
 		c, err := sock.ListenUDP(h.env, proto, la, fa)
@@ -249,6 +225,40 @@ func (h *Host) DialFrom(ctx context.Context, network, laddr, raddr string) (net.
 		return nil, err
 	}
 	return c, nil
+}
+
+// resolveFrom resolves DialFrom's laddr (non-empty) and raddr for network,
+// of transport kind: raddr's family follows laddr's.
+func (h *Host) resolveFrom(network, kind, laddr, raddr string) (proto tcpip.NetworkProtocolNumber, la, fa tcpip.FullAddress, err error) {
+	lproto, la, err := h.resolve("dial", network, kind, laddr, true)
+	if err != nil {
+		return 0, la, fa, err
+	}
+	// A given local address picks the remote's family: a host name
+	// resolves to an address of the local one's.
+	rnet := network
+	if la.Addr.Len() > 0 && len(network) == 3 {
+		if lproto == ipv4.ProtocolNumber {
+			rnet += "4"
+		} else {
+			rnet += "6"
+		}
+	}
+	proto, fa, err = h.resolve("dial", rnet, kind, raddr, false)
+	if err != nil {
+		var ae *net.AddrError
+		if oe, ok := err.(*net.OpError); ok {
+			oe.Net = network
+			if rnet != network && errors.As(err, &ae) && strings.HasPrefix(ae.Err, "address family does not match") {
+				oe.Err = &net.AddrError{Err: "no suitable address found", Addr: laddr}
+			}
+		}
+		return 0, la, fa, err
+	}
+	if la.Addr.Len() > 0 && lproto != proto {
+		return 0, la, fa, &net.OpError{Op: "dial", Net: network, Err: &net.AddrError{Err: "no suitable address found", Addr: laddr}}
+	}
+	return proto, la, fa, nil
 }
 
 // transport returns "tcp" or "udp" for a network name.

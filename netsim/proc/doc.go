@@ -57,8 +57,28 @@
 // socket, bind, listen, accept (r: [fd, address]), connect, send, sendto,
 // recv, recvfrom (r: the sender's address), shutdown, setsockopt,
 // getsockopt, getsockname, getpeername, getaddrinfo (r: the addresses of
-// "host" in the simulated network), close. An op netsim does not know is
+// "host" in the simulated network), close, poll ("fds": [[fd, events],
+// ...] with poll(2)'s bits; r: [[fd, revents], ...] of the ready ones). A
+// call with "timeout" 0 (a non-blocking socket) or MSG_DONTWAIT never
+// waits: EAGAIN, or EINPROGRESS for connect. An op netsim does not know is
 // answered "unsupported". Another language's shim speaks the same frames.
+//
+// # Non-blocking sockets, select and asyncio
+//
+// setblocking(False) and settimeout(0) make a socket non-blocking, as on
+// Linux: its calls use netsim's Try calls ([netsim.TryRead]...), connect
+// starts the handshake ([netsim.Host.StartDial]) and raises
+// BlockingIOError (EINPROGRESS), getsockopt(SO_ERROR) tells how it ended.
+// select.select, select.poll and select.epoll (and so selectors'
+// DefaultSelector and asyncio's default event loop) wait on netsim's
+// sockets with one "poll" request ([netsim.Network.Poll], on the virtual
+// clock); the process's own descriptors (asyncio's self-pipe, an AF_UNIX
+// socketpair) are checked with the kernel's poll without waiting. asyncio
+// resolves names without its thread pool. TLS runs on ssl.SSLObject and
+// MemoryBIO: asyncio's ssl= does so itself, and SSLContext.wrap_socket on
+// a (blocking) netsim socket returns the shim's SSLSocket, which does so
+// too. OpenSSL's randomness is the kernel's: TLS bytes differ from run to
+// run.
 //
 // # Adding a request
 //
@@ -79,8 +99,8 @@
 // The shim raises its Unsupported (a NotImplementedError) at the first
 // use of: threads (threading.Thread.start; they would run on wall-clock
 // time), fork, subprocess, os.system, os.exec*, _socket.socket,
-// socket.fromfd and dup, non-blocking sockets, and select, poll, epoll,
-// selectors and asyncio on netsim's sockets (until netsim has a Poll).
+// socket.fromfd and dup, TLS on a non-blocking socket outside asyncio,
+// select.epoll.fromfd, and asyncio's run_in_executor (a thread pool).
 // With [Config.Launcher], a seccomp filter makes every socket(2) call but
 // AF_UNIX's fail with EPERM in the child, so a C extension cannot reach
 // the host's network either. A process that makes no call for

@@ -70,6 +70,7 @@ type sock struct {
 	peek     []byte      // data MSG_PEEK read, returned first by the next recv
 	peekFrom net.Addr    // a UDP datagram's sender, for peek
 	opts     map[int]int // setsockopt's values, by level<<16|opt
+	nb       nbState     // a non-blocking connect (poll.go)
 }
 
 // String describes the socket for reports: "tcp 127.0.0.1:24000", "tcp
@@ -115,6 +116,7 @@ func (s *sock) close() error {
 		}
 	}
 	s.ln, s.conn, s.pc = nil, nil, nil
+	s.closePending()
 	return err
 }
 
@@ -238,6 +240,9 @@ func supportedOpt(level, opt int) bool {
 
 // conn returns the socket's stream, or ENOTCONN.
 func (s *sock) stream() (net.Conn, error) {
+	if s.settle() {
+		return nil, syscall.EAGAIN // a non-blocking connect in progress
+	}
 	if s.conn == nil {
 		return nil, syscall.ENOTCONN
 	}
@@ -326,8 +331,7 @@ func init() {
 		if s.ln == nil {
 			return nil, syscall.EINVAL
 		}
-		s.ln.SetDeadline(p.deadline(req))
-		c, err := s.ln.Accept()
+		c, err := acceptConn(p, s, req)
 		if err != nil {
 			return nil, err
 		}
@@ -350,6 +354,9 @@ func init() {
 		}
 		raddr, err := addr(req)
 		if err != nil {
+			return nil, err
+		}
+		if handled, err := p.connectNB(s, req, raddr); handled {
 			return nil, err
 		}
 		if s.conn != nil || s.ln != nil {
@@ -384,7 +391,7 @@ func init() {
 		}
 		if s.pc != nil && s.peer != nil {
 			s.pc.SetWriteDeadline(p.deadline(req))
-			k, err := s.pc.WriteTo(req.Data, s.peer)
+			k, err := writeTo(s.pc, req.Data, s.peer, req)
 			return &Reply{Value: k}, err
 		}
 		c, err := s.stream()
@@ -395,7 +402,7 @@ func init() {
 			return nil, err
 		}
 		c.SetWriteDeadline(p.deadline(req))
-		k, err := c.Write(req.Data)
+		k, err := write(c, req)
 		if err != nil && k > 0 {
 			err = nil // the bytes that went are the call's result
 		}
@@ -429,7 +436,7 @@ func init() {
 			return nil, err
 		}
 		s.pc.SetWriteDeadline(p.deadline(req))
-		k, err := s.pc.WriteTo(req.Data, ua)
+		k, err := writeTo(s.pc, req.Data, ua, req)
 		return &Reply{Value: k}, err
 	})
 	register("recv", recv)
@@ -494,7 +501,7 @@ func init() {
 		case req.Level == solSocket && req.Opt == soType:
 			return &Reply{Value: s.typ}, nil
 		case req.Level == solSocket && req.Opt == soError:
-			return &Reply{Value: 0}, nil
+			return &Reply{Value: s.soError()}, nil
 		case !supportedOpt(req.Level, req.Opt):
 			return nil, syscall.ENOPROTOOPT
 		}
@@ -510,6 +517,8 @@ func init() {
 			return nil, err
 		}
 		switch {
+		case s.nb.pending != nil:
+			return &Reply{Value: pyAddr(s.nb.pending.LocalAddr())}, nil
 		case s.ln != nil:
 			return &Reply{Value: pyAddr(s.ln.Addr())}, nil
 		case s.conn != nil:
@@ -535,6 +544,7 @@ func init() {
 		if err != nil {
 			return nil, err
 		}
+		s.settle()
 		switch {
 		case s.conn != nil:
 			return &Reply{Value: pyAddr(s.conn.RemoteAddr())}, nil
@@ -614,7 +624,7 @@ func recv(p *process, req *Request) (*Reply, error) {
 	if err != nil {
 		return nil, err
 	}
-	if req.Flags&^(msgPeek|msgWaitAll|msgNoSignal) != 0 {
+	if req.Flags&^(msgPeek|msgWaitAll|msgNoSignal|msgDontWait) != 0 {
 		if req.Flags&msgOOB != 0 {
 			return nil, errUnsupported("netsim exec: MSG_OOB (urgent data) is not supported")
 		}
@@ -645,7 +655,7 @@ func recv(p *process, req *Request) (*Reply, error) {
 	}
 	buf := make([]byte, size)
 	for len(got) == 0 || (req.Flags&msgWaitAll != 0 && req.Flags&msgPeek == 0 && len(got) < size) {
-		k, err := c.Read(buf[:size-len(got)])
+		k, err := read(c, buf[:size-len(got)], req)
 		got = append(got, buf[:k]...)
 		if errors.Is(err, io.EOF) {
 			break
@@ -698,7 +708,7 @@ func recvDatagram(p *process, s *sock, req *Request, size int) (*Reply, error) {
 	}
 	buf := make([]byte, max(size, 65536))
 	for {
-		k, from, err := r.ReadFrom(buf)
+		k, from, err := readFrom(r, buf, req)
 		if err != nil {
 			return nil, err
 		}

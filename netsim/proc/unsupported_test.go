@@ -22,10 +22,8 @@ func TestUnsupported(t *testing.T) {
 		{"subprocess", "Unsupported: netsim exec: fork, subprocess"},
 		{"system", "Unsupported: netsim exec: fork, subprocess"},
 		{"exec", "Unsupported: netsim exec: fork, subprocess"},
-		{"select", "Unsupported: netsim exec: select, poll, selectors and asyncio on netsim's sockets are not supported yet"},
-		{"selectors", "Unsupported: netsim exec: select, poll, selectors and asyncio"},
-		{"asyncio", "Unsupported: netsim exec: asyncio is not supported yet"},
-		{"nonblocking", "Unsupported: netsim exec: non-blocking sockets"},
+		// select, selectors, asyncio and non-blocking sockets are served:
+		// poll_test.go.
 		{"_socket", "Unsupported: netsim exec: _socket.socket bypasses the shim"},
 		{"fromfd", "Unsupported: netsim exec: socket.fromfd is not supported"},
 		{"raw", "Unsupported: netsim exec: socket type 3 is not supported"},

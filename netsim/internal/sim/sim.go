@@ -232,6 +232,10 @@ type Op struct {
 	Try func() bool
 	// W is what the operation waits on when Try returns false.
 	W *Waitable
+	// Also, when set, lists more Waitables the operation waits on: it is
+	// tried again when any of W and Also is notified (a poll over several
+	// sockets). The deadline notifies W.
+	Also []*Waitable
 	// Deadline, when non-zero, is the virtual time (since the epoch) at which
 	// the driver notifies W so that Try can report a timeout.
 	Deadline time.Duration
@@ -617,16 +621,37 @@ func (s *Sim) complete(op *Op) {
 }
 
 func (s *Sim) park(op *Op) {
-	w := op.W
+	s.parkOn(op, op.W)
+	for _, w := range op.Also {
+		s.parkOn(op, w)
+	}
+	s.parked[op] = struct{}{}
+	s.armDeadline(op)
+}
+
+// parkOn parks op on w, once: a Waitable listed twice (in W and Also)
+// must not retry, and complete, the same Op twice.
+func (s *Sim) parkOn(op *Op, w *Waitable) {
 	if w.id == 0 {
 		s.nextID++
 		w.id = s.nextID
 	}
 	s.dirtyMu.Lock()
+	defer s.dirtyMu.Unlock()
+	if op.Also != nil && slices.Contains(w.parked, op) {
+		return
+	}
 	w.parked = append(w.parked, op)
-	s.dirtyMu.Unlock()
-	s.parked[op] = struct{}{}
-	s.armDeadline(op)
+}
+
+// unpark removes op from the Waitables it is parked on.
+func (s *Sim) unpark(op *Op) {
+	s.dirtyMu.Lock()
+	defer s.dirtyMu.Unlock()
+	op.W.parked = slices.DeleteFunc(op.W.parked, func(o *Op) bool { return o == op })
+	for _, w := range op.Also {
+		w.parked = slices.DeleteFunc(w.parked, func(o *Op) bool { return o == op })
+	}
 }
 
 func (s *Sim) armDeadline(op *Op) {
@@ -667,9 +692,7 @@ func (s *Sim) retryDirty() bool {
 				s.armDeadline(op)
 				continue
 			}
-			s.dirtyMu.Lock()
-			w.parked = slices.DeleteFunc(w.parked, func(o *Op) bool { return o == op })
-			s.dirtyMu.Unlock()
+			s.unpark(op)
 			delete(s.parked, op)
 			if op.deadline != nil {
 				s.clock.Cancel(op.deadline)

@@ -62,6 +62,7 @@ const (
 	kindRead               // Read, ReadFrom
 	kindWrite              // Write, WriteTo, flushes
 	kindCtl                // deadlines, shutdown, Close
+	kindPoll               // Poll, keyed by its first socket
 	kinds
 )
 

@@ -45,7 +45,9 @@ func (c *TCPConn) sendBufLimit() int {
 }
 
 // bufferWrite is the test-mode Write: it buffers b and reports ok if b fits.
-func (c *TCPConn) bufferWrite(b []byte) (n int, ok bool, err error) {
+// With partial set (TryWrite) it buffers what fits, ignores the deadline,
+// and fails with ErrWouldBlock if nothing fits.
+func (c *TCPConn) bufferWrite(b []byte, partial bool) (n int, ok bool, err error) {
 	c.smu.Lock()
 	defer c.smu.Unlock()
 	switch {
@@ -53,6 +55,12 @@ func (c *TCPConn) bufferWrite(b []byte) (n int, ok bool, err error) {
 		return 0, true, c.opErr("write", net.ErrClosed)
 	case c.sendErr != nil:
 		return 0, true, c.sendErr
+	case partial:
+		room := c.sendBufLimit() - len(c.sendBuf)
+		if room <= 0 && len(b) > 0 {
+			return 0, true, c.opErr("write", ErrWouldBlock)
+		}
+		b = b[:min(len(b), max(room, 0))]
 	case c.expired(c.writeDL()):
 		return 0, true, c.opErr("write", timeoutError)
 	case len(c.sendBuf)+len(b) > c.sendBufLimit():
@@ -137,17 +145,34 @@ func (c *TCPConn) opErr(op string, err error) error {
 
 // Read implements net.Conn. It returns io.EOF once the peer has closed its
 // side and every byte has been read.
-func (c *TCPConn) Read(b []byte) (int, error) {
+func (c *TCPConn) Read(b []byte) (int, error) { return c.read(b, false) }
+
+// TryRead is Read that never waits: with nothing to read it fails with
+// ErrWouldBlock, as a non-blocking recv(2) fails with EAGAIN. It ignores
+// the read deadline.
+func (c *TCPConn) TryRead(b []byte) (int, error) { return c.read(b, true) }
+
+func (c *TCPConn) read(b []byte, nonblock bool) (int, error) {
 	if c.userClosed.Load() {
 		return 0, c.opErr("read", net.ErrClosed)
 	}
 	var n int
 	var err error
-	ok := c.do(kindRead, "Read", c, c.readDL, func() bool {
+	dl := c.readDL
+	if nonblock {
+		dl = nil
+	}
+	wouldBlock := func() bool {
+		if nonblock {
+			err = c.opErr("read", ErrWouldBlock)
+		}
+		return nonblock
+	}
+	ok := c.do(kindRead, "Read", c, dl, func() bool {
 		switch {
 		case c.gone():
 			err = c.opErr("read", net.ErrClosed)
-		case c.expired(c.readDL()):
+		case !nonblock && c.expired(c.readDL()):
 			err = c.opErr("read", timeoutError)
 		default:
 			w := tcpip.SliceWriter(b)
@@ -156,10 +181,10 @@ func (c *TCPConn) Read(b []byte) (int, error) {
 			case nil:
 				n = res.Count
 				if n == 0 && len(b) > 0 {
-					return false
+					return wouldBlock()
 				}
 			case *tcpip.ErrWouldBlock:
-				return false
+				return wouldBlock()
 			case *tcpip.ErrClosedForReceive:
 				err = io.EOF
 			default:
@@ -176,9 +201,16 @@ func (c *TCPConn) Read(b []byte) (int, error) {
 
 // Write implements net.Conn. It returns when every byte is in the send
 // buffer (or on an error).
-func (c *TCPConn) Write(b []byte) (int, error) {
+func (c *TCPConn) Write(b []byte) (int, error) { return c.write(b, false) }
+
+// TryWrite is Write that never waits, as a non-blocking send(2): it puts
+// in the send buffer what fits and returns how many bytes that was, or
+// fails with ErrWouldBlock if nothing fits. It ignores the write deadline.
+func (c *TCPConn) TryWrite(b []byte) (int, error) { return c.write(b, true) }
+
+func (c *TCPConn) write(b []byte, nonblock bool) (int, error) {
 	if c.env.Sim.TestMode() {
-		if n, ok, err := c.bufferWrite(b); ok {
+		if n, ok, err := c.bufferWrite(b, nonblock); ok {
 			return n, err
 		}
 	}
@@ -188,16 +220,27 @@ func (c *TCPConn) Write(b []byte) (int, error) {
 	var n int
 	var err error
 	var r bytes.Reader
-	ok := c.doCall(kindWrite, callOf("Write", c, len(b)), "Write", c, c.writeDL, func() bool {
-		if !c.gone() && !c.expired(c.writeDL()) && !c.flush() {
-			return false
+	dl := c.writeDL
+	if nonblock {
+		dl = nil
+	}
+	expired := func() bool { return !nonblock && c.expired(c.writeDL()) }
+	wouldBlock := func() bool {
+		if nonblock && n == 0 {
+			err = c.opErr("write", ErrWouldBlock)
+		}
+		return nonblock
+	}
+	ok := c.doCall(kindWrite, callOf("Write", c, len(b)), "Write", c, dl, func() bool {
+		if !c.gone() && !expired() && !c.flush() {
+			return wouldBlock()
 		}
 		for {
 			switch {
 			case c.gone():
 				err = c.opErr("write", net.ErrClosed)
 				return true
-			case c.expired(c.writeDL()):
+			case expired():
 				err = c.opErr("write", timeoutError)
 				return true
 			case n == len(b):
@@ -209,7 +252,7 @@ func (c *TCPConn) Write(b []byte) (int, error) {
 			switch e.(type) {
 			case nil:
 			case *tcpip.ErrWouldBlock:
-				return false
+				return wouldBlock()
 			default:
 				err = c.opErr("write", sysErr("write", e))
 				return true
@@ -400,13 +443,24 @@ func (e *endpoint) doSetupCall(call sim.Call, fn func()) bool {
 }
 
 // Accept implements net.Listener.
-func (l *TCPListener) Accept() (net.Conn, error) {
+func (l *TCPListener) Accept() (net.Conn, error) { return l.accept(false) }
+
+// TryAccept is Accept that never waits: with no connection in the accept
+// queue it fails with ErrWouldBlock, as a non-blocking accept(2) fails
+// with EAGAIN. It ignores the deadline.
+func (l *TCPListener) TryAccept() (net.Conn, error) { return l.accept(true) }
+
+func (l *TCPListener) accept(nonblock bool) (net.Conn, error) {
 	if l.userClosed.Load() {
 		return nil, &net.OpError{Op: "accept", Net: "tcp", Addr: l.addr, Err: net.ErrClosed}
 	}
 	var conn *TCPConn
 	var err error
-	ok := l.doCall(kindOpen, sim.Call{Op: "accept", Local: addrString(l.addr)}, "Accept tcp "+l.addr.String(), nil, l.readDL, func() bool {
+	dl := l.readDL
+	if nonblock {
+		dl = nil
+	}
+	ok := l.doCall(kindOpen, sim.Call{Op: "accept", Local: addrString(l.addr)}, "Accept tcp "+l.addr.String(), nil, dl, func() bool {
 		if l.gone() {
 			err = net.ErrClosed
 			return true
@@ -418,6 +472,10 @@ func (l *TCPListener) Accept() (net.Conn, error) {
 			conn = newTCPConn(l.env, ep, wq)
 			conn.key = fmt.Sprintf("%s/%d", l.key, l.accepted)
 		case *tcpip.ErrWouldBlock:
+			if nonblock {
+				err = ErrWouldBlock
+				return true
+			}
 			if l.expired(l.readDL()) {
 				err = timeoutError
 				return true
@@ -464,13 +522,6 @@ type DoneNotifier interface {
 // DialTCP connects to raddr. laddr, when non-zero, binds the local end first.
 // The context's deadline is a deadline on the virtual clock.
 func DialTCP(ctx context.Context, env *Env, proto tcpip.NetworkProtocolNumber, laddr, raddr tcpip.FullAddress) (*TCPConn, error) {
-	var (
-		e       endpoint
-		wq      waiter.Queue
-		ep      tcpip.Endpoint
-		err     error
-		started bool
-	)
 	if !env.Sim.Running() {
 		// Dial always blocks. Failing here, before the endpoint exists,
 		// leaves nothing behind: starting the connect and returning
@@ -478,10 +529,7 @@ func DialTCP(ctx context.Context, env *Env, proto tcpip.NetworkProtocolNumber, l
 		// the next Run with nobody holding the socket.
 		return nil, &net.OpError{Op: "dial", Net: "tcp", Addr: fullToTCP(raddr), Err: env.Sim.CallErr()}
 	}
-	e.env = env
-	e.w = env.Sim.NewWaitable()
-	label, _ := ctx.Value(LabelKey{}).(string)
-	e.key = env.name("dial", "tcp", fullToTCP(raddr).String(), label)
+	d := newDialing(ctx, env, proto, laddr, raddr)
 	// A cancelled context ends a Dial at once, where the simulator can see
 	// the cancellation happen: always for a context that says so itself
 	// (netsim.Network.WithTimeout's), and in test mode for any context
@@ -489,88 +537,146 @@ func DialTCP(ctx context.Context, env *Env, proto tcpip.NetworkProtocolNumber, l
 	// synctest.Wait waits for it). In program mode another context's
 	// cancellation is noticed at the Dial's next wake-up.
 	if dn, ok := ctx.(DoneNotifier); ok {
-		defer dn.AfterDone(e.w.Notify)()
+		defer dn.AfterDone(d.e.w.Notify)()
 	} else if env.Sim.TestMode() {
-		defer context.AfterFunc(ctx, e.w.Wake)()
+		defer context.AfterFunc(ctx, d.e.w.Wake)()
 	}
+	started := false
+	ok := d.e.doCall(kindOpen, d.call(), "Dial tcp "+fullToTCP(raddr).String(), nil, func() time.Time { return d.dl }, func() bool {
+		if !started {
+			started = true
+			if d.start() {
+				return true
+			}
+		}
+		return d.check()
+	})
+	if !ok {
+		d.err = env.Sim.CallErr()
+	}
+	if d.err != nil {
+		return nil, d.opErr(d.err)
+	}
+	return d.conn(), nil
+}
+
+// dialing is a TCP connect: DialTCP waits for it to complete, StartDialTCP
+// hands it to its caller as a PendingConn.
+type dialing struct {
+	e            endpoint
+	wq           waiter.Queue
+	ep           tcpip.Endpoint
+	ctx          context.Context
+	dl           time.Time // the context's deadline, on the virtual clock
+	proto        tcpip.NetworkProtocolNumber
+	laddr, raddr tcpip.FullAddress
+	err          error
+}
+
+func newDialing(ctx context.Context, env *Env, proto tcpip.NetworkProtocolNumber, laddr, raddr tcpip.FullAddress) *dialing {
+	d := &dialing{ctx: ctx, proto: proto, laddr: laddr, raddr: raddr}
+	d.e.env = env
+	d.e.w = env.Sim.NewWaitable()
+	label, _ := ctx.Value(LabelKey{}).(string)
+	d.e.key = env.name("dial", "tcp", fullToTCP(raddr).String(), label)
 	// The context's deadline is a deadline on the virtual clock. The
 	// context's own timer runs on the wall clock, so its DeadlineExceeded
 	// says nothing about virtual time (a context with a virtual deadline
 	// is done at once): only an explicit cancellation counts.
-	dl, _ := ctx.Deadline()
-	fail := func(cause error) bool {
-		if ep != nil {
-			wq.EventUnregister(&e.entry)
-			ep.Close()
+	d.dl, _ = ctx.Deadline()
+	return d
+}
+
+// call describes the connect for explanations.
+func (d *dialing) call() sim.Call {
+	call := sim.Call{Op: "connect", Remote: fullToTCP(d.raddr).String()}
+	if d.laddr != (tcpip.FullAddress{}) {
+		call.Local = fullToTCP(d.laddr).String()
+	}
+	return call
+}
+
+// fail ends the connect with cause, releasing the endpoint; it reports
+// true (the call is complete).
+func (d *dialing) fail(cause error) bool {
+	if d.ep != nil {
+		d.wq.EventUnregister(&d.e.entry)
+		d.ep.Close()
+	}
+	d.e.closed = true
+	d.err = cause
+	return true
+}
+
+// start makes the endpoint and starts the connect, on the driver. It
+// reports whether the connect is complete already (failed, mostly).
+func (d *dialing) start() bool {
+	env := d.e.env
+	if env.Sim.Stopped() {
+		return d.fail(net.ErrClosed) // a test-mode run has ended
+	}
+	// A context already done sends nothing, as in package net.
+	if cerr := d.ctx.Err(); errors.Is(cerr, context.Canceled) {
+		return d.fail(cerr)
+	}
+	if d.e.expired(d.dl) {
+		return d.fail(timeoutError)
+	}
+	ep, te := env.Stack.NewEndpoint(tcp.ProtocolNumber, d.proto, &d.wq)
+	if te != nil {
+		return d.fail(sysErr("socket", te))
+	}
+	d.ep = ep
+	d.e.ep, d.e.wq = ep, &d.wq
+	d.e.entry = waiter.NewFunctionEntry(waiter.EventOut|waiter.EventErr|waiter.EventHUp, func(waiter.EventMask) { d.e.w.Notify() })
+	d.wq.EventRegister(&d.e.entry)
+	ep.SocketOptions().SetDelayOption(false)
+	if d.laddr != (tcpip.FullAddress{}) {
+		if te := ep.Bind(d.laddr); te != nil {
+			return d.fail(sysErr("bind", te))
 		}
-		err = cause
+	}
+	switch te := ep.Connect(d.raddr); te.(type) {
+	case nil:
 		return true
+	case *tcpip.ErrConnectStarted:
+	default:
+		return d.fail(sysErr("connect", te))
 	}
-	call := sim.Call{Op: "connect", Remote: fullToTCP(raddr).String()}
-	if laddr != (tcpip.FullAddress{}) {
-		call.Local = fullToTCP(laddr).String()
+	return false
+}
+
+// check reports whether the connect has completed (successfully or not:
+// see err), on the driver.
+func (d *dialing) check() bool {
+	if cerr := d.ctx.Err(); errors.Is(cerr, context.Canceled) {
+		return d.fail(cerr)
 	}
-	ok := e.doCall(kindOpen, call, "Dial tcp "+fullToTCP(raddr).String(), nil, func() time.Time { return dl }, func() bool {
-		if !started {
-			started = true
-			if env.Sim.Stopped() {
-				return fail(net.ErrClosed) // a test-mode run has ended
-			}
-			// A context already done sends nothing, as in package net.
-			if cerr := ctx.Err(); errors.Is(cerr, context.Canceled) {
-				return fail(cerr)
-			}
-			if e.expired(dl) {
-				return fail(timeoutError)
-			}
-			var te tcpip.Error
-			ep, te = env.Stack.NewEndpoint(tcp.ProtocolNumber, proto, &wq)
-			if te != nil {
-				return fail(sysErr("socket", te))
-			}
-			e.ep, e.wq = ep, &wq
-			e.entry = waiter.NewFunctionEntry(waiter.EventOut|waiter.EventErr|waiter.EventHUp, func(waiter.EventMask) { e.w.Notify() })
-			wq.EventRegister(&e.entry)
-			ep.SocketOptions().SetDelayOption(false)
-			if laddr != (tcpip.FullAddress{}) {
-				if te := ep.Bind(laddr); te != nil {
-					return fail(sysErr("bind", te))
-				}
-			}
-			switch te := ep.Connect(raddr); te.(type) {
-			case nil:
-				return true
-			case *tcpip.ErrConnectStarted:
-			default:
-				return fail(sysErr("connect", te))
-			}
-		}
-		if cerr := ctx.Err(); errors.Is(cerr, context.Canceled) {
-			return fail(cerr)
-		}
-		if e.expired(dl) {
-			return fail(timeoutError)
-		}
-		if ep.Readiness(waiter.WritableEvents) == 0 {
-			return false
-		}
-		if te := ep.LastError(); te != nil {
-			return fail(sysErr("connect", te))
-		}
-		return true
-	})
-	if !ok {
-		err = env.Sim.CallErr()
+	if d.e.expired(d.dl) {
+		return d.fail(timeoutError)
 	}
-	if err != nil {
-		oe := &net.OpError{Op: "dial", Net: "tcp", Addr: fullToTCP(raddr), Err: err}
-		if laddr != (tcpip.FullAddress{}) {
-			oe.Source = fullToTCP(laddr)
-		}
-		return nil, oe
+	if d.ep.Readiness(waiter.WritableEvents) == 0 {
+		return false
 	}
-	wq.EventUnregister(&e.entry)
-	c := newTCPConn(env, ep, &wq)
-	c.key = e.key
-	return c, nil
+	if te := d.ep.LastError(); te != nil {
+		return d.fail(sysErr("connect", te))
+	}
+	return true
+}
+
+// opErr wraps err as the dial's *net.OpError.
+func (d *dialing) opErr(err error) error {
+	oe := &net.OpError{Op: "dial", Net: "tcp", Addr: fullToTCP(d.raddr), Err: err}
+	if d.laddr != (tcpip.FullAddress{}) {
+		oe.Source = fullToTCP(d.laddr)
+	}
+	return oe
+}
+
+// conn returns the connection of a connect that succeeded.
+func (d *dialing) conn() *TCPConn {
+	d.wq.EventUnregister(&d.e.entry)
+	c := newTCPConn(d.e.env, d.ep, &d.wq)
+	c.key = d.e.key
+	return c
 }

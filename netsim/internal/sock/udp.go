@@ -98,11 +98,25 @@ func (c *UDPConn) opErr(op string, addr net.Addr, err error) error {
 
 // ReadFrom implements net.PacketConn: it reads one datagram. A datagram
 // longer than b is truncated, as with package net.
-func (c *UDPConn) ReadFrom(b []byte) (int, net.Addr, error) { return c.readFrom(b, "recvfrom") }
+func (c *UDPConn) ReadFrom(b []byte) (int, net.Addr, error) { return c.readFrom(b, "recvfrom", false) }
+
+// TryReadFrom is ReadFrom that never waits: with no datagram queued it
+// fails with ErrWouldBlock, as a non-blocking recvfrom(2) fails with
+// EAGAIN. It ignores the read deadline.
+func (c *UDPConn) TryReadFrom(b []byte) (int, net.Addr, error) {
+	return c.readFrom(b, "recvfrom", true)
+}
+
+// TryRead is Read that never waits (see TryReadFrom).
+func (c *UDPConn) TryRead(b []byte) (int, error) {
+	n, _, err := c.readFrom(b, "read", true)
+	return n, err
+}
 
 // readFrom reads one datagram; call names the system call in errors, as
-// package net does ("read" for Read, "recvfrom" for ReadFrom).
-func (c *UDPConn) readFrom(b []byte, call string) (int, net.Addr, error) {
+// package net does ("read" for Read, "recvfrom" for ReadFrom). With
+// nonblock set it fails with ErrWouldBlock instead of waiting.
+func (c *UDPConn) readFrom(b []byte, call string, nonblock bool) (int, net.Addr, error) {
 	if c.userClosed.Load() {
 		return 0, nil, c.opErr("read", nil, net.ErrClosed)
 	}
@@ -111,11 +125,15 @@ func (c *UDPConn) readFrom(b []byte, call string) (int, net.Addr, error) {
 	var err error
 	rcall := callOf("ReadFrom", c, 0)
 	rcall.Op = call
-	ok := c.doCall(kindRead, rcall, "ReadFrom", c, c.readDL, func() bool {
+	dl := c.readDL
+	if nonblock {
+		dl = nil
+	}
+	ok := c.doCall(kindRead, rcall, "ReadFrom", c, dl, func() bool {
 		switch {
 		case c.gone():
 			err = c.opErr("read", nil, net.ErrClosed)
-		case c.expired(c.readDL()):
+		case !nonblock && c.expired(c.readDL()):
 			err = c.opErr("read", nil, timeoutError)
 		default:
 			w := tcpip.SliceWriter(b)
@@ -125,7 +143,10 @@ func (c *UDPConn) readFrom(b []byte, call string) (int, net.Addr, error) {
 				n = res.Count
 				from = fullToUDP(res.RemoteAddr)
 			case *tcpip.ErrWouldBlock:
-				return false
+				if nonblock {
+					err = c.opErr("read", nil, ErrWouldBlock)
+				}
+				return nonblock
 			default:
 				err = c.opErr("read", nil, sysErr(call, e))
 			}
@@ -142,12 +163,22 @@ func (c *UDPConn) readFrom(b []byte, call string) (int, net.Addr, error) {
 // unreachable from the peer it fails once with syscall.ECONNREFUSED, as on
 // Linux.
 func (c *UDPConn) Read(b []byte) (int, error) {
-	n, _, err := c.readFrom(b, "read")
+	n, _, err := c.readFrom(b, "read", false)
 	return n, err
 }
 
 // WriteTo implements net.PacketConn: it sends b as one datagram to addr.
-func (c *UDPConn) WriteTo(b []byte, addr net.Addr) (int, error) {
+func (c *UDPConn) WriteTo(b []byte, addr net.Addr) (int, error) { return c.writeTo(b, addr, false) }
+
+// TryWriteTo is WriteTo that never waits: if the datagram cannot be sent
+// now it fails with ErrWouldBlock, as a non-blocking sendto(2) fails with
+// EAGAIN. It ignores the write deadline.
+func (c *UDPConn) TryWriteTo(b []byte, addr net.Addr) (int, error) { return c.writeTo(b, addr, true) }
+
+// TryWrite is Write that never waits (see TryWriteTo).
+func (c *UDPConn) TryWrite(b []byte) (int, error) { return c.write(b, nil, nil, true) }
+
+func (c *UDPConn) writeTo(b []byte, addr net.Addr, nonblock bool) (int, error) {
 	ua, ok := addr.(*net.UDPAddr)
 	if !ok {
 		return 0, c.opErr("write", addr, net.InvalidAddrError("not a *net.UDPAddr"))
@@ -158,13 +189,13 @@ func (c *UDPConn) WriteTo(b []byte, addr net.Addr) (int, error) {
 	} else {
 		to.Addr = tcpip.AddrFrom16Slice(ua.IP.To16())
 	}
-	return c.write(b, &to, addr)
+	return c.write(b, &to, addr, nonblock)
 }
 
 // Write implements net.Conn on a connected socket.
-func (c *UDPConn) Write(b []byte) (int, error) { return c.write(b, nil, nil) }
+func (c *UDPConn) Write(b []byte) (int, error) { return c.write(b, nil, nil, false) }
 
-func (c *UDPConn) write(b []byte, to *tcpip.FullAddress, addr net.Addr) (int, error) {
+func (c *UDPConn) write(b []byte, to *tcpip.FullAddress, addr net.Addr, nonblock bool) (int, error) {
 	if c.userClosed.Load() {
 		return 0, c.opErr("write", addr, net.ErrClosed)
 	}
@@ -177,11 +208,15 @@ func (c *UDPConn) write(b []byte, to *tcpip.FullAddress, addr net.Addr) (int, er
 	} else if addr != nil {
 		wcall.Remote = addr.String()
 	}
-	ok := c.doCall(kindWrite, wcall, "WriteTo", c, c.writeDL, func() bool {
+	dl := c.writeDL
+	if nonblock {
+		dl = nil
+	}
+	ok := c.doCall(kindWrite, wcall, "WriteTo", c, dl, func() bool {
 		switch {
 		case c.gone():
 			err = c.opErr("write", addr, net.ErrClosed)
-		case c.expired(c.writeDL()):
+		case !nonblock && c.expired(c.writeDL()):
 			err = c.opErr("write", addr, timeoutError)
 		default:
 			r.Reset(b)
@@ -190,7 +225,10 @@ func (c *UDPConn) write(b []byte, to *tcpip.FullAddress, addr net.Addr) (int, er
 			case nil:
 				n = int(m)
 			case *tcpip.ErrWouldBlock:
-				return false
+				if nonblock {
+					err = c.opErr("write", addr, ErrWouldBlock)
+				}
+				return nonblock
 			default:
 				err = c.opErr("write", addr, sysErr("sendto", e))
 			}

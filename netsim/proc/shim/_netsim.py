@@ -332,7 +332,7 @@ class socket:
         if value is None:
             raise Unsupported("netsim exec: setsockopt with optlen is not supported")
         if isinstance(value, int):
-            self._call("setsockopt", level=int(level), opt=int(opt), value=value)
+            self._call("setsockopt", level=int(level), opt=int(opt), value=int(value))
         else:
             self._call("setsockopt", bytes(value), level=int(level), opt=int(opt))
 
@@ -658,6 +658,7 @@ def _install_refusals():
         if is_shim_socket(fileobj):
             raise Unsupported("netsim exec: " + msg)
         return register(self, fileobj, events, data)
+    _register.__wrapped__ = register  # _netsim_select.py puts it back
     selectors._BaseSelectorImpl.register = _register
 
     def _asyncio(mod):
