@@ -19,6 +19,11 @@ const (
 	idARP
 	idICMP
 	idICMPv6
+	idDNS
+	idMDNS
+	idLLMNR
+	idHTTP
+	idTLS
 	idData
 	idRaw
 	idVLAN
@@ -30,6 +35,7 @@ var protoNames = [...]string{
 	idEth: "eth", idEthertype: "ethertype", idSLL: "sll", idNull: "null", idIP: "ip",
 	idIPv6: "ipv6", idTCP: "tcp", idUDP: "udp", idARP: "arp", idICMP: "icmp",
 	idICMPv6: "icmpv6", idData: "data", idRaw: "raw", idVLAN: "vlan",
+	idDNS: "dns", idMDNS: "mdns", idLLMNR: "llmnr", idHTTP: "http", idTLS: "tls",
 	idIPv6Frag: "ipv6.fraghdr",
 }
 
@@ -47,6 +53,8 @@ type Dissector struct {
 	udp       map[convKey]uint32
 	frags     fragTable
 	echo      map[echoKey][2]int64 // ICMP echo requests: frame number and time
+	apps      map[uint32]*appConv  // application state per TCP stream
+	dnsTx     map[dnsTxKey][2]int64
 }
 
 // echoKey matches an ICMP or ICMPv6 echo reply with its request.
@@ -442,7 +450,9 @@ func (d *Dissector) udpDecode(p *Packet, b []byte, src, dst []byte) {
 		p.truncated = true
 		return
 	}
-	p.setData(u.Payload)
+	if !d.udpDNS(p, u.Payload) {
+		p.setData(u.Payload)
+	}
 }
 
 func arp(p *Packet, b []byte) {
