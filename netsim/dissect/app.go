@@ -182,6 +182,11 @@ func (d *Dissector) appData(p *Packet, c *appConv, fi int, data []byte, fin bool
 				segs = []Segment{{Frame: p.Number, Len: len(rest)}}
 			}
 			fl.buf, fl.segs, fl.pending = kept, segs, true
+			if first && wasPending {
+				p.TCP.SegData = append(p.TCP.SegData, len(p.TCP.Payload))
+			} else {
+				p.TCP.SegData = append(p.TCP.SegData, len(rest))
+			}
 			if !p.hasApp() {
 				p.TCP.SegmentOfPDU = true
 				if c.proto == appHTTP && (!wasPending || !first) {
@@ -197,6 +202,7 @@ func (d *Dissector) appData(p *Packet, c *appConv, fi int, data []byte, fin bool
 			segs = append(segs, fl.segs...)
 			// The last segment contributed only up to the message end.
 			segs[len(segs)-1].Len -= len(data) - n
+			p.TCP.SegData = append(p.TCP.SegData, segs[len(segs)-1].Len)
 		}
 		d.appPDU(p, c, fi, rest[:n], segs)
 		off += n

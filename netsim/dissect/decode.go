@@ -24,6 +24,10 @@ const (
 	idLLMNR
 	idHTTP
 	idTLS
+	idTextLines
+	idXML
+	idJSON
+	idMedia
 	idData
 	idRaw
 	idVLAN
@@ -36,6 +40,7 @@ var protoNames = [...]string{
 	idIPv6: "ipv6", idTCP: "tcp", idUDP: "udp", idARP: "arp", idICMP: "icmp",
 	idICMPv6: "icmpv6", idData: "data", idRaw: "raw", idVLAN: "vlan",
 	idDNS: "dns", idMDNS: "mdns", idLLMNR: "llmnr", idHTTP: "http", idTLS: "tls",
+	idTextLines: "data-text-lines", idXML: "xml", idJSON: "json", idMedia: "media",
 	idIPv6Frag: "ipv6.fraghdr",
 }
 

@@ -116,14 +116,6 @@ func dnsTypeName(t uint16) string {
 	return d
 }
 
-// dnsTypeDesc is the long name of an RR type, "A (Host Address)".
-func dnsTypeDesc(t uint16) string {
-	if d, ok := dnsTypeDescs[t]; ok {
-		return d
-	}
-	return "Unknown (" + strconv.Itoa(int(t)) + ")"
-}
-
 func dnsClassName(c uint16) string {
 	if s, ok := dnsClasses[c]; ok {
 		return s

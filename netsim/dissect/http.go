@@ -264,6 +264,18 @@ func (d *Dissector) httpMessage(p *Packet, c *appConv, fi int, b []byte) {
 			m.ContentLength = n
 		}
 	}
+	if len(m.Body) > 0 {
+		switch t := m.mediaType(); {
+		case isXMLType(t):
+			p.push(0, idXML, m.Body)
+		case t == "application/json":
+			p.push(0, idJSON, m.Body)
+		case strings.HasPrefix(t, "text/"):
+			p.push(0, idTextLines, m.Body)
+		case t != "":
+			p.push(0, idMedia, m.Body)
+		}
+	}
 	parts := strings.SplitN(m.FirstLine, " ", 3)
 	if strings.HasPrefix(m.FirstLine, "HTTP/") {
 		m.Response = true

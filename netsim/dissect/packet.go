@@ -267,6 +267,9 @@ type TCP struct {
 	// Info text the application wrote before asking for more.
 	SegmentOfPDU bool
 	PDUInfo      string
+	// SegData are the lengths of this segment's data that went to
+	// reassembly ("TCP segment data").
+	SegData []int
 }
 
 // TCP conversation completeness bits (tcp.completeness).

@@ -32,6 +32,12 @@ type TLSRecord struct {
 	// Bad is set for bytes that are not a TLS record (Wireshark's
 	// "Ignored Unknown Record" / "Continuation Data").
 	Bad bool
+	// SessionVersion is the version the session had when the record
+	// came (the record's own before a Server Hello), for the tree.
+	SessionVersion uint16
+	// AppProto names what the application data carries ("Hypertext
+	// Transfer Protocol", or "Application Data").
+	AppProto string
 }
 
 // TLSHandshake is one handshake message.
@@ -50,8 +56,16 @@ type TLSHandshake struct {
 	// SupportedVersions are the supported_versions extension's values
 	// (one, the selected version, in a Server Hello).
 	SupportedVersions []uint16
-	// Extensions are the extension types in order.
+	// Extensions are the extension types in order; ExtData their data.
 	Extensions []uint16
+	ExtData    [][]byte
+	// CompMethods are a Client Hello's compression methods (a Server
+	// Hello's one method is CompMethods[0]).
+	CompMethods []byte
+	// ExtLen is the extensions block's length, -1 without one.
+	ExtLen int
+	// ALPN is the first application_layer_protocol_negotiation name.
+	ALPN string
 }
 
 // tlsConv is a TLS conversation's state.
@@ -60,6 +74,7 @@ type tlsConv struct {
 	encrypted [2]bool
 	serverDir int // direction index of the server, -1 unknown
 	known     bool
+	alpn      string
 }
 
 var tlsVersionNames = map[uint16]string{0x0300: "SSLv3", 0x0301: "TLSv1", 0x0302: "TLSv1.1", 0x0303: "TLSv1.2", 0x0304: "TLSv1.3"}
@@ -134,6 +149,10 @@ func (d *Dissector) tlsRecord(p *Packet, c *appConv, fi int, b []byte) {
 		return
 	}
 	r := TLSRecord{ContentType: b[0], Version: binary.BigEndian.Uint16(b[1:]), Length: binary.BigEndian.Uint16(b[3:]), Data: b[5:]}
+	r.SessionVersion = st.version
+	if r.SessionVersion == 0 {
+		r.SessionVersion = r.Version
+	}
 	switch r.ContentType {
 	case 20:
 		if st.version != 0x0304 {
@@ -152,6 +171,9 @@ func (d *Dissector) tlsRecord(p *Packet, c *appConv, fi int, b []byte) {
 		}
 		r.Handshakes = parseHandshakes(r.Data)
 		for _, h := range r.Handshakes {
+			if h.Type == 2 && h.ALPN != "" {
+				st.alpn = h.ALPN
+			}
 			if h.Type == 2 {
 				st.version = h.Version
 				for _, v := range h.SupportedVersions {
@@ -164,6 +186,10 @@ func (d *Dissector) tlsRecord(p *Packet, c *appConv, fi int, b []byte) {
 				}
 			}
 		}
+	}
+	r.AppProto = "Application Data"
+	if st.alpn == "http/1.1" || (st.alpn == "" && (p.TCP.SrcPort == 443 || p.TCP.DstPort == 443)) {
+		r.AppProto = "Hypertext Transfer Protocol"
 	}
 	t.Records = append(t.Records, r)
 	if st.version != 0 {
@@ -196,6 +222,7 @@ func parseHandshakes(b []byte) []TLSHandshake {
 
 // parseHello decodes a Client or Server Hello body, as far as it goes.
 func (h *TLSHandshake) parseHello(b []byte) {
+	h.ExtLen = -1
 	if len(b) < 2+32+1 {
 		return
 	}
@@ -223,18 +250,21 @@ func (h *TLSHandshake) parseHello(b []byte) {
 		if len(b) < 1 || len(b) < 1+int(b[0]) {
 			return
 		}
-		b = b[1+int(b[0]):] // compression methods
+		h.CompMethods = b[1 : 1+int(b[0])]
+		b = b[1+int(b[0]):]
 	} else {
 		if len(b) < 3 {
 			return
 		}
 		h.CipherSuite = binary.BigEndian.Uint16(b)
+		h.CompMethods = b[2:3]
 		b = b[3:]
 	}
 	if len(b) < 2 {
 		return
 	}
 	n = int(binary.BigEndian.Uint16(b))
+	h.ExtLen = n
 	b = b[2:]
 	if len(b) > n {
 		b = b[:n]
@@ -248,7 +278,12 @@ func (h *TLSHandshake) parseHello(b []byte) {
 		e := b[4 : 4+l]
 		b = b[4+l:]
 		h.Extensions = append(h.Extensions, typ)
+		h.ExtData = append(h.ExtData, e)
 		switch typ {
+		case 16: // application_layer_protocol_negotiation
+			if len(e) >= 3 && int(e[2]) <= len(e)-3 && h.ALPN == "" {
+				h.ALPN = string(e[3 : 3+int(e[2])])
+			}
 		case 0: // server_name
 			if len(e) >= 5 && e[2] == 0 {
 				nl := int(binary.BigEndian.Uint16(e[3:]))

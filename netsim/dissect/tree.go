@@ -210,6 +210,7 @@ func (t *treeWriter) packet(p *Packet) {
 		t.f(0, "Raw packet data")
 	}
 	t.layers(0, p)
+	t.app(p)
 	if p.Has(ProtoData) && !dataInICMP(p) {
 		t.data(0, p.Data)
 	}
@@ -824,6 +825,7 @@ func (t *treeWriter) tcpRest(d int, p *Packet) {
 				t.f(d+1, "Retransmitted TCP segment data (%d bytes)", n)
 			}
 		}
+		t.tcpSegmentData(d+1, p)
 	}
 }
 
