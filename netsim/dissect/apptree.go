@@ -1,9 +1,11 @@
 package dissect
 
 import (
+	"crypto/md5"
 	"encoding/hex"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // The -V tree of the application protocols: the lines tshark 4.0 prints
@@ -409,6 +411,11 @@ func (t *treeWriter) tlsHandshake(h *TLSHandshake) {
 	}
 	t.f(3, "Version: %s (0x%04x)", tlsVersionLong[h.Version], h.Version)
 	t.f(3, "Random: %s", hex.EncodeToString(h.Random))
+	if h.Type == 1 || (len(h.SupportedVersions) == 0 && h.Version != 0x0304) {
+		at := time.Unix(int64(be32(h.Random)), 0).In(time.Local)
+		t.f(4, "GMT Unix Time: %s %2d, %d %s.000000000 %s", at.Format("Jan"), at.Day(), at.Year(), at.Format("15:04:05"), at.Format("MST"))
+		t.f(4, "Random Bytes: %s", hex.EncodeToString(h.Random[4:]))
+	}
 	t.f(3, "Session ID Length: %d", len(h.SessionID))
 	if len(h.SessionID) > 0 {
 		t.f(3, "Session ID: %s", hex.EncodeToString(h.SessionID))
@@ -452,6 +459,7 @@ func (t *treeWriter) tlsHandshake(h *TLSHandshake) {
 		t.f(3, "Extension: %s (len=%d)", n, len(e))
 		t.f(4, "Type: %s (%d)", n, typ)
 		t.f(4, "Length: %d", len(e))
+		t.tlsExt(h, typ, e)
 		if typ == 0 && h.SNI != "" && len(e) >= 5 {
 			t.f(4, "Server Name Indication extension")
 			t.f(5, "Server Name list length: %d", int(e[0])<<8|int(e[1]))
@@ -474,6 +482,148 @@ func (t *treeWriter) tlsHandshake(h *TLSHandshake) {
 			}
 		}
 	}
+	t.ja3(h)
+}
+
+// tlsExt writes the decoded body of the extensions netsim knows.
+func (t *treeWriter) tlsExt(h *TLSHandshake, typ uint16, e []byte) {
+	u16 := func(b []byte) int { return int(b[0])<<8 | int(b[1]) }
+	switch typ {
+	case 13, 50: // signature_algorithms, signature_algorithms_cert
+		if len(e) < 2 || u16(e)+2 > len(e) {
+			return
+		}
+		n := u16(e)
+		t.f(4, "Signature Hash Algorithms Length: %d", n)
+		t.f(4, "Signature Hash Algorithms (%d algorithm%s)", n/2, plural(n/2))
+		for i := 2; i+1 < 2+n; i += 2 {
+			a := uint16(u16(e[i:]))
+			if name, ok := tlsSigAlgNames[a]; ok {
+				t.f(5, "Signature Algorithm: %s (0x%04x)", name, a)
+			} else {
+				hn, sn := tlsSigHashNames[e[i]], tlsSigSigNames[e[i+1]]
+				if hn == "" {
+					hn = "Unknown"
+				}
+				if sn == "" {
+					sn = "Unknown"
+				}
+				t.f(5, "Signature Algorithm: %s %s (0x%04x)", hn, sn, a)
+			}
+			t.f(6, "Signature Hash Algorithm Hash: %s", valueName(tlsSigHashNames[e[i]], int(e[i])))
+			t.f(6, "Signature Hash Algorithm Signature: %s", valueName(tlsSigSigNames[e[i+1]], int(e[i+1])))
+		}
+	case 10: // supported_groups
+		if len(e) < 2 || u16(e)+2 > len(e) {
+			return
+		}
+		n := u16(e)
+		t.f(4, "Supported Groups List Length: %d", n)
+		t.f(4, "Supported Groups (%d group%s)", n/2, plural(n/2))
+		for i := 2; i+1 < 2+n; i += 2 {
+			g := uint16(u16(e[i:]))
+			if name, ok := tlsGroupNames[g]; ok {
+				t.f(5, "Supported Group: %s (0x%04x)", name, g)
+			}
+		}
+	case 11: // ec_point_formats
+		if len(e) < 1 || int(e[0])+1 > len(e) {
+			return
+		}
+		t.f(4, "EC point formats Length: %d", e[0])
+		t.f(4, "Elliptic curves point formats (%d)", e[0])
+		for _, f := range e[1 : 1+int(e[0])] {
+			if f == 0 {
+				t.f(5, "EC point format: uncompressed (0)")
+			}
+		}
+	case 65281: // renegotiation_info
+		if len(e) < 1 {
+			return
+		}
+		t.f(4, "Renegotiation Info extension")
+		t.f(5, "Renegotiation info extension length: %d", e[0])
+	case 5: // status_request
+		if len(e) == 5 && e[0] == 1 {
+			t.f(4, "Certificate Status Type: OCSP (1)")
+			t.f(4, "Responder ID list Length: %d", u16(e[1:]))
+			t.f(4, "Request Extensions Length: %d", u16(e[3:]))
+		}
+	case 16: // application_layer_protocol_negotiation
+		if len(e) < 2 || u16(e)+2 > len(e) {
+			return
+		}
+		t.f(4, "ALPN Extension Length: %d", u16(e))
+		t.f(4, "ALPN Protocol")
+		for b := e[2 : 2+u16(e)]; len(b) > 0 && int(b[0])+1 <= len(b); b = b[1+int(b[0]):] {
+			t.f(5, "ALPN string length: %d", b[0])
+			t.f(5, "ALPN Next Protocol: %s", formatText(string(b[1:1+int(b[0])])))
+		}
+	case 51: // key_share
+		t.f(4, "Key Share extension")
+		b := e
+		d := 5
+		if h.Type == 1 {
+			if len(e) < 2 {
+				return
+			}
+			t.f(5, "Client Key Share Length: %d", u16(e))
+			b = e[2:]
+		} else {
+			d = 5
+		}
+		for len(b) >= 4 && u16(b[2:])+4 <= len(b) {
+			g := uint16(u16(b))
+			n := u16(b[2:])
+			name := tlsGroupNames[g]
+			if name == "" {
+				return
+			}
+			t.f(d, "Key Share Entry: Group: %s, Key Exchange length: %d", name, n)
+			t.f(d+1, "Group: %s (%d)", name, g)
+			t.f(d+1, "Key Exchange Length: %d", n)
+			t.f(d+1, "Key Exchange: %s", hex.EncodeToString(b[4:4+n]))
+			b = b[4+n:]
+		}
+	}
+}
+
+// ja3 writes a hello's JA3 (Client Hello) or JA3S (Server Hello) lines.
+func (t *treeWriter) ja3(h *TLSHandshake) {
+	grease := func(v uint16) bool { return v&0x0f0f == 0x0a0a && v>>8 == v&0xff }
+	join := func(vs []uint16) string {
+		var parts []string
+		for _, v := range vs {
+			if !grease(v) {
+				parts = append(parts, strconv.Itoa(int(v)))
+			}
+		}
+		return strings.Join(parts, "-")
+	}
+	var s string
+	if h.Type == 1 {
+		var groups, formats []uint16
+		for i, typ := range h.Extensions {
+			e := h.ExtData[i]
+			switch {
+			case typ == 10 && len(e) >= 2:
+				for j := 2; j+1 < len(e) && j < 2+(int(e[0])<<8|int(e[1])); j += 2 {
+					groups = append(groups, uint16(e[j])<<8|uint16(e[j+1]))
+				}
+			case typ == 11 && len(e) >= 1:
+				for j := 1; j < len(e) && j <= int(e[0]); j++ {
+					formats = append(formats, uint16(e[j]))
+				}
+			}
+		}
+		s = strconv.Itoa(int(h.Version)) + "," + join(h.CipherSuites) + "," + join(h.Extensions) + "," + join(groups) + "," + join(formats)
+		t.g(3, "JA3 Fullstring: %s", s)
+		t.g(3, "JA3: %x", md5.Sum([]byte(s)))
+		return
+	}
+	s = strconv.Itoa(int(h.Version)) + "," + strconv.Itoa(int(h.CipherSuite)) + "," + join(h.Extensions)
+	t.g(3, "JA3S Fullstring: %s", s)
+	t.g(3, "JA3S: %x", md5.Sum([]byte(s)))
 }
 
 func plural(n int) string {
