@@ -163,6 +163,9 @@ func (d *Dissector) appData(p *Packet, c *appConv, fi int, data []byte, fin bool
 		} else {
 			n, ok = len(rest), true
 		}
+		if ok && n <= 0 {
+			n = len(rest)
+		}
 		if ok && n > len(rest) {
 			ok = false
 		}

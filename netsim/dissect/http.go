@@ -225,11 +225,8 @@ func (d *Dissector) httpLen(c *appConv, fi int, b []byte, fin bool) (int, bool) 
 		}
 		return h + n, true
 	case m.ContentLength >= 0:
-		if int64(len(b)-h) < m.ContentLength {
-			// Wait for the rest of the body.
-			return h + int(m.ContentLength), true
-		}
-		return h + int(m.ContentLength), true
+		// A body longer than any capture holds is never complete.
+		return h + int(min(m.ContentLength, 1<<40)), true
 	}
 	return len(b), true
 }
