@@ -89,9 +89,14 @@ func (d *Dissector) tcpPayload(p *Packet, fi int) {
 	if len(t.Payload) == 0 {
 		return
 	}
+	if t.Flags&thRST != 0 {
+		// Wireshark shows a reset's payload as data.
+		p.setData(t.Payload)
+		return
+	}
 	if c.proto == appNone {
 		c.proto = tcpPortProto(t.SrcPort, t.DstPort)
-		if c.proto == appNone {
+		if c.proto == appNone && !hasPortDissector(tcpDissectorPorts, t.SrcPort, t.DstPort) {
 			switch {
 			case tlsHeuristic(t.Payload):
 				c.proto = appTLS

@@ -451,8 +451,12 @@ func (d *Dissector) udpDecode(p *Packet, b []byte, src, dst []byte) {
 	}
 	u.Payload = b[8:min(end, len(b))]
 	if end > len(b) {
-		// Wireshark hands a cut-short payload to no dissector.
+		// Wireshark hands a cut-short payload to no dissector, but
+		// for DNS, which decodes what the capture kept.
 		p.truncated = true
+		if len(p.Frame) < p.Len {
+			d.udpDNS(p, u.Payload)
+		}
 		return
 	}
 	if !d.udpDNS(p, u.Payload) {

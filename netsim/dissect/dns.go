@@ -522,11 +522,14 @@ func (d *Dissector) dnsMessage(p *Packet, msg []byte, kind uint8, tcp bool) *DNS
 // udpDNS decodes a UDP payload as DNS when its ports (or Wireshark's
 // heuristic) say so; false leaves it to the data dissector.
 func (d *Dissector) udpDNS(p *Packet, b []byte) bool {
+	if len(b) == 0 {
+		return false
+	}
 	u := &p.UDP
 	lo, hi := min(u.SrcPort, u.DstPort), max(u.SrcPort, u.DstPort)
 	kind, ok := dnsKindAt(lo, hi, false)
 	if !ok {
-		if p.inError || !dnsHeuristic(b) {
+		if p.inError || hasPortDissector(udpDissectorPorts, lo, hi) || !dnsHeuristic(b) {
 			return false
 		}
 	}
