@@ -32,11 +32,10 @@ type Segment struct {
 
 // appConv is the application state of one TCP conversation.
 type appConv struct {
-	proto  uint8
-	flows  [2]appFlow
-	tls    tlsConv
-	http   httpConv
-	closed [2]bool
+	proto uint8
+	flows [2]appFlow
+	tls   tlsConv
+	http  httpConv
 }
 
 // appFlow is one direction's reassembly state.
@@ -178,7 +177,6 @@ func (d *Dissector) appData(p *Packet, c *appConv, fi int, data []byte, fin bool
 			if c.proto == appHTTP && !httpStarts(rest) && !(first && wasPending) {
 				// Not the start of a message: a continuation.
 				d.appPDU(p, c, fi, rest, nil)
-				off = len(data)
 				break
 			}
 			// Keep the rest for the next segment.
