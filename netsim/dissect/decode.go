@@ -19,6 +19,15 @@ const (
 	idARP
 	idICMP
 	idICMPv6
+	idDNS
+	idMDNS
+	idLLMNR
+	idHTTP
+	idTLS
+	idTextLines
+	idXML
+	idJSON
+	idMedia
 	idData
 	idRaw
 	idVLAN
@@ -30,6 +39,8 @@ var protoNames = [...]string{
 	idEth: "eth", idEthertype: "ethertype", idSLL: "sll", idNull: "null", idIP: "ip",
 	idIPv6: "ipv6", idTCP: "tcp", idUDP: "udp", idARP: "arp", idICMP: "icmp",
 	idICMPv6: "icmpv6", idData: "data", idRaw: "raw", idVLAN: "vlan",
+	idDNS: "dns", idMDNS: "mdns", idLLMNR: "llmnr", idHTTP: "http", idTLS: "tls",
+	idTextLines: "data-text-lines", idXML: "xml", idJSON: "json", idMedia: "media",
 	idIPv6Frag: "ipv6.fraghdr",
 }
 
@@ -49,6 +60,8 @@ type Dissector struct {
 	echo      map[echoKey][2]int64 // ICMP echo requests: frame number and time
 	names     *MACNames            // MAC address names, nil for none
 	arp       map[uint32]arpEntry  // ARP duplicate detection: IPv4 → MAC
+	apps      map[uint32]*appConv  // application state per TCP stream
+	dnsTx     map[dnsTxKey][2]int64
 }
 
 // echoKey matches an ICMP or ICMPv6 echo reply with its request.
@@ -438,11 +451,17 @@ func (d *Dissector) udpDecode(p *Packet, b []byte, src, dst []byte) {
 	}
 	u.Payload = b[8:min(end, len(b))]
 	if end > len(b) {
-		// Wireshark hands a cut-short payload to no dissector.
+		// Wireshark hands a cut-short payload to no dissector, but
+		// for DNS, which decodes what the capture kept.
 		p.truncated = true
+		if len(p.Frame) < p.Len {
+			d.udpDNS(p, u.Payload)
+		}
 		return
 	}
-	p.setData(u.Payload)
+	if !d.udpDNS(p, u.Payload) {
+		p.setData(u.Payload)
+	}
 }
 
 func arp(p *Packet, b []byte) {

@@ -12,7 +12,7 @@ import (
 	"netsim.dev/netsim/pcapread"
 )
 
-var update = flag.Bool("update", false, "rewrite testdata/linklayer.summary and .fields from tshark")
+var update = flag.Bool("update", false, "rewrite the goldens from tshark: testdata/linklayer.summary and .fields, testdata/app/*.summary")
 
 func fixtureNames(t testing.TB) *MACNames {
 	t.Helper()

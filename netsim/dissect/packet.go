@@ -17,6 +17,9 @@ const (
 	ProtoARP
 	ProtoICMP
 	ProtoICMPv6
+	ProtoDNS  // DNS, mDNS or LLMNR (Packet.DNS)
+	ProtoHTTP // HTTP/1.x (Packet.HTTP)
+	ProtoTLS  // TLS records (Packet.TLS)
 	ProtoData
 	ProtoVLAN
 )
@@ -56,6 +59,13 @@ type Packet struct {
 	ARP    ARP
 	ICMP   ICMP
 	ICMPv6 ICMPv6
+	// Application layers (nil when absent); see app.go.
+	DNS  *DNS
+	HTTP []*HTTP
+	TLS  *TLS
+	// Reassembled is set when the frame completes a message reassembled
+	// from several TCP segments.
+	Reassembled *Reassembly
 	// Data is the payload handed to Wireshark's "data" dissector
 	// (data.data); valid when Protos has ProtoData.
 	Data []byte
@@ -256,6 +266,14 @@ type TCP struct {
 	// FinFirst is set on a FIN from the side that closed first
 	// ("This frame initiates the connection closing").
 	FinFirst bool
+	// SegmentOfPDU is set when the segment's data belongs to an
+	// application message completed by a later segment; PDUInfo is the
+	// Info text the application wrote before asking for more.
+	SegmentOfPDU bool
+	PDUInfo      string
+	// SegData are the lengths of this segment's data that went to
+	// reassembly ("TCP segment data").
+	SegData []int
 }
 
 // TCP conversation completeness bits (tcp.completeness).

@@ -33,6 +33,9 @@ func (p *Packet) Addresses() (string, string) {
 
 // Protocol returns the Protocol column.
 func (p *Packet) Protocol() string {
+	if s, ok := appProtocol(p); ok {
+		return s
+	}
 	switch {
 	case p.Has(ProtoTCP):
 		return "TCP"
@@ -80,6 +83,9 @@ func (p *Packet) Info() string {
 }
 
 func (p *Packet) info() string {
+	if s, ok := appInfo(p); ok {
+		return s
+	}
 	switch {
 	case p.Has(ProtoTCP):
 		return tcpInfo(p)

@@ -254,7 +254,7 @@ func (d *Dissector) tcpDecode(p *Packet, b []byte, reported int, src, dst []byte
 	// Wireshark does not hand retransmitted or out-of-order data to the
 	// next dissector.
 	if t.Analysis&(TCPRetransmission|TCPSpuriousRetransmission|TCPOutOfOrder) == 0 {
-		p.setData(t.Payload)
+		d.tcpPayload(p, fi)
 	}
 }
 

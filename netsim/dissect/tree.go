@@ -214,6 +214,7 @@ func (t *treeWriter) packet(p *Packet) {
 		t.vlanTree(p)
 	}
 	t.layers(0, p)
+	t.app(p)
 	if p.Has(ProtoData) && !dataInICMP(p) {
 		t.data(0, p.Data)
 	}
@@ -772,6 +773,7 @@ func (t *treeWriter) tcpRest(d int, p *Packet) {
 				t.f(d+1, "Retransmitted TCP segment data (%d bytes)", n)
 			}
 		}
+		t.tcpSegmentData(d+1, p)
 	}
 }
 

@@ -1,0 +1,354 @@
+package dissect
+
+import (
+	"bytes"
+	"strconv"
+	"strings"
+)
+
+// HTTP is one HTTP/1.x message (or a continuation: bytes of an HTTP
+// conversation that do not begin a message) as Wireshark's http dissector
+// decodes it.
+type HTTP struct {
+	// Request and Response tell the message's kind; neither is set for
+	// a continuation.
+	Request, Response bool
+	// FirstLine is the request or status line, without its line end.
+	FirstLine string
+	// Method, URI and Version are the request line's parts; Version,
+	// Code and Phrase the status line's.
+	Method, URI, Version string
+	Code                 int
+	Phrase               string
+	// Headers are the header lines in order.
+	Headers []HTTPHeader
+	// ContentLength is the Content-Length header's value, -1 without.
+	ContentLength int64
+	// Body is the message body as sent (chunks undecoded).
+	Body []byte
+	// HeaderLen is the length of the first line and headers with the
+	// blank line that ends them.
+	HeaderLen int
+	// RequestIn is the frame of the request a response answers, 0 if
+	// unknown; RequestTime its time and RequestURI its full URI.
+	RequestIn   int
+	RequestTime int64
+	RequestURI  string
+	// Number is the message's index among the conversation's requests
+	// (or responses), from 1.
+	Number int
+	// Data is the whole message.
+	Data []byte
+}
+
+// HTTPHeader is one header line.
+type HTTPHeader struct{ Name, Value string }
+
+// Header returns the value of the first header with the given name
+// (case-insensitive), or "".
+func (h *HTTP) Header(name string) string {
+	for _, x := range h.Headers {
+		if strings.EqualFold(x.Name, name) {
+			return x.Value
+		}
+	}
+	return ""
+}
+
+// httpConv pairs a conversation's responses with its requests.
+type httpConv struct {
+	reqs     []httpReq // requests not yet answered, oldest first
+	nreq     int
+	nresp    int
+	lastHead bool
+}
+
+type httpReq struct {
+	frame  int
+	time   int64
+	uri    string
+	method string
+}
+
+var httpMethods = []string{"GET", "POST", "HEAD", "PUT", "DELETE", "OPTIONS", "CONNECT", "TRACE", "PATCH",
+	"PROPFIND", "PROPPATCH", "MKCOL", "COPY", "MOVE", "LOCK", "UNLOCK", "SEARCH", "REPORT", "NOTIFY",
+	"SUBSCRIBE", "UNSUBSCRIBE", "M-SEARCH", "MERGE", "CHECKOUT", "MKACTIVITY", "RPC_IN_DATA", "RPC_OUT_DATA",
+	"BPROPFIND", "BPROPPATCH", "BCOPY", "BDELETE", "BMOVE", "POLL", "SSDP", "ACL", "LABEL", "MKWORKSPACE",
+	"UPDATE", "VERSION-CONTROL", "BASELINE-CONTROL", "MKREDIRECTREF", "UPDATEREDIRECTREF", "ORDERPATCH", "BIND",
+	"UNBIND", "REBIND", "UNCHECKOUT", "MKCALENDAR"}
+
+// httpStarts reports whether b begins an HTTP request or response line.
+func httpStarts(b []byte) bool {
+	if bytes.HasPrefix(b, []byte("HTTP/")) {
+		return true
+	}
+	sp := bytes.IndexByte(b, ' ')
+	if sp <= 0 || sp > 20 {
+		return false
+	}
+	m := string(b[:sp])
+	for _, x := range httpMethods {
+		if m == x {
+			return true
+		}
+	}
+	return false
+}
+
+// httpHeuristic is Wireshark's HTTP-over-TCP heuristic: a complete first
+// line that is a request line ending in an HTTP version or a status line.
+func httpHeuristic(b []byte) bool {
+	if !httpStarts(b) {
+		return false
+	}
+	nl := bytes.IndexByte(b, '\n')
+	if nl < 0 {
+		return false
+	}
+	line := strings.TrimRight(string(b[:nl]), "\r")
+	if strings.HasPrefix(line, "HTTP/1.") {
+		return len(line) >= 12 && line[8] == ' '
+	}
+	return strings.HasSuffix(line, " HTTP/1.1") || strings.HasSuffix(line, " HTTP/1.0")
+}
+
+// httpHeaderEnd returns the length of the header block (through the blank
+// line), or -1 when it is not complete.
+func httpHeaderEnd(b []byte) int {
+	i := 0
+	for {
+		nl := bytes.IndexByte(b[i:], '\n')
+		if nl < 0 {
+			return -1
+		}
+		line := b[i : i+nl]
+		i += nl + 1
+		if len(line) == 0 || (len(line) == 1 && line[0] == '\r') {
+			return i
+		}
+	}
+}
+
+// httpParseHeaders splits the header block into its first line and headers.
+func httpParseHeaders(b []byte) (first string, hdrs []HTTPHeader) {
+	lines := strings.Split(string(b), "\n")
+	for i, l := range lines {
+		l = strings.TrimSuffix(l, "\r")
+		if i == 0 {
+			first = l
+			continue
+		}
+		if l == "" {
+			break
+		}
+		name, val, ok := strings.Cut(l, ":")
+		if !ok {
+			hdrs = append(hdrs, HTTPHeader{Name: l})
+			continue
+		}
+		hdrs = append(hdrs, HTTPHeader{Name: name, Value: strings.TrimLeft(val, " \t")})
+	}
+	return first, hdrs
+}
+
+// httpChunkedLen returns the length of a chunked body at b, or false when
+// it is not complete.
+func httpChunkedLen(b []byte) (int, bool) {
+	off := 0
+	for {
+		nl := bytes.IndexByte(b[off:], '\n')
+		if nl < 0 {
+			return 0, false
+		}
+		line := strings.TrimSpace(string(b[off : off+nl]))
+		if i := strings.IndexByte(line, ';'); i >= 0 {
+			line = line[:i]
+		}
+		n, err := strconv.ParseUint(strings.TrimSpace(line), 16, 31)
+		if err != nil {
+			return len(b), true
+		}
+		off += nl + 1
+		if n == 0 {
+			// Trailers until a blank line.
+			e := httpHeaderEnd(b[off:])
+			if e < 0 {
+				return 0, false
+			}
+			return off + e, true
+		}
+		off += int(n)
+		if off > len(b) {
+			return 0, false
+		}
+		// The CRLF after the chunk data.
+		nl = bytes.IndexByte(b[off:], '\n')
+		if nl < 0 {
+			return 0, false
+		}
+		off += nl + 1
+	}
+}
+
+// httpLen returns the length of the HTTP message at the start of b, or
+// false when more bytes are needed (or b does not start a message).
+func (d *Dissector) httpLen(c *appConv, fi int, b []byte, fin bool) (int, bool) {
+	if !httpStarts(b) {
+		return 0, false
+	}
+	h := httpHeaderEnd(b)
+	if h < 0 {
+		return 0, false
+	}
+	first, hdrs := httpParseHeaders(b[:h])
+	m := &HTTP{Headers: hdrs, ContentLength: -1}
+	response := strings.HasPrefix(first, "HTTP/")
+	if cl := m.Header("Content-Length"); cl != "" {
+		if n, err := strconv.ParseInt(strings.TrimSpace(cl), 10, 64); err == nil && n >= 0 {
+			m.ContentLength = n
+		}
+	}
+	if response {
+		code := 0
+		if f := strings.Fields(first); len(f) >= 2 {
+			code, _ = strconv.Atoi(f[1])
+		}
+		if code/100 == 1 || code == 204 || code == 304 || c.http.lastHead {
+			return h, true
+		}
+	}
+	switch {
+	case strings.Contains(strings.ToLower(m.Header("Transfer-Encoding")), "chunked"):
+		n, ok := httpChunkedLen(b[h:])
+		if !ok {
+			return 0, false
+		}
+		return h + n, true
+	case m.ContentLength >= 0:
+		// A body longer than any capture holds is never complete.
+		return h + int(min(m.ContentLength, 1<<40)), true
+	}
+	return len(b), true
+}
+
+// httpFirstLineInfo is the Info Wireshark's HTTP dissector writes for a
+// message start before asking TCP for the rest of the message.
+func httpFirstLineInfo(b []byte) string {
+	nl := bytes.IndexByte(b, '\n')
+	if nl < 0 {
+		return ""
+	}
+	return formatText(strings.TrimSuffix(string(b[:nl]), "\r")) + " "
+}
+
+// httpMessage decodes one HTTP message (or continuation) b.
+func (d *Dissector) httpMessage(p *Packet, c *appConv, fi int, b []byte) {
+	m := &HTTP{ContentLength: -1, Data: b}
+	p.HTTP = append(p.HTTP, m)
+	p.push(ProtoHTTP, idHTTP, b)
+	if !httpStarts(b) {
+		return
+	}
+	h := httpHeaderEnd(b)
+	if h < 0 {
+		h = len(b)
+	}
+	m.HeaderLen = h
+	m.FirstLine, m.Headers = httpParseHeaders(b[:h])
+	m.Body = b[h:]
+	if cl := m.Header("Content-Length"); cl != "" {
+		if n, err := strconv.ParseInt(strings.TrimSpace(cl), 10, 64); err == nil && n >= 0 {
+			m.ContentLength = n
+		}
+	}
+	if len(m.Body) > 0 {
+		switch t := m.mediaType(); {
+		case isXMLType(t):
+			p.push(0, idXML, m.Body)
+		case t == "application/json":
+			p.push(0, idJSON, m.Body)
+		case strings.HasPrefix(t, "text/"):
+			p.push(0, idTextLines, m.Body)
+		case t != "":
+			p.push(0, idMedia, m.Body)
+		}
+	}
+	parts := strings.SplitN(m.FirstLine, " ", 3)
+	if strings.HasPrefix(m.FirstLine, "HTTP/") {
+		m.Response = true
+		m.Version = parts[0]
+		if len(parts) > 1 {
+			m.Code, _ = strconv.Atoi(parts[1])
+		}
+		if len(parts) > 2 {
+			m.Phrase = parts[2]
+		}
+		c.http.nresp++
+		m.Number = c.http.nresp
+		if len(c.http.reqs) > 0 {
+			r := c.http.reqs[0]
+			c.http.reqs = c.http.reqs[1:]
+			m.RequestIn, m.RequestTime, m.RequestURI = r.frame, r.time, r.uri
+		}
+		return
+	}
+	m.Request = true
+	m.Method = parts[0]
+	if len(parts) > 1 {
+		m.URI = parts[1]
+	}
+	if len(parts) > 2 {
+		m.Version = parts[2]
+	}
+	c.http.nreq++
+	m.Number = c.http.nreq
+	c.http.lastHead = m.Method == "HEAD"
+	c.http.reqs = append(c.http.reqs, httpReq{frame: p.Number, time: p.Time, uri: m.FullURI(), method: m.Method})
+}
+
+// FullURI is the request's absolute URI (http.request.full_uri).
+func (h *HTTP) FullURI() string {
+	if strings.HasPrefix(h.URI, "http://") || strings.HasPrefix(h.URI, "https://") {
+		return h.URI
+	}
+	host := h.Header("Host")
+	if host == "" {
+		return ""
+	}
+	return "http://" + host + h.URI
+}
+
+// mediaType is the Content-Type without parameters, lower-cased.
+func (h *HTTP) mediaType() string {
+	ct := h.Header("Content-Type")
+	if i := strings.IndexByte(ct, ';'); i >= 0 {
+		ct = ct[:i]
+	}
+	return strings.ToLower(strings.TrimSpace(ct))
+}
+
+func isXMLType(t string) bool {
+	return t == "text/xml" || t == "application/xml" || strings.HasSuffix(t, "+xml")
+}
+
+// httpInfo is the Info text of p's HTTP messages.
+func httpInfo(p *Packet) string {
+	m := p.HTTP[0]
+	if !m.Request && !m.Response {
+		return "Continuation"
+	}
+	s := formatText(m.FirstLine) + " "
+	if t := m.mediaType(); t != "" && len(m.Body) > 0 && !isXMLType(t) {
+		s += " (" + t + ")"
+	}
+	return s
+}
+
+// httpProtocol is the Protocol column of an HTTP frame.
+func httpProtocol(p *Packet) string {
+	m := p.HTTP[0]
+	if t := m.mediaType(); len(m.Body) > 0 && isXMLType(t) {
+		return "HTTP/XML"
+	}
+	return "HTTP"
+}
