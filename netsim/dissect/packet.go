@@ -78,6 +78,10 @@ type Packet struct {
 	// captured.
 	truncated bool
 	VLAN      VLAN
+	// cutProto names the protocol whose header the snap length cut
+	// (tshark's "[Packet size limited during capture: TCP truncated]");
+	// see truncated.go.
+	cutProto string
 }
 
 // VLAN is an IEEE 802.1Q tag.
@@ -222,7 +226,10 @@ type TCP struct {
 	AckedFrame  uint32 // tcp.analysis.acks_frame
 	HasAckFrame bool
 	BadHdr      bool // header length < 20 or beyond the data
-	Short       bool // fewer than 20 bytes: only the ports are known
+	Short       bool // fewer than 16 bytes: only the ports are known
+	// cut is how much of the header a frame cut short by its snap length
+	// holds: tcpCutFixed or tcpCutOptions (truncated.go), 0 for all.
+	cut uint8
 	// Quoted is set for a header quoted in an ICMP error: no sequence
 	// analysis, absolute sequence numbers, no tcp.len.
 	Quoted bool

@@ -177,6 +177,9 @@ func tcpInfo(p *Packet) string {
 		fmt.Fprintf(&sb, " Ack=%d", t.Ack)
 	}
 	fmt.Fprintf(&sb, " Win=%d", t.WinSize)
+	if t.cut == tcpCutFixed {
+		return sb.String()
+	}
 	if t.Flags&thURG != 0 {
 		fmt.Fprintf(&sb, " Urg=%d", t.Urgent)
 	}

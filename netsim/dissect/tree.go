@@ -213,6 +213,7 @@ func (t *treeWriter) packet(p *Packet) {
 	if p.Has(ProtoData) && !dataInICMP(p) {
 		t.data(0, p.Data)
 	}
+	t.truncatedLine(p)
 }
 
 // ethPayloadLen returns the length the Ethernet payload's own header
@@ -799,6 +800,9 @@ func (t *treeWriter) tcpRest(d int, p *Packet) {
 	default:
 		t.g(d+1, "Window size scaling factor: %d", tc.ScaleFactor)
 	}
+	if tc.cut == tcpCutFixed {
+		return
+	}
 	t.f(d+1, "Checksum: 0x%04x [unverified]", tc.Checksum)
 	t.g(d+1, "Checksum Status: Unverified")
 	t.f(d+1, "Urgent Pointer: %d", tc.Urgent)
@@ -808,7 +812,7 @@ func (t *treeWriter) tcpRest(d int, p *Packet) {
 	t.g(d+1, "Timestamps")
 	t.g(d+2, "Time since first frame in this TCP stream: %s", secs(tc.TimeFirst))
 	t.g(d+2, "Time since previous frame in this TCP stream: %s", secs(tc.TimePrev))
-	if !tc.Quoted {
+	if !tc.Quoted && tc.cut == 0 {
 		t.seqAnalysis(d+1, p)
 	}
 	if n := len(tc.Payload); n > 0 {
@@ -922,6 +926,10 @@ var tcpOptionNames = map[byte]string{1: "No-Operation (NOP)", 2: "Maximum segmen
 
 func (t *treeWriter) tcpOptions(d int, p *Packet) {
 	tc := &p.TCP
+	if tc.cut == tcpCutOptions {
+		t.tcpCutOptions(d, p)
+		return
+	}
 	var names []string
 	ok := true
 	used := 0
