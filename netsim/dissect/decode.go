@@ -121,6 +121,7 @@ func (d *Dissector) link(p *Packet, b []byte) {
 		}
 		p.push(0, idEthertype, nil)
 		d.ethertype(p, p.Eth.Type, b[14:])
+		p.trailerCut()
 	case pcapread.LinkNull, pcapread.LinkLoop:
 		if len(b) < 4 {
 			p.Malformed = true
@@ -229,7 +230,9 @@ func (p *Packet) setData(b []byte) {
 
 func (d *Dissector) ipv4(p *Packet, b []byte) {
 	if len(b) < 20 || b[0]>>4 != 4 || int(b[0]&0xf)*4 < 20 || int(b[0]&0xf)*4 > len(b) {
-		p.Malformed = true
+		if !ipv4Cut(p, b) {
+			p.Malformed = true
+		}
 		return
 	}
 	ip := &p.IP
@@ -253,13 +256,20 @@ func (d *Dissector) ipv4(p *Packet, b []byte) {
 	}
 	end := int(ip.Len)
 	reported := end - int(ip.HdrLen)
-	if end > len(b) {
+	cut := end > len(b)
+	if cut {
 		end = len(b)
-		p.truncated = true
+		p.payloadCut()
 	}
 	payload := b[ip.HdrLen:end]
 	if ip.Flags&1 != 0 || ip.FragOff != 0 {
-		if p.inError {
+		if cut && !p.inError && ip.FragOff == 0 {
+			// A first fragment cut short is not reassembled: its
+			// transport header is dissected as it stands.
+			d.transport(p, ip.Proto, payload, reported, ip.Src[:], ip.Dst[:])
+			return
+		}
+		if p.inError || cut {
 			// A quoted fragment is not reassembled.
 			ip.Fragmented = true
 			p.setData(payload)
@@ -286,7 +296,9 @@ func (d *Dissector) ipv4(p *Packet, b []byte) {
 
 func (d *Dissector) ipv6(p *Packet, b []byte) {
 	if len(b) < 40 || b[0]>>4 != 6 {
-		p.Malformed = true
+		if !ipv6Cut(p, b) {
+			p.Malformed = true
+		}
 		return
 	}
 	v := &p.IPv6
@@ -301,9 +313,10 @@ func (d *Dissector) ipv6(p *Packet, b []byte) {
 	p.push(ProtoIPv6, idIPv6, b[:min(len(b), 40+int(v.PLen))])
 	end := 40 + int(v.PLen)
 	reported := int(v.PLen)
-	if end > len(b) {
+	cut := end > len(b)
+	if cut {
 		end = len(b)
-		p.truncated = true
+		p.payloadCut()
 	}
 	payload := b[40:end]
 	next := v.Next
@@ -311,16 +324,24 @@ func (d *Dissector) ipv6(p *Packet, b []byte) {
 	for next == 0 || next == 43 || next == 60 {
 		if len(payload) < 8 {
 			p.Malformed = true
+			p.headerCut("IPv6")
 			return
 		}
 		n := (int(payload[1]) + 1) * 8
 		if n > len(payload) {
 			p.Malformed = true
+			p.headerCut("IPv6")
 			return
 		}
 		next = payload[0]
 		payload = payload[n:]
 		reported -= n
+	}
+	if next == 44 && len(payload) < 8 && p.snapCut() {
+		v.Proto = next
+		p.push(0, idIPv6Frag, nil)
+		p.cutIn("IPv6 Fragment")
+		return
 	}
 	if next == 44 && len(payload) >= 8 {
 		// Fragment header.
@@ -335,7 +356,7 @@ func (d *Dissector) ipv6(p *Packet, b []byte) {
 		reported -= 8
 		if v.FragOff != 0 || v.More {
 			v.Proto = next
-			if p.inError {
+			if p.inError || cut {
 				v.Fragmented = true
 				p.setData(payload)
 				return
@@ -399,6 +420,7 @@ func (d *Dissector) quoted(p *Packet, b []byte, v6 bool) {
 		d.ipv4(q, b[8:])
 	}
 	p.Inner = q
+	p.quotedCut(q, v6)
 	for i := 0; i < q.nstk && p.nstk < len(p.stack); i++ {
 		p.stack[p.nstk] = q.stack[i]
 		p.nstk++
@@ -408,6 +430,11 @@ func (d *Dissector) quoted(p *Packet, b []byte, v6 bool) {
 func (d *Dissector) udpDecode(p *Packet, b []byte, src, dst []byte) {
 	if len(b) < 8 {
 		p.Malformed = true
+		if p.snapCut() {
+			// tshark lists the protocol, but has no udp item.
+			p.push(0, idUDP, nil)
+			p.cutIn("UDP")
+		}
 		return
 	}
 	u := &p.UDP
@@ -437,9 +464,7 @@ func (d *Dissector) udpDecode(p *Packet, b []byte, src, dst []byte) {
 		return
 	}
 	u.Payload = b[8:min(end, len(b))]
-	if end > len(b) {
-		// Wireshark hands a cut-short payload to no dissector.
-		p.truncated = true
+	if end > len(b) && p.udpCut() {
 		return
 	}
 	p.setData(u.Payload)
@@ -448,6 +473,7 @@ func (d *Dissector) udpDecode(p *Packet, b []byte, src, dst []byte) {
 func arp(p *Packet, b []byte) {
 	if len(b) < 8 {
 		p.Malformed = true
+		p.headerCut("ARP/RARP")
 		return
 	}
 	a := &p.ARP
@@ -460,6 +486,7 @@ func arp(p *Packet, b []byte) {
 	hs, ps := int(a.HwSize), int(a.ProtoSize)
 	if len(b) < 8+2*hs+2*ps {
 		p.Malformed = true
+		p.headerCut("ARP/RARP")
 		return
 	}
 	o := 8
@@ -475,6 +502,7 @@ func arp(p *Packet, b []byte) {
 func icmp(p *Packet, b []byte) {
 	if len(b) < 4 {
 		p.Malformed = true
+		p.icmpCut(ProtoICMP, idICMP, "ICMP", b)
 		return
 	}
 	c := &p.ICMP
@@ -492,6 +520,7 @@ func icmp(p *Packet, b []byte) {
 func icmpv6(p *Packet, b []byte) {
 	if len(b) < 4 {
 		p.Malformed = true
+		p.icmpCut(ProtoICMPv6, idICMPv6, "ICMPv6", b)
 		return
 	}
 	c := &p.ICMPv6

@@ -152,6 +152,10 @@ type IPv4 struct {
 	// ReassembledIn is the frame that completed this fragment's datagram
 	// (0 when unknown at this point of a one-pass read).
 	ReassembledIn int
+	// hdrCut is set when the snap length cut the header after hdrCap
+	// bytes (truncated.go).
+	hdrCut bool
+	hdrCap int
 }
 
 // IPv6 is an IPv6 fixed header.
@@ -179,6 +183,10 @@ type IPv6 struct {
 	// for IPv4.
 	Fragments       []Fragment
 	ReassembledData []byte
+	// hdrCut is set when the snap length cut the header after hdrCap
+	// bytes (truncated.go).
+	hdrCut bool
+	hdrCap int
 }
 
 // TCP analysis flags (tcp.analysis.*).

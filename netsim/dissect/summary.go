@@ -18,6 +18,8 @@ func Summary(p *Packet) string {
 // Addresses returns the Source and Destination columns.
 func (p *Packet) Addresses() (string, string) {
 	switch {
+	case p.IP.hdrCut || p.IPv6.hdrCut:
+		return p.cutAddresses()
 	case p.Has(ProtoIP):
 		return ipv4String(uint32(ip4(p.IP.Src))), ipv4String(uint32(ip4(p.IP.Dst)))
 	case p.Has(ProtoIPv6):
@@ -91,6 +93,8 @@ func (p *Packet) Info() string {
 
 func (p *Packet) info() string {
 	switch {
+	case p.IP.hdrCut || p.IPv6.hdrCut || p.icmpHdrCut():
+		return ""
 	case p.Has(ProtoTCP):
 		return tcpInfo(p)
 	case p.Has(ProtoUDP):
@@ -342,6 +346,9 @@ func arpInfo(p *Packet) string {
 	zeroHw := len(a.DstHw) > 0 && strings.Trim(string(a.DstHw), "\x00") == ""
 	switch a.Opcode {
 	case 1:
+		if a.SrcProto == nil && p.truncated {
+			return ""
+		}
 		if len(a.SrcProto) == 4 && be32(a.SrcProto) == 0 && zeroHw {
 			return "Who has " + ip(a.DstProto) + "? (ARP Probe)"
 		}
@@ -353,6 +360,9 @@ func arpInfo(p *Packet) string {
 		}
 		return "Who has " + ip(a.DstProto) + "? Tell " + ip(a.SrcProto)
 	case 2:
+		if a.SrcProto == nil && p.truncated {
+			return ""
+		}
 		if len(a.SrcProto) == 4 && string(a.SrcProto) == string(a.DstProto) {
 			return "Gratuitous ARP for " + ip(a.SrcProto) + " (Reply)"
 		}

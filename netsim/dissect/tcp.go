@@ -94,6 +94,10 @@ func (d *Dissector) tcpDecode(p *Packet, b []byte, reported int, src, dst []byte
 	if len(b) < 20 && (len(b) < 16 || p.inError) {
 		// A cut-short header: Wireshark still shows the ports it has.
 		p.Malformed = true
+		p.headerCut("TCP")
+		if len(b) < 4 && p.snapCut() {
+			p.push(0, idTCP, nil)
+		}
 		if len(b) >= 4 {
 			t.SrcPort = binary.BigEndian.Uint16(b)
 			t.DstPort = binary.BigEndian.Uint16(b[2:])

@@ -179,7 +179,7 @@ func (t *treeWriter) packet(p *Packet) {
 			t.f(1, "Type: %s", etherTypeName(e.Type))
 			// Bytes after the payload of a frame of minimum size are
 			// Ethernet padding.
-			if n := ethPayloadLen(p); n >= 0 && len(p.Frame) <= 60 && 14+n < len(p.Frame) {
+			if n := ethPayloadLen(p); n >= 0 && len(p.Frame) <= 60 && 14+n < len(p.Frame) && p.cutProto != "Ethertype" {
 				t.f(1, "Padding: %s", bytesLabel(p.Frame[14+n:]))
 			}
 		}
@@ -392,6 +392,10 @@ func (t *treeWriter) layers(depth int, p *Packet) {
 
 func (t *treeWriter) ipv4(d int, p *Packet) {
 	ip := &p.IP
+	if ip.hdrCut {
+		t.ipCutTree(d, p)
+		return
+	}
 	b0 := uint64(4<<4 | ip.HdrLen/4)
 	src, dst := ipv4String(uint32(ip4(ip.Src))), ipv4String(uint32(ip4(ip.Dst)))
 	t.f(d, "Internet Protocol Version 4, Src: %s, Dst: %s", src, dst)
@@ -457,6 +461,10 @@ func (t *treeWriter) fragments(d int, ipv string, frags []Fragment, data []byte)
 
 func (t *treeWriter) ipv6(d int, p *Packet) {
 	v := &p.IPv6
+	if v.hdrCut {
+		t.ipCutTree(d, p)
+		return
+	}
 	b := p.raw[idIPv6]
 	src, dst := ipv6String(v.Src[:]), ipv6String(v.Dst[:])
 	t.f(d, "Internet Protocol Version 6, Src: %s, Dst: %s", src, dst)
@@ -498,10 +506,13 @@ func (t *treeWriter) ipv6(d int, p *Packet) {
 
 func (t *treeWriter) arp(d int, p *Packet) {
 	a := &p.ARP
-	switch a.Opcode {
-	case 1:
+	switch {
+	case a.SrcProto == nil && p.truncated:
+		// Cut before the addresses (truncated.go).
+		t.f(d, "Address Resolution Protocol")
+	case a.Opcode == 1:
 		t.f(d, "Address Resolution Protocol (request)")
-	case 2:
+	case a.Opcode == 2:
 		t.f(d, "Address Resolution Protocol (reply)")
 	default:
 		return
@@ -610,6 +621,9 @@ func (t *treeWriter) icmp(d int, p *Packet) {
 	c := &p.ICMP
 	b := p.raw[idICMP]
 	t.f(d, "Internet Control Message Protocol")
+	if p.icmpHdrCut() {
+		return
+	}
 	name := icmpTypeName(c.Type)
 	if name != "" {
 		t.f(d+1, "Type: %d (%s)", c.Type, name)
@@ -680,6 +694,9 @@ func (t *treeWriter) icmpv6(d int, p *Packet) {
 	c := &p.ICMPv6
 	b := p.raw[idICMPv6]
 	t.f(d, "Internet Control Message Protocol v6")
+	if p.icmpHdrCut() {
+		return
+	}
 	if n, ok := icmpv6TypeNames[c.Type]; ok {
 		t.f(d+1, "Type: %s (%d)", n, c.Type)
 	}
