@@ -253,8 +253,8 @@ func (d *Dissector) tcpDecode(p *Packet, b []byte, reported int, src, dst []byte
 		}
 	}
 	// Wireshark does not hand retransmitted or out-of-order data to the
-	// next dissector.
-	if t.Analysis&(TCPRetransmission|TCPSpuriousRetransmission|TCPOutOfOrder) == 0 {
+	// next dissector; a payload cut by the snap length goes to data.
+	if t.Analysis&(TCPRetransmission|TCPSpuriousRetransmission|TCPOutOfOrder) == 0 || len(t.Payload) < int(t.Len) {
 		p.setData(t.Payload)
 	}
 }

@@ -365,6 +365,14 @@ func cutGuard(name string, get getter) getter {
 			}
 			return cutValues(p.IPv6.hdrCap, need, get(p, out), len(out), 24)
 		}
+	case name == "tcp.options":
+		return func(p *Packet, out []Value) []Value {
+			if p.Has(ProtoTCP) && p.TCP.cut == tcpCutOptions && len(p.TCP.Options) == 0 {
+				// The item is there, with none of its bytes.
+				return append(out, Value{B: []byte{}})
+			}
+			return get(p, out)
+		}
 	case name == "tcp.options.timestamp.tsval":
 		return func(p *Packet, out []Value) []Value {
 			out = get(p, out)
