@@ -384,7 +384,7 @@ func cutGuard(name string, get getter) getter {
 			}
 			return out
 		}
-	case strings.HasPrefix(name, "icmp"):
+	case strings.HasPrefix(name, "icmp."), strings.HasPrefix(name, "icmpv6."):
 		return func(p *Packet, out []Value) []Value {
 			if p.icmpHdrCut() {
 				return out
