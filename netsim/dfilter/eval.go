@@ -65,6 +65,9 @@ func (n *existsNode) eval(p *dissect.Packet, sc *scratch) bool {
 
 // fetch returns the field's values (sliced to bytes when s is set) in buf.
 func fetch(f *dissect.Field, s *sliceSpec, p *dissect.Packet, buf *[]dissect.Value) []dissect.Value {
+	if s != nil && s.fn != "" {
+		return fetchFunc(f, s, p, buf)
+	}
 	vals := f.Values(p, (*buf)[:0])
 	*buf = vals
 	if s == nil {
@@ -92,6 +95,9 @@ func valueBytes(t dissect.FieldType, v dissect.Value) []byte {
 type sliceSpec struct {
 	start  int
 	length int // -1: to the end
+	// fn is a function applied instead of the slice ("len", "count";
+	// funcs.go).
+	fn string
 }
 
 func parseSlice(w string) (*sliceSpec, error) {
@@ -171,10 +177,7 @@ type inNode struct {
 }
 
 func (n *inNode) eval(p *dissect.Packet, sc *scratch) bool {
-	t := n.f.Type
-	if n.slice != nil {
-		t = dissect.TypeBytes
-	}
+	t := specType(n.f.Type, n.slice)
 	for _, v := range fetch(n.f, n.slice, p, &sc.l) {
 		for i := range n.elems {
 			e := &n.elems[i]
@@ -205,10 +208,7 @@ type cmpNode struct {
 }
 
 func (n *cmpNode) eval(p *dissect.Packet, sc *scratch) bool {
-	t := n.f.Type
-	if n.slice != nil {
-		t = dissect.TypeBytes
-	}
+	t := specType(n.f.Type, n.slice)
 	vals := fetch(n.f, n.slice, p, &sc.l)
 	if len(vals) == 0 {
 		return false
@@ -245,10 +245,7 @@ func (n *cmpNode) eval(p *dissect.Packet, sc *scratch) bool {
 		return false
 	}
 	if n.rf != nil {
-		rt := n.rf.Type
-		if n.rslice != nil {
-			rt = dissect.TypeBytes
-		}
+		rt := specType(n.rf.Type, n.rslice)
 		rvals := fetch(n.rf, n.rslice, p, &sc.r)
 		if len(rvals) == 0 {
 			return false

@@ -17,6 +17,8 @@ func FuzzCompile(f *testing.F) {
 		"ip.addr==127.0.0.0/8", "udp.port in {53, 5353, 8000..8100}", `tcp.payload contains "a\x41"`,
 		"tcp.payload[0:2] == 2c:37", `frame.protocols matches "^eth"`, "!(tcp.port != 80) || eth.addr == ff:ff:ff:ff:ff:ff",
 		"ipv6.addr == fd00::/8", "frame.time_relative >= 0.5", "tcp.flags & 0x12", "tcp.srcport < tcp.dstport",
+		"len(tcp.payload) > 0", "count(ip.addr) == 2", "len(ip) == len(tcp)", "len(tcp.payload) in {3..5}",
+		"len(", "len()", "count(tcp.port", "len(tcp.payload[0:2]) == 2",
 	} {
 		f.Add(s)
 	}

@@ -109,6 +109,9 @@ func (ps *parser) parseOperand() (*operand, error) {
 	case tString:
 		return &operand{tok: t, str: true}, nil
 	case tWord:
+		if funcNames[t.val] && ps.peek().kind == tLParen {
+			return ps.parseFunc(t)
+		}
 		o := &operand{tok: t, field: dissect.Lookup(t.val)}
 		if o.field != nil && ps.peek().kind == tLBracket {
 			open := ps.next()
@@ -151,6 +154,9 @@ func (ps *parser) parseRelation() (node, error) {
 				return nil, errAt(ps.expr, lhs.tok.pos, lhs.tok.end-lhs.tok.pos, "A string (%q) cannot be used alone as a test.", lhs.tok.val)
 			}
 			return nil, notAField(ps.expr, lhs.tok)
+		}
+		if lhs.slice != nil && lhs.slice.fn != "" {
+			return nil, errAt(ps.expr, lhs.tok.pos, lhs.tok.end-lhs.tok.pos, "You cannot test whether a function is present.")
 		}
 		return &existsNode{f: lhs.field, slice: lhs.slice}, nil
 	}
@@ -282,10 +288,7 @@ func (ps *parser) buildCompare(lhs *operand, op token, rhs *operand) (node, erro
 }
 
 func operandType(o *operand) dissect.FieldType {
-	if o.slice != nil {
-		return dissect.TypeBytes
-	}
-	return o.field.Type
+	return specType(o.field.Type, o.slice)
 }
 
 func sliceable(t dissect.FieldType) bool {

@@ -138,6 +138,7 @@ func (d *Dissector) link(p *Packet, b []byte) {
 		}
 		p.push(0, idEthertype, nil)
 		d.ethertype(p, p.Eth.Type, b[14:])
+		p.trailerCut()
 	case pcapread.LinkNull, pcapread.LinkLoop:
 		if len(b) < 4 {
 			p.Malformed = true
@@ -245,8 +246,10 @@ func (d *Dissector) ipv4(p *Packet, b []byte) {
 		return
 	}
 	if len(b) < 20 || b[0]>>4 != 4 || int(b[0]&0xf)*4 < 20 || int(b[0]&0xf)*4 > len(b) {
-		p.Malformed = true
-		p.badIP(4, b)
+		if !ipv4Cut(p, b) {
+			p.Malformed = true
+			p.badIP(4, b)
+		}
 		return
 	}
 	ip := &p.IP
@@ -270,13 +273,20 @@ func (d *Dissector) ipv4(p *Packet, b []byte) {
 	}
 	end := int(ip.Len)
 	reported := end - int(ip.HdrLen)
-	if end > len(b) {
+	cut := end > len(b)
+	if cut {
 		end = len(b)
-		p.truncated = true
+		p.payloadCut()
 	}
 	payload := b[ip.HdrLen:end]
 	if ip.Flags&1 != 0 || ip.FragOff != 0 {
-		if p.inError {
+		if cut && !p.inError && ip.FragOff == 0 {
+			// A first fragment cut short is not reassembled: its
+			// transport header is dissected as it stands.
+			d.transport(p, ip.Proto, payload, reported, ip.Src[:], ip.Dst[:])
+			return
+		}
+		if p.inError || cut {
 			// A quoted fragment is not reassembled.
 			ip.Fragmented = true
 			p.setData(payload)
@@ -303,8 +313,10 @@ func (d *Dissector) ipv4(p *Packet, b []byte) {
 
 func (d *Dissector) ipv6(p *Packet, b []byte) {
 	if len(b) < 40 || b[0]>>4 != 6 {
-		p.Malformed = true
-		p.badIP(6, b)
+		if !ipv6Cut(p, b) {
+			p.Malformed = true
+			p.badIP(6, b)
+		}
 		return
 	}
 	v := &p.IPv6
@@ -322,15 +334,22 @@ func (d *Dissector) ipv6(p *Packet, b []byte) {
 	if n, ok := jumboLen(b); ok {
 		end, reported = 40+n, n
 	}
-	if end > len(b) {
+	cut := end > len(b)
+	if cut {
 		end = len(b)
-		p.truncated = true
+		p.payloadCut()
 	}
 	payload := b[40:end]
 	// Hop-by-hop, routing and destination options headers.
 	payload, reported, next, ok := p.ipv6Ext(v.Next, payload, reported)
 	if !ok {
 		v.Proto = next
+		return
+	}
+	if next == 44 && len(payload) < 8 && p.snapCut() {
+		v.Proto = next
+		p.push(0, idIPv6Frag, nil)
+		p.cutIn("IPv6 Fragment")
 		return
 	}
 	if next == 44 && len(payload) >= 8 {
@@ -346,7 +365,7 @@ func (d *Dissector) ipv6(p *Packet, b []byte) {
 		reported -= 8
 		if v.FragOff != 0 || v.More {
 			v.Proto = next
-			if p.inError {
+			if p.inError || cut {
 				v.Fragmented = true
 				p.setData(payload)
 				return
@@ -412,6 +431,7 @@ func (d *Dissector) quoted(p *Packet, b []byte, v6 bool) {
 		d.ipv4(q, b[8:])
 	}
 	p.Inner = q
+	p.quotedCut(q, v6)
 	for i := 0; i < q.nstk && p.nstk < len(p.stack); i++ {
 		p.stack[p.nstk] = q.stack[i]
 		p.nstk++
@@ -421,6 +441,11 @@ func (d *Dissector) quoted(p *Packet, b []byte, v6 bool) {
 func (d *Dissector) udpDecode(p *Packet, b []byte, src, dst []byte) {
 	if len(b) < 8 {
 		p.Malformed = true
+		if p.snapCut() {
+			// tshark lists the protocol, but has no udp item.
+			p.push(0, idUDP, nil)
+			p.cutIn("UDP")
+		}
 		return
 	}
 	u := &p.UDP
@@ -450,10 +475,9 @@ func (d *Dissector) udpDecode(p *Packet, b []byte, src, dst []byte) {
 		return
 	}
 	u.Payload = b[8:min(end, len(b))]
-	if end > len(b) {
+	if end > len(b) && p.udpCut() {
 		// Wireshark hands a cut-short payload to no dissector, but
 		// for DNS, which decodes what the capture kept.
-		p.truncated = true
 		if len(p.Frame) < p.Len {
 			d.udpDNS(p, u.Payload)
 		}
@@ -467,6 +491,7 @@ func (d *Dissector) udpDecode(p *Packet, b []byte, src, dst []byte) {
 func arp(p *Packet, b []byte) {
 	if len(b) < 8 {
 		p.Malformed = true
+		p.headerCut("ARP/RARP")
 		return
 	}
 	a := &p.ARP
@@ -479,8 +504,9 @@ func arp(p *Packet, b []byte) {
 	hs, ps := int(a.HwSize), int(a.ProtoSize)
 	if len(b) < 8+2*hs+2*ps {
 		p.Malformed = true
-		p.truncated = true
 		p.arpShort = true
+		p.headerCut("ARP/RARP")
+		p.truncated = true
 		return
 	}
 	o := 8
@@ -496,6 +522,7 @@ func arp(p *Packet, b []byte) {
 func icmp(p *Packet, b []byte) {
 	if len(b) < 4 {
 		p.Malformed = true
+		p.icmpCut(ProtoICMP, idICMP, "ICMP", b)
 		return
 	}
 	c := &p.ICMP
@@ -513,6 +540,7 @@ func icmp(p *Packet, b []byte) {
 func icmpv6(p *Packet, b []byte) {
 	if len(b) < 4 {
 		p.Malformed = true
+		p.icmpCut(ProtoICMPv6, idICMPv6, "ICMPv6", b)
 		return
 	}
 	c := &p.ICMPv6

@@ -107,6 +107,7 @@ func reg(name string, t FieldType, bits int, hex bool, get func(p *Packet, out [
 	if i := strings.IndexByte(name, '.'); i >= 0 {
 		proto = name[:i]
 	}
+	get = cutGuard(name, get)
 	if proto != "frame" {
 		// A quoted packet's layers are further occurrences of the field.
 		outer := get

@@ -93,6 +93,7 @@ func (p *Packet) ipv6Ext(next uint8, payload []byte, reported int) (rest []byte,
 			e.bad = id
 			p.push(0, id, payload)
 			p.Malformed = true
+			p.headerCut("IPv6") // a snap length's cut: tshark's marker names it
 			p.truncated = true
 			return nil, 0, next, false
 		}

@@ -97,6 +97,10 @@ type Packet struct {
 	// arpDup is the address of "duplicate use of ADDR detected!", or nil.
 	arpDup []byte
 	names  *MACNames // MAC address names (Dissector.SetMACNames)
+	// cutProto names the protocol whose header the snap length cut
+	// (tshark's "[Packet size limited during capture: TCP truncated]");
+	// see truncated.go.
+	cutProto string
 }
 
 // Has reports whether all protocols in p are present.
@@ -162,6 +166,10 @@ type IPv4 struct {
 	// ReassembledIn is the frame that completed this fragment's datagram
 	// (0 when unknown at this point of a one-pass read).
 	ReassembledIn int
+	// hdrCut is set when the snap length cut the header after hdrCap
+	// bytes (truncated.go).
+	hdrCut bool
+	hdrCap int
 }
 
 // IPv6 is an IPv6 fixed header.
@@ -189,6 +197,10 @@ type IPv6 struct {
 	// for IPv4.
 	Fragments       []Fragment
 	ReassembledData []byte
+	// hdrCut is set when the snap length cut the header after hdrCap
+	// bytes (truncated.go).
+	hdrCut bool
+	hdrCap int
 }
 
 // TCP analysis flags (tcp.analysis.*).
@@ -236,7 +248,10 @@ type TCP struct {
 	AckedFrame  uint32 // tcp.analysis.acks_frame
 	HasAckFrame bool
 	BadHdr      bool // header length < 20 or beyond the data
-	Short       bool // fewer than 20 bytes: only the ports are known
+	Short       bool // fewer than 16 bytes: only the ports are known
+	// cut is how much of the header a frame cut short by its snap length
+	// holds: tcpCutFixed or tcpCutOptions (truncated.go), 0 for all.
+	cut uint8
 	// Quoted is set for a header quoted in an ICMP error: no sequence
 	// analysis, absolute sequence numbers, no tcp.len.
 	Quoted bool

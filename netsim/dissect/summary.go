@@ -20,6 +20,8 @@ func Summary(p *Packet) string {
 // Addresses returns the Source and Destination columns.
 func (p *Packet) Addresses() (string, string) {
 	switch {
+	case p.IP.hdrCut || p.IPv6.hdrCut:
+		return p.cutAddresses()
 	case p.Has(ProtoIP):
 		return ipv4String(uint32(ip4(p.IP.Src))), ipv4String(uint32(ip4(p.IP.Dst)))
 	case p.Has(ProtoIPv6):
@@ -87,6 +89,8 @@ func (p *Packet) info() string {
 		return s
 	}
 	switch {
+	case p.IP.hdrCut || p.IPv6.hdrCut || p.icmpHdrCut() || p.cutProto == "IPv6 Fragment":
+		return ""
 	case p.Has(ProtoTCP):
 		return tcpInfo(p)
 	case p.Has(ProtoUDP):
@@ -182,6 +186,9 @@ func tcpInfo(p *Packet) string {
 		fmt.Fprintf(&sb, " Ack=%d", t.Ack)
 	}
 	fmt.Fprintf(&sb, " Win=%d", t.WinSize)
+	if t.cut == tcpCutFixed {
+		return sb.String()
+	}
 	if t.Flags&thURG != 0 {
 		fmt.Fprintf(&sb, " Urg=%d", t.Urgent)
 	}

@@ -91,15 +91,19 @@ func leSeq(a, b uint32) bool { return int32(a-b) <= 0 }
 
 func (d *Dissector) tcpDecode(p *Packet, b []byte, reported int, src, dst []byte) {
 	t := &p.TCP
-	if len(b) < 20 {
+	if len(b) < 20 && (len(b) < 16 || p.inError) {
 		// A cut-short header: Wireshark still shows the ports it has.
 		p.Malformed = true
+		p.headerCut("TCP")
+		if len(b) < 4 && p.snapCut() {
+			p.push(0, idTCP, nil)
+		}
 		if len(b) >= 4 {
 			t.SrcPort = binary.BigEndian.Uint16(b)
 			t.DstPort = binary.BigEndian.Uint16(b[2:])
 			t.Short, t.BadHdr = true, true
 			p.push(ProtoTCP, idTCP, b)
-			p.truncated = true
+			p.cutIn("TCP")
 			if p.inError {
 				t.Quoted, t.quotedV4 = true, len(src) == 4
 				if len(b) >= 8 {
@@ -117,8 +121,10 @@ func (d *Dissector) tcpDecode(p *Packet, b []byte, reported int, src, dst []byte
 	t.HdrLen = (b[12] >> 4) * 4
 	t.Flags = binary.BigEndian.Uint16(b[12:]) & 0x0fff
 	t.Window = binary.BigEndian.Uint16(b[14:])
-	t.Checksum = binary.BigEndian.Uint16(b[16:])
-	t.Urgent = binary.BigEndian.Uint16(b[18:])
+	if len(b) >= 20 {
+		t.Checksum = binary.BigEndian.Uint16(b[16:])
+		t.Urgent = binary.BigEndian.Uint16(b[18:])
+	}
 	t.Seq, t.Ack = t.SeqRaw, t.AckRaw
 	t.WinSize = uint32(t.Window)
 	p.push(ProtoTCP, idTCP, b)
@@ -127,18 +133,10 @@ func (d *Dissector) tcpDecode(p *Packet, b []byte, reported int, src, dst []byte
 		p.Malformed = true
 		return
 	}
-	if int(t.HdrLen) > len(b) {
-		p.Malformed = true
-		return
-	}
-	t.Options = b[20:t.HdrLen]
 	t.Len = uint32(reported - int(t.HdrLen))
-	t.Payload = b[t.HdrLen:]
+	t.Options, t.Payload = tcpCut(p, b)
 	if len(t.Payload) > int(t.Len) {
 		t.Payload = t.Payload[:t.Len]
-	}
-	if len(t.Payload) < int(t.Len) {
-		p.truncated = true
 	}
 
 	key, fwd := makeConvKey(src, dst, t.SrcPort, t.DstPort)
@@ -210,9 +208,9 @@ func (d *Dissector) tcpDecode(p *Packet, b []byte, reported int, src, dst []byte
 
 	// Options that matter for state: window scale on SYN segments.
 	if t.Flags&thSYN != 0 {
-		if shift, ok := wsOption(t.Options); ok && rv.winScale != -2 {
+		if shift, ok := wsOption(t.Options); ok && (rv.winScale != -2 || t.cut != 0) {
 			fl.winScale = int32(min(shift, 14))
-		} else {
+		} else if t.cut == 0 {
 			// Without the option on either SYN, neither side scales.
 			fl.winScale, rv.winScale = -2, -2
 		}
@@ -220,6 +218,9 @@ func (d *Dissector) tcpDecode(p *Packet, b []byte, reported int, src, dst []byte
 
 	d.analyze(p, conv, fl, rv, t.SeqRaw, t.AckRaw, t.Len, t.Flags, uint32(t.Window))
 	t.FirstRTT = conv.firstRTT
+	if t.cut != 0 {
+		t.hideAnalysis()
+	}
 	fl.haveSack = false
 	eachOption(t.Options, func(o tcpOption) {
 		if o.kind != 5 || len(o.data) < 8 {
@@ -252,8 +253,11 @@ func (d *Dissector) tcpDecode(p *Packet, b []byte, reported int, src, dst []byte
 		}
 	}
 	// Wireshark does not hand retransmitted or out-of-order data to the
-	// next dissector.
-	if t.Analysis&(TCPRetransmission|TCPSpuriousRetransmission|TCPOutOfOrder) == 0 {
+	// next dissector; a payload cut by the snap length goes to data.
+	switch {
+	case len(t.Payload) < int(t.Len):
+		p.setData(t.Payload)
+	case t.Analysis&(TCPRetransmission|TCPSpuriousRetransmission|TCPOutOfOrder) == 0:
 		d.tcpPayload(p, fi)
 	}
 }

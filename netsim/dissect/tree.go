@@ -180,7 +180,7 @@ func (t *treeWriter) packet(p *Packet) {
 			t.f(1, "Type: %s", etherTypeName(e.Type))
 			// Bytes after the payload of a frame of minimum size are
 			// Ethernet padding.
-			if n := ethPayloadLen(p); n >= 0 && len(p.Frame) <= 60 && 14+n < len(p.Frame) {
+			if n := ethPayloadLen(p); n >= 0 && len(p.Frame) <= 60 && 14+n < len(p.Frame) && p.cutProto != "Ethertype" {
 				t.ethTrailer(p, 14+n)
 			}
 		}
@@ -218,6 +218,7 @@ func (t *treeWriter) packet(p *Packet) {
 	if p.Has(ProtoData) && !dataInICMP(p) {
 		t.data(0, p.Data)
 	}
+	t.truncatedLine(p)
 }
 
 // ethPayloadLen returns the length the Ethernet payload's own header
@@ -374,6 +375,10 @@ func (t *treeWriter) layers(depth int, p *Packet) {
 
 func (t *treeWriter) ipv4(d int, p *Packet) {
 	ip := &p.IP
+	if ip.hdrCut {
+		t.ipCutTree(d, p)
+		return
+	}
 	b0 := uint64(4<<4 | ip.HdrLen/4)
 	src, dst := ipv4String(uint32(ip4(ip.Src))), ipv4String(uint32(ip4(ip.Dst)))
 	t.f(d, "Internet Protocol Version 4, Src: %s, Dst: %s", src, dst)
@@ -439,6 +444,10 @@ func (t *treeWriter) fragments(d int, ipv string, frags []Fragment, data []byte)
 
 func (t *treeWriter) ipv6(d int, p *Packet) {
 	v := &p.IPv6
+	if v.hdrCut {
+		t.ipCutTree(d, p)
+		return
+	}
 	b := p.raw[idIPv6]
 	src, dst := ipv6String(v.Src[:]), ipv6String(v.Dst[:])
 	t.f(d, "Internet Protocol Version 6, Src: %s, Dst: %s", src, dst)
@@ -562,6 +571,9 @@ func (t *treeWriter) icmp(d int, p *Packet) {
 	c := &p.ICMP
 	b := p.raw[idICMP]
 	t.f(d, "Internet Control Message Protocol")
+	if p.icmpHdrCut() {
+		return
+	}
 	name := icmpTypeName(c.Type)
 	if name != "" {
 		t.f(d+1, "Type: %d (%s)", c.Type, name)
@@ -628,6 +640,9 @@ func (t *treeWriter) icmpv6(d int, p *Packet) {
 	c := &p.ICMPv6
 	b := p.raw[idICMPv6]
 	t.f(d, "Internet Control Message Protocol v6")
+	if p.icmpHdrCut() {
+		return
+	}
 	if n, ok := icmpv6Names[c.Type]; ok {
 		t.f(d+1, "Type: %s (%d)", n, c.Type)
 	}
@@ -748,6 +763,9 @@ func (t *treeWriter) tcpRest(d int, p *Packet) {
 	default:
 		t.g(d+1, "Window size scaling factor: %d", tc.ScaleFactor)
 	}
+	if tc.cut == tcpCutFixed {
+		return
+	}
 	t.f(d+1, "Checksum: 0x%04x [unverified]", tc.Checksum)
 	t.g(d+1, "Checksum Status: Unverified")
 	t.f(d+1, "Urgent Pointer: %d", tc.Urgent)
@@ -757,7 +775,7 @@ func (t *treeWriter) tcpRest(d int, p *Packet) {
 	t.g(d+1, "Timestamps")
 	t.g(d+2, "Time since first frame in this TCP stream: %s", secs(tc.TimeFirst))
 	t.g(d+2, "Time since previous frame in this TCP stream: %s", secs(tc.TimePrev))
-	if !tc.Quoted {
+	if !tc.Quoted && tc.cut == 0 {
 		t.seqAnalysis(d+1, p)
 	}
 	if n := len(tc.Payload); n > 0 {
@@ -872,6 +890,10 @@ var tcpOptionNames = map[byte]string{1: "No-Operation (NOP)", 2: "Maximum segmen
 
 func (t *treeWriter) tcpOptions(d int, p *Packet) {
 	tc := &p.TCP
+	if tc.cut == tcpCutOptions {
+		t.tcpCutOptions(d, p)
+		return
+	}
 	var names []string
 	ok := true
 	used := 0
