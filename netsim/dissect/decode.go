@@ -238,6 +238,23 @@ func (p *Packet) setData(b []byte) {
 	p.push(ProtoData, idData, b)
 }
 
+// parseHeader sets ip's fields from the fixed 20 bytes of an IPv4 header.
+func (ip *IPv4) parseHeader(h *[20]byte) {
+	ip.Version = 4
+	ip.HdrLen = (h[0] & 0xf) * 4
+	ip.DSField = h[1]
+	ip.Len = binary.BigEndian.Uint16(h[2:])
+	ip.ID = binary.BigEndian.Uint16(h[4:])
+	fo := binary.BigEndian.Uint16(h[6:])
+	ip.Flags = uint8(fo >> 13)
+	ip.FragOff = (fo & 0x1fff) * 8
+	ip.TTL = h[8]
+	ip.Proto = h[9]
+	ip.Checksum = binary.BigEndian.Uint16(h[10:])
+	copy(ip.Src[:], h[12:16])
+	copy(ip.Dst[:], h[16:20])
+}
+
 func (d *Dissector) ipv4(p *Packet, b []byte) {
 	if len(b) > 0 && b[0]>>4 == 6 {
 		// Wireshark's ip dissector hands version 6 to ipv6.
@@ -253,19 +270,7 @@ func (d *Dissector) ipv4(p *Packet, b []byte) {
 		return
 	}
 	ip := &p.IP
-	ip.Version = 4
-	ip.HdrLen = (b[0] & 0xf) * 4
-	ip.DSField = b[1]
-	ip.Len = binary.BigEndian.Uint16(b[2:])
-	ip.ID = binary.BigEndian.Uint16(b[4:])
-	fo := binary.BigEndian.Uint16(b[6:])
-	ip.Flags = uint8(fo >> 13)
-	ip.FragOff = (fo & 0x1fff) * 8
-	ip.TTL = b[8]
-	ip.Proto = b[9]
-	ip.Checksum = binary.BigEndian.Uint16(b[10:])
-	copy(ip.Src[:], b[12:16])
-	copy(ip.Dst[:], b[16:20])
+	ip.parseHeader((*[20]byte)(b))
 	p.push(ProtoIP, idIP, b[:min(len(b), int(ip.Len))])
 	if int(ip.Len) < int(ip.HdrLen) {
 		p.Malformed = true

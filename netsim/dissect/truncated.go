@@ -166,19 +166,7 @@ func ipv4Cut(p *Packet, b []byte) bool {
 	var h [20]byte
 	copy(h[:], b)
 	ip := &p.IP
-	ip.Version = 4
-	ip.HdrLen = (h[0] & 0xf) * 4
-	ip.DSField = h[1]
-	ip.Len = binary.BigEndian.Uint16(h[2:])
-	ip.ID = binary.BigEndian.Uint16(h[4:])
-	fo := binary.BigEndian.Uint16(h[6:])
-	ip.Flags = uint8(fo >> 13)
-	ip.FragOff = (fo & 0x1fff) * 8
-	ip.TTL = h[8]
-	ip.Proto = h[9]
-	ip.Checksum = binary.BigEndian.Uint16(h[10:])
-	copy(ip.Src[:], h[12:16])
-	copy(ip.Dst[:], h[16:20])
+	ip.parseHeader(&h) // the bytes not captured read as zeros
 	ip.hdrCut, ip.hdrCap = true, len(b)
 	p.push(ProtoIP, idIP, b)
 	p.cutIn("IPv4")
