@@ -235,10 +235,16 @@ func (s *sweeper) work(results chan<- Record) {
 		}
 		r, err := p.run(seed)
 		if timer != nil && !timer.Stop() && err == nil {
-			// The record came as the timer killed the worker: keep the
-			// record, not the worker.
+			// The record came as the timer fired: the seed took at least
+			// Timeout, so it timed out all the same (which of the two
+			// came first is a race), and its worker was killed.
 			s.stop(p)
+			log := p.stderr.bytes()
 			p = nil
+			r = Record{Seed: seed, Crashed: true, Failure: fmt.Sprintf("timed out: no result after %v of wall time; worker process killed", s.c.Timeout)}
+			if s.c.Crashed != nil {
+				s.c.Crashed(seed, log)
+			}
 		}
 		if err != nil {
 			reason, log := s.stop(p), p.stderr.bytes()
