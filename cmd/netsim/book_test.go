@@ -12,6 +12,7 @@ import (
 	"strings"
 	"testing"
 
+	"netsim.dev/internal/bookfilters"
 	"netsim.dev/internal/tsharktest"
 	"netsim.dev/netsim/dfilter"
 )
@@ -113,17 +114,7 @@ func scratchDir(t *testing.T) string {
 }
 
 // bookChapterFilters are the chapter's nine display filters, in its order.
-var bookChapterFilters = []string{
-	"tcp and ip.addr==127.0.0.1 and tcp.port==24000",
-	"tcp.flags.syn==1 and tcp.seq==0 and tcp.ack==0",
-	"tcp.flags.syn==1 and tcp.flags.ack==1 and tcp.seq==0 and tcp.ack==1",
-	"tcp.flags.syn==0 and tcp.flags.ack==1 and tcp.flags.push==0 and tcp.seq==1 and tcp.ack==1",
-	"not tcp.flags.push==0",
-	"tcp.flags.fin==1 and tcp.dstport==24000",
-	"tcp.flags.fin==1 and tcp.srcport==24000",
-	"tcp.flags.ack==1 and tcp.seq==5 and tcp.dstport==24000",
-	"udp.port==24000",
-}
+var bookChapterFilters = bookfilters.Filters
 
 // bookCaptures are the captures the walkthrough's filter list names, in the
 // order of its columns.

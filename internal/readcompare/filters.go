@@ -1,19 +1,15 @@
 package readcompare
 
+import (
+	"slices"
+
+	"netsim.dev/internal/bookfilters"
+)
+
 // Filters is the fixed list of display filters whose selections are
-// compared: the book's nine, those issue #15 names, and a spread of common
+// compared: the book's nine ([bookfilters.Filters]), those issue #15 names, and a spread of common
 // ones over the layers netsim decodes.
-var Filters = []string{
-	// The book's nine (cmd/netsim/book_test.go, bookChapterFilters).
-	"tcp and ip.addr==127.0.0.1 and tcp.port==24000",
-	"tcp.flags.syn==1 and tcp.seq==0 and tcp.ack==0",
-	"tcp.flags.syn==1 and tcp.flags.ack==1 and tcp.seq==0 and tcp.ack==1",
-	"tcp.flags.syn==0 and tcp.flags.ack==1 and tcp.flags.push==0 and tcp.seq==1 and tcp.ack==1",
-	"not tcp.flags.push==0",
-	"tcp.flags.fin==1 and tcp.dstport==24000",
-	"tcp.flags.fin==1 and tcp.srcport==24000",
-	"tcp.flags.ack==1 and tcp.seq==5 and tcp.dstport==24000",
-	"udp.port==24000",
+var Filters = append(slices.Clone(bookfilters.Filters),
 	// Issue #15.
 	"dns",
 	"http",
@@ -103,4 +99,4 @@ var Filters = []string{
 	"tcp.analysis.ack_rtt",
 	"eth.type == 0x86dd",
 	"not tcp and not udp",
-}
+)

@@ -4,20 +4,12 @@ import (
 	"fmt"
 	"slices"
 	"testing"
+
+	"netsim.dev/internal/bookfilters"
 )
 
 // bookFilters are the display filters of the book's chapter.
-var bookFilters = []string{
-	"tcp and ip.addr==127.0.0.1 and tcp.port==24000",
-	"tcp.flags.syn==1 and tcp.seq==0 and tcp.ack==0",
-	"tcp.flags.syn==1 and tcp.flags.ack==1 and tcp.seq==0 and tcp.ack==1",
-	"tcp.flags.syn==0 and tcp.flags.ack==1 and tcp.flags.push==0 and tcp.seq==1 and tcp.ack==1",
-	"not tcp.flags.push==0",
-	"tcp.flags.fin==1 and tcp.dstport==24000",
-	"tcp.flags.fin==1 and tcp.srcport==24000",
-	"tcp.flags.ack==1 and tcp.seq==5 and tcp.dstport==24000",
-	"udp.port==24000",
-}
+var bookFilters = bookfilters.Filters
 
 // TestBookFilters checks that each of the book's filters selects, on the
 // reference captures, exactly the frames the book names.
