@@ -1,6 +1,7 @@
 package netsim_test
 
 import (
+	"fmt"
 	"net"
 	"sync"
 	"testing"
@@ -32,20 +33,49 @@ func newNet(t testing.TB, opts netsim.Options) (*netsim.Network, *netsim.Host) {
 // its stacks while the driver still runs.
 var hung sync.Map
 
-// run runs n and returns Run's error. A run that does not return within a
-// generous wall-clock limit is a hang or a livelock (a bug): the test fails
-// then instead of waiting for go test's timeout.
+// run runs n and returns Run's error. A run that makes no progress (no
+// frame, no virtual time) for 20 s of wall time, or does not return within
+// 5 minutes, is a hang or a livelock (a bug): the test fails then instead of
+// waiting for go test's timeout.
 func run(t testing.TB, n *netsim.Network) error {
 	t.Helper()
 	done := make(chan error, 1)
 	go func() { done <- n.Run() }()
-	select {
-	case err := <-done:
-		return err
-	case <-time.After(20 * time.Second):
+	err, ok := awaitRun(n, done)
+	if !ok {
 		hung.Store(n, true)
-		t.Fatalf("Run did not return within 20s of wall time (hang or livelock); virtual time %v", n.Stats().Elapsed)
-		return nil
+		t.Fatalf("Run hangs or livelocks: %v", err)
+	}
+	return err
+}
+
+// awaitRun waits for done, n's Run result. It gives up, returning false and
+// an error that says why, when n's counters (frames, virtual time) stay
+// still for 20 s of wall time or the run takes 5 minutes: progress, not a
+// total duration, so that a loaded machine (-race, CI) does not fail a slow
+// but moving run.
+func awaitRun(n *netsim.Network, done <-chan error) (error, bool) {
+	const still, total = 20 * time.Second, 5 * time.Minute
+	tick := time.NewTicker(time.Second)
+	defer tick.Stop()
+	start := time.Now()
+	last, moved := n.Stats(), start
+	for {
+		select {
+		case err := <-done:
+			return err, true
+		case now := <-tick.C:
+			st := n.Stats()
+			if st.Frames != last.Frames || st.Elapsed != last.Elapsed {
+				last, moved = st, now
+			}
+			switch {
+			case now.Sub(moved) >= still:
+				return fmt.Errorf("no frame and no virtual time for %v of wall time; virtual time %v, %d frames", still, st.Elapsed, st.Frames), false
+			case now.Sub(start) >= total:
+				return fmt.Errorf("Run did not return within %v of wall time; virtual time %v, %d frames", total, st.Elapsed, st.Frames), false
+			}
+		}
 	}
 }
 

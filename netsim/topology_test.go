@@ -82,20 +82,19 @@ func (tp *topo) connect(name string, a, b netsim.End, cfg ...netsim.LinkConfig) 
 	return l
 }
 
-// run runs the network (failing the test on an error or, as a hang, after
-// 30 s of wall time), closes it and decodes the capture.
+// run runs the network (failing the test on an error or, as a hang, see
+// awaitRun), closes it and decodes the capture.
 func (tp *topo) run() {
 	t := tp.t
 	t.Helper()
 	done := make(chan error, 1)
 	go func() { done <- tp.n.Run() }()
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Fatalf("Run: %v", err)
-		}
-	case <-time.After(30 * time.Second):
-		t.Fatalf("Run did not return within 30s of wall time; virtual time %v", tp.n.Stats().Elapsed)
+	err, ok := awaitRun(tp.n, done)
+	switch {
+	case !ok:
+		t.Fatalf("Run hangs or livelocks: %v", err)
+	case err != nil:
+		t.Fatalf("Run: %v", err)
 	}
 	if err := tp.n.Close(); err != nil {
 		t.Fatalf("Close: %v", err)
