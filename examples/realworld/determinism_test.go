@@ -39,6 +39,10 @@ var scenarios = []struct {
 	{"grpc-4-staggered", true, false, func(t *testing.T, c, s *netsim.Host) { grpcConcurrent(t, c, s, time.Millisecond) }},
 	{"redis-4-concurrent", true, false, func(t *testing.T, c, s *netsim.Host) { redisConcurrent(t, c, s, 0) }},
 	{"redis-4-staggered", false, false, func(t *testing.T, c, s *netsim.Host) { redisConcurrent(t, c, s, time.Millisecond) }},
+	{"http-4-unlabelled", true, false, func(t *testing.T, c, s *netsim.Host) { httpConcurrent(t, c, s, false, 0) }},
+	{"http-4-unlabelled-staggered", true, false, func(t *testing.T, c, s *netsim.Host) { httpConcurrent(t, c, s, false, time.Millisecond) }},
+	{"h2c-4-concurrent", true, false, func(t *testing.T, c, s *netsim.Host) { httpConcurrent(t, c, s, true, 0) }},
+	{"h2c-4-staggered", true, false, func(t *testing.T, c, s *netsim.Host) { httpConcurrent(t, c, s, true, time.Millisecond) }},
 	{"quic", true, true, func(t *testing.T, c, s *netsim.Host) {
 		srvTLS, cliTLS := quicTLS(t) // the same key in every run, from the seeded randomness
 		quicScenario(t, c, s, srvTLS, cliTLS)

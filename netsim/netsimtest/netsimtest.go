@@ -9,12 +9,18 @@
 //   - Inside Run, use the hosts' Listen, Dial, DialContext and ListenPacket
 //     from any goroutine; time.Sleep, timers, deadlines and contexts run on
 //     the bubble's fake time, which is the capture's time.
-//   - synctest makes time deterministic, not scheduling. Goroutines that
-//     dial the same address at the same instant race for the driver: label
-//     each one's context with netsim.WithLabel (net/http passes a request's
-//     context to Transport.DialContext), or start them at different
-//     instants. Code that races on its own mutexes cannot be made
-//     deterministic by any simulator.
+//   - synctest makes time deterministic, not scheduling. netsim orders the
+//     sockets that goroutines make at one instant (Dial, Listen,
+//     ListenPacket) by what does not depend on which goroutine came first:
+//     the dial's label (netsim.WithLabel), the address, the calling
+//     goroutine's stack and creation site, then the order in which it (or
+//     the goroutine that started it) was created, so goroutines started in
+//     a loop, and the goroutines net/http's Transport or a connection pool
+//     start for them, dial in the loop's order. What it cannot see is an
+//     order decided under a library's own mutex (HTTP/2 stream IDs, a pool
+//     handing out connections, a worker pool's queue): label those dials,
+//     or start the work at different instants. Code that races on its own
+//     mutexes cannot be made deterministic by any simulator.
 //   - A Read, Accept or Dial made while holding a lock that another
 //     goroutine waits for can hang the bubble: a goroutine waiting for a
 //     sync.Mutex is not "durably blocked". Close and Write (when the data

@@ -1,0 +1,160 @@
+package netsimtest_test
+
+import (
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net"
+	"sync"
+	"testing"
+	"time"
+
+	"netsim.dev/netsim"
+	"netsim.dev/netsim/netsimtest"
+)
+
+// orderRuns is how many runs each ordering check takes: 20, 6 with -short.
+func orderRuns() int {
+	if testing.Short() {
+		return 6
+	}
+	return 20
+}
+
+// sink accepts connections on server:9000 and reads each to its end until
+// the test's bubble ends.
+func sink(t *testing.T, server *netsim.Host) {
+	ln, err := server.Listen("tcp", ":9000")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	t.Cleanup(func() {
+		ln.Close()
+		wg.Wait()
+	})
+	wg.Go(func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			wg.Go(func() {
+				io.Copy(io.Discard, c)
+				c.Close()
+			})
+		}
+	})
+}
+
+// send dials server:9000 from client, unlabelled, and writes msg.
+func send(t *testing.T, client *netsim.Host, msg string) {
+	c, err := client.Dial("tcp", "server:9000")
+	if err != nil {
+		t.Error(err)
+		return
+	}
+	if _, err := c.Write([]byte(msg)); err != nil {
+		t.Error(err)
+	}
+	c.Close()
+}
+
+// sendOther is send from another call site.
+func sendOther(t *testing.T, client *netsim.Host, msg string) { send(t, client, msg) }
+
+// TestConcurrentDialsOrdered: unlabelled dials made at one virtual instant
+// by different goroutines get their ports, and send their bytes, in an
+// order that does not depend on which goroutine reached netsim first: by
+// call site, then by the order in which the goroutines (or the goroutines
+// that started them) were created. One capture over the runs, at
+// GOMAXPROCS 1 and 8, where the dials used to be named in arrival order.
+func TestConcurrentDialsOrdered(t *testing.T) {
+	for _, c := range []struct {
+		name string
+		body func(t *testing.T, client *netsim.Host)
+	}{
+		{"loop", func(t *testing.T, client *netsim.Host) {
+			// One go statement in a loop: creation order.
+			var wg sync.WaitGroup
+			for k := range 4 {
+				wg.Go(func() { send(t, client, fmt.Sprint("message ", k)) })
+			}
+			wg.Wait()
+		}},
+		{"sites", func(t *testing.T, client *netsim.Host) {
+			// Two call sites, their goroutines created in a random order
+			// and released at one instant: the call site decides.
+			start := make(chan struct{})
+			fs := []func(){
+				func() { <-start; send(t, client, "from send") },
+				func() { <-start; sendOther(t, client, "from sendOther") },
+			}
+			i := rand.IntN(2)
+			var wg sync.WaitGroup
+			wg.Go(fs[i])
+			wg.Go(fs[1-i])
+			time.Sleep(time.Millisecond)
+			close(start)
+			wg.Wait()
+		}},
+		{"helper-goroutines", func(t *testing.T, client *netsim.Host) {
+			// Each caller starts a goroutine that dials for it, as
+			// net/http's Transport and go-redis's pool do: the dialling
+			// goroutines, alike, rank as their creators do.
+			var wg sync.WaitGroup
+			for k := range 4 {
+				wg.Go(func() {
+					done := make(chan struct{})
+					go func() {
+						defer close(done)
+						send(t, client, fmt.Sprint("request ", k))
+					}()
+					<-done
+				})
+			}
+			wg.Wait()
+		}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			netsimtest.Check(t, orderRuns(), func(t *testing.T) {
+				n, client, server := twoHosts(t, netsim.Options{Seed: 1}, netsim.LinkConfig{Delay: time.Millisecond})
+				netsimtest.Run(t, n, func(t *testing.T) {
+					sink(t, server)
+					c.body(t, client)
+				})
+			})
+		})
+	}
+}
+
+// TestConcurrentPacketConnsOrdered: the same for UDP sockets bound to
+// ephemeral ports (ListenPacket ":0") by goroutines at one instant.
+func TestConcurrentPacketConnsOrdered(t *testing.T) {
+	netsimtest.Check(t, orderRuns(), func(t *testing.T) {
+		n, client, server := twoHosts(t, netsim.Options{Seed: 1}, netsim.LinkConfig{Delay: time.Millisecond})
+		netsimtest.Run(t, n, func(t *testing.T) {
+			srv, err := server.ListenPacket("udp", ":53")
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer srv.Close()
+			to := &net.UDPAddr{IP: net.IPv4(10, 0, 0, 2), Port: 53}
+			var wg sync.WaitGroup
+			for k := range 4 {
+				wg.Go(func() {
+					pc, err := client.ListenPacket("udp", ":0")
+					if err != nil {
+						t.Error(err)
+						return
+					}
+					defer pc.Close()
+					if _, err := pc.WriteTo([]byte(fmt.Sprint("datagram ", k)), to); err != nil {
+						t.Error(err)
+					}
+				})
+			}
+			wg.Wait()
+		})
+	})
+}
