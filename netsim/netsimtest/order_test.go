@@ -115,6 +115,32 @@ func TestConcurrentDialsOrdered(t *testing.T) {
 			}
 			wg.Wait()
 		}},
+		{"one-after-another", func(t *testing.T, client *netsim.Host) {
+			// Goroutines alike, made one after another with a wait in
+			// between (their ids need not grow: the runtime hands them
+			// out per processor), each dialling for the test goroutine;
+			// then one write and one close per connection at one instant.
+			// The connections rank as they were made.
+			var conns []net.Conn
+			for range 4 {
+				got := make(chan net.Conn)
+				go func() {
+					c, err := client.Dial("tcp", "server:9000")
+					if err != nil {
+						t.Error(err)
+					}
+					got <- c
+				}()
+				if c := <-got; c != nil {
+					conns = append(conns, c)
+				}
+				time.Sleep(time.Millisecond)
+			}
+			for k := len(conns) - 1; k >= 0; k-- {
+				conns[k].Write([]byte(fmt.Sprint("last words ", k)))
+				conns[k].Close()
+			}
+		}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			netsimtest.Check(t, orderRuns(), func(t *testing.T) {

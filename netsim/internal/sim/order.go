@@ -20,19 +20,26 @@ import (
 
 // CallerTag returns a tag of the calling goroutine that does not depend on
 // which goroutine reached netsim first, for the name of a socket it makes
-// (test mode): "f3a9…|000000000012.000000000031". Its first field is a hash
-// of the goroutine's stack (function names and lines of every frame, then
-// the site of the go statement that created it), which differs between call
-// sites; then the id of the goroutine that created it and its own id, which
-// order goroutines made by one go statement in a loop (the runtime numbers
-// goroutines as they are created: a loop's goroutines, or the goroutines
-// that each of them starts, rank as the loop made them).
+// (test mode): "00000000000000000042|f3a9…|000000000012.000000000031".
+//
+// Its first field counts the driver's waits for the bubble to block (the
+// goroutines that run between two of them share it): sockets made one
+// after the other, even at one virtual instant, rank in the order they
+// were made. Then, for the sockets made by goroutines that ran at the same
+// time: a hash of the goroutine's stack (function names and lines of every
+// frame, then the site of the go statement that created it), which
+// differs between call sites; then the id of the goroutine that created it
+// and its own id, which order the goroutines a go statement makes in a
+// loop (the runtime numbers a goroutine's children as it creates them,
+// while it does not block in between), and the goroutines that each of
+// them starts (net/http's dialConnFor, go-redis's queuedNewConn).
 //
 // What remains a tie, or an order the scheduler picks, is documented in
-// netsim's test-mode rules: goroutines created by goroutines that were
-// themselves created in racing order (a worker pool serving a shared
-// queue), and a goroutine's choices made under a library's own mutex.
-func CallerTag() string {
+// netsim's test-mode rules: goroutines alike created by goroutines that
+// were themselves created in racing order (a worker pool serving a shared
+// queue), or at different times and released together, and a choice made
+// under a library's own mutex.
+func (s *Sim) CallerTag() string {
 	buf := make([]byte, 4096)
 	for {
 		n := runtime.Stack(buf, false)
@@ -42,7 +49,7 @@ func CallerTag() string {
 		}
 		buf = make([]byte, 2*len(buf))
 	}
-	return tagOf(string(buf))
+	return fmt.Sprintf("%020d|%s", s.test.window.Load(), tagOf(string(buf)))
 }
 
 // tagOf is CallerTag for trace, one goroutine's stack trace as

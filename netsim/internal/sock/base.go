@@ -37,14 +37,14 @@ type Env struct {
 
 // name returns a socket name made of parts, numbered if it was given before:
 // "client|dial|tcp|server:80|", then "client|dial|tcp|server:80|#2". In
-// test mode the name also carries sim.CallerTag, so that the sockets that
-// goroutines make at one instant sort the same way whichever goroutine came
-// first (the number then counts one goroutine's sockets).
+// test mode it ends with the caller's sim.CallerTag instead of a number,
+// so that the sockets that goroutines make at one instant sort the same
+// way whichever goroutine came first.
 func (env *Env) name(parts ...string) string {
-	if env.Sim.TestMode() {
-		parts = append(parts, sim.CallerTag())
-	}
 	base := env.Host + "|" + strings.Join(parts, "|")
+	if env.Sim.TestMode() {
+		return base + "|" + env.Sim.CallerTag()
+	}
 	env.mu.Lock()
 	defer env.mu.Unlock()
 	if env.names == nil {
