@@ -40,16 +40,20 @@ import (
 // queue), or at different times and released together, and a choice made
 // under a library's own mutex.
 func (s *Sim) CallerTag() string {
-	buf := make([]byte, 4096)
+	return fmt.Sprintf("%020d|%s", s.test.window.Load(), tagOf(stackTrace(false, 4096)))
+}
+
+// stackTrace returns runtime.Stack's trace of the calling goroutine, or of
+// every goroutine (all), in a buffer of size bytes or more.
+func stackTrace(all bool, size int) string {
+	buf := make([]byte, size)
 	for {
-		n := runtime.Stack(buf, false)
+		n := runtime.Stack(buf, all)
 		if n < len(buf) {
-			buf = buf[:n]
-			break
+			return string(buf[:n])
 		}
 		buf = make([]byte, 2*len(buf))
 	}
-	return fmt.Sprintf("%020d|%s", s.test.window.Load(), tagOf(string(buf)))
 }
 
 // tagOf is CallerTag for trace, one goroutine's stack trace as
