@@ -30,9 +30,12 @@ import (
 // frame, then the site of the go statement that created it), which
 // differs between call sites; then the id of the goroutine that created it
 // and its own id, which order the goroutines a go statement makes in a
-// loop (the runtime numbers a goroutine's children as it creates them,
-// while it does not block in between), and the goroutines that each of
-// them starts (net/http's dialConnFor, go-redis's queuedNewConn).
+// loop, and the goroutines that each of them starts (net/http's
+// dialConnFor, go-redis's queuedNewConn). The runtime numbers a
+// goroutine's children as it creates them while it stays on one processor
+// (ids come from per-processor caches): a creator moved to another one
+// between two go statements (a GC assist, a preemption) can leave ids out
+// of order, which shows now and then under -race.
 //
 // What remains a tie, or an order the scheduler picks, is documented in
 // netsim's test-mode rules: goroutines alike created by goroutines that
