@@ -371,10 +371,14 @@ func (n *Network) LookupHost(name string) ([]string, error) {
 
 // WithLabel returns a context that labels the Dials made with it. In test
 // mode, goroutines that dial the same address at the same virtual instant
-// race to the driver; a label per goroutine (a client's number, say) gives
-// each connection the same ephemeral port and initial sequence number on
-// every run. net/http passes a request's context to Transport.DialContext,
-// so labelling the request's context labels its connection.
+// are ordered by label first; without one, by the dialling goroutine's
+// stack, creation site and creation order, which tells apart goroutines
+// started in a loop but not goroutines that take work from a shared queue.
+// A label per goroutine (a client's number, say) gives each connection the
+// same ephemeral port and initial sequence number on every run whatever
+// goroutine dials it. net/http passes a request's context to
+// Transport.DialContext, so labelling the request's context labels its
+// connection.
 func WithLabel(ctx context.Context, label string) context.Context {
 	return context.WithValue(ctx, sock.LabelKey{}, label)
 }

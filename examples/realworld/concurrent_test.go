@@ -37,8 +37,10 @@ func grpcConcurrent(t *testing.T, client, server *netsimHost, stagger time.Durat
 
 // redisConcurrent runs four SETs at once through one go-redis client, the
 // k-th after k*stagger of fake time: the pool dials a connection for each
-// (with context.Background(), which netsim.WithLabel cannot reach) and
-// hands them out in the order its mutex is taken.
+// from a goroutine of its own (with context.Background(), which
+// netsim.WithLabel cannot reach); netsim orders those dials as the four
+// goroutines were created, and the pool hands each caller the connection
+// its own dial made.
 func redisConcurrent(t *testing.T, client, server *netsimHost, stagger time.Duration) {
 	serveRedis(t, server)
 	rdb := redisClient(client, "server:6379")

@@ -301,7 +301,7 @@ func frames(c []byte) []frameInfo {
 
 // Causes and fixes the diagnosis names.
 const (
-	causeDial = "concurrent dials at one virtual instant: which goroutine reaches netsim first gets the first port and sequence number, and that is a race of the scheduler (more so at GOMAXPROCS 8)"
+	causeDial = "concurrent dials at one virtual instant that netsim cannot tell apart: it orders them by label, address, the dialling goroutine's stack and the order its creator made it, so these came from goroutines alike whose creators raced (a worker pool taking jobs from a queue, a dial made under a library's lock), or from a goroutine that dialled after a racing choice"
 	fixDial   = "label each dial's context with netsim.WithLabel(ctx, \"client-3\") (net/http passes a request's context to Transport.DialContext), or start the concurrent work a virtual millisecond apart (time.Sleep(time.Millisecond) in each goroutine, by its index)"
 	causeMix  = "concurrent work at one virtual instant: goroutines that race on the library's own locks (a connection pool, HTTP/2 stream IDs, a shared writer) send in the order the scheduler picks"
 	fixMix    = "start the concurrent work a virtual millisecond apart (time.Sleep(time.Millisecond) times the goroutine's index), or serialise it; netsim cannot order what a library decides under its own mutex"

@@ -63,20 +63,32 @@ func TestTrapChild(t *testing.T) {
 	})
 }
 
+// TestTrapNext runs after TestTrapChild in the child: it says that the
+// test binary went on.
+func TestTrapNext(t *testing.T) {
+	if os.Getenv(trapEnv) == "" {
+		t.Skip("run as a child process by TestTrapsReported")
+	}
+	t.Log("the test binary went on")
+}
+
 // TestTrapsReported: each trap fails the test with netsim's report (the
 // goroutines, the parked calls, what to change, the capture's path), not
-// synctest's panic or a silent hang; the capture is kept.
+// synctest's panic or a silent hang; the capture is kept. The binary goes
+// on to its next test but where a goroutine waits on a real socket, which
+// something outside the bubble could wake: it ends there.
 func TestTrapsReported(t *testing.T) {
+	const wentOn = "the test binary went on"
 	for mode, wants := range map[string][]string{
-		"leak":       {"--- FAIL: TestTrapChild", "1 goroutine(s) of the synctest bubble still blocked after the test returned", "Close what the test started", "TestTrapChild.func1.", "chan receive (durable)"},
-		"blocked":    {"--- FAIL: TestTrapChild", "every goroutine of the synctest bubble is blocked and nothing is pending", "TestTrapChild.func1"},
-		"mutex":      {"--- FAIL: TestTrapChild", "no progress for", "waits for a lock (sync.Mutex.Lock)", "parked calls:", "Read tcp 10.0.0.1:", "TestTrapChild.func1."},
+		"leak":       {"--- FAIL: TestTrapChild", "1 goroutine(s) of the synctest bubble still blocked after the test returned", "Close what the test started", "TestTrapChild.func1.", "chan receive (durable)", wentOn},
+		"blocked":    {"--- FAIL: TestTrapChild", "every goroutine of the synctest bubble is blocked and nothing is pending", "TestTrapChild.func1", wentOn},
+		"mutex":      {"--- FAIL: TestTrapChild", "no progress for", "waits for a lock (sync.Mutex.Lock)", "parked calls:", "Read tcp 10.0.0.1:", "TestTrapChild.func1.", "the bubble is left behind", wentOn},
 		"realsocket": {"--- FAIL: TestTrapChild", "no progress for", "waits on a real socket of the machine", "use the host's DialContext"},
 	} {
 		t.Run(mode, func(t *testing.T) {
 			t.Parallel()
 			dir := t.TempDir()
-			cmd := exec.Command(os.Args[0], "-test.run=^TestTrapChild$", "-test.v", "-test.timeout=60s", "-netsim.hang=1s")
+			cmd := exec.Command(os.Args[0], "-test.run=^(TestTrapChild|TestTrapNext)$", "-test.v", "-test.timeout=60s", "-netsim.hang=1s")
 			cmd.Env = append(os.Environ(), trapEnv+"="+mode, netsimtest.CaptureDirEnv+"="+dir)
 			out, err := cmd.CombinedOutput()
 			text := string(out)
@@ -89,6 +101,9 @@ func TestTrapsReported(t *testing.T) {
 				if !strings.Contains(text, want) {
 					t.Errorf("the report does not say %q:\n%s", want, text)
 				}
+			}
+			if mode == "realsocket" && strings.Contains(text, wentOn) {
+				t.Errorf("the binary went on after a stall on a real socket:\n%s", text)
 			}
 			for _, bad := range []string{"panic:", "test timed out"} {
 				if strings.Contains(text, bad) {

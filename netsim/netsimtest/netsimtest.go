@@ -9,12 +9,18 @@
 //   - Inside Run, use the hosts' Listen, Dial, DialContext and ListenPacket
 //     from any goroutine; time.Sleep, timers, deadlines and contexts run on
 //     the bubble's fake time, which is the capture's time.
-//   - synctest makes time deterministic, not scheduling. Goroutines that
-//     dial the same address at the same instant race for the driver: label
-//     each one's context with netsim.WithLabel (net/http passes a request's
-//     context to Transport.DialContext), or start them at different
-//     instants. Code that races on its own mutexes cannot be made
-//     deterministic by any simulator.
+//   - synctest makes time deterministic, not scheduling. netsim orders the
+//     sockets that goroutines make at one instant (Dial, Listen,
+//     ListenPacket) by what does not depend on which goroutine came first:
+//     the dial's label (netsim.WithLabel), the address, the calling
+//     goroutine's stack and creation site, then the order in which it (or
+//     the goroutine that started it) was created, so goroutines started in
+//     a loop, and the goroutines net/http's Transport or a connection pool
+//     start for them, dial in the loop's order. What it cannot see is an
+//     order decided under a library's own mutex (HTTP/2 stream IDs, a pool
+//     handing out connections, a worker pool's queue): label those dials,
+//     or start the work at different instants. Code that races on its own
+//     mutexes cannot be made deterministic by any simulator.
 //   - A Read, Accept or Dial made while holding a lock that another
 //     goroutine waits for can hang the bubble: a goroutine waiting for a
 //     sync.Mutex is not "durably blocked". Close and Write (when the data
@@ -189,9 +195,13 @@ func saveCapture(t testing.TB, data []byte) {
 // of synctest's panic. While test runs, a watchdog outside the bubble
 // reports a bubble whose goroutines have not changed for -netsim.hang of
 // wall time (default [DefaultHang]) while one of them is blocked where
-// synctest cannot see it (a sync.Mutex, a real socket): it prints a
-// [*netsim.DeadlockError] (Stalled) with the parked calls and ends the
-// test binary, since nothing can wake that bubble any more.
+// synctest cannot see it (a sync.Mutex, a real socket): it reports a
+// [*netsim.DeadlockError] (Stalled) with the parked calls. When the
+// bubble's goroutines wait only for one another (on channels, or for
+// locks that one of them holds), the test fails and the bubble is left
+// behind, its goroutines leaked, while the binary goes on; when one waits
+// on a real socket, which something outside could wake, the report is
+// printed and the test binary ends.
 func Run(t *testing.T, n *netsim.Network, test func(t *testing.T)) {
 	t.Helper()
 	var live *liveCapture
@@ -201,16 +211,47 @@ func Run(t *testing.T, n *netsim.Network, test func(t *testing.T)) {
 		live.setInterrupted(true)
 	}
 	b := newRun(n)
-	defer watch(t, b)()
-	defer func() {
-		if r := recover(); r != nil {
-			t.Helper()
-			recoverDeadlock(t, b, r)
-		}
+	abandon := make(chan *netsim.DeadlockError, 1)
+	defer watch(t, b, abandon)()
+	// synctest.Test runs on a goroutine of its own, so that a bubble that
+	// can never go on can be left behind (see watch); what it ends with,
+	// a panic or a FailNow, is handed to the test's goroutine.
+	done := make(chan bubbleEnd, 1)
+	go func() {
+		var end bubbleEnd
+		defer func() { done <- end }()
+		defer func() {
+			if r := recover(); r != nil {
+				end.panicked, end.value = true, r
+			}
+		}()
+		synctest.Test(t, b.body(test))
+		end.returned = true
 	}()
-	synctest.Test(t, func(t *testing.T) {
+	select {
+	case end := <-done:
+		switch {
+		case end.panicked:
+			recoverDeadlock(t, b, end.value)
+		case !end.returned:
+			t.FailNow() // synctest.Test failed the test and stopped
+		}
+	case e := <-abandon:
+		t.Error(e)
+		t.Log("netsim: every goroutine of the bubble waits for the others (or for a lock one of them holds): nothing can wake them, so the bubble is left behind (its goroutines leak) and the test binary goes on")
+		t.FailNow()
+	}
+	if live != nil {
+		live.setInterrupted(false)
+	}
+}
+
+// body returns the function Run's bubble runs: it starts the network's
+// driver, runs test and stops the driver when test returns.
+func (b *bubbleRun) body(test func(t *testing.T)) func(t *testing.T) {
+	return func(t *testing.T) {
 		t.Cleanup(b.register(t)) // registered first: runs after the network stops
-		stop, err := n.Start()
+		stop, err := b.n.Start()
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -220,8 +261,12 @@ func Run(t *testing.T, n *netsim.Network, test func(t *testing.T)) {
 			}
 		})
 		test(t)
-	})
-	if live != nil {
-		live.setInterrupted(false)
 	}
+}
+
+// bubbleEnd is how Run's synctest.Test ended: it returned, it panicked
+// (with value), or neither (it stopped the test with FailNow).
+type bubbleEnd struct {
+	returned, panicked bool
+	value              any
 }

@@ -29,10 +29,17 @@ import (
 // goroutines with their stacks and the capture's path. A watchdog outside
 // the bubble samples the bubble's goroutines: when they have not changed
 // for the -netsim.hang wall time while one of them is blocked where
-// synctest cannot see it, it prints a DeadlockError (Stalled) with the
+// synctest cannot see it, it reports a DeadlockError (Stalled) with the
 // parked netsim calls, those goroutines with a hint each, and the
-// capture's path, and ends the test binary (exit status 1): the bubble
-// can never go on, and its goroutines cannot be woken from outside it.
+// capture's path. When every goroutine of the bubble is durably blocked or
+// waits for a lock (the bubble can never go on: a goroutine parked in a
+// netsim Read holds the lock the others want), Run fails the test and
+// leaves the bubble behind, and the binary goes on to its next test (Run
+// runs synctest.Test on a goroutine of its own for this). When one waits
+// where something outside the bubble could wake it (a real socket, a
+// channel made outside), it prints the report and ends the test binary
+// (exit status 1): leaving that bubble behind could have it wake up after
+// its test ended.
 
 // EnvHang is the environment variable read when -netsim.hang is not given.
 const EnvHang = "NETSIM_HANG"
@@ -42,7 +49,7 @@ const EnvHang = "NETSIM_HANG"
 // otherwise.
 const DefaultHang = 20 * time.Second
 
-var flagHang = flag.String("netsim.hang", "", "report a netsimtest.Run bubble that has made no progress for `duration` of wall time with a goroutine blocked where synctest cannot see it (a sync.Mutex, a real socket), and end the test binary; 0 turns the watchdog off; overrides $NETSIM_HANG (default 20s)")
+var flagHang = flag.String("netsim.hang", "", "report a netsimtest.Run bubble that has made no progress for `duration` of wall time with a goroutine blocked where synctest cannot see it (a sync.Mutex, a real socket), and fail its test (or end the test binary, for a real socket); 0 turns the watchdog off; overrides $NETSIM_HANG (default 20s)")
 
 // hangTimeout returns the watchdog's wall time, 0 for none.
 func hangTimeout() (time.Duration, error) {
@@ -112,9 +119,40 @@ func recoverDeadlock(t *testing.T, b *bubbleRun, r any) {
 	t.Error(e)
 }
 
+// abandonable reports whether a stalled bubble whose goroutines are gs
+// can never go on, so that its test can fail and the binary go on: each of
+// them is durably blocked or waits for a lock (sync.Mutex, RWMutex, Cond),
+// which only a goroutine that runs can release, and none runs. A goroutine
+// in a real read, or on a channel made outside the bubble, could be woken
+// from outside: that bubble is not abandoned (the binary ends).
+//
+// A lock held by a goroutine outside the bubble would break this; the
+// watchdog cannot tell who holds a lock, and a bubble's goroutines wait
+// for one another's locks in every case seen (a Read parked under the
+// lock another goroutine wants).
+func abandonable(gs []netsim.Goroutine) bool {
+	for _, g := range gs {
+		if !unseen(g.State) {
+			if strings.HasPrefix(g.State, "running") || strings.HasPrefix(g.State, "runnable") || strings.HasPrefix(g.State, "syscall") {
+				return false
+			}
+			continue
+		}
+		state, _, _ := strings.Cut(g.State, ", synctest bubble")
+		switch state {
+		case "sync.Mutex.Lock", "sync.RWMutex.Lock", "sync.RWMutex.RLock", "sync.Cond.Wait":
+		default:
+			return false
+		}
+	}
+	return true
+}
+
 // watch starts the watchdog of b's bubble, unless -netsim.hang is 0; the
-// returned function stops it.
-func watch(t *testing.T, b *bubbleRun) (stop func()) {
+// returned function stops it. A stalled bubble that can never go on
+// (abandonable) is sent to abandon; any other stalled bubble ends the
+// test binary.
+func watch(t *testing.T, b *bubbleRun, abandon chan<- *netsim.DeadlockError) (stop func()) {
 	hang, err := hangTimeout()
 	if err != nil {
 		t.Fatal(err)
@@ -160,6 +198,10 @@ func watch(t *testing.T, b *bubbleRun) (stop func()) {
 			if d := now.Sub(since); d >= hang {
 				e := &netsim.DeadlockError{Stalled: d, Goroutines: gs, Capture: capturePath(b.n)}
 				e.Calls, e.At, _ = b.n.ParkedCalls()
+				if abandonable(gs) {
+					abandon <- e
+					return
+				}
 				fmt.Fprintf(os.Stderr, "--- FAIL: %s\n%v\n", t.Name(), e)
 				os.Exit(1)
 			}

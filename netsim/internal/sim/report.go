@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"errors"
 	"fmt"
-	"runtime"
 	"slices"
 	"strings"
 	"time"
@@ -169,17 +168,8 @@ func (s *Sim) parkedCalls() []BlockedCall {
 
 // stacks returns every goroutine's stack.
 func stacks() []Goroutine {
-	buf := make([]byte, 1<<16)
-	for {
-		n := runtime.Stack(buf, true)
-		if n < len(buf) {
-			buf = buf[:n]
-			break
-		}
-		buf = make([]byte, 2*len(buf))
-	}
 	var out []Goroutine
-	for _, block := range strings.Split(string(buf), "\n\n") {
+	for _, block := range strings.Split(stackTrace(true, 1<<16), "\n\n") {
 		header, stack, _ := strings.Cut(block, "\n")
 		rest, ok := strings.CutPrefix(header, "goroutine ")
 		if !ok {

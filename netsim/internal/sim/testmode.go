@@ -63,6 +63,9 @@ type testState struct {
 	// while it waits (in synctest.Wait, or asleep until its next event):
 	// Parked takes it to read the parked calls from outside the bubble.
 	stepMu sync.Mutex
+	// window counts the driver's returns from synctest.Wait: the callers
+	// that run between two of them see the same count (see CallerTag).
+	window atomic.Uint64
 }
 
 // Parked returns the calls parked now, for a report made from outside the
@@ -181,6 +184,7 @@ func (s *Sim) drive(linger time.Duration) {
 	for {
 		t.stepMu.Unlock()
 		synctest.Wait()
+		t.window.Add(1)
 		t.stepMu.Lock()
 		s.clock.AdvanceTo(s.now())
 		s.dirtyMu.Lock()

@@ -36,9 +36,15 @@ type Env struct {
 }
 
 // name returns a socket name made of parts, numbered if it was given before:
-// "client|dial|tcp|server:80|", then "client|dial|tcp|server:80|#2".
+// "client|dial|tcp|server:80|", then "client|dial|tcp|server:80|#2". In
+// test mode it ends with the caller's sim.CallerTag instead of a number,
+// so that the sockets that goroutines make at one instant sort the same
+// way whichever goroutine came first.
 func (env *Env) name(parts ...string) string {
 	base := env.Host + "|" + strings.Join(parts, "|")
+	if env.Sim.TestMode() {
+		return base + "|" + env.Sim.CallerTag()
+	}
 	env.mu.Lock()
 	defer env.mu.Unlock()
 	if env.names == nil {
