@@ -416,6 +416,15 @@ func (d *Dissector) transport(p *Packet, proto uint8, b []byte, reported int, sr
 			d.quoted(p, b, true)
 		}
 		d.matchEcho(p, src, dst)
+	case 4, 41, 47:
+		if p.inError {
+			break
+		}
+		if proto == 47 {
+			d.gre(p, b, reported)
+		} else {
+			d.ipInIP(p, b, proto == 41)
+		}
 	default:
 		if !ipDissected[proto] {
 			p.setData(b)
@@ -488,7 +497,7 @@ func (d *Dissector) udpDecode(p *Packet, b []byte, src, dst []byte) {
 		}
 		return
 	}
-	if !d.udpDNS(p, u.Payload) {
+	if !d.udpTunnel(p, u.Payload) && !d.udpDNS(p, u.Payload) {
 		p.setData(u.Payload)
 	}
 }

@@ -214,8 +214,9 @@ func (t *treeWriter) packet(p *Packet) {
 		t.vlanTree(p)
 	}
 	t.layers(0, p)
+	t.tunnel(p)
 	t.app(p)
-	if p.Has(ProtoData) && !dataInICMP(p) {
+	if p.Has(ProtoData) && !dataInICMP(p) && !dataInGRE(p) {
 		t.data(0, p.Data)
 	}
 	t.truncatedLine(p)
@@ -495,8 +496,13 @@ func (t *treeWriter) udp(d int, p *Packet) {
 	t.f(d+1, "Source Port: %d", u.SrcPort)
 	t.f(d+1, "Destination Port: %d", u.DstPort)
 	t.f(d+1, "Length: %d", u.Length)
-	t.f(d+1, "Checksum: 0x%04x [unverified]", u.Checksum)
-	t.g(d+1, "Checksum Status: Unverified")
+	if u.Checksum == 0 && p.Has(ProtoIP) {
+		t.f(d+1, "Checksum: 0x0000 [zero-value ignored]")
+		t.g(d+2, "Checksum Status: Not present")
+	} else {
+		t.f(d+1, "Checksum: 0x%04x [unverified]", u.Checksum)
+		t.g(d+1, "Checksum Status: Unverified")
+	}
 	t.g(d+1, "Stream index: %d", u.Stream)
 	if !p.inError {
 		t.g(d+1, "Timestamps")

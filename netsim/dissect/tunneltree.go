@@ -1,0 +1,356 @@
+package dissect
+
+import (
+	"encoding/binary"
+	"fmt"
+)
+
+// tunnel writes the -V sections of p's tunnel header and of the packet it
+// carries, as tshark 4.0 does.
+func (t *treeWriter) tunnel(p *Packet) {
+	tu := p.Tunnel
+	if tu == nil {
+		return
+	}
+	switch tu.Kind {
+	case TunnelGRE:
+		t.gre(p, tu)
+		if tu.ERSPAN != nil {
+			t.erspan(tu.ERSPAN)
+		}
+		if len(tu.CMD) == 8 {
+			c := tu.CMD
+			t.f(0, "Cisco MetaData")
+			t.f(1, "Type: %s", etherTypeName(binary.BigEndian.Uint16(c)))
+			t.f(1, "Version: %d", c[2])
+			t.f(1, "Length: %d", c[3])
+			t.f(1, "Options: 0x%04x", binary.BigEndian.Uint16(c[4:]))
+			t.f(1, "SGT: %d", binary.BigEndian.Uint16(c[6:]))
+		}
+		if dataInGRE(p) {
+			t.data(1, p.Data)
+		}
+	case TunnelVXLAN:
+		t.vxlan(tu)
+	case TunnelGeneve:
+		t.geneve(tu)
+	}
+	if q := p.Encap; q != nil {
+		t.encapsulated(q)
+	}
+}
+
+// dataInGRE reports whether p's data is a GRE payload of a type netsim
+// does not decode, which tshark nests beneath the GRE header.
+func dataInGRE(p *Packet) bool {
+	tu := p.Tunnel
+	return tu != nil && tu.Kind == TunnelGRE && tu.ERSPAN == nil && tu.CMD == nil && p.Encap == nil && p.Has(ProtoData)
+}
+
+// encapsulated writes the layers of a packet a tunnel carries.
+func (t *treeWriter) encapsulated(q *Packet) {
+	if q.Has(ProtoEth) {
+		e := &q.Eth
+		t.f(0, "Ethernet II, Src: %s, Dst: %s", t.macName(e.Src[:]), t.macName(e.Dst[:]))
+		t.ethAddr(1, "Destination", e.Dst[:])
+		t.ethAddr(1, "Source", e.Src[:])
+		if e.Type >= 0x0600 {
+			t.f(1, "Type: %s", etherTypeName(e.Type))
+			if n := ethPayloadLen(q); n >= 0 && q.nvlan == 0 && 14+n < len(q.Frame) {
+				t.ethTrailer(q, 14+n)
+			}
+		}
+	}
+	if q.nvlan > 0 {
+		t.vlanTree(q)
+	}
+	t.layers(0, q)
+	t.tunnel(q)
+	t.app(q)
+	if q.Has(ProtoData) && !dataInICMP(q) && !dataInGRE(q) {
+		t.data(0, q.Data)
+	}
+}
+
+func yesNo(b bool) string {
+	if b {
+		return "Yes"
+	}
+	return "No"
+}
+
+func trueFalse(b bool) string {
+	if b {
+		return "True"
+	}
+	return "False"
+}
+
+func (t *treeWriter) gre(p *Packet, tu *Tunnel) {
+	g := &tu.GRE
+	if len(tu.raw) < 4 {
+		t.f(0, "Generic Routing Encapsulation")
+		return
+	}
+	name, known := greTypeName(g.Proto)
+	if known {
+		t.f(0, "Generic Routing Encapsulation (%s)", name)
+	} else {
+		t.f(0, "Generic Routing Encapsulation (0x%04x - unknown)", g.Proto)
+	}
+	fv := uint64(g.FlagsVersion)
+	t.f(1, "Flags and Version: 0x%04x", fv)
+	t.bits(2, 16, GREChecksum, fv, "Checksum Bit: %s", yesNo(fv&GREChecksum != 0))
+	t.bits(2, 16, GRERouting, fv, "Routing Bit: %s", yesNo(fv&GRERouting != 0))
+	t.bits(2, 16, GREKey, fv, "Key Bit: %s", yesNo(fv&GREKey != 0))
+	t.bits(2, 16, GRESequence, fv, "Sequence Number Bit: %s", yesNo(fv&GRESequence != 0))
+	t.bits(2, 16, GREStrict, fv, "Strict Source Route Bit: %s", yesNo(fv&GREStrict != 0))
+	t.bits(2, 16, 0x0700, fv, "Recursion control: %d", fv&0x0700>>8)
+	if g.Enhanced {
+		t.bits(2, 16, GREAck, fv, "Acknowledgment: %s", yesNo(fv&GREAck != 0))
+		t.bits(2, 16, 0x0078, fv, "Flags (Reserved): %d", fv&0x0078>>3)
+	} else {
+		t.bits(2, 16, 0x00f8, fv, "Flags (Reserved): %d", fv&0x00f8>>3)
+	}
+	switch v := fv & 7; v {
+	case 0:
+		t.bits(2, 16, 7, fv, "Version: GRE (0)")
+	case 1:
+		t.bits(2, 16, 7, fv, "Version: Enhanced GRE (1)")
+	default:
+		t.bits(2, 16, 7, fv, "Version: Unknown (%d)", v)
+	}
+	if known {
+		t.f(1, "Protocol Type: %s (0x%04x)", name, g.Proto)
+	} else {
+		t.f(1, "Protocol Type: Unknown (0x%04x)", g.Proto)
+	}
+	b := tu.raw
+	off := 4
+	if fv&(GREChecksum|GRERouting) != 0 {
+		if len(b) < 8 {
+			return
+		}
+		switch {
+		case fv&GREChecksum == 0:
+			t.f(1, "Checksum: 0x%04x", g.Checksum)
+		case len(p.Frame) < p.Len:
+			t.f(1, "Checksum: 0x%04x [unverified]", g.Checksum)
+			t.g(1, "Checksum Status: Unverified")
+		default:
+			c := make([]byte, len(b))
+			copy(c, b)
+			c[4], c[5] = 0, 0
+			if want := icmpChecksum(c, nil, nil); want == g.Checksum {
+				t.f(1, "Checksum: 0x%04x [correct]", g.Checksum)
+				t.g(1, "Checksum Status: Good")
+			} else {
+				t.f(1, "Checksum: 0x%04x incorrect, should be 0x%04x", g.Checksum, want)
+				t.g(1, "Checksum Status: Bad")
+			}
+		}
+		t.f(1, "Offset: %d", g.Offset)
+		off += 4
+	}
+	if fv&GREKey != 0 {
+		if len(b) < off+4 {
+			return
+		}
+		if g.Enhanced && g.Proto != 0x8881 {
+			t.f(1, "Payload Length: %d", g.Key>>16)
+			t.f(1, "Call ID: %d", g.Key&0xffff)
+		} else {
+			t.f(1, "Key: 0x%08x", g.Key)
+		}
+		off += 4
+	}
+	if fv&GRESequence != 0 {
+		if len(b) < off+4 {
+			return
+		}
+		t.f(1, "Sequence Number: %d", g.Seq)
+		off += 4
+	}
+	if g.Enhanced && fv&GREAck != 0 {
+		if len(b) < off+4 {
+			return
+		}
+		t.f(1, "Acknowledgment Number: %d", g.Ack)
+		off += 4
+	}
+	if fv&GRERouting != 0 {
+		for off+4 <= len(b) {
+			af, n := binary.BigEndian.Uint16(b[off:]), int(b[off+3])
+			// Wireshark 4.0 puts the entry's fields beside the
+			// "Routing" item, not beneath it.
+			t.f(1, "Routing")
+			t.f(1, "Address Family: %d", af)
+			t.f(1, "SRE Offset: %d", b[off+2])
+			t.f(1, "SRE Length: %d", n)
+			off += 4
+			if af == 0 && n == 0 || off+n > len(b) {
+				break
+			}
+			off += n
+		}
+	}
+}
+
+var erspanEncapNames = [4]string{"Originally without VLAN tag", "Originally ISL encapsulated", "Originally 802.1Q encapsulated", "VLAN tag preserved in frame"}
+var erspanBSONames = [4]string{"Good or unknown integrity", "Short frame", "Oversized frame", "CRC or alignment error"}
+var erspanGraNames = [4]string{"100 microseconds", "100 nanoseconds", "IEEE 1588", "Custom granularity"}
+
+func (t *treeWriter) erspan(e *ERSPAN) {
+	const head = "Encapsulated Remote Switch Packet ANalysis"
+	switch e.Version {
+	case 0:
+		t.f(0, head+" Type I")
+		return
+	case 1:
+		t.f(0, head+" Type II")
+	case 2:
+		t.f(0, head+" Type III")
+	default:
+		t.f(0, head+" Unknown")
+		return
+	}
+	if e.HdrLen == 0 {
+		return
+	}
+	w0, w1 := uint64(e.Word0), uint64(e.Word1)
+	truncated := [2]string{"Not truncated", "Truncated"}
+	if e.Version == 1 {
+		t.bits(1, 16, 0xf000, w0, "Version: Type II (1)")
+	} else {
+		t.bits(1, 16, 0xf000, w0, "Version: Type III (2)")
+	}
+	t.bits(1, 16, 0x0fff, w0, "Vlan: %d", w0&0xfff)
+	t.bits(1, 16, 0xe000, w1, "COS: %d", w1>>13)
+	if e.Version == 1 {
+		t.bits(1, 16, 0x1800, w1, "Encap: %s (%d)", erspanEncapNames[w1>>11&3], w1>>11&3)
+	} else {
+		t.bits(1, 16, 0x1800, w1, "Bad/Short/Oversized: %s (%d)", erspanBSONames[w1>>11&3], w1>>11&3)
+	}
+	t.bits(1, 16, 0x0400, w1, "Truncated: %s (%d)", truncated[w1>>10&1], w1>>10&1)
+	t.bits(1, 16, 0x03ff, w1, "SpanID: %d", w1&0x3ff)
+	if e.Version == 1 {
+		idx := uint64(e.Index)
+		t.bits(1, 32, 0xfff00000, idx, "Reserved: %d", idx>>20)
+		t.bits(1, 32, 0x000fffff, idx, "Index: %d", idx&0xfffff)
+		return
+	}
+	t.bits(1, 32, 0xffffffff, uint64(e.Timestamp), "Timestamp: %d", e.Timestamp)
+	t.bits(1, 16, 0xffff, uint64(e.SGT), "Security Group Tag: %d", e.SGT)
+	w3 := uint64(e.Word3)
+	t.bits(1, 16, 0x8000, w3, "Has Ethernet PDU: %d", w3>>15)
+	ft := w3 >> 10 & 0x1f
+	switch ft {
+	case 0:
+		t.bits(1, 16, 0x7c00, w3, "Frame Type: Ethernet (0)")
+	case 2:
+		t.bits(1, 16, 0x7c00, w3, "Frame Type: IP (2)")
+	default:
+		t.bits(1, 16, 0x7c00, w3, "Frame Type: Unknown (%d)", ft)
+	}
+	t.bits(1, 16, 0x03f0, w3, "Hardware ID: %d", w3>>4&0x3f)
+	if w3&8 != 0 {
+		t.bits(1, 16, 0x0008, w3, "Direction: Egress")
+	} else {
+		t.bits(1, 16, 0x0008, w3, "Direction: Ingress")
+	}
+	t.bits(1, 16, 0x0006, w3, "Timestamp granularity: %s (%d)", erspanGraNames[w3>>1&3], w3>>1&3)
+	t.bits(1, 16, 0x0001, w3, "Optional Sub headers: %d", w3&1)
+}
+
+func (t *treeWriter) vxlan(tu *Tunnel) {
+	t.f(0, "Virtual eXtensible Local Area Network")
+	if len(tu.raw) < 8 {
+		return
+	}
+	v := &tu.VXLAN
+	fl := uint64(v.Flags)
+	label := fmt.Sprintf("Flags: 0x%04x", fl)
+	for _, b := range [...]struct {
+		mask uint64
+		name string
+	}{{0x8000, "GBP Extension"}, {0x0800, "VXLAN Network ID (VNI)"}, {0x0040, "Don't Learn"}, {0x0008, "Policy Applied"}} {
+		if fl&b.mask != 0 {
+			label += ", " + b.name
+		}
+	}
+	t.f(1, "%s", label)
+	g := "Not defined"
+	if fl&0x8000 != 0 {
+		g = "Defined"
+	}
+	t.bits(2, 16, 0x8000, fl, "GBP Extension: %s", g)
+	t.bits(2, 16, 0x0800, fl, "VXLAN Network ID (VNI): %s", trueFalse(fl&0x0800 != 0))
+	t.bits(2, 16, 0x0040, fl, "Don't Learn: %s", trueFalse(fl&0x0040 != 0))
+	t.bits(2, 16, 0x0008, fl, "Policy Applied: %s", trueFalse(fl&0x0008 != 0))
+	t.bits(2, 16, 0x77b7, fl, "Reserved(R): 0x%04x", fl&0x77b7)
+	t.f(1, "Group Policy ID: %d", v.GBP)
+	t.f(1, "VXLAN Network Identifier (VNI): %d", v.VNI)
+	t.f(1, "Reserved: %d", v.Reserved)
+}
+
+// geneveTypeName names a Geneve protocol type (an EtherType).
+func geneveTypeName(typ uint16) string {
+	if typ == 0x6558 {
+		return "Transparent Ethernet bridging (0x6558)"
+	}
+	return etherTypeName(typ)
+}
+
+func (t *treeWriter) geneve(tu *Tunnel) {
+	g := &tu.Geneve
+	if len(tu.raw) < 8 {
+		t.f(0, "Generic Network Virtualization Encapsulation")
+		return
+	}
+	t.f(0, "Generic Network Virtualization Encapsulation, VNI: 0x%06x", g.VNI)
+	t.f(1, "Version: %d", g.Version)
+	if g.Version != 0 {
+		return
+	}
+	t.f(1, "Length: %d bytes", g.OptLen)
+	fl := uint64(g.Flags)
+	label := fmt.Sprintf("Flags: 0x%02x", fl)
+	if fl&0x80 != 0 {
+		label += ", Operations, Administration and Management Frame"
+	}
+	if fl&0x40 != 0 {
+		label += ", Critical Options Present"
+	}
+	if fl&0x3f != 0 {
+		label += ", Reserved"
+	}
+	t.f(1, "%s", label)
+	t.bits(2, 8, 0x80, fl, "Operations, Administration and Management Frame: %s", trueFalse(fl&0x80 != 0))
+	t.bits(2, 8, 0x40, fl, "Critical Options Present: %s", trueFalse(fl&0x40 != 0))
+	t.bits(2, 8, 0x3f, fl, "Reserved: %s", trueFalse(fl&0x3f != 0))
+	t.f(1, "Protocol Type: %s", geneveTypeName(g.Proto))
+	t.f(1, "Virtual Network Identifier (VNI): 0x%06x (%d)", g.VNI, g.VNI)
+	if g.OptLen == 0 || len(g.Options) != g.OptLen {
+		return
+	}
+	t.f(1, "Options: (%d bytes)", g.OptLen)
+	for o := g.Options; len(o) >= 4; {
+		class, typ, n := binary.BigEndian.Uint16(o), o[2], 4+int(o[3]&0x1f)*4
+		if n > len(o) || class != 0 {
+			// Only the standard class's unknown options are written.
+			break
+		}
+		crit := "Non-critical"
+		if typ&0x80 != 0 {
+			crit = "Critical"
+		}
+		t.f(2, "Unknown, Class: Standard (0x0000) Type: 0x%02x (%s)", typ, crit)
+		t.f(3, "Class: Standard (0x0000)")
+		t.f(3, "Type: 0x%02x (%s)", typ, crit)
+		t.f(3, "Length: %d bytes", n)
+		if n > 4 {
+			t.f(3, "Unknown Option Data: %s", bytesLabel(o[4:n]))
+		}
+		o = o[n:]
+	}
+}
