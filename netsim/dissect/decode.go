@@ -417,7 +417,7 @@ func (d *Dissector) transport(p *Packet, proto uint8, b []byte, reported int, sr
 		}
 		d.matchEcho(p, src, dst)
 	case 4, 41, 47:
-		if p.inError {
+		if p.inError || p.depth >= maxTunnelDepth {
 			break
 		}
 		if proto == 47 {

@@ -87,8 +87,10 @@ type Packet struct {
 	Encap  *Packet
 	// inError is set on a quoted packet.
 	inError bool
-	// inTunnel is set on a packet a tunnel carries (Encap).
+	// inTunnel is set on a packet a tunnel carries (Encap); depth counts
+	// the tunnels around it.
 	inTunnel bool
+	depth    uint8
 
 	stack [16]byte // protocol order for frame.protocols
 	nstk  int

@@ -85,7 +85,8 @@ type ERSPAN struct {
 	SGT       uint16 // type III
 	Word3     uint16 // type III: P, FT, HW ID, direction, granularity, O
 	PlatID    uint32 // type III with a subheader: its first word
-	HdrLen    int
+	HdrLen    int    // header bytes, 0 when cut short
+	avail     int    // bytes after GRE, for the fields of a cut header
 }
 
 // VXLAN is a VXLAN header (RFC 7348, with the group policy extension).
@@ -143,6 +144,10 @@ func greTypeName(t uint16) (string, bool) {
 	return "", false
 }
 
+// maxTunnelDepth bounds the tunnels netsim decodes inside one another;
+// what a deeper one carries is not decoded.
+const maxTunnelDepth = 8
+
 // encapsulated returns a new packet for the bytes b a tunnel in p carries:
 // the same frame number and times; its Frame is b and its Len what b
 // measured on the wire, so that the snap-length checks hold for it.
@@ -151,7 +156,7 @@ func (p *Packet) encapsulated(b []byte, link pcapread.LinkType) *Packet {
 		Number: p.Number, Time: p.Time, TimeRel: p.TimeRel, TimeDelta: p.TimeDelta,
 		TimeDeltaDisplayed: p.TimeDeltaDisplayed, Precision: p.Precision,
 		Len: len(b) + p.Len - len(p.Frame), Interface: p.Interface, HasIface: p.HasIface,
-		Link: link, Frame: b, names: p.names, inTunnel: true,
+		Link: link, Frame: b, names: p.names, inTunnel: true, depth: p.depth + 1,
 	}
 }
 
@@ -353,6 +358,10 @@ func (d *Dissector) erspan(p *Packet, t *Tunnel, b []byte) {
 		e.Version = b[0] >> 4
 		e.Word0 = binary.BigEndian.Uint16(b)
 	}
+	e.avail = len(b)
+	if len(b) >= 4 {
+		e.Word1 = binary.BigEndian.Uint16(b[2:])
+	}
 	switch e.Version {
 	case 0:
 	case 1:
@@ -360,7 +369,6 @@ func (d *Dissector) erspan(p *Packet, t *Tunnel, b []byte) {
 			p.tunnelShort(t, "ERSPAN")
 			return
 		}
-		e.Word1 = binary.BigEndian.Uint16(b[2:])
 		e.Index = binary.BigEndian.Uint32(b[4:])
 		e.HdrLen = 8
 	case 2:
@@ -368,7 +376,6 @@ func (d *Dissector) erspan(p *Packet, t *Tunnel, b []byte) {
 			p.tunnelShort(t, "ERSPAN")
 			return
 		}
-		e.Word1 = binary.BigEndian.Uint16(b[2:])
 		e.Timestamp = binary.BigEndian.Uint32(b[4:])
 		e.SGT = binary.BigEndian.Uint16(b[8:])
 		e.Word3 = binary.BigEndian.Uint16(b[10:])
@@ -421,7 +428,7 @@ const (
 // would: the lower port is tried first, as Wireshark's UDP does. It
 // reports whether it did.
 func (d *Dissector) udpTunnel(p *Packet, b []byte) bool {
-	if p.inError || len(b) == 0 {
+	if p.inError || len(b) == 0 || p.depth >= maxTunnelDepth {
 		return false
 	}
 	u := &p.UDP
@@ -448,15 +455,17 @@ func (d *Dissector) vxlan(p *Packet, b []byte) {
 	t := &Tunnel{Kind: TunnelVXLAN, raw: b}
 	p.Tunnel = t
 	p.push(0, idVXLAN, b)
+	v := &t.VXLAN
+	var h [8]byte
+	copy(h[:], b)
+	v.Flags = binary.BigEndian.Uint16(h[:])
+	v.GBP = binary.BigEndian.Uint16(h[2:])
+	v.VNI = binary.BigEndian.Uint32(h[4:]) >> 8
+	v.Reserved = h[7]
 	if len(b) < 8 {
-		p.tunnelShort(t, "VXLAN")
+		p.tunnelShort(t, "VxLAN")
 		return
 	}
-	v := &t.VXLAN
-	v.Flags = binary.BigEndian.Uint16(b)
-	v.GBP = binary.BigEndian.Uint16(b[2:])
-	v.VNI = binary.BigEndian.Uint32(b[4:]) >> 8
-	v.Reserved = b[7]
 	if len(b) > 8 {
 		d.innerEth(p, b[8:])
 	}
@@ -466,17 +475,19 @@ func (d *Dissector) geneve(p *Packet, b []byte) {
 	t := &Tunnel{Kind: TunnelGeneve, raw: b}
 	p.Tunnel = t
 	p.push(0, idGeneve, b)
+	g := &t.Geneve
+	var h [8]byte
+	copy(h[:], b)
+	g.Version = h[0] >> 6
+	g.OptLen = int(h[0]&0x3f) * 4
+	g.Flags = h[1]
+	g.Proto = binary.BigEndian.Uint16(h[2:])
+	g.VNI = binary.BigEndian.Uint32(h[4:]) >> 8
+	g.Reserved = h[7]
 	if len(b) < 8 {
 		p.tunnelShort(t, "Geneve")
 		return
 	}
-	g := &t.Geneve
-	g.Version = b[0] >> 6
-	g.OptLen = int(b[0]&0x3f) * 4
-	g.Flags = b[1]
-	g.Proto = binary.BigEndian.Uint16(b[2:])
-	g.VNI = binary.BigEndian.Uint32(b[4:]) >> 8
-	g.Reserved = b[7]
 	if g.Version != 0 {
 		return
 	}
@@ -517,7 +528,7 @@ func tunnelProtocol(p *Packet) (string, bool) {
 		}
 		return "GRE", true
 	case TunnelVXLAN:
-		return "VXLAN", true
+		return "VxLAN", true
 	case TunnelGeneve:
 		return "Geneve", true
 	}
@@ -543,8 +554,34 @@ func tunnelInfo(p *Packet) (string, bool) {
 			name = fmt.Sprintf("0x%04x (unknown)", t.GRE.Proto)
 		}
 		return "Encapsulated " + name, true
-	case TunnelVXLAN, TunnelGeneve:
+	case TunnelGeneve:
+		if len(t.raw) < 4 || t.Geneve.Version != 0 {
+			return "", true
+		}
+		return "Encapsulated " + geneveProtoName(t.Geneve.Proto), true
+	case TunnelVXLAN:
 		return "", true
 	}
 	return "", false
+}
+
+// geneveProtoName names a Geneve protocol type (an EtherType) as
+// Wireshark's Info column does.
+func geneveProtoName(typ uint16) string {
+	switch typ {
+	case 0x0800:
+		return "IPv4"
+	case 0x86dd:
+		return "IPv6"
+	case 0x0806:
+		return "ARP"
+	case 0x6558:
+		return "Transparent Ethernet bridging"
+	case 0x8100:
+		return "802.1Q Virtual LAN"
+	}
+	if n, ok := moreEtherTypes[typ]; ok {
+		return n
+	}
+	return fmt.Sprintf("Unknown (0x%04x)", typ)
 }

@@ -98,25 +98,29 @@ func registerTunnels() {
 		}
 		return nil
 	})
-	erspan := func(name string, typ FieldType, bits int, versions uint8, v func(e *ERSPAN) uint64) {
+	// A field is there when the header's bytes up to its end are (need).
+	erspanN := func(name string, typ FieldType, bits int, versions uint8, need int, v func(e *ERSPAN) uint64) {
 		tunnelField(name, typ, bits, false, func(t *Tunnel) (uint64, bool) {
 			e := t.ERSPAN
-			if e == nil || e.HdrLen == 0 || versions&(1<<e.Version) == 0 {
+			if e == nil || versions&(1<<e.Version) == 0 || e.avail < need {
 				return 0, false
 			}
 			return v(e), true
 		})
 	}
+	erspan := func(name string, typ FieldType, bits int, versions uint8, v func(e *ERSPAN) uint64) {
+		erspanN(name, typ, bits, versions, 12, v)
+	}
 	const v2, v3, both = 2, 4, 6
-	erspan("erspan.version", TypeUint, 16, both, func(e *ERSPAN) uint64 { return uint64(e.Word0 >> 12) })
-	erspan("erspan.vlan", TypeUint, 16, both, func(e *ERSPAN) uint64 { return uint64(e.Word0 & 0xfff) })
-	erspan("erspan.cos", TypeUint, 16, both, func(e *ERSPAN) uint64 { return uint64(e.Word1 >> 13) })
-	erspan("erspan.encap", TypeUint, 16, v2, func(e *ERSPAN) uint64 { return uint64(e.Word1 >> 11 & 3) })
-	erspan("erspan.bso", TypeUint, 16, v3, func(e *ERSPAN) uint64 { return uint64(e.Word1 >> 11 & 3) })
-	erspan("erspan.truncated", TypeUint, 16, both, func(e *ERSPAN) uint64 { return uint64(e.Word1 >> 10 & 1) })
-	erspan("erspan.spanid", TypeUint, 16, both, func(e *ERSPAN) uint64 { return uint64(e.Word1 & 0x3ff) })
-	erspan("erspan.reserved", TypeUint, 32, v2, func(e *ERSPAN) uint64 { return uint64(e.Index >> 20) })
-	erspan("erspan.index", TypeUint, 32, v2, func(e *ERSPAN) uint64 { return uint64(e.Index & 0xfffff) })
+	erspanN("erspan.version", TypeUint, 16, both, 2, func(e *ERSPAN) uint64 { return uint64(e.Word0 >> 12) })
+	erspanN("erspan.vlan", TypeUint, 16, both, 2, func(e *ERSPAN) uint64 { return uint64(e.Word0 & 0xfff) })
+	erspanN("erspan.cos", TypeUint, 16, both, 4, func(e *ERSPAN) uint64 { return uint64(e.Word1 >> 13) })
+	erspanN("erspan.encap", TypeUint, 16, v2, 4, func(e *ERSPAN) uint64 { return uint64(e.Word1 >> 11 & 3) })
+	erspanN("erspan.bso", TypeUint, 16, v3, 4, func(e *ERSPAN) uint64 { return uint64(e.Word1 >> 11 & 3) })
+	erspanN("erspan.truncated", TypeUint, 16, both, 4, func(e *ERSPAN) uint64 { return uint64(e.Word1 >> 10 & 1) })
+	erspanN("erspan.spanid", TypeUint, 16, both, 4, func(e *ERSPAN) uint64 { return uint64(e.Word1 & 0x3ff) })
+	erspanN("erspan.reserved", TypeUint, 32, v2, 8, func(e *ERSPAN) uint64 { return uint64(e.Index >> 20) })
+	erspanN("erspan.index", TypeUint, 32, v2, 8, func(e *ERSPAN) uint64 { return uint64(e.Index & 0xfffff) })
 	erspan("erspan.timestamp", TypeUint, 32, v3, func(e *ERSPAN) uint64 { return uint64(e.Timestamp) })
 	erspan("erspan.sgt", TypeUint, 16, v3, func(e *ERSPAN) uint64 { return uint64(e.SGT) })
 	erspan("erspan.p", TypeUint, 16, v3, func(e *ERSPAN) uint64 { return uint64(e.Word3 >> 15) })
@@ -125,7 +129,7 @@ func registerTunnels() {
 	erspan("erspan.direction", TypeBool, 0, v3, func(e *ERSPAN) uint64 { return b2u(e.Word3&8 != 0) })
 	erspan("erspan.gra", TypeUint, 16, v3, func(e *ERSPAN) uint64 { return uint64(e.Word3 >> 1 & 3) })
 	erspan("erspan.o", TypeUint, 16, v3, func(e *ERSPAN) uint64 { return uint64(e.Word3 & 1) })
-	erspan("erspan.platid", TypeUint, 32, v3, func(e *ERSPAN) uint64 { return uint64(e.PlatID >> 26) })
+	erspanN("erspan.platid", TypeUint, 32, v3, 16, func(e *ERSPAN) uint64 { return uint64(e.PlatID >> 26) })
 
 	// VXLAN (packet-vxlan.c).
 	proto("vxlan", func(t *Tunnel) []byte {
@@ -134,23 +138,23 @@ func registerTunnels() {
 		}
 		return nil
 	})
-	vx := func(name string, typ FieldType, bits int, hex bool, v func(x *VXLAN) uint64) {
+	vx := func(name string, typ FieldType, bits int, hex bool, need int, v func(x *VXLAN) uint64) {
 		tunnelField(name, typ, bits, hex, func(t *Tunnel) (uint64, bool) {
-			if t.Kind != TunnelVXLAN || len(t.raw) < 8 {
+			if t.Kind != TunnelVXLAN || len(t.raw) < need {
 				return 0, false
 			}
 			return v(&t.VXLAN), true
 		})
 	}
-	vx("vxlan.flags", TypeUint, 16, true, func(x *VXLAN) uint64 { return uint64(x.Flags) })
-	vx("vxlan.flag_g", TypeBool, 0, false, func(x *VXLAN) uint64 { return b2u(x.Flags&0x8000 != 0) })
-	vx("vxlan.flag_i", TypeBool, 0, false, func(x *VXLAN) uint64 { return b2u(x.Flags&0x0800 != 0) })
-	vx("vxlan.flag_d", TypeBool, 0, false, func(x *VXLAN) uint64 { return b2u(x.Flags&0x0040 != 0) })
-	vx("vxlan.flag_a", TypeBool, 0, false, func(x *VXLAN) uint64 { return b2u(x.Flags&0x0008 != 0) })
-	vx("vxlan.flags_reserved", TypeUint, 16, true, func(x *VXLAN) uint64 { return uint64(x.Flags & 0x77b7) })
-	vx("vxlan.gbp", TypeUint, 16, false, func(x *VXLAN) uint64 { return uint64(x.GBP) })
-	vx("vxlan.vni", TypeUint, 24, false, func(x *VXLAN) uint64 { return uint64(x.VNI) })
-	vx("vxlan.reserved8", TypeUint, 8, false, func(x *VXLAN) uint64 { return uint64(x.Reserved) })
+	vx("vxlan.flags", TypeUint, 16, true, 2, func(x *VXLAN) uint64 { return uint64(x.Flags) })
+	vx("vxlan.flag_g", TypeBool, 0, false, 2, func(x *VXLAN) uint64 { return b2u(x.Flags&0x8000 != 0) })
+	vx("vxlan.flag_i", TypeBool, 0, false, 2, func(x *VXLAN) uint64 { return b2u(x.Flags&0x0800 != 0) })
+	vx("vxlan.flag_d", TypeBool, 0, false, 2, func(x *VXLAN) uint64 { return b2u(x.Flags&0x0040 != 0) })
+	vx("vxlan.flag_a", TypeBool, 0, false, 2, func(x *VXLAN) uint64 { return b2u(x.Flags&0x0008 != 0) })
+	vx("vxlan.flags_reserved", TypeUint, 16, true, 2, func(x *VXLAN) uint64 { return uint64(x.Flags & 0x77b7) })
+	vx("vxlan.gbp", TypeUint, 16, false, 4, func(x *VXLAN) uint64 { return uint64(x.GBP) })
+	vx("vxlan.vni", TypeUint, 24, false, 7, func(x *VXLAN) uint64 { return uint64(x.VNI) })
+	vx("vxlan.reserved8", TypeUint, 8, false, 8, func(x *VXLAN) uint64 { return uint64(x.Reserved) })
 
 	// Geneve (packet-geneve.c).
 	proto("geneve", func(t *Tunnel) []byte {
@@ -159,29 +163,21 @@ func registerTunnels() {
 		}
 		return nil
 	})
-	gn := func(name string, typ FieldType, bits int, hex bool, v func(g *Geneve) uint64) {
+	gn := func(name string, typ FieldType, bits int, hex bool, need int, v func(g *Geneve) uint64) {
 		tunnelField(name, typ, bits, hex, func(t *Tunnel) (uint64, bool) {
-			if t.Kind != TunnelGeneve || len(t.raw) < 8 {
+			if t.Kind != TunnelGeneve || len(t.raw) < need || need > 1 && t.Geneve.Version != 0 {
 				return 0, false
 			}
 			return v(&t.Geneve), true
 		})
 	}
-	gn("geneve.version", TypeUint, 8, false, func(g *Geneve) uint64 { return uint64(g.Version) })
-	v0 := func(name string, typ FieldType, bits int, hex bool, v func(g *Geneve) uint64) {
-		tunnelField(name, typ, bits, hex, func(t *Tunnel) (uint64, bool) {
-			if t.Kind != TunnelGeneve || len(t.raw) < 8 || t.Geneve.Version != 0 {
-				return 0, false
-			}
-			return v(&t.Geneve), true
-		})
-	}
-	v0("geneve.flags", TypeUint, 8, true, func(g *Geneve) uint64 { return uint64(g.Flags) })
-	v0("geneve.flags.oam", TypeBool, 0, false, func(g *Geneve) uint64 { return b2u(g.Flags&0x80 != 0) })
-	v0("geneve.flags.critical", TypeBool, 0, false, func(g *Geneve) uint64 { return b2u(g.Flags&0x40 != 0) })
-	v0("geneve.flags.reserved", TypeBool, 0, false, func(g *Geneve) uint64 { return b2u(g.Flags&0x3f != 0) })
-	v0("geneve.proto_type", TypeUint, 16, true, func(g *Geneve) uint64 { return uint64(g.Proto) })
-	v0("geneve.vni", TypeUint, 24, true, func(g *Geneve) uint64 { return uint64(g.VNI) })
+	gn("geneve.version", TypeUint, 8, false, 1, func(g *Geneve) uint64 { return uint64(g.Version) })
+	gn("geneve.flags", TypeUint, 8, true, 2, func(g *Geneve) uint64 { return uint64(g.Flags) })
+	gn("geneve.flags.oam", TypeBool, 0, false, 2, func(g *Geneve) uint64 { return b2u(g.Flags&0x80 != 0) })
+	gn("geneve.flags.critical", TypeBool, 0, false, 2, func(g *Geneve) uint64 { return b2u(g.Flags&0x40 != 0) })
+	gn("geneve.flags.reserved", TypeBool, 0, false, 2, func(g *Geneve) uint64 { return b2u(g.Flags&0x3f != 0) })
+	gn("geneve.proto_type", TypeUint, 16, true, 4, func(g *Geneve) uint64 { return uint64(g.Proto) })
+	gn("geneve.vni", TypeUint, 24, true, 7, func(g *Geneve) uint64 { return uint64(g.VNI) })
 	reg("geneve.options", TypeBytes, 0, false, func(p *Packet, out []Value) []Value {
 		if t := p.Tunnel; t != nil && t.Kind == TunnelGeneve && t.Geneve.OptLen > 0 && len(t.Geneve.Options) == t.Geneve.OptLen {
 			return append(out, Value{B: t.Geneve.Options})
