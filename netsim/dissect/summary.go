@@ -44,7 +44,7 @@ func (p *Packet) Protocol() string {
 	if p.Encap != nil {
 		return p.Encap.Protocol()
 	}
-	if s, ok := tunnelProtocol(p); ok {
+	if s, _, ok := tunnelColumns(p); ok {
 		return s
 	}
 	if s, ok := appProtocol(p); ok {
@@ -100,7 +100,7 @@ func (p *Packet) info() string {
 	if p.Encap != nil {
 		return p.Encap.info()
 	}
-	if s, ok := tunnelInfo(p); ok {
+	if _, s, ok := tunnelColumns(p); ok {
 		return s
 	}
 	if s, ok := appInfo(p); ok {

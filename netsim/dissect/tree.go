@@ -169,9 +169,7 @@ func (t *treeWriter) packet(p *Packet) {
 	switch {
 	case p.Has(ProtoEth):
 		e := &p.Eth
-		t.f(0, "Ethernet II, Src: %s, Dst: %s", t.macName(e.Src[:]), t.macName(e.Dst[:]))
-		t.ethAddr(1, "Destination", e.Dst[:])
-		t.ethAddr(1, "Source", e.Src[:])
+		t.ethHeading(e)
 		if p.Has(ProtoVLAN) {
 			// The 802.1Q tree is not checked against tshark: only the
 			// Ethernet type is shown.
@@ -210,15 +208,7 @@ func (t *treeWriter) packet(p *Packet) {
 	case p.Link == pcapread.LinkRaw || p.Link == pcapread.LinkRaw12 || p.Link == pcapread.LinkRaw14:
 		t.f(0, "Raw packet data")
 	}
-	if p.nvlan > 0 {
-		t.vlanTree(p)
-	}
-	t.layers(0, p)
-	t.tunnel(p)
-	t.app(p)
-	if p.Has(ProtoData) && !dataInICMP(p) && !dataInGRE(p) {
-		t.data(0, p.Data)
-	}
+	t.network(p)
 	t.truncatedLine(p)
 }
 

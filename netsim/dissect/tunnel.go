@@ -259,37 +259,31 @@ func (d *Dissector) gre(p *Packet, b []byte, reported int) {
 		}
 		return true
 	}
-	if fv&(GREChecksum|GRERouting) != 0 {
+	// The optional 32-bit words, in order: checksum and offset (with
+	// either bit), key, sequence number, and enhanced GRE's ack number.
+	for _, w := range [...]struct {
+		present bool
+		bit     uint16
+		v       *uint32
+	}{
+		{fv&(GREChecksum|GRERouting) != 0, GREChecksum | GRERouting, nil},
+		{fv&GREKey != 0, GREKey, &g.Key},
+		{fv&GRESequence != 0, GRESequence, &g.Seq},
+		{g.Enhanced && fv&GREAck != 0, GREAck, &g.Ack},
+	} {
+		if !w.present {
+			continue
+		}
 		if !need(4) {
 			return
 		}
-		g.Checksum = binary.BigEndian.Uint16(b[off:])
-		g.Offset = binary.BigEndian.Uint16(b[off+2:])
-		g.got |= GREChecksum | GRERouting
-		off += 4
-	}
-	if fv&GREKey != 0 {
-		if !need(4) {
-			return
+		v := binary.BigEndian.Uint32(b[off:])
+		if w.v == nil {
+			g.Checksum, g.Offset = uint16(v>>16), uint16(v)
+		} else {
+			*w.v = v
 		}
-		g.Key = binary.BigEndian.Uint32(b[off:])
-		g.got |= GREKey
-		off += 4
-	}
-	if fv&GRESequence != 0 {
-		if !need(4) {
-			return
-		}
-		g.Seq = binary.BigEndian.Uint32(b[off:])
-		g.got |= GRESequence
-		off += 4
-	}
-	if g.Enhanced && fv&GREAck != 0 {
-		if !need(4) {
-			return
-		}
-		g.Ack = binary.BigEndian.Uint32(b[off:])
-		g.got |= GREAck
+		g.got |= w.bit
 		off += 4
 	}
 	if fv&GRERouting != 0 {
@@ -514,55 +508,35 @@ func (d *Dissector) geneve(p *Packet, b []byte) {
 	}
 }
 
-// tunnelProtocol is the Protocol column of a packet whose tunnel carries
-// nothing netsim decodes.
-func tunnelProtocol(p *Packet) (string, bool) {
+// tunnelColumns returns the Protocol and Info columns of a packet whose
+// tunnel carries nothing netsim decodes; ok is false for other packets.
+func tunnelColumns(p *Packet) (proto, info string, ok bool) {
 	t := p.Tunnel
 	if t == nil || p.Encap != nil {
-		return "", false
+		return "", "", false
 	}
 	switch t.Kind {
 	case TunnelGRE:
 		if t.ERSPAN != nil {
-			return "ERSPAN", true
-		}
-		return "GRE", true
-	case TunnelVXLAN:
-		return "VxLAN", true
-	case TunnelGeneve:
-		return "Geneve", true
-	}
-	return "", false
-}
-
-// tunnelInfo is the Info column of such a packet.
-func tunnelInfo(p *Packet) (string, bool) {
-	t := p.Tunnel
-	if t == nil || p.Encap != nil {
-		return "", false
-	}
-	switch t.Kind {
-	case TunnelGRE:
-		if t.ERSPAN != nil {
-			return "ERSPAN:", true
+			return "ERSPAN", "ERSPAN:", true
 		}
 		if len(t.raw) < 4 {
-			return "", true
+			return "GRE", "", true
 		}
 		name, ok := greTypeName(t.GRE.Proto)
 		if !ok {
 			name = fmt.Sprintf("0x%04x (unknown)", t.GRE.Proto)
 		}
-		return "Encapsulated " + name, true
+		return "GRE", "Encapsulated " + name, true
 	case TunnelGeneve:
 		if len(t.raw) < 4 || t.Geneve.Version != 0 {
-			return "", true
+			return "Geneve", "", true
 		}
-		return "Encapsulated " + geneveProtoName(t.Geneve.Proto), true
+		return "Geneve", "Encapsulated " + geneveProtoName(t.Geneve.Proto), true
 	case TunnelVXLAN:
-		return "", true
+		return "VxLAN", "", true
 	}
-	return "", false
+	return "", "", false
 }
 
 // geneveProtoName names a Geneve protocol type (an EtherType) as

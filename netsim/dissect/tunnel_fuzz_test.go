@@ -58,14 +58,7 @@ func FuzzTunnels(f *testing.F) {
 			fr := pcapread.Frame{Number: i, Time: int64(i) * 1000, Precision: 9, OrigLen: orig,
 				LinkType: pcapread.LinkEthernet, Data: frame}
 			d.Dissect(&fr, &p)
-			sink.Reset()
-			sink.WriteString(Summary(&p))
-			if err := Tree(&sink, &p); err != nil {
-				t.Fatal(err)
-			}
-			for _, fld := range Fields() {
-				sink.WriteString(FieldString(&p, fld.Name))
-			}
+			renderAll(t, &p, &sink)
 		}
 	})
 }

@@ -278,26 +278,14 @@ func TestTunnelsMatchTshark(t *testing.T) {
 		wantSum = strings.Split(strings.TrimSuffix(tsharktest.Run(t, "-r", file), "\n"), "\n")
 		wantFields = tsharkFields(t, file, tunnelFields...)
 		if *update {
-			write := func(name string, lines []string) {
-				if err := os.WriteFile(name, []byte(strings.Join(lines, "\n")+"\n"), 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
 			if err := os.WriteFile("testdata/tunnel.pcap", capture, 0o644); err != nil {
 				t.Fatal(err)
 			}
-			write("testdata/tunnel.summary", wantSum)
-			write("testdata/tunnel.fields", wantFields)
+			writeLines(t, "testdata/tunnel.summary", wantSum)
+			writeLines(t, "testdata/tunnel.fields", wantFields)
 		}
 	} else {
-		read := func(name string) []string {
-			b, err := os.ReadFile(name)
-			if err != nil {
-				t.Fatal(err)
-			}
-			return strings.Split(strings.TrimSuffix(string(b), "\n"), "\n")
-		}
-		wantSum, wantFields = read("testdata/tunnel.summary"), read("testdata/tunnel.fields")
+		wantSum, wantFields = readLines(t, "testdata/tunnel.summary"), readLines(t, "testdata/tunnel.fields")
 	}
 	if b, err := os.ReadFile("testdata/tunnel.pcap"); err != nil || !bytes.Equal(b, capture) {
 		t.Errorf("testdata/tunnel.pcap is not tunnelFrames' capture (%v): run go test -run TestTunnelsMatchTshark -update", err)
@@ -384,4 +372,22 @@ func splitFrames(out string) [][]string {
 		}
 	}
 	return frames
+}
+
+// writeLines writes a golden file of lines.
+func writeLines(t *testing.T, name string, lines []string) {
+	t.Helper()
+	if err := os.WriteFile(name, []byte(strings.Join(lines, "\n")+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// readLines reads a golden file written by writeLines.
+func readLines(t *testing.T, name string) []string {
+	t.Helper()
+	b, err := os.ReadFile(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return strings.Split(strings.TrimSuffix(string(b), "\n"), "\n")
 }

@@ -51,9 +51,7 @@ func dataInGRE(p *Packet) bool {
 func (t *treeWriter) encapsulated(q *Packet) {
 	if q.Has(ProtoEth) {
 		e := &q.Eth
-		t.f(0, "Ethernet II, Src: %s, Dst: %s", t.macName(e.Src[:]), t.macName(e.Dst[:]))
-		t.ethAddr(1, "Destination", e.Dst[:])
-		t.ethAddr(1, "Source", e.Src[:])
+		t.ethHeading(e)
 		if e.Type >= 0x0600 {
 			t.f(1, "Type: %s", etherTypeName(e.Type))
 			if n := ethPayloadLen(q); n >= 0 && q.nvlan == 0 && 14+n < len(q.Frame) {
@@ -61,14 +59,21 @@ func (t *treeWriter) encapsulated(q *Packet) {
 			}
 		}
 	}
-	if q.nvlan > 0 {
-		t.vlanTree(q)
+	t.network(q)
+}
+
+// network writes what follows p's link-layer header: VLAN tags, the
+// network and transport layers, a tunnel and what it carries, the
+// application layers and the data.
+func (t *treeWriter) network(p *Packet) {
+	if p.nvlan > 0 {
+		t.vlanTree(p)
 	}
-	t.layers(0, q)
-	t.tunnel(q)
-	t.app(q)
-	if q.Has(ProtoData) && !dataInICMP(q) && !dataInGRE(q) {
-		t.data(0, q.Data)
+	t.layers(0, p)
+	t.tunnel(p)
+	t.app(p)
+	if p.Has(ProtoData) && !dataInICMP(p) && !dataInGRE(p) {
+		t.data(0, p.Data)
 	}
 }
 
@@ -353,4 +358,11 @@ func (t *treeWriter) geneve(tu *Tunnel) {
 		}
 		o = o[n:]
 	}
+}
+
+// ethHeading writes an Ethernet II heading and its addresses.
+func (t *treeWriter) ethHeading(e *Ethernet) {
+	t.f(0, "Ethernet II, Src: %s, Dst: %s", t.macName(e.Src[:]), t.macName(e.Dst[:]))
+	t.ethAddr(1, "Destination", e.Dst[:])
+	t.ethAddr(1, "Source", e.Src[:])
 }
