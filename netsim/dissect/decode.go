@@ -225,6 +225,12 @@ func (d *Dissector) ethertype(p *Packet, typ uint16, b []byte) {
 		d.arpDuplicates(p)
 	case 0x8100, 0x88a8, 0x9100:
 		d.vlan(p, typ, b)
+	case 0x8847, 0x8848:
+		if p.depth >= maxTunnelDepth {
+			p.setData(b)
+			return
+		}
+		d.mpls(p, b)
 	default:
 		p.setData(b)
 	}

@@ -22,6 +22,9 @@ const (
 	// TunnelIP is IP in IP (IP protocol 4 or 41): no header of its own,
 	// the payload is an IPv4 or IPv6 packet.
 	TunnelIP
+	// TunnelMPLS is an MPLS label stack (EtherType 0x8847/0x8848, GRE,
+	// UDP port 6635) and the IPv4 or IPv6 packet after it.
+	TunnelMPLS
 )
 
 // Tunnel is the encapsulation header that follows a packet's last decoded
@@ -38,6 +41,9 @@ type Tunnel struct {
 	// CMD is the Cisco MetaData header after GRE (type, version, length,
 	// options, SGT), nil when none.
 	CMD []byte
+	// MPLS are the label stack entries (label<<12 | exp<<9 | S<<8 | TTL),
+	// outermost first.
+	MPLS []uint32
 	// Short is set when the header is cut short (by the snap length or
 	// because the packet ends).
 	Short bool
@@ -116,12 +122,13 @@ const (
 	idVXLAN
 	idGeneve
 	idCMD
+	idMPLS
 	idTunMax
 )
 
 var tunnelProtoNames = [...]string{
 	idGRE - 0xa0: "gre", idERSPAN - 0xa0: "erspan", idVXLAN - 0xa0: "vxlan", idGeneve - 0xa0: "geneve",
-	idCMD - 0xa0: "cmd",
+	idCMD - 0xa0: "cmd", idMPLS - 0xa0: "mpls",
 }
 
 // greTypeNames are Wireshark's names for GRE protocol types (gre.proto).
@@ -331,6 +338,10 @@ func (d *Dissector) gre(p *Packet, b []byte, reported int) {
 		d.innerIP(p, payload, false)
 	case 0x8909:
 		d.ciscoMetaData(p, t, payload)
+	case 0x8847, 0x8848:
+		q := p.encapsulated(payload, pcapread.LinkIPv4)
+		d.mpls(q, payload)
+		p.carry(q)
 	default:
 		if _, ok := greTypeName(g.Proto); !ok {
 			p.setData(payload)
@@ -411,11 +422,41 @@ func (d *Dissector) ciscoMetaData(p *Packet, t *Tunnel, b []byte) {
 	p.carry(q)
 }
 
-// vxlanPort, genevePort are the UDP ports tshark 4.0 gives VXLAN and
-// Geneve.
+// mpls decodes an MPLS label stack and the IP packet after it
+// (packet-mpls.c: IPv4 or IPv6 by the first nibble, else data).
+func (d *Dissector) mpls(p *Packet, b []byte) {
+	t := &Tunnel{Kind: TunnelMPLS, raw: b}
+	p.Tunnel = t
+	p.push(0, idMPLS, b)
+	for {
+		if len(b) < 4 {
+			p.tunnelShort(t, "MPLS")
+			return
+		}
+		w := binary.BigEndian.Uint32(b)
+		t.MPLS = append(t.MPLS, w)
+		b = b[4:]
+		if w&0x100 != 0 {
+			break
+		}
+	}
+	switch {
+	case len(b) == 0:
+	case b[0]>>4 == 4:
+		d.innerIP(p, b, false)
+	case b[0]>>4 == 6:
+		d.innerIP(p, b, true)
+	default:
+		p.setData(b)
+	}
+}
+
+// vxlanPort, genevePort, mplsPort are the UDP ports tshark 4.0 gives
+// VXLAN, Geneve and MPLS.
 const (
 	vxlanPort  = 4789
 	genevePort = 6081
+	mplsPort   = 6635
 )
 
 // udpTunnel decodes VXLAN or Geneve in p's UDP payload b when tshark
@@ -428,7 +469,7 @@ func (d *Dissector) udpTunnel(p *Packet, b []byte) bool {
 	u := &p.UDP
 	lo, hi := min(u.SrcPort, u.DstPort), max(u.SrcPort, u.DstPort)
 	port := lo
-	if lo != vxlanPort && lo != genevePort {
+	if lo != vxlanPort && lo != genevePort && lo != mplsPort {
 		if hasPortDissector(udpDissectorPorts, lo, lo) {
 			return false
 		}
@@ -439,6 +480,8 @@ func (d *Dissector) udpTunnel(p *Packet, b []byte) bool {
 		d.vxlan(p, b)
 	case genevePort:
 		d.geneve(p, b)
+	case mplsPort:
+		d.mpls(p, b)
 	default:
 		return false
 	}
@@ -535,6 +578,8 @@ func tunnelColumns(p *Packet) (proto, info string, ok bool) {
 		return "Geneve", "Encapsulated " + geneveProtoName(t.Geneve.Proto), true
 	case TunnelVXLAN:
 		return "VxLAN", "", true
+	case TunnelMPLS:
+		return "MPLS", "MPLS Label Switched Packet", true
 	}
 	return "", "", false
 }
@@ -558,4 +603,9 @@ func geneveProtoName(typ uint16) string {
 		return n
 	}
 	return fmt.Sprintf("Unknown (0x%04x)", typ)
+}
+
+func init() {
+	moreEtherTypes[0x8847] = "MPLS label switched packet"
+	moreEtherTypes[0x8848] = "MPLS multicast label switched packet"
 }

@@ -224,6 +224,12 @@ func tunnelFrames() [][]byte {
 	add(outer4(47, 45, []byte{0x20, 0x00, 0x08, 0x00, 0x01}))
 	add(outer4(17, 46, udpSeg(o1, o2, 50005, genevePort, []byte{0x00, 0x00, 0x65, 0x58, 0, 0})))
 	add(outer4(47, 47, greHdr(GRESequence, 0x88be, 0, 8, []byte{0x10, 0x64, 0x10})))
+	// MPLS: two labels over Ethernet, one over UDP, the router alert
+	// label in GRE.
+	icmpIn := ipv4Packet(i1, i2, 1, 12, icmpEcho(8, 0x7a, 4, ping))
+	add(ethFrame(macB, macA, 0x8847, append([]byte{0x00, 0x01, 0x40, 0x40, 0x00, 0x02, 0x11, 0x3f}, icmpIn...)))
+	add(outer4(17, 48, udpSeg(o1, o2, 50006, mplsPort, append([]byte{0x00, 0x01, 0x51, 0x3f}, icmpIn...))))
+	add(outer4(47, 49, greHdr(0, 0x8847, 0, 0, append([]byte{0x00, 0x00, 0x11, 0x40}, ipv6Packet(i61, i62, 17, udpSeg(i61, i62, 5003, 9999, []byte("mpls6")))...))))
 	return fs
 }
 
@@ -258,7 +264,7 @@ var tunnelFields = []string{
 	"gre.proto", "gre.flags_and_version", "gre.flags.key", "gre.key", "gre.sequence_number", "gre.checksum", "gre.offset",
 	"erspan.version", "erspan.vlan", "erspan.spanid", "erspan.index", "erspan.timestamp", "erspan.ft", "erspan.bso",
 	"vxlan.flags", "vxlan.vni", "vxlan.gbp", "geneve.version", "geneve.flags", "geneve.proto_type", "geneve.vni",
-	"geneve.options", "geneve.option.class",
+	"geneve.options", "geneve.option.class", "mpls.label", "mpls.exp", "mpls.bottom", "mpls.ttl",
 }
 
 // TestTunnelsMatchTshark checks that every summary line and the tunnel

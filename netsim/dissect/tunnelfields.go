@@ -156,6 +156,29 @@ func registerTunnels() {
 	vx("vxlan.vni", TypeUint, 24, false, 7, func(x *VXLAN) uint64 { return uint64(x.VNI) })
 	vx("vxlan.reserved8", TypeUint, 8, false, 8, func(x *VXLAN) uint64 { return uint64(x.Reserved) })
 
+	// MPLS (packet-mpls.c): one value per label stack entry.
+	proto("mpls", func(t *Tunnel) []byte {
+		if t.Kind == TunnelMPLS {
+			return t.raw
+		}
+		return nil
+	})
+	for _, f := range []struct {
+		name  string
+		shift uint
+		mask  uint32
+	}{{"mpls.label", 12, 0xfffff}, {"mpls.exp", 9, 7}, {"mpls.bottom", 8, 1}, {"mpls.ttl", 0, 0xff}} {
+		reg(f.name, TypeUint, 32, false, func(p *Packet, out []Value) []Value {
+			if p.Tunnel == nil {
+				return out
+			}
+			for _, w := range p.Tunnel.MPLS {
+				out = append(out, Value{N: uint64(w >> f.shift & f.mask)})
+			}
+			return out
+		})
+	}
+
 	// Geneve (packet-geneve.c).
 	proto("geneve", func(t *Tunnel) []byte {
 		if t.Kind == TunnelGeneve {

@@ -34,6 +34,8 @@ func (t *treeWriter) tunnel(p *Packet) {
 		t.vxlan(tu)
 	case TunnelGeneve:
 		t.geneve(tu)
+	case TunnelMPLS:
+		t.mpls(tu)
 	}
 	if q := p.Encap; q != nil {
 		t.encapsulated(q)
@@ -365,4 +367,30 @@ func (t *treeWriter) ethHeading(e *Ethernet) {
 	t.f(0, "Ethernet II, Src: %s, Dst: %s", t.macName(e.Src[:]), t.macName(e.Dst[:]))
 	t.ethAddr(1, "Destination", e.Dst[:])
 	t.ethAddr(1, "Source", e.Src[:])
+}
+
+// mplsSpecial are the names of the reserved labels tshark 4.0 writes.
+var mplsSpecial = map[uint32]string{0: "IPv4 Explicit-Null", 1: "Router Alert", 2: "IPv6 Explicit-Null", 3: "Implicit-Null"}
+
+func (t *treeWriter) mpls(tu *Tunnel) {
+	for _, w := range tu.MPLS {
+		label, exp, s, ttl := w>>12, w>>9&7, w>>8&1, w&0xff
+		v := uint64(w)
+		if label < 16 {
+			// The reserved labels' heading names them; only the
+			// checked ones are written.
+			name, ok := mplsSpecial[label]
+			if !ok {
+				continue
+			}
+			t.f(0, "MultiProtocol Label Switching Header, Label: %d (%s), Exp: %d, S: %d, TTL: %d", label, name, exp, s, ttl)
+			t.bits(1, 32, 0xfffff000, v, "MPLS Label: %s (%d)", name, label)
+		} else {
+			t.f(0, "MultiProtocol Label Switching Header, Label: %d, Exp: %d, S: %d, TTL: %d", label, exp, s, ttl)
+			t.bits(1, 32, 0xfffff000, v, "MPLS Label: %d (0x%05x)", label, label)
+		}
+		t.bits(1, 32, 0xe00, v, "MPLS Experimental Bits: %d", exp)
+		t.bits(1, 32, 0x100, v, "MPLS Bottom Of Label Stack: %d", s)
+		t.bits(1, 32, 0xff, v, "MPLS TTL: %d", ttl)
+	}
 }
