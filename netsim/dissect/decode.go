@@ -225,9 +225,14 @@ func (d *Dissector) ethertype(p *Packet, typ uint16, b []byte) {
 		d.arpDuplicates(p)
 	case 0x8100, 0x88a8, 0x9100:
 		d.vlan(p, typ, b)
-	case 0x8847, 0x8848:
+	case 0x8847, 0x8848, 0x894f:
 		if p.depth >= maxTunnelDepth {
 			p.setData(b)
+			return
+		}
+		if typ == 0x894f {
+			p.Tunnel = &Tunnel{Kind: TunnelNSH, raw: b}
+			d.nsh(p, p.Tunnel, b)
 			return
 		}
 		d.mpls(p, b)

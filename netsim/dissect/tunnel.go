@@ -25,6 +25,9 @@ const (
 	// TunnelMPLS is an MPLS label stack (EtherType 0x8847/0x8848, GRE,
 	// UDP port 6635) and the IPv4 or IPv6 packet after it.
 	TunnelMPLS
+	// TunnelNSH is a Network Service Header (EtherType 0x894f); after
+	// VXLAN-GPE it is Tunnel.NSH of a TunnelVXLAN.
+	TunnelNSH
 )
 
 // Tunnel is the encapsulation header that follows a packet's last decoded
@@ -41,6 +44,8 @@ type Tunnel struct {
 	// CMD is the Cisco MetaData header after GRE (type, version, length,
 	// options, SGT), nil when none.
 	CMD []byte
+	// NSH is the Network Service Header (RFC 8300), nil when none.
+	NSH []byte
 	// MPLS are the label stack entries (label<<12 | exp<<9 | S<<8 | TTL),
 	// outermost first.
 	MPLS []uint32
@@ -95,12 +100,16 @@ type ERSPAN struct {
 	avail     int    // bytes after GRE, for the fields of a cut header
 }
 
-// VXLAN is a VXLAN header (RFC 7348, with the group policy extension).
+// VXLAN is a VXLAN header (RFC 7348, with the group policy extension),
+// or a VXLAN-GPE header (UDP port 4790), whose flags are 8 bits and which
+// names the next protocol.
 type VXLAN struct {
-	Flags    uint16
-	GBP      uint16
-	VNI      uint32
-	Reserved uint8
+	Flags     uint16
+	GBP       uint16
+	VNI       uint32
+	Reserved  uint8
+	GPE       bool
+	NextProto uint8 // GPE: 1 IPv4, 2 IPv6, 3 Ethernet, 4 NSH, 5 MPLS
 }
 
 // Geneve is a Geneve header (RFC 8926).
@@ -123,12 +132,13 @@ const (
 	idGeneve
 	idCMD
 	idMPLS
+	idNSH
 	idTunMax
 )
 
 var tunnelProtoNames = [...]string{
 	idGRE - 0xa0: "gre", idERSPAN - 0xa0: "erspan", idVXLAN - 0xa0: "vxlan", idGeneve - 0xa0: "geneve",
-	idCMD - 0xa0: "cmd", idMPLS - 0xa0: "mpls",
+	idCMD - 0xa0: "cmd", idMPLS - 0xa0: "mpls", idNSH - 0xa0: "nsh",
 }
 
 // greTypeNames are Wireshark's names for GRE protocol types (gre.proto).
@@ -451,13 +461,79 @@ func (d *Dissector) mpls(p *Packet, b []byte) {
 	}
 }
 
-// vxlanPort, genevePort, mplsPort are the UDP ports tshark 4.0 gives
-// VXLAN, Geneve and MPLS.
+// vxlanPort, gpePort, genevePort, mplsPort are the UDP ports tshark 4.0
+// gives VXLAN, VXLAN-GPE, Geneve and MPLS.
 const (
 	vxlanPort  = 4789
+	gpePort    = 4790
 	genevePort = 6081
 	mplsPort   = 6635
 )
+
+// nextProto decodes what a VXLAN-GPE or NSH header carries: 1 IPv4,
+// 2 IPv6, 3 Ethernet, 4 NSH (after GPE), 5 MPLS; anything else is data.
+func (d *Dissector) nextProto(p *Packet, t *Tunnel, next uint8, b []byte) {
+	if len(b) == 0 {
+		return
+	}
+	switch next {
+	case 1:
+		d.innerIP(p, b, false)
+	case 2:
+		d.innerIP(p, b, true)
+	case 3:
+		d.innerEth(p, b)
+	case 4:
+		if t.NSH == nil {
+			d.nsh(p, t, b)
+			return
+		}
+		p.setData(b)
+	case 5:
+		q := p.encapsulated(b, pcapread.LinkIPv4)
+		d.mpls(q, b)
+		p.carry(q)
+	default:
+		p.setData(b)
+	}
+}
+
+// nsh decodes a Network Service Header (packet-nsh.c) into t and what it
+// carries.
+func (d *Dissector) nsh(p *Packet, t *Tunnel, b []byte) {
+	p.push(0, idNSH, b)
+	if len(b) < 8 {
+		p.tunnelShort(t, "NSH")
+		return
+	}
+	n := max(int(b[1]&0x3f)*4, 8)
+	if n > len(b) {
+		t.NSH = b[:8]
+		p.tunnelShort(t, "NSH")
+		return
+	}
+	t.NSH = b[:n]
+	d.nextProto(p, t, b[3], b[n:])
+}
+
+// vxlanGPE decodes a VXLAN-GPE header; tshark 4.0 shows it as VXLAN but
+// lists no protocol for it in frame.protocols.
+func (d *Dissector) vxlanGPE(p *Packet, b []byte) {
+	t := &Tunnel{Kind: TunnelVXLAN, raw: b}
+	p.Tunnel = t
+	v := &t.VXLAN
+	v.GPE = true
+	if len(b) < 8 {
+		p.tunnelShort(t, "VxLAN")
+		return
+	}
+	v.Flags = uint16(b[0])
+	v.GBP = binary.BigEndian.Uint16(b[1:])
+	v.NextProto = b[3]
+	v.VNI = binary.BigEndian.Uint32(b[4:]) >> 8
+	v.Reserved = b[7]
+	d.nextProto(p, t, v.NextProto, b[8:])
+}
 
 // udpTunnel decodes VXLAN or Geneve in p's UDP payload b when tshark
 // would: the lower port is tried first, as Wireshark's UDP does. It
@@ -469,7 +545,7 @@ func (d *Dissector) udpTunnel(p *Packet, b []byte) bool {
 	u := &p.UDP
 	lo, hi := min(u.SrcPort, u.DstPort), max(u.SrcPort, u.DstPort)
 	port := lo
-	if lo != vxlanPort && lo != genevePort && lo != mplsPort {
+	if lo != vxlanPort && lo != gpePort && lo != genevePort && lo != mplsPort {
 		if hasPortDissector(udpDissectorPorts, lo, lo) {
 			return false
 		}
@@ -482,6 +558,8 @@ func (d *Dissector) udpTunnel(p *Packet, b []byte) bool {
 		d.geneve(p, b)
 	case mplsPort:
 		d.mpls(p, b)
+	case gpePort:
+		d.vxlanGPE(p, b)
 	default:
 		return false
 	}
@@ -580,6 +658,8 @@ func tunnelColumns(p *Packet) (proto, info string, ok bool) {
 		return "VxLAN", "", true
 	case TunnelMPLS:
 		return "MPLS", "MPLS Label Switched Packet", true
+	case TunnelNSH:
+		return "NSH", "", true
 	}
 	return "", "", false
 }
@@ -608,4 +688,5 @@ func geneveProtoName(typ uint16) string {
 func init() {
 	moreEtherTypes[0x8847] = "MPLS label switched packet"
 	moreEtherTypes[0x8848] = "MPLS multicast label switched packet"
+	moreEtherTypes[0x894f] = "Network Service Header"
 }

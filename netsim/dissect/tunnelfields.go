@@ -147,12 +147,21 @@ func registerTunnels() {
 		})
 	}
 	vx("vxlan.flags", TypeUint, 16, true, 2, func(x *VXLAN) uint64 { return uint64(x.Flags) })
-	vx("vxlan.flag_g", TypeBool, 0, false, 2, func(x *VXLAN) uint64 { return b2u(x.Flags&0x8000 != 0) })
-	vx("vxlan.flag_i", TypeBool, 0, false, 2, func(x *VXLAN) uint64 { return b2u(x.Flags&0x0800 != 0) })
-	vx("vxlan.flag_d", TypeBool, 0, false, 2, func(x *VXLAN) uint64 { return b2u(x.Flags&0x0040 != 0) })
-	vx("vxlan.flag_a", TypeBool, 0, false, 2, func(x *VXLAN) uint64 { return b2u(x.Flags&0x0008 != 0) })
-	vx("vxlan.flags_reserved", TypeUint, 16, true, 2, func(x *VXLAN) uint64 { return uint64(x.Flags & 0x77b7) })
-	vx("vxlan.gbp", TypeUint, 16, false, 4, func(x *VXLAN) uint64 { return uint64(x.GBP) })
+	// The GBP flags and policy ID are VXLAN's, not VXLAN-GPE's.
+	std := func(name string, typ FieldType, bits int, hex bool, need int, v func(x *VXLAN) uint64) {
+		tunnelField(name, typ, bits, hex, func(t *Tunnel) (uint64, bool) {
+			if t.Kind != TunnelVXLAN || t.VXLAN.GPE || len(t.raw) < need {
+				return 0, false
+			}
+			return v(&t.VXLAN), true
+		})
+	}
+	std("vxlan.flag_g", TypeBool, 0, false, 2, func(x *VXLAN) uint64 { return b2u(x.Flags&0x8000 != 0) })
+	std("vxlan.flag_i", TypeBool, 0, false, 2, func(x *VXLAN) uint64 { return b2u(x.Flags&0x0800 != 0) })
+	std("vxlan.flag_d", TypeBool, 0, false, 2, func(x *VXLAN) uint64 { return b2u(x.Flags&0x0040 != 0) })
+	std("vxlan.flag_a", TypeBool, 0, false, 2, func(x *VXLAN) uint64 { return b2u(x.Flags&0x0008 != 0) })
+	std("vxlan.flags_reserved", TypeUint, 16, true, 2, func(x *VXLAN) uint64 { return uint64(x.Flags & 0x77b7) })
+	std("vxlan.gbp", TypeUint, 16, false, 4, func(x *VXLAN) uint64 { return uint64(x.GBP) })
 	vx("vxlan.vni", TypeUint, 24, false, 7, func(x *VXLAN) uint64 { return uint64(x.VNI) })
 	vx("vxlan.reserved8", TypeUint, 8, false, 8, func(x *VXLAN) uint64 { return uint64(x.Reserved) })
 
@@ -178,6 +187,36 @@ func registerTunnels() {
 			return out
 		})
 	}
+
+	gpe := func(name string, bits int, v func(x *VXLAN) uint64) {
+		tunnelField(name, TypeUint, bits, false, func(t *Tunnel) (uint64, bool) {
+			if t.Kind != TunnelVXLAN || !t.VXLAN.GPE || len(t.raw) < 8 {
+				return 0, false
+			}
+			return v(&t.VXLAN), true
+		})
+	}
+	gpe("vxlan.next_proto", 8, func(x *VXLAN) uint64 { return uint64(x.NextProto) })
+	gpe("vxlan.reserved_16", 16, func(x *VXLAN) uint64 { return uint64(x.GBP) })
+
+	// NSH (packet-nsh.c).
+	proto("nsh", func(t *Tunnel) []byte { return t.NSH })
+	nsh := func(name string, bits int, v func(h []byte) uint64) {
+		tunnelField(name, TypeUint, bits, false, func(t *Tunnel) (uint64, bool) {
+			if len(t.NSH) < 8 {
+				return 0, false
+			}
+			return v(t.NSH), true
+		})
+	}
+	nsh("nsh.version", 16, func(h []byte) uint64 { return uint64(h[0] >> 6) })
+	nsh("nsh.Obit", 16, func(h []byte) uint64 { return uint64(h[0] >> 5 & 1) })
+	nsh("nsh.CBit", 16, func(h []byte) uint64 { return uint64(h[0] >> 4 & 1) })
+	nsh("nsh.length", 16, func(h []byte) uint64 { return uint64(h[1] & 0x3f) })
+	nsh("nsh.mdtype", 8, func(h []byte) uint64 { return uint64(h[2]) })
+	nsh("nsh.nextproto", 8, func(h []byte) uint64 { return uint64(h[3]) })
+	nsh("nsh.spi", 24, func(h []byte) uint64 { return uint64(binary.BigEndian.Uint32(h[4:]) >> 8) })
+	nsh("nsh.si", 8, func(h []byte) uint64 { return uint64(h[7]) })
 
 	// Geneve (packet-geneve.c).
 	proto("geneve", func(t *Tunnel) []byte {

@@ -31,11 +31,18 @@ func (t *treeWriter) tunnel(p *Packet) {
 			t.data(1, p.Data)
 		}
 	case TunnelVXLAN:
-		t.vxlan(tu)
+		if tu.VXLAN.GPE {
+			t.vxlanGPE(tu)
+		} else {
+			t.vxlan(tu)
+		}
 	case TunnelGeneve:
 		t.geneve(tu)
 	case TunnelMPLS:
 		t.mpls(tu)
+	}
+	if len(tu.NSH) >= 8 {
+		t.nsh(tu.NSH)
 	}
 	if q := p.Encap; q != nil {
 		t.encapsulated(q)
@@ -392,5 +399,52 @@ func (t *treeWriter) mpls(tu *Tunnel) {
 		t.bits(1, 32, 0xe00, v, "MPLS Experimental Bits: %d", exp)
 		t.bits(1, 32, 0x100, v, "MPLS Bottom Of Label Stack: %d", s)
 		t.bits(1, 32, 0xff, v, "MPLS TTL: %d", ttl)
+	}
+}
+
+var gpeNextNames = map[uint8]string{1: "IPv4", 2: "IPv6", 3: "Ethernet", 4: "Network Service Header", 5: "MPLS"}
+
+func (t *treeWriter) vxlanGPE(tu *Tunnel) {
+	t.f(0, "Virtual eXtensible Local Area Network")
+	if len(tu.raw) < 8 {
+		return
+	}
+	v := &tu.VXLAN
+	fl := uint64(v.Flags)
+	t.f(1, "Flags: 0x%02x", fl)
+	t.bits(2, 8, 0x30, fl, "Version: %d", fl>>4&3)
+	t.bits(2, 8, 0x08, fl, "Instance: %d", fl>>3&1)
+	t.bits(2, 8, 0x04, fl, "Next Protocol Bit: %d", fl>>2&1)
+	t.bits(2, 8, 0x01, fl, "OAM bit: %d", fl&1)
+	t.bits(2, 8, 0xc2, fl, "Reserved(R): %d", fl&0xc2)
+	t.f(1, "Reserved: %d", v.GBP)
+	if name, ok := gpeNextNames[v.NextProto]; ok {
+		t.f(1, "Next Protocol: %s (%d)", name, v.NextProto)
+	}
+	t.f(1, "VXLAN Network Identifier (VNI): %d", v.VNI)
+	t.f(1, "Reserved: %d", v.Reserved)
+}
+
+var nshNextNames = map[uint8]string{1: "IPv4", 2: "IPv6", 3: "Ethernet", 4: "NSH", 5: "MPLS"}
+
+func (t *treeWriter) nsh(h []byte) {
+	t.f(0, "Network Service Header")
+	w := uint64(binary.BigEndian.Uint16(h))
+	t.bits(1, 16, 0xc000, w, "Version: %d (0x%x)", w>>14, w>>14)
+	t.bits(1, 16, 0x2000, w, "O Bit: %d", w>>13&1)
+	t.bits(1, 16, 0x1000, w, "C Bit: %d", w>>12&1)
+	t.bits(1, 16, 0x0fc0, w, "Time to live: 0x%02x", w>>6&0x3f)
+	t.bits(1, 16, 0x003f, w, "Length: %d (0x%02x)", w&0x3f, w&0x3f)
+	t.f(1, "MD Type: %d (0x%02x)", h[2], h[2])
+	if name, ok := nshNextNames[h[3]]; ok {
+		t.f(1, "Next Protocol: %s (%d)", name, h[3])
+	}
+	spi := binary.BigEndian.Uint32(h[4:]) >> 8
+	t.f(1, "SPI: %d (0x%06x)", spi, spi)
+	t.f(1, "SI: %d (0x%02x)", h[7], h[7])
+	if h[2] == 1 {
+		for c := h[8:]; len(c) >= 4; c = c[4:] {
+			t.f(1, "Context Header: %x", c[:4])
+		}
 	}
 }
