@@ -8,7 +8,8 @@ import (
 )
 
 // FuzzTunnels decodes arbitrary bytes as what a tunnel carries — after a
-// GRE protocol number, in VXLAN's and Geneve's UDP ports, as IP in IP —
+// GRE protocol number, in the UDP ports of VXLAN, VXLAN-GPE and Geneve,
+// as IP in IP, MPLS or NSH —
 // and as whole frames seeded with the tunnel capture, with and without a
 // snap-length cut, twice in a row on one Dissector; the summary, the -V
 // tree and every field must not panic.
@@ -30,7 +31,7 @@ func FuzzTunnels(f *testing.F) {
 	o1, o2 := ip4a(192, 0, 2, 1), ip4a(192, 0, 2, 2)
 	f.Fuzz(func(t *testing.T, data []byte, kind uint8, cut uint16) {
 		var frame []byte
-		switch kind % 7 {
+		switch kind % 10 {
 		case 0:
 			frame = data
 		case 1:
@@ -45,6 +46,12 @@ func FuzzTunnels(f *testing.F) {
 			frame = ethFrame(macB, macA, 0x0800, ipv4Packet(o1, o2, 41, 1, data))
 		case 6:
 			frame = ethFrame(macB, macA, 0x86dd, ipv6Packet(ip6a(1), ip6a(2), 47, data))
+		case 7:
+			frame = ethFrame(macB, macA, 0x8847, data)
+		case 8:
+			frame = ethFrame(macB, macA, 0x894f, data)
+		case 9:
+			frame = ethFrame(macB, macA, 0x0800, ipv4Packet(o1, o2, 17, 1, udpSeg(o1, o2, gpePort, mplsPort, data)))
 		}
 		orig := len(frame)
 		if c := int(cut); c > 0 && c < len(frame) {
