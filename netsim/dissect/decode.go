@@ -428,7 +428,7 @@ func (d *Dissector) transport(p *Packet, proto uint8, b []byte, reported int, sr
 		}
 		d.matchEcho(p, src, dst)
 	case 4, 41, 47:
-		if p.inError || p.depth >= maxTunnelDepth {
+		if p.depth >= maxTunnelDepth {
 			break
 		}
 		if proto == 47 {

@@ -116,7 +116,7 @@ func reg(name string, t FieldType, bits int, hex bool, get func(p *Packet, out [
 		all = func(p *Packet, out []Value) []Value {
 			out = outer(p, out)
 			if p.Inner != nil {
-				out = outer(p.Inner, out)
+				out = all(p.Inner, out)
 			}
 			if p.Encap != nil {
 				out = all(p.Encap, out)

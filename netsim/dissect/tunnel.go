@@ -174,6 +174,7 @@ func (p *Packet) encapsulated(b []byte, link pcapread.LinkType) *Packet {
 		TimeDeltaDisplayed: p.TimeDeltaDisplayed, Precision: p.Precision,
 		Len: len(b) + p.Len - len(p.Frame), Interface: p.Interface, HasIface: p.HasIface,
 		Link: link, Frame: b, names: p.names, inTunnel: true, depth: p.depth + 1,
+		inError: p.inError, // a tunnel quoted in an ICMP error
 	}
 }
 

@@ -236,12 +236,23 @@ func tunnelFrames() [][]byte {
 	gpe := []byte{0x0c, 0, 0, 4, 0, 0, 0x2a, 0}
 	add(outer4(17, 50, udpSeg(o1, o2, gpePort, gpePort, append(append(gpe, nshHdr...), icmpIn...))))
 	add(outer4(17, 51, udpSeg(o1, o2, 50007, gpePort, append([]byte{0x0c, 0, 0, 3, 0, 0, 0x2b, 0}, inEth(0x0800, icmpIn)...))))
+	// An ICMP error quoting a GRE packet: tshark decodes the quoted GRE
+	// and what it carries.
+	quoted := ipv4Packet(o1, o2, 47, 52, greHdr(0, 0x0800, 0, 0, ipv4Packet(i1, i2, 17, 13, udpSeg(i1, i2, 1000, 2000, []byte("abcd")))))
+	icmpErr := append([]byte{3, 3, 0, 0, 0, 0, 0, 0}, quoted[:20+4+20+8]...)
+	binary.BigEndian.PutUint16(icmpErr[2:], inetSum(icmpErr))
+	add(back4(1, 53, icmpErr))
 	add(outer4(47, 49, greHdr(0, 0x8847, 0, 0, append([]byte{0x00, 0x00, 0x11, 0x40}, ipv6Packet(i61, i62, 17, udpSeg(i61, i62, 5003, 9999, []byte("mpls6")))...))))
 	return fs
 }
 
 func tunnelCapture(t testing.TB) []byte {
 	t.Helper()
+	return tunnelCaptureOf(tunnelFrames())
+}
+
+// tunnelCaptureOf returns a pcap file of Ethernet frames, one a second.
+func tunnelCaptureOf(frames [][]byte) []byte {
 	var b bytes.Buffer
 	hdr := make([]byte, 24)
 	binary.LittleEndian.PutUint32(hdr, 0xa1b2c3d4)
@@ -250,7 +261,7 @@ func tunnelCapture(t testing.TB) []byte {
 	binary.LittleEndian.PutUint32(hdr[16:], 65535)
 	binary.LittleEndian.PutUint32(hdr[20:], 1)
 	b.Write(hdr)
-	for i, f := range tunnelFrames() {
+	for i, f := range frames {
 		rec := make([]byte, 16)
 		binary.LittleEndian.PutUint32(rec, uint32(1700000000+i))
 		binary.LittleEndian.PutUint32(rec[4:], uint32(1000*i))
