@@ -21,10 +21,15 @@ func Summary(p *Packet) string {
 func (p *Packet) Addresses() (string, string) {
 	if q := p.Encap; q != nil {
 		// The innermost layer that sets the columns wins, as in tshark.
-		if src, dst := q.Addresses(); src != "" || dst != "" {
+		if src, dst, ok := q.innerAddresses(p); ok {
 			return src, dst
 		}
 	}
+	return p.ownAddresses()
+}
+
+// ownAddresses returns the columns p's own layers set.
+func (p *Packet) ownAddresses() (string, string) {
 	switch {
 	case p.IP.hdrCut || p.IPv6.hdrCut:
 		return p.cutAddresses()

@@ -630,6 +630,30 @@ func (d *Dissector) geneve(p *Packet, b []byte) {
 	}
 }
 
+// innerAddresses returns the Source and Destination columns of q, a
+// packet p's tunnel carries, and whether q sets them. An IP header the snap
+// length cut sets the source only once captured: the columns are those of
+// the layers before it, in q (its Ethernet header) or in p.
+func (q *Packet) innerAddresses(p *Packet) (string, string, bool) {
+	if !q.IP.hdrCut && !q.IPv6.hdrCut {
+		src, dst := q.Addresses()
+		return src, dst, src != "" || dst != ""
+	}
+	var src, dst string
+	if q.Has(ProtoEth) {
+		src, dst = q.names.Name(q.Eth.Src[:]), q.names.Name(q.Eth.Dst[:])
+	} else {
+		src, dst = p.ownAddresses()
+	}
+	switch {
+	case q.IP.hdrCut && q.IP.hdrCap >= 16:
+		src = ipv4String(uint32(ip4(q.IP.Src)))
+	case q.IPv6.hdrCut && q.IPv6.hdrCap >= 24:
+		src = ipv6String(q.IPv6.Src[:])
+	}
+	return src, dst, true
+}
+
 // tunnelColumns returns the Protocol and Info columns of a packet whose
 // tunnel carries nothing netsim decodes; ok is false for other packets.
 func tunnelColumns(p *Packet) (proto, info string, ok bool) {

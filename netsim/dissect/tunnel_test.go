@@ -242,6 +242,11 @@ func tunnelFrames() [][]byte {
 	icmpErr := append([]byte{3, 3, 0, 0, 0, 0, 0, 0}, quoted[:20+4+20+8]...)
 	binary.BigEndian.PutUint16(icmpErr[2:], inetSum(icmpErr))
 	add(back4(1, 53, icmpErr))
+	// Cut by a snap length (tunnelCuts) inside the inner IPv4 header:
+	// before its source address (the columns stay the outer ones), and
+	// after it in VXLAN.
+	add(outer4(47, 54, greHdr(0, 0x0800, 0, 0, synAck)))
+	add(outer4(17, 55, udpSeg(o1, o2, 50008, vxlanPort, vxlanHdr(100, inEth(0x0800, dataAgain)))))
 	add(outer4(47, 49, greHdr(0, 0x8847, 0, 0, append([]byte{0x00, 0x00, 0x11, 0x40}, ipv6Packet(i61, i62, 17, udpSeg(i61, i62, 5003, 9999, []byte("mpls6")))...))))
 	return fs
 }
@@ -251,7 +256,12 @@ func tunnelCapture(t testing.TB) []byte {
 	return tunnelCaptureOf(tunnelFrames())
 }
 
-// tunnelCaptureOf returns a pcap file of Ethernet frames, one a second.
+// tunnelCuts are the frames of tunnelFrames a snap length cuts: frame
+// number and captured length.
+var tunnelCuts = map[int]int{29: 14 + 20 + 4 + 10, 30: 14 + 20 + 8 + 8 + 14 + 16}
+
+// tunnelCaptureOf returns a pcap file of Ethernet frames, one a second,
+// cut as tunnelCuts says.
 func tunnelCaptureOf(frames [][]byte) []byte {
 	var b bytes.Buffer
 	hdr := make([]byte, 24)
@@ -265,8 +275,11 @@ func tunnelCaptureOf(frames [][]byte) []byte {
 		rec := make([]byte, 16)
 		binary.LittleEndian.PutUint32(rec, uint32(1700000000+i))
 		binary.LittleEndian.PutUint32(rec[4:], uint32(1000*i))
-		binary.LittleEndian.PutUint32(rec[8:], uint32(len(f)))
 		binary.LittleEndian.PutUint32(rec[12:], uint32(len(f)))
+		if c, ok := tunnelCuts[i+1]; ok && c < len(f) {
+			f = f[:c]
+		}
+		binary.LittleEndian.PutUint32(rec[8:], uint32(len(f)))
 		b.Write(rec)
 		b.Write(f)
 	}
