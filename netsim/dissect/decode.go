@@ -225,6 +225,17 @@ func (d *Dissector) ethertype(p *Packet, typ uint16, b []byte) {
 		d.arpDuplicates(p)
 	case 0x8100, 0x88a8, 0x9100:
 		d.vlan(p, typ, b)
+	case 0x8847, 0x8848, 0x894f:
+		if p.depth >= maxTunnelDepth {
+			p.setData(b)
+			return
+		}
+		if typ == 0x894f {
+			p.Tunnel = &Tunnel{Kind: TunnelNSH, raw: b}
+			d.nsh(p, p.Tunnel, b)
+			return
+		}
+		d.mpls(p, b)
 	default:
 		p.setData(b)
 	}
@@ -416,6 +427,15 @@ func (d *Dissector) transport(p *Packet, proto uint8, b []byte, reported int, sr
 			d.quoted(p, b, true)
 		}
 		d.matchEcho(p, src, dst)
+	case 4, 41, 47:
+		if p.depth >= maxTunnelDepth {
+			break
+		}
+		if proto == 47 {
+			d.gre(p, b, reported)
+		} else {
+			d.ipInIP(p, b, proto == 41)
+		}
 	default:
 		if !ipDissected[proto] {
 			p.setData(b)
@@ -488,7 +508,7 @@ func (d *Dissector) udpDecode(p *Packet, b []byte, src, dst []byte) {
 		}
 		return
 	}
-	if !d.udpDNS(p, u.Payload) {
+	if !d.udpTunnel(p, u.Payload) && !d.udpDNS(p, u.Payload) {
 		p.setData(u.Payload)
 	}
 }

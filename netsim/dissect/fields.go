@@ -109,15 +109,21 @@ func reg(name string, t FieldType, bits int, hex bool, get func(p *Packet, out [
 	}
 	get = cutGuard(name, get)
 	if proto != "frame" {
-		// A quoted packet's layers are further occurrences of the field.
+		// A quoted packet's layers, and those of the packet a tunnel
+		// carries, are further occurrences of the field.
 		outer := get
-		get = func(p *Packet, out []Value) []Value {
+		var all func(p *Packet, out []Value) []Value
+		all = func(p *Packet, out []Value) []Value {
 			out = outer(p, out)
 			if p.Inner != nil {
-				out = outer(p.Inner, out)
+				out = all(p.Inner, out)
+			}
+			if p.Encap != nil {
+				out = all(p.Encap, out)
 			}
 			return out
 		}
+		get = all
 	}
 	registry[name] = &Field{Name: name, Type: t, Bits: bits, Hex: hex, Proto: proto, get: get}
 }

@@ -43,14 +43,19 @@ func FuzzDissect(f *testing.F) {
 				LinkType: links[int(link)%len(links)], HasInterface: i == 2, Data: data,
 				Comments: []string{"fuzz"}}
 			d.Dissect(&fr, &p)
-			sink.Reset()
-			sink.WriteString(Summary(&p))
-			if err := Tree(&sink, &p); err != nil {
-				t.Fatal(err)
-			}
-			for _, fld := range Fields() {
-				sink.WriteString(FieldString(&p, fld.Name))
-			}
+			renderAll(t, &p, &sink)
 		}
 	})
+}
+
+// renderAll renders p's summary, -V tree and every field into sink.
+func renderAll(t *testing.T, p *Packet, sink *bytes.Buffer) {
+	sink.Reset()
+	sink.WriteString(Summary(p))
+	if err := Tree(sink, p); err != nil {
+		t.Fatal(err)
+	}
+	for _, fld := range Fields() {
+		sink.WriteString(FieldString(p, fld.Name))
+	}
 }

@@ -173,23 +173,11 @@ func TestLinkLayerMatchesTshark(t *testing.T) {
 		wantSum = strings.Split(strings.TrimSuffix(tsharktest.Run(t, "-r", capture), "\n"), "\n")
 		wantFields = tsharkFields(t, capture, linkLayerFields...)
 		if *update {
-			write := func(name string, lines []string) {
-				if err := os.WriteFile(name, []byte(strings.Join(lines, "\n")+"\n"), 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
-			write("testdata/linklayer.summary", wantSum)
-			write("testdata/linklayer.fields", wantFields)
+			writeLines(t, "testdata/linklayer.summary", wantSum)
+			writeLines(t, "testdata/linklayer.fields", wantFields)
 		}
 	} else {
-		read := func(name string) []string {
-			b, err := os.ReadFile(name)
-			if err != nil {
-				t.Fatal(err)
-			}
-			return strings.Split(strings.TrimSuffix(string(b), "\n"), "\n")
-		}
-		wantSum, wantFields = read("testdata/linklayer.summary"), read("testdata/linklayer.fields")
+		wantSum, wantFields = readLines(t, "testdata/linklayer.summary"), readLines(t, "testdata/linklayer.fields")
 	}
 	frames, err := pcapread.ReadFile(capture)
 	if err != nil {

@@ -78,8 +78,19 @@ type Packet struct {
 	// its fields are further occurrences of ip.*, udp.*, tcp.* and so on.
 	// Nil when the packet is not an ICMP error.
 	Inner *Packet
+	// Tunnel is the encapsulation header (GRE, ERSPAN, VXLAN, Geneve, IP
+	// in IP) after the last layer above, nil when none; Encap is the
+	// packet it carries, decoded as Wireshark does: its layers are further
+	// occurrences of the fields, and its innermost layers make the summary
+	// line (tunnel.go). Nil when the tunnel carries nothing decoded.
+	Tunnel *Tunnel
+	Encap  *Packet
 	// inError is set on a quoted packet.
 	inError bool
+	// inTunnel is set on a packet a tunnel carries (Encap); depth counts
+	// the tunnels around it.
+	inTunnel bool
+	depth    uint8
 
 	stack [16]byte // protocol order for frame.protocols
 	nstk  int

@@ -19,6 +19,17 @@ func Summary(p *Packet) string {
 
 // Addresses returns the Source and Destination columns.
 func (p *Packet) Addresses() (string, string) {
+	if q := p.Encap; q != nil {
+		// The innermost layer that sets the columns wins, as in tshark.
+		if src, dst, ok := q.innerAddresses(p); ok {
+			return src, dst
+		}
+	}
+	return p.ownAddresses()
+}
+
+// ownAddresses returns the columns p's own layers set.
+func (p *Packet) ownAddresses() (string, string) {
 	switch {
 	case p.IP.hdrCut || p.IPv6.hdrCut:
 		return p.cutAddresses()
@@ -35,6 +46,12 @@ func (p *Packet) Addresses() (string, string) {
 
 // Protocol returns the Protocol column.
 func (p *Packet) Protocol() string {
+	if p.Encap != nil {
+		return p.Encap.Protocol()
+	}
+	if s, _, ok := tunnelColumns(p); ok {
+		return s
+	}
 	if s, ok := appProtocol(p); ok {
 		return s
 	}
@@ -85,6 +102,12 @@ func (p *Packet) Info() string {
 }
 
 func (p *Packet) info() string {
+	if p.Encap != nil {
+		return p.Encap.info()
+	}
+	if _, s, ok := tunnelColumns(p); ok {
+		return s
+	}
 	if s, ok := appInfo(p); ok {
 		return s
 	}

@@ -169,9 +169,7 @@ func (t *treeWriter) packet(p *Packet) {
 	switch {
 	case p.Has(ProtoEth):
 		e := &p.Eth
-		t.f(0, "Ethernet II, Src: %s, Dst: %s", t.macName(e.Src[:]), t.macName(e.Dst[:]))
-		t.ethAddr(1, "Destination", e.Dst[:])
-		t.ethAddr(1, "Source", e.Src[:])
+		t.ethHeading(e)
 		if p.Has(ProtoVLAN) {
 			// The 802.1Q tree is not checked against tshark: only the
 			// Ethernet type is shown.
@@ -210,14 +208,7 @@ func (t *treeWriter) packet(p *Packet) {
 	case p.Link == pcapread.LinkRaw || p.Link == pcapread.LinkRaw12 || p.Link == pcapread.LinkRaw14:
 		t.f(0, "Raw packet data")
 	}
-	if p.nvlan > 0 {
-		t.vlanTree(p)
-	}
-	t.layers(0, p)
-	t.app(p)
-	if p.Has(ProtoData) && !dataInICMP(p) {
-		t.data(0, p.Data)
-	}
+	t.network(p)
 	t.truncatedLine(p)
 }
 
@@ -495,8 +486,13 @@ func (t *treeWriter) udp(d int, p *Packet) {
 	t.f(d+1, "Source Port: %d", u.SrcPort)
 	t.f(d+1, "Destination Port: %d", u.DstPort)
 	t.f(d+1, "Length: %d", u.Length)
-	t.f(d+1, "Checksum: 0x%04x [unverified]", u.Checksum)
-	t.g(d+1, "Checksum Status: Unverified")
+	if u.Checksum == 0 && p.Has(ProtoIP) {
+		t.f(d+1, "Checksum: 0x0000 [zero-value ignored]")
+		t.g(d+2, "Checksum Status: Not present")
+	} else {
+		t.f(d+1, "Checksum: 0x%04x [unverified]", u.Checksum)
+		t.g(d+1, "Checksum Status: Unverified")
+	}
 	t.g(d+1, "Stream index: %d", u.Stream)
 	if !p.inError {
 		t.g(d+1, "Timestamps")

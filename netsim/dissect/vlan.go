@@ -42,6 +42,12 @@ var extProtoNames = [...]string{
 
 // protoName names a protocol id as frame.protocols does.
 func protoName(id byte) string {
+	if id >= idGRE {
+		if int(id-idGRE) < len(tunnelProtoNames) {
+			return tunnelProtoNames[id-idGRE]
+		}
+		return ""
+	}
 	if id >= 0x80 {
 		if int(id-0x80) < len(extProtoNames) {
 			return extProtoNames[id-0x80]
@@ -178,6 +184,12 @@ func (t *treeWriter) vlanTree(p *Packet) {
 // zeros are a trailer, with Wireshark's note.
 func (t *treeWriter) ethTrailer(p *Packet, end int) {
 	pad, trailer := []byte(nil), p.Frame[end:]
+	if p.inTunnel {
+		// A tunnel's Ethernet frame has no padding: tshark shows a
+		// trailer, without a note.
+		t.f(1, "Trailer: %s", bytesLabel(trailer))
+		return
+	}
 	if len(p.Frame) >= 60 {
 		pad, trailer = p.Frame[end:max(end, 60)], p.Frame[max(end, 60):]
 	}
