@@ -66,7 +66,7 @@ cmdline() {
     version) echo "$out/netsim version" ;;
     list) echo "$out/netsim list" ;;
     version-nocgo) echo "$out/netsim-nocgo version" ;;
-    true) echo "true" ;;
+    true) echo /bin/true ;; # the program, not the shell builtin: a fork and an exec
   esac
 }
 median() { sort -g | awk '{a[NR]=$1} END {if (NR == 0) print "?"; else print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
