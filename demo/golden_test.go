@@ -7,6 +7,7 @@ import (
 	"flag"
 	"fmt"
 	"hash/crc32"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"strings"
@@ -179,8 +180,9 @@ func TestPartition(t *testing.T) {
 }
 
 // TestTransferChecksum: the CRC-32 both ends of the transfer demo print is
-// that of the payload generator's bytes (ChaCha8 from the seed), computed
-// here on their own, at MTU 1500 (64 KiB writes) and at MTU 65535 (1 MiB
+// that of the payload generator's bytes (internal/payload, computed here
+// on their own from its definition: ChaCha8's first 64 KiB from the seed,
+// block k keyed with k·0x9E3779B97F4A7C15), at MTU 1500 (64 KiB writes) and at MTU 65535 (1 MiB
 // writes), and for a size that is not a multiple of either write.
 func TestTransferChecksum(t *testing.T) {
 	for _, c := range []struct {
@@ -192,8 +194,15 @@ func TestTransferChecksum(t *testing.T) {
 		if _, err := d.Run(Params{Size: c.size, Seed: 7, Link: netsim.LinkConfig{MTU: c.mtu}, Out: &out}); err != nil {
 			t.Fatalf("%v\n%s", err, out.String())
 		}
+		var key [32]byte
+		copy(key[:], "netsim transfer 7")
+		block := make([]byte, 64<<10)
+		rand.NewChaCha8(key).Read(block)
 		want := make([]byte, c.size)
-		newPayload(7).rng.Read(want)
+		for i := range want {
+			k := uint64(i / len(block))
+			want[i] = block[i%len(block)] ^ byte(k*0x9E3779B97F4A7C15>>(8*(i%8)))
+		}
 		sum := fmt.Sprintf("%08x", crc32.ChecksumIEEE(want))
 		for _, line := range []string{
 			fmt.Sprintf("client: sent %d bytes, crc32 %s\n", c.size, sum),

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Sets `netsim run transfer --size 64MiB -w FILE.pcapng` (issue 13) beside
 # gVisor alone and beside the kernel, as whole processes, in one run:
-#   netsim      the CLI as a user runs it: the transfer demo (ChaCha8 payload,
+#   netsim      the CLI as a user runs it: the transfer demo (internal/payload's stream,
 #               CRC-32 at both ends), every frame written whole (snap length
 #               262,144) to a pcapng file, GOMAXPROCS=1 (the CLI's default);
 #               at MTU 65535 and at MTU 1500;

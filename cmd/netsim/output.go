@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strconv"
+	"sync"
 	"syscall"
 )
 
@@ -52,7 +53,11 @@ var errSocket = errors.New("is a socket (netsim cannot open one by its path; pip
 const maxLinks = 40
 
 // fdPath matches the names of a process's own file descriptors.
-var fdPath = regexp.MustCompile(`^/(?:dev/fd|proc/self/fd|proc/thread-self/fd)/([0-9]+)$`)
+// Compiled on first use, not at start (every command pays for what init
+// does; see scripts/bench-start.sh).
+var fdPath = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`^/(?:dev/fd|proc/self/fd|proc/thread-self/fd)/([0-9]+)$`)
+})
 
 // openOutput opens name for a capture, as the rule on [output] says.
 // stdout and stderr are the command's own, used for /dev/stdout and
@@ -111,7 +116,7 @@ func fdNumber(path string) (int, bool) {
 	case "/dev/stdin":
 		return 0, true
 	}
-	m := fdPath.FindStringSubmatch(path)
+	m := fdPath().FindStringSubmatch(path)
 	if m == nil {
 		return 0, false
 	}

@@ -11,6 +11,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"netsim.dev/demo"
@@ -523,7 +524,7 @@ func printListing(w io.Writer, capture *bytes.Buffer, comments bool) error {
 // the flag as the user typed it: `--loss "200%": not between 0% and 100%`.
 func flagError(err error) string {
 	msg := err.Error()
-	if m := invalidValue.FindStringSubmatch(msg); m != nil {
+	if m := invalidValue().FindStringSubmatch(msg); m != nil {
 		return fmt.Sprintf("%s %s: %s", dash(m[2]), m[1], m[3])
 	}
 	if name, ok := strings.CutPrefix(msg, "flag provided but not defined: -"); ok {
@@ -543,7 +544,9 @@ func dash(name string) string {
 	return "--" + name
 }
 
-var invalidValue = regexp.MustCompile(`^invalid (?:value|boolean value) ("[^"]*") for flag -([^:]+): (.*)$`)
+var invalidValue = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`^invalid (?:value|boolean value) ("[^"]*") for flag -([^:]+): (.*)$`)
+})
 
 // splitCommandArg takes the leading non-flag argument (the demo's name), so
 // that both `run tcp -w f` and `run -w f tcp` work.

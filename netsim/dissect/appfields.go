@@ -3,11 +3,7 @@ package dissect
 // Fields of the application protocols (dns.*, http.*, tls.*), with
 // Wireshark 4.0's names and types (tshark -G fields).
 
-func init() {
-	registerDNS()
-	registerHTTP()
-	registerTLS()
-}
+func init() { registrars = append(registrars, registerDNS, registerHTTP, registerTLS) }
 
 // dnsField registers a field of DNS messages.
 func dnsField(name string, t FieldType, bits int, hex bool, v func(m *DNS, out []Value) []Value) {

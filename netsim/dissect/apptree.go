@@ -149,7 +149,7 @@ func (t *treeWriter) dns(p *Packet, m *DNS) {
 			}
 			t.g(3, "Name Length: %d", n)
 			t.g(3, "Label Count: %d", dnsLabels(q.Name))
-			t.f(3, "Type: %s", valueName(dnsTypeDescs[q.Type], int(q.Type)))
+			t.f(3, "Type: %s", valueName(dnsTypeDescs()[q.Type], int(q.Type)))
 			if plain {
 				t.f(3, "Class: %s (0x%04x)", dnsClassName(q.Class), q.Class)
 			}
@@ -181,7 +181,7 @@ func (t *treeWriter) dnsRecord(r *DNSRecord) {
 	if r.Type == 41 {
 		t.f(2, "%s: type %s", r.Name, dnsTypeName(r.Type))
 		t.f(3, "Name: %s", r.Name)
-		t.f(3, "Type: %s", valueName(dnsTypeDescs[r.Type], int(r.Type)))
+		t.f(3, "Type: %s", valueName(dnsTypeDescs()[r.Type], int(r.Type)))
 		t.f(3, "UDP payload size: %d", r.Class)
 		t.f(3, "Higher bits in extended RCODE: 0x%02x", r.TTL>>24)
 		t.f(3, "EDNS0 version: %d", r.TTL>>16&0xff)
@@ -223,7 +223,7 @@ func (t *treeWriter) dnsRecord(r *DNSRecord) {
 	}
 	t.f(2, "%s", head)
 	t.f(3, "Name: %s", r.Name)
-	t.f(3, "Type: %s", valueName(dnsTypeDescs[r.Type], int(r.Type)))
+	t.f(3, "Type: %s", valueName(dnsTypeDescs()[r.Type], int(r.Type)))
 	t.f(3, "Class: %s (0x%04x)", dnsClassName(r.Class), r.Class)
 	t.f(3, "Time to live: %d (%s)", r.TTL, unsignedSecs(r.TTL))
 	t.f(3, "Data length: %d", len(r.Data))
@@ -424,7 +424,7 @@ func (t *treeWriter) tlsHandshake(h *TLSHandshake) {
 		t.f(3, "Cipher Suites Length: %d", 2*len(h.CipherSuites))
 		t.f(3, "Cipher Suites (%d suite%s)", len(h.CipherSuites), plural(len(h.CipherSuites)))
 		for _, c := range h.CipherSuites {
-			if n, ok := tlsCipherNames[c]; ok {
+			if n, ok := tlsCipherNames()[c]; ok {
 				t.f(4, "Cipher Suite: %s (0x%04x)", n, c)
 			}
 		}
@@ -439,7 +439,7 @@ func (t *treeWriter) tlsHandshake(h *TLSHandshake) {
 			}
 		}
 	} else {
-		if n, ok := tlsCipherNames[h.CipherSuite]; ok {
+		if n, ok := tlsCipherNames()[h.CipherSuite]; ok {
 			t.f(3, "Cipher Suite: %s (0x%04x)", n, h.CipherSuite)
 		}
 		if len(h.CompMethods) == 1 && h.CompMethods[0] == 0 {
@@ -451,7 +451,7 @@ func (t *treeWriter) tlsHandshake(h *TLSHandshake) {
 	}
 	t.f(3, "Extensions Length: %d", h.ExtLen)
 	for i, typ := range h.Extensions {
-		n, ok := tlsExtNames[typ]
+		n, ok := tlsExtNames()[typ]
 		if !ok {
 			continue
 		}
@@ -498,7 +498,7 @@ func (t *treeWriter) tlsExt(h *TLSHandshake, typ uint16, e []byte) {
 		t.f(4, "Signature Hash Algorithms (%d algorithm%s)", n/2, plural(n/2))
 		for i := 2; i+1 < 2+n; i += 2 {
 			a := uint16(u16(e[i:]))
-			if name, ok := tlsSigAlgNames[a]; ok {
+			if name, ok := tlsSigAlgNames()[a]; ok {
 				t.f(5, "Signature Algorithm: %s (0x%04x)", name, a)
 			} else {
 				hn, sn := tlsSigHashNames[e[i]], tlsSigSigNames[e[i+1]]
@@ -522,7 +522,7 @@ func (t *treeWriter) tlsExt(h *TLSHandshake, typ uint16, e []byte) {
 		t.f(4, "Supported Groups (%d group%s)", n/2, plural(n/2))
 		for i := 2; i+1 < 2+n; i += 2 {
 			g := uint16(u16(e[i:]))
-			if name, ok := tlsGroupNames[g]; ok {
+			if name, ok := tlsGroupNames()[g]; ok {
 				t.f(5, "Supported Group: %s (0x%04x)", name, g)
 			}
 		}
@@ -575,7 +575,7 @@ func (t *treeWriter) tlsExt(h *TLSHandshake, typ uint16, e []byte) {
 		for len(b) >= 4 && u16(b[2:])+4 <= len(b) {
 			g := uint16(u16(b))
 			n := u16(b[2:])
-			name := tlsGroupNames[g]
+			name := tlsGroupNames()[g]
 			if name == "" {
 				return
 			}

@@ -12,7 +12,10 @@ const (
 	checksumNotPresent = 3
 )
 
-func init() {
+func init() { registrars = append(registrars, registerChecksumStatus) }
+
+// registerChecksumStatus registers the checksum.status fields.
+func registerChecksumStatus() {
 	uintField("ip.checksum.status", ProtoIP, 8, false, func(*Packet) uint64 { return checksumUnverified })
 	reg("tcp.checksum.status", TypeUint, 8, false, func(p *Packet, out []Value) []Value {
 		if !p.Has(ProtoTCP) || p.TCP.Short || p.TCP.Quoted || p.TCP.cut == tcpCutFixed {

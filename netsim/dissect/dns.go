@@ -106,7 +106,7 @@ func dnsTypeName(t uint16) string {
 	case 255:
 		return "ANY"
 	}
-	d, ok := dnsTypeDescs[t]
+	d, ok := dnsTypeDescs()[t]
 	if !ok {
 		return "Unknown (" + strconv.Itoa(int(t)) + ")"
 	}
@@ -458,7 +458,7 @@ func dnsHeuristic(b []byte) bool {
 	if m.Malformed || len(m.Queries) != 1 || m.Queries[0].Class != 1 {
 		return false
 	}
-	if _, ok := dnsTypeDescs[m.Queries[0].Type]; !ok {
+	if _, ok := dnsTypeDescs()[m.Queries[0].Type]; !ok {
 		return false
 	}
 	return true

@@ -1,6 +1,6 @@
 package dissect
 
-func init() { registerEthNames() }
+func init() { registrars = append(registrars, registerEthNames) }
 
 // registerEthNames registers the Ethernet fields that derive from the
 // addresses: their resolved names, vendor prefixes (OUI) and the LG and IG

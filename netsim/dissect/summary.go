@@ -135,7 +135,7 @@ func (p *Packet) info() string {
 	case p.Has(ProtoIP) && p.IP.Fragmented:
 		name := ipProtoNames[p.IP.Proto]
 		if name == "" {
-			name = ipProtocolNames[p.IP.Proto] // "Unknown" when unnamed
+			name = ipProtocolNames()[p.IP.Proto] // "Unknown" when unnamed
 		}
 		if name == "" {
 			name = "Unknown"

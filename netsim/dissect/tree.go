@@ -297,7 +297,7 @@ func (t *treeWriter) ethAddr(depth int, name string, b []byte) {
 // ipProtoName names an IP protocol number as Wireshark does, or "" for a
 // number whose name is not checked against tshark.
 func ipProtoName(n uint8) string {
-	if s, ok := ipProtocolNames[n]; ok {
+	if s, ok := ipProtocolNames()[n]; ok {
 		return fmt.Sprintf("%s (%d)", s, n)
 	}
 	return ""

@@ -216,7 +216,7 @@ func allZero(b []byte) bool {
 	return true
 }
 
-func init() { registerVLAN() }
+func init() { registrars = append(registrars, registerVLAN) }
 
 // registerVLAN registers the vlan and ieee8021ad fields: one value per
 // tag of the kind, outermost first.

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"sync"
 
 	"netsim.dev/internal/units"
 )
@@ -15,7 +16,9 @@ var ErrUsage = errors.New("proc: bad process list")
 
 // prefix is a process's optional first word: NAME, @HOST, +TIME, in that
 // order, any of them, and a colon.
-var prefix = regexp.MustCompile(`^([A-Za-z0-9_.#-]*)(?:@([A-Za-z0-9_.-]+))?(?:\+([0-9][0-9.a-zµ]*))?:$`)
+var prefix = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`^([A-Za-z0-9_.#-]*)(?:@([A-Za-z0-9_.-]+))?(?:\+([0-9][0-9.a-zµ]*))?:$`)
+})
 
 // ParseArgs reads netsim exec's process list: programs separated by "--",
 // each with an optional first word "NAME@HOST+TIME:" (every part
@@ -34,7 +37,7 @@ func ParseArgs(args []string) ([]Process, error) {
 			return fmt.Errorf("%w: an empty process between two --", ErrUsage)
 		}
 		p := Process{}
-		if m := prefix.FindStringSubmatch(cur[0]); m != nil && cur[0] != ":" {
+		if m := prefix().FindStringSubmatch(cur[0]); m != nil && cur[0] != ":" {
 			p.Name, p.Host = m[1], m[2]
 			if m[3] != "" {
 				d, err := units.Duration(m[3])

@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"go.yaml.in/yaml/v3"
@@ -92,11 +93,14 @@ func clamp(err error, src []byte) error {
 	return list
 }
 
+// wholeNumber matches an integer as YAML writes it (digits, underscores,
+// a sign). It and yamlLine are compiled on first use, not when netsim
+// starts.
+var wholeNumber = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[-+]?[0-9_]+$`) })
+
 // yamlLine finds the line in the YAML library's messages ("yaml: line 3:
 // mapping values are not allowed in this context").
-var wholeNumber = regexp.MustCompile(`^[-+]?[0-9_]+$`)
-
-var yamlLine = regexp.MustCompile(`^(?:yaml: )?line (\d+): `)
+var yamlLine = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^(?:yaml: )?line (\d+): `) })
 
 // decodeYAML returns the root mapping of the file's one document, or nil
 // after adding an error.
@@ -105,7 +109,7 @@ func decodeYAML(src []byte, errs *errList) *yaml.Node {
 	syntax := func(err error) {
 		msg := strings.TrimPrefix(err.Error(), "yaml: ")
 		line := 1
-		if m := yamlLine.FindStringSubmatch(err.Error()); m != nil {
+		if m := yamlLine().FindStringSubmatch(err.Error()); m != nil {
 			line, _ = strconv.Atoi(m[1])
 			msg = err.Error()[len(m[0]):]
 			line = max(1, min(line, lines))
@@ -436,7 +440,7 @@ func (p *parser) integer(n *yaml.Node, key string, lo, hi int64) (int64, bool) {
 		}
 		return v, true
 	}
-	if n.Kind == yaml.ScalarNode && wholeNumber.MatchString(n.Value) {
+	if n.Kind == yaml.ScalarNode && wholeNumber().MatchString(n.Value) {
 		p.errs.add(nodePos(n), key, "%s is out of range (%d to %d)", n.Value, lo, hi)
 		return 0, false
 	}

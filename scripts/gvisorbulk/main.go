@@ -9,8 +9,8 @@
 //
 // With -demo it does the work of `netsim run transfer --size BYTES --mtu N
 // -w FILE.pcapng` (scripts/bench-bulk.sh sets the two side by side): the
-// client generates the demo's payload (ChaCha8 seeded as the demo seeds it,
-// the same bytes), writes it 1 MiB at a time at an MTU above 4 KiB (64 KiB
+// client generates the demo's payload (internal/payload seeded as the demo
+// seeds it, the same bytes), writes it 1 MiB at a time at an MTU above 4 KiB (64 KiB
 // otherwise), and both ends compute the CRC-32 of what they sent and
 // received, which it prints as the demo does. A FILE ending in .pcapng is
 // written by netsim's own capture writer (netsim/capture: pcapgo's pcapng
@@ -29,7 +29,6 @@ import (
 	"fmt"
 	"hash/crc32"
 	"io"
-	"math/rand/v2"
 	"os"
 	"strings"
 	"sync"
@@ -45,6 +44,7 @@ import (
 	"gvisor.dev/gvisor/pkg/tcpip/stack"
 	"gvisor.dev/gvisor/pkg/tcpip/transport/tcp"
 
+	"netsim.dev/internal/payload"
 	"netsim.dev/netsim/capture"
 )
 
@@ -203,17 +203,15 @@ func newStack() *stack.Stack {
 	return s
 }
 
-// payload returns the transfer demo's payload generator for seed 0
-// (demo/transfer.go, newPayload), and the size of its writes and reads
+// demoPayload returns the transfer demo's payload stream for seed 0
+// (demo/transfer.go, sendOne), and the size of its writes and reads
 // (writeSize) at this MTU.
-func payload(size, mtu int) (*rand.ChaCha8, int) {
-	var s [32]byte
-	copy(s[:], fmt.Sprintf("netsim transfer %d", 0))
+func demoPayload(size, mtu int) (*payload.Stream, int) {
 	w := 64 << 10
 	if mtu > 4096 {
 		w = 1 << 20
 	}
-	return rand.NewChaCha8(s), max(min(w, size), 1)
+	return payload.New(0), max(min(w, size), 1)
 }
 
 func transfer(size, mtu int, path string, snap int) (time.Duration, int, error) {
@@ -234,7 +232,7 @@ func transfer(size, mtu int, path string, snap int) (time.Duration, int, error) 
 	if err != nil {
 		return 0, 0, err
 	}
-	gen, chunk := payload(size, mtu)
+	gen, chunk := demoPayload(size, mtu)
 	if !demoWork {
 		chunk = 256 << 10
 	}
