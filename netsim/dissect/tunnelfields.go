@@ -2,7 +2,7 @@ package dissect
 
 import "encoding/binary"
 
-func init() { registerTunnels() }
+func init() { registrars = append(registrars, registerTunnels) }
 
 // tunnelField registers a field of a tunnel header: v returns its value
 // and whether the packet has it.
