@@ -105,7 +105,7 @@ func (d *Dissector) tcpPayload(p *Packet, fi int) {
 		}
 	}
 	if c.proto == appNone {
-		p.setData(t.Payload)
+		p.portData(tcpDissectorPorts, t.SrcPort, t.DstPort, t.Payload)
 		return
 	}
 	fl := &c.flows[fi]

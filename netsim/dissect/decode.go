@@ -210,7 +210,7 @@ func (d *Dissector) link(p *Packet, b []byte) {
 		p.push(0, idEthertype, nil)
 		d.ethertype(p, s.Protocol, b[20:])
 	default:
-		p.setData(b)
+		p.linkData(b)
 	}
 }
 
@@ -226,7 +226,7 @@ func (d *Dissector) ethertype(p *Packet, typ uint16, b []byte) {
 	case 0x8100, 0x88a8, 0x9100:
 		d.vlan(p, typ, b)
 	default:
-		p.setData(b)
+		p.etherData(typ, b)
 	}
 }
 
@@ -489,7 +489,7 @@ func (d *Dissector) udpDecode(p *Packet, b []byte, src, dst []byte) {
 		return
 	}
 	if !d.udpDNS(p, u.Payload) {
-		p.setData(u.Payload)
+		p.portData(udpDissectorPorts, u.SrcPort, u.DstPort, u.Payload)
 	}
 }
 

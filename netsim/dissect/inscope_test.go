@@ -1,0 +1,80 @@
+package dissect
+
+import (
+	"encoding/binary"
+	"testing"
+
+	"netsim.dev/netsim/pcapread"
+)
+
+// frameOf wraps an Ethernet payload of EtherType typ in a frame.
+func frameOf(typ uint16, payload []byte) pcapread.Frame {
+	b := make([]byte, 14, 14+len(payload))
+	copy(b, []byte{2, 0, 0, 0, 0, 2, 2, 0, 0, 0, 0, 1})
+	binary.BigEndian.PutUint16(b[12:], typ)
+	b = append(b, payload...)
+	return pcapread.Frame{Number: 1, LinkType: pcapread.LinkEthernet, Data: b, OrigLen: len(b)}
+}
+
+// ipv4UDP is an IPv4 header and a UDP datagram carrying data.
+func ipv4UDP(sport, dport uint16, data []byte) []byte {
+	b := make([]byte, 28, 28+len(data))
+	b[0], b[8], b[9] = 0x45, 64, 17
+	binary.BigEndian.PutUint16(b[2:], uint16(28+len(data)))
+	copy(b[12:], []byte{10, 0, 0, 1, 10, 0, 0, 2})
+	binary.BigEndian.PutUint16(b[20:], sport)
+	binary.BigEndian.PutUint16(b[22:], dport)
+	binary.BigEndian.PutUint16(b[24:], uint16(8+len(data)))
+	return append(b, data...)
+}
+
+// TestDataOnlyWhereTsharkHasNoDissector checks which payloads netsim
+// hands to data: those tshark 4.0 gives no dissector.
+func TestDataOnlyWhereTsharkHasNoDissector(t *testing.T) {
+	payload := []byte("0123456789")
+	for _, c := range []struct {
+		name string
+		f    pcapread.Frame
+		data bool
+	}{
+		{"unknown EtherType", frameOf(0x3030, payload), true},
+		{"AoE", frameOf(0x88a2, payload), false},
+		{"UDP on unregistered ports", frameOf(0x0800, ipv4UDP(40000, 40001, payload)), true},
+		{"RADIUS", frameOf(0x0800, ipv4UDP(40000, 1812, payload)), false},
+		{"UDP 5000 (tapa rejects other payloads)", frameOf(0x0800, ipv4UDP(5000, 9999, payload)), true},
+		{"RX too short", frameOf(0x0800, ipv4UDP(7000, 7000, payload)), true},
+		{"802.11 link type", pcapread.Frame{Number: 1, LinkType: 127, Data: payload, OrigLen: len(payload)}, false},
+		{"SLIP link type", pcapread.Frame{Number: 1, LinkType: 8, Data: payload, OrigLen: len(payload)}, true},
+	} {
+		var p Packet
+		New().Dissect(&c.f, &p)
+		if got := p.Has(ProtoData); got != c.data {
+			t.Errorf("%s: data = %v, want %v", c.name, got, c.data)
+		}
+	}
+}
+
+func TestWSMalformedAndSackPerm(t *testing.T) {
+	// A UDP length beyond the IP payload on a whole frame: tshark's
+	// "[Malformed Packet]".
+	b := ipv4UDP(40000, 40001, []byte("abcd"))
+	var p Packet
+	f := frameOf(0x0800, b)
+	New().Dissect(&f, &p)
+	if got := FieldString(&p, "_ws.malformed"); got != "" {
+		t.Errorf("well-formed frame: _ws.malformed %q", got)
+	}
+	if n := len(Lookup("_ws.malformed").Values(&p, nil)); n != 0 {
+		t.Errorf("well-formed frame: %d _ws.malformed values", n)
+	}
+	f.Data = f.Data[:len(f.Data)-2]
+	f.OrigLen = len(f.Data)
+	New().Dissect(&f, &p)
+	if p.MalformedMark() != (len(Lookup("_ws.malformed").Values(&p, nil)) == 1) {
+		t.Errorf("_ws.malformed disagrees with MalformedMark")
+	}
+	sp := Lookup("tcp.options.sack_perm")
+	if sp == nil {
+		t.Fatal("no tcp.options.sack_perm")
+	}
+}
