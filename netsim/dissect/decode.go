@@ -210,7 +210,9 @@ func (d *Dissector) link(p *Packet, b []byte) {
 		p.push(0, idEthertype, nil)
 		d.ethertype(p, s.Protocol, b[20:])
 	default:
-		p.linkData(b)
+		if !d.otherLink(p, b) {
+			p.linkData(b)
+		}
 	}
 }
 
@@ -225,6 +227,8 @@ func (d *Dissector) ethertype(p *Packet, typ uint16, b []byte) {
 		d.arpDuplicates(p)
 	case 0x8100, 0x88a8, 0x9100:
 		d.vlan(p, typ, b)
+	case 0x8847, 0x8848:
+		d.mpls(p, b)
 	default:
 		p.etherData(typ, b)
 	}

@@ -31,7 +31,11 @@ func FuzzDissect(f *testing.F) {
 	f.Add([]byte("\x45\x00\x00\x1c\x00\x01\x20\x00\x40\x11\x00\x00\x0a\x00\x00\x01\x0a\x00\x00\x02"), uint8(2))
 	f.Add([]byte("\x60\x00\x00\x00\x00\x08\x2c\x40"), uint8(2))
 	links := []pcapread.LinkType{pcapread.LinkEthernet, pcapread.LinkNull, pcapread.LinkRaw, pcapread.LinkLoop,
-		pcapread.LinkIPv4, pcapread.LinkIPv6, pcapread.LinkSLL, pcapread.LinkSLL2}
+		pcapread.LinkIPv4, pcapread.LinkIPv6, pcapread.LinkSLL, pcapread.LinkSLL2,
+		linkPPP, linkCHDLC, linkFrelay, linkARCNET, linkUser2, linkIPNET, linkNFLOG, linkIPoIB, linkPKTAP}
+	for i, seed := range linkSeeds {
+		f.Add(seed, uint8(8+i))
+	}
 	f.Fuzz(func(t *testing.T, data []byte, link uint8) {
 		d := New()
 		d.SetMACNames(names, link%2 == 0)

@@ -2,6 +2,7 @@ package dissect
 
 import (
 	"encoding/binary"
+	"strings"
 	"testing"
 
 	"netsim.dev/netsim/pcapread"
@@ -76,5 +77,52 @@ func TestWSMalformedAndSackPerm(t *testing.T) {
 	sp := Lookup("tcp.options.sack_perm")
 	if sp == nil {
 		t.Fatal("no tcp.options.sack_perm")
+	}
+}
+
+// linkSeeds are FuzzDissect seeds for the link types of linktypes.go, in
+// the order of its links list (from index 8): PPP, Cisco HDLC, Frame
+// Relay, ARCNET, PKTAP (USER2), ipnet, NFLOG, IPoIB, PKTAP.
+var linkSeeds = func() [][]byte {
+	ip := ipv4UDP(40000, 53, []byte("0123456789ab"))
+	cat := func(parts ...[]byte) []byte {
+		var b []byte
+		for _, p := range parts {
+			b = append(b, p...)
+		}
+		return b
+	}
+	pktap := make([]byte, 108)
+	pktap[0], pktap[4] = 108, 1
+	eth := frameOf(0x0800, ip).Data
+	nflog := []byte{2, 0, 0, 0, byte(4 + len(ip)), 0, 9, 0}
+	return [][]byte{
+		cat([]byte{0xff, 0x03, 0x00, 0x21}, ip),
+		cat([]byte{0x0f, 0x00, 0x08, 0x00}, ip),
+		cat([]byte{0x48, 0xe1, 0x03, 0xcc}, ip),
+		cat([]byte{0xbe, 0x00, 0, 0, 0xd4, 0, 0, 1}, ip),
+		cat(pktap, eth),
+		cat([]byte{1, 2}, make([]byte, 22), ip),
+		cat(nflog, ip),
+		cat(make([]byte, 40), []byte{8, 0, 0, 0}, ip),
+		cat(pktap, eth),
+	}
+}()
+
+// TestOtherLinkTypes decodes IP over the link types of linktypes.go.
+func TestOtherLinkTypes(t *testing.T) {
+	links := []pcapread.LinkType{linkPPP, linkCHDLC, linkFrelay, linkARCNET, linkUser2, linkIPNET, linkNFLOG, linkIPoIB, linkPKTAP}
+	want := []string{"ppp:ip:udp", "chdlc:ip:udp", "fr:ip:udp", "arcnet:ip:udp", "pktap:pcap_pktdata:eth:ethertype:ip:udp",
+		"ipnet:ip:udp", "nflog:ip:udp", "ipoib:ip:udp", "pktap:pcap_pktdata:eth:ethertype:ip:udp"}
+	for i, seed := range linkSeeds {
+		f := pcapread.Frame{Number: 1, LinkType: links[i], Data: seed, OrigLen: len(seed)}
+		var p Packet
+		New().Dissect(&f, &p)
+		if got := FieldString(&p, "frame.protocols"); !strings.HasPrefix(got, want[i]) {
+			t.Errorf("link type %d: frame.protocols %q, want %s...", links[i], got, want[i])
+		}
+		if !p.Has(ProtoUDP) || p.UDP.DstPort != 53 {
+			t.Errorf("link type %d: no UDP to port 53", links[i])
+		}
 	}
 }

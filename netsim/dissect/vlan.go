@@ -42,6 +42,9 @@ var extProtoNames = [...]string{
 
 // protoName names a protocol id as frame.protocols does.
 func protoName(id byte) string {
+	if s := linkProtoName(id); s != "" {
+		return s
+	}
 	if id >= 0x80 {
 		if int(id-0x80) < len(extProtoNames) {
 			return extProtoNames[id-0x80]
