@@ -208,7 +208,7 @@ func badIPInfo(p *Packet) string {
 	case p.badNet == 6 && ver != 6:
 		return "Bogus IPv6 version (" + strconv.Itoa(int(ver)) + ", must be 6)"
 	}
-	return ""
+	return bogusIPLenInfo(b)
 }
 
 // ipDissected are the IP protocols netsim does not decode but tshark 4.0

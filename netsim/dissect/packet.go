@@ -312,6 +312,8 @@ type UDP struct {
 	// previous frames (udp.time_relative, udp.time_delta); not set on a
 	// datagram quoted in an ICMP error.
 	TimeFirst, TimePrev int64
+	ulen                int   // the length tshark takes (udplen.go)
+	lenErr              uint8 // tshark's "[BAD UDP LENGTH ...]" (udplen.go)
 }
 
 // ARP is an ARP packet.

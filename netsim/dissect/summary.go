@@ -94,8 +94,7 @@ func (p *Packet) info() string {
 	case p.Has(ProtoTCP):
 		return tcpInfo(p)
 	case p.Has(ProtoUDP):
-		u := &p.UDP
-		return fmt.Sprintf("%d → %d Len=%d", u.SrcPort, u.DstPort, int(u.Length)-8)
+		return udpInfo(&p.UDP)
 	case p.Has(ProtoICMP):
 		return icmpInfo(p)
 	case p.Has(ProtoICMPv6):
