@@ -231,6 +231,7 @@ type TCP struct {
 	HdrLen           uint8
 	Flags            uint16 // 12 bits
 	Window           uint16 // tcp.window_size_value
+	ace              bool   // the flags show AccECN's ACE counter (tcpopts.go)
 	// WinSize is the calculated window (tcp.window_size).
 	WinSize uint32
 	// ScaleFactor is tcp.window_size_scalefactor: the multiplier, or -1
