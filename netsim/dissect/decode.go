@@ -229,6 +229,8 @@ func (d *Dissector) ethertype(p *Packet, typ uint16, b []byte) {
 		d.vlan(p, typ, b)
 	case 0x8847, 0x8848:
 		d.mpls(p, b)
+	case 0x88e5:
+		d.macsec(p, b)
 	default:
 		p.etherData(typ, b)
 	}

@@ -38,6 +38,7 @@ const (
 	idIPoIB                          // "ipoib"
 	idFR                             // "fr"
 	idMPLS                           // "mpls"
+	idMACsec                         // "macsec"
 	idLinkEnd
 	idLinkFirst = idPPP
 )
@@ -46,7 +47,7 @@ var linkProtoNames = [...]string{
 	idPPP - idLinkFirst: "ppp", idCHDLC - idLinkFirst: "chdlc", idARCNET - idLinkFirst: "arcnet",
 	idPKTAP - idLinkFirst: "pktap", idPcapPktdata - idLinkFirst: "pcap_pktdata",
 	idIPNET - idLinkFirst: "ipnet", idNFLOG - idLinkFirst: "nflog", idIPoIB - idLinkFirst: "ipoib",
-	idFR - idLinkFirst: "fr", idMPLS - idLinkFirst: "mpls",
+	idFR - idLinkFirst: "fr", idMPLS - idLinkFirst: "mpls", idMACsec - idLinkFirst: "macsec",
 }
 
 // linkProtoName names a protocol id of this file, "" for another id.
@@ -252,4 +253,55 @@ func (d *Dissector) nflog(p *Packet, b []byte) {
 		}
 		o += (n + 3) &^ 3
 	}
+}
+
+// macsec decodes an IEEE 802.1AE MACsec SecTAG (EtherType 0x88e5) as
+// tshark's macsec dissector does without keys: a frame that only has
+// integrity protection (neither the E nor the C bit) carries the
+// original EtherType and payload before its 16-byte ICV; an encrypted
+// one carries data. The Short Length, when not 0, gives the payload's
+// length.
+func (d *Dissector) macsec(p *Packet, b []byte) {
+	if len(b) == 0 || b[0]&0x80 != 0 {
+		p.setData(b) // version 1: not MACsec for tshark
+		return
+	}
+	tci := b[0]
+	sectag, icv := 6, 16
+	if tci&0x20 != 0 {
+		sectag = 14 // an SCI follows the packet number
+	}
+	if len(b) <= sectag+icv {
+		p.setData(b)
+		return
+	}
+	p.push(0, idMACsec, nil)
+	if e := tci & 0x0c; e == 0x08 || e == 0x04 {
+		icv = 0
+	}
+	n := int(b[1] & 0x3f)
+	if n == 0 {
+		n = len(b) + max(0, p.Len-len(p.Frame)) - sectag - icv
+	}
+	end := min(sectag+max(n, 0), len(b))
+	if tci&0x0c != 0 {
+		p.setData(b[sectag:end])
+		return
+	}
+	if end < sectag+2 {
+		return
+	}
+	d.ethertype(p, binary.BigEndian.Uint16(b[sectag:]), b[sectag+2:end])
+}
+
+// inStack reports whether one of the protocol ids is in p's stack.
+func (p *Packet) inStack(ids ...byte) bool {
+	for _, id := range p.stack[:p.nstk] {
+		for _, x := range ids {
+			if id == x {
+				return true
+			}
+		}
+	}
+	return false
 }
