@@ -231,6 +231,8 @@ func (d *Dissector) ethertype(p *Packet, typ uint16, b []byte) {
 		d.mpls(p, b)
 	case 0x88e5:
 		d.macsec(p, b)
+	case 0xd28b:
+		d.avsp(p, b)
 	default:
 		p.etherData(typ, b)
 	}

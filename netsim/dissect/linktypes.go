@@ -39,6 +39,7 @@ const (
 	idFR                             // "fr"
 	idMPLS                           // "mpls"
 	idMACsec                         // "macsec"
+	idAVSP                           // "avsp"
 	idLinkEnd
 	idLinkFirst = idPPP
 )
@@ -47,7 +48,7 @@ var linkProtoNames = [...]string{
 	idPPP - idLinkFirst: "ppp", idCHDLC - idLinkFirst: "chdlc", idARCNET - idLinkFirst: "arcnet",
 	idPKTAP - idLinkFirst: "pktap", idPcapPktdata - idLinkFirst: "pcap_pktdata",
 	idIPNET - idLinkFirst: "ipnet", idNFLOG - idLinkFirst: "nflog", idIPoIB - idLinkFirst: "ipoib",
-	idFR - idLinkFirst: "fr", idMPLS - idLinkFirst: "mpls", idMACsec - idLinkFirst: "macsec",
+	idFR - idLinkFirst: "fr", idMPLS - idLinkFirst: "mpls", idMACsec - idLinkFirst: "macsec", idAVSP - idLinkFirst: "avsp",
 }
 
 // linkProtoName names a protocol id of this file, "" for another id.
@@ -304,4 +305,33 @@ func (p *Packet) inStack(ids ...byte) bool {
 		}
 	}
 	return false
+}
+
+// avsp decodes Arista's vendor-specific EtherType 0xd28b as tshark 4.0
+// does: a subtype; for timestamps (subtype 1) a version and a 64-bit
+// (versions 0x10, 0x110) or 48-bit (0x20, 0x120) timestamp; then the
+// EtherType of what follows.
+func (d *Dissector) avsp(p *Packet, b []byte) {
+	p.push(0, idAVSP, nil)
+	if len(b) < 2 {
+		return
+	}
+	o := 2
+	if binary.BigEndian.Uint16(b) == 1 {
+		if len(b) < 4 {
+			return
+		}
+		switch binary.BigEndian.Uint16(b[2:]) {
+		case 0x10, 0x110:
+			o = 12
+		case 0x20, 0x120:
+			o = 10
+		default:
+			return
+		}
+	}
+	if len(b) < o+2 {
+		return
+	}
+	d.ethertype(p, binary.BigEndian.Uint16(b[o:]), b[o+2:])
 }

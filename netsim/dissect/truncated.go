@@ -454,7 +454,7 @@ func (p *Packet) quotedCut(q *Packet, v6 bool) {
 // trailerCut marks an Ethernet frame whose trailer (padding after the
 // payload its header declares) the snap length cut.
 func (p *Packet) trailerCut() {
-	if !p.snapCut() || p.Has(ProtoVLAN) || p.inStack(idMPLS, idMACsec) {
+	if !p.snapCut() || p.Has(ProtoVLAN) || p.inStack(idMPLS, idMACsec, idAVSP) {
 		return
 	}
 	if n := ethPayloadLen(p); n >= 0 && 14+n < len(p.Frame) {
