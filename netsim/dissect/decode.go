@@ -348,6 +348,7 @@ func (d *Dissector) ipv6(p *Packet, b []byte) {
 		end, reported = 40+n, n
 	}
 	end = min(end, len(b)+max(0, p.Len-len(p.Frame))) // as for IPv4 (ipv4Length)
+	reported = min(reported, end-40)
 	cut := end > len(b)
 	if cut {
 		end = len(b)

@@ -1,5 +1,7 @@
 package dissect
 
+import "strconv"
+
 // Frames outside what netsim decodes show what tshark would show in
 // general ("Ethernet II", the IP protocol's name) and are not claimed as
 // data where tshark 4.0 has a dissector for them: Wireshark's data
@@ -40,7 +42,7 @@ func (p *Packet) etherData(typ uint16, b []byte) {
 func (p *Packet) portData(set *[1 << 16 / 64]uint64, src, dst uint16, b []byte) {
 	udp := set == udpDissectorPorts
 	for _, port := range [2]uint16{min(src, dst), max(src, dst)} {
-		if port != 0 && hasPortDissector(set, port, port) && portAccepts(udp, port, b) {
+		if port != 0 && hasPortDissector(set, port, port) && p.portAccepts(udp, port, b) {
 			return
 		}
 	}
@@ -54,7 +56,19 @@ func (p *Packet) portData(set *[1 << 16 / 64]uint64, src, dst uint16, b []byte) 
 // tplink-smarthome on 9999, which netsim's own scenarios use), so above
 // 1023 only the ports listed in highPortDissectors count, each seen to
 // take its protocol's payloads in tcpdump's captures.
-func portAccepts(udp bool, port uint16, b []byte) bool {
+func (p *Packet) portAccepts(udp bool, port uint16, b []byte) bool {
+	if udp && port == 698 {
+		// OLSR wants the packet length it starts with, and says so in
+		// the Info column when it gives up.
+		n := len(b)
+		if len(b) >= 4 {
+			n = int(b[0])<<8 | int(b[1])
+		}
+		if len(b) < 4 || n > len(b) {
+			p.UDP.info = "OLSR Packet,  Length: " + strconv.Itoa(n) + " Bytes (not enough data in packet)"
+			return false
+		}
+	}
 	if port < 1024 {
 		return true
 	}

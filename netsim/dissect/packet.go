@@ -314,8 +314,9 @@ type UDP struct {
 	// previous frames (udp.time_relative, udp.time_delta); not set on a
 	// datagram quoted in an ICMP error.
 	TimeFirst, TimePrev int64
-	ulen                int   // the length tshark takes (udplen.go)
-	lenErr              uint8 // tshark's "[BAD UDP LENGTH ...]" (udplen.go)
+	ulen                int    // the length tshark takes (udplen.go)
+	lenErr              uint8  // tshark's "[BAD UDP LENGTH ...]" (udplen.go)
+	info                string // the Info a port's dissector left when it gave up (generic.go)
 }
 
 // ARP is an ARP packet.

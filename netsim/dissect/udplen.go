@@ -42,6 +42,9 @@ func (p *Packet) udpLength(v6 bool, reported, captured int) (int, bool) {
 // udpInfo is the Info column of a UDP datagram no application protocol
 // names.
 func udpInfo(u *UDP) string {
+	if u.info != "" {
+		return u.info
+	}
 	s := strconv.Itoa(int(u.SrcPort)) + " → " + strconv.Itoa(int(u.DstPort))
 	switch u.lenErr {
 	case udpLenShort:
