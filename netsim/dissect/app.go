@@ -93,8 +93,8 @@ func (d *Dissector) tcpPayload(p *Packet, fi int) {
 		return
 	}
 	if t.Flags&thRST != 0 {
-		// Wireshark shows a reset's payload as data.
-		p.setData(t.Payload)
+		// tshark 4.0 shows a reset's payload as its "reset cause", not
+		// as data.
 		return
 	}
 	if c.proto == appNone {

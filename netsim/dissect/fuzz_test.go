@@ -32,7 +32,7 @@ func FuzzDissect(f *testing.F) {
 	f.Add([]byte("\x60\x00\x00\x00\x00\x08\x2c\x40"), uint8(2))
 	links := []pcapread.LinkType{pcapread.LinkEthernet, pcapread.LinkNull, pcapread.LinkRaw, pcapread.LinkLoop,
 		pcapread.LinkIPv4, pcapread.LinkIPv6, pcapread.LinkSLL, pcapread.LinkSLL2,
-		linkPPP, linkCHDLC, linkFrelay, linkARCNET, linkUser2, linkIPNET, linkNFLOG, linkIPoIB, linkPKTAP}
+		linkPPP, linkCHDLC, linkFrelay, linkARCNET, linkUser2, linkIPNET, linkNFLOG, linkIPoIB, linkPKTAP, linkJunEth}
 	for i, seed := range linkSeeds {
 		f.Add(seed, uint8(8+i))
 	}

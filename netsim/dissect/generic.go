@@ -41,6 +41,9 @@ func (p *Packet) etherData(typ uint16, b []byte) {
 // Wireshark's decode_udp_ports and decode_tcp_ports.
 func (p *Packet) portData(set *[1 << 16 / 64]uint64, src, dst uint16, b []byte) {
 	udp := set == udpDissectorPorts
+	if udp && (src == 443 || dst == 443) {
+		return // QUIC, a heuristic dissector tshark also registers on 443
+	}
 	for _, port := range [2]uint16{min(src, dst), max(src, dst)} {
 		if port != 0 && hasPortDissector(set, port, port) && p.portAccepts(udp, port, b) {
 			return
@@ -91,8 +94,9 @@ func (p *Packet) portAccepts(udp bool, port uint16, b []byte) bool {
 var udpHighPortDissectors = portSet(1645, 1646, 1700, 1812, 1813, 1985, 2029, 3503, 3784, 3785,
 	3799, 4341, 4342, 4500, 4784, 6343, 6696, 6784, 7784)
 
-// tcpHighPortDissectors: OpenFlow, RESP (Redis).
-var tcpHighPortDissectors = portSet(6379, 6653)
+// tcpHighPortDissectors: RESP (Redis), OpenFlow (6633 too, by its
+// heuristic).
+var tcpHighPortDissectors = portSet(6379, 6633, 6653)
 
 // linkData handles a frame of a link type netsim does not decode. tshark
 // has a dissector for nearly all of them, so the frame is not data there;

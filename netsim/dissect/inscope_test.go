@@ -82,7 +82,7 @@ func TestWSMalformedAndSackPerm(t *testing.T) {
 
 // linkSeeds are FuzzDissect seeds for the link types of linktypes.go, in
 // the order of its links list (from index 8): PPP, Cisco HDLC, Frame
-// Relay, ARCNET, PKTAP (USER2), ipnet, NFLOG, IPoIB, PKTAP.
+// Relay, ARCNET, PKTAP (USER2), ipnet, NFLOG, IPoIB, PKTAP, Juniper.
 var linkSeeds = func() [][]byte {
 	ip := ipv4UDP(40000, 53, []byte("0123456789ab"))
 	cat := func(parts ...[]byte) []byte {
@@ -106,14 +106,15 @@ var linkSeeds = func() [][]byte {
 		cat(nflog, ip),
 		cat(make([]byte, 40), []byte{8, 0, 0, 0}, ip),
 		cat(pktap, eth),
+		cat([]byte("MGC\x80\x00\x02\x01\x02"), eth),
 	}
 }()
 
 // TestOtherLinkTypes decodes IP over the link types of linktypes.go.
 func TestOtherLinkTypes(t *testing.T) {
-	links := []pcapread.LinkType{linkPPP, linkCHDLC, linkFrelay, linkARCNET, linkUser2, linkIPNET, linkNFLOG, linkIPoIB, linkPKTAP}
+	links := []pcapread.LinkType{linkPPP, linkCHDLC, linkFrelay, linkARCNET, linkUser2, linkIPNET, linkNFLOG, linkIPoIB, linkPKTAP, linkJunEth}
 	want := []string{"ppp:ip:udp", "chdlc:ip:udp", "fr:ip:udp", "arcnet:ip:udp", "pktap:pcap_pktdata:eth:ethertype:ip:udp",
-		"ipnet:ip:udp", "nflog:ip:udp", "ipoib:ip:udp", "pktap:pcap_pktdata:eth:ethertype:ip:udp"}
+		"ipnet:ip:udp", "nflog:ip:udp", "ipoib:ip:udp", "pktap:pcap_pktdata:eth:ethertype:ip:udp", "juniper:eth:ethertype:ip:udp"}
 	for i, seed := range linkSeeds {
 		f := pcapread.Frame{Number: 1, LinkType: links[i], Data: seed, OrigLen: len(seed)}
 		var p Packet

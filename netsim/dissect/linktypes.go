@@ -23,6 +23,7 @@ const (
 	linkNFLOG  = 239 // Linux netfilter log
 	linkIPoIB  = 242 // IP over InfiniBand
 	linkPKTAP  = 258 // Apple PKTAP
+	linkJunEth = 178 // Juniper Ethernet
 )
 
 // Protocol ids of these headers in Packet.stack (frame.protocols); like
@@ -40,6 +41,7 @@ const (
 	idMPLS                           // "mpls"
 	idMACsec                         // "macsec"
 	idAVSP                           // "avsp"
+	idJuniper                        // "juniper"
 	idLinkEnd
 	idLinkFirst = idPPP
 )
@@ -48,7 +50,7 @@ var linkProtoNames = [...]string{
 	idPPP - idLinkFirst: "ppp", idCHDLC - idLinkFirst: "chdlc", idARCNET - idLinkFirst: "arcnet",
 	idPKTAP - idLinkFirst: "pktap", idPcapPktdata - idLinkFirst: "pcap_pktdata",
 	idIPNET - idLinkFirst: "ipnet", idNFLOG - idLinkFirst: "nflog", idIPoIB - idLinkFirst: "ipoib",
-	idFR - idLinkFirst: "fr", idMPLS - idLinkFirst: "mpls", idMACsec - idLinkFirst: "macsec", idAVSP - idLinkFirst: "avsp",
+	idFR - idLinkFirst: "fr", idMPLS - idLinkFirst: "mpls", idMACsec - idLinkFirst: "macsec", idAVSP - idLinkFirst: "avsp", idJuniper - idLinkFirst: "juniper",
 }
 
 // linkProtoName names a protocol id of this file, "" for another id.
@@ -177,6 +179,34 @@ func (d *Dissector) otherLink(p *Packet, b []byte) bool {
 			return true
 		}
 		d.linkEthertype(p, binary.BigEndian.Uint16(b[40:]), b[44:], true)
+	case linkJunEth:
+		// "MGC", flags, then (flag 0x80) a 2-byte length of extensions;
+		// then the Ethernet frame, or (flag 0x02, no layer 2) IP.
+		if len(b) < 4 || string(b[:3]) != "MGC" {
+			return false
+		}
+		p.push(0, idJuniper, nil)
+		flags, hl := b[3], 4
+		if b[3]&0x80 != 0 && len(b) >= 6 {
+			hl = 6
+			if n := 6 + int(binary.BigEndian.Uint16(b[4:])); n <= len(b) {
+				hl = n
+			}
+		}
+		b = b[hl:]
+		if flags&0x02 != 0 {
+			if len(b) > 0 {
+				switch b[0] >> 4 {
+				case 4:
+					d.ipv4(p, b)
+				case 6:
+					d.ipv6(p, b)
+				}
+			}
+			return true
+		}
+		p.Link = pcapread.LinkEthernet
+		d.link(p, b)
 	default:
 		return false
 	}
