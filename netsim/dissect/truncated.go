@@ -140,18 +140,6 @@ func (p *Packet) payloadCut() {
 	}
 }
 
-// udpCut handles a UDP payload that ends beyond the captured bytes and
-// reports whether to stop: a snap length's cut hands the captured part to
-// the data dissector; a length beyond the frame on the wire hands it to
-// none.
-func (p *Packet) udpCut() bool {
-	if len(p.Frame) >= p.Len || p.inError {
-		p.truncated = true
-		return true
-	}
-	return false
-}
-
 // ipv4Cut decodes an IPv4 header that the snap length cut (b holds less
 // than the header) as far as it goes, and reports whether it did: false
 // when b is not such a header. The header may be one an ICMP error quotes
