@@ -283,6 +283,9 @@ func appInfo(p *Packet) (string, bool) {
 	switch {
 	case p.DNS != nil:
 		if p.DNS.Malformed && !p.truncated {
+			if p.snapCut() {
+				return p.DNS.Info + "[Packet size limited during capture]", true
+			}
 			return p.DNS.Info + "[Malformed Packet]", true
 		}
 		return p.DNS.Info, true
