@@ -165,15 +165,7 @@ func (d *Dissector) link(p *Packet, b []byte) {
 		}
 	case pcapread.LinkRaw, pcapread.LinkRaw12, pcapread.LinkRaw14:
 		p.push(0, idRaw, nil)
-		if len(b) == 0 {
-			return
-		}
-		switch b[0] >> 4 {
-		case 4:
-			d.ipv4(p, b)
-		case 6:
-			d.ipv6(p, b)
-		default:
+		if !d.ipByVersion(p, b) {
 			p.setData(b)
 		}
 	case pcapread.LinkIPv4:

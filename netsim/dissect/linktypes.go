@@ -81,13 +81,9 @@ func (d *Dissector) otherLink(p *Packet, b []byte) bool {
 		} else {
 			return true
 		}
-		switch proto {
-		case 0x0021:
-			d.ipv4(p, b)
-		case 0x0057:
-			d.ipv6(p, b)
-		case 0x0281, 0x0283:
-			d.mpls(p, b)
+		// IPv4, IPv6 and MPLS, by the EtherTypes of the same protocols.
+		if typ, ok := map[uint16]uint16{0x0021: 0x0800, 0x0057: 0x86dd, 0x0281: 0x8847, 0x0283: 0x8848}[proto]; ok {
+			d.linkEthertype(p, typ, b, false)
 		}
 	case linkCHDLC:
 		p.push(0, idCHDLC, nil)
@@ -195,14 +191,7 @@ func (d *Dissector) otherLink(p *Packet, b []byte) bool {
 		}
 		b = b[hl:]
 		if flags&0x02 != 0 {
-			if len(b) > 0 {
-				switch b[0] >> 4 {
-				case 4:
-					d.ipv4(p, b)
-				case 6:
-					d.ipv6(p, b)
-				}
-			}
+			d.ipByVersion(p, b)
 			return true
 		}
 		p.Link = pcapread.LinkEthernet
@@ -248,15 +237,24 @@ func (d *Dissector) mpls(p *Packet, b []byte) {
 			break
 		}
 	}
+	d.ipByVersion(p, b)
+}
+
+// ipByVersion hands b to the IPv4 or IPv6 dissector by its first
+// nibble, and reports whether it did.
+func (d *Dissector) ipByVersion(p *Packet, b []byte) bool {
 	if len(b) == 0 {
-		return
+		return false
 	}
 	switch b[0] >> 4 {
 	case 4:
 		d.ipv4(p, b)
 	case 6:
 		d.ipv6(p, b)
+	default:
+		return false
 	}
+	return true
 }
 
 // nflog finds the packet in an NFLOG record: a 4-byte header (address
