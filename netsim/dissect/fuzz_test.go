@@ -36,6 +36,16 @@ func FuzzDissect(f *testing.F) {
 	for i, seed := range linkSeeds {
 		f.Add(seed, uint8(8+i))
 	}
+	// SSH on MPTCP, TFO, AccECN, MACsec, Arista (Ethernet, index 0).
+	for _, name := range []string{"mptcp-v0.pcap", "tfo-5c1fa7f9ae91.pcap", "accecn_handshake.pcap", "macsec-integonly.pcap", "arista_ether.pcap"} {
+		fr, err := pcapread.ReadFile("testdata/inscope/" + name)
+		if err != nil {
+			f.Fatal(err)
+		}
+		for i := range min(len(fr), 12) {
+			f.Add(fr[i].Data, uint8(0))
+		}
+	}
 	f.Fuzz(func(t *testing.T, data []byte, link uint8) {
 		d := New()
 		d.SetMACNames(names, link%2 == 0)
