@@ -200,6 +200,9 @@ func (p *Packet) cutAddresses() (string, string) {
 	switch {
 	case p.IP.hdrCut && p.IP.hdrCap >= 16:
 		src = ipv4String(uint32(ip4(p.IP.Src)))
+		if p.IP.hdrCap >= 20 { // only the options are cut
+			dst = ipv4String(uint32(ip4(p.IP.Dst)))
+		}
 	case p.IPv6.hdrCut && p.IPv6.hdrCap >= 24:
 		src = ipv6String(p.IPv6.Src[:])
 	}
