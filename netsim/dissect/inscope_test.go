@@ -127,3 +127,24 @@ func TestOtherLinkTypes(t *testing.T) {
 		}
 	}
 }
+
+// TestIPPresentOnBogusHeader checks that the ip and ipv6 filters select a
+// frame whose header their dissector rejected, as tshark's do.
+func TestIPPresentOnBogusHeader(t *testing.T) {
+	for _, c := range []struct {
+		name, field string
+		typ         uint16
+		hdr         []byte
+	}{
+		{"IPv4 header length 16", "ip", 0x0800, append([]byte{0x44}, make([]byte, 23)...)},
+		{"IPv4 total length 19", "ip", 0x0800, append([]byte{0x45, 0, 0, 19}, make([]byte, 20)...)},
+		{"IPv6 version 4", "ipv6", 0x86dd, append([]byte{0x40}, make([]byte, 47)...)},
+	} {
+		f := frameOf(c.typ, c.hdr)
+		var p Packet
+		New().Dissect(&f, &p)
+		if n := len(Lookup(c.field).Values(&p, nil)); n != 1 {
+			t.Errorf("%s: %d values of %s, want 1", c.name, n, c.field)
+		}
+	}
+}

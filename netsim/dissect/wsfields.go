@@ -21,6 +21,22 @@ func init() {
 			return append(out, Value{})
 		},
 	}
+	// The ip and ipv6 protocols are present once their dissector ran,
+	// also on a header it then found bogus ("Bogus IP header length",
+	// "Bogus IPv6 version"): tshark's filters select those frames.
+	widen := func(name string, ran func(p *Packet) bool) {
+		f := registry[name] // registered by fields.go's init, which runs first
+		get := f.get
+		f.get = func(p *Packet, out []Value) []Value {
+			n := len(out)
+			if out = get(p, out); len(out) > n || !ran(p) {
+				return out
+			}
+			return append(out, Value{B: p.badNetB})
+		}
+	}
+	widen("ip", func(p *Packet) bool { return p.badNet == 4 && p.inStack(idIP) })
+	widen("ipv6", func(p *Packet) bool { return p.badNet == 6 && len(p.badNetB) > 0 })
 	// tcp.options.sack_perm is Wireshark's "TCP Option - SACK permitted"
 	// protocol: present for each option of kind 4 and length 2.
 	reg("tcp.options.sack_perm", TypeProtocol, 0, false, func(p *Packet, out []Value) []Value {
