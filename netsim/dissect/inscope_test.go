@@ -148,3 +148,30 @@ func TestIPPresentOnBogusHeader(t *testing.T) {
 		}
 	}
 }
+
+// TestDuplicateSynAckIsRetransmission: an exact copy of the SYN-ACK is a
+// retransmission, and -T fields prints a present label field as "1", as
+// tshark 4.0 does (issue #15: it printed nothing).
+func TestDuplicateSynAckIsRetransmission(t *testing.T) {
+	frames, err := pcapread.ReadFile("testdata/linux-lo-tcp.pcap")
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := New()
+	var p Packet
+	for i, f := range []pcapread.Frame{frames[0], frames[1], frames[1]} {
+		f.Number = i + 1
+		d.Dissect(&f, &p)
+	}
+	if p.TCP.Flags&(thSYN|thACK) != thSYN|thACK {
+		t.Fatalf("frame 2 of linux-lo-tcp.pcap is not the SYN-ACK: flags %#x", p.TCP.Flags)
+	}
+	for _, name := range []string{"tcp.analysis.retransmission", "tcp.analysis.flags"} {
+		if got := FieldString(&p, name); got != "1" {
+			t.Errorf("%s = %q, want 1", name, got)
+		}
+	}
+	if !strings.HasPrefix(p.Info(), "[TCP Retransmission] ") {
+		t.Errorf("Info %q", p.Info())
+	}
+}
