@@ -12,6 +12,7 @@ const (
 	appDNS
 	appHTTP
 	appTLS
+	appSSH // only its message boundaries (ssh.go)
 )
 
 // httpPorts and tlsPorts are the TCP ports Wireshark 4.0 hands to its http
@@ -36,6 +37,7 @@ type appConv struct {
 	flows [2]appFlow
 	tls   tlsConv
 	http  httpConv
+	ssh   [2]uint8 // per direction: sshUnknown, sshPlain, sshEncrypted
 }
 
 // appFlow is one direction's reassembly state.
@@ -54,6 +56,8 @@ func tcpPortProto(a, b uint16) uint8 {
 		switch {
 		case p == 53 || p == 5353:
 			return appDNS
+		case p == 22:
+			return appSSH
 		case httpPorts[p]:
 			return appHTTP
 		case tlsPorts[p]:
@@ -89,8 +93,8 @@ func (d *Dissector) tcpPayload(p *Packet, fi int) {
 		return
 	}
 	if t.Flags&thRST != 0 {
-		// Wireshark shows a reset's payload as data.
-		p.setData(t.Payload)
+		// tshark 4.0 shows a reset's payload as its "reset cause", not
+		// as data.
 		return
 	}
 	if c.proto == appNone {
@@ -105,7 +109,7 @@ func (d *Dissector) tcpPayload(p *Packet, fi int) {
 		}
 	}
 	if c.proto == appNone {
-		p.setData(t.Payload)
+		p.portData(tcpDissectorPorts, t.SrcPort, t.DstPort, t.Payload)
 		return
 	}
 	fl := &c.flows[fi]
@@ -163,6 +167,8 @@ func (d *Dissector) appData(p *Packet, c *appConv, fi int, data []byte, fin bool
 				n, ok = tlsRecordLen(rest)
 			case appHTTP:
 				n, ok = d.httpLen(c, fi, rest, fin)
+			case appSSH:
+				n, ok = sshLen(c.ssh[fi], rest)
 			}
 		} else {
 			n, ok = len(rest), true
@@ -195,6 +201,7 @@ func (d *Dissector) appData(p *Packet, c *appConv, fi int, data []byte, fin bool
 			}
 			if !p.hasApp() {
 				p.TCP.SegmentOfPDU = true
+				p.TCP.pduNoInfo = c.proto == appSSH && (!wasPending || !first)
 				if c.proto == appHTTP && (!wasPending || !first) {
 					// Wireshark's HTTP dissector has already written the
 					// first line when it asks for more data.
@@ -235,6 +242,8 @@ func (d *Dissector) appPDU(p *Packet, c *appConv, fi int, b []byte, segs []Segme
 		d.tlsRecord(p, c, fi, b)
 	case appHTTP:
 		d.httpMessage(p, c, fi, b)
+	case appSSH:
+		sshMessage(&c.ssh[fi], b)
 	}
 }
 
@@ -274,6 +283,9 @@ func appInfo(p *Packet) (string, bool) {
 	switch {
 	case p.DNS != nil:
 		if p.DNS.Malformed && !p.truncated {
+			if p.snapCut() {
+				return p.DNS.Info + "[Packet size limited during capture]", true
+			}
 			return p.DNS.Info + "[Malformed Packet]", true
 		}
 		return p.DNS.Info, true
@@ -281,6 +293,8 @@ func appInfo(p *Packet) (string, bool) {
 		return httpInfo(p), true
 	case p.TLS != nil:
 		return tlsInfo(p), true
+	case p.Has(ProtoTCP) && p.TCP.SegmentOfPDU && p.TCP.pduNoInfo:
+		return "[TCP segment of a reassembled PDU]", true
 	case p.Has(ProtoTCP) && p.TCP.SegmentOfPDU:
 		s := p.TCP.PDUInfo
 		if s == "" {

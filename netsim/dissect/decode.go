@@ -165,15 +165,7 @@ func (d *Dissector) link(p *Packet, b []byte) {
 		}
 	case pcapread.LinkRaw, pcapread.LinkRaw12, pcapread.LinkRaw14:
 		p.push(0, idRaw, nil)
-		if len(b) == 0 {
-			return
-		}
-		switch b[0] >> 4 {
-		case 4:
-			d.ipv4(p, b)
-		case 6:
-			d.ipv6(p, b)
-		default:
+		if !d.ipByVersion(p, b) {
 			p.setData(b)
 		}
 	case pcapread.LinkIPv4:
@@ -210,7 +202,9 @@ func (d *Dissector) link(p *Packet, b []byte) {
 		p.push(0, idEthertype, nil)
 		d.ethertype(p, s.Protocol, b[20:])
 	default:
-		p.setData(b)
+		if !d.otherLink(p, b) {
+			p.linkData(b)
+		}
 	}
 }
 
@@ -236,8 +230,12 @@ func (d *Dissector) ethertype(p *Packet, typ uint16, b []byte) {
 			return
 		}
 		d.mpls(p, b)
+	case 0x88e5:
+		d.macsec(p, b)
+	case 0xd28b:
+		d.avsp(p, b)
 	default:
-		p.setData(b)
+		p.etherData(typ, b)
 	}
 }
 
@@ -282,12 +280,11 @@ func (d *Dissector) ipv4(p *Packet, b []byte) {
 	}
 	ip := &p.IP
 	ip.parseHeader((*[20]byte)(b))
-	p.push(ProtoIP, idIP, b[:min(len(b), int(ip.Len))])
-	if int(ip.Len) < int(ip.HdrLen) {
-		p.Malformed = true
+	end, ok := p.ipv4Length(b)
+	if !ok {
 		return
 	}
-	end := int(ip.Len)
+	p.push(ProtoIP, idIP, b[:min(len(b), end)])
 	reported := end - int(ip.HdrLen)
 	cut := end > len(b)
 	if cut {
@@ -296,13 +293,14 @@ func (d *Dissector) ipv4(p *Packet, b []byte) {
 	}
 	payload := b[ip.HdrLen:end]
 	if ip.Flags&1 != 0 || ip.FragOff != 0 {
-		if cut && !p.inError && ip.FragOff == 0 {
+		short := cut || int(ip.Len) > len(b) // tshark reassembles only whole fragments
+		if short && !p.inError && ip.FragOff == 0 {
 			// A first fragment cut short is not reassembled: its
 			// transport header is dissected as it stands.
 			d.transport(p, ip.Proto, payload, reported, ip.Src[:], ip.Dst[:])
 			return
 		}
-		if p.inError || cut {
+		if p.inError || short {
 			// A quoted fragment is not reassembled.
 			ip.Fragmented = true
 			p.setData(payload)
@@ -350,6 +348,8 @@ func (d *Dissector) ipv6(p *Packet, b []byte) {
 	if n, ok := jumboLen(b); ok {
 		end, reported = 40+n, n
 	}
+	end = min(end, len(b)+max(0, p.Len-len(p.Frame))) // as for IPv4 (ipv4Length)
+	reported = min(reported, end-40)
 	cut := end > len(b)
 	if cut {
 		end = len(b)
@@ -410,7 +410,7 @@ func (d *Dissector) transport(p *Packet, proto uint8, b []byte, reported int, sr
 	case 6:
 		d.tcpDecode(p, b, reported, src, dst)
 	case 17:
-		d.udpDecode(p, b, src, dst)
+		d.udpDecode(p, b, reported, src, dst)
 	case 1:
 		if p.Has(ProtoIP) {
 			icmp(p, b)
@@ -463,7 +463,7 @@ func (d *Dissector) quoted(p *Packet, b []byte, v6 bool) {
 	}
 }
 
-func (d *Dissector) udpDecode(p *Packet, b []byte, src, dst []byte) {
+func (d *Dissector) udpDecode(p *Packet, b []byte, reported int, src, dst []byte) {
 	if len(b) < 8 {
 		p.Malformed = true
 		if p.snapCut() {
@@ -494,22 +494,16 @@ func (d *Dissector) udpDecode(p *Packet, b []byte, src, dst []byte) {
 		u.TimeFirst, u.TimePrev = p.Time-tm[0], p.Time-tm[1]
 		tm[1] = p.Time
 	}
-	end := int(u.Length)
-	if end < 8 {
-		p.Malformed = true
+	end, ok := p.udpLength(len(src) == 16, reported, len(b))
+	if !ok {
 		return
 	}
 	u.Payload = b[8:min(end, len(b))]
-	if end > len(b) && p.udpCut() {
-		// Wireshark hands a cut-short payload to no dissector, but
-		// for DNS, which decodes what the capture kept.
-		if len(p.Frame) < p.Len {
-			d.udpDNS(p, u.Payload)
-		}
+	if len(u.Payload) == 0 {
 		return
 	}
 	if !d.udpTunnel(p, u.Payload) && !d.udpDNS(p, u.Payload) {
-		p.setData(u.Payload)
+		p.portData(udpDissectorPorts, u.SrcPort, u.DstPort, u.Payload)
 	}
 }
 

@@ -23,6 +23,10 @@ func FormatValue(f *Field, v Value) string {
 			return "1"
 		}
 		return "0"
+	case TypeNone:
+		// tshark prints "1" for a present label (FT_NONE), so that
+		// -T fields can show that it is there.
+		return "1"
 	case TypeFrameNum:
 		return strconv.FormatUint(v.N, 10)
 	case TypeIPv4:

@@ -31,7 +31,21 @@ func FuzzDissect(f *testing.F) {
 	f.Add([]byte("\x45\x00\x00\x1c\x00\x01\x20\x00\x40\x11\x00\x00\x0a\x00\x00\x01\x0a\x00\x00\x02"), uint8(2))
 	f.Add([]byte("\x60\x00\x00\x00\x00\x08\x2c\x40"), uint8(2))
 	links := []pcapread.LinkType{pcapread.LinkEthernet, pcapread.LinkNull, pcapread.LinkRaw, pcapread.LinkLoop,
-		pcapread.LinkIPv4, pcapread.LinkIPv6, pcapread.LinkSLL, pcapread.LinkSLL2}
+		pcapread.LinkIPv4, pcapread.LinkIPv6, pcapread.LinkSLL, pcapread.LinkSLL2,
+		linkPPP, linkCHDLC, linkFrelay, linkARCNET, linkUser2, linkIPNET, linkNFLOG, linkIPoIB, linkPKTAP, linkJunEth}
+	for i, seed := range linkSeeds {
+		f.Add(seed, uint8(8+i))
+	}
+	// SSH on MPTCP, TFO, AccECN, MACsec, Arista (Ethernet, index 0).
+	for _, name := range []string{"mptcp-v0.pcap", "tfo-5c1fa7f9ae91.pcap", "accecn_handshake.pcap", "macsec-integonly.pcap", "arista_ether.pcap"} {
+		fr, err := pcapread.ReadFile("testdata/inscope/" + name)
+		if err != nil {
+			f.Fatal(err)
+		}
+		for i := range min(len(fr), 12) {
+			f.Add(fr[i].Data, uint8(0))
+		}
+	}
 	f.Fuzz(func(t *testing.T, data []byte, link uint8) {
 		d := New()
 		d.SetMACNames(names, link%2 == 0)

@@ -209,14 +209,14 @@ func badIPInfo(p *Packet) string {
 	case p.badNet == 6 && ver != 6:
 		return "Bogus IPv6 version (" + strconv.Itoa(int(ver)) + ", must be 6)"
 	}
-	return ""
+	return bogusIPLenInfo(b)
 }
 
 // ipDissected are the IP protocols netsim does not decode but tshark 4.0
 // has a dissector for (ESP, AH, OSPF, PIM, SCTP, ...): their payload is
 // not "data" there, so it is not here either.
-var ipDissected = map[uint8]bool{2: true, 4: true, 9: true, 33: true, 46: true, 48: true, 50: true, 51: true, 54: true,
-	62: true, 83: true, 88: true, 89: true, 93: true, 97: true, 103: true, 112: true, 115: true, 132: true, 134: true,
+var ipDissected = map[uint8]bool{2: true, 4: true, 9: true, 29: true, 33: true, 36: true, 46: true, 48: true, 50: true, 51: true, 53: true, 54: true,
+	62: true, 80: true, 83: true, 88: true, 89: true, 93: true, 97: true, 103: true, 106: true, 108: true, 112: true, 113: true, 115: true, 132: true, 134: true,
 	135: true, 136: true, 137: true, 139: true, 140: true, 143: true, 173: true, 224: true}
 
 // ipProtoLabel is "NAME (N)" with Wireshark's name for IP protocol n.

@@ -242,6 +242,7 @@ type TCP struct {
 	HdrLen           uint8
 	Flags            uint16 // 12 bits
 	Window           uint16 // tcp.window_size_value
+	ace              bool   // the flags show AccECN's ACE counter (tcpopts.go)
 	// WinSize is the calculated window (tcp.window_size).
 	WinSize uint32
 	// ScaleFactor is tcp.window_size_scalefactor: the multiplier, or -1
@@ -297,6 +298,7 @@ type TCP struct {
 	// Info text the application wrote before asking for more.
 	SegmentOfPDU bool
 	PDUInfo      string
+	pduNoInfo    bool // the Info column is only "[TCP segment of a reassembled PDU]" (ssh.go)
 	// SegData are the lengths of this segment's data that went to
 	// reassembly ("TCP segment data").
 	SegData []int
@@ -323,6 +325,9 @@ type UDP struct {
 	// previous frames (udp.time_relative, udp.time_delta); not set on a
 	// datagram quoted in an ICMP error.
 	TimeFirst, TimePrev int64
+	ulen                int    // the length tshark takes (udplen.go)
+	lenErr              uint8  // tshark's "[BAD UDP LENGTH ...]" (udplen.go)
+	info                string // the Info a port's dissector left when it gave up (generic.go)
 }
 
 // ARP is an ARP packet.

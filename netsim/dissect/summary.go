@@ -117,8 +117,7 @@ func (p *Packet) info() string {
 	case p.Has(ProtoTCP):
 		return tcpInfo(p)
 	case p.Has(ProtoUDP):
-		u := &p.UDP
-		return fmt.Sprintf("%d → %d Len=%d", u.SrcPort, u.DstPort, int(u.Length)-8)
+		return udpInfo(&p.UDP)
 	case p.Has(ProtoICMP):
 		return icmpInfo(p)
 	case p.Has(ProtoICMPv6):
@@ -201,7 +200,7 @@ func tcpInfo(p *Packet) string {
 	for i := len(pre) - 1; i >= 0; i-- {
 		sb.WriteString(pre[i])
 	}
-	fmt.Fprintf(&sb, "%d → %d [%s] Seq=%d", t.SrcPort, t.DstPort, flagList(t.Flags), t.Seq)
+	fmt.Fprintf(&sb, "%d → %d [%s] Seq=%d", t.SrcPort, t.DstPort, tcpFlagsInfo(t), t.Seq)
 	if t.BadHdr {
 		return sb.String()
 	}
@@ -231,6 +230,8 @@ func tcpInfo(p *Packet) string {
 			for i := 0; i+8 <= len(d); i += 8 {
 				fmt.Fprintf(&sb, " SLE=%d SRE=%d", be32(d[i:])-p.sackBase(), be32(d[i+4:])-p.sackBase())
 			}
+		default:
+			sb.WriteString(tcpOptionInfo(o))
 		}
 	})
 	return sb.String()

@@ -73,6 +73,8 @@ type tcpConv struct {
 	// finFlow is 1 + the index of the flow that sent the first FIN, 0
 	// before any.
 	finFlow int
+	// accECN is set once a SYN asked for Accurate ECN (tcpopts.go).
+	accECN bool
 }
 
 func newFlow() tcpFlow { return tcpFlow{winScale: -1} }
@@ -178,6 +180,7 @@ func (d *Dissector) tcpDecode(p *Packet, b []byte, reported int, src, dst []byte
 	case t.Flags&thACK != 0 && conv.completeness&TCPCompleteSYNACK != 0:
 		conv.completeness |= TCPCompleteACK
 	}
+	conv.accECNSetup(t)
 	// Wireshark 4.0 does not count the data of a conversation's first
 	// segment (one that starts mid-stream).
 	if t.Len > 0 && !first {

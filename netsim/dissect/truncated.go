@@ -140,18 +140,6 @@ func (p *Packet) payloadCut() {
 	}
 }
 
-// udpCut handles a UDP payload that ends beyond the captured bytes and
-// reports whether to stop: a snap length's cut hands the captured part to
-// the data dissector; a length beyond the frame on the wire hands it to
-// none.
-func (p *Packet) udpCut() bool {
-	if len(p.Frame) >= p.Len || p.inError {
-		p.truncated = true
-		return true
-	}
-	return false
-}
-
 // ipv4Cut decodes an IPv4 header that the snap length cut (b holds less
 // than the header) as far as it goes, and reports whether it did: false
 // when b is not such a header. The header may be one an ICMP error quotes
@@ -212,6 +200,9 @@ func (p *Packet) cutAddresses() (string, string) {
 	switch {
 	case p.IP.hdrCut && p.IP.hdrCap >= 16:
 		src = ipv4String(uint32(ip4(p.IP.Src)))
+		if p.IP.hdrCap >= 20 { // only the options are cut
+			dst = ipv4String(uint32(ip4(p.IP.Dst)))
+		}
 	case p.IPv6.hdrCut && p.IPv6.hdrCap >= 24:
 		src = ipv6String(p.IPv6.Src[:])
 	}
@@ -454,7 +445,7 @@ func (p *Packet) quotedCut(q *Packet, v6 bool) {
 // trailerCut marks an Ethernet frame whose trailer (padding after the
 // payload its header declares) the snap length cut.
 func (p *Packet) trailerCut() {
-	if !p.snapCut() || p.Has(ProtoVLAN) {
+	if !p.snapCut() || p.Has(ProtoVLAN) || p.inStack(idMPLS, idMACsec, idAVSP) {
 		return
 	}
 	if n := ethPayloadLen(p); n >= 0 && 14+n < len(p.Frame) {

@@ -42,11 +42,11 @@ var extProtoNames = [...]string{
 
 // protoName names a protocol id as frame.protocols does.
 func protoName(id byte) string {
-	if id >= idGRE {
-		if int(id-idGRE) < len(tunnelProtoNames) {
-			return tunnelProtoNames[id-idGRE]
-		}
-		return ""
+	if s := linkProtoName(id); s != "" {
+		return s
+	}
+	if id >= idGRE && id < idTunMax {
+		return tunnelProtoNames[id-idGRE]
 	}
 	if id >= 0x80 {
 		if int(id-0x80) < len(extProtoNames) {

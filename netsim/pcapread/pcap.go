@@ -72,8 +72,13 @@ func (r *Reader) nextPcap() error {
 	}
 	if r.nano {
 		r.frame.Time = sec*1e9 + frac
-	} else {
+	} else if frac < 1e6 {
 		r.frame.Time = sec*1e9 + frac*1e3
+	} else {
+		// An invalid microsecond field: Wireshark's wiretap multiplies
+		// it by 1000 in 32 bits (ts.nsecs is an int), and tshark shows
+		// the time that gives.
+		r.frame.Time = sec*1e9 + int64(int32(uint32(frac)*1000))
 	}
 	r.frame.OrigLen = int(orig)
 	r.frame.Data = data
