@@ -158,11 +158,10 @@ var callOps = map[string]string{
 	"Dial": "connect", "SetDeadline": "setdeadline", "socket": "socket",
 }
 
-// addresser is a socket that knows its addresses, for explanations.
-type addresser interface{ callAddrs() (local, remote string) }
-
 // callOf describes an Op for explanations: the call named by desc (a
-// setter's "SetNoDelay" is "setsockopt"), bytes, and of's addresses.
+// setter's "SetNoDelay" is "setsockopt"), bytes, and of's addresses, which
+// the driver formats only if it reports the call (sim.Call's Of): at every
+// Read and Write they cost four allocations.
 func callOf(desc string, of sim.Describer, bytes int) sim.Call {
 	word, _, _ := strings.Cut(desc, " ")
 	op, ok := callOps[word]
@@ -173,8 +172,8 @@ func callOf(desc string, of sim.Describer, bytes int) sim.Call {
 		}
 	}
 	c := sim.Call{Op: op, Bytes: bytes}
-	if a, ok := of.(addresser); ok {
-		c.Local, c.Remote = a.callAddrs()
+	if a, ok := of.(sim.Addresser); ok {
+		c.Of = a
 	}
 	return c
 }

@@ -372,7 +372,9 @@ func (c *TCPConn) desc() string {
 // Describe implements sim.Describer: the connection, for a deadlock report.
 func (c *TCPConn) Describe() string { return c.desc() }
 
-func (c *TCPConn) callAddrs() (local, remote string) {
+// CallAddrs implements [sim.Addresser]: the socket's addresses, for
+// explanations.
+func (c *TCPConn) CallAddrs() (local, remote string) {
 	return addrString(c.laddr), addrString(c.raddr)
 }
 
