@@ -10,8 +10,8 @@
 package sock
 
 import (
-	"fmt"
 	"net"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -46,7 +46,9 @@ func (env *Env) name(parts ...string) string {
 	}
 	env.names[base]++
 	if n := env.names[base]; n > 1 {
-		return fmt.Sprintf("%s#%d", base, n)
+		// Not fmt.Sprintf: a dial runs this on its task's goroutine, whose
+		// stack fmt made grow (7% of the CPU of 10,000 connections).
+		return base + "#" + strconv.Itoa(n)
 	}
 	return base
 }

@@ -4,9 +4,9 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"fmt"
 	"io"
 	"net"
+	"strconv"
 	"sync"
 	"time"
 
@@ -472,7 +472,7 @@ func (l *TCPListener) accept(nonblock bool) (net.Conn, error) {
 		case nil:
 			l.accepted++
 			conn = newTCPConn(l.env, ep, wq)
-			conn.key = fmt.Sprintf("%s/%d", l.key, l.accepted)
+			conn.key = l.key + "/" + strconv.Itoa(l.accepted)
 		case *tcpip.ErrWouldBlock:
 			if nonblock {
 				err = ErrWouldBlock
