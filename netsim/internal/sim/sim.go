@@ -185,9 +185,11 @@ func (s *Sim) Go(name string, fn func()) {
 		if !s.await(t) {
 			return
 		}
-		exit := &Op{exit: t}
+		// The Op that says the task has returned is made then, not held
+		// for the task's life (240 bytes a task: 10,000 connections have
+		// 20,000 tasks).
 		if s.closed.Load() {
-			s.send(exit) // closed before it ever ran
+			s.send(&Op{exit: t}) // closed before it ever ran
 			return
 		}
 		id := goid()
@@ -196,7 +198,7 @@ func (s *Sim) Go(name string, fn func()) {
 			if r := recover(); r != nil && !s.closed.Load() && s.taskPanic == nil {
 				s.taskPanic = fmt.Errorf("%v panicked: %v\n%s", t, r, debug.Stack())
 			}
-			s.send(exit)
+			s.send(&Op{exit: t})
 		}()
 		fn()
 	}()
