@@ -32,7 +32,8 @@ type Params struct {
 	// (default 1 MiB).
 	Size int64
 	// Conns is how many connections transfer opens at once (default 1, at
-	// most [MaxConns]).
+	// most [MaxConns]; above [ConnsPerAddr] the client gets more
+	// addresses).
 	Conns int
 	// IPv6 runs transfer over IPv6.
 	IPv6 bool
@@ -59,6 +60,9 @@ type Params struct {
 	Lang string
 	// Out receives what the programs print, if not nil.
 	Out io.Writer
+	// perAddr, if not zero, replaces ConnsPerAddr (tests: more client
+	// addresses without 49,537 connections).
+	perAddr int
 	// Context, if not nil, ends the run early when it is done: [Demo.Run]
 	// then returns an error matching [netsim.ErrInterrupted] and
 	// context.Cause(Context), with the statistics of the frames captured
@@ -66,14 +70,29 @@ type Params struct {
 	Context context.Context
 }
 
-// MaxConns is the most connections transfer can open at once: its client
-// has one address, and gVisor gives the connections of one address to one
-// destination the ephemeral ports 16000-65535 (pkg/tcpip/ports:
-// firstEphemeral), 49,536 of them. Beyond that, every further dial searches
-// all of them linearly before it fails; 60,000 connections made no progress
-// in 420 s. The maximum runs: --conns 49536 --size 1KiB took 66 s of wall
-// time and 2.0 GB of RSS (445,826 frames, 1.99 s of virtual time).
-const MaxConns = 65535 - 16000 + 1
+// ConnsPerAddr is how many of transfer's connections leave from one
+// address of its client: gVisor gives the connections of one address to
+// one destination the ephemeral ports 16000-65535 (pkg/tcpip/ports:
+// firstEphemeral), 49,536 of them. Beyond that, every further dial from
+// the address searches all of them linearly before it fails (60,000
+// connections from one address made no progress in 420 s). So up to
+// ConnsPerAddr connections the client has one address, 10.0.0.1
+// (fd00::1), and dials from any address, as it always did; each further
+// ConnsPerAddr connections give it one more address, 10.0.0.4, 10.0.0.5...
+// (fd00::4...), which they dial from (port 0: an ephemeral port of that
+// address).
+const ConnsPerAddr = 65535 - 16000 + 1
+
+// MaxClientAddrs is the most addresses transfer's client can have: 10.0.0.1
+// and 10.0.0.4-10.0.0.254 of its /24 (10.0.0.2 is the server or the first
+// router; 10.0.0.3 would become the client's default source address).
+const MaxClientAddrs = 252
+
+// MaxConns is the most connections transfer can open at once:
+// [ConnsPerAddr] from each of [MaxClientAddrs] addresses. The maximum from
+// one address runs: --conns 49536 --size 1KiB took 66 s of wall time and
+// 2.0 GB of RSS (445,826 frames, 1.99 s of virtual time).
+const MaxConns = ConnsPerAddr * MaxClientAddrs
 
 // DefaultPort is the receiver's port in the book's listings.
 const DefaultPort = 24000
@@ -116,8 +135,8 @@ func (p Params) validate() error {
 	if p.Size < 0 {
 		return fmt.Errorf("size %d: negative", p.Size)
 	}
-	if p.Conns < 1 || p.Conns > MaxConns {
-		return fmt.Errorf("conns %d out of range 1-%d (the ephemeral ports of the client's one address)", p.Conns, MaxConns)
+	if p.Conns < 1 || p.Conns > p.connsPerAddr()*MaxClientAddrs {
+		return fmt.Errorf("conns %d out of range 1-%d (%d ephemeral ports on each of the client's %d possible addresses)", p.Conns, p.connsPerAddr()*MaxClientAddrs, p.connsPerAddr(), MaxClientAddrs)
 	}
 	if p.Hops < 1 || p.Hops > 200 {
 		return fmt.Errorf("hops %d out of range 1-200", p.Hops)

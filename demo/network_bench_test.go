@@ -274,11 +274,11 @@ func TestBulkEthernet(t *testing.T) {
 	}
 }
 
-// heapPeak samples the live heap (bytes in heap objects) every millisecond
-// of wall time until stop is called, which returns the largest sample. A
-// plain goroutine: it reads runtime metrics, never the network.
-func heapPeak() (stop func() uint64) {
-	sample := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
+// heapPeak samples runtime metric name (a heap size in bytes) every
+// millisecond of wall time until stop is called, which returns the largest
+// sample. A plain goroutine: it reads runtime metrics, never the network.
+func heapPeak(name string) (stop func() uint64) {
+	sample := []metrics.Sample{{Name: name}}
 	read := func() uint64 {
 		metrics.Read(sample)
 		return sample[0].Value.Uint64()
@@ -318,7 +318,10 @@ func heapPeak() (stop func() uint64) {
 // over one Ethernet link, 10 µs each way) with N connections opened at once,
 // each carrying 1 KiB, capture to memory discarded. heap-B/conn is the peak
 // of live heap during the run, less the live heap before it, per
-// connection; scripts/bench-network.sh also measures peak RSS.
+// connection (heap objects, garbage not yet swept included: with GOGC=100
+// about twice the live heap, plus the goroutine stacks, which count in the
+// GC's goal); live-B/conn is the peak of the heap the GC found live, the
+// state connections keep; scripts/bench-network.sh also measures peak RSS.
 func BenchmarkTransferConns(b *testing.B) {
 	d, _ := Lookup("transfer")
 	for _, conns := range []int{100, 1000, 10000} {
@@ -337,18 +340,19 @@ func benchConns(b *testing.B, conns int, run func() (netsim.Stats, error)) {
 	b.ReportAllocs()
 	var frames int
 	var wall, cpu time.Duration
-	var heap float64
+	var heap, live float64
+	const objects, marked = "/memory/classes/heap/objects:bytes", "/gc/heap/live:bytes"
 	for b.Loop() {
 		runtime.GC()
-		sample := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
+		sample := []metrics.Sample{{Name: objects}, {Name: marked}}
 		metrics.Read(sample)
-		base := sample[0].Value.Uint64()
-		stop := heapPeak()
+		base, liveBase := sample[0].Value.Uint64(), sample[1].Value.Uint64()
+		stop, stopLive := heapPeak(objects), heapPeak(marked)
 		start, cpu0 := time.Now(), cpuTime()
 		st, err := run()
 		wall += time.Since(start)
 		cpu += cpuTime() - cpu0
-		peak := stop()
+		peak, livePeak := stop(), stopLive()
 		if err != nil {
 			b.Skipf("FAILED with %d connections: %v", conns, err)
 		}
@@ -356,12 +360,16 @@ func benchConns(b *testing.B, conns int, run func() (netsim.Stats, error)) {
 		if peak > base {
 			heap = max(heap, float64(peak-base)/float64(conns))
 		}
+		if livePeak > liveBase {
+			live = max(live, float64(livePeak-liveBase)/float64(conns))
+		}
 	}
 	b.ReportMetric(float64(frames)/float64(b.N), "frames/op")
 	b.ReportMetric(float64(frames)/wall.Seconds(), "frames/s")
 	b.ReportMetric(float64(wall.Nanoseconds())/float64(frames), "ns/frame")
 	b.ReportMetric(float64(cpu.Nanoseconds())/float64(frames), "cpu-ns/frame")
 	b.ReportMetric(heap, "heap-B/conn")
+	b.ReportMetric(live, "live-B/conn")
 	if kb := peakRSS(); kb > 0 {
 		b.ReportMetric(float64(kb)/1024, "peak-RSS-MB")
 	}

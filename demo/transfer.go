@@ -1,11 +1,14 @@
 package demo
 
 import (
+	"cmp"
+	"context"
 	"errors"
 	"fmt"
 	"hash/crc32"
 	"io"
 	"net"
+	"strings"
 
 	"netsim.dev/internal/payload"
 	"netsim.dev/netsim"
@@ -21,9 +24,9 @@ const transferPort = 5001
 // chain builds the transfer demo's topology: client, hops-1 routers, server,
 // in a line. Link k joins node k (the client is node 0) to node k+1 on
 // subnet 10.0.k.0/24 (fd00:0:0:k::/64), where node k is .1 and node k+1 is
-// .2. It returns the client, the server, the server's address, and the
-// links.
-func chain(n *netsim.Network, hops int, v6 bool, cfg netsim.LinkConfig) (client, server *netsim.Host, addr string, err error) {
+// .2; extra (CIDR form) are more addresses of the client's interface. It
+// returns the client, the server, the server's address, and the links.
+func chain(n *netsim.Network, hops int, v6 bool, cfg netsim.LinkConfig, extra ...string) (client, server *netsim.Host, addr string, err error) {
 	nodes := make([]*netsim.Host, hops+1)
 	for k := range nodes {
 		name := fmt.Sprintf("r%d", k)
@@ -40,7 +43,11 @@ func chain(n *netsim.Network, hops int, v6 bool, cfg netsim.LinkConfig) (client,
 	v4 := func(k, host int) string { return fmt.Sprintf("10.0.%d.%d", k, host) }
 	v6a := func(k, host int) string { return fmt.Sprintf("fd00:0:0:%x::%d", k, host) }
 	for k := 0; k < hops; k++ {
-		left := nodes[k].Iface(fmt.Sprintf("eth%d", min(k, 1)), v4(k, 1)+"/24", v6a(k, 1)+"/64")
+		addrs := []string{v4(k, 1) + "/24", v6a(k, 1) + "/64"}
+		if k == 0 {
+			addrs = append(addrs, extra...)
+		}
+		left := nodes[k].Iface(fmt.Sprintf("eth%d", min(k, 1)), addrs...)
 		right := nodes[k+1].Iface("eth0", v4(k, 2)+"/24", v6a(k, 2)+"/64")
 		if _, err := n.Connect(nodes[k].Name()+"-"+nodes[k+1].Name(), left, right, cfg); err != nil {
 			return nil, nil, "", err
@@ -102,10 +109,47 @@ func writeSize(p Params) int {
 // read at once).
 func readSize(p Params) int { return writeSize(p) }
 
-// sendOne is one client: it dials, sends p.Size bytes, shuts its side down
-// and waits for the server to close, so that a reset reaches it.
-func sendOne(client *netsim.Host, addr string, p Params, r *result) error {
-	c, err := client.Dial("tcp", addr)
+// extraClientAddrs returns the client's addresses beyond its first, in
+// CIDR form, for p.Conns connections: one more for each p.connsPerAddr()
+// connections, 10.0.0.4, 10.0.0.5... (fd00::4, fd00::5...), none up to
+// that many. Not 10.0.0.3: gVisor gives a connection that names no local
+// address the client's address that shares the longest prefix with the
+// server's (10.0.0.2), the first of them on a tie, and 10.0.0.3 would take
+// 10.0.0.1's place (and its connections would fight the bound ones for
+// the ports of 10.0.0.3).
+func extraClientAddrs(p Params) []string {
+	var extra []string
+	for k := 1; k*p.connsPerAddr() < p.Conns; k++ {
+		if p.IPv6 {
+			extra = append(extra, fmt.Sprintf("fd00::%x/64", k+3))
+		} else {
+			extra = append(extra, fmt.Sprintf("10.0.0.%d/24", k+3))
+		}
+	}
+	return extra
+}
+
+// connsPerAddr is how many connections leave from one client address:
+// ConnsPerAddr, or fewer in tests.
+func (p Params) connsPerAddr() int { return cmp.Or(p.perAddr, ConnsPerAddr) }
+
+// clientFrom is the local address client i dials from: "" (any: the
+// client's first address, an ephemeral port) for the first perAddr
+// clients, then port 0 of extra[0] for the next perAddr, and so on.
+func clientFrom(i, perAddr int, extra []string) string {
+	k := i / perAddr
+	if k == 0 {
+		return ""
+	}
+	ip, _, _ := strings.Cut(extra[k-1], "/")
+	return net.JoinHostPort(ip, "0")
+}
+
+// sendOne is one client: it dials from the local address from (see
+// clientFrom), sends p.Size bytes, shuts its side down and waits for the
+// server to close, so that a reset reaches it.
+func sendOne(client *netsim.Host, from, addr string, p Params, r *result) error {
+	c, err := client.DialFrom(context.Background(), "tcp", from, addr)
 	if err != nil {
 		return fmt.Errorf("client: %w", err)
 	}
@@ -193,7 +237,8 @@ func runTransfer(p Params) (netsim.Stats, error) {
 	if err != nil {
 		return netsim.Stats{}, err
 	}
-	client, server, addr, err := chain(n, p.Hops, p.IPv6, p.Link)
+	extra := extraClientAddrs(p)
+	client, server, addr, err := chain(n, p.Hops, p.IPv6, p.Link, extra...)
 	if err != nil {
 		return netsim.Stats{}, err
 	}
@@ -206,8 +251,17 @@ func runTransfer(p Params) (netsim.Stats, error) {
 	if p.IPv6 {
 		from = client.Addrs()[1]
 	}
+	fromText := from.String()
+	if len(extra) > 0 {
+		first, _, _ := strings.Cut(extra[0], "/")
+		last, _, _ := strings.Cut(extra[len(extra)-1], "/")
+		fromText += " and " + first
+		if len(extra) > 1 {
+			fromText += "-" + last
+		}
+	}
 	fmt.Fprintf(p.Out, "client %s -> server %s%s: %d connection(s) of %d bytes\n",
-		from, addr, routers, p.Conns, p.Size)
+		fromText, addr, routers, p.Conns, p.Size)
 	var errs []error
 	ln, err := server.Listen("tcp", fmt.Sprintf(":%d", transferPort))
 	if err != nil {
@@ -240,7 +294,7 @@ func runTransfer(p Params) (netsim.Stats, error) {
 	})
 	for i := 0; i < p.Conns; i++ {
 		n.Go(func() { // client i
-			if err := sendOne(client, addr, p, &sent[i]); err != nil {
+			if err := sendOne(client, clientFrom(i, p.connsPerAddr(), extra), addr, p, &sent[i]); err != nil {
 				failed[err.Error()]++
 			}
 			if finished++; finished == p.Conns {

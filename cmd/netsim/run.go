@@ -116,7 +116,7 @@ func newRunFlags(cmd string) *runFlags {
 	}}, "payload", "what the sender sends, as `hex`")
 	fs.IntVar(&f.writes, "writes", 3, "how many writes the sender makes")
 	fs.Var(&funcValue{"1MiB", func(s string) (err error) { f.size, err = units.Size(s); return }}, "size", "bytes per connection (1MiB, 64KiB, 1500)")
-	fs.IntVar(&f.conns, "conns", 1, fmt.Sprintf("connections opened at once (at most %d, the ephemeral ports of the client's address)", demo.MaxConns))
+	fs.IntVar(&f.conns, "conns", 1, fmt.Sprintf("connections opened at once (at most %d; one client address per %d, the ephemeral ports of an address)", demo.MaxConns, demo.ConnsPerAddr))
 	fs.IntVar(&f.hops, "hops", 1, "links between client and server (2 puts a router between them)")
 	fs.BoolVar(&f.ipv6, "6", false, "run over IPv6")
 	duration := func(name, usage string, d *time.Duration) {
@@ -285,7 +285,7 @@ func (f *runFlags) parse(args []string, stdout, stderr io.Writer) (string, int) 
 	case f.writes < 1 || f.writes > 1000:
 		return fail("--writes %d: out of range 1-1000", f.writes)
 	case f.conns < 1 || f.conns > demo.MaxConns:
-		return fail("--conns %d: out of range 1-%d (the client's one address has %d ephemeral ports)", f.conns, demo.MaxConns, demo.MaxConns)
+		return fail("--conns %d: out of range 1-%d (%d ephemeral ports on each of the client's %d possible addresses)", f.conns, demo.MaxConns, demo.ConnsPerAddr, demo.MaxClientAddrs)
 	case f.hops < 1 || f.hops > 200:
 		return fail("--hops %d: out of range 1-200", f.hops)
 	case f.ipv6 && f.link.MTU != 0 && f.link.MTU < 1280:

@@ -116,7 +116,7 @@ func TestBadInput(t *testing.T) {
 		{[]string{"run", "tcp", "--loss", "90%", "--loss-burst", "2", "-w", out}, 2, "bursts of 2"},
 		{[]string{"run", "tcp", "--delay", "100000h", "-w", out}, 2, "delay"},
 		{[]string{"run", "transfer", "--mtu", "100", "-w", out}, 2, "--mtu 100"},
-		{[]string{"run", "transfer", "--conns", "49537", "-w", out}, 2, "--conns 49537: out of range 1-49536"},
+		{[]string{"run", "transfer", "--conns", "12483073", "-w", out}, 2, "--conns 12483073: out of range 1-12483072 (49536 ephemeral ports on each of the client's 252 possible addresses)"},
 		{[]string{"run", "transfer", "--rate", "fast", "-w", out}, 2, "--rate"},
 		{[]string{"run", "transfer", "--size", "lots", "-w", out}, 2, "--size"},
 		{[]string{"run", "transfer", "-F", "json", "-w", out}, 2, "-F"},

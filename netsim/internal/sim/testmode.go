@@ -209,10 +209,8 @@ func (s *Sim) drive(linger time.Duration) {
 			}
 			continue
 		}
-		if len(s.runq) > 0 {
-			t := s.runq[0]
-			s.runq[0] = nil
-			s.runq = s.runq[1:]
+		if s.runq.len() > 0 {
+			t := s.runq.pop()
 			t.wake <- struct{}{}
 			continue
 		}

@@ -4,9 +4,9 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"fmt"
 	"io"
 	"net"
+	"strconv"
 	"sync"
 	"time"
 
@@ -372,7 +372,9 @@ func (c *TCPConn) desc() string {
 // Describe implements sim.Describer: the connection, for a deadlock report.
 func (c *TCPConn) Describe() string { return c.desc() }
 
-func (c *TCPConn) callAddrs() (local, remote string) {
+// CallAddrs implements [sim.Addresser]: the socket's addresses, for
+// explanations.
+func (c *TCPConn) CallAddrs() (local, remote string) {
 	return addrString(c.laddr), addrString(c.raddr)
 }
 
@@ -470,7 +472,7 @@ func (l *TCPListener) accept(nonblock bool) (net.Conn, error) {
 		case nil:
 			l.accepted++
 			conn = newTCPConn(l.env, ep, wq)
-			conn.key = fmt.Sprintf("%s/%d", l.key, l.accepted)
+			conn.key = l.key + "/" + strconv.Itoa(l.accepted)
 		case *tcpip.ErrWouldBlock:
 			if nonblock {
 				err = ErrWouldBlock
@@ -563,8 +565,11 @@ func DialTCP(ctx context.Context, env *Env, proto tcpip.NetworkProtocolNumber, l
 // dialing is a TCP connect: DialTCP waits for it to complete, StartDialTCP
 // hands it to its caller as a PendingConn.
 type dialing struct {
-	e            endpoint
-	wq           waiter.Queue
+	e endpoint
+	// wq is the endpoint's waiter queue: its own object, since gVisor's
+	// endpoint keeps it for its life (TIME-WAIT included: a minute), which
+	// must not keep the rest of the dialing alive.
+	wq           *waiter.Queue
 	ep           tcpip.Endpoint
 	ctx          context.Context
 	dl           time.Time // the context's deadline, on the virtual clock
@@ -574,7 +579,7 @@ type dialing struct {
 }
 
 func newDialing(ctx context.Context, env *Env, proto tcpip.NetworkProtocolNumber, laddr, raddr tcpip.FullAddress) *dialing {
-	d := &dialing{ctx: ctx, proto: proto, laddr: laddr, raddr: raddr}
+	d := &dialing{ctx: ctx, proto: proto, laddr: laddr, raddr: raddr, wq: new(waiter.Queue)}
 	d.e.env = env
 	d.e.w = env.Sim.NewWaitable()
 	label, _ := ctx.Value(LabelKey{}).(string)
@@ -622,12 +627,12 @@ func (d *dialing) start() bool {
 	if d.e.expired(d.dl) {
 		return d.fail(timeoutError)
 	}
-	ep, te := env.Stack.NewEndpoint(tcp.ProtocolNumber, d.proto, &d.wq)
+	ep, te := env.Stack.NewEndpoint(tcp.ProtocolNumber, d.proto, d.wq)
 	if te != nil {
 		return d.fail(sysErr("socket", te))
 	}
 	d.ep = ep
-	d.e.ep, d.e.wq = ep, &d.wq
+	d.e.ep, d.e.wq = ep, d.wq
 	d.e.entry = waiter.NewFunctionEntry(waiter.EventOut|waiter.EventErr|waiter.EventHUp, func(waiter.EventMask) { d.e.w.Notify() })
 	d.wq.EventRegister(&d.e.entry)
 	ep.SocketOptions().SetDelayOption(false)
@@ -676,7 +681,7 @@ func (d *dialing) opErr(err error) error {
 // conn returns the connection of a connect that succeeded.
 func (d *dialing) conn() *TCPConn {
 	d.wq.EventUnregister(&d.e.entry)
-	c := newTCPConn(d.e.env, d.ep, &d.wq)
+	c := newTCPConn(d.e.env, d.ep, d.wq)
 	c.key = d.e.key
 	return c
 }

@@ -246,7 +246,9 @@ func (c *UDPConn) Close() error {
 	return c.closeSocket("Close", c, nil, func() error { return c.opErr("close", nil, net.ErrClosed) })
 }
 
-func (c *UDPConn) callAddrs() (local, remote string) {
+// CallAddrs implements [sim.Addresser]: the socket's addresses, for
+// explanations.
+func (c *UDPConn) CallAddrs() (local, remote string) {
 	return addrString(c.laddr), addrString(c.raddr)
 }
 
