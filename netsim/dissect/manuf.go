@@ -1,7 +1,6 @@
 package dissect
 
 import (
-	"bufio"
 	"errors"
 	"fmt"
 	"io"
@@ -28,7 +27,7 @@ type MACNames struct {
 	oui    map[uint32]vendor  // 24-bit manuf prefixes
 	masked map[[6]byte]string // ranges, by their masked address
 	mu     sync.RWMutex       // guards cache
-	cache  map[[6]byte]string // resolved names
+	cache  map[uint64]string  // resolved names, by macKey
 	raw    bool               // names nothing: vendors only
 }
 
@@ -53,7 +52,7 @@ func NewMACNames() *MACNames {
 		exact:  make(map[[6]byte]string),
 		oui:    make(map[uint32]vendor),
 		masked: make(map[[6]byte]string),
-		cache:  make(map[[6]byte]string),
+		cache:  make(map[uint64]string),
 	}
 }
 
@@ -67,19 +66,33 @@ func NewMACNames() *MACNames {
 // Lines that are not entries are skipped, as Wireshark skips them; Parse
 // fails only when r does, with an error naming src.
 func (n *MACNames) Parse(r io.Reader, src string) error {
-	br := bufio.NewReader(r)
-	for {
-		line, err := br.ReadString('\n')
+	// The whole file in one string: the names are substrings of it, not
+	// one allocation each (Wireshark's manuf has 50,000 lines).
+	data, err := io.ReadAll(r)
+	if err != nil {
+		return fmt.Errorf("reading MAC names from %s: %w", src, err)
+	}
+	text := string(data)
+	if len(n.oui) == 0 {
+		n.oui = make(map[uint32]vendor, strings.Count(text, "\n"))
+	}
+	for text != "" {
+		line := text
+		if i := strings.IndexByte(text, '\n'); i >= 0 {
+			line, text = text[:i], text[i+1:]
+		} else {
+			text = ""
+		}
 		// Wireshark's fgetline also ends a line at '\r'.
-		for _, l := range strings.Split(line, "\r") {
-			n.addLine(l)
+		for {
+			i := strings.IndexByte(line, '\r')
+			if i < 0 {
+				break
+			}
+			n.addLine(line[:i])
+			line = line[i+1:]
 		}
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			return fmt.Errorf("reading MAC names from %s: %w", src, err)
-		}
+		n.addLine(line)
 	}
 	n.mu.Lock()
 	clear(n.cache)
@@ -92,7 +105,7 @@ func (n *MACNames) addLine(line string) {
 	if i := strings.IndexByte(line, '#'); i >= 0 {
 		line = line[:i]
 	}
-	line = strings.Trim(line, " \t\n\v\f\r")
+	line = strings.TrimFunc(line, isCSpace)
 	// strtok(line, " \t"): the address, then the short name.
 	addrTok, rest := nextToken(line, " \t")
 	if addrTok == "" {
@@ -127,17 +140,24 @@ func (n *MACNames) addLine(line string) {
 }
 
 // nextToken skips leading separators and returns the token up to the next
-// separator and what follows that separator, as strtok does.
+// separator and what follows that separator, as strtok does. seps is
+// " \t" or "\t".
 func nextToken(s, seps string) (tok, rest string) {
-	s = strings.TrimLeft(s, seps)
-	if s == "" {
-		return "", ""
+	isSep := func(c byte) bool { return c == '\t' || c == ' ' && seps == " \t" }
+	for s != "" && isSep(s[0]) {
+		s = s[1:]
 	}
-	i := strings.IndexAny(s, seps)
-	if i < 0 {
-		return s, ""
+	for i := 0; i < len(s); i++ {
+		if isSep(s[i]) {
+			return s[:i], s[i+1:]
+		}
 	}
-	return s[:i], s[i+1:]
+	return s, ""
+}
+
+// isCSpace reports whether r is a space as C's isspace has it.
+func isCSpace(r rune) bool {
+	return r == ' ' || r >= '\t' && r <= '\r'
 }
 
 // cutBytes cuts s to at most max bytes.
@@ -251,8 +271,9 @@ func (n *MACNames) Name(mac []byte) string {
 		return macString(mac)
 	}
 	a := [6]byte(mac)
+	k := macKey(a)
 	n.mu.RLock()
-	s, ok := n.cache[a]
+	s, ok := n.cache[k]
 	n.mu.RUnlock()
 	if ok {
 		return s
@@ -262,9 +283,14 @@ func (n *MACNames) Name(mac []byte) string {
 	if len(n.cache) >= maxMACNameCache {
 		clear(n.cache)
 	}
-	n.cache[a] = s
+	n.cache[k] = s
 	n.mu.Unlock()
 	return s
+}
+
+// macKey is a MAC address as a map key that hashes fast.
+func macKey(a [6]byte) uint64 {
+	return uint64(a[0])<<40 | uint64(a[1])<<32 | uint64(a[2])<<24 | uint64(a[3])<<16 | uint64(a[4])<<8 | uint64(a[5])
 }
 
 // resolve follows eth_addr_resolve: exact names; then the address masked

@@ -34,11 +34,12 @@ func (r *Reader) readNGFirst() error {
 // it sets the byte order and resets the interface list.
 func (r *Reader) readBlock() (uint32, []byte, error) {
 	start := r.off
-	h, err := r.read(8, "pcapng block header")
+	hb, err := r.read(8, "pcapng block header")
 	if err != nil {
 		return 0, nil, err
 	}
-	typ := binary.LittleEndian.Uint32(h)
+	h := [8]byte(hb) // a copy: the next reads may move the bytes
+	typ := binary.LittleEndian.Uint32(h[:])
 	if typ == blockSHB {
 		bom, err := r.br.Peek(4)
 		if err != nil {
@@ -55,7 +56,7 @@ func (r *Reader) readBlock() (uint32, []byte, error) {
 	} else if r.order == nil {
 		return 0, nil, formatErr(start, "pcapng block before the section header")
 	} else {
-		typ = r.order.Uint32(h)
+		typ = r.order.Uint32(h[:])
 	}
 	length := r.order.Uint32(h[4:])
 	switch {

@@ -175,9 +175,20 @@ func ReadAll(r *Reader) ([]Frame, error) {
 	}
 }
 
-// read reads exactly n bytes into the reusable buffer and returns them.
+// read reads exactly n bytes and returns them; they are valid until the
+// next read.
 // A short read at the very start gives io.EOF, in the middle a FormatError.
 func (r *Reader) read(n int, what string) ([]byte, error) {
+	if n <= r.br.Size() {
+		// Straight from the bufio.Reader's buffer, without a copy: the
+		// bytes stay valid until the next read.
+		if b, err := r.br.Peek(n); err == nil {
+			r.br.Discard(n)
+			r.off += int64(n)
+			return b, nil
+		}
+		// A short read: the copying path below reports it.
+	}
 	if cap(r.buf) < n {
 		r.buf = make([]byte, n, n+n/4)
 	}
