@@ -4,6 +4,7 @@ import (
 	"encoding/hex"
 	"math"
 	"net/netip"
+	"slices"
 	"strconv"
 	"unicode/utf8"
 
@@ -33,12 +34,22 @@ func AppendSummary(dst []byte, p *Packet) []byte {
 	var scratch [64]byte
 	dst = appendPadInt(dst, int64(p.Number), 5)
 	dst = append(dst, ' ')
-	dst = appendPadLeft(dst, appendTime(scratch[:0], p.TimeRel, p.Precision), 10)
+	dst = appendPadLeftASCII(dst, appendTime(scratch[:0], p.TimeRel, p.Precision), 10)
 	dst = append(dst, ' ')
 	if fast {
-		dst = appendPadLeft(dst, p.appendAddr(scratch[:0], true), 12)
+		a, ascii := p.appendAddr(scratch[:0], true)
+		if ascii {
+			dst = appendPadLeftASCII(dst, a, 12)
+		} else {
+			dst = appendPadLeft(dst, a, 12)
+		}
 		dst = append(dst, " → "...)
-		dst = appendPadRight(dst, p.appendAddr(scratch[:0], false), 12)
+		a, ascii = p.appendAddr(scratch[:0], false)
+		if ascii {
+			dst = appendPadRightASCII(dst, a, 12)
+		} else {
+			dst = appendPadRight(dst, a, 12)
+		}
 	} else {
 		src, dest := p.Addresses()
 		dst = appendPadLeft(dst, append(scratch[:0], src...), 12)
@@ -48,7 +59,7 @@ func AppendSummary(dst []byte, p *Packet) []byte {
 	dst = append(dst, ' ')
 	dst = append(dst, p.Protocol()...)
 	dst = append(dst, ' ')
-	dst = strconv.AppendInt(dst, int64(p.Len), 10)
+	dst = appendDecInt(dst, int64(p.Len))
 	dst = append(dst, ' ')
 	switch {
 	case !fast:
@@ -57,27 +68,27 @@ func AppendSummary(dst []byte, p *Packet) []byte {
 		return p.appendTCPInfo(dst)
 	case p.Has(ProtoUDP):
 		u := &p.UDP
-		dst = strconv.AppendUint(dst, uint64(u.SrcPort), 10)
+		dst = appendDec(dst, uint64(u.SrcPort))
 		dst = append(dst, " → "...)
-		dst = strconv.AppendUint(dst, uint64(u.DstPort), 10)
+		dst = appendDec(dst, uint64(u.DstPort))
 		dst = append(dst, " Len="...)
-		return strconv.AppendInt(dst, int64(u.Length)-8, 10)
+		return appendDecInt(dst, int64(u.Length)-8)
 	}
 	return p.appendARPInfo(dst)
 }
 
-// fastUpper are the protocol stacks (Packet.stack) above the link layer
-// that fastSummary accepts.
-var fastUpper = [...][]byte{
-	{idARP},
-	{idIP, idTCP},
-	{idIP, idTCP, idData},
-	{idIP, idUDP},
-	{idIP, idUDP, idData},
-	{idIPv6, idTCP},
-	{idIPv6, idTCP, idData},
-	{idIPv6, idUDP},
-	{idIPv6, idUDP, idData},
+// fastUpper reports whether sig, the protocol stack (Packet.stack) above
+// the link layer packed a byte an id, is one fastSummary accepts.
+func fastUpper(sig uint64) bool {
+	switch sig {
+	case uint64(idARP),
+		uint64(idIP)<<8 | uint64(idTCP), uint64(idIP)<<16 | uint64(idTCP)<<8 | uint64(idData),
+		uint64(idIP)<<8 | uint64(idUDP), uint64(idIP)<<16 | uint64(idUDP)<<8 | uint64(idData),
+		uint64(idIPv6)<<8 | uint64(idTCP), uint64(idIPv6)<<16 | uint64(idTCP)<<8 | uint64(idData),
+		uint64(idIPv6)<<8 | uint64(idUDP), uint64(idIPv6)<<16 | uint64(idUDP)<<8 | uint64(idData):
+		return true
+	}
+	return false
 }
 
 // fastSummary reports whether AppendSummary formats p itself: a whole,
@@ -90,33 +101,35 @@ func (p *Packet) fastSummary() bool {
 		len(p.Frame) != p.Len {
 		return false
 	}
-	var link []byte
+	var link uint64 // the link layer's ids, packed as for fastUpper
+	nlink := 0
 	switch p.Link {
 	case pcapread.LinkEthernet:
-		link = []byte{idEth, idEthertype}
+		link, nlink = uint64(idEth)<<8|uint64(idEthertype), 2
 	case pcapread.LinkSLL, pcapread.LinkSLL2:
-		link = []byte{idSLL, idEthertype}
+		link, nlink = uint64(idSLL)<<8|uint64(idEthertype), 2
 	case pcapread.LinkNull, pcapread.LinkLoop:
-		link = []byte{idNull}
+		link, nlink = uint64(idNull), 1
 	case pcapread.LinkRaw, pcapread.LinkRaw12, pcapread.LinkRaw14:
-		link = []byte{idRaw}
+		link, nlink = uint64(idRaw), 1
 	case pcapread.LinkIPv4, pcapread.LinkIPv6:
 	default:
 		return false
 	}
-	stk := p.stack[:p.nstk]
-	if len(stk) < len(link) || string(stk[:len(link)]) != string(link) {
+	if p.nstk < nlink || p.nstk > nlink+3 {
 		return false
 	}
-	rest := stk[len(link):]
-	known := false
-	for _, u := range fastUpper {
-		if string(rest) == string(u) {
-			known = true
-			break
+	var sig uint64
+	for i, id := range p.stack[:p.nstk] {
+		if i == nlink {
+			if sig != link {
+				return false
+			}
+			sig = 0
 		}
+		sig = sig<<8 | uint64(id)
 	}
-	if !known {
+	if p.nstk == nlink || !fastUpper(sig) {
 		return false
 	}
 	var ipPayload int
@@ -162,32 +175,33 @@ func (p *Packet) fastSummary() bool {
 }
 
 // appendAddr appends the Source (src set) or Destination column of a
-// packet fastSummary accepts.
-func (p *Packet) appendAddr(b []byte, src bool) []byte {
+// packet fastSummary accepts, and reports whether it is all ASCII (not a
+// MAC name, which might not be).
+func (p *Packet) appendAddr(b []byte, src bool) ([]byte, bool) {
 	switch {
 	case p.Has(ProtoIP):
 		a := p.IP.Dst
 		if src {
 			a = p.IP.Src
 		}
-		return appendIPv4(b, a)
+		return appendIPv4(b, a), true
 	case p.Has(ProtoIPv6):
 		a := p.IPv6.Dst
 		if src {
 			a = p.IPv6.Src
 		}
-		return netip.AddrFrom16(a).AppendTo(b)
+		return netip.AddrFrom16(a).AppendTo(b), true
 	case p.Has(ProtoEth):
 		a := p.Eth.Dst[:]
 		if src {
 			a = p.Eth.Src[:]
 		}
 		if n := p.names; n != nil && !n.raw {
-			return append(b, n.Name(a)...)
+			return append(b, n.Name(a)...), false
 		}
-		return appendMAC(b, a)
+		return appendMAC(b, a), true
 	}
-	return b
+	return b, true
 }
 
 // appendIPv4 appends a dotted IPv4 address.
@@ -196,9 +210,70 @@ func appendIPv4(b []byte, a [4]byte) []byte {
 		if i > 0 {
 			b = append(b, '.')
 		}
-		b = strconv.AppendUint(b, uint64(c), 10)
+		switch {
+		case c >= 100:
+			b = append(b, '0'+c/100, '0'+c/10%10, '0'+c%10)
+		case c >= 10:
+			b = append(b, '0'+c/10, '0'+c%10)
+		default:
+			b = append(b, '0'+c)
+		}
 	}
 	return b
+}
+
+// appendDec appends v in decimal (strconv.AppendUint's text).
+func appendDec(b []byte, v uint64) []byte {
+	if v < 10 {
+		return append(b, byte('0'+v))
+	}
+	return appendDigits(b, v, decLen(v))
+}
+
+// decLen is the number of decimal digits of v.
+func decLen(v uint64) int {
+	n := 1
+	for ; v >= 10000; v /= 10000 {
+		n += 4
+	}
+	switch {
+	case v >= 1000:
+		return n + 3
+	case v >= 100:
+		return n + 2
+	case v >= 10:
+		return n + 1
+	}
+	return n
+}
+
+// appendDigits appends the last n decimal digits of v, with leading
+// zeros.
+func appendDigits(b []byte, v uint64, n int) []byte {
+	l := len(b)
+	b = slices.Grow(b, n)[:l+n]
+	d := b[l:]
+	i := n
+	for ; i >= 2; i -= 2 {
+		r := v % 100 * 2
+		v /= 100
+		d[i-2], d[i-1] = digitPairs[r], digitPairs[r+1]
+	}
+	if i == 1 {
+		d[0] = byte('0' + v%10)
+	}
+	return b
+}
+
+// digitPairs are the two-digit numbers 00 to 99.
+const digitPairs = "00010203040506070809101112131415161718192021222324252627282930313233343536373839404142434445464748495051525354555657585960616263646566676869707172737475767778798081828384858687888990919293949596979899"
+
+// appendDecInt appends v in decimal.
+func appendDecInt(b []byte, v int64) []byte {
+	if v < 0 {
+		return appendDec(append(b, '-'), uint64(-v)) // -MinInt64 as uint64 is right
+	}
+	return appendDec(b, uint64(v))
 }
 
 // appendTime appends ns as seconds with prec decimal digits, as
@@ -209,7 +284,7 @@ func appendTime(b []byte, ns int64, prec int) []byte {
 		ns = -ns
 	}
 	sec, frac := ns/1e9, ns%1e9
-	b = strconv.AppendInt(b, sec, 10)
+	b = appendDec(b, uint64(sec))
 	if prec == 0 {
 		return b
 	}
@@ -222,18 +297,30 @@ func appendTime(b []byte, ns int64, prec int) []byte {
 
 // appendZeroPad appends v in decimal with leading zeros to width digits.
 func appendZeroPad(b []byte, v uint64, width int) []byte {
-	var d [20]byte
-	s := strconv.AppendUint(d[:0], v, 10)
-	for i := len(s); i < width; i++ {
-		b = append(b, '0')
-	}
-	return append(b, s...)
+	return appendDigits(b, v, max(width, decLen(v)))
 }
 
 // appendPadInt appends v right-aligned in width columns (fmt's %*d).
 func appendPadInt(b []byte, v int64, width int) []byte {
 	var d [20]byte
-	return appendPadLeft(b, strconv.AppendInt(d[:0], v, 10), width)
+	return appendPadLeftASCII(b, appendDecInt(d[:0], v), width)
+}
+
+// appendPadLeftASCII is appendPadLeft for ASCII s.
+func appendPadLeftASCII(b, s []byte, width int) []byte {
+	for n := len(s); n < width; n++ {
+		b = append(b, ' ')
+	}
+	return append(b, s...)
+}
+
+// appendPadRightASCII is appendPadRight for ASCII s.
+func appendPadRightASCII(b, s []byte, width int) []byte {
+	b = append(b, s...)
+	for n := len(s); n < width; n++ {
+		b = append(b, ' ')
+	}
+	return b
 }
 
 // appendPadLeft appends s right-aligned in width columns, counted in
@@ -296,9 +383,9 @@ func (p *Packet) appendTCPInfo(b []byte) []byte {
 	}
 	if a&TCPDuplicateAck != 0 && t.DupAckNum != 0 {
 		b = append(b, "[TCP Dup ACK "...)
-		b = strconv.AppendUint(b, uint64(t.DupAckFrame), 10)
+		b = appendDec(b, uint64(t.DupAckFrame))
 		b = append(b, '#')
-		b = strconv.AppendUint(b, uint64(t.DupAckNum), 10)
+		b = appendDec(b, uint64(t.DupAckNum))
 		b = append(b, "] "...)
 	}
 	for _, x := range tcpInfoPrefixesLast {
@@ -306,47 +393,47 @@ func (p *Packet) appendTCPInfo(b []byte) []byte {
 			b = append(b, x.s...)
 		}
 	}
-	b = strconv.AppendUint(b, uint64(t.SrcPort), 10)
+	b = appendDec(b, uint64(t.SrcPort))
 	b = append(b, " → "...)
-	b = strconv.AppendUint(b, uint64(t.DstPort), 10)
+	b = appendDec(b, uint64(t.DstPort))
 	b = append(b, " ["...)
 	b = appendFlagList(b, t.Flags)
 	b = append(b, "] Seq="...)
-	b = strconv.AppendUint(b, uint64(t.Seq), 10)
+	b = appendDec(b, uint64(t.Seq))
 	if t.Flags&thACK != 0 {
 		b = append(b, " Ack="...)
-		b = strconv.AppendUint(b, uint64(t.Ack), 10)
+		b = appendDec(b, uint64(t.Ack))
 	}
 	b = append(b, " Win="...)
-	b = strconv.AppendUint(b, uint64(t.WinSize), 10)
+	b = appendDec(b, uint64(t.WinSize))
 	if t.Flags&thURG != 0 {
 		b = append(b, " Urg="...)
-		b = strconv.AppendUint(b, uint64(t.Urgent), 10)
+		b = appendDec(b, uint64(t.Urgent))
 	}
 	b = append(b, " Len="...)
-	b = strconv.AppendUint(b, uint64(t.Len), 10)
+	b = appendDec(b, uint64(t.Len))
 	eachOption(t.Options, func(o tcpOption) {
 		d := o.data
 		switch {
 		case o.kind == 2 && len(d) == 2:
 			b = append(b, " MSS="...)
-			b = strconv.AppendUint(b, uint64(uint16(d[0])<<8|uint16(d[1])), 10)
+			b = appendDec(b, uint64(uint16(d[0])<<8|uint16(d[1])))
 		case o.kind == 3 && len(d) == 1:
 			b = append(b, " WS="...)
-			b = strconv.AppendInt(b, 1<<min(d[0], 14), 10)
+			b = appendDec(b, 1<<min(d[0], 14))
 		case o.kind == 4 && len(d) == 0:
 			b = append(b, " SACK_PERM"...)
 		case o.kind == 8 && len(d) == 8:
 			b = append(b, " TSval="...)
-			b = strconv.AppendUint(b, uint64(be32(d)), 10)
+			b = appendDec(b, uint64(be32(d)))
 			b = append(b, " TSecr="...)
-			b = strconv.AppendUint(b, uint64(be32(d[4:])), 10)
+			b = appendDec(b, uint64(be32(d[4:])))
 		case o.kind == 5 && len(d)%8 == 0:
 			for i := 0; i+8 <= len(d); i += 8 {
 				b = append(b, " SLE="...)
-				b = strconv.AppendUint(b, uint64(be32(d[i:])-p.sackBase()), 10)
+				b = appendDec(b, uint64(be32(d[i:])-p.sackBase()))
 				b = append(b, " SRE="...)
-				b = strconv.AppendUint(b, uint64(be32(d[i+4:])-p.sackBase()), 10)
+				b = appendDec(b, uint64(be32(d[i+4:])-p.sackBase()))
 			}
 		}
 	})
@@ -409,7 +496,7 @@ func (p *Packet) appendARPInfo(b []byte) []byte {
 		b = appendARPHw(b, a, a.SrcHw)
 	case a.Opcode == 0 || a.Opcode == 65535:
 		b = append(b, "Reserved opcode "...)
-		b = strconv.AppendUint(b, uint64(a.Opcode), 10)
+		b = appendDec(b, uint64(a.Opcode))
 	case a.Opcode == 3 || a.Opcode == 5 || a.Opcode == 8:
 		b = append(b, "Who is "...)
 		b = appendARPHw(b, a, a.DstHw)
@@ -429,9 +516,9 @@ func (p *Packet) appendARPInfo(b []byte) []byte {
 		b = append(b, "ARP NAK"...)
 	case a.Opcode == 24 || a.Opcode == 25:
 		b = append(b, "Experimental "...)
-		b = strconv.AppendInt(b, int64(a.Opcode)-23, 10)
+		b = appendDecInt(b, int64(a.Opcode)-23)
 		b = append(b, " ( opcode "...)
-		b = strconv.AppendUint(b, uint64(a.Opcode), 10)
+		b = appendDec(b, uint64(a.Opcode))
 		b = append(b, " )"...)
 	default:
 		b = append(b, "Unknown ARP opcode 0x"...)

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 )
 
 // MACNames resolves MAC addresses to names as Wireshark 4.0's address
@@ -29,6 +30,16 @@ type MACNames struct {
 	mu     sync.RWMutex       // guards cache
 	cache  map[uint64]string  // resolved names, by macKey
 	raw    bool               // names nothing: vendors only
+	// recent holds the first name resolved for each hash of the address
+	// (the slot is not replaced): a lookup without the lock, for the few
+	// addresses a capture repeats (netsim read looks up two a frame).
+	recent [256]atomic.Pointer[macName]
+}
+
+// macName is one entry of MACNames.recent.
+type macName struct {
+	key  uint64
+	name string
 }
 
 // vendor is one manuf entry: its short name (used in resolved addresses)
@@ -66,13 +77,19 @@ func NewMACNames() *MACNames {
 // Lines that are not entries are skipped, as Wireshark skips them; Parse
 // fails only when r does, with an error naming src.
 func (n *MACNames) Parse(r io.Reader, src string) error {
-	// The whole file in one string: the names are substrings of it, not
-	// one allocation each (Wireshark's manuf has 50,000 lines).
-	data, err := io.ReadAll(r)
-	if err != nil {
+	// The whole file in one string, read into a buffer of the file's
+	// size: the names are substrings of it, not an allocation each
+	// (Wireshark's manuf has 50,000 lines).
+	var sb strings.Builder
+	if st, ok := r.(interface{ Stat() (fs.FileInfo, error) }); ok {
+		if fi, err := st.Stat(); err == nil && fi.Mode().IsRegular() && fi.Size() < 1<<30 {
+			sb.Grow(int(fi.Size()) + 1)
+		}
+	}
+	if _, err := io.Copy(&sb, r); err != nil {
 		return fmt.Errorf("reading MAC names from %s: %w", src, err)
 	}
-	text := string(data)
+	text := sb.String()
 	if len(n.oui) == 0 {
 		n.oui = make(map[uint32]vendor, strings.Count(text, "\n"))
 	}
@@ -96,6 +113,9 @@ func (n *MACNames) Parse(r io.Reader, src string) error {
 	}
 	n.mu.Lock()
 	clear(n.cache)
+	for i := range n.recent {
+		n.recent[i].Store(nil)
+	}
 	n.mu.Unlock()
 	return nil
 }
@@ -272,19 +292,25 @@ func (n *MACNames) Name(mac []byte) string {
 	}
 	a := [6]byte(mac)
 	k := macKey(a)
+	slot := &n.recent[k*0x9e3779b97f4a7c15>>56]
+	if e := slot.Load(); e != nil && e.key == k {
+		return e.name
+	}
 	n.mu.RLock()
 	s, ok := n.cache[k]
 	n.mu.RUnlock()
-	if ok {
-		return s
+	if !ok {
+		s = n.resolve(a)
+		n.mu.Lock()
+		if len(n.cache) >= maxMACNameCache {
+			clear(n.cache)
+		}
+		n.cache[k] = s
+		n.mu.Unlock()
 	}
-	s = n.resolve(a)
-	n.mu.Lock()
-	if len(n.cache) >= maxMACNameCache {
-		clear(n.cache)
+	if slot.Load() == nil {
+		slot.Store(&macName{k, s})
 	}
-	n.cache[k] = s
-	n.mu.Unlock()
 	return s
 }
 

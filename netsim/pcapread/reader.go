@@ -36,6 +36,7 @@ type Reader struct {
 	off    int64 // file offset of the next unread byte
 	format Format
 	order  binary.ByteOrder
+	big    bool // order is big-endian: u32 without an interface call
 	buf    []byte // reused for record bodies
 	frame  Frame
 	number int
@@ -173,6 +174,14 @@ func ReadAll(r *Reader) ([]Frame, error) {
 		}
 		frames = append(frames, f.Clone())
 	}
+}
+
+// u32 decodes a uint32 in the capture's byte order.
+func (r *Reader) u32(b []byte) uint32 {
+	if r.big {
+		return binary.BigEndian.Uint32(b)
+	}
+	return binary.LittleEndian.Uint32(b)
 }
 
 // read reads exactly n bytes and returns them; they are valid until the
