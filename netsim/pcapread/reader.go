@@ -36,7 +36,7 @@ type Reader struct {
 	off    int64 // file offset of the next unread byte
 	format Format
 	order  binary.ByteOrder
-	big    bool // order is big-endian: u32 without an interface call
+	big    bool   // order is big-endian: u32 without an interface call
 	buf    []byte // reused for record bodies
 	frame  Frame
 	number int
