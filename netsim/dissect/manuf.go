@@ -35,7 +35,7 @@ type MACNames struct {
 	// recent holds the first name resolved for each hash of the address
 	// (the slot is not replaced): a lookup without the lock, for the few
 	// addresses a capture repeats (netsim read looks up two a frame).
-	recent [256]atomic.Pointer[macName]
+	recent [1024]atomic.Pointer[macName]
 }
 
 // macName is one entry of MACNames.recent.
@@ -304,7 +304,7 @@ func (n *MACNames) Name(mac []byte) string {
 	}
 	a := [6]byte(mac)
 	k := macKey(a)
-	slot := &n.recent[k*0x9e3779b97f4a7c15>>56]
+	slot := &n.recent[k*0x9e3779b97f4a7c15>>54]
 	if e := slot.Load(); e != nil && e.key == k {
 		return e.name
 	}
