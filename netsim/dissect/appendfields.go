@@ -5,6 +5,7 @@ import (
 	"math"
 	"net/netip"
 	"strconv"
+	"sync"
 )
 
 // AppendField appends the values of field f in p, comma-separated, as
@@ -12,15 +13,24 @@ import (
 // extended buffer. Unlike FieldString it takes the field already looked up
 // and allocates nothing for most fields.
 func AppendField(dst []byte, p *Packet, f *Field) []byte {
-	var buf [4]Value
-	for i, v := range f.Values(p, buf[:0]) {
+	// A buffer from a pool: one on the stack would escape through the
+	// field's getter, an allocation a call.
+	sc := valuesPool.Get().(*[]Value)
+	vals := f.Values(p, (*sc)[:0])
+	for i, v := range vals {
 		if i > 0 {
 			dst = append(dst, ',')
 		}
 		dst = appendValue(dst, f, v)
 	}
+	clear(vals) // drop references into the packet
+	*sc = vals[:0]
+	valuesPool.Put(sc)
 	return dst
 }
+
+// valuesPool holds value buffers for AppendField.
+var valuesPool = sync.Pool{New: func() any { s := make([]Value, 0, 8); return &s }}
 
 // appendValue appends FormatValue(f, v).
 func appendValue(b []byte, f *Field, v Value) []byte {

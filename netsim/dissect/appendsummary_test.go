@@ -90,7 +90,7 @@ func TestAppendSummaryMatchesSummary(t *testing.T) {
 }
 
 // TestAppendSummaryAllocs checks that AppendSummary allocates nothing for
-// the frames it formats itself.
+// the frames it formats itself, nor AppendField for common fields.
 func TestAppendSummaryAllocs(t *testing.T) {
 	if raceEnabled {
 		t.Skip("the race detector's allocations would count")
@@ -123,6 +123,20 @@ func TestAppendSummaryAllocs(t *testing.T) {
 	})
 	if allocs != 0 {
 		t.Errorf("AppendSummary allocates %.2f times a frame; want 0", allocs)
+	}
+	var fields []*Field
+	for _, name := range []string{"frame.number", "ip.src", "tcp.seq", "eth.src", "frame.time_relative"} {
+		fields = append(fields, Lookup(name))
+	}
+	allocs = testing.AllocsPerRun(len(pkts), func() {
+		buf = buf[:0]
+		for _, f := range fields {
+			buf = AppendField(buf, &pkts[i%len(pkts)], f)
+		}
+		i++
+	})
+	if allocs != 0 {
+		t.Errorf("AppendField allocates %.2f times a frame; want 0", allocs)
 	}
 }
 
