@@ -109,11 +109,14 @@ func cmdRead(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if code, ok := graph.run(file, outName, set, stdin, stdout, stderr); ok {
 		return code
 	}
+	var fieldDefs []*dissect.Field
 	for _, name := range fields {
-		if dissect.Lookup(name) == nil {
+		fd := dissect.Lookup(name)
+		if fd == nil {
 			fmt.Fprintf(stderr, "netsim read: -e %s: %q is not a valid protocol or protocol field\n", name, name)
 			return 2
 		}
+		fieldDefs = append(fieldDefs, fd)
 	}
 	f, err := dfilter.Compile(filter)
 	if err != nil {
@@ -146,7 +149,7 @@ func cmdRead(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	defer r.Close()
 
-	out := bufio.NewWriterSize(stdout, 64<<10)
+	out := bufio.NewWriterSize(stdout, 256<<10)
 	read := 0
 	errStop := errors.New("stop")
 	var lastShown int64 // time of the last frame printed, for -V
@@ -163,7 +166,7 @@ func cmdRead(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			lastShown, shown = p.Time, true
 			if lad.on() {
 				lad.add(p)
-			} else if err := printPacket(out, p, format, fields, hex, tree); err != nil {
+			} else if err := printPacket(out, p, format, fieldDefs, hex, tree); err != nil {
 				return err
 			}
 		}
@@ -189,23 +192,26 @@ func cmdRead(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	return 0
 }
 
-func printPacket(w *bufio.Writer, p *dissect.Packet, format string, fields []string, hex, tree bool) error {
+func printPacket(w *bufio.Writer, p *dissect.Packet, format string, fields []*dissect.Field, hex, tree bool) error {
 	switch {
 	case format == "fields":
-		for i, name := range fields {
+		b := w.AvailableBuffer()
+		for i, f := range fields {
 			if i > 0 {
-				w.WriteByte('\t')
+				b = append(b, '\t')
 			}
-			w.WriteString(dissect.FieldString(p, name))
+			b = dissect.AppendField(b, p, f)
 		}
-		w.WriteByte('\n')
+		w.Write(append(b, '\n'))
 	case tree:
 		if err := dissect.Tree(w, p); err != nil {
 			return err
 		}
 	case !hex:
-		w.WriteString(dissect.Summary(p))
-		w.WriteByte('\n')
+		// Formatted straight into the writer's free space: no copy, no
+		// allocation for the common frames.
+		b := dissect.AppendSummary(w.AvailableBuffer(), p)
+		w.Write(append(b, '\n'))
 	}
 	if hex {
 		return dissect.HexDump(w, p.Frame)

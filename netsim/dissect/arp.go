@@ -131,8 +131,8 @@ func (d *Dissector) arpDuplicates(p *Packet) {
 			return false
 		}
 		k := binary.BigEndian.Uint32(ip)
-		if e, ok := d.arp[k]; ok && string(e[:]) != string(mac) {
-			return true
+		if e, ok := d.arp[k]; ok {
+			return string(e[:]) != string(mac)
 		}
 		d.arp[k] = arpEntry(mac)
 		return false

@@ -93,18 +93,19 @@ func (d *Dissector) SetInterfaces(ifs []pcapread.Interface) {
 // Dissect decodes frame f into p, overwriting p. Frames must be passed in
 // capture order. p keeps references to f.Data.
 func (d *Dissector) Dissect(f *pcapread.Frame, p *Packet) {
-	*p = Packet{
-		Number:    f.Number,
-		Time:      f.Time,
-		Precision: f.Precision,
-		Len:       f.OrigLen,
-		Interface: f.Interface,
-		HasIface:  f.HasInterface,
-		Link:      f.LinkType,
-		Frame:     f.Data,
-		Comments:  f.Comments,
-		names:     d.names,
-	}
+	// Cleared in place, then set: a composite literal would be built in
+	// a temporary and copied (the Packet is 2 KB).
+	*p = Packet{}
+	p.Number = f.Number
+	p.Time = f.Time
+	p.Precision = f.Precision
+	p.Len = f.OrigLen
+	p.Interface = f.Interface
+	p.HasIface = f.HasInterface
+	p.Link = f.LinkType
+	p.Frame = f.Data
+	p.Comments = f.Comments
+	p.names = d.names
 	if f.Interface < len(d.ifNames) {
 		p.IfName = d.ifNames[f.Interface]
 		p.IfDesc = d.ifDescs[f.Interface]

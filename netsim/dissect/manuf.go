@@ -1,15 +1,17 @@
 package dissect
 
 import (
-	"bufio"
+	"cmp"
 	"errors"
 	"fmt"
 	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 )
 
 // MACNames resolves MAC addresses to names as Wireshark 4.0's address
@@ -25,16 +27,34 @@ import (
 // concurrent use once its files are parsed.
 type MACNames struct {
 	exact  map[[6]byte]string // 48-bit entries: ethers, wka addresses
-	oui    map[uint32]vendor  // 24-bit manuf prefixes
+	oui    []ouiEntry         // 24-bit manuf prefixes, sorted, one per prefix
 	masked map[[6]byte]string // ranges, by their masked address
 	mu     sync.RWMutex       // guards cache
-	cache  map[[6]byte]string // resolved names
+	cache  map[uint64]string  // resolved names, by macKey
 	raw    bool               // names nothing: vendors only
+	// recent holds the first name resolved for each hash of the address
+	// (the slot is not replaced): a lookup without the lock, for the few
+	// addresses a capture repeats (netsim read looks up two a frame).
+	recent [1024]atomic.Pointer[macName]
+}
+
+// macName is one entry of MACNames.recent.
+type macName struct {
+	key  uint64
+	name string
 }
 
 // vendor is one manuf entry: its short name (used in resolved addresses)
 // and long name (eth.src.oui_resolved).
 type vendor struct{ short, long string }
+
+// ouiEntry is the vendor of one 24-bit prefix. A sorted slice of them
+// takes less memory and time to build than a map (Wireshark's manuf has
+// 50,000 prefixes, read by every netsim read).
+type ouiEntry struct {
+	key uint32
+	v   vendor
+}
 
 // maxResolved is Wireshark's longest resolved name in bytes (MAXNAMELEN
 // less its terminating NUL).
@@ -51,9 +71,8 @@ var ErrNoMACNames = errors.New("no MAC name file found")
 func NewMACNames() *MACNames {
 	return &MACNames{
 		exact:  make(map[[6]byte]string),
-		oui:    make(map[uint32]vendor),
 		masked: make(map[[6]byte]string),
-		cache:  make(map[[6]byte]string),
+		cache:  make(map[uint64]string),
 	}
 }
 
@@ -67,22 +86,47 @@ func NewMACNames() *MACNames {
 // Lines that are not entries are skipped, as Wireshark skips them; Parse
 // fails only when r does, with an error naming src.
 func (n *MACNames) Parse(r io.Reader, src string) error {
-	br := bufio.NewReader(r)
-	for {
-		line, err := br.ReadString('\n')
+	// The whole file in one string, read into a buffer of the file's
+	// size: the names are substrings of it, not an allocation each
+	// (Wireshark's manuf has 50,000 lines).
+	var sb strings.Builder
+	if st, ok := r.(interface{ Stat() (fs.FileInfo, error) }); ok {
+		if fi, err := st.Stat(); err == nil && fi.Mode().IsRegular() && fi.Size() < 1<<30 {
+			sb.Grow(int(fi.Size()) + 1)
+		}
+	}
+	if _, err := io.Copy(&sb, r); err != nil {
+		return fmt.Errorf("reading MAC names from %s: %w", src, err)
+	}
+	text := sb.String()
+	first := len(n.oui)
+	n.oui = slices.Grow(n.oui, strings.Count(text, "\n")+1)
+	for text != "" {
+		line := text
+		if i := strings.IndexByte(text, '\n'); i >= 0 {
+			line, text = text[:i], text[i+1:]
+		} else {
+			text = ""
+		}
 		// Wireshark's fgetline also ends a line at '\r'.
-		for _, l := range strings.Split(line, "\r") {
-			n.addLine(l)
+		for {
+			i := strings.IndexByte(line, '\r')
+			if i < 0 {
+				break
+			}
+			n.addLine(line[:i])
+			line = line[i+1:]
 		}
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			return fmt.Errorf("reading MAC names from %s: %w", src, err)
-		}
+		n.addLine(line)
+	}
+	if len(n.oui) > first {
+		n.sortOUI()
 	}
 	n.mu.Lock()
 	clear(n.cache)
+	for i := range n.recent {
+		n.recent[i].Store(nil)
+	}
 	n.mu.Unlock()
 	return nil
 }
@@ -92,7 +136,7 @@ func (n *MACNames) addLine(line string) {
 	if i := strings.IndexByte(line, '#'); i >= 0 {
 		line = line[:i]
 	}
-	line = strings.Trim(line, " \t\n\v\f\r")
+	line = strings.TrimFunc(line, isCSpace)
 	// strtok(line, " \t"): the address, then the short name.
 	addrTok, rest := nextToken(line, " \t")
 	if addrTok == "" {
@@ -117,7 +161,8 @@ func (n *MACNames) addLine(line string) {
 	case mask == 48:
 		n.exact[addr] = short
 	case mask == 0:
-		n.oui[uint32(addr[0])<<16|uint32(addr[1])<<8|uint32(addr[2])] = vendor{short, long}
+		// Sorted, and the later entry of a prefix kept, by sortOUI.
+		n.oui = append(n.oui, ouiEntry{uint32(addr[0])<<16 | uint32(addr[1])<<8 | uint32(addr[2]), vendor{short, long}})
 	default:
 		// Wireshark 4.0 keeps all ranges in one table keyed by the
 		// masked address; a lookup masks the address it resolves to
@@ -127,17 +172,24 @@ func (n *MACNames) addLine(line string) {
 }
 
 // nextToken skips leading separators and returns the token up to the next
-// separator and what follows that separator, as strtok does.
+// separator and what follows that separator, as strtok does. seps is
+// " \t" or "\t".
 func nextToken(s, seps string) (tok, rest string) {
-	s = strings.TrimLeft(s, seps)
-	if s == "" {
-		return "", ""
+	isSep := func(c byte) bool { return c == '\t' || c == ' ' && seps == " \t" }
+	for s != "" && isSep(s[0]) {
+		s = s[1:]
 	}
-	i := strings.IndexAny(s, seps)
-	if i < 0 {
-		return s, ""
+	for i := 0; i < len(s); i++ {
+		if isSep(s[i]) {
+			return s[:i], s[i+1:]
+		}
 	}
-	return s[:i], s[i+1:]
+	return s, ""
+}
+
+// isCSpace reports whether r is a space as C's isspace has it.
+func isCSpace(r rune) bool {
+	return r == ' ' || r >= '\t' && r <= '\r'
 }
 
 // cutBytes cuts s to at most max bytes.
@@ -251,20 +303,32 @@ func (n *MACNames) Name(mac []byte) string {
 		return macString(mac)
 	}
 	a := [6]byte(mac)
+	k := macKey(a)
+	slot := &n.recent[k*0x9e3779b97f4a7c15>>54]
+	if e := slot.Load(); e != nil && e.key == k {
+		return e.name
+	}
 	n.mu.RLock()
-	s, ok := n.cache[a]
+	s, ok := n.cache[k]
 	n.mu.RUnlock()
-	if ok {
-		return s
+	if !ok {
+		s = n.resolve(a)
+		n.mu.Lock()
+		if len(n.cache) >= maxMACNameCache {
+			clear(n.cache)
+		}
+		n.cache[k] = s
+		n.mu.Unlock()
 	}
-	s = n.resolve(a)
-	n.mu.Lock()
-	if len(n.cache) >= maxMACNameCache {
-		clear(n.cache)
+	if slot.Load() == nil {
+		slot.Store(&macName{k, s})
 	}
-	n.cache[a] = s
-	n.mu.Unlock()
 	return s
+}
+
+// macKey is a MAC address as a map key that hashes fast.
+func macKey(a [6]byte) uint64 {
+	return uint64(a[0])<<40 | uint64(a[1])<<32 | uint64(a[2])<<24 | uint64(a[3])<<16 | uint64(a[4])<<8 | uint64(a[5])
 }
 
 // resolve follows eth_addr_resolve: exact names; then the address masked
@@ -297,16 +361,43 @@ func (n *MACNames) resolve(a [6]byte) string {
 	return macString(a[:])
 }
 
+// sortOUI sorts the vendor prefixes (keeping the order of entries for
+// the same prefix) and keeps the last entry of each, as a map assigned in
+// file order would.
+func (n *MACNames) sortOUI() {
+	byKey := func(a, b ouiEntry) int { return cmp.Compare(a.key, b.key) }
+	if !slices.IsSortedFunc(n.oui, byKey) {
+		slices.SortStableFunc(n.oui, byKey)
+	}
+	out := n.oui[:0]
+	for i, e := range n.oui {
+		if i+1 < len(n.oui) && n.oui[i+1].key == e.key {
+			continue
+		}
+		out = append(out, e)
+	}
+	clear(n.oui[len(out):])
+	n.oui = out
+}
+
+// ouiVendor returns the vendor of the 24-bit prefix k.
+func (n *MACNames) ouiVendor(k uint32) (vendor, bool) {
+	i, ok := slices.BinarySearchFunc(n.oui, k, func(e ouiEntry, k uint32) int { return cmp.Compare(e.key, k) })
+	if !ok {
+		return vendor{}, false
+	}
+	return n.oui[i].v, true
+}
+
 // vendor looks up a's 24-bit prefix, then that of the same address with
 // the group bit cleared, as manuf_name_lookup does.
 func (n *MACNames) vendor(a [6]byte) (vendor, bool) {
 	k := uint32(a[0])<<16 | uint32(a[1])<<8 | uint32(a[2])
-	if v, ok := n.oui[k]; ok {
+	if v, ok := n.ouiVendor(k); ok {
 		return v, true
 	}
 	if k&0x010000 != 0 {
-		v, ok := n.oui[k&^0x010000]
-		return v, ok
+		return n.ouiVendor(k &^ 0x010000)
 	}
 	return vendor{}, false
 }
@@ -318,7 +409,8 @@ func (n *MACNames) Vendor(mac []byte) string {
 		return ""
 	}
 	k := uint32(mac[0])<<16 | uint32(mac[1])<<8 | uint32(mac[2])
-	return n.oui[k].long
+	v, _ := n.ouiVendor(k)
+	return v.long
 }
 
 // ManufPathEnv is the environment variable that names a manuf-format file

@@ -25,9 +25,9 @@ func (r *Reader) readPcapHeader() error {
 	case le == magicNano:
 		r.order, r.nano = binary.LittleEndian, true
 	case be == magicMicro:
-		r.order = binary.BigEndian
+		r.order, r.big = binary.BigEndian, true
 	case be == magicNano:
-		r.order, r.nano = binary.BigEndian, true
+		r.order, r.nano, r.big = binary.BigEndian, true, true
 	default:
 		return formatErr(0, "not a pcap or pcapng file (magic number 0x%08x)", be)
 	}
@@ -56,10 +56,10 @@ func (r *Reader) nextPcap() error {
 	if err != nil {
 		return err
 	}
-	sec := int64(r.order.Uint32(h))
-	frac := int64(r.order.Uint32(h[4:]))
-	incl := r.order.Uint32(h[8:])
-	orig := r.order.Uint32(h[12:])
+	sec := int64(r.u32(h))
+	frac := int64(r.u32(h[4:]))
+	incl := r.u32(h[8:])
+	orig := r.u32(h[12:])
 	if incl > MaxSnapLen {
 		return formatErr(start, "record %d: captured length %d is larger than the maximum %d", r.number+1, incl, MaxSnapLen)
 	}

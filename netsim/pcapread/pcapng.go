@@ -34,11 +34,14 @@ func (r *Reader) readNGFirst() error {
 // it sets the byte order and resets the interface list.
 func (r *Reader) readBlock() (uint32, []byte, error) {
 	start := r.off
-	h, err := r.read(8, "pcapng block header")
+	hb, err := r.read(8, "pcapng block header")
 	if err != nil {
 		return 0, nil, err
 	}
-	typ := binary.LittleEndian.Uint32(h)
+	// Both byte orders' values, taken now: the next reads may move the
+	// bytes.
+	typ, typBE := binary.LittleEndian.Uint32(hb), binary.BigEndian.Uint32(hb)
+	lenLE, lenBE := binary.LittleEndian.Uint32(hb[4:]), binary.BigEndian.Uint32(hb[4:])
 	if typ == blockSHB {
 		bom, err := r.br.Peek(4)
 		if err != nil {
@@ -46,18 +49,19 @@ func (r *Reader) readBlock() (uint32, []byte, error) {
 		}
 		switch {
 		case binary.LittleEndian.Uint32(bom) == byteOrderMagic:
-			r.order = binary.LittleEndian
+			r.order, r.big = binary.LittleEndian, false
 		case binary.BigEndian.Uint32(bom) == byteOrderMagic:
-			r.order = binary.BigEndian
+			r.order, r.big = binary.BigEndian, true
 		default:
 			return 0, nil, formatErr(start+8, "section header block has a bad byte-order magic 0x%08x", binary.BigEndian.Uint32(bom))
 		}
 	} else if r.order == nil {
 		return 0, nil, formatErr(start, "pcapng block before the section header")
-	} else {
-		typ = r.order.Uint32(h)
 	}
-	length := r.order.Uint32(h[4:])
+	length := lenLE
+	if r.big {
+		typ, length = typBE, lenBE
+	}
 	switch {
 	case length < 12:
 		return 0, nil, formatErr(start, "block length %d is less than the minimum 12", length)
@@ -74,7 +78,7 @@ func (r *Reader) readBlock() (uint32, []byte, error) {
 		return 0, nil, err
 	}
 	body := rest[:len(rest)-4]
-	if trailer := r.order.Uint32(rest[len(rest)-4:]); trailer != length {
+	if trailer := r.u32(rest[len(rest)-4:]); trailer != length {
 		return 0, nil, formatErr(start, "block length %d does not match its trailing copy %d", length, trailer)
 	}
 	if typ == blockSHB {
@@ -105,19 +109,19 @@ func (r *Reader) nextNG() error {
 			if len(body) < 20 {
 				return formatErr(start, "enhanced packet block too short (%d bytes)", len(body)+12)
 			}
-			id := r.order.Uint32(body)
-			ts := uint64(r.order.Uint32(body[4:]))<<32 | uint64(r.order.Uint32(body[8:]))
-			capLen := r.order.Uint32(body[12:])
-			orig := r.order.Uint32(body[16:])
+			id := r.u32(body)
+			ts := uint64(r.u32(body[4:]))<<32 | uint64(r.u32(body[8:]))
+			capLen := r.u32(body[12:])
+			orig := r.u32(body[16:])
 			return r.packet(start, id, ts, true, capLen, orig, body[20:])
 		case blockOPB:
 			if len(body) < 20 {
 				return formatErr(start, "packet block too short (%d bytes)", len(body)+12)
 			}
 			id := uint32(r.order.Uint16(body))
-			ts := uint64(r.order.Uint32(body[4:]))<<32 | uint64(r.order.Uint32(body[8:]))
-			capLen := r.order.Uint32(body[12:])
-			orig := r.order.Uint32(body[16:])
+			ts := uint64(r.u32(body[4:]))<<32 | uint64(r.u32(body[8:]))
+			capLen := r.u32(body[12:])
+			orig := r.u32(body[16:])
 			return r.packet(start, id, ts, true, capLen, orig, body[20:])
 		case blockSPB:
 			if len(body) < 4 {
@@ -126,7 +130,7 @@ func (r *Reader) nextNG() error {
 			if len(r.ifaces) == 0 {
 				return formatErr(start, "simple packet block without an interface description block")
 			}
-			orig := r.order.Uint32(body)
+			orig := r.u32(body)
 			capLen := min(orig, uint32(len(body)-4))
 			if s := r.ifaces[0].SnapLen; s > 0 && capLen > uint32(s) {
 				capLen = uint32(s)
@@ -181,7 +185,7 @@ func (r *Reader) parseIDB(start int64, body []byte) error {
 	}
 	iface := Interface{
 		LinkType:    LinkType(r.order.Uint16(body)),
-		SnapLen:     int(min(r.order.Uint32(body[4:]), MaxSnapLen)),
+		SnapLen:     int(min(r.u32(body[4:]), MaxSnapLen)),
 		Precision:   6,
 		unitsPerSec: 1e6,
 	}

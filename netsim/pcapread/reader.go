@@ -36,6 +36,7 @@ type Reader struct {
 	off    int64 // file offset of the next unread byte
 	format Format
 	order  binary.ByteOrder
+	big    bool   // order is big-endian: u32 without an interface call
 	buf    []byte // reused for record bodies
 	frame  Frame
 	number int
@@ -175,9 +176,28 @@ func ReadAll(r *Reader) ([]Frame, error) {
 	}
 }
 
-// read reads exactly n bytes into the reusable buffer and returns them.
+// u32 decodes a uint32 in the capture's byte order.
+func (r *Reader) u32(b []byte) uint32 {
+	if r.big {
+		return binary.BigEndian.Uint32(b)
+	}
+	return binary.LittleEndian.Uint32(b)
+}
+
+// read reads exactly n bytes and returns them; they are valid until the
+// next read.
 // A short read at the very start gives io.EOF, in the middle a FormatError.
 func (r *Reader) read(n int, what string) ([]byte, error) {
+	if n <= r.br.Size() {
+		// Straight from the bufio.Reader's buffer, without a copy: the
+		// bytes stay valid until the next read.
+		if b, err := r.br.Peek(n); err == nil {
+			r.br.Discard(n)
+			r.off += int64(n)
+			return b, nil
+		}
+		// A short read: the copying path below reports it.
+	}
 	if cap(r.buf) < n {
 		r.buf = make([]byte, n, n+n/4)
 	}
