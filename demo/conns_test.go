@@ -6,19 +6,13 @@ import (
 	"net/netip"
 	"strings"
 	"testing"
-
-	"netsim.dev/netsim/pcapread"
 )
 
 // synSources counts the connections a capture's SYNs (without ACK) open,
 // by source address: one per source address and port.
 func synSources(t *testing.T, capture []byte) map[netip.Addr]int {
 	t.Helper()
-	r, err := pcapread.NewReader(bytes.NewReader(capture))
-	if err != nil {
-		t.Fatal(err)
-	}
-	frames, err := pcapread.ReadAll(r)
+	frames, err := readFrames(capture)
 	if err != nil {
 		t.Fatal(err)
 	}

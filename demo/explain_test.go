@@ -62,11 +62,7 @@ type explainedFrame struct {
 // readExplained reads an explained capture's frames.
 func readExplained(t testing.TB, capture []byte) []explainedFrame {
 	t.Helper()
-	r, err := pcapread.NewReader(bytes.NewReader(capture))
-	if err != nil {
-		t.Fatal(err)
-	}
-	frames, err := pcapread.ReadAll(r)
+	frames, err := readFrames(capture)
 	if err != nil {
 		t.Fatal(err)
 	}
