@@ -1,5 +1,5 @@
 // Package bookfilters holds the nine Wireshark display filters of the book's
-// chapter on traffic capture (../shared/book), in the chapter's order, so
+// chapter on traffic capture (see cmd/netsim/book/), in its order, so
 // that the tests of the filter engine, of the CLI's walkthrough and of the
 // agreement harness check one list.
 package bookfilters
