@@ -19,8 +19,15 @@ import (
 // Frame is an Ethernet frame's bytes with a reference count.
 type Frame struct {
 	// B is the frame, Ethernet header included.
-	B    []byte
-	refs atomic.Int32
+	B []byte
+	// ChecksumsOK says that the frame's IP header and TCP or UDP checksums
+	// are known to be right: the port that made it computed them over
+	// these bytes. A port that receives such a frame tells its stack not
+	// to check them again, as a NIC that offloads receive checksums does.
+	// Only the frame's creator sets it, before anyone else holds the
+	// frame; a copy made to be changed ([Frame.Clone]) starts without it.
+	ChecksumsOK bool
+	refs        atomic.Int32
 	// class is the index of the pool B came from, or -1 for a frame that
 	// is not pooled (Heap): its Release only counts.
 	class int8
@@ -46,6 +53,7 @@ func New(n int) *Frame {
 				f = &Frame{B: make([]byte, c), class: int8(i)}
 			}
 			f.B = f.B[:n]
+			f.ChecksumsOK = false
 			f.refs.Store(1)
 			return f
 		}
@@ -64,7 +72,8 @@ func Heap(b []byte) *Frame {
 }
 
 // Clone returns a copy of f holding one reference: pooled if f is, from
-// the heap if it is not (its holders may keep it as they keep f).
+// the heap if it is not (its holders may keep it as they keep f); without
+// ChecksumsOK, since a copy is made to be changed.
 func (f *Frame) Clone() *Frame {
 	if f.class < 0 {
 		return Heap(append([]byte(nil), f.B...))

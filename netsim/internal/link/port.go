@@ -43,6 +43,10 @@ type Port struct {
 	heap       bool
 	transmit   func(f *frame.Frame, origin int)
 	forwarding atomic.Bool // the host forwards: see SetForwarding
+	// rxChecked is set while DeliverFrame hands the stack a frame whose
+	// checksums are known to be right: Capabilities then reports receive
+	// checksum offload, which the stack reads for that packet.
+	rxChecked atomic.Bool
 
 	fragMu  sync.Mutex
 	pending []*datagram // local datagrams whose last fragment is still to come (their frames held)
@@ -92,6 +96,20 @@ func New(c Config) *Port {
 // Deliver hands a received frame (Ethernet header included) to the stack,
 // which copies it: the caller keeps the frame.
 func (p *Port) Deliver(frame []byte) { p.DeliverNumbered(frame, 0) }
+
+// DeliverFrame is [Port.DeliverNumbered] for a frame: when f.ChecksumsOK
+// says its checksums are right, the stack does not check them again (for
+// every other frame it does, and drops those that fail). The caller keeps
+// its reference; a port's frames are delivered one at a time.
+func (p *Port) DeliverFrame(f *frame.Frame, num int) {
+	if !f.ChecksumsOK {
+		p.DeliverNumbered(f.B, num)
+		return
+	}
+	p.rxChecked.Store(true)
+	defer p.rxChecked.Store(false)
+	p.DeliverNumbered(f.B, num)
+}
 
 // maxNumber is the largest number a packet's mark carries (31 bits).
 const maxNumber = wireMark - 1
@@ -307,10 +325,17 @@ func (p *Port) SetLinkAddress(addr tcpip.LinkAddress) {
 }
 
 // Capabilities implements stack.LinkEndpoint. With OwnChecksums, TX
-// checksum offload (the port computes them); never RX offload: the stack
-// checks every checksum on receipt.
+// checksum offload (the port computes them). RX offload only while
+// DeliverFrame delivers a frame whose checksums are known to be right:
+// gVisor's NIC reads it for each packet it receives (nic.go,
+// DeliverNetworkPacket: `pkt.RXChecksumValidated = ...Capabilities()&
+// CapabilityRXChecksumOffload != 0`), and nowhere else; every other frame
+// has its checksums checked on receipt.
 func (p *Port) Capabilities() stack.LinkEndpointCapabilities {
 	var c stack.LinkEndpointCapabilities
+	if p.rxChecked.Load() {
+		c |= stack.CapabilityRXChecksumOffload
+	}
 	if p.resolve {
 		c |= stack.CapabilityResolutionRequired
 	}
