@@ -14,6 +14,8 @@ package frame
 import (
 	"sync"
 	"sync/atomic"
+
+	"gvisor.dev/gvisor/pkg/buffer"
 )
 
 // Frame is an Ethernet frame's bytes with a reference count.
@@ -27,7 +29,14 @@ type Frame struct {
 	// Only the frame's creator sets it, before anyone else holds the
 	// frame; a copy made to be changed ([Frame.Clone]) starts without it.
 	ChecksumsOK bool
-	refs        atomic.Int32
+	// payload, when payloadAt is above 0, holds B[payloadAt:] a second
+	// time: the views of the sending stack's own buffers, which the frame
+	// shares with it (read-only, each chunk counted by gVisor). A receiving
+	// port hands its stack a clone of them rather than a copy of those
+	// bytes (see SetPayload).
+	payload   buffer.Buffer
+	payloadAt int
+	refs      atomic.Int32
 	// class is the index of the pool B came from, or -1 for a frame that
 	// is not pooled (Heap): its Release only counts.
 	class int8
@@ -83,6 +92,34 @@ func (f *Frame) Clone() *Frame {
 	return g
 }
 
+// SetPayload gives f the gVisor views whose bytes are f.B[at:] (the
+// frame's payload as its sending stack holds it), taking over the caller's
+// reference to them: a receiving port may then hand a clone of them to its
+// stack instead of copying f.B[at:] (gVisor's own pipe link shares a sent
+// packet's chunks with the receiver the same way). The views must hold
+// exactly those bytes, and no one may change them while f lives: the
+// bytes a stack has sent are never written again. Only the frame's
+// creator calls it, before anyone else holds the frame. An at outside
+// 1..len(f.B)-1 or a size that does not match leaves f as it was and
+// releases b.
+func (f *Frame) SetPayload(at int, b buffer.Buffer) {
+	if at <= 0 || at >= len(f.B) || int(b.Size()) != len(f.B)-at || f.payloadAt > 0 {
+		b.Release()
+		return
+	}
+	f.payload, f.payloadAt = b, at
+}
+
+// Payload returns where f's shared payload starts in f.B and a clone of
+// its views, which the caller owns (and must release or hand on); ok is
+// false for a frame without one.
+func (f *Frame) Payload() (at int, b buffer.Buffer, ok bool) {
+	if f.payloadAt == 0 {
+		return 0, buffer.Buffer{}, false
+	}
+	return f.payloadAt, f.payload.Clone(), true
+}
+
 // Refs returns the number of references f holds (for tests).
 func (f *Frame) Refs() int { return int(f.refs.Load()) }
 
@@ -101,6 +138,10 @@ func (f *Frame) Release() {
 		return
 	case n < 0:
 		panic("frame: released more often than referenced")
+	}
+	if f.payloadAt > 0 {
+		f.payload.Release()
+		f.payload, f.payloadAt = buffer.Buffer{}, 0
 	}
 	if f.class >= 0 {
 		f.B = f.B[:cap(f.B)]

@@ -99,15 +99,24 @@ func (p *Port) Deliver(frame []byte) { p.DeliverNumbered(frame, 0) }
 
 // DeliverFrame is [Port.DeliverNumbered] for a frame: when f.ChecksumsOK
 // says its checksums are right, the stack does not check them again (for
-// every other frame it does, and drops those that fail). The caller keeps
-// its reference; a port's frames are delivered one at a time.
+// every other frame it does, and drops those that fail); when f shares
+// its payload with the stack that sent it ([frame.Frame.SetPayload]), the
+// stack gets a clone of those views and a copy of the headers only,
+// except on a router's port (see payload). The caller keeps its
+// reference; a port's frames are delivered one at a time.
 func (p *Port) DeliverFrame(f *frame.Frame, num int) {
-	if !f.ChecksumsOK {
-		p.DeliverNumbered(f.B, num)
-		return
+	if f.ChecksumsOK {
+		p.rxChecked.Store(true)
+		defer p.rxChecked.Store(false)
 	}
-	p.rxChecked.Store(true)
-	defer p.rxChecked.Store(false)
+	if !p.forwarding.Load() {
+		if at, pl, ok := f.Payload(); ok {
+			b := buffer.MakeWithView(buffer.NewViewWithData(f.B[:at]))
+			b.Merge(&pl)
+			p.deliver(f.B, b, num)
+			return
+		}
+	}
 	p.DeliverNumbered(f.B, num)
 }
 
@@ -120,10 +129,19 @@ const maxNumber = wireMark - 1
 // when they leave in a later step (after neighbour resolution). Numbers
 // beyond 2^31-1 are given as 0.
 func (p *Port) DeliverNumbered(frame []byte, num int) {
+	if len(frame) < header.EthernetMinimumSize || !p.IsAttached() {
+		return
+	}
+	p.deliver(frame, p.payload(frame), num)
+}
+
+// deliver hands the stack a frame whose bytes b holds (taking it over).
+func (p *Port) deliver(frame []byte, b buffer.Buffer, num int) {
 	p.mu.RLock()
 	d := p.dispatcher
 	p.mu.RUnlock()
 	if d == nil || len(frame) < header.EthernetMinimumSize {
+		b.Release()
 		return
 	}
 	// Every packet from a wire carries wireMark, which gVisor copies to the
@@ -135,7 +153,7 @@ func (p *Port) DeliverNumbered(frame []byte, num int) {
 			mark |= uint32(num)
 		}
 	}
-	pkt := stack.NewPacketBuffer(stack.PacketBufferOptions{Payload: p.payload(frame), Mark: mark})
+	pkt := stack.NewPacketBuffer(stack.PacketBufferOptions{Payload: b, Mark: mark})
 	defer pkt.DecRef()
 	hdr, ok := pkt.LinkHeader().Consume(header.EthernetMinimumSize)
 	if !ok {
@@ -236,6 +254,7 @@ func (p *Port) writePacket(pkt *stack.PacketBuffer) {
 		b = append(b, s[skip:]...)
 		skip = 0
 	}
+	p.share(f, pkt)
 	if p.own && !pkt.NetworkPacketInfo.IsForwardedPacket && pkt.Mark&wireMark == 0 {
 		one, many := p.originated(f)
 		if one != nil {
@@ -254,6 +273,28 @@ func (p *Port) writePacket(pkt *stack.PacketBuffer) {
 	}
 	p.transmit(f, origin)
 	f.Release()
+}
+
+// minShared is the smallest payload a frame shares with its sending stack
+// rather than having it copied on receipt: below it, cloning gVisor's
+// views costs about what copying the bytes does.
+const minShared = 512
+
+// share gives a frame just made of pkt the views of pkt's payload
+// ([frame.Frame.SetPayload]), when the payload follows the frame's
+// headers as a receiving port would split them (splitAt: Ethernet, IP, and
+// TCP or UDP, not a fragment) and is worth it. Not for heap frames, which
+// their holders keep beyond delivery.
+func (p *Port) share(f *frame.Frame, pkt *stack.PacketBuffer) {
+	n := pkt.Data().Size()
+	if p.heap || n < minShared {
+		return
+	}
+	at := len(f.B) - n
+	if ip, ok := parseIP(f.B); !ok || ip.fragment || splitAt(f.B) != at {
+		return
+	}
+	f.SetPayload(at, pkt.Data().ToBuffer())
 }
 
 // newFrame returns a frame of size bytes for the port to fill.

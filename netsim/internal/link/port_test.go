@@ -117,3 +117,48 @@ func TestChecksumsOK(t *testing.T) {
 		t.Error("RX checksum offload reported outside DeliverFrame")
 	}
 }
+
+// TestSharedPayload: a frame with a payload of minShared bytes or more
+// shares its payload's views with the stack that sent it, holding the
+// frame's own bytes; the receiving stack gets them as sent, from the
+// views (twice, for a duplicate) or, for a clone, which shares nothing,
+// from the clone's bytes.
+func TestSharedPayload(t *testing.T) {
+	a, b := tcpip.AddrFrom4([4]byte{10, 0, 0, 1}), tcpip.AddrFrom4([4]byte{10, 0, 0, 2})
+	ha, hb := newUDPHost(t, a), newUDPHost(t, b)
+	small, big := "short", string(bytes.Repeat([]byte("0123456789"), 100))
+	for _, msg := range []string{small, big} {
+		var r bytes.Reader
+		r.Reset([]byte(msg))
+		if _, err := ha.ep.Write(&r, tcpip.WriteOptions{To: &tcpip.FullAddress{Addr: b, Port: 7}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if len(ha.sent) != 2 {
+		t.Fatalf("%d frames sent, want 2", len(ha.sent))
+	}
+	if _, pl, ok := ha.sent[0].Payload(); ok {
+		pl.Release()
+		t.Errorf("a %d-byte payload is shared", len(small))
+	}
+	f := ha.sent[1]
+	at, pl, ok := f.Payload()
+	if !ok {
+		t.Fatalf("a %d-byte payload is not shared", len(big))
+	}
+	if got := pl.Flatten(); !bytes.Equal(got, f.B[at:]) || at != 14+20+8 {
+		t.Errorf("shared payload at %d: %d bytes, equal to the frame's: %v", at, len(got), bytes.Equal(got, f.B[at:]))
+	}
+	pl.Release()
+	clone := f.Clone()
+	defer clone.Release()
+	if _, _, ok := clone.Payload(); ok {
+		t.Error("a clone shares the payload")
+	}
+	hb.port.DeliverFrame(f, 1)
+	hb.port.DeliverFrame(f, 1) // a duplicate
+	hb.port.DeliverFrame(clone, 2)
+	if got := hb.received(); len(got) != 3 || got[0] != big || got[1] != big || got[2] != big {
+		t.Errorf("received %d datagrams, want the %d-byte one 3 times", len(got), len(big))
+	}
+}
