@@ -113,10 +113,9 @@ func parseIP(frame []byte) (ipPacket, bool) {
 // fragments, the first one's checksum filled in over the whole datagram,
 // once it has. A single frame comes back as one (no allocation), several
 // as many. originated takes over the caller's reference to f, and the
-// caller gets one to each frame returned.
-func (p *Port) originated(f *frame.Frame) (one *frame.Frame, many []*frame.Frame) {
+// caller gets one to each frame returned. ip and ok are parseIP's of f.B.
+func (p *Port) originated(f *frame.Frame, ip ipPacket, ok bool) (one *frame.Frame, many []*frame.Frame) {
 	b := f.B
-	ip, ok := parseIP(b)
 	if !ok || (ip.proto != uint8(header.TCPProtocolNumber) && ip.proto != uint8(header.UDPProtocolNumber)) {
 		return f, nil
 	}

@@ -254,9 +254,11 @@ func (p *Port) writePacket(pkt *stack.PacketBuffer) {
 		b = append(b, s[skip:]...)
 		skip = 0
 	}
-	p.share(f, pkt)
+	// The frame's IP header, read once for share and originated.
+	ip, ipOK := parseIP(f.B)
+	p.share(f, pkt, ip, ipOK)
 	if p.own && !pkt.NetworkPacketInfo.IsForwardedPacket && pkt.Mark&wireMark == 0 {
-		one, many := p.originated(f)
+		one, many := p.originated(f, ip, ipOK)
 		if one != nil {
 			p.transmit(one, 0)
 			one.Release()
@@ -284,17 +286,15 @@ const minShared = 512
 // ([frame.Frame.SetPayload]), when the payload follows the frame's
 // headers as a receiving port would split them (splitAt: Ethernet, IP, and
 // TCP or UDP, not a fragment) and is worth it. Not for heap frames, which
-// their holders keep beyond delivery.
-func (p *Port) share(f *frame.Frame, pkt *stack.PacketBuffer) {
+// their holders keep beyond delivery. ip and ok are parseIP's of f.B.
+func (p *Port) share(f *frame.Frame, pkt *stack.PacketBuffer, ip ipPacket, ok bool) {
 	n := pkt.Data().Size()
-	if p.heap || n < minShared {
+	if p.heap || n < minShared || !ok || ip.fragment {
 		return
 	}
-	at := len(f.B) - n
-	if ip, ok := parseIP(f.B); !ok || ip.fragment || splitAt(f.B) != at {
-		return
+	if at := len(f.B) - n; headersEnd(f.B, ip) == at {
+		f.SetPayload(at, pkt.Data().ToBuffer())
 	}
-	f.SetPayload(at, pkt.Data().ToBuffer())
 }
 
 // newFrame returns a frame of size bytes for the port to fill.
@@ -310,7 +310,6 @@ func (p *Port) newFrame(size int) *frame.Frame {
 // put the bytes after them in a view of their own; 0 when the frame is
 // too small to be worth it or its headers do not parse.
 func splitAt(frame []byte) int {
-	const eth = header.EthernetMinimumSize
 	if len(frame) < 512 {
 		return 0
 	}
@@ -318,6 +317,13 @@ func splitAt(frame []byte) int {
 	if !ok {
 		return 0
 	}
+	return headersEnd(frame, ip)
+}
+
+// headersEnd is splitAt for a frame whose IP header parseIP has read, at
+// any length.
+func headersEnd(frame []byte, ip ipPacket) int {
+	const eth = header.EthernetMinimumSize
 	at := ip.payload
 	switch {
 	case ip.fragment:
