@@ -285,7 +285,7 @@ func (h *Host) deliverGroup(g []arrival, single bool) {
 	}
 	if _, tcp := flowKey(g[0].frame.B); !tcp || (single && len(g) == 1) {
 		for _, a := range g {
-			a.port.DeliverNumbered(a.frame.B, a.num)
+			a.port.DeliverFrame(a.frame, a.num)
 			a.frame.Release()
 		}
 		h.quiesce()
@@ -293,7 +293,7 @@ func (h *Host) deliverGroup(g []arrival, single bool) {
 	}
 	h.stack.Pause()
 	for _, a := range g {
-		a.port.DeliverNumbered(a.frame.B, a.num)
+		a.port.DeliverFrame(a.frame, a.num)
 		a.frame.Release()
 	}
 	h.stack.Resume()

@@ -26,7 +26,7 @@
 # says otherwise): a figure the machine's load does not move. Go binaries
 # run there with cgo off, asynchronous preemption off and RDTSCP unused
 # (valgrind 3.19 knows neither Go's preemption signals nor RDTSCP).
-# Usage: scripts/bench-bulk.sh [COUNT] [SIZE]   (default 6, 64MiB)
+# Usage: [OVERWRITE=1] [CALLGRIND=1] scripts/bench-bulk.sh [COUNT] [SIZE]   (default 6, 64MiB)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 count=${1:-6}
@@ -44,10 +44,20 @@ median() { sort -g | awk '{a[NR]=$1} END {if (NR == 0) print "?"; else print (NR
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN{ if (a == "?" || b == "?" || b == 0) print "?"; else printf "%.2f", a/b }'; }
 
 # timed NAME CMD...: runs CMD as a whole process, appends "wall cpu" (s) to
-# $out/NAME.t and its standard output and error to $out/NAME.out.
+# $out/NAME.t and its standard output and error to $out/NAME.out. The
+# captures of the run before are removed first, untimed (unless
+# OVERWRITE=1): each command then writes a file that does not exist yet.
+# Replacing an existing 64 MiB file costs what the filesystem makes of it
+# (on ext4 mounted with discard here, from 13 to 160 ms of system time, at
+# random), and the two replace differently: netsim writes a temporary file
+# and renames it over the old one (cmd/netsim/output.go), gvisorbulk
+# truncates the old one (os.Create).
 timed() {
   local name=$1
   shift
+  if [ "${OVERWRITE:-}" != 1 ]; then
+    rm -f "$out/n.pcapng" "$out/g.pcapng"
+  fi
   local TIMEFORMAT='%R %U %S' t
   t=$( { time "$@" >"$out/$name.last" 2>&1; } 2>&1 ) ||
     { cat "$out/$name.last"; echo "bench-bulk: $name failed" >&2; exit 1; }

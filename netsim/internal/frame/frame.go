@@ -14,13 +14,29 @@ package frame
 import (
 	"sync"
 	"sync/atomic"
+
+	"gvisor.dev/gvisor/pkg/buffer"
 )
 
 // Frame is an Ethernet frame's bytes with a reference count.
 type Frame struct {
 	// B is the frame, Ethernet header included.
-	B    []byte
-	refs atomic.Int32
+	B []byte
+	// ChecksumsOK says that the frame's IP header and TCP or UDP checksums
+	// are known to be right: the port that made it computed them over
+	// these bytes. A port that receives such a frame tells its stack not
+	// to check them again, as a NIC that offloads receive checksums does.
+	// Only the frame's creator sets it, before anyone else holds the
+	// frame; a copy made to be changed ([Frame.Clone]) starts without it.
+	ChecksumsOK bool
+	// payload, when payloadAt is above 0, holds B[payloadAt:] a second
+	// time: the views of the sending stack's own buffers, which the frame
+	// shares with it (read-only, each chunk counted by gVisor). A receiving
+	// port hands its stack a clone of them rather than a copy of those
+	// bytes (see SetPayload).
+	payload   buffer.Buffer
+	payloadAt int
+	refs      atomic.Int32
 	// class is the index of the pool B came from, or -1 for a frame that
 	// is not pooled (Heap): its Release only counts.
 	class int8
@@ -46,6 +62,7 @@ func New(n int) *Frame {
 				f = &Frame{B: make([]byte, c), class: int8(i)}
 			}
 			f.B = f.B[:n]
+			f.ChecksumsOK = false
 			f.refs.Store(1)
 			return f
 		}
@@ -64,7 +81,8 @@ func Heap(b []byte) *Frame {
 }
 
 // Clone returns a copy of f holding one reference: pooled if f is, from
-// the heap if it is not (its holders may keep it as they keep f).
+// the heap if it is not (its holders may keep it as they keep f); without
+// ChecksumsOK, since a copy is made to be changed.
 func (f *Frame) Clone() *Frame {
 	if f.class < 0 {
 		return Heap(append([]byte(nil), f.B...))
@@ -72,6 +90,34 @@ func (f *Frame) Clone() *Frame {
 	g := New(len(f.B))
 	copy(g.B, f.B)
 	return g
+}
+
+// SetPayload gives f the gVisor views whose bytes are f.B[at:] (the
+// frame's payload as its sending stack holds it), taking over the caller's
+// reference to them: a receiving port may then hand a clone of them to its
+// stack instead of copying f.B[at:] (gVisor's own pipe link shares a sent
+// packet's chunks with the receiver the same way). The views must hold
+// exactly those bytes, and no one may change them while f lives: the
+// bytes a stack has sent are never written again. Only the frame's
+// creator calls it, before anyone else holds the frame. An at outside
+// 1..len(f.B)-1 or a size that does not match leaves f as it was and
+// releases b.
+func (f *Frame) SetPayload(at int, b buffer.Buffer) {
+	if at <= 0 || at >= len(f.B) || int(b.Size()) != len(f.B)-at || f.payloadAt > 0 {
+		b.Release()
+		return
+	}
+	f.payload, f.payloadAt = b, at
+}
+
+// Payload returns where f's shared payload starts in f.B and a clone of
+// its views, which the caller owns (and must release or hand on); ok is
+// false for a frame without one.
+func (f *Frame) Payload() (at int, b buffer.Buffer, ok bool) {
+	if f.payloadAt == 0 {
+		return 0, buffer.Buffer{}, false
+	}
+	return f.payloadAt, f.payload.Clone(), true
 }
 
 // Refs returns the number of references f holds (for tests).
@@ -92,6 +138,10 @@ func (f *Frame) Release() {
 		return
 	case n < 0:
 		panic("frame: released more often than referenced")
+	}
+	if f.payloadAt > 0 {
+		f.payload.Release()
+		f.payload, f.payloadAt = buffer.Buffer{}, 0
 	}
 	if f.class >= 0 {
 		f.B = f.B[:cap(f.B)]

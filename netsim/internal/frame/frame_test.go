@@ -1,6 +1,10 @@
 package frame
 
-import "testing"
+import (
+	"testing"
+
+	"gvisor.dev/gvisor/pkg/buffer"
+)
 
 // TestPool: a released frame's buffer is reused, with its length set anew;
 // a frame is only returned once its last reference is given back.
@@ -69,5 +73,35 @@ func BenchmarkNewRelease(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		New(65549).Release()
+	}
+}
+
+// TestSetPayload: a frame takes views that hold exactly its bytes from
+// at on, and gives a clone of them to each caller of Payload; views of
+// another size, or an at outside the frame, are refused (and released).
+func TestSetPayload(t *testing.T) {
+	f := New(100)
+	defer f.Release()
+	for i := range f.B {
+		f.B[i] = byte(i)
+	}
+	f.SetPayload(40, buffer.MakeWithData(f.B[41:]))
+	f.SetPayload(0, buffer.MakeWithData(f.B))
+	f.SetPayload(100, buffer.Buffer{})
+	if _, _, ok := f.Payload(); ok {
+		t.Fatal("a payload of the wrong size, or at the wrong place, was taken")
+	}
+	f.SetPayload(40, buffer.MakeWithData(f.B[40:]))
+	for range 2 {
+		at, b, ok := f.Payload()
+		if !ok || at != 40 || string(b.Flatten()) != string(f.B[40:]) {
+			t.Fatalf("Payload() = %d, %d bytes, %v; want 40, the frame's last 60 bytes", at, b.Size(), ok)
+		}
+		b.Release()
+	}
+	if g := f.Clone(); g.payloadAt != 0 {
+		t.Error("a clone shares the payload")
+	} else {
+		g.Release()
 	}
 }

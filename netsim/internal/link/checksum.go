@@ -113,15 +113,18 @@ func parseIP(frame []byte) (ipPacket, bool) {
 // fragments, the first one's checksum filled in over the whole datagram,
 // once it has. A single frame comes back as one (no allocation), several
 // as many. originated takes over the caller's reference to f, and the
-// caller gets one to each frame returned.
-func (p *Port) originated(f *frame.Frame) (one *frame.Frame, many []*frame.Frame) {
+// caller gets one to each frame returned. ip and ok are parseIP's of f.B.
+func (p *Port) originated(f *frame.Frame, ip ipPacket, ok bool) (one *frame.Frame, many []*frame.Frame) {
 	b := f.B
-	ip, ok := parseIP(b)
 	if !ok || (ip.proto != uint8(header.TCPProtocolNumber) && ip.proto != uint8(header.UDPProtocolNumber)) {
 		return f, nil
 	}
 	if !ip.fragment {
-		setChecksum(ip, b[ip.payload:ip.end], b[ip.payload:ip.end])
+		if setChecksum(ip, b[ip.payload:ip.end], b[ip.payload:ip.end]) {
+			// The stack wrote the IPv4 header's checksum; the port has
+			// just computed the transport's.
+			f.ChecksumsOK = ip.v6 || header.IPv4(b[header.EthernetMinimumSize:]).IsChecksumValid()
+		}
 		return f, nil
 	}
 	key := string(ip.src.AsSlice()) + string(ip.dst.AsSlice()) + string(binary.BigEndian.AppendUint32(nil, ip.ident))
@@ -163,23 +166,24 @@ func (p *Port) originated(f *frame.Frame) (one *frame.Frame, many []*frame.Frame
 
 // setChecksum computes the TCP or UDP checksum of the upper layer's bytes
 // whole (header first) as gVisor's TCP and UDP do, and writes it into hdr,
-// which holds the same header (the first fragment's payload, or whole).
-func setChecksum(ip ipPacket, whole, hdr []byte) {
+// which holds the same header (the first fragment's payload, or whole). It
+// reports whether it did (not for a header too short).
+func setChecksum(ip ipPacket, whole, hdr []byte) bool {
 	proto := tcpip.TransportProtocolNumber(ip.proto)
 	var at int
 	switch proto {
 	case header.TCPProtocolNumber:
 		if len(whole) < header.TCPMinimumSize || len(hdr) < header.TCPMinimumSize {
-			return
+			return false
 		}
 		at = 16
 	case header.UDPProtocolNumber:
 		if len(whole) < header.UDPMinimumSize || len(hdr) < header.UDPMinimumSize {
-			return
+			return false
 		}
 		at = 6
 	default:
-		return
+		return false
 	}
 	whole[at], whole[at+1] = 0, 0
 	xsum := header.PseudoHeaderChecksum(proto, ip.src, ip.dst, uint16(len(whole)))
@@ -188,4 +192,5 @@ func setChecksum(ip ipPacket, whole, hdr []byte) {
 		c = 0xffff // RFC 768: zero means no checksum
 	}
 	binary.BigEndian.PutUint16(hdr[at:], c)
+	return true
 }

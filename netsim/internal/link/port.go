@@ -43,6 +43,10 @@ type Port struct {
 	heap       bool
 	transmit   func(f *frame.Frame, origin int)
 	forwarding atomic.Bool // the host forwards: see SetForwarding
+	// rxChecked is set while DeliverFrame hands the stack a frame whose
+	// checksums are known to be right: Capabilities then reports receive
+	// checksum offload, which the stack reads for that packet.
+	rxChecked atomic.Bool
 
 	fragMu  sync.Mutex
 	pending []*datagram // local datagrams whose last fragment is still to come (their frames held)
@@ -93,6 +97,29 @@ func New(c Config) *Port {
 // which copies it: the caller keeps the frame.
 func (p *Port) Deliver(frame []byte) { p.DeliverNumbered(frame, 0) }
 
+// DeliverFrame is [Port.DeliverNumbered] for a frame: when f.ChecksumsOK
+// says its checksums are right, the stack does not check them again (for
+// every other frame it does, and drops those that fail); when f shares
+// its payload with the stack that sent it ([frame.Frame.SetPayload]), the
+// stack gets a clone of those views and a copy of the headers only,
+// except on a router's port (see payload). The caller keeps its
+// reference; a port's frames are delivered one at a time.
+func (p *Port) DeliverFrame(f *frame.Frame, num int) {
+	if f.ChecksumsOK {
+		p.rxChecked.Store(true)
+		defer p.rxChecked.Store(false)
+	}
+	if !p.forwarding.Load() {
+		if at, pl, ok := f.Payload(); ok {
+			b := buffer.MakeWithView(buffer.NewViewWithData(f.B[:at]))
+			b.Merge(&pl)
+			p.deliver(f.B, b, num)
+			return
+		}
+	}
+	p.DeliverNumbered(f.B, num)
+}
+
 // maxNumber is the largest number a packet's mark carries (31 bits).
 const maxNumber = wireMark - 1
 
@@ -102,10 +129,19 @@ const maxNumber = wireMark - 1
 // when they leave in a later step (after neighbour resolution). Numbers
 // beyond 2^31-1 are given as 0.
 func (p *Port) DeliverNumbered(frame []byte, num int) {
+	if len(frame) < header.EthernetMinimumSize || !p.IsAttached() {
+		return
+	}
+	p.deliver(frame, p.payload(frame), num)
+}
+
+// deliver hands the stack a frame whose bytes b holds (taking it over).
+func (p *Port) deliver(frame []byte, b buffer.Buffer, num int) {
 	p.mu.RLock()
 	d := p.dispatcher
 	p.mu.RUnlock()
 	if d == nil || len(frame) < header.EthernetMinimumSize {
+		b.Release()
 		return
 	}
 	// Every packet from a wire carries wireMark, which gVisor copies to the
@@ -117,7 +153,7 @@ func (p *Port) DeliverNumbered(frame []byte, num int) {
 			mark |= uint32(num)
 		}
 	}
-	pkt := stack.NewPacketBuffer(stack.PacketBufferOptions{Payload: p.payload(frame), Mark: mark})
+	pkt := stack.NewPacketBuffer(stack.PacketBufferOptions{Payload: b, Mark: mark})
 	defer pkt.DecRef()
 	hdr, ok := pkt.LinkHeader().Consume(header.EthernetMinimumSize)
 	if !ok {
@@ -218,8 +254,11 @@ func (p *Port) writePacket(pkt *stack.PacketBuffer) {
 		b = append(b, s[skip:]...)
 		skip = 0
 	}
+	// The frame's IP header, read once for share and originated.
+	ip, ipOK := parseIP(f.B)
+	p.share(f, pkt, ip, ipOK)
 	if p.own && !pkt.NetworkPacketInfo.IsForwardedPacket && pkt.Mark&wireMark == 0 {
-		one, many := p.originated(f)
+		one, many := p.originated(f, ip, ipOK)
 		if one != nil {
 			p.transmit(one, 0)
 			one.Release()
@@ -238,6 +277,26 @@ func (p *Port) writePacket(pkt *stack.PacketBuffer) {
 	f.Release()
 }
 
+// minShared is the smallest payload a frame shares with its sending stack
+// rather than having it copied on receipt: below it, cloning gVisor's
+// views costs about what copying the bytes does.
+const minShared = 512
+
+// share gives a frame just made of pkt the views of pkt's payload
+// ([frame.Frame.SetPayload]), when the payload follows the frame's
+// headers as a receiving port would split them (splitAt: Ethernet, IP, and
+// TCP or UDP, not a fragment) and is worth it. Not for heap frames, which
+// their holders keep beyond delivery. ip and ok are parseIP's of f.B.
+func (p *Port) share(f *frame.Frame, pkt *stack.PacketBuffer, ip ipPacket, ok bool) {
+	n := pkt.Data().Size()
+	if p.heap || n < minShared || !ok || ip.fragment {
+		return
+	}
+	if at := len(f.B) - n; headersEnd(f.B, ip) == at {
+		f.SetPayload(at, pkt.Data().ToBuffer())
+	}
+}
+
 // newFrame returns a frame of size bytes for the port to fill.
 func (p *Port) newFrame(size int) *frame.Frame {
 	if p.heap {
@@ -251,7 +310,6 @@ func (p *Port) newFrame(size int) *frame.Frame {
 // put the bytes after them in a view of their own; 0 when the frame is
 // too small to be worth it or its headers do not parse.
 func splitAt(frame []byte) int {
-	const eth = header.EthernetMinimumSize
 	if len(frame) < 512 {
 		return 0
 	}
@@ -259,6 +317,13 @@ func splitAt(frame []byte) int {
 	if !ok {
 		return 0
 	}
+	return headersEnd(frame, ip)
+}
+
+// headersEnd is splitAt for a frame whose IP header parseIP has read, at
+// any length.
+func headersEnd(frame []byte, ip ipPacket) int {
+	const eth = header.EthernetMinimumSize
 	at := ip.payload
 	switch {
 	case ip.fragment:
@@ -307,10 +372,17 @@ func (p *Port) SetLinkAddress(addr tcpip.LinkAddress) {
 }
 
 // Capabilities implements stack.LinkEndpoint. With OwnChecksums, TX
-// checksum offload (the port computes them); never RX offload: the stack
-// checks every checksum on receipt.
+// checksum offload (the port computes them). RX offload only while
+// DeliverFrame delivers a frame whose checksums are known to be right:
+// gVisor's NIC reads it for each packet it receives (nic.go,
+// DeliverNetworkPacket: `pkt.RXChecksumValidated = ...Capabilities()&
+// CapabilityRXChecksumOffload != 0`), and nowhere else; every other frame
+// has its checksums checked on receipt.
 func (p *Port) Capabilities() stack.LinkEndpointCapabilities {
 	var c stack.LinkEndpointCapabilities
+	if p.rxChecked.Load() {
+		c |= stack.CapabilityRXChecksumOffload
+	}
 	if p.resolve {
 		c |= stack.CapabilityResolutionRequired
 	}
