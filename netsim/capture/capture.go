@@ -22,6 +22,10 @@ import (
 	"slices"
 	"sync"
 	"time"
+
+	"github.com/gopacket/gopacket"
+	"github.com/gopacket/gopacket/layers"
+	"github.com/gopacket/gopacket/pcapgo"
 )
 
 // DefaultSnapLen is the snapshot length written when none is given: the same
@@ -69,26 +73,23 @@ type Options struct {
 	FlushEach bool
 }
 
-// bufSize is the size of a Writer's buffer: with 4 KiB, a frame larger
-// than what is left in it would go to the file in a write of its own, two
-// system calls per frame at MTU 65535 where 256 KiB make one per four
-// frames.
+// bufSize is the size of a Writer's buffer: pcapgo's own would be 4 KiB,
+// and a frame larger than what is left in it goes to the file in a write
+// of its own, two system calls per frame at MTU 65535 where 256 KiB make
+// one per four frames. (pcapgo's NgWriter takes this buffer as its own:
+// bufio.NewWriter returns a Writer that is large enough already.)
 const bufSize = 256 << 10
 
 // Writer writes frames to a capture stream. It is safe for concurrent use.
 type Writer struct {
-	mu   sync.Mutex
-	opts Options
-	buf  *bufio.Writer // on the stream: every block goes through it
-	// section is whether the pcapng section header has been written (with
-	// the first interface); ngIfaces counts the interfaces declared in it.
-	section  bool
-	ngIfaces int
-	// scratch holds a block's headers while they are encoded.
-	scratch []byte
-	ifaces  []iface
-	frames  int
-	err     error
+	mu     sync.Mutex
+	opts   Options
+	buf    *bufio.Writer // on the stream: pcapgo's writers write through it
+	pcap   *pcapgo.Writer
+	ng     *pcapgo.NgWriter
+	ifaces []iface
+	frames int
+	err    error
 	// keyLog holds key log lines given before the pcapng section header
 	// was written (no interface yet): they follow it at once.
 	keyLog []byte
@@ -117,7 +118,8 @@ func New(w io.Writer, o Options) (*Writer, error) {
 	}
 	cw := &Writer{opts: o, buf: bufio.NewWriterSize(w, bufSize)}
 	if o.Format == PCAP {
-		if _, err := cw.buf.Write(appendPCAPHeader(nil, o.SnapLen)); err != nil {
+		cw.pcap = pcapgo.NewWriter(cw.buf)
+		if err := cw.pcap.WriteFileHeader(uint32(o.SnapLen), layers.LinkTypeEthernet); err != nil {
 			return nil, fmt.Errorf("write pcap header: %w", err)
 		}
 		if err := cw.flushEach(); err != nil {
@@ -179,14 +181,20 @@ func (w *Writer) declare(name, description string) (int, error) {
 	if w.opts.Format == PCAP {
 		return 0, nil
 	}
-	if !w.section {
-		b := appendSection(w.scratch[:0], "netsim")
-		b = appendInterface(b, name, description, w.opts.SnapLen)
-		w.scratch = b
-		if _, err := w.buf.Write(b); err != nil {
+	intf := pcapgo.NgInterface{
+		Name:        name,
+		Description: description,
+		LinkType:    layers.LinkTypeEthernet,
+		SnapLength:  uint32(w.opts.SnapLen),
+	}
+	if w.ng == nil {
+		ng, err := pcapgo.NewNgWriterInterface(w.buf, intf, pcapgo.NgWriterOptions{
+			SectionInfo: pcapgo.NgSectionInfo{Application: "netsim"},
+		})
+		if err != nil {
 			return 0, fmt.Errorf("write pcapng header: %w", err)
 		}
-		w.section, w.ngIfaces = true, 1
+		w.ng = ng
 		if len(w.keyLog) > 0 {
 			lines := w.keyLog
 			w.keyLog = nil
@@ -196,12 +204,11 @@ func (w *Writer) declare(name, description string) (int, error) {
 		}
 		return 0, nil
 	}
-	w.scratch = appendInterface(w.scratch[:0], name, description, w.opts.SnapLen)
-	if _, err := w.buf.Write(w.scratch); err != nil {
+	id, err := w.ng.AddInterface(intf)
+	if err != nil {
 		return 0, fmt.Errorf("write pcapng interface %s: %w", name, err)
 	}
-	w.ngIfaces++
-	return w.ngIfaces - 1, nil
+	return id, nil
 }
 
 // Missing returns the requested interface names that were never added.
@@ -325,7 +332,20 @@ func (w *Writer) write(handle int, ts time.Time, frame []byte, comments []string
 	if len(data) > w.opts.SnapLen {
 		data = data[:w.opts.SnapLen]
 	}
-	if err := w.writeRecord(id, ts, data, len(frame), comments); err != nil {
+	ci := gopacket.CaptureInfo{Timestamp: ts, CaptureLength: len(data), Length: len(frame), InterfaceIndex: id}
+	var err error
+	if w.pcap != nil {
+		err = w.pcap.WritePacket(ci, data)
+	} else {
+		var opts pcapgo.NgPacketOptions
+		for _, c := range comments {
+			if c != "" {
+				opts.Comments = append(opts.Comments, c)
+			}
+		}
+		err = w.ng.WritePacketWithOptions(ci, data, opts)
+	}
+	if err != nil {
 		w.err = fmt.Errorf("write frame %d: %w", num, err)
 		return 0, w.err
 	}
@@ -336,41 +356,20 @@ func (w *Writer) write(handle int, ts time.Time, frame []byte, comments []string
 	return num, nil
 }
 
-// writeRecord writes one frame's record: its header, the captured bytes
-// data straight from the caller's slice into the buffer, and in pcapng the
-// padding, the non-empty comments and the trailer.
-func (w *Writer) writeRecord(id int, ts time.Time, data []byte, length int, comments []string) error {
-	if w.opts.Format == PCAP {
-		w.scratch = appendPCAPRecord(w.scratch[:0], ts, len(data), length)
-		if _, err := w.buf.Write(w.scratch); err != nil {
-			return err
-		}
-		_, err := w.buf.Write(data)
-		return err
-	}
-	if slices.Contains(comments, "") {
-		comments = slices.DeleteFunc(slices.Clone(comments), func(c string) bool { return c == "" })
-	}
-	n := epbLength(len(data), comments)
-	w.scratch = appendEPBHeader(w.scratch[:0], n, id, ts, len(data), length)
-	if _, err := w.buf.Write(w.scratch); err != nil {
-		return err
-	}
-	if _, err := w.buf.Write(data); err != nil {
-		return err
-	}
-	w.scratch = appendEPBTail(w.scratch[:0], n, len(data), comments)
-	_, err := w.buf.Write(w.scratch)
-	return err
-}
-
 // flushEach flushes the buffered blocks when Options.FlushEach is set; the
 // caller holds w.mu. Its error is kept as the Writer's.
 func (w *Writer) flushEach() error {
 	if !w.opts.FlushEach {
 		return nil
 	}
-	if err := w.buf.Flush(); err != nil {
+	var err error
+	switch {
+	case w.ng != nil:
+		err = w.ng.Flush() // its buffer is w.buf, or one of its own on top
+	case w.buf != nil:
+		err = w.buf.Flush()
+	}
+	if err != nil {
 		w.err = fmt.Errorf("flush capture: %w", err)
 	}
 	return w.err
@@ -404,7 +403,7 @@ func (w *Writer) WriteKeyLog(lines []byte) error {
 	if w.opts.Format != PCAPNG || len(lines) == 0 {
 		return nil
 	}
-	if !w.section {
+	if w.ng == nil {
 		w.keyLog = append(w.keyLog, lines...)
 		return nil
 	}
@@ -415,24 +414,9 @@ func (w *Writer) WriteKeyLog(lines []byte) error {
 }
 
 // writeSecrets writes one Decryption Secrets Block of key log lines into
-// the buffer (the one frames go through, so the order holds).
+// pcapgo's buffer (the one frames go through, so the order holds).
 func (w *Writer) writeSecrets(lines []byte) error {
-	n := secretsLength(len(lines))
-	b := le.AppendUint32(w.scratch[:0], blockSecrets)
-	b = le.AppendUint32(b, uint32(n))
-	b = le.AppendUint32(b, TLSKeyLog)
-	b = le.AppendUint32(b, uint32(len(lines)))
-	w.scratch = b
-	_, err := w.buf.Write(b)
-	if err == nil {
-		_, err = w.buf.Write(lines)
-	}
-	if err == nil {
-		b = append(b[:0], make([]byte, pad4(len(lines)))...)
-		w.scratch = le.AppendUint32(b, uint32(n))
-		_, err = w.buf.Write(w.scratch)
-	}
-	if err != nil {
+	if err := w.ng.WriteDecryptionSecretsBlock(TLSKeyLog, lines); err != nil {
 		w.err = fmt.Errorf("write decryption secrets block %d: %w", w.secrets+1, err)
 		return w.err
 	}
@@ -463,13 +447,19 @@ func (w *Writer) Flush() error {
 	if w.err != nil {
 		return w.err
 	}
-	if w.opts.Format == PCAPNG && !w.section {
+	if w.opts.Format == PCAPNG && w.ng == nil {
 		if _, err := w.declare("none", "no interface was captured"); err != nil {
 			w.err = err
 			return err
 		}
 	}
-	if err := w.buf.Flush(); err != nil {
+	var err error
+	if w.ng != nil {
+		err = w.ng.Flush() // its buffer is w.buf, or one of its own on top
+	} else {
+		err = w.buf.Flush()
+	}
+	if err != nil {
 		w.err = fmt.Errorf("flush capture: %w", err)
 	}
 	return w.err
