@@ -1,0 +1,40 @@
+//go:build linux
+
+package netsimtest
+
+import (
+	"net"
+	"syscall"
+	"testing"
+)
+
+// TestSocketGuard: on Linux the guard is in net.socketFunc, and outside
+// every bubble a socket is made as before (a parallel test's, a
+// TestMain's); the socket kinds are named.
+func TestSocketGuard(t *testing.T) {
+	if !guard.installed {
+		t.Fatalf("the guard is not installed: %v", guard.err)
+	}
+	if _, err := findSocketFunc(); err == nil {
+		t.Error("findSocketFunc found syscall.Socket again after the guard replaced it")
+	}
+	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatalf("a real socket outside every bubble: %v", err)
+	}
+	pc.Close()
+	for _, tc := range []struct {
+		family, sotype int
+		want           string
+	}{
+		{syscall.AF_INET, syscall.SOCK_STREAM | syscall.SOCK_CLOEXEC | syscall.SOCK_NONBLOCK, "TCP/IPv4"},
+		{syscall.AF_INET6, syscall.SOCK_DGRAM | syscall.SOCK_CLOEXEC, "UDP/IPv6"},
+		{syscall.AF_UNIX, syscall.SOCK_STREAM, "stream/Unix"},
+		{syscall.AF_INET, syscall.SOCK_RAW, "raw/IPv4"},
+		{syscall.AF_PACKET, syscall.SOCK_DGRAM, "datagram/family 17"},
+	} {
+		if got := socketKind(tc.family, tc.sotype); got != tc.want {
+			t.Errorf("socketKind(%d, %#x) = %q, want %q", tc.family, tc.sotype, got, tc.want)
+		}
+	}
+}

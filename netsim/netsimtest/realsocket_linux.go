@@ -1,0 +1,231 @@
+package netsimtest
+
+import (
+	"bufio"
+	"bytes"
+	"fmt"
+	"os"
+	"runtime"
+	"strconv"
+	"strings"
+	"syscall"
+	"unsafe"
+
+	"netsim.dev/netsim/internal/sim"
+)
+
+// socketFunc is the type of net.socketFunc.
+type socketFunc = func(family, sotype, proto int) (int, error)
+
+// anchor is a variable of the same kind as net.socketFunc (a function
+// value statically initialised, so in the data segment): the address of
+// net.socketFunc is computed from anchor's, so that it is a pointer into
+// the same segment for checkptr (-race).
+var anchor socketFunc = socketGuard
+
+func init() {
+	p, err := findSocketFunc()
+	if err != nil {
+		guard.err = err
+		return
+	}
+	*p = socketGuard
+	guard.installed = true
+}
+
+// findSocketFunc returns the address of net.socketFunc: the one word of
+// the executable's writable data that points to syscall.Socket's function
+// value.
+func findSocketFunc() (*socketFunc, error) {
+	want := syscall.Socket
+	target := *(*uintptr)(unsafe.Pointer(&want))
+	key := unsafe.Slice((*byte)(unsafe.Pointer(&target)), unsafe.Sizeof(target))
+	var exe syscall.Stat_t
+	if err := syscall.Stat("/proc/self/exe", &exe); err != nil {
+		return nil, fmt.Errorf("netsim: cannot find net.socketFunc: %w", err)
+	}
+	maps, err := os.ReadFile("/proc/self/maps")
+	if err != nil {
+		return nil, fmt.Errorf("netsim: cannot find net.socketFunc: %w", err)
+	}
+	mem, err := os.Open("/proc/self/mem")
+	if err != nil {
+		return nil, fmt.Errorf("netsim: cannot find net.socketFunc: %w", err)
+	}
+	defer mem.Close()
+	var found []uintptr
+	sc := bufio.NewScanner(bytes.NewReader(maps))
+	for sc.Scan() {
+		// "start-end perms offset dev inode path"
+		f := strings.Fields(sc.Text())
+		if len(f) < 6 || !strings.HasPrefix(f[1], "rw") {
+			continue
+		}
+		if ino, err := strconv.ParseUint(f[4], 10, 64); err != nil || ino != exe.Ino {
+			continue
+		}
+		lo, hi, _ := strings.Cut(f[0], "-")
+		start, err1 := strconv.ParseUint(lo, 16, 64)
+		end, err2 := strconv.ParseUint(hi, 16, 64)
+		if err1 != nil || err2 != nil || end <= start || end-start > 1<<30 {
+			continue
+		}
+		buf := make([]byte, end-start)
+		if _, err := mem.ReadAt(buf, int64(start)); err != nil {
+			return nil, fmt.Errorf("netsim: cannot find net.socketFunc: reading the data segment: %w", err)
+		}
+		for i := 0; i+len(key) <= len(buf); i += len(key) {
+			if bytes.Equal(buf[i:i+len(key)], key) {
+				found = append(found, uintptr(start)+uintptr(i))
+			}
+		}
+	}
+	if len(found) != 1 {
+		return nil, fmt.Errorf("netsim: cannot find net.socketFunc: %d words of the data segment point to syscall.Socket, want 1", len(found))
+	}
+	p := (*socketFunc)(unsafe.Add(unsafe.Pointer(&anchor), int(found[0])-int(uintptr(unsafe.Pointer(&anchor)))))
+	if got := *p; *(*uintptr)(unsafe.Pointer(&got)) != target {
+		return nil, fmt.Errorf("netsim: cannot find net.socketFunc: the word changed")
+	}
+	return p, nil
+}
+
+// socketGuard is installed in net.socketFunc.
+func socketGuard(family, sotype, proto int) (int, error) {
+	if running.Load() == 0 {
+		return syscall.Socket(family, sotype, proto)
+	}
+	if b := currentRun(); b != nil {
+		return b.realSocket(family, sotype, proto)
+	}
+	return syscall.Socket(family, sotype, proto)
+}
+
+// realSocket reports a socket that the net package was about to make for
+// a goroutine of b's bubble, and returns the error that refuses it; but
+// the net package's probes of what the kernel supports pass.
+func (b *bubbleRun) realSocket(family, sotype, proto int) (int, error) {
+	call, at, stack := socketCall()
+	if probes[call] {
+		// The first socket the process asks for, if asked inside Run,
+		// has the net package probe once for all what the kernel
+		// supports: IPv4, IPv6 and IPv4-mapped IPv6 (a socket bound to
+		// port 0 of a loopback address), Multipath TCP (a socket). No
+		// packet is sent, and they are closed at once; refused, they
+		// would leave the whole process believing that it has no IPv4
+		// or IPv6. The call that asked is refused next.
+		return syscall.Socket(family, sotype, proto)
+	}
+	kind := socketKind(family, sotype)
+	err := fmt.Errorf("%w (a %s socket, refused: dial through the simulated host's DialContext)", ErrRealNetwork, kind)
+	key := call + " " + at
+	b.mu.Lock()
+	seen := b.sockets[key]
+	b.sockets[key] = true
+	b.mu.Unlock()
+	if seen {
+		return -1, err
+	}
+	id, _ := sim.Current()
+	b.t.Errorf("%v: %s, called from %s, asked for a real %s socket of the machine; no socket was made, and the call fails with this error. Dial and listen through the simulated hosts instead: host.DialContext (http.Transport.DialContext, grpc.WithContextDialer, redis.Options.Dialer), host.Listen, host.ListenPacket (netsimtest.NewServer for httptest). Further such calls from the same place fail without a report. The goroutine:\ngoroutine %s:\n%s",
+		ErrRealNetwork, call, at, kind, id, stack)
+	return -1, err
+}
+
+// probes are the net package's functions that probe, once per process,
+// what the kernel supports, with sockets of their own.
+var probes = map[string]bool{
+	"net.(*ipStackCapabilities).probe": true, // IPv4, IPv6, IPv4-mapped IPv6
+	"net.initMPTCPavailable":           true, // Multipath TCP (Linux)
+}
+
+// socketCall returns the net package's exported function that the calling
+// goroutine called to make a socket (net.Dial, net.(*Dialer).DialContext,
+// net.ListenPacket), where it was called from (function and file:line),
+// and the goroutine's stack below socketGuard.
+func socketCall() (call, at, stack string) {
+	buf := make([]byte, 64<<10)
+	for {
+		n := runtime.Stack(buf, false)
+		if n < len(buf) {
+			buf = buf[:n]
+			break
+		}
+		buf = make([]byte, 2*len(buf))
+	}
+	_, rest, _ := strings.Cut(string(buf), "\n") // the header
+	lines := strings.Split(strings.TrimRight(rest, "\n"), "\n")
+	// Frames are pairs of lines: "pkg.Func(args)" and "\tfile:line +0x..".
+	type frame struct{ fn, file string }
+	var frames []frame
+	for i := 0; i+1 < len(lines); i += 2 {
+		if strings.HasPrefix(lines[i], "created by ") {
+			break
+		}
+		fn := lines[i]
+		if j := strings.LastIndex(fn, "("); j > 0 {
+			fn = fn[:j] // the arguments
+		}
+		file, _, _ := strings.Cut(strings.TrimSpace(lines[i+1]), " +0x")
+		frames = append(frames, frame{fn, file})
+	}
+	// Skip netsimtest's frames and net's internal ones: the last frame of
+	// package net (not net/http) in the run from socketGuard's caller up
+	// is what was called.
+	first := -1
+	for i, f := range frames {
+		if strings.HasPrefix(f.fn, "net.") {
+			first = i
+			break
+		}
+	}
+	if first < 0 {
+		return "a socket call", "an unknown place", strings.Join(lines, "\n")
+	}
+	if probes[frames[first].fn] {
+		return frames[first].fn, "", ""
+	}
+	last := first
+	for last+1 < len(frames) && strings.HasPrefix(frames[last+1].fn, "net.") {
+		last++
+		if probes[frames[last].fn] {
+			return frames[last].fn, "", ""
+		}
+	}
+	call = frames[last].fn
+	at = "an unknown place"
+	if last+1 < len(frames) {
+		at = frames[last+1].fn + " at " + frames[last+1].file
+	}
+	// The stack from the call on: the frames below it are net's own.
+	start := 2 * last
+	return call, at, strings.Join(lines[start:], "\n")
+}
+
+// socketKind names a socket by its family and type: "TCP/IPv4".
+func socketKind(family, sotype int) string {
+	fam := map[int]string{syscall.AF_INET: "IPv4", syscall.AF_INET6: "IPv6", syscall.AF_UNIX: "Unix"}[family]
+	if fam == "" {
+		fam = fmt.Sprintf("family %d", family)
+	}
+	typ := sotype &^ (syscall.SOCK_NONBLOCK | syscall.SOCK_CLOEXEC)
+	inet := family == syscall.AF_INET || family == syscall.AF_INET6
+	var name string
+	switch {
+	case typ == syscall.SOCK_STREAM && inet:
+		name = "TCP"
+	case typ == syscall.SOCK_DGRAM && inet:
+		name = "UDP"
+	case typ == syscall.SOCK_STREAM:
+		name = "stream"
+	case typ == syscall.SOCK_DGRAM:
+		name = "datagram"
+	case typ == syscall.SOCK_RAW:
+		name = "raw"
+	case typ == syscall.SOCK_SEQPACKET:
+		name = "seqpacket"
+	default:
+		name = fmt.Sprintf("type %d", typ)
+	}
+	return name + "/" + fam
+}
