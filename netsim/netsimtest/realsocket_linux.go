@@ -142,7 +142,9 @@ var probes = map[string]bool{
 // socketCall returns the net package's exported function that the calling
 // goroutine called to make a socket (net.Dial, net.(*Dialer).DialContext,
 // net.ListenPacket), where it was called from (function and file:line),
-// and the goroutine's stack below socketGuard.
+// and the goroutine's stack from that call on. A goroutine that the net
+// package started for a call (the resolver's queries) is followed to the
+// goroutine that made it. call is a probe's name for net's probes.
 func socketCall() (call, at, stack string) {
 	buf := make([]byte, 64<<10)
 	for {
@@ -154,12 +156,50 @@ func socketCall() (call, at, stack string) {
 		buf = make([]byte, 2*len(buf))
 	}
 	_, rest, _ := strings.Cut(string(buf), "\n") // the header
-	lines := strings.Split(strings.TrimRight(rest, "\n"), "\n")
+	call, at, stack, creator := parseCall(rest)
+	for range 3 {
+		if creator == "" || probes[call] {
+			break
+		}
+		var next string
+		for _, g := range sim.Stacks() {
+			if g.ID == creator {
+				next = g.Stack
+			}
+		}
+		if next == "" {
+			break
+		}
+		c, a, st, cr := parseCall(next)
+		if c == "" {
+			break
+		}
+		stack += "\n\ngoroutine " + creator + ", which started it:\n" + st
+		call, at, creator = c, a, cr
+	}
+	if at == "" {
+		at = "an unknown place"
+	}
+	if call == "" {
+		call = "a socket call"
+	}
+	return call, at, stack
+}
+
+// parseCall finds, in a goroutine's stack (without its header), the
+// outermost frame of package net (not net/http) in the run of them that
+// the stack starts with (after netsimtest's own): the function called.
+// at is its caller and file:line ("" when the goroutine was started by
+// the net package: creator is then the id of the goroutine that did).
+func parseCall(text string) (call, at, stack, creator string) {
+	lines := strings.Split(strings.TrimRight(text, "\n"), "\n")
 	// Frames are pairs of lines: "pkg.Func(args)" and "\tfile:line +0x..".
 	type frame struct{ fn, file string }
 	var frames []frame
+	createdBy := ""
 	for i := 0; i+1 < len(lines); i += 2 {
-		if strings.HasPrefix(lines[i], "created by ") {
+		if c, ok := strings.CutPrefix(lines[i], "created by "); ok {
+			createdBy = c
 			break
 		}
 		fn := lines[i]
@@ -169,9 +209,6 @@ func socketCall() (call, at, stack string) {
 		file, _, _ := strings.Cut(strings.TrimSpace(lines[i+1]), " +0x")
 		frames = append(frames, frame{fn, file})
 	}
-	// Skip netsimtest's frames and net's internal ones: the last frame of
-	// package net (not net/http) in the run from socketGuard's caller up
-	// is what was called.
 	first := -1
 	for i, f := range frames {
 		if strings.HasPrefix(f.fn, "net.") {
@@ -180,26 +217,26 @@ func socketCall() (call, at, stack string) {
 		}
 	}
 	if first < 0 {
-		return "a socket call", "an unknown place", strings.Join(lines, "\n")
-	}
-	if probes[frames[first].fn] {
-		return frames[first].fn, "", ""
+		return "", "", strings.Join(lines, "\n"), ""
 	}
 	last := first
-	for last+1 < len(frames) && strings.HasPrefix(frames[last+1].fn, "net.") {
-		last++
+	for {
 		if probes[frames[last].fn] {
-			return frames[last].fn, "", ""
+			return frames[last].fn, "", "", ""
 		}
+		if last+1 >= len(frames) || !strings.HasPrefix(frames[last+1].fn, "net.") {
+			break
+		}
+		last++
 	}
 	call = frames[last].fn
-	at = "an unknown place"
 	if last+1 < len(frames) {
 		at = frames[last+1].fn + " at " + frames[last+1].file
+	} else if fn, id, ok := strings.Cut(createdBy, " in goroutine "); ok && strings.HasPrefix(fn, "net.") {
+		creator = strings.TrimSpace(id)
 	}
 	// The stack from the call on: the frames below it are net's own.
-	start := 2 * last
-	return call, at, strings.Join(lines[start:], "\n")
+	return call, at, strings.Join(lines[2*last:], "\n"), creator
 }
 
 // socketKind names a socket by its family and type: "TCP/IPv4".

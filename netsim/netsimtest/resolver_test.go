@@ -54,7 +54,8 @@ const escapeEnv = "NETSIM_TEST_ESCAPE"
 // would go to the machine's network: by name, by IP address (one of the
 // simulated network, one of the machine's loopback where nothing listens,
 // whose connect would be refused at once), UDP, a listener, and net/http's
-// default dialer. While the second bubble runs, a goroutine outside it
+// default dialer, and a resolver of its own (which would ask the machine's
+// DNS servers). While the second bubble runs, a goroutine outside it
 // makes a real socket (a Unix one), which is no business of netsim's.
 func TestEscapeChild(t *testing.T) {
 	if os.Getenv(escapeEnv) == "" {
@@ -122,6 +123,9 @@ func TestEscapeChild(t *testing.T) {
 			hc := &http.Client{Transport: &http.Transport{}}
 			_, err = hc.Get("http://10.0.0.2:80/")
 			logErr("http.Client.Get", err)
+			// A resolver of its own queries the machine's DNS servers.
+			_, err = (&net.Resolver{PreferGo: true}).LookupHost(context.Background(), "example.com")
+			t.Logf("own resolver: %v", err)
 		})
 	}
 }
@@ -162,8 +166,8 @@ func TestNoRealNetwork(t *testing.T) {
 		t.Log("real sockets by IP address are refused only on Linux")
 	} else {
 		wants = append(wants, realSocketWants...)
-		if got := strings.Count(text, "no socket was made"); got != 6 {
-			t.Errorf("the child reported %d real sockets, want 6 (net.Dial twice, DialTimeout, ListenPacket, Listen, http):\n%s", got, text)
+		if got := strings.Count(text, "no socket was made"); got != 7 {
+			t.Errorf("the child reported %d real sockets, want 7 (net.Dial twice, DialTimeout, ListenPacket, Listen, http, a resolver):\n%s", got, text)
 		}
 	}
 	for _, want := range wants {
@@ -208,6 +212,9 @@ var realSocketWants = []string{
 	"net.Listen: listen tcp 127.0.0.1:0: socket: ",
 	"net.(*Dialer).DialContext, called from net/http.",
 	`http.Client.Get: Get "http://10.0.0.2:80/": dial tcp 10.0.0.2:80: socket: `,
+	"net.(*Resolver).LookupHost, called from netsim.dev/netsim/netsimtest_test.TestEscapeChild.func",
+	"asked for a real UDP/IPv4 socket",
+	"own resolver: lookup example.com",
 	"(ErrRealNetwork: true)",
 }
 
