@@ -41,9 +41,10 @@ func h2cGets(t *testing.T, client, server *netsim.Host, paths []string) {
 	}
 }
 
-// sendEach dials server:9000 once per message, one after the other, and
-// sends each message on its own connection.
-func sendEach(t *testing.T, client, server *netsim.Host, msgs []string) {
+// sendEach dials server:9000 once per list of messages, one after the
+// other, and sends each list's messages on its own connection, a virtual
+// 10 ms apart (one segment each).
+func sendEach(t *testing.T, client, server *netsim.Host, msgs [][]string) {
 	ln, err := server.Listen("tcp", ":9000")
 	if err != nil {
 		t.Fatal(err)
@@ -66,7 +67,12 @@ func sendEach(t *testing.T, client, server *netsim.Host, msgs []string) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		io.WriteString(c, m)
+		for i, m := range m {
+			if i > 0 {
+				time.Sleep(10 * time.Millisecond)
+			}
+			io.WriteString(c, m)
+		}
 		c.(interface{ CloseWrite() error }).CloseWrite()
 		io.Copy(io.Discard, c)
 		c.Close()
@@ -104,9 +110,9 @@ func TestCheckDiagnosisOrders(t *testing.T) {
 		{
 			name: "worker-pool",
 			body: func(t *testing.T, run int, client, server *netsim.Host) {
-				jobs := []string{"job a", "job bb", "job ccc"}
+				jobs := [][]string{{"job a"}, {"job bb"}, {"job ccc"}}
 				if run%2 == 0 {
-					jobs = []string{"job bb", "job a", "job ccc"}
+					jobs = [][]string{{"job bb"}, {"job a"}, {"job ccc"}}
 				}
 				sendEach(t, client, server, jobs)
 			},
@@ -114,6 +120,22 @@ func TestCheckDiagnosisOrders(t *testing.T) {
 				"what the connections carry: connection 1 (10.0.0.1:",
 				"carries in run 2 what connection 2 (10.0.0.1:",
 				"carries in run 1 (6 bytes sent, 0 received); the 3 connections carry the same in both runs, on other connections",
+				"jobs from a shared queue", "hand each worker its jobs by index",
+			},
+		},
+		{
+			name: "worker-pool-two-jobs-each",
+			body: func(t *testing.T, run int, client, server *netsim.Host) {
+				jobs := [][]string{{"job a", "job bb"}, {"job ccc", "job dddd"}}
+				if run%2 == 0 {
+					jobs = [][]string{{"job a", "job ccc"}, {"job bb", "job dddd"}}
+				}
+				sendEach(t, client, server, jobs)
+			},
+			wants: []string{
+				`which connection carries which message: "job ccc" (7 bytes) goes on connection 1 (10.0.0.1:`,
+				"in run 2 and on connection 2 (10.0.0.1:",
+				"in run 1; the 2 connections carry the same messages in both runs, some on other connections",
 				"jobs from a shared queue", "hand each worker its jobs by index",
 			},
 		},

@@ -36,6 +36,10 @@ const (
 type conn struct {
 	client, server string // "10.0.0.1:49152", the side that sent the SYN first
 	up, down       []byte // client to server, server to client
+	// segs are the payloads of its segments, each once (retransmissions
+	// left out), in the order of the stream, client's first: the
+	// messages, as far as the sender wrote them whole.
+	segs []string
 }
 
 // conns reassembles the TCP connections of a run's frames, in the order
@@ -67,6 +71,17 @@ func conns(fs []frameInfo) []*conn {
 			byDir[d] = append(byDir[d], chunk{f.seq - 1, f.payload})
 		}
 	}
+	segs := func(cs []chunk) []string {
+		seen := map[uint32]bool{}
+		var out []string
+		for _, c := range cs {
+			if !seen[c.off] {
+				seen[c.off] = true
+				out = append(out, string(c.data))
+			}
+		}
+		return out
+	}
 	join := func(cs []chunk) []byte {
 		sort.SliceStable(cs, func(i, j int) bool { return cs[i].off < cs[j].off })
 		var b []byte
@@ -83,6 +98,7 @@ func conns(fs []frameInfo) []*conn {
 	for _, c := range out {
 		c.up = join(byDir[c.client+">"+c.server])
 		c.down = join(byDir[c.server+">"+c.client])
+		c.segs = append(segs(byDir[c.client+">"+c.server]), segs(byDir[c.server+">"+c.client])...)
 		if bytes.HasPrefix(c.down, []byte(h2Preface)) { // no SYN seen, and the other side spoke first
 			c.client, c.server, c.up, c.down = c.server, c.client, c.down, c.up
 		}
@@ -123,6 +139,9 @@ func explainStreams(fa, fb []frameInfo, x frameInfo, runA, runB int) (what, caus
 	if what, ok := explainShared(ca, cb, runA, runB); ok {
 		return what, causeShared, fixShared, true
 	}
+	if what, ok := explainMoved(ca, cb, runA, runB); ok {
+		return what, causeShared, fixShared, true
+	}
 	return "", "", "", false
 }
 
@@ -155,6 +174,50 @@ func explainShared(ca, cb []*conn, runA, runB int) (string, bool) {
 			i+1, cb[i].client, cb[i].server, runB, j+1, ca[j].client, ca[j].server, runA, len(cb[i].up), len(cb[i].down), len(ca)), true
 	}
 	return "", false
+}
+
+// explainMoved reports whether runs a and b send the same messages (the
+// payloads of their segments) on the same number of connections, some on
+// other connections, and names the first message moved.
+func explainMoved(ca, cb []*conn, runA, runB int) (string, bool) {
+	if len(ca) != len(cb) || len(ca) < 2 {
+		return "", false
+	}
+	var all [2][]string
+	where := map[string]int{} // a message of run a -> its connection
+	for i := range ca {
+		all[0] = append(all[0], ca[i].segs...)
+		all[1] = append(all[1], cb[i].segs...)
+		for _, m := range ca[i].segs {
+			if _, ok := where[m]; !ok {
+				where[m] = i
+			}
+		}
+	}
+	slices.Sort(all[0])
+	slices.Sort(all[1])
+	if !slices.Equal(all[0], all[1]) {
+		return "", false
+	}
+	for i := range cb {
+		for _, m := range cb[i].segs {
+			j := where[m]
+			if j == i || slices.Contains(ca[i].segs, m) {
+				continue
+			}
+			return fmt.Sprintf("which connection carries which message: %s (%d bytes) goes on connection %d (%s -> %s) in run %d and on connection %d (%s -> %s) in run %d; the %d connections carry the same messages in both runs, some on other connections",
+				quoteStart(m), len(m), i+1, cb[i].client, cb[i].server, runB, j+1, ca[j].client, ca[j].server, runA, len(ca)), true
+		}
+	}
+	return "", false
+}
+
+// quoteStart quotes the start of a message.
+func quoteStart(m string) string {
+	if len(m) > 40 {
+		return fmt.Sprintf("%q…", m[:40])
+	}
+	return fmt.Sprintf("%q", m)
 }
 
 const h2Preface = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"
