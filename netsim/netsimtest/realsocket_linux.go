@@ -54,6 +54,7 @@ func findSocketFunc() (*socketFunc, error) {
 	}
 	defer mem.Close()
 	var found []uintptr
+	buf := make([]byte, 64<<10)
 	sc := bufio.NewScanner(bytes.NewReader(maps))
 	for sc.Scan() {
 		// "start-end perms offset dev inode path"
@@ -70,13 +71,17 @@ func findSocketFunc() (*socketFunc, error) {
 		if err1 != nil || err2 != nil || end <= start || end-start > 1<<30 {
 			continue
 		}
-		buf := make([]byte, end-start)
-		if _, err := mem.ReadAt(buf, int64(start)); err != nil {
-			return nil, fmt.Errorf("netsim: cannot find net.socketFunc: reading the data segment: %w", err)
-		}
-		for i := 0; i+len(key) <= len(buf); i += len(key) {
-			if bytes.Equal(buf[i:i+len(key)], key) {
-				found = append(found, uintptr(start)+uintptr(i))
+		// In chunks of a multiple of the word's size, from a page
+		// boundary: no word straddles two chunks.
+		for at := start; at < end; at += uint64(len(buf)) {
+			chunk := buf[:min(uint64(len(buf)), end-at)]
+			if _, err := mem.ReadAt(chunk, int64(at)); err != nil {
+				return nil, fmt.Errorf("netsim: cannot find net.socketFunc: reading the data segment: %w", err)
+			}
+			for i := 0; i+len(key) <= len(chunk); i += len(key) {
+				if bytes.Equal(chunk[i:i+len(key)], key) {
+					found = append(found, uintptr(at)+uintptr(i))
+				}
 			}
 		}
 	}
