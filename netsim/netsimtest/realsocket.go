@@ -25,7 +25,8 @@ import "sync"
 // statically initialised, so that pointer is stored in the binary's data
 // segment, read through /proc/self/mem (no Go memory access, so nothing
 // the race detector or checkptr sees). The guard is installed only when
-// exactly one word of the data segment holds that pointer; otherwise (a
+// exactly one word of the data segment holds that pointer (or, of several,
+// exactly one is followed by connectFunc's syscall.Connect); otherwise (a
 // Go release that renamed or changed the variable, another package with
 // a variable set to syscall.Socket, another system) nothing is changed,
 // and Run logs why once: a real socket is then reported only when a

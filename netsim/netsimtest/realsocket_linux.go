@@ -85,6 +85,24 @@ func findSocketFunc() (*socketFunc, error) {
 			}
 		}
 	}
+	if len(found) > 1 {
+		// Another variable holds syscall.Socket too. net declares
+		// connectFunc (syscall.Connect) right after socketFunc, and the
+		// linker has kept them side by side in the releases seen (Go
+		// 1.26, 1.27): keep the one word so followed, if only one is.
+		connect := syscall.Connect
+		next := *(*uintptr)(unsafe.Pointer(&connect))
+		var word [unsafe.Sizeof(uintptr(0))]byte
+		var followed []uintptr
+		for _, a := range found {
+			if _, err := mem.ReadAt(word[:], int64(a)+int64(len(word))); err == nil && *(*uintptr)(unsafe.Pointer(&word)) == next {
+				followed = append(followed, a)
+			}
+		}
+		if len(followed) == 1 {
+			found = followed
+		}
+	}
 	if len(found) != 1 {
 		return nil, fmt.Errorf("netsim: cannot find net.socketFunc: %d words of the data segment point to syscall.Socket, want 1", len(found))
 	}
