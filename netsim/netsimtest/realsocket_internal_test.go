@@ -45,3 +45,21 @@ func TestSocketGuard(t *testing.T) {
 		}
 	}
 }
+
+// TestStdFunc: functions of the standard library are told from others by
+// their import path.
+func TestStdFunc(t *testing.T) {
+	for fn, want := range map[string]bool{
+		"net/http.(*Transport).dial": true,
+		"net.(*Dialer).DialContext":  true,
+		"testing.tRunner":            true,
+		"github.com/redis/go-redis/v9.(*Options).init.NewDialer.func1": false,
+		"netsim.dev/netsim/netsimtest_test.TestEscapeChild.func2":      false,
+		"main.main":       false,
+		"example.com/x.F": false,
+	} {
+		if got := stdFunc(fn); got != want {
+			t.Errorf("stdFunc(%q) = %v, want %v", fn, got, want)
+		}
+	}
+}

@@ -179,7 +179,7 @@ func socketCall() (call, at, stack string) {
 		buf = make([]byte, 2*len(buf))
 	}
 	_, rest, _ := strings.Cut(string(buf), "\n") // the header
-	call, at, stack, creator := parseCall(rest)
+	call, at, stack, creator, parent := parseCall(rest)
 	for range 3 {
 		if creator == "" || probes[call] {
 			break
@@ -193,12 +193,12 @@ func socketCall() (call, at, stack string) {
 		if next == "" {
 			break
 		}
-		c, a, st, cr := parseCall(next)
+		c, a, st, cr, pa := parseCall(next)
 		if c == "" {
 			break
 		}
 		stack += "\n\ngoroutine " + creator + ", which started it:\n" + st
-		call, at, creator = c, a, cr
+		call, at, creator, parent = c, a, cr, pa
 	}
 	if at == "" {
 		at = "an unknown place"
@@ -206,23 +206,64 @@ func socketCall() (call, at, stack string) {
 	if call == "" {
 		call = "a socket call"
 	}
+	// Called from the standard library (net/http's Transport dials from
+	// a goroutine of its own): name the code it works for, in the
+	// goroutine that started it.
+	for range 3 {
+		fn, _, _ := strings.Cut(at, " at ")
+		if !stdFunc(fn) || parent == "" {
+			break
+		}
+		var next string
+		for _, g := range sim.Stacks() {
+			if g.ID == parent {
+				next = g.Stack
+			}
+		}
+		frames, grand := stackFrames(next)
+		user := -1
+		for i, f := range frames {
+			if !stdFunc(f.fn) {
+				user = i
+				break
+			}
+		}
+		stack += "\n\ngoroutine " + parent + ", which started it:\n" + next
+		if user >= 0 {
+			at += fmt.Sprintf(" (for %s at %s, in goroutine %s)", frames[user].fn, frames[user].file, parent)
+			break
+		}
+		parent = grand
+	}
 	return call, at, stack
 }
 
-// parseCall finds, in a goroutine's stack (without its header), the
-// outermost frame of package net (not net/http) in the run of them that
-// the stack starts with (after netsimtest's own): the function called.
-// at is its caller and file:line ("" when the goroutine was started by
-// the net package: creator is then the id of the goroutine that did).
-func parseCall(text string) (call, at, stack, creator string) {
+// stdFunc reports whether a function named as in a stack trace
+// ("net/http.(*Transport).dial") is of the standard library: its import
+// path's first element has no dot (but main's).
+func stdFunc(fn string) bool {
+	path := fn
+	if i := strings.LastIndex(path, "/"); i >= 0 {
+		first, _, _ := strings.Cut(path, "/")
+		return !strings.Contains(first, ".")
+	}
+	pkg, _, _ := strings.Cut(path, ".")
+	return pkg != "main" && pkg != ""
+}
+
+// stackFrame is one frame of a stack trace.
+type stackFrame struct{ fn, file string }
+
+// stackFrames parses a goroutine's stack trace (without its header) into
+// its frames, and returns the id of the goroutine that created it.
+func stackFrames(text string) (frames []stackFrame, parent string) {
 	lines := strings.Split(strings.TrimRight(text, "\n"), "\n")
 	// Frames are pairs of lines: "pkg.Func(args)" and "\tfile:line +0x..".
-	type frame struct{ fn, file string }
-	var frames []frame
-	createdBy := ""
 	for i := 0; i+1 < len(lines); i += 2 {
 		if c, ok := strings.CutPrefix(lines[i], "created by "); ok {
-			createdBy = c
+			if _, id, ok := strings.Cut(c, " in goroutine "); ok {
+				parent = strings.TrimSpace(id)
+			}
 			break
 		}
 		fn := lines[i]
@@ -230,8 +271,20 @@ func parseCall(text string) (call, at, stack, creator string) {
 			fn = fn[:j] // the arguments
 		}
 		file, _, _ := strings.Cut(strings.TrimSpace(lines[i+1]), " +0x")
-		frames = append(frames, frame{fn, file})
+		frames = append(frames, stackFrame{fn, file})
 	}
+	return frames, parent
+}
+
+// parseCall finds, in a goroutine's stack (without its header), the
+// outermost frame of package net (not net/http) in the run of them that
+// the stack starts with (after netsimtest's own): the function called.
+// at is its caller and file:line ("" when the goroutine was started by
+// the net package: creator is then the id of the goroutine that did);
+// parent is the id of the goroutine that started this one.
+func parseCall(text string) (call, at, stack, creator, parent string) {
+	lines := strings.Split(strings.TrimRight(text, "\n"), "\n")
+	frames, parent := stackFrames(text)
 	first := -1
 	for i, f := range frames {
 		if strings.HasPrefix(f.fn, "net.") {
@@ -240,12 +293,12 @@ func parseCall(text string) (call, at, stack, creator string) {
 		}
 	}
 	if first < 0 {
-		return "", "", strings.Join(lines, "\n"), ""
+		return "", "", strings.Join(lines, "\n"), "", parent
 	}
 	last := first
 	for {
 		if probes[frames[last].fn] {
-			return frames[last].fn, "", "", ""
+			return frames[last].fn, "", "", "", ""
 		}
 		if last+1 >= len(frames) || !strings.HasPrefix(frames[last+1].fn, "net.") {
 			break
@@ -255,11 +308,11 @@ func parseCall(text string) (call, at, stack, creator string) {
 	call = frames[last].fn
 	if last+1 < len(frames) {
 		at = frames[last+1].fn + " at " + frames[last+1].file
-	} else if fn, id, ok := strings.Cut(createdBy, " in goroutine "); ok && strings.HasPrefix(fn, "net.") {
-		creator = strings.TrimSpace(id)
+	} else if strings.Contains(text, "\ncreated by net.") || strings.HasPrefix(text, "created by net.") {
+		creator = parent
 	}
 	// The stack from the call on: the frames below it are net's own.
-	return call, at, strings.Join(lines[2*last:], "\n"), creator
+	return call, at, strings.Join(lines[2*last:], "\n"), creator, parent
 }
 
 // socketKind names a socket by its family and type: "TCP/IPv4".
