@@ -22,10 +22,11 @@ import "sync"
 // user links with -checklinkname=0, and go test strips the symbol table
 // of the binaries it runs. So findSocketFunc finds it by its value:
 // net.socketFunc holds a pointer to syscall.Socket's function value,
-// statically initialised, so that pointer is stored in the binary's data
-// segment, read through /proc/self/mem (no Go memory access, so nothing
-// the race detector or checkptr sees). The guard is installed only when
-// exactly one word of the data segment holds that pointer (or, of several,
+// statically initialised, so that pointer is stored in the binary's .data
+// section (found from its ELF section header, which stripping keeps, and
+// /proc/self/maps), read through /proc/self/mem (no Go memory access, so
+// nothing the race detector sees). The guard is installed only when
+// exactly one word of .data holds that pointer (or, of several,
 // exactly one is followed by connectFunc's syscall.Connect); otherwise (a
 // Go release that renamed or changed the variable, another package with
 // a variable set to syscall.Socket, another system) nothing is changed,

@@ -3,6 +3,7 @@ package netsimtest
 import (
 	"bufio"
 	"bytes"
+	"debug/elf"
 	"fmt"
 	"os"
 	"runtime"
@@ -34,19 +35,20 @@ func init() {
 }
 
 // findSocketFunc returns the address of net.socketFunc: the one word of
-// the executable's writable data that points to syscall.Socket's function
-// value.
+// the executable's .data section that points to syscall.Socket's function
+// value. (The section headers stay in binaries without a symbol table.)
 func findSocketFunc() (*socketFunc, error) {
 	want := syscall.Socket
 	target := *(*uintptr)(unsafe.Pointer(&want))
 	key := unsafe.Slice((*byte)(unsafe.Pointer(&target)), unsafe.Sizeof(target))
-	var exe syscall.Stat_t
-	if err := syscall.Stat("/proc/self/exe", &exe); err != nil {
-		return nil, fmt.Errorf("netsim: cannot find net.socketFunc: %w", err)
-	}
-	maps, err := os.ReadFile("/proc/self/maps")
+	start, end, err := dataSection()
 	if err != nil {
 		return nil, fmt.Errorf("netsim: cannot find net.socketFunc: %w", err)
+	}
+	// anchor is in .data: the pointer made from its address below stays
+	// in the allocation checkptr (-race) allows.
+	if a := uint64(uintptr(unsafe.Pointer(&anchor))); a < start || a >= end {
+		return nil, fmt.Errorf("netsim: cannot find net.socketFunc: the data section is not where it was looked for")
 	}
 	mem, err := os.Open("/proc/self/mem")
 	if err != nil {
@@ -55,33 +57,16 @@ func findSocketFunc() (*socketFunc, error) {
 	defer mem.Close()
 	var found []uintptr
 	buf := make([]byte, 64<<10)
-	sc := bufio.NewScanner(bytes.NewReader(maps))
-	for sc.Scan() {
-		// "start-end perms offset dev inode path"
-		f := strings.Fields(sc.Text())
-		if len(f) < 6 || !strings.HasPrefix(f[1], "rw") {
-			continue
+	// In chunks of a multiple of the word's size, from an aligned
+	// address: no word straddles two chunks.
+	for at := start; at < end; at += uint64(len(buf)) {
+		chunk := buf[:min(uint64(len(buf)), end-at)]
+		if _, err := mem.ReadAt(chunk, int64(at)); err != nil {
+			return nil, fmt.Errorf("netsim: cannot find net.socketFunc: reading the data section: %w", err)
 		}
-		if ino, err := strconv.ParseUint(f[4], 10, 64); err != nil || ino != exe.Ino {
-			continue
-		}
-		lo, hi, _ := strings.Cut(f[0], "-")
-		start, err1 := strconv.ParseUint(lo, 16, 64)
-		end, err2 := strconv.ParseUint(hi, 16, 64)
-		if err1 != nil || err2 != nil || end <= start || end-start > 1<<30 {
-			continue
-		}
-		// In chunks of a multiple of the word's size, from a page
-		// boundary: no word straddles two chunks.
-		for at := start; at < end; at += uint64(len(buf)) {
-			chunk := buf[:min(uint64(len(buf)), end-at)]
-			if _, err := mem.ReadAt(chunk, int64(at)); err != nil {
-				return nil, fmt.Errorf("netsim: cannot find net.socketFunc: reading the data segment: %w", err)
-			}
-			for i := 0; i+len(key) <= len(chunk); i += len(key) {
-				if bytes.Equal(chunk[i:i+len(key)], key) {
-					found = append(found, uintptr(at)+uintptr(i))
-				}
+		for i := 0; i+len(key) <= len(chunk); i += len(key) {
+			if bytes.Equal(chunk[i:i+len(key)], key) {
+				found = append(found, uintptr(at)+uintptr(i))
 			}
 		}
 	}
@@ -104,13 +89,63 @@ func findSocketFunc() (*socketFunc, error) {
 		}
 	}
 	if len(found) != 1 {
-		return nil, fmt.Errorf("netsim: cannot find net.socketFunc: %d words of the data segment point to syscall.Socket, want 1", len(found))
+		return nil, fmt.Errorf("netsim: cannot find net.socketFunc: %d words of the data section point to syscall.Socket, want 1", len(found))
 	}
 	p := (*socketFunc)(unsafe.Add(unsafe.Pointer(&anchor), int(found[0])-int(uintptr(unsafe.Pointer(&anchor)))))
 	if got := *p; *(*uintptr)(unsafe.Pointer(&got)) != target {
 		return nil, fmt.Errorf("netsim: cannot find net.socketFunc: the word changed")
 	}
 	return p, nil
+}
+
+// dataSection returns where the executable's .data section is mapped:
+// from its section header and the mapping of the executable's file that
+// holds its offset (/proc/self/maps), so with or without -buildmode=pie.
+func dataSection() (start, end uint64, err error) {
+	f, err := elf.Open("/proc/self/exe")
+	if err != nil {
+		return 0, 0, err
+	}
+	defer f.Close()
+	sec := f.Section(".data")
+	if sec == nil || sec.Type != elf.SHT_PROGBITS {
+		return 0, 0, fmt.Errorf("the executable has no .data section")
+	}
+	if sec.Addr%8 != 0 {
+		return 0, 0, fmt.Errorf(".data is not aligned")
+	}
+	var exe syscall.Stat_t
+	if err := syscall.Stat("/proc/self/exe", &exe); err != nil {
+		return 0, 0, err
+	}
+	maps, err := os.ReadFile("/proc/self/maps")
+	if err != nil {
+		return 0, 0, err
+	}
+	sc := bufio.NewScanner(bytes.NewReader(maps))
+	for sc.Scan() {
+		// "start-end perms offset dev inode path"
+		m := strings.Fields(sc.Text())
+		if len(m) < 6 || !strings.HasPrefix(m[1], "rw") {
+			continue
+		}
+		if ino, err := strconv.ParseUint(m[4], 10, 64); err != nil || ino != exe.Ino {
+			continue
+		}
+		lo, hi, _ := strings.Cut(m[0], "-")
+		mstart, err1 := strconv.ParseUint(lo, 16, 64)
+		mend, err2 := strconv.ParseUint(hi, 16, 64)
+		off, err3 := strconv.ParseUint(m[2], 16, 64)
+		if err1 != nil || err2 != nil || err3 != nil || mend <= mstart {
+			continue
+		}
+		if sec.Offset < off || sec.Offset+sec.Size > off+(mend-mstart) {
+			continue
+		}
+		start = mstart + (sec.Offset - off)
+		return start, start + sec.Size, nil
+	}
+	return 0, 0, fmt.Errorf("the .data section is in no writable mapping of the executable")
 }
 
 // socketGuard is installed in net.socketFunc.
