@@ -243,7 +243,10 @@ func (b *bubbleRun) answer(query []byte) ([]byte, error) {
 		for _, g := range fresh {
 			b.escape(g, name)
 		}
-		resp.RCode = dnsmessage.RCodeRefused
+		// An error, not a REFUSED answer: the resolver puts its text in
+		// the DNS error the dial returns ("lookup server on …: netsim:
+		// …"), where REFUSED reads "server misbehaving".
+		return nil, fmt.Errorf("%w (the lookup of %q for it was refused: dial through the simulated host's DialContext)", ErrRealNetwork, name)
 	} else if addrs, err := b.n.LookupHost(name); err != nil {
 		resp.RCode = dnsmessage.RCodeNameError
 		b.noHost(name)
