@@ -49,6 +49,8 @@ var scenarios = []struct {
 	{"http-4-unlabelled-staggered", false, false, false, func(t *testing.T, c, s *netsim.Host) { httpConcurrent(t, c, s, false, time.Millisecond) }},
 	{"h2c-4-concurrent", true, false, false, func(t *testing.T, c, s *netsim.Host) { httpConcurrent(t, c, s, true, 0) }},
 	{"h2c-4-staggered", true, false, false, func(t *testing.T, c, s *netsim.Host) { httpConcurrent(t, c, s, true, time.Millisecond) }},
+	{"http-workers-shared-queue", true, false, false, func(t *testing.T, c, s *netsim.Host) { httpWorkers(t, c, s, false) }},
+	{"http-workers-partitioned", false, true, false, func(t *testing.T, c, s *netsim.Host) { httpWorkers(t, c, s, true) }},
 	{"quic", true, false, true, func(t *testing.T, c, s *netsim.Host) {
 		srvTLS, cliTLS := quicTLS(t) // the same key in every run, from the seeded randomness
 		quicScenario(t, c, s, srvTLS, cliTLS)

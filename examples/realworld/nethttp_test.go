@@ -81,3 +81,39 @@ func httpConcurrent(t *testing.T, client, server *netsimHost, h2c bool, stagger 
 	}
 	wg.Wait()
 }
+
+// httpWorkers runs a worker pool: four workers, each with a net/http
+// client of its own (so a connection of its own), GET eight URLs. Shared,
+// the workers take the jobs from one channel in the order the scheduler
+// picks (which job goes on which connection); partitioned, worker k takes
+// jobs k and k+4, the fix Check's diagnosis proposes.
+func httpWorkers(t *testing.T, client, server *netsimHost, partitioned bool) {
+	serveHTTP(t, server, false)
+	const workers, jobs = 4, 8
+	shared := make(chan int, jobs)
+	for j := range jobs {
+		shared <- j
+	}
+	close(shared)
+	var wg sync.WaitGroup
+	for k := range workers {
+		wg.Go(func() {
+			tr := &http.Transport{DialContext: client.DialContext}
+			defer tr.CloseIdleConnections()
+			hc := &http.Client{Transport: tr}
+			get := func(j int) {
+				httpGet(t, hc, fmt.Sprint("http://server:8080/job?n=", j), fmt.Sprintf("hello %d over HTTP/1.1", j))
+			}
+			if partitioned {
+				for j := k; j < jobs; j += workers {
+					get(j)
+				}
+				return
+			}
+			for j := range shared {
+				get(j)
+			}
+		})
+	}
+	wg.Wait()
+}

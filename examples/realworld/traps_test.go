@@ -7,8 +7,11 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/redis/go-redis/v9"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials/insecure"
 	testgrpc "google.golang.org/grpc/interop/grpc_testing"
 
 	"netsim.dev/netsim/netsimtest"
@@ -24,7 +27,10 @@ const trapEnv = "REALWORLD_TRAP"
 //     making four connections at once: it holds a lock across a handshake
 //     that another connection's set-up waits for;
 //   - redis-default-dialer: go-redis with no Dialer, which would dial the
-//     machine's network.
+//     machine's network;
+//   - redis-ip: the same with the server's IP address, which no resolver
+//     sees: the net package's socket call is refused;
+//   - grpc-ip: gRPC with no dialer of its own, to an IP address.
 func TestTrapChild(t *testing.T) {
 	mode := os.Getenv(trapEnv)
 	if mode == "" {
@@ -54,6 +60,22 @@ func TestTrapChild(t *testing.T) {
 			rdb := redis.NewClient(&redis.Options{Addr: "server:6379"})
 			defer rdb.Close()
 			t.Logf("PING: %v", rdb.Ping(ctx).Err())
+		case "redis-ip":
+			serveRedis(t, server)
+			rdb := redis.NewClient(&redis.Options{Addr: "10.0.0.2:6379"})
+			defer rdb.Close()
+			t.Logf("PING: %v", rdb.Ping(ctx).Err())
+		case "grpc-ip":
+			serveGRPC(t, server)
+			cc, err := grpc.NewClient("passthrough:///10.0.0.2:50051", grpc.WithTransportCredentials(insecure.NewCredentials()))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer cc.Close()
+			ctx, cancel := context.WithTimeout(ctx, time.Second)
+			defer cancel()
+			_, err = testgrpc.NewTestServiceClient(cc).UnaryCall(ctx, &testgrpc.SimpleRequest{ResponseSize: 10})
+			t.Logf("UnaryCall: %v", err)
 		}
 	})
 }
@@ -66,6 +88,8 @@ func TestTraps(t *testing.T) {
 		"grpc-leak":            {"still blocked after the test returned", "grpc.ClientConn.Close", "google.golang.org/grpc", "capture: "},
 		"redis-lock":           {"no progress for", "waits for a lock (sync.RWMutex.Lock)", "disableMaintNotificationsUpgrades", "parked calls:", "Read tcp 10.0.0.1:", "capture: ", "the bubble is left behind"},
 		"redis-default-dialer": {"went to the machine's network", `it resolves "server"`, "redis.Options.Dialer", "PING: dial tcp: lookup server"},
+		"redis-ip":             {"went to the machine's network", "net.(*Dialer).DialContext, called from github.com/redis/go-redis/v9", "asked for a real TCP/IPv4 socket of the machine; no socket was made", "redis.Options.Dialer", "PING: dial tcp 10.0.0.2:6379: socket: netsim: "},
+		"grpc-ip":              {"went to the machine's network", "net.(*Dialer).DialContext, called from google.golang.org/grpc", "asked for a real TCP/IPv4 socket of the machine; no socket was made", "grpc.WithContextDialer", "UnaryCall: rpc error: code = "},
 	} {
 		t.Run(mode, func(t *testing.T) {
 			cmd := exec.Command(os.Args[0], "-test.run=^TestTrapChild$", "-test.v", "-test.timeout=2m", "-netsim.hang=1s")

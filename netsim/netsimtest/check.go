@@ -114,7 +114,9 @@ func checkRuns(n int) (int, error) {
 // networks body made with [New] differ between runs. The failure names the
 // first differing frame, its stream, what differs (bytes, segmentation,
 // ports, timing), the likely cause (concurrent dials at one instant,
-// concurrent writers on one socket, unseeded randomness) and the fix
+// concurrent writers on one socket, unseeded randomness, HTTP/2 stream IDs
+// given in goroutine order, the same messages on other connections as a
+// worker pool's shared queue makes them) and the fix
 // (netsim.WithLabel, a virtual millisecond between the concurrent work,
 // testing/cryptotest.SetGlobalRandom), and saves both captures. body is a
 // whole test: it calls New and Run itself, as a [Seeds] body does:
@@ -268,7 +270,8 @@ type frameInfo struct {
 	time     int64
 	proto    string // "tcp", "udp", "" for others
 	src, dst string // address:port
-	syn      bool
+	syn, ack bool
+	seq      uint32 // relative
 	payload  []byte
 }
 
@@ -287,6 +290,8 @@ func frames(c []byte) []frameInfo {
 			f.proto = "tcp"
 			f.src, f.dst = fmt.Sprintf("%s:%d", src, p.TCP.SrcPort), fmt.Sprintf("%s:%d", dst, p.TCP.DstPort)
 			f.syn = p.TCP.Flags&0x002 != 0
+			f.ack = p.TCP.Flags&0x010 != 0
+			f.seq = p.TCP.Seq
 			f.payload = bytes.Clone(p.TCP.Payload)
 		case p.Has(dissect.ProtoUDP):
 			f.proto = "udp"
@@ -345,6 +350,14 @@ func diff(a, b [][]byte, runA, runB int) *Difference {
 				d.B = y.line
 			}
 			d.diagnose(x, y, j < len(fa), j < len(fb))
+			if x.proto == "tcp" && y.proto == "tcp" && x.src == y.src && x.dst == y.dst &&
+				(d.Cause == causeRand || d.Cause == causeMix || d.Cause == causeSeg) {
+				// An order netsim does not own, seen in what the
+				// connections carry as a whole.
+				if what, cause, fix, ok := explainStreams(fa, fb, x, runA, runB); ok {
+					d.What, d.Cause, d.Fix = d.What+"; "+what, cause, fix
+				}
+			}
 			return d
 		}
 		// Same frames, other bytes: the file headers or comments.

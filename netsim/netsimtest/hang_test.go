@@ -21,16 +21,23 @@ const trapEnv = "NETSIM_TEST_TRAP"
 // TestTrapChild falls into one of the traps of test mode: leak (a
 // goroutine left blocked when the test returns), blocked (every goroutine
 // blocked outside netsim), mutex (a Read under a mutex another goroutine
-// wants), realsocket (a Read on a socket of the machine).
+// wants), realsocket (a Read on a socket of the machine, made outside the
+// bubble).
 func TestTrapChild(t *testing.T) {
 	mode := os.Getenv(trapEnv)
 	if mode == "" {
 		t.Skip("run as a child process by TestTrapsReported")
 	}
-	var real net.Listener
+	var real net.Conn
 	if mode == "realsocket" {
-		var err error
-		if real, err = net.Listen("tcp", "127.0.0.1:0"); err != nil { // never accepts
+		// A real connection, made outside the bubble (inside, net.Dial
+		// is refused), on which nothing comes.
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer ln.Close()
+		if real, err = net.Dial("tcp", ln.Addr().String()); err != nil {
 			t.Fatal(err)
 		}
 		defer real.Close()
@@ -54,11 +61,7 @@ func TestTrapChild(t *testing.T) {
 			time.Sleep(time.Millisecond)
 			mu.Lock()
 		case "realsocket":
-			c, err := net.Dial("tcp", real.Addr().String())
-			if err != nil {
-				t.Fatal(err)
-			}
-			c.Read(make([]byte, 1))
+			real.Read(make([]byte, 1))
 		}
 	})
 }

@@ -36,6 +36,11 @@
 //     that, inside Run, answers from the simulated hosts (no DNS packet
 //     leaves the process), and fails the test with [ErrRealNetwork] when a
 //     dial by name bypasses netsim; outside Run it behaves as before.
+//   - On Linux, a socket that the net package would make for a goroutine
+//     of Run's bubble (net.Dial of an IP address, net.Listen,
+//     net.ListenPacket, a library's default dialer) is not made: the call
+//     fails with [ErrRealNetwork] and so does the test, with the call and
+//     its goroutine named. Goroutines outside the bubble are not concerned.
 //   - Goroutines left blocked when the test returns, a bubble where every
 //     goroutine is blocked, and a bubble stalled by a goroutine synctest
 //     cannot see (a Read under a contended lock, a real socket; see
@@ -210,6 +215,7 @@ func Run(t *testing.T, n *netsim.Network, test func(t *testing.T)) {
 		live = v.(*liveCapture)
 		live.setInterrupted(true)
 	}
+	noteGuard(t)
 	b := newRun(n)
 	abandon := make(chan *netsim.DeadlockError, 1)
 	defer watch(t, b, abandon)()

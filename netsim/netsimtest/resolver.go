@@ -9,6 +9,7 @@ import (
 	"os"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -38,8 +39,7 @@ import (
 // server sees it among the bubble's goroutines, refuses the query, and
 // fails the test with a message that names the address and says to dial
 // through the host's DialContext. A dial of an IP address consults no
-// resolver: the watchdog (see watchdog.go) reports a goroutine of the
-// bubble waiting on a real socket.
+// resolver: the net package's socket call refuses it (realsocket.go).
 
 // runs maps a synctest bubble's number ("3") to the run in it.
 var runs sync.Map // string -> *bubbleRun
@@ -54,6 +54,7 @@ type bubbleRun struct {
 	mu      sync.Mutex
 	unknown map[string]bool // names logged as no host
 	escapes map[string]bool // goroutines whose real dial was reported
+	sockets map[string]bool // real socket calls reported (see realsocket.go)
 }
 
 // originalResolver is net.DefaultResolver as it was before netsimtest
@@ -108,8 +109,16 @@ func (b *bubbleRun) register(t *testing.T) (unregister func()) {
 	b.t, b.id = t, bubble
 	b.mu.Unlock()
 	runs.Store(bubble, b)
-	return func() { runs.Delete(bubble) }
+	running.Add(1)
+	return func() {
+		runs.Delete(bubble)
+		running.Add(-1)
+	}
 }
+
+// running counts the runs registered in runs: with none, a socket call
+// (see realsocket.go) need not look at its goroutine.
+var running atomic.Int64
 
 // bubble returns the number of b's bubble, "" before Run's body started.
 func (b *bubbleRun) bubble() string {
@@ -120,7 +129,7 @@ func (b *bubbleRun) bubble() string {
 
 // newRun returns the run of n, before its bubble starts.
 func newRun(n *netsim.Network) *bubbleRun {
-	return &bubbleRun{n: n, unknown: map[string]bool{}, escapes: map[string]bool{}}
+	return &bubbleRun{n: n, unknown: map[string]bool{}, escapes: map[string]bool{}, sockets: map[string]bool{}}
 }
 
 // realDials reports whether a goroutine of bubble b is resolving a name
@@ -146,7 +155,8 @@ func (b *bubbleRun) realDials() (any bool, fresh []sim.Goroutine) {
 // ErrRealNetwork is the error a dial or listen inside [Run] that bypasses
 // netsim (net.Dial, a library's default dialer) makes the test fail with,
 // reported through t.Error: its message says to use the host's
-// DialContext.
+// DialContext. A dial or listen by IP address also fails with an error
+// that wraps it (errors.Is), on Linux.
 var ErrRealNetwork = errors.New("netsim: a dial or listen inside netsimtest.Run went to the machine's network, not the simulated one")
 
 // escape reports a real dial seen by the resolver.
@@ -233,7 +243,10 @@ func (b *bubbleRun) answer(query []byte) ([]byte, error) {
 		for _, g := range fresh {
 			b.escape(g, name)
 		}
-		resp.RCode = dnsmessage.RCodeRefused
+		// An error, not a REFUSED answer: the resolver puts its text in
+		// the DNS error the dial returns ("lookup server on …: netsim:
+		// …"), where REFUSED reads "server misbehaving".
+		return nil, fmt.Errorf("%w (the lookup of %q for it was refused: dial through the simulated host's DialContext)", ErrRealNetwork, name)
 	} else if addrs, err := b.n.LookupHost(name); err != nil {
 		resp.RCode = dnsmessage.RCodeNameError
 		b.noHost(name)
