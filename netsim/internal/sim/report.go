@@ -114,7 +114,7 @@ func stallHint(g Goroutine) string {
 	case strings.Contains(g.State, "(durable)") || g.State == "running" || g.State == "runnable":
 		return ""
 	case strings.Contains(g.State, "IO wait") || strings.Contains(g.Stack, "internal/poll.(*FD)"):
-		return "waits on a real socket of the machine: the code dialled or listened outside netsim (net.Dial with an IP address, a library's default dialer); use the host's DialContext, Listen or ListenPacket"
+		return "waits on a real socket of the machine, made where netsimtest's guard cannot see it (a raw syscall.Socket, golang.org/x/sys/unix, cgo, or a goroutine outside the bubble); use the host's DialContext, Listen or ListenPacket"
 	case strings.Contains(g.State, "Mutex") || strings.Contains(g.State, "sync.Cond") || strings.Contains(g.State, "semacquire"):
 		return "waits for a lock (" + state + ") that a goroutine parked in a netsim call probably holds: a blocking Read, Accept or Dial made while holding a lock another goroutine wants hangs the bubble (a goroutine waiting for a mutex is not durably blocked); release the lock before the call"
 	case strings.Contains(g.State, "chan") || strings.Contains(g.State, "select"):
