@@ -39,6 +39,9 @@ type HTTP struct {
 	Number int
 	// Data is the whole message.
 	Data []byte
+	// TLS is set for a message decrypted from TLS (tlsdecrypt.go): its
+	// full URI is https.
+	TLS bool
 }
 
 // HTTPHeader is one header line.
@@ -243,7 +246,7 @@ func httpFirstLineInfo(b []byte) string {
 
 // httpMessage decodes one HTTP message (or continuation) b.
 func (d *Dissector) httpMessage(p *Packet, c *appConv, fi int, b []byte) {
-	m := &HTTP{ContentLength: -1, Data: b}
+	m := &HTTP{ContentLength: -1, Data: b, TLS: c.proto == appTLS}
 	p.HTTP = append(p.HTTP, m)
 	p.push(ProtoHTTP, idHTTP, b)
 	if !httpStarts(b) {
@@ -314,6 +317,9 @@ func (h *HTTP) FullURI() string {
 	host := h.Header("Host")
 	if host == "" {
 		return ""
+	}
+	if h.TLS {
+		return "https://" + host + h.URI
 	}
 	return "http://" + host + h.URI
 }

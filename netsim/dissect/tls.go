@@ -38,6 +38,30 @@ type TLSRecord struct {
 	// AppProto names what the application data carries ("Hypertext
 	// Transfer Protocol", or "Application Data").
 	AppProto string
+	// Plaintext is a TLS 1.3 record's content decrypted with the
+	// capture's secrets (without its content type and padding), nil when
+	// the record was not decrypted; InnerType is its real content type.
+	Plaintext []byte
+	InnerType uint8
+}
+
+// Decrypted reports whether the record was decrypted.
+func (r *TLSRecord) Decrypted() bool { return r.Plaintext != nil }
+
+// opaque reports whether the record's header type is TLS 1.3's opaque
+// type (tls.record.opaque_type): application data once the session is
+// TLS 1.3.
+func (r *TLSRecord) opaque() bool {
+	return !r.Bad && r.SessionVersion == 0x0304 && r.ContentType == 23
+}
+
+// Type is the record's content type: the decrypted inner type, or the
+// header's.
+func (r *TLSRecord) Type() uint8 {
+	if r.Plaintext != nil {
+		return r.InnerType
+	}
+	return r.ContentType
 }
 
 // TLSHandshake is one handshake message.
@@ -75,6 +99,14 @@ type tlsConv struct {
 	serverDir int // direction index of the server, -1 unknown
 	known     bool
 	alpn      string
+	// random is the Client Hello's random, suite the Server Hello's
+	// cipher suite; dec are the directions' TLS 1.3 decoders (nil: not
+	// decrypting), appBuf the decrypted application bytes of a message
+	// not yet complete, per direction.
+	random []byte
+	suite  uint16
+	dec    [2]*tlsDecoder
+	appBuf [2][]byte
 }
 
 var tlsVersionNames = map[uint16]string{0x0300: "SSLv3", 0x0301: "TLSv1", 0x0302: "TLSv1.1", 0x0303: "TLSv1.2", 0x0304: "TLSv1.3"}
@@ -171,6 +203,9 @@ func (d *Dissector) tlsRecord(p *Packet, c *appConv, fi int, b []byte) {
 		}
 		r.Handshakes = parseHandshakes(r.Data)
 		for _, h := range r.Handshakes {
+			if h.Type == 1 && h.Random != nil {
+				st.random = append(st.random[:0], h.Random...)
+			}
 			if h.Type == 2 && h.ALPN != "" {
 				st.alpn = h.ALPN
 			}
@@ -180,11 +215,17 @@ func (d *Dissector) tlsRecord(p *Packet, c *appConv, fi int, b []byte) {
 					st.version = v
 				}
 				st.serverDir = fi
+				st.suite = h.CipherSuite
 				if st.version == 0x0304 {
 					// Everything after the Server Hello is encrypted.
 					st.encrypted = [2]bool{true, true}
+					d.tls13HandshakeKeys(st, fi)
 				}
 			}
+		}
+	case 23:
+		if st.version == 0x0304 && st.dec[fi] != nil {
+			d.tlsDecrypt(st, fi, &r, b[:5])
 		}
 	}
 	r.AppProto = "Application Data"
@@ -192,6 +233,9 @@ func (d *Dissector) tlsRecord(p *Packet, c *appConv, fi int, b []byte) {
 		r.AppProto = "Hypertext Transfer Protocol"
 	}
 	t.Records = append(t.Records, r)
+	if r.Decrypted() && r.InnerType == 23 && r.AppProto == "Hypertext Transfer Protocol" {
+		d.tlsHTTP(p, c, fi, r.Plaintext)
+	}
 	if st.version != 0 {
 		t.Version = st.version
 	} else {
@@ -208,8 +252,12 @@ func parseHandshakes(b []byte) []TLSHandshake {
 		if int(h.Length) < len(body) {
 			body = body[:h.Length]
 		}
-		if h.Type == 1 || h.Type == 2 {
+		switch h.Type {
+		case 1, 2:
 			h.parseHello(body)
+		case 8: // Encrypted Extensions (TLS 1.3, seen decrypted)
+			h.ExtLen = -1
+			h.parseExtensions(body)
 		}
 		hs = append(hs, h)
 		if int(h.Length) > len(b)-4 {
@@ -260,10 +308,16 @@ func (h *TLSHandshake) parseHello(b []byte) {
 		h.CompMethods = b[2:3]
 		b = b[3:]
 	}
+	h.parseExtensions(b)
+}
+
+// parseExtensions decodes an extensions block (its 2-byte length, then
+// the extensions), as far as it goes.
+func (h *TLSHandshake) parseExtensions(b []byte) {
 	if len(b) < 2 {
 		return
 	}
-	n = int(binary.BigEndian.Uint16(b))
+	n := int(binary.BigEndian.Uint16(b))
 	h.ExtLen = n
 	b = b[2:]
 	if len(b) > n {
@@ -310,7 +364,7 @@ func (r *TLSRecord) info() string {
 	if r.Bad {
 		return "Ignored Unknown Record"
 	}
-	switch r.ContentType {
+	switch r.Type() {
 	case 20:
 		return "Change Cipher Spec"
 	case 21:
@@ -362,4 +416,25 @@ func tlsProtocol(p *Packet) string {
 		return s
 	}
 	return "TLS"
+}
+
+// alpnNames returns the protocol names of the handshake's
+// application_layer_protocol_negotiation extension.
+func (h *TLSHandshake) alpnNames() []string {
+	var names []string
+	for i, typ := range h.Extensions {
+		if typ != 16 {
+			continue
+		}
+		e := h.ExtData[i]
+		if len(e) < 2 {
+			continue
+		}
+		e = e[2:]
+		for len(e) > 0 && int(e[0]) < len(e) {
+			names = append(names, string(e[1:1+int(e[0])]))
+			e = e[1+int(e[0]):]
+		}
+	}
+	return names
 }
