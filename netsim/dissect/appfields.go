@@ -276,6 +276,16 @@ func registerHTTP() {
 		}
 		return append(out, Value{N: uint64(m.RequestIn)})
 	})
+	prev := func(name string, v func(m *HTTP) int) {
+		httpField(name, TypeFrameNum, 0, func(_ *Packet, m *HTTP, out []Value) []Value {
+			if v(m) == 0 {
+				return out
+			}
+			return append(out, Value{N: uint64(v(m))})
+		})
+	}
+	prev("http.prev_request_in", func(m *HTTP) int { return m.PrevRequest })
+	prev("http.prev_response_in", func(m *HTTP) int { return m.PrevResponse })
 	httpField("http.time", TypeTime, 0, func(p *Packet, m *HTTP, out []Value) []Value {
 		if !m.Response || m.RequestIn == 0 {
 			return out

@@ -19,6 +19,14 @@ func (t *treeWriter) app(p *Packet) {
 	if p.DNS != nil {
 		t.dns(p, p.DNS)
 	}
+	if p.TLS != nil && len(p.HTTP) > 0 && p.HTTP[0].TLS {
+		// HTTP decrypted from the TLS records (tlsdecrypt.go).
+		t.tls(p.TLS)
+		for _, m := range p.HTTP {
+			t.http(p, m)
+		}
+		return
+	}
 	for _, m := range p.HTTP {
 		t.http(p, m)
 	}
@@ -311,10 +319,19 @@ func (t *treeWriter) http(p *Packet, m *HTTP) {
 			t.g(1, "Full request URI: %s", u)
 		}
 		t.g(1, "HTTP request %d/%d", m.Number, m.Number)
+		if m.PrevRequest != 0 {
+			t.g(1, "Prev request in frame: %d", m.PrevRequest)
+		}
 	} else {
 		t.g(1, "HTTP response %d/%d", m.Number, m.Number)
 		if m.RequestIn != 0 {
 			t.g(1, "Time since request: %s", secs(p.Time-m.RequestTime))
+			if m.PrevRequest != 0 {
+				t.g(1, "Prev request in frame: %d", m.PrevRequest)
+			}
+			if m.PrevResponse != 0 {
+				t.g(1, "Prev response in frame: %d", m.PrevResponse)
+			}
 			t.g(1, "Request in frame: %d", m.RequestIn)
 			if m.RequestURI != "" {
 				t.g(1, "Request URI: %s", m.RequestURI)
@@ -349,13 +366,15 @@ func (t *treeWriter) tls(s *TLS) {
 		}
 		ct := tlsContentTypes[r.ContentType]
 		var head string
-		switch r.ContentType {
+		switch r.Type() {
 		case 20:
 			head = "Change Cipher Spec Protocol: Change Cipher Spec"
 		case 21:
 			head = "Alert Protocol: " + r.info()
 			if r.Encrypted {
 				head = "Encrypted Alert"
+			} else if r.Decrypted() {
+				head = r.info()
 			}
 		case 22:
 			head = "Handshake Protocol: " + r.info()
@@ -377,7 +396,10 @@ func (t *treeWriter) tls(s *TLS) {
 		}
 		t.f(2, "Version: %s (0x%04x)", tlsVersionLong[r.Version], r.Version)
 		t.f(2, "Length: %d", r.Length)
-		switch r.ContentType {
+		if r.Decrypted() {
+			t.g(2, "Content Type: %s", valueName(tlsContentTypes[r.InnerType], int(r.InnerType)))
+		}
+		switch r.Type() {
 		case 20:
 			t.f(2, "Change Cipher Spec Message")
 		case 21:
@@ -392,6 +414,10 @@ func (t *treeWriter) tls(s *TLS) {
 				break
 			}
 			for j := range r.Handshakes {
+				if r.Decrypted() {
+					t.tls13Handshake(&r.Handshakes[j])
+					continue
+				}
 				t.tlsHandshake(&r.Handshakes[j])
 			}
 		case 23:
@@ -446,6 +472,12 @@ func (t *treeWriter) tlsHandshake(h *TLSHandshake) {
 			t.f(3, "Compression Method: null (0)")
 		}
 	}
+	t.tlsExtensions(h)
+	t.ja3(h)
+}
+
+// tlsExtensions writes a handshake message's extensions block.
+func (t *treeWriter) tlsExtensions(h *TLSHandshake) {
 	if h.ExtLen < 0 {
 		return
 	}
@@ -482,7 +514,6 @@ func (t *treeWriter) tlsHandshake(h *TLSHandshake) {
 			}
 		}
 	}
-	t.ja3(h)
 }
 
 // tlsExt writes the decoded body of the extensions netsim knows.

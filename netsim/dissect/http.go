@@ -42,6 +42,10 @@ type HTTP struct {
 	// TLS is set for a message decrypted from TLS (tlsdecrypt.go): its
 	// full URI is https.
 	TLS bool
+	// PrevRequest and PrevResponse are the frames of the conversation's
+	// previous request and (for a response) previous response, 0 for the
+	// first (http.prev_request_in, http.prev_response_in).
+	PrevRequest, PrevResponse int
 }
 
 // HTTPHeader is one header line.
@@ -60,10 +64,13 @@ func (h *HTTP) Header(name string) string {
 
 // httpConv pairs a conversation's responses with its requests.
 type httpConv struct {
-	reqs     []httpReq // requests not yet answered, oldest first
-	nreq     int
-	nresp    int
-	lastHead bool
+	reqs  []httpReq // requests not yet answered, oldest first
+	nreq  int
+	nresp int
+	// reqFrames and respFrames are the frames of the conversation's
+	// requests and responses, by number.
+	reqFrames, respFrames []int
+	lastHead              bool
 }
 
 type httpReq struct {
@@ -288,6 +295,13 @@ func (d *Dissector) httpMessage(p *Packet, c *appConv, fi int, b []byte) {
 		}
 		c.http.nresp++
 		m.Number = c.http.nresp
+		if n := m.Number; n > 1 {
+			if n-2 < len(c.http.reqFrames) {
+				m.PrevRequest = c.http.reqFrames[n-2]
+			}
+			m.PrevResponse = c.http.respFrames[n-2]
+		}
+		c.http.respFrames = append(c.http.respFrames, p.Number)
 		if len(c.http.reqs) > 0 {
 			r := c.http.reqs[0]
 			c.http.reqs = c.http.reqs[1:]
@@ -305,6 +319,10 @@ func (d *Dissector) httpMessage(p *Packet, c *appConv, fi int, b []byte) {
 	}
 	c.http.nreq++
 	m.Number = c.http.nreq
+	if m.Number > 1 {
+		m.PrevRequest = c.http.reqFrames[m.Number-2]
+	}
+	c.http.reqFrames = append(c.http.reqFrames, p.Number)
 	c.http.lastHead = m.Method == "HEAD"
 	c.http.reqs = append(c.http.reqs, httpReq{frame: p.Number, time: p.Time, uri: m.FullURI(), method: m.Method})
 }

@@ -90,6 +90,9 @@ type TLSHandshake struct {
 	ExtLen int
 	// ALPN is the first application_layer_protocol_negotiation name.
 	ALPN string
+	// Body is the message after its type and length (cut at the end of
+	// the record when the message continues beyond it).
+	Body []byte
 }
 
 // tlsConv is a TLS conversation's state.
@@ -252,6 +255,7 @@ func parseHandshakes(b []byte) []TLSHandshake {
 		if int(h.Length) < len(body) {
 			body = body[:h.Length]
 		}
+		h.Body = body
 		switch h.Type {
 		case 1, 2:
 			h.parseHello(body)

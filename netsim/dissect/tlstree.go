@@ -1,0 +1,120 @@
+package dissect
+
+import (
+	"crypto/x509"
+	"encoding/asn1"
+)
+
+// The -V tree of TLS 1.3 handshake messages netsim decrypted, as tshark
+// 4.0 shows them. A certificate's X.509 structure (Wireshark's x509af,
+// x509sat and x509ce dissectors) is not decoded: the certificate line is
+// shown when its subject is a single common name, the only form whose
+// label netsim is sure of.
+
+// tls13Handshake writes one decrypted handshake message.
+func (t *treeWriter) tls13Handshake(h *TLSHandshake) {
+	if h.Type == 1 || h.Type == 2 {
+		t.tlsHandshake(h)
+		return
+	}
+	name := nameOr(tlsHandshakeNames[h.Type], "Unknown", h.Type)
+	t.f(2, "Handshake Protocol: %s", name)
+	t.f(3, "Handshake Type: %s (%d)", name, h.Type)
+	t.f(3, "Length: %d", h.Length)
+	if int(h.Length) > len(h.Body) {
+		return
+	}
+	b := h.Body
+	switch h.Type {
+	case 8: // Encrypted Extensions
+		t.tlsExtensions(h)
+	case 11: // Certificate
+		t.tls13Certificate(b)
+	case 15: // Certificate Verify
+		if len(b) < 4 {
+			return
+		}
+		a := be16(b)
+		name, ok := tlsSigAlgNames()[a]
+		if !ok {
+			name = orUnknown(tlsSigHashNames[b[0]]) + " " + orUnknown(tlsSigSigNames[b[1]])
+		}
+		t.f(3, "Signature Algorithm: %s (0x%04x)", name, a)
+		t.f(4, "Signature Hash Algorithm Hash: %s", valueName(tlsSigHashNames[b[0]], int(b[0])))
+		t.f(4, "Signature Hash Algorithm Signature: %s", valueName(tlsSigSigNames[b[1]], int(b[1])))
+		n := int(be16(b[2:]))
+		t.f(3, "Signature length: %d", n)
+		if 4+n <= len(b) {
+			t.f(3, "Signature: %s", bytesLabel(b[4:4+n]))
+		}
+	case 20: // Finished
+		t.f(3, "Verify Data")
+	case 24: // Key Update: Wireshark puts its field under the record
+		if len(b) == 1 {
+			t.f(2, "Key Update Request: %s", valueName(tlsKeyUpdateNames[b[0]], int(b[0])))
+		}
+	}
+}
+
+func orUnknown(s string) string {
+	if s == "" {
+		return "Unknown"
+	}
+	return s
+}
+
+// tls13Certificate writes a TLS 1.3 Certificate message's body.
+func (t *treeWriter) tls13Certificate(b []byte) {
+	if len(b) < 1 || 1+int(b[0])+3 > len(b) {
+		return
+	}
+	t.f(3, "Certificate Request Context Length: %d", b[0])
+	b = b[1+int(b[0]):]
+	n := int(b[0])<<16 | int(b[1])<<8 | int(b[2])
+	b = b[3:]
+	t.f(3, "Certificates Length: %d", n)
+	if n > len(b) {
+		return
+	}
+	t.f(3, "Certificates (%d bytes)", n)
+	for b = b[:n]; len(b) >= 3; {
+		cl := int(b[0])<<16 | int(b[1])<<8 | int(b[2])
+		if 3+cl > len(b) {
+			return
+		}
+		t.f(4, "Certificate Length: %d", cl)
+		cert := b[3 : 3+cl]
+		if cn, ok := onlyCommonName(cert); ok {
+			t.f(4, "Certificate: %s (id-at-commonName=%s)", bytesLabel(cert), cn)
+		}
+		b = b[3+cl:]
+		if len(b) < 2 || 2+int(be16(b)) > len(b) {
+			return
+		}
+		t.f(4, "Extensions Length: %d", be16(b))
+		b = b[2+int(be16(b)):]
+	}
+}
+
+// onlyCommonName returns the common name of a DER certificate whose
+// subject is that one attribute.
+func onlyCommonName(der []byte) (string, bool) {
+	c, err := x509.ParseCertificate(der)
+	if err != nil {
+		return "", false
+	}
+	var rdns asn1.RawValue
+	if _, err := asn1.Unmarshal(c.RawSubject, &rdns); err != nil {
+		return "", false
+	}
+	names := c.Subject.Names
+	if len(names) != 1 || !names[0].Type.Equal(asn1.ObjectIdentifier{2, 5, 4, 3}) {
+		return "", false
+	}
+	s, ok := names[0].Value.(string)
+	return s, ok
+}
+
+var tlsKeyUpdateNames = map[uint8]string{0: "update_not_requested", 1: "update_requested"}
+
+func be16(b []byte) uint16 { return uint16(b[0])<<8 | uint16(b[1]) }
