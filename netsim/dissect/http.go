@@ -64,13 +64,14 @@ func (h *HTTP) Header(name string) string {
 
 // httpConv pairs a conversation's responses with its requests.
 type httpConv struct {
-	reqs  []httpReq // requests not yet answered, oldest first
-	nreq  int
-	nresp int
+	reqs     []httpReq // requests not yet answered, oldest first
+	nreq     int
+	nresp    int
+	lastHead bool
+
 	// reqFrames and respFrames are the frames of the conversation's
 	// requests and responses, by number.
 	reqFrames, respFrames []int
-	lastHead              bool
 }
 
 type httpReq struct {
