@@ -278,7 +278,10 @@ func httpLine(raw string) string {
 	if strings.HasSuffix(raw, "\r\n") {
 		return formatText(strings.TrimSuffix(raw, "\r\n")) + `\r\n`
 	}
-	return formatText(strings.TrimSuffix(raw, "\n")) + `\n`
+	if strings.HasSuffix(raw, "\n") {
+		return formatText(strings.TrimSuffix(raw, "\n")) + `\n`
+	}
+	return formatText(raw) // a last line without its end
 }
 
 func (t *treeWriter) http(p *Packet, m *HTTP) {
@@ -396,7 +399,7 @@ func (t *treeWriter) tls(s *TLS) {
 		}
 		t.f(2, "Version: %s (0x%04x)", tlsVersionLong[r.Version], r.Version)
 		t.f(2, "Length: %d", r.Length)
-		if r.Decrypted() {
+		if r.Decrypted() && r.opaque() {
 			t.g(2, "Content Type: %s", valueName(tlsContentTypes[r.InnerType], int(r.InnerType)))
 		}
 		switch r.Type() {
@@ -418,7 +421,9 @@ func (t *treeWriter) tls(s *TLS) {
 					t.tls13Handshake(&r.Handshakes[j])
 					continue
 				}
-				t.tlsHandshake(&r.Handshakes[j])
+				if !t.tls12Handshake(r, &r.Handshakes[j]) {
+					t.tlsHandshake(&r.Handshakes[j])
+				}
 			}
 		case 23:
 			t.f(2, "Encrypted Application Data: %s", bytesLabel(r.Data))

@@ -43,6 +43,9 @@ type TLSRecord struct {
 	// the record was not decrypted; InnerType is its real content type.
 	Plaintext []byte
 	InnerType uint8
+	// suite is the session's cipher suite when the record came (0 before
+	// a Server Hello), for the tree of key exchange messages.
+	suite uint16
 }
 
 // Decrypted reports whether the record was decrypted.
@@ -110,6 +113,10 @@ type tlsConv struct {
 	suite  uint16
 	dec    [2]*tlsDecoder
 	appBuf [2][]byte
+	// srandom is the Server Hello's random; dec12 are the directions'
+	// TLS 1.2 decoders, set at their Change Cipher Spec (tls12.go).
+	srandom []byte
+	dec12   [2]*tls12Decoder
 }
 
 var tlsVersionNames = map[uint16]string{0x0300: "SSLv3", 0x0301: "TLSv1", 0x0302: "TLSv1.1", 0x0303: "TLSv1.2", 0x0304: "TLSv1.3"}
@@ -185,21 +192,32 @@ func (d *Dissector) tlsRecord(p *Packet, c *appConv, fi int, b []byte) {
 	}
 	r := TLSRecord{ContentType: b[0], Version: binary.BigEndian.Uint16(b[1:]), Length: binary.BigEndian.Uint16(b[3:]), Data: b[5:]}
 	r.SessionVersion = st.version
+	r.suite = st.suite
 	if r.SessionVersion == 0 {
 		r.SessionVersion = r.Version
+	}
+	if st.dec12[fi] != nil && r.ContentType >= 21 && r.ContentType <= 23 {
+		d.tls12Decrypt(st, fi, &r, b[:5])
 	}
 	switch r.ContentType {
 	case 20:
 		if st.version != 0x0304 {
 			st.encrypted[fi] = true
+			d.tls12Keys(st, fi)
 		}
 	case 21:
+		if r.Decrypted() {
+			break
+		}
 		if st.encrypted[fi] || len(r.Data) != 2 {
 			r.Encrypted = true
 		} else {
 			r.AlertLevel, r.AlertDesc = r.Data[0], r.Data[1]
 		}
 	case 22:
+		if r.Decrypted() {
+			break
+		}
 		if st.encrypted[fi] {
 			r.Encrypted = true
 			break
@@ -213,6 +231,7 @@ func (d *Dissector) tlsRecord(p *Packet, c *appConv, fi int, b []byte) {
 				st.alpn = h.ALPN
 			}
 			if h.Type == 2 {
+				st.srandom = append(st.srandom[:0], h.Random...)
 				st.version = h.Version
 				for _, v := range h.SupportedVersions {
 					st.version = v

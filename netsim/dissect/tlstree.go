@@ -3,6 +3,7 @@ package dissect
 import (
 	"crypto/x509"
 	"encoding/asn1"
+	"strings"
 )
 
 // The -V tree of TLS 1.3 handshake messages netsim decrypted, as tshark
@@ -73,7 +74,7 @@ func (t *treeWriter) tls13Certificate(b []byte) {
 	n := int(b[0])<<16 | int(b[1])<<8 | int(b[2])
 	b = b[3:]
 	t.f(3, "Certificates Length: %d", n)
-	if n > len(b) {
+	if n == 0 || n > len(b) {
 		return
 	}
 	t.f(3, "Certificates (%d bytes)", n)
@@ -103,10 +104,6 @@ func onlyCommonName(der []byte) (string, bool) {
 	if err != nil {
 		return "", false
 	}
-	var rdns asn1.RawValue
-	if _, err := asn1.Unmarshal(c.RawSubject, &rdns); err != nil {
-		return "", false
-	}
 	names := c.Subject.Names
 	if len(names) != 1 || !names[0].Type.Equal(asn1.ObjectIdentifier{2, 5, 4, 3}) {
 		return "", false
@@ -118,3 +115,85 @@ func onlyCommonName(der []byte) (string, bool) {
 var tlsKeyUpdateNames = map[uint8]string{0: "update_not_requested", 1: "update_requested"}
 
 func be16(b []byte) uint16 { return uint16(b[0])<<8 | uint16(b[1]) }
+
+// tls12Handshake writes a TLS 1.2 (or older) Certificate, or an ECDHE
+// suite's Server or Client Key Exchange, and reports whether it did;
+// other messages are tlsHandshake's.
+func (t *treeWriter) tls12Handshake(r *TLSRecord, h *TLSHandshake) bool {
+	ecdhe := strings.Contains(tlsCipherNames()[r.suite], "_ECDHE_")
+	if r.SessionVersion == 0x0304 || int(h.Length) > len(h.Body) ||
+		!(h.Type == 11 || (ecdhe && (h.Type == 12 || h.Type == 16))) {
+		return false
+	}
+	name := tlsHandshakeNames[h.Type]
+	t.f(2, "Handshake Protocol: %s", name)
+	t.f(3, "Handshake Type: %s (%d)", name, h.Type)
+	t.f(3, "Length: %d", h.Length)
+	b := h.Body
+	switch h.Type {
+	case 11:
+		if len(b) < 3 {
+			return true
+		}
+		t.certificates(b)
+	case 12: // ECDHE server params: curve, public key, signature
+		if len(b) < 4 || b[0] != 3 || 4+int(b[3]) > len(b) {
+			return true
+		}
+		g := be16(b[1:])
+		gn, ok := tlsGroupNames()[g]
+		if !ok {
+			return true
+		}
+		t.f(3, "EC Diffie-Hellman Server Params")
+		t.f(4, "Curve Type: named_curve (0x03)")
+		t.f(4, "Named Curve: %s (0x%04x)", gn, g)
+		t.f(4, "Pubkey Length: %d", b[3])
+		t.f(4, "Pubkey: %s", bytesLabel(b[4:4+int(b[3])]))
+		b = b[4+int(b[3]):]
+		if r.SessionVersion != 0x0303 || len(b) < 4 || 4+int(be16(b[2:])) > len(b) {
+			return true
+		}
+		a := be16(b)
+		an, ok := tlsSigAlgNames()[a]
+		if !ok {
+			an = orUnknown(tlsSigHashNames[b[0]]) + " " + orUnknown(tlsSigSigNames[b[1]])
+		}
+		t.f(4, "Signature Algorithm: %s (0x%04x)", an, a)
+		t.f(5, "Signature Hash Algorithm Hash: %s", valueName(tlsSigHashNames[b[0]], int(b[0])))
+		t.f(5, "Signature Hash Algorithm Signature: %s", valueName(tlsSigSigNames[b[1]], int(b[1])))
+		t.f(4, "Signature Length: %d", be16(b[2:]))
+		t.f(4, "Signature: %s", bytesLabel(b[4:4+int(be16(b[2:]))]))
+	case 16: // ECDHE client public key
+		if len(b) < 1 || 1+int(b[0]) > len(b) {
+			return true
+		}
+		t.f(3, "EC Diffie-Hellman Client Params")
+		t.f(4, "Pubkey Length: %d", b[0])
+		t.f(4, "Pubkey: %s", bytesLabel(b[1:1+int(b[0])]))
+	}
+	return true
+}
+
+// certificates writes a certificate_list (3-byte length, then each
+// certificate with its 3-byte length), as in TLS 1.2's Certificate.
+func (t *treeWriter) certificates(b []byte) {
+	n := int(b[0])<<16 | int(b[1])<<8 | int(b[2])
+	t.f(3, "Certificates Length: %d", n)
+	if n == 0 || 3+n > len(b) {
+		return
+	}
+	t.f(3, "Certificates (%d bytes)", n)
+	for b = b[3 : 3+n]; len(b) >= 3; {
+		cl := int(b[0])<<16 | int(b[1])<<8 | int(b[2])
+		if 3+cl > len(b) {
+			return
+		}
+		t.f(4, "Certificate Length: %d", cl)
+		cert := b[3 : 3+cl]
+		if cn, ok := onlyCommonName(cert); ok {
+			t.f(4, "Certificate: %s (id-at-commonName=%s)", bytesLabel(cert), cn)
+		}
+		b = b[3+cl:]
+	}
+}
