@@ -8,6 +8,8 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
+	"encoding/binary"
+	"encoding/hex"
 	"io"
 	"math/big"
 	"net"
@@ -21,6 +23,7 @@ import (
 
 	"netsim.dev/internal/tsharktest"
 	"netsim.dev/netsim/capture"
+	"netsim.dev/netsim/pcapread"
 )
 
 // segmentLog records the bytes each end of a connection writes, in
@@ -192,4 +195,145 @@ func TestTLS12DecryptMatchesTshark(t *testing.T) {
 			checkTreeLines(t, "tls12", trees, splitFrames(tsharktest.Run(t, "-V", "-r", file)))
 		})
 	}
+}
+
+// synth12Capture returns a pcapng capture of a TLS 1.2 session with
+// suite whose records (after each side's Change Cipher Spec) are recs,
+// encrypted with keys from a synthetic master secret that a key log
+// block before the Server Hello gives.
+func synth12Capture(t testing.TB, suite uint16, recs []synthRecord) []byte {
+	t.Helper()
+	ch, sh := synthHello(suite)
+	// TLS 1.2: no supported_versions in the Server Hello.
+	sh = append(sh[:len(sh)-8], 0, 0)
+	sh[3], sh[4] = byte((len(sh)-5)>>8), byte(len(sh)-5)
+	sh[6], sh[7], sh[8] = 0, byte((len(sh)-9)>>8), byte(len(sh)-9)
+	master := bytes.Repeat([]byte{0x4d}, 48)
+	keyLog := []byte("CLIENT_RANDOM " + hexString(synthRandom) + " " + hexString(master) + "\n")
+	s := tls12Suites[suite]
+	seed := append(bytes.Repeat([]byte{0xa5}, 32), synthRandom...)
+	kb := tls12PRF(s.hash, master, "key expansion", seed, 2*s.keyLen+2*s.ivLen)
+	var enc [2]*tls12Decoder
+	for dir := range enc {
+		key, iv := kb[dir*s.keyLen:(dir+1)*s.keyLen], kb[2*s.keyLen+dir*s.ivLen:2*s.keyLen+(dir+1)*s.ivLen]
+		a, err := s.newAEAD(key)
+		if err != nil {
+			t.Fatal(err)
+		}
+		enc[dir] = &tls12Decoder{aead: a, iv: iv}
+	}
+	var buf bytes.Buffer
+	w, err := capture.New(&buf, capture.Options{Format: capture.PCAPNG})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h, err := w.AddInterface("lan", "synthetic TLS 1.2")
+	if err != nil {
+		t.Fatal(err)
+	}
+	seq := [2]uint32{1000, 5000}
+	at := time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)
+	send := func(d int, payload []byte) {
+		src, dst, smac, dmac, sp, dp := synthClient, synthServer, synthMACc, synthMACs, uint16(40000), uint16(443)
+		if d == 1 {
+			src, dst, smac, dmac, sp, dp = synthServer, synthClient, synthMACs, synthMACc, 443, 40000
+		}
+		seg := tcpSegment(src, dst, sp, dp, seq[d], seq[1-d], 0x18, payload)
+		if err := w.WriteFrame(h, at, ethFrame(dmac, smac, 0x0800, ipv4Packet(src, dst, 6, 0, seg)), ""); err != nil {
+			t.Fatal(err)
+		}
+		seq[d] += uint32(len(payload))
+		at = at.Add(time.Millisecond)
+	}
+	send(0, ch)
+	if err := w.WriteKeyLog(keyLog); err != nil {
+		t.Fatal(err)
+	}
+	send(1, sh)
+	changed := [2]bool{}
+	for _, r := range recs {
+		d := 0
+		if r.fromServer {
+			d = 1
+		}
+		if !changed[d] {
+			send(d, []byte{20, 3, 3, 0, 1, 1})
+			changed[d] = true
+		}
+		e := enc[d]
+		var nonce [12]byte
+		copy(nonce[:], e.iv)
+		var explicit []byte
+		if len(e.iv) == 4 {
+			explicit = binary.BigEndian.AppendUint64(nil, e.seq)
+			copy(nonce[4:], explicit)
+		} else {
+			for i := 0; i < 8; i++ {
+				nonce[4+i] ^= byte(e.seq >> (56 - 8*i))
+			}
+		}
+		var ad [13]byte
+		binary.BigEndian.PutUint64(ad[:], e.seq)
+		ad[8], ad[9], ad[10] = r.inner, 3, 3
+		binary.BigEndian.PutUint16(ad[11:], uint16(len(r.data)))
+		body := append(explicit, e.aead.Seal(nil, nonce[:], r.data, ad[:])...)
+		e.seq++
+		send(d, append([]byte{r.inner, 3, 3, byte(len(body) >> 8), byte(len(body))}, body...))
+	}
+	if err := w.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+func hexString(b []byte) string { return hex.EncodeToString(b) }
+
+// FuzzTLS12Decrypted encrypts arbitrary content as a TLS 1.2 record of a
+// session whose master secret netsim has: the record must decrypt to that
+// content, and decoding and rendering it must not panic.
+func FuzzTLS12Decrypted(f *testing.F) {
+	f.Add(uint8(0), uint8(22), false, []byte{20, 0, 0, 12, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12})
+	f.Add(uint8(1), uint8(23), true, []byte("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nhi"))
+	f.Add(uint8(2), uint8(21), false, []byte{1, 0})
+	f.Fuzz(func(t *testing.T, suiteSel, typ uint8, fromServer bool, data []byte) {
+		if typ < 21 || typ > 23 || len(data) > 1<<14 {
+			return
+		}
+		suite := []uint16{0xc02b, 0xc030, 0xcca9}[int(suiteSel)%3]
+		capture := synth12Capture(t, suite, []synthRecord{{fromServer, typ, data}})
+		r, err := pcapread.NewReader(bytes.NewReader(capture))
+		if err != nil {
+			t.Fatal(err)
+		}
+		d := New()
+		var sink bytes.Buffer
+		seen := false
+		err = d.Scan(r, func(p *Packet) error {
+			sink.Reset()
+			sink.WriteString(Summary(p))
+			if err := Tree(&sink, p); err != nil {
+				return err
+			}
+			for _, fd := range Fields() {
+				sink.WriteString(FieldString(p, fd.Name))
+			}
+			if p.Number == 4 {
+				if p.TLS == nil || len(p.TLS.Records) != 1 {
+					t.Fatal("frame 4: no TLS record")
+				}
+				rec := p.TLS.Records[0]
+				if !rec.Decrypted() || rec.Type() != typ || !bytes.Equal(rec.Plaintext, data) {
+					t.Fatalf("frame 4 decrypted to type %d %x (decrypted %v), want %d %x", rec.Type(), rec.Plaintext, rec.Decrypted(), typ, data)
+				}
+				seen = true
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !seen {
+			t.Fatal("no frame 4")
+		}
+	})
 }
