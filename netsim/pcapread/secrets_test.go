@@ -77,4 +77,3 @@ func TestTakeSecrets(t *testing.T) {
 		t.Errorf("secrets blocks per frame %v, want %v", got, want)
 	}
 }
-
