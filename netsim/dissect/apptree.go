@@ -381,9 +381,16 @@ func (t *treeWriter) tls(s *TLS) {
 			}
 		case 22:
 			head = "Handshake Protocol: " + r.info()
-			if r.Encrypted || len(r.Handshakes) == 0 {
+			switch f := r.Fragment; {
+			case f != nil && f.Middle:
+				// Wireshark's label for a record in the middle of a
+				// message, as for one whose message is not its first.
+				head = "Handshake Protocol: Multiple Handshake Messages"
+			case f != nil && len(r.Handshakes) == 0:
+				head = "Handshake Protocol: " + tlsHandshakeName(f.Type) + " (fragment)"
+			case r.Encrypted || len(r.Handshakes) == 0:
 				head = "Handshake Protocol: Encrypted Handshake Message"
-			} else if len(r.Handshakes) > 1 {
+			case len(r.Handshakes) > 1 || f != nil:
 				head = "Handshake Protocol: Multiple Handshake Messages"
 			}
 		case 23:
@@ -412,18 +419,22 @@ func (t *treeWriter) tls(s *TLS) {
 				t.f(3, "Description: %s (%d)", nameOr(tlsAlertDescs[r.AlertDesc], "Unknown", r.AlertDesc), r.AlertDesc)
 			}
 		case 22:
-			if r.Encrypted || len(r.Handshakes) == 0 {
+			if (r.Encrypted || len(r.Handshakes) == 0) && r.Fragment == nil {
 				t.f(2, "Handshake Protocol: Encrypted Handshake Message")
 				break
 			}
 			for j := range r.Handshakes {
 				if r.Decrypted() {
+					t.tlsReassembled(&r.Handshakes[j])
 					t.tls13Handshake(&r.Handshakes[j])
 					continue
 				}
 				if !t.tls12Handshake(r, &r.Handshakes[j]) {
 					t.tlsHandshake(&r.Handshakes[j])
 				}
+			}
+			if f := r.Fragment; f != nil {
+				t.f(2, "Handshake Protocol: %s (fragment)", tlsHandshakeName(f.Type))
 			}
 		case 23:
 			t.f(2, "Encrypted Application Data: %s", bytesLabel(r.Data))

@@ -7,7 +7,8 @@ import (
 )
 
 // TLS holds the TLS records a frame completes, as Wireshark's tls
-// dissector shows them (record layer and unencrypted handshake messages).
+// dissector shows them (record layer, unencrypted handshake messages, and
+// the content of records decrypted with the capture's secrets).
 type TLS struct {
 	Records []TLSRecord
 	// Version is the version the Protocol column names: the session's
@@ -38,14 +39,27 @@ type TLSRecord struct {
 	// AppProto names what the application data carries ("Hypertext
 	// Transfer Protocol", or "Application Data").
 	AppProto string
-	// Plaintext is a TLS 1.3 record's content decrypted with the
-	// capture's secrets (without its content type and padding), nil when
-	// the record was not decrypted; InnerType is its real content type.
+	// Plaintext is the record's content decrypted with the capture's
+	// secrets (TLS 1.3: without its content type and padding), nil when
+	// the record was not decrypted; InnerType is its real content type
+	// (TLS 1.2: the header's).
 	Plaintext []byte
 	InnerType uint8
 	// suite is the session's cipher suite when the record came (0 before
 	// a Server Hello), for the tree of key exchange messages.
 	suite uint16
+	// Fragment is set when a decrypted record ends in (or is all in the
+	// middle of) a handshake message that continues in the next record.
+	Fragment *TLSFragment
+}
+
+// TLSFragment is the part of a handshake message a record holds when the
+// message spans records (Wireshark reassembles it).
+type TLSFragment struct {
+	Type uint8
+	// Middle is set when the record holds neither the message's start nor
+	// its end; First when the fragment is the record's first message.
+	Middle, First bool
 }
 
 // Decrypted reports whether the record was decrypted.
@@ -96,6 +110,9 @@ type TLSHandshake struct {
 	// Body is the message after its type and length (cut at the end of
 	// the record when the message continues beyond it).
 	Body []byte
+	// Parts are the records a message reassembled from several came in:
+	// frame number and bytes, in order (nil for a message in one record).
+	Parts []Segment
 }
 
 // tlsConv is a TLS conversation's state.
@@ -117,6 +134,12 @@ type tlsConv struct {
 	// TLS 1.2 decoders, set at their Change Cipher Spec (tls12.go).
 	srandom []byte
 	dec12   [2]*tls12Decoder
+	// hsFrag is, per direction, a decrypted handshake message that
+	// continues in the next record: its bytes so far and their records.
+	hsFrag [2]struct {
+		buf   []byte
+		parts []Segment
+	}
 }
 
 var tlsVersionNames = map[uint16]string{0x0300: "SSLv3", 0x0301: "TLSv1", 0x0302: "TLSv1.1", 0x0303: "TLSv1.2", 0x0304: "TLSv1.3"}
@@ -247,7 +270,7 @@ func (d *Dissector) tlsRecord(p *Packet, c *appConv, fi int, b []byte) {
 		}
 	case 23:
 		if st.version == 0x0304 && st.dec[fi] != nil {
-			d.tlsDecrypt(st, fi, &r, b[:5])
+			d.tlsDecrypt(st, fi, &r, b[:5], p.Number)
 		}
 	}
 	r.AppProto = "Application Data"
@@ -396,6 +419,18 @@ func (r *TLSRecord) info() string {
 		}
 		return "Alert (Level: " + nameOr(tlsAlertLevels[r.AlertLevel], "Unknown", r.AlertLevel) + ", Description: " + nameOr(tlsAlertDescs[r.AlertDesc], "Unknown", r.AlertDesc) + ")"
 	case 22:
+		if f := r.Fragment; f != nil {
+			// Wireshark names a fragment only as the record's first
+			// message.
+			var parts []string
+			for _, h := range r.Handshakes {
+				parts = append(parts, nameOr(tlsHandshakeNames[h.Type], "Encrypted Handshake Message", h.Type))
+			}
+			if f.First {
+				parts = append(parts, "["+nameOr(tlsHandshakeNames[f.Type], "Encrypted Handshake Message", f.Type)+" Fragment]")
+			}
+			return strings.Join(parts, ", ")
+		}
 		if r.Encrypted || len(r.Handshakes) == 0 {
 			return "Encrypted Handshake Message"
 		}

@@ -136,7 +136,7 @@ func (d *Dissector) tls13HandshakeKeys(st *tlsConv, server int) {
 // decodes its content: handshake messages (a Finished switches the
 // direction to its application secret, a Key Update to the secret's next
 // generation) and alerts. A record that does not decrypt stays as it is.
-func (d *Dissector) tlsDecrypt(st *tlsConv, fi int, r *TLSRecord, hdr []byte) {
+func (d *Dissector) tlsDecrypt(st *tlsConv, fi int, r *TLSRecord, hdr []byte, frame int) {
 	plain, typ, ok := st.dec[fi].open(hdr, r.Data)
 	if !ok {
 		return
@@ -150,7 +150,7 @@ func (d *Dissector) tlsDecrypt(st *tlsConv, fi int, r *TLSRecord, hdr []byte) {
 			r.Encrypted = true
 		}
 	case 22:
-		r.Handshakes = parseHandshakes(plain)
+		tlsHandshakeRecord(st, fi, r, plain, frame)
 		for _, h := range r.Handshakes {
 			switch h.Type {
 			case 8: // Encrypted Extensions: TLS 1.3's ALPN
@@ -201,5 +201,54 @@ func (d *Dissector) tlsHTTP(p *Packet, c *appConv, fi int, plain []byte) {
 			st.appBuf[fi] = append([]byte(nil), data...)
 		}
 		return
+	}
+}
+
+// maxTLSHandshake bounds a handshake message held for reassembly.
+const maxTLSHandshake = 1 << 20
+
+// tlsHandshakeRecord splits a decrypted handshake record b of direction fi
+// (in frame) into messages, as Wireshark's tls dissector does: a message
+// that continues in the next record is held, and completed by the records
+// that follow (Parts says where its bytes came from).
+func tlsHandshakeRecord(st *tlsConv, fi int, r *TLSRecord, b []byte, frame int) {
+	fr := &st.hsFrag[fi]
+	if fr.buf != nil {
+		have := len(fr.buf)
+		head := append(append([]byte(nil), fr.buf[:min(have, 4)]...), b[:min(len(b), 4)]...)
+		need := -1
+		take := len(b)
+		if len(head) >= 4 {
+			need = 4 + (int(head[1])<<16 | int(head[2])<<8 | int(head[3]))
+			take = min(take, need-have)
+		}
+		fr.buf = append(fr.buf, b[:take]...)
+		fr.parts = append(fr.parts, Segment{Frame: frame, Len: take})
+		b = b[take:]
+		if need < 0 || len(fr.buf) < need {
+			r.Fragment = &TLSFragment{Type: fr.buf[0], Middle: true}
+			if len(fr.buf) > maxTLSHandshake {
+				fr.buf, fr.parts = nil, nil
+			}
+			return
+		}
+		hs := parseHandshakes(fr.buf)
+		hs[0].Parts = fr.parts
+		r.Handshakes = append(r.Handshakes, hs[0])
+		fr.buf, fr.parts = nil, nil
+	}
+	for len(b) > 0 {
+		n := -1
+		if len(b) >= 4 {
+			n = 4 + (int(b[1])<<16 | int(b[2])<<8 | int(b[3]))
+		}
+		if n < 0 || n > len(b) {
+			r.Fragment = &TLSFragment{Type: b[0], First: len(r.Handshakes) == 0}
+			fr.buf = append([]byte(nil), b...)
+			fr.parts = []Segment{{Frame: frame, Len: len(b)}}
+			return
+		}
+		r.Handshakes = append(r.Handshakes, parseHandshakes(b[:n])...)
+		b = b[n:]
 	}
 }

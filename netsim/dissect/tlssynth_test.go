@@ -176,7 +176,7 @@ func synthCapture(t testing.TB, suite uint16, recs []synthRecord, withKeys bool)
 }
 
 // synthSession is the session TestTLSSynthMatchesTshark reads: encrypted
-// extensions with ALPN, both Finished messages, a request and its
+// extensions with ALPN (in three records), both Finished messages, a request and its
 // response, a Key Update from the server, a second request and response
 // under the updated key, and the client's close_notify.
 func synthSession(suite uint16) []synthRecord {
@@ -188,7 +188,11 @@ func synthSession(suite uint16) []synthRecord {
 		return []byte(fmt.Sprintf("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: %d\r\n\r\n%s", len(body), body))
 	}
 	return []synthRecord{
-		{true, 22, ee},
+		// Encrypted Extensions split over three records (the first too
+		// short for the message's length), as Wireshark reassembles it.
+		{true, 22, ee[:3]},
+		{true, 22, ee[3:10]},
+		{true, 22, ee[10:]},
 		{true, 22, finished},
 		{false, 22, finished},
 		{false, 23, []byte("GET /a HTTP/1.1\r\nHost: netsim.test\r\n\r\n")},

@@ -197,3 +197,32 @@ func (t *treeWriter) certificates(b []byte) {
 		b = b[3+cl:]
 	}
 }
+
+func tlsHandshakeName(typ uint8) string {
+	if s, ok := tlsHandshakeNames[typ]; ok {
+		return s
+	}
+	return "Encrypted Handshake Message"
+}
+
+// tlsReassembled writes the lines of a handshake message reassembled from
+// several records, before the message itself.
+func (t *treeWriter) tlsReassembled(h *TLSHandshake) {
+	if len(h.Parts) == 0 {
+		return
+	}
+	t.f(2, "Handshake Protocol: %s (last fragment)", tlsHandshakeName(h.Type))
+	total := 0
+	var list []string
+	for _, s := range h.Parts {
+		total += s.Len
+		list = append(list, "#"+itoa(s.Frame)+"("+itoa(s.Len)+")")
+	}
+	t.g(2, "%d Reassembled Handshake Fragments (%d bytes): %s", len(h.Parts), total, strings.Join(list, ", "))
+	off := 0
+	for _, s := range h.Parts {
+		t.g(3, "Frame: %d, payload: %d-%d (%d byte%s)", s.Frame, off, off+s.Len-1, s.Len, plural(s.Len))
+		off += s.Len
+	}
+	t.g(3, "Handshake Fragment count: %d", len(h.Parts))
+}
