@@ -429,6 +429,7 @@ func (t *treeWriter) tls(s *TLS) {
 					t.tls13Handshake(&r.Handshakes[j])
 					continue
 				}
+				t.tlsReassembled(&r.Handshakes[j])
 				if !t.tls12Handshake(r, &r.Handshakes[j]) {
 					t.tlsHandshake(&r.Handshakes[j])
 				}

@@ -245,7 +245,7 @@ func (d *Dissector) tlsRecord(p *Packet, c *appConv, fi int, b []byte) {
 			r.Encrypted = true
 			break
 		}
-		r.Handshakes = parseHandshakes(r.Data)
+		tlsHandshakeRecord(st, fi, &r, r.Data, p.Number)
 		for _, h := range r.Handshakes {
 			if h.Type == 1 && h.Random != nil {
 				st.random = append(st.random[:0], h.Random...)
