@@ -337,3 +337,56 @@ func FuzzTLS12Decrypted(f *testing.F) {
 		}
 	})
 }
+
+// TestTLSHandshakeSplitMatchesTshark: an unencrypted Client Hello split
+// over two records (in two segments) reads as tshark reads it: a fragment,
+// then the message reassembled, in summary lines and -V (live tshark
+// unless -short).
+func TestTLSHandshakeSplitMatchesTshark(t *testing.T) {
+	ch, sh := synthHello(0xc02b)
+	msg := ch[5:]
+	rec := func(b []byte) []byte { return append([]byte{22, 3, 1, byte(len(b) >> 8), byte(len(b))}, b...) }
+	var buf bytes.Buffer
+	w, err := capture.New(&buf, capture.Options{Format: capture.PCAPNG})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h, err := w.AddInterface("lan", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	seq := [2]uint32{1000, 5000}
+	at := time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)
+	for _, s := range []synthSegment{{false, rec(msg[:10])}, {false, rec(msg[10:])}, {true, sh}} {
+		d := 0
+		src, dst, smac, dmac, sp, dp := synthClient, synthServer, synthMACc, synthMACs, uint16(40000), uint16(443)
+		if s.fromServer {
+			d = 1
+			src, dst, smac, dmac, sp, dp = synthServer, synthClient, synthMACs, synthMACc, 443, 40000
+		}
+		seg := tcpSegment(src, dst, sp, dp, seq[d], seq[1-d], 0x18, s.data)
+		if err := w.WriteFrame(h, at, ethFrame(dmac, smac, 0x0800, ipv4Packet(src, dst, 6, 0, seg)), ""); err != nil {
+			t.Fatal(err)
+		}
+		seq[d] += uint32(len(s.data))
+		at = at.Add(time.Millisecond)
+	}
+	if err := w.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	file := filepath.Join(t.TempDir(), "split.pcapng")
+	if err := os.WriteFile(file, buf.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	lines, trees := scanFile(t, file, nil)
+	if len(lines) != 3 || !strings.HasSuffix(lines[0], " [Client Hello Fragment]") || !strings.HasSuffix(lines[1], " Client Hello") {
+		t.Errorf("summary:\n%s", strings.Join(lines, "\n"))
+	}
+	if testing.Short() {
+		return
+	}
+	if want := tsharkLines(tsharktest.Run(t, "-r", file)); !slices.Equal(lines, want) {
+		t.Errorf("netsim:\n%s\ntshark:\n%s", strings.Join(lines, "\n"), strings.Join(want, "\n"))
+	}
+	checkTreeLines(t, "split", trees, splitFrames(tsharktest.Run(t, "-V", "-r", file)))
+}
