@@ -37,6 +37,10 @@ Flags:
   --manuf FILE  MAC names from FILE (Wireshark's manuf format) instead of
               Wireshark's installed manuf, wka and ethers files (also
               $NETSIM_MANUF); without either, addresses show as hex
+  --tls-keylog FILE  TLS secrets in the NSS key log format ($SSLKEYLOGFILE,
+              crypto/tls's KeyLogWriter) to decrypt TLS 1.3 with, as tshark's
+              -o tls.keylog_file:FILE; a pcapng capture's own secrets
+              (Decryption Secrets Blocks) are used without it
 
 Example:
   netsim run tcp -w - | netsim read -r - -Y 'tcp.flags.fin==1'
@@ -52,6 +56,7 @@ func cmdRead(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		count                int
 		hex, tree, noResolve bool
 		manuf                string
+		keyLog               string // --tls-keylog
 		fields               fieldList
 		outName              string     // -o: where --graph (or --ladder) writes
 		graph                graphFlags // --graph, --stream, --dir: graph.go
@@ -66,6 +71,7 @@ func cmdRead(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fs.Var(&fields, "e", "")
 	fs.BoolVar(&noResolve, "n", false, "")
 	fs.StringVar(&manuf, "manuf", "", "")
+	fs.StringVar(&keyLog, "tls-keylog", "", "")
 	fs.StringVar(&outName, "o", "", "")
 	graph.register(fs)
 	lad.register(fs, &outName)
@@ -156,6 +162,12 @@ func cmdRead(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	shown := false
 	d := dissect.New()
 	d.SetMACNames(names, !noResolve)
+	if keyLog != "" {
+		if _, err := d.LoadTLSKeyLog(keyLog); err != nil {
+			fmt.Fprintf(stderr, "netsim read: --tls-keylog: %v\n", err)
+			return 2
+		}
+	}
 	err = d.Scan(r, func(p *dissect.Packet) error {
 		read++
 		if f.Match(p) {

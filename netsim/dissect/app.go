@@ -12,7 +12,8 @@ const (
 	appDNS
 	appHTTP
 	appTLS
-	appSSH // only its message boundaries (ssh.go)
+	appSSH     // only its message boundaries (ssh.go)
+	appGryphon // only its PDU boundaries (gryphon.go)
 )
 
 // httpPorts and tlsPorts are the TCP ports Wireshark 4.0 hands to its http
@@ -62,6 +63,8 @@ func tcpPortProto(a, b uint16) uint8 {
 			return appHTTP
 		case tlsPorts[p]:
 			return appTLS
+		case p == gryphonPort:
+			return appGryphon
 		}
 	}
 	return appNone
@@ -169,6 +172,8 @@ func (d *Dissector) appData(p *Packet, c *appConv, fi int, data []byte, fin bool
 				n, ok = d.httpLen(c, fi, rest, fin)
 			case appSSH:
 				n, ok = sshLen(c.ssh[fi], rest)
+			case appGryphon:
+				n, ok = gryphonLen(rest)
 			}
 		} else {
 			n, ok = len(rest), true

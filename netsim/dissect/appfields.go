@@ -276,6 +276,16 @@ func registerHTTP() {
 		}
 		return append(out, Value{N: uint64(m.RequestIn)})
 	})
+	prev := func(name string, v func(m *HTTP) int) {
+		httpField(name, TypeFrameNum, 0, func(_ *Packet, m *HTTP, out []Value) []Value {
+			if v(m) == 0 {
+				return out
+			}
+			return append(out, Value{N: uint64(v(m))})
+		})
+	}
+	prev("http.prev_request_in", func(m *HTTP) int { return m.PrevRequest })
+	prev("http.prev_response_in", func(m *HTTP) int { return m.PrevResponse })
 	httpField("http.time", TypeTime, 0, func(p *Packet, m *HTTP, out []Value) []Value {
 		if !m.Response || m.RequestIn == 0 {
 			return out
@@ -348,18 +358,26 @@ func registerTLS() {
 			return append(out, Value{N: v(r)})
 		})
 	}
-	rec("tls.record.content_type", 8, false, func(r *TLSRecord) uint64 { return uint64(r.ContentType) })
+	// A TLS 1.3 record's content type is its opaque type's when it is
+	// not decrypted (tls.record.opaque_type, tlsfields.go), the inner
+	// type when it is.
+	tlsField("tls.record.content_type", TypeUint, 8, false, func(r *TLSRecord, out []Value) []Value {
+		if r.Bad || (r.opaque() && !r.Decrypted()) {
+			return out
+		}
+		return append(out, Value{N: uint64(r.Type())})
+	})
 	rec("tls.record.version", 16, true, func(r *TLSRecord) uint64 { return uint64(r.Version) })
 	rec("tls.record.length", 16, false, func(r *TLSRecord) uint64 { return uint64(r.Length) })
 	tlsField("tls.app_data", TypeBytes, 0, false, func(r *TLSRecord, out []Value) []Value {
-		if r.Bad || r.ContentType != 23 {
+		if r.Bad || r.Type() != 23 {
 			return out
 		}
 		return append(out, Value{B: r.Data})
 	})
 	alert := func(name string, v func(r *TLSRecord) uint8) {
 		tlsField(name, TypeUint, 8, false, func(r *TLSRecord, out []Value) []Value {
-			if r.Bad || r.ContentType != 21 || r.Encrypted {
+			if r.Bad || r.Type() != 21 || r.Encrypted {
 				return out
 			}
 			return append(out, Value{N: uint64(v(r))})

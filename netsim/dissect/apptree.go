@@ -19,6 +19,14 @@ func (t *treeWriter) app(p *Packet) {
 	if p.DNS != nil {
 		t.dns(p, p.DNS)
 	}
+	if p.TLS != nil && len(p.HTTP) > 0 && p.HTTP[0].TLS {
+		// HTTP decrypted from the TLS records (tlsdecrypt.go).
+		t.tls(p.TLS)
+		for _, m := range p.HTTP {
+			t.http(p, m)
+		}
+		return
+	}
 	for _, m := range p.HTTP {
 		t.http(p, m)
 	}
@@ -270,7 +278,10 @@ func httpLine(raw string) string {
 	if strings.HasSuffix(raw, "\r\n") {
 		return formatText(strings.TrimSuffix(raw, "\r\n")) + `\r\n`
 	}
-	return formatText(strings.TrimSuffix(raw, "\n")) + `\n`
+	if strings.HasSuffix(raw, "\n") {
+		return formatText(strings.TrimSuffix(raw, "\n")) + `\n`
+	}
+	return formatText(raw) // a last line without its end
 }
 
 func (t *treeWriter) http(p *Packet, m *HTTP) {
@@ -311,10 +322,19 @@ func (t *treeWriter) http(p *Packet, m *HTTP) {
 			t.g(1, "Full request URI: %s", u)
 		}
 		t.g(1, "HTTP request %d/%d", m.Number, m.Number)
+		if m.PrevRequest != 0 {
+			t.g(1, "Prev request in frame: %d", m.PrevRequest)
+		}
 	} else {
 		t.g(1, "HTTP response %d/%d", m.Number, m.Number)
 		if m.RequestIn != 0 {
 			t.g(1, "Time since request: %s", secs(p.Time-m.RequestTime))
+			if m.PrevRequest != 0 {
+				t.g(1, "Prev request in frame: %d", m.PrevRequest)
+			}
+			if m.PrevResponse != 0 {
+				t.g(1, "Prev response in frame: %d", m.PrevResponse)
+			}
 			t.g(1, "Request in frame: %d", m.RequestIn)
 			if m.RequestURI != "" {
 				t.g(1, "Request URI: %s", m.RequestURI)
@@ -349,19 +369,28 @@ func (t *treeWriter) tls(s *TLS) {
 		}
 		ct := tlsContentTypes[r.ContentType]
 		var head string
-		switch r.ContentType {
+		switch r.Type() {
 		case 20:
 			head = "Change Cipher Spec Protocol: Change Cipher Spec"
 		case 21:
 			head = "Alert Protocol: " + r.info()
 			if r.Encrypted {
 				head = "Encrypted Alert"
+			} else if r.Decrypted() {
+				head = r.info()
 			}
 		case 22:
 			head = "Handshake Protocol: " + r.info()
-			if r.Encrypted || len(r.Handshakes) == 0 {
+			switch f := r.Fragment; {
+			case f != nil && f.Middle:
+				// Wireshark's label for a record in the middle of a
+				// message, as for one whose message is not its first.
+				head = "Handshake Protocol: Multiple Handshake Messages"
+			case f != nil && len(r.Handshakes) == 0:
+				head = "Handshake Protocol: " + tlsHandshakeName(f.Type) + " (fragment)"
+			case r.Encrypted || len(r.Handshakes) == 0:
 				head = "Handshake Protocol: Encrypted Handshake Message"
-			} else if len(r.Handshakes) > 1 {
+			case len(r.Handshakes) > 1 || f != nil:
 				head = "Handshake Protocol: Multiple Handshake Messages"
 			}
 		case 23:
@@ -377,7 +406,10 @@ func (t *treeWriter) tls(s *TLS) {
 		}
 		t.f(2, "Version: %s (0x%04x)", tlsVersionLong[r.Version], r.Version)
 		t.f(2, "Length: %d", r.Length)
-		switch r.ContentType {
+		if r.Decrypted() && r.opaque() {
+			t.g(2, "Content Type: %s", valueName(tlsContentTypes[r.InnerType], int(r.InnerType)))
+		}
+		switch r.Type() {
 		case 20:
 			t.f(2, "Change Cipher Spec Message")
 		case 21:
@@ -387,12 +419,23 @@ func (t *treeWriter) tls(s *TLS) {
 				t.f(3, "Description: %s (%d)", nameOr(tlsAlertDescs[r.AlertDesc], "Unknown", r.AlertDesc), r.AlertDesc)
 			}
 		case 22:
-			if r.Encrypted || len(r.Handshakes) == 0 {
+			if (r.Encrypted || len(r.Handshakes) == 0) && r.Fragment == nil {
 				t.f(2, "Handshake Protocol: Encrypted Handshake Message")
 				break
 			}
 			for j := range r.Handshakes {
-				t.tlsHandshake(&r.Handshakes[j])
+				if r.Decrypted() {
+					t.tlsReassembled(&r.Handshakes[j])
+					t.tls13Handshake(&r.Handshakes[j])
+					continue
+				}
+				t.tlsReassembled(&r.Handshakes[j])
+				if !t.tls12Handshake(r, &r.Handshakes[j]) {
+					t.tlsHandshake(&r.Handshakes[j])
+				}
+			}
+			if f := r.Fragment; f != nil {
+				t.f(2, "Handshake Protocol: %s (fragment)", tlsHandshakeName(f.Type))
 			}
 		case 23:
 			t.f(2, "Encrypted Application Data: %s", bytesLabel(r.Data))
@@ -446,6 +489,12 @@ func (t *treeWriter) tlsHandshake(h *TLSHandshake) {
 			t.f(3, "Compression Method: null (0)")
 		}
 	}
+	t.tlsExtensions(h)
+	t.ja3(h)
+}
+
+// tlsExtensions writes a handshake message's extensions block.
+func (t *treeWriter) tlsExtensions(h *TLSHandshake) {
 	if h.ExtLen < 0 {
 		return
 	}
@@ -482,7 +531,6 @@ func (t *treeWriter) tlsHandshake(h *TLSHandshake) {
 			}
 		}
 	}
-	t.ja3(h)
 }
 
 // tlsExt writes the decoded body of the extensions netsim knows.

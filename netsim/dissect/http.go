@@ -39,6 +39,13 @@ type HTTP struct {
 	Number int
 	// Data is the whole message.
 	Data []byte
+	// TLS is set for a message decrypted from TLS (tlsdecrypt.go): its
+	// full URI is https.
+	TLS bool
+	// PrevRequest and PrevResponse are the frames of the conversation's
+	// previous request and (for a response) previous response, 0 for the
+	// first (http.prev_request_in, http.prev_response_in).
+	PrevRequest, PrevResponse int
 }
 
 // HTTPHeader is one header line.
@@ -61,6 +68,10 @@ type httpConv struct {
 	nreq     int
 	nresp    int
 	lastHead bool
+
+	// reqFrames and respFrames are the frames of the conversation's
+	// requests and responses, by number.
+	reqFrames, respFrames []int
 }
 
 type httpReq struct {
@@ -243,7 +254,7 @@ func httpFirstLineInfo(b []byte) string {
 
 // httpMessage decodes one HTTP message (or continuation) b.
 func (d *Dissector) httpMessage(p *Packet, c *appConv, fi int, b []byte) {
-	m := &HTTP{ContentLength: -1, Data: b}
+	m := &HTTP{ContentLength: -1, Data: b, TLS: c.proto == appTLS}
 	p.HTTP = append(p.HTTP, m)
 	p.push(ProtoHTTP, idHTTP, b)
 	if !httpStarts(b) {
@@ -285,6 +296,13 @@ func (d *Dissector) httpMessage(p *Packet, c *appConv, fi int, b []byte) {
 		}
 		c.http.nresp++
 		m.Number = c.http.nresp
+		if n := m.Number; n > 1 {
+			if n-2 < len(c.http.reqFrames) {
+				m.PrevRequest = c.http.reqFrames[n-2]
+			}
+			m.PrevResponse = c.http.respFrames[n-2]
+		}
+		c.http.respFrames = append(c.http.respFrames, p.Number)
 		if len(c.http.reqs) > 0 {
 			r := c.http.reqs[0]
 			c.http.reqs = c.http.reqs[1:]
@@ -302,6 +320,10 @@ func (d *Dissector) httpMessage(p *Packet, c *appConv, fi int, b []byte) {
 	}
 	c.http.nreq++
 	m.Number = c.http.nreq
+	if m.Number > 1 {
+		m.PrevRequest = c.http.reqFrames[m.Number-2]
+	}
+	c.http.reqFrames = append(c.http.reqFrames, p.Number)
 	c.http.lastHead = m.Method == "HEAD"
 	c.http.reqs = append(c.http.reqs, httpReq{frame: p.Number, time: p.Time, uri: m.FullURI(), method: m.Method})
 }
@@ -314,6 +336,9 @@ func (h *HTTP) FullURI() string {
 	host := h.Header("Host")
 	if host == "" {
 		return ""
+	}
+	if h.TLS {
+		return "https://" + host + h.URI
 	}
 	return "http://" + host + h.URI
 }

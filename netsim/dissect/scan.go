@@ -30,6 +30,7 @@ func (d *Dissector) Scan(r *pcapread.Reader, fn func(p *Packet) error) error {
 			d.SetInterfaces(ifs)
 			nifs = len(ifs)
 		}
+		d.takeSecrets(r)
 		d.Dissect(f, &p)
 		if err := fn(&p); err != nil {
 			return err

@@ -7,7 +7,8 @@ import (
 )
 
 // TLS holds the TLS records a frame completes, as Wireshark's tls
-// dissector shows them (record layer and unencrypted handshake messages).
+// dissector shows them (record layer, unencrypted handshake messages, and
+// the content of records decrypted with the capture's secrets).
 type TLS struct {
 	Records []TLSRecord
 	// Version is the version the Protocol column names: the session's
@@ -38,6 +39,46 @@ type TLSRecord struct {
 	// AppProto names what the application data carries ("Hypertext
 	// Transfer Protocol", or "Application Data").
 	AppProto string
+	// Plaintext is the record's content decrypted with the capture's
+	// secrets (TLS 1.3: without its content type and padding), nil when
+	// the record was not decrypted; InnerType is its real content type
+	// (TLS 1.2: the header's).
+	Plaintext []byte
+	InnerType uint8
+	// suite is the session's cipher suite when the record came (0 before
+	// a Server Hello), for the tree of key exchange messages.
+	suite uint16
+	// Fragment is set when a decrypted record ends in (or is all in the
+	// middle of) a handshake message that continues in the next record.
+	Fragment *TLSFragment
+}
+
+// TLSFragment is the part of a handshake message a record holds when the
+// message spans records (Wireshark reassembles it).
+type TLSFragment struct {
+	Type uint8
+	// Middle is set when the record holds neither the message's start nor
+	// its end; First when the fragment is the record's first message.
+	Middle, First bool
+}
+
+// Decrypted reports whether the record was decrypted.
+func (r *TLSRecord) Decrypted() bool { return r.Plaintext != nil }
+
+// opaque reports whether the record's header type is TLS 1.3's opaque
+// type (tls.record.opaque_type): application data once the session is
+// TLS 1.3.
+func (r *TLSRecord) opaque() bool {
+	return !r.Bad && r.SessionVersion == 0x0304 && r.ContentType == 23
+}
+
+// Type is the record's content type: the decrypted inner type, or the
+// header's.
+func (r *TLSRecord) Type() uint8 {
+	if r.Plaintext != nil {
+		return r.InnerType
+	}
+	return r.ContentType
 }
 
 // TLSHandshake is one handshake message.
@@ -66,6 +107,12 @@ type TLSHandshake struct {
 	ExtLen int
 	// ALPN is the first application_layer_protocol_negotiation name.
 	ALPN string
+	// Body is the message after its type and length (cut at the end of
+	// the record when the message continues beyond it).
+	Body []byte
+	// Parts are the records a message reassembled from several came in:
+	// frame number and bytes, in order (nil for a message in one record).
+	Parts []Segment
 }
 
 // tlsConv is a TLS conversation's state.
@@ -75,6 +122,24 @@ type tlsConv struct {
 	serverDir int // direction index of the server, -1 unknown
 	known     bool
 	alpn      string
+	// random is the Client Hello's random, suite the Server Hello's
+	// cipher suite; dec are the directions' TLS 1.3 decoders (nil: not
+	// decrypting), appBuf the decrypted application bytes of a message
+	// not yet complete, per direction.
+	random []byte
+	suite  uint16
+	dec    [2]*tlsDecoder
+	appBuf [2][]byte
+	// srandom is the Server Hello's random; dec12 are the directions'
+	// TLS 1.2 decoders, set at their Change Cipher Spec (tls12.go).
+	srandom []byte
+	dec12   [2]*tls12Decoder
+	// hsFrag is, per direction, a decrypted handshake message that
+	// continues in the next record: its bytes so far and their records.
+	hsFrag [2]struct {
+		buf   []byte
+		parts []Segment
+	}
 }
 
 var tlsVersionNames = map[uint16]string{0x0300: "SSLv3", 0x0301: "TLSv1", 0x0302: "TLSv1.1", 0x0303: "TLSv1.2", 0x0304: "TLSv1.3"}
@@ -150,41 +215,62 @@ func (d *Dissector) tlsRecord(p *Packet, c *appConv, fi int, b []byte) {
 	}
 	r := TLSRecord{ContentType: b[0], Version: binary.BigEndian.Uint16(b[1:]), Length: binary.BigEndian.Uint16(b[3:]), Data: b[5:]}
 	r.SessionVersion = st.version
+	r.suite = st.suite
 	if r.SessionVersion == 0 {
 		r.SessionVersion = r.Version
+	}
+	if st.dec12[fi] != nil && r.ContentType >= 21 && r.ContentType <= 23 {
+		d.tls12Decrypt(st, fi, &r, b[:5])
 	}
 	switch r.ContentType {
 	case 20:
 		if st.version != 0x0304 {
 			st.encrypted[fi] = true
+			d.tls12Keys(st, fi)
 		}
 	case 21:
+		if r.Decrypted() {
+			break
+		}
 		if st.encrypted[fi] || len(r.Data) != 2 {
 			r.Encrypted = true
 		} else {
 			r.AlertLevel, r.AlertDesc = r.Data[0], r.Data[1]
 		}
 	case 22:
+		if r.Decrypted() {
+			break
+		}
 		if st.encrypted[fi] {
 			r.Encrypted = true
 			break
 		}
-		r.Handshakes = parseHandshakes(r.Data)
+		tlsHandshakeRecord(st, fi, &r, r.Data, p.Number)
 		for _, h := range r.Handshakes {
+			if h.Type == 1 && h.Random != nil {
+				st.random = append(st.random[:0], h.Random...)
+			}
 			if h.Type == 2 && h.ALPN != "" {
 				st.alpn = h.ALPN
 			}
 			if h.Type == 2 {
+				st.srandom = append(st.srandom[:0], h.Random...)
 				st.version = h.Version
 				for _, v := range h.SupportedVersions {
 					st.version = v
 				}
 				st.serverDir = fi
+				st.suite = h.CipherSuite
 				if st.version == 0x0304 {
 					// Everything after the Server Hello is encrypted.
 					st.encrypted = [2]bool{true, true}
+					d.tls13HandshakeKeys(st, fi)
 				}
 			}
+		}
+	case 23:
+		if st.version == 0x0304 && st.dec[fi] != nil {
+			d.tlsDecrypt(st, fi, &r, b[:5], p.Number)
 		}
 	}
 	r.AppProto = "Application Data"
@@ -192,6 +278,9 @@ func (d *Dissector) tlsRecord(p *Packet, c *appConv, fi int, b []byte) {
 		r.AppProto = "Hypertext Transfer Protocol"
 	}
 	t.Records = append(t.Records, r)
+	if r.Decrypted() && r.InnerType == 23 && r.AppProto == "Hypertext Transfer Protocol" {
+		d.tlsHTTP(p, c, fi, r.Plaintext)
+	}
 	if st.version != 0 {
 		t.Version = st.version
 	} else {
@@ -208,8 +297,13 @@ func parseHandshakes(b []byte) []TLSHandshake {
 		if int(h.Length) < len(body) {
 			body = body[:h.Length]
 		}
-		if h.Type == 1 || h.Type == 2 {
+		h.Body = body
+		switch h.Type {
+		case 1, 2:
 			h.parseHello(body)
+		case 8: // Encrypted Extensions (TLS 1.3, seen decrypted)
+			h.ExtLen = -1
+			h.parseExtensions(body)
 		}
 		hs = append(hs, h)
 		if int(h.Length) > len(b)-4 {
@@ -260,10 +354,16 @@ func (h *TLSHandshake) parseHello(b []byte) {
 		h.CompMethods = b[2:3]
 		b = b[3:]
 	}
+	h.parseExtensions(b)
+}
+
+// parseExtensions decodes an extensions block (its 2-byte length, then
+// the extensions), as far as it goes.
+func (h *TLSHandshake) parseExtensions(b []byte) {
 	if len(b) < 2 {
 		return
 	}
-	n = int(binary.BigEndian.Uint16(b))
+	n := int(binary.BigEndian.Uint16(b))
 	h.ExtLen = n
 	b = b[2:]
 	if len(b) > n {
@@ -310,7 +410,7 @@ func (r *TLSRecord) info() string {
 	if r.Bad {
 		return "Ignored Unknown Record"
 	}
-	switch r.ContentType {
+	switch r.Type() {
 	case 20:
 		return "Change Cipher Spec"
 	case 21:
@@ -319,6 +419,18 @@ func (r *TLSRecord) info() string {
 		}
 		return "Alert (Level: " + nameOr(tlsAlertLevels[r.AlertLevel], "Unknown", r.AlertLevel) + ", Description: " + nameOr(tlsAlertDescs[r.AlertDesc], "Unknown", r.AlertDesc) + ")"
 	case 22:
+		if f := r.Fragment; f != nil {
+			// Wireshark names a fragment only as the record's first
+			// message.
+			var parts []string
+			for _, h := range r.Handshakes {
+				parts = append(parts, nameOr(tlsHandshakeNames[h.Type], "Encrypted Handshake Message", h.Type))
+			}
+			if f.First {
+				parts = append(parts, "["+nameOr(tlsHandshakeNames[f.Type], "Encrypted Handshake Message", f.Type)+" Fragment]")
+			}
+			return strings.Join(parts, ", ")
+		}
 		if r.Encrypted || len(r.Handshakes) == 0 {
 			return "Encrypted Handshake Message"
 		}
@@ -362,4 +474,25 @@ func tlsProtocol(p *Packet) string {
 		return s
 	}
 	return "TLS"
+}
+
+// alpnNames returns the protocol names of the handshake's
+// application_layer_protocol_negotiation extension.
+func (h *TLSHandshake) alpnNames() []string {
+	var names []string
+	for i, typ := range h.Extensions {
+		if typ != 16 {
+			continue
+		}
+		e := h.ExtData[i]
+		if len(e) < 2 {
+			continue
+		}
+		e = e[2:]
+		for len(e) > 0 && int(e[0]) < len(e) {
+			names = append(names, string(e[1:1+int(e[0])]))
+			e = e[1+int(e[0]):]
+		}
+	}
+	return names
 }

@@ -136,6 +136,8 @@ func (r *Reader) nextNG() error {
 				capLen = uint32(s)
 			}
 			return r.packet(start, 0, 0, false, capLen, orig, body[4:])
+		case blockDSB:
+			r.dsb(body) // secrets.go
 		}
 		// Other blocks (statistics, name resolution, ...) are skipped.
 	}

@@ -46,6 +46,9 @@ type Reader struct {
 
 	// pcapng (also used for classic pcap: one interface)
 	ifaces []Interface
+	// secrets are the Decryption Secrets Blocks not yet taken
+	// (TakeSecrets).
+	secrets []Secrets
 }
 
 // NewReader detects the format of the capture in r (pcap or pcapng), reads
