@@ -248,19 +248,35 @@ func decLen(v uint64) int {
 }
 
 // appendDigits appends the last n decimal digits of v, with leading
-// zeros.
+// zeros, written from the last backwards into the buffer's spare room.
 func appendDigits(b []byte, v uint64, n int) []byte {
 	l := len(b)
-	b = slices.Grow(b, n)[:l+n]
+	if cap(b)-l < n {
+		b = slices.Grow(b, n)
+	}
+	b = b[:l+n]
 	d := b[l:]
-	i := n
-	for ; i >= 2; i -= 2 {
+	for v >= 1<<32 && len(d) >= 2 {
 		r := v % 100 * 2
 		v /= 100
-		d[i-2], d[i-1] = digitPairs[r], digitPairs[r+1]
+		d[len(d)-1], d[len(d)-2] = digitPairs[r+1], digitPairs[r]
+		d = d[:len(d)-2]
 	}
-	if i == 1 {
-		d[0] = byte('0' + v%10)
+	if v >= 1<<32 { // len(d) < 2
+		if len(d) == 1 {
+			d[0] = byte('0' + v%10)
+		}
+		return b
+	}
+	w := uint32(v)
+	for len(d) >= 2 {
+		r := w % 100 * 2
+		w /= 100
+		d[len(d)-1], d[len(d)-2] = digitPairs[r+1], digitPairs[r]
+		d = d[:len(d)-2]
+	}
+	if len(d) == 1 {
+		d[0] = byte('0' + w%10)
 	}
 	return b
 }
@@ -375,23 +391,8 @@ var (
 // (whole, not short, not bad).
 func (p *Packet) appendTCPInfo(b []byte) []byte {
 	t := &p.TCP
-	a := t.Analysis
-	for _, x := range tcpInfoPrefixesFirst {
-		if a&x.m != 0 {
-			b = append(b, x.s...)
-		}
-	}
-	if a&TCPDuplicateAck != 0 && t.DupAckNum != 0 {
-		b = append(b, "[TCP Dup ACK "...)
-		b = appendDec(b, uint64(t.DupAckFrame))
-		b = append(b, '#')
-		b = appendDec(b, uint64(t.DupAckNum))
-		b = append(b, "] "...)
-	}
-	for _, x := range tcpInfoPrefixesLast {
-		if a&x.m != 0 {
-			b = append(b, x.s...)
-		}
+	if a := t.Analysis; a != 0 {
+		b = appendTCPPrefixes(b, t, a)
 	}
 	b = appendDec(b, uint64(t.SrcPort))
 	b = append(b, " → "...)
@@ -416,33 +417,78 @@ func (p *Packet) appendTCPInfo(b []byte) []byte {
 	}
 	b = append(b, " Len="...)
 	b = appendDec(b, uint64(t.Len))
-	eachOption(t.Options, func(o tcpOption) {
-		d := o.data
+	return p.appendTCPOptions(b, t.Options)
+}
+
+// appendTCPPrefixes appends the analysis flags' prefixes of tcpInfo for
+// the flags a.
+func appendTCPPrefixes(b []byte, t *TCP, a uint32) []byte {
+	for _, x := range tcpInfoPrefixesFirst {
+		if a&x.m != 0 {
+			b = append(b, x.s...)
+		}
+	}
+	if a&TCPDuplicateAck != 0 && t.DupAckNum != 0 {
+		b = append(b, "[TCP Dup ACK "...)
+		b = appendDec(b, uint64(t.DupAckFrame))
+		b = append(b, '#')
+		b = appendDec(b, uint64(t.DupAckNum))
+		b = append(b, "] "...)
+	}
+	for _, x := range tcpInfoPrefixesLast {
+		if a&x.m != 0 {
+			b = append(b, x.s...)
+		}
+	}
+	return b
+}
+
+// appendTCPOptions appends the options' part of tcpInfo: the options
+// eachOption walks, without its callback.
+func (p *Packet) appendTCPOptions(b, opts []byte) []byte {
+	for i := 0; i < len(opts); {
+		k := opts[i]
+		switch k {
+		case 0:
+			return b
+		case 1:
+			i++
+			continue
+		}
+		if i+1 >= len(opts) {
+			return b
+		}
+		n := int(opts[i+1])
+		if n < 2 || i+n > len(opts) {
+			return b
+		}
+		d := opts[i+2 : i+n]
+		i += n
 		switch {
-		case o.kind == 2 && len(d) == 2:
+		case k == 2 && len(d) == 2:
 			b = append(b, " MSS="...)
 			b = appendDec(b, uint64(uint16(d[0])<<8|uint16(d[1])))
-		case o.kind == 3 && len(d) == 1:
+		case k == 3 && len(d) == 1:
 			b = append(b, " WS="...)
 			b = appendDec(b, 1<<min(d[0], 14))
-		case o.kind == 4 && len(d) == 0:
+		case k == 4 && len(d) == 0:
 			b = append(b, " SACK_PERM"...)
-		case o.kind == 8 && len(d) == 8:
+		case k == 8 && len(d) == 8:
 			b = append(b, " TSval="...)
 			b = appendDec(b, uint64(be32(d)))
 			b = append(b, " TSecr="...)
 			b = appendDec(b, uint64(be32(d[4:])))
-		case o.kind == 5 && len(d)%8 == 0:
-			for i := 0; i+8 <= len(d); i += 8 {
+		case k == 5 && len(d)%8 == 0:
+			for j := 0; j+8 <= len(d); j += 8 {
 				b = append(b, " SLE="...)
-				b = appendDec(b, uint64(be32(d[i:])-p.sackBase()))
+				b = appendDec(b, uint64(be32(d[j:])-p.sackBase()))
 				b = append(b, " SRE="...)
-				b = appendDec(b, uint64(be32(d[i+4:])-p.sackBase()))
+				b = appendDec(b, uint64(be32(d[j+4:])-p.sackBase()))
 			}
-		default:
-			b = append(b, tcpOptionInfo(o)...) // TFO, AccECN: "" for the rest
+		case k == 34 || k == 254 || k == 172 || k == 174:
+			b = append(b, tcpOptionInfo(tcpOption{kind: k, data: d})...) // TFO, AccECN
 		}
-	})
+	}
 	return b
 }
 

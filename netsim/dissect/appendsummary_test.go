@@ -4,6 +4,7 @@ import (
 	"io"
 	"io/fs"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -208,5 +209,28 @@ func TestAppendFieldMatchesFieldString(t *testing.T) {
 			return nil
 		})
 		r.Close()
+	}
+}
+
+// TestAppendDec checks appendDec and appendDigits against strconv on
+// edge values and a spread of magnitudes.
+func TestAppendDec(t *testing.T) {
+	vals := []uint64{0, 1, 9, 10, 99, 100, 999, 1000, 65535, 1<<32 - 1, 1 << 32, 1<<32 + 1,
+		9999999999, 10000000000, 12345678901234567890, 1<<64 - 1}
+	for v := uint64(7); v < 1<<63; v = v*3 + 1 {
+		vals = append(vals, v, v-1)
+	}
+	for _, v := range vals {
+		s := strconv.FormatUint(v, 10)
+		if got := string(appendDec([]byte("x"), v)); got != "x"+s {
+			t.Errorf("appendDec(%d) = %q", v, got)
+		}
+		for n := 1; n <= 21; n++ {
+			want := strings.Repeat("0", max(0, n-len(s))) + s
+			want = want[len(want)-n:]
+			if got := string(appendDigits(make([]byte, 0, n/2), v, n)); got != want {
+				t.Errorf("appendDigits(%d, %d) = %q, want %q", v, n, got, want)
+			}
+		}
 	}
 }
