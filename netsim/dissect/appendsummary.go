@@ -57,13 +57,30 @@ func AppendSummary(dst []byte, p *Packet) []byte {
 		dst = appendPadRight(dst, append(scratch[:0], dest...), 12)
 	}
 	dst = append(dst, ' ')
-	dst = append(dst, p.Protocol()...)
+	switch {
+	case !fast:
+		dst = append(dst, p.Protocol()...)
+	case p.DNS != nil:
+		dst = append(dst, dnsProtocol(p.DNS)...)
+	case len(p.HTTP) != 0:
+		dst = append(dst, httpProtocol(p)...)
+	case p.Has(ProtoTCP):
+		dst = append(dst, "TCP"...)
+	case p.Has(ProtoUDP):
+		dst = append(dst, "UDP"...)
+	default:
+		dst = append(dst, arpProtocol(p)...)
+	}
 	dst = append(dst, ' ')
 	dst = appendDecInt(dst, int64(p.Len))
 	dst = append(dst, ' ')
 	switch {
 	case !fast:
 		return append(dst, p.Info()...)
+	case p.DNS != nil:
+		return append(dst, p.DNS.Info...)
+	case len(p.HTTP) != 0:
+		return appendHTTPInfo(dst, p.HTTP[0])
 	case p.Has(ProtoTCP):
 		return p.appendTCPInfo(dst)
 	case p.Has(ProtoUDP):
@@ -78,27 +95,55 @@ func AppendSummary(dst []byte, p *Packet) []byte {
 }
 
 // fastUpper reports whether sig, the protocol stack (Packet.stack) above
-// the link layer packed a byte an id, is one fastSummary accepts.
-func fastUpper(sig uint64) bool {
-	switch sig {
-	case uint64(idARP),
-		uint64(idIP)<<8 | uint64(idTCP), uint64(idIP)<<16 | uint64(idTCP)<<8 | uint64(idData),
-		uint64(idIP)<<8 | uint64(idUDP), uint64(idIP)<<16 | uint64(idUDP)<<8 | uint64(idData),
-		uint64(idIPv6)<<8 | uint64(idTCP), uint64(idIPv6)<<16 | uint64(idTCP)<<8 | uint64(idData),
-		uint64(idIPv6)<<8 | uint64(idUDP), uint64(idIPv6)<<16 | uint64(idUDP)<<8 | uint64(idData):
+// the link layer packed a byte an id, is one fastSummary accepts: ARP, or
+// IPv4 or IPv6 then TCP or UDP, then nothing, data, or the application
+// layer p decoded (a DNS message; one HTTP message and its body's media
+// layer).
+func (p *Packet) fastUpper(sig uint64, n int) bool {
+	if sig == uint64(idARP) {
 		return true
 	}
-	return false
+	if n < 2 || n > 4 {
+		return false
+	}
+	net := byte(sig >> (8 * (n - 1)))
+	tr := byte(sig >> (8 * (n - 2)))
+	if (net != idIP && net != idIPv6) || (tr != idTCP && tr != idUDP) {
+		return false
+	}
+	rest, nrest := sig&(1<<(8*(n-2))-1), n-2
+	switch {
+	case p.DNS != nil:
+		return nrest == 1 && (rest == uint64(idDNS) || rest == uint64(idMDNS) || rest == uint64(idLLMNR))
+	case len(p.HTTP) != 0:
+		if len(p.HTTP) != 1 || tr != idTCP || nrest == 0 || byte(rest>>(8*(nrest-1))) != idHTTP {
+			return false
+		}
+		if nrest == 2 {
+			switch byte(rest & 0xff) {
+			case idXML, idJSON, idTextLines, idMedia:
+				return true
+			}
+			return false
+		}
+		return nrest == 1
+	}
+	return nrest == 0 || (nrest == 1 && rest == uint64(idData))
 }
 
 // fastSummary reports whether AppendSummary formats p itself: a whole,
 // well-formed frame whose protocol stack is one of the common ones, with
-// no application layer, no tunnel, nothing cut short or reassembled.
+// no tunnel, nothing cut short, and, unless it carries a DNS or HTTP
+// message (whose Info takes precedence), nothing reassembled.
 func (p *Packet) fastSummary() bool {
 	if p.truncated || p.Malformed || p.cutProto != "" || p.Inner != nil || p.inError ||
-		p.DNS != nil || len(p.HTTP) != 0 || p.TLS != nil || p.Reassembled != nil ||
+		p.TLS != nil || p.Encap != nil || p.Tunnel != nil ||
 		p.badNet != 0 || p.nvlan != 0 || p.ext6.n != 0 || p.ext6.dst != nil || p.ext6.bad != 0 ||
 		len(p.Frame) != p.Len {
+		return false
+	}
+	app := p.DNS != nil || len(p.HTTP) != 0
+	if (!app && p.Reassembled != nil) || (p.DNS != nil && (p.DNS.Malformed || len(p.HTTP) != 0)) {
 		return false
 	}
 	var link uint64 // the link layer's ids, packed as for fastUpper
@@ -116,7 +161,7 @@ func (p *Packet) fastSummary() bool {
 	default:
 		return false
 	}
-	if p.nstk < nlink || p.nstk > nlink+3 {
+	if p.nstk <= nlink || p.nstk > nlink+4 {
 		return false
 	}
 	var sig uint64
@@ -129,7 +174,7 @@ func (p *Packet) fastSummary() bool {
 		}
 		sig = sig<<8 | uint64(id)
 	}
-	if p.nstk == nlink || !fastUpper(sig) {
+	if !p.fastUpper(sig, p.nstk-nlink) {
 		return false
 	}
 	var ipPayload int
@@ -156,7 +201,7 @@ func (p *Packet) fastSummary() bool {
 	switch {
 	case p.Has(ProtoTCP):
 		t := &p.TCP
-		if t.Short || t.BadHdr || t.cut != 0 || t.Quoted || t.SegmentOfPDU || int(t.HdrLen)+int(t.Len) != ipPayload {
+		if t.Short || t.BadHdr || t.cut != 0 || t.Quoted || (t.SegmentOfPDU && !app) || int(t.HdrLen)+int(t.Len) != ipPayload {
 			return false
 		}
 	case p.Has(ProtoUDP):
@@ -490,6 +535,31 @@ func (p *Packet) appendTCPOptions(b, opts []byte) []byte {
 		}
 	}
 	return b
+}
+
+// appendHTTPInfo appends httpInfo's text for the message m.
+func appendHTTPInfo(b []byte, m *HTTP) []byte {
+	if !m.Request && !m.Response {
+		return append(b, "Continuation"...)
+	}
+	b = appendFormatText(b, m.FirstLine)
+	b = append(b, ' ')
+	if t := m.mediaType(); t != "" && len(m.Body) > 0 && !isXMLType(t) {
+		b = append(b, " ("...)
+		b = append(b, t...)
+		b = append(b, ')')
+	}
+	return b
+}
+
+// appendFormatText appends formatText(s).
+func appendFormatText(b []byte, s string) []byte {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c >= 0x7f || c == '\\' {
+			return append(b, formatText(s)...) // escapes: rare
+		}
+	}
+	return append(b, s...)
 }
 
 // appendFlagList appends flagList(f).

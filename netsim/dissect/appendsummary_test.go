@@ -91,7 +91,8 @@ func TestAppendSummaryMatchesSummary(t *testing.T) {
 }
 
 // TestAppendSummaryAllocs checks that AppendSummary allocates nothing for
-// the frames it formats itself, nor AppendField for common fields.
+// the frames it formats itself (DNS and HTTP among them), nor AppendField
+// for common fields.
 func TestAppendSummaryAllocs(t *testing.T) {
 	if raceEnabled {
 		t.Skip("the race detector's allocations would count")
@@ -112,6 +113,18 @@ func TestAppendSummaryAllocs(t *testing.T) {
 	}
 	if len(pkts)*2 < len(frames) {
 		t.Fatalf("only %d of %d frames on the fast path", len(pkts), len(frames))
+	}
+	var dns, http int
+	for i := range pkts {
+		if pkts[i].DNS != nil {
+			dns++
+		}
+		if len(pkts[i].HTTP) != 0 {
+			http++
+		}
+	}
+	if dns < 40 || http < 2 {
+		t.Errorf("%d DNS and %d HTTP frames on the fast path; want the capture's 44 and 3 (but its XML one in a VLAN)", dns, http)
 	}
 	buf := make([]byte, 0, 1024)
 	for i := range pkts {
