@@ -62,6 +62,7 @@ type Dissector struct {
 	arp       map[uint32]arpEntry  // ARP duplicate detection: IPv4 → MAC
 	apps      map[uint32]*appConv  // application state per TCP stream
 	dnsTx     map[dnsTxKey][2]int64
+	arena     arena // decoded messages' memory
 }
 
 // echoKey matches an ICMP or ICMPv6 echo reply with its request.
