@@ -15,6 +15,9 @@ type arena struct {
 	dns   []DNS
 	query []DNSQuery
 	rr    []DNSRecord
+	http  []HTTP
+	hdr   []HTTPHeader
+	httpP []*HTTP
 	// Scratch buffers, reused: parseDNS's Info and names as they are
 	// built (what is kept is copied into text).
 	infoBuf, nameBuf []byte
@@ -84,4 +87,39 @@ func (a *arena) records(n int) []DNSRecord {
 		return nil
 	}
 	return take(&a.rr, n)
+}
+
+// newHTTP returns a zeroed HTTP.
+func (a *arena) newHTTP() *HTTP {
+	if a == nil {
+		return new(HTTP)
+	}
+	return &take(&a.http, 1)[:1][0]
+}
+
+// headers returns room for n headers.
+func (a *arena) headers(n int) []HTTPHeader {
+	if a == nil {
+		return nil
+	}
+	return take(&a.hdr, n)
+}
+
+// httpList returns room for a packet's HTTP message (more move it to the
+// heap).
+func (a *arena) httpList() []*HTTP {
+	if a == nil {
+		return nil
+	}
+	return take(&a.httpP, 1)
+}
+
+// concat returns x+y+z, from the arena.
+func (a *arena) concat(x, y, z string) string {
+	if a == nil {
+		return x + y + z
+	}
+	b := append(append(append(a.nameBuf[:0], x...), y...), z...)
+	a.nameBuf = b[:0]
+	return a.str(b)
 }
