@@ -6,6 +6,7 @@ import (
 	"net/netip"
 	"slices"
 	"strconv"
+	"sync"
 	"unicode/utf8"
 
 	"netsim.dev/netsim/pcapread"
@@ -32,9 +33,26 @@ func AppendSummary(dst []byte, p *Packet) []byte {
 	}
 	fast := p.fastSummary()
 	var scratch [64]byte
-	dst = appendPadInt(dst, int64(p.Number), 5)
+	if n := int64(p.Number); n >= 0 {
+		dst = appendSpaces(dst, 5-decLen(uint64(n)))
+		dst = appendDec(dst, uint64(n))
+	} else {
+		dst = appendPadInt(dst, n, 5)
+	}
 	dst = append(dst, ' ')
-	dst = appendPadLeftASCII(dst, appendTime(scratch[:0], p.TimeRel, p.Precision), 10)
+	// The time, its width known beforehand: no copy.
+	t := p.TimeRel
+	tw := p.Precision
+	if tw > 0 {
+		tw++ // the point
+	}
+	if t < 0 {
+		tw += 1 + decLen(uint64(-t)/1e9)
+	} else {
+		tw += decLen(uint64(t) / 1e9)
+	}
+	dst = appendSpaces(dst, 10-tw)
+	dst = appendTime(dst, t, p.Precision)
 	dst = append(dst, ' ')
 	if fast {
 		a, ascii := p.appendAddr(scratch[:0], true)
@@ -269,8 +287,18 @@ func appendIPv4(b []byte, a [4]byte) []byte {
 
 // appendDec appends v in decimal (strconv.AppendUint's text).
 func appendDec(b []byte, v uint64) []byte {
-	if v < 10 {
+	switch {
+	case v < 10:
 		return append(b, byte('0'+v))
+	case v < 100:
+		return append(b, digitPairs[v*2], digitPairs[v*2+1])
+	case v < 1000:
+		q := v / 100
+		r := (v - q*100) * 2
+		return append(b, byte('0'+q), digitPairs[r], digitPairs[r+1])
+	case v < 10000:
+		hi, lo := v/100*2, v%100*2
+		return append(b, digitPairs[hi], digitPairs[hi+1], digitPairs[lo], digitPairs[lo+1])
 	}
 	return appendDigits(b, v, decLen(v))
 }
@@ -314,7 +342,16 @@ func appendDigits(b []byte, v uint64, n int) []byte {
 		return b
 	}
 	w := uint32(v)
-	for len(d) >= 2 {
+	for len(d) >= 4 { // four digits a step: half the divisions' loop
+		q := w / 10000
+		r := w - q*10000
+		w = q
+		hi, lo := r/100*2, r%100*2
+		d[len(d)-1], d[len(d)-2] = digitPairs[lo+1], digitPairs[lo]
+		d[len(d)-3], d[len(d)-4] = digitPairs[hi+1], digitPairs[hi]
+		d = d[:len(d)-4]
+	}
+	if len(d) >= 2 {
 		r := w % 100 * 2
 		w /= 100
 		d[len(d)-1], d[len(d)-2] = digitPairs[r+1], digitPairs[r]
@@ -369,17 +406,23 @@ func appendPadInt(b []byte, v int64, width int) []byte {
 
 // appendPadLeftASCII is appendPadLeft for ASCII s.
 func appendPadLeftASCII(b, s []byte, width int) []byte {
-	for n := len(s); n < width; n++ {
-		b = append(b, ' ')
-	}
-	return append(b, s...)
+	return append(appendSpaces(b, width-len(s)), s...)
 }
 
 // appendPadRightASCII is appendPadRight for ASCII s.
 func appendPadRightASCII(b, s []byte, width int) []byte {
-	b = append(b, s...)
-	for n := len(s); n < width; n++ {
-		b = append(b, ' ')
+	return appendSpaces(append(b, s...), width-len(s))
+}
+
+// appendSpaces appends n spaces (none for n <= 0).
+func appendSpaces(b []byte, n int) []byte {
+	const sp = "                "
+	for n > len(sp) {
+		b = append(b, sp...)
+		n -= len(sp)
+	}
+	if n > 0 {
+		b = append(b, sp[:n]...)
 	}
 	return b
 }
@@ -562,17 +605,29 @@ func appendFormatText(b []byte, s string) []byte {
 	return append(b, s...)
 }
 
+// flagLists are the lists of flagNames of the nine flag bits' 512
+// combinations ("" for none), built on first use.
+var flagLists = sync.OnceValue(func() *[512]string {
+	var t [512]string
+	for f := range t {
+		var b []byte
+		for i, n := range flagNames {
+			if f&(1<<i) != 0 {
+				if len(b) > 0 {
+					b = append(b, ", "...)
+				}
+				b = append(b, n...)
+			}
+		}
+		t[f] = string(b)
+	}
+	return &t
+})
+
 // appendFlagList appends flagList(f).
 func appendFlagList(b []byte, f uint16) []byte {
 	start := len(b)
-	for i, n := range flagNames {
-		if f&(1<<i) != 0 {
-			if len(b) > start {
-				b = append(b, ", "...)
-			}
-			b = append(b, n...)
-		}
-	}
+	b = append(b, flagLists()[f&0x1ff]...)
 	if f&0xe00 != 0 {
 		if len(b) > start {
 			b = append(b, ", "...)

@@ -247,3 +247,13 @@ func TestAppendDec(t *testing.T) {
 		}
 	}
 }
+
+// TestAppendFlagList checks appendFlagList against flagList for every
+// combination of the twelve flag bits.
+func TestAppendFlagList(t *testing.T) {
+	for f := range uint16(1 << 12) {
+		if got, want := string(appendFlagList([]byte("x"), f)), "x"+flagList(f); got != want {
+			t.Errorf("flags %#x: %q, want %q", f, got, want)
+		}
+	}
+}
