@@ -216,9 +216,10 @@ func printPacket(w *bufio.Writer, p *dissect.Packet, format string, fields []*di
 		}
 		w.Write(append(b, '\n'))
 	case tree:
-		if err := dissect.Tree(w, p); err != nil {
-			return err
-		}
+		// Appended to the writer's free space: when the tree does not
+		// fit there, append moves it to a new buffer (the next
+		// AvailableBuffer has room again after the Write flushes).
+		w.Write(dissect.AppendTree(w.AvailableBuffer(), p))
 	case !hex:
 		// Formatted straight into the writer's free space: no copy, no
 		// allocation for the common frames.

@@ -6,6 +6,7 @@ import (
 	"net/netip"
 	"slices"
 	"strconv"
+	"sync"
 	"unicode/utf8"
 
 	"netsim.dev/netsim/pcapread"
@@ -32,9 +33,26 @@ func AppendSummary(dst []byte, p *Packet) []byte {
 	}
 	fast := p.fastSummary()
 	var scratch [64]byte
-	dst = appendPadInt(dst, int64(p.Number), 5)
+	if n := int64(p.Number); n >= 0 {
+		dst = appendSpaces(dst, 5-decLen(uint64(n)))
+		dst = appendDec(dst, uint64(n))
+	} else {
+		dst = appendPadInt(dst, n, 5)
+	}
 	dst = append(dst, ' ')
-	dst = appendPadLeftASCII(dst, appendTime(scratch[:0], p.TimeRel, p.Precision), 10)
+	// The time, its width known beforehand: no copy.
+	t := p.TimeRel
+	tw := p.Precision
+	if tw > 0 {
+		tw++ // the point
+	}
+	if t < 0 {
+		tw += 1 + decLen(uint64(-t)/1e9)
+	} else {
+		tw += decLen(uint64(t) / 1e9)
+	}
+	dst = appendSpaces(dst, 10-tw)
+	dst = appendTime(dst, t, p.Precision)
 	dst = append(dst, ' ')
 	if fast {
 		a, ascii := p.appendAddr(scratch[:0], true)
@@ -57,13 +75,30 @@ func AppendSummary(dst []byte, p *Packet) []byte {
 		dst = appendPadRight(dst, append(scratch[:0], dest...), 12)
 	}
 	dst = append(dst, ' ')
-	dst = append(dst, p.Protocol()...)
+	switch {
+	case !fast:
+		dst = append(dst, p.Protocol()...)
+	case p.DNS != nil:
+		dst = append(dst, dnsProtocol(p.DNS)...)
+	case len(p.HTTP) != 0:
+		dst = append(dst, httpProtocol(p)...)
+	case p.Has(ProtoTCP):
+		dst = append(dst, "TCP"...)
+	case p.Has(ProtoUDP):
+		dst = append(dst, "UDP"...)
+	default:
+		dst = append(dst, arpProtocol(p)...)
+	}
 	dst = append(dst, ' ')
 	dst = appendDecInt(dst, int64(p.Len))
 	dst = append(dst, ' ')
 	switch {
 	case !fast:
 		return append(dst, p.Info()...)
+	case p.DNS != nil:
+		return append(dst, p.DNS.Info...)
+	case len(p.HTTP) != 0:
+		return appendHTTPInfo(dst, p.HTTP[0])
 	case p.Has(ProtoTCP):
 		return p.appendTCPInfo(dst)
 	case p.Has(ProtoUDP):
@@ -78,27 +113,55 @@ func AppendSummary(dst []byte, p *Packet) []byte {
 }
 
 // fastUpper reports whether sig, the protocol stack (Packet.stack) above
-// the link layer packed a byte an id, is one fastSummary accepts.
-func fastUpper(sig uint64) bool {
-	switch sig {
-	case uint64(idARP),
-		uint64(idIP)<<8 | uint64(idTCP), uint64(idIP)<<16 | uint64(idTCP)<<8 | uint64(idData),
-		uint64(idIP)<<8 | uint64(idUDP), uint64(idIP)<<16 | uint64(idUDP)<<8 | uint64(idData),
-		uint64(idIPv6)<<8 | uint64(idTCP), uint64(idIPv6)<<16 | uint64(idTCP)<<8 | uint64(idData),
-		uint64(idIPv6)<<8 | uint64(idUDP), uint64(idIPv6)<<16 | uint64(idUDP)<<8 | uint64(idData):
+// the link layer packed a byte an id, is one fastSummary accepts: ARP, or
+// IPv4 or IPv6 then TCP or UDP, then nothing, data, or the application
+// layer p decoded (a DNS message; one HTTP message and its body's media
+// layer).
+func (p *Packet) fastUpper(sig uint64, n int) bool {
+	if sig == uint64(idARP) {
 		return true
 	}
-	return false
+	if n < 2 || n > 4 {
+		return false
+	}
+	net := byte(sig >> (8 * (n - 1)))
+	tr := byte(sig >> (8 * (n - 2)))
+	if (net != idIP && net != idIPv6) || (tr != idTCP && tr != idUDP) {
+		return false
+	}
+	rest, nrest := sig&(1<<(8*(n-2))-1), n-2
+	switch {
+	case p.DNS != nil:
+		return nrest == 1 && (rest == uint64(idDNS) || rest == uint64(idMDNS) || rest == uint64(idLLMNR))
+	case len(p.HTTP) != 0:
+		if len(p.HTTP) != 1 || tr != idTCP || nrest == 0 || byte(rest>>(8*(nrest-1))) != idHTTP {
+			return false
+		}
+		if nrest == 2 {
+			switch byte(rest & 0xff) {
+			case idXML, idJSON, idTextLines, idMedia:
+				return true
+			}
+			return false
+		}
+		return nrest == 1
+	}
+	return nrest == 0 || (nrest == 1 && rest == uint64(idData))
 }
 
 // fastSummary reports whether AppendSummary formats p itself: a whole,
 // well-formed frame whose protocol stack is one of the common ones, with
-// no application layer, no tunnel, nothing cut short or reassembled.
+// no tunnel, nothing cut short, and, unless it carries a DNS or HTTP
+// message (whose Info takes precedence), nothing reassembled.
 func (p *Packet) fastSummary() bool {
 	if p.truncated || p.Malformed || p.cutProto != "" || p.Inner != nil || p.inError ||
-		p.DNS != nil || len(p.HTTP) != 0 || p.TLS != nil || p.Reassembled != nil ||
+		p.TLS != nil || p.Encap != nil || p.Tunnel != nil ||
 		p.badNet != 0 || p.nvlan != 0 || p.ext6.n != 0 || p.ext6.dst != nil || p.ext6.bad != 0 ||
 		len(p.Frame) != p.Len {
+		return false
+	}
+	app := p.DNS != nil || len(p.HTTP) != 0
+	if (!app && p.Reassembled != nil) || (p.DNS != nil && (p.DNS.Malformed || len(p.HTTP) != 0)) {
 		return false
 	}
 	var link uint64 // the link layer's ids, packed as for fastUpper
@@ -116,7 +179,7 @@ func (p *Packet) fastSummary() bool {
 	default:
 		return false
 	}
-	if p.nstk < nlink || p.nstk > nlink+3 {
+	if p.nstk <= nlink || p.nstk > nlink+4 {
 		return false
 	}
 	var sig uint64
@@ -129,7 +192,7 @@ func (p *Packet) fastSummary() bool {
 		}
 		sig = sig<<8 | uint64(id)
 	}
-	if p.nstk == nlink || !fastUpper(sig) {
+	if !p.fastUpper(sig, p.nstk-nlink) {
 		return false
 	}
 	var ipPayload int
@@ -156,7 +219,7 @@ func (p *Packet) fastSummary() bool {
 	switch {
 	case p.Has(ProtoTCP):
 		t := &p.TCP
-		if t.Short || t.BadHdr || t.cut != 0 || t.Quoted || t.SegmentOfPDU || int(t.HdrLen)+int(t.Len) != ipPayload {
+		if t.Short || t.BadHdr || t.cut != 0 || t.Quoted || (t.SegmentOfPDU && !app) || int(t.HdrLen)+int(t.Len) != ipPayload {
 			return false
 		}
 	case p.Has(ProtoUDP):
@@ -224,8 +287,18 @@ func appendIPv4(b []byte, a [4]byte) []byte {
 
 // appendDec appends v in decimal (strconv.AppendUint's text).
 func appendDec(b []byte, v uint64) []byte {
-	if v < 10 {
+	switch {
+	case v < 10:
 		return append(b, byte('0'+v))
+	case v < 100:
+		return append(b, digitPairs[v*2], digitPairs[v*2+1])
+	case v < 1000:
+		q := v / 100
+		r := (v - q*100) * 2
+		return append(b, byte('0'+q), digitPairs[r], digitPairs[r+1])
+	case v < 10000:
+		hi, lo := v/100*2, v%100*2
+		return append(b, digitPairs[hi], digitPairs[hi+1], digitPairs[lo], digitPairs[lo+1])
 	}
 	return appendDigits(b, v, decLen(v))
 }
@@ -248,19 +321,44 @@ func decLen(v uint64) int {
 }
 
 // appendDigits appends the last n decimal digits of v, with leading
-// zeros.
+// zeros, written from the last backwards into the buffer's spare room.
 func appendDigits(b []byte, v uint64, n int) []byte {
 	l := len(b)
-	b = slices.Grow(b, n)[:l+n]
+	if cap(b)-l < n {
+		b = slices.Grow(b, n)
+	}
+	b = b[:l+n]
 	d := b[l:]
-	i := n
-	for ; i >= 2; i -= 2 {
+	for v >= 1<<32 && len(d) >= 2 {
 		r := v % 100 * 2
 		v /= 100
-		d[i-2], d[i-1] = digitPairs[r], digitPairs[r+1]
+		d[len(d)-1], d[len(d)-2] = digitPairs[r+1], digitPairs[r]
+		d = d[:len(d)-2]
 	}
-	if i == 1 {
-		d[0] = byte('0' + v%10)
+	if v >= 1<<32 { // len(d) < 2
+		if len(d) == 1 {
+			d[0] = byte('0' + v%10)
+		}
+		return b
+	}
+	w := uint32(v)
+	for len(d) >= 4 { // four digits a step: half the divisions' loop
+		q := w / 10000
+		r := w - q*10000
+		w = q
+		hi, lo := r/100*2, r%100*2
+		d[len(d)-1], d[len(d)-2] = digitPairs[lo+1], digitPairs[lo]
+		d[len(d)-3], d[len(d)-4] = digitPairs[hi+1], digitPairs[hi]
+		d = d[:len(d)-4]
+	}
+	if len(d) >= 2 {
+		r := w % 100 * 2
+		w /= 100
+		d[len(d)-1], d[len(d)-2] = digitPairs[r+1], digitPairs[r]
+		d = d[:len(d)-2]
+	}
+	if len(d) == 1 {
+		d[0] = byte('0' + w%10)
 	}
 	return b
 }
@@ -308,17 +406,23 @@ func appendPadInt(b []byte, v int64, width int) []byte {
 
 // appendPadLeftASCII is appendPadLeft for ASCII s.
 func appendPadLeftASCII(b, s []byte, width int) []byte {
-	for n := len(s); n < width; n++ {
-		b = append(b, ' ')
-	}
-	return append(b, s...)
+	return append(appendSpaces(b, width-len(s)), s...)
 }
 
 // appendPadRightASCII is appendPadRight for ASCII s.
 func appendPadRightASCII(b, s []byte, width int) []byte {
-	b = append(b, s...)
-	for n := len(s); n < width; n++ {
-		b = append(b, ' ')
+	return appendSpaces(append(b, s...), width-len(s))
+}
+
+// appendSpaces appends n spaces (none for n <= 0).
+func appendSpaces(b []byte, n int) []byte {
+	const sp = "                "
+	for n > len(sp) {
+		b = append(b, sp...)
+		n -= len(sp)
+	}
+	if n > 0 {
+		b = append(b, sp[:n]...)
 	}
 	return b
 }
@@ -375,23 +479,8 @@ var (
 // (whole, not short, not bad).
 func (p *Packet) appendTCPInfo(b []byte) []byte {
 	t := &p.TCP
-	a := t.Analysis
-	for _, x := range tcpInfoPrefixesFirst {
-		if a&x.m != 0 {
-			b = append(b, x.s...)
-		}
-	}
-	if a&TCPDuplicateAck != 0 && t.DupAckNum != 0 {
-		b = append(b, "[TCP Dup ACK "...)
-		b = appendDec(b, uint64(t.DupAckFrame))
-		b = append(b, '#')
-		b = appendDec(b, uint64(t.DupAckNum))
-		b = append(b, "] "...)
-	}
-	for _, x := range tcpInfoPrefixesLast {
-		if a&x.m != 0 {
-			b = append(b, x.s...)
-		}
+	if a := t.Analysis; a != 0 {
+		b = appendTCPPrefixes(b, t, a)
 	}
 	b = appendDec(b, uint64(t.SrcPort))
 	b = append(b, " → "...)
@@ -416,47 +505,129 @@ func (p *Packet) appendTCPInfo(b []byte) []byte {
 	}
 	b = append(b, " Len="...)
 	b = appendDec(b, uint64(t.Len))
-	eachOption(t.Options, func(o tcpOption) {
-		d := o.data
+	return p.appendTCPOptions(b, t.Options)
+}
+
+// appendTCPPrefixes appends the analysis flags' prefixes of tcpInfo for
+// the flags a.
+func appendTCPPrefixes(b []byte, t *TCP, a uint32) []byte {
+	for _, x := range tcpInfoPrefixesFirst {
+		if a&x.m != 0 {
+			b = append(b, x.s...)
+		}
+	}
+	if a&TCPDuplicateAck != 0 && t.DupAckNum != 0 {
+		b = append(b, "[TCP Dup ACK "...)
+		b = appendDec(b, uint64(t.DupAckFrame))
+		b = append(b, '#')
+		b = appendDec(b, uint64(t.DupAckNum))
+		b = append(b, "] "...)
+	}
+	for _, x := range tcpInfoPrefixesLast {
+		if a&x.m != 0 {
+			b = append(b, x.s...)
+		}
+	}
+	return b
+}
+
+// appendTCPOptions appends the options' part of tcpInfo: the options
+// eachOption walks, without its callback.
+func (p *Packet) appendTCPOptions(b, opts []byte) []byte {
+	for i := 0; i < len(opts); {
+		k := opts[i]
+		switch k {
+		case 0:
+			return b
+		case 1:
+			i++
+			continue
+		}
+		if i+1 >= len(opts) {
+			return b
+		}
+		n := int(opts[i+1])
+		if n < 2 || i+n > len(opts) {
+			return b
+		}
+		d := opts[i+2 : i+n]
+		i += n
 		switch {
-		case o.kind == 2 && len(d) == 2:
+		case k == 2 && len(d) == 2:
 			b = append(b, " MSS="...)
 			b = appendDec(b, uint64(uint16(d[0])<<8|uint16(d[1])))
-		case o.kind == 3 && len(d) == 1:
+		case k == 3 && len(d) == 1:
 			b = append(b, " WS="...)
 			b = appendDec(b, 1<<min(d[0], 14))
-		case o.kind == 4 && len(d) == 0:
+		case k == 4 && len(d) == 0:
 			b = append(b, " SACK_PERM"...)
-		case o.kind == 8 && len(d) == 8:
+		case k == 8 && len(d) == 8:
 			b = append(b, " TSval="...)
 			b = appendDec(b, uint64(be32(d)))
 			b = append(b, " TSecr="...)
 			b = appendDec(b, uint64(be32(d[4:])))
-		case o.kind == 5 && len(d)%8 == 0:
-			for i := 0; i+8 <= len(d); i += 8 {
+		case k == 5 && len(d)%8 == 0:
+			for j := 0; j+8 <= len(d); j += 8 {
 				b = append(b, " SLE="...)
-				b = appendDec(b, uint64(be32(d[i:])-p.sackBase()))
+				b = appendDec(b, uint64(be32(d[j:])-p.sackBase()))
 				b = append(b, " SRE="...)
-				b = appendDec(b, uint64(be32(d[i+4:])-p.sackBase()))
+				b = appendDec(b, uint64(be32(d[j+4:])-p.sackBase()))
 			}
-		default:
-			b = append(b, tcpOptionInfo(o)...) // TFO, AccECN: "" for the rest
+		case k == 34 || k == 254 || k == 172 || k == 174:
+			b = append(b, tcpOptionInfo(tcpOption{kind: k, data: d})...) // TFO, AccECN
 		}
-	})
+	}
 	return b
 }
+
+// appendHTTPInfo appends httpInfo's text for the message m.
+func appendHTTPInfo(b []byte, m *HTTP) []byte {
+	if !m.Request && !m.Response {
+		return append(b, "Continuation"...)
+	}
+	b = appendFormatText(b, m.FirstLine)
+	b = append(b, ' ')
+	if t := m.mediaType(); t != "" && len(m.Body) > 0 && !isXMLType(t) {
+		b = append(b, " ("...)
+		b = append(b, t...)
+		b = append(b, ')')
+	}
+	return b
+}
+
+// appendFormatText appends formatText(s).
+func appendFormatText(b []byte, s string) []byte {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c >= 0x7f || c == '\\' {
+			return append(b, formatText(s)...) // escapes: rare
+		}
+	}
+	return append(b, s...)
+}
+
+// flagLists are the lists of flagNames of the nine flag bits' 512
+// combinations ("" for none), built on first use.
+var flagLists = sync.OnceValue(func() *[512]string {
+	var t [512]string
+	for f := range t {
+		var b []byte
+		for i, n := range flagNames {
+			if f&(1<<i) != 0 {
+				if len(b) > 0 {
+					b = append(b, ", "...)
+				}
+				b = append(b, n...)
+			}
+		}
+		t[f] = string(b)
+	}
+	return &t
+})
 
 // appendFlagList appends flagList(f).
 func appendFlagList(b []byte, f uint16) []byte {
 	start := len(b)
-	for i, n := range flagNames {
-		if f&(1<<i) != 0 {
-			if len(b) > start {
-				b = append(b, ", "...)
-			}
-			b = append(b, n...)
-		}
-	}
+	b = append(b, flagLists()[f&0x1ff]...)
 	if f&0xe00 != 0 {
 		if len(b) > start {
 			b = append(b, ", "...)

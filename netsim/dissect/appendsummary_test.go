@@ -4,6 +4,7 @@ import (
 	"io"
 	"io/fs"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -90,7 +91,8 @@ func TestAppendSummaryMatchesSummary(t *testing.T) {
 }
 
 // TestAppendSummaryAllocs checks that AppendSummary allocates nothing for
-// the frames it formats itself, nor AppendField for common fields.
+// the frames it formats itself (DNS and HTTP among them), nor AppendField
+// for common fields.
 func TestAppendSummaryAllocs(t *testing.T) {
 	if raceEnabled {
 		t.Skip("the race detector's allocations would count")
@@ -111,6 +113,18 @@ func TestAppendSummaryAllocs(t *testing.T) {
 	}
 	if len(pkts)*2 < len(frames) {
 		t.Fatalf("only %d of %d frames on the fast path", len(pkts), len(frames))
+	}
+	var dns, http int
+	for i := range pkts {
+		if pkts[i].DNS != nil {
+			dns++
+		}
+		if len(pkts[i].HTTP) != 0 {
+			http++
+		}
+	}
+	if dns < 40 || http < 2 {
+		t.Errorf("%d DNS and %d HTTP frames on the fast path; want the capture's 44 and 3 (but its XML one in a VLAN)", dns, http)
 	}
 	buf := make([]byte, 0, 1024)
 	for i := range pkts {
@@ -208,5 +222,38 @@ func TestAppendFieldMatchesFieldString(t *testing.T) {
 			return nil
 		})
 		r.Close()
+	}
+}
+
+// TestAppendDec checks appendDec and appendDigits against strconv on
+// edge values and a spread of magnitudes.
+func TestAppendDec(t *testing.T) {
+	vals := []uint64{0, 1, 9, 10, 99, 100, 999, 1000, 65535, 1<<32 - 1, 1 << 32, 1<<32 + 1,
+		9999999999, 10000000000, 12345678901234567890, 1<<64 - 1}
+	for v := uint64(7); v < 1<<63; v = v*3 + 1 {
+		vals = append(vals, v, v-1)
+	}
+	for _, v := range vals {
+		s := strconv.FormatUint(v, 10)
+		if got := string(appendDec([]byte("x"), v)); got != "x"+s {
+			t.Errorf("appendDec(%d) = %q", v, got)
+		}
+		for n := 1; n <= 21; n++ {
+			want := strings.Repeat("0", max(0, n-len(s))) + s
+			want = want[len(want)-n:]
+			if got := string(appendDigits(make([]byte, 0, n/2), v, n)); got != want {
+				t.Errorf("appendDigits(%d, %d) = %q, want %q", v, n, got, want)
+			}
+		}
+	}
+}
+
+// TestAppendFlagList checks appendFlagList against flagList for every
+// combination of the twelve flag bits.
+func TestAppendFlagList(t *testing.T) {
+	for f := range uint16(1 << 12) {
+		if got, want := string(appendFlagList([]byte("x"), f)), "x"+flagList(f); got != want {
+			t.Errorf("flags %#x: %q, want %q", f, got, want)
+		}
 	}
 }

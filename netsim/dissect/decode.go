@@ -63,6 +63,7 @@ type Dissector struct {
 	apps      map[uint32]*appConv  // application state per TCP stream
 	dnsTx     map[dnsTxKey][2]int64
 	tlsKeys   tlsKeyLog // TLS secrets (tlskeys.go)
+	arena     arena     // decoded messages' memory
 }
 
 // echoKey matches an ICMP or ICMPv6 echo reply with its request.

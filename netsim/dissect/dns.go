@@ -3,6 +3,7 @@ package dissect
 import (
 	"encoding/binary"
 	"fmt"
+	"net/netip"
 	"strconv"
 	"strings"
 )
@@ -123,13 +124,15 @@ func dnsClassName(c uint16) string {
 	return "Unknown"
 }
 
-// dnsName expands the domain name at off in msg as Wireshark does
+// dnsNameIn expands the domain name at off in msg as Wireshark does
 // (pointers, "<Root>", "<Name too long>", loop detection). It returns the
 // name and the bytes it takes at off; ok is false when the name runs past
 // the message.
-func dnsName(msg []byte, off int) (name string, used int, ok bool) {
+//
+// The name is built in sb (its room is reused) and its string comes from
+// a (nil: the heap).
+func dnsNameIn(a *arena, sb []byte, msg []byte, off int) (name string, used int, ok bool) {
 	const maxName = 255
-	var sb strings.Builder
 	start := off
 	used = -1
 	pointers := 0
@@ -148,7 +151,7 @@ func dnsName(msg []byte, off int) (name string, used int, ok bool) {
 		case 0x00:
 			if !first {
 				if room > 0 {
-					sb.WriteByte('.')
+					sb = append(sb, '.')
 					room--
 				}
 			} else {
@@ -160,7 +163,7 @@ func dnsName(msg []byte, off int) (name string, used int, ok bool) {
 			}
 			for _, b := range msg[off : off+c] {
 				if room > 0 {
-					sb.WriteByte(b)
+					sb = append(sb, b)
 					room--
 				}
 			}
@@ -184,7 +187,7 @@ func dnsName(msg []byte, off int) (name string, used int, ok bool) {
 			first = false
 			s := "\\[x" + fmt.Sprintf("%x", msg[off:off+n]) + "/" + strconv.Itoa(bits) + "]"
 			if len(s) <= room {
-				sb.WriteString(s)
+				sb = append(sb, s...)
 				room -= len(s)
 			} else {
 				room = 0
@@ -214,15 +217,26 @@ func dnsName(msg []byte, off int) (name string, used int, ok bool) {
 	if room <= 0 {
 		return "<Name too long>", used, true
 	}
-	name = sb.String()
-	if name == "" {
+	if len(sb) == 0 {
 		if used <= 1 {
 			return "<Root>", used, true
 		}
 		return "", 0, false
 	}
-	return formatText(name), used, true
+	for _, c := range sb {
+		if c < 0x20 || c >= 0x7f || c == '\\' {
+			return formatText(string(sb)), used, true // escapes: rare
+		}
+	}
+	return a.str(sb), used, true
 }
+
+// dnsText is the Info text parseDNS builds; an arena's scratch buffer
+// holds it until it is done.
+type dnsText struct{ b []byte }
+
+// WriteString appends s.
+func (t *dnsText) WriteString(s string) { t.b = append(t.b, s...) }
 
 // formatText escapes a string's unprintable bytes as Wireshark's
 // format_text does.
@@ -269,10 +283,26 @@ func formatText(s string) string {
 // parseDNS decodes a DNS message. It never fails: a message cut short
 // yields what was decoded before the cut, with Malformed set, and the
 // Info text Wireshark shows up to there.
-func parseDNS(msg []byte, kind uint8) *DNS {
-	m := &DNS{Kind: kind}
-	var info strings.Builder
-	defer func() { m.Info = info.String() }()
+//
+// Through an arena (a Dissector's), the message, its records and its
+// strings come from the arena's chunks: no allocation for most messages.
+func parseDNS(msg []byte, kind uint8, a *arena) *DNS {
+	m := a.newDNS()
+	m.Kind = kind
+	var info dnsText
+	var nameBuf []byte
+	if a != nil {
+		if a.nameBuf == nil {
+			a.nameBuf = make([]byte, 0, 256) // dnsNameIn writes 255 bytes at most
+		}
+		info.b, nameBuf = a.infoBuf[:0], a.nameBuf[:0]
+	}
+	defer func() {
+		m.Info = a.str(info.b)
+		if a != nil {
+			a.infoBuf, a.nameBuf = info.b[:0], nameBuf[:0]
+		}
+	}()
 	if len(msg) < 12 {
 		m.Malformed = true
 		return m
@@ -286,13 +316,19 @@ func parseDNS(msg []byte, kind uint8) *DNS {
 	if m.Flags&0x8000 != 0 {
 		info.WriteString(" response")
 	}
-	fmt.Fprintf(&info, " 0x%04x", m.ID)
+	info.WriteString(" 0x")
+	info.b = appendZeroPadHex(info.b, uint64(m.ID), 4)
 	if m.Flags&0x8000 != 0 && m.Flags&0xf != 0 {
-		info.WriteString(" " + dnsRcodeName(m.Flags&0xf))
+		info.WriteString(" ")
+		info.WriteString(dnsRcodeName(m.Flags & 0xf))
 	}
+	// Room for the counts, as many as the message can hold (a question
+	// takes 5 bytes or more, a record 11).
+	m.Queries = a.queries(min(int(m.Counts[0]), len(msg)/5))
+	m.Records = a.records(min(int(m.Counts[1])+int(m.Counts[2])+int(m.Counts[3]), len(msg)/11))
 	off := 12
 	for i := 0; i < int(m.Counts[0]); i++ {
-		name, used, ok := dnsName(msg, off)
+		name, used, ok := dnsNameIn(a, nameBuf[:0], msg, off)
 		if !ok || off+used+4 > len(msg) {
 			m.Malformed = true
 			return m
@@ -305,7 +341,10 @@ func parseDNS(msg []byte, kind uint8) *DNS {
 			q.Class &^= 0x8000
 		}
 		m.Queries = append(m.Queries, q)
-		info.WriteString(" " + dnsTypeName(q.Type) + " " + q.Name)
+		info.WriteString(" ")
+		info.WriteString(dnsTypeName(q.Type))
+		info.WriteString(" ")
+		info.WriteString(q.Name)
 		if kind == DNSMulticast {
 			if q.QU {
 				info.WriteString(`, "QU" question`)
@@ -316,7 +355,7 @@ func parseDNS(msg []byte, kind uint8) *DNS {
 	}
 	for sec := DNSAnswer; sec <= DNSAdditional; sec++ {
 		for i := 0; i < int(m.Counts[1+sec]); i++ {
-			name, used, ok := dnsName(msg, off)
+			name, used, ok := dnsNameIn(a, nameBuf[:0], msg, off)
 			if !ok || off+used+10 > len(msg) {
 				m.Malformed = true
 				return m
@@ -330,7 +369,8 @@ func parseDNS(msg []byte, kind uint8) *DNS {
 				r.Flush = r.Class&0x8000 != 0
 				r.Class &^= 0x8000
 			}
-			info.WriteString(" " + dnsTypeName(r.Type))
+			info.WriteString(" ")
+			info.WriteString(dnsTypeName(r.Type))
 			if r.Flush {
 				info.WriteString(", cache flush")
 			}
@@ -344,7 +384,7 @@ func parseDNS(msg []byte, kind uint8) *DNS {
 				return m
 			}
 			r.Data, r.dataOff = msg[off:off+n], off
-			if !r.decode(msg, &info) {
+			if !r.decode(msg, &info, a, nameBuf) {
 				m.Malformed = true
 				m.Records = append(m.Records, r)
 				return m
@@ -358,10 +398,10 @@ func parseDNS(msg []byte, kind uint8) *DNS {
 
 // decode fills the record's type-specific fields and appends its Info
 // text; false when its data is cut short.
-func (r *DNSRecord) decode(msg []byte, info *strings.Builder) bool {
+func (r *DNSRecord) decode(msg []byte, info *dnsText, a *arena, nameBuf []byte) bool {
 	d := r.Data
 	name := func(off int) bool {
-		n, _, ok := dnsName(msg, r.dataOff+off)
+		n, _, ok := dnsNameIn(a, nameBuf[:0], msg, r.dataOff+off)
 		r.Target = n
 		return ok
 	}
@@ -373,17 +413,20 @@ func (r *DNSRecord) decode(msg []byte, info *strings.Builder) bool {
 		if len(d) < 4 {
 			return false
 		}
-		info.WriteString(" " + ipv4String(be32(d)))
+		info.WriteString(" ")
+		info.b = appendIPv4(info.b, [4]byte(d))
 	case 28: // AAAA
 		if len(d) < 16 {
 			return false
 		}
-		info.WriteString(" " + ipv6String(d[:16]))
+		info.WriteString(" ")
+		info.b = netip.AddrFrom16([16]byte(d)).AppendTo(info.b)
 	case 2, 5, 12, 6: // NS, CNAME, PTR, SOA
 		if !name(0) {
 			return false
 		}
-		info.WriteString(" " + r.Target)
+		info.WriteString(" ")
+		info.WriteString(r.Target)
 	case 15: // MX
 		if len(d) < 2 {
 			return false
@@ -392,7 +435,10 @@ func (r *DNSRecord) decode(msg []byte, info *strings.Builder) bool {
 		if !name(2) {
 			return false
 		}
-		fmt.Fprintf(info, " %d %s", r.Pref, r.Target)
+		info.WriteString(" ")
+		info.b = appendDec(info.b, uint64(r.Pref))
+		info.WriteString(" ")
+		info.WriteString(r.Target)
 	case 33: // SRV
 		if len(d) < 6 {
 			return false
@@ -401,17 +447,26 @@ func (r *DNSRecord) decode(msg []byte, info *strings.Builder) bool {
 		if !name(6) {
 			return false
 		}
-		fmt.Fprintf(info, " %d %d %d %s", r.Priority, r.Weight, r.Port, r.Target)
+		for _, v := range [...]uint16{r.Priority, r.Weight, r.Port} {
+			info.WriteString(" ")
+			info.b = appendDec(info.b, uint64(v))
+		}
+		info.WriteString(" ")
+		info.WriteString(r.Target)
 	case 13: // HINFO
 		if len(d) < 1 || len(d) < 1+int(d[0])+1 || len(d) < 2+int(d[0])+int(d[1+int(d[0])]) {
 			return false
 		}
 		cpu := d[1 : 1+int(d[0])]
 		os := d[2+int(d[0]) : 2+int(d[0])+int(d[1+int(d[0])])]
-		info.WriteString(" " + string(cpu) + " " + string(os))
+		info.WriteString(" ")
+		info.b = append(info.b, cpu...)
+		info.WriteString(" ")
+		info.b = append(info.b, os...)
 	case 3, 4, 7, 8, 9, 10, 14, 17, 18, 19, 20, 21, 22:
 		// Wireshark appends the record's owner name for these.
-		info.WriteString(" " + r.Name)
+		info.WriteString(" ")
+		info.WriteString(r.Name)
 	}
 	return true
 }
@@ -454,7 +509,7 @@ func dnsHeuristic(b []byte) bool {
 			return false
 		}
 	}
-	m := parseDNS(b, DNSPlain)
+	m := parseDNS(b, DNSPlain, nil)
 	if m.Malformed || len(m.Queries) != 1 || m.Queries[0].Class != 1 {
 		return false
 	}
@@ -497,7 +552,7 @@ type dnsTxKey struct {
 // dnsMessage decodes a DNS message carried in p's UDP datagram or TCP
 // segment, records queries and matches responses.
 func (d *Dissector) dnsMessage(p *Packet, msg []byte, kind uint8, tcp bool) *DNS {
-	m := parseDNS(msg, kind)
+	m := parseDNS(msg, kind, &d.arena)
 	k := dnsTxKey{id: m.ID, tcp: tcp}
 	if tcp {
 		k.stream = p.TCP.Stream

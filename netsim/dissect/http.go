@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"strconv"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 )
 
 // HTTP is one HTTP/1.x message (or a continuation: bytes of an HTTP
@@ -140,10 +142,15 @@ func httpHeaderEnd(b []byte) int {
 	}
 }
 
-// httpParseHeaders splits the header block into its first line and headers.
-func httpParseHeaders(b []byte) (first string, hdrs []HTTPHeader) {
-	lines := strings.Split(string(b), "\n")
-	for i, l := range lines {
+// httpParseHeaders splits the header block into its first line and
+// headers: substrings of one copy of the block, from a (nil: the heap),
+// the headers in room for as many as it has lines.
+func httpParseHeaders(b []byte, a *arena) (first string, hdrs []HTTPHeader) {
+	text := a.str(b)
+	hdrs = a.headers(strings.Count(text, "\n"))
+	for i := 0; text != ""; i++ {
+		l, rest, _ := strings.Cut(text, "\n")
+		text = rest
 		l = strings.TrimSuffix(l, "\r")
 		if i == 0 {
 			first = l
@@ -160,6 +167,35 @@ func httpParseHeaders(b []byte) (first string, hdrs []HTTPHeader) {
 		hdrs = append(hdrs, HTTPHeader{Name: name, Value: strings.TrimLeft(val, " \t")})
 	}
 	return first, hdrs
+}
+
+// httpHeaderBytes returns the value of the first header of the header
+// block b with the given name (case-insensitive), as HTTP.Header does on
+// httpParseHeaders' headers, without them; ok is false when there is none.
+func httpHeaderBytes(b []byte, name string) (val []byte, ok bool) {
+	for i := 0; len(b) > 0; i++ {
+		l := b
+		if j := bytes.IndexByte(b, '\n'); j >= 0 {
+			l, b = b[:j], b[j+1:]
+		} else {
+			b = nil
+		}
+		l = bytes.TrimSuffix(l, []byte("\r"))
+		if i == 0 {
+			continue
+		}
+		if len(l) == 0 {
+			break
+		}
+		n, v, found := bytes.Cut(l, []byte(":"))
+		if !found {
+			v = nil
+		}
+		if bytes.EqualFold(n, []byte(name)) {
+			return bytes.TrimLeft(v, " \t"), true
+		}
+	}
+	return nil, false
 }
 
 // httpChunkedLen returns the length of a chunked body at b, or false when
@@ -211,35 +247,102 @@ func (d *Dissector) httpLen(c *appConv, fi int, b []byte, fin bool) (int, bool) 
 	if h < 0 {
 		return 0, false
 	}
-	first, hdrs := httpParseHeaders(b[:h])
-	m := &HTTP{Headers: hdrs, ContentLength: -1}
-	response := strings.HasPrefix(first, "HTTP/")
-	if cl := m.Header("Content-Length"); cl != "" {
-		if n, err := strconv.ParseInt(strings.TrimSpace(cl), 10, 64); err == nil && n >= 0 {
-			m.ContentLength = n
+	// The headers looked at in place: this runs for every segment of an
+	// HTTP conversation until its message is complete.
+	contentLength := int64(-1)
+	if cl, _ := httpHeaderBytes(b[:h], "Content-Length"); len(cl) != 0 {
+		if n, err := strconv.ParseInt(string(bytes.TrimSpace(cl)), 10, 64); err == nil && n >= 0 {
+			contentLength = n
 		}
 	}
-	if response {
+	if bytes.HasPrefix(b, []byte("HTTP/")) {
 		code := 0
-		if f := strings.Fields(first); len(f) >= 2 {
-			code, _ = strconv.Atoi(f[1])
+		// The status code: strings.Fields' second field of the first line.
+		first := b[:h]
+		if i := bytes.IndexByte(first, '\n'); i >= 0 {
+			first = first[:i]
+		}
+		if f, ok := secondField(first); ok {
+			code, _ = strconv.Atoi(string(f))
 		}
 		if code/100 == 1 || code == 204 || code == 304 || c.http.lastHead {
 			return h, true
 		}
 	}
+	te, _ := httpHeaderBytes(b[:h], "Transfer-Encoding")
 	switch {
-	case strings.Contains(strings.ToLower(m.Header("Transfer-Encoding")), "chunked"):
+	case containsFoldASCII(te, "chunked"):
 		n, ok := httpChunkedLen(b[h:])
 		if !ok {
 			return 0, false
 		}
 		return h + n, true
-	case m.ContentLength >= 0:
+	case contentLength >= 0:
 		// A body longer than any capture holds is never complete.
-		return h + int(min(m.ContentLength, 1<<40)), true
+		return h + int(min(contentLength, 1<<40)), true
 	}
 	return len(b), true
+}
+
+// secondField returns the second of bytes.Fields(b), without the slice of
+// fields.
+func secondField(b []byte) ([]byte, bool) {
+	for n := 0; ; n++ {
+		// Skip spaces, then take a field.
+		i := 0
+		for i < len(b) {
+			r, size := utf8.DecodeRune(b[i:])
+			if !unicode.IsSpace(r) {
+				break
+			}
+			i += size
+		}
+		b = b[i:]
+		if len(b) == 0 {
+			return nil, false
+		}
+		j := 0
+		for j < len(b) {
+			r, size := utf8.DecodeRune(b[j:])
+			if unicode.IsSpace(r) {
+				break
+			}
+			j += size
+		}
+		if n == 1 {
+			return b[:j], true
+		}
+		b = b[j:]
+	}
+}
+
+// containsFoldASCII reports whether b contains sub (lower-case ASCII),
+// ASCII letters compared without case: bytes.Contains of bytes.ToLower(b)
+// for the ASCII word sub.
+func containsFoldASCII(b []byte, sub string) bool {
+	for _, c := range b {
+		if c >= utf8.RuneSelf {
+			// Unicode lower-cases some letters to ASCII (the Kelvin sign).
+			return bytes.Contains(bytes.ToLower(b), []byte(sub))
+		}
+	}
+	for i := 0; i+len(sub) <= len(b); i++ {
+		j := 0
+		for j < len(sub) {
+			c := b[i+j]
+			if 'A' <= c && c <= 'Z' {
+				c += 'a' - 'A'
+			}
+			if c != sub[j] {
+				break
+			}
+			j++
+		}
+		if j == len(sub) {
+			return true
+		}
+	}
+	return false
 }
 
 // httpFirstLineInfo is the Info Wireshark's HTTP dissector writes for a
@@ -254,7 +357,11 @@ func httpFirstLineInfo(b []byte) string {
 
 // httpMessage decodes one HTTP message (or continuation) b.
 func (d *Dissector) httpMessage(p *Packet, c *appConv, fi int, b []byte) {
-	m := &HTTP{ContentLength: -1, Data: b, TLS: c.proto == appTLS}
+	m := d.arena.newHTTP()
+	m.ContentLength, m.Data, m.TLS = -1, b, c.proto == appTLS
+	if p.HTTP == nil {
+		p.HTTP = d.arena.httpList()
+	}
 	p.HTTP = append(p.HTTP, m)
 	p.push(ProtoHTTP, idHTTP, b)
 	if !httpStarts(b) {
@@ -265,7 +372,7 @@ func (d *Dissector) httpMessage(p *Packet, c *appConv, fi int, b []byte) {
 		h = len(b)
 	}
 	m.HeaderLen = h
-	m.FirstLine, m.Headers = httpParseHeaders(b[:h])
+	m.FirstLine, m.Headers = httpParseHeaders(b[:h], &d.arena)
 	m.Body = b[h:]
 	if cl := m.Header("Content-Length"); cl != "" {
 		if n, err := strconv.ParseInt(strings.TrimSpace(cl), 10, 64); err == nil && n >= 0 {
@@ -284,15 +391,17 @@ func (d *Dissector) httpMessage(p *Packet, c *appConv, fi int, b []byte) {
 			p.push(0, idMedia, m.Body)
 		}
 	}
-	parts := strings.SplitN(m.FirstLine, " ", 3)
+	// The first line's three parts, as strings.SplitN(line, " ", 3).
+	part0, rest, has1 := strings.Cut(m.FirstLine, " ")
+	part1, part2, has2 := strings.Cut(rest, " ")
 	if strings.HasPrefix(m.FirstLine, "HTTP/") {
 		m.Response = true
-		m.Version = parts[0]
-		if len(parts) > 1 {
-			m.Code, _ = strconv.Atoi(parts[1])
+		m.Version = part0
+		if has1 {
+			m.Code, _ = strconv.Atoi(part1)
 		}
-		if len(parts) > 2 {
-			m.Phrase = parts[2]
+		if has2 {
+			m.Phrase = part2
 		}
 		c.http.nresp++
 		m.Number = c.http.nresp
@@ -311,12 +420,12 @@ func (d *Dissector) httpMessage(p *Packet, c *appConv, fi int, b []byte) {
 		return
 	}
 	m.Request = true
-	m.Method = parts[0]
-	if len(parts) > 1 {
-		m.URI = parts[1]
+	m.Method = part0
+	if has1 {
+		m.URI = part1
 	}
-	if len(parts) > 2 {
-		m.Version = parts[2]
+	if has2 {
+		m.Version = part2
 	}
 	c.http.nreq++
 	m.Number = c.http.nreq
@@ -325,7 +434,18 @@ func (d *Dissector) httpMessage(p *Packet, c *appConv, fi int, b []byte) {
 	}
 	c.http.reqFrames = append(c.http.reqFrames, p.Number)
 	c.http.lastHead = m.Method == "HEAD"
-	c.http.reqs = append(c.http.reqs, httpReq{frame: p.Number, time: p.Time, uri: m.FullURI(), method: m.Method})
+	uri := m.URI
+	if !strings.HasPrefix(m.URI, "http://") && !strings.HasPrefix(m.URI, "https://") {
+		uri = "" // FullURI, its string from the arena
+		if host := m.Header("Host"); host != "" {
+			scheme := "http://"
+			if m.TLS {
+				scheme = "https://"
+			}
+			uri = d.arena.concat(scheme, host, m.URI)
+		}
+	}
+	c.http.reqs = append(c.http.reqs, httpReq{frame: p.Number, time: p.Time, uri: uri, method: m.Method})
 }
 
 // FullURI is the request's absolute URI (http.request.full_uri).

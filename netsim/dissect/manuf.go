@@ -36,6 +36,19 @@ type MACNames struct {
 	// (the slot is not replaced): a lookup without the lock, for the few
 	// addresses a capture repeats (netsim read looks up two a frame).
 	recent [1024]atomic.Pointer[macName]
+	// load, when set, fills the tables on first use (loadOnce):
+	// [SystemMACNames] defers parsing Wireshark's 50,000-line manuf
+	// until a frame needs a name, which a capture of IP frames listed
+	// by summary line never does.
+	load     func()
+	loadOnce sync.Once
+}
+
+// ensure runs n's deferred load, once.
+func (n *MACNames) ensure() {
+	if n.load != nil {
+		n.loadOnce.Do(n.load)
+	}
 }
 
 // macName is one entry of MACNames.recent.
@@ -86,6 +99,7 @@ func NewMACNames() *MACNames {
 // Lines that are not entries are skipped, as Wireshark skips them; Parse
 // fails only when r does, with an error naming src.
 func (n *MACNames) Parse(r io.Reader, src string) error {
+	n.ensure()
 	// The whole file in one string, read into a buffer of the file's
 	// size: the names are substrings of it, not an allocation each
 	// (Wireshark's manuf has 50,000 lines).
@@ -302,6 +316,7 @@ func (n *MACNames) Name(mac []byte) string {
 	if n == nil || n.raw || len(mac) != 6 {
 		return macString(mac)
 	}
+	n.ensure()
 	a := [6]byte(mac)
 	k := macKey(a)
 	slot := &n.recent[k*0x9e3779b97f4a7c15>>54]
@@ -408,6 +423,7 @@ func (n *MACNames) Vendor(mac []byte) string {
 	if n == nil || len(mac) < 3 {
 		return ""
 	}
+	n.ensure()
 	k := uint32(mac[0])<<16 | uint32(mac[1])<<8 | uint32(mac[2])
 	v, _ := n.ouiVendor(k)
 	return v.long
@@ -507,18 +523,30 @@ var (
 
 // SystemMACNames returns the MAC names tshark would use on this machine:
 // the file $NETSIM_MANUF names when set, else the files of
-// [SystemMACNamePaths]. It reads them once per process and returns nil
-// (no names: addresses print as hex) when there are none or they cannot
-// be read.
+// [SystemMACNamePaths]. It returns nil (no names: addresses print as hex)
+// when none of them exists. The files are read once per process, when a
+// name or vendor is first looked up; one that cannot be read then names
+// nothing.
 func SystemMACNames() *MACNames {
 	systemNamesOnce.Do(func() {
 		paths := SystemMACNamePaths()
 		if p := os.Getenv(ManufPathEnv); p != "" {
 			paths = []string{p}
 		}
-		if n, err := LoadMACNames(paths...); err == nil {
-			systemNames = n
+		// As LoadMACNames, which skips only the files that do not exist.
+		if !slices.ContainsFunc(paths, func(p string) bool {
+			_, err := os.Stat(p)
+			return !errors.Is(err, fs.ErrNotExist)
+		}) {
+			return
 		}
+		n := NewMACNames()
+		n.load = func() {
+			if m, err := LoadMACNames(paths...); err == nil {
+				n.exact, n.oui, n.masked = m.exact, m.oui, m.masked
+			}
+		}
+		systemNames = n
 	})
 	return systemNames
 }
@@ -532,6 +560,11 @@ func SystemMACNames() *MACNames {
 func (d *Dissector) SetMACNames(n *MACNames, resolve bool) {
 	d.names = n
 	if !resolve && n != nil {
-		d.names = &MACNames{oui: n.oui, raw: true}
+		m := &MACNames{raw: true}
+		m.load = func() {
+			n.ensure()
+			m.oui = n.oui
+		}
+		d.names = m
 	}
 }

@@ -52,3 +52,10 @@ func BenchmarkRealWorldAppendSummary(b *testing.B) {
 	buf := make([]byte, 0, 4096)
 	benchLoop(b, func(p *Packet) { buf = AppendSummary(buf[:0], p) })
 }
+
+// BenchmarkRealWorldTree measures decoding and the -V tree as netsim read
+// writes it: appended to a reused buffer.
+func BenchmarkRealWorldTree(b *testing.B) {
+	buf := make([]byte, 0, 64<<10)
+	benchLoop(b, func(p *Packet) { buf = AppendTree(buf[:0], p) })
+}

@@ -225,16 +225,9 @@ func (d *Dissector) tcpDecode(p *Packet, b []byte, reported int, src, dst []byte
 		t.hideAnalysis()
 	}
 	fl.haveSack = false
-	eachOption(t.Options, func(o tcpOption) {
-		if o.kind != 5 || len(o.data) < 8 {
-			return
-		}
-		var sum uint32
-		for i := 0; i+8 <= len(o.data) && i < 24; i += 8 {
-			sum += be32(o.data[i+4:]) - be32(o.data[i:])
-		}
-		fl.sackDelivered, fl.haveSack = sum, true
-	})
+	if len(t.Options) != 0 {
+		fl.sackOptions(t.Options)
+	}
 
 	t.Seq = t.SeqRaw - fl.base
 	if t.Flags&thACK != 0 {
@@ -516,5 +509,35 @@ func (d *Dissector) analyze(p *Packet, conv *tcpConv, fl, rv *tcpFlow, seq, ack,
 			fl.pushBytes += seglen
 		}
 		t.PushBytes = fl.pushBytes
+	}
+}
+
+// sackOptions records the data the SACK options among opts report
+// (eachOption's walk, without its callback: it runs for every segment).
+func (fl *tcpFlow) sackOptions(opts []byte) {
+	for i := 0; i < len(opts); {
+		k := opts[i]
+		if k == 0 {
+			return
+		}
+		if k == 1 {
+			i++
+			continue
+		}
+		if i+1 >= len(opts) {
+			return
+		}
+		n := int(opts[i+1])
+		if n < 2 || i+n > len(opts) {
+			return
+		}
+		if d := opts[i+2 : i+n]; k == 5 && len(d) >= 8 {
+			var sum uint32
+			for j := 0; j+8 <= len(d) && j < 24; j += 8 {
+				sum += be32(d[j+4:]) - be32(d[j:])
+			}
+			fl.sackDelivered, fl.haveSack = sum, true
+		}
+		i += n
 	}
 }

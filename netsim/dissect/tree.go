@@ -6,6 +6,7 @@ import (
 	"io"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -23,15 +24,29 @@ import (
 // netsim's captures); it leaves out what it does not decode, such as the
 // application protocols and the hex dumps of reassembled data.
 func Tree(w io.Writer, p *Packet) error {
-	t := &treeWriter{names: p.names}
-	t.packet(p)
-	t.sb.WriteByte('\n')
-	_, err := io.WriteString(w, t.sb.String())
+	bp := treePool.Get().(*[]byte)
+	b := AppendTree((*bp)[:0], p)
+	_, err := w.Write(b)
+	*bp = b[:0]
+	treePool.Put(bp)
 	return err
 }
 
+// treePool holds Tree's buffers.
+var treePool = sync.Pool{New: func() any { b := make([]byte, 0, 8<<10); return &b }}
+
+// AppendTree appends the packet's protocol tree, as [Tree] writes it, to
+// dst and returns the extended buffer.
+func AppendTree(dst []byte, p *Packet) []byte {
+	t := treeWriter{names: p.names}
+	t.sb.b = dst
+	t.packet(p)
+	t.sb.WriteByte('\n')
+	return t.sb.b
+}
+
 type treeWriter struct {
-	sb    strings.Builder
+	sb    treeBuf
 	names *MACNames // the packet's MAC names
 }
 
@@ -51,51 +66,75 @@ func truncLabel(s string) string {
 	return mark + s[:cut]
 }
 
-// f writes a field line at depth.
+// f writes a field line at depth: format as fmt.Sprintf formats it
+// (appendf), or format itself when there are no args.
 func (t *treeWriter) f(depth int, format string, args ...any) {
-	t.sb.WriteString(strings.Repeat("    ", depth))
-	if len(args) == 0 {
-		t.sb.WriteString(truncLabel(format))
-	} else {
-		t.sb.WriteString(truncLabel(fmt.Sprintf(format, args...)))
+	if vetPrintf {
+		_ = fmt.Sprintf(format, args...)
 	}
-	t.sb.WriteByte('\n')
+	b := appendIndent(t.sb.b, depth)
+	start := len(b)
+	if len(args) == 0 {
+		b = append(b, format...)
+	} else {
+		b = appendf(b, format, args)
+	}
+	t.sb.b = append(truncTail(b, start), '\n')
 }
 
 // g writes a generated field line: Wireshark puts its label in brackets.
 func (t *treeWriter) g(depth int, format string, args ...any) {
-	t.sb.WriteString(strings.Repeat("    ", depth))
-	t.sb.WriteByte('[')
-	if len(args) == 0 {
-		t.sb.WriteString(truncLabel(format))
-	} else {
-		t.sb.WriteString(truncLabel(fmt.Sprintf(format, args...)))
+	if vetPrintf {
+		_ = fmt.Sprintf(format, args...)
 	}
-	t.sb.WriteString("]\n")
+	b := append(appendIndent(t.sb.b, depth), '[')
+	start := len(b)
+	if len(args) == 0 {
+		b = append(b, format...)
+	} else {
+		b = appendf(b, format, args)
+	}
+	t.sb.b = append(truncTail(b, start), "]\n"...)
 }
 
 // bits writes a bit-field line: the field's bits within a width-bit
 // word, dots elsewhere, then " = " and the label.
 func (t *treeWriter) bits(depth, width int, mask, val uint64, format string, args ...any) {
-	t.f(depth, bitStr(width, mask, val)+" = "+format, args...)
+	if vetPrintf {
+		_ = fmt.Sprintf(format, args...)
+	}
+	b := appendIndent(t.sb.b, depth)
+	start := len(b)
+	b = appendBits(b, width, mask, val)
+	b = append(b, " = "...)
+	if len(args) == 0 {
+		b = append(b, format...)
+	} else {
+		b = appendf(b, format, args)
+	}
+	t.sb.b = append(truncTail(b, start), '\n')
 }
 
 func bitStr(width int, mask, val uint64) string {
-	var sb strings.Builder
+	return string(appendBits(nil, width, mask, val))
+}
+
+// appendBits appends the bit-field picture of bitStr.
+func appendBits(b []byte, width int, mask, val uint64) []byte {
 	for i := width - 1; i >= 0; i-- {
 		if i != width-1 && (width-1-i)%4 == 0 {
-			sb.WriteByte(' ')
+			b = append(b, ' ')
 		}
 		switch {
 		case mask>>uint(i)&1 == 0:
-			sb.WriteByte('.')
+			b = append(b, '.')
 		case val>>uint(i)&1 == 1:
-			sb.WriteByte('1')
+			b = append(b, '1')
 		default:
-			sb.WriteByte('0')
+			b = append(b, '0')
 		}
 	}
-	return sb.String()
+	return b
 }
 
 // expert writes an expert info beneath the item it belongs to.
@@ -106,7 +145,9 @@ func (t *treeWriter) expert(depth int, severity, group, msg string) {
 	t.g(depth+1, "Group: %s", group)
 }
 
-func secs(ns int64) string { return timeString(ns, 9) + " seconds" }
+// secs is a duration as the tree shows it ("0.000123000 seconds"), for a
+// %s verb.
+func secs(ns int64) seconds { return seconds(ns) }
 
 // encapNames are Wireshark's names for the link types, for those checked
 // against tshark (the others get no line).
@@ -128,15 +169,14 @@ func (t *treeWriter) packet(p *Packet) {
 		}
 	}
 	capLen := len(p.Frame)
-	head := fmt.Sprintf("Frame %d: %d bytes on wire (%d bits), %d bytes captured (%d bits)", p.Number, p.Len, p.Len*8, capLen, capLen*8)
-	if p.HasIface {
-		if p.IfName != "" {
-			head += fmt.Sprintf(" on interface %s, id %d", p.IfName, p.Interface)
-		} else {
-			head += fmt.Sprintf(" on interface %d", p.Interface)
-		}
+	switch {
+	case !p.HasIface:
+		t.f(0, "Frame %d: %d bytes on wire (%d bits), %d bytes captured (%d bits)", p.Number, p.Len, p.Len*8, capLen, capLen*8)
+	case p.IfName != "":
+		t.f(0, "Frame %d: %d bytes on wire (%d bits), %d bytes captured (%d bits) on interface %s, id %d", p.Number, p.Len, p.Len*8, capLen, capLen*8, p.IfName, p.Interface)
+	default:
+		t.f(0, "Frame %d: %d bytes on wire (%d bits), %d bytes captured (%d bits) on interface %d", p.Number, p.Len, p.Len*8, capLen, capLen*8, p.Interface)
 	}
-	t.f(0, "%s", head)
 	if p.HasIface {
 		t.f(1, "Section number: 1")
 		if p.IfName != "" {
@@ -152,8 +192,10 @@ func (t *treeWriter) packet(p *Packet) {
 	if name, ok := encapNames[p.Link]; ok {
 		t.f(1, "Encapsulation type: %s", name)
 	}
-	at := time.Unix(0, p.Time).In(time.Local)
-	t.f(1, "Arrival Time: %s %2d, %d %s.%09d %s", at.Format("Jan"), at.Day(), at.Year(), at.Format("15:04:05"), at.Nanosecond(), at.Format("MST"))
+	// "Jan  2, 2006 15:04:05.000000000 MST": the day padded with a space,
+	// the year in four digits (a Packet's time is within 1678 to 2262).
+	var at [64]byte
+	t.f(1, "Arrival Time: %s", time.Unix(0, p.Time).In(time.Local).AppendFormat(at[:0], "Jan _2, 2006 15:04:05.000000000 MST"))
 	t.g(1, "Time shift for this packet: 0.000000000 seconds")
 	t.f(1, "Epoch Time: %s", secs(p.Time))
 	t.g(1, "Time delta from previous captured frame: %s", secs(p.TimeDelta))
@@ -164,7 +206,8 @@ func (t *treeWriter) packet(p *Packet) {
 	t.f(1, "Capture Length: %d bytes (%d bits)", capLen, capLen*8)
 	t.g(1, "Frame is marked: False")
 	t.g(1, "Frame is ignored: False")
-	t.g(1, "Protocols in frame: %s", p.Protocols())
+	var pb [128]byte
+	t.g(1, "Protocols in frame: %s", p.appendProtocols(pb[:0]))
 
 	switch {
 	case p.Has(ProtoEth):
@@ -245,13 +288,7 @@ func (t *treeWriter) data(depth int, b []byte) {
 
 // bytesLabel renders bytes as Wireshark's labels do: hex, at most 36
 // bytes, then an ellipsis.
-func bytesLabel(b []byte) string {
-	const max = 36
-	if len(b) > max {
-		return fmt.Sprintf("%x…", b[:max])
-	}
-	return fmt.Sprintf("%x", b)
-}
+func bytesLabel(b []byte) hexLabel { return hexLabel(b) }
 
 var sllPktTypes = map[uint16]string{0: "Unicast to us", 1: "Broadcast", 2: "Multicast", 3: "Unicast to another host", 4: "Sent by us"}
 
@@ -274,8 +311,11 @@ func etherTypeName(typ uint16) string {
 
 // macName renders a MAC address with its resolved name as Wireshark's
 // headings do: "Broadcast (ff:ff:ff:ff:ff:ff)".
-func (t *treeWriter) macName(b []byte) string {
-	return t.names.Name(b) + " (" + macString(b) + ")"
+func (t *treeWriter) macName(b []byte) macLabel {
+	if n := t.names; n != nil && !n.raw && len(b) == 6 {
+		return macLabel{name: n.Name(b), named: true, b: b}
+	}
+	return macLabel{b: b}
 }
 
 func (t *treeWriter) ethAddr(depth int, name string, b []byte) {
@@ -371,7 +411,8 @@ func (t *treeWriter) ipv4(d int, p *Packet) {
 		return
 	}
 	b0 := uint64(4<<4 | ip.HdrLen/4)
-	src, dst := ipv4String(uint32(ip4(ip.Src))), ipv4String(uint32(ip4(ip.Dst)))
+	var sb, db [15]byte
+	src, dst := appendIPv4(sb[:0], ip.Src), appendIPv4(db[:0], ip.Dst)
 	t.f(d, "Internet Protocol Version 4, Src: %s, Dst: %s", src, dst)
 	t.bits(d+1, 8, 0xf0, b0, "Version: 4")
 	t.bits(d+1, 8, 0x0f, b0, "Header Length: %d bytes (%d)", ip.HdrLen, ip.HdrLen/4)

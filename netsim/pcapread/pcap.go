@@ -52,23 +52,40 @@ func (r *Reader) readPcapHeader() error {
 
 func (r *Reader) nextPcap() error {
 	start := r.off
-	h, err := r.read(16, "pcap record header")
-	if err != nil {
-		return err
+	var h, data []byte
+	// The common case: header and data in one Peek and one Discard.
+	if b, err := r.br.Peek(16); err == nil {
+		if n := 16 + int(r.u32(b[8:])); n <= r.br.Size() {
+			if b, err := r.br.Peek(n); err == nil {
+				h, data = b[:16], b[16:n]
+				r.br.Discard(n)
+				r.off += int64(n)
+			}
+		}
+	}
+	if h == nil {
+		var err error
+		h, err = r.read(16, "pcap record header")
+		if err != nil {
+			return err
+		}
 	}
 	sec := int64(r.u32(h))
 	frac := int64(r.u32(h[4:]))
 	incl := r.u32(h[8:])
 	orig := r.u32(h[12:])
-	if incl > MaxSnapLen {
-		return formatErr(start, "record %d: captured length %d is larger than the maximum %d", r.number+1, incl, MaxSnapLen)
-	}
-	data, err := r.read(int(incl), "packet data")
-	if err == io.EOF {
-		return formatErr(start, "record %d: packet data missing", r.number+1)
-	}
-	if err != nil {
-		return err
+	if data == nil {
+		if incl > MaxSnapLen {
+			return formatErr(start, "record %d: captured length %d is larger than the maximum %d", r.number+1, incl, MaxSnapLen)
+		}
+		var err error
+		data, err = r.read(int(incl), "packet data")
+		if err == io.EOF {
+			return formatErr(start, "record %d: packet data missing", r.number+1)
+		}
+		if err != nil {
+			return err
+		}
 	}
 	if r.nano {
 		r.frame.Time = sec*1e9 + frac

@@ -33,6 +33,9 @@ func (r *Reader) readNGFirst() error {
 // between the length fields). A section header block is handled here:
 // it sets the byte order and resets the interface list.
 func (r *Reader) readBlock() (uint32, []byte, error) {
+	if typ, body, ok := r.peekBlock(); ok {
+		return typ, body, nil
+	}
 	start := r.off
 	hb, err := r.read(8, "pcapng block header")
 	if err != nil {
@@ -91,6 +94,37 @@ func (r *Reader) readBlock() (uint32, []byte, error) {
 		r.ifaces = r.ifaces[:0]
 	}
 	return typ, body, nil
+}
+
+// peekBlock is readBlock's common case, one Peek and one Discard for the
+// whole block: a well-formed block other than a section header, within
+// the buffer, in a section whose byte order is known. Otherwise it reads
+// nothing and ok is false, and readBlock reads the block (and reports
+// what is wrong with it).
+func (r *Reader) peekBlock() (typ uint32, body []byte, ok bool) {
+	if r.order == nil {
+		return 0, nil, false
+	}
+	hb, err := r.br.Peek(8)
+	if err != nil {
+		return 0, nil, false
+	}
+	var length uint32
+	if r.big {
+		typ, length = binary.BigEndian.Uint32(hb), binary.BigEndian.Uint32(hb[4:])
+	} else {
+		typ, length = binary.LittleEndian.Uint32(hb), binary.LittleEndian.Uint32(hb[4:])
+	}
+	if typ == blockSHB || length < 12 || length%4 != 0 || int(length) > r.br.Size() {
+		return 0, nil, false
+	}
+	b, err := r.br.Peek(int(length))
+	if err != nil || r.u32(b[length-4:]) != length {
+		return 0, nil, false
+	}
+	r.br.Discard(int(length))
+	r.off += int64(length)
+	return typ, b[8 : length-4], true
 }
 
 func (r *Reader) nextNG() error {

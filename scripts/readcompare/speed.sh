@@ -12,12 +12,14 @@
 set -eu
 
 N=1000000
+V=70000
 FILTER='tcp.flags.syn==1 or udp.port==53 or tcp.analysis.retransmission'
-while getopts n:Y: o; do
+while getopts n:v:Y: o; do
 	case $o in
 	n) N=$OPTARG ;;
+	v) V=$OPTARG ;;
 	Y) FILTER=$OPTARG ;;
-	*) echo "usage: $0 [-n N] [-Y FILTER] CAPTURE..." >&2; exit 2 ;;
+	*) echo "usage: $0 [-n N] [-v V] [-Y FILTER] CAPTURE..." >&2; exit 2 ;;
 	esac
 done
 shift $((OPTIND - 1))
@@ -36,14 +38,21 @@ trap 'rm -rf "$dir"' EXIT INT TERM
 mergecap -a -w "$dir/round.pcapng" "$@"
 per=$(capinfos -c -M "$dir/round.pcapng" | sed -n 's/^Number of packets: *//p')
 [ "$per" -gt 0 ] || { echo "speed.sh: the captures hold no frames" >&2; exit 1; }
-cp "$dir/round.pcapng" "$dir/big.pcapng"
-frames=$per
-while [ "$frames" -lt "$N" ]; do
-	mergecap -a -w "$dir/next.pcapng" "$dir/big.pcapng" "$dir/big.pcapng"
-	mv "$dir/next.pcapng" "$dir/big.pcapng"
-	frames=$((frames * 2))
-done
-echo "capture: $frames frames ($per a round, $# captures), $(wc -c <"$dir/big.pcapng") bytes"
+# grow NAME MIN: NAME.pcapng is round.pcapng doubled until it holds MIN
+# frames or more; prints its frame count.
+grow() {
+	cp "$dir/round.pcapng" "$dir/$1.pcapng"
+	n=$per
+	while [ "$n" -lt "$2" ]; do
+		mergecap -a -w "$dir/next.pcapng" "$dir/$1.pcapng" "$dir/$1.pcapng"
+		mv "$dir/next.pcapng" "$dir/$1.pcapng"
+		n=$((n * 2))
+	done
+	echo "$n"
+}
+frames=$(grow big "$N")
+vframes=$(grow tree "$V")
+echo "capture: $frames frames ($per a round, $# captures), $(wc -c <"$dir/big.pcapng") bytes; -V on $vframes frames"
 
 # measure NAME CMD...: runs CMD with stdout to $dir/NAME.out and prints
 # "WALL CPU" in seconds (CPU = user + system, from /usr/bin/time; on a
@@ -58,16 +67,23 @@ measure() {
 
 ns=$(measure ns-sum "$dir/netsim" read -r "$dir/big.pcapng")
 ts=$(measure ts-sum tshark -r "$dir/big.pcapng")
+ne=$(measure ns-fld "$dir/netsim" read -r "$dir/big.pcapng" -T fields -e frame.number -e ip.src -e tcp.srcport)
+te=$(measure ts-fld tshark -r "$dir/big.pcapng" -T fields -e frame.number -e ip.src -e tcp.srcport)
 nf=$(measure ns-fil "$dir/netsim" read -r "$dir/big.pcapng" -Y "$FILTER" -T fields -e frame.number)
 tf=$(measure ts-fil tshark -r "$dir/big.pcapng" -Y "$FILTER" -T fields -e frame.number)
+nv=$(measure ns-tree "$dir/netsim" read -r "$dir/tree.pcapng" -V)
+tv=$(measure ts-tree tshark -r "$dir/tree.pcapng" -V)
 same() { if cmp -s "$dir/$1.out" "$dir/$2.out"; then echo "equal"; else echo "differ ($(diff "$dir/$1.out" "$dir/$2.out" | grep -c '^[<>]') diff lines; tshark $(wc -l <"$dir/$2.out") lines)"; fi; }
-awk -v f="$frames" -v ns="$ns" -v ts="$ts" -v nf="$nf" -v tf="$tf" -v s1="$(same ns-sum ts-sum)" -v s2="$(same ns-fil ts-fil)" -v filter="$FILTER" '
-function line(what, n, t, same,   a, b) {
+awk -v f="$frames" -v vf="$vframes" -v ns="$ns" -v ts="$ts" -v ne="$ne" -v te="$te" -v nf="$nf" -v tf="$tf" -v nv="$nv" -v tv="$tv" \
+	-v s1="$(same ns-sum ts-sum)" -v s3="$(same ns-fld ts-fld)" -v s2="$(same ns-fil ts-fil)" -v s4="$(same ns-tree ts-tree)" -v filter="$FILTER" '
+function line(what, n, t, same, f,   a, b) {
 	split(n, a, " "); split(t, b, " ")
 	printf "%s\n  netsim %7.2f s wall %7.2f s CPU (%9.0f frames/CPU-s)\n  tshark %7.2f s wall %7.2f s CPU (%9.0f frames/CPU-s)\n  ratio  %.1fx wall, %.1fx CPU; %s\n",
 		what, a[1], a[2], f / a[2], b[1], b[2], f / b[2], b[1] / a[1], b[2] / a[2], same
 }
 BEGIN {
-	line("summary lines (-r F):", ns, ts, "lines " s1)
-	line("filter (-Y " filter " -T fields -e frame.number):", nf, tf, "selections " s2)
+	line("summary lines (-r F):", ns, ts, "lines " s1, f)
+	line("three fields (-T fields -e frame.number -e ip.src -e tcp.srcport):", ne, te, "lines " s3, f)
+	line("filter (-Y " filter " -T fields -e frame.number):", nf, tf, "selections " s2, f)
+	line("protocol trees (-V, " vf " frames; netsim leaves out what it does not decode):", nv, tv, "trees " s4, vf)
 }'
