@@ -47,6 +47,128 @@ type appFlow struct {
 	nextSeq  uint32    // relative sequence number after buf
 	pending  bool
 	untilFIN bool // the message ends when the flow does
+	// oneMore is set when the protocol could not tell the pending
+	// message's length and asked for one more segment (Wireshark's
+	// DESEGMENT_ONE_MORE_SEGMENT): TCP then hands it the message so far
+	// with each new segment, and it writes its Info again.
+	oneMore bool
+	// end is the relative sequence number after the pending message when
+	// its length is known (not oneMore); holed is set once a segment of
+	// it was missed.
+	start, end uint32
+	holed      bool
+	// full holds a message with a hole (its length end-start, when not
+	// above maxHoled) and cover the spans of it received so far.
+	full  []byte
+	cover [][2]int
+}
+
+// maxHoled is the longest message with a hole whose bytes are kept so
+// that a segment filling the hole can complete it, as Wireshark's
+// reassembly does.
+const maxHoled = 16 << 20
+
+// tcpOutOfOrder hands an out-of-order segment to the application layer
+// when it falls inside a message being reassembled: Wireshark adds it to
+// the message (and it may complete it). Other out-of-order data is not
+// dissected.
+func (d *Dissector) tcpOutOfOrder(p *Packet, fi int) {
+	t := &p.TCP
+	if len(t.Payload) == 0 || p.truncated || d.apps == nil {
+		return
+	}
+	c := d.apps[t.Stream]
+	if c == nil || c.proto == appNone {
+		return
+	}
+	if fl := &c.flows[fi]; fl.pending && fl.inHole(t.Seq) {
+		d.mspSegment(p, c, fi)
+	}
+}
+
+// mspSegment adds a segment to the pending message of known length it
+// falls inside of, after a hole (inHole). The message completes when its
+// every byte has arrived; until then each segment shows as part of it.
+func (d *Dissector) mspSegment(p *Packet, c *appConv, fi int) {
+	t := &p.TCP
+	fl := &c.flows[fi]
+	data := t.Payload
+	n := int(fl.end - fl.start)
+	if !fl.holed {
+		fl.holed = true
+		if n <= maxHoled {
+			fl.full = make([]byte, n)
+			copy(fl.full, fl.buf)
+			fl.cover = append(fl.cover[:0], [2]int{0, len(fl.buf)})
+		}
+	}
+	off := int(t.Seq - fl.start)
+	m := min(len(data), n-off)
+	if next := t.Seq + uint32(len(data)); int32(next-fl.nextSeq) > 0 {
+		fl.nextSeq = next
+	}
+	fl.segs = append(fl.segs, Segment{Frame: p.Number, Len: m})
+	if fl.full != nil {
+		copy(fl.full[off:], data[:m])
+		fl.cover = addSpan(fl.cover, off, off+m)
+		if len(fl.cover) == 1 && fl.cover[0] == [2]int{0, n} {
+			msg, segs := fl.full, append([]Segment(nil), fl.segs...)
+			fl.reset()
+			p.TCP.SegData = append(p.TCP.SegData, m)
+			d.appPDU(p, c, fi, msg, segs)
+			if rest := data[m:]; len(rest) > 0 {
+				fl.segs = append(fl.segs[:0], Segment{Frame: p.Number, Len: len(rest)})
+				d.appData(p, c, fi, rest, t.Flags&thFIN != 0)
+				if fl.pending {
+					fl.nextSeq = t.Seq + uint32(len(data))
+				}
+			}
+			return
+		}
+	}
+	if !p.hasApp() {
+		p.TCP.SegmentOfPDU = true
+	}
+	p.TCP.SegData = append(p.TCP.SegData, len(data))
+}
+
+// addSpan adds [a, b) to the sorted, disjoint spans s, merging where they
+// touch.
+func addSpan(s [][2]int, a, b int) [][2]int {
+	if a >= b {
+		return s
+	}
+	out := s[:0:0]
+	placed := false
+	for _, x := range s {
+		switch {
+		case x[1] < a:
+			out = append(out, x)
+		case x[0] > b:
+			if !placed {
+				out = append(out, [2]int{a, b})
+				placed = true
+			}
+			out = append(out, x)
+		default:
+			a, b = min(a, x[0]), max(b, x[1])
+		}
+	}
+	if !placed {
+		out = append(out, [2]int{a, b})
+	}
+	return out
+}
+
+// inHole reports whether a segment at relative sequence number seq falls
+// inside the pending message of known length but not right after the
+// bytes held (a gap, or a retransmission that fills one), or the message
+// already has a hole.
+func (fl *appFlow) inHole(seq uint32) bool {
+	if fl.oneMore || (seq == fl.nextSeq && !fl.holed) {
+		return false
+	}
+	return int32(seq-fl.start) >= 0 && int32(seq-fl.end) < 0
 }
 
 // tcpPortProto picks the application protocol by port, the lower port
@@ -114,6 +236,14 @@ func (d *Dissector) tcpPayload(p *Packet, fi int) {
 	}
 	fl := &c.flows[fi]
 	data := t.Payload
+	if fl.pending && !p.truncated && fl.inHole(t.Seq) {
+		d.mspSegment(p, c, fi)
+		return
+	}
+	if fl.holed {
+		// Past the message with a hole: it never completes.
+		fl.reset()
+	}
 	if fl.pending {
 		if t.Seq != fl.nextSeq || p.truncated {
 			// A gap or a cut-short segment: give the message up.
@@ -145,7 +275,8 @@ func (d *Dissector) tcpFin(p *Packet, c *appConv, fi int) {
 }
 
 func (fl *appFlow) reset() {
-	fl.buf, fl.segs, fl.pending, fl.untilFIN = fl.buf[:0], fl.segs[:0], false, false
+	fl.buf, fl.segs, fl.pending, fl.untilFIN, fl.oneMore, fl.holed = fl.buf[:0], fl.segs[:0], false, false, false, false
+	fl.full, fl.cover = nil, fl.cover[:0]
 }
 
 // appData splits data (the flow's pending bytes and this segment's) into
@@ -176,13 +307,19 @@ func (d *Dissector) appData(p *Packet, c *appConv, fi int, data []byte, fin bool
 		if ok && n <= 0 {
 			n = len(rest)
 		}
+		known := ok && n > len(rest) // the length of an incomplete message
 		if ok && n > len(rest) {
 			ok = false
 		}
 		if !ok {
 			if c.proto == appHTTP && !httpStarts(rest) && !(first && wasPending) {
-				// Not the start of a message: a continuation.
-				d.appPDU(p, c, fi, rest, nil)
+				// Not the start of a message: a continuation, once the
+				// conversation has carried a request (tshark 4.0's
+				// have_seen_http); before that the HTTP dissector leaves
+				// the segment to TCP.
+				if c.http.nreq > 0 {
+					d.appPDU(p, c, fi, rest, nil)
+				}
 				break
 			}
 			// Keep the rest for the next segment.
@@ -193,7 +330,11 @@ func (d *Dissector) appData(p *Packet, c *appConv, fi int, data []byte, fin bool
 			} else {
 				segs = []Segment{{Frame: p.Number, Len: len(rest)}}
 			}
+			oneMore := fl.oneMore && first && wasPending
 			fl.buf, fl.segs, fl.pending = kept, segs, true
+			fl.oneMore = !known
+			fl.start = p.TCP.Seq + uint32(len(p.TCP.Payload)) - uint32(len(rest))
+			fl.end = fl.start + uint32(n)
 			if first && wasPending {
 				p.TCP.SegData = append(p.TCP.SegData, len(p.TCP.Payload))
 			} else {
@@ -201,8 +342,8 @@ func (d *Dissector) appData(p *Packet, c *appConv, fi int, data []byte, fin bool
 			}
 			if !p.hasApp() {
 				p.TCP.SegmentOfPDU = true
-				p.TCP.pduNoInfo = c.proto == appSSH && (!wasPending || !first)
-				if c.proto == appHTTP && (!wasPending || !first) {
+				p.TCP.pduNoInfo = (c.proto == appSSH || c.proto == appTLS) && (!wasPending || !first)
+				if c.proto == appHTTP && (!wasPending || !first || oneMore) {
 					// Wireshark's HTTP dissector has already written the
 					// first line when it asks for more data.
 					p.TCP.PDUInfo = httpFirstLineInfo(rest)

@@ -298,7 +298,7 @@ type TCP struct {
 	// Info text the application wrote before asking for more.
 	SegmentOfPDU bool
 	PDUInfo      string
-	pduNoInfo    bool // the Info column is only "[TCP segment of a reassembled PDU]" (ssh.go)
+	pduNoInfo    bool // the Info column is only "[TCP segment of a reassembled PDU]": the SSH or TLS dissector cleared it
 	// SegData are the lengths of this segment's data that went to
 	// reassembly ("TCP segment data").
 	SegData []int

@@ -255,13 +255,16 @@ func (d *Dissector) tcpDecode(p *Packet, b []byte, reported int, src, dst []byte
 			t.ScaleFactor = ws
 		}
 	}
-	// Wireshark does not hand retransmitted or out-of-order data to the
-	// next dissector; a payload cut by the snap length goes to data.
+	// Wireshark does not hand retransmitted data to the next dissector,
+	// nor out-of-order data unless it belongs to a message being
+	// reassembled; a payload cut by the snap length goes to data.
 	switch {
 	case len(t.Payload) < int(t.Len):
 		p.setData(t.Payload)
 	case t.Analysis&(TCPRetransmission|TCPSpuriousRetransmission|TCPOutOfOrder) == 0:
 		d.tcpPayload(p, fi)
+	case t.Analysis&(TCPRetransmission|TCPSpuriousRetransmission) == 0:
+		d.tcpOutOfOrder(p, fi)
 	}
 }
 

@@ -354,8 +354,16 @@ func (d *Dissector) gre(p *Packet, b []byte, reported int) {
 		d.mpls(q, payload)
 		p.carry(q)
 	default:
-		if _, ok := greTypeName(g.Proto); !ok {
+		name, ok := greTypeName(g.Proto)
+		switch {
+		case !ok:
 			p.setData(payload)
+		case name == "ARUBA WLAN":
+			// An 802.11 frame; its data frames carry LLC/SNAP.
+			q := p.encapsulated(payload, pcapread.LinkIPv4)
+			if d.wlanData(q, payload) {
+				p.carry(q)
+			}
 		}
 	}
 }
