@@ -13,6 +13,11 @@ const (
 	appHTTP
 	appTLS
 	appSSH // only its message boundaries (ssh.go)
+	// Only their message boundaries (pdulen.go):
+	appNBSS
+	appLDAP
+	appTPKT
+	appKRB
 )
 
 // httpPorts and tlsPorts are the TCP ports Wireshark 4.0 hands to its http
@@ -184,6 +189,8 @@ func tcpPortProto(a, b uint16) uint8 {
 			return appHTTP
 		case tlsPorts[p]:
 			return appTLS
+		case pduPorts[p] != 0:
+			return pduPorts[p]
 		}
 	}
 	return appNone
@@ -232,6 +239,13 @@ func (d *Dissector) tcpPayload(p *Packet, fi int) {
 	}
 	if c.proto == appNone {
 		p.portData(tcpDissectorPorts, t.SrcPort, t.DstPort, t.Payload)
+		return
+	}
+	if c.proto == appHTTP && c.http.upgraded {
+		// After "101 Switching Protocols" to a protocol tshark does not
+		// know, HTTP hands the bytes to data and leaves the columns to TCP.
+		p.push(0, idHTTP, t.Payload)
+		p.setData(t.Payload)
 		return
 	}
 	fl := &c.flows[fi]
@@ -300,6 +314,8 @@ func (d *Dissector) appData(p *Packet, c *appConv, fi int, data []byte, fin bool
 				n, ok = d.httpLen(c, fi, rest, fin)
 			case appSSH:
 				n, ok = sshLen(c.ssh[fi], rest)
+			case appNBSS, appLDAP, appTPKT, appKRB:
+				n, ok = pduLen(c.proto, p.TCP.SrcPort == 445 || p.TCP.DstPort == 445, rest)
 			}
 		} else {
 			n, ok = len(rest), true
@@ -311,6 +327,7 @@ func (d *Dissector) appData(p *Packet, c *appConv, fi int, data []byte, fin bool
 		if ok && n > len(rest) {
 			ok = false
 		}
+		untilFIN := known && c.proto == appHTTP && n == httpUntilFIN
 		if !ok {
 			if c.proto == appHTTP && !httpStarts(rest) && !(first && wasPending) {
 				// Not the start of a message: a continuation, once the
@@ -332,7 +349,7 @@ func (d *Dissector) appData(p *Packet, c *appConv, fi int, data []byte, fin bool
 			}
 			oneMore := fl.oneMore && first && wasPending
 			fl.buf, fl.segs, fl.pending = kept, segs, true
-			fl.oneMore = !known
+			fl.oneMore, fl.untilFIN = !known, untilFIN
 			fl.start = p.TCP.Seq + uint32(len(p.TCP.Payload)) - uint32(len(rest))
 			fl.end = fl.start + uint32(n)
 			if first && wasPending {
@@ -347,6 +364,9 @@ func (d *Dissector) appData(p *Packet, c *appConv, fi int, data []byte, fin bool
 					// Wireshark's HTTP dissector has already written the
 					// first line when it asks for more data.
 					p.TCP.PDUInfo = httpFirstLineInfo(rest)
+				}
+				if c.proto >= appNBSS && (!wasPending || !first) {
+					p.TCP.PDUInfo, p.TCP.pduNoInfo = pduFirstInfo(c.proto, rest)
 				}
 			}
 			return

@@ -61,6 +61,7 @@ type httpConv struct {
 	nreq     int
 	nresp    int
 	lastHead bool
+	upgraded bool // a 101 response switched the connection away from HTTP
 }
 
 type httpReq struct {
@@ -217,8 +218,9 @@ func (d *Dissector) httpLen(c *appConv, fi int, b []byte, fin bool) (int, bool) 
 			return h, true
 		}
 	}
+	te := m.Header("Transfer-Encoding")
 	switch {
-	case strings.Contains(strings.ToLower(m.Header("Transfer-Encoding")), "chunked"):
+	case strings.Contains(strings.ToLower(te), "chunked"):
 		n, ok := httpChunkedLen(b[h:])
 		if !ok {
 			return 0, false
@@ -227,9 +229,21 @@ func (d *Dissector) httpLen(c *appConv, fi int, b []byte, fin bool) (int, bool) 
 	case m.ContentLength >= 0:
 		// A body longer than any capture holds is never complete.
 		return h + int(min(m.ContentLength, 1<<40)), true
+	case !response && te == "":
+		// A request without either header has no body.
+		return h, true
+	case response && !fin:
+		// The body lasts until the server closes the connection
+		// (Wireshark's DESEGMENT_UNTIL_FIN).
+		return httpUntilFIN, true
 	}
 	return len(b), true
 }
+
+// httpUntilFIN is the length httpLen gives a response whose body ends
+// with the connection: longer than any message, so that the segments
+// until the FIN are parts of it.
+const httpUntilFIN = 1 << 30
 
 // httpFirstLineInfo is the Info Wireshark's HTTP dissector writes for a
 // message start before asking TCP for the rest of the message.
@@ -285,6 +299,11 @@ func (d *Dissector) httpMessage(p *Packet, c *appConv, fi int, b []byte) {
 		}
 		c.http.nresp++
 		m.Number = c.http.nresp
+		if m.Code == 101 && !strings.EqualFold(m.Header("Upgrade"), "websocket") {
+			// The connection switched to another protocol, which
+			// tshark's HTTP dissector hands to data.
+			c.http.upgraded = true
+		}
 		if len(c.http.reqs) > 0 {
 			r := c.http.reqs[0]
 			c.http.reqs = c.http.reqs[1:]
@@ -337,18 +356,11 @@ func httpInfo(p *Packet) string {
 	if !m.Request && !m.Response {
 		return "Continuation"
 	}
-	s := formatText(m.FirstLine) + " "
-	if t := m.mediaType(); t != "" && len(m.Body) > 0 && !isXMLType(t) {
-		s += " (" + t + ")"
-	}
-	return s
+	return formatText(m.FirstLine) + " " + m.bodyColumns().info
 }
 
 // httpProtocol is the Protocol column of an HTTP frame.
 func httpProtocol(p *Packet) string {
 	m := p.HTTP[0]
-	if t := m.mediaType(); len(m.Body) > 0 && isXMLType(t) {
-		return "HTTP/XML"
-	}
-	return "HTTP"
+	return "HTTP" + m.bodyColumns().proto
 }

@@ -261,6 +261,9 @@ func (d *Dissector) tcpDecode(p *Packet, b []byte, reported int, src, dst []byte
 	switch {
 	case len(t.Payload) < int(t.Len):
 		p.setData(t.Payload)
+	case t.Analysis&TCPKeepAlive != 0:
+		// A keep-alive's byte goes to data, whatever the conversation.
+		p.setData(t.Payload)
 	case t.Analysis&(TCPRetransmission|TCPSpuriousRetransmission|TCPOutOfOrder) == 0:
 		d.tcpPayload(p, fi)
 	case t.Analysis&(TCPRetransmission|TCPSpuriousRetransmission) == 0:
