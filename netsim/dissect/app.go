@@ -18,6 +18,7 @@ const (
 	appLDAP
 	appTPKT
 	appKRB
+	appDCERPC
 )
 
 // httpPorts and tlsPorts are the TCP ports Wireshark 4.0 hands to its http
@@ -234,6 +235,8 @@ func (d *Dissector) tcpPayload(p *Packet, fi int) {
 				c.proto = appTLS
 			case httpHeuristic(t.Payload):
 				c.proto = appHTTP
+			case dcerpcHeuristic(t.Payload):
+				c.proto = appDCERPC
 			}
 		}
 	}
@@ -314,7 +317,7 @@ func (d *Dissector) appData(p *Packet, c *appConv, fi int, data []byte, fin bool
 				n, ok = d.httpLen(c, fi, rest, fin)
 			case appSSH:
 				n, ok = sshLen(c.ssh[fi], rest)
-			case appNBSS, appLDAP, appTPKT, appKRB:
+			case appNBSS, appLDAP, appTPKT, appKRB, appDCERPC:
 				n, ok = pduLen(c.proto, p.TCP.SrcPort == 445 || p.TCP.DstPort == 445, rest)
 			}
 		} else {

@@ -15,10 +15,14 @@ import "encoding/binary"
 //     4-byte length.
 //   - TPKT (TCP 102, and 3389 for RDP): version 3 and a 16-bit length.
 //   - Kerberos (TCP 88): a 4-byte record mark.
+//   - DCE/RPC connection-oriented PDUs (TCP 135, and any port where the
+//     payload starts like one, as tshark's heuristic finds them): the
+//     fragment length in the 16-byte common header, in the byte order
+//     its data representation gives.
 
 // pduPorts maps the TCP ports of these protocols to their app constant.
 var pduPorts = map[uint16]uint8{139: appNBSS, 445: appNBSS, 389: appLDAP, 3268: appLDAP,
-	102: appTPKT, 3389: appTPKT, 88: appKRB}
+	102: appTPKT, 3389: appTPKT, 88: appKRB, 135: appDCERPC}
 
 // nbssTypes are the NetBIOS session service's message types, named as the
 // Info column shows them.
@@ -84,6 +88,17 @@ func pduLen(proto uint8, cifs bool, b []byte) (int, bool) {
 			return 0, false
 		}
 		return 4 + int(binary.BigEndian.Uint32(b)&0x7fffffff), true
+	case appDCERPC:
+		if len(b) < 10 {
+			return 0, false
+		}
+		if !dcerpcHeuristic(b) {
+			return len(b), true
+		}
+		if b[4]&0x10 != 0 {
+			return int(binary.LittleEndian.Uint16(b[8:])), true
+		}
+		return int(binary.BigEndian.Uint16(b[8:])), true
 	}
 	return len(b), true
 }
@@ -102,4 +117,19 @@ func pduFirstInfo(proto uint8, b []byte) (info string, cleared bool) {
 		return "", true
 	}
 	return "", false
+}
+
+// dcerpcHeuristic reports whether b starts like a connection-oriented
+// DCE/RPC PDU: version 5.0 or 5.1, a known packet type, an integer data
+// representation of either byte order and a fragment length of at least
+// the 16-byte header.
+func dcerpcHeuristic(b []byte) bool {
+	if len(b) < 16 || b[0] != 5 || b[1] > 1 || b[2] > 19 || b[4]&0xe0 != 0 {
+		return false
+	}
+	n := binary.BigEndian.Uint16(b[8:])
+	if b[4]&0x10 != 0 {
+		n = binary.LittleEndian.Uint16(b[8:])
+	}
+	return n >= 16
 }
