@@ -44,6 +44,7 @@ type appConv struct {
 	tls   tlsConv
 	http  httpConv
 	ssh   [2]uint8 // per direction: sshUnknown, sshPlain, sshEncrypted
+	tls0  starttls // the watch for a switch to TLS (starttls.go)
 }
 
 // appFlow is one direction's reassembly state.
@@ -136,6 +137,11 @@ func (d *Dissector) mspSegment(p *Packet, c *appConv, fi int) {
 		p.TCP.SegmentOfPDU = true
 	}
 	p.TCP.SegData = append(p.TCP.SegData, len(data))
+	if int32(fl.nextSeq-fl.end) >= 0 {
+		// The message's last segment came and it is still not whole:
+		// tshark adds nothing more to it.
+		fl.reset()
+	}
 }
 
 // addSpan adds [a, b) to the sorted, disjoint spans s, merging where they
@@ -226,6 +232,16 @@ func (d *Dissector) tcpPayload(p *Packet, fi int) {
 		// tshark 4.0 shows a reset's payload as its "reset cause", not
 		// as data.
 		return
+	}
+	if c.tls0.now {
+		// The plaintext protocol handed the conversation to TLS.
+		c.proto, c.tls0 = appTLS, starttls{}
+	}
+	if c.proto == appNone && c.tls0.kind == stNone && !c.tls0.asked {
+		c.tls0.kind = starttlsKind(t.SrcPort, t.DstPort)
+	}
+	if c.proto == appNone || c.proto == appLDAP {
+		c.tls0.watch(fi, t.Payload)
 	}
 	if c.proto == appNone {
 		c.proto = tcpPortProto(t.SrcPort, t.DstPort)
