@@ -384,6 +384,11 @@ func (d *Dissector) appData(p *Packet, c *appConv, fi int, data []byte, fin bool
 					// first line when it asks for more data.
 					p.TCP.PDUInfo = httpFirstLineInfo(rest)
 				}
+				if c.proto == appTLS && (!wasPending || !first) {
+					// The TLS dissector ran (and cleared Info) before
+					// asking for the rest of the record.
+					p.push(ProtoTLS, idTLS, rest)
+				}
 				if c.proto >= appNBSS && (!wasPending || !first) {
 					p.TCP.PDUInfo, p.TCP.pduNoInfo = pduFirstInfo(c.proto, rest)
 				}

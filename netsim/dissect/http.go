@@ -283,7 +283,9 @@ func (d *Dissector) httpMessage(p *Packet, c *appConv, fi int, b []byte) {
 			p.push(0, idJSON, m.Body)
 		case strings.HasPrefix(t, "text/"):
 			p.push(0, idTextLines, m.Body)
-		case t == "" || t == "application/octet-stream":
+		case t == "" || t == "application/octet-stream" || strings.HasPrefix(t, "multipart/"):
+			// multipart parts of types without a dissector of their own
+			// go to data too.
 			p.setData(m.Body)
 		default:
 			p.push(0, idMedia, m.Body)

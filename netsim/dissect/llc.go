@@ -116,9 +116,15 @@ func (d *Dissector) pppoeSession(p *Packet, b []byte) bool {
 		return false
 	}
 	payload := b[8:]
-	// The PPPoE length covers the PPP frame; bytes past it are padding.
-	if l := int(binary.BigEndian.Uint16(b[4:])); l >= 2 && l-2 <= len(payload) {
+	// The PPPoE length covers the PPP frame; bytes past it are padding,
+	// which tshark reports as a possibly bad payload length (an expert
+	// item of the Malformed group).
+	l := int(binary.BigEndian.Uint16(b[4:]))
+	if l >= 2 && l-2 <= len(payload) {
 		payload = payload[:l-2]
+	}
+	if l != len(b)-6 {
+		p.expertMalformed = true
 	}
 	p.push(0, idPPPoES, nil)
 	p.push(0, idPPP, nil)
