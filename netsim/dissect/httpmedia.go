@@ -39,11 +39,12 @@ func httpBodyColumns(t, params string, body []byte, depth int) httpBody {
 		return httpBody{}
 	case t == "application/json":
 		return httpBody{proto: "/JSON", info: ", JavaScript Object Notation (" + t + ")"}
-	case t == "image/png" && bytes.HasPrefix(body, []byte("\x89PNG\r\n\x1a\n")):
+	case t == "image/png" && len(body) >= 20 && bytes.HasPrefix(body, []byte("\x89PNG\r\n\x1a\n")):
+		// The PNG dissector declines a body shorter than 20 bytes.
 		return httpBody{info: " (PNG)"}
 	case (t == "image/jpeg" || t == "image/jpg" || t == "image/pjpeg") && bytes.HasPrefix(body, []byte{0xff, 0xd8}):
 		return httpBody{info: " (JPEG JFIF image)"}
-	case t == "image/gif" && (bytes.HasPrefix(body, []byte("GIF87a")) || bytes.HasPrefix(body, []byte("GIF89a"))):
+	case t == "image/gif" && len(body) >= 20 && (bytes.HasPrefix(body, []byte("GIF87a")) || bytes.HasPrefix(body, []byte("GIF89a"))):
 		return httpBody{info: " (" + string(body[:6]) + ")"}
 	case strings.HasPrefix(t, "multipart/") && depth < 2:
 		boundary := mimeParam(params, "boundary")
