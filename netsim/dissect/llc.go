@@ -14,10 +14,13 @@ const (
 	idLLC    byte = 0xe0 + iota // "llc"
 	idWLAN                      // "wlan"
 	idPPPoES                    // "pppoes"
+	idTeredo                    // "teredo"
+	idAYIYA                     // "ayiya"
 	idLLCEnd
 )
 
-var llcProtoNames = [...]string{idLLC - 0xe0: "llc", idWLAN - 0xe0: "wlan", idPPPoES - 0xe0: "pppoes"}
+var llcProtoNames = [...]string{idLLC - 0xe0: "llc", idWLAN - 0xe0: "wlan", idPPPoES - 0xe0: "pppoes",
+	idTeredo - 0xe0: "teredo", idAYIYA - 0xe0: "ayiya"}
 
 // llcProtoName names a protocol id of this file, "" for another id.
 func llcProtoName(id byte) string {
@@ -130,4 +133,66 @@ func (d *Dissector) pppoeSession(p *Packet, b []byte) bool {
 	p.push(0, idPPP, nil)
 	d.linkEthertype(p, typ, payload, false)
 	return true
+}
+
+// UDP ports of the tunnels udpTunnelMore decodes.
+const (
+	teredoPort   = 3544 // Teredo: IPv6 in UDP (RFC 4380)
+	greUDPPort   = 4754 // GRE in UDP (RFC 8086)
+	ayiyaPort    = 5072 // AYIYA: IPv6 or IPv4 in UDP
+	teredoAuth   = 0x0001
+	teredoOrigin = 0x0000
+)
+
+// udpTunnelMore decodes the UDP tunnels of this file when port is
+// theirs and the payload b parses as theirs: Teredo, GRE in UDP and
+// AYIYA. It reports whether it did.
+func (d *Dissector) udpTunnelMore(p *Packet, port uint16, b []byte) bool {
+	switch port {
+	case greUDPPort:
+		if len(b) < 4 {
+			return false
+		}
+		d.gre(p, b, len(b))
+		return true
+	case teredoPort:
+		// An authentication header, an origin indication, each optional,
+		// then an IPv6 packet.
+		if len(b) >= 13 && binary.BigEndian.Uint16(b) == teredoAuth {
+			n := 13 + int(b[2]) + int(b[3])
+			if n > len(b) {
+				return false
+			}
+			b = b[n:]
+		}
+		if len(b) >= 8 && binary.BigEndian.Uint16(b) == teredoOrigin {
+			b = b[8:]
+		}
+		if len(b) < 40 || b[0]>>4 != 6 {
+			return false
+		}
+		p.push(0, idTeredo, nil)
+		d.innerIP(p, b, true)
+		return true
+	case ayiyaPort:
+		if len(b) < 8 {
+			return false
+		}
+		n := 8 + 1<<(b[0]>>4) + 4*int(b[1]>>4)
+		if b[0]>>4 == 0 {
+			n--
+		}
+		if n > len(b) || b[2]&0x0f != 1 { // opcode 1: forward
+			return false
+		}
+		switch b[3] {
+		case 41, 4:
+		default:
+			return false
+		}
+		p.push(0, idAYIYA, nil)
+		d.innerIP(p, b[n:], b[3] == 41)
+		return true
+	}
+	return false
 }

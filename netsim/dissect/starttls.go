@@ -82,7 +82,10 @@ func (s *starttls) watch(fi int, b []byte) {
 
 // starttlsRequest reports whether b is the client's request to start TLS.
 func starttlsRequest(s *starttls, b []byte) bool {
-	line := strings.ToUpper(strings.TrimSpace(string(b[:min(len(b), 64)])))
+	var line string
+	if len(b) <= 64 { // the text commands are short
+		line = strings.ToUpper(strings.TrimSpace(string(b)))
+	}
 	switch s.kind {
 	case stSMTP:
 		return line == "STARTTLS"

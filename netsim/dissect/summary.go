@@ -86,7 +86,7 @@ func (p *Packet) Protocol() string {
 	return "Data"
 }
 
-var ipProtoNames = map[uint8]string{1: "ICMP", 2: "IGMP", 6: "TCP", 17: "UDP", 41: "IPv6", 47: "GRE", 50: "ESP", 58: "IPv6-ICMP", 132: "SCTP"}
+var ipProtoNames = map[uint8]string{1: "ICMP", 2: "IGMP", 6: "TCP", 17: "UDP", 41: "IPv6", 50: "ESP", 58: "IPv6-ICMP", 132: "SCTP"}
 
 // Info returns the Info column.
 func (p *Packet) Info() string {

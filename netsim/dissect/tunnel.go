@@ -553,6 +553,9 @@ func (d *Dissector) udpTunnel(p *Packet, b []byte) bool {
 	}
 	u := &p.UDP
 	lo, hi := min(u.SrcPort, u.DstPort), max(u.SrcPort, u.DstPort)
+	if d.udpTunnelMore(p, lo, b) || d.udpTunnelMore(p, hi, b) {
+		return true
+	}
 	port := lo
 	if lo != vxlanPort && lo != gpePort && lo != genevePort && lo != mplsPort {
 		if hasPortDissector(udpDissectorPorts, lo, lo) {
