@@ -19,6 +19,7 @@ const (
 	appTPKT
 	appKRB
 	appDCERPC
+	appWS // WebSocket, after an HTTP upgrade
 )
 
 // httpPorts and tlsPorts are the TCP ports Wireshark 4.0 hands to its http
@@ -260,6 +261,9 @@ func (d *Dissector) tcpPayload(p *Packet, fi int) {
 		p.portData(tcpDissectorPorts, t.SrcPort, t.DstPort, t.Payload)
 		return
 	}
+	if c.proto == appHTTP && c.http.websocket {
+		c.proto = appWS
+	}
 	if c.proto == appHTTP && c.http.upgraded {
 		// After "101 Switching Protocols" to a protocol tshark does not
 		// know, HTTP hands the bytes to data and leaves the columns to TCP.
@@ -333,7 +337,7 @@ func (d *Dissector) appData(p *Packet, c *appConv, fi int, data []byte, fin bool
 				n, ok = d.httpLen(c, fi, rest, fin)
 			case appSSH:
 				n, ok = sshLen(c.ssh[fi], rest)
-			case appNBSS, appLDAP, appTPKT, appKRB, appDCERPC:
+			case appNBSS, appLDAP, appTPKT, appKRB, appDCERPC, appWS:
 				n, ok = pduLen(c.proto, p.TCP.SrcPort == 445 || p.TCP.DstPort == 445, rest)
 			}
 		} else {
@@ -429,6 +433,14 @@ func (d *Dissector) appPDU(p *Packet, c *appConv, fi int, b []byte, segs []Segme
 		d.httpMessage(p, c, fi, b)
 	case appSSH:
 		sshMessage(&c.ssh[fi], b)
+	case appWS:
+		// tshark's WebSocket dissector runs under http and hands a
+		// binary frame's payload to data (text to text lines, control
+		// frames to nothing).
+		p.push(ProtoHTTP, idHTTP, b)
+		if len(b) >= 2 && b[0]&0x0f == 2 && b[1]&0x7f != 0 {
+			p.setData(b)
+		}
 	}
 }
 

@@ -57,11 +57,12 @@ func (h *HTTP) Header(name string) string {
 
 // httpConv pairs a conversation's responses with its requests.
 type httpConv struct {
-	reqs     []httpReq // requests not yet answered, oldest first
-	nreq     int
-	nresp    int
-	lastHead bool
-	upgraded bool // a 101 response switched the connection away from HTTP
+	reqs      []httpReq // requests not yet answered, oldest first
+	nreq      int
+	nresp     int
+	lastHead  bool
+	upgraded  bool // a 101 response switched the connection away from HTTP
+	websocket bool // ... to WebSocket
 }
 
 type httpReq struct {
@@ -303,10 +304,12 @@ func (d *Dissector) httpMessage(p *Packet, c *appConv, fi int, b []byte) {
 		}
 		c.http.nresp++
 		m.Number = c.http.nresp
-		if m.Code == 101 && !strings.EqualFold(m.Header("Upgrade"), "websocket") {
-			// The connection switched to another protocol, which
-			// tshark's HTTP dissector hands to data.
-			c.http.upgraded = true
+		if m.Code == 101 {
+			// The connection switched to WebSocket (whose frames netsim
+			// follows, pdulen.go) or to another protocol, which tshark's
+			// HTTP dissector hands to data.
+			c.http.websocket = strings.EqualFold(m.Header("Upgrade"), "websocket")
+			c.http.upgraded = !c.http.websocket
 		}
 		if len(c.http.reqs) > 0 {
 			r := c.http.reqs[0]

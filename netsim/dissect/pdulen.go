@@ -15,6 +15,9 @@ import "encoding/binary"
 //     4-byte length.
 //   - TPKT (TCP 102, and 3389 for RDP): version 3 and a 16-bit length.
 //   - Kerberos (TCP 88): a 4-byte record mark.
+//   - WebSocket frames, after an HTTP 101 response upgrading to it: a
+//     2-byte header with a 7-bit length, or 16 or 64 bits after it, and a
+//     masking key when the mask bit is set.
 //   - DCE/RPC connection-oriented PDUs (TCP 135, and any port where the
 //     payload starts like one, as tshark's heuristic finds them): the
 //     fragment length in the 16-byte common header, in the byte order
@@ -88,6 +91,27 @@ func pduLen(proto uint8, cifs bool, b []byte) (int, bool) {
 			return 0, false
 		}
 		return 4 + int(binary.BigEndian.Uint32(b)&0x7fffffff), true
+	case appWS:
+		if len(b) < 2 {
+			return 0, false
+		}
+		n, hdr := uint64(b[1]&0x7f), 2
+		switch n {
+		case 126:
+			if len(b) < 4 {
+				return 0, false
+			}
+			n, hdr = uint64(binary.BigEndian.Uint16(b[2:])), 4
+		case 127:
+			if len(b) < 10 {
+				return 0, false
+			}
+			n, hdr = binary.BigEndian.Uint64(b[2:]), 10
+		}
+		if b[1]&0x80 != 0 {
+			hdr += 4 // the masking key
+		}
+		return hdr + int(min(n, 1<<40)), true
 	case appDCERPC:
 		if len(b) < 10 {
 			return 0, false

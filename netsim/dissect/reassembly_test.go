@@ -392,8 +392,10 @@ func TestStarttlsWatch(t *testing.T) {
 
 // FuzzTCPMessages decodes arbitrary bytes as the stream of the protocols
 // whose message boundaries netsim follows (NBSS, LDAP, TPKT, Kerberos,
-// DCE/RPC), of HTTP with a lost segment and an out-of-order one, and of
-// SMTP after STARTTLS; and as what LLC/SNAP, PPPoE and Aruba's GRE carry.
+// DCE/RPC, WebSocket after an HTTP upgrade), of HTTP with a lost segment
+// and an out-of-order one, and of SMTP after STARTTLS; as what Teredo, GRE
+// in UDP and AYIYA carry; and as what LLC/SNAP, PPPoE and Aruba's GRE
+// carry.
 func FuzzTCPMessages(f *testing.F) {
 	appSeeds(f, func(b []byte) { f.Add(b, uint8(len(b)/3)) })
 	f.Add([]byte{0, 0, 0x0b, 0xb8, 1, 2, 3}, uint8(2))
@@ -415,6 +417,14 @@ func FuzzTCPMessages(f *testing.F) {
 		m := &testConn{cport: 40001, sport: 25}
 		frames = append(frames, m.open()...)
 		frames = append(frames, m.client([]byte("STARTTLS\r\n")), m.server([]byte("220 go\r\n"), 0x18), m.client(b[:n]), m.client(b[n:]))
+		w := &testConn{cport: 40002, sport: 80}
+		frames = append(frames, w.open()...)
+		frames = append(frames, w.client([]byte("GET / HTTP/1.1\r\nUpgrade: websocket\r\n\r\n")),
+			w.server([]byte("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n\r\n"), 0x18),
+			w.server(b[:n], 0x18), w.server(b[n:], 0x18))
+		for _, port := range []uint16{teredoPort, greUDPPort, ayiyaPort} {
+			frames = append(frames, testIPv4(false, 17, udpDatagram(40000, port, b)))
+		}
 		dissectAll(t, frames)
 		eth := append([]byte{2, 0, 0, 0, 0, 2, 2, 0, 0, 0, 0, 1, byte(len(b) >> 8), byte(len(b))}, b...)
 		pppoe := append([]byte{2, 0, 0, 0, 0, 2, 2, 0, 0, 0, 0, 1, 0x88, 0x64, 0x11, 0, 0, 1, byte(len(b) >> 8), byte(len(b)), 0, 0x21}, b...)
