@@ -39,6 +39,9 @@ type HTTP struct {
 	Number int
 	// Data is the whole message.
 	Data []byte
+
+	body     httpBody // what the body adds to the columns (bodyColumns)
+	bodyDone bool
 }
 
 // HTTPHeader is one header line.

@@ -149,8 +149,15 @@ func httpDechunk(b []byte) []byte {
 	return out
 }
 
-// bodyColumns returns what m's body adds to the columns.
+// bodyColumns returns what m's body adds to the columns, worked out once.
 func (m *HTTP) bodyColumns() httpBody {
+	if !m.bodyDone {
+		m.body, m.bodyDone = m.findBodyColumns(), true
+	}
+	return m.body
+}
+
+func (m *HTTP) findBodyColumns() httpBody {
 	t, params := splitMediaType(m.Header("Content-Type"))
 	body := m.Body
 	if strings.Contains(strings.ToLower(m.Header("Transfer-Encoding")), "chunked") {
