@@ -442,3 +442,28 @@ func FuzzTCPMessages(f *testing.F) {
 		}
 	})
 }
+
+// TestWindowScaleOutsideSYN: tshark records a window scale option on a
+// segment without SYN (as scanners send them) and scales the direction's
+// later segments by it, as in chrissanders/packets'
+// activeosfingerprinting.pcapng (Win=128, then Win=131072 with WS=1024).
+func TestWindowScaleOutsideSYN(t *testing.T) {
+	seg := func() []byte {
+		b := testSeg(false, 53950, 135, 1, 0, 0, nil)
+		tcp := b[20:]
+		tcp = append(tcp[:20], 3, 3, 10, 1) // WS shift 10, NOP
+		tcp[12] = 6 << 4
+		binary.BigEndian.PutUint16(tcp[14:], 128)
+		return testIPv4(false, 6, tcp)
+	}
+	d := New()
+	var p Packet
+	for i, want := range []uint32{128, 131072} {
+		b := seg()
+		fr := pcapread.Frame{Number: i + 1, Precision: 6, OrigLen: len(b), LinkType: pcapread.LinkRaw, Data: b}
+		d.Dissect(&fr, &p)
+		if p.TCP.WinSize != want {
+			t.Errorf("segment %d: window %d, want %d", i+1, p.TCP.WinSize, want)
+		}
+	}
+}

@@ -254,6 +254,12 @@ func (d *Dissector) tcpDecode(p *Packet, b []byte, reported int, src, dst []byte
 		default:
 			t.ScaleFactor = ws
 		}
+		// Wireshark records a window scale option wherever it appears
+		// (scanners put one on segments without SYN): it scales the
+		// direction's later segments.
+		if shift, ok := wsOption(t.Options); ok && t.cut == 0 && !t.Quoted {
+			fl.winScale = int32(min(shift, 14))
+		}
 	}
 	// Wireshark does not hand retransmitted data to the next dissector,
 	// nor out-of-order data unless it belongs to a message being
