@@ -1,5 +1,7 @@
 package dissect
 
+import "bytes"
+
 // Application protocols over TCP: which one a conversation carries, and
 // the reassembly of their messages across segments as Wireshark's TCP
 // desegmentation does it in one pass: a segment that ends inside a message
@@ -352,13 +354,18 @@ func (d *Dissector) appData(p *Packet, c *appConv, fi int, data []byte, fin bool
 		}
 		untilFIN := known && c.proto == appHTTP && n == httpUntilFIN
 		if !ok {
-			if c.proto == appHTTP && !httpStarts(rest) && !(first && wasPending) {
+			if c.proto == appHTTP && !httpStarts(rest) && (rest[0] < 0x20 || rest[0] >= 0x7f || bytes.ContainsAny(rest, "\r\n")) {
 				// Not the start of a message: a continuation, once the
 				// conversation has carried a request (tshark 4.0's
 				// have_seen_http); before that the HTTP dissector leaves
-				// the segment to TCP.
+				// the segment to TCP. (Text without a line end yet is
+				// kept below: the dissector asks for one more segment.)
 				if c.http.nreq > 0 {
-					d.appPDU(p, c, fi, rest, nil)
+					var segs []Segment
+					if first && wasPending {
+						segs = append(segs, fl.segs...)
+					}
+					d.appPDU(p, c, fi, rest, segs)
 				}
 				break
 			}

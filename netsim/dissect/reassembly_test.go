@@ -128,6 +128,14 @@ func reassemblyFrames() [][]byte {
 	fr = append(fr, m.server([]byte("220 mx ESMTP\r\n"), 0x18), m.client([]byte("EHLO c\r\n")),
 		m.server([]byte("250-mx\r\n250 STARTTLS\r\n"), 0x18), m.client([]byte("STARTTLS\r\n")),
 		m.server([]byte("220 2.0.0 Ready to start TLS\r\n"), 0x18), m.client(clientHello()))
+
+	// HTTP text without a line end, then more after a lost segment: the
+	// HTTP dissector asks for one more segment each time.
+	l := &testConn{cport: 40004, sport: 80}
+	fr = append(fr, l.open()...)
+	fr = append(fr, l.client([]byte("SEARCH /AAAAAAAA")),
+		testSeg(false, 40004, 80, l.cseq+8, l.sseq, 0x18, []byte("dddddddd")),
+		testSeg(false, 40004, 80, l.cseq+16, l.sseq, 0x18, []byte("dd\r\n\r\n")))
 	return fr
 }
 
@@ -266,6 +274,12 @@ TCP 25 → 40003 [PSH, ACK] Seq=15 Ack=9 Win=65535 Len=22	# tshark: SMTP S: 250-
 TCP 40003 → 25 [PSH, ACK] Seq=9 Ack=37 Win=65535 Len=10	# tshark: SMTP C: STARTTLS
 TCP 25 → 40003 [PSH, ACK] Seq=37 Ack=19 Win=65535 Len=30	# tshark: SMTP S: 220 2.0.0 Ready to start TLS
 TLSv1 Client Hello
+TCP 40004 → 80 [SYN] Seq=0 Win=65535 Len=0
+TCP 80 → 40004 [SYN, ACK] Seq=0 Ack=1 Win=65535 Len=0
+TCP 40004 → 80 [ACK] Seq=1 Ack=1 Win=65535 Len=0
+TCP 40004 → 80 [PSH, ACK] Seq=1 Ack=1 Win=65535 Len=16 [TCP segment of a reassembled PDU]
+TCP [TCP Previous segment not captured] 40004 → 80 [PSH, ACK] Seq=25 Ack=1 Win=65535 Len=8 [TCP segment of a reassembled PDU]
+TCP 40004 → 80 [PSH, ACK] Seq=33 Ack=1 Win=65535 Len=6
 `)
 }
 
