@@ -266,6 +266,15 @@ func (d *Dissector) tcpPayload(p *Packet, fi int) {
 	if c.proto == appHTTP && c.http.websocket {
 		c.proto = appWS
 	}
+	if c.proto == appHTTP && c.http.tunnel {
+		// After a CONNECT: TLS when it looks like TLS, else data.
+		c.http.tunnel = false
+		if tlsHeuristic(t.Payload) {
+			c.proto = appTLS
+		} else {
+			c.http.upgraded = true
+		}
+	}
 	if c.proto == appHTTP && c.http.upgraded {
 		// After "101 Switching Protocols" to a protocol tshark does not
 		// know, HTTP hands the bytes to data and leaves the columns to TCP.

@@ -60,12 +60,16 @@ func (h *HTTP) Header(name string) string {
 
 // httpConv pairs a conversation's responses with its requests.
 type httpConv struct {
-	reqs      []httpReq // requests not yet answered, oldest first
-	nreq      int
-	nresp     int
-	lastHead  bool
-	upgraded  bool // a 101 response switched the connection away from HTTP
-	websocket bool // ... to WebSocket
+	reqs     []httpReq // requests not yet answered, oldest first
+	nreq     int
+	nresp    int
+	lastHead bool
+	// lastConnect is set when the last request was CONNECT; tunnel once
+	// a 2xx response accepted it: the connection then carries what the
+	// client tunnels (TLS, as tshark finds it, or data).
+	lastConnect, tunnel bool
+	upgraded            bool // a 101 response switched the connection away from HTTP
+	websocket           bool // ... to WebSocket
 }
 
 type httpReq struct {
@@ -218,7 +222,7 @@ func (d *Dissector) httpLen(c *appConv, fi int, b []byte, fin bool) (int, bool) 
 		if f := strings.Fields(first); len(f) >= 2 {
 			code, _ = strconv.Atoi(f[1])
 		}
-		if code/100 == 1 || code == 204 || code == 304 || c.http.lastHead {
+		if code/100 == 1 || code == 204 || code == 304 || c.http.lastHead || code/100 == 2 && c.http.lastConnect {
 			return h, true
 		}
 	}
@@ -318,6 +322,7 @@ func (d *Dissector) httpMessage(p *Packet, c *appConv, fi int, b []byte) {
 			r := c.http.reqs[0]
 			c.http.reqs = c.http.reqs[1:]
 			m.RequestIn, m.RequestTime, m.RequestURI = r.frame, r.time, r.uri
+			c.http.tunnel = r.method == "CONNECT" && m.Code/100 == 2
 		}
 		return
 	}
@@ -332,6 +337,7 @@ func (d *Dissector) httpMessage(p *Packet, c *appConv, fi int, b []byte) {
 	c.http.nreq++
 	m.Number = c.http.nreq
 	c.http.lastHead = m.Method == "HEAD"
+	c.http.lastConnect = m.Method == "CONNECT"
 	c.http.reqs = append(c.http.reqs, httpReq{frame: p.Number, time: p.Time, uri: m.FullURI(), method: m.Method})
 }
 

@@ -136,6 +136,12 @@ func reassemblyFrames() [][]byte {
 	fr = append(fr, l.client([]byte("SEARCH /AAAAAAAA")),
 		testSeg(false, 40004, 80, l.cseq+8, l.sseq, 0x18, []byte("dddddddd")),
 		testSeg(false, 40004, 80, l.cseq+16, l.sseq, 0x18, []byte("dd\r\n\r\n")))
+
+	// A CONNECT tunnel: the 200 response has no body, TLS follows.
+	k := &testConn{cport: 40005, sport: 3128}
+	fr = append(fr, k.open()...)
+	fr = append(fr, k.client([]byte("CONNECT x:443 HTTP/1.1\r\nHost: x:443\r\n\r\n")),
+		k.server([]byte("HTTP/1.1 200 Connection established\r\n\r\n"), 0x18), k.client(clientHello()))
 	return fr
 }
 
@@ -280,6 +286,12 @@ TCP 40004 → 80 [ACK] Seq=1 Ack=1 Win=65535 Len=0
 TCP 40004 → 80 [PSH, ACK] Seq=1 Ack=1 Win=65535 Len=16 [TCP segment of a reassembled PDU]
 TCP [TCP Previous segment not captured] 40004 → 80 [PSH, ACK] Seq=25 Ack=1 Win=65535 Len=8 [TCP segment of a reassembled PDU]
 TCP 40004 → 80 [PSH, ACK] Seq=33 Ack=1 Win=65535 Len=6
+TCP 40005 → 3128 [SYN] Seq=0 Win=65535 Len=0
+TCP 3128 → 40005 [SYN, ACK] Seq=0 Ack=1 Win=65535 Len=0
+TCP 40005 → 3128 [ACK] Seq=1 Ack=1 Win=65535 Len=0
+HTTP CONNECT x:443 HTTP/1.1 
+HTTP HTTP/1.1 200 Connection established 
+TLSv1 Client Hello
 `)
 }
 
