@@ -200,6 +200,12 @@ func (p *Packet) appendAddr(b []byte, src bool) ([]byte, bool) {
 			return append(b, n.Name(a)...), false
 		}
 		return appendMAC(b, a), true
+	case src && p.Has(ProtoSLL) && p.SLL.HaType == 1 && p.SLL.AddrLen == 6:
+		// The cooked header's Ethernet source (ownAddresses).
+		if n := p.names; n != nil && !n.raw {
+			return append(b, n.Name(p.SLL.Addr[:6])...), false
+		}
+		return appendMAC(b, p.SLL.Addr[:6]), true
 	}
 	return b, true
 }

@@ -220,6 +220,8 @@ func (d *Dissector) ethertype(p *Packet, typ uint16, b []byte) {
 	case 0x0806:
 		arp(p, b)
 		d.arpDuplicates(p)
+	case 0x8035:
+		arp(p, b) // RARP
 	case 0x8100, 0x88a8, 0x9100:
 		d.vlan(p, typ, b)
 	case 0x8847, 0x8848, 0x894f:

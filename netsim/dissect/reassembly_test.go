@@ -493,3 +493,36 @@ func TestWindowScaleOutsideSYN(t *testing.T) {
 		}
 	}
 }
+
+// TestCookedARPSource: on a Linux cooked capture tshark's Source column
+// for a frame without IP is the cooked header's Ethernet address (no
+// Destination), and EtherType 0x8035 is RARP, as in zeek's
+// linux_dlt_sll2.pcap ("8e:36:06:44:ac:af →  RARP 48 Who is ...").
+func TestCookedARPSource(t *testing.T) {
+	arpBody := func(op byte) []byte {
+		b := []byte{0, 1, 8, 0, 6, 4, 0, op}
+		b = append(b, 2, 0, 0, 0, 0, 1, 192, 0, 2, 1)
+		return append(b, 0, 0, 0, 0, 0, 0, 192, 0, 2, 2)
+	}
+	d := New()
+	var p Packet
+	for i, c := range []struct {
+		typ   uint16
+		op    byte
+		proto string
+	}{{0x0806, 1, "ARP"}, {0x8035, 3, "RARP"}} {
+		b := []byte{0, 0, 0, 1, 0, 6, 2, 0, 0, 0, 0, 1, 0, 0, byte(c.typ >> 8), byte(c.typ)}
+		b = append(b, arpBody(c.op)...)
+		fr := pcapread.Frame{Number: i + 1, Precision: 6, OrigLen: len(b), LinkType: pcapread.LinkSLL, Data: b}
+		d.Dissect(&fr, &p)
+		if src, dst := p.Addresses(); src != "02:00:00:00:00:01" || dst != "" {
+			t.Errorf("%s: columns %q → %q, want the cooked source only", c.proto, src, dst)
+		}
+		if got := p.Protocol(); got != c.proto {
+			t.Errorf("protocol %q, want %q", got, c.proto)
+		}
+		if s, a := Summary(&p), string(AppendSummary(nil, &p)); s != a {
+			t.Errorf("AppendSummary %q, Summary %q", a, s)
+		}
+	}
+}

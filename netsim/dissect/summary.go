@@ -40,6 +40,9 @@ func (p *Packet) ownAddresses() (string, string) {
 		return FormatValue(Lookup("ipv6.src"), Value{B: v.Src[:]}), FormatValue(Lookup("ipv6.dst"), Value{B: p.ipv6Dst()})
 	case p.Has(ProtoEth):
 		return p.names.Name(p.Eth.Src[:]), p.names.Name(p.Eth.Dst[:])
+	case p.Has(ProtoSLL) && p.SLL.HaType == 1 && p.SLL.AddrLen == 6:
+		// The cooked header's Ethernet source address (no destination).
+		return p.names.Name(p.SLL.Addr[:6]), ""
 	}
 	return "", ""
 }
