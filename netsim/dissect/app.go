@@ -248,7 +248,7 @@ func (d *Dissector) tcpPayload(p *Packet, fi int) {
 	}
 	if c.proto == appNone {
 		c.proto = tcpPortProto(t.SrcPort, t.DstPort)
-		if c.proto == appNone && !hasPortDissector(tcpDissectorPorts, t.SrcPort, t.DstPort) {
+		if c.proto == appNone && !p.tcpPortTaken(t.SrcPort, t.DstPort, t.Payload) {
 			switch {
 			case tlsHeuristic(t.Payload):
 				c.proto = appTLS

@@ -52,6 +52,18 @@ func (p *Packet) portData(set *[1 << 16 / 64]uint64, src, dst uint16, b []byte) 
 	p.setData(b)
 }
 
+// tcpPortTaken reports whether a dissector tshark registers on either TCP
+// port takes payload b (portAccepts); when none does, tshark tries its
+// heuristic dissectors (TLS, HTTP, DCE/RPC) on it.
+func (p *Packet) tcpPortTaken(src, dst uint16, b []byte) bool {
+	for _, port := range [2]uint16{min(src, dst), max(src, dst)} {
+		if port != 0 && hasPortDissector(tcpDissectorPorts, port, port) && p.portAccepts(false, port, b) {
+			return true
+		}
+	}
+	return false
+}
+
 // portAccepts reports whether the dissector tshark registers on a port
 // takes payload b. Dissectors of well-known ports (below 1024) take what
 // they get; many of those on higher ports check the payload first and
