@@ -238,10 +238,10 @@ func (d *Dissector) tcpPayload(p *Packet, fi int) {
 	}
 	if c.tls0.now {
 		// The plaintext protocol handed the conversation to TLS.
-		c.proto, c.tls0 = appTLS, starttls{}
+		c.proto, c.tls0 = appTLS, starttls{checked: true}
 	}
-	if c.proto == appNone && c.tls0.kind == stNone && !c.tls0.asked {
-		c.tls0.kind = starttlsKind(t.SrcPort, t.DstPort)
+	if !c.tls0.checked {
+		c.tls0.kind, c.tls0.checked = starttlsKind(t.SrcPort, t.DstPort), true
 	}
 	if c.proto == appNone || c.proto == appLDAP {
 		c.tls0.watch(fi, t.Payload)

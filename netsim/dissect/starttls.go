@@ -30,6 +30,8 @@ type starttls struct {
 	askDir int    // the direction (0 or 1) it came from
 	tag    string // IMAP: the request's tag
 	now    bool   // the switch happened: the next segment is TLS
+	// checked is set once kind was worked out from the ports.
+	checked bool
 }
 
 // starttlsKind picks the protocol by port, the lower port first.
