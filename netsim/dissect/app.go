@@ -48,6 +48,7 @@ type appConv struct {
 	http  httpConv
 	ssh   [2]uint8 // per direction: sshUnknown, sshPlain, sshEncrypted
 	tls0  starttls // the watch for a switch to TLS (starttls.go)
+	socks socks    // the watch for a SOCKS tunnel (starttls.go)
 }
 
 // appFlow is one direction's reassembly state.
@@ -245,6 +246,14 @@ func (d *Dissector) tcpPayload(p *Packet, fi int) {
 	}
 	if c.proto == appNone || c.proto == appLDAP {
 		c.tls0.watch(fi, t.Payload)
+	}
+	if c.socks.done && c.socks.port != 0 {
+		// The SOCKS server granted the CONNECT: what follows is for
+		// the port the client asked for.
+		c.proto, c.socks.port = tcpPortProto(c.socks.port, c.socks.port), 0
+	}
+	if c.proto == appNone && (t.SrcPort == 1080 || t.DstPort == 1080) {
+		c.socks.watch(t.DstPort == 1080, t.Payload)
 	}
 	if c.proto == appNone {
 		c.proto = tcpPortProto(t.SrcPort, t.DstPort)

@@ -443,7 +443,7 @@ func FuzzTCPMessages(f *testing.F) {
 	f.Fuzz(func(t *testing.T, b []byte, cut uint8) {
 		n := min(int(cut), len(b))
 		var frames [][]byte
-		for _, port := range []uint16{445, 139, 389, 3389, 88, 135, 80} {
+		for _, port := range []uint16{445, 139, 389, 3389, 88, 135, 80, 1080} {
 			frames = append(frames,
 				testSeg(false, 40000, port, 1, 1, 0x18, b[:n]),
 				testSeg(false, 40000, port, 1+uint32(len(b)), 1, 0x18, b[n:]),
@@ -453,6 +453,10 @@ func FuzzTCPMessages(f *testing.F) {
 		m := &testConn{cport: 40001, sport: 25}
 		frames = append(frames, m.open()...)
 		frames = append(frames, m.client([]byte("STARTTLS\r\n")), m.server([]byte("220 go\r\n"), 0x18), m.client(b[:n]), m.client(b[n:]))
+		sk := &testConn{cport: 40003, sport: 1080}
+		frames = append(frames, sk.open()...)
+		frames = append(frames, sk.client([]byte("\x04\x01\x00\x50\x7f\x00\x00\x01\x00")),
+			sk.server([]byte("\x00\x5a\x00\x00\x00\x00\x00\x00"), 0x18), sk.client(b))
 		w := &testConn{cport: 40002, sport: 80}
 		frames = append(frames, w.open()...)
 		frames = append(frames, w.client([]byte("GET / HTTP/1.1\r\nUpgrade: websocket\r\n\r\n")),
@@ -533,6 +537,25 @@ func TestCookedARPSource(t *testing.T) {
 		}
 		if s, a := Summary(&p), string(AppendSummary(nil, &p)); s != a {
 			t.Errorf("AppendSummary %q, Summary %q", a, s)
+		}
+	}
+}
+
+func TestSocksWatch(t *testing.T) {
+	v4 := []string{"\x04\x01\x00\x50\x7f\x00\x00\x01\x00", "\x00\x5a\x00\x00\x00\x00\x00\x00"}
+	v5 := []string{"\x05\x01\x00", "\x05\x00", "\x05\x01\x00\x01\x55\xc2\x54\xc5\x01\xbb", "\x05\x00\x00\x01\x00\x00\x00\x00\x00\x00"}
+	refused := []string{"\x04\x01\x00\x50\x7f\x00\x00\x01\x00", "\x00\x5b\x00\x00\x00\x00\x00\x00"}
+	for _, c := range []struct {
+		steps []string // client, server, ...
+		port  uint16
+		done  bool
+	}{{v4, 80, true}, {v5, 443, true}, {refused, 80, false}} {
+		var s socks
+		for i, b := range c.steps {
+			s.watch(i%2 == 0, []byte(b))
+		}
+		if s.done != c.done || s.port != c.port {
+			t.Errorf("%q: done %v port %d, want %v %d", c.steps, s.done, s.port, c.done, c.port)
 		}
 	}
 }

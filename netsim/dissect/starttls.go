@@ -150,3 +150,35 @@ func starttlsGoAhead(s *starttls, b []byte) bool {
 	}
 	return false
 }
+
+// socks follows a SOCKS 4 or 5 handshake (TCP 1080): after the server
+// grants the client's CONNECT, tshark's SOCKS dissector hands the
+// tunnelled bytes to the dissector of the port the client asked for.
+type socks struct {
+	step uint8  // 0: nothing seen; 1: v5 greeting; 2: v5 method chosen; 3: connect asked
+	v4   bool   // the CONNECT was SOCKS 4
+	port uint16 // the port the client asked for
+	done bool   // the server granted it: the next segment is the tunnel's
+}
+
+// watch looks at a segment's payload b; client is set for the client's
+// direction (towards port 1080).
+func (s *socks) watch(client bool, b []byte) {
+	if s.done || len(b) < 2 {
+		return
+	}
+	switch {
+	case client && s.step == 0 && b[0] == 4 && b[1] == 1 && len(b) >= 9:
+		s.v4, s.port, s.step = true, binary.BigEndian.Uint16(b[2:]), 3
+	case client && s.step == 0 && b[0] == 5 && len(b) == 2+int(b[1]):
+		s.step = 1
+	case !client && s.step == 1 && b[0] == 5 && len(b) == 2:
+		s.step = 2
+	case client && s.step == 2 && b[0] == 5 && b[1] == 1 && len(b) >= 10:
+		s.port, s.step = binary.BigEndian.Uint16(b[len(b)-2:]), 3
+	case !client && s.step == 3 && s.v4 && b[0] == 0 && b[1] == 0x5a:
+		s.done = true
+	case !client && s.step == 3 && !s.v4 && b[0] == 5 && b[1] == 0:
+		s.done = true
+	}
+}
