@@ -82,7 +82,7 @@ func pduLen(proto uint8, cifs bool, b []byte) (int, bool) {
 		if len(b) < 4 {
 			return 0, false
 		}
-		if b[0] != 3 || b[1] != 0 || binary.BigEndian.Uint16(b[2:]) < 4 {
+		if b[0] != 3 || binary.BigEndian.Uint16(b[2:]) < 4 { // tshark does not check the reserved byte
 			return len(b), true
 		}
 		return int(binary.BigEndian.Uint16(b[2:])), true

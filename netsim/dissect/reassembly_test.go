@@ -334,6 +334,7 @@ func TestPDULen(t *testing.T) {
 		{"ldap long form cut", appLDAP, false, []byte{0x30, 0x82, 0x01}, 0, false},
 		{"ldap sasl", appLDAP, false, []byte{0, 0, 0, 9, 0x05}, 13, true},
 		{"tpkt", appTPKT, false, []byte{3, 0, 0, 19}, 19, true},
+		{"tpkt reserved byte not zero", appTPKT, false, []byte{3, 0xc6, 0, 19}, 19, true},
 		{"tpkt not", appTPKT, false, []byte{0x16, 3, 1, 0, 5}, 5, true},
 		{"kerberos", appKRB, false, []byte{0x80, 0, 0, 10}, 14, true},
 		{"dcerpc little-endian", appDCERPC, false, []byte{5, 0, 11, 3, 0x10, 0, 0, 0, 0x48, 0, 0, 0, 1, 0, 0, 0}, 0x48, true},
