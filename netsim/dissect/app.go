@@ -1,6 +1,9 @@
 package dissect
 
-import "bytes"
+import (
+	"bytes"
+	"hash/maphash"
+)
 
 // Application protocols over TCP: which one a conversation carries, and
 // the reassembly of their messages across segments as Wireshark's TCP
@@ -72,6 +75,38 @@ type appFlow struct {
 	// above maxHoled) and cover the spans of it received so far.
 	full  []byte
 	cover [][2]int
+	// hashes identify the segments of the pending message; done is the
+	// sequence range of the last message reassembled from several
+	// segments ([0, 0) before any), doneHashes its segments'.
+	hashes, doneHashes []segHash
+	done               [2]uint32
+}
+
+// segHash identifies a segment's bytes in a reassembled message, so that
+// an out-of-order copy can be told from different data.
+type segHash struct {
+	seq uint32
+	n   int
+	h   uint64
+}
+
+var segSeed = maphash.MakeSeed()
+
+func hashSeg(seq uint32, b []byte) segHash {
+	return segHash{seq: seq, n: len(b), h: maphash.Bytes(segSeed, b)}
+}
+
+// conflicts reports whether b at relative sequence number seq may differ
+// from the last reassembled message's bytes there: true unless a segment
+// of it had the same bounds and bytes (netsim keeps hashes, not the
+// bytes, so other overlaps count as conflicts).
+func (fl *appFlow) conflicts(seq uint32, b []byte) bool {
+	for _, x := range fl.doneHashes {
+		if x.seq == seq && x.n == len(b) {
+			return x.h != maphash.Bytes(segSeed, b)
+		}
+	}
+	return true
 }
 
 // maxHoled is the longest message with a hole whose bytes are kept so
@@ -92,8 +127,15 @@ func (d *Dissector) tcpOutOfOrder(p *Packet, fi int) {
 	if c == nil || c.proto == appNone {
 		return
 	}
-	if fl := &c.flows[fi]; fl.pending && fl.inHole(t.Seq) {
+	fl := &c.flows[fi]
+	switch end := t.Seq + uint32(len(t.Payload)); {
+	case fl.pending && fl.inHole(t.Seq):
 		d.mspSegment(p, c, fi)
+	case fl.done[1] != fl.done[0] && int32(t.Seq-fl.done[0]) >= 0 && int32(end-fl.done[1]) <= 0 && fl.conflicts(t.Seq, t.Payload):
+		// Different bytes inside a message already reassembled:
+		// Wireshark's reassembly refuses the fragment, and says so.
+		t.reassemblyErr = true
+		p.expertMalformed = true
 	}
 }
 
@@ -119,11 +161,14 @@ func (d *Dissector) mspSegment(p *Packet, c *appConv, fi int) {
 		fl.nextSeq = next
 	}
 	fl.segs = append(fl.segs, Segment{Frame: p.Number, Len: m})
+	fl.hashes = append(fl.hashes, hashSeg(t.Seq, data[:m]))
 	if fl.full != nil {
 		copy(fl.full[off:], data[:m])
 		fl.cover = addSpan(fl.cover, off, off+m)
 		if len(fl.cover) == 1 && fl.cover[0] == [2]int{0, n} {
 			msg, segs := fl.full, append([]Segment(nil), fl.segs...)
+			fl.done = [2]uint32{fl.start, fl.end}
+			fl.doneHashes, fl.hashes = fl.hashes, fl.doneHashes[:0]
 			fl.reset()
 			p.TCP.SegData = append(p.TCP.SegData, m)
 			d.appPDU(p, c, fi, msg, segs)
@@ -308,6 +353,7 @@ func (d *Dissector) tcpPayload(p *Packet, fi int) {
 		} else {
 			fl.buf = append(fl.buf, data...)
 			fl.segs = append(fl.segs, Segment{Frame: p.Number, Len: len(data)})
+			fl.hashes = append(fl.hashes, hashSeg(t.Seq, data))
 			data = fl.buf
 		}
 	}
@@ -400,6 +446,9 @@ func (d *Dissector) appData(p *Packet, c *appConv, fi int, data []byte, fin bool
 			fl.oneMore, fl.untilFIN = !known, untilFIN
 			fl.start = p.TCP.Seq + uint32(len(p.TCP.Payload)) - uint32(len(rest))
 			fl.end = fl.start + uint32(n)
+			if !(first && wasPending) {
+				fl.hashes = append(fl.hashes[:0], hashSeg(fl.start, rest))
+			}
 			if first && wasPending {
 				p.TCP.SegData = append(p.TCP.SegData, len(p.TCP.Payload))
 			} else {
@@ -430,6 +479,8 @@ func (d *Dissector) appData(p *Packet, c *appConv, fi int, data []byte, fin bool
 			// The last segment contributed only up to the message end.
 			segs[len(segs)-1].Len -= len(data) - n
 			p.TCP.SegData = append(p.TCP.SegData, segs[len(segs)-1].Len)
+			fl.done = [2]uint32{fl.start, fl.start + uint32(n)}
+			fl.doneHashes, fl.hashes = fl.hashes, fl.doneHashes[:0]
 		}
 		d.appPDU(p, c, fi, rest[:n], segs)
 		off += n

@@ -96,7 +96,7 @@ func fastUpper(sig uint64) bool {
 // no application layer, no tunnel, nothing cut short or reassembled.
 func (p *Packet) fastSummary() bool {
 	if p.truncated || p.Malformed || p.cutProto != "" || p.Inner != nil || p.inError ||
-		p.DNS != nil || len(p.HTTP) != 0 || p.TLS != nil || p.Reassembled != nil ||
+		p.DNS != nil || len(p.HTTP) != 0 || p.TLS != nil || p.Reassembled != nil || p.TCP.reassemblyErr ||
 		p.badNet != 0 || p.nvlan != 0 || p.ext6.n != 0 || p.ext6.dst != nil || p.ext6.bad != 0 ||
 		len(p.Frame) != p.Len {
 		return false

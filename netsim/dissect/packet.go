@@ -302,7 +302,10 @@ type TCP struct {
 	// Info text the application wrote before asking for more.
 	SegmentOfPDU bool
 	PDUInfo      string
-	pduNoInfo    bool // the Info column is only "[TCP segment of a reassembled PDU]": the SSH or TLS dissector cleared it
+	// reassemblyErr is set on an out-of-order segment inside a message
+	// already reassembled ("[Reassembly error, ...]").
+	reassemblyErr bool
+	pduNoInfo     bool // the Info column is only "[TCP segment of a reassembled PDU]": the SSH or TLS dissector cleared it
 	// SegData are the lengths of this segment's data that went to
 	// reassembly ("TCP segment data").
 	SegData []int

@@ -148,6 +148,18 @@ func reassemblyFrames() [][]byte {
 	h9 := &testConn{cport: 40006, sport: 9000}
 	fr = append(fr, h9.open()...)
 	fr = append(fr, h9.client(req))
+
+	// Out-of-order copies inside a message already reassembled: one with
+	// other bounds and bytes (a reassembly error), one with a segment's
+	// bounds and bytes (a retransmission to tshark).
+	o := &testConn{cport: 40007, sport: 80}
+	fr = append(fr, o.open()...)
+	fr = append(fr, o.client(req))
+	msg2 := append([]byte("HTTP/1.1 200 OK\r\nContent-Length: 200\r\nContent-Type: text/plain\r\n\r\n"), bytes.Repeat([]byte{'a'}, 200)...)
+	s0 := o.sseq
+	fr = append(fr, o.server(msg2[:150], 0x10), o.server(msg2[150:], 0x18),
+		testSeg(true, 80, 40007, s0+100, o.cseq, 0x10, bytes.Repeat([]byte{'b'}, 50)),
+		testSeg(true, 80, 40007, s0, o.cseq, 0x10, msg2[:150]))
 	return fr
 }
 
@@ -302,6 +314,14 @@ TCP 40006 → 9000 [SYN] Seq=0 Win=65535 Len=0
 TCP 9000 → 40006 [SYN, ACK] Seq=0 Ack=1 Win=65535 Len=0
 TCP 40006 → 9000 [ACK] Seq=1 Ack=1 Win=65535 Len=0
 HTTP GET / HTTP/1.1 
+TCP 40007 → 80 [SYN] Seq=0 Win=65535 Len=0
+TCP 80 → 40007 [SYN, ACK] Seq=0 Ack=1 Win=65535 Len=0
+TCP 40007 → 80 [ACK] Seq=1 Ack=1 Win=65535 Len=0
+HTTP GET / HTTP/1.1 
+TCP HTTP/1.1 200 OK  [TCP segment of a reassembled PDU]
+HTTP HTTP/1.1 200 OK  (text/plain)
+TCP [TCP Out-Of-Order] 80 → 40007 [ACK] Seq=101 Ack=28 Win=65535 Len=50[Reassembly error, protocol TCP: New fragment overlaps old data (retransmission?)]
+TCP [TCP Retransmission] 80 → 40007 [ACK] Seq=1 Ack=28 Win=65535 Len=150
 `)
 }
 

@@ -237,6 +237,9 @@ func tcpInfo(p *Packet) string {
 			sb.WriteString(tcpOptionInfo(o))
 		}
 	})
+	if t.reassemblyErr {
+		sb.WriteString("[Reassembly error, protocol TCP: New fragment overlaps old data (retransmission?)]")
+	}
 	return sb.String()
 }
 
