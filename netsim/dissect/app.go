@@ -1,5 +1,10 @@
 package dissect
 
+import (
+	"bytes"
+	"hash/maphash"
+)
+
 // Application protocols over TCP: which one a conversation carries, and
 // the reassembly of their messages across segments as Wireshark's TCP
 // desegmentation does it in one pass: a segment that ends inside a message
@@ -14,6 +19,13 @@ const (
 	appTLS
 	appSSH     // only its message boundaries (ssh.go)
 	appGryphon // only its PDU boundaries (gryphon.go)
+	// Only their message boundaries (pdulen.go):
+	appNBSS
+	appLDAP
+	appTPKT
+	appKRB
+	appDCERPC
+	appWS // WebSocket, after an HTTP upgrade
 )
 
 // httpPorts and tlsPorts are the TCP ports Wireshark 4.0 hands to its http
@@ -39,6 +51,8 @@ type appConv struct {
 	tls   tlsConv
 	http  httpConv
 	ssh   [2]uint8 // per direction: sshUnknown, sshPlain, sshEncrypted
+	tls0  starttls // the watch for a switch to TLS (starttls.go)
+	socks socks    // the watch for a SOCKS tunnel (starttls.go)
 }
 
 // appFlow is one direction's reassembly state.
@@ -48,6 +62,175 @@ type appFlow struct {
 	nextSeq  uint32    // relative sequence number after buf
 	pending  bool
 	untilFIN bool // the message ends when the flow does
+	// oneMore is set when the protocol could not tell the pending
+	// message's length and asked for one more segment (Wireshark's
+	// DESEGMENT_ONE_MORE_SEGMENT): TCP then hands it the message so far
+	// with each new segment, and it writes its Info again.
+	oneMore bool
+	// end is the relative sequence number after the pending message when
+	// its length is known (not oneMore); holed is set once a segment of
+	// it was missed.
+	start, end uint32
+	holed      bool
+	// full holds a message with a hole (its length end-start, when not
+	// above maxHoled) and cover the spans of it received so far.
+	full  []byte
+	cover [][2]int
+	// hashes identify the segments of the pending message; done is the
+	// sequence range of the last message reassembled from several
+	// segments ([0, 0) before any), doneHashes its segments'.
+	hashes, doneHashes []segHash
+	done               [2]uint32
+}
+
+// segHash identifies a segment's bytes in a reassembled message, so that
+// an out-of-order copy can be told from different data.
+type segHash struct {
+	seq uint32
+	n   int
+	h   uint64
+}
+
+var segSeed = maphash.MakeSeed()
+
+func hashSeg(seq uint32, b []byte) segHash {
+	return segHash{seq: seq, n: len(b), h: maphash.Bytes(segSeed, b)}
+}
+
+// conflicts reports whether b at relative sequence number seq may differ
+// from the last reassembled message's bytes there: true unless a segment
+// of it had the same bounds and bytes (netsim keeps hashes, not the
+// bytes, so other overlaps count as conflicts).
+func (fl *appFlow) conflicts(seq uint32, b []byte) bool {
+	for _, x := range fl.doneHashes {
+		if x.seq == seq && x.n == len(b) {
+			return x.h != maphash.Bytes(segSeed, b)
+		}
+	}
+	return true
+}
+
+// maxHoled is the longest message with a hole whose bytes are kept so
+// that a segment filling the hole can complete it, as Wireshark's
+// reassembly does.
+const maxHoled = 16 << 20
+
+// tcpOutOfOrder hands an out-of-order segment to the application layer
+// when it falls inside a message being reassembled: Wireshark adds it to
+// the message (and it may complete it). Other out-of-order data is not
+// dissected.
+func (d *Dissector) tcpOutOfOrder(p *Packet, fi int) {
+	t := &p.TCP
+	if len(t.Payload) == 0 || p.truncated || d.apps == nil {
+		return
+	}
+	c := d.apps[t.Stream]
+	if c == nil || c.proto == appNone {
+		return
+	}
+	fl := &c.flows[fi]
+	switch end := t.Seq + uint32(len(t.Payload)); {
+	case fl.pending && fl.inHole(t.Seq):
+		d.mspSegment(p, c, fi)
+	case fl.done[1] != fl.done[0] && int32(t.Seq-fl.done[0]) >= 0 && int32(end-fl.done[1]) <= 0 && fl.conflicts(t.Seq, t.Payload):
+		// Different bytes inside a message already reassembled:
+		// Wireshark's reassembly refuses the fragment, and says so.
+		t.reassemblyErr = true
+		p.expertMalformed = true
+	}
+}
+
+// mspSegment adds a segment to the pending message of known length it
+// falls inside of, after a hole (inHole). The message completes when its
+// every byte has arrived; until then each segment shows as part of it.
+func (d *Dissector) mspSegment(p *Packet, c *appConv, fi int) {
+	t := &p.TCP
+	fl := &c.flows[fi]
+	data := t.Payload
+	n := int(fl.end - fl.start)
+	if !fl.holed {
+		fl.holed = true
+		if n <= maxHoled {
+			fl.full = make([]byte, n)
+			copy(fl.full, fl.buf)
+			fl.cover = append(fl.cover[:0], [2]int{0, len(fl.buf)})
+		}
+	}
+	off := int(t.Seq - fl.start)
+	m := min(len(data), n-off)
+	if next := t.Seq + uint32(len(data)); int32(next-fl.nextSeq) > 0 {
+		fl.nextSeq = next
+	}
+	fl.segs = append(fl.segs, Segment{Frame: p.Number, Len: m})
+	fl.hashes = append(fl.hashes, hashSeg(t.Seq, data[:m]))
+	if fl.full != nil {
+		copy(fl.full[off:], data[:m])
+		fl.cover = addSpan(fl.cover, off, off+m)
+		if len(fl.cover) == 1 && fl.cover[0] == [2]int{0, n} {
+			msg, segs := fl.full, append([]Segment(nil), fl.segs...)
+			fl.done = [2]uint32{fl.start, fl.end}
+			fl.doneHashes, fl.hashes = fl.hashes, fl.doneHashes[:0]
+			fl.reset()
+			p.TCP.SegData = append(p.TCP.SegData, m)
+			d.appPDU(p, c, fi, msg, segs)
+			if rest := data[m:]; len(rest) > 0 {
+				fl.segs = append(fl.segs[:0], Segment{Frame: p.Number, Len: len(rest)})
+				d.appData(p, c, fi, rest, t.Flags&thFIN != 0)
+				if fl.pending {
+					fl.nextSeq = t.Seq + uint32(len(data))
+				}
+			}
+			return
+		}
+	}
+	if !p.hasApp() {
+		p.TCP.SegmentOfPDU = true
+	}
+	p.TCP.SegData = append(p.TCP.SegData, len(data))
+	if int32(fl.nextSeq-fl.end) >= 0 {
+		// The message's last segment came and it is still not whole:
+		// tshark adds nothing more to it.
+		fl.reset()
+	}
+}
+
+// addSpan adds [a, b) to the sorted, disjoint spans s, merging where they
+// touch.
+func addSpan(s [][2]int, a, b int) [][2]int {
+	if a >= b {
+		return s
+	}
+	out := s[:0:0]
+	placed := false
+	for _, x := range s {
+		switch {
+		case x[1] < a:
+			out = append(out, x)
+		case x[0] > b:
+			if !placed {
+				out = append(out, [2]int{a, b})
+				placed = true
+			}
+			out = append(out, x)
+		default:
+			a, b = min(a, x[0]), max(b, x[1])
+		}
+	}
+	if !placed {
+		out = append(out, [2]int{a, b})
+	}
+	return out
+}
+
+// inHole reports whether a segment at relative sequence number seq falls
+// inside the pending message of known length but not right after the
+// bytes held (a gap, or a retransmission that fills one), or the message
+// already has a hole.
+func (fl *appFlow) inHole(seq uint32) bool {
+	if fl.oneMore || (seq == fl.nextSeq && !fl.holed) {
+		return false
+	}
+	return int32(seq-fl.start) >= 0 && int32(seq-fl.end) < 0
 }
 
 // tcpPortProto picks the application protocol by port, the lower port
@@ -65,6 +248,8 @@ func tcpPortProto(a, b uint16) uint8 {
 			return appTLS
 		case p == gryphonPort:
 			return appGryphon
+		case pduPorts[p] != 0:
+			return pduPorts[p]
 		}
 	}
 	return appNone
@@ -100,14 +285,34 @@ func (d *Dissector) tcpPayload(p *Packet, fi int) {
 		// as data.
 		return
 	}
+	if c.tls0.now {
+		// The plaintext protocol handed the conversation to TLS.
+		c.proto, c.tls0 = appTLS, starttls{checked: true}
+	}
+	if !c.tls0.checked {
+		c.tls0.kind, c.tls0.checked = starttlsKind(t.SrcPort, t.DstPort), true
+	}
+	if c.proto == appNone || c.proto == appLDAP {
+		c.tls0.watch(fi, t.Payload)
+	}
+	if c.socks.done && c.socks.port != 0 {
+		// The SOCKS server granted the CONNECT: what follows is for
+		// the port the client asked for.
+		c.proto, c.socks.port = tcpPortProto(c.socks.port, c.socks.port), 0
+	}
+	if c.proto == appNone && (t.SrcPort == 1080 || t.DstPort == 1080) {
+		c.socks.watch(t.DstPort == 1080, t.Payload)
+	}
 	if c.proto == appNone {
 		c.proto = tcpPortProto(t.SrcPort, t.DstPort)
-		if c.proto == appNone && !hasPortDissector(tcpDissectorPorts, t.SrcPort, t.DstPort) {
+		if c.proto == appNone && !p.tcpPortTaken(t.SrcPort, t.DstPort, t.Payload) {
 			switch {
 			case tlsHeuristic(t.Payload):
 				c.proto = appTLS
 			case httpHeuristic(t.Payload):
 				c.proto = appHTTP
+			case dcerpcHeuristic(t.Payload):
+				c.proto = appDCERPC
 			}
 		}
 	}
@@ -115,8 +320,35 @@ func (d *Dissector) tcpPayload(p *Packet, fi int) {
 		p.portData(tcpDissectorPorts, t.SrcPort, t.DstPort, t.Payload)
 		return
 	}
+	if c.proto == appHTTP && c.http.websocket {
+		c.proto = appWS
+	}
+	if c.proto == appHTTP && c.http.tunnel {
+		// After a CONNECT: TLS when it looks like TLS, else data.
+		c.http.tunnel = false
+		if tlsHeuristic(t.Payload) {
+			c.proto = appTLS
+		} else {
+			c.http.upgraded = true
+		}
+	}
+	if c.proto == appHTTP && c.http.upgraded {
+		// After "101 Switching Protocols" to a protocol tshark does not
+		// know, HTTP hands the bytes to data and leaves the columns to TCP.
+		p.push(0, idHTTP, t.Payload)
+		p.setData(t.Payload)
+		return
+	}
 	fl := &c.flows[fi]
 	data := t.Payload
+	if fl.pending && !p.truncated && fl.inHole(t.Seq) {
+		d.mspSegment(p, c, fi)
+		return
+	}
+	if fl.holed {
+		// Past the message with a hole: it never completes.
+		fl.reset()
+	}
 	if fl.pending {
 		if t.Seq != fl.nextSeq || p.truncated {
 			// A gap or a cut-short segment: give the message up.
@@ -124,6 +356,7 @@ func (d *Dissector) tcpPayload(p *Packet, fi int) {
 		} else {
 			fl.buf = append(fl.buf, data...)
 			fl.segs = append(fl.segs, Segment{Frame: p.Number, Len: len(data)})
+			fl.hashes = append(fl.hashes, hashSeg(t.Seq, data))
 			data = fl.buf
 		}
 	}
@@ -148,7 +381,8 @@ func (d *Dissector) tcpFin(p *Packet, c *appConv, fi int) {
 }
 
 func (fl *appFlow) reset() {
-	fl.buf, fl.segs, fl.pending, fl.untilFIN = fl.buf[:0], fl.segs[:0], false, false
+	fl.buf, fl.segs, fl.pending, fl.untilFIN, fl.oneMore, fl.holed = fl.buf[:0], fl.segs[:0], false, false, false, false
+	fl.full, fl.cover = nil, fl.cover[:0]
 }
 
 // appData splits data (the flow's pending bytes and this segment's) into
@@ -174,6 +408,8 @@ func (d *Dissector) appData(p *Packet, c *appConv, fi int, data []byte, fin bool
 				n, ok = sshLen(c.ssh[fi], rest)
 			case appGryphon:
 				n, ok = gryphonLen(rest)
+			case appNBSS, appLDAP, appTPKT, appKRB, appDCERPC, appWS:
+				n, ok = pduLen(c.proto, p.TCP.SrcPort == 445 || p.TCP.DstPort == 445, rest)
 			}
 		} else {
 			n, ok = len(rest), true
@@ -181,13 +417,25 @@ func (d *Dissector) appData(p *Packet, c *appConv, fi int, data []byte, fin bool
 		if ok && n <= 0 {
 			n = len(rest)
 		}
+		known := ok && n > len(rest) // the length of an incomplete message
 		if ok && n > len(rest) {
 			ok = false
 		}
+		untilFIN := known && c.proto == appHTTP && n == httpUntilFIN
 		if !ok {
-			if c.proto == appHTTP && !httpStarts(rest) && !(first && wasPending) {
-				// Not the start of a message: a continuation.
-				d.appPDU(p, c, fi, rest, nil)
+			if c.proto == appHTTP && !httpStarts(rest) && (rest[0] < 0x20 || rest[0] >= 0x7f || bytes.ContainsAny(rest, "\r\n")) {
+				// Not the start of a message: a continuation, once the
+				// conversation has carried a request (tshark 4.0's
+				// have_seen_http); before that the HTTP dissector leaves
+				// the segment to TCP. (Text without a line end yet is
+				// kept below: the dissector asks for one more segment.)
+				if c.http.nreq > 0 {
+					var segs []Segment
+					if first && wasPending {
+						segs = append(segs, fl.segs...)
+					}
+					d.appPDU(p, c, fi, rest, segs)
+				}
 				break
 			}
 			// Keep the rest for the next segment.
@@ -198,7 +446,14 @@ func (d *Dissector) appData(p *Packet, c *appConv, fi int, data []byte, fin bool
 			} else {
 				segs = []Segment{{Frame: p.Number, Len: len(rest)}}
 			}
+			oneMore := fl.oneMore && first && wasPending
 			fl.buf, fl.segs, fl.pending = kept, segs, true
+			fl.oneMore, fl.untilFIN = !known, untilFIN
+			fl.start = p.TCP.Seq + uint32(len(p.TCP.Payload)) - uint32(len(rest))
+			fl.end = fl.start + uint32(n)
+			if !(first && wasPending) {
+				fl.hashes = append(fl.hashes[:0], hashSeg(fl.start, rest))
+			}
 			if first && wasPending {
 				p.TCP.SegData = append(p.TCP.SegData, len(p.TCP.Payload))
 			} else {
@@ -206,11 +461,19 @@ func (d *Dissector) appData(p *Packet, c *appConv, fi int, data []byte, fin bool
 			}
 			if !p.hasApp() {
 				p.TCP.SegmentOfPDU = true
-				p.TCP.pduNoInfo = c.proto == appSSH && (!wasPending || !first)
-				if c.proto == appHTTP && (!wasPending || !first) {
+				p.TCP.pduNoInfo = (c.proto == appSSH || c.proto == appTLS) && (!wasPending || !first)
+				if c.proto == appHTTP && (!wasPending || !first || oneMore) {
 					// Wireshark's HTTP dissector has already written the
 					// first line when it asks for more data.
 					p.TCP.PDUInfo = httpFirstLineInfo(rest)
+				}
+				if c.proto == appTLS && (!wasPending || !first) {
+					// The TLS dissector ran (and cleared Info) before
+					// asking for the rest of the record.
+					p.push(ProtoTLS, idTLS, rest)
+				}
+				if c.proto >= appNBSS && (!wasPending || !first) {
+					p.TCP.PDUInfo, p.TCP.pduNoInfo = pduFirstInfo(c.proto, rest)
 				}
 			}
 			return
@@ -221,6 +484,8 @@ func (d *Dissector) appData(p *Packet, c *appConv, fi int, data []byte, fin bool
 			// The last segment contributed only up to the message end.
 			segs[len(segs)-1].Len -= len(data) - n
 			p.TCP.SegData = append(p.TCP.SegData, segs[len(segs)-1].Len)
+			fl.done = [2]uint32{fl.start, fl.start + uint32(n)}
+			fl.doneHashes, fl.hashes = fl.hashes, fl.doneHashes[:0]
 		}
 		d.appPDU(p, c, fi, rest[:n], segs)
 		off += n
@@ -249,6 +514,14 @@ func (d *Dissector) appPDU(p *Packet, c *appConv, fi int, b []byte, segs []Segme
 		d.httpMessage(p, c, fi, b)
 	case appSSH:
 		sshMessage(&c.ssh[fi], b)
+	case appWS:
+		// tshark's WebSocket dissector runs under http and hands a
+		// binary frame's payload to data (text to text lines, control
+		// frames to nothing).
+		p.push(ProtoHTTP, idHTTP, b)
+		if len(b) >= 2 && b[0]&0x0f == 2 && b[1]&0x7f != 0 {
+			p.setData(b)
+		}
 	}
 }
 

@@ -155,7 +155,7 @@ func (p *Packet) fastUpper(sig uint64, n int) bool {
 // message (whose Info takes precedence), nothing reassembled.
 func (p *Packet) fastSummary() bool {
 	if p.truncated || p.Malformed || p.cutProto != "" || p.Inner != nil || p.inError ||
-		p.TLS != nil || p.Encap != nil || p.Tunnel != nil ||
+		p.TLS != nil || p.Encap != nil || p.Tunnel != nil || p.TCP.reassemblyErr ||
 		p.badNet != 0 || p.nvlan != 0 || p.ext6.n != 0 || p.ext6.dst != nil || p.ext6.bad != 0 ||
 		len(p.Frame) != p.Len {
 		return false
@@ -263,6 +263,12 @@ func (p *Packet) appendAddr(b []byte, src bool) ([]byte, bool) {
 			return append(b, n.Name(a)...), false
 		}
 		return appendMAC(b, a), true
+	case src && p.Has(ProtoSLL) && p.SLL.HaType == 1 && p.SLL.AddrLen == 6:
+		// The cooked header's Ethernet source (ownAddresses).
+		if n := p.names; n != nil && !n.raw {
+			return append(b, n.Name(p.SLL.Addr[:6])...), false
+		}
+		return appendMAC(b, p.SLL.Addr[:6]), true
 	}
 	return b, true
 }
@@ -587,12 +593,7 @@ func appendHTTPInfo(b []byte, m *HTTP) []byte {
 	}
 	b = appendFormatText(b, m.FirstLine)
 	b = append(b, ' ')
-	if t := m.mediaType(); t != "" && len(m.Body) > 0 && !isXMLType(t) {
-		b = append(b, " ("...)
-		b = append(b, t...)
-		b = append(b, ')')
-	}
-	return b
+	return append(b, m.bodyColumns().info...)
 }
 
 // appendFormatText appends formatText(s).

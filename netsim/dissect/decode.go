@@ -135,8 +135,10 @@ func (d *Dissector) link(p *Packet, b []byte) {
 		copy(p.Eth.Src[:], b[6:12])
 		p.Eth.Type = binary.BigEndian.Uint16(b[12:])
 		if p.Eth.Type < 0x0600 {
-			// 802.3 length field: LLC is not decoded here (nor is it
-			// data: tshark decodes it).
+			// 802.3 length field: LLC with SNAP leads to IP or ARP;
+			// other LLC is not decoded here (nor is it data: tshark
+			// decodes it).
+			d.llcSNAP(p, b[14:min(len(b), 14+int(p.Eth.Type))])
 			return
 		}
 		p.push(0, idEthertype, nil)
@@ -220,6 +222,8 @@ func (d *Dissector) ethertype(p *Packet, typ uint16, b []byte) {
 	case 0x0806:
 		arp(p, b)
 		d.arpDuplicates(p)
+	case 0x8035:
+		arp(p, b) // RARP
 	case 0x8100, 0x88a8, 0x9100:
 		d.vlan(p, typ, b)
 	case 0x8847, 0x8848, 0x894f:
@@ -237,6 +241,10 @@ func (d *Dissector) ethertype(p *Packet, typ uint16, b []byte) {
 		d.macsec(p, b)
 	case 0xd28b:
 		d.avsp(p, b)
+	case 0x8864:
+		if !d.pppoeSession(p, b) {
+			p.etherData(typ, b)
+		}
 	default:
 		p.etherData(typ, b)
 	}

@@ -52,6 +52,18 @@ func (p *Packet) portData(set *[1 << 16 / 64]uint64, src, dst uint16, b []byte) 
 	p.setData(b)
 }
 
+// tcpPortTaken reports whether a dissector tshark registers on either TCP
+// port takes payload b (portAccepts); when none does, tshark tries its
+// heuristic dissectors (TLS, HTTP, DCE/RPC) on it.
+func (p *Packet) tcpPortTaken(src, dst uint16, b []byte) bool {
+	for _, port := range [2]uint16{min(src, dst), max(src, dst)} {
+		if port != 0 && hasPortDissector(tcpDissectorPorts, port, port) && p.portAccepts(false, port, b) {
+			return true
+		}
+	}
+	return false
+}
+
 // portAccepts reports whether the dissector tshark registers on a port
 // takes payload b. Dissectors of well-known ports (below 1024) take what
 // they get; many of those on higher ports check the payload first and
@@ -90,13 +102,14 @@ func (p *Packet) portAccepts(udp bool, port uint16, b []byte) bool {
 }
 
 // udpHighPortDissectors: RADIUS, HSRP, BFD, UDP-encapsulated ESP, MPLS
-// echo, LISP, sFlow, Babel.
+// echo, LISP, sFlow, Babel; SSDP and DNP3 (seen in zeek's test traces).
 var udpHighPortDissectors = portSet(1645, 1646, 1700, 1812, 1813, 1985, 2029, 3503, 3784, 3785,
-	3799, 4341, 4342, 4500, 4784, 6343, 6696, 6784, 7784)
+	3799, 4341, 4342, 4500, 4784, 6343, 6696, 6784, 7784, 1900, 20000)
 
 // tcpHighPortDissectors: RESP (Redis), OpenFlow (6633 too, by its
-// heuristic).
-var tcpHighPortDissectors = portSet(6379, 6633, 6653)
+// heuristic); SOCKS, ONC RPC on NFS's port, MySQL, PostgreSQL, Gnutella,
+// IRC and DNP3 (seen in zeek's test traces).
+var tcpHighPortDissectors = portSet(6379, 6633, 6653, 1080, 2049, 3306, 5432, 6346, 6667, 20000)
 
 // linkData handles a frame of a link type netsim does not decode. tshark
 // has a dissector for nearly all of them, so the frame is not data there;

@@ -48,6 +48,9 @@ type HTTP struct {
 	// previous request and (for a response) previous response, 0 for the
 	// first (http.prev_request_in, http.prev_response_in).
 	PrevRequest, PrevResponse int
+
+	body     httpBody // what the body adds to the columns (bodyColumns)
+	bodyDone bool
 }
 
 // HTTPHeader is one header line.
@@ -74,6 +77,16 @@ type httpConv struct {
 	// reqFrames and respFrames are the frames of the conversation's
 	// requests and responses, by number.
 	reqFrames, respFrames []int
+	// reqBuf and respBuf hold a short conversation's frames without an
+	// allocation of their own.
+	reqBuf, respBuf [2]int
+
+	// lastConnect is set when the last request was CONNECT; tunnel once
+	// a 2xx response accepted it: the connection then carries what the
+	// client tunnels (TLS, as tshark finds it, or data).
+	lastConnect, tunnel bool
+	upgraded            bool // a 101 response switched the connection away from HTTP
+	websocket           bool // ... to WebSocket
 }
 
 type httpReq struct {
@@ -255,7 +268,8 @@ func (d *Dissector) httpLen(c *appConv, fi int, b []byte, fin bool) (int, bool) 
 			contentLength = n
 		}
 	}
-	if bytes.HasPrefix(b, []byte("HTTP/")) {
+	response := bytes.HasPrefix(b, []byte("HTTP/"))
+	if response {
 		code := 0
 		// The status code: strings.Fields' second field of the first line.
 		first := b[:h]
@@ -265,7 +279,7 @@ func (d *Dissector) httpLen(c *appConv, fi int, b []byte, fin bool) (int, bool) 
 		if f, ok := secondField(first); ok {
 			code, _ = strconv.Atoi(string(f))
 		}
-		if code/100 == 1 || code == 204 || code == 304 || c.http.lastHead {
+		if code/100 == 1 || code == 204 || code == 304 || c.http.lastHead || code/100 == 2 && c.http.lastConnect {
 			return h, true
 		}
 	}
@@ -280,6 +294,13 @@ func (d *Dissector) httpLen(c *appConv, fi int, b []byte, fin bool) (int, bool) 
 	case contentLength >= 0:
 		// A body longer than any capture holds is never complete.
 		return h + int(min(contentLength, 1<<40)), true
+	case !response && len(te) == 0:
+		// A request without either header has no body.
+		return h, true
+	case response && !fin:
+		// The body lasts until the server closes the connection
+		// (Wireshark's DESEGMENT_UNTIL_FIN).
+		return httpUntilFIN, true
 	}
 	return len(b), true
 }
@@ -345,6 +366,11 @@ func containsFoldASCII(b []byte, sub string) bool {
 	return false
 }
 
+// httpUntilFIN is the length httpLen gives a response whose body ends
+// with the connection: longer than any message, so that the segments
+// until the FIN are parts of it.
+const httpUntilFIN = 1 << 30
+
 // httpFirstLineInfo is the Info Wireshark's HTTP dissector writes for a
 // message start before asking TCP for the rest of the message.
 func httpFirstLineInfo(b []byte) string {
@@ -387,7 +413,11 @@ func (d *Dissector) httpMessage(p *Packet, c *appConv, fi int, b []byte) {
 			p.push(0, idJSON, m.Body)
 		case strings.HasPrefix(t, "text/"):
 			p.push(0, idTextLines, m.Body)
-		case t != "":
+		case t == "" || t == "application/octet-stream" || strings.HasPrefix(t, "multipart/"):
+			// multipart parts of types without a dissector of their own
+			// go to data too.
+			p.setData(m.Body)
+		default:
 			p.push(0, idMedia, m.Body)
 		}
 	}
@@ -411,11 +441,22 @@ func (d *Dissector) httpMessage(p *Packet, c *appConv, fi int, b []byte) {
 			}
 			m.PrevResponse = c.http.respFrames[n-2]
 		}
+		if c.http.respFrames == nil {
+			c.http.respFrames = c.http.respBuf[:0]
+		}
 		c.http.respFrames = append(c.http.respFrames, p.Number)
+		if m.Code == 101 {
+			// The connection switched to WebSocket (whose frames netsim
+			// follows, pdulen.go) or to another protocol, which tshark's
+			// HTTP dissector hands to data.
+			c.http.websocket = strings.EqualFold(m.Header("Upgrade"), "websocket")
+			c.http.upgraded = !c.http.websocket
+		}
 		if len(c.http.reqs) > 0 {
 			r := c.http.reqs[0]
 			c.http.reqs = c.http.reqs[1:]
 			m.RequestIn, m.RequestTime, m.RequestURI = r.frame, r.time, r.uri
+			c.http.tunnel = r.method == "CONNECT" && m.Code/100 == 2
 		}
 		return
 	}
@@ -432,8 +473,12 @@ func (d *Dissector) httpMessage(p *Packet, c *appConv, fi int, b []byte) {
 	if m.Number > 1 {
 		m.PrevRequest = c.http.reqFrames[m.Number-2]
 	}
+	if c.http.reqFrames == nil {
+		c.http.reqFrames = c.http.reqBuf[:0]
+	}
 	c.http.reqFrames = append(c.http.reqFrames, p.Number)
 	c.http.lastHead = m.Method == "HEAD"
+	c.http.lastConnect = m.Method == "CONNECT"
 	uri := m.URI
 	if !strings.HasPrefix(m.URI, "http://") && !strings.HasPrefix(m.URI, "https://") {
 		uri = "" // FullURI, its string from the arena
@@ -482,18 +527,11 @@ func httpInfo(p *Packet) string {
 	if !m.Request && !m.Response {
 		return "Continuation"
 	}
-	s := formatText(m.FirstLine) + " "
-	if t := m.mediaType(); t != "" && len(m.Body) > 0 && !isXMLType(t) {
-		s += " (" + t + ")"
-	}
-	return s
+	return formatText(m.FirstLine) + " " + m.bodyColumns().info
 }
 
 // httpProtocol is the Protocol column of an HTTP frame.
 func httpProtocol(p *Packet) string {
 	m := p.HTTP[0]
-	if t := m.mediaType(); len(m.Body) > 0 && isXMLType(t) {
-		return "HTTP/XML"
-	}
-	return "HTTP"
+	return "HTTP" + m.bodyColumns().proto
 }

@@ -19,7 +19,7 @@ const (
 	ProtoICMPv6
 	ProtoDNS  // DNS, mDNS or LLMNR (Packet.DNS)
 	ProtoHTTP // HTTP/1.x (Packet.HTTP)
-	ProtoTLS  // TLS records (Packet.TLS)
+	ProtoTLS  // TLS records (Packet.TLS; nil when the frame only starts a record)
 	ProtoData
 	ProtoVLAN
 )
@@ -108,6 +108,10 @@ type Packet struct {
 	// arpDup is the address of "duplicate use of ADDR detected!", or nil.
 	arpDup []byte
 	names  *MACNames // MAC address names (Dissector.SetMACNames)
+	// expertMalformed is set when a dissector added an expert item of the
+	// Malformed group without throwing (the frame matches _ws.malformed
+	// but its Info has no "[Malformed Packet]").
+	expertMalformed bool
 	// cutProto names the protocol whose header the snap length cut
 	// (tshark's "[Packet size limited during capture: TCP truncated]");
 	// see truncated.go.
@@ -298,7 +302,10 @@ type TCP struct {
 	// Info text the application wrote before asking for more.
 	SegmentOfPDU bool
 	PDUInfo      string
-	pduNoInfo    bool // the Info column is only "[TCP segment of a reassembled PDU]" (ssh.go)
+	// reassemblyErr is set on an out-of-order segment inside a message
+	// already reassembled ("[Reassembly error, ...]").
+	reassemblyErr bool
+	pduNoInfo     bool // the Info column is only "[TCP segment of a reassembled PDU]": the SSH or TLS dissector cleared it
 	// SegData are the lengths of this segment's data that went to
 	// reassembly ("TCP segment data").
 	SegData []int

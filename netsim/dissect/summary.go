@@ -40,6 +40,9 @@ func (p *Packet) ownAddresses() (string, string) {
 		return FormatValue(Lookup("ipv6.src"), Value{B: v.Src[:]}), FormatValue(Lookup("ipv6.dst"), Value{B: p.ipv6Dst()})
 	case p.Has(ProtoEth):
 		return p.names.Name(p.Eth.Src[:]), p.names.Name(p.Eth.Dst[:])
+	case p.Has(ProtoSLL) && p.SLL.HaType == 1 && p.SLL.AddrLen == 6:
+		// The cooked header's Ethernet source address (no destination).
+		return p.names.Name(p.SLL.Addr[:6]), ""
 	}
 	return "", ""
 }
@@ -86,7 +89,7 @@ func (p *Packet) Protocol() string {
 	return "Data"
 }
 
-var ipProtoNames = map[uint8]string{1: "ICMP", 2: "IGMP", 6: "TCP", 17: "UDP", 41: "IPv6", 47: "GRE", 50: "ESP", 58: "IPv6-ICMP", 132: "SCTP"}
+var ipProtoNames = map[uint8]string{1: "ICMP", 2: "IGMP", 6: "TCP", 17: "UDP", 41: "IPv6", 50: "ESP", 58: "IPv6-ICMP", 132: "SCTP"}
 
 // Info returns the Info column.
 func (p *Packet) Info() string {
@@ -234,6 +237,9 @@ func tcpInfo(p *Packet) string {
 			sb.WriteString(tcpOptionInfo(o))
 		}
 	})
+	if t.reassemblyErr {
+		sb.WriteString("[Reassembly error, protocol TCP: New fragment overlaps old data (retransmission?)]")
+	}
 	return sb.String()
 }
 

@@ -247,14 +247,26 @@ func (d *Dissector) tcpDecode(p *Packet, b []byte, reported int, src, dst []byte
 		default:
 			t.ScaleFactor = ws
 		}
+		// Wireshark records a window scale option wherever it appears
+		// (scanners put one on segments without SYN): it scales the
+		// direction's later segments.
+		if shift, ok := wsOption(t.Options); ok && t.cut == 0 && !t.Quoted {
+			fl.winScale = int32(min(shift, 14))
+		}
 	}
-	// Wireshark does not hand retransmitted or out-of-order data to the
-	// next dissector; a payload cut by the snap length goes to data.
+	// Wireshark does not hand retransmitted data to the next dissector,
+	// nor out-of-order data unless it belongs to a message being
+	// reassembled; a payload cut by the snap length goes to data.
 	switch {
 	case len(t.Payload) < int(t.Len):
 		p.setData(t.Payload)
+	case t.Analysis&TCPKeepAlive != 0:
+		// A keep-alive's byte goes to data, whatever the conversation.
+		p.setData(t.Payload)
 	case t.Analysis&(TCPRetransmission|TCPSpuriousRetransmission|TCPOutOfOrder) == 0:
 		d.tcpPayload(p, fi)
+	case t.Analysis&(TCPRetransmission|TCPSpuriousRetransmission) == 0:
+		d.tcpOutOfOrder(p, fi)
 	}
 }
 

@@ -354,8 +354,16 @@ func (d *Dissector) gre(p *Packet, b []byte, reported int) {
 		d.mpls(q, payload)
 		p.carry(q)
 	default:
-		if _, ok := greTypeName(g.Proto); !ok {
+		name, ok := greTypeName(g.Proto)
+		switch {
+		case !ok:
 			p.setData(payload)
+		case name == "ARUBA WLAN":
+			// An 802.11 frame; its data frames carry LLC/SNAP.
+			q := p.encapsulated(payload, pcapread.LinkIPv4)
+			if d.wlanData(q, payload) {
+				p.carry(q)
+			}
 		}
 	}
 }
@@ -545,6 +553,9 @@ func (d *Dissector) udpTunnel(p *Packet, b []byte) bool {
 	}
 	u := &p.UDP
 	lo, hi := min(u.SrcPort, u.DstPort), max(u.SrcPort, u.DstPort)
+	if d.udpTunnelMore(p, lo, b) || d.udpTunnelMore(p, hi, b) {
+		return true
+	}
 	port := lo
 	if lo != vxlanPort && lo != gpePort && lo != genevePort && lo != mplsPort {
 		if hasPortDissector(udpDissectorPorts, lo, lo) {

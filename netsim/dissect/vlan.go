@@ -45,6 +45,9 @@ func protoName(id byte) string {
 	if s := linkProtoName(id); s != "" {
 		return s
 	}
+	if s := llcProtoName(id); s != "" {
+		return s
+	}
 	if id >= idGRE && id < idTunMax {
 		return tunnelProtoNames[id-idGRE]
 	}
@@ -84,7 +87,9 @@ func (d *Dissector) vlan(p *Packet, tpid uint16, b []byte) {
 	p.vlans[p.nvlan] = v
 	p.nvlan++
 	if v.Type < 0x0600 {
-		// An 802.3 length: LLC is not decoded here (tshark does).
+		// An 802.3 length: LLC with SNAP leads to IP or ARP; other LLC
+		// is not decoded here (tshark does).
+		d.llcSNAP(p, b[4:min(len(b), 4+int(v.Type))])
 		return
 	}
 	p.push(0, idEthertype, nil)

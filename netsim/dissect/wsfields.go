@@ -19,7 +19,7 @@ func registerWS() {
 	registry["_ws.malformed"] = &Field{
 		Name: "_ws.malformed", Type: TypeProtocol, Proto: "_ws",
 		get: func(p *Packet, out []Value) []Value {
-			if !p.MalformedMark() {
+			if !p.MalformedMark() && !p.expertMalformed {
 				return out
 			}
 			return append(out, Value{})
