@@ -40,7 +40,7 @@ func (s *Sim) Close(wait time.Duration) error {
 	if s.closed.Swap(true) {
 		return nil
 	}
-	defer close(s.gone)
+	defer s.release()
 	if s.testMode.Load() || s.live == 0 {
 		return nil
 	}
@@ -74,6 +74,19 @@ func (s *Sim) Close(wait time.Duration) error {
 	}
 	s.draining.Store(false)
 	return nil
+}
+
+// release tells every goroutine waiting for the driver that nobody serves
+// tasks any more: a task parked for its turn (await) is woken and fails
+// its call.
+func (s *Sim) release() {
+	close(s.gone)
+	for t := range s.tasks {
+		select {
+		case t.wake <- struct{}{}:
+		default:
+		}
+	}
 }
 
 // drainStep waits for the task that has control to make its next call
