@@ -201,14 +201,14 @@ func (h *Host) deliverArrivals() {
 	// this one becomes the spare when done.
 	h.inbox, h.spare = h.spare[:0], nil
 	if len(all) == 1 {
-		h.deliverGroup(all, true)
+		h.deliverGroup(all)
 	} else {
 		// Group by connection, in the order of each group's first frame
 		// (a burst of 10,000 SYNs is 10,000 groups).
 		g := &h.groups
 		sorted, starts := g.group(all)
 		for i := range len(starts) - 1 {
-			h.deliverGroup(sorted[starts[i]:starts[i+1]], false)
+			h.deliverGroup(sorted[starts[i]:starts[i+1]])
 		}
 		clear(sorted)
 	}
@@ -274,8 +274,9 @@ func (g *grouping) group(all []arrival) (sorted []arrival, starts []int) {
 // deliverGroup delivers one connection's frames (or one other frame) and
 // waits until the stack is quiescent. A TCP connection's segments are
 // queued while the processors are paused, so that they are handled as one
-// burst.
-func (h *Host) deliverGroup(g []arrival, single bool) {
+// burst. One frame alone needs no pause: nothing else is queued, and the
+// processor handles it as it would after one.
+func (h *Host) deliverGroup(g []arrival) {
 	if h.net.explain != nil {
 		nums := make([]int, len(g))
 		for i, a := range g {
@@ -283,7 +284,7 @@ func (h *Host) deliverGroup(g []arrival, single bool) {
 		}
 		h.net.setArrival(h, nums)
 	}
-	if _, tcp := flowKey(g[0].frame.B); !tcp || (single && len(g) == 1) {
+	if _, tcp := flowKey(g[0].frame.B); !tcp || len(g) == 1 {
 		for _, a := range g {
 			a.port.DeliverNumbered(a.frame.B, a.num)
 			a.frame.Release()
