@@ -97,8 +97,7 @@ func (s *Sim) drainStep(q *[]*task, timer *time.Timer, wait time.Duration) bool 
 	case op := <-s.inbox:
 		timer.Reset(wait)
 		if op.exit != nil {
-			s.live--
-			delete(s.tasks, op.exit)
+			s.exited(op)
 			return true
 		}
 		*q = append(*q, op.task)
@@ -121,8 +120,7 @@ func (s *Sim) drainAll(q []*task, timer *time.Timer, wait time.Duration) error {
 		select {
 		case op := <-s.inbox:
 			if op.exit != nil {
-				s.live--
-				delete(s.tasks, op.exit)
+				s.exited(op)
 				continue
 			}
 			// A call made just before the drain stopped: it fails.
