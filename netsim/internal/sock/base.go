@@ -79,13 +79,14 @@ const (
 // registration, and the driver's Waitable for it. Its fields are touched only
 // inside Ops, on the driver's goroutine.
 type endpoint struct {
-	env   *Env
-	ep    tcpip.Endpoint
-	wq    *waiter.Queue
-	entry waiter.Entry
-	w     *sim.Waitable
-	key   string               // the socket's name, for Op keys
-	seq   [kinds]atomic.Uint64 // Ops submitted, by kind
+	env      *Env
+	ep       tcpip.Endpoint
+	wq       *waiter.Queue
+	entry    waiter.Entry
+	listener notifier // entry's listener
+	w        *sim.Waitable
+	key      string               // the socket's name, for Op keys
+	seq      [kinds]atomic.Uint64 // Ops submitted, by kind
 
 	closed     bool        // the endpoint is closed (driver only)
 	onClose    closer      // if not nil, runs on the driver before the endpoint closes
@@ -106,15 +107,19 @@ func (e *endpoint) init(env *Env, ep tcpip.Endpoint, wq *waiter.Queue) {
 	e.ep = ep
 	e.wq = wq
 	e.w = env.Sim.NewWaitable()
-	e.entry.Init(e, waiter.EventIn|waiter.EventOut|waiter.EventErr|waiter.EventHUp|waiter.EventRdHUp)
+	e.listener.w = e.w
+	e.entry.Init(&e.listener, waiter.EventIn|waiter.EventOut|waiter.EventErr|waiter.EventHUp|waiter.EventRdHUp)
 	wq.EventRegister(&e.entry)
 }
 
-// NotifyEvent implements waiter.EventListener: the endpoint's waiter queue
-// reports a change, and the calls parked on the socket are tried again.
-// (The endpoint itself is the listener: a closure was one more allocation
-// per socket.)
-func (e *endpoint) NotifyEvent(waiter.EventMask) { e.w.Notify() }
+// notifier is a socket's waiter.EventListener, a field of the socket (a
+// closure was one more allocation per socket): a change that the
+// endpoint's waiter queue reports makes the calls parked on the socket be
+// tried again.
+type notifier struct{ w *sim.Waitable }
+
+// NotifyEvent implements waiter.EventListener.
+func (n *notifier) NotifyEvent(waiter.EventMask) { n.w.Notify() }
 
 // do runs try as an Op on the driver. try reports whether the call is
 // complete; if it is not, the Op waits for the endpoint to change or for the

@@ -704,7 +704,8 @@ func (d *dialing) start() bool {
 	}
 	d.ep = ep
 	d.e.ep, d.e.wq = ep, d.wq
-	d.e.entry = waiter.NewFunctionEntry(waiter.EventOut|waiter.EventErr|waiter.EventHUp, func(waiter.EventMask) { d.e.w.Notify() })
+	d.e.listener.w = d.e.w
+	d.e.entry.Init(&d.e.listener, waiter.EventOut|waiter.EventErr|waiter.EventHUp)
 	d.wq.EventRegister(&d.e.entry)
 	ep.SocketOptions().SetDelayOption(false)
 	if d.laddr != (tcpip.FullAddress{}) {
