@@ -146,46 +146,105 @@ func clientFrom(i, perAddr int, extra []string) string {
 }
 
 // sendOne is one client: it dials from the local address from (see
-// clientFrom), sends p.Size bytes, shuts its side down and waits for the
-// server to close, so that a reset reaches it.
-func sendOne(client *netsim.Host, from, addr string, p Params, r *result) error {
+// clientFrom), sends p.Size bytes (p by pointer: a client's stack holds
+// no copy of it while it waits), shuts its side down and waits for the
+// server to close, so that a reset reaches it. first is what every client
+// sends when it fits in one write (see firstWrite): the client then has
+// no buffer of its own.
+func sendOne(client *netsim.Host, from, addr string, p *Params, first *firstWrite, r *result) error {
 	c, err := client.DialFrom(context.Background(), "tcp", from, addr)
 	if err != nil {
 		return fmt.Errorf("client: %w", err)
 	}
 	defer c.Close()
-	h := crc32.NewIEEE()
-	src := payload.New(p.Seed)
-	buf := make([]byte, writeSize(p))
-	for left := p.Size; left > 0; {
-		chunk := buf[:min(left, int64(len(buf)))]
-		src.Read(chunk)
-		h.Write(chunk)
-		if _, err := c.Write(chunk); err != nil {
-			return fmt.Errorf("client: %w", err)
+	if p.Size <= int64(len(first.b)) {
+		if p.Size > 0 {
+			if _, err := c.Write(first.b[:p.Size]); err != nil {
+				return fmt.Errorf("client: %w", err)
+			}
 		}
-		left -= int64(len(chunk))
-		r.bytes += int64(len(chunk))
+		r.bytes, r.sum = p.Size, first.sum
+	} else if err := sendStream(c, p, r); err != nil {
+		return err
 	}
-	r.sum = fmt.Sprintf("%08x", h.Sum32())
 	if err := c.(interface{ CloseWrite() error }).CloseWrite(); err != nil {
 		return fmt.Errorf("client: %w", err)
 	}
 	// The server sends nothing: a small buffer will do, where io.Discard's
 	// 8 KiB one was held by every client waiting here (80 MB for 10,000
 	// connections).
-	if _, err := io.CopyBuffer(struct{ io.Writer }{io.Discard}, c, make([]byte, 64)); err != nil {
-		return fmt.Errorf("client: waiting for the server to close: %w", err)
+	var buf [64]byte
+	for {
+		if _, err := c.Read(buf[:]); err == io.EOF {
+			return nil
+		} else if err != nil {
+			return fmt.Errorf("client: waiting for the server to close: %w", err)
+		}
 	}
+}
+
+// sendStream writes p.Size bytes of the seed's payload stream to c in
+// writes of writeSize, and counts and checksums them in r.
+func sendStream(c net.Conn, p *Params, r *result) error {
+	var sum uint32
+	src := payload.New(p.Seed)
+	buf := make([]byte, writeSize(*p))
+	for left := p.Size; left > 0; {
+		chunk := buf[:min(left, int64(len(buf)))]
+		src.Read(chunk)
+		sum = crc32.Update(sum, crc32.IEEETable, chunk)
+		if _, err := c.Write(chunk); err != nil {
+			return fmt.Errorf("client: %w", err)
+		}
+		left -= int64(len(chunk))
+		r.bytes += int64(len(chunk))
+	}
+	r.sum = sum
 	return nil
 }
 
+// firstWrite is the whole transfer of every client when it takes one
+// write (p.Size up to writeSize), the same bytes for each: p.Size bytes of
+// the seed's payload stream, made once for all the connections, and their
+// CRC-32. A longer transfer has none (b is nil): each client generates its
+// stream as it writes.
+type firstWrite struct {
+	b   []byte
+	sum uint32
+}
+
+// newFirstWrite makes the write of p's clients.
+func newFirstWrite(p Params) *firstWrite {
+	if p.Size > int64(writeSize(p)) || p.Size == 0 {
+		return &firstWrite{}
+	}
+	b := make([]byte, p.Size)
+	payload.New(p.Seed).Read(b)
+	return &firstWrite{b: b, sum: crc32.ChecksumIEEE(b)}
+}
+
 // result is what one end of a connection moved: the byte count and the
-// CRC-32 of the bytes (IEEE, as zlib, gzip and Ethernet compute it), in
-// hex.
+// CRC-32 of the bytes (IEEE, as zlib, gzip and Ethernet compute it).
 type result struct {
 	bytes int64
-	sum   string
+	sum   uint32
+}
+
+// receiveAll reads c to its end into buf and returns the byte count and
+// CRC-32 of what it read.
+func receiveAll(c net.Conn, buf []byte) (result, error) {
+	var r result
+	for {
+		k, err := c.Read(buf)
+		r.bytes += int64(k)
+		r.sum = crc32.Update(r.sum, crc32.IEEETable, buf[:k])
+		if err == io.EOF {
+			return r, nil
+		}
+		if err != nil {
+			return r, err
+		}
+	}
 }
 
 // runTransfer: the server accepts Conns connections and reads each to EOF;
@@ -271,6 +330,7 @@ func runTransfer(p Params) (netsim.Stats, error) {
 	got := make([]result, 0, p.Conns)
 	failed := map[string]int{} // client failures, by error
 	finished := 0
+	rsize := readSize(p)
 	n.Go(func() { // server: accepts until the last client is done
 		for {
 			c, err := ln.Accept()
@@ -282,19 +342,20 @@ func runTransfer(p Params) (netsim.Stats, error) {
 				return
 			}
 			n.Go(func() {
-				h := crc32.NewIEEE()
-				k, err := io.CopyBuffer(h, c, make([]byte, readSize(p)))
+				r, err := receiveAll(c, make([]byte, rsize))
 				if err != nil {
 					errs = append(errs, fmt.Errorf("server: %s: %w", c.RemoteAddr(), err))
 				}
-				got = append(got, result{k, fmt.Sprintf("%08x", h.Sum32())})
+				got = append(got, r)
 				errs = append(errs, c.Close())
 			})
 		}
 	})
+	first := newFirstWrite(p)
+	perAddr := p.connsPerAddr()
 	for i := 0; i < p.Conns; i++ {
 		n.Go(func() { // client i
-			if err := sendOne(client, clientFrom(i, p.connsPerAddr(), extra), addr, p, &sent[i]); err != nil {
+			if err := sendOne(client, clientFrom(i, perAddr, extra), addr, &p, first, &sent[i]); err != nil {
 				failed[err.Error()]++
 			}
 			if finished++; finished == p.Conns {
@@ -308,17 +369,17 @@ func runTransfer(p Params) (netsim.Stats, error) {
 	}
 	summarise := func(who, verb string, rs []result) {
 		var total int64
-		sums := map[string]int{}
+		sums := map[uint32]int{}
 		for _, r := range rs {
 			total += r.bytes
 			sums[r.sum]++
 		}
 		if len(rs) == 1 {
-			fmt.Fprintf(p.Out, "%s: %s %d bytes, crc32 %s\n", who, verb, rs[0].bytes, rs[0].sum)
+			fmt.Fprintf(p.Out, "%s: %s %d bytes, crc32 %08x\n", who, verb, rs[0].bytes, rs[0].sum)
 			return
 		}
 		for s, k := range sums {
-			fmt.Fprintf(p.Out, "%s: %s %d bytes over %d connections; %d of them with crc32 %s\n", who, verb, total, len(rs), k, s)
+			fmt.Fprintf(p.Out, "%s: %s %d bytes over %d connections; %d of them with crc32 %08x\n", who, verb, total, len(rs), k, s)
 		}
 	}
 	summarise("client", "sent", sent)
@@ -336,7 +397,7 @@ func runTransfer(p Params) (netsim.Stats, error) {
 	if err == nil {
 		for i, r := range got {
 			if r != sent[0] {
-				err = fmt.Errorf("connection %d: server received %d bytes with crc32 %s, client sent %d with %s", i, r.bytes, r.sum, sent[0].bytes, sent[0].sum)
+				err = fmt.Errorf("connection %d: server received %d bytes with crc32 %08x, client sent %d with %08x", i, r.bytes, r.sum, sent[0].bytes, sent[0].sum)
 				break
 			}
 		}

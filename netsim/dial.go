@@ -148,22 +148,48 @@ func (h *Host) Dial(network, address string) (net.Conn, error) {
 // DialContext is Dial with a context; the context's deadline is on the
 // virtual clock.
 func (h *Host) DialContext(ctx context.Context, network, address string) (net.Conn, error) {
-	kind, err := transport("dial", network, address)
-	if err != nil {
+	var t dialTarget
+	if err := h.target(&t, network, "", address); err != nil {
 		return nil, err
 	}
-	proto, fa, err := h.resolve("dial", network, kind, address, false)
+	return h.dial(ctx, &t)
+}
+
+// dialTarget is what DialContext and DialFrom dial, resolved.
+type dialTarget struct {
+	kind   string // "tcp" or "udp"
+	proto  tcpip.NetworkProtocolNumber
+	la, fa tcpip.FullAddress
+}
+
+// target resolves laddr ("" for none) and raddr for a dial on network
+// into t. It runs apart from dial, so that the stack of a task waiting
+// for a connect keeps none of its frame.
+func (h *Host) target(t *dialTarget, network, laddr, raddr string) error {
+	kind, err := transport("dial", network, raddr)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	if kind == "udp" {
-		c, err := sock.ListenUDP(h.env, proto, tcpip.FullAddress{}, fa)
+	t.kind = kind
+	if laddr == "" {
+		t.proto, t.fa, err = h.resolve("dial", network, kind, raddr, false)
+	} else {
+		t.proto, t.la, t.fa, err = h.resolveFrom(network, kind, laddr, raddr)
+	}
+	return err
+}
+
+// dial opens t's socket: a UDP socket bound and connected, or a TCP
+// connection.
+func (h *Host) dial(ctx context.Context, t *dialTarget) (net.Conn, error) {
+	if t.kind == "udp" {
+		c, err := sock.ListenUDP(h.env, t.proto, t.la, t.fa)
 		if err != nil {
 			return nil, err
 		}
 		return c, nil
 	}
-	c, err := sock.DialTCP(ctx, h.env, proto, tcpip.FullAddress{}, fa)
+	c, err := sock.DialTCP(ctx, h.env, t.proto, t.la, t.fa)
 	if err != nil {
 		return nil, err
 	}
@@ -202,29 +228,11 @@ func (h *Host) ListenPacket(network, address string) (net.PacketConn, error) {
 // call; an address the host does not have fails with EADDRNOTAVAIL, a port
 // already in use with EADDRINUSE.
 func (h *Host) DialFrom(ctx context.Context, network, laddr, raddr string) (net.Conn, error) {
-	if laddr == "" {
-		return h.DialContext(ctx, network, raddr)
-	}
-	kind, err := transport("dial", network, raddr)
-	if err != nil {
+	var t dialTarget
+	if err := h.target(&t, network, laddr, raddr); err != nil {
 		return nil, err
 	}
-	proto, la, fa, err := h.resolveFrom(network, kind, laddr, raddr)
-	if err != nil {
-		return nil, err
-	}
-	if kind == "udp" {
-		c, err := sock.ListenUDP(h.env, proto, la, fa)
-		if err != nil {
-			return nil, err
-		}
-		return c, nil
-	}
-	c, err := sock.DialTCP(ctx, h.env, proto, la, fa)
-	if err != nil {
-		return nil, err
-	}
-	return c, nil
+	return h.dial(ctx, &t)
 }
 
 // resolveFrom resolves DialFrom's laddr (non-empty) and raddr for network,

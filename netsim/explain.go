@@ -338,8 +338,9 @@ func (n *Network) finishPending() {
 // tcpProtocol returns the TCP protocol factory of a host's stack: with
 // the host's probe when the network explains its frames.
 func (h *Host) tcpProtocol() stack.TransportProtocolFactory {
-	if h.net.explain == nil {
-		return tcp.NewProtocol
+	f := tcp.NewProtocol
+	if h.net.explain != nil {
+		f = tcp.NewProtocolProbe(h.probe)
 	}
-	return tcp.NewProtocolProbe(h.probe)
+	return func(s *stack.Stack) stack.TransportProtocol { return newWatchedTCP(f(s), &h.queued) }
 }

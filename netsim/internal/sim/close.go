@@ -40,7 +40,7 @@ func (s *Sim) Close(wait time.Duration) error {
 	if s.closed.Swap(true) {
 		return nil
 	}
-	defer close(s.gone)
+	defer s.release()
 	if s.testMode.Load() || s.live == 0 {
 		return nil
 	}
@@ -76,6 +76,19 @@ func (s *Sim) Close(wait time.Duration) error {
 	return nil
 }
 
+// release tells every goroutine waiting for the driver that nobody serves
+// tasks any more: a task parked for its turn (await) is woken and fails
+// its call.
+func (s *Sim) release() {
+	close(s.gone)
+	for t := range s.tasks {
+		select {
+		case t.wake <- struct{}{}:
+		default:
+		}
+	}
+}
+
 // drainStep waits for the task that has control to make its next call
 // (it is queued again at the end of q) or to return. It reports false if
 // the task kept control for wait.
@@ -84,8 +97,7 @@ func (s *Sim) drainStep(q *[]*task, timer *time.Timer, wait time.Duration) bool 
 	case op := <-s.inbox:
 		timer.Reset(wait)
 		if op.exit != nil {
-			s.live--
-			delete(s.tasks, op.exit)
+			s.exited(op)
 			return true
 		}
 		*q = append(*q, op.task)
@@ -108,8 +120,7 @@ func (s *Sim) drainAll(q []*task, timer *time.Timer, wait time.Duration) error {
 		select {
 		case op := <-s.inbox:
 			if op.exit != nil {
-				s.live--
-				delete(s.tasks, op.exit)
+				s.exited(op)
 				continue
 			}
 			// A call made just before the drain stopped: it fails.

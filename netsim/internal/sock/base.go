@@ -10,6 +10,7 @@
 package sock
 
 import (
+	"bytes"
 	"net"
 	"strconv"
 	"strings"
@@ -78,16 +79,17 @@ const (
 // registration, and the driver's Waitable for it. Its fields are touched only
 // inside Ops, on the driver's goroutine.
 type endpoint struct {
-	env   *Env
-	ep    tcpip.Endpoint
-	wq    *waiter.Queue
-	entry waiter.Entry
-	w     *sim.Waitable
-	key   string               // the socket's name, for Op keys
-	seq   [kinds]atomic.Uint64 // Ops submitted, by kind
+	env      *Env
+	ep       tcpip.Endpoint
+	wq       *waiter.Queue
+	entry    waiter.Entry
+	listener notifier // entry's listener
+	w        *sim.Waitable
+	key      string               // the socket's name, for Op keys
+	seq      [kinds]atomic.Uint64 // Ops submitted, by kind
 
 	closed     bool        // the endpoint is closed (driver only)
-	onClose    func()      // if not nil, runs on the driver before the endpoint closes
+	onClose    closer      // if not nil, runs on the driver before the endpoint closes
 	userClosed atomic.Bool // Close was called (test mode)
 
 	// The deadlines are set by the caller at once (so that a call made
@@ -97,16 +99,27 @@ type endpoint struct {
 	writeDeadline time.Time
 }
 
+// closer is what a socket does on the driver before its endpoint closes.
+type closer interface{ beforeClose() }
+
 func (e *endpoint) init(env *Env, ep tcpip.Endpoint, wq *waiter.Queue) {
 	e.env = env
 	e.ep = ep
 	e.wq = wq
 	e.w = env.Sim.NewWaitable()
-	e.entry = waiter.NewFunctionEntry(waiter.EventIn|waiter.EventOut|waiter.EventErr|waiter.EventHUp|waiter.EventRdHUp, func(waiter.EventMask) {
-		e.w.Notify()
-	})
+	e.listener.w = e.w
+	e.entry.Init(&e.listener, waiter.EventIn|waiter.EventOut|waiter.EventErr|waiter.EventHUp|waiter.EventRdHUp)
 	wq.EventRegister(&e.entry)
 }
+
+// notifier is a socket's waiter.EventListener, a field of the socket (a
+// closure was one more allocation per socket): a change that the
+// endpoint's waiter queue reports makes the calls parked on the socket be
+// tried again.
+type notifier struct{ w *sim.Waitable }
+
+// NotifyEvent implements waiter.EventListener.
+func (n *notifier) NotifyEvent(waiter.EventMask) { n.w.Notify() }
 
 // do runs try as an Op on the driver. try reports whether the call is
 // complete; if it is not, the Op waits for the endpoint to change or for the
@@ -123,30 +136,83 @@ func (e *endpoint) do(kind uint8, desc string, of sim.Describer, dl func() time.
 
 // doCall is do for a call described by call (for explanations).
 func (e *endpoint) doCall(kind uint8, call sim.Call, desc string, of sim.Describer, dl func() time.Time, try func() bool) bool {
-	program := !e.env.Sim.TestMode()
+	c := e.newCall(kind, call, desc, of)
+	c.dl, c.try = dl, try
+	return e.runCall(c)
+}
+
+// newCall returns a sockCall for a call on e, its Op filled in but for
+// the attempt (try, or one of the sockCall's own methods).
+func (e *endpoint) newCall(kind uint8, call sim.Call, desc string, of sim.Describer) *sockCall {
 	c := callPool.Get().(*sockCall)
+	c.program = !e.env.Sim.TestMode()
 	c.op = sim.Op{Desc: desc, Of: of, W: e.w, Key: e.opKey(kind), Call: call, Try: c.attempt}
-	c.e, c.dl, c.try = e, dl, try
+	c.e = e
+	return c
+}
+
+// runCall runs c's Op and recycles c (see done).
+func (e *endpoint) runCall(c *sockCall) bool {
 	ok := e.env.Sim.Do(&c.op)
-	if ok && program && !e.env.Sim.TestMode() {
-		// In program mode nothing holds an Op that Do completed: the
-		// driver has unparked it and cancelled its deadline.
+	c.done(ok)
+	return ok
+}
+
+// done recycles c once its Op has run, where nothing can hold it any more:
+// in program mode, after a Do that completed it (the driver has unparked
+// it and cancelled its deadline). The caller reads c's results first.
+func (c *sockCall) done(ok bool) {
+	if ok && c.program && !c.e.env.Sim.TestMode() {
 		*c = sockCall{attempt: c.attempt}
 		callPool.Put(c)
 	}
-	return ok
 }
 
 // sockCall is the Op of a socket call and what its Try needs, in one
 // object that program mode recycles (an Op and a closure were 290 bytes
-// of garbage per call).
+// of garbage per call). The common calls (TCP Read, Write, Accept, Close)
+// keep their arguments and results here too, and are tried by a method of
+// the sockCall (what): they allocate nothing.
 type sockCall struct {
 	op      sim.Op
 	e       *endpoint
+	program bool             // made in program mode
+	what    uint8            // the call, when try is nil
+	dlOf    uint8            // which of the endpoint's deadlines applies, when dl is nil
 	dl      func() time.Time // the deadline, or nil
 	try     func() bool
 	attempt func() bool // c.run, made once per sockCall
+
+	// The arguments and results of the calls without a closure.
+	conn     *TCPConn
+	ln       *TCPListener
+	dial     *dialing
+	b        []byte
+	n        int
+	err      error
+	nonblock bool
+	closed   bool              // Close found the socket closed already
+	r        bytes.Reader      // what a Write hands the stack
+	w        tcpip.SliceWriter // what a Read gives it
 }
+
+// Values of sockCall.what.
+const (
+	callTry       uint8 = iota // c.try
+	callTCPRead                // c.tcpReadTry
+	callTCPWrite               // c.tcpWriteTry
+	callTCPAccept              // c.tcpAcceptTry
+	callClose                  // c.closeOnce
+	callDial                   // c.dialTry
+)
+
+// Values of sockCall.dlOf.
+const (
+	dlNone  uint8 = iota
+	dlRead        // the endpoint's read deadline
+	dlWrite       // its write deadline
+	dlDial        // the dial's context's (c.dial.dl)
+)
 
 // callPool holds the sockCalls of completed calls.
 var callPool = sync.Pool{New: func() any {
@@ -155,17 +221,43 @@ var callPool = sync.Pool{New: func() any {
 	return c
 }}
 
+// attemptOnce tries the call once.
+func (c *sockCall) attemptOnce() bool {
+	switch c.what {
+	case callTCPRead:
+		return c.tcpReadTry()
+	case callTCPWrite:
+		return c.tcpWriteTry()
+	case callTCPAccept:
+		return c.tcpAcceptTry()
+	case callClose:
+		return c.closeOnce()
+	case callDial:
+		return c.dialTry()
+	}
+	return c.try()
+}
+
 // run is the Op's Try: the call's try, and when it must wait, the deadline
 // as it is now (see do).
 func (c *sockCall) run() bool {
-	if c.try() {
+	if c.attemptOnce() {
 		return true
 	}
 	c.op.Deadline = 0
-	if c.dl != nil {
-		if d := c.dl(); !d.IsZero() {
-			c.op.Deadline = max(d.Sub(c.e.env.Sim.Clock().Epoch()), 1)
-		}
+	var d time.Time
+	switch {
+	case c.dl != nil:
+		d = c.dl()
+	case c.dlOf == dlRead:
+		d = c.e.readDL()
+	case c.dlOf == dlWrite:
+		d = c.e.writeDL()
+	case c.dlOf == dlDial:
+		d = c.dial.dl
+	}
+	if !d.IsZero() {
+		c.op.Deadline = max(d.Sub(c.e.env.Sim.Clock().Epoch()), 1)
 	}
 	return false
 }
@@ -254,16 +346,32 @@ func (e *endpoint) closeSocketCall(call sim.Call, desc string, of sim.Describer,
 		})
 		return nil
 	}
-	var err error
-	e.doCall(kindCtl, call, desc, of, nil, func() bool {
-		if e.closed {
-			err = opErr()
-		} else {
-			e.close()
-		}
-		return true
-	})
-	return err
+	if e.closeProgram(call, desc, of) {
+		return opErr()
+	}
+	return nil
+}
+
+// closeProgram is a program-mode Close: it closes the endpoint, as an Op,
+// and reports whether it was closed already. (No closure: a Close per
+// connection allocated two.)
+func (e *endpoint) closeProgram(call sim.Call, desc string, of sim.Describer) (already bool) {
+	c := e.newCall(kindCtl, call, desc, of)
+	c.what = callClose
+	ok := e.env.Sim.Do(&c.op)
+	already = c.closed
+	c.done(ok)
+	return already
+}
+
+// closeOnce is the Try of closeProgram.
+func (c *sockCall) closeOnce() bool {
+	if c.e.closed {
+		c.closed = true
+	} else {
+		c.e.close()
+	}
+	return true
 }
 
 // setOpt runs set, a socket option's setter, as an Op: options change what
@@ -309,7 +417,7 @@ func (e *endpoint) expired(dl time.Time) bool {
 // close releases the endpoint and wakes every call parked on it.
 func (e *endpoint) close() {
 	if e.onClose != nil {
-		e.onClose()
+		e.onClose.beforeClose()
 	}
 	e.closed = true
 	e.wq.EventUnregister(&e.entry)

@@ -106,11 +106,11 @@ func (c *TCPConn) SetKeepAlive(keepalive bool) error {
 	})
 }
 
-// stopKeepAlive turns keep-alive off when the connection is closed. gVisor
+// beforeClose turns keep-alive off when the connection is closed. gVisor
 // goes on sending probes from a closed endpoint, in FIN-WAIT and TIME-WAIT
 // too, and the peer, long gone, answers them with RST; Linux sends none
 // once the socket is closed (a TIME-WAIT socket has no keep-alive timer).
-func (c *TCPConn) stopKeepAlive() {
+func (c *TCPConn) beforeClose() {
 	if so := c.ep.SocketOptions(); so.GetKeepAlive() {
 		so.SetKeepAlive(false)
 	}

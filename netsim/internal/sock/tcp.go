@@ -127,7 +127,7 @@ var _ net.Conn = (*TCPConn)(nil)
 func newTCPConn(env *Env, ep tcpip.Endpoint, wq *waiter.Queue) *TCPConn {
 	c := &TCPConn{}
 	c.init(env, ep, wq)
-	c.onClose = c.stopKeepAlive
+	c.onClose = c
 	// Go's net package turns Nagle's algorithm off on every TCP socket.
 	ep.SocketOptions().SetDelayOption(false)
 	if a, err := ep.GetLocalAddress(); err == nil {
@@ -156,47 +156,58 @@ func (c *TCPConn) read(b []byte, nonblock bool) (int, error) {
 	if c.userClosed.Load() {
 		return 0, c.opErr("read", net.ErrClosed)
 	}
-	var n int
-	var err error
-	dl := c.readDL
-	if nonblock {
-		dl = nil
+	k := c.newCall(kindRead, callOf("Read", c, 0), "Read", c)
+	k.conn, k.b, k.nonblock, k.what = c, b, nonblock, callTCPRead
+	if !nonblock {
+		k.dlOf = dlRead
 	}
-	wouldBlock := func() bool {
-		if nonblock {
-			err = c.opErr("read", ErrWouldBlock)
-		}
-		return nonblock
-	}
-	ok := c.do(kindRead, "Read", c, dl, func() bool {
-		switch {
-		case c.gone():
-			err = c.opErr("read", net.ErrClosed)
-		case !nonblock && c.expired(c.readDL()):
-			err = c.opErr("read", timeoutError)
-		default:
-			w := tcpip.SliceWriter(b)
-			res, e := c.ep.Read(&w, tcpip.ReadOptions{})
-			switch e.(type) {
-			case nil:
-				n = res.Count
-				if n == 0 && len(b) > 0 {
-					return wouldBlock()
-				}
-			case *tcpip.ErrWouldBlock:
-				return wouldBlock()
-			case *tcpip.ErrClosedForReceive:
-				err = io.EOF
-			default:
-				err = c.opErr("read", sysErr("read", e))
-			}
-		}
-		return true
-	})
+	ok := c.env.Sim.Do(&k.op)
+	n, err := k.n, k.err
+	k.done(ok)
 	if !ok {
 		return 0, c.opErr("read", c.env.Sim.CallErr())
 	}
 	return n, err
+}
+
+// tcpReadTry is the Try of a TCP Read (c.conn, into c.b): its result in
+// c.n and c.err.
+func (k *sockCall) tcpReadTry() bool {
+	c := k.conn
+	switch {
+	case c.gone():
+		k.err = c.opErr("read", net.ErrClosed)
+	case !k.nonblock && c.expired(c.readDL()):
+		k.err = c.opErr("read", timeoutError)
+	default:
+		w := &k.w
+		*w = tcpip.SliceWriter(k.b)
+		res, e := c.ep.Read(w, tcpip.ReadOptions{})
+		*w = nil
+		switch e.(type) {
+		case nil:
+			k.n = res.Count
+			if k.n == 0 && len(k.b) > 0 {
+				return k.readWouldBlock()
+			}
+		case *tcpip.ErrWouldBlock:
+			return k.readWouldBlock()
+		case *tcpip.ErrClosedForReceive:
+			k.err = io.EOF
+		default:
+			k.err = c.opErr("read", sysErr("read", e))
+		}
+	}
+	return true
+}
+
+// readWouldBlock is the Try's result when there is nothing to read: a
+// non-blocking Read fails with ErrWouldBlock, a blocking one waits.
+func (k *sockCall) readWouldBlock() bool {
+	if k.nonblock {
+		k.err = k.conn.opErr("read", ErrWouldBlock)
+	}
+	return k.nonblock
 }
 
 // Write implements net.Conn. It returns when every byte is in the send
@@ -217,52 +228,67 @@ func (c *TCPConn) write(b []byte, nonblock bool) (int, error) {
 	if c.userClosed.Load() {
 		return 0, c.opErr("write", net.ErrClosed)
 	}
-	var n int
-	var err error
-	var r bytes.Reader
-	dl := c.writeDL
-	if nonblock {
-		dl = nil
+	k := c.newCall(kindWrite, callOf("Write", c, len(b)), "Write", c)
+	k.conn, k.b, k.nonblock, k.what = c, b, nonblock, callTCPWrite
+	if !nonblock {
+		k.dlOf = dlWrite
 	}
-	expired := func() bool { return !nonblock && c.expired(c.writeDL()) }
-	wouldBlock := func() bool {
-		if nonblock && n == 0 {
-			err = c.opErr("write", ErrWouldBlock)
-		}
-		return nonblock
-	}
-	ok := c.doCall(kindWrite, callOf("Write", c, len(b)), "Write", c, dl, func() bool {
-		if !c.gone() && !expired() && !c.flush() {
-			return wouldBlock()
-		}
-		for {
-			switch {
-			case c.gone():
-				err = c.opErr("write", net.ErrClosed)
-				return true
-			case expired():
-				err = c.opErr("write", timeoutError)
-				return true
-			case n == len(b):
-				return true
-			}
-			r.Reset(b[n:])
-			m, e := c.ep.Write(&r, tcpip.WriteOptions{})
-			n += int(m)
-			switch e.(type) {
-			case nil:
-			case *tcpip.ErrWouldBlock:
-				return wouldBlock()
-			default:
-				err = c.opErr("write", sysErr("write", e))
-				return true
-			}
-		}
-	})
+	ok := c.env.Sim.Do(&k.op)
+	n, err := k.n, k.err
+	k.done(ok)
 	if !ok {
 		return 0, c.opErr("write", c.env.Sim.CallErr())
 	}
 	return n, err
+}
+
+// tcpWriteTry is the Try of a TCP Write (c.b on c.conn): the bytes written
+// in c.n, the error in c.err.
+func (k *sockCall) tcpWriteTry() bool {
+	c := k.conn
+	if !c.gone() && !k.writeExpired() && !c.flush() {
+		return k.writeWouldBlock()
+	}
+	for {
+		switch {
+		case c.gone():
+			k.err = c.opErr("write", net.ErrClosed)
+			return true
+		case k.writeExpired():
+			k.err = c.opErr("write", timeoutError)
+			return true
+		case k.n == len(k.b):
+			return true
+		}
+		r := &k.r
+		r.Reset(k.b[k.n:])
+		m, e := c.ep.Write(r, tcpip.WriteOptions{})
+		r.Reset(nil)
+		k.n += int(m)
+		switch e.(type) {
+		case nil:
+		case *tcpip.ErrWouldBlock:
+			return k.writeWouldBlock()
+		default:
+			k.err = c.opErr("write", sysErr("write", e))
+			return true
+		}
+	}
+}
+
+// writeExpired reports whether a blocking Write's deadline has passed.
+func (k *sockCall) writeExpired() bool {
+	return !k.nonblock && k.conn.expired(k.conn.writeDL())
+}
+
+// writeWouldBlock is the Try's result when the send buffer is full: a
+// non-blocking Write that wrote nothing fails with ErrWouldBlock and one
+// that wrote some returns; a blocking one waits.
+func (k *sockCall) writeWouldBlock() bool {
+	if k.nonblock && k.n == 0 {
+		k.err = k.conn.opErr("write", ErrWouldBlock)
+	}
+	return k.nonblock
 }
 
 // Close implements net.Conn: the connection closes gracefully (FIN, after
@@ -274,8 +300,17 @@ func (c *TCPConn) Close() error {
 	if l := c.ep.SocketOptions().GetLinger(); l.Enabled && l.Timeout == 0 {
 		call.Op = "abort"
 	}
-	return c.closeSocketCall(call, "Close", c, c.closeReady, func() error { return c.opErr("close", net.ErrClosed) })
+	if !c.env.Sim.TestMode() {
+		if c.closeProgram(call, "Close", c) {
+			return c.opErr("close", net.ErrClosed)
+		}
+		return nil
+	}
+	return c.closeSocketCall(call, "Close", c, c.closeReady, c.closedErr)
 }
+
+// closedErr is the error of a second Close.
+func (c *TCPConn) closedErr() error { return c.opErr("close", net.ErrClosed) }
 
 // closeReady reports whether a test-mode Close may close the endpoint: once
 // the bytes buffered by Write are in the stack, or at once with SO_LINGER 0,
@@ -383,6 +418,9 @@ type TCPListener struct {
 	endpoint
 	addr     *net.TCPAddr
 	accepted int // connections accepted so far (driver only)
+	// acceptDesc describes an Accept for a deadlock report (made once, by
+	// ListenTCP).
+	acceptDesc string
 }
 
 var _ net.Listener = (*TCPListener)(nil)
@@ -425,6 +463,7 @@ func ListenTCP(env *Env, proto tcpip.NetworkProtocolNumber, addr tcpip.FullAddre
 	if err != nil {
 		return nil, &net.OpError{Op: "listen", Net: "tcp", Addr: fullToTCP(addr), Err: err}
 	}
+	l.acceptDesc = "Accept tcp " + l.addr.String()
 	return l, nil
 }
 
@@ -456,38 +495,14 @@ func (l *TCPListener) accept(nonblock bool) (net.Conn, error) {
 	if l.userClosed.Load() {
 		return nil, &net.OpError{Op: "accept", Net: "tcp", Addr: l.addr, Err: net.ErrClosed}
 	}
-	var conn *TCPConn
-	var err error
-	dl := l.readDL
-	if nonblock {
-		dl = nil
+	k := l.newCall(kindOpen, sim.Call{Op: "accept", Local: addrString(l.addr)}, l.acceptDesc, nil)
+	k.ln, k.nonblock, k.what = l, nonblock, callTCPAccept
+	if !nonblock {
+		k.dlOf = dlRead
 	}
-	ok := l.doCall(kindOpen, sim.Call{Op: "accept", Local: addrString(l.addr)}, "Accept tcp "+l.addr.String(), nil, dl, func() bool {
-		if l.gone() {
-			err = net.ErrClosed
-			return true
-		}
-		ep, wq, e := l.ep.Accept(nil)
-		switch e.(type) {
-		case nil:
-			l.accepted++
-			conn = newTCPConn(l.env, ep, wq)
-			conn.key = l.key + "/" + strconv.Itoa(l.accepted)
-		case *tcpip.ErrWouldBlock:
-			if nonblock {
-				err = ErrWouldBlock
-				return true
-			}
-			if l.expired(l.readDL()) {
-				err = timeoutError
-				return true
-			}
-			return false
-		default:
-			err = sysErr("accept", e)
-		}
-		return true
-	})
+	ok := l.env.Sim.Do(&k.op)
+	conn, err := k.conn, k.err
+	k.done(ok)
 	if !ok {
 		err = l.env.Sim.CallErr()
 	}
@@ -495,6 +510,36 @@ func (l *TCPListener) accept(nonblock bool) (net.Conn, error) {
 		return nil, &net.OpError{Op: "accept", Net: "tcp", Addr: l.addr, Err: err}
 	}
 	return conn, nil
+}
+
+// tcpAcceptTry is the Try of an Accept on c.ln: the connection in c.conn,
+// or the error in c.err.
+func (k *sockCall) tcpAcceptTry() bool {
+	l := k.ln
+	if l.gone() {
+		k.err = net.ErrClosed
+		return true
+	}
+	ep, wq, e := l.ep.Accept(nil)
+	switch e.(type) {
+	case nil:
+		l.accepted++
+		k.conn = newTCPConn(l.env, ep, wq)
+		k.conn.key = l.key + "/" + strconv.Itoa(l.accepted)
+	case *tcpip.ErrWouldBlock:
+		if k.nonblock {
+			k.err = ErrWouldBlock
+			return true
+		}
+		if l.expired(l.readDL()) {
+			k.err = timeoutError
+			return true
+		}
+		return false
+	default:
+		k.err = sysErr("accept", e)
+	}
+	return true
 }
 
 // Close implements net.Listener.
@@ -531,35 +576,60 @@ func DialTCP(ctx context.Context, env *Env, proto tcpip.NetworkProtocolNumber, l
 		// the next Run with nobody holding the socket.
 		return nil, &net.OpError{Op: "dial", Net: "tcp", Addr: fullToTCP(raddr), Err: env.Sim.CallErr()}
 	}
-	d := newDialing(ctx, env, proto, laddr, raddr)
+	return newDialing(ctx, env, proto, laddr, raddr).dial()
+}
+
+// dial runs the connect and waits for it. Its caller's frame and its own
+// are small, since a task's stack keeps them while it waits (with 8 KiB
+// stacks for 10,000 dials, the runtime started every goroutine at 8 KiB).
+func (d *dialing) dial() (*TCPConn, error) {
 	// A cancelled context ends a Dial at once, where the simulator can see
 	// the cancellation happen: always for a context that says so itself
 	// (netsim.Network.WithTimeout's), and in test mode for any context
 	// (context.AfterFunc's goroutine belongs to the bubble, so the driver's
 	// synctest.Wait waits for it). In program mode another context's
 	// cancellation is noticed at the Dial's next wake-up.
-	if dn, ok := ctx.(DoneNotifier); ok {
-		defer dn.AfterDone(d.e.w.Notify)()
-	} else if env.Sim.TestMode() {
-		defer context.AfterFunc(ctx, d.e.w.Wake)()
+	if stop := d.watchContext(); stop != nil {
+		defer stop()
 	}
-	started := false
-	ok := d.e.doCall(kindOpen, d.call(), "Dial tcp "+fullToTCP(raddr).String(), nil, func() time.Time { return d.dl }, func() bool {
-		if !started {
-			started = true
-			if d.start() {
-				return true
-			}
-		}
-		return d.check()
-	})
-	if !ok {
-		d.err = env.Sim.CallErr()
+	if !d.e.runCall(d.newCall()) {
+		d.err = d.e.env.Sim.CallErr()
 	}
 	if d.err != nil {
 		return nil, d.opErr(d.err)
 	}
 	return d.conn(), nil
+}
+
+// watchContext arranges for the dial to be woken when its context is done
+// (see dial), and returns what undoes that, or nil.
+func (d *dialing) watchContext() (stop func() bool) {
+	if dn, ok := d.ctx.(DoneNotifier); ok {
+		return dn.AfterDone(d.e.w.Notify)
+	} else if d.e.env.Sim.TestMode() {
+		return context.AfterFunc(d.ctx, d.e.w.Wake)
+	}
+	return nil
+}
+
+// newCall returns the dial's Op.
+func (d *dialing) newCall() *sockCall {
+	c := d.e.newCall(kindOpen, d.call(), "Dial tcp "+fullToTCP(d.raddr).String(), nil)
+	c.what, c.dial, c.dlOf = callDial, d, dlDial
+	return c
+}
+
+// dialTry is the Try of a Dial: it starts the connect the first time, then
+// checks whether it has completed.
+func (c *sockCall) dialTry() bool {
+	d := c.dial
+	if !d.started {
+		d.started = true
+		if d.start() {
+			return true
+		}
+	}
+	return d.check()
 }
 
 // dialing is a TCP connect: DialTCP waits for it to complete, StartDialTCP
@@ -576,6 +646,7 @@ type dialing struct {
 	proto        tcpip.NetworkProtocolNumber
 	laddr, raddr tcpip.FullAddress
 	err          error
+	started      bool // DialTCP's Op has started the connect
 }
 
 func newDialing(ctx context.Context, env *Env, proto tcpip.NetworkProtocolNumber, laddr, raddr tcpip.FullAddress) *dialing {
@@ -633,7 +704,8 @@ func (d *dialing) start() bool {
 	}
 	d.ep = ep
 	d.e.ep, d.e.wq = ep, d.wq
-	d.e.entry = waiter.NewFunctionEntry(waiter.EventOut|waiter.EventErr|waiter.EventHUp, func(waiter.EventMask) { d.e.w.Notify() })
+	d.e.listener.w = d.e.w
+	d.e.entry.Init(&d.e.listener, waiter.EventOut|waiter.EventErr|waiter.EventHUp)
 	d.wq.EventRegister(&d.e.entry)
 	ep.SocketOptions().SetDelayOption(false)
 	if d.laddr != (tcpip.FullAddress{}) {

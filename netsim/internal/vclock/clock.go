@@ -379,8 +379,11 @@ func (t *timer) Reset(d time.Duration) {
 }
 
 // eventHeap orders events by due time, then by the order they were
-// scheduled: a binary heap, as container/heap's, without its interface
-// calls.
+// scheduled: a 4-ary heap (each node's children are 4i+1..4i+4), as
+// container/heap's binary one without its interface calls. The order is
+// total, so the events come out in the same order whatever the heap's
+// shape; four children a node halve its depth (10,000 connections keep
+// tens of thousands of timers queued, and sifting down was 2% of a run).
 type eventHeap []*Event
 
 func (h eventHeap) less(i, j int) bool {
@@ -421,9 +424,9 @@ func (h *eventHeap) remove(i int) *Event {
 }
 
 func (h eventHeap) up(j int) {
-	for {
-		i := (j - 1) / 2 // parent
-		if i == j || !h.less(j, i) {
+	for j > 0 {
+		i := (j - 1) / 4 // parent
+		if !h.less(j, i) {
 			break
 		}
 		h.swap(i, j)
@@ -431,16 +434,20 @@ func (h eventHeap) up(j int) {
 	}
 }
 
+// down sifts the element at i0 down among the first n; it reports whether
+// it moved.
 func (h eventHeap) down(i0, n int) bool {
 	i := i0
 	for {
-		j1 := 2*i + 1
-		if j1 >= n || j1 < 0 {
+		first := 4*i + 1
+		if first >= n || first < 0 {
 			break
 		}
-		j := j1 // left child
-		if j2 := j1 + 1; j2 < n && h.less(j2, j1) {
-			j = j2
+		j := first // the least child
+		for c := first + 1; c < min(first+4, n); c++ {
+			if h.less(c, j) {
+				j = c
+			}
 		}
 		if !h.less(j, i) {
 			break
