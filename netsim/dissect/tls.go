@@ -255,8 +255,18 @@ func (d *Dissector) tlsRecord(p *Packet, c *appConv, fi int, b []byte) {
 			}
 			if h.Type == 2 {
 				st.srandom = append(st.srandom[:0], h.Random...)
-				st.version = h.Version
-				for _, v := range h.SupportedVersions {
+				v := h.Version
+				for _, sv := range h.SupportedVersions {
+					v = sv
+				}
+				if v&0xff00 == 0x7f00 {
+					// A TLS 1.3 draft (0x7f00 | draft) is TLS 1.3 to
+					// tshark; a version it does not know (Chrome's
+					// 0x7e01 experiment) leaves the session's version
+					// unset, so records show their own.
+					v = 0x0304
+				}
+				if validTLSVersion(v) {
 					st.version = v
 				}
 				st.serverDir = fi

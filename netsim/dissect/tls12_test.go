@@ -390,3 +390,71 @@ func TestTLSHandshakeSplitMatchesTshark(t *testing.T) {
 	}
 	checkTreeLines(t, "split", trees, splitFrames(tsharktest.Run(t, "-V", "-r", file)))
 }
+
+// TestTLS13DraftVersionMatchesTshark: a Server Hello that selects a TLS 1.3
+// draft (0x7f00 | draft) makes the session TLS 1.3, so its records show as
+// TLSv1.3; one that selects a version tshark does not know (Chrome's 0x7e01
+// experiment) leaves records showing their own version. zeek's traces
+// tls13draft16-ff52.a01 and chrome-63.0.3211.0-canary-tls_experiment are
+// the captures these stand for.
+func TestTLS13DraftVersionMatchesTshark(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		version uint16
+		want    string // the Protocol column of the server's records
+	}{
+		{"draft16", 0x7f10, "TLSv1.3"},
+		{"draft23", 0x7f17, "TLSv1.3"},
+		{"experiment", 0x7e01, "TLSv1.2"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ch, sh := synthHello(0x1301)
+			// The Server Hello's supported_versions value is its last two bytes.
+			sh[len(sh)-2], sh[len(sh)-1] = byte(tc.version>>8), byte(tc.version)
+			app := []byte{23, 3, 3, 0, 20}
+			app = append(app, bytes.Repeat([]byte{0x5a}, 20)...)
+			var buf bytes.Buffer
+			w, err := capture.New(&buf, capture.Options{Format: capture.PCAPNG})
+			if err != nil {
+				t.Fatal(err)
+			}
+			h, err := w.AddInterface("lan", "")
+			if err != nil {
+				t.Fatal(err)
+			}
+			seq := [2]uint32{1000, 5000}
+			at := time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)
+			for _, s := range []synthSegment{{false, ch}, {true, sh}, {true, app}} {
+				d := 0
+				src, dst, smac, dmac, sp, dp := synthClient, synthServer, synthMACc, synthMACs, uint16(40000), uint16(443)
+				if s.fromServer {
+					d = 1
+					src, dst, smac, dmac, sp, dp = synthServer, synthClient, synthMACs, synthMACc, 443, 40000
+				}
+				seg := tcpSegment(src, dst, sp, dp, seq[d], seq[1-d], 0x18, s.data)
+				if err := w.WriteFrame(h, at, ethFrame(dmac, smac, 0x0800, ipv4Packet(src, dst, 6, 0, seg)), ""); err != nil {
+					t.Fatal(err)
+				}
+				seq[d] += uint32(len(s.data))
+				at = at.Add(time.Millisecond)
+			}
+			if err := w.Flush(); err != nil {
+				t.Fatal(err)
+			}
+			file := filepath.Join(t.TempDir(), tc.name+".pcapng")
+			if err := os.WriteFile(file, buf.Bytes(), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			lines, _ := scanFile(t, file, nil)
+			if len(lines) != 3 || !strings.Contains(lines[1], " "+tc.want+" ") || !strings.Contains(lines[2], " "+tc.want+" ") {
+				t.Errorf("summary, want %s for the server's records:\n%s", tc.want, strings.Join(lines, "\n"))
+			}
+			if testing.Short() {
+				return
+			}
+			if want := tsharkLines(tsharktest.Run(t, "-r", file)); !slices.Equal(lines, want) {
+				t.Errorf("netsim:\n%s\ntshark:\n%s", strings.Join(lines, "\n"), strings.Join(want, "\n"))
+			}
+		})
+	}
+}
