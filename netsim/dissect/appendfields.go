@@ -6,6 +6,7 @@ import (
 	"net/netip"
 	"strconv"
 	"sync"
+	"unicode/utf8"
 )
 
 // AppendField appends the values of field f in p, comma-separated, as
@@ -63,11 +64,54 @@ func appendValue(b []byte, f *Field, v Value) []byte {
 	case TypeBytes:
 		return hex.AppendEncode(b, v.B)
 	case TypeString:
-		return append(b, v.S...)
+		return appendFieldString(b, v.S)
 	case TypeTime:
 		if int64(v.N) != math.MinInt64 {
 			return appendTime(b, int64(v.N), 9)
 		}
 	}
 	return append(b, FormatValue(f, v)...)
+}
+
+// appendFieldString appends s as tshark 4.0's -T fields prints a string:
+// backspace, tab, newline, form feed and carriage return as \b, \t, \n,
+// \f and \r (so that a value never breaks the line of its frame), each
+// byte that is not valid UTF-8 as U+FFFD, everything else as it is.
+func appendFieldString(b []byte, s string) []byte {
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c >= 0x20 && c < utf8.RuneSelf {
+			b = append(b, c)
+			i++
+			continue
+		}
+		switch c {
+		case '\b':
+			b = append(b, `\b`...)
+		case '\t':
+			b = append(b, `\t`...)
+		case '\n':
+			b = append(b, `\n`...)
+		case '\f':
+			b = append(b, `\f`...)
+		case '\r':
+			b = append(b, `\r`...)
+		default:
+			if c < utf8.RuneSelf {
+				b = append(b, c)
+				i++
+				continue
+			}
+			r, size := utf8.DecodeRuneInString(s[i:])
+			if r == utf8.RuneError && size == 1 {
+				b = utf8.AppendRune(b, utf8.RuneError)
+			} else {
+				b = append(b, s[i:i+size]...)
+			}
+			i += size
+			continue
+		}
+		i++
+	}
+	return b
 }

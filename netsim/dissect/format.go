@@ -40,7 +40,7 @@ func FormatValue(f *Field, v Value) string {
 	case TypeBytes:
 		return hex.EncodeToString(v.B)
 	case TypeString:
-		return v.S
+		return string(appendFieldString(nil, v.S))
 	case TypeTime:
 		return timeString(int64(v.N), 9)
 	}
