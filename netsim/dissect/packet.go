@@ -90,7 +90,10 @@ type Packet struct {
 	// inTunnel is set on a packet a tunnel carries (Encap); depth counts
 	// the tunnels around it.
 	inTunnel bool
-	depth    uint8
+	// inGTP is set on a packet a GTP tunnel carries: tshark does not
+	// decode GTP inside GTP.
+	inGTP bool
+	depth uint8
 
 	stack [16]byte // protocol order for frame.protocols
 	nstk  int

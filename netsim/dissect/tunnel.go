@@ -28,6 +28,9 @@ const (
 	// TunnelNSH is a Network Service Header (EtherType 0x894f); after
 	// VXLAN-GPE it is Tunnel.NSH of a TunnelVXLAN.
 	TunnelNSH
+	// TunnelGTP is GTP version 1 (UDP ports 2152 and 2123); a T-PDU
+	// carries an IPv4 or IPv6 packet.
+	TunnelGTP
 )
 
 // Tunnel is the encapsulation header that follows a packet's last decoded
@@ -41,6 +44,7 @@ type Tunnel struct {
 	ERSPAN *ERSPAN // the ERSPAN header after GRE, nil when none
 	VXLAN  VXLAN
 	Geneve Geneve
+	GTP    GTP
 	// CMD is the Cisco MetaData header after GRE (type, version, length,
 	// options, SGT), nil when none.
 	CMD []byte
@@ -133,12 +137,13 @@ const (
 	idCMD
 	idMPLS
 	idNSH
+	idGTP
 	idTunMax
 )
 
 var tunnelProtoNames = [...]string{
 	idGRE - 0xa0: "gre", idERSPAN - 0xa0: "erspan", idVXLAN - 0xa0: "vxlan", idGeneve - 0xa0: "geneve",
-	idCMD - 0xa0: "cmd", idMPLS - 0xa0: "mpls", idNSH - 0xa0: "nsh",
+	idCMD - 0xa0: "cmd", idMPLS - 0xa0: "mpls", idNSH - 0xa0: "nsh", idGTP - 0xa0: "gtp",
 }
 
 // greTypeNames are Wireshark's names for GRE protocol types (gre.proto).
@@ -175,6 +180,7 @@ func (p *Packet) encapsulated(b []byte, link pcapread.LinkType) *Packet {
 		Len: len(b) + p.Len - len(p.Frame), Interface: p.Interface, HasIface: p.HasIface,
 		Link: link, Frame: b, names: p.names, inTunnel: true, depth: p.depth + 1,
 		inError: p.inError, // a tunnel quoted in an ICMP error
+		inGTP:   p.inGTP || p.Tunnel != nil && p.Tunnel.Kind == TunnelGTP,
 	}
 }
 
@@ -556,6 +562,9 @@ func (d *Dissector) udpTunnel(p *Packet, b []byte) bool {
 	if d.udpTunnelMore(p, lo, b) || d.udpTunnelMore(p, hi, b) {
 		return true
 	}
+	if gtpPort(p, lo) && d.gtp(p, b) || gtpPort(p, hi) && d.gtp(p, b) {
+		return true
+	}
 	port := lo
 	if lo != vxlanPort && lo != gpePort && lo != genevePort && lo != mplsPort {
 		if hasPortDissector(udpDissectorPorts, lo, lo) {
@@ -696,6 +705,8 @@ func tunnelColumns(p *Packet) (proto, info string, ok bool) {
 		return "MPLS", "MPLS Label Switched Packet", true
 	case TunnelNSH:
 		return "NSH", "", true
+	case TunnelGTP:
+		return "GTP", gtpMessageName(t.GTP.Type), true
 	}
 	return "", "", false
 }

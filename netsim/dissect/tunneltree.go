@@ -40,6 +40,8 @@ func (t *treeWriter) tunnel(p *Packet) {
 		t.geneve(tu)
 	case TunnelMPLS:
 		t.mpls(tu)
+	case TunnelGTP:
+		t.gtp(tu)
 	}
 	if len(tu.NSH) >= 8 {
 		t.nsh(tu.NSH)
