@@ -31,6 +31,9 @@ const (
 	// TunnelGTP is GTP version 1 (UDP ports 2152 and 2123); a T-PDU
 	// carries an IPv4 or IPv6 packet.
 	TunnelGTP
+	// TunnelCFP is Cisco FabricPath: an outer Ethernet header with
+	// EtherType 0x8903 and the customer's Ethernet frame.
+	TunnelCFP
 )
 
 // Tunnel is the encapsulation header that follows a packet's last decoded
@@ -45,6 +48,8 @@ type Tunnel struct {
 	VXLAN  VXLAN
 	Geneve Geneve
 	GTP    GTP
+	// CFPFCS is a FabricPath frame's 4-byte FCS, nil when none.
+	CFPFCS []byte
 	// CMD is the Cisco MetaData header after GRE (type, version, length,
 	// options, SGT), nil when none.
 	CMD []byte

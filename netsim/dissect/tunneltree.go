@@ -42,6 +42,8 @@ func (t *treeWriter) tunnel(p *Packet) {
 		t.mpls(tu)
 	case TunnelGTP:
 		t.gtp(tu)
+	case TunnelCFP:
+		t.cfp(tu)
 	}
 	if len(tu.NSH) >= 8 {
 		t.nsh(tu.NSH)

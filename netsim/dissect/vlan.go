@@ -48,6 +48,9 @@ func protoName(id byte) string {
 	if s := llcProtoName(id); s != "" {
 		return s
 	}
+	if s := l2TagProtoName(id); s != "" {
+		return s
+	}
 	if id >= idGRE && id < idTunMax {
 		return tunnelProtoNames[id-idGRE]
 	}
