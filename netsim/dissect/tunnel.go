@@ -364,6 +364,12 @@ func (d *Dissector) gre(p *Packet, b []byte, reported int) {
 		q := p.encapsulated(payload, pcapread.LinkIPv4)
 		d.mpls(q, payload)
 		p.carry(q)
+	case 0x880b:
+		// PPP (PPTP's enhanced GRE): tshark's ppp dissector, as for a
+		// capture of PPP frames.
+		q := p.encapsulated(payload, linkPPP)
+		d.otherLink(q, payload)
+		p.carry(q)
 	default:
 		name, ok := greTypeName(g.Proto)
 		switch {

@@ -72,7 +72,41 @@ func (t *treeWriter) encapsulated(q *Packet) {
 			}
 		}
 	}
+	if q.Link == linkPPP {
+		t.ppp(q.Frame)
+	}
 	t.network(q)
+}
+
+// pppProtoNames name the PPP protocols netsim decodes further.
+var pppProtoNames = map[uint16]string{
+	0x0021: "Internet Protocol version 4", 0x0057: "Internet Protocol version 6",
+	0x0281: "MPLS Unicast", 0x0283: "MPLS Multicast",
+}
+
+// ppp writes the -V section of a PPP header (packet-ppp.c): the HDLC
+// address and control bytes when present, and the protocol.
+func (t *treeWriter) ppp(b []byte) {
+	t.f(0, "Point-to-Point Protocol")
+	if len(b) >= 2 && b[0] == 0xff && b[1] == 0x03 {
+		t.f(1, "Address: 0xff")
+		t.f(1, "Control: 0x03")
+		b = b[2:]
+	}
+	var proto uint16
+	switch {
+	case len(b) >= 1 && b[0]&1 != 0:
+		proto = uint16(b[0])
+	case len(b) >= 2:
+		proto = binary.BigEndian.Uint16(b)
+	default:
+		return
+	}
+	name, ok := pppProtoNames[proto]
+	if !ok {
+		name = "Unknown"
+	}
+	t.f(1, "Protocol: %s (0x%04x)", name, proto)
 }
 
 // network writes what follows p's link-layer header: VLAN tags, the

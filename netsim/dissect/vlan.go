@@ -51,6 +51,9 @@ func protoName(id byte) string {
 	if s := l2TagProtoName(id); s != "" {
 		return s
 	}
+	if s := wlanLinkProtoName(id); s != "" {
+		return s
+	}
 	if id >= idGRE && id < idTunMax {
 		return tunnelProtoNames[id-idGRE]
 	}
