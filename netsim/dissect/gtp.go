@@ -14,6 +14,9 @@ import (
 const (
 	gtpUPort = 2152
 	gtpCPort = 2123
+	// gtpPrimePort is GTP' (charging data); tshark 4.0 decodes what it
+	// carries as GTPv1 but names the protocol gtpprime.
+	gtpPrimePort = 3386
 )
 
 // GTP flag bits (gtp.flags).
@@ -35,6 +38,14 @@ type GTP struct {
 	HdrLen  int   // header bytes with the extension headers
 	Ext     []byte
 	optDone bool // the optional word was read
+	// Prime is set for GTP' (UDP port 3386), which frame.protocols
+	// names gtpprime.
+	Prime bool
+	// V0 is set for GTP version 0 (GSM 09.60), whose 20-byte header has
+	// a flow label and a TID in place of the TEID.
+	V0        bool
+	FlowLabel uint16
+	TID       uint64
 }
 
 // gtpMessageNames are Wireshark's names for the GTPv1 message types of
@@ -73,7 +84,7 @@ func gtpExtName(t uint8) string {
 // gtpPort reports whether UDP port port of p is GTPv1's and tshark
 // would give it the payload: the lower port is tried first.
 func gtpPort(p *Packet, port uint16) bool {
-	if port != gtpUPort && port != gtpCPort || p.inGTP {
+	if port != gtpUPort && port != gtpCPort && port != gtpPrimePort || p.inGTP {
 		return false
 	}
 	lo := min(p.UDP.SrcPort, p.UDP.DstPort)
@@ -83,20 +94,36 @@ func gtpPort(p *Packet, port uint16) bool {
 // gtp decodes a GTPv1 header and a T-PDU's packet. It reports false,
 // leaving p as it was, for another version of GTP or a payload shorter
 // than the mandatory header.
-func (d *Dissector) gtp(p *Packet, b []byte) bool {
-	if len(b) < 8 || b[0]>>5 != 1 {
+func (d *Dissector) gtp(p *Packet, port uint16, b []byte) bool {
+	if len(b) < 8 || b[0]>>5 > 1 || b[0]>>5 == 0 && len(b) < 20 {
 		return false
 	}
 	t := &Tunnel{Kind: TunnelGTP, raw: b}
 	p.Tunnel = t
-	p.push(0, idGTP, b)
 	g := &t.GTP
+	if port == gtpPrimePort {
+		g.Prime = true
+		p.push(0, idGTPPrime, nil)
+	} else {
+		p.push(0, idGTP, nil)
+	}
 	g.Flags = b[0]
 	g.Type = b[1]
 	g.Length = binary.BigEndian.Uint16(b[2:])
-	g.TEID = binary.BigEndian.Uint32(b[4:])
 	off := 8
-	if g.Flags&(GTPExt|GTPSeq|GTPNPDU) != 0 {
+	if g.Flags>>5 == 0 {
+		// Version 0: sequence number, flow label, SNDCP N-PDU number,
+		// 3 spare bytes and an 8-byte TID.
+		g.V0 = true
+		g.Seq = binary.BigEndian.Uint16(b[4:])
+		g.FlowLabel = binary.BigEndian.Uint16(b[6:])
+		g.NPDU = b[8]
+		g.TID = binary.BigEndian.Uint64(b[12:])
+		off = 20
+	} else {
+		g.TEID = binary.BigEndian.Uint32(b[4:])
+	}
+	if !g.V0 && g.Flags&(GTPExt|GTPSeq|GTPNPDU) != 0 {
 		if len(b) < 12 {
 			p.tunnelShort(t, "GTP")
 			return true
@@ -172,16 +199,27 @@ func registerGTP() {
 	always("gtp.flags", TypeUint, 8, true, func(g *GTP) uint64 { return uint64(g.Flags) })
 	always("gtp.flags.version", TypeUint, 8, false, func(g *GTP) uint64 { return uint64(g.Flags >> 5) })
 	always("gtp.flags.payload", TypeUint, 8, false, func(g *GTP) uint64 { return uint64(g.Flags >> 4 & 1) })
-	always("gtp.flags.reserved", TypeUint, 8, false, func(g *GTP) uint64 { return uint64(g.Flags >> 3 & 1) })
-	always("gtp.flags.e", TypeBool, 0, false, func(g *GTP) uint64 { return b2u(g.Flags&GTPExt != 0) })
-	always("gtp.flags.s", TypeBool, 0, false, func(g *GTP) uint64 { return b2u(g.Flags&GTPSeq != 0) })
-	always("gtp.flags.pn", TypeBool, 0, false, func(g *GTP) uint64 { return b2u(g.Flags&GTPNPDU != 0) })
+	always("gtp.flags.reserved", TypeUint, 8, false, func(g *GTP) uint64 {
+		if g.V0 {
+			return uint64(g.Flags >> 1 & 7)
+		}
+		return uint64(g.Flags >> 3 & 1)
+	})
+	v1 := func(name string, mask uint8) {
+		field(name, TypeBool, 0, false, func(g *GTP) (uint64, bool) { return b2u(g.Flags&mask != 0), !g.V0 })
+	}
+	v1("gtp.flags.e", GTPExt)
+	v1("gtp.flags.s", GTPSeq)
+	v1("gtp.flags.pn", GTPNPDU)
+	field("gtp.flags.snn", TypeBool, 0, false, func(g *GTP) (uint64, bool) { return b2u(g.Flags&1 != 0), g.V0 })
 	always("gtp.message", TypeUint, 8, true, func(g *GTP) uint64 { return uint64(g.Type) })
 	always("gtp.length", TypeUint, 16, false, func(g *GTP) uint64 { return uint64(g.Length) })
-	always("gtp.teid", TypeUint, 32, true, func(g *GTP) uint64 { return uint64(g.TEID) })
+	field("gtp.teid", TypeUint, 32, true, func(g *GTP) (uint64, bool) { return uint64(g.TEID), !g.V0 })
 	field("gtp.seq_number", TypeUint, 16, true, func(g *GTP) (uint64, bool) {
-		return uint64(g.Seq), g.optDone && g.Flags&GTPSeq != 0
+		return uint64(g.Seq), g.V0 || g.optDone && g.Flags&GTPSeq != 0
 	})
+	field("gtp.flow_label", TypeUint, 16, true, func(g *GTP) (uint64, bool) { return uint64(g.FlowLabel), g.V0 })
+	field("gtp.sndcp_number", TypeUint, 8, true, func(g *GTP) (uint64, bool) { return uint64(g.NPDU), g.V0 })
 	field("gtp.npdu_number", TypeUint, 8, true, func(g *GTP) (uint64, bool) {
 		return uint64(g.NPDU), g.optDone && g.Flags&GTPNPDU != 0
 	})
@@ -232,6 +270,19 @@ func (t *treeWriter) gtp(tu *Tunnel) {
 	t.f(0, "GPRS Tunneling Protocol")
 	fl := uint64(g.Flags)
 	t.f(1, "Flags: 0x%02x", fl)
+	if g.V0 {
+		t.bits(2, 8, 0xe0, fl, "Version: GTP release 97/98 version (0)")
+		t.bits(2, 8, 0x10, fl, "Protocol type: %s (%d)", map[bool]string{true: "GTP", false: "GTP'"}[fl&0x10 != 0], fl>>4&1)
+		t.bits(2, 8, 0x0e, fl, "Reserved: %d", fl>>1&7)
+		t.bits(2, 8, 0x01, fl, "Is SNDCP N-PDU included?: %s", yesNo(fl&1 != 0))
+		t.f(1, "Message Type: %s (0x%02x)", gtpMessageName(g.Type), g.Type)
+		t.f(1, "Length: %d", g.Length)
+		t.f(1, "Sequence number: 0x%04x (%d)", g.Seq, g.Seq)
+		t.f(1, "Flow label: 0x%04x", g.FlowLabel)
+		t.f(1, "SNDCP N-PDU LLC Number: 0x%02x", g.NPDU)
+		t.f(1, "TID: %s", gtpTID(g.TID))
+		return
+	}
 	t.bits(2, 8, 0xe0, fl, "Version: GTP release 99 version (%d)", fl>>5)
 	pt := "GTP'"
 	if fl&0x10 != 0 {
@@ -269,4 +320,15 @@ func (t *treeWriter) gtp(tu *Tunnel) {
 		typ = e[n-1]
 		t.f(2, "Next extension header type: %s (0x%02x)", gtpExtName(typ), typ)
 	}
+}
+
+// gtpTID formats a GTPv0 TID as Wireshark does: BCD digits, each byte's
+// low nibble first.
+func gtpTID(tid uint64) string {
+	var b [16]byte
+	for i := 0; i < 8; i++ {
+		v := byte(tid >> (56 - 8*i))
+		b[2*i], b[2*i+1] = "0123456789abcdef"[v&0xf], "0123456789abcdef"[v>>4]
+	}
+	return string(b[:])
 }

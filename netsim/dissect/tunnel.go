@@ -143,12 +143,13 @@ const (
 	idMPLS
 	idNSH
 	idGTP
+	idGTPPrime
 	idTunMax
 )
 
 var tunnelProtoNames = [...]string{
 	idGRE - 0xa0: "gre", idERSPAN - 0xa0: "erspan", idVXLAN - 0xa0: "vxlan", idGeneve - 0xa0: "geneve",
-	idCMD - 0xa0: "cmd", idMPLS - 0xa0: "mpls", idNSH - 0xa0: "nsh", idGTP - 0xa0: "gtp",
+	idCMD - 0xa0: "cmd", idMPLS - 0xa0: "mpls", idNSH - 0xa0: "nsh", idGTP - 0xa0: "gtp", idGTPPrime - 0xa0: "gtpprime",
 }
 
 // greTypeNames are Wireshark's names for GRE protocol types (gre.proto).
@@ -573,7 +574,7 @@ func (d *Dissector) udpTunnel(p *Packet, b []byte) bool {
 	if d.udpTunnelMore(p, lo, b) || d.udpTunnelMore(p, hi, b) {
 		return true
 	}
-	if gtpPort(p, lo) && d.gtp(p, b) || gtpPort(p, hi) && d.gtp(p, b) {
+	if gtpPort(p, lo) && d.gtp(p, lo, b) || gtpPort(p, hi) && d.gtp(p, hi, b) {
 		return true
 	}
 	port := lo
