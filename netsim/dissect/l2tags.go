@@ -24,6 +24,7 @@ type L2Tag struct {
 	CDst, CSrc [6]byte // 802.1ah: the customer's addresses
 	Type       uint16  // the EtherType, or an 802.3 length, that follows
 	short      bool    // cut short: Tag and the rest only as far as captured
+	vlans      int     // the VLAN tags before this one
 	n          int     // bytes captured of the tag
 }
 
@@ -64,7 +65,7 @@ func (d *Dissector) l2Tag(p *Packet, tpid uint16, b []byte) {
 		id, n = idVNTag, 6
 	}
 	p.push(0, id, nil)
-	t := L2Tag{TPID: tpid, n: min(len(b), n)}
+	t := L2Tag{TPID: tpid, n: min(len(b), n), vlans: p.nvlan}
 	var h [18]byte
 	copy(h[:], b)
 	t.Tag = binary.BigEndian.Uint32(h[:])
@@ -258,4 +259,49 @@ func (t *treeWriter) cfpHMAC(a []byte) {
 	t.f(2, "sub-switch-id: %d (0x%02x)", a[3], a[3])
 	lid := binary.BigEndian.Uint16(a[4:])
 	t.f(2, "Source LID: %d (0x%04x)", lid, lid)
+}
+
+// l2TagTree writes the -V sections of the 802.1ah and VN-Tag tags that
+// follow the first vlans VLAN tags and precede the next one.
+func (t *treeWriter) l2TagTree(p *Packet, vlans int) {
+	for i := range p.l2tags {
+		g := &p.l2tags[i]
+		if g.vlans != vlans || g.short {
+			continue
+		}
+		w := uint64(g.Tag)
+		if g.TPID == 0x88e7 {
+			isid := w & 0xffffff
+			t.f(0, "IEEE 802.1ah, I-SID: %d, C-Src: %s, C-Dst: %s", isid, t.macName(g.CSrc[:]), t.macName(g.CDst[:]))
+			t.f(1, "I-Tag, I-SID: %d", isid)
+			t.bits(2, 32, 0xe0000000, w, "Priority: %d", w>>29)
+			t.bits(2, 32, 0x10000000, w, "DROP: %d", w>>28&1)
+			t.bits(2, 32, 0x08000000, w, "NCA: %d", w>>27&1)
+			t.bits(2, 32, 0x04000000, w, "RES1: %d", w>>26&1)
+			t.bits(2, 32, 0x03000000, w, "RES2: %d", w>>24&3)
+			t.bits(2, 32, 0x00ffffff, w, "I-SID: %d", isid)
+			t.f(1, "C-Destination: %s", t.macName(g.CDst[:]))
+			t.f(1, "C-Source: %s", t.macName(g.CSrc[:]))
+		} else {
+			t.f(0, "VN-Tag")
+			dir := "To Bridge"
+			if w>>31 != 0 {
+				dir = "From Bridge"
+			}
+			t.bits(1, 32, 0x80000000, w, "Direction: %s", dir)
+			ptr := "vif_id"
+			if w>>30&1 != 0 {
+				ptr = "vif_list_id"
+			}
+			t.bits(1, 32, 0x40000000, w, "Pointer: %s", ptr)
+			t.bits(1, 32, 0x3fff0000, w, "Destination: %d", w>>16&0x3fff)
+			t.bits(1, 32, 0x00008000, w, "Looped: %s", yesNo(w>>15&1 != 0))
+			t.bits(1, 32, 0x00004000, w, "Reserved: %d", w>>14&1)
+			t.bits(1, 32, 0x00003000, w, "Version: %d", w>>12&3)
+			t.bits(1, 32, 0x00000fff, w, "Source: %d", w&0xfff)
+		}
+		if g.Type >= 0x0600 {
+			t.f(1, "Type: %s", etherTypeName(g.Type))
+		}
+	}
 }

@@ -113,7 +113,7 @@ func (t *treeWriter) ppp(b []byte) {
 // network and transport layers, a tunnel and what it carries, the
 // application layers and the data.
 func (t *treeWriter) network(p *Packet) {
-	if p.nvlan > 0 {
+	if p.nvlan > 0 || len(p.l2tags) > 0 {
 		t.vlanTree(p)
 	}
 	t.layers(0, p)
