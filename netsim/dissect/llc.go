@@ -138,6 +138,7 @@ func (d *Dissector) wlanAMSDU(q *Packet, b []byte) bool {
 	if !ok {
 		return false
 	}
+	q.msdu = b[:14]
 	q.push(0, idWLAN, nil)
 	q.push(0, idLLC, nil)
 	d.linkEthertype(q, typ, payload, false)
@@ -146,10 +147,12 @@ func (d *Dissector) wlanAMSDU(q *Packet, b []byte) bool {
 	for len(rest) > 0 && len(chain) < maxTunnelDepth {
 		var t uint16
 		var pl []byte
+		hdr := rest
 		if t, pl, rest, ok = sub(rest); !ok {
 			break
 		}
 		r := prev.encapsulated(pl, prev.Link)
+		r.msdu = hdr[:14]
 		r.push(0, idLLC, nil)
 		d.linkEthertype(r, t, pl, false)
 		chain = append(chain, r)

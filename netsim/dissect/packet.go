@@ -103,6 +103,7 @@ type Packet struct {
 	truncated bool
 	vlans     [maxVLANTags]VLAN // the VLAN tags, outermost first (VLANs)
 	nvlan     int
+	msdu      []byte   // an A-MSDU subframe's header (destination, source, length), nil when none
 	l2tags    []L2Tag  // 802.1ah and VN-Tag tags, outermost first (L2Tags)
 	vlanShort bool     // the innermost VLAN tag is cut short
 	arpShort  bool     // the ARP addresses are cut short

@@ -72,6 +72,19 @@ func tunnel2Frames() [][]byte {
 	ppp := append([]byte{0xff, 0x03, 0x00, 0x21}, icmpIn...)
 	gre := []byte{0x30, 0x81, 0x88, 0x0b, byte(len(ppp) >> 8), byte(len(ppp)), 0x17, 0x80, 0, 6, 0x8f, 0xb1, 0, 8, 0x3a, 0x76}
 	add(ethFrame(macB, macA, 0x0800, ipv4Packet(o1, o2, 47, 8, append(gre, ppp...))))
+	// An Aruba GRE 802.11 QoS data frame whose A-MSDU has two
+	// subframes, an echo request and an echo reply.
+	wlan := append([]byte{0x88, 0x02, 0, 0}, macC...)
+	wlan = append(append(append(wlan, macD...), macD...), 0, 0, 0x80, 0x00)
+	for i, pkt := range [][]byte{icmpIn, ipv4Packet(i2, i1, 1, 13, icmpEcho(0, 0x7a, 4, ping))} {
+		llc := append([]byte{0xaa, 0xaa, 0x03, 0, 0, 0, 0x08, 0x00}, pkt...)
+		wlan = append(append(append(wlan, macC...), macD...), byte(len(llc)>>8), byte(len(llc)))
+		wlan = append(wlan, llc...)
+		for i == 0 && len(wlan)%4 != 2 { // the subframes start 4-aligned after the 26-byte header
+			wlan = append(wlan, 0)
+		}
+	}
+	add(ethFrame(macB, macA, 0x0800, ipv4Packet(o1, o2, 47, 9, greHdr(0, 0x8200, 0, 0, wlan))))
 	return fs
 }
 

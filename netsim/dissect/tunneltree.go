@@ -75,7 +75,26 @@ func (t *treeWriter) encapsulated(q *Packet) {
 	if q.Link == linkPPP {
 		t.ppp(q.Frame)
 	}
+	if q.msdu != nil {
+		t.amsdu(q)
+		return
+	}
 	t.network(q)
+}
+
+// amsdu writes the -V section of an 802.11 aggregate MSDU whose first
+// subframe is q: each subframe's header and its packet's layers.
+func (t *treeWriter) amsdu(q *Packet) {
+	t.f(0, "IEEE 802.11 Aggregate MSDU")
+	for n, s := 1, q; s != nil && s.msdu != nil; n, s = n+1, s.Encap {
+		h := s.msdu
+		t.f(1, "A-MSDU Subframe #%d", n)
+		t.f(2, "Destination address: %s", t.macName(h[0:6]))
+		t.f(2, "Source address: %s", t.macName(h[6:12]))
+		t.f(2, "A-MSDU Length: %d", binary.BigEndian.Uint16(h[12:]))
+		t.f(2, "Logical-Link Control")
+		t.layers(2, s)
+	}
 }
 
 // pppProtoNames name the PPP protocols netsim decodes further.
