@@ -249,8 +249,14 @@ func (d *Dissector) udpTunnelMore(p *Packet, port uint16, b []byte) bool {
 		if b[0]>>4 == 0 {
 			n--
 		}
-		if n > len(b) || b[2]&0x0f != 1 { // opcode 1: forward
+		if n > len(b) {
 			return false
+		}
+		if b[2]&0x0f != 1 {
+			// Not opcode 1 (forward): a heartbeat or the like, which
+			// carries no packet.
+			p.push(0, idAYIYA, nil)
+			return true
 		}
 		switch b[3] {
 		case 41, 4:

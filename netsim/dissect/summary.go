@@ -58,6 +58,9 @@ func (p *Packet) Protocol() string {
 	if s, _, ok := tunnelColumns(p); ok {
 		return s
 	}
+	if p.inStack(idAYIYA) {
+		return "AYIYA" // a heartbeat, carrying no packet
+	}
 	if s, ok := appProtocol(p); ok {
 		return s
 	}
