@@ -88,7 +88,7 @@ func gtpPort(p *Packet, port uint16) bool {
 		return false
 	}
 	lo := min(p.UDP.SrcPort, p.UDP.DstPort)
-	return port == lo || !hasPortDissector(udpDissectorPorts, lo, lo)
+	return port == lo || lo == 0 || !hasPortDissector(udpDissectorPorts, lo, lo)
 }
 
 // gtp decodes a GTPv1 header and a T-PDU's packet. It reports false,

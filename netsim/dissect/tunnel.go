@@ -256,6 +256,13 @@ func (d *Dissector) ipInIP(p *Packet, b []byte, v6 bool) {
 	if len(b) == 0 {
 		return
 	}
+	if v6 && b[0]>>4 != 6 {
+		// Wireshark's ipv6 dissector rejects another version: the
+		// payload is data.
+		p.Tunnel = nil
+		p.setData(b)
+		return
+	}
 	d.innerIP(p, b, v6)
 }
 
@@ -579,8 +586,8 @@ func (d *Dissector) udpTunnel(p *Packet, b []byte) bool {
 	}
 	port := lo
 	if lo != vxlanPort && lo != gpePort && lo != genevePort && lo != mplsPort {
-		if hasPortDissector(udpDissectorPorts, lo, lo) {
-			return false
+		if lo != 0 && hasPortDissector(udpDissectorPorts, lo, lo) {
+			return false // Wireshark never tries port 0
 		}
 		port = hi
 	}
