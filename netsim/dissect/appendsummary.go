@@ -156,7 +156,7 @@ func (p *Packet) fastUpper(sig uint64, n int) bool {
 func (p *Packet) fastSummary() bool {
 	if p.truncated || p.Malformed || p.cutProto != "" || p.Inner != nil || p.inError ||
 		p.TLS != nil || p.Encap != nil || p.Tunnel != nil || p.TCP.reassemblyErr ||
-		p.badNet != 0 || p.nvlan != 0 || p.ext6.n != 0 || p.ext6.dst != nil || p.ext6.bad != 0 ||
+		p.badNet != 0 || p.nvlan != 0 || len(p.l2tags) != 0 || p.ext6.n != 0 || p.ext6.dst != nil || p.ext6.bad != 0 ||
 		len(p.Frame) != p.Len {
 		return false
 	}

@@ -130,6 +130,10 @@ func (d *Dissector) link(p *Packet, b []byte) {
 			p.truncated = true
 			return
 		}
+		if len(b) >= 16 && binary.BigEndian.Uint16(b[12:]) == 0x8903 {
+			d.fabricPath(p, b)
+			return
+		}
 		p.push(ProtoEth, idEth, b)
 		copy(p.Eth.Dst[:], b[0:6])
 		copy(p.Eth.Src[:], b[6:12])
@@ -226,6 +230,8 @@ func (d *Dissector) ethertype(p *Packet, typ uint16, b []byte) {
 		arp(p, b) // RARP
 	case 0x8100, 0x88a8, 0x9100:
 		d.vlan(p, typ, b)
+	case 0x88e7, 0x8926:
+		d.l2Tag(p, typ, b)
 	case 0x8847, 0x8848, 0x894f:
 		if p.depth >= maxTunnelDepth {
 			p.setData(b)

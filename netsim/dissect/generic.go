@@ -102,9 +102,10 @@ func (p *Packet) portAccepts(udp bool, port uint16, b []byte) bool {
 }
 
 // udpHighPortDissectors: RADIUS, HSRP, BFD, UDP-encapsulated ESP, MPLS
-// echo, LISP, sFlow, Babel; SSDP and DNP3 (seen in zeek's test traces).
+// echo, LISP, sFlow, Babel; SSDP, DNP3 and GPRS-NS (seen in zeek's test
+// traces).
 var udpHighPortDissectors = portSet(1645, 1646, 1700, 1812, 1813, 1985, 2029, 3503, 3784, 3785,
-	3799, 4341, 4342, 4500, 4784, 6343, 6696, 6784, 7784, 1900, 20000)
+	3799, 4341, 4342, 4500, 4784, 6343, 6696, 6784, 7784, 1900, 20000, 2157)
 
 // tcpHighPortDissectors: RESP (Redis), OpenFlow (6633 too, by its
 // heuristic); SOCKS, ONC RPC on NFS's port, MySQL, PostgreSQL, Gnutella,

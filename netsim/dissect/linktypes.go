@@ -63,6 +63,9 @@ func linkProtoName(id byte) string {
 // otherLink decodes a frame of a link type Dissector.link has no case
 // for; it reports false when netsim does not know the link type either.
 func (d *Dissector) otherLink(p *Packet, b []byte) bool {
+	if d.wlanLink(p, b) {
+		return true
+	}
 	switch p.Link {
 	case linkPPP:
 		p.push(0, idPPP, nil)

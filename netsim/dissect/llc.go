@@ -86,6 +86,17 @@ func (d *Dissector) wlanData(q *Packet, b []byte) bool {
 	if len(b) < n {
 		return false
 	}
+	amsdu := false
+	if sub&8 != 0 {
+		qos := 24
+		if fc1&3 == 3 {
+			qos = 30
+		}
+		amsdu = b[qos]&0x80 != 0
+	}
+	if amsdu {
+		return d.wlanAMSDU(q, b[n:])
+	}
 	typ16, payload, ok := snapEtherType(b[n:])
 	if !ok {
 		return false
@@ -98,6 +109,62 @@ func (d *Dissector) wlanData(q *Packet, b []byte) bool {
 	q.push(0, idWLAN, nil)
 	q.push(0, idLLC, nil)
 	d.linkEthertype(q, typ16, payload, false)
+	return true
+}
+
+// wlanAMSDU decodes the subframes of an aggregate MSDU, each a
+// destination, a source, a length and an LLC/SNAP payload, padded to 4
+// bytes: the first into q, each next one as a packet the previous one
+// carries, so that frame.protocols and the fields list them in order as
+// tshark's does. It reports false, decoding nothing, when the first
+// subframe is not LLC/SNAP with IPv4, IPv6 or ARP.
+func (d *Dissector) wlanAMSDU(q *Packet, b []byte) bool {
+	sub := func(b []byte) (uint16, []byte, []byte, bool) {
+		if len(b) < 14 {
+			return 0, nil, nil, false
+		}
+		n := int(binary.BigEndian.Uint16(b[12:]))
+		if 14+n > len(b) {
+			return 0, nil, nil, false
+		}
+		typ, payload, ok := snapEtherType(b[14 : 14+n])
+		if !ok || typ != 0x0800 && typ != 0x86dd && typ != 0x0806 {
+			return 0, nil, nil, false
+		}
+		rest := b[min(len(b), (14+n+3)&^3):]
+		return typ, payload, rest, true
+	}
+	typ, payload, rest, ok := sub(b)
+	if !ok {
+		return false
+	}
+	q.msdu = b[:14]
+	q.push(0, idWLAN, nil)
+	q.push(0, idLLC, nil)
+	d.linkEthertype(q, typ, payload, false)
+	prev := q
+	var chain []*Packet
+	for len(rest) > 0 && len(chain) < maxTunnelDepth {
+		var t uint16
+		var pl []byte
+		hdr := rest
+		if t, pl, rest, ok = sub(rest); !ok {
+			break
+		}
+		r := prev.encapsulated(pl, prev.Link)
+		r.msdu = hdr[:14]
+		r.push(0, idLLC, nil)
+		d.linkEthertype(r, t, pl, false)
+		chain = append(chain, r)
+		prev = r
+	}
+	// Each subframe's protocols follow the previous one's.
+	for i := len(chain) - 1; i > 0; i-- {
+		chain[i-1].carry(chain[i])
+	}
+	if len(chain) > 0 {
+		q.carry(chain[0])
+	}
 	return true
 }
 
@@ -182,8 +249,14 @@ func (d *Dissector) udpTunnelMore(p *Packet, port uint16, b []byte) bool {
 		if b[0]>>4 == 0 {
 			n--
 		}
-		if n > len(b) || b[2]&0x0f != 1 { // opcode 1: forward
+		if n > len(b) {
 			return false
+		}
+		if b[2]&0x0f != 1 {
+			// Not opcode 1 (forward): a heartbeat or the like, which
+			// carries no packet.
+			p.push(0, idAYIYA, nil)
+			return true
 		}
 		switch b[3] {
 		case 41, 4:

@@ -90,7 +90,10 @@ type Packet struct {
 	// inTunnel is set on a packet a tunnel carries (Encap); depth counts
 	// the tunnels around it.
 	inTunnel bool
-	depth    uint8
+	// inGTP is set on a packet a GTP tunnel carries: tshark does not
+	// decode GTP inside GTP.
+	inGTP bool
+	depth uint8
 
 	stack [16]byte // protocol order for frame.protocols
 	nstk  int
@@ -100,6 +103,8 @@ type Packet struct {
 	truncated bool
 	vlans     [maxVLANTags]VLAN // the VLAN tags, outermost first (VLANs)
 	nvlan     int
+	msdu      []byte   // an A-MSDU subframe's header (destination, source, length), nil when none
+	l2tags    []L2Tag  // 802.1ah and VN-Tag tags, outermost first (L2Tags)
 	vlanShort bool     // the innermost VLAN tag is cut short
 	arpShort  bool     // the ARP addresses are cut short
 	ext6      ipv6Exts // IPv6 extension headers

@@ -50,10 +50,16 @@ func (p *Packet) ownAddresses() (string, string) {
 // Protocol returns the Protocol column.
 func (p *Packet) Protocol() string {
 	if p.Encap != nil {
+		if p.Tunnel != nil && p.Tunnel.Kind == TunnelGTP {
+			return gtpProtocol(p.Encap)
+		}
 		return p.Encap.Protocol()
 	}
 	if s, _, ok := tunnelColumns(p); ok {
 		return s
+	}
+	if p.inStack(idAYIYA) {
+		return "AYIYA" // a heartbeat, carrying no packet
 	}
 	if s, ok := appProtocol(p); ok {
 		return s

@@ -28,6 +28,12 @@ const (
 	// TunnelNSH is a Network Service Header (EtherType 0x894f); after
 	// VXLAN-GPE it is Tunnel.NSH of a TunnelVXLAN.
 	TunnelNSH
+	// TunnelGTP is GTP version 1 (UDP ports 2152 and 2123); a T-PDU
+	// carries an IPv4 or IPv6 packet.
+	TunnelGTP
+	// TunnelCFP is Cisco FabricPath: an outer Ethernet header with
+	// EtherType 0x8903 and the customer's Ethernet frame.
+	TunnelCFP
 )
 
 // Tunnel is the encapsulation header that follows a packet's last decoded
@@ -41,6 +47,9 @@ type Tunnel struct {
 	ERSPAN *ERSPAN // the ERSPAN header after GRE, nil when none
 	VXLAN  VXLAN
 	Geneve Geneve
+	GTP    GTP
+	// CFPFCS is a FabricPath frame's 4-byte FCS, nil when none.
+	CFPFCS []byte
 	// CMD is the Cisco MetaData header after GRE (type, version, length,
 	// options, SGT), nil when none.
 	CMD []byte
@@ -133,12 +142,14 @@ const (
 	idCMD
 	idMPLS
 	idNSH
+	idGTP
+	idGTPPrime
 	idTunMax
 )
 
 var tunnelProtoNames = [...]string{
 	idGRE - 0xa0: "gre", idERSPAN - 0xa0: "erspan", idVXLAN - 0xa0: "vxlan", idGeneve - 0xa0: "geneve",
-	idCMD - 0xa0: "cmd", idMPLS - 0xa0: "mpls", idNSH - 0xa0: "nsh",
+	idCMD - 0xa0: "cmd", idMPLS - 0xa0: "mpls", idNSH - 0xa0: "nsh", idGTP - 0xa0: "gtp", idGTPPrime - 0xa0: "gtpprime",
 }
 
 // greTypeNames are Wireshark's names for GRE protocol types (gre.proto).
@@ -175,6 +186,7 @@ func (p *Packet) encapsulated(b []byte, link pcapread.LinkType) *Packet {
 		Len: len(b) + p.Len - len(p.Frame), Interface: p.Interface, HasIface: p.HasIface,
 		Link: link, Frame: b, names: p.names, inTunnel: true, depth: p.depth + 1,
 		inError: p.inError, // a tunnel quoted in an ICMP error
+		inGTP:   p.inGTP || p.Tunnel != nil && p.Tunnel.Kind == TunnelGTP,
 	}
 }
 
@@ -242,6 +254,13 @@ func (d *Dissector) innerIP(p *Packet, b []byte, v6 bool) {
 func (d *Dissector) ipInIP(p *Packet, b []byte, v6 bool) {
 	p.Tunnel = &Tunnel{Kind: TunnelIP}
 	if len(b) == 0 {
+		return
+	}
+	if v6 && b[0]>>4 != 6 {
+		// Wireshark's ipv6 dissector rejects another version: the
+		// payload is data.
+		p.Tunnel = nil
+		p.setData(b)
 		return
 	}
 	d.innerIP(p, b, v6)
@@ -352,6 +371,12 @@ func (d *Dissector) gre(p *Packet, b []byte, reported int) {
 	case 0x8847, 0x8848:
 		q := p.encapsulated(payload, pcapread.LinkIPv4)
 		d.mpls(q, payload)
+		p.carry(q)
+	case 0x880b:
+		// PPP (PPTP's enhanced GRE): tshark's ppp dissector, as for a
+		// capture of PPP frames.
+		q := p.encapsulated(payload, linkPPP)
+		d.otherLink(q, payload)
 		p.carry(q)
 	default:
 		name, ok := greTypeName(g.Proto)
@@ -556,10 +581,13 @@ func (d *Dissector) udpTunnel(p *Packet, b []byte) bool {
 	if d.udpTunnelMore(p, lo, b) || d.udpTunnelMore(p, hi, b) {
 		return true
 	}
+	if gtpPort(p, lo) && d.gtp(p, lo, b) || gtpPort(p, hi) && d.gtp(p, hi, b) {
+		return true
+	}
 	port := lo
 	if lo != vxlanPort && lo != gpePort && lo != genevePort && lo != mplsPort {
-		if hasPortDissector(udpDissectorPorts, lo, lo) {
-			return false
+		if lo != 0 && hasPortDissector(udpDissectorPorts, lo, lo) {
+			return false // Wireshark never tries port 0
 		}
 		port = hi
 	}
@@ -696,6 +724,8 @@ func tunnelColumns(p *Packet) (proto, info string, ok bool) {
 		return "MPLS", "MPLS Label Switched Packet", true
 	case TunnelNSH:
 		return "NSH", "", true
+	case TunnelGTP:
+		return "GTP", gtpMessageName(t.GTP.Type), true
 	}
 	return "", "", false
 }

@@ -40,6 +40,10 @@ func (t *treeWriter) tunnel(p *Packet) {
 		t.geneve(tu)
 	case TunnelMPLS:
 		t.mpls(tu)
+	case TunnelGTP:
+		t.gtp(tu)
+	case TunnelCFP:
+		t.cfp(tu)
 	}
 	if len(tu.NSH) >= 8 {
 		t.nsh(tu.NSH)
@@ -68,14 +72,67 @@ func (t *treeWriter) encapsulated(q *Packet) {
 			}
 		}
 	}
+	if q.Link == linkPPP {
+		t.ppp(q.Frame)
+	}
+	if q.msdu != nil {
+		t.amsdu(q)
+		return
+	}
 	t.network(q)
+}
+
+// amsdu writes the -V section of an 802.11 aggregate MSDU whose first
+// subframe is q: each subframe's header and its packet's layers.
+func (t *treeWriter) amsdu(q *Packet) {
+	t.f(0, "IEEE 802.11 Aggregate MSDU")
+	for n, s := 1, q; s != nil && s.msdu != nil; n, s = n+1, s.Encap {
+		h := s.msdu
+		t.f(1, "A-MSDU Subframe #%d", n)
+		t.f(2, "Destination address: %s", t.macName(h[0:6]))
+		t.f(2, "Source address: %s", t.macName(h[6:12]))
+		t.f(2, "A-MSDU Length: %d", binary.BigEndian.Uint16(h[12:]))
+		t.f(2, "Logical-Link Control")
+		t.layers(2, s)
+	}
+}
+
+// pppProtoNames name the PPP protocols netsim decodes further.
+var pppProtoNames = map[uint16]string{
+	0x0021: "Internet Protocol version 4", 0x0057: "Internet Protocol version 6",
+	0x0281: "MPLS Unicast", 0x0283: "MPLS Multicast",
+}
+
+// ppp writes the -V section of a PPP header (packet-ppp.c): the HDLC
+// address and control bytes when present, and the protocol.
+func (t *treeWriter) ppp(b []byte) {
+	t.f(0, "Point-to-Point Protocol")
+	if len(b) >= 2 && b[0] == 0xff && b[1] == 0x03 {
+		t.f(1, "Address: 0xff")
+		t.f(1, "Control: 0x03")
+		b = b[2:]
+	}
+	var proto uint16
+	switch {
+	case len(b) >= 1 && b[0]&1 != 0:
+		proto = uint16(b[0])
+	case len(b) >= 2:
+		proto = binary.BigEndian.Uint16(b)
+	default:
+		return
+	}
+	name, ok := pppProtoNames[proto]
+	if !ok {
+		name = "Unknown"
+	}
+	t.f(1, "Protocol: %s (0x%04x)", name, proto)
 }
 
 // network writes what follows p's link-layer header: VLAN tags, the
 // network and transport layers, a tunnel and what it carries, the
 // application layers and the data.
 func (t *treeWriter) network(p *Packet) {
-	if p.nvlan > 0 {
+	if p.nvlan > 0 || len(p.l2tags) > 0 {
 		t.vlanTree(p)
 	}
 	t.layers(0, p)

@@ -48,6 +48,12 @@ func protoName(id byte) string {
 	if s := llcProtoName(id); s != "" {
 		return s
 	}
+	if s := l2TagProtoName(id); s != "" {
+		return s
+	}
+	if s := wlanLinkProtoName(id); s != "" {
+		return s
+	}
 	if id >= idGRE && id < idTunMax {
 		return tunnelProtoNames[id-idGRE]
 	}
@@ -140,6 +146,8 @@ var vlanPriorityNames = [8]string{"Best Effort (default)", "Background", "Excell
 // moreEtherTypes names EtherTypes the tree shows beyond IP, ARP and 802.1Q.
 var moreEtherTypes = map[uint16]string{
 	0x88a8: "802.1ad Provider Bridge (Q-in-Q)",
+	0x88e7: "802.1ah Provider Backbone Bridge (mac-in-mac)",
+	0x8926: "VN-Tag",
 	0x9100: "QinQ: old non-standard 802.1ad",
 }
 
@@ -147,6 +155,7 @@ var moreEtherTypes = map[uint16]string{
 // after the innermost tag's payload.
 func (t *treeWriter) vlanTree(p *Packet) {
 	for i, v := range p.VLANs() {
+		t.l2TagTree(p, i)
 		tci := uint64(v.Priority)<<13 | uint64(v.ID)
 		dei := 0
 		if v.DEI {
@@ -174,13 +183,14 @@ func (t *treeWriter) vlanTree(p *Packet) {
 			continue
 		}
 		t.f(1, "Type: %s", etherTypeName(v.Type))
-		if i != p.nvlan-1 {
+		if i != p.nvlan-1 || len(p.l2tags) != 0 {
 			continue
 		}
 		if end := ethPayloadLen(p); end >= 0 && 14+4*p.nvlan+end < len(p.Frame) {
 			t.ethTrailer(p, 14+4*p.nvlan+end)
 		}
 	}
+	t.l2TagTree(p, p.nvlan)
 }
 
 // ethTrailer writes what follows the Ethernet payload, which ends at end:
