@@ -123,21 +123,31 @@ func tls12Capture(t *testing.T, suite uint16) []byte {
 		t.Fatal(err)
 	}
 
+	return segmentsCapture(t, "crypto/tls over net.Pipe", keys.b.Bytes(), log.segs)
+}
+
+// segmentsCapture is a pcapng of segs as one TCP conversation between
+// synthClient:40000 and synthServer:443 (a millisecond apart, PSH+ACK), with
+// keyLog (if any) in a Decryption Secrets Block before the first frame.
+func segmentsCapture(t testing.TB, comment string, keyLog []byte, segs []synthSegment) []byte {
+	t.Helper()
 	var buf bytes.Buffer
 	w, err := capture.New(&buf, capture.Options{Format: capture.PCAPNG})
 	if err != nil {
 		t.Fatal(err)
 	}
-	h, err := w.AddInterface("lan", "crypto/tls over net.Pipe")
+	h, err := w.AddInterface("lan", comment)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := w.WriteKeyLog(keys.b.Bytes()); err != nil {
-		t.Fatal(err)
+	if len(keyLog) > 0 {
+		if err := w.WriteKeyLog(keyLog); err != nil {
+			t.Fatal(err)
+		}
 	}
 	seq := [2]uint32{1000, 5000}
 	at := time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)
-	for _, s := range log.segs {
+	for _, s := range segs {
 		d := 0
 		src, dst, smac, dmac, sp, dp := synthClient, synthServer, synthMACc, synthMACs, uint16(40000), uint16(443)
 		if s.fromServer {
@@ -346,36 +356,9 @@ func TestTLSHandshakeSplitMatchesTshark(t *testing.T) {
 	ch, sh := synthHello(0xc02b)
 	msg := ch[5:]
 	rec := func(b []byte) []byte { return append([]byte{22, 3, 1, byte(len(b) >> 8), byte(len(b))}, b...) }
-	var buf bytes.Buffer
-	w, err := capture.New(&buf, capture.Options{Format: capture.PCAPNG})
-	if err != nil {
-		t.Fatal(err)
-	}
-	h, err := w.AddInterface("lan", "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	seq := [2]uint32{1000, 5000}
-	at := time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)
-	for _, s := range []synthSegment{{false, rec(msg[:10])}, {false, rec(msg[10:])}, {true, sh}} {
-		d := 0
-		src, dst, smac, dmac, sp, dp := synthClient, synthServer, synthMACc, synthMACs, uint16(40000), uint16(443)
-		if s.fromServer {
-			d = 1
-			src, dst, smac, dmac, sp, dp = synthServer, synthClient, synthMACs, synthMACc, 443, 40000
-		}
-		seg := tcpSegment(src, dst, sp, dp, seq[d], seq[1-d], 0x18, s.data)
-		if err := w.WriteFrame(h, at, ethFrame(dmac, smac, 0x0800, ipv4Packet(src, dst, 6, 0, seg)), ""); err != nil {
-			t.Fatal(err)
-		}
-		seq[d] += uint32(len(s.data))
-		at = at.Add(time.Millisecond)
-	}
-	if err := w.Flush(); err != nil {
-		t.Fatal(err)
-	}
+	fileData := segmentsCapture(t, "", nil, []synthSegment{{false, rec(msg[:10])}, {false, rec(msg[10:])}, {true, sh}})
 	file := filepath.Join(t.TempDir(), "split.pcapng")
-	if err := os.WriteFile(file, buf.Bytes(), 0o644); err != nil {
+	if err := os.WriteFile(file, fileData, 0o644); err != nil {
 		t.Fatal(err)
 	}
 	lines, trees := scanFile(t, file, nil)
@@ -413,36 +396,9 @@ func TestTLS13DraftVersionMatchesTshark(t *testing.T) {
 			sh[len(sh)-2], sh[len(sh)-1] = byte(tc.version>>8), byte(tc.version)
 			app := []byte{23, 3, 3, 0, 20}
 			app = append(app, bytes.Repeat([]byte{0x5a}, 20)...)
-			var buf bytes.Buffer
-			w, err := capture.New(&buf, capture.Options{Format: capture.PCAPNG})
-			if err != nil {
-				t.Fatal(err)
-			}
-			h, err := w.AddInterface("lan", "")
-			if err != nil {
-				t.Fatal(err)
-			}
-			seq := [2]uint32{1000, 5000}
-			at := time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)
-			for _, s := range []synthSegment{{false, ch}, {true, sh}, {true, app}} {
-				d := 0
-				src, dst, smac, dmac, sp, dp := synthClient, synthServer, synthMACc, synthMACs, uint16(40000), uint16(443)
-				if s.fromServer {
-					d = 1
-					src, dst, smac, dmac, sp, dp = synthServer, synthClient, synthMACs, synthMACc, 443, 40000
-				}
-				seg := tcpSegment(src, dst, sp, dp, seq[d], seq[1-d], 0x18, s.data)
-				if err := w.WriteFrame(h, at, ethFrame(dmac, smac, 0x0800, ipv4Packet(src, dst, 6, 0, seg)), ""); err != nil {
-					t.Fatal(err)
-				}
-				seq[d] += uint32(len(s.data))
-				at = at.Add(time.Millisecond)
-			}
-			if err := w.Flush(); err != nil {
-				t.Fatal(err)
-			}
+			fileData := segmentsCapture(t, "", nil, []synthSegment{{false, ch}, {true, sh}, {true, app}})
 			file := filepath.Join(t.TempDir(), tc.name+".pcapng")
-			if err := os.WriteFile(file, buf.Bytes(), 0o644); err != nil {
+			if err := os.WriteFile(file, fileData, 0o644); err != nil {
 				t.Fatal(err)
 			}
 			lines, _ := scanFile(t, file, nil)
