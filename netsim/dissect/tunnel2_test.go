@@ -3,12 +3,7 @@ package dissect
 import (
 	"bytes"
 	"encoding/binary"
-	"os"
-	"strings"
 	"testing"
-
-	"netsim.dev/internal/tsharktest"
-	"netsim.dev/netsim/pcapread"
 )
 
 // gtpHdr returns a GTPv1 header with the given flags (GTPExt, GTPSeq,
@@ -124,95 +119,9 @@ func captureOf(frames [][]byte) []byte {
 // recorded testdata/tunnel2.summary and tunnel2.fields otherwise
 // (-update rewrites them from tshark).
 func TestTunnels2MatchTshark(t *testing.T) {
-	capture := captureOf(tunnel2Frames())
-	live := !testing.Short() || *update
-	var wantSum, wantFields []string
-	if live {
-		tsharktest.Path(t)
-		file := t.TempDir() + "/tunnel2.pcap"
-		if err := os.WriteFile(file, capture, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		wantSum = strings.Split(strings.TrimSuffix(tsharktest.Run(t, "-r", file), "\n"), "\n")
-		wantFields = tsharkFields(t, file, tunnel2Fields...)
-		if *update {
-			if err := os.WriteFile("testdata/tunnel2.pcap", capture, 0o644); err != nil {
-				t.Fatal(err)
-			}
-			writeLines(t, "testdata/tunnel2.summary", wantSum)
-			writeLines(t, "testdata/tunnel2.fields", wantFields)
-		}
-	} else {
-		wantSum, wantFields = readLines(t, "testdata/tunnel2.summary"), readLines(t, "testdata/tunnel2.fields")
-	}
-	if b, err := os.ReadFile("testdata/tunnel2.pcap"); err != nil || !bytes.Equal(b, capture) {
-		t.Errorf("testdata/tunnel2.pcap is not tunnel2Frames' capture (%v): run go test -run TestTunnels2MatchTshark -update", err)
-	}
-	r, err := pcapread.NewReader(bytes.NewReader(capture))
-	if err != nil {
-		t.Fatal(err)
-	}
-	d := New()
-	d.SetMACNames(fixtureNames(t), true)
-	var p Packet
-	for i := 0; ; i++ {
-		f, err := r.Next()
-		if err != nil {
-			if i != len(wantSum) || i != len(wantFields) {
-				t.Fatalf("%d frames, tshark %d lines and %d rows (%v)", i, len(wantSum), len(wantFields), err)
-			}
-			break
-		}
-		if i >= len(wantSum) || i >= len(wantFields) {
-			t.Fatalf("more frames than tshark's %d", len(wantSum))
-		}
-		d.Dissect(f, &p)
-		if got := Summary(&p); got != wantSum[i] {
-			t.Errorf("frame %d summary:\n ours:   %s\n tshark: %s", i+1, got, wantSum[i])
-		}
-		want := strings.Split(wantFields[i], "\t")
-		for j, name := range tunnel2Fields {
-			if got := FieldString(&p, name); j < len(want) && got != want[j] {
-				t.Errorf("frame %d %s: ours %q, tshark %q", i+1, name, got, want[j])
-			}
-		}
-	}
+	checkCaptureMatchesTshark(t, "tunnel2", "TestTunnels2MatchTshark", captureOf(tunnel2Frames()), tunnel2Fields, nil)
 }
 
 // TestTunnel2TreeMatchesTshark checks that every line Tree writes for
 // tunnel2Frames is a line tshark -V writes for the same frame, in order.
-func TestTunnel2TreeMatchesTshark(t *testing.T) {
-	if testing.Short() {
-		t.Skip("runs tshark")
-	}
-	tsharktest.Path(t)
-	want := splitFrames(tsharktest.Run(t, "-r", "testdata/tunnel2.pcap", "-V"))
-	frames, err := pcapread.ReadFile("testdata/tunnel2.pcap")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(frames) != len(want) {
-		t.Fatalf("%d frames, tshark printed %d", len(frames), len(want))
-	}
-	d := New()
-	d.SetMACNames(SystemMACNames(), true)
-	var p Packet
-	for i := range frames {
-		d.Dissect(&frames[i], &p)
-		var sb strings.Builder
-		if err := Tree(&sb, &p); err != nil {
-			t.Fatal(err)
-		}
-		j := 0
-		for _, line := range strings.Split(strings.TrimRight(sb.String(), "\n"), "\n") {
-			for j < len(want[i]) && want[i][j] != line {
-				j++
-			}
-			if j == len(want[i]) {
-				t.Errorf("frame %d: line %q is not tshark's (or out of order)", i+1, line)
-				break
-			}
-			j++
-		}
-	}
-}
+func TestTunnel2TreeMatchesTshark(t *testing.T) { checkTreeMatchesTshark(t, "testdata/tunnel2.pcap") }

@@ -304,29 +304,44 @@ var tunnelFields = []string{
 // unless -short, against the recorded testdata/tunnel.summary and
 // tunnel.fields otherwise (-update rewrites them from tshark).
 func TestTunnelsMatchTshark(t *testing.T) {
-	capture := tunnelCapture(t)
+	checkCaptureMatchesTshark(t, "tunnel", "TestTunnelsMatchTshark", tunnelCapture(t), tunnelFields, func(p *Packet, field string) bool {
+		// Wireshark registers vxlan.flags twice, 16 bits for VXLAN and 8
+		// for GPE; netsim's field has one width, so GPE's flags print as
+		// 0x000c where tshark prints 0x0c.
+		return field == "vxlan.flags" && p.Tunnel != nil && p.Tunnel.VXLAN.GPE
+	})
+}
+
+// checkCaptureMatchesTshark checks that every summary line of capture and
+// its fields equal tshark 4.0's: live unless -short, against the goldens
+// testdata/NAME.summary and NAME.fields otherwise (-update rewrites them
+// and testdata/NAME.pcap from tshark; test is the test to run for that).
+// skip, if not nil, names a field of a frame that netsim prints otherwise
+// on purpose.
+func checkCaptureMatchesTshark(t *testing.T, name, test string, capture []byte, fields []string, skip func(p *Packet, field string) bool) {
+	t.Helper()
 	live := !testing.Short() || *update
 	var wantSum, wantFields []string
 	if live {
 		tsharktest.Path(t)
-		file := t.TempDir() + "/tunnel.pcap"
+		file := t.TempDir() + "/" + name + ".pcap"
 		if err := os.WriteFile(file, capture, 0o644); err != nil {
 			t.Fatal(err)
 		}
 		wantSum = strings.Split(strings.TrimSuffix(tsharktest.Run(t, "-r", file), "\n"), "\n")
-		wantFields = tsharkFields(t, file, tunnelFields...)
+		wantFields = tsharkFields(t, file, fields...)
 		if *update {
-			if err := os.WriteFile("testdata/tunnel.pcap", capture, 0o644); err != nil {
+			if err := os.WriteFile("testdata/"+name+".pcap", capture, 0o644); err != nil {
 				t.Fatal(err)
 			}
-			writeLines(t, "testdata/tunnel.summary", wantSum)
-			writeLines(t, "testdata/tunnel.fields", wantFields)
+			writeLines(t, "testdata/"+name+".summary", wantSum)
+			writeLines(t, "testdata/"+name+".fields", wantFields)
 		}
 	} else {
-		wantSum, wantFields = readLines(t, "testdata/tunnel.summary"), readLines(t, "testdata/tunnel.fields")
+		wantSum, wantFields = readLines(t, "testdata/"+name+".summary"), readLines(t, "testdata/"+name+".fields")
 	}
-	if b, err := os.ReadFile("testdata/tunnel.pcap"); err != nil || !bytes.Equal(b, capture) {
-		t.Errorf("testdata/tunnel.pcap is not tunnelFrames' capture (%v): run go test -run TestTunnelsMatchTshark -update", err)
+	if b, err := os.ReadFile("testdata/" + name + ".pcap"); err != nil || !bytes.Equal(b, capture) {
+		t.Errorf("testdata/%s.pcap is not the test's capture (%v): run go test -run %s -update", name, err, test)
 	}
 	r, err := pcapread.NewReader(bytes.NewReader(capture))
 	if err != nil {
@@ -351,15 +366,12 @@ func TestTunnelsMatchTshark(t *testing.T) {
 			t.Errorf("frame %d summary:\n ours:   %s\n tshark: %s", i+1, got, wantSum[i])
 		}
 		want := strings.Split(wantFields[i], "\t")
-		for j, name := range tunnelFields {
-			if name == "vxlan.flags" && p.Tunnel != nil && p.Tunnel.VXLAN.GPE {
-				// Wireshark registers vxlan.flags twice, 16 bits for
-				// VXLAN and 8 for GPE; netsim's field has one width, so
-				// GPE's flags print as 0x000c where tshark prints 0x0c.
+		for j, field := range fields {
+			if skip != nil && skip(&p, field) {
 				continue
 			}
-			if got := FieldString(&p, name); j < len(want) && got != want[j] {
-				t.Errorf("frame %d %s: ours %q, tshark %q", i+1, name, got, want[j])
+			if got := FieldString(&p, field); j < len(want) && got != want[j] {
+				t.Errorf("frame %d %s: ours %q, tshark %q", i+1, field, got, want[j])
 			}
 		}
 	}
@@ -368,13 +380,18 @@ func TestTunnelsMatchTshark(t *testing.T) {
 // TestTunnelTreeMatchesTshark checks that every line Tree writes for the
 // tunnel capture is a line tshark -V writes for the same frame, in the
 // same order (the tree leaves out what netsim does not decode).
-func TestTunnelTreeMatchesTshark(t *testing.T) {
+func TestTunnelTreeMatchesTshark(t *testing.T) { checkTreeMatchesTshark(t, "testdata/tunnel.pcap") }
+
+// checkTreeMatchesTshark checks that every line Tree writes for the frames
+// of file is a line tshark -V writes for the same frame, in the same order.
+func checkTreeMatchesTshark(t *testing.T, file string) {
+	t.Helper()
 	if testing.Short() {
 		t.Skip("runs tshark")
 	}
 	tsharktest.Path(t)
-	want := splitFrames(tsharktest.Run(t, "-r", "testdata/tunnel.pcap", "-V"))
-	frames, err := pcapread.ReadFile("testdata/tunnel.pcap")
+	want := splitFrames(tsharktest.Run(t, "-r", file, "-V"))
+	frames, err := pcapread.ReadFile(file)
 	if err != nil {
 		t.Fatal(err)
 	}
