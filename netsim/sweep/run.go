@@ -226,6 +226,7 @@ func (s *sweeper) work(results chan<- Record) {
 		}
 		var timedOut atomic.Bool
 		var timer *time.Timer
+		start := time.Now()
 		if s.c.Timeout > 0 {
 			proc := p
 			timer = time.AfterFunc(s.c.Timeout, func() {
@@ -234,10 +235,11 @@ func (s *sweeper) work(results chan<- Record) {
 			})
 		}
 		r, err := p.run(seed)
-		if timer != nil && !timer.Stop() && err == nil {
-			// The record came as the timer fired: the seed took at least
-			// Timeout, so it timed out all the same (which of the two
-			// came first is a race), and its worker was killed.
+		if timer != nil && (!timer.Stop() || time.Since(start) >= s.c.Timeout) && err == nil {
+			// The record came as the timer fired, or after its time but
+			// before the runtime ran it (a loaded machine): the seed took
+			// at least Timeout, so it timed out all the same (which of
+			// the two came first is a race), and its worker is killed.
 			s.stop(p)
 			log := p.stderr.bytes()
 			p = nil
