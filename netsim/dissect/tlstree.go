@@ -70,31 +70,7 @@ func (t *treeWriter) tls13Certificate(b []byte) {
 		return
 	}
 	t.f(3, "Certificate Request Context Length: %d", b[0])
-	b = b[1+int(b[0]):]
-	n := int(b[0])<<16 | int(b[1])<<8 | int(b[2])
-	b = b[3:]
-	t.f(3, "Certificates Length: %d", n)
-	if n == 0 || n > len(b) {
-		return
-	}
-	t.f(3, "Certificates (%d bytes)", n)
-	for b = b[:n]; len(b) >= 3; {
-		cl := int(b[0])<<16 | int(b[1])<<8 | int(b[2])
-		if 3+cl > len(b) {
-			return
-		}
-		t.f(4, "Certificate Length: %d", cl)
-		cert := b[3 : 3+cl]
-		if cn, ok := onlyCommonName(cert); ok {
-			t.f(4, "Certificate: %s (id-at-commonName=%s)", bytesLabel(cert), cn)
-		}
-		b = b[3+cl:]
-		if len(b) < 2 || 2+int(be16(b)) > len(b) {
-			return
-		}
-		t.f(4, "Extensions Length: %d", be16(b))
-		b = b[2+int(be16(b)):]
-	}
+	t.certificates(b[1+int(b[0]):], true)
 }
 
 // onlyCommonName returns the common name of a DER certificate whose
@@ -135,7 +111,7 @@ func (t *treeWriter) tls12Handshake(r *TLSRecord, h *TLSHandshake) bool {
 		if len(b) < 3 {
 			return true
 		}
-		t.certificates(b)
+		t.certificates(b, false)
 	case 12: // ECDHE server params: curve, public key, signature
 		if len(b) < 4 || b[0] != 3 || 4+int(b[3]) > len(b) {
 			return true
@@ -176,8 +152,10 @@ func (t *treeWriter) tls12Handshake(r *TLSRecord, h *TLSHandshake) bool {
 }
 
 // certificates writes a certificate_list (3-byte length, then each
-// certificate with its 3-byte length), as in TLS 1.2's Certificate.
-func (t *treeWriter) certificates(b []byte) {
+// certificate with its 3-byte length), as in TLS 1.2's Certificate; with
+// extensions, each certificate is followed by its extensions' 2-byte
+// length and the extensions, as in TLS 1.3's CertificateEntry.
+func (t *treeWriter) certificates(b []byte, extensions bool) {
 	n := int(b[0])<<16 | int(b[1])<<8 | int(b[2])
 	t.f(3, "Certificates Length: %d", n)
 	if n == 0 || 3+n > len(b) {
@@ -195,6 +173,14 @@ func (t *treeWriter) certificates(b []byte) {
 			t.f(4, "Certificate: %s (id-at-commonName=%s)", bytesLabel(cert), cn)
 		}
 		b = b[3+cl:]
+		if !extensions {
+			continue
+		}
+		if len(b) < 2 || 2+int(be16(b)) > len(b) {
+			return
+		}
+		t.f(4, "Extensions Length: %d", be16(b))
+		b = b[2+int(be16(b)):]
 	}
 }
 
