@@ -158,3 +158,24 @@ func TestCloseAfterRunLeaksNothing(t *testing.T) {
 
 // gvisorIgnores are goroutines that outlive a closed network on purpose.
 var gvisorIgnores = []goleak.Option{}
+
+// AddHost after Close fails with ErrNetworkClosed and starts no stack:
+// before, it returned a host whose gVisor stack's goroutines nothing
+// would ever stop.
+func TestAddHostAfterCloseFails(t *testing.T) {
+	defer goleak.VerifyNone(t, gvisorIgnores...)
+	n, err := netsim.New(netsim.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := n.Close(); err != nil {
+		t.Fatal(err)
+	}
+	h, err := n.AddHost("late")
+	if !errors.Is(err, netsim.ErrNetworkClosed) || h != nil {
+		t.Fatalf("AddHost after Close = %v, %v; want nil, an error matching ErrNetworkClosed", h, err)
+	}
+	if got := n.Host("late"); got != nil {
+		t.Fatalf("Host(%q) after a failed AddHost = %v, want nil", "late", got)
+	}
+}

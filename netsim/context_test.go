@@ -3,6 +3,7 @@ package netsim_test
 import (
 	"context"
 	"errors"
+	"net"
 	"os"
 	"testing"
 	"time"
@@ -49,6 +50,14 @@ func TestWithTimeout(t *testing.T) {
 	}
 	if !errors.Is(dialErr, os.ErrDeadlineExceeded) {
 		t.Errorf("DialContext: %v, want os.ErrDeadlineExceeded", dialErr)
+	}
+	// As package net's dial timeout: context.DeadlineExceeded, a net.Error
+	// whose Timeout is true.
+	if !errors.Is(dialErr, context.DeadlineExceeded) {
+		t.Errorf("DialContext: %v, want an error matching context.DeadlineExceeded, as net.Dialer's", dialErr)
+	}
+	if ne, ok := dialErr.(net.Error); !ok || !ne.Timeout() {
+		t.Errorf("DialContext: %v (%T), want a net.Error whose Timeout() is true", dialErr, dialErr)
 	}
 	if took < 2*time.Second || took > 2*time.Second+netsim.DefaultCallTime {
 		t.Errorf("DialContext gave up after %v of virtual time, want 2s", took)
@@ -110,5 +119,42 @@ func TestWithTimeoutCancelEndsDial(t *testing.T) {
 	}
 	if took < 1500*time.Millisecond || took > 1500*time.Millisecond+netsim.DefaultCallTime {
 		t.Errorf("DialContext returned after %v of virtual time, want 1.5s", took)
+	}
+}
+
+// TestStartDialTimeoutIsDeadlineExceeded: a PendingConn whose context's
+// deadline passed fails as package net's dial timeout does.
+func TestStartDialTimeoutIsDeadlineExceeded(t *testing.T) {
+	n, err := netsim.New(netsim.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer n.Close()
+	a, _ := n.AddHost("a")
+	b, _ := n.AddHost("b")
+	if _, err := n.Connect("a-b", a.Iface("eth0", "10.0.0.1/24"), b.Iface("eth0", "10.0.0.2/24"), netsim.LinkConfig{Down: true}); err != nil {
+		t.Fatal(err)
+	}
+	var connErr error
+	n.Go(func() {
+		ctx, cancel := n.WithTimeout(context.Background(), time.Second)
+		defer cancel()
+		p, err := a.StartDial(ctx, "tcp", "", "10.0.0.2:80")
+		if err != nil {
+			connErr = err
+			return
+		}
+		defer p.Close()
+		n.Sleep(2 * time.Second)
+		_, connErr = p.Conn()
+	})
+	if err := n.Run(); err != nil {
+		t.Fatal(err)
+	}
+	if !errors.Is(connErr, context.DeadlineExceeded) || !errors.Is(connErr, os.ErrDeadlineExceeded) {
+		t.Errorf("PendingConn.Conn after the deadline: %v, want an error matching context.DeadlineExceeded and os.ErrDeadlineExceeded", connErr)
+	}
+	if ne, ok := connErr.(net.Error); !ok || !ne.Timeout() {
+		t.Errorf("PendingConn.Conn after the deadline: %v (%T), want a net.Error whose Timeout() is true", connErr, connErr)
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
+	"os"
 	"strconv"
 	"strings"
 	"syscall"
@@ -146,7 +147,12 @@ func (h *Host) Dial(network, address string) (net.Conn, error) {
 }
 
 // DialContext is Dial with a context; the context's deadline is on the
-// virtual clock.
+// virtual clock (in program mode, make it with [Network.WithTimeout]). A
+// TCP connect still unanswered at the deadline fails as [net.Dialer]'s
+// does: a *net.OpError reading "i/o timeout", a [net.Error] whose Timeout
+// is true, matching [context.DeadlineExceeded] (and
+// [os.ErrDeadlineExceeded]). A cancelled context makes it fail with an
+// error matching [context.Canceled].
 func (h *Host) DialContext(ctx context.Context, network, address string) (net.Conn, error) {
 	var t dialTarget
 	if err := h.target(&t, network, "", address); err != nil {
@@ -191,9 +197,36 @@ func (h *Host) dial(ctx context.Context, t *dialTarget) (net.Conn, error) {
 	}
 	c, err := sock.DialTCP(ctx, h.env, t.proto, t.la, t.fa)
 	if err != nil {
-		return nil, err
+		return nil, dialErr(err)
 	}
 	return c, nil
+}
+
+// dialTimeoutError is the error of a TCP dial whose context's deadline (on
+// the virtual clock) passed before the handshake completed. As package
+// net's, it reads "i/o timeout", is a [net.Error] whose Timeout is true and
+// matches [context.DeadlineExceeded]; as netsim's socket deadlines, it also
+// matches [os.ErrDeadlineExceeded].
+type dialTimeoutError struct{}
+
+func (dialTimeoutError) Error() string   { return "i/o timeout" }
+func (dialTimeoutError) Timeout() bool   { return true }
+func (dialTimeoutError) Temporary() bool { return true }
+func (dialTimeoutError) Is(target error) bool {
+	return target == context.DeadlineExceeded || target == os.ErrDeadlineExceeded
+}
+
+// dialErr gives a dial's timeout the error of package net's: a
+// *net.OpError wrapping dialTimeoutError. Any other error is returned as
+// it is.
+func dialErr(err error) error {
+	var op *net.OpError
+	if errors.As(err, &op) && op.Err == os.ErrDeadlineExceeded {
+		e := *op
+		e.Err = dialTimeoutError{}
+		return &e
+	}
+	return err
 }
 
 // ListenPacket opens a UDP socket bound to address, as net.ListenPacket

@@ -70,8 +70,12 @@ type hostNIC struct {
 
 // AddHost adds a host called name. Its random choices come from a stream of
 // its own, derived from the seed and the name, so adding a host does not
-// change what the others do.
+// change what the others do. After [Network.Close] it fails with an error
+// matching [ErrNetworkClosed].
 func (n *Network) AddHost(name string) (*Host, error) {
+	if n.closed {
+		return nil, fmt.Errorf("netsim: AddHost %q: %w", name, ErrNetworkClosed)
+	}
 	if err := n.checkName("host", name); err != nil {
 		return nil, err
 	}

@@ -255,7 +255,9 @@ type PendingConn struct {
 // Conn returns the connection (a [TCPConn]) once the handshake has
 // completed, and the same connection on every later call; the dial's
 // error once it has failed (a *net.OpError, errors.Is(err,
-// syscall.ECONNREFUSED) after the peer's RST, as SO_ERROR would say); and
+// syscall.ECONNREFUSED) after the peer's RST, as SO_ERROR would say; a
+// timeout matching [context.DeadlineExceeded] once StartDial's context's
+// deadline has passed, as package net's dial timeout); and
 // an error matching [ErrInProgress] until then. It never waits.
 func (p *PendingConn) Conn() (net.Conn, error) {
 	if p == nil || p.p == nil {
@@ -263,7 +265,7 @@ func (p *PendingConn) Conn() (net.Conn, error) {
 	}
 	c, err := p.p.Conn()
 	if err != nil {
-		return nil, err
+		return nil, dialErr(err)
 	}
 	return c, nil
 }
