@@ -1,6 +1,7 @@
 package dfilter
 
 import (
+	"errors"
 	"strings"
 	"sync"
 	"testing"
@@ -68,4 +69,35 @@ func TestMatchConcurrent(t *testing.T) {
 		}()
 	}
 	wg.Wait()
+}
+
+// TestCompileDeepNesting: a filter nested deeper than MaxDepth fails with a
+// *SyntaxError at the parenthesis or "not" that goes too deep, instead of
+// recursing until the goroutine's stack overflows (a fatal error that no
+// recover catches: a filter of 4 Mi parentheses ended the process).
+func TestCompileDeepNesting(t *testing.T) {
+	k := 1 << 22 // deep enough to overflow the stack without MaxDepth
+	if testing.Short() {
+		k = 2 * MaxDepth // lexing 4 Mi tokens takes seconds
+	}
+	for _, expr := range []string{
+		strings.Repeat("(", k) + "tcp" + strings.Repeat(")", k),
+		strings.Repeat("!", k) + "tcp",
+		strings.Repeat("not ", k) + "tcp",
+		"tcp and " + strings.Repeat("(", k),
+	} {
+		_, err := Compile(expr)
+		var se *SyntaxError
+		if !errors.As(err, &se) {
+			t.Fatalf("Compile(%.20q...) = %v, want a *SyntaxError", expr, err)
+		}
+		if !strings.Contains(se.Msg, "nested") || se.Pos >= len(expr) {
+			t.Errorf("Compile(%.20q...): %v at %d, want a message about nesting at the level too deep", expr, se.Msg, se.Pos)
+		}
+	}
+	// MaxDepth levels are fine.
+	ok := strings.Repeat("(", MaxDepth-1) + "!tcp" + strings.Repeat(")", MaxDepth-1)
+	if _, err := Compile(ok); err != nil {
+		t.Errorf("Compile of %d levels: %v", MaxDepth, err)
+	}
 }

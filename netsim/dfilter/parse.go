@@ -16,6 +16,24 @@ type parser struct {
 	// parsed, for range checks of literals.
 	curField *dissect.Field
 	curSlice *sliceSpec
+	// depth is how many parentheses and "not"s enclose the next token.
+	depth int
+}
+
+// MaxDepth is how deeply [Compile] lets parentheses and "not" nest: a
+// filter nested deeper fails with a [*SyntaxError] at the level too deep,
+// where the parser would otherwise recurse until the goroutine's stack
+// overflowed, a fatal error no recover catches.
+const MaxDepth = 1000
+
+// enter counts one more level of nesting at t, failing past MaxDepth; a
+// successful enter is paired with ps.depth--.
+func (ps *parser) enter(t token) error {
+	if ps.depth >= MaxDepth {
+		return errAt(ps.expr, t.pos, t.end-t.pos, "Filter nested too deeply (more than %d levels of parentheses and \"not\").", MaxDepth)
+	}
+	ps.depth++
+	return nil
 }
 
 func (ps *parser) peek() token { return ps.toks[ps.i] }
@@ -68,9 +86,13 @@ func (ps *parser) parseAnd() (node, error) {
 }
 
 func (ps *parser) parseNot() (node, error) {
-	if ps.peek().kind == tNot {
+	if t := ps.peek(); t.kind == tNot {
+		if err := ps.enter(t); err != nil {
+			return nil, err
+		}
 		ps.next()
 		n, err := ps.parseNot()
+		ps.depth--
 		if err != nil {
 			return nil, err
 		}
@@ -82,8 +104,12 @@ func (ps *parser) parseNot() (node, error) {
 func (ps *parser) parsePrimary() (node, error) {
 	t := ps.peek()
 	if t.kind == tLParen {
+		if err := ps.enter(t); err != nil {
+			return nil, err
+		}
 		ps.next()
 		n, err := ps.parseOr()
+		ps.depth--
 		if err != nil {
 			return nil, err
 		}
