@@ -41,6 +41,15 @@ const defaultListenBacklog = 4096
 // net. The methods that need a file descriptor (File, SyscallConn) and
 // MultipathTCP are missing, and so are ReadFrom and WriteTo (io.Copy works
 // without them).
+//
+// Where it still differs from *net.TCPConn on Linux (known defects, to be
+// fixed; don't rely on them):
+//   - Read with an empty buffer waits for data to arrive; package net
+//     returns 0, nil at once.
+//   - Write after CloseWrite, and the first Write after Read reported the
+//     peer's reset, return len(b), nil; package net fails with EPIPE.
+//   - SetDeadline, SetReadDeadline and SetWriteDeadline after Close
+//     return nil; package net returns an error matching [net.ErrClosed].
 type TCPConn interface {
 	net.Conn
 	// CloseRead shuts down the receiving side.
@@ -72,6 +81,13 @@ type TCPConn interface {
 // [Host.Dial] and [Host.DialFrom] for UDP, have: both net.PacketConn and
 // net.Conn (Read and Write on a connected socket), SetReadBuffer and
 // SetWriteBuffer as in *net.UDPConn, and netsim's own SetTTL.
+//
+// Where it still differs from *net.UDPConn (known defects, to be fixed):
+// WriteTo on a socket of Dial or DialFrom sends the datagram to the
+// address given, where package net fails with an error saying the socket
+// is connected; the deadline setters after Close return nil. A datagram
+// larger than ReadFrom's buffer is cut to it and the rest discarded, as
+// in package net.
 type UDPConn interface {
 	net.PacketConn
 	net.Conn
@@ -86,7 +102,10 @@ type UDPConn interface {
 }
 
 // TCPListener is what [Host.Listen] returns: a net.Listener with
-// SetDeadline, as *net.TCPListener has, on the virtual clock.
+// SetDeadline, as *net.TCPListener has, on the virtual clock. Unlike
+// package net's, the Addr of a listener on every address (":80") has no
+// IP: it prints ":80" where package net prints "[::]:80"; dialing it
+// from the same host works either way.
 type TCPListener interface {
 	net.Listener
 	// SetDeadline sets the deadline of Accept: a pending or later Accept

@@ -5,10 +5,10 @@ import "fmt"
 // SyntaxError is a filter that does not compile. Pos and Len locate the
 // offending text in the expression (byte offsets).
 type SyntaxError struct {
-	Expr string
-	Pos  int
-	Len  int
-	Msg  string
+	Expr string // the whole expression given to Compile
+	Pos  int    // byte offset in Expr where the problem starts
+	Len  int    // bytes of Expr the problem spans (0 at the end of Expr)
+	Msg  string // what is wrong, in tshark's words
 }
 
 // Error returns the message and the 1-based column of the problem.

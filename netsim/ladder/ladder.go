@@ -83,7 +83,7 @@ type Message struct {
 // TCPSegment is the part of a TCP header a ladder shows, with Wireshark's
 // relative sequence numbers.
 type TCPSegment struct {
-	SrcPort, DstPort uint16
+	SrcPort, DstPort uint16 // tcp.srcport, tcp.dstport
 	Flags            uint16 // the 12 flag bits, FIN = 0x001 ... AE = 0x100
 	Seq, Ack, Len    uint32 // relative tcp.seq, tcp.ack, tcp.len
 	Stream           uint32 // tcp.stream

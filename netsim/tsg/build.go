@@ -130,8 +130,8 @@ type Segment struct {
 	Seq   int64 // relative sequence number of the first byte (or of the SYN or FIN)
 	End   int64 // Seq + payload length, + 1 for a SYN or a FIN
 	Len   int   // payload bytes
-	SYN   bool
-	FIN   bool
+	SYN   bool  // the segment carries a SYN
+	FIN   bool  // the segment carries a FIN
 	// Retransmission is set when part of the segment's range was sent
 	// before in the capture.
 	Retransmission bool
