@@ -74,7 +74,7 @@ type hostNIC struct {
 // matching [ErrNetworkClosed].
 func (n *Network) AddHost(name string) (*Host, error) {
 	if n.closed {
-		return nil, fmt.Errorf("netsim: AddHost %q: %w", name, ErrNetworkClosed)
+		return nil, fmt.Errorf("AddHost %q: %w", name, ErrNetworkClosed) // "AddHost \"x\": netsim: network closed: ..."
 	}
 	if err := n.checkName("host", name); err != nil {
 		return nil, err

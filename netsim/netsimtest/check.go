@@ -162,13 +162,22 @@ func Measure(t *testing.T, runs int, body func(t *testing.T)) CheckResult {
 		p := procsOf(i + 1)
 		runtime.GOMAXPROCS(p)
 		run := new(seedRun)
+		var sub *testing.T
+		returned := false
 		ok := t.Run("run="+strconv.Itoa(i+1), func(t *testing.T) {
+			sub = t
 			seedRuns.Store(t, run)
 			t.Cleanup(func() { seedRuns.Delete(t) })
 			body(t)
+			returned = true
 		})
 		if !ok {
 			return res
+		}
+		if !returned && !sub.Skipped() {
+			// t.Run returned while body was paused in t.Parallel: it
+			// would run after Check, at whatever GOMAXPROCS then is.
+			t.Fatalf("netsim: %s: body called t.Parallel: Check runs the body's runs one after another, at GOMAXPROCS 1 and 8 in turn; remove the call", t.Name())
 		}
 		res.Runs++
 		caps := run.bytes()

@@ -177,3 +177,34 @@ func TestCheckFails(t *testing.T) {
 		}
 	}
 }
+
+// TestCheckParallelBodyChild is a Check whose body calls t.Parallel (run
+// as a child process by TestCheckParallelBody).
+func TestCheckParallelBodyChild(t *testing.T) {
+	if os.Getenv(checkEnv) == "" {
+		t.Skip("run as a child process by TestCheckParallelBody")
+	}
+	netsimtest.Check(t, 2, func(t *testing.T) {
+		t.Parallel()
+		n, client, server := twoHosts(t, netsim.Options{Seed: 1}, netsim.LinkConfig{Delay: time.Millisecond})
+		netsimtest.Run(t, n, func(t *testing.T) {
+			exchange(t, "", client, server, []byte{1})
+		})
+	})
+}
+
+// TestCheckParallelBody: a body that calls t.Parallel fails the test with
+// a message that says so; it used to say the body "made no network with
+// netsimtest.New", which it did, later, after Check had returned.
+func TestCheckParallelBody(t *testing.T) {
+	cmd := exec.Command(os.Args[0], "-test.run=^TestCheckParallelBodyChild$", "-test.v")
+	cmd.Env = append(os.Environ(), checkEnv+"=1", netsimtest.CaptureDirEnv+"="+t.TempDir())
+	out, err := cmd.CombinedOutput()
+	text := string(out)
+	if err == nil {
+		t.Fatalf("the child passed:\n%s", text)
+	}
+	if !strings.Contains(text, "body called t.Parallel") || strings.Contains(text, "made no network") {
+		t.Errorf("the output does not say that the body called t.Parallel:\n%s", text)
+	}
+}

@@ -61,8 +61,11 @@ func hangTimeout() (time.Duration, error) {
 		return 0, nil
 	}
 	d, err := time.ParseDuration(v)
-	if err != nil || d < 0 {
-		return 0, fmt.Errorf("netsim: %s: not a duration (20s, 1m)", from)
+	if err != nil {
+		return 0, fmt.Errorf("netsim: %s: not a duration (20s, 1m; 0 or off turns the watchdog off)", from)
+	}
+	if d < 0 {
+		return 0, fmt.Errorf("netsim: %s: negative (give 20s, 1m; 0 or off turns the watchdog off)", from)
 	}
 	return d, nil
 }
