@@ -23,6 +23,9 @@ var (
 	ErrNoTCP = errors.New("tsg: no TCP stream in the capture")
 	// ErrNoStream: [Options.Stream] names a stream the capture does not have.
 	ErrNoStream = errors.New("tsg: no such TCP stream")
+	// ErrInvalidOptions is the error of [Read] and [ReadFile] given
+	// [Options] out of range; the message names the field.
+	ErrInvalidOptions = errors.New("tsg: invalid options")
 )
 
 // Direction picks which side of a TCP stream is the sender drawn: its
@@ -41,15 +44,18 @@ const (
 	Server
 )
 
-// String returns "auto", "client" or "server".
+// String returns "auto", "client" or "server" ("Direction(N)" for a
+// value that is none of them).
 func (d Direction) String() string {
 	switch d {
+	case Auto:
+		return "auto"
 	case Client:
 		return "client"
 	case Server:
 		return "server"
 	}
-	return "auto"
+	return fmt.Sprintf("Direction(%d)", int(d))
 }
 
 // ParseDirection parses "auto", "client" or "server" (as [Direction.String]
@@ -171,6 +177,9 @@ const SenderPrefix = "tcp sender:"
 
 // ReadFile reads the capture at path and builds the graph opt asks for.
 func ReadFile(path string, opt Options) (*Graph, error) {
+	if err := opt.check(); err != nil {
+		return nil, err
+	}
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
@@ -184,9 +193,13 @@ func ReadFile(path string, opt Options) (*Graph, error) {
 }
 
 // Read reads a pcap or pcapng capture from r and builds the graph opt asks
-// for. A capture it cannot parse gives [pcapread]'s error; one without TCP
-// gives [ErrNoTCP]; a missing [Options.Stream] gives [ErrNoStream].
+// for. Options out of range give [ErrInvalidOptions]; a capture it cannot
+// parse gives [pcapread]'s error; one without TCP gives [ErrNoTCP]; a
+// missing [Options.Stream] gives [ErrNoStream].
 func Read(r io.Reader, opt Options) (*Graph, error) {
+	if err := opt.check(); err != nil {
+		return nil, err
+	}
 	rd, err := pcapread.NewReader(r)
 	if err != nil {
 		return nil, err
@@ -202,6 +215,21 @@ func Read(r io.Reader, opt Options) (*Graph, error) {
 		return nil, err
 	}
 	return build(segs, opt)
+}
+
+// check rejects options out of range, naming the field.
+func (o Options) check() error {
+	switch {
+	case o.Stream < AnyStream:
+		return fmt.Errorf("%w: Options.Stream %d is neither a tcp.stream index (0 or more) nor AnyStream (-1)", ErrInvalidOptions, o.Stream)
+	case o.Direction != Auto && o.Direction != Client && o.Direction != Server:
+		return fmt.Errorf("%w: Options.Direction %v: want Auto, Client or Server", ErrInvalidOptions, o.Direction)
+	case o.From < 0:
+		return fmt.Errorf("%w: Options.From %v is negative (a time since the capture's first frame)", ErrInvalidOptions, o.From)
+	case o.To < 0:
+		return fmt.Errorf("%w: Options.To %v is negative (a time since the capture's first frame)", ErrInvalidOptions, o.To)
+	}
+	return nil
 }
 
 // tcpPkt is what the graph needs of one TCP frame.

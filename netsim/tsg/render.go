@@ -43,14 +43,41 @@ func num(v float64) string { return strconv.FormatFloat(round2(v), 'f', -1, 64) 
 
 func hexColor(c color.RGBA) string { return fmt.Sprintf("#%02x%02x%02x", c.R, c.G, c.B) }
 
-var xmlEscaper = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;", `"`, "&quot;")
+// xmlEscape escapes text for an SVG text node or attribute: the markup
+// characters become entities, and what XML cannot hold (bytes that are not
+// UTF-8, control characters but tab, newline and carriage return, U+FFFE,
+// U+FFFF, surrogates) becomes U+FFFD, so that a title or a capture's
+// comment never makes the file ill-formed.
+func xmlEscape(s string) string {
+	var b strings.Builder
+	b.Grow(len(s))
+	for _, r := range s {
+		switch {
+		case r == '&':
+			b.WriteString("&amp;")
+		case r == '<':
+			b.WriteString("&lt;")
+		case r == '>':
+			b.WriteString("&gt;")
+		case r == '"':
+			b.WriteString("&quot;")
+		case r == '\t' || r == '\n' || r == '\r':
+			b.WriteRune(r)
+		case r < 0x20 || r == 0xfffe || r == 0xffff || (r >= 0xd800 && r <= 0xdfff):
+			b.WriteRune('\ufffd')
+		default:
+			b.WriteRune(r) // an invalid byte arrives here as utf8.RuneError, U+FFFD
+		}
+	}
+	return b.String()
+}
 
 func (p *picture) svg(out io.Writer) error {
 	w := bufio.NewWriter(out)
 	fmt.Fprintf(w, `<?xml version="1.0" encoding="UTF-8"?>
 <svg xmlns="http://www.w3.org/2000/svg" width="%d" height="%d" viewBox="0 0 %d %d" font-family="Go, 'DejaVu Sans', Arial, Helvetica, sans-serif">
 <title>%s</title>
-`, p.w, p.h, p.w, p.h, xmlEscaper.Replace(p.title))
+`, p.w, p.h, p.w, p.h, xmlEscape(p.title))
 	for _, s := range p.shapes {
 		switch s.kind {
 		case kFill:
@@ -74,7 +101,7 @@ func (p *picture) svg(out io.Writer) error {
 				fmt.Fprintf(w, ` stroke-dasharray="%s %s"`, num(s.dash), num(s.dash))
 			}
 			if s.tip != "" {
-				fmt.Fprintf(w, "><title>%s</title></path>\n", xmlEscaper.Replace(s.tip))
+				fmt.Fprintf(w, "><title>%s</title></path>\n", xmlEscape(s.tip))
 			} else {
 				w.WriteString("/>\n")
 			}
@@ -93,7 +120,7 @@ func (p *picture) svg(out io.Writer) error {
 			if s.vertical {
 				fmt.Fprintf(w, ` transform="rotate(-90 %s %s)"`, num(q.X), num(q.Y))
 			}
-			fmt.Fprintf(w, ">%s</text>\n", xmlEscaper.Replace(s.text))
+			fmt.Fprintf(w, ">%s</text>\n", xmlEscape(s.text))
 		}
 	}
 	w.WriteString("</svg>\n")

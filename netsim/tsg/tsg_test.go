@@ -3,6 +3,7 @@ package tsg
 import (
 	"bytes"
 	"encoding/binary"
+	"encoding/xml"
 	"errors"
 	"flag"
 	"fmt"
@@ -641,8 +642,12 @@ func FuzzRead(f *testing.F) {
 			if err != nil {
 				continue
 			}
-			if err := g.SVG(io.Discard); err != nil {
+			var svg bytes.Buffer
+			if err := g.SVG(&svg); err != nil {
 				t.Fatal(err)
+			}
+			if err := wellFormed(svg.Bytes()); err != nil {
+				t.Fatalf("the SVG is not well-formed XML: %v", err)
 			}
 			if i == 0 {
 				// Rasterizing is most of the cost (tens of ms, far more
@@ -651,4 +656,60 @@ func FuzzRead(f *testing.F) {
 			}
 		}
 	})
+}
+
+// wellFormed reports the first XML syntax error of svg, if any.
+func wellFormed(svg []byte) error {
+	d := xml.NewDecoder(bytes.NewReader(svg))
+	for {
+		if _, err := d.Token(); err == io.EOF {
+			return nil
+		} else if err != nil {
+			return err
+		}
+	}
+}
+
+// TestSVGTextWellFormed: a title (or a capture's comment, shown as a
+// tooltip) holding bytes that are not UTF-8 or control characters that XML
+// cannot hold still gives a well-formed SVG; they used to be copied as
+// they were, and XML parsers (browsers, rsvg-convert) rejected the file.
+func TestSVGTextWellFormed(t *testing.T) {
+	for _, title := range []string{"a<b&c\"d'>", "\xff\xfe bad UTF-8", "nul\x00 and \x01\x1b", "tab\tnewline\n"} {
+		g, err := ReadFile(lossFile, Options{Title: title})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var svg bytes.Buffer
+		if err := g.SVG(&svg); err != nil {
+			t.Fatal(err)
+		}
+		if err := wellFormed(svg.Bytes()); err != nil {
+			t.Errorf("title %q: the SVG is not well-formed XML: %v", title, err)
+		}
+	}
+}
+
+// TestReadRejectsBadOptions: options out of range fail with an error
+// naming the field and matching ErrInvalidOptions; they used to draw
+// something else silently (Stream -5 drew stream 0, Direction 77 drew the
+// auto direction, a negative span an empty graph).
+func TestReadRejectsBadOptions(t *testing.T) {
+	for _, c := range []struct {
+		opt  Options
+		want string
+	}{
+		{Options{Stream: -5}, "Options.Stream -5"},
+		{Options{Direction: 77}, "Options.Direction Direction(77)"},
+		{Options{From: -time.Hour, To: -time.Minute}, "Options.From -1h0m0s"},
+		{Options{To: -time.Minute}, "Options.To -1m0s"},
+	} {
+		_, err := ReadFile(lossFile, c.opt)
+		if !errors.Is(err, ErrInvalidOptions) || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("ReadFile(%+v): %v, want an error matching ErrInvalidOptions naming %q", c.opt, err, c.want)
+		}
+	}
+	if s := Direction(77).String(); s != "Direction(77)" {
+		t.Errorf("Direction(77).String() = %q", s)
+	}
 }
