@@ -2,10 +2,12 @@ package netsim_test
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"io"
 	"log"
+	"net"
 	"net/http"
 	"os"
 	"strings"
@@ -175,6 +177,34 @@ func ExampleHost_Dial() {
 	// Output:
 	// dial tcp 127.0.0.1:9: connect: connection refused
 	// refused: true
+}
+
+// A dial nobody answers (the link is down) gives up at its context's
+// deadline, on the virtual clock: Network.WithTimeout makes such a context
+// in program mode. The error is package net's dial timeout. (The 20 µs
+// past the deadline are the call's own time, Options.CallTime.)
+func ExampleHost_DialContext() {
+	n, _ := netsim.New(netsim.Options{})
+	defer n.Close()
+	client, _ := n.AddHost("client")
+	server, _ := n.AddHost("server")
+	n.Connect("client-server", client.Iface("eth0", "10.0.0.1/24"), server.Iface("eth0", "10.0.0.2/24"),
+		netsim.LinkConfig{Down: true})
+	n.Go(func() {
+		ctx, cancel := n.WithTimeout(context.Background(), 3*time.Second)
+		defer cancel()
+		start := n.Now()
+		_, err := client.DialContext(ctx, "tcp", "server:80")
+		fmt.Println(err, "after", n.Now().Sub(start))
+		var ne net.Error
+		fmt.Println("timeout:", errors.As(err, &ne) && ne.Timeout(), errors.Is(err, context.DeadlineExceeded))
+	})
+	if err := n.Run(); err != nil {
+		log.Fatal(err)
+	}
+	// Output:
+	// dial tcp 10.0.0.2:80: i/o timeout after 3.00002s
+	// timeout: true true
 }
 
 // The book's exchange, as `netsim run tcp` runs it: a receiver on

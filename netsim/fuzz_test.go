@@ -1,6 +1,7 @@
 package netsim_test
 
 import (
+	"context"
 	"net"
 	"testing"
 
@@ -46,6 +47,23 @@ func FuzzAddresses(f *testing.F) {
 		}
 		_, err := h.Dial(network, address) // not running: fails at once
 		check("Dial", err)
+		if l, err := h.ListenBacklog(network, address, 1); err == nil {
+			l.Close()
+		} else {
+			check("ListenBacklog", err)
+		}
+		// The address as the local one, and as the remote one, of DialFrom
+		// and StartDial.
+		_, err = h.DialFrom(context.Background(), network, address, "127.0.0.1:1")
+		check("DialFrom", err)
+		_, err = h.DialFrom(context.Background(), network, "127.0.0.1:0", address)
+		check("DialFrom", err)
+		if p, err := h.StartDial(context.Background(), network, "", address); err == nil {
+			p.Close()
+		} else {
+			check("StartDial", err)
+		}
+		_, _ = n.LookupHost(address)
 		_ = h.Iface(network, address)
 		_ = h.AddRoute(network, address)
 	})
