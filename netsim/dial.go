@@ -122,7 +122,10 @@ var (
 
 // Listen announces on the host's address, as net.Listen does: network is
 // "tcp", "tcp4" or "tcp6"; address is "host:port", where an empty host means
-// every address and port 0 picks one. The listener is a [TCPListener];
+// every address and port 0 (or none) picks one. A port is a number or, as
+// in package net, a service name ("http", "https", "ssh"; "domain" for
+// UDP) from package net's built-in table: /etc/services is not read, so that
+// a run does not depend on the machine. The listener is a [TCPListener];
 // Accept returns a [TCPConn].
 func (h *Host) Listen(network, address string) (net.Listener, error) {
 	proto, fa, err := h.resolve("listen", network, "tcp", address, true)
@@ -287,6 +290,44 @@ func (h *Host) DialFrom(ctx context.Context, network, laddr, raddr string) (net.
 	return h.dial(ctx, &t)
 }
 
+// services are the service names a port may be given by: package net's
+// own table (net/lookup.go), which it uses where /etc/services is missing.
+// netsim does not read /etc/services, so that a run does not depend on the
+// machine.
+var services = map[string]map[string]uint16{
+	"udp": {"domain": 53},
+	"tcp": {
+		"ftp": 21, "ftps": 990, "gopher": 70, "http": 80, "https": 443, "imap2": 143, "imap3": 220,
+		"imaps": 993, "pop3": 110, "pop3s": 995, "smtp": 25, "submissions": 465, "ssh": 22, "telnet": 23,
+	},
+}
+
+// parsePort parses the port of an address on transport kind ("tcp" or
+// "udp") as package net does: a decimal number from 0 to 65535, with an
+// optional "+"; "" for 0; or a service name of [services], in any case. A
+// number out of range is an "invalid port" *net.AddrError, an unknown name
+// an "unknown port" *net.DNSError, as net.LookupPort gives them.
+func parsePort(kind, s string) (uint16, error) {
+	if s == "" {
+		return 0, nil
+	}
+	digits := strings.TrimPrefix(s, "+")
+	if digits != "" && strings.Trim(digits, "0123456789") == "" {
+		p, err := strconv.ParseUint(digits, 10, 16)
+		if err != nil {
+			return 0, &net.AddrError{Err: "invalid port", Addr: s}
+		}
+		return uint16(p), nil
+	}
+	if s[0] == '-' && strings.Trim(s[1:], "0123456789") == "" && len(s) > 1 {
+		return 0, &net.AddrError{Err: "invalid port", Addr: s}
+	}
+	if p, ok := services[kind][strings.ToLower(s)]; ok {
+		return p, nil
+	}
+	return 0, &net.DNSError{Err: "unknown port", Name: kind + "/" + s, IsNotFound: true}
+}
+
 // resolveFrom resolves DialFrom's laddr (non-empty) and raddr for network,
 // of transport kind: raddr's family follows laddr's.
 func (h *Host) resolveFrom(network, kind, laddr, raddr string) (proto tcpip.NetworkProtocolNumber, la, fa tcpip.FullAddress, err error) {
@@ -347,9 +388,9 @@ func (h *Host) resolve(op, network, kind, address string, passive bool) (tcpip.N
 	if err != nil {
 		return fail(err)
 	}
-	port, err := strconv.ParseUint(portPart, 10, 16)
+	port, err := parsePort(kind, portPart)
 	if err != nil {
-		return fail(&net.AddrError{Err: "invalid port", Addr: address})
+		return fail(err)
 	}
 	family := network[len(network)-1]
 	var ip netip.Addr

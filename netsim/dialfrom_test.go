@@ -226,13 +226,17 @@ func TestDialFromErrors(t *testing.T) {
 		want  string
 	}{
 		{"laddr without a port", func() error { _, err := h.DialFrom(ctx, "tcp", "127.0.0.1", "127.0.0.1:7000"); return err }, isOpErr, "*net.OpError"},
-		{"laddr port not a number", func() error { _, err := h.DialFrom(ctx, "tcp", ":x", "127.0.0.1:7000"); return err }, addrErr, "*net.AddrError"},
+		{"laddr port not a number", func() error { _, err := h.DialFrom(ctx, "tcp", ":x", "127.0.0.1:7000"); return err },
+			func(err error) bool {
+				var de *net.DNSError
+				return isOpErr(err) && errors.As(err, &de) && de.Err == "unknown port" // as package net: no such service
+			}, "unknown port"},
 		{"laddr port too big", func() error { _, err := h.DialFrom(ctx, "udp", ":70000", "127.0.0.1:7000"); return err }, addrErr, "*net.AddrError"},
 		{"laddr IPv6, raddr IPv4", func() error { _, err := h.DialFrom(ctx, "tcp", "[::1]:0", "127.0.0.1:7000"); return err }, addrErr, "*net.AddrError"},
 		{"laddr IPv4, raddr IPv6", func() error { _, err := h.DialFrom(ctx, "udp", "127.0.0.1:0", "[::1]:7000"); return err }, addrErr, "*net.AddrError"},
 		{"tcp4 laddr IPv6", func() error { _, err := h.DialFrom(ctx, "tcp4", "[::1]:0", "127.0.0.1:7000"); return err }, addrErr, "*net.AddrError"},
 		{"unknown network", func() error { _, err := h.DialFrom(ctx, "sctp", ":0", "127.0.0.1:7000"); return err }, isOpErr, "*net.OpError"},
-		{"bad raddr port", func() error { _, err := h.DialFrom(ctx, "tcp", "127.0.0.1:0", "127.0.0.1:x"); return err },
+		{"bad raddr port", func() error { _, err := h.DialFrom(ctx, "tcp", "127.0.0.1:0", "127.0.0.1:99999"); return err },
 			func(err error) bool {
 				var ae *net.AddrError
 				return errors.As(err, &ae) && ae.Err == "invalid port"
