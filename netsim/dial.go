@@ -403,7 +403,7 @@ func (h *Host) resolve(op, network, kind, address string, passive bool) (tcpip.N
 		return ipv6.ProtocolNumber, tcpip.FullAddress{Port: uint16(port)}, nil
 	case hostPart == "":
 		ip = netip.AddrFrom4([4]byte{127, 0, 0, 1})
-	case hostPart == "localhost":
+	case strings.EqualFold(hostPart, "localhost"):
 		ip = netip.AddrFrom4([4]byte{127, 0, 0, 1})
 		if family == '6' {
 			ip = netip.IPv6Loopback()
@@ -432,7 +432,7 @@ func (h *Host) resolve(op, network, kind, address string, passive bool) (tcpip.N
 // resolver: the first address of the host's interfaces, IPv4 before IPv6
 // unless family is '6' (or only IPv6 if '6', only IPv4 if '4').
 func (n *Network) lookup(name string, family byte) (netip.Addr, bool) {
-	h := n.byName[name]
+	h := n.hostNamed(name)
 	if h == nil {
 		return netip.Addr{}, false
 	}
@@ -453,10 +453,42 @@ func (n *Network) lookup(name string, family byte) (netip.Addr, bool) {
 	return netip.IPv6Loopback(), len(addrs) == 0
 }
 
+// hostNamed returns the host called name as a DNS name says it: in any
+// case (the exact name first, then the first host added whose name differs
+// only in case), with or without one trailing dot. nil if none.
+func (n *Network) hostNamed(name string) *Host {
+	if h := n.byName[name]; h != nil {
+		return h
+	}
+	if s, ok := strings.CutSuffix(name, "."); ok && s != "" && !strings.HasSuffix(s, ".") {
+		name = s
+		if h := n.byName[name]; h != nil {
+			return h
+		}
+	}
+	for _, h := range n.hosts {
+		if strings.EqualFold(h.name, name) {
+			return h
+		}
+	}
+	return nil
+}
+
 // LookupHost returns the addresses of the host called name, as
-// net.LookupHost would inside the simulated network.
+// [net.LookupHost] would inside the simulated network: its Ethernet
+// addresses in the order given (the loopback's, 127.0.0.1 and ::1, for a
+// host with none). A host name matches in any case and with a trailing dot,
+// as a DNS name does; an IP address is returned as it is, and "localhost"
+// (unless a host has that name) gives the loopback's addresses. Any other
+// name fails with a *net.DNSError whose IsNotFound is true.
 func (n *Network) LookupHost(name string) ([]string, error) {
-	h := n.byName[name]
+	if ip, err := netip.ParseAddr(name); err == nil {
+		return []string{ip.String()}, nil
+	}
+	h := n.hostNamed(name)
+	if h == nil && strings.EqualFold(strings.TrimSuffix(name, "."), "localhost") {
+		return []string{"127.0.0.1", "::1"}, nil
+	}
 	if h == nil {
 		return nil, &net.DNSError{Err: "no such host", Name: name, IsNotFound: true}
 	}

@@ -281,3 +281,24 @@ func TestRealSocketsFilter(t *testing.T) {
 		}
 	}
 }
+
+// TestResolverHostNamesAnyCase: a host whose name has capitals resolves
+// through net.DefaultResolver, in any case and with a trailing dot, as DNS
+// names do; the in-memory DNS server lowercases the question, and a host
+// called "DB" used to be "no such host".
+func TestResolverHostNamesAnyCase(t *testing.T) {
+	n := netsimtest.New(t, netsim.Options{})
+	client, _ := n.AddHost("Client")
+	db, _ := n.AddHost("DB")
+	if _, err := n.Connect("l", client.Iface("eth0", "10.0.0.1/24"), db.Iface("eth0", "10.0.0.2/24")); err != nil {
+		t.Fatal(err)
+	}
+	netsimtest.Run(t, n, func(t *testing.T) {
+		for _, name := range []string{"DB", "db", "Db."} {
+			addrs, err := net.DefaultResolver.LookupHost(context.Background(), name)
+			if err != nil || !slices.Equal(addrs, []string{"10.0.0.2"}) {
+				t.Errorf("LookupHost(%q) = %v, %v; want [10.0.0.2]", name, addrs, err)
+			}
+		}
+	})
+}
