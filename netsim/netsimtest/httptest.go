@@ -58,7 +58,7 @@ func NewTLSServer(t testing.TB, host *netsim.Host, handler http.Handler) *httpte
 	return s
 }
 
-// NewUnstartedServer returns an [net/http/httptest.Server] that listens on
+// NewUnstartedServer returns a [net/http/httptest.Server] that listens on
 // host, to be configured and then started with [Start] or [StartTLS] (not
 // with its own Start or StartTLS methods, whose clients would dial the
 // machine's network). Its listener is open from the call on: connections
@@ -83,7 +83,10 @@ func NewUnstartedServer(t testing.TB, host *netsim.Host, handler http.Handler) *
 }
 
 // Start starts a server from [NewUnstartedServer] serving HTTP, with a
-// Client that dials through the network from the server's host.
+// Client that dials through the network from the server's host: call it
+// in place of s.Start, httptest's own, whose client would dial the
+// machine's network. (Not to be confused with [netsim.Network.Start],
+// which [Run] calls for you.)
 func Start(t testing.TB, s *httptest.Server) {
 	t.Helper()
 	start(t, s, false)
