@@ -141,7 +141,15 @@ func Read(name string, r io.Reader) (records []Record, torn bool, err error) {
 			var rec Record
 			dec := json.NewDecoder(bytes.NewReader(text))
 			dec.DisallowUnknownFields()
-			if derr := dec.Decode(&rec); derr != nil {
+			derr := dec.Decode(&rec)
+			if derr == nil {
+				// One record a line: anything after it (two records run
+				// together, a stray byte) is not a record either.
+				if rest, _ := io.ReadAll(dec.Buffered()); len(bytes.TrimSpace(rest)) > 0 {
+					derr = fmt.Errorf("%q after the record", bytes.TrimSpace(rest))
+				}
+			}
+			if derr != nil {
 				if last {
 					return records, true, nil
 				}
