@@ -202,7 +202,9 @@ func TestBookTranscripts(t *testing.T) {
 			if len(ts) < 10 {
 				t.Fatalf("book/%s.md: only %d commands found", lang, len(ts))
 			}
-			outputs := runTranscripts(t, "book/"+lang+".md", scratchDir(t), ts)
+			// An empty directory, as on a machine with only the netsim
+			// binary: the texts' commands must not need a checkout.
+			outputs := runTranscripts(t, "book/"+lang+".md", t.TempDir(), ts)
 			if *update {
 				rewriteOutputs(t, filepath.Join("book", lang+".md"), text, ts, outputs)
 			}
@@ -429,5 +431,43 @@ func rewriteOutputs(t *testing.T, path, text string, ts []transcript, outputs []
 	}
 	if err := os.WriteFile(path, []byte(strings.Join(lines, "\n")), 0o644); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestBookReference: the Linux captures netsim help book --reference
+// writes are testdata/reference's, byte for byte; a second run leaves them
+// be, and a different file of the same name is not replaced.
+func TestBookReference(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "ref")
+	for range 2 {
+		code, stdout, stderr := sweepCmd(t, t.TempDir(), nil, "help", "book", "--reference", dir)
+		if code != 0 || !strings.HasPrefix(stdout, "the book's exchanges captured on Linux: ") {
+			t.Fatalf("exit %d: %s%s", code, stdout, stderr)
+		}
+	}
+	for _, name := range bookReferenceFiles {
+		want, err := os.ReadFile(filepath.Join("..", "..", "testdata", "reference", name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := os.ReadFile(filepath.Join(dir, name))
+		if err != nil || !bytes.Equal(got, want) {
+			t.Errorf("%s: %v: not testdata/reference's bytes", name, err)
+		}
+	}
+	other := filepath.Join(dir, bookReferenceFiles[1])
+	if err := os.WriteFile(other, []byte("mine"), 0o666); err != nil {
+		t.Fatal(err)
+	}
+	os.Remove(filepath.Join(dir, bookReferenceFiles[0]))
+	code, _, stderr := sweepCmd(t, t.TempDir(), nil, "help", "book", "--reference", dir)
+	if code != 1 || !strings.Contains(stderr, "exists and is another file: not replaced") || strings.Count(stderr, "\n") != 1 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	if b, _ := os.ReadFile(other); string(b) != "mine" {
+		t.Error("the other file was replaced")
+	}
+	if _, err := os.Stat(filepath.Join(dir, bookReferenceFiles[0])); err == nil {
+		t.Error("a refused --reference wrote a file")
 	}
 }

@@ -2,9 +2,11 @@ package main
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -40,7 +42,10 @@ is 0 when every seed passed, 1 when one failed, 2 on bad usage.
 
 --ledger FILE.jsonl records one JSON line per seed as it finishes (seed,
 pass, first failure, capture sha256, frames, simulated and wall time,
-netsim version). An existing ledger is resumed: its seeds are skipped.
+netsim version, and the name of what ran: the scenario, a digest of its
+parsed file, the run flags). An existing ledger is resumed: the seeds it
+has of the same sweep are skipped; records of other sweeps (another
+scenario, an edited file, other flags) are kept and do not count.
 Two sweeps of the same seeds give the same ledger, on any machine, but
 for wall_ns: --compare checks it (exit 1 naming the first seed and field
 that differ). --merge joins the ledgers of shards, sorted by seed.
@@ -53,8 +58,11 @@ the number of shards from --shards or NETSIM_SHARDS.
 
 A worker that crashes is the failure of the seed it ran (its standard
 error is kept as DIR/seedN.crash.txt); a new worker takes the others. A
-seed that takes longer than --timeout of wall time fails the same way. Ctrl-C stops the sweep, prints the summary so far and
-leaves the ledger whole: the same command resumes it.
+seed that takes longer than --timeout of wall time fails the same way:
+its worker is sent SIGQUIT, so that the crash log holds its goroutines'
+stacks (where the seed was stuck), and killed 2s later. Ctrl-C stops the
+sweep, prints the summary so far and leaves the ledger whole: the same
+command resumes it.
 
 --check-determinism runs each seed twice in its worker and fails a seed
 whose two captures differ (madsim's MADSIM_TEST_CHECK_DETERMINISM).
@@ -244,6 +252,7 @@ func (f *sweepFlags) checkSweep(stderr io.Writer) int {
 // worker.
 type seedRunner struct {
 	label   string // as messages name it
+	name    string // the ledger records' name: what ran (ledgerName)
 	target  string // as the user gave it, for the reproduction line
 	ext     string // the capture's extension: .pcap or .pcapng
 	version string
@@ -275,6 +284,7 @@ func (f *sweepFlags) newSeedRunner(name string, stdin io.Reader, stderr io.Write
 			return nil, code
 		}
 		r.label = scenarioLabel(f.target, s)
+		r.name = ledgerName(cmp.Or(s.Name, r.label), fingerprint(s), r.repro)
 		o := f.runOptions()
 		if code := f.explainScenario(s, &o, stderr); code >= 0 {
 			return nil, code
@@ -311,6 +321,7 @@ func (f *sweepFlags) newSeedRunner(name string, stdin io.Reader, stderr io.Write
 		return r, -1
 	}
 	d := *f.target.demo
+	r.name = ledgerName(r.label, "", r.repro)
 	p := demo.Params{
 		Port: f.port, Payload: f.payload, Writes: f.writes,
 		Size: f.size, Conns: f.conns, Hops: f.hops, IPv6: f.ipv6, Link: f.link, Partition: f.partition,
@@ -340,6 +351,34 @@ func (f *sweepFlags) newSeedRunner(name string, stdin io.Reader, stderr io.Write
 		return st, ""
 	}
 	return r, -1
+}
+
+// ledgerName names what a sweep runs in its ledger records
+// (sweep.Record.Name): the demo or scenario, for a scenario a digest of
+// what it parsed to (an edited file, or an edited data file, is another
+// sweep), and the flags that set up each run. A resumed sweep skips only
+// the seeds of records of its own name, so a ledger is never resumed by
+// another scenario or other flags, and the name is the same on every
+// machine (--compare, --merge).
+func ledgerName(label, digest string, flags []string) string {
+	parts := []string{label}
+	if digest != "" {
+		parts = append(parts, "("+digest+")")
+	}
+	return strings.Join(append(parts, flags...), " ")
+}
+
+// fingerprint is a digest of a parsed scenario: the first 12 hex digits of
+// the sha256 of its JSON form, which holds every value of the file and
+// the bytes of its data items.
+func fingerprint(s *scenario.Scenario) string {
+	h := sha256.New()
+	c := *s
+	c.File = "" // where the file is does not change what it runs
+	if err := json.NewEncoder(h).Encode(&c); err != nil {
+		return "unhashable"
+	}
+	return hex.EncodeToString(h.Sum(nil))[:12]
 }
 
 func extension(f capture.Format) string {
@@ -400,7 +439,7 @@ func (r *seedRunner) reproduce(seed int64) string {
 func (r *seedRunner) runSeed(seed int64) sweep.Record {
 	r.buf.Reset()
 	st, failure := r.run(seed, &r.buf)
-	rec := sweep.Record{Pass: failure == "", Failure: failure, Frames: st.Frames, SimNS: int64(st.Elapsed), Version: r.version}
+	rec := sweep.Record{Name: r.name, Pass: failure == "", Failure: failure, Frames: st.Frames, SimNS: int64(st.Elapsed), Version: r.version}
 	if r.twice {
 		r.again.Reset()
 		_, again := r.run(seed, &r.again)
@@ -539,8 +578,8 @@ func sweepMain(f *sweepFlags, r *seedRunner, args []string, stdout, stderr io.Wr
 		if lf.Torn {
 			fmt.Fprintf(stderr, "netsim sweep: %s: its last line was cut short (a sweep interrupted while writing it); dropped\n", f.ledger)
 		}
-		resumeNote(stderr, f.ledger, r.version, lf.Records, seeds)
-		seeds = sweep.Remaining(seeds, lf.Records, "")
+		resumeNote(stderr, f.ledger, r.name, r.version, lf.Records, seeds)
+		seeds = sweep.Remaining(seeds, lf.Records, r.name)
 	}
 
 	exe, err := os.Executable()
@@ -556,6 +595,9 @@ func sweepMain(f *sweepFlags, r *seedRunner, args []string, stdout, stderr io.Wr
 		Seeds: seeds, Jobs: f.jobs, Context: ctx, Ledger: ledger, Done: prog.done, Timeout: f.timeout,
 		Worker: func() *exec.Cmd { return exec.Command(exe, workerArgs...) },
 		Crashed: func(seed int64, log []byte) {
+			if len(log) == 0 {
+				return // nothing to keep (a worker killed before it wrote anything)
+			}
 			if err := writeKept(r.crashLogName(seed), log); err != nil {
 				fmt.Fprintf(stderr, "netsim sweep: seed %d crashed its worker; its log: %v\n", seed, err)
 			}
@@ -592,12 +634,20 @@ func sweepMain(f *sweepFlags, r *seedRunner, args []string, stdout, stderr io.Wr
 }
 
 // resumeNote says what a resumed ledger holds of seeds: how many are
-// skipped, how many of them failed, and whether another netsim wrote them.
-func resumeNote(stderr io.Writer, name, version string, recs []sweep.Record, seeds []int64) {
+// skipped (the seeds of records named as this sweep's), how many of them
+// failed, whether another netsim wrote them, and how many records are of
+// other sweeps or Go tests, which are left as they are.
+func resumeNote(stderr io.Writer, ledger, name, version string, recs []sweep.Record, seeds []int64) {
 	mine := map[int64]sweep.Record{}
 	other := 0
+	others := map[string]int{}
+	var otherNames []string
 	for _, rec := range recs {
-		if rec.Name != "" { // a Go test's (netsimtest)
+		if rec.Name != name {
+			if others[rec.Name] == 0 {
+				otherNames = append(otherNames, rec.Name)
+			}
+			others[rec.Name]++
 			continue
 		}
 		mine[rec.Seed] = rec
@@ -605,8 +655,26 @@ func resumeNote(stderr io.Writer, name, version string, recs []sweep.Record, see
 			other++
 		}
 	}
+	if len(otherNames) > 0 {
+		n := 0
+		for _, c := range others {
+			n += c
+		}
+		first := otherNames[0]
+		if first == "" {
+			first = "an older netsim sweep's, which named no sweep"
+		} else {
+			first = strconv.Quote(first)
+		}
+		more := ""
+		if len(otherNames) > 1 {
+			more = fmt.Sprintf(" and %d more", len(otherNames)-1)
+		}
+		fmt.Fprintf(stderr, "netsim sweep: %s: %d record(s) are of other runs (%s%s), not of %q: they are kept, and do not count as this sweep's\n",
+			ledger, n, first, more, name)
+	}
 	if other > 0 {
-		fmt.Fprintf(stderr, "netsim sweep: %s: %d record(s) are from another netsim than this one (%s): their seeds are skipped all the same\n", name, other, version)
+		fmt.Fprintf(stderr, "netsim sweep: %s: %d record(s) are from another netsim than this one (%s): their seeds are skipped all the same\n", ledger, other, version)
 	}
 	skipped, failed := 0, 0
 	for _, s := range seeds {
@@ -619,7 +687,7 @@ func resumeNote(stderr io.Writer, name, version string, recs []sweep.Record, see
 	}
 	if skipped > 0 {
 		fmt.Fprintf(stderr, "netsim sweep: %s: %d seed(s) already in the ledger (%d failed), skipped; %d to run\n",
-			name, skipped, failed, len(seeds)-skipped)
+			ledger, skipped, failed, len(seeds)-skipped)
 	}
 }
 
@@ -648,7 +716,9 @@ func printSweepSummary(w io.Writer, r *seedRunner, sum sweep.Summary, ledger str
 			fmt.Fprintf(w, "  capture:   %s\n", filepath.Join(r.keep, r.captureName(rec.Seed)))
 		}
 		if rec.Crashed {
-			fmt.Fprintf(w, "  crash log: %s\n", r.crashLogName(rec.Seed))
+			if fi, err := os.Stat(r.crashLogName(rec.Seed)); err == nil && fi.Size() > 0 {
+				fmt.Fprintf(w, "  crash log: %s\n", r.crashLogName(rec.Seed))
+			}
 		}
 		fmt.Fprintf(w, "  reproduce: %s\n", r.reproduce(rec.Seed))
 	}

@@ -146,8 +146,24 @@ func TestSweepDemo(t *testing.T) {
 	if code != 0 || !strings.Contains(stdout, "the same 6 seed(s)") {
 		t.Fatalf("--compare: exit %d\n%s%s", code, stdout, stderr)
 	}
-	// Another payload gives other captures: --compare names the seed and field.
+	// Another payload is another sweep: its records have another name,
+	// and --compare says the first seed of a.jsonl's is not in c.jsonl.
 	sweepCmd(t, dir, nil, "sweep", "tcp", "--seeds", "1-6", "--payload", "6869", "-F", "pcapng", "--ledger", "c.jsonl")
+	code, _, stderr = sweepCmd(t, dir, nil, "sweep", "--compare", "a.jsonl", "c.jsonl")
+	if code != 1 || !strings.Contains(stderr, "tcp -F pcapng --payload 68656c6c6f seed 1: in a.jsonl only") {
+		t.Fatalf("--compare of another sweep: exit %d: %s", code, stderr)
+	}
+	// The same sweep with other bytes (another machine, another netsim):
+	// --compare names the seed and field.
+	a, err := os.ReadFile(filepath.Join(dir, "a.jsonl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	recs := readLedger(t, filepath.Join(dir, "a.jsonl"))
+	c := strings.Replace(string(a), recs[0].SHA256, strings.Repeat("0", 64), 1)
+	if err := os.WriteFile(filepath.Join(dir, "c.jsonl"), []byte(c), 0o666); err != nil {
+		t.Fatal(err)
+	}
 	code, _, stderr = sweepCmd(t, dir, nil, "sweep", "--compare", "a.jsonl", "c.jsonl")
 	if code != 1 || !strings.Contains(stderr, "seed 1: sha256 differs") {
 		t.Fatalf("--compare of other captures: exit %d: %s", code, stderr)
@@ -438,11 +454,13 @@ func TestSweepWorkerKilled(t *testing.T) {
 	if len(crashed) != 1 || !crashed[0].Crashed || crashed[0].Failure != "worker process died: signal: killed" {
 		t.Fatalf("failed seeds: %+v", crashed)
 	}
+	// SIGKILL leaves the worker no time to write anything: no crash log
+	// is kept or named (an empty one used to be).
 	s := strconv.FormatInt(crashed[0].Seed, 10)
-	if _, err := os.Stat(filepath.Join(dir, "kept", "seed"+s+".crash.txt")); err != nil {
-		t.Error(err)
+	if _, err := os.Stat(filepath.Join(dir, "kept", "seed"+s+".crash.txt")); err == nil {
+		t.Error("an empty crash log was kept")
 	}
-	if !strings.Contains(stdout.String(), "FAIL seed "+s+": worker process died: signal: killed\n  crash log: kept/seed"+s+".crash.txt\n  reproduce: netsim run book-tcp --seed "+s+" -w seed"+s+".pcap\n") {
+	if !strings.Contains(stdout.String(), "FAIL seed "+s+": worker process died: signal: killed\n  reproduce: netsim run book-tcp --seed "+s+" -w seed"+s+".pcap\n") {
 		t.Errorf("summary:\n%s", stdout.String())
 	}
 }
@@ -508,5 +526,57 @@ func TestSweepCheckDeterminism(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(r.keep, "seed2.pcap")); err != nil {
 		t.Errorf("the nondeterministic seed's capture is not kept: %v", err)
+	}
+}
+
+// TestSweepLedgerOtherSweep: a ledger is resumed only by the same sweep:
+// the same scenario, unedited, with the same run flags. Another flag or an
+// edited file runs its seeds and appends them beside the others' (a
+// ledger used to be resumed by any sweep: `--loss 50%` on a ledger of
+// lossless runs skipped every seed and reported their results).
+func TestSweepLedgerOtherSweep(t *testing.T) {
+	dir := t.TempDir()
+	code, src, stderr := sweepCmd(t, dir, nil, "show", "book-tcp")
+	if code != 0 {
+		t.Fatalf("show: %d %s", code, stderr)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "b.yaml"), []byte(src), 0o666); err != nil {
+		t.Fatal(err)
+	}
+	run := func(want string, args ...string) string {
+		t.Helper()
+		_, stdout, stderr := sweepCmd(t, dir, nil, append([]string{"sweep", "b.yaml", "--seeds", "1-3", "--ledger", "l.jsonl"}, args...)...)
+		if !strings.Contains(stdout, want) {
+			t.Fatalf("%v: want %q in\n%s%s", args, want, stdout, stderr)
+		}
+		return stderr
+	}
+	run("3 seed(s) run")
+	if stderr := run("0 seed(s) run"); !strings.Contains(stderr, "3 seed(s) already in the ledger") {
+		t.Fatalf("the same sweep again: %s", stderr)
+	}
+	if stderr := run("3 seed(s) run", "--loss", "50%"); !strings.Contains(stderr, `3 record(s) are of other runs ("book-tcp (`) {
+		t.Fatalf("with --loss: %s", stderr)
+	}
+	i := strings.Index(src, "\nsummary: ")
+	if i < 0 {
+		t.Fatalf("book-tcp has no summary line:\n%s", src)
+	}
+	edited := src[:i] + "\nsummary: edited\n" + src[i+1+strings.Index(src[i+1:], "\n")+1:]
+	if err := os.WriteFile(filepath.Join(dir, "b.yaml"), []byte(edited), 0o666); err != nil {
+		t.Fatal(err)
+	}
+	run("3 seed(s) run")
+	names := map[string]int{}
+	for _, r := range readLedger(t, filepath.Join(dir, "l.jsonl")) {
+		names[r.Name]++
+	}
+	if len(names) != 3 {
+		t.Fatalf("ledger records by name: %v, want 3 sweeps of 3 seeds", names)
+	}
+	for n, c := range names {
+		if c != 3 || !strings.HasPrefix(n, "book-tcp (") {
+			t.Errorf("%d records named %q", c, n)
+		}
 	}
 }

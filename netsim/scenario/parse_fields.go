@@ -24,6 +24,10 @@ const (
 	MaxRandom = 64 << 20
 	// MaxDataFile is the largest file a `file:` data item may read: 64 MiB.
 	MaxDataFile = 64 << 20
+	// MaxDataTotal is the most bytes all data items of one scenario may
+	// hold together (Parse keeps them in memory): 256 MiB. More data
+	// goes out with a send step's repeat, which holds one copy.
+	MaxDataTotal = 256 << 20
 	// MaxRepeat is the largest repeat count of a send step.
 	MaxRepeat = 1_000_000
 )
@@ -575,7 +579,7 @@ var stepFields = []field[Step]{
 		func(p *parser, n *yaml.Node, k string, st *Step) { data(p, n, k, st, "hex") }},
 	{"file", "string", "", `data read from a file, relative to the scenario file's directory`,
 		func(p *parser, n *yaml.Node, k string, st *Step) { data(p, n, k, st, "file") }},
-	{"random", "size", "", "that many bytes drawn from the seed (at most 64MiB)",
+	{"random", "size", "", "that many bytes drawn from the seed and the step's place (at most 64MiB; a file's data items hold at most 256MiB in all); send only: a recv cannot check them",
 		func(p *parser, n *yaml.Node, k string, st *Step) { data(p, n, k, st, "random") }},
 	{"repeat", "integer", "1", "sends the data that many times",
 		func(p *parser, n *yaml.Node, k string, st *Step) { p.intVal(n, k, &st.Repeat, 1, MaxRepeat) }},

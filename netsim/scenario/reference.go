@@ -73,7 +73,8 @@ VALUES
                  text: "GET / HTTP/1.1\r\nHost: x\r\n\r\n"  (\r \n \t \\ \" \xNN \0 ...)
                  hex: "2c 37 42"  (spaces allowed)
                  file: body.bin   (relative to the scenario file's directory)
-                 random: 100000   (bytes drawn from the seed, the program and the step)
+                 random: 100000   (bytes drawn from the seed, the program and the step;
+                                   send only: a recv checks them with bytes: N)
 
 STEPS
 Each step is a mapping with one key, its kind: "- send: {text: hi}". The
@@ -95,11 +96,24 @@ program's last opened socket still open of the kind it needs (a listener for
 accept; a connection or UDP socket otherwise; close takes any).
 
 EXPECT FILTERS
-"FILTER OP COUNT": the frames the display filter selects (netsim read -Y's
-language, Wireshark's), compared with COUNT; OP is ==, !=, <, <=, >, >=.
-The last two words are always read as OP COUNT when they are one:
-"tcp.len == 3 == 1" is one frame with three bytes of TCP payload. A filter
-alone means >= 1.
+A mapping of display filter to frame count: each filter (netsim read -Y's
+language, Wireshark's) must select that many frames of the capture. The
+count is N (exactly N frames) or "OP N", OP one of ==, !=, <, <=, >, >=. A
+list of "FILTER OP COUNT" strings is not taken: "tcp.flags.fin == 1" cannot
+be read one way only. Quote a filter that holds ": " or starts with a quote.
+    expect:
+      filters:
+        "tcp.flags.syn == 1 && tcp.flags.ack == 0": 1
+        tcp.analysis.retransmission: ">= 1"
+        'tcp.payload contains "GET /"': "<= 2"
+
+CAPTURE POINTS
+A link records each frame once, as the frame enters it (the sending end):
+a frame that link loses, reorders, duplicates or corrupts is in its capture
+with a comment saying so (frame.comment contains "lost"), not missing or
+out of order. To capture what the receiver gets (tshark's out-of-order,
+lost-segment and duplicate-ACK analysis), put a switch between the two hosts,
+impair the link into the switch and capture the link out of it.
 `)
 	for _, s := range sections() {
 		fmt.Fprintf(&b, "\nKEYS OF %s\n", s.title)

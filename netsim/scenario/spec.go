@@ -291,9 +291,9 @@ type ExpectSpec struct {
 }
 
 // FilterExpect is one display filter and the count of frames it must
-// select. In YAML: `- "tcp.analysis.retransmission >= 1"`, a string whose
-// last words are an operator (==, !=, <, <=, >, >=) and a count; a filter
-// alone means ">= 1".
+// select. In YAML it is one entry of the mapping under expect.filters:
+// `"tcp.flags.fin == 1": 2` (exactly 2 frames) or
+// `tcp.analysis.retransmission: ">= 1"` (Op is one of == != < <= > >=).
 type FilterExpect struct {
 	Pos    Pos
 	Filter string

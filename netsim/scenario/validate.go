@@ -55,6 +55,17 @@ type checker struct {
 	progSocks map[string]map[string]*sockInfo
 	// lists are name lists made once (see cached).
 	lists map[string][]string
+	// dataTotal is the bytes of data items counted so far (MaxDataTotal).
+	dataTotal int64
+	// random are the random data items, drawn once the file is known to
+	// be valid and within MaxDataTotal.
+	random []randomData
+}
+
+// randomData is a random data item and its place: program and step.
+type randomData struct {
+	d          *Data
+	prog, step int
 }
 
 // at returns where the value held at ptr came from, or else fallback.
@@ -635,6 +646,11 @@ func (c *checker) programs(s *Scenario) {
 		c.progSocks[g.Name] = socks
 		c.steps(s, i, g, key, socks)
 	}
+	if len(c.errs.errs) == 0 {
+		for _, r := range c.random {
+			r.d.Resolve(c.s.Seed, r.prog, r.step)
+		}
+	}
 }
 
 // steps checks a program's steps in order, naming sockets and resolving
@@ -825,6 +841,8 @@ func (c *checker) steps(s *Scenario, prog int, g *ProgramSpec, gkey string, sock
 				st.Datagrams = 1
 			case st.Data != nil && len(st.Data.Bytes) > 0:
 				st.Bytes = int64(len(st.Data.Bytes))
+			case st.Data != nil && st.Data.Random != nil:
+				// recv's random data is an error of its own (data).
 			default:
 				c.add(st.Pos, key, "recv reads what? give bytes, until_eof or the data expected")
 			}
@@ -959,34 +977,63 @@ func (c *checker) data(st *Step, key string, prog, step int) {
 		c.add(d.Pos, key, "data has %d of text, hex, file and random; give one", n)
 		return
 	}
+	if st.Kind == StepRecv && d.Random != nil {
+		// Random bytes are drawn for the step's own place in the file, so
+		// a recv's never equal what a peer's send drew.
+		c.add(c.at(d.Random, d.Pos), key+".random", "recv cannot check random data: the bytes are drawn from the seed and this step's place, not the sender's, so they never match what a send: {random: N} sent; count them with bytes: N (and expect.received), or send and recv the same file:, text: or hex:")
+		return
+	}
 	switch {
 	case d.File != nil:
-		if d.Bytes != nil {
+		if d.Bytes == nil {
+			b, err := readData(c.dir, *d.File)
+			if err != nil {
+				c.add(c.at(d.File, d.Pos), key+".file", "%v", err)
+				return
+			}
+			d.Bytes = b
+		}
+		if !c.addData(int64(len(d.Bytes)), c.at(d.File, d.Pos), key+".file") {
+			d.Bytes = nil
 			return
 		}
-		b, err := readData(c.dir, *d.File)
-		if err != nil {
-			c.add(c.at(d.File, d.Pos), key+".file", "%v", err)
-			return
-		}
-		d.Bytes = b
 	case d.Hex != nil:
 		if err := d.Resolve(c.s.Seed, prog, step); err != nil {
 			pos := c.at(d.Hex, d.Pos)
 			c.add(pos, key+".hex", "%v", err)
+			return
 		}
+		c.addData(int64(len(d.Bytes)), c.at(d.Hex, d.Pos), key+".hex")
 	case d.Random != nil:
 		if *d.Random < 0 || *d.Random > MaxRandom {
 			c.add(c.at(d.Random, d.Pos), key+".random", "%d bytes is out of range (0 to %d)", *d.Random, MaxRandom)
 			return
 		}
-		d.Resolve(c.s.Seed, prog, step)
+		if c.addData(*d.Random, c.at(d.Random, d.Pos), key+".random") {
+			c.random = append(c.random, randomData{d, prog, step})
+		}
 	default:
 		d.Resolve(c.s.Seed, prog, step)
+		c.addData(int64(len(d.Bytes)), d.Pos, key)
 	}
-	if st.Kind == StepSend && int64(len(d.Bytes))*int64(max(st.Repeat, 1)) > 1<<30 {
-		c.add(st.Pos, key, "sends %d bytes %d times: more than 1 GiB in one step", len(d.Bytes), st.Repeat)
+	size := int64(len(d.Bytes))
+	if d.Random != nil {
+		size = *d.Random // drawn later
 	}
+	if st.Kind == StepSend && size*int64(max(st.Repeat, 1)) > 1<<30 {
+		c.add(st.Pos, key, "sends %d bytes %d times: more than 1 GiB in one step", size, st.Repeat)
+	}
+}
+
+// addData counts n more bytes of data held in memory; past MaxDataTotal it
+// reports the item at pos and returns false.
+func (c *checker) addData(n int64, pos Pos, key string) bool {
+	if c.dataTotal+n > MaxDataTotal {
+		c.add(pos, key, "the file's data items would hold %d bytes, more than %d (256 MiB) in all: send large data once with repeat: N instead of in many steps", c.dataTotal+n, MaxDataTotal)
+		return false
+	}
+	c.dataTotal += n
+	return true
 }
 
 // readData reads a `file:` data item.

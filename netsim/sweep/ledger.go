@@ -19,9 +19,11 @@ import (
 // from Wall, on any machine: [Compare] checks it.
 type Record struct {
 	// Name names what ran when one ledger holds several things run over
-	// the same seeds: netsimtest writes the Go test's name ("TestUpload").
-	// netsim sweep leaves it empty. [Merge] and [Compare] match records
-	// by Name and Seed.
+	// the same seeds: netsimtest writes the Go test's name ("TestUpload");
+	// netsim sweep writes the scenario's name, a digest of the parsed
+	// file and the flags that set up each run ("book-tcp (dea4f73a8895)
+	// --loss 5%"), so that it resumes only its own records. [Merge] and
+	// [Compare] match records by Name and Seed.
 	Name string `json:"name,omitempty"`
 	// Seed is the run's seed.
 	Seed int64 `json:"seed"`
@@ -139,7 +141,15 @@ func Read(name string, r io.Reader) (records []Record, torn bool, err error) {
 			var rec Record
 			dec := json.NewDecoder(bytes.NewReader(text))
 			dec.DisallowUnknownFields()
-			if derr := dec.Decode(&rec); derr != nil {
+			derr := dec.Decode(&rec)
+			if derr == nil {
+				// One record a line: anything after it (two records run
+				// together, a stray byte) is not a record either.
+				if rest, _ := io.ReadAll(dec.Buffered()); len(bytes.TrimSpace(rest)) > 0 {
+					derr = fmt.Errorf("%q after the record", bytes.TrimSpace(rest))
+				}
+			}
+			if derr != nil {
 				if last {
 					return records, true, nil
 				}

@@ -168,3 +168,44 @@ func TestMergeCompareNames(t *testing.T) {
 		t.Fatalf("Merge of a disagreeing named record: %v", err)
 	}
 }
+
+// TestParseSeedsNegativeRanges: a range may start or end below zero (it
+// used to be refused as "not a seed or a range").
+func TestParseSeedsNegativeRanges(t *testing.T) {
+	for in, want := range map[string][]int64{
+		"-2-2":     {-2, -1, 0, 1, 2},
+		"-10--8":   {-10, -9, -8},
+		"-3,-1-0":  {-3, -1, 0},
+		" -1 - 1 ": nil, // spaces inside a range are not taken
+	} {
+		got, err := ParseSeeds(in)
+		if want == nil {
+			if err == nil {
+				t.Errorf("ParseSeeds(%q) = %v, want an error", in, got)
+			}
+			continue
+		}
+		if err != nil || !slices.Equal(got, want) {
+			t.Errorf("ParseSeeds(%q) = %v, %v; want %v", in, got, err, want)
+		}
+	}
+	if _, err := ParseSeeds("-1--3"); err == nil || !strings.Contains(err.Error(), "ends before it starts") {
+		t.Errorf("-1--3: %v", err)
+	}
+	// Past MaxSeeds the advice is to split the range over sweeps: --shard
+	// does not help, since every shard reads the whole list.
+	if _, err := ParseSeeds("1-20000000"); err == nil || strings.Contains(err.Error(), "shard") || !strings.Contains(err.Error(), "--seeds 1-10000000, then 10000001-20000000") {
+		t.Errorf("1-20000000: %v", err)
+	}
+}
+
+// TestReadTwoRecordsOnALine: a line holding more than one record (two
+// writers run together) is an error, not its first record alone.
+func TestReadTwoRecordsOnALine(t *testing.T) {
+	in := `{"seed":1,"pass":true}{"seed":2,"pass":true}` + "\n" + `{"seed":3,"pass":true}` + "\n"
+	_, _, err := Read("l.jsonl", strings.NewReader(in))
+	var le *LedgerError
+	if !errors.As(err, &le) || le.Line != 1 || !strings.Contains(err.Error(), "after the record") {
+		t.Fatalf("Read: %v", err)
+	}
+}

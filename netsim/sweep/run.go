@@ -15,6 +15,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 )
 
@@ -55,7 +56,9 @@ type Config struct {
 	// after Ledger has it, from one goroutine, in the order seeds finish.
 	Done func(Record)
 	// Timeout, if above 0, is the most wall-clock time a seed may take:
-	// a worker that has not answered by then is killed, and the seed is
+	// a worker that has not answered by then gets SIGQUIT (a Go worker
+	// then writes its goroutines' stacks to its standard error, which
+	// Crashed receives) and is killed [QuitGrace] later, and the seed is
 	// recorded as a crash that timed out (a seed that hangs must not hang
 	// the sweep).
 	Timeout time.Duration
@@ -231,7 +234,7 @@ func (s *sweeper) work(results chan<- Record) {
 			proc := p
 			timer = time.AfterFunc(s.c.Timeout, func() {
 				timedOut.Store(true)
-				proc.cmd.Process.Kill()
+				proc.quit()
 			})
 		}
 		r, err := p.run(seed)
@@ -310,6 +313,11 @@ func (s *sweeper) start() (*proc, error) {
 func (s *sweeper) stop(p *proc) string {
 	p.in.Close()
 	err := p.cmd.Wait()
+	p.mu.Lock()
+	if p.kill != nil {
+		p.kill.Stop()
+	}
+	p.mu.Unlock()
 	s.mu.Lock()
 	delete(s.procs, p)
 	s.mu.Unlock()
@@ -322,6 +330,26 @@ type proc struct {
 	in     io.WriteCloser
 	out    *bufio.Reader
 	stderr *tail
+
+	mu   sync.Mutex
+	kill *time.Timer // set by quit
+}
+
+// QuitGrace is how long a worker whose seed timed out has, after SIGQUIT,
+// to write its goroutines' stacks (a Go program's answer to SIGQUIT) to
+// its standard error, the seed's crash log, before it is killed.
+const QuitGrace = 2 * time.Second
+
+// quit asks p for its stacks with SIGQUIT and kills it QuitGrace later;
+// where SIGQUIT cannot be sent (Windows), it kills p at once.
+func (p *proc) quit() {
+	if err := p.cmd.Process.Signal(syscall.SIGQUIT); err != nil {
+		p.cmd.Process.Kill()
+		return
+	}
+	p.mu.Lock()
+	p.kill = time.AfterFunc(QuitGrace, func() { p.cmd.Process.Kill() })
+	p.mu.Unlock()
 }
 
 // run hands seed to the worker and waits for its record.

@@ -138,11 +138,24 @@ func TestRunWorkerCannotStart(t *testing.T) {
 	}
 }
 
+// TestRunTimeout: a seed that hangs fails after Timeout, its worker is
+// stopped, and its crash log holds the worker's goroutines' stacks, with
+// the call it hung in (it used to be empty: the worker was killed with no
+// chance to say where it was).
 func TestRunTimeout(t *testing.T) {
 	start := time.Now()
-	sum, err := Run(Config{Seeds: []int64{99, 100, 101, 102}, Jobs: 2, Worker: testWorker, Timeout: 2 * time.Second})
+	var log []byte
+	sum, err := Run(Config{Seeds: []int64{99, 100, 101, 102}, Jobs: 2, Worker: testWorker, Timeout: 2 * time.Second,
+		Crashed: func(seed int64, b []byte) {
+			if seed == 99 {
+				log = b
+			}
+		}})
 	if err != nil {
 		t.Fatal(err)
+	}
+	if !bytes.Contains(log, []byte("goroutine ")) || !bytes.Contains(log, []byte("time.Sleep")) {
+		t.Errorf("seed 99's crash log has no stack of the hung call:\n%s", log)
 	}
 	if sum.Passed != 3 || sum.Failed != 1 || !sum.Failures[0].Crashed || sum.Failures[0].Seed != 99 ||
 		sum.Failures[0].Failure != "timed out: no result after 2s of wall time; worker process killed" {

@@ -10,7 +10,8 @@ import (
 )
 
 // MaxSeeds is the most seeds one [ParseSeeds] list may hold: ten million,
-// 80 MB of seeds. Spread more over shards, each with a range of its own.
+// 80 MB of seeds. Run more as several sweeps, each with a range of its
+// own (a [Shard] divides one list; it does not lift the limit).
 const MaxSeeds = 10_000_000
 
 // ErrSeeds is matched (errors.Is) by every error of [ParseSeeds].
@@ -20,7 +21,8 @@ var ErrSeeds = errors.New("bad seed list")
 // ranges, "1-10000", "7", "1-100,137,500-600". The seeds are returned in
 // the order given; a seed given twice is an error, as is an empty list, a
 // range whose end comes before its start, or more than [MaxSeeds] seeds.
-// Seeds may be negative only as single seeds ("-5" is seed -5, not a range).
+// Seeds may be negative: "-5" is seed -5, "-5-5" the eleven seeds from -5
+// to 5, "-10--1" the ten from -10 to -1.
 func ParseSeeds(s string) ([]int64, error) {
 	if strings.TrimSpace(s) == "" {
 		return nil, fmt.Errorf("%w: empty (give seeds as 1-10000 or 1,5,9-20)", ErrSeeds)
@@ -33,9 +35,12 @@ func ParseSeeds(s string) ([]int64, error) {
 	var total int64
 	for _, part := range strings.Split(s, ",") {
 		part = strings.TrimSpace(part)
-		lo, hi, isRange := strings.Cut(part, "-")
-		if lo == "" { // "-5": a negative seed
-			isRange = false
+		// The range's dash is the first one after the first character:
+		// a leading dash is the sign of a negative seed ("-5", "-5-5").
+		var lo, hi string
+		isRange := false
+		if i := strings.IndexByte(part[min(1, len(part)):], '-'); i >= 0 {
+			lo, hi, isRange = part[:i+1], part[i+2:], true
 		}
 		var sp span
 		if !isRange {
@@ -57,7 +62,7 @@ func ParseSeeds(s string) ([]int64, error) {
 		}
 		n := uint64(sp.hi) - uint64(sp.lo) + 1 // wraps to 0 for the whole int64 range
 		if n == 0 || n > MaxSeeds || total+int64(n) > MaxSeeds {
-			return nil, fmt.Errorf("%w: more than %d seeds (split the sweep into shards)", ErrSeeds, MaxSeeds)
+			return nil, fmt.Errorf("%w: more than %d seeds in one sweep: run the range in parts, each a sweep of its own (--seeds 1-%d, then %d-%d, ...)", ErrSeeds, MaxSeeds, MaxSeeds, MaxSeeds+1, 2*MaxSeeds)
 		}
 		total += int64(n)
 		spans = append(spans, sp)
