@@ -129,6 +129,9 @@ func cmdExec(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if err != nil {
 		return fail("%s (netsim exec -h lists the flags)", flagError(err))
 	}
+	if msg := repeatedFlag(f.fs, args, "daemon"); msg != "" {
+		return fail("%s", msg)
+	}
 	// flag stops at the first "--" and drops it; anything before it that is
 	// not a flag is a mistake.
 	if n := len(args) - len(f.fs.Args()); n == 0 || args[n-1] != "--" {

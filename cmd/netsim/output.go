@@ -12,6 +12,8 @@ import (
 	"strconv"
 	"sync"
 	"syscall"
+
+	"golang.org/x/sys/unix"
 )
 
 // output is where `netsim run -w NAME` writes a capture.
@@ -258,6 +260,45 @@ func (o *output) abort() {
 	if o.target != "" {
 		os.Remove(o.file.Name())
 	}
+}
+
+// sameFile reports whether the file names a and b (neither "-") are the
+// same regular file, links followed: the output of one flag would replace
+// the file another reads or writes. Two names of a file that does not exist
+// yet are the same when their absolute paths are.
+func sameFile(a, b string) bool {
+	if a == "" || b == "" || a == "-" || b == "-" {
+		return false
+	}
+	fa, erra := os.Stat(a)
+	fb, errb := os.Stat(b)
+	switch {
+	case erra == nil && errb == nil:
+		return fa.Mode().IsRegular() && os.SameFile(fa, fb)
+	case errors.Is(erra, fs.ErrNotExist) && errors.Is(errb, fs.ErrNotExist):
+		pa, err1 := filepath.Abs(a)
+		pb, err2 := filepath.Abs(b)
+		return err1 == nil && err2 == nil && pa == pb
+	}
+	return false
+}
+
+// isTerminal reports whether w is a terminal.
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	rc, err := f.SyscallConn()
+	if err != nil {
+		return false
+	}
+	tty := false
+	rc.Control(func(fd uintptr) {
+		_, err := unix.IoctlGetTermios(int(fd), unix.TCGETS)
+		tty = err == nil
+	})
+	return tty
 }
 
 // pathErr drops the operation and path from an *fs.PathError, which the

@@ -258,6 +258,9 @@ func (f *runFlags) parse(args []string, stdout, stderr io.Writer) (string, int) 
 		return "", 2
 	}
 	if err == nil {
+		if msg := repeatedFlag(f.fs, args); msg != "" {
+			return fail("%s", msg)
+		}
 		// -w "" is not "no -w", nor -F "" or -i "" their defaults.
 		var empty []string
 		f.fs.Visit(func(fl *flag.Flag) {
@@ -280,6 +283,8 @@ func (f *runFlags) parse(args []string, stdout, stderr io.Writer) (string, int) 
 		return fail("%s (netsim %s -h lists the flags)", flagError(err), f.cmd)
 	case f.fs.NArg() > 0:
 		return fail("unexpected argument %q", f.fs.Arg(0))
+	case f.target.demo != nil && f.size == 0 && visited(f.fs)["size"]:
+		return fail("--size %s: nothing to send (1 byte or more; without --size, 1MiB)", f.fs.Lookup("size").Value)
 	case f.port < 1 || f.port > 65535:
 		return fail("--port %d: out of range 1-65535", f.port)
 	case f.writes < 1 || f.writes > 1000:
@@ -313,6 +318,10 @@ func cmdRun(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	name, code := f.parse(args, stdout, stderr)
 	if code >= 0 {
 		return code
+	}
+	if o := *f.ladder.out; o != "" && sameFile(o, f.out) {
+		fmt.Fprintf(stderr, "netsim run: -o %s: is the file -w writes the capture to (%s); give the ladder another name\n", o, f.out)
+		return 2
 	}
 	if code, stop := f.ladder.check("run", visited(f.fs), nil, f.out == "-", stdout, stderr); stop {
 		return code
@@ -626,6 +635,13 @@ func (f *runFlags) openCapture(stdout, stderr, progOut io.Writer) (capW, progOut
 	if err != nil {
 		fmt.Fprintf(stderr, "netsim %s: -w %s: %v\n", f.cmd, f.out, err)
 		return nil, nil, nil, nil, 1
+	}
+	if out.isStdout && isTerminal(stdout) {
+		// A capture is binary: on a terminal it is noise, and control
+		// bytes that may change the terminal's state.
+		out.abort()
+		fmt.Fprintf(stderr, "netsim %s: -w %s: standard output is a terminal, and a capture is binary: pipe it (-w - | tshark -r -) or name a file\n", f.cmd, f.out)
+		return nil, nil, nil, nil, 2
 	}
 	if out.isStdout && !f.quiet {
 		progOut = stderr // keep standard output for the capture
