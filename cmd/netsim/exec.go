@@ -195,7 +195,7 @@ func cmdExec(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		defer out.abort()
 	}
 	cfg.Stdout = progOut
-	ctx, stopSignals := onSignal()
+	ctx, stopSignals := onSignal(out)
 	defer stopSignals()
 
 	format := capture.PCAP
@@ -236,6 +236,9 @@ func cmdExec(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	wall := time.Since(start)
 	if sig, ok := interruptedBy(ctx, err); ok {
 		return interrupted(sig, st, rf, out, listing, stdout, stderr)
+	}
+	if werr := out.writeErr(); werr != nil {
+		return rf.outputFailed(werr, st, out, stderr)
 	}
 	var ee *proc.ExitError
 	var unmet *scenario.UnmetError

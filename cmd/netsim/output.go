@@ -44,6 +44,44 @@ type output struct {
 	target   string   // the path the temporary file becomes; "" when written in place
 	isStdout bool     // Writer is the process's standard output
 	done     bool     // commit or abort has run
+
+	failOnce sync.Once
+	failed   chan struct{} // closed when a write has failed
+	err      error         // that write's error, once failed is closed
+}
+
+// Write writes to the output; its first error also closes o.failed, which
+// [onSignal] watches so that a run stops as soon as its capture cannot be
+// written (a full disk, a reader gone from a FIFO) instead of simulating
+// to its end for nothing.
+func (o *output) Write(b []byte) (int, error) {
+	n, err := o.Writer.Write(b)
+	if err != nil {
+		o.failOnce.Do(func() {
+			o.err = err
+			close(o.failed)
+		})
+	}
+	return n, err
+}
+
+// writeError is the cause of a run's context when a write of its capture
+// failed.
+type writeError struct{ err error }
+
+func (e writeError) Error() string { return e.err.Error() }
+
+// writeErr returns the error of the first write to o that failed, or nil.
+func (o *output) writeErr() error {
+	if o == nil {
+		return nil
+	}
+	select {
+	case <-o.failed:
+		return o.err
+	default:
+		return nil
+	}
 }
 
 // errSocket is the error for -w naming a Unix socket's path, which open(2)
@@ -65,7 +103,7 @@ var fdPath = sync.OnceValue(func() *regexp.Regexp {
 // stdout and stderr are the command's own, used for /dev/stdout and
 // /dev/stderr (and the descriptors 1 and 2).
 func openOutput(name string, stdout, stderr io.Writer) (*output, error) {
-	o := &output{name: name}
+	o := &output{name: name, failed: make(chan struct{})}
 	if name == "" {
 		return nil, errors.New("empty file name")
 	}

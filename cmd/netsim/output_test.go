@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -537,5 +538,42 @@ func TestOutputTerminal(t *testing.T) {
 	var stdout bytes.Buffer
 	if code := mainArgs([]string{"run", "tcp", "-q", "-w", "-"}, nil, &stdout, &stderr); code != 0 || !bytes.Equal(stdout.Bytes(), golden(t, "tcp")) {
 		t.Errorf("run tcp -w - to a buffer: exit %d, %d bytes: %s", code, stdout.Len(), stderr.String())
+	}
+}
+
+var stoppedLine = regexp.MustCompile(`^netsim run: -w (\S+): (.+); the run stopped after ([0-9]+) frames\n$`)
+
+// TestOutputWriteFails: when the capture cannot be written (/dev/full, a
+// FIFO whose reader has gone), the run stops there, with one line saying
+// why, exit status 1, instead of simulating the rest (64 MiB: some 47,000
+// frames) for nothing and saying so at the end.
+func TestOutputWriteFails(t *testing.T) {
+	fifo := filepath.Join(t.TempDir(), "fifo")
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	go func() {
+		// The reader reads the header and a few frames, and goes.
+		f, err := os.Open(fifo)
+		if err != nil {
+			return
+		}
+		io.ReadFull(f, make([]byte, 1000))
+		f.Close()
+	}()
+	for _, c := range []struct{ out, why string }{
+		{"/dev/full", "no space left on device"},
+		{fifo, "broken pipe"},
+	} {
+		var stdout, stderr bytes.Buffer
+		code := mainArgs([]string{"run", "transfer", "-q", "--size", "64MiB", "-w", c.out}, nil, &stdout, &stderr)
+		m := stoppedLine.FindStringSubmatch(stderr.String())
+		if code != 1 || m == nil || m[1] != c.out || m[2] != c.why {
+			t.Errorf("-w %s: exit %d, stderr %q; want 1 and one line saying %q, the run stopped", c.out, code, stderr.String(), c.why)
+			continue
+		}
+		if n, _ := strconv.Atoi(m[3]); n > 5000 {
+			t.Errorf("-w %s: the run went on to frame %d after the capture failed", c.out, n)
+		}
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"os"
 	"regexp"
 	"slices"
 	"strings"
@@ -370,7 +371,7 @@ func cmdRun(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	p.Capture, p.Out = f.ladder.tee(capW), progOut
 	// Signals are caught from here on, not while opening the output: a
 	// FIFO without a reader blocks its open, which Ctrl-C must still end.
-	ctx, stopSignals := onSignal()
+	ctx, stopSignals := onSignal(out)
 	defer stopSignals()
 	p.Context = ctx
 	start := time.Now()
@@ -378,6 +379,9 @@ func cmdRun(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	wall := time.Since(start)
 	if sig, ok := interruptedBy(ctx, err); ok {
 		return interrupted(sig, st, f, out, listing, stdout, stderr)
+	}
+	if werr := out.writeErr(); werr != nil {
+		return f.outputFailed(werr, st, out, stderr)
 	}
 	if err == nil && out != nil {
 		err = out.commit()
@@ -498,6 +502,22 @@ func interrupted(sig signalError, st netsim.Stats, f *runFlags, out *output, lis
 	}
 	fmt.Fprintf(stderr, "netsim %s: interrupted after %d frames; wrote %s (partial)\n", f.cmd, st.Frames, where)
 	return sig.exitCode()
+}
+
+// outputFailed ends a run that stopped because its capture could not be
+// written: a regular file's replacement is dropped (the file stays as it
+// was), and stderr says what failed and when. The exit status is 1.
+func (f *runFlags) outputFailed(err error, st netsim.Stats, out *output, stderr io.Writer) int {
+	out.abort()
+	kept := "" // written in place: what was written stays
+	if out.target != "" {
+		kept = "; nothing written"
+		if _, serr := os.Lstat(out.target); serr == nil {
+			kept = "; " + out.target + " left as it was"
+		}
+	}
+	fmt.Fprintf(stderr, "netsim %s: -w %s: %v; the run stopped after %d frames%s\n", f.cmd, f.out, pathErr(err), st.Frames, kept)
+	return 1
 }
 
 // printListing prints a capture's frames, one summary line each, as

@@ -169,7 +169,7 @@ func TestStranger(t *testing.T) {
 		{[]string{"run", "tcp", "-w", p("sock")}, 1, "netsim run: -w " + p("sock") + ": is a socket", false},
 		{[]string{"run", "tcp", "-w", "/dev/fd/99"}, 1, "netsim run: -w /dev/fd/99: file descriptor 99: bad file descriptor", false},
 		{[]string{"run", "tcp", "-w", "/dev/stdin"}, 1, "netsim run: -w /dev/stdin: file descriptor 0 is open only for reading", false},
-		{[]string{"run", "tcp", "-w", "/dev/full"}, 1, "netsim run: tcp: flush capture: write /dev/full: no space left on device", false},
+		{[]string{"run", "tcp", "-w", "/dev/full"}, 1, "netsim run: -w /dev/full: no space left on device; the run stopped after 9 frames", false},
 		{[]string{"run", "tcp", "-i", "nope", "-w", p("keep.pcap")}, 1, `netsim run: tcp: netsim: no link called "nope" to capture (links: localhost:lo)`, false},
 		{[]string{"run", "tcp", "--loss", "100%", "-w", p("keep.pcap")}, 1, "netsim run: tcp: sender: dial tcp 127.0.0.1:24000: connect: connection timed out", false},
 		{[]string{"run", "udp", "--loss", "100%", "-w", p("keep.pcap")}, 1, "netsim run: udp: netsim: deadlock at 60µs: every task is blocked", false},
