@@ -129,6 +129,9 @@ func cmdExec(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if err != nil {
 		return fail("%s (netsim exec -h lists the flags)", flagError(err))
 	}
+	if msg := repeatedFlag(f.fs, args, "daemon"); msg != "" {
+		return fail("%s", msg)
+	}
 	// flag stops at the first "--" and drops it; anything before it that is
 	// not a flag is a mistake.
 	if n := len(args) - len(f.fs.Args()); n == 0 || args[n-1] != "--" {
@@ -192,7 +195,7 @@ func cmdExec(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		defer out.abort()
 	}
 	cfg.Stdout = progOut
-	ctx, stopSignals := onSignal()
+	ctx, stopSignals := onSignal(out)
 	defer stopSignals()
 
 	format := capture.PCAP
@@ -233,6 +236,9 @@ func cmdExec(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	wall := time.Since(start)
 	if sig, ok := interruptedBy(ctx, err); ok {
 		return interrupted(sig, st, rf, out, listing, stdout, stderr)
+	}
+	if werr := out.writeErr(); werr != nil {
+		return rf.outputFailed(werr, st, out, stderr)
 	}
 	var ee *proc.ExitError
 	var unmet *scenario.UnmetError

@@ -118,7 +118,7 @@ func TestGraphBadInput(t *testing.T) {
 		{[]string{"-r", graphLoss, "--graph", "tsg", "--time", "2s-1s", "-o", old}, 2, `--time "2s-1s": the end must come after the start`},
 		{[]string{"-r", graphLoss, "--time", "1s-2s"}, 2, "--time needs --graph tsg"},
 		{[]string{"-r", filepath.Join(dir, "missing.pcap"), "--graph", "tsg", "-o", old}, 1, "missing.pcap: no such file or directory"},
-		{[]string{"-r", old, "--graph", "tsg", "-o", old}, 1, old + ":"},
+		{[]string{"-r", old, "--graph", "tsg", "-o", old}, 2, "-o " + old + ": is the capture -r reads"},
 	} {
 		code, out, errs := runRead(t, nil, c.args...)
 		if code != c.code || out != "" || strings.Count(errs, "\n") != 1 || !strings.HasPrefix(errs, "netsim read: ") || !strings.Contains(errs, c.msg) {

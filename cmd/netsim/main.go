@@ -34,6 +34,7 @@ import (
 	"io"
 	"os"
 	"runtime"
+	"strings"
 
 	"netsim.dev/netsim/proc"
 )
@@ -108,8 +109,67 @@ func mainArgs(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			return c.run(args[1:], stdin, stdout, stderr)
 		}
 	}
+	if near := nearest(name, commandNames()); near != "" {
+		fmt.Fprintf(stderr, "netsim: unknown command %q (did you mean %q? 'netsim help' lists the commands)\n", name, near)
+		return 2
+	}
 	fmt.Fprintf(stderr, "netsim: unknown command %q (try 'netsim help')\n", name)
 	return 2
+}
+
+// commandNames names the commands.
+func commandNames() []string {
+	var names []string
+	for _, c := range commands() {
+		names = append(names, c.name)
+	}
+	return names
+}
+
+// nearest returns the one of names closest to a mistyped word, or "" when
+// none is close: at most one edit away for words of up to four letters
+// ("rn", "raed"), two for longer ones ("exce", "verison"), a swap of
+// neighbours counting as one edit.
+func nearest(word string, names []string) string {
+	best, bestD := "", 0
+	for _, n := range names {
+		d := editDistance(strings.ToLower(word), n)
+		limit := 1
+		if len(n) > 4 {
+			limit = 2
+		}
+		if d <= limit && (best == "" || d < bestD) {
+			best, bestD = n, d
+		}
+	}
+	return best
+}
+
+// editDistance is the optimal string alignment distance between a and b:
+// insertions, deletions, substitutions and swaps of neighbours.
+func editDistance(a, b string) int {
+	ra, rb := []rune(a), []rune(b)
+	d := make([][]int, len(ra)+1)
+	for i := range d {
+		d[i] = make([]int, len(rb)+1)
+		d[i][0] = i
+	}
+	for j := range d[0] {
+		d[0][j] = j
+	}
+	for i := 1; i <= len(ra); i++ {
+		for j := 1; j <= len(rb); j++ {
+			cost := 1
+			if ra[i-1] == rb[j-1] {
+				cost = 0
+			}
+			d[i][j] = min(d[i-1][j]+1, d[i][j-1]+1, d[i-1][j-1]+cost)
+			if i > 1 && j > 1 && ra[i-1] == rb[j-2] && ra[i-2] == rb[j-1] {
+				d[i][j] = min(d[i][j], d[i-2][j-2]+1)
+			}
+		}
+	}
+	return d[len(ra)][len(rb)]
 }
 
 func usage(w io.Writer) {
@@ -147,6 +207,10 @@ func cmdHelp(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		if c.name == args[0] && c.name != "help" {
 			return c.run([]string{"-h"}, stdin, stdout, stderr)
 		}
+	}
+	if near := nearest(args[0], append(commandNames(), "scenario", "book")); near != "" {
+		fmt.Fprintf(stderr, "netsim help: unknown command %q (did you mean %q?)\n", args[0], near)
+		return 2
 	}
 	fmt.Fprintf(stderr, "netsim help: unknown command %q\n", args[0])
 	return 2

@@ -12,6 +12,8 @@ import (
 	"strconv"
 	"sync"
 	"syscall"
+
+	"golang.org/x/sys/unix"
 )
 
 // output is where `netsim run -w NAME` writes a capture.
@@ -42,6 +44,44 @@ type output struct {
 	target   string   // the path the temporary file becomes; "" when written in place
 	isStdout bool     // Writer is the process's standard output
 	done     bool     // commit or abort has run
+
+	failOnce sync.Once
+	failed   chan struct{} // closed when a write has failed
+	err      error         // that write's error, once failed is closed
+}
+
+// Write writes to the output; its first error also closes o.failed, which
+// [onSignal] watches so that a run stops as soon as its capture cannot be
+// written (a full disk, a reader gone from a FIFO) instead of simulating
+// to its end for nothing.
+func (o *output) Write(b []byte) (int, error) {
+	n, err := o.Writer.Write(b)
+	if err != nil {
+		o.failOnce.Do(func() {
+			o.err = err
+			close(o.failed)
+		})
+	}
+	return n, err
+}
+
+// writeError is the cause of a run's context when a write of its capture
+// failed.
+type writeError struct{ err error }
+
+func (e writeError) Error() string { return e.err.Error() }
+
+// writeErr returns the error of the first write to o that failed, or nil.
+func (o *output) writeErr() error {
+	if o == nil {
+		return nil
+	}
+	select {
+	case <-o.failed:
+		return o.err
+	default:
+		return nil
+	}
 }
 
 // errSocket is the error for -w naming a Unix socket's path, which open(2)
@@ -63,7 +103,7 @@ var fdPath = sync.OnceValue(func() *regexp.Regexp {
 // stdout and stderr are the command's own, used for /dev/stdout and
 // /dev/stderr (and the descriptors 1 and 2).
 func openOutput(name string, stdout, stderr io.Writer) (*output, error) {
-	o := &output{name: name}
+	o := &output{name: name, failed: make(chan struct{})}
 	if name == "" {
 		return nil, errors.New("empty file name")
 	}
@@ -258,6 +298,45 @@ func (o *output) abort() {
 	if o.target != "" {
 		os.Remove(o.file.Name())
 	}
+}
+
+// sameFile reports whether the file names a and b (neither "-") are the
+// same regular file, links followed: the output of one flag would replace
+// the file another reads or writes. Two names of a file that does not exist
+// yet are the same when their absolute paths are.
+func sameFile(a, b string) bool {
+	if a == "" || b == "" || a == "-" || b == "-" {
+		return false
+	}
+	fa, erra := os.Stat(a)
+	fb, errb := os.Stat(b)
+	switch {
+	case erra == nil && errb == nil:
+		return fa.Mode().IsRegular() && os.SameFile(fa, fb)
+	case errors.Is(erra, fs.ErrNotExist) && errors.Is(errb, fs.ErrNotExist):
+		pa, err1 := filepath.Abs(a)
+		pb, err2 := filepath.Abs(b)
+		return err1 == nil && err2 == nil && pa == pb
+	}
+	return false
+}
+
+// isTerminal reports whether w is a terminal.
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	rc, err := f.SyscallConn()
+	if err != nil {
+		return false
+	}
+	tty := false
+	rc.Control(func(fd uintptr) {
+		_, err := unix.IoctlGetTermios(int(fd), unix.TCGETS)
+		tty = err == nil
+	})
+	return tty
 }
 
 // pathErr drops the operation and path from an *fs.PathError, which the

@@ -8,10 +8,14 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
 	"testing"
+
+	"golang.org/x/sys/unix"
 )
 
 // golden returns testdata/NAME.pcap, the capture of `netsim run NAME` with
@@ -411,5 +415,165 @@ func TestOutputAsProcess(t *testing.T) {
 				t.Errorf("working directory holds %v, want only new.pcap", names)
 			}
 		})
+	}
+}
+
+// TestOutputIsInput: an output flag that names the file another flag reads
+// or writes (the same name, a symbolic or a hard link to it) is refused
+// before anything is opened, and the file stays as it was: `read -r F
+// --ladder -o F` used to replace the capture with its own ladder, `run -w
+// F --ladder -o F` the capture with the ladder.
+func TestOutputIsInput(t *testing.T) {
+	want := golden(t, "tcp")
+	dir := t.TempDir()
+	in := filepath.Join(dir, "in.pcap")
+	p := func(name string) string { return filepath.Join(dir, name) }
+	if err := os.WriteFile(in, want, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink("in.pcap", p("sym.svg")); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Link(in, p("hard.txt")); err != nil {
+		t.Fatal(err)
+	}
+	cases := []struct {
+		args []string
+		want string
+	}{
+		{[]string{"read", "-r", in, "--ladder", "-o", in}, "netsim read: -o " + in + ": is the capture -r reads (" + in + "); write the picture to another file"},
+		{[]string{"read", "-r", in, "--ladder=svg", "-o", p("sym.svg")}, "netsim read: -o " + p("sym.svg") + ": is the capture -r reads"},
+		{[]string{"read", "-r", in, "--ladder", "-o", p("hard.txt")}, "netsim read: -o " + p("hard.txt") + ": is the capture -r reads"},
+		{[]string{"read", "-r", in, "--graph", "tsg", "-o", p("sym.svg")}, "netsim read: -o " + p("sym.svg") + ": is the capture -r reads"},
+		{[]string{"run", "tcp", "-w", in, "--ladder", "-o", p("sym.svg")}, "netsim run: -o " + p("sym.svg") + ": is the file -w writes the capture to (" + in + "); give the ladder another name"},
+		{[]string{"run", "tcp", "-w", p("new.pcap"), "--ladder", "-o", p("./new.pcap")}, "netsim run: -o " + p("./new.pcap") + ": is the file -w writes the capture to"},
+	}
+	before := entries(t, dir)
+	for _, c := range cases {
+		var stdout, stderr bytes.Buffer
+		code := mainArgs(c.args, nil, &stdout, &stderr)
+		name := strings.Join(c.args, " ")
+		if code != 2 || !strings.HasPrefix(stderr.String(), c.want) || strings.Count(stderr.String(), "\n") != 1 {
+			t.Errorf("%s: exit %d, stderr %q; want 2 and one line %q", name, code, stderr.String(), c.want)
+		}
+		if b, err := os.ReadFile(in); err != nil || !bytes.Equal(b, want) {
+			t.Fatalf("%s: the capture changed (%v)", name, err)
+		}
+		if after := entries(t, dir); strings.Join(after, " ") != strings.Join(before, " ") {
+			t.Fatalf("%s: the directory holds %v, was %v", name, after, before)
+		}
+	}
+	// Different files, and devices, stay allowed.
+	var stdout, stderr bytes.Buffer
+	if code := mainArgs([]string{"read", "-r", in, "--ladder", "-o", p("in.txt")}, nil, &stdout, &stderr); code != 0 {
+		t.Errorf("read --ladder -o in.txt: exit %d: %s", code, stderr.String())
+	}
+	if code := mainArgs([]string{"run", "tcp", "-q", "-w", "/dev/null", "--ladder", "-o", "/dev/null"}, nil, &stdout, &stderr); code != 0 {
+		t.Errorf("run -w /dev/null --ladder -o /dev/null: exit %d: %s", code, stderr.String())
+	}
+}
+
+// openPTY opens a pseudo-terminal and returns its terminal side.
+func openPTY(t *testing.T) *os.File {
+	t.Helper()
+	master, err := os.OpenFile("/dev/ptmx", os.O_RDWR, 0)
+	if err != nil {
+		t.Skipf("no pseudo-terminal: %v", err)
+	}
+	t.Cleanup(func() { master.Close() })
+	fd := int(master.Fd())
+	if err := unix.IoctlSetPointerInt(fd, unix.TIOCSPTLCK, 0); err != nil {
+		t.Fatal(err)
+	}
+	n, err := unix.IoctlGetInt(fd, unix.TIOCGPTN)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tty, err := os.OpenFile("/dev/pts/"+strconv.Itoa(n), os.O_RDWR|unix.O_NOCTTY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { tty.Close() })
+	// Drain what the terminal is sent, so that no write waits.
+	go io.Copy(io.Discard, master)
+	return tty
+}
+
+// TestOutputTerminal: -w - (or /dev/stdout) when standard output is a
+// terminal is refused (exit 2, one line): a capture's bytes on a terminal
+// are noise that may change its state. A pipe or a file still takes it,
+// and a ladder (text) may still go to the terminal.
+func TestOutputTerminal(t *testing.T) {
+	tty := openPTY(t)
+	for _, args := range [][]string{
+		{"run", "tcp", "-w", "-"},
+		{"run", "tcp", "-w", "/dev/stdout"},
+		{"run", "book-tcp", "-w", "-"},
+		{"exec", "-w", "-", "--", "python3", "-c", "pass"},
+	} {
+		var stderr bytes.Buffer
+		code := 0
+		if args[0] == "exec" {
+			// As a process: exec's launcher is the running executable.
+			cmd := exec.Command(netsimBin, args...)
+			cmd.Stdout, cmd.Stderr = tty, &stderr
+			if err := cmd.Run(); err != nil {
+				code = -1
+				if ee, ok := err.(*exec.ExitError); ok {
+					code = ee.ExitCode()
+				}
+			}
+		} else {
+			code = mainArgs(args, nil, tty, &stderr)
+		}
+		want := "netsim " + args[0] + ": -w " + args[slices.Index(args, "-w")+1] + ": standard output is a terminal, and a capture is binary: pipe it (-w - | tshark -r -) or name a file\n"
+		if code != 2 || stderr.String() != want {
+			t.Errorf("%v: exit %d, stderr %q; want 2, %q", args, code, stderr.String(), want)
+		}
+	}
+	var stderr bytes.Buffer
+	if code := mainArgs([]string{"run", "tcp", "-q", "--ladder"}, nil, tty, &stderr); code != 0 {
+		t.Errorf("run tcp --ladder to a terminal: exit %d: %s", code, stderr.String())
+	}
+	var stdout bytes.Buffer
+	if code := mainArgs([]string{"run", "tcp", "-q", "-w", "-"}, nil, &stdout, &stderr); code != 0 || !bytes.Equal(stdout.Bytes(), golden(t, "tcp")) {
+		t.Errorf("run tcp -w - to a buffer: exit %d, %d bytes: %s", code, stdout.Len(), stderr.String())
+	}
+}
+
+var stoppedLine = regexp.MustCompile(`^netsim run: -w (\S+): (.+); the run stopped after ([0-9]+) frames\n$`)
+
+// TestOutputWriteFails: when the capture cannot be written (/dev/full, a
+// FIFO whose reader has gone), the run stops there, with one line saying
+// why, exit status 1, instead of simulating the rest (64 MiB: some 47,000
+// frames) for nothing and saying so at the end.
+func TestOutputWriteFails(t *testing.T) {
+	fifo := filepath.Join(t.TempDir(), "fifo")
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	go func() {
+		// The reader reads the header and a few frames, and goes.
+		f, err := os.Open(fifo)
+		if err != nil {
+			return
+		}
+		io.ReadFull(f, make([]byte, 1000))
+		f.Close()
+	}()
+	for _, c := range []struct{ out, why string }{
+		{"/dev/full", "no space left on device"},
+		{fifo, "broken pipe"},
+	} {
+		var stdout, stderr bytes.Buffer
+		code := mainArgs([]string{"run", "transfer", "-q", "--size", "64MiB", "-w", c.out}, nil, &stdout, &stderr)
+		m := stoppedLine.FindStringSubmatch(stderr.String())
+		if code != 1 || m == nil || m[1] != c.out || m[2] != c.why {
+			t.Errorf("-w %s: exit %d, stderr %q; want 1 and one line saying %q, the run stopped", c.out, code, stderr.String(), c.why)
+			continue
+		}
+		if n, _ := strconv.Atoi(m[3]); n > 5000 {
+			t.Errorf("-w %s: the run went on to frame %d after the capture failed", c.out, n)
+		}
 	}
 }

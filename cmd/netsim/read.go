@@ -83,8 +83,18 @@ func cmdRead(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "netsim read: %v (try 'netsim read -h')\n", err)
 		return 2
 	}
+	if msg := repeatedFlag(fs, args, "e"); msg != "" {
+		fmt.Fprintf(stderr, "netsim read: %s\n", msg)
+		return 2
+	}
 	set := map[string]bool{}
 	fs.Visit(func(fl *flag.Flag) { set[fl.Name] = true })
+	if set["o"] && sameFile(outName, file) {
+		// Checked before anything is opened: the picture would replace
+		// the capture it is drawn from.
+		fmt.Fprintf(stderr, "netsim read: -o %s: is the capture -r reads (%s); write the picture to another file\n", outName, file)
+		return 2
+	}
 	if code, stop := lad.check("read", set, fs.Args(), false, stdout, stderr); stop {
 		return code
 	}

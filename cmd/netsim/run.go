@@ -8,6 +8,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"os"
 	"regexp"
 	"slices"
 	"strings"
@@ -258,6 +259,9 @@ func (f *runFlags) parse(args []string, stdout, stderr io.Writer) (string, int) 
 		return "", 2
 	}
 	if err == nil {
+		if msg := repeatedFlag(f.fs, args); msg != "" {
+			return fail("%s", msg)
+		}
 		// -w "" is not "no -w", nor -F "" or -i "" their defaults.
 		var empty []string
 		f.fs.Visit(func(fl *flag.Flag) {
@@ -280,6 +284,8 @@ func (f *runFlags) parse(args []string, stdout, stderr io.Writer) (string, int) 
 		return fail("%s (netsim %s -h lists the flags)", flagError(err), f.cmd)
 	case f.fs.NArg() > 0:
 		return fail("unexpected argument %q", f.fs.Arg(0))
+	case f.target.demo != nil && f.size == 0 && visited(f.fs)["size"]:
+		return fail("--size %s: nothing to send (1 byte or more; without --size, 1MiB)", f.fs.Lookup("size").Value)
 	case f.port < 1 || f.port > 65535:
 		return fail("--port %d: out of range 1-65535", f.port)
 	case f.writes < 1 || f.writes > 1000:
@@ -313,6 +319,10 @@ func cmdRun(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	name, code := f.parse(args, stdout, stderr)
 	if code >= 0 {
 		return code
+	}
+	if o := *f.ladder.out; o != "" && sameFile(o, f.out) {
+		fmt.Fprintf(stderr, "netsim run: -o %s: is the file -w writes the capture to (%s); give the ladder another name\n", o, f.out)
+		return 2
 	}
 	if code, stop := f.ladder.check("run", visited(f.fs), nil, f.out == "-", stdout, stderr); stop {
 		return code
@@ -361,7 +371,7 @@ func cmdRun(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	p.Capture, p.Out = f.ladder.tee(capW), progOut
 	// Signals are caught from here on, not while opening the output: a
 	// FIFO without a reader blocks its open, which Ctrl-C must still end.
-	ctx, stopSignals := onSignal()
+	ctx, stopSignals := onSignal(out)
 	defer stopSignals()
 	p.Context = ctx
 	start := time.Now()
@@ -369,6 +379,9 @@ func cmdRun(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	wall := time.Since(start)
 	if sig, ok := interruptedBy(ctx, err); ok {
 		return interrupted(sig, st, f, out, listing, stdout, stderr)
+	}
+	if werr := out.writeErr(); werr != nil {
+		return f.outputFailed(werr, st, out, stderr)
 	}
 	if err == nil && out != nil {
 		err = out.commit()
@@ -489,6 +502,22 @@ func interrupted(sig signalError, st netsim.Stats, f *runFlags, out *output, lis
 	}
 	fmt.Fprintf(stderr, "netsim %s: interrupted after %d frames; wrote %s (partial)\n", f.cmd, st.Frames, where)
 	return sig.exitCode()
+}
+
+// outputFailed ends a run that stopped because its capture could not be
+// written: a regular file's replacement is dropped (the file stays as it
+// was), and stderr says what failed and when. The exit status is 1.
+func (f *runFlags) outputFailed(err error, st netsim.Stats, out *output, stderr io.Writer) int {
+	out.abort()
+	kept := "" // written in place: what was written stays
+	if out.target != "" {
+		kept = "; nothing written"
+		if _, serr := os.Lstat(out.target); serr == nil {
+			kept = "; " + out.target + " left as it was"
+		}
+	}
+	fmt.Fprintf(stderr, "netsim %s: -w %s: %v; the run stopped after %d frames%s\n", f.cmd, f.out, pathErr(err), st.Frames, kept)
+	return 1
 }
 
 // printListing prints a capture's frames, one summary line each, as
@@ -626,6 +655,13 @@ func (f *runFlags) openCapture(stdout, stderr, progOut io.Writer) (capW, progOut
 	if err != nil {
 		fmt.Fprintf(stderr, "netsim %s: -w %s: %v\n", f.cmd, f.out, err)
 		return nil, nil, nil, nil, 1
+	}
+	if out.isStdout && isTerminal(stdout) {
+		// A capture is binary: on a terminal it is noise, and control
+		// bytes that may change the terminal's state.
+		out.abort()
+		fmt.Fprintf(stderr, "netsim %s: -w %s: standard output is a terminal, and a capture is binary: pipe it (-w - | tshark -r -) or name a file\n", f.cmd, f.out)
+		return nil, nil, nil, nil, 2
 	}
 	if out.isStdout && !f.quiet {
 		progOut = stderr // keep standard output for the capture

@@ -26,8 +26,17 @@ func (e signalError) exitCode() int { return 128 + int(e.sig) }
 // stops listening. Until stop is called every such signal is caught: the
 // first ends the run, later ones are ignored while the capture is written
 // out, so that no signal leaves a temporary file behind.
-func onSignal() (ctx context.Context, stop func()) {
+//
+// With an output (out, nil or not given: none), the context is also
+// cancelled, with a [writeError] as its cause, when a write to it fails.
+func onSignal(out ...*output) (ctx context.Context, stop func()) {
 	ctx, cancel := context.WithCancelCause(context.Background())
+	var failed chan struct{} // nil: never ready
+	var o *output
+	if len(out) > 0 && out[0] != nil {
+		o = out[0]
+		failed = o.failed
+	}
 	ch := make(chan os.Signal, 1)
 	signal.Notify(ch, syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP)
 	done := make(chan struct{})
@@ -39,6 +48,9 @@ func onSignal() (ctx context.Context, stop func()) {
 			case s := <-ch:
 				sig, _ := s.(syscall.Signal)
 				cancel(signalError{sig})
+			case <-failed:
+				cancel(writeError{o.err})
+				failed = nil
 			case <-done:
 				return
 			}

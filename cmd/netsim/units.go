@@ -2,7 +2,9 @@ package main
 
 import (
 	"errors"
+	"flag"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -88,4 +90,45 @@ func (f *funcValue) Set(s string) error {
 	}
 	f.text = s
 	return nil
+}
+
+// repeatedFlag finds the first flag of fs that args give twice, as the flag
+// package would read them (up to "--"; other arguments are skipped, since
+// netsim run takes its demo's name between flags), and says so in one
+// line. The flag package keeps the last value silently: `-w a.pcap -w
+// b.pcap` would write only b.pcap, `--seed 1 --seed 2` run seed 2. Flags
+// named in multi may repeat (read's -e). It returns "" when none repeats.
+func repeatedFlag(fs *flag.FlagSet, args []string, multi ...string) string {
+	seen := map[string]string{}
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		if a == "--" {
+			break
+		}
+		if len(a) < 2 || a[0] != '-' {
+			continue
+		}
+		name := strings.TrimPrefix(a[1:], "-")
+		name, _, hasValue := strings.Cut(name, "=")
+		fl := fs.Lookup(name)
+		if fl == nil {
+			continue // the flag package says it is unknown
+		}
+		typed := a // as the user typed it: -w a.pcap, --explain=false
+		if b, ok := fl.Value.(interface{ IsBoolFlag() bool }); !hasValue && !(ok && b.IsBoolFlag()) && i+1 < len(args) {
+			i++
+			typed = a + " " + args[i]
+		}
+		if slices.Contains(multi, name) {
+			continue
+		}
+		if first, ok := seen[name]; ok {
+			if first == typed {
+				return fmt.Sprintf("%s is given twice: give it once", typed)
+			}
+			return fmt.Sprintf("%s is given twice (%s, then %s): give it once", dash(name), first, typed)
+		}
+		seen[name] = typed
+	}
+	return ""
 }

@@ -93,3 +93,19 @@ func TestLinkFlagError(t *testing.T) {
 type errTest string
 
 func (e errTest) Error() string { return string(e) }
+
+// TestNearest: a mistyped command is matched to the command it is one
+// edit (two, for longer names) away from, and nothing else is.
+func TestNearest(t *testing.T) {
+	names := append(commandNames(), "scenario", "book")
+	for word, want := range map[string]string{
+		"rn": "run", "raed": "read", "rea": "read", "hepl": "help", "verison": "version",
+		"exce": "exec", "chek": "check", "lst": "list", "shwo": "show", "sweeep": "sweep",
+		"scenaro": "scenario", "bok": "book", "RUN": "run",
+		"frobnicate": "", "r": "", "x": "", "": "", "transfer": "",
+	} {
+		if got := nearest(word, names); got != want {
+			t.Errorf("nearest(%q) = %q, want %q", word, got, want)
+		}
+	}
+}
