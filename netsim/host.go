@@ -35,7 +35,7 @@ const loopbackNIC tcpip.NICID = 1
 
 // Host is a machine on the network: its own TCP/IP stack (ports, routes,
 // connections), a loopback interface with 127.0.0.1/8 and ::1, and the
-// Ethernet interfaces that Network.Connect gives it.
+// Ethernet interfaces that [Network.Connect] gives it.
 type Host struct {
 	net     *Network
 	name    string
