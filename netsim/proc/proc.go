@@ -78,8 +78,10 @@ type Process struct {
 	Host string
 	// At is the virtual time at which it starts.
 	At time.Duration
-	// Argv is the program and its arguments; the program is looked up in
-	// PATH.
+	// Argv is the program and its arguments. A program name without a
+	// slash is looked up in the process's PATH (Env's, if it sets one),
+	// one with a slash relative to Dir; one not found (or not executable)
+	// fails to start with an error matching [ErrStart].
 	Argv []string
 	// Dir is its working directory; empty: netsim's.
 	Dir string
@@ -505,16 +507,18 @@ func (p *process) start() error {
 	cmd := &exec.Cmd{Dir: p.spec.Dir, Env: env, Stdout: childOut, Stderr: childErr,
 		ExtraFiles:  []*os.File{childReq, childRep},
 		SysProcAttr: childAttr()}
+	// Found here, as the launcher (or exec) will look for it, so that a
+	// missing program is ErrStart and not the launcher's exit status 127.
+	path, err := lookProgram(p.spec.Argv[0], p.spec.Dir, env)
+	if err != nil {
+		p.closePipes()
+		return fmt.Errorf("%w: %v", ErrStart, err)
+	}
 	if r.cfg.Launcher != "" {
 		cmd.Path = r.cfg.Launcher
 		cmd.Args = append([]string{r.cfg.Launcher}, p.spec.Argv...)
 		cmd.Env = append(cmd.Env, EnvLaunch+"=1")
 	} else {
-		path, err := exec.LookPath(p.spec.Argv[0])
-		if err != nil {
-			p.closePipes()
-			return fmt.Errorf("%w: %v", ErrStart, err)
-		}
 		cmd.Path, cmd.Args = path, p.spec.Argv
 	}
 	if err := cmd.Start(); err != nil {
@@ -523,6 +527,51 @@ func (p *process) start() error {
 	}
 	p.cmd, p.started = cmd, true
 	return nil
+}
+
+// lookProgram finds the program name as the process will: a name with a
+// slash as a path (relative to dir, the process's working directory, when
+// dir is set), any other name in the PATH of env (the process's
+// environment; the last PATH wins, as getenv reads it), skipping relative
+// PATH entries as os/exec does. It returns the path to start, or an error
+// saying why there is none.
+func lookProgram(name, dir string, env []string) (string, error) {
+	executable := func(p string) error {
+		if dir != "" && !filepath.IsAbs(p) {
+			p = filepath.Join(dir, p)
+		}
+		fi, err := os.Stat(p)
+		switch {
+		case err != nil:
+			return err
+		case fi.IsDir():
+			return fmt.Errorf("%s: is a directory", p)
+		case fi.Mode()&0o111 == 0:
+			return fmt.Errorf("%s: permission denied (not executable)", p)
+		}
+		return nil
+	}
+	if strings.Contains(name, "/") {
+		if err := executable(name); err != nil {
+			return "", err
+		}
+		return name, nil
+	}
+	path := ""
+	for _, kv := range env {
+		if v, ok := strings.CutPrefix(kv, "PATH="); ok {
+			path = v
+		}
+	}
+	for _, d := range filepath.SplitList(path) {
+		if d == "" || !filepath.IsAbs(d) {
+			continue
+		}
+		if p := filepath.Join(d, name); executable(p) == nil {
+			return p, nil
+		}
+	}
+	return "", fmt.Errorf("%q: executable file not found in $PATH", name)
 }
 
 // pythonPath puts the shim's directory first in PYTHONPATH.
