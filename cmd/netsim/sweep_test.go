@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"os/exec"
@@ -165,11 +166,11 @@ func TestSweepDemo(t *testing.T) {
 		t.Fatal(err)
 	}
 	code, _, stderr = sweepCmd(t, dir, nil, "sweep", "--compare", "a.jsonl", "c.jsonl")
-	if code != 1 || !strings.Contains(stderr, "seed 1: sha256 differs") {
+	if code != 1 || !strings.Contains(stderr, fmt.Sprintf("seed %d: sha256 differs", recs[0].Seed)) {
 		t.Fatalf("--compare of other captures: exit %d: %s", code, stderr)
 	}
 	code, _, stderr = sweepCmd(t, dir, nil, "sweep", "--merge", "-o", "m.jsonl", "a.jsonl", "c.jsonl")
-	if code != 1 || !strings.Contains(stderr, "seed 1 has two records that disagree: sha256") {
+	if code != 1 || !strings.Contains(stderr, fmt.Sprintf("seed %d has two records that disagree: sha256", recs[0].Seed)) {
 		t.Fatalf("--merge of disagreeing ledgers: exit %d: %s", code, stderr)
 	}
 	if _, err := os.Stat(filepath.Join(dir, "m.jsonl")); err == nil {
