@@ -86,3 +86,29 @@ func TestRecvRetriesBad(t *testing.T) {
 		}
 	}
 }
+
+// TestRecvNothingLine: a recv that gets no bytes says so in one clean line
+// (it printed "received 0 bytes from ADDR:  (b'')").
+func TestRecvNothingLine(t *testing.T) {
+	s := parse(t, "eof.yaml", `hosts: [{name: h}]
+programs:
+  - name: server
+    host: h
+    steps:
+      - listen: ":80"
+      - accept: ln
+      - recv: {until_eof: true}
+  - name: client
+    host: h
+    steps:
+      - connect: "h:80"
+      - close: conn
+`)
+	_, _, out, err := run(t, s, scenario.RunOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out, "server: conn: received 0 bytes from 127.0.0.1:") || !strings.Contains(out, ": the peer closed at once\n") || strings.Contains(out, "b''") {
+		t.Fatalf("output:\n%s", out)
+	}
+}

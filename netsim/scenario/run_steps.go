@@ -536,7 +536,14 @@ func (p *runProg) recv(st Step) error {
 			}
 		}
 	}
-	p.r.printf(p.name, "%s: received %d bytes from %s: %s", k.name, total, from, show(got[:min(int64(len(got)), total)]))
+	switch {
+	case total == 0 && st.UntilEOF:
+		p.r.printf(p.name, "%s: received 0 bytes from %s: the peer closed at once", k.name, from)
+	case total == 0:
+		p.r.printf(p.name, "%s: received 0 bytes from %s", k.name, from)
+	default:
+		p.r.printf(p.name, "%s: received %d bytes from %s: %s", k.name, total, from, show(got[:min(int64(len(got)), total)]))
+	}
 	if want != nil {
 		return compare(got, total, want)
 	}
