@@ -224,6 +224,8 @@ func (f *sweepFlags) checkSweep(stderr io.Writer) int {
 		msg = "--seeds is missing: give the seeds to run, as 1-10000 or 1-100,137"
 	case f.jobs < 1:
 		msg = fmt.Sprintf("-j %d: at least 1 worker process", f.jobs)
+	case f.jobs > maxJobs():
+		msg = fmt.Sprintf("-j %d: at most %d worker processes (8 per CPU, at least 64): a worker runs its seeds one after another, so more only share the CPUs, at about 30 MB each", f.jobs, maxJobs())
 	case f.keep == "":
 		msg = `--keep "": empty (give a directory)`
 	case f.shards < 0:
@@ -396,6 +398,11 @@ func contains(list []string, s string) bool {
 	}
 	return false
 }
+
+// maxJobs is the most worker processes -j may ask for: 8 per CPU, and at
+// least 64. A typo such as -j 10000 would otherwise start that many
+// processes.
+func maxJobs() int { return max(64, 8*runtime.NumCPU()) }
 
 // reproFlag spells a flag the user set as netsim run takes it.
 func reproFlag(fs *flag.FlagSet, fl *flag.Flag) string {

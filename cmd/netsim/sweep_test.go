@@ -272,6 +272,7 @@ func TestSweepBadInput(t *testing.T) {
 		{[]string{"sweep", "book-tcp", "--seeds", "x"}, nil, `--seeds "x"`},
 		{[]string{"sweep", "book-tcp"}, nil, "--seeds is missing"},
 		{[]string{"sweep", "book-tcp", "--seeds", "1-5", "-j", "0"}, nil, "-j 0: at least 1"},
+		{[]string{"sweep", "book-tcp", "--seeds", "1-100000", "-j", "100000"}, nil, "-j 100000: at most "},
 		{[]string{"sweep", "book-tcp", "--seeds", "1-5", "--shard", "3/3"}, nil, `--shard "3/3": shard 3 of 3: the index must be from 0 to 2`},
 		{[]string{"sweep", "book-tcp", "--seeds", "1-5", "--shard", "1"}, nil, `--shard "1": "1" is not I/N`},
 		{[]string{"sweep", "no-such", "--seeds", "1-5"}, nil, `unknown demo or scenario "no-such"`},

@@ -88,7 +88,8 @@ func TestRecvRetriesBad(t *testing.T) {
 }
 
 // TestRecvNothingLine: a recv that gets no bytes says so in one clean line
-// (it printed "received 0 bytes from ADDR:  (b'')").
+// (it printed "received 0 bytes from ADDR:" and an empty Python bytes
+// literal, after two spaces).
 func TestRecvNothingLine(t *testing.T) {
 	s := parse(t, "eof.yaml", `hosts: [{name: h}]
 programs:
