@@ -399,6 +399,20 @@ func contains(list []string, s string) bool {
 	return false
 }
 
+// keepProblem says why a capture could not be kept in dir.
+func keepProblem(dir string) string {
+	if err := os.MkdirAll(dir, 0o777); err != nil {
+		return "--keep " + dir + ": " + pathErr(err).Error()
+	}
+	f, err := os.CreateTemp(dir, ".netsim-sweep-*")
+	if err != nil {
+		return "--keep " + dir + ": " + pathErr(err).Error()
+	}
+	f.Close()
+	os.Remove(f.Name())
+	return "--keep " + dir + ": the worker could not write it"
+}
+
 // maxJobs is the most worker processes -j may ask for: 8 per CPU, and at
 // least 64. A typo such as -j 10000 would otherwise start that many
 // processes.
@@ -720,7 +734,13 @@ func printSweepSummary(w io.Writer, r *seedRunner, sum sweep.Summary, ledger str
 		}
 		fmt.Fprintf(w, "FAIL seed %d: %s\n", rec.Seed, rec.Failure)
 		if rec.SHA256 != "" {
-			fmt.Fprintf(w, "  capture:   %s\n", filepath.Join(r.keep, r.captureName(rec.Seed)))
+			// The worker keeps the capture; say so only if it is there.
+			path := filepath.Join(r.keep, r.captureName(rec.Seed))
+			if _, err := os.Stat(path); err == nil {
+				fmt.Fprintf(w, "  capture:   %s\n", path)
+			} else {
+				fmt.Fprintf(w, "  capture:   not kept: %s\n", keepProblem(r.keep))
+			}
 		}
 		if rec.Crashed {
 			if fi, err := os.Stat(r.crashLogName(rec.Seed)); err == nil && fi.Size() > 0 {

@@ -582,3 +582,20 @@ func TestSweepLedgerOtherSweep(t *testing.T) {
 		}
 	}
 }
+
+// TestSweepKeepUnwritable: when the failing seeds' captures cannot be
+// kept, the summary says so and why, instead of naming files that are not
+// there.
+func TestSweepKeepUnwritable(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "f"), nil, 0o666); err != nil {
+		t.Fatal(err)
+	}
+	code, stdout, stderr := sweepCmd(t, dir, nil, "sweep", "book-tcp", "--seeds", "1-5", "--loss", "10%", "-j", "1", "--keep", "f/sub")
+	if code != 1 || !strings.Contains(stdout, "FAIL seed 1:") {
+		t.Fatalf("exit %d\n%s%s", code, stdout, stderr)
+	}
+	if strings.Contains(stdout, "capture:   f/sub/") || !strings.Contains(stdout, "capture:   not kept: --keep f/sub: not a directory") {
+		t.Fatalf("summary:\n%s", stdout)
+	}
+}
