@@ -6,7 +6,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -286,7 +285,7 @@ func (f *sweepFlags) newSeedRunner(name string, stdin io.Reader, stderr io.Write
 			return nil, code
 		}
 		r.label = scenarioLabel(f.target, s)
-		r.name = ledgerName(cmp.Or(s.Name, r.label), fingerprint(s), r.repro)
+		r.name = ledgerName(cmp.Or(s.Name, r.label), fingerprint(f.target, s), r.repro)
 		o := f.runOptions()
 		if code := f.explainScenario(s, &o, stderr); code >= 0 {
 			return nil, code
@@ -357,8 +356,8 @@ func (f *sweepFlags) newSeedRunner(name string, stdin io.Reader, stderr io.Write
 
 // ledgerName names what a sweep runs in its ledger records
 // (sweep.Record.Name): the demo or scenario, for a scenario a digest of
-// what it parsed to (an edited file, or an edited data file, is another
-// sweep), and the flags that set up each run. A resumed sweep skips only
+// its file and data files (an edited file, or an edited data file, is
+// another sweep; see fingerprint), and the flags that set up each run. A resumed sweep skips only
 // the seeds of records of its own name, so a ledger is never resumed by
 // another scenario or other flags, and the name is the same on every
 // machine (--compare, --merge).
@@ -370,15 +369,27 @@ func ledgerName(label, digest string, flags []string) string {
 	return strings.Join(append(parts, flags...), " ")
 }
 
-// fingerprint is a digest of a parsed scenario: the first 12 hex digits of
-// the sha256 of its JSON form, which holds every value of the file and
-// the bytes of its data items.
-func fingerprint(s *scenario.Scenario) string {
+// fingerprint is a digest of what a scenario runs: the first 12 hex
+// digits of the sha256 of its file's bytes (a shipped scenario's, or the
+// file read again) and of the bytes of its `file:` data items, so that an
+// edited file or data file is another sweep, and a new netsim release
+// (another Go struct, the same file) is the same one.
+func fingerprint(t target, s *scenario.Scenario) string {
 	h := sha256.New()
-	c := *s
-	c.File = "" // where the file is does not change what it runs
-	if err := json.NewEncoder(h).Encode(&c); err != nil {
-		return "unhashable"
+	src := []byte(nil)
+	if t.shipped != nil {
+		src = t.shipped.source
+	} else if b, err := os.ReadFile(t.file); err == nil {
+		src = b
+	}
+	h.Write(src)
+	for _, g := range s.Programs {
+		for _, st := range g.Steps {
+			if st.Data != nil && st.Data.File != nil {
+				fmt.Fprintf(h, "\x00%d\n", len(st.Data.Bytes))
+				h.Write(st.Data.Bytes)
+			}
+		}
 	}
 	return hex.EncodeToString(h.Sum(nil))[:12]
 }

@@ -3,6 +3,8 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -597,5 +599,21 @@ func TestSweepKeepUnwritable(t *testing.T) {
 	}
 	if strings.Contains(stdout, "capture:   f/sub/") || !strings.Contains(stdout, "capture:   not kept: --keep f/sub: not a directory") {
 		t.Fatalf("summary:\n%s", stdout)
+	}
+}
+
+// TestSweepLedgerNameStable: a shipped scenario's ledger name is its name,
+// the sha256 of its file's bytes and the flags, so that a netsim release
+// with other Go structs behind the same file resumes the same ledger (a
+// digest of the parsed Scenario changed with each new step key).
+func TestSweepLedgerNameStable(t *testing.T) {
+	dir := t.TempDir()
+	_, src, _ := sweepCmd(t, dir, nil, "show", "book-tcp")
+	sum := sha256.Sum256([]byte(src))
+	sweepCmd(t, dir, nil, "sweep", "book-tcp", "--seeds", "1", "--loss", "1%", "--ledger", "l.jsonl")
+	recs := readLedger(t, filepath.Join(dir, "l.jsonl"))
+	want := "book-tcp (" + hex.EncodeToString(sum[:])[:12] + ") --loss 1%"
+	if len(recs) != 1 || recs[0].Name != want {
+		t.Fatalf("records %+v, want one named %q", recs, want)
 	}
 }
