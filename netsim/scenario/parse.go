@@ -192,16 +192,22 @@ func refineLine(src []byte, line int, msg string) int {
 	return lo
 }
 
-// colSearchLimit is how far into the file refineCol looks for a column.
-const colSearchLimit = 256 << 10
+// colSearchLimit is how far into the file refineCol looks for a column,
+// and colLineLimit the longest line it searches (a line of 20,000 nested
+// brackets took 15 deep parses).
+const (
+	colSearchLimit = 256 << 10
+	colLineLimit   = 4 << 10
+)
 
 // refineCol finds the column of a syntax error on line: the YAML library
 // gives none. The shortest prefix of the file that ends inside the line
 // and gives the same error ends at the character at fault (a tab, a quote
 // left open, the place a closing bracket was wanted); a binary search
 // takes a few parses. It returns 1 when no prefix within the line does,
-// and when the line ends past colSearchLimit (each parse reads the
-// prefix: a 4 MiB file of one line would take 20 parses of megabytes).
+// and when the line ends past colSearchLimit or is longer than
+// colLineLimit (each parse reads the prefix: a 4 MiB file of one line
+// would take 20 parses of megabytes).
 func refineCol(src []byte, line int, msg string) int {
 	ends := lineEnds(src)
 	if line < 1 || line > len(ends) {
@@ -217,7 +223,7 @@ func refineCol(src []byte, line int, msg string) int {
 		err := yaml.NewDecoder(bytes.NewReader(src[:k])).Decode(&n)
 		return err != nil && err.Error() == msg
 	}
-	if end <= start || end > colSearchLimit || !same(end) {
+	if end <= start || end > colSearchLimit || end-start > colLineLimit || !same(end) {
 		return 1
 	}
 	lo, hi := start+1, end
