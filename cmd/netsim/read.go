@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"context"
 	"errors"
 	"flag"
 	"fmt"
@@ -9,6 +10,7 @@ import (
 	"os"
 	"strings"
 
+	"golang.org/x/sys/unix"
 	"netsim.dev/netsim/dfilter"
 	"netsim.dev/netsim/dissect"
 	"netsim.dev/netsim/pcapread"
@@ -122,7 +124,16 @@ func cmdRead(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "netsim read: -e needs -T fields")
 		return 2
 	}
-	if code, ok := graph.run(file, outName, set, stdin, stdout, stderr); ok {
+	// A picture (--ladder, --graph) is written through a temporary file:
+	// Ctrl-C or SIGTERM must not leave it behind. A listing needs nothing
+	// of the kind, and keeps the signals' default (and SIGPIPE's).
+	ctx := context.Background()
+	if lad.on() || set["graph"] {
+		var stop func()
+		ctx, stop = onSignal()
+		defer stop()
+	}
+	if code, ok := graph.run(ctx, file, outName, set, stdin, stdout, stderr); ok {
 		return code
 	}
 	var fieldDefs []*dissect.Field
@@ -150,7 +161,7 @@ func cmdRead(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 
 	var r *pcapread.Reader
 	if file == "-" {
-		r, err = pcapread.NewReader(stdin)
+		r, err = pcapread.NewReader(ctxReader{ctx, stdin})
 		if err != nil {
 			err = fmt.Errorf("standard input: %w", err)
 		}
@@ -179,6 +190,9 @@ func cmdRead(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		}
 	}
 	err = d.Scan(r, func(p *dissect.Packet) error {
+		if lad.on() && ctx.Err() != nil {
+			return context.Cause(ctx)
+		}
 		read++
 		if f.Match(p) {
 			p.TimeDeltaDisplayed = 0
@@ -199,6 +213,12 @@ func cmdRead(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	})
 	if ferr := out.Flush(); ferr != nil && err == nil {
 		err = ferr
+	}
+	var se signalError
+	if errors.As(err, &se) {
+		lad.abort()
+		fmt.Fprintf(stderr, "netsim read: interrupted (%s) after %d frames; nothing written (the ladder is drawn once every frame is read)\n", unix.SignalName(se.sig), read)
+		return se.exitCode()
 	}
 	if err != nil && err != errStop {
 		name := file
