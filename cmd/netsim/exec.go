@@ -5,7 +5,9 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
+	osexec "os/exec"
 	"slices"
 	"strings"
 	"time"
@@ -127,7 +129,7 @@ func cmdExec(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return 0
 	}
 	if err != nil {
-		return fail("%s (netsim exec -h lists the flags)", flagError(err))
+		return fail("%s (netsim exec -h lists the flags)", flagError(err, f.fs))
 	}
 	if msg := repeatedFlag(f.fs, args, "daemon"); msg != "" {
 		return fail("%s", msg)
@@ -154,6 +156,26 @@ func cmdExec(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			return fail("--daemon %s: no such process (processes: %s)", d, strings.Join(names, ", "))
 		}
 		procs[i].Daemon = true
+	}
+	for i, p := range procs {
+		// Found before the run starts, with the shell's status (127 not
+		// found, 126 not executable), rather than by the launcher in the
+		// run, which would add a hint about Python that does not apply.
+		if _, err := osexec.LookPath(p.Argv[0]); err != nil {
+			code, why := 126, err
+			var ee *osexec.Error
+			if errors.As(err, &ee) {
+				why = ee.Err // not its "exec: NAME: "
+			}
+			if errors.Is(err, osexec.ErrNotFound) || errors.Is(err, fs.ErrNotExist) {
+				code, why = 127, errors.New("not found")
+				if !strings.Contains(p.Argv[0], "/") {
+					why = errors.New("not found in $PATH")
+				}
+			}
+			fmt.Fprintf(stderr, "netsim exec: process %s: %s: %v\n", names[i], p.Argv[0], why)
+			return code
+		}
 	}
 	if !slices.ContainsFunc(procs, func(p proc.Process) bool { return !p.Daemon }) {
 		return fail("--daemon names every process: the run would never end (a daemon is killed once the others have exited)")

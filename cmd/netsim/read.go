@@ -82,7 +82,7 @@ func cmdRead(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			fmt.Fprint(stdout, readUsage+graphUsage+ladderUsage)
 			return 0
 		}
-		fmt.Fprintf(stderr, "netsim read: %v (try 'netsim read -h')\n", err)
+		fmt.Fprintf(stderr, "netsim read: %s (try 'netsim read -h')\n", flagError(err, fs))
 		return 2
 	}
 	if msg := repeatedFlag(fs, args, "e"); msg != "" {

@@ -281,7 +281,7 @@ func (f *runFlags) parse(args []string, stdout, stderr io.Writer) (string, int) 
 	}
 	switch {
 	case err != nil:
-		return fail("%s (netsim %s -h lists the flags)", flagError(err), f.cmd)
+		return fail("%s (netsim %s -h lists the flags)", flagError(err, f.fs), f.cmd)
 	case f.fs.NArg() > 0:
 		return fail("unexpected argument %q", f.fs.Arg(0))
 	case f.target.demo != nil && f.size == 0 && visited(f.fs)["size"]:
@@ -343,11 +343,23 @@ func cmdRun(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if f.ifaces != "" {
 		p.Interfaces = strings.Split(f.ifaces, ",")
 	}
+	if f.ifaces == "all" && d.Name != "transfer" {
+		// transfer takes "all" (its default is the client's link); the
+		// book's demos have one link, which no name (nil) captures.
+		p.Interfaces = nil
+	}
 	switch {
 	case f.format == "pcapng", f.format == "" && strings.HasSuffix(f.out, ".pcapng"):
 		p.Format = capture.PCAPNG
 	case f.format == "" && f.out == "" && f.ladder.on():
 		p.Format = capture.PCAPNG // its comments say which frames were lost
+	case f.format == "" && f.out == "" && f.ifaces == "all":
+		p.Format = capture.PCAPNG // the listing's own buffer
+	case f.ifaces == "all":
+		// A pcap file has one link type and no interface per frame: the
+		// library would capture the first link that carries a frame.
+		fmt.Fprintln(stderr, "netsim run: -i all: every link takes pcapng (a pcap file holds one link): use -F pcapng, or -w FILE.pcapng")
+		return 2
 	}
 	if f.quiet {
 		p.Out = io.Discard
@@ -551,12 +563,30 @@ func printListing(w io.Writer, capture *bytes.Buffer, comments bool) error {
 
 // flagError rewrites the flag package's messages in netsim's style, naming
 // the flag as the user typed it: `--loss "200%": not between 0% and 100%`.
-func flagError(err error) string {
+//
+// fs, when given, is the flag set the error came from: an unknown flag
+// then names the known one it is a typo of (--sise: did you mean --size?).
+func flagError(err error, fs ...*flag.FlagSet) string {
 	msg := err.Error()
 	if m := invalidValue().FindStringSubmatch(msg); m != nil {
+		switch m[3] {
+		case "parse error": // strconv's, for an int flag
+			m[3] = "not a whole number"
+		}
 		return fmt.Sprintf("%s %s: %s", dash(m[2]), m[1], m[3])
 	}
 	if name, ok := strings.CutPrefix(msg, "flag provided but not defined: -"); ok {
+		if len(fs) > 0 {
+			var names []string
+			fs[0].VisitAll(func(fl *flag.Flag) {
+				if len(fl.Name) > 1 { // not -w, -6: any one letter is one edit from them
+					names = append(names, fl.Name)
+				}
+			})
+			if near := nearest(name, names); near != "" {
+				return fmt.Sprintf("unknown flag %s (did you mean %s?)", dash(name), dash(near))
+			}
+		}
 		return "unknown flag " + dash(name)
 	}
 	if name, ok := strings.CutPrefix(msg, "flag needs an argument: -"); ok {

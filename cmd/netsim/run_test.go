@@ -9,6 +9,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"netsim.dev/netsim/pcapread"
 )
 
 // netsimBin is the CLI built once for the tests that run it as a process.
@@ -181,5 +183,36 @@ func TestHelp(t *testing.T) {
 	mainArgs([]string{"run", "-h"}, nil, &stdout, &stderr)
 	if !strings.Contains(stdout.String(), "tcp, tcp-multi, udp: the receiver's port") {
 		t.Errorf("netsim run -h should name the demos that read --port: %q", stdout.String())
+	}
+}
+
+// TestRunAllLinks: -i all captures every link: transfer --hops 2 has five
+// (three loopbacks, two Ethernet links), and the book's demos, whose one
+// link the library names localhost:lo, take it too (it was an error: no
+// link called "all").
+func TestRunAllLinks(t *testing.T) {
+	frames := func(args ...string) int {
+		t.Helper()
+		var stdout, stderr bytes.Buffer
+		if code := mainArgs(append([]string{"run", "-q", "-w", "-", "-F", "pcapng"}, args...), nil, &stdout, &stderr); code != 0 {
+			t.Fatalf("netsim run %v: exit %d: %s", args, code, stderr.String())
+		}
+		r, err := pcapread.NewReader(&stdout)
+		if err != nil {
+			t.Fatal(err)
+		}
+		n := 0
+		for {
+			if _, err := r.Next(); err != nil {
+				return n
+			}
+			n++
+		}
+	}
+	if one, all := frames("transfer", "--size", "3000", "--hops", "2"), frames("transfer", "--size", "3000", "--hops", "2", "-i", "all"); all <= one {
+		t.Errorf("transfer --hops 2: %d frames with -i all, %d without; want more", all, one)
+	}
+	if one, all := frames("tcp"), frames("tcp", "-i", "all"); all != one || one != 9 {
+		t.Errorf("tcp: %d frames with -i all, %d without; want 9", all, one)
 	}
 }
