@@ -332,6 +332,14 @@ func cmdRun(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return runScenario(f, stdin, stdout, stderr)
 	}
 	d := *f.target.demo // parse checked it
+	if slices.Contains(d.Uses, "Conns") {
+		if avail, ok := memAvailable(); ok {
+			if msg := connsMemory(f.conns, avail); msg != "" {
+				fmt.Fprintf(stderr, "netsim run: %s\n", msg)
+				return 2
+			}
+		}
+	}
 	p := demo.Params{
 		Seed: f.seed, Port: f.port, Payload: f.payload, Writes: f.writes,
 		Size: f.size, Conns: f.conns, Hops: f.hops, IPv6: f.ipv6, Link: f.link, Partition: f.partition,
