@@ -124,8 +124,7 @@ func cmdExec(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	err := f.fs.Parse(args)
 	if errors.Is(err, flag.ErrHelp) {
 		fmt.Fprint(stdout, execUsage)
-		f.fs.SetOutput(stdout)
-		f.fs.PrintDefaults()
+		printDefaults(stdout, f.fs)
 		return 0
 	}
 	if err != nil {

@@ -11,6 +11,7 @@ import (
 	"os"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -161,8 +162,39 @@ func (f *runFlags) printFlags(w io.Writer) {
 		}
 		show.Var(fl.Value, fl.Name, fl.Usage)
 	})
-	show.SetOutput(w)
-	show.PrintDefaults()
+	printDefaults(w, show)
+}
+
+// printDefaults lists fs's flags as flag.PrintDefaults does, but spelled
+// as the user types them and as every message of netsim names them
+// (--delay, -w), not Go's -delay.
+func printDefaults(w io.Writer, fs *flag.FlagSet) {
+	var b strings.Builder
+	fs.VisitAll(func(fl *flag.Flag) {
+		name, usage := flag.UnquoteUsage(fl)
+		b.WriteString("  " + dash(fl.Name))
+		if name != "" {
+			b.WriteString(" " + name)
+		}
+		if len(fl.Name) == 1 && name == "" {
+			b.WriteString("\t")
+		} else {
+			b.WriteString("\n    \t")
+		}
+		b.WriteString(strings.ReplaceAll(usage, "\n", "\n    \t"))
+		switch def := fl.DefValue; def {
+		case "", "0", "false":
+		default:
+			if g, ok := fl.Value.(flag.Getter); ok {
+				if _, isString := g.Get().(string); isString {
+					def = strconv.Quote(def)
+				}
+			}
+			fmt.Fprintf(&b, " (default %s)", def)
+		}
+		b.WriteString("\n")
+	})
+	io.WriteString(w, b.String())
 }
 
 // demoFlag is a flag that sets a field of [demo.Params].

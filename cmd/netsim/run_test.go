@@ -4,9 +4,11 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
+	"flag"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -214,5 +216,54 @@ func TestRunAllLinks(t *testing.T) {
 	}
 	if one, all := frames("tcp"), frames("tcp", "-i", "all"); all != one || one != 9 {
 		t.Errorf("tcp: %d frames with -i all, %d without; want 9", all, one)
+	}
+}
+
+// TestHelpFlags: every command's -h names its flags as netsim's messages
+// and the README do (--delay, -w; Go's flag package prints -delay), names
+// every flag the command takes, and no flag it does not.
+func TestHelpFlags(t *testing.T) {
+	flagLine := regexp.MustCompile(`(?m)^  (--?[A-Za-z0-9][A-Za-z0-9-]*)`)
+	for _, c := range []struct {
+		cmd   string
+		flags *flag.FlagSet // nil: read, whose help is written by hand
+	}{
+		{"run", newRunFlags("run").fs},
+		{"check", nil},
+		{"exec", newExecFlags().fs},
+		{"read", nil},
+	} {
+		var stdout, stderr bytes.Buffer
+		if code := mainArgs([]string{c.cmd, "-h"}, nil, &stdout, &stderr); code != 0 {
+			t.Fatalf("netsim %s -h: exit %d", c.cmd, code)
+		}
+		help := stdout.String()
+		if i := strings.Index(help, "\nFlags:\n"); i >= 0 {
+			help = help[i:]
+		}
+		listed := map[string]bool{}
+		for _, m := range flagLine.FindAllStringSubmatch(help, -1) {
+			name := strings.TrimLeft(m[1], "-")
+			listed[name] = true
+			if m[1] != dash(name) {
+				t.Errorf("netsim %s -h lists %s, want %s", c.cmd, m[1], dash(name))
+			}
+			// The command takes it: no "unknown flag".
+			var out, errs bytes.Buffer
+			mainArgs([]string{c.cmd, m[1] + "=x"}, nil, &out, &errs)
+			if strings.Contains(errs.String(), "unknown flag") {
+				t.Errorf("netsim %s -h lists %s, which %s does not take: %s", c.cmd, m[1], c.cmd, errs.String())
+			}
+		}
+		if c.flags != nil {
+			c.flags.VisitAll(func(fl *flag.Flag) {
+				if !listed[fl.Name] {
+					t.Errorf("netsim %s -h does not list %s", c.cmd, dash(fl.Name))
+				}
+			})
+		}
+		if len(listed) < 5 {
+			t.Errorf("netsim %s -h lists %d flags: %q", c.cmd, len(listed), help)
+		}
 	}
 }
