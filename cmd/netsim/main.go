@@ -73,7 +73,35 @@ func main() {
 	if os.Getenv("GOMAXPROCS") == "" && simulates(os.Args[1:]) {
 		runtime.GOMAXPROCS(1)
 	}
-	os.Exit(mainArgs(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
+	stdout := &stdoutWriter{File: os.Stdout}
+	os.Exit(stdout.status(mainArgs(os.Args[1:], os.Stdin, stdout, os.Stderr), os.Stderr))
+}
+
+// stdoutWriter is standard output, keeping its first write error: the
+// commands that only print (help, list, version) do not check theirs, and
+// `netsim help > /dev/full` must not exit 0 having printed nothing.
+type stdoutWriter struct {
+	*os.File
+	err error
+}
+
+func (w *stdoutWriter) Write(b []byte) (int, error) {
+	n, err := w.File.Write(b)
+	if err != nil && w.err == nil {
+		w.err = err
+	}
+	return n, err
+}
+
+// status is the exit status of a command that returned code: 1, said on
+// stderr, when it would have succeeded but a write to standard output
+// failed.
+func (w *stdoutWriter) status(code int, stderr io.Writer) int {
+	if code == 0 && w.err != nil {
+		fmt.Fprintf(stderr, "netsim: standard output: %v\n", pathErr(w.err))
+		return 1
+	}
+	return code
 }
 
 // simulates reports whether the command line may run a simulation: the

@@ -577,3 +577,41 @@ func TestOutputWriteFails(t *testing.T) {
 		}
 	}
 }
+
+// TestStdoutFull: a command that only prints (help, list, version) exits 1
+// with one line when standard output cannot take it, as those that write
+// captures and listings do; it exited 0 having printed nothing.
+func TestStdoutFull(t *testing.T) {
+	full, err := os.OpenFile("/dev/full", os.O_WRONLY, 0)
+	if err != nil {
+		t.Skipf("no /dev/full: %v", err)
+	}
+	defer full.Close()
+	for _, args := range [][]string{{"help"}, {"-h"}, {"help", "run"}, {"help", "scenario"}, {"list"}, {"version"}, {"run", "-h"}, {"read", "-h"}} {
+		cmd := exec.Command(netsimBin, args...)
+		var stderr bytes.Buffer
+		cmd.Stdout, cmd.Stderr = full, &stderr
+		err := cmd.Run()
+		code := 0
+		if ee, ok := err.(*exec.ExitError); ok {
+			code = ee.ExitCode()
+		}
+		if want := "netsim: standard output: no space left on device\n"; code != 1 || stderr.String() != want {
+			t.Errorf("netsim %v > /dev/full: exit %d, stderr %q; want 1, %q", args, code, stderr.String(), want)
+		}
+	}
+}
+
+// TestReadTerminal: read -r - with standard input a terminal is refused
+// (it waited for a capture to be typed in), listing or drawing.
+func TestReadTerminal(t *testing.T) {
+	tty := openPTY(t)
+	for _, args := range [][]string{{"read", "-r", "-"}, {"read", "-r", "-", "--graph", "tsg"}, {"read", "-r", "-", "--ladder"}} {
+		var stdout, stderr bytes.Buffer
+		code := mainArgs(args, tty, &stdout, &stderr)
+		want := "netsim read: -r -: standard input is a terminal: pipe a capture into it (netsim run tcp -w - | netsim read -r -) or name a file\n"
+		if code != 2 || stderr.String() != want {
+			t.Errorf("%v: exit %d, stderr %q; want 2, %q", args, code, stderr.String(), want)
+		}
+	}
+}

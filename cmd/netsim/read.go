@@ -124,6 +124,11 @@ func cmdRead(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "netsim read: -e needs -T fields")
 		return 2
 	}
+	if file == "-" && isTerminal(stdin) {
+		// It would wait for a capture typed in.
+		fmt.Fprintln(stderr, "netsim read: -r -: standard input is a terminal: pipe a capture into it (netsim run tcp -w - | netsim read -r -) or name a file")
+		return 2
+	}
 	// A picture (--ladder, --graph) is written through a temporary file:
 	// Ctrl-C or SIGTERM must not leave it behind. A listing needs nothing
 	// of the kind, and keeps the signals' default (and SIGPIPE's).
