@@ -226,10 +226,21 @@ func cmdHelp(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return 0
 	}
 	switch args[0] {
-	case "scenario":
-		return helpScenario(stdout)
 	case "book":
 		return helpBook(args[1:], stdout, stderr)
+	case "help", "-h", "-help", "--help":
+		args[0] = "help"
+	}
+	if len(args) > 1 {
+		fmt.Fprintf(stderr, "netsim help: unexpected argument %q (netsim help COMMAND explains one command)\n", args[1])
+		return 2
+	}
+	switch args[0] {
+	case "scenario":
+		return helpScenario(stdout)
+	case "help":
+		usage(stdout)
+		return 0
 	}
 	for _, c := range commands() {
 		if c.name == args[0] && c.name != "help" {

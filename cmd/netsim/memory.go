@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"fmt"
+	"math"
 	"os"
 	"strconv"
 	"strings"
@@ -14,9 +15,16 @@ import (
 const connBytes = 20 << 10
 
 // memAvailable returns how many bytes of memory the process may still
-// take: /proc/meminfo's MemAvailable, or less under a cgroup (v2) limit.
-// ok is false when neither says.
-func memAvailable() (avail int64, ok bool) {
+// take: /proc/meminfo's MemAvailable, or less under a cgroup (v2) limit;
+// math.MaxInt64 when neither says (memAvailableOK's ok is false then).
+func memAvailable() int64 {
+	if avail, ok := memAvailableOK(); ok {
+		return avail
+	}
+	return math.MaxInt64 // unknown: anything fits
+}
+
+func memAvailableOK() (avail int64, ok bool) {
 	if f, err := os.Open("/proc/meminfo"); err == nil {
 		sc := bufio.NewScanner(f)
 		for sc.Scan() {

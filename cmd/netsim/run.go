@@ -337,6 +337,11 @@ func (f *runFlags) parse(args []string, stdout, stderr io.Writer) (string, int) 
 	case name == "":
 		return fail("name a demo or a scenario: netsim run NAME|FILE.yaml [-w FILE.pcap], where NAME is a demo (%s) or a scenario (%s) ('netsim list' says what each does)", demoNames(), shippedNames())
 	}
+	if f.target.demo != nil && slices.Contains(f.target.demo.Uses, "Conns") {
+		if msg := connsMemory(f.conns, memAvailable()); msg != "" {
+			return fail("%s", msg)
+		}
+	}
 	f.link.Delay, f.link.Jitter = f.delay, f.jitter
 	if err := f.link.Validate(); err != nil {
 		// LinkConfig.Validate is the one definition of a valid link.
@@ -364,14 +369,7 @@ func cmdRun(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return runScenario(f, stdin, stdout, stderr)
 	}
 	d := *f.target.demo // parse checked it
-	if slices.Contains(d.Uses, "Conns") {
-		if avail, ok := memAvailable(); ok {
-			if msg := connsMemory(f.conns, avail); msg != "" {
-				fmt.Fprintf(stderr, "netsim run: %s\n", msg)
-				return 2
-			}
-		}
-	}
+
 	p := demo.Params{
 		Seed: f.seed, Port: f.port, Payload: f.payload, Writes: f.writes,
 		Size: f.size, Conns: f.conns, Hops: f.hops, IPv6: f.ipv6, Link: f.link, Partition: f.partition,

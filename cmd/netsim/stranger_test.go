@@ -105,6 +105,8 @@ func TestStranger(t *testing.T) {
 		{[]string{"rn", "tcp"}, 2, `netsim: unknown command "rn" (did you mean "run"? 'netsim help' lists the commands)`, false},
 		{[]string{"verison"}, 2, `netsim: unknown command "verison" (did you mean "version"?`, false},
 		{[]string{"help", "raed"}, 2, `netsim help: unknown command "raed" (did you mean "read"?)`, false},
+		{[]string{"help", "run", "extra"}, 2, `netsim help: unexpected argument "extra" (netsim help COMMAND explains one command)`, false},
+		{[]string{"help", "scenario", "x"}, 2, `netsim help: unexpected argument "x"`, false},
 		{[]string{"help", "scenaro"}, 2, `netsim help: unknown command "scenaro" (did you mean "scenario"?)`, false},
 		{[]string{"run", "tcp", "-w", p("keep.pcap"), "-w", p("b.pcap")}, 2, "netsim run: -w is given twice (-w " + p("keep.pcap") + ", then -w " + p("b.pcap") + "): give it once", false},
 		{[]string{"run", "-w", p("keep.pcap"), "tcp", "-w", p("keep.pcap")}, 2, "netsim run: -w " + p("keep.pcap") + " is given twice: give it once", false},
