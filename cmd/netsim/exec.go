@@ -200,6 +200,9 @@ func cmdExec(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		}
 		cfg.Launcher = exe
 	}
+	if sameFile(f.out, f.net) {
+		return fail("-w %s: is the scenario file --net reads (%s); write the capture to another file", f.out, f.net)
+	}
 	var s *scenario.Scenario
 	if f.net != "" {
 		var code int

@@ -97,6 +97,12 @@ func cmdRead(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "netsim read: -o %s: is the capture -r reads (%s); write the picture to another file\n", outName, file)
 		return 2
 	}
+	for _, in := range []struct{ flag, name string }{{"--tls-keylog", keyLog}, {"--manuf", manuf}} {
+		if set["o"] && sameFile(outName, in.name) {
+			fmt.Fprintf(stderr, "netsim read: -o %s: is the file %s reads (%s); write the picture to another file\n", outName, in.flag, in.name)
+			return 2
+		}
+	}
 	if code, stop := lad.check("read", set, fs.Args(), false, stdout, stderr); stop {
 		return code
 	}

@@ -357,6 +357,14 @@ func cmdRun(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if code >= 0 {
 		return code
 	}
+	if file := f.target.file; file != "" {
+		for _, o := range []struct{ flag, name string }{{"-w", f.out}, {"-o", *f.ladder.out}} {
+			if sameFile(o.name, file) {
+				fmt.Fprintf(stderr, "netsim run: %s %s: is the scenario file being run (%s); write to another file\n", o.flag, o.name, file)
+				return 2
+			}
+		}
+	}
 	if o := *f.ladder.out; o != "" && sameFile(o, f.out) {
 		fmt.Fprintf(stderr, "netsim run: -o %s: is the file -w writes the capture to (%s); give the ladder another name\n", o, f.out)
 		return 2
