@@ -114,6 +114,13 @@ func cmdRead(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	case set["r"] && file == "":
 		fmt.Fprintln(stderr, "netsim read: -r \"\": empty file name (- reads standard input)")
 		return 2
+	case set["manuf"] && manuf == "", set["tls-keylog"] && keyLog == "":
+		name := "--manuf"
+		if manuf != "" || !set["manuf"] {
+			name = "--tls-keylog"
+		}
+		fmt.Fprintf(stderr, "netsim read: %s \"\": empty file name\n", name)
+		return 2
 	case fs.NArg() > 0:
 		fmt.Fprintf(stderr, "netsim read: unexpected argument %q (try 'netsim read -h')\n", fs.Arg(0))
 		return 2
@@ -166,6 +173,13 @@ func cmdRead(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if manuf != "" {
 		if names, err = dissect.LoadMACNames(manuf); err != nil {
 			fmt.Fprintf(stderr, "netsim read: --manuf %s: %v\n", manuf, err)
+			return 2
+		}
+	} else if env := os.Getenv(dissect.ManufPathEnv); env != "" {
+		// SystemMACNames would name nothing, silently, from a file that
+		// is not there or cannot be read: the user asked for it.
+		if names, err = dissect.LoadMACNames(env); err != nil {
+			fmt.Fprintf(stderr, "netsim read: $%s %s: %v\n", dissect.ManufPathEnv, env, err)
 			return 2
 		}
 	}

@@ -124,6 +124,8 @@ func TestStranger(t *testing.T) {
 		{[]string{"run", "tcp", "--seed", "-6", "-w", p("keep.pcap")}, 2, "netsim run: --seed needs a value (-6, after it, is a flag; for that value, write --seed=-6)", false},
 		{[]string{"run", "tcp", "-i", "all", "-w", p("keep.pcap")}, 2, "netsim run: -i all: every link takes pcapng (a pcap file holds one link): use -F pcapng, or -w FILE.pcapng", false},
 		{[]string{"run", "transfer", "-i", "all", "-F", "pcap"}, 2, "netsim run: -i all: every link takes pcapng", false},
+		{[]string{"read", "-r", p("keep.pcap"), "--manuf", ""}, 2, `netsim read: --manuf "": empty file name`, false},
+		{[]string{"read", "-r", p("keep.pcap"), "--tls-keylog", ""}, 2, `netsim read: --tls-keylog "": empty file name`, false},
 		{[]string{"read", "-r", p("keep.pcap"), "-c", "1e3"}, 2, `netsim read: -c "1e3": not a whole number (try 'netsim read -h')`, false},
 		{[]string{"read", "-r", p("keep.pcap"), "-Y"}, 2, "netsim read: -Y needs a value (try 'netsim read -h')", false},
 		{[]string{"read", "-r", p("keep.pcap"), "--ladr"}, 2, "netsim read: unknown flag --ladr (did you mean --ladder?) (try 'netsim read -h')", false},
