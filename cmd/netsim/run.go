@@ -59,9 +59,10 @@ Examples:
 scenarios. Link flags apply to every link, both directions (on the book's
 demos: to the loopback interface; on a scenario: over the file's own
 settings, loopbacks included). A scenario takes -w -F -i --seed -q
---no-expect and the link flags (--partition: every link and loopback,
-after the file's own events). Ctrl-C (or SIGTERM) stops a run and keeps the frames
-captured so far, as a valid capture under FILE.
+--no-expect --explain --lang, --ladder -o --ladder-notes --ladder-width
+and the link flags (--partition: every link and loopback, after the
+file's own events). Ctrl-C (or SIGTERM, SIGHUP) stops a run and keeps the
+frames captured so far, as a valid capture under FILE.
 
 Flags:
 `

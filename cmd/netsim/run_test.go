@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
@@ -266,4 +267,27 @@ func TestHelpFlags(t *testing.T) {
 			t.Errorf("netsim %s -h lists %d flags: %q", c.cmd, len(listed), help)
 		}
 	}
+}
+
+// TestRunHelpScenarioFlags: run -h's sentence "A scenario takes ..." names
+// every flag of run that is neither a demo's own nor a link flag (those it
+// names as "the link flags"), and a scenario takes each of them.
+func TestRunHelpScenarioFlags(t *testing.T) {
+	i := strings.Index(runUsage, "A scenario takes ")
+	j := strings.Index(runUsage[i:], "and the link flags")
+	if i < 0 || j < 0 {
+		t.Fatalf("run -h has no sentence saying which flags a scenario takes")
+	}
+	sentence := strings.Fields(runUsage[i+len("A scenario takes ") : i+j])
+	for k, w := range sentence {
+		sentence[k] = strings.TrimRight(w, ",")
+	}
+	newRunFlags("run").fs.VisitAll(func(fl *flag.Flag) {
+		if slices.ContainsFunc(demoFlags, func(df demoFlag) bool { return df.flag == fl.Name }) || strings.HasPrefix(fl.Usage, "link:") {
+			return
+		}
+		if !slices.Contains(sentence, dash(fl.Name)) {
+			t.Errorf("run -h does not say that a scenario takes %s (it says %v)", dash(fl.Name), sentence)
+		}
+	})
 }
