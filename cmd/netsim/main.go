@@ -137,12 +137,25 @@ func mainArgs(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			return c.run(args[1:], stdin, stdout, stderr)
 		}
 	}
+	if hint, ok := flagCommands[name]; ok {
+		fmt.Fprintf(stderr, "netsim: unknown command %q: it is a flag: %s\n", name, hint)
+		return 2
+	}
 	if near := nearest(name, commandNames()); near != "" {
 		fmt.Fprintf(stderr, "netsim: unknown command %q (did you mean %q? 'netsim help' lists the commands)\n", name, near)
 		return 2
 	}
 	fmt.Fprintf(stderr, "netsim: unknown command %q (try 'netsim help')\n", name)
 	return 2
+}
+
+// flagCommands are the features the README names that are flags of a
+// command, not commands: what a user who types them as one should write.
+var flagCommands = map[string]string{
+	"explain": "netsim run DEMO --explain (or -w FILE.pcapng: the book's demos explain by default)",
+	"ladder":  "netsim read -r FILE --ladder, or netsim run DEMO --ladder",
+	"graph":   "netsim read -r FILE --graph tsg -o FILE.svg",
+	"tsg":     "netsim read -r FILE --graph tsg -o FILE.svg",
 }
 
 // commandNames names the commands.
@@ -209,6 +222,8 @@ func usage(w io.Writer) {
 	fmt.Fprintln(w, "\nHelp topics:\n  scenario the scenario file: every key, step and expectation ('netsim help scenario')")
 	fmt.Fprintln(w, "  book     the book chapter netsim follows, step by step: its figures, its nine filters,")
 	fmt.Fprintln(w, "           what differs on gVisor ('netsim help book', in Russian: --lang ru)")
+	fmt.Fprintln(w, "  ladder   read's and run's --ladder: a capture as a ladder diagram ('netsim help ladder')")
+	fmt.Fprintln(w, "  graph    read's --graph tsg: a time-sequence graph ('netsim help graph')")
 	fmt.Fprintln(w, "\nExamples:\n  netsim run tcp -w tcp.pcap && netsim read -r tcp.pcap -Y 'tcp.flags.fin==1'")
 	fmt.Fprintln(w, "  netsim run tcp --loss 20% --seed 72 -w lossy.pcapng   the SYN is lost, sent again 1 s later")
 	fmt.Fprintln(w, "  netsim run tcp-rto --explain --lang ru      every frame with why it was sent, in Russian")
@@ -241,13 +256,22 @@ func cmdHelp(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	case "help":
 		usage(stdout)
 		return 0
+	case "ladder":
+		fmt.Fprint(stdout, strings.TrimPrefix(ladderUsage, "\n"))
+		return 0
+	case "graph", "tsg":
+		fmt.Fprint(stdout, strings.TrimPrefix(graphUsage, "\n"))
+		return 0
+	case "explain":
+		fmt.Fprintf(stdout, "--explain is a flag: %s\n", flagCommands["explain"])
+		return 0
 	}
 	for _, c := range commands() {
 		if c.name == args[0] && c.name != "help" {
 			return c.run([]string{"-h"}, stdin, stdout, stderr)
 		}
 	}
-	if near := nearest(args[0], append(commandNames(), "scenario", "book")); near != "" {
+	if near := nearest(args[0], append(commandNames(), "scenario", "book", "ladder", "graph", "explain")); near != "" {
 		fmt.Fprintf(stderr, "netsim help: unknown command %q (did you mean %q?)\n", args[0], near)
 		return 2
 	}

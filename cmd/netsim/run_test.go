@@ -163,7 +163,7 @@ func TestBadInput(t *testing.T) {
 
 // TestHelp: every command explains itself with an example, on stdout, exit 0.
 func TestHelp(t *testing.T) {
-	for _, args := range [][]string{{"help"}, {"-h"}, {"help", "run"}, {"run", "-h"}, {"list", "-h"}, {"help", "read"}, {"help", "help"}, {"help", "-h"}} {
+	for _, args := range [][]string{{"help"}, {"-h"}, {"help", "run"}, {"run", "-h"}, {"list", "-h"}, {"help", "read"}, {"help", "help"}, {"help", "-h"}, {"help", "ladder"}, {"help", "graph"}, {"help", "explain"}} {
 		var stdout, stderr bytes.Buffer
 		if code := mainArgs(args, nil, &stdout, &stderr); code != 0 {
 			t.Errorf("netsim %s: exit %d, stderr %q", strings.Join(args, " "), code, stderr.String())
