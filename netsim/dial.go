@@ -85,7 +85,9 @@ type TCPConn interface {
 // Where it still differs from *net.UDPConn (known defects, to be fixed):
 // WriteTo on a socket of Dial or DialFrom sends the datagram to the
 // address given, where package net fails with an error saying the socket
-// is connected; the deadline setters after Close return nil. A datagram
+// is connected; Read with an empty buffer fails ("bad buffer") and drops
+// the next datagram, where package net returns 0, nil and leaves it; the
+// deadline setters after Close return nil. A datagram
 // larger than ReadFrom's buffer is cut to it and the rest discarded, as
 // in package net.
 type UDPConn interface {

@@ -428,3 +428,41 @@ func ExampleHost_HTTPClient() {
 	}
 	_ = TestGet
 }
+
+// A run where every task waits for the other fails with a *DeadlockError
+// naming the parked calls, instead of hanging: here a server and a client
+// both Read, each waiting for the other to speak first. Close then ends
+// the tasks, their Reads failing with net.ErrClosed.
+func ExampleDeadlockError() {
+	n, _ := netsim.New(netsim.Options{})
+	h, _ := n.AddHost("localhost")
+	ln, _ := h.Listen("tcp", "127.0.0.1:7")
+	n.GoNamed("server", func() {
+		c, err := ln.Accept()
+		if err != nil {
+			return
+		}
+		c.Read(make([]byte, 1))
+	})
+	n.GoNamed("client", func() {
+		c, err := h.Dial("tcp", "127.0.0.1:7")
+		if err != nil {
+			return
+		}
+		c.Read(make([]byte, 1))
+	})
+	err := n.Run()
+	var de *netsim.DeadlockError
+	if errors.As(err, &de) {
+		fmt.Println("deadlock:", errors.Is(err, netsim.ErrDeadlock), "at", de.At)
+		for _, c := range de.Calls {
+			fmt.Println(c.Task, "waits in", c.Call, "on", c.Socket)
+		}
+	}
+	fmt.Println("close:", n.Close())
+	// Output:
+	// deadlock: true at 50µs
+	// task 1 (server) waits in Read on tcp 127.0.0.1:7->127.0.0.1:32379
+	// task 2 (client) waits in Read on tcp 127.0.0.1:32379->127.0.0.1:7
+	// close: <nil>
+}

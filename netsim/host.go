@@ -7,7 +7,9 @@ import (
 	mrand "math/rand"
 	"math/rand/v2"
 	"net/netip"
+	"strings"
 	"sync/atomic"
+	"unicode"
 
 	"gvisor.dev/gvisor/pkg/tcpip"
 	"gvisor.dev/gvisor/pkg/tcpip/header"
@@ -33,7 +35,7 @@ const loopbackNIC tcpip.NICID = 1
 
 // Host is a machine on the network: its own TCP/IP stack (ports, routes,
 // connections), a loopback interface with 127.0.0.1/8 and ::1, and the
-// Ethernet interfaces that Network.Connect gives it.
+// Ethernet interfaces that [Network.Connect] gives it.
 type Host struct {
 	net     *Network
 	name    string
@@ -70,13 +72,16 @@ type hostNIC struct {
 
 // AddHost adds a host called name. Its random choices come from a stream of
 // its own, derived from the seed and the name, so adding a host does not
-// change what the others do. After [Network.Close] it fails with an error
+// change what the others do. The name is what Dial ("name:80") and the
+// resolvers take: it has only letters, digits, '.', '-' and '_', is not an
+// IP address, and is no other host's, switch's or link's name, nor another
+// host's in another case. After [Network.Close] it fails with an error
 // matching [ErrNetworkClosed].
 func (n *Network) AddHost(name string) (*Host, error) {
 	if n.closed {
 		return nil, fmt.Errorf("AddHost %q: %w", name, ErrNetworkClosed) // "AddHost \"x\": netsim: network closed: ..."
 	}
-	if err := n.checkName("host", name); err != nil {
+	if err := n.checkHostName(name); err != nil {
 		return nil, err
 	}
 	h := &Host{net: n, name: name, index: len(n.hosts) + 1}
@@ -121,6 +126,31 @@ func (n *Network) AddHost(name string) (*Host, error) {
 	n.hosts = append(n.hosts, h)
 	n.byName[name] = h
 	return h, nil
+}
+
+// checkHostName rejects what checkName rejects, and a name that Dial and
+// the resolvers could not reach: one with characters other than letters,
+// digits, '.', '-' and '_' (the rule of scenario files), an IP address, or
+// one that differs from another host's only in case (host names resolve
+// as DNS names, in any case).
+func (n *Network) checkHostName(name string) error {
+	if err := n.checkName("host", name); err != nil {
+		return err
+	}
+	for _, r := range name {
+		if !unicode.IsLetter(r) && !unicode.IsDigit(r) && r != '.' && r != '-' && r != '_' {
+			return fmt.Errorf("netsim: host name %q: a host name has only letters, digits, '.', '-' and '_' (Dial takes it as NAME:PORT and resolvers as a DNS name)", name)
+		}
+	}
+	if _, err := netip.ParseAddr(name); err == nil {
+		return fmt.Errorf("netsim: host name %q is an IP address: Dial would take it as that address", name)
+	}
+	for _, h := range n.hosts {
+		if strings.EqualFold(h.name, name) {
+			return fmt.Errorf("netsim: host name %q differs from host %q only in case: host names resolve as DNS names, in any case", name, h.name)
+		}
+	}
+	return nil
 }
 
 // checkName rejects an empty name or one already used by a host, switch or

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"net"
 	"slices"
+	"strconv"
+	"strings"
 	"testing"
 
 	"netsim.dev/netsim"
@@ -70,6 +72,35 @@ func TestLookupHostAsDNS(t *testing.T) {
 	for i, err := range dialErrs {
 		if err != nil {
 			t.Errorf("dial %d: %v", i, err)
+		}
+	}
+}
+
+// TestAddHostNames: a host's name is what Dial and the resolvers take, so
+// AddHost refuses the names they could not reach, with scenario files'
+// rule (letters, digits, '.', '-', '_'; not an IP address) and no second
+// host whose name differs only in case. "a b", "a:b" (the loopback link
+// would be "a:b:lo" and "a:b:80" does not split), "10.0.0.9" (Dial takes
+// it as the address) and "A" beside "a" (DNS names have no case) used to
+// be accepted.
+func TestAddHostNames(t *testing.T) {
+	n, err := netsim.New(netsim.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer n.Close()
+	for _, name := range []string{"a", "server-1", "db_2", "node.example", "сервер", "R2D2"} {
+		if _, err := n.AddHost(name); err != nil {
+			t.Errorf("AddHost(%q): %v", name, err)
+		}
+	}
+	for name, want := range map[string]string{
+		"a b": "letters, digits", "a:b": "letters, digits", "tab\t": "letters, digits", "10.0.0.9": "IP address",
+		"fd00::1": "letters, digits", "A": `differs from host "a" only in case`, "r2d2": "only in case", "a": "taken",
+	} {
+		h, err := n.AddHost(name)
+		if err == nil || h != nil || !strings.Contains(err.Error(), want) || !strings.Contains(err.Error(), strconv.Quote(name)) {
+			t.Errorf("AddHost(%q) = %v, %v; want an error naming it and saying %q", name, h, err, want)
 		}
 	}
 }

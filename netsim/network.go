@@ -153,7 +153,7 @@ func (n *Network) Run() error {
 }
 
 // RunContext drives the simulation until every task has returned and the
-// network has settled (see Options.Linger). It returns an error if:
+// network has settled (see [Options.Linger]). It returns an error if:
 //   - the tasks deadlock, or a task keeps control for a few seconds of wall
 //     time without a netsim call (blocked on a channel, a mutex,
 //     time.Sleep): a [*DeadlockError], matching [ErrDeadlock];
@@ -184,7 +184,7 @@ func (n *Network) RunContext(ctx context.Context) error {
 // (gVisor's goroutines must not belong to the bubble). Any code, the
 // standard library's and third parties' included, may then use the hosts'
 // sockets from any goroutine, and time is the bubble's fake time. stop
-// ends the run: the network settles for Options.Linger of virtual time,
+// ends the run: the network settles for [Options.Linger] of virtual time,
 // calls still blocked fail with net.ErrClosed, and the capture is flushed.
 // Package netsimtest wraps all of this in one call. Outside a bubble,
 // Start returns [ErrNoBubble].

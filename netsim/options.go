@@ -17,7 +17,7 @@ import (
 	"netsim.dev/netsim/internal/wire"
 )
 
-// DefaultStart is where the virtual clock starts unless Options.Start says
+// DefaultStart is where the virtual clock starts unless [Options.Start] says
 // otherwise: 2000-01-01 00:00:00 UTC, the instant at which Go's
 // testing/synctest bubbles start too.
 var DefaultStart = time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)
@@ -41,12 +41,12 @@ const (
 	// time.
 	DefaultLinger = 2 * time.Minute
 	// DefaultLinkDelay is the one-way delay of an Ethernet link whose
-	// LinkConfig.Delay is 0: a short cable and a switch.
+	// [LinkConfig].Delay is 0: a short cable and a switch.
 	DefaultLinkDelay = 10 * time.Microsecond
-	// DefaultMTU is the MTU of an Ethernet link when LinkConfig.MTU is 0.
+	// DefaultMTU is the MTU of an Ethernet link when [LinkConfig].MTU is 0.
 	DefaultMTU = 1500
 	// DefaultQueue is how many frames may wait on a rate-limited link when
-	// LinkConfig.Queue is 0, as a Linux txqueuelen.
+	// [LinkConfig].Queue is 0, as a Linux txqueuelen.
 	DefaultQueue = 1000
 	// MaxDuration is the longest duration an Options or LinkConfig field
 	// takes (delays, jitter, call time, linger): far beyond any real link
@@ -55,7 +55,7 @@ const (
 	MaxDuration = wire.MaxDelay
 )
 
-// MinStart and MaxStart bound Options.Start: a pcap record stamps a frame
+// MinStart and MaxStart bound [Options.Start]: a pcap record stamps a frame
 // in unsigned 32-bit seconds since 1970, which run out in 2106; MaxStart
 // leaves a run years to end before then.
 var (
@@ -73,7 +73,7 @@ type Options struct {
 	Seed int64
 
 	// Capture, if not nil, receives the run's frames, stamped with the
-	// virtual clock. Network.Close flushes it.
+	// virtual clock. [Network.Close] flushes it.
 	Capture io.Writer
 
 	// CaptureFormat is the capture's file format: [capture.PCAP] (the
@@ -102,7 +102,7 @@ type Options struct {
 	Start time.Time
 
 	// LoopbackDelay is the one-way delay of every host's loopback interface;
-	// zero means DefaultLoopbackDelay. Host.Loopback gives the link, for
+	// zero means DefaultLoopbackDelay. [Host.Loopback] gives the link, for
 	// other impairments.
 	LoopbackDelay time.Duration
 

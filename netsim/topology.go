@@ -164,7 +164,7 @@ func (l *Link) Name() string { return l.name }
 // Set changes the link's directions for frames sent from now on: ab for
 // frames from the first end given to Connect to the second, ba for the other
 // way. On a loopback link ba is ignored. Call it from a task or from a
-// function given to Network.At.
+// function given to [Network.At].
 func (l *Link) Set(ab, ba LinkConfig) error {
 	if err := ab.Validate(); err != nil {
 		return fmt.Errorf("netsim: link %s: %w", l.ab.Name(), err)
@@ -225,7 +225,7 @@ func (n *Network) Link(name string) *Link {
 }
 
 // End is one end of a link: an interface of a host, with its addresses, or
-// a port of a switch. Make one with Host.Iface or Switch.Port.
+// a port of a switch. Make one with [Host.Iface] or [Switch.Port].
 type End struct {
 	host  *Host
 	sw    *Switch
@@ -235,7 +235,7 @@ type End struct {
 }
 
 // Iface names an Ethernet interface of the host and its addresses in CIDR
-// form ("10.0.0.1/24", "fd00::1/64"), for Network.Connect. The host gets an
+// form ("10.0.0.1/24", "fd00::1/64"), for [Network.Connect]. The host gets an
 // on-link route for each address's subnet. Connect rejects an empty name,
 // "lo" (the loopback's), an address that is not in CIDR form or not one an
 // interface can have (unspecified, multicast, broadcast, loopback,
@@ -663,7 +663,7 @@ func (n *Network) AddSwitch(name string) (*Switch, error) {
 	return s, nil
 }
 
-// Port returns a new port of the switch, for Network.Connect.
+// Port returns a new port of the switch, for [Network.Connect].
 func (s *Switch) Port() End { return End{sw: s} }
 
 // Name returns the switch's name.

@@ -5,7 +5,9 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
+	osexec "os/exec"
 	"slices"
 	"strings"
 	"time"
@@ -122,12 +124,11 @@ func cmdExec(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	err := f.fs.Parse(args)
 	if errors.Is(err, flag.ErrHelp) {
 		fmt.Fprint(stdout, execUsage)
-		f.fs.SetOutput(stdout)
-		f.fs.PrintDefaults()
+		printDefaults(stdout, f.fs)
 		return 0
 	}
 	if err != nil {
-		return fail("%s (netsim exec -h lists the flags)", flagError(err))
+		return fail("%s (netsim exec -h lists the flags)", flagError(err, f.fs))
 	}
 	if msg := repeatedFlag(f.fs, args, "daemon"); msg != "" {
 		return fail("%s", msg)
@@ -155,6 +156,26 @@ func cmdExec(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		}
 		procs[i].Daemon = true
 	}
+	for i, p := range procs {
+		// Found before the run starts, with the shell's status (127 not
+		// found, 126 not executable), rather than by the launcher in the
+		// run, which would add a hint about Python that does not apply.
+		if _, err := osexec.LookPath(p.Argv[0]); err != nil {
+			code, why := 126, err
+			var ee *osexec.Error
+			if errors.As(err, &ee) {
+				why = ee.Err // not its "exec: NAME: "
+			}
+			if errors.Is(err, osexec.ErrNotFound) || errors.Is(err, fs.ErrNotExist) {
+				code, why = 127, errors.New("not found")
+				if !strings.Contains(p.Argv[0], "/") {
+					why = errors.New("not found in $PATH")
+				}
+			}
+			fmt.Fprintf(stderr, "netsim exec: process %s: %s: %v\n", names[i], p.Argv[0], why)
+			return code
+		}
+	}
 	if !slices.ContainsFunc(procs, func(p proc.Process) bool { return !p.Daemon }) {
 		return fail("--daemon names every process: the run would never end (a daemon is killed once the others have exited)")
 	}
@@ -178,6 +199,9 @@ func cmdExec(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			return 1
 		}
 		cfg.Launcher = exe
+	}
+	if sameFile(f.out, f.net) {
+		return fail("-w %s: is the scenario file --net reads (%s); write the capture to another file", f.out, f.net)
 	}
 	var s *scenario.Scenario
 	if f.net != "" {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"context"
 	"errors"
 	"flag"
 	"fmt"
@@ -11,6 +12,7 @@ import (
 	"sort"
 	"strings"
 
+	"golang.org/x/sys/unix"
 	"netsim.dev/internal/units"
 	"netsim.dev/netsim/tsg"
 )
@@ -60,7 +62,8 @@ var graphs = map[string]bool{"tsg": true}
 // run draws the graph when --graph was given: ok is false when it was not
 // (and --stream, --dir were not either), and read lists frames as usual.
 // file is -r's value, out -o's, set the flags given.
-func (g *graphFlags) run(file, out string, set map[string]bool, stdin io.Reader, stdout, stderr io.Writer) (code int, ok bool) {
+// A signal that cancels ctx stops it: nothing is written then.
+func (g *graphFlags) run(ctx context.Context, file, out string, set map[string]bool, stdin io.Reader, stdout, stderr io.Writer) (code int, ok bool) {
 	fail := func(status int, format string, a ...any) (int, bool) {
 		fmt.Fprintf(stderr, "netsim read: "+format+"\n", a...)
 		return status, true
@@ -129,8 +132,12 @@ func (g *graphFlags) run(file, out string, set map[string]bool, stdin io.Reader,
 		defer f.Close()
 		in = bufio.NewReaderSize(f, 64<<10)
 	}
-	gr, err := tsg.Read(in, opt)
+	gr, err := tsg.Read(ctxReader{ctx, in}, opt)
+	var se signalError
 	switch {
+	case errors.As(context.Cause(ctx), &se):
+		fmt.Fprintf(stderr, "netsim read: interrupted (%s); nothing written (the graph is drawn once the capture is read)\n", unix.SignalName(se.sig))
+		return se.exitCode(), true
 	case errors.Is(err, tsg.ErrNoTCP):
 		return fail(2, "--graph tsg: no TCP stream in %s", name)
 	case errors.Is(err, tsg.ErrNoStream):
@@ -153,6 +160,11 @@ func (g *graphFlags) run(file, out string, set map[string]bool, stdin io.Reader,
 	if err == nil {
 		err = w.Flush()
 	}
+	if errors.As(context.Cause(ctx), &se) {
+		o.abort()
+		fmt.Fprintf(stderr, "netsim read: interrupted (%s); nothing written (the graph is drawn once the capture is read)\n", unix.SignalName(se.sig))
+		return se.exitCode(), true
+	}
 	if err == nil {
 		err = o.commit()
 	}
@@ -160,4 +172,18 @@ func (g *graphFlags) run(file, out string, set map[string]bool, stdin io.Reader,
 		return fail(1, "-o %s: %v", out, err)
 	}
 	return 0, true
+}
+
+// ctxReader reads from r until ctx is cancelled; then it returns the
+// context's cause.
+type ctxReader struct {
+	ctx context.Context
+	r   io.Reader
+}
+
+func (c ctxReader) Read(b []byte) (int, error) {
+	if c.ctx.Done() != nil && c.ctx.Err() != nil {
+		return 0, context.Cause(c.ctx)
+	}
+	return c.r.Read(b)
 }

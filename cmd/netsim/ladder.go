@@ -146,21 +146,41 @@ func (l *ladderFlags) check(cmd string, set map[string]bool, args []string, capt
 	if out == "" {
 		out = "-"
 	}
-	switch {
-	case l.flag.format != "":
+	// The name's extension says a format too: FILE.svg, FILE.mmd; one a
+	// ladder cannot be (FILE.png), or another than --ladder=FORMAT's, would
+	// give a file that its viewer cannot open. Any format is text: FILE.txt
+	// or another name takes the one --ladder says (text by default).
+	var given ladder.Format // --ladder=FORMAT's, or 0
+	if l.flag.format != "" {
 		f, err := ladder.ParseFormat(l.flag.format)
 		if err != nil {
 			return fail("--ladder=%s: unknown format (text, svg or mermaid)", l.flag.format)
 		}
+		given = f
+	}
+	ext := strings.ToLower(filepath.Ext(out))
+	named := ladder.Format(0)
+	switch ext {
+	case ".svg":
+		named = ladder.SVG
+	case ".mmd", ".mermaid":
+		named = ladder.Mermaid
+	case ".png", ".jpg", ".jpeg", ".gif", ".pdf", ".html", ".pcap", ".pcapng":
+		if out != "-" {
+			return fail("-o %s: a ladder is text, svg or mermaid (FILE.txt, FILE.svg, FILE.mmd)", out)
+		}
+	}
+	switch {
+	case given != 0:
+		f := given
+		if named != 0 && named != f {
+			return fail("-o %s: the name says %s, --ladder=%s says %s (name it FILE%s, or leave the format to the name)", out, named, l.flag.format, f, map[ladder.Format]string{ladder.Text: ".txt", ladder.SVG: ".svg", ladder.Mermaid: ".mmd"}[f])
+		}
 		l.format = f
+	case named != 0:
+		l.format = named
 	default:
 		l.format = ladder.Text
-		switch strings.ToLower(filepath.Ext(out)) {
-		case ".svg":
-			l.format = ladder.SVG
-		case ".mmd", ".mermaid":
-			l.format = ladder.Mermaid
-		}
 	}
 	if captureToStdout && out == "-" {
 		return fail("--ladder: standard output takes the capture (-w -); write the ladder with -o FILE")

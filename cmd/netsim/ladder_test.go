@@ -126,6 +126,10 @@ func TestLadderBadInput(t *testing.T) {
 		{[]string{"run", "tcp", "-w", "-", "--ladder"}, 2, "--ladder: standard output takes the capture (-w -)"},
 		{[]string{"run", "tcp", "-o", filepath.Join(dir, "x.txt")}, 2, "-o needs --ladder"},
 		{[]string{"run", "tcp", "--ladder", "-o", dir}, 2, "-o " + dir + ": is a directory"},
+		{[]string{"run", "tcp", "--ladder=svg", "-o", filepath.Join(dir, "x.png")}, 2, "-o " + filepath.Join(dir, "x.png") + ": a ladder is text, svg or mermaid (FILE.txt, FILE.svg, FILE.mmd)"},
+		{[]string{"read", "-r", capture, "--ladder", "-o", filepath.Join(dir, "x.png")}, 2, ": a ladder is text, svg or mermaid"},
+		{[]string{"run", "tcp", "--ladder=mermaid", "-o", filepath.Join(dir, "x.svg")}, 2, "-o " + filepath.Join(dir, "x.svg") + ": the name says svg, --ladder=mermaid says mermaid (name it FILE.mmd, or leave the format to the name)"},
+		{[]string{"read", "-r", capture, "--ladder=text", "-o", filepath.Join(dir, "x.mmd")}, 2, ": the name says mermaid, --ladder=text says text (name it FILE.txt"},
 	}
 	for _, c := range cases {
 		var stdout, stderr bytes.Buffer

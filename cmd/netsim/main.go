@@ -73,7 +73,35 @@ func main() {
 	if os.Getenv("GOMAXPROCS") == "" && simulates(os.Args[1:]) {
 		runtime.GOMAXPROCS(1)
 	}
-	os.Exit(mainArgs(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
+	stdout := &stdoutWriter{File: os.Stdout}
+	os.Exit(stdout.status(mainArgs(os.Args[1:], os.Stdin, stdout, os.Stderr), os.Stderr))
+}
+
+// stdoutWriter is standard output, keeping its first write error: the
+// commands that only print (help, list, version) do not check theirs, and
+// `netsim help > /dev/full` must not exit 0 having printed nothing.
+type stdoutWriter struct {
+	*os.File
+	err error
+}
+
+func (w *stdoutWriter) Write(b []byte) (int, error) {
+	n, err := w.File.Write(b)
+	if err != nil && w.err == nil {
+		w.err = err
+	}
+	return n, err
+}
+
+// status is the exit status of a command that returned code: 1, said on
+// stderr, when it would have succeeded but a write to standard output
+// failed.
+func (w *stdoutWriter) status(code int, stderr io.Writer) int {
+	if code == 0 && w.err != nil {
+		fmt.Fprintf(stderr, "netsim: standard output: %v\n", pathErr(w.err))
+		return 1
+	}
+	return code
 }
 
 // simulates reports whether the command line may run a simulation: the
@@ -109,12 +137,25 @@ func mainArgs(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			return c.run(args[1:], stdin, stdout, stderr)
 		}
 	}
+	if hint, ok := flagCommands[name]; ok {
+		fmt.Fprintf(stderr, "netsim: unknown command %q: it is a flag: %s\n", name, hint)
+		return 2
+	}
 	if near := nearest(name, commandNames()); near != "" {
 		fmt.Fprintf(stderr, "netsim: unknown command %q (did you mean %q? 'netsim help' lists the commands)\n", name, near)
 		return 2
 	}
 	fmt.Fprintf(stderr, "netsim: unknown command %q (try 'netsim help')\n", name)
 	return 2
+}
+
+// flagCommands are the features the README names that are flags of a
+// command, not commands: what a user who types them as one should write.
+var flagCommands = map[string]string{
+	"explain": "netsim run DEMO --explain (or -w FILE.pcapng: the book's demos explain by default)",
+	"ladder":  "netsim read -r FILE --ladder, or netsim run DEMO --ladder",
+	"graph":   "netsim read -r FILE --graph tsg -o FILE.svg",
+	"tsg":     "netsim read -r FILE --graph tsg -o FILE.svg",
 }
 
 // commandNames names the commands.
@@ -181,6 +222,8 @@ func usage(w io.Writer) {
 	fmt.Fprintln(w, "\nHelp topics:\n  scenario the scenario file: every key, step and expectation ('netsim help scenario')")
 	fmt.Fprintln(w, "  book     the book chapter netsim follows, step by step: its figures, its nine filters,")
 	fmt.Fprintln(w, "           what differs on gVisor ('netsim help book', in Russian: --lang ru)")
+	fmt.Fprintln(w, "  ladder   read's and run's --ladder: a capture as a ladder diagram ('netsim help ladder')")
+	fmt.Fprintln(w, "  graph    read's --graph tsg: a time-sequence graph ('netsim help graph')")
 	fmt.Fprintln(w, "\nExamples:\n  netsim run tcp -w tcp.pcap && netsim read -r tcp.pcap -Y 'tcp.flags.fin==1'")
 	fmt.Fprintln(w, "  netsim run tcp --loss 20% --seed 72 -w lossy.pcapng   the SYN is lost, sent again 1 s later")
 	fmt.Fprintln(w, "  netsim run tcp-rto --explain --lang ru      every frame with why it was sent, in Russian")
@@ -198,17 +241,37 @@ func cmdHelp(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return 0
 	}
 	switch args[0] {
-	case "scenario":
-		return helpScenario(stdout)
 	case "book":
 		return helpBook(args[1:], stdout, stderr)
+	case "help", "-h", "-help", "--help":
+		args[0] = "help"
+	}
+	if len(args) > 1 {
+		fmt.Fprintf(stderr, "netsim help: unexpected argument %q (netsim help COMMAND explains one command)\n", args[1])
+		return 2
+	}
+	switch args[0] {
+	case "scenario":
+		return helpScenario(stdout)
+	case "help":
+		usage(stdout)
+		return 0
+	case "ladder":
+		fmt.Fprint(stdout, strings.TrimPrefix(ladderUsage, "\n"))
+		return 0
+	case "graph", "tsg":
+		fmt.Fprint(stdout, strings.TrimPrefix(graphUsage, "\n"))
+		return 0
+	case "explain":
+		fmt.Fprintf(stdout, "--explain is a flag: %s\n", flagCommands["explain"])
+		return 0
 	}
 	for _, c := range commands() {
 		if c.name == args[0] && c.name != "help" {
 			return c.run([]string{"-h"}, stdin, stdout, stderr)
 		}
 	}
-	if near := nearest(args[0], append(commandNames(), "scenario", "book")); near != "" {
+	if near := nearest(args[0], append(commandNames(), "scenario", "book", "ladder", "graph", "explain")); near != "" {
 		fmt.Fprintf(stderr, "netsim help: unknown command %q (did you mean %q?)\n", args[0], near)
 		return 2
 	}

@@ -321,10 +321,15 @@ func sameFile(a, b string) bool {
 	return false
 }
 
-// isTerminal reports whether w is a terminal.
-func isTerminal(w io.Writer) bool {
-	f, ok := w.(*os.File)
-	if !ok {
+// isTerminal reports whether w (a reader or a writer) is a terminal.
+func isTerminal(w any) bool {
+	var f *os.File
+	switch w := w.(type) {
+	case *os.File:
+		f = w
+	case *stdoutWriter:
+		f = w.File
+	default:
 		return false
 	}
 	rc, err := f.SyscallConn()

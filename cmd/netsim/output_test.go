@@ -448,6 +448,24 @@ func TestOutputIsInput(t *testing.T) {
 		{[]string{"run", "tcp", "-w", in, "--ladder", "-o", p("sym.svg")}, "netsim run: -o " + p("sym.svg") + ": is the file -w writes the capture to (" + in + "); give the ladder another name"},
 		{[]string{"run", "tcp", "-w", p("new.pcap"), "--ladder", "-o", p("./new.pcap")}, "netsim run: -o " + p("./new.pcap") + ": is the file -w writes the capture to"},
 	}
+	// A scenario file, and a key log, are inputs too.
+	var yaml bytes.Buffer
+	if code := mainArgs([]string{"show", "book-tcp"}, nil, &yaml, io.Discard); code != 0 {
+		t.Fatal("netsim show book-tcp failed")
+	}
+	scen := p("my.yaml")
+	if err := os.WriteFile(scen, yaml.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cases = append(cases, []struct {
+		args []string
+		want string
+	}{
+		{[]string{"run", scen, "-w", scen}, "netsim run: -w " + scen + ": is the scenario file being run (" + scen + "); write to another file"},
+		{[]string{"run", scen, "-w", p("x.pcap"), "--ladder", "-o", p("./my.yaml")}, "netsim run: -o " + p("./my.yaml") + ": is the scenario file being run"},
+		{[]string{"exec", "--no-sandbox", "--net", scen, "-w", scen, "--", "python3", "-c", "pass"}, "netsim exec: -w " + scen + ": is the scenario file --net reads (" + scen + "); write the capture to another file"},
+		{[]string{"read", "-r", in, "--tls-keylog", scen, "--ladder", "-o", scen}, "netsim read: -o " + scen + ": is the file --tls-keylog reads (" + scen + "); write the picture to another file"},
+	}...)
 	before := entries(t, dir)
 	for _, c := range cases {
 		var stdout, stderr bytes.Buffer
@@ -458,6 +476,9 @@ func TestOutputIsInput(t *testing.T) {
 		}
 		if b, err := os.ReadFile(in); err != nil || !bytes.Equal(b, want) {
 			t.Fatalf("%s: the capture changed (%v)", name, err)
+		}
+		if b, err := os.ReadFile(scen); err != nil || !bytes.Equal(b, yaml.Bytes()) {
+			t.Fatalf("%s: the scenario file changed (%v)", name, err)
 		}
 		if after := entries(t, dir); strings.Join(after, " ") != strings.Join(before, " ") {
 			t.Fatalf("%s: the directory holds %v, was %v", name, after, before)
@@ -574,6 +595,44 @@ func TestOutputWriteFails(t *testing.T) {
 		}
 		if n, _ := strconv.Atoi(m[3]); n > 5000 {
 			t.Errorf("-w %s: the run went on to frame %d after the capture failed", c.out, n)
+		}
+	}
+}
+
+// TestStdoutFull: a command that only prints (help, list, version) exits 1
+// with one line when standard output cannot take it, as those that write
+// captures and listings do; it exited 0 having printed nothing.
+func TestStdoutFull(t *testing.T) {
+	full, err := os.OpenFile("/dev/full", os.O_WRONLY, 0)
+	if err != nil {
+		t.Skipf("no /dev/full: %v", err)
+	}
+	defer full.Close()
+	for _, args := range [][]string{{"help"}, {"-h"}, {"help", "run"}, {"help", "scenario"}, {"list"}, {"version"}, {"run", "-h"}, {"read", "-h"}} {
+		cmd := exec.Command(netsimBin, args...)
+		var stderr bytes.Buffer
+		cmd.Stdout, cmd.Stderr = full, &stderr
+		err := cmd.Run()
+		code := 0
+		if ee, ok := err.(*exec.ExitError); ok {
+			code = ee.ExitCode()
+		}
+		if want := "netsim: standard output: no space left on device\n"; code != 1 || stderr.String() != want {
+			t.Errorf("netsim %v > /dev/full: exit %d, stderr %q; want 1, %q", args, code, stderr.String(), want)
+		}
+	}
+}
+
+// TestReadTerminal: read -r - with standard input a terminal is refused
+// (it waited for a capture to be typed in), listing or drawing.
+func TestReadTerminal(t *testing.T) {
+	tty := openPTY(t)
+	for _, args := range [][]string{{"read", "-r", "-"}, {"read", "-r", "-", "--graph", "tsg"}, {"read", "-r", "-", "--ladder"}} {
+		var stdout, stderr bytes.Buffer
+		code := mainArgs(args, tty, &stdout, &stderr)
+		want := "netsim read: -r -: standard input is a terminal: pipe a capture into it (netsim run tcp -w - | netsim read -r -) or name a file\n"
+		if code != 2 || stderr.String() != want {
+			t.Errorf("%v: exit %d, stderr %q; want 2, %q", args, code, stderr.String(), want)
 		}
 	}
 }

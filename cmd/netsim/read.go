@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"context"
 	"errors"
 	"flag"
 	"fmt"
@@ -9,6 +10,7 @@ import (
 	"os"
 	"strings"
 
+	"golang.org/x/sys/unix"
 	"netsim.dev/netsim/dfilter"
 	"netsim.dev/netsim/dissect"
 	"netsim.dev/netsim/pcapread"
@@ -80,7 +82,7 @@ func cmdRead(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			fmt.Fprint(stdout, readUsage+graphUsage+ladderUsage)
 			return 0
 		}
-		fmt.Fprintf(stderr, "netsim read: %v (try 'netsim read -h')\n", err)
+		fmt.Fprintf(stderr, "netsim read: %s (try 'netsim read -h')\n", flagError(err, fs))
 		return 2
 	}
 	if msg := repeatedFlag(fs, args, "e"); msg != "" {
@@ -95,6 +97,12 @@ func cmdRead(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "netsim read: -o %s: is the capture -r reads (%s); write the picture to another file\n", outName, file)
 		return 2
 	}
+	for _, in := range []struct{ flag, name string }{{"--tls-keylog", keyLog}, {"--manuf", manuf}} {
+		if set["o"] && sameFile(outName, in.name) {
+			fmt.Fprintf(stderr, "netsim read: -o %s: is the file %s reads (%s); write the picture to another file\n", outName, in.flag, in.name)
+			return 2
+		}
+	}
 	if code, stop := lad.check("read", set, fs.Args(), false, stdout, stderr); stop {
 		return code
 	}
@@ -105,6 +113,13 @@ func cmdRead(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return 2
 	case set["r"] && file == "":
 		fmt.Fprintln(stderr, "netsim read: -r \"\": empty file name (- reads standard input)")
+		return 2
+	case set["manuf"] && manuf == "", set["tls-keylog"] && keyLog == "":
+		name := "--manuf"
+		if manuf != "" || !set["manuf"] {
+			name = "--tls-keylog"
+		}
+		fmt.Fprintf(stderr, "netsim read: %s \"\": empty file name\n", name)
 		return 2
 	case fs.NArg() > 0:
 		fmt.Fprintf(stderr, "netsim read: unexpected argument %q (try 'netsim read -h')\n", fs.Arg(0))
@@ -122,7 +137,21 @@ func cmdRead(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "netsim read: -e needs -T fields")
 		return 2
 	}
-	if code, ok := graph.run(file, outName, set, stdin, stdout, stderr); ok {
+	if file == "-" && isTerminal(stdin) {
+		// It would wait for a capture typed in.
+		fmt.Fprintln(stderr, "netsim read: -r -: standard input is a terminal: pipe a capture into it (netsim run tcp -w - | netsim read -r -) or name a file")
+		return 2
+	}
+	// A picture (--ladder, --graph) is written through a temporary file:
+	// Ctrl-C or SIGTERM must not leave it behind. A listing needs nothing
+	// of the kind, and keeps the signals' default (and SIGPIPE's).
+	ctx := context.Background()
+	if lad.on() || set["graph"] {
+		var stop func()
+		ctx, stop = onSignal()
+		defer stop()
+	}
+	if code, ok := graph.run(ctx, file, outName, set, stdin, stdout, stderr); ok {
 		return code
 	}
 	var fieldDefs []*dissect.Field
@@ -146,11 +175,18 @@ func cmdRead(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			fmt.Fprintf(stderr, "netsim read: --manuf %s: %v\n", manuf, err)
 			return 2
 		}
+	} else if env := os.Getenv(dissect.ManufPathEnv); env != "" {
+		// SystemMACNames would name nothing, silently, from a file that
+		// is not there or cannot be read: the user asked for it.
+		if names, err = dissect.LoadMACNames(env); err != nil {
+			fmt.Fprintf(stderr, "netsim read: $%s %s: %v\n", dissect.ManufPathEnv, env, err)
+			return 2
+		}
 	}
 
 	var r *pcapread.Reader
 	if file == "-" {
-		r, err = pcapread.NewReader(stdin)
+		r, err = pcapread.NewReader(ctxReader{ctx, stdin})
 		if err != nil {
 			err = fmt.Errorf("standard input: %w", err)
 		}
@@ -179,6 +215,9 @@ func cmdRead(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		}
 	}
 	err = d.Scan(r, func(p *dissect.Packet) error {
+		if lad.on() && ctx.Err() != nil {
+			return context.Cause(ctx)
+		}
 		read++
 		if f.Match(p) {
 			p.TimeDeltaDisplayed = 0
@@ -199,6 +238,12 @@ func cmdRead(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	})
 	if ferr := out.Flush(); ferr != nil && err == nil {
 		err = ferr
+	}
+	var se signalError
+	if errors.As(err, &se) {
+		lad.abort()
+		fmt.Fprintf(stderr, "netsim read: interrupted (%s) after %d frames; nothing written (the ladder is drawn once every frame is read)\n", unix.SignalName(se.sig), read)
+		return se.exitCode()
 	}
 	if err != nil && err != errStop {
 		name := file

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -73,5 +74,20 @@ func TestReadErrors(t *testing.T) {
 	code, _, _ = runRead(t, nil)
 	if code != 2 {
 		t.Errorf("no -r: code %d, want 2", code)
+	}
+}
+
+// TestReadManufEnv: $NETSIM_MANUF naming a file that is not there, or a
+// directory, is an error, as --manuf FILE is; it was ignored silently
+// (addresses then print as hex, or by the system's files).
+func TestReadManufEnv(t *testing.T) {
+	dir := t.TempDir()
+	for _, env := range []string{filepath.Join(dir, "missing"), dir} {
+		t.Setenv("NETSIM_MANUF", env)
+		var stdout, stderr bytes.Buffer
+		code := mainArgs([]string{"read", "-r", "../../testdata/tcp.pcap"}, nil, &stdout, &stderr)
+		if want := "netsim read: $NETSIM_MANUF " + env + ": "; code != 2 || !strings.HasPrefix(stderr.String(), want) || strings.Count(stderr.String(), "\n") != 1 || stdout.Len() != 0 {
+			t.Errorf("NETSIM_MANUF=%s: exit %d, stdout %d bytes, stderr %q; want 2 and one line %q...", env, code, stdout.Len(), stderr.String(), want)
+		}
 	}
 }

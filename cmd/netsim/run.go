@@ -11,6 +11,7 @@ import (
 	"os"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -58,9 +59,10 @@ Examples:
 scenarios. Link flags apply to every link, both directions (on the book's
 demos: to the loopback interface; on a scenario: over the file's own
 settings, loopbacks included). A scenario takes -w -F -i --seed -q
---no-expect and the link flags (--partition: every link and loopback,
-after the file's own events). Ctrl-C (or SIGTERM) stops a run and keeps the frames
-captured so far, as a valid capture under FILE.
+--no-expect --explain --lang, --ladder -o --ladder-notes --ladder-width
+and the link flags (--partition: every link and loopback, after the
+file's own events). Ctrl-C (or SIGTERM, SIGHUP) stops a run and keeps the
+frames captured so far, as a valid capture under FILE.
 
 Flags:
 `
@@ -161,8 +163,39 @@ func (f *runFlags) printFlags(w io.Writer) {
 		}
 		show.Var(fl.Value, fl.Name, fl.Usage)
 	})
-	show.SetOutput(w)
-	show.PrintDefaults()
+	printDefaults(w, show)
+}
+
+// printDefaults lists fs's flags as flag.PrintDefaults does, but spelled
+// as the user types them and as every message of netsim names them
+// (--delay, -w), not Go's -delay.
+func printDefaults(w io.Writer, fs *flag.FlagSet) {
+	var b strings.Builder
+	fs.VisitAll(func(fl *flag.Flag) {
+		name, usage := flag.UnquoteUsage(fl)
+		b.WriteString("  " + dash(fl.Name))
+		if name != "" {
+			b.WriteString(" " + name)
+		}
+		if len(fl.Name) == 1 && name == "" {
+			b.WriteString("\t")
+		} else {
+			b.WriteString("\n    \t")
+		}
+		b.WriteString(strings.ReplaceAll(usage, "\n", "\n    \t"))
+		switch def := fl.DefValue; def {
+		case "", "0", "false":
+		default:
+			if g, ok := fl.Value.(flag.Getter); ok {
+				if _, isString := g.Get().(string); isString {
+					def = strconv.Quote(def)
+				}
+			}
+			fmt.Fprintf(&b, " (default %s)", def)
+		}
+		b.WriteString("\n")
+	})
+	io.WriteString(w, b.String())
 }
 
 // demoFlag is a flag that sets a field of [demo.Params].
@@ -281,7 +314,7 @@ func (f *runFlags) parse(args []string, stdout, stderr io.Writer) (string, int) 
 	}
 	switch {
 	case err != nil:
-		return fail("%s (netsim %s -h lists the flags)", flagError(err), f.cmd)
+		return fail("%s (netsim %s -h lists the flags)", flagError(err, f.fs), f.cmd)
 	case f.fs.NArg() > 0:
 		return fail("unexpected argument %q", f.fs.Arg(0))
 	case f.target.demo != nil && f.size == 0 && visited(f.fs)["size"]:
@@ -305,6 +338,11 @@ func (f *runFlags) parse(args []string, stdout, stderr io.Writer) (string, int) 
 	case name == "":
 		return fail("name a demo or a scenario: netsim run NAME|FILE.yaml [-w FILE.pcap], where NAME is a demo (%s) or a scenario (%s) ('netsim list' says what each does)", demoNames(), shippedNames())
 	}
+	if f.target.demo != nil && slices.Contains(f.target.demo.Uses, "Conns") {
+		if msg := connsMemory(f.conns, memAvailable()); msg != "" {
+			return fail("%s", msg)
+		}
+	}
 	f.link.Delay, f.link.Jitter = f.delay, f.jitter
 	if err := f.link.Validate(); err != nil {
 		// LinkConfig.Validate is the one definition of a valid link.
@@ -320,6 +358,14 @@ func cmdRun(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if code >= 0 {
 		return code
 	}
+	if file := f.target.file; file != "" {
+		for _, o := range []struct{ flag, name string }{{"-w", f.out}, {"-o", *f.ladder.out}} {
+			if sameFile(o.name, file) {
+				fmt.Fprintf(stderr, "netsim run: %s %s: is the scenario file being run (%s); write to another file\n", o.flag, o.name, file)
+				return 2
+			}
+		}
+	}
 	if o := *f.ladder.out; o != "" && sameFile(o, f.out) {
 		fmt.Fprintf(stderr, "netsim run: -o %s: is the file -w writes the capture to (%s); give the ladder another name\n", o, f.out)
 		return 2
@@ -332,6 +378,7 @@ func cmdRun(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return runScenario(f, stdin, stdout, stderr)
 	}
 	d := *f.target.demo // parse checked it
+
 	p := demo.Params{
 		Seed: f.seed, Port: f.port, Payload: f.payload, Writes: f.writes,
 		Size: f.size, Conns: f.conns, Hops: f.hops, IPv6: f.ipv6, Link: f.link, Partition: f.partition,
@@ -343,11 +390,23 @@ func cmdRun(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if f.ifaces != "" {
 		p.Interfaces = strings.Split(f.ifaces, ",")
 	}
+	if f.ifaces == "all" && d.Name != "transfer" {
+		// transfer takes "all" (its default is the client's link); the
+		// book's demos have one link, which no name (nil) captures.
+		p.Interfaces = nil
+	}
 	switch {
 	case f.format == "pcapng", f.format == "" && strings.HasSuffix(f.out, ".pcapng"):
 		p.Format = capture.PCAPNG
 	case f.format == "" && f.out == "" && f.ladder.on():
 		p.Format = capture.PCAPNG // its comments say which frames were lost
+	case f.format == "" && f.out == "" && f.ifaces == "all":
+		p.Format = capture.PCAPNG // the listing's own buffer
+	case f.ifaces == "all":
+		// A pcap file has one link type and no interface per frame: the
+		// library would capture the first link that carries a frame.
+		fmt.Fprintln(stderr, "netsim run: -i all: every link takes pcapng (a pcap file holds one link): use -F pcapng, or -w FILE.pcapng")
+		return 2
 	}
 	if f.quiet {
 		p.Out = io.Discard
@@ -551,12 +610,30 @@ func printListing(w io.Writer, capture *bytes.Buffer, comments bool) error {
 
 // flagError rewrites the flag package's messages in netsim's style, naming
 // the flag as the user typed it: `--loss "200%": not between 0% and 100%`.
-func flagError(err error) string {
+//
+// fs, when given, is the flag set the error came from: an unknown flag
+// then names the known one it is a typo of (--sise: did you mean --size?).
+func flagError(err error, fs ...*flag.FlagSet) string {
 	msg := err.Error()
 	if m := invalidValue().FindStringSubmatch(msg); m != nil {
+		switch m[3] {
+		case "parse error": // strconv's, for an int flag
+			m[3] = "not a whole number"
+		}
 		return fmt.Sprintf("%s %s: %s", dash(m[2]), m[1], m[3])
 	}
 	if name, ok := strings.CutPrefix(msg, "flag provided but not defined: -"); ok {
+		if len(fs) > 0 {
+			var names []string
+			fs[0].VisitAll(func(fl *flag.Flag) {
+				if len(fl.Name) > 1 { // not -w, -6: any one letter is one edit from them
+					names = append(names, fl.Name)
+				}
+			})
+			if near := nearest(name, names); near != "" {
+				return fmt.Sprintf("unknown flag %s (did you mean %s?)", dash(name), dash(near))
+			}
+		}
 		return "unknown flag " + dash(name)
 	}
 	if name, ok := strings.CutPrefix(msg, "flag needs an argument: -"); ok {

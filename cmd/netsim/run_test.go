@@ -4,11 +4,16 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
+	"flag"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
+	"slices"
 	"strings"
 	"testing"
+
+	"netsim.dev/netsim/pcapread"
 )
 
 // netsimBin is the CLI built once for the tests that run it as a process.
@@ -158,7 +163,7 @@ func TestBadInput(t *testing.T) {
 
 // TestHelp: every command explains itself with an example, on stdout, exit 0.
 func TestHelp(t *testing.T) {
-	for _, args := range [][]string{{"help"}, {"-h"}, {"help", "run"}, {"run", "-h"}, {"list", "-h"}, {"help", "read"}} {
+	for _, args := range [][]string{{"help"}, {"-h"}, {"help", "run"}, {"run", "-h"}, {"list", "-h"}, {"help", "read"}, {"help", "help"}, {"help", "-h"}, {"help", "ladder"}, {"help", "graph"}, {"help", "explain"}} {
 		var stdout, stderr bytes.Buffer
 		if code := mainArgs(args, nil, &stdout, &stderr); code != 0 {
 			t.Errorf("netsim %s: exit %d, stderr %q", strings.Join(args, " "), code, stderr.String())
@@ -182,4 +187,107 @@ func TestHelp(t *testing.T) {
 	if !strings.Contains(stdout.String(), "tcp, tcp-multi, udp: the receiver's port") {
 		t.Errorf("netsim run -h should name the demos that read --port: %q", stdout.String())
 	}
+}
+
+// TestRunAllLinks: -i all captures every link: transfer --hops 2 has five
+// (three loopbacks, two Ethernet links), and the book's demos, whose one
+// link the library names localhost:lo, take it too (it was an error: no
+// link called "all").
+func TestRunAllLinks(t *testing.T) {
+	frames := func(args ...string) int {
+		t.Helper()
+		var stdout, stderr bytes.Buffer
+		if code := mainArgs(append([]string{"run", "-q", "-w", "-", "-F", "pcapng"}, args...), nil, &stdout, &stderr); code != 0 {
+			t.Fatalf("netsim run %v: exit %d: %s", args, code, stderr.String())
+		}
+		r, err := pcapread.NewReader(&stdout)
+		if err != nil {
+			t.Fatal(err)
+		}
+		n := 0
+		for {
+			if _, err := r.Next(); err != nil {
+				return n
+			}
+			n++
+		}
+	}
+	if one, all := frames("transfer", "--size", "3000", "--hops", "2"), frames("transfer", "--size", "3000", "--hops", "2", "-i", "all"); all <= one {
+		t.Errorf("transfer --hops 2: %d frames with -i all, %d without; want more", all, one)
+	}
+	if one, all := frames("tcp"), frames("tcp", "-i", "all"); all != one || one != 9 {
+		t.Errorf("tcp: %d frames with -i all, %d without; want 9", all, one)
+	}
+}
+
+// TestHelpFlags: every command's -h names its flags as netsim's messages
+// and the README do (--delay, -w; Go's flag package prints -delay), names
+// every flag the command takes, and no flag it does not.
+func TestHelpFlags(t *testing.T) {
+	flagLine := regexp.MustCompile(`(?m)^  (--?[A-Za-z0-9][A-Za-z0-9-]*)`)
+	for _, c := range []struct {
+		cmd   string
+		flags *flag.FlagSet // nil: read, whose help is written by hand
+	}{
+		{"run", newRunFlags("run").fs},
+		{"check", nil},
+		{"exec", newExecFlags().fs},
+		{"read", nil},
+	} {
+		var stdout, stderr bytes.Buffer
+		if code := mainArgs([]string{c.cmd, "-h"}, nil, &stdout, &stderr); code != 0 {
+			t.Fatalf("netsim %s -h: exit %d", c.cmd, code)
+		}
+		help := stdout.String()
+		if i := strings.Index(help, "\nFlags:\n"); i >= 0 {
+			help = help[i:]
+		}
+		listed := map[string]bool{}
+		for _, m := range flagLine.FindAllStringSubmatch(help, -1) {
+			name := strings.TrimLeft(m[1], "-")
+			listed[name] = true
+			if m[1] != dash(name) {
+				t.Errorf("netsim %s -h lists %s, want %s", c.cmd, m[1], dash(name))
+			}
+			// The command takes it: no "unknown flag".
+			var out, errs bytes.Buffer
+			mainArgs([]string{c.cmd, m[1] + "=x"}, nil, &out, &errs)
+			if strings.Contains(errs.String(), "unknown flag") {
+				t.Errorf("netsim %s -h lists %s, which %s does not take: %s", c.cmd, m[1], c.cmd, errs.String())
+			}
+		}
+		if c.flags != nil {
+			c.flags.VisitAll(func(fl *flag.Flag) {
+				if !listed[fl.Name] {
+					t.Errorf("netsim %s -h does not list %s", c.cmd, dash(fl.Name))
+				}
+			})
+		}
+		if len(listed) < 5 {
+			t.Errorf("netsim %s -h lists %d flags: %q", c.cmd, len(listed), help)
+		}
+	}
+}
+
+// TestRunHelpScenarioFlags: run -h's sentence "A scenario takes ..." names
+// every flag of run that is neither a demo's own nor a link flag (those it
+// names as "the link flags"), and a scenario takes each of them.
+func TestRunHelpScenarioFlags(t *testing.T) {
+	i := strings.Index(runUsage, "A scenario takes ")
+	j := strings.Index(runUsage[i:], "and the link flags")
+	if i < 0 || j < 0 {
+		t.Fatalf("run -h has no sentence saying which flags a scenario takes")
+	}
+	sentence := strings.Fields(runUsage[i+len("A scenario takes ") : i+j])
+	for k, w := range sentence {
+		sentence[k] = strings.TrimRight(w, ",")
+	}
+	newRunFlags("run").fs.VisitAll(func(fl *flag.Flag) {
+		if slices.ContainsFunc(demoFlags, func(df demoFlag) bool { return df.flag == fl.Name }) || strings.HasPrefix(fl.Usage, "link:") {
+			return
+		}
+		if !slices.Contains(sentence, dash(fl.Name)) {
+			t.Errorf("run -h does not say that a scenario takes %s (it says %v)", dash(fl.Name), sentence)
+		}
+	})
 }

@@ -120,3 +120,69 @@ func TestSignal(t *testing.T) {
 		}
 	}
 }
+
+// TestReadSignal: SIGINT, SIGTERM or SIGHUP while `netsim read -r -`
+// draws a picture into a file (--ladder -o, --graph tsg -o) ends it with
+// the signal's exit status and one line saying nothing was written, and
+// leaves no temporary file (the ladder's output is opened before the
+// capture is read). The capture never ends: the test writes frames to
+// standard input until netsim exits; the first write, larger than a pipe
+// holds, returns only once netsim reads, by which time it catches the
+// signals.
+func TestReadSignal(t *testing.T) {
+	pcap := golden(t, "tcp")
+	header, records := pcap[:24], pcap[24:]
+	var chunk []byte
+	for len(chunk) < 256<<10 {
+		chunk = append(chunk, records...)
+	}
+	for _, c := range []struct {
+		sig  syscall.Signal
+		args []string
+		want string
+	}{
+		{syscall.SIGINT, []string{"--ladder=svg", "-o", "x.svg"}, `^netsim read: interrupted \(SIGINT\) after [0-9]+ frames; nothing written \(the ladder is drawn once every frame is read\)\n$`},
+		{syscall.SIGTERM, []string{"--ladder", "-o", "x.txt"}, `^netsim read: interrupted \(SIGTERM\) after [0-9]+ frames; nothing written`},
+		{syscall.SIGHUP, []string{"--graph", "tsg", "-o", "x.svg"}, `^netsim read: interrupted \(SIGHUP\); nothing written \(the graph is drawn once the capture is read\)\n$`},
+	} {
+		t.Run(c.sig.String(), func(t *testing.T) {
+			dir := t.TempDir()
+			cmd := exec.Command(netsimBin, append([]string{"read", "-r", "-"}, c.args...)...)
+			cmd.Dir = dir
+			var stderr bytes.Buffer
+			cmd.Stderr = &stderr
+			in, err := cmd.StdinPipe()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := cmd.Start(); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := in.Write(append(header, chunk...)); err != nil {
+				t.Fatal(err)
+			}
+			if err := cmd.Process.Signal(c.sig); err != nil {
+				t.Fatal(err)
+			}
+			go func() {
+				for {
+					if _, err := in.Write(chunk); err != nil {
+						return
+					}
+				}
+			}()
+			err = cmd.Wait()
+			in.Close()
+			var ee *exec.ExitError
+			if !errors.As(err, &ee) || ee.ExitCode() != 128+int(c.sig) {
+				t.Fatalf("%v, want exit status %d; stderr %q", err, 128+int(c.sig), stderr.String())
+			}
+			if !regexp.MustCompile(c.want).MatchString(stderr.String()) || strings.Count(stderr.String(), "\n") != 1 {
+				t.Errorf("stderr %q, want one line matching %s", stderr.String(), c.want)
+			}
+			if names := entries(t, dir); len(names) != 0 {
+				t.Errorf("directory holds %v, want nothing", names)
+			}
+		})
+	}
+}

@@ -6,7 +6,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -224,6 +223,8 @@ func (f *sweepFlags) checkSweep(stderr io.Writer) int {
 		msg = "--seeds is missing: give the seeds to run, as 1-10000 or 1-100,137"
 	case f.jobs < 1:
 		msg = fmt.Sprintf("-j %d: at least 1 worker process", f.jobs)
+	case f.jobs > maxJobs():
+		msg = fmt.Sprintf("-j %d: at most %d worker processes (8 per CPU, at least 64): a worker runs its seeds one after another, so more only share the CPUs, at about 30 MB each", f.jobs, maxJobs())
 	case f.keep == "":
 		msg = `--keep "": empty (give a directory)`
 	case f.shards < 0:
@@ -284,7 +285,7 @@ func (f *sweepFlags) newSeedRunner(name string, stdin io.Reader, stderr io.Write
 			return nil, code
 		}
 		r.label = scenarioLabel(f.target, s)
-		r.name = ledgerName(cmp.Or(s.Name, r.label), fingerprint(s), r.repro)
+		r.name = ledgerName(cmp.Or(s.Name, r.label), fingerprint(f.target, s), r.repro)
 		o := f.runOptions()
 		if code := f.explainScenario(s, &o, stderr); code >= 0 {
 			return nil, code
@@ -355,8 +356,8 @@ func (f *sweepFlags) newSeedRunner(name string, stdin io.Reader, stderr io.Write
 
 // ledgerName names what a sweep runs in its ledger records
 // (sweep.Record.Name): the demo or scenario, for a scenario a digest of
-// what it parsed to (an edited file, or an edited data file, is another
-// sweep), and the flags that set up each run. A resumed sweep skips only
+// its file and data files (an edited file, or an edited data file, is
+// another sweep; see fingerprint), and the flags that set up each run. A resumed sweep skips only
 // the seeds of records of its own name, so a ledger is never resumed by
 // another scenario or other flags, and the name is the same on every
 // machine (--compare, --merge).
@@ -368,15 +369,27 @@ func ledgerName(label, digest string, flags []string) string {
 	return strings.Join(append(parts, flags...), " ")
 }
 
-// fingerprint is a digest of a parsed scenario: the first 12 hex digits of
-// the sha256 of its JSON form, which holds every value of the file and
-// the bytes of its data items.
-func fingerprint(s *scenario.Scenario) string {
+// fingerprint is a digest of what a scenario runs: the first 12 hex
+// digits of the sha256 of its file's bytes (a shipped scenario's, or the
+// file read again) and of the bytes of its `file:` data items, so that an
+// edited file or data file is another sweep, and a new netsim release
+// (another Go struct, the same file) is the same one.
+func fingerprint(t target, s *scenario.Scenario) string {
 	h := sha256.New()
-	c := *s
-	c.File = "" // where the file is does not change what it runs
-	if err := json.NewEncoder(h).Encode(&c); err != nil {
-		return "unhashable"
+	src := []byte(nil)
+	if t.shipped != nil {
+		src = t.shipped.source
+	} else if b, err := os.ReadFile(t.file); err == nil {
+		src = b
+	}
+	h.Write(src)
+	for _, g := range s.Programs {
+		for _, st := range g.Steps {
+			if st.Data != nil && st.Data.File != nil {
+				fmt.Fprintf(h, "\x00%d\n", len(st.Data.Bytes))
+				h.Write(st.Data.Bytes)
+			}
+		}
 	}
 	return hex.EncodeToString(h.Sum(nil))[:12]
 }
@@ -396,6 +409,25 @@ func contains(list []string, s string) bool {
 	}
 	return false
 }
+
+// keepProblem says why a capture could not be kept in dir.
+func keepProblem(dir string) string {
+	if err := os.MkdirAll(dir, 0o777); err != nil {
+		return "--keep " + dir + ": " + pathErr(err).Error()
+	}
+	f, err := os.CreateTemp(dir, ".netsim-sweep-*")
+	if err != nil {
+		return "--keep " + dir + ": " + pathErr(err).Error()
+	}
+	f.Close()
+	os.Remove(f.Name())
+	return "--keep " + dir + ": the worker could not write it"
+}
+
+// maxJobs is the most worker processes -j may ask for: 8 per CPU, and at
+// least 64. A typo such as -j 10000 would otherwise start that many
+// processes.
+func maxJobs() int { return max(64, 8*runtime.NumCPU()) }
 
 // reproFlag spells a flag the user set as netsim run takes it.
 func reproFlag(fs *flag.FlagSet, fl *flag.Flag) string {
@@ -713,7 +745,13 @@ func printSweepSummary(w io.Writer, r *seedRunner, sum sweep.Summary, ledger str
 		}
 		fmt.Fprintf(w, "FAIL seed %d: %s\n", rec.Seed, rec.Failure)
 		if rec.SHA256 != "" {
-			fmt.Fprintf(w, "  capture:   %s\n", filepath.Join(r.keep, r.captureName(rec.Seed)))
+			// The worker keeps the capture; say so only if it is there.
+			path := filepath.Join(r.keep, r.captureName(rec.Seed))
+			if _, err := os.Stat(path); err == nil {
+				fmt.Fprintf(w, "  capture:   %s\n", path)
+			} else {
+				fmt.Fprintf(w, "  capture:   not kept: %s\n", keepProblem(r.keep))
+			}
 		}
 		if rec.Crashed {
 			if fi, err := os.Stat(r.crashLogName(rec.Seed)); err == nil && fi.Size() > 0 {

@@ -3,7 +3,10 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"os/exec"
@@ -165,11 +168,11 @@ func TestSweepDemo(t *testing.T) {
 		t.Fatal(err)
 	}
 	code, _, stderr = sweepCmd(t, dir, nil, "sweep", "--compare", "a.jsonl", "c.jsonl")
-	if code != 1 || !strings.Contains(stderr, "seed 1: sha256 differs") {
+	if code != 1 || !strings.Contains(stderr, fmt.Sprintf("seed %d: sha256 differs", recs[0].Seed)) {
 		t.Fatalf("--compare of other captures: exit %d: %s", code, stderr)
 	}
 	code, _, stderr = sweepCmd(t, dir, nil, "sweep", "--merge", "-o", "m.jsonl", "a.jsonl", "c.jsonl")
-	if code != 1 || !strings.Contains(stderr, "seed 1 has two records that disagree: sha256") {
+	if code != 1 || !strings.Contains(stderr, fmt.Sprintf("seed %d has two records that disagree: sha256", recs[0].Seed)) {
 		t.Fatalf("--merge of disagreeing ledgers: exit %d: %s", code, stderr)
 	}
 	if _, err := os.Stat(filepath.Join(dir, "m.jsonl")); err == nil {
@@ -271,6 +274,7 @@ func TestSweepBadInput(t *testing.T) {
 		{[]string{"sweep", "book-tcp", "--seeds", "x"}, nil, `--seeds "x"`},
 		{[]string{"sweep", "book-tcp"}, nil, "--seeds is missing"},
 		{[]string{"sweep", "book-tcp", "--seeds", "1-5", "-j", "0"}, nil, "-j 0: at least 1"},
+		{[]string{"sweep", "book-tcp", "--seeds", "1-100000", "-j", "100000"}, nil, "-j 100000: at most "},
 		{[]string{"sweep", "book-tcp", "--seeds", "1-5", "--shard", "3/3"}, nil, `--shard "3/3": shard 3 of 3: the index must be from 0 to 2`},
 		{[]string{"sweep", "book-tcp", "--seeds", "1-5", "--shard", "1"}, nil, `--shard "1": "1" is not I/N`},
 		{[]string{"sweep", "no-such", "--seeds", "1-5"}, nil, `unknown demo or scenario "no-such"`},
@@ -578,5 +582,38 @@ func TestSweepLedgerOtherSweep(t *testing.T) {
 		if c != 3 || !strings.HasPrefix(n, "book-tcp (") {
 			t.Errorf("%d records named %q", c, n)
 		}
+	}
+}
+
+// TestSweepKeepUnwritable: when the failing seeds' captures cannot be
+// kept, the summary says so and why, instead of naming files that are not
+// there.
+func TestSweepKeepUnwritable(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "f"), nil, 0o666); err != nil {
+		t.Fatal(err)
+	}
+	code, stdout, stderr := sweepCmd(t, dir, nil, "sweep", "book-tcp", "--seeds", "1-5", "--loss", "10%", "-j", "1", "--keep", "f/sub")
+	if code != 1 || !strings.Contains(stdout, "FAIL seed 1:") {
+		t.Fatalf("exit %d\n%s%s", code, stdout, stderr)
+	}
+	if strings.Contains(stdout, "capture:   f/sub/") || !strings.Contains(stdout, "capture:   not kept: --keep f/sub: not a directory") {
+		t.Fatalf("summary:\n%s", stdout)
+	}
+}
+
+// TestSweepLedgerNameStable: a shipped scenario's ledger name is its name,
+// the sha256 of its file's bytes and the flags, so that a netsim release
+// with other Go structs behind the same file resumes the same ledger (a
+// digest of the parsed Scenario changed with each new step key).
+func TestSweepLedgerNameStable(t *testing.T) {
+	dir := t.TempDir()
+	_, src, _ := sweepCmd(t, dir, nil, "show", "book-tcp")
+	sum := sha256.Sum256([]byte(src))
+	sweepCmd(t, dir, nil, "sweep", "book-tcp", "--seeds", "1", "--loss", "1%", "--ledger", "l.jsonl")
+	recs := readLedger(t, filepath.Join(dir, "l.jsonl"))
+	want := "book-tcp (" + hex.EncodeToString(sum[:])[:12] + ") --loss 1%"
+	if len(recs) != 1 || recs[0].Name != want {
+		t.Fatalf("records %+v, want one named %q", recs, want)
 	}
 }

@@ -92,7 +92,9 @@ func (f *funcValue) Set(s string) error {
 	return nil
 }
 
-// repeatedFlag finds the first flag of fs that args give twice, as the flag
+// repeatedFlag finds a flag whose value is missing, taken by the flag
+// package from the flag that follows it (--lang -w x.pcap), or else the
+// first flag of fs that args give twice, as the flag
 // package would read them (up to "--"; other arguments are skipped, since
 // netsim run takes its demo's name between flags), and says so in one
 // line. The flag package keeps the last value silently: `-w a.pcap -w
@@ -118,6 +120,14 @@ func repeatedFlag(fs *flag.FlagSet, args []string, multi ...string) string {
 		if b, ok := fl.Value.(interface{ IsBoolFlag() bool }); !hasValue && !(ok && b.IsBoolFlag()) && i+1 < len(args) {
 			i++
 			typed = a + " " + args[i]
+			// --lang -w x.pcap: the flag package takes -w for --lang's
+			// value, and then x.pcap is "unexpected".
+			if v := args[i]; len(v) > 1 && v[0] == '-' {
+				vn, _, _ := strings.Cut(strings.TrimPrefix(v[1:], "-"), "=")
+				if fs.Lookup(vn) != nil {
+					return fmt.Sprintf("%s needs a value (%s, after it, is a flag; for that value, write %s=%s)", dash(name), v, dash(name), v)
+				}
+			}
 		}
 		if slices.Contains(multi, name) {
 			continue

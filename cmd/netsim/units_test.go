@@ -109,3 +109,22 @@ func TestNearest(t *testing.T) {
 		}
 	}
 }
+
+// TestConnsMemory: transfer's connections that cannot fit in the memory
+// available are refused before the run (the kernel killed netsim some
+// seconds into --conns 10000000 on a 23 GB machine); those that fit pass.
+func TestConnsMemory(t *testing.T) {
+	if msg := connsMemory(100000, 24e9); msg != "" {
+		t.Errorf("100000 connections in 24 GB: %q, want none", msg)
+	}
+	want := "--conns 10000000: needs 204.8 GB of memory or more (some 20 KiB a connection), and this machine has 24.0 GB available; fewer connections, or a larger machine"
+	if msg := connsMemory(10000000, 24e9); msg != want {
+		t.Errorf("10000000 connections in 24 GB: %q, want %q", msg, want)
+	}
+	if msg := connsMemory(1000, 10e6); !strings.Contains(msg, "needs 20 MB of memory or more") || !strings.Contains(msg, "has 10 MB available") {
+		t.Errorf("1000 connections in 10 MB: %q", msg)
+	}
+	if avail, ok := memAvailableOK(); ok && avail <= 0 {
+		t.Errorf("memAvailable = %d", avail)
+	}
+}

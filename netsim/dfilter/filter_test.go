@@ -76,12 +76,13 @@ func TestMatchConcurrent(t *testing.T) {
 // recursing until the goroutine's stack overflows (a fatal error that no
 // recover catches: a filter of 4 Mi parentheses ended the process).
 func TestCompileDeepNesting(t *testing.T) {
-	k := 1 << 22 // deep enough to overflow the stack without MaxDepth
+	deep := 1 << 22 // deep enough to overflow the stack without MaxDepth
 	if testing.Short() {
-		k = 2 * MaxDepth // lexing 4 Mi tokens takes seconds
+		deep = 2 * MaxDepth // lexing 4 Mi tokens takes seconds
 	}
+	const k = 2 * MaxDepth
 	for _, expr := range []string{
-		strings.Repeat("(", k) + "tcp" + strings.Repeat(")", k),
+		strings.Repeat("(", deep) + "tcp" + strings.Repeat(")", deep),
 		strings.Repeat("!", k) + "tcp",
 		strings.Repeat("not ", k) + "tcp",
 		"tcp and " + strings.Repeat("(", k),

@@ -208,3 +208,26 @@ func TestCheckParallelBody(t *testing.T) {
 		t.Errorf("the output does not say that the body called t.Parallel:\n%s", text)
 	}
 }
+
+// TestRunClosedNetworkChild gives Run a network the test closed (run as a
+// child process by TestRunClosedNetwork).
+func TestRunClosedNetworkChild(t *testing.T) {
+	if os.Getenv(checkEnv) == "" {
+		t.Skip("run as a child process by TestRunClosedNetwork")
+	}
+	n, _, _ := twoHosts(t, netsim.Options{Seed: 1}, netsim.LinkConfig{})
+	n.Close()
+	netsimtest.Run(t, n, func(t *testing.T) {})
+}
+
+// TestRunClosedNetwork: Run on a network closed before it fails the test
+// saying so; it said only "netsim: network closed: use of closed network
+// connection".
+func TestRunClosedNetwork(t *testing.T) {
+	cmd := exec.Command(os.Args[0], "-test.run=^TestRunClosedNetworkChild$", "-test.v")
+	cmd.Env = append(os.Environ(), checkEnv+"=1", netsimtest.CaptureDirEnv+"="+t.TempDir())
+	out, err := cmd.CombinedOutput()
+	if err == nil || !strings.Contains(string(out), "netsimtest.Run: the network was closed before Run") {
+		t.Errorf("child: %v, want a failure saying the network was closed before Run:\n%s", err, out)
+	}
+}

@@ -258,6 +258,9 @@ func (b *bubbleRun) body(test func(t *testing.T)) func(t *testing.T) {
 	return func(t *testing.T) {
 		t.Cleanup(b.register(t)) // registered first: runs after the network stops
 		stop, err := b.n.Start()
+		if errors.Is(err, netsim.ErrNetworkClosed) {
+			t.Fatalf("netsimtest.Run: the network was closed before Run (Close it after Run, or let New's cleanup close it): %v", err)
+		}
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -21,7 +21,9 @@ type Secrets struct {
 // frame have been read when Next returns that frame, so calling
 // TakeSecrets after each Next gives every frame the secrets that precede
 // it, as Wireshark applies them. The returned data does not share memory
-// with the Reader.
+// with the Reader. The Reader keeps the blocks until they are taken: a
+// program that streams a long capture and never calls TakeSecrets holds
+// every block's data (a few hundred bytes per TLS session).
 func (r *Reader) TakeSecrets() []Secrets {
 	s := r.secrets
 	r.secrets = nil

@@ -4,6 +4,11 @@
 // the book's own scripts give the same capture, byte for byte, on every
 // run, with no root, no host network and no waiting.
 //
+// It runs programs on Linux, with a seccomp sandbox, and on other Unix
+// systems without one (netsim exec --no-sandbox). The package builds on
+// Windows too, where [New] and [Run] fail with an error matching
+// [errors.ErrUnsupported].
+//
 // # How
 //
 // Each process is one program-mode task ([netsim.Network.GoNamed], named

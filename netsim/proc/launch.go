@@ -7,7 +7,6 @@ import (
 	"runtime"
 	"slices"
 	"strings"
-	"syscall"
 )
 
 // Launch makes the calling program a launcher for [Config.Launcher]: call
@@ -38,6 +37,6 @@ func Launch() {
 		fail("%v", err)
 	}
 	env := slices.DeleteFunc(os.Environ(), func(s string) bool { return strings.HasPrefix(s, EnvLaunch+"=") })
-	err = syscall.Exec(path, os.Args[1:], env)
+	err = execProgram(path, os.Args[1:], env)
 	fail("%s: %v", os.Args[1], err)
 }

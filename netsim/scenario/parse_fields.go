@@ -30,6 +30,8 @@ const (
 	MaxDataTotal = 256 << 20
 	// MaxRepeat is the largest repeat count of a send step.
 	MaxRepeat = 1_000_000
+	// MaxRetries is the most retries of a recv step.
+	MaxRetries = 1000
 )
 
 var scenarioFields = []field[Scenario]{
@@ -420,7 +422,7 @@ var stepKinds = []stepKind{
 	{StepConnect, []string{"to", "from", "timeout", "as", "expect_error"}, "to", "a TCP connection to to"},
 	{StepBind, []string{"addr", "to", "as", "expect_error"}, "addr", "a UDP socket on addr (connected if to is given)"},
 	{StepSend, []string{"sock", "text", "hex", "file", "random", "to", "repeat", "pause", "expect_error"}, "", "sends data (one of text, hex, file, random) on a connection or UDP socket"},
-	{StepRecv, []string{"sock", "bytes", "until_eof", "datagrams", "text", "hex", "file", "random", "timeout", "expect_error"}, "", "receives bytes, to the end, or datagrams; with data, checks that it gets exactly those bytes"},
+	{StepRecv, []string{"sock", "bytes", "until_eof", "datagrams", "text", "hex", "file", "random", "timeout", "retries", "expect_error"}, "", "receives bytes, to the end, or datagrams; with data, checks that it gets exactly those bytes"},
 	{StepSleep, []string{"for"}, "for", "waits, in virtual time"},
 	{StepShutdown, []string{"sock", "expect_error"}, "sock", "half-closes a TCP connection (shutdown(SHUT_WR): a FIN, reading goes on)"},
 	{StepClose, []string{"sock", "expect_error"}, "sock", "closes a socket"},
@@ -567,6 +569,8 @@ var stepFields = []field[Step]{
 		func(p *parser, n *yaml.Node, k string, st *Step) { p.intVal(n, k, &st.Backlog, 1, 65535) }},
 	{"timeout", "duration", "none", "fails the step if it has not finished after this much virtual time",
 		func(p *parser, n *yaml.Node, k string, st *Step) { p.duration(n, k, &st.Timeout) }},
+	{"retries", "integer", "0", "recv on a UDP socket, with a timeout: each time the timeout passes with a datagram missing, sends the program's last data on that socket again and waits again, up to this many times (a client's retry)",
+		func(p *parser, n *yaml.Node, k string, st *Step) { p.intVal(n, k, &st.Retries, 1, MaxRetries) }},
 	{"text", "string", "", `data as text; Go's escapes apply (\r \n \t \\ \" \xNN \0); print: the line printed`,
 		func(p *parser, n *yaml.Node, k string, st *Step) {
 			if st.Kind == StepPrint {

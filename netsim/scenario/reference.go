@@ -209,7 +209,7 @@ programs:
       - recv: {until_eof: true, expect_error: reset}
       - bind: {addr: ":5353", to: "10.1.0.1:53", as: dns}
       - send: {hex: "00 01 01 00", sock: dns}
-      - recv: {sock: dns, datagrams: 1, timeout: 1s, expect_error: timeout}
+      - recv: {sock: dns, datagrams: 1, timeout: 1s, retries: 2, expect_error: timeout}
 expect:
   filters:
     "tcp.flags.syn == 1 && tcp.flags.ack == 0": ">= 2"

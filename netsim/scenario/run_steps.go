@@ -30,6 +30,10 @@ type runSock struct {
 	closed bool
 	// received counts the bytes received (runner.mu).
 	received int64
+	// lastSent and lastTo are the data a UDP socket last sent, and where
+	// (nil: its connected peer), which recv's retries send again.
+	lastSent []byte
+	lastTo   net.Addr
 }
 
 // closer returns what closes the socket as a process exit would: the
@@ -375,6 +379,9 @@ func (p *runProg) send(st Step) error {
 			return err
 		}
 	}
+	if k.kind == sockUDP {
+		k.lastSent, k.lastTo = data, to
+	}
 	dst := to
 	if dst == nil {
 		dst = k.conn.RemoteAddr()
@@ -462,9 +469,35 @@ func (p *runProg) recv(st Step) error {
 	var from net.Addr
 	if k.kind == sockUDP {
 		buf := make([]byte, 65535)
+		retries := 0
 		for i := 0; i < max(st.Datagrams, 1); i++ {
 			m, addr, err := k.pc.ReadFrom(buf)
+			var ne net.Error
+			if err != nil && retries < st.Retries && errors.As(err, &ne) && ne.Timeout() {
+				// No datagram within the timeout: send the last data
+				// again and wait another timeout for this one.
+				if k.lastSent == nil {
+					return fmt.Errorf("%w; retries: nothing was sent on %s to send again", err, k.name)
+				}
+				retries++
+				if err := p.resend(k); err != nil {
+					return err
+				}
+				p.r.printf(p.name, "%s: nothing within %v: sent %d bytes again (retry %d of %d)", k.name, st.Timeout, len(k.lastSent), retries, st.Retries)
+				if err := k.pc.SetReadDeadline(p.r.n.Now().Add(st.Timeout)); err != nil {
+					return err
+				}
+				i--
+				continue
+			}
 			if err != nil {
+				switch retries {
+				case 0:
+				case 1:
+					return fmt.Errorf("%w (after 1 retry)", err)
+				default:
+					return fmt.Errorf("%w (after %d retries)", err, retries)
+				}
 				return err
 			}
 			add(buf[:m])
@@ -503,11 +536,28 @@ func (p *runProg) recv(st Step) error {
 			}
 		}
 	}
-	p.r.printf(p.name, "%s: received %d bytes from %s: %s", k.name, total, from, show(got[:min(int64(len(got)), total)]))
+	switch {
+	case total == 0 && st.UntilEOF:
+		p.r.printf(p.name, "%s: received 0 bytes from %s: the peer closed at once", k.name, from)
+	case total == 0:
+		p.r.printf(p.name, "%s: received 0 bytes from %s", k.name, from)
+	default:
+		p.r.printf(p.name, "%s: received %d bytes from %s: %s", k.name, total, from, show(got[:min(int64(len(got)), total)]))
+	}
 	if want != nil {
 		return compare(got, total, want)
 	}
 	return nil
+}
+
+// resend sends a UDP socket's last data again, where it went.
+func (p *runProg) resend(k *runSock) error {
+	if k.lastTo != nil {
+		_, err := k.pc.WriteTo(k.lastSent, k.lastTo)
+		return err
+	}
+	_, err := k.conn.Write(k.lastSent)
+	return err
 }
 
 // bytesOf returns a data item's bytes: those Parse (or Validate) resolved,

@@ -204,7 +204,7 @@ const (
 	StepConnect  StepKind = "connect"  // to, from (local "ip:port" or ":port"), timeout, as; proto tcp
 	StepBind     StepKind = "bind"     // addr, to (connected UDP), as: a UDP socket
 	StepSend     StepKind = "send"     // sock, data, to (UDP unconnected), repeat, pause
-	StepRecv     StepKind = "recv"     // sock, bytes | until_eof | datagrams, timeout, expect (data)
+	StepRecv     StepKind = "recv"     // sock, bytes | until_eof | datagrams, timeout, retries (UDP), expect (data)
 	StepSleep    StepKind = "sleep"    // for
 	StepShutdown StepKind = "shutdown" // sock: half-close, shutdown(SHUT_WR)
 	StepClose    StepKind = "close"    // sock
@@ -243,6 +243,12 @@ type Step struct {
 	Bytes     int64
 	UntilEOF  bool
 	Datagrams int
+	// Retries, on a UDP recv with a Timeout: each time Timeout passes
+	// with a datagram still missing, the data the program last sent on
+	// the socket is sent again, to the same address, and the step waits
+	// another Timeout; after Retries such resends it fails (a client's
+	// retry, as a DNS resolver's).
+	Retries int
 	// Sleep's duration.
 	For time.Duration
 	// Set's options; nil leaves one alone.

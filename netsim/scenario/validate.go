@@ -791,6 +791,14 @@ func (c *checker) steps(s *Scenario, prog int, g *ProgramSpec, gkey string, sock
 			if si != nil && si.kind == sockUDP && (st.Bytes != 0 || st.UntilEOF) {
 				c.add(st.Pos, key, "%s is a UDP socket: recv reads datagrams (datagrams: N), not bytes or until_eof", st.Sock)
 			}
+			if st.Retries != 0 {
+				switch {
+				case si != nil && si.kind == sockTCP:
+					c.add(c.at(&st.Retries, st.Pos), key+".retries", "%s is a TCP connection, which resends by itself: retries is for a UDP socket", st.Sock)
+				case st.Timeout == 0:
+					c.add(c.at(&st.Retries, st.Pos), key+".retries", "retries needs a timeout: how long to wait before sending again")
+				}
+			}
 			if si != nil && si.kind == sockTCP && st.Datagrams != 0 {
 				c.add(c.at(&st.Datagrams, st.Pos), key+".datagrams", "%s is a TCP connection: recv reads bytes or until_eof, not datagrams", st.Sock)
 			}
@@ -879,6 +887,7 @@ func (c *checker) fieldsApply(st *Step, key string, info *stepKind) {
 	check("until_eof", st.UntilEOF)
 	check("datagrams", st.Datagrams != 0 && st.Kind != StepRecv)
 	check("for", st.For != 0)
+	check("retries", st.Retries != 0)
 	check("no_delay", st.NoDelay != nil)
 	check("read_buffer", st.ReadBuffer != nil)
 	check("write_buffer", st.WriteBuffer != nil)
@@ -891,8 +900,11 @@ func (c *checker) fieldsApply(st *Step, key string, info *stepKind) {
 	if st.Data != nil && st.Kind == StepPrint {
 		c.add(st.Pos, key+".text", "print's text is Text, not Data")
 	}
-	if st.Timeout < 0 || st.Pause < 0 || st.For < 0 || st.Backlog < 0 || st.Repeat < 0 || st.Bytes < 0 || st.Datagrams < 0 {
-		c.add(st.Pos, key, "a negative timeout, pause, for, backlog, repeat, bytes or datagrams")
+	if st.Timeout < 0 || st.Pause < 0 || st.For < 0 || st.Backlog < 0 || st.Repeat < 0 || st.Bytes < 0 || st.Datagrams < 0 || st.Retries < 0 {
+		c.add(st.Pos, key, "a negative timeout, pause, for, backlog, repeat, bytes, datagrams or retries")
+	}
+	if st.Retries > MaxRetries {
+		c.add(c.at(&st.Retries, st.Pos), key+".retries", "%d is more than %d", st.Retries, MaxRetries)
 	}
 	if st.Repeat > MaxRepeat {
 		c.add(c.at(&st.Repeat, st.Pos), key+".repeat", "%d is more than %d", st.Repeat, MaxRepeat)

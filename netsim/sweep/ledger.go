@@ -20,8 +20,8 @@ import (
 type Record struct {
 	// Name names what ran when one ledger holds several things run over
 	// the same seeds: netsimtest writes the Go test's name ("TestUpload");
-	// netsim sweep writes the scenario's name, a digest of the parsed
-	// file and the flags that set up each run ("book-tcp (dea4f73a8895)
+	// netsim sweep writes the scenario's name, a digest of its file
+	// and the flags that set up each run ("book-tcp (dea4f73a8895)
 	// --loss 5%"), so that it resumes only its own records. [Merge] and
 	// [Compare] match records by Name and Seed.
 	Name string `json:"name,omitempty"`
