@@ -13,7 +13,7 @@ import (
 	"sync"
 	"syscall"
 
-	"golang.org/x/sys/unix"
+	"golang.org/x/term"
 )
 
 // output is where `netsim run -w NAME` writes a capture.
@@ -332,16 +332,7 @@ func isTerminal(w any) bool {
 	default:
 		return false
 	}
-	rc, err := f.SyscallConn()
-	if err != nil {
-		return false
-	}
-	tty := false
-	rc.Control(func(fd uintptr) {
-		_, err := unix.IoctlGetTermios(int(fd), unix.TCGETS)
-		tty = err == nil
-	})
-	return tty
+	return term.IsTerminal(int(f.Fd()))
 }
 
 // pathErr drops the operation and path from an *fs.PathError, which the
