@@ -1,3 +1,5 @@
+//go:build unix
+
 package main
 
 import (
@@ -15,17 +17,6 @@ import (
 	"testing"
 )
 
-// golden returns testdata/NAME.pcap, the capture of `netsim run NAME` with
-// the default flags.
-func golden(t *testing.T, name string) []byte {
-	t.Helper()
-	b, err := os.ReadFile(filepath.Join("..", "..", "testdata", name+".pcap"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
-}
-
 // runTCP runs `netsim run tcp -q -w out` in this process and returns the
 // exit status and standard error.
 func runTCP(t *testing.T, out string, extra ...string) (int, string) {
@@ -33,20 +24,6 @@ func runTCP(t *testing.T, out string, extra ...string) (int, string) {
 	var stdout, stderr bytes.Buffer
 	code := mainArgs(append([]string{"run", "tcp", "-q", "-w", out}, extra...), nil, &stdout, &stderr)
 	return code, stderr.String()
-}
-
-// entries names what dir holds.
-func entries(t *testing.T, dir string) []string {
-	t.Helper()
-	es, err := os.ReadDir(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var names []string
-	for _, e := range es {
-		names = append(names, e.Name())
-	}
-	return names
 }
 
 func inode(t *testing.T, path string) uint64 {
