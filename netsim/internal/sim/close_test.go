@@ -59,7 +59,9 @@ func TestCloseDrainsTasks(t *testing.T) {
 // The hang watchdog: a task that keeps control is reported, a task that
 // hands it back in time is not. (With 100 ms between calls and a timeout of
 // 200 ms, a loaded machine's late wake-ups made the first half fail.)
-func TestHangTimeout(t *testing.T) {
+func TestHangTimeout(t *testing.T) { bothGoidPaths(t, testHangTimeout) }
+
+func testHangTimeout(t *testing.T) {
 	s := newSim()
 	s.HangTimeout = time.Second
 	s.Go("slow but fine", func() {
@@ -87,7 +89,9 @@ func TestHangTimeout(t *testing.T) {
 // A task still blocked outside netsim when Close gives up is reported with
 // its goroutine (state and stack, found by the goroutine id the task took
 // as it started), each task with its own.
-func TestCloseReportsLeakedTasks(t *testing.T) {
+func TestCloseReportsLeakedTasks(t *testing.T) { bothGoidPaths(t, testCloseReportsLeakedTasks) }
+
+func testCloseReportsLeakedTasks(t *testing.T) {
 	s := newSim()
 	g := newGate(s)
 	release := make(chan struct{})
@@ -116,9 +120,9 @@ func TestCloseReportsLeakedTasks(t *testing.T) {
 	for _, want := range []string{
 		"2 task(s) still blocked outside netsim",
 		"(on a channel) [chan receive]:\n",
-		"TestCloseReportsLeakedTasks.func2()",
+		"testCloseReportsLeakedTasks.func2()",
 		"(on a mutex) [sync.Mutex.Lock]:\n",
-		"TestCloseReportsLeakedTasks.func3()",
+		"testCloseReportsLeakedTasks.func3()",
 	} {
 		if !strings.Contains(msg, want) {
 			t.Errorf("Close's report lacks %q:\n%s", want, msg)

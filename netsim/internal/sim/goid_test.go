@@ -7,11 +7,28 @@ import (
 )
 
 // TestGoid checks goid against the ids the stack traces give, on many
-// goroutines, and that amd64 and arm64 read it from the goroutine's record.
+// goroutines, on both paths; and that amd64 and arm64 read it from the
+// goroutine's record, unless under the race detector.
 func TestGoid(t *testing.T) {
-	if off := goidOffset(); off < 0 && (runtime.GOARCH == "amd64" || runtime.GOARCH == "arm64") {
-		t.Errorf("no offset of the goroutine id found on %s: goid reads stack traces", runtime.GOARCH)
+	fast := (runtime.GOARCH == "amd64" || runtime.GOARCH == "arm64") && !raceEnabled
+	if off := goidOffset(); (off >= 0) != fast {
+		t.Errorf("offset of the goroutine id on %s (race detector %v): %d", runtime.GOARCH, raceEnabled, off)
 	}
+	bothGoidPaths(t, testGoid)
+}
+
+// bothGoidPaths runs test as it is and with goid reading stack traces.
+func bothGoidPaths(t *testing.T, test func(t *testing.T)) {
+	t.Run("record", test)
+	t.Run("stack", func(t *testing.T) {
+		saved := goidOffset
+		goidOffset = func() int { return -1 }
+		defer func() { goidOffset = saved }()
+		test(t)
+	})
+}
+
+func testGoid(t *testing.T) {
 	var wg sync.WaitGroup
 	seen := make(map[uint64]bool)
 	var mu sync.Mutex
