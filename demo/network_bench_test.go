@@ -12,7 +12,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
@@ -35,17 +34,6 @@ import (
 //
 // Wall figures depend on the machine and on its load: compare them within
 // one run (the script does), never against a fixed threshold.
-
-// cpuTime returns the CPU time (user and system) the process has used so
-// far: on a loaded machine, CPU time per frame says more about netsim's cost
-// than wall time does.
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-}
 
 // perFrame runs b's loop over run(size), which moves size bytes and
 // returns the frames it moved, and reports per frame: frames/op,
