@@ -88,11 +88,15 @@ type afterGC struct{ _ *byte }
 
 func init() { armAfterGC() }
 
+// resets counts the resets of the pooled counts (for tests).
+var resets atomic.Int64
+
 func armAfterGC() {
 	runtime.SetFinalizer(new(afterGC), func(*afterGC) {
 		for i := range pooled {
 			pooled[i].Store(0)
 		}
+		resets.Add(1)
 		armAfterGC()
 	})
 }
