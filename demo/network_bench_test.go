@@ -12,7 +12,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
@@ -36,32 +35,52 @@ import (
 // Wall figures depend on the machine and on its load: compare them within
 // one run (the script does), never against a fixed threshold.
 
-// cpuTime returns the CPU time (user and system) the process has used so
-// far: on a loaded machine, CPU time per frame says more about netsim's cost
-// than wall time does.
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-}
-
-// perFrame runs b's loop over run, which returns the frames it moved, and
-// reports per frame: frames/op, allocs/frame (heap allocations), ns/frame
-// (wall) and cpu-ns/frame (the process's user and system time).
-func perFrame(b *testing.B, run func() int) {
+// perFrame runs b's loop over run(size), which moves size bytes and
+// returns the frames it moved, and reports per frame: frames/op,
+// allocs/frame (heap allocations, the set-up of the network, its hosts and
+// the connection included), ns/frame (wall) and cpu-ns/frame (the process's
+// user and system time). Before the loop (untimed) it also runs run(size/4)
+// once: steady-allocs/frame is the allocations the larger run makes beyond
+// the smaller one per frame it adds, that is, once the connection is up and
+// the set-up is paid (the same set-up, the same frame buffers and pools
+// warmed): what each frame of a long transfer costs the garbage collector.
+func perFrame(b *testing.B, size int, run func(size int) int) {
 	b.ReportAllocs()
+	steady := steadyAllocs(size, run)
 	frames := 0
 	start, cpu, allocs := time.Now(), cpuTime(), mallocs()
 	for b.Loop() {
-		frames += run()
+		frames += run(size)
 	}
 	wall, cpu, allocs := time.Since(start), cpuTime()-cpu, mallocs()-allocs
 	b.ReportMetric(float64(frames)/float64(b.N), "frames/op")
 	b.ReportMetric(float64(allocs)/float64(frames), "allocs/frame")
+	b.ReportMetric(steady, "steady-allocs/frame")
 	b.ReportMetric(float64(wall.Nanoseconds())/float64(frames), "ns/frame")
 	b.ReportMetric(float64(cpu.Nanoseconds())/float64(frames), "cpu-ns/frame")
+}
+
+// steadyAllocs runs run at size/4 and at size, each after a warm-up run of
+// its size (so pools and the runtime's caches are as full as they get), and
+// returns the allocations the larger run made beyond the smaller one per
+// frame it added. Each measured run starts after a collection; one during a
+// run empties the pools (sync.Pool keeps its items for two cycles), and
+// refilling them counts: the figure is what a transfer allocates per frame
+// in steady state, pools and GC included.
+func steadyAllocs(size int, run func(size int) int) float64 {
+	measure := func(size int) (allocs uint64, frames int) {
+		run(size)
+		runtime.GC()
+		allocs = mallocs()
+		frames = run(size)
+		return mallocs() - allocs, frames
+	}
+	smallAllocs, smallFrames := measure(size / 4)
+	allocs, frames := measure(size)
+	if frames <= smallFrames {
+		return 0
+	}
+	return (float64(allocs) - float64(smallAllocs)) / float64(frames-smallFrames)
 }
 
 // mallocs returns the number of heap allocations made so far.
@@ -260,7 +279,7 @@ func BenchmarkBulkEthernet64MiB(b *testing.B) {
 		b.Run(fmt.Sprintf("mtu=%d", mtu), func(b *testing.B) {
 			path := filepath.Join(b.TempDir(), "bulk.pcap")
 			b.SetBytes(size)
-			perFrame(b, func() int { return bulkLink(b, size, mtu, path) })
+			perFrame(b, size, func(size int) int { return bulkLink(b, size, mtu, path) })
 		})
 	}
 }
@@ -335,12 +354,14 @@ func BenchmarkTransferConns(b *testing.B) {
 
 // benchConns runs one connection benchmark: run opens conns connections
 // and returns the run's stats. A run that fails skips the benchmark (with
-// the error) rather than stopping the others.
+// the error) rather than stopping the others. allocs/conn is the heap
+// allocations per connection (the network's set-up, about 2,000, included).
 func benchConns(b *testing.B, conns int, run func() (netsim.Stats, error)) {
 	b.ReportAllocs()
 	var frames int
 	var wall, cpu time.Duration
 	var heap, live float64
+	var allocs uint64
 	const objects, marked = "/memory/classes/heap/objects:bytes", "/gc/heap/live:bytes"
 	for b.Loop() {
 		runtime.GC()
@@ -348,10 +369,11 @@ func benchConns(b *testing.B, conns int, run func() (netsim.Stats, error)) {
 		metrics.Read(sample)
 		base, liveBase := sample[0].Value.Uint64(), sample[1].Value.Uint64()
 		stop, stopLive := heapPeak(objects), heapPeak(marked)
-		start, cpu0 := time.Now(), cpuTime()
+		start, cpu0, allocs0 := time.Now(), cpuTime(), mallocs()
 		st, err := run()
 		wall += time.Since(start)
 		cpu += cpuTime() - cpu0
+		allocs += mallocs() - allocs0
 		peak, livePeak := stop(), stopLive()
 		if err != nil {
 			b.Skipf("FAILED with %d connections: %v", conns, err)
@@ -365,6 +387,7 @@ func benchConns(b *testing.B, conns int, run func() (netsim.Stats, error)) {
 		}
 	}
 	b.ReportMetric(float64(frames)/float64(b.N), "frames/op")
+	b.ReportMetric(float64(allocs)/float64(b.N)/float64(conns), "allocs/conn")
 	b.ReportMetric(float64(frames)/wall.Seconds(), "frames/s")
 	b.ReportMetric(float64(wall.Nanoseconds())/float64(frames), "ns/frame")
 	b.ReportMetric(float64(cpu.Nanoseconds())/float64(frames), "cpu-ns/frame")
@@ -501,12 +524,12 @@ func BenchmarkTransfer64MiB(b *testing.B) {
 		b.Run(fmt.Sprintf("mtu=%d", mtu), func(b *testing.B) {
 			path := filepath.Join(b.TempDir(), "t.pcapng")
 			b.SetBytes(size)
-			perFrame(b, func() int {
+			perFrame(b, size, func(size int) int {
 				f, err := os.Create(path)
 				if err != nil {
 					b.Fatal(err)
 				}
-				st, err := d.Run(Params{Size: size, Conns: 1, Hops: 1, Link: netsim.LinkConfig{MTU: mtu},
+				st, err := d.Run(Params{Size: int64(size), Conns: 1, Hops: 1, Link: netsim.LinkConfig{MTU: mtu},
 					Capture: f, Format: capture.PCAPNG, Out: io.Discard})
 				if cerr := f.Close(); err == nil {
 					err = cerr

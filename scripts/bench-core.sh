@@ -10,7 +10,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 count=${1:-5}
 out=$(mktemp -d)
-trap 'kill $(jobs -p) 2>/dev/null; rm -rf "$out"' EXIT
+trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$out"' EXIT
 
 echo "== netsim benchmarks (go test -bench, -count $count)"
 go test ./demo -run '^$' -bench . -benchmem -count "$count" | tee "$out/netsim.txt" | grep Benchmark

@@ -22,7 +22,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 count=${1:-5}
 out=$(mktemp -d)
-trap 'kill $(jobs -p) 2>/dev/null; rm -rf "$out"' EXIT
+trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$out"' EXIT
 
 median() { sort -g | awk '{a[NR]=$1} END {if (NR == 0) print "?"; else print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
 # metric FILE PATTERN UNIT: the median of the value before UNIT on the lines

@@ -12,7 +12,6 @@ import (
 	"sort"
 	"strings"
 
-	"golang.org/x/sys/unix"
 	"netsim.dev/internal/units"
 	"netsim.dev/netsim/tsg"
 )
@@ -136,7 +135,7 @@ func (g *graphFlags) run(ctx context.Context, file, out string, set map[string]b
 	var se signalError
 	switch {
 	case errors.As(context.Cause(ctx), &se):
-		fmt.Fprintf(stderr, "netsim read: interrupted (%s); nothing written (the graph is drawn once the capture is read)\n", unix.SignalName(se.sig))
+		fmt.Fprintf(stderr, "netsim read: interrupted (%s); nothing written (the graph is drawn once the capture is read)\n", se.name())
 		return se.exitCode(), true
 	case errors.Is(err, tsg.ErrNoTCP):
 		return fail(2, "--graph tsg: no TCP stream in %s", name)
@@ -162,7 +161,7 @@ func (g *graphFlags) run(ctx context.Context, file, out string, set map[string]b
 	}
 	if errors.As(context.Cause(ctx), &se) {
 		o.abort()
-		fmt.Fprintf(stderr, "netsim read: interrupted (%s); nothing written (the graph is drawn once the capture is read)\n", unix.SignalName(se.sig))
+		fmt.Fprintf(stderr, "netsim read: interrupted (%s); nothing written (the graph is drawn once the capture is read)\n", se.name())
 		return se.exitCode(), true
 	}
 	if err == nil {

@@ -11,9 +11,8 @@ import (
 	"regexp"
 	"strconv"
 	"sync"
-	"syscall"
 
-	"golang.org/x/sys/unix"
+	"golang.org/x/term"
 )
 
 // output is where `netsim run -w NAME` writes a capture.
@@ -175,14 +174,13 @@ func (o *output) openFD(fd int, stdout, stderr io.Writer) (*output, error) {
 		o.Writer = stderr
 		return o, nil
 	}
-	if mode, _, errno := syscall.Syscall(syscall.SYS_FCNTL, uintptr(fd), syscall.F_GETFL, 0); errno == 0 && mode&syscall.O_ACCMODE == syscall.O_RDONLY {
+	if readOnlyFD(fd) {
 		return nil, fmt.Errorf("file descriptor %d is open only for reading", fd)
 	}
-	nfd, err := syscall.Dup(fd)
+	nfd, err := dupFD(fd)
 	if err != nil {
 		return nil, fmt.Errorf("file descriptor %d: %v", fd, err)
 	}
-	syscall.CloseOnExec(nfd)
 	o.file = os.NewFile(uintptr(nfd), o.name)
 	o.Writer = o.file
 	return o, nil
@@ -216,7 +214,7 @@ func (o *output) createAtomic(path string, old fs.FileInfo) (*output, error) {
 	if old != nil {
 		// Renaming over a file needs only the directory's permission; a
 		// file the user may not write stays as it is, as with `>`.
-		if err := syscall.Access(path, 2 /* W_OK */); err != nil {
+		if err := writable(path); err != nil {
 			return nil, fmt.Errorf("%v (the file is not writable)", err)
 		}
 	}
@@ -244,9 +242,8 @@ func (o *output) createAtomic(path string, old fs.FileInfo) (*output, error) {
 	}
 	if old != nil {
 		err := f.Chmod(old.Mode().Perm())
-		if st, ok := old.Sys().(*syscall.Stat_t); ok && err == nil && os.Geteuid() == 0 {
-			// As root, keep the owner too (a user's file stays theirs).
-			err = f.Chown(int(st.Uid), int(st.Gid))
+		if err == nil {
+			err = keepOwner(f, old)
 		}
 		if err != nil {
 			f.Close()
@@ -332,16 +329,7 @@ func isTerminal(w any) bool {
 	default:
 		return false
 	}
-	rc, err := f.SyscallConn()
-	if err != nil {
-		return false
-	}
-	tty := false
-	rc.Control(func(fd uintptr) {
-		_, err := unix.IoctlGetTermios(int(fd), unix.TCGETS)
-		tty = err == nil
-	})
-	return tty
+	return term.IsTerminal(int(f.Fd()))
 }
 
 // pathErr drops the operation and path from an *fs.PathError, which the

@@ -10,7 +10,6 @@ import (
 	"os"
 	"strings"
 
-	"golang.org/x/sys/unix"
 	"netsim.dev/netsim/dfilter"
 	"netsim.dev/netsim/dissect"
 	"netsim.dev/netsim/pcapread"
@@ -242,7 +241,7 @@ func cmdRead(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	var se signalError
 	if errors.As(err, &se) {
 		lad.abort()
-		fmt.Fprintf(stderr, "netsim read: interrupted (%s) after %d frames; nothing written (the ladder is drawn once every frame is read)\n", unix.SignalName(se.sig), read)
+		fmt.Fprintf(stderr, "netsim read: interrupted (%s) after %d frames; nothing written (the ladder is drawn once every frame is read)\n", se.name(), read)
 		return se.exitCode()
 	}
 	if err != nil && err != errStop {

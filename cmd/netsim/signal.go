@@ -16,6 +16,19 @@ type signalError struct{ sig syscall.Signal }
 
 func (e signalError) Error() string { return fmt.Sprintf("interrupted by %v", e.sig) }
 
+// name is the signal's name as kill -l spells it: SIGINT, SIGTERM, SIGHUP.
+func (e signalError) name() string {
+	switch e.sig {
+	case syscall.SIGINT:
+		return "SIGINT"
+	case syscall.SIGTERM:
+		return "SIGTERM"
+	case syscall.SIGHUP:
+		return "SIGHUP"
+	}
+	return e.sig.String()
+}
+
 // exitCode is the shell's status for a process ended by the signal: 128
 // plus its number (130 for SIGINT, 143 for SIGTERM, 129 for SIGHUP).
 func (e signalError) exitCode() int { return 128 + int(e.sig) }

@@ -28,18 +28,28 @@ type LedgerFile struct {
 // file is left as it was.
 func OpenLedger(name string) (*LedgerFile, error) {
 	lf := &LedgerFile{}
-	b, err := os.ReadFile(name)
+	// The file is read as a stream: a ledger of millions of seeds is not
+	// held in memory twice.
+	r, err := os.Open(name)
 	switch {
 	case errors.Is(err, os.ErrNotExist):
 	case err != nil:
 		return nil, err
 	default:
-		lf.Records, lf.Torn, err = Read(name, bytes.NewReader(b))
+		var tornLen int
+		lf.Records, tornLen, err = read(name, r)
+		var size int64
+		if fi, serr := r.Stat(); serr == nil {
+			size = fi.Size()
+		} else if err == nil {
+			err = serr
+		}
+		r.Close()
 		if err != nil {
 			return nil, err
 		}
-		if lf.Torn {
-			if err := os.Truncate(name, int64(bytes.LastIndexByte(b, '\n')+1)); err != nil {
+		if lf.Torn = tornLen >= 0; lf.Torn {
+			if err := os.Truncate(name, size-int64(tornLen)); err != nil {
 				return nil, fmt.Errorf("%s: cutting off its torn last line: %w", name, err)
 			}
 		}

@@ -130,11 +130,18 @@ func (e *LedgerError) Unwrap() error { return e.Err }
 // dropped, and reported by torn; any other line that is not a record is a
 // [*LedgerError].
 func Read(name string, r io.Reader) (records []Record, torn bool, err error) {
+	records, tornLen, err := read(name, r)
+	return records, tornLen >= 0, err
+}
+
+// read is Read; tornLen is the length in bytes of a torn last line, or
+// -1 when there is none.
+func read(name string, r io.Reader) (records []Record, tornLen int, err error) {
 	br := bufio.NewReader(r)
 	for line := 1; ; line++ {
 		text, err := br.ReadBytes('\n')
 		if err != nil && err != io.EOF {
-			return records, false, fmt.Errorf("%s: %w", name, err)
+			return records, -1, fmt.Errorf("%s: %w", name, err)
 		}
 		last := err == io.EOF
 		if len(bytes.TrimSpace(text)) > 0 {
@@ -151,14 +158,14 @@ func Read(name string, r io.Reader) (records []Record, torn bool, err error) {
 			}
 			if derr != nil {
 				if last {
-					return records, true, nil
+					return records, len(text), nil
 				}
-				return records, false, &LedgerError{Name: name, Line: line, Err: derr}
+				return records, -1, &LedgerError{Name: name, Line: line, Err: derr}
 			}
 			records = append(records, rec)
 		}
 		if last {
-			return records, false, nil
+			return records, -1, nil
 		}
 	}
 }

@@ -12,6 +12,7 @@
 package frame
 
 import (
+	"runtime"
 	"sync"
 	"sync/atomic"
 
@@ -52,6 +53,54 @@ var classes = [...]int{128, 512, 1536, 9216 + 64, 65536 + 256}
 
 var pools [len(classes)]sync.Pool
 
+// poolBytes bounds the memory each class's pool keeps (buffers and frames),
+// counted from the frames put in it since the last collection: 4 MiB keeps
+// every frame of a bulk transfer recycled (a 3 MiB window in flight at MTU
+// 1500 or 65535), while the frames of a burst beyond it (10,000 connections
+// each sending a segment at once: 16 MB of MTU-1500 frames) become garbage
+// instead of staying in the pool, and so in the live heap, for two more
+// collections (sync.Pool keeps an item across one).
+const poolBytes = 4 << 20
+
+// frameBytes is about what a Frame costs besides its buffer.
+const frameBytes = 96
+
+// pooled counts, per class, the frames put in its pool and not taken out
+// since the last collection (an estimate: a collection moves the pool's
+// items aside, still to be taken, then drops them at the next; resetting
+// the count at each collection bounds what a pool keeps to twice
+// poolBytes).
+var pooled [len(classes)]atomic.Int64
+
+// maxPooled is how many frames each class's pool may hold.
+var maxPooled = func() (m [len(classes)]int64) {
+	for i, c := range classes {
+		m[i] = poolBytes / int64(c+frameBytes)
+	}
+	return m
+}()
+
+// afterGC resets the pooled counts after each collection, from a
+// finalizer that arms itself again. (It holds a pointer: the runtime runs
+// no finalizer for an object of size zero, nor reliably for one small
+// enough to share a tiny block.)
+type afterGC struct{ _ *byte }
+
+func init() { armAfterGC() }
+
+// resets counts the resets of the pooled counts (for tests).
+var resets atomic.Int64
+
+func armAfterGC() {
+	runtime.SetFinalizer(new(afterGC), func(*afterGC) {
+		for i := range pooled {
+			pooled[i].Store(0)
+		}
+		resets.Add(1)
+		armAfterGC()
+	})
+}
+
 // New returns a frame of n bytes (their content is not cleared) holding
 // one reference, its buffer taken from a pool when n fits one.
 func New(n int) *Frame {
@@ -60,6 +109,8 @@ func New(n int) *Frame {
 			f, _ := pools[i].Get().(*Frame)
 			if f == nil {
 				f = &Frame{B: make([]byte, c), class: int8(i)}
+			} else if pooled[i].Add(-1) < 0 {
+				pooled[i].Store(0)
 			}
 			f.B = f.B[:n]
 			f.ChecksumsOK = false
@@ -143,8 +194,13 @@ func (f *Frame) Release() {
 		f.payload.Release()
 		f.payload, f.payloadAt = buffer.Buffer{}, 0
 	}
-	if f.class >= 0 {
-		f.B = f.B[:cap(f.B)]
-		pools[f.class].Put(f)
+	if f.class < 0 {
+		return
 	}
+	if pooled[f.class].Add(1) > maxPooled[f.class] {
+		pooled[f.class].Add(-1) // the pool has its fill: f becomes garbage
+		return
+	}
+	f.B = f.B[:cap(f.B)]
+	pools[f.class].Put(f)
 }

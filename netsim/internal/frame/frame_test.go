@@ -1,6 +1,8 @@
 package frame
 
 import (
+	"runtime"
+	"runtime/debug"
 	"testing"
 
 	"gvisor.dev/gvisor/pkg/buffer"
@@ -29,6 +31,44 @@ func TestPool(t *testing.T) {
 	big.Release()
 	if huge := New(classes[len(classes)-1] + 1); huge.class != -1 {
 		t.Errorf("a frame larger than every class is pooled (class %d)", huge.class)
+	}
+}
+
+// TestPoolBounded: a burst of frames larger than a class's bound leaves
+// the pool at most its bound (the rest become garbage), and the count
+// follows the frames taken out again.
+func TestPoolBounded(t *testing.T) {
+	const class = 2 // MTU 1500
+	// A collection starts the count afresh: its finalizer resets it.
+	for i := 0; pooled[class].Load() != 0; i++ {
+		if i == 1000 {
+			t.Fatalf("the pooled count is not reset by collections: %d", pooled[class].Load())
+		}
+		runtime.GC()
+		runtime.Gosched()
+	}
+	// No collection from here on (a finalizer still pending from an earlier
+	// one may reset the count mid-burst: then only the bound is checked).
+	defer debug.SetGCPercent(debug.SetGCPercent(-1))
+	before := resets.Load()
+	burst := make([]*Frame, maxPooled[class]+500)
+	for i := range burst {
+		burst[i] = New(1500)
+	}
+	for _, f := range burst {
+		f.Release()
+	}
+	if n := pooled[class].Load(); n > maxPooled[class] || n != maxPooled[class] && resets.Load() == before {
+		t.Errorf("after releasing %d frames: %d pooled, want the bound %d", len(burst), n, maxPooled[class])
+	}
+	if got := maxPooled[class] * int64(classes[class]+frameBytes); got > poolBytes {
+		t.Errorf("the bound keeps %d bytes, more than %d", got, poolBytes)
+	}
+	for range 10 {
+		New(1500)
+	}
+	if n := pooled[class].Load(); n > maxPooled[class]-10 && resets.Load() == before {
+		t.Errorf("after taking 10 frames: %d counted as pooled, want at most %d", n, maxPooled[class]-10)
 	}
 }
 

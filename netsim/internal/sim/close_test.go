@@ -5,6 +5,8 @@ import (
 	"errors"
 	"net"
 	"slices"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -55,28 +57,81 @@ func TestCloseDrainsTasks(t *testing.T) {
 }
 
 // The hang watchdog: a task that keeps control is reported, a task that
-// hands it back in time is not.
-func TestHangTimeout(t *testing.T) {
+// hands it back in time is not. (With 100 ms between calls and a timeout of
+// 200 ms, a loaded machine's late wake-ups made the first half fail.)
+func TestHangTimeout(t *testing.T) { bothGoidPaths(t, testHangTimeout) }
+
+func testHangTimeout(t *testing.T) {
 	s := newSim()
-	s.HangTimeout = 200 * time.Millisecond
+	s.HangTimeout = time.Second
 	s.Go("slow but fine", func() {
 		for range 5 {
-			time.Sleep(100 * time.Millisecond) // wall time, then a call
+			time.Sleep(20 * time.Millisecond) // wall time, then a call
 			yield(s)
 		}
 	})
 	if err := s.Run(0); err != nil {
-		t.Fatalf("Run = %v; a task that hands control back every 100ms is not hung", err)
+		t.Fatalf("Run = %v; a task that hands control back every 20ms is not hung", err)
 	}
 	release := make(chan struct{})
 	s.Go("stuck", func() { <-release })
 	err := s.RunContext(context.Background(), 0)
 	var de *DeadlockError
-	if !errors.As(err, &de) || de.Hang < 200*time.Millisecond || de.Goroutines[0].State != "chan receive" {
+	if !errors.As(err, &de) || de.Hang < time.Second || de.Goroutines[0].State != "chan receive" {
 		t.Fatalf("Run = %v, want a hang in chan receive", err)
 	}
 	close(release)
 	if err := s.Close(time.Second); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// A task still blocked outside netsim when Close gives up is reported with
+// its goroutine (state and stack, found by the goroutine id the task took
+// as it started), each task with its own.
+func TestCloseReportsLeakedTasks(t *testing.T) { bothGoidPaths(t, testCloseReportsLeakedTasks) }
+
+func testCloseReportsLeakedTasks(t *testing.T) {
+	s := newSim()
+	g := newGate(s)
+	release := make(chan struct{})
+	defer close(release)
+	mu := new(sync.Mutex)
+	mu.Lock()
+	defer mu.Unlock()
+	s.Go("fine", func() { g.wait("wait") })
+	s.Go("on a channel", func() {
+		g.wait("wait")
+		<-release
+	})
+	s.Go("on a mutex", func() {
+		g.wait("wait")
+		mu.Lock()
+		mu.Unlock() //lint:ignore SA2001 only the wait matters
+	})
+	if err := s.Run(0); err == nil {
+		t.Fatal("no deadlock")
+	}
+	err := s.Close(300 * time.Millisecond)
+	if err == nil {
+		t.Fatal("Close = nil, want the two leaked tasks")
+	}
+	msg := err.Error()
+	for _, want := range []string{
+		"2 task(s) still blocked outside netsim",
+		"(on a channel) [chan receive]:\n",
+		"testCloseReportsLeakedTasks.func2()",
+		"(on a mutex) [sync.Mutex.Lock]:\n",
+		"testCloseReportsLeakedTasks.func3()",
+	} {
+		if !strings.Contains(msg, want) {
+			t.Errorf("Close's report lacks %q:\n%s", want, msg)
+		}
+	}
+	// Each task is followed by its own stack, not the other's.
+	_, afterChan, _ := strings.Cut(msg, "(on a channel)")
+	afterChan, _, _ = strings.Cut(afterChan, "(on a mutex)")
+	if !strings.Contains(afterChan, "func2()") || strings.Contains(afterChan, "func3()") {
+		t.Errorf("the channel task's report shows another stack:\n%s", afterChan)
 	}
 }

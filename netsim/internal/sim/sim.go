@@ -24,7 +24,7 @@ import (
 	"runtime"
 	"runtime/debug"
 	"slices"
-	"strings"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -118,10 +118,10 @@ type Sim struct {
 type task struct {
 	id   int
 	name string
-	pc   uintptr                // fn's code, for its name
-	wake chan struct{}          // resumes the task (buffered: the driver never waits on it)
-	gid  atomic.Pointer[string] // the goroutine's id, set when the task starts
-	late int                    // calls made after Close (Close's drain only)
+	pc   uintptr       // fn's code, for its name
+	wake chan struct{} // resumes the task (buffered: the driver never waits on it)
+	gid  atomic.Uint64 // the goroutine's id, set when the task starts (0 before)
+	late int           // calls made after Close (Close's drain only)
 }
 
 // String names the task in reports: "task 2 (main.server)".
@@ -192,8 +192,7 @@ func (s *Sim) Go(name string, fn func()) {
 			s.send(exitOp(t)) // closed before it ever ran
 			return
 		}
-		id := goid()
-		t.gid.Store(&id)
+		t.gid.Store(goid())
 		defer func() {
 			if r := recover(); r != nil && !s.closed.Load() && s.taskPanic == nil {
 				s.taskPanic = fmt.Errorf("%v panicked: %v\n%s", t, r, debug.Stack())
@@ -226,17 +225,10 @@ func (s *Sim) exited(op *Op) {
 
 // goroutineID returns the task's goroutine id, or "" before it started.
 func (t *task) goroutineID() string {
-	if id := t.gid.Load(); id != nil {
-		return *id
+	if id := t.gid.Load(); id != 0 {
+		return strconv.FormatUint(id, 10)
 	}
 	return ""
-}
-
-// goid returns the calling goroutine's id, as its stack trace shows it.
-func goid() string {
-	var buf [64]byte
-	id, _, _ := strings.Cut(strings.TrimPrefix(string(buf[:runtime.Stack(buf[:], false)]), "goroutine "), " ")
-	return id
 }
 
 // Op is one operation executed by the driver on behalf of a task: a socket

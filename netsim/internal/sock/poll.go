@@ -149,7 +149,7 @@ func StartDialTCP(ctx context.Context, env *Env, proto tcpip.NetworkProtocolNumb
 	}
 	d := newDialing(ctx, env, proto, laddr, raddr)
 	p := &PendingConn{d: d}
-	ok := d.e.doCall(kindOpen, d.call(), "Dial tcp "+fullToTCP(raddr).String(), nil, nil, func() bool {
+	ok := d.e.doCall(kindOpen, d.call(), "Dial tcp "+d.rstr, nil, nil, func() bool {
 		if d.start() && d.err == nil {
 			c := d.conn()
 			p.conn.Store(c)

@@ -614,7 +614,7 @@ func (d *dialing) watchContext() (stop func() bool) {
 
 // newCall returns the dial's Op.
 func (d *dialing) newCall() *sockCall {
-	c := d.e.newCall(kindOpen, d.call(), "Dial tcp "+fullToTCP(d.raddr).String(), nil)
+	c := d.e.newCall(kindOpen, d.call(), "Dial tcp "+d.rstr, nil)
 	c.what, c.dial, c.dlOf = callDial, d, dlDial
 	return c
 }
@@ -645,6 +645,7 @@ type dialing struct {
 	dl           time.Time // the context's deadline, on the virtual clock
 	proto        tcpip.NetworkProtocolNumber
 	laddr, raddr tcpip.FullAddress
+	rstr         string // raddr as a string, formatted once
 	err          error
 	started      bool // DialTCP's Op has started the connect
 }
@@ -654,7 +655,8 @@ func newDialing(ctx context.Context, env *Env, proto tcpip.NetworkProtocolNumber
 	d.e.env = env
 	d.e.w = env.Sim.NewWaitable()
 	label, _ := ctx.Value(LabelKey{}).(string)
-	d.e.key = env.name("dial", "tcp", fullToTCP(raddr).String(), label)
+	d.rstr = fullToTCP(raddr).String()
+	d.e.key = env.name("dial", "tcp", d.rstr, label)
 	// The context's deadline is a deadline on the virtual clock. The
 	// context's own timer runs on the wall clock, so its DeadlineExceeded
 	// says nothing about virtual time (a context with a virtual deadline
@@ -665,7 +667,7 @@ func newDialing(ctx context.Context, env *Env, proto tcpip.NetworkProtocolNumber
 
 // call describes the connect for explanations.
 func (d *dialing) call() sim.Call {
-	call := sim.Call{Op: "connect", Remote: fullToTCP(d.raddr).String()}
+	call := sim.Call{Op: "connect", Remote: d.rstr}
 	if d.laddr != (tcpip.FullAddress{}) {
 		call.Local = fullToTCP(d.laddr).String()
 	}
