@@ -168,9 +168,9 @@ func commandNames() []string {
 }
 
 // nearest returns the one of names closest to a mistyped word, or "" when
-// none is close: at most one edit away for words of up to four letters
-// ("rn", "raed"), two for longer ones ("exce", "verison"), a swap of
-// neighbours counting as one edit.
+// none is close: at most one edit away from a name of up to four letters
+// ("rn" for run, "raed" for read), two from a longer one ("verison",
+// "sweeep"), a swap of neighbours counting as one edit.
 func nearest(word string, names []string) string {
 	best, bestD := "", 0
 	for _, n := range names {
