@@ -325,7 +325,7 @@ func (n *Network) finishPending() {
 		after := h.tcpDelta(true)
 		p.cause.TCP.SegmentsSent, p.cause.TCP.FastRetransmit, p.cause.TCP.ResetsSent = after.SegmentsSent, after.FastRetransmit, after.ResetsSent
 	}
-	_, _ = n.pcap.WriteFrameWith(p.pt.iface, p.ts, p.frame, func(num int) []string {
+	_, err := n.pcap.WriteFrameWith(p.pt.iface, p.ts, p.frame, func(num int) []string {
 		f := explain.Frame{Number: num, Time: p.elapsed, Link: p.pt.link, Data: p.frame, Note: p.note, Cause: p.cause}
 		if x.seen != nil {
 			x.seen(f)
@@ -333,6 +333,7 @@ func (n *Network) finishPending() {
 		return x.x.Explain(f)
 	})
 	*p = pendingFrame{}
+	n.captureWritten(err)
 }
 
 // tcpProtocol returns the TCP protocol factory of a host's stack: with

@@ -76,6 +76,10 @@ type Network struct {
 	frames    int
 	lastFrame time.Duration
 	keysSeen  map[string]bool // key log lines already in the capture (keylog.go)
+	// captureFailed, set while RunContext runs, stops the run when a
+	// capture write fails: a full disk or a closed pipe ends the run at
+	// once instead of after simulating the rest of it for nothing.
+	captureFailed context.CancelCauseFunc
 
 	hosts     []*Host
 	byName    map[string]*Host
@@ -161,7 +165,9 @@ func (n *Network) Run() error {
 //     frame is half written) and the error matches both [ErrInterrupted]
 //     and [context.Cause](ctx); it is noticed within microseconds of wall
 //     time, even in the middle of a bulk transfer;
-//   - a task panics, or the capture cannot be written.
+//   - a task panics;
+//   - the capture cannot be written: the run stops at the first write that
+//     fails (a full disk, a closed pipe), and the error is the capture's.
 //
 // After an error, [Network.Close] writes out every frame captured so far as
 // a valid capture, fails the calls still blocked with [net.ErrClosed] and
@@ -173,10 +179,37 @@ func (n *Network) RunContext(ctx context.Context) error {
 	if err := n.checkCapture(); err != nil {
 		return err
 	}
-	if err := n.sim.RunContext(ctx, n.opts.Linger); err != nil {
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	n.mu.Lock()
+	n.captureFailed = cancel
+	n.mu.Unlock()
+	err := n.sim.RunContext(ctx, n.opts.Linger)
+	n.mu.Lock()
+	n.captureFailed = nil
+	n.mu.Unlock()
+	if err != nil {
+		if errors.Is(context.Cause(ctx), errCaptureFailed) {
+			// The writer's own error, which says what failed and where.
+			if ferr := n.flushCapture(); ferr != nil {
+				return ferr
+			}
+		}
 		return publicErr(err)
 	}
 	return n.flushCapture()
+}
+
+// errCaptureFailed is the cause with which RunContext's run is stopped when
+// a capture write fails; RunContext returns the writer's error instead.
+var errCaptureFailed = errors.New("netsim: the capture could not be written")
+
+// captureWritten stops the run when a capture write failed (err not nil);
+// the caller holds n.mu.
+func (n *Network) captureWritten(err error) {
+	if err != nil && n.captureFailed != nil {
+		n.captureFailed(errCaptureFailed)
+	}
 }
 
 // Start runs the network in test mode: it must be called inside a
@@ -319,8 +352,9 @@ func (n *Network) record(pt *capturePoint, frame []byte, note string, origin int
 	if n.explain != nil {
 		return n.explainFrame(pt, frame, note, origin)
 	}
-	// A write error is kept by the writer and reported by Run and Close.
-	_ = n.pcap.WriteFrame(pt.iface, n.clock.Now(), frame, note)
+	// A write error is kept by the writer and returned by Run, which it
+	// stops, and Close.
+	n.captureWritten(n.pcap.WriteFrame(pt.iface, n.clock.Now(), frame, note))
 	return 0
 }
 
