@@ -520,13 +520,6 @@ func writeKept(name string, b []byte) error {
 	return err
 }
 
-// processUmask returns the process's umask.
-func processUmask() os.FileMode {
-	m := syscall.Umask(0)
-	syscall.Umask(m)
-	return os.FileMode(m)
-}
-
 // netsimVersion names the netsim that runs the seeds, for the ledger: the
 // module version, and the commit it was built from when the build says.
 func netsimVersion() string {
