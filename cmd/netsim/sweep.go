@@ -110,7 +110,7 @@ func newSweepFlags() *sweepFlags {
 	f.usage = sweepUsage
 	fs := f.fs
 	fs.StringVar(&f.seeds, "seeds", "", "the seeds to run: `LIST` of seeds and ranges (1-10000, or 1-100,137)")
-	fs.IntVar(&f.jobs, "j", runtime.NumCPU(), "worker processes running at once")
+	fs.IntVar(&f.jobs, "j", runtime.NumCPU(), "worker processes running at once (at most 8 per CPU, or 64 if that is more)")
 	fs.StringVar(&f.ledger, "ledger", "", "append a JSON line per seed to `FILE.jsonl`; an existing one is resumed")
 	fs.StringVar(&f.keep, "keep", "netsim-sweep-failures", "keep failing seeds' captures in `DIR`, as seedN.pcap or seedN.pcapng")
 	fs.BoolVar(&f.keepAll, "keep-all", false, "keep every seed's capture, not only the failing ones'")
@@ -518,13 +518,6 @@ func writeKept(name string, b []byte) error {
 		os.Remove(tmp.Name())
 	}
 	return err
-}
-
-// processUmask returns the process's umask.
-func processUmask() os.FileMode {
-	m := syscall.Umask(0)
-	syscall.Umask(m)
-	return os.FileMode(m)
 }
 
 // netsimVersion names the netsim that runs the seeds, for the ledger: the
