@@ -52,6 +52,11 @@ type DeadlockError struct {
 	// test mode, the time of netsim's last step (the bubble's clock may
 	// have gone further, for goroutines that slept without calling netsim).
 	At time.Duration
+	// Blocked is the virtual time, since the start, when the last of Calls
+	// parked: the run has been stuck since then. It can be well before At,
+	// since the stacks' own timers (ARP, neighbour probes, keep-alives) run
+	// on until nothing is left.
+	Blocked time.Duration
 	// Hang is the wall time the hung task kept control, or zero for a
 	// deadlock. Goroutines[0] is then that task.
 	Hang time.Duration
@@ -89,9 +94,11 @@ type BlockedCall struct {
 	// Socket names the socket, when the call has one:
 	// "tcp 10.0.0.1:49152->10.0.0.2:80".
 	Socket string
+	// Since is the virtual time, since the start, when the call parked.
+	Since time.Duration
 }
 
-// String describes the call: "task 2 (main.server): Read tcp ...".
+// String describes the call: "task 2 (main.server): Read tcp ... (since 1.2ms)".
 func (c BlockedCall) String() string {
 	return sim.BlockedCall(c).String()
 }
@@ -118,7 +125,7 @@ func (e *DeadlockError) Error() string { return e.internal().Error() }
 func (e *DeadlockError) Is(target error) bool { return target == ErrDeadlock }
 
 func (e *DeadlockError) internal() *sim.DeadlockError {
-	ie := &sim.DeadlockError{At: e.At, Hang: e.Hang, Stalled: e.Stalled, Leaked: e.Leaked, Capture: e.Capture}
+	ie := &sim.DeadlockError{At: e.At, Blocked: e.Blocked, Hang: e.Hang, Stalled: e.Stalled, Leaked: e.Leaked, Capture: e.Capture}
 	for _, c := range e.Calls {
 		ie.Calls = append(ie.Calls, sim.BlockedCall(c))
 	}
@@ -134,7 +141,7 @@ func publicErr(err error) error {
 	if !errors.As(err, &ie) {
 		return err
 	}
-	e := &DeadlockError{At: ie.At, Hang: ie.Hang, Stalled: ie.Stalled, Leaked: ie.Leaked, Capture: ie.Capture}
+	e := &DeadlockError{At: ie.At, Blocked: ie.Blocked, Hang: ie.Hang, Stalled: ie.Stalled, Leaked: ie.Leaked, Capture: ie.Capture}
 	for _, c := range ie.Calls {
 		e.Calls = append(e.Calls, BlockedCall(c))
 	}

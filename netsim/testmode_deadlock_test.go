@@ -107,3 +107,77 @@ func TestTestModeCallsAfterDeadlockFail(t *testing.T) {
 		}
 	})
 }
+
+// A deadlock between two hosts on an Ethernet link is found only once the
+// stacks' own timers (neighbour reachability) have run out, seconds of
+// virtual time after the calls parked: the report says when the run got
+// stuck (the last call's parking), and each call's own time, not only when
+// the driver found nothing left.
+func TestDeadlockSaysWhenItBegan(t *testing.T) {
+	n, err := netsim.New(netsim.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer n.Close()
+	a, err := n.AddHost("a")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := n.AddHost("b")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := n.Connect("ab", a.Iface("eth0", "10.0.0.1/24"), b.Iface("eth0", "10.0.0.2/24")); err != nil {
+		t.Fatal(err)
+	}
+	var stopErr error
+	synctest.Test(t, func(t *testing.T) {
+		stop, err := n.Start()
+		if err != nil {
+			t.Fatal(err)
+		}
+		ln, err := b.Listen("tcp", "10.0.0.2:7000")
+		if err != nil {
+			t.Fatal(err)
+		}
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			c.Read(make([]byte, 1)) // waits for the client, which waits too
+		}()
+		c, err := a.Dial("tcp", "10.0.0.2:7000")
+		if err == nil {
+			c.Read(make([]byte, 1))
+		}
+		<-done
+		stopErr = stop()
+	})
+	var de *netsim.DeadlockError
+	if !errors.As(stopErr, &de) {
+		t.Fatalf("stop = %v, want a *DeadlockError", stopErr)
+	}
+	t.Logf("report:\n%v", stopErr)
+	if len(de.Calls) != 2 {
+		t.Fatalf("Calls = %q, want both Reads", de.Calls)
+	}
+	last := max(de.Calls[0].Since, de.Calls[1].Since)
+	if de.Blocked != last || last <= 0 {
+		t.Errorf("Blocked = %v, want the last call's parking time %v (> 0)", de.Blocked, last)
+	}
+	if de.Blocked >= time.Second || de.At < time.Second {
+		t.Errorf("Blocked %v, At %v: want the Reads parked within the first second and the deadlock found after the neighbour timers (seconds later)", de.Blocked, de.At)
+	}
+	msg := stopErr.Error()
+	if want := "stuck since " + de.Blocked.String(); !strings.Contains(msg, want) {
+		t.Errorf("report does not say %q:\n%s", want, msg)
+	}
+	for _, c := range de.Calls {
+		if want := c.String(); !strings.Contains(msg, want) || !strings.HasSuffix(want, "(since "+c.Since.String()+")") {
+			t.Errorf("call %q not in the report with its time:\n%s", want, msg)
+		}
+	}
+}

@@ -14,6 +14,10 @@ import (
 type DeadlockError struct {
 	// At is the virtual time since the epoch when the deadlock was found.
 	At time.Duration
+	// Blocked is the virtual time when the last of Calls parked: the run
+	// has been stuck since then, though the stacks' own timers (ARP,
+	// neighbour probes, keep-alives) may have run on until At.
+	Blocked time.Duration
 	// Hang, when positive, is the wall time a task kept control without a
 	// netsim call: Goroutines[0] is that task.
 	Hang time.Duration
@@ -36,9 +40,10 @@ type DeadlockError struct {
 
 // BlockedCall is one parked netsim call.
 type BlockedCall struct {
-	Task   string // the task that made it ("task 2 (main.server)"); "" in test mode
-	Call   string // what it waits for ("Read", "Accept tcp 10.0.0.1:80")
-	Socket string // the socket ("tcp 10.0.0.1:80<-10.0.0.2:49152"), or ""
+	Task   string        // the task that made it ("task 2 (main.server)"); "" in test mode
+	Call   string        // what it waits for ("Read", "Accept tcp 10.0.0.1:80")
+	Socket string        // the socket ("tcp 10.0.0.1:80<-10.0.0.2:49152"), or ""
+	Since  time.Duration // the virtual time it parked
 }
 
 // String describes the call.
@@ -50,7 +55,7 @@ func (c BlockedCall) String() string {
 	if c.Task != "" {
 		s = c.Task + ": " + s
 	}
-	return s
+	return s + " (since " + c.Since.String() + ")"
 }
 
 // Goroutine is one goroutine's state from a stack dump.
@@ -86,6 +91,9 @@ func (e *DeadlockError) Error() string {
 			who = "every goroutine of the synctest bubble" // test mode lists them all
 		}
 		fmt.Fprintf(&b, "netsim: deadlock at %v: %s is blocked and nothing is pending", e.At, who)
+		if len(e.Calls) > 0 && e.Blocked < e.At {
+			fmt.Fprintf(&b, "; stuck since %v, when the last call parked (the stacks' own timers ran on until %v)", e.Blocked, e.At)
+		}
 	}
 	if e.Capture != "" {
 		fmt.Fprintf(&b, "\ncapture: %s", e.Capture)
@@ -127,6 +135,7 @@ func stallHint(g Goroutine) string {
 // blocked, or task hung keeping control for d.
 func (s *Sim) deadlock(hung *task, d time.Duration) *DeadlockError {
 	e := &DeadlockError{At: s.clock.Elapsed(), Hang: d, Calls: s.parkedCalls()}
+	e.Blocked = lastParked(e.Calls)
 	if hung != nil {
 		g := Goroutine{Task: hung.String(), ID: hung.goroutineID(), State: "running"}
 		for _, gr := range stacks() {
@@ -146,8 +155,8 @@ func (s *Sim) parkedCalls() []BlockedCall {
 		c  BlockedCall
 	}
 	var calls []call
-	for op := range s.parked {
-		c := call{c: BlockedCall{Call: op.Desc}}
+	for op, at := range s.parked {
+		c := call{c: BlockedCall{Call: op.Desc, Since: at}}
 		if op.Of != nil {
 			c.c.Socket = op.Of.Describe()
 		}
@@ -201,4 +210,13 @@ func (s *Sim) leaked(wait time.Duration) error {
 		}
 	}
 	return errors.New(b.String())
+}
+
+// lastParked returns the latest time in calls at which a call parked.
+func lastParked(calls []BlockedCall) time.Duration {
+	var last time.Duration
+	for _, c := range calls {
+		last = max(last, c.Since)
+	}
+	return last
 }

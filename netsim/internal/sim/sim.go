@@ -59,7 +59,7 @@ type Sim struct {
 	dirtySpare []*Waitable // dirty's next buffer (retryDirty reuses them)
 	retry      []*Op       // retryDirty's copy of a Waitable's parked Ops
 
-	parked map[*Op]struct{}
+	parked map[*Op]time.Duration // the parked calls, each with the virtual time it (last) parked
 
 	// ready puts a task at the end of runq: the function of the events
 	// that end a Sleep or a call's CallTime.
@@ -141,7 +141,7 @@ func New(clock *vclock.Clock) *Sim {
 	s := &Sim{
 		clock:  clock,
 		inbox:  make(chan *Op),
-		parked: make(map[*Op]struct{}),
+		parked: make(map[*Op]time.Duration),
 		tasks:  make(map[*task]struct{}),
 		alarm:  make(chan struct{}, 1),
 		gone:   make(chan struct{}),
@@ -659,7 +659,7 @@ func (s *Sim) park(op *Op) {
 	for _, w := range op.Also {
 		s.parkOn(op, w)
 	}
-	s.parked[op] = struct{}{}
+	s.parked[op] = s.clock.Elapsed()
 	s.armDeadline(op)
 }
 

@@ -305,6 +305,7 @@ func (s *Sim) testDeadlock() {
 		return // a call came in at the same instant: not a deadlock
 	}
 	e := &DeadlockError{At: s.clock.Elapsed(), Calls: s.parkedCalls()}
+	e.Blocked = lastParked(e.Calls)
 	var buf [256]byte
 	header, _, _ := strings.Cut(string(buf[:runtime.Stack(buf[:], false)]), "\n")
 	me, state, _ := strings.Cut(strings.TrimPrefix(header, "goroutine "), " ")
