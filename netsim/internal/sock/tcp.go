@@ -144,7 +144,8 @@ func (c *TCPConn) opErr(op string, err error) error {
 }
 
 // Read implements net.Conn. It returns io.EOF once the peer has closed its
-// side and every byte has been read.
+// side and every byte has been read. As in package net, a Read into an
+// empty buffer returns 0, nil at once.
 func (c *TCPConn) Read(b []byte) (int, error) { return c.read(b, false) }
 
 // TryRead is Read that never waits: with nothing to read it fails with
@@ -177,6 +178,10 @@ func (k *sockCall) tcpReadTry() bool {
 	switch {
 	case c.gone():
 		k.err = c.opErr("read", net.ErrClosed)
+	case len(k.b) == 0:
+		// As package net: a Read into an empty buffer returns 0, nil at
+		// once, whatever the deadline and whether bytes or EOF wait (the
+		// stack's Read of 0 bytes would block).
 	case !k.nonblock && c.expired(c.readDL()):
 		k.err = c.opErr("read", timeoutError)
 	default:

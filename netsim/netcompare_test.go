@@ -1,0 +1,184 @@
+package netsim_test
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"slices"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"netsim.dev/netsim"
+	"netsim.dev/netsim/netsimtest"
+)
+
+// The tests of this file run one probe against package net on the real
+// loopback and against netsim in program and in test mode, and compare
+// what the calls returned, as outcome describes it.
+
+// outcome describes a call's result as a caller tests it: the count and
+// the error's kind (its *net.OpError's Op, and the sentinel or errno it
+// matches), never its text, which names different addresses.
+func outcome(n int, err error) string {
+	if err == nil {
+		return fmt.Sprintf("%d, nil", n)
+	}
+	var kind string
+	for _, k := range []struct {
+		name string
+		err  error
+	}{
+		{"ErrClosed", net.ErrClosed},
+		{"timeout", os.ErrDeadlineExceeded},
+		{"EOF", io.EOF},
+		{"EPIPE", syscall.EPIPE},
+		{"ECONNRESET", syscall.ECONNRESET},
+		{"ECONNREFUSED", syscall.ECONNREFUSED},
+		{"ErrWriteToConnected", net.ErrWriteToConnected},
+	} {
+		if errors.Is(err, k.err) {
+			kind = k.name
+			break
+		}
+	}
+	if kind == "" {
+		kind = "other(" + err.Error() + ")"
+	}
+	var oe *net.OpError
+	if errors.As(err, &oe) {
+		kind = oe.Op + ": " + kind
+	} else if err != io.EOF {
+		kind = fmt.Sprintf("%T: %s", err, kind)
+	}
+	return fmt.Sprintf("%d, %s", n, kind)
+}
+
+// tcpProbe is a probe of a TCP connection: c is the dialled end, peer the
+// accepted one; it returns one line per call.
+type tcpProbe func(c, peer net.Conn) []string
+
+// realTCP runs probe on a connection over the machine's loopback.
+func realTCP(t *testing.T, probe tcpProbe) []string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	c, err := net.Dial("tcp", ln.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	peer, err := ln.Accept()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer peer.Close()
+	return probe(c, peer)
+}
+
+// simTCP runs probe on a connection of a netsim host, in one task, in
+// program mode.
+func simTCP(t *testing.T, probe tcpProbe) []string {
+	t.Helper()
+	n, h := newNet(t, netsim.Options{})
+	var got []string
+	n.Go(func() {
+		got = simTCPProbe(t, h, probe)
+	})
+	mustRun(t, n)
+	return got
+}
+
+// simTCPTestMode runs probe as simTCP does, in test mode (a synctest
+// bubble, where a TCP Write returns once its bytes are buffered).
+func simTCPTestMode(t *testing.T, probe tcpProbe) []string {
+	t.Helper()
+	n := netsimtest.New(t, netsim.Options{})
+	h, err := n.AddHost("h1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	netsimtest.Run(t, n, func(t *testing.T) {
+		got = simTCPProbe(t, h, probe)
+	})
+	return got
+}
+
+func simTCPProbe(t *testing.T, h *netsim.Host, probe tcpProbe) []string {
+	ln, err := h.Listen("tcp", "127.0.0.1:7000")
+	if err != nil {
+		t.Error(err)
+		return nil
+	}
+	defer ln.Close()
+	c, err := h.Dial("tcp", "127.0.0.1:7000")
+	if err != nil {
+		t.Error(err)
+		return nil
+	}
+	defer c.Close()
+	peer, err := ln.Accept()
+	if err != nil {
+		t.Error(err)
+		return nil
+	}
+	defer peer.Close()
+	return probe(c, peer)
+}
+
+// compareTCP runs probe on package net's loopback and on netsim's, in
+// both modes, and fails if netsim's lines differ from net's.
+func compareTCP(t *testing.T, probe tcpProbe) {
+	t.Helper()
+	want := realTCP(t, probe)
+	for _, m := range []struct {
+		name string
+		run  func(*testing.T, tcpProbe) []string
+	}{{"program mode", simTCP}, {"test mode", simTCPTestMode}} {
+		if got := m.run(t, probe); !slices.Equal(got, want) {
+			t.Errorf("%s: netsim's calls returned\n\t%s\npackage net's\n\t%s", m.name, strings.Join(got, "\n\t"), strings.Join(want, "\n\t"))
+		}
+	}
+}
+
+// A Read with an empty buffer returns 0, nil at once, as package net's
+// does: with nothing to read, with bytes waiting (which stay for the next
+// Read), past the read deadline, at EOF; after Close it fails.
+func TestCompareTCPEmptyRead(t *testing.T) {
+	compareTCP(t, func(c, peer net.Conn) []string {
+		var out []string
+		note := func(what string, n int, err error) { out = append(out, what+": "+outcome(n, err)) }
+		n, err := c.Read(nil)
+		note("Read(nil), nothing to read", n, err)
+		n, err = c.Read([]byte{})
+		note("Read([]byte{}), nothing to read", n, err)
+		if _, err := peer.Write([]byte("hi")); err != nil {
+			t.Error(err)
+		}
+		n, err = c.Read(nil)
+		note("Read(nil), bytes sent", n, err)
+		b := make([]byte, 2)
+		n, err = io.ReadFull(c, b)
+		note("ReadFull "+string(b[:n]), n, err)
+		c.SetReadDeadline(time.Unix(1, 0))
+		n, err = c.Read(nil)
+		note("Read(nil) past the deadline", n, err)
+		c.SetReadDeadline(time.Time{})
+		peer.Close()
+		n, err = c.Read(b)
+		note("Read after the peer's Close", n, err)
+		n, err = c.Read(nil)
+		note("Read(nil) at EOF", n, err)
+		c.Close()
+		n, err = c.Read(nil)
+		note("Read(nil) after Close", n, err)
+		return out
+	})
+}
