@@ -44,8 +44,6 @@ const defaultListenBacklog = 4096
 //
 // Where it still differs from *net.TCPConn on Linux (known defects, to be
 // fixed; don't rely on them):
-//   - Write after CloseWrite, and the first Write after Read reported the
-//     peer's reset, return len(b), nil; package net fails with EPIPE.
 //   - SetDeadline, SetReadDeadline and SetWriteDeadline after Close
 //     return nil; package net returns an error matching [net.ErrClosed].
 type TCPConn interface {

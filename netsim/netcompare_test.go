@@ -182,3 +182,62 @@ func TestCompareTCPEmptyRead(t *testing.T) {
 		return out
 	})
 }
+
+// A Write after CloseWrite fails with EPIPE, as package net's does, an
+// empty one too; the peer still reads EOF.
+func TestCompareTCPWriteAfterCloseWrite(t *testing.T) {
+	compareTCP(t, func(c, peer net.Conn) []string {
+		var out []string
+		note := func(what string, n int, err error) { out = append(out, what+": "+outcome(n, err)) }
+		note("CloseWrite", 0, c.(interface{ CloseWrite() error }).CloseWrite())
+		n, err := c.Write([]byte("x"))
+		note("Write", n, err)
+		n, err = c.Write([]byte("yz"))
+		note("second Write", n, err)
+		n, err = c.Write(nil)
+		note("Write(nil)", n, err)
+		b, err := io.ReadAll(peer)
+		note("peer's ReadAll", len(b), err)
+		return out
+	})
+}
+
+// After Read reported the peer's reset, Writes fail with EPIPE and the
+// next Read returns EOF, as with package net.
+func TestCompareTCPWriteAfterReset(t *testing.T) {
+	compareTCP(t, func(c, peer net.Conn) []string {
+		var out []string
+		note := func(what string, n int, err error) { out = append(out, what+": "+outcome(n, err)) }
+		peer.(interface{ SetLinger(int) error }).SetLinger(0)
+		peer.Close()
+		b := make([]byte, 8)
+		n, err := c.Read(b)
+		note("Read after the peer's abort", n, err)
+		n, err = c.Write([]byte("x"))
+		note("Write", n, err)
+		n, err = c.Write([]byte("x"))
+		note("second Write", n, err)
+		n, err = c.Write(nil)
+		note("Write(nil)", n, err)
+		n, err = c.Read(b)
+		note("Read", n, err)
+		return out
+	})
+}
+
+// Past the write deadline, a Write after CloseWrite times out first, as
+// package net's does.
+func TestCompareTCPWriteAfterCloseWritePastDeadline(t *testing.T) {
+	compareTCP(t, func(c, peer net.Conn) []string {
+		var out []string
+		note := func(what string, n int, err error) { out = append(out, what+": "+outcome(n, err)) }
+		c.(interface{ CloseWrite() error }).CloseWrite()
+		c.SetWriteDeadline(time.Unix(1, 0))
+		n, err := c.Write([]byte("x"))
+		note("Write past the deadline", n, err)
+		c.SetWriteDeadline(time.Time{})
+		n, err = c.Write([]byte("x"))
+		note("Write", n, err)
+		return out
+	})
+}

@@ -6,8 +6,11 @@ import (
 	"errors"
 	"io"
 	"net"
+	"os"
 	"strconv"
 	"sync"
+	"sync/atomic"
+	"syscall"
 	"time"
 
 	"gvisor.dev/gvisor/pkg/tcpip"
@@ -31,6 +34,17 @@ type TCPConn struct {
 	sendErr  error // why a flush failed, for the next Write
 	// sendLimit, if not zero, replaces sendBufSize (SetWriteBuffer).
 	sendLimit int
+
+	// sendClosed is set, on the driver, once CloseWrite has shut the
+	// sending side or a Read has reported the connection's error (a
+	// reset, a timeout): Writes then fail with EPIPE, as on Linux. (A
+	// test-mode Write, which only buffers, took the bytes.)
+	sendClosed atomic.Bool
+}
+
+// errPipe is the error of a Write on a connection that can send no more.
+func (c *TCPConn) errPipe() error {
+	return c.opErr("write", os.NewSyscallError("write", syscall.EPIPE))
 }
 
 // sendBufSize is how many bytes a test-mode Write buffers before it blocks.
@@ -53,6 +67,9 @@ func (c *TCPConn) bufferWrite(b []byte, partial bool) (n int, ok bool, err error
 	switch {
 	case c.userClosed.Load():
 		return 0, true, c.opErr("write", net.ErrClosed)
+	case c.sendClosed.Load() && (partial || !c.expired(c.writeDL())):
+		// (A deadline that has passed comes first, as in package net.)
+		return 0, true, c.errPipe()
 	case c.sendErr != nil:
 		return 0, true, c.sendErr
 	case partial:
@@ -201,6 +218,7 @@ func (k *sockCall) tcpReadTry() bool {
 			k.err = io.EOF
 		default:
 			k.err = c.opErr("read", sysErr("read", e))
+			c.sendClosed.Store(true)
 		}
 	}
 	return true
@@ -261,6 +279,9 @@ func (k *sockCall) tcpWriteTry() bool {
 			return true
 		case k.writeExpired():
 			k.err = c.opErr("write", timeoutError)
+			return true
+		case c.sendClosed.Load():
+			k.err = c.errPipe()
 			return true
 		case k.n == len(k.b):
 			return true
@@ -351,6 +372,8 @@ func (c *TCPConn) shutdown(op string, flags tcpip.ShutdownFlags) error {
 			err = c.opErr(op, net.ErrClosed)
 		} else if e := c.ep.Shutdown(flags); e != nil {
 			err = c.opErr(op, sysErr("shutdown", e))
+		} else if flags&tcpip.ShutdownWrite != 0 {
+			c.sendClosed.Store(true)
 		}
 		return true
 	})
