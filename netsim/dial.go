@@ -41,11 +41,6 @@ const defaultListenBacklog = 4096
 // net. The methods that need a file descriptor (File, SyscallConn) and
 // MultipathTCP are missing, and so are ReadFrom and WriteTo (io.Copy works
 // without them).
-//
-// Where it still differs from *net.TCPConn on Linux (known defects, to be
-// fixed; don't rely on them):
-//   - SetDeadline, SetReadDeadline and SetWriteDeadline after Close
-//     return nil; package net returns an error matching [net.ErrClosed].
 type TCPConn interface {
 	net.Conn
 	// CloseRead shuts down the receiving side.
@@ -82,10 +77,9 @@ type TCPConn interface {
 // WriteTo on a socket of Dial or DialFrom sends the datagram to the
 // address given, where package net fails with an error saying the socket
 // is connected; Read with an empty buffer fails ("bad buffer") and drops
-// the next datagram, where package net returns 0, nil and leaves it; the
-// deadline setters after Close return nil. A datagram
-// larger than ReadFrom's buffer is cut to it and the rest discarded, as
-// in package net.
+// the next datagram, where package net returns 0, nil and leaves it. A
+// datagram larger than ReadFrom's buffer is cut to it and the rest
+// discarded, as in package net.
 type UDPConn interface {
 	net.PacketConn
 	net.Conn

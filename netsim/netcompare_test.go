@@ -241,3 +241,96 @@ func TestCompareTCPWriteAfterCloseWritePastDeadline(t *testing.T) {
 		return out
 	})
 }
+
+// sockets opens sockets as package net does: on the machine, or on a
+// netsim host.
+type sockets struct {
+	Listen       func(network, address string) (net.Listener, error)
+	ListenPacket func(network, address string) (net.PacketConn, error)
+	Dial         func(network, address string) (net.Conn, error)
+}
+
+// compareSockets runs probe with package net's functions and with a
+// netsim host's, in program and in test mode, and fails if netsim's lines
+// differ from net's. The probe's addresses must be free on the machine's
+// loopback, or port 0.
+func compareSockets(t *testing.T, probe func(t *testing.T, s sockets) []string) {
+	t.Helper()
+	want := probe(t, sockets{net.Listen, net.ListenPacket, net.Dial})
+	n, h := newNet(t, netsim.Options{})
+	var got []string
+	n.Go(func() { got = probe(t, sockets{h.Listen, h.ListenPacket, h.Dial}) })
+	mustRun(t, n)
+	if !slices.Equal(got, want) {
+		t.Errorf("program mode: netsim's calls returned\n\t%s\npackage net's\n\t%s", strings.Join(got, "\n\t"), strings.Join(want, "\n\t"))
+	}
+	tn := netsimtest.New(t, netsim.Options{})
+	th, err := tn.AddHost("h1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	netsimtest.Run(t, tn, func(t *testing.T) {
+		got = probe(t, sockets{th.Listen, th.ListenPacket, th.Dial})
+	})
+	if !slices.Equal(got, want) {
+		t.Errorf("test mode: netsim's calls returned\n\t%s\npackage net's\n\t%s", strings.Join(got, "\n\t"), strings.Join(want, "\n\t"))
+	}
+}
+
+// The deadline setters of a closed socket fail with an error matching
+// net.ErrClosed, as package net's do: a *net.OpError "set" naming the
+// local address for a connection, net.ErrClosed itself for a listener.
+func TestCompareDeadlineSettersAfterClose(t *testing.T) {
+	setters := func(what string, c interface {
+		SetDeadline(time.Time) error
+		SetReadDeadline(time.Time) error
+		SetWriteDeadline(time.Time) error
+	}) []string {
+		return []string{
+			what + " SetDeadline: " + outcome(0, c.SetDeadline(time.Unix(1, 0))),
+			what + " SetReadDeadline: " + outcome(0, c.SetReadDeadline(time.Time{})),
+			what + " SetWriteDeadline: " + outcome(0, c.SetWriteDeadline(time.Unix(1, 0))),
+		}
+	}
+	compareTCP(t, func(c, peer net.Conn) []string {
+		out := setters("open", c)
+		c.Close()
+		out = append(out, setters("closed", c)...)
+		var oe *net.OpError
+		err := c.SetDeadline(time.Time{})
+		if errors.As(err, &oe) {
+			out = append(out, fmt.Sprintf("Source %v, Addr is LocalAddr: %v", oe.Source, oe.Addr == c.LocalAddr()))
+		}
+		return out
+	})
+	compareSockets(t, func(t *testing.T, s sockets) []string {
+		var out []string
+		ln, err := s.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Error(err)
+			return nil
+		}
+		dl := ln.(interface{ SetDeadline(time.Time) error })
+		out = append(out, "listener SetDeadline: "+outcome(0, dl.SetDeadline(time.Unix(1, 0))))
+		ln.Close()
+		err = dl.SetDeadline(time.Time{})
+		out = append(out, "closed listener SetDeadline: "+outcome(0, err), fmt.Sprintf("is net.ErrClosed itself: %v", err == net.ErrClosed))
+		pc, err := s.ListenPacket("udp", "127.0.0.1:0")
+		if err != nil {
+			t.Error(err)
+			return nil
+		}
+		out = append(out, setters("udp", pc)...)
+		uc, err := s.Dial("udp", pc.LocalAddr().String())
+		if err != nil {
+			t.Error(err)
+			return nil
+		}
+		pc.Close()
+		out = append(out, setters("closed udp", pc)...)
+		out = append(out, setters("connected udp", uc)...)
+		uc.Close()
+		out = append(out, setters("closed connected udp", uc)...)
+		return out
+	})
+}

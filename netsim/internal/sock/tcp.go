@@ -390,13 +390,22 @@ func (c *TCPConn) LocalAddr() net.Addr { return c.laddr }
 func (c *TCPConn) RemoteAddr() net.Addr { return c.raddr }
 
 // SetDeadline implements net.Conn, on the virtual clock.
-func (c *TCPConn) SetDeadline(t time.Time) error { return c.setDeadline(true, true, t) }
+func (c *TCPConn) SetDeadline(t time.Time) error { return c.deadline(true, true, t) }
 
 // SetReadDeadline implements net.Conn, on the virtual clock.
-func (c *TCPConn) SetReadDeadline(t time.Time) error { return c.setDeadline(true, false, t) }
+func (c *TCPConn) SetReadDeadline(t time.Time) error { return c.deadline(true, false, t) }
 
 // SetWriteDeadline implements net.Conn, on the virtual clock.
-func (c *TCPConn) SetWriteDeadline(t time.Time) error { return c.setDeadline(false, true, t) }
+func (c *TCPConn) SetWriteDeadline(t time.Time) error { return c.deadline(false, true, t) }
+
+// deadline is the deadline setters: after Close they fail as package
+// net's do.
+func (c *TCPConn) deadline(read, write bool, t time.Time) error {
+	if c.setDeadline(read, write, t) {
+		return &net.OpError{Op: "set", Net: "tcp", Addr: c.laddr, Err: net.ErrClosed}
+	}
+	return nil
+}
 
 // SetNoDelay controls Nagle's algorithm (off by default, as in package net).
 func (c *TCPConn) SetNoDelay(noDelay bool) error {
@@ -584,7 +593,12 @@ func (l *TCPListener) Addr() net.Addr { return l.addr }
 // net.TCPListener.SetDeadline does: a pending or later Accept fails with an
 // error matching os.ErrDeadlineExceeded once it has passed (a connection
 // already waiting is still accepted first); the zero time means none.
-func (l *TCPListener) SetDeadline(t time.Time) error { return l.setDeadline(true, false, t) }
+func (l *TCPListener) SetDeadline(t time.Time) error {
+	if l.setDeadline(true, false, t) {
+		return net.ErrClosed // as package net's, not in a *net.OpError
+	}
+	return nil
+}
 
 // DoneNotifier is a context that calls back, synchronously, when it is done:
 // netsim's virtual-time contexts are.

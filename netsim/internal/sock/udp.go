@@ -264,13 +264,22 @@ func (c *UDPConn) RemoteAddr() net.Addr {
 }
 
 // SetDeadline implements net.PacketConn, on the virtual clock.
-func (c *UDPConn) SetDeadline(t time.Time) error { return c.setDeadline(true, true, t) }
+func (c *UDPConn) SetDeadline(t time.Time) error { return c.deadline(true, true, t) }
 
 // SetReadDeadline implements net.PacketConn, on the virtual clock.
-func (c *UDPConn) SetReadDeadline(t time.Time) error { return c.setDeadline(true, false, t) }
+func (c *UDPConn) SetReadDeadline(t time.Time) error { return c.deadline(true, false, t) }
 
 // SetWriteDeadline implements net.PacketConn, on the virtual clock.
-func (c *UDPConn) SetWriteDeadline(t time.Time) error { return c.setDeadline(false, true, t) }
+func (c *UDPConn) SetWriteDeadline(t time.Time) error { return c.deadline(false, true, t) }
+
+// deadline is the deadline setters: after Close they fail as package
+// net's do.
+func (c *UDPConn) deadline(read, write bool, t time.Time) error {
+	if c.setDeadline(read, write, t) {
+		return &net.OpError{Op: "set", Net: "udp", Addr: c.laddr, Err: net.ErrClosed}
+	}
+	return nil
+}
 
 // Describe implements sim.Describer: the socket, for a deadlock report.
 func (c *UDPConn) Describe() string { return "udp " + c.laddr.String() }
