@@ -73,13 +73,11 @@ type TCPConn interface {
 // net.Conn (Read and Write on a connected socket), SetReadBuffer and
 // SetWriteBuffer as in *net.UDPConn, and netsim's own SetTTL.
 //
-// Where it still differs from *net.UDPConn (known defects, to be fixed):
-// WriteTo on a socket of Dial or DialFrom sends the datagram to the
-// address given, where package net fails with an error saying the socket
-// is connected; Read with an empty buffer fails ("bad buffer") and drops
-// the next datagram, where package net returns 0, nil and leaves it. A
-// datagram larger than ReadFrom's buffer is cut to it and the rest
-// discarded, as in package net.
+// As in package net, WriteTo on a socket of Dial or DialFrom fails with
+// an error matching [net.ErrWriteToConnected]; a Read into an empty
+// buffer returns 0, nil at once and leaves the datagrams queued, where a
+// ReadFrom takes one; a datagram larger than ReadFrom's buffer is cut to
+// it and the rest discarded.
 type UDPConn interface {
 	net.PacketConn
 	net.Conn

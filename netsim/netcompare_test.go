@@ -334,3 +334,71 @@ func TestCompareDeadlineSettersAfterClose(t *testing.T) {
 		return out
 	})
 }
+
+// A connected UDP socket: WriteTo fails with ErrWriteToConnected (after
+// Close too) and sends nothing; Read into an empty buffer returns 0, nil at
+// once and leaves the next datagram queued; ReadFrom into an empty buffer
+// takes a datagram and returns 0 and its sender, as with package net.
+func TestCompareConnectedUDP(t *testing.T) {
+	compareSockets(t, func(t *testing.T, s sockets) []string {
+		var out []string
+		note := func(what string, n int, err error) { out = append(out, what+": "+outcome(n, err)) }
+		srv, err := s.ListenPacket("udp", "127.0.0.1:0")
+		if err != nil {
+			t.Error(err)
+			return nil
+		}
+		defer srv.Close()
+		uc, err := s.Dial("udp", srv.LocalAddr().String())
+		if err != nil {
+			t.Error(err)
+			return nil
+		}
+		defer uc.Close()
+		upc := uc.(net.PacketConn)
+		n, err := upc.WriteTo([]byte("to"), srv.LocalAddr())
+		note("WriteTo", n, err)
+		var oe *net.OpError
+		if errors.As(err, &oe) {
+			out = append(out, fmt.Sprintf("its Addr is the address given: %v, Source is LocalAddr: %v", oe.Addr == srv.LocalAddr(), oe.Source == uc.LocalAddr()))
+		}
+		n, err = uc.Read(nil)
+		note("Read(nil), nothing queued", n, err)
+		b := make([]byte, 16)
+		for _, m := range []string{"first", "second"} {
+			if _, err := srv.WriteTo([]byte(m), uc.LocalAddr()); err != nil {
+				t.Error(err)
+			}
+		}
+		n, err = uc.Read(b)
+		note("Read "+string(b[:n]), n, err)
+		n, err = uc.Read(nil)
+		note("Read(nil)", n, err)
+		n, err = uc.Read([]byte{})
+		note("Read([]byte{})", n, err)
+		n, err = uc.Read(b)
+		note("Read "+string(b[:n]), n, err)
+		uc.SetReadDeadline(time.Unix(1, 0))
+		n, err = uc.Read(nil)
+		note("Read(nil) past the deadline", n, err)
+		uc.SetReadDeadline(time.Time{})
+		for _, m := range []string{"third", "fourth"} {
+			if _, err := srv.WriteTo([]byte(m), uc.LocalAddr()); err != nil {
+				t.Error(err)
+			}
+		}
+		n, from, err := upc.ReadFrom(nil)
+		note(fmt.Sprintf("ReadFrom(nil) from the server: %v", from != nil && from.String() == srv.LocalAddr().String()), n, err)
+		n, err = uc.Read(b)
+		note("Read "+string(b[:n]), n, err)
+		uc.Close()
+		n, err = upc.WriteTo([]byte("to"), srv.LocalAddr())
+		note("WriteTo after Close", n, err)
+		n, err = uc.Read(nil)
+		note("Read(nil) after Close", n, err)
+		srv.SetReadDeadline(time.Unix(1, 0))
+		n, _, err = srv.ReadFrom(b)
+		note("the server's ReadFrom: nothing came", n, err)
+		return out
+	})
+}
