@@ -408,6 +408,11 @@ func (h *Host) resolve(op, network, kind, address string, passive bool) (tcpip.N
 		}
 	}
 	ip = ip.Unmap()
+	if passive && ip == netip.IPv6Unspecified() && family != '4' {
+		// "[::]:80" is every address, as an empty host is (the stack
+		// cannot bind "::" itself: "cannot assign requested address").
+		return ipv6.ProtocolNumber, tcpip.FullAddress{Port: uint16(port)}, nil
+	}
 	switch {
 	case ip.Is4() && family == '6', ip.Is6() && family == '4':
 		return fail(&net.AddrError{Err: fmt.Sprintf("address family does not match network %s", network), Addr: address})

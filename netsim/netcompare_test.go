@@ -7,6 +7,7 @@ import (
 	"net"
 	"os"
 	"slices"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -399,6 +400,50 @@ func TestCompareConnectedUDP(t *testing.T) {
 		srv.SetReadDeadline(time.Unix(1, 0))
 		n, _, err = srv.ReadFrom(b)
 		note("the server's ReadFrom: nothing came", n, err)
+		return out
+	})
+}
+
+// "[::]:port" is every address, as ":port" is: Listen and ListenPacket
+// take it (the stack refused to bind "::"), and the socket takes
+// connections to its IPv4 and IPv6 loopback addresses, as package net's.
+func TestCompareListenIPv6Any(t *testing.T) {
+	compareSockets(t, func(t *testing.T, s sockets) []string {
+		var out []string
+		for _, network := range []string{"tcp", "tcp6"} {
+			ln, err := s.Listen(network, "[::]:0")
+			out = append(out, fmt.Sprintf("Listen(%q, \"[::]:0\"): %s", network, outcome(0, err)))
+			if err != nil {
+				continue
+			}
+			port := strconv.Itoa(ln.Addr().(*net.TCPAddr).Port)
+			tos := []string{"[::1]"}
+			if network == "tcp" {
+				// (A "tcp6" socket of netsim takes IPv4 too: not
+				// compared.)
+				tos = append(tos, "127.0.0.1")
+			}
+			for _, to := range tos {
+				c, err := s.Dial("tcp", to+":"+port)
+				out = append(out, fmt.Sprintf("  Dial %s: %s", to, outcome(0, err)))
+				if err == nil {
+					c.Close()
+					a, err := ln.Accept()
+					out = append(out, "  Accept: "+outcome(0, err))
+					if err == nil {
+						a.Close()
+					}
+				}
+			}
+			ln.Close()
+		}
+		for _, network := range []string{"udp", "udp6"} {
+			pc, err := s.ListenPacket(network, "[::]:0")
+			out = append(out, fmt.Sprintf("ListenPacket(%q, \"[::]:0\"): %s", network, outcome(0, err)))
+			if err == nil {
+				pc.Close()
+			}
+		}
 		return out
 	})
 }
