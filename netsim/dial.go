@@ -93,9 +93,12 @@ type UDPConn interface {
 
 // TCPListener is what [Host.Listen] returns: a net.Listener with
 // SetDeadline, as *net.TCPListener has, on the virtual clock. Unlike
-// package net's, the Addr of a listener on every address (":80") has no
-// IP: it prints ":80" where package net prints "[::]:80"; dialing it
-// from the same host works either way.
+// package net's on Linux, the Addr of a listener on every address (":80",
+// "[::]:80"; the LocalAddr of such a UDP socket too) has no IP: it prints
+// ":80" where package net prints "[::]:80" ("0.0.0.0:80" for "tcp4"); the
+// errors of its calls, which scenario runs print, name it so. Dialing it
+// from the same host works either way. Listen("tcp", "0.0.0.0:80") is an
+// IPv4 socket here, where package net makes it take IPv6 too.
 type TCPListener interface {
 	net.Listener
 	// SetDeadline sets the deadline of Accept: a pending or later Accept
