@@ -118,14 +118,16 @@ var (
 // every address and port 0 (or none) picks one. A port is a number or, as
 // in package net, a service name ("http", "https", "ssh"; "domain" for
 // UDP) from package net's built-in table: /etc/services is not read, so that
-// a run does not depend on the machine. The listener is a [TCPListener];
-// Accept returns a [TCPConn].
+// a run does not depend on the machine. As in package net, a "tcp6"
+// listener on every address takes IPv6 connections alone (IPV6_V6ONLY),
+// a "tcp" one both families. The listener is a [TCPListener]; Accept
+// returns a [TCPConn].
 func (h *Host) Listen(network, address string) (net.Listener, error) {
 	proto, fa, err := h.resolve("listen", network, "tcp", address, true)
 	if err != nil {
 		return nil, err
 	}
-	l, err := sock.ListenTCP(h.env, proto, fa, h.net.opts.ListenBacklog)
+	l, err := sock.ListenTCP(h.env, proto, fa, h.net.opts.ListenBacklog, network == "tcp6")
 	if err != nil {
 		return nil, err
 	}
@@ -147,7 +149,7 @@ func (h *Host) ListenBacklog(network, address string, backlog int) (net.Listener
 	if backlog < 1 || backlog > 65535 {
 		return nil, &net.OpError{Op: "listen", Net: network, Err: fmt.Errorf("backlog %d out of range 1-65535: %w", backlog, syscall.EINVAL)}
 	}
-	l, err := sock.ListenTCP(h.env, proto, fa, backlog)
+	l, err := sock.ListenTCP(h.env, proto, fa, backlog, network == "tcp6")
 	if err != nil {
 		return nil, err
 	}
@@ -204,7 +206,7 @@ func (h *Host) target(t *dialTarget, network, laddr, raddr string) error {
 // connection.
 func (h *Host) dial(ctx context.Context, t *dialTarget) (net.Conn, error) {
 	if t.kind == "udp" {
-		c, err := sock.ListenUDP(h.env, t.proto, t.la, t.fa)
+		c, err := sock.ListenUDP(h.env, t.proto, t.la, t.fa, false)
 		if err != nil {
 			return nil, err
 		}
@@ -245,13 +247,15 @@ func dialErr(err error) error {
 }
 
 // ListenPacket opens a UDP socket bound to address, as net.ListenPacket
-// does: network is "udp", "udp4" or "udp6". The socket is a [UDPConn].
+// does: network is "udp", "udp4" or "udp6" (on every address, a "udp6"
+// socket takes IPv6 datagrams alone, as in package net). The socket is a
+// [UDPConn].
 func (h *Host) ListenPacket(network, address string) (net.PacketConn, error) {
 	proto, fa, err := h.resolve("listen", network, "udp", address, true)
 	if err != nil {
 		return nil, err
 	}
-	c, err := sock.ListenUDP(h.env, proto, fa, tcpip.FullAddress{})
+	c, err := sock.ListenUDP(h.env, proto, fa, tcpip.FullAddress{}, network == "udp6")
 	if err != nil {
 		return nil, err
 	}
