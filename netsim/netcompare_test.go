@@ -40,6 +40,8 @@ func outcome(n int, err error) string {
 		{"ECONNRESET", syscall.ECONNRESET},
 		{"ECONNREFUSED", syscall.ECONNREFUSED},
 		{"ErrWriteToConnected", net.ErrWriteToConnected},
+		{"EDESTADDRREQ", syscall.EDESTADDRREQ},
+		{"EINVAL", syscall.EINVAL},
 	} {
 		if errors.Is(err, k.err) {
 			kind = k.name
@@ -48,6 +50,10 @@ func outcome(n int, err error) string {
 	}
 	if kind == "" {
 		kind = "other(" + err.Error() + ")"
+	}
+	var se *os.SyscallError
+	if errors.As(err, &se) {
+		kind = se.Syscall + " " + kind
 	}
 	var oe *net.OpError
 	if errors.As(err, &oe) {
@@ -489,6 +495,44 @@ func TestCompareV6OnlyWildcard(t *testing.T) {
 		pc.SetReadDeadline(time.Unix(1, 0))
 		n, _, err = pc.ReadFrom(b)
 		note("udp6 socket's next ReadFrom: "+string(b[:n]), n, err)
+		return out
+	})
+}
+
+// An unconnected UDP socket's Write fails with EDESTADDRREQ named after
+// write(2), and WriteTo with a nil or non-UDP address with EINVAL, as
+// package net's; empty datagrams and connected sockets' ICMP errors as net.
+func TestCompareUDPErrors(t *testing.T) {
+	compareSockets(t, func(t *testing.T, s sockets) []string {
+		var out []string
+		note := func(what string, n int, err error) { out = append(out, what+": "+outcome(n, err)) }
+		pc, err := s.ListenPacket("udp", "127.0.0.1:0")
+		if err != nil {
+			t.Error(err)
+			return nil
+		}
+		defer pc.Close()
+		n, err := pc.(net.Conn).Write([]byte("x"))
+		note("unconnected Write", n, err)
+		n, err = pc.WriteTo([]byte("x"), nil)
+		note("WriteTo nil", n, err)
+		n, err = pc.WriteTo([]byte("x"), &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 9})
+		note("WriteTo TCPAddr", n, err)
+		n, err = pc.WriteTo(nil, pc.LocalAddr())
+		note("WriteTo empty", n, err)
+		n, _, err = pc.ReadFrom(make([]byte, 4))
+		note("ReadFrom empty datagram", n, err)
+		out = append(out, "RemoteAddr nil: "+map[bool]string{true: "yes", false: "no"}[pc.(net.Conn).RemoteAddr() == nil])
+		uc, err := s.Dial("udp", "127.0.0.1:9")
+		if err != nil {
+			t.Error(err)
+			return nil
+		}
+		n, err = uc.Write([]byte("x"))
+		note("connected Write to closed port", n, err)
+		n, err = uc.Read(make([]byte, 4))
+		note("connected Read after unreachable", n, err)
+		uc.Close()
 		return out
 	})
 }

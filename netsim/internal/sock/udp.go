@@ -3,6 +3,7 @@ package sock
 import (
 	"bytes"
 	"net"
+	"syscall"
 	"time"
 
 	"gvisor.dev/gvisor/pkg/tcpip"
@@ -193,7 +194,8 @@ func (c *UDPConn) TryWrite(b []byte) (int, error) { return c.write(b, nil, nil, 
 func (c *UDPConn) writeTo(b []byte, addr net.Addr, nonblock bool) (int, error) {
 	ua, ok := addr.(*net.UDPAddr)
 	if !ok {
-		return 0, c.opErr("write", addr, net.InvalidAddrError("not a *net.UDPAddr"))
+		// As package net: EINVAL, with the address given (or none).
+		return 0, &net.OpError{Op: "write", Net: "udp", Source: c.laddr, Addr: addr, Err: syscall.EINVAL}
 	}
 	if c.raddr != nil {
 		// As package net, after Close too.
@@ -246,7 +248,11 @@ func (c *UDPConn) write(b []byte, to *tcpip.FullAddress, addr net.Addr, nonblock
 				}
 				return nonblock
 			default:
-				err = c.opErr("write", addr, sysErr("sendto", e))
+				call := "sendto"
+				if to == nil {
+					call = "write" // as package net names Write's call
+				}
+				err = c.opErr("write", addr, sysErr(call, e))
 			}
 		}
 		return true
