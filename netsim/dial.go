@@ -420,6 +420,15 @@ func (h *Host) resolve(op, network, kind, address string, passive bool) (tcpip.N
 		// cannot bind "::" itself: "cannot assign requested address").
 		return ipv6.ProtocolNumber, tcpip.FullAddress{Port: uint16(port)}, nil
 	}
+	if !passive && ip == netip.IPv6Unspecified() {
+		// Dialing "[::]:80" is dialing the local system, as in package
+		// net: "tcp" connects to 127.0.0.1 (net picks IPv4 for a
+		// wildcard), "tcp6" to ::1. (It went to "::": refused.)
+		ip = netip.AddrFrom4([4]byte{127, 0, 0, 1})
+		if family == '6' {
+			ip = netip.IPv6Loopback()
+		}
+	}
 	switch {
 	case ip.Is4() && family == '6', ip.Is6() && family == '4':
 		return fail(&net.AddrError{Err: fmt.Sprintf("address family does not match network %s", network), Addr: address})

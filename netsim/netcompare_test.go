@@ -42,6 +42,7 @@ func outcome(n int, err error) string {
 		{"ErrWriteToConnected", net.ErrWriteToConnected},
 		{"EDESTADDRREQ", syscall.EDESTADDRREQ},
 		{"EINVAL", syscall.EINVAL},
+		{"EADDRINUSE", syscall.EADDRINUSE},
 	} {
 		if errors.Is(err, k.err) {
 			kind = k.name
@@ -533,6 +534,58 @@ func TestCompareUDPErrors(t *testing.T) {
 		n, err = uc.Read(make([]byte, 4))
 		note("connected Read after unreachable", n, err)
 		uc.Close()
+		return out
+	})
+}
+
+// Dialing "[::]:port" dials the local system, as package net's does (it
+// was refused); and the listener's other calls as net's.
+func TestCompareDialWildcardAndListener(t *testing.T) {
+	compareSockets(t, func(t *testing.T, s sockets) []string {
+		var out []string
+		note := func(what string, n int, err error) { out = append(out, what+": "+outcome(n, err)) }
+		ln, err := s.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Error(err)
+			return nil
+		}
+		port := strconv.Itoa(ln.Addr().(*net.TCPAddr).Port)
+		_, err = s.Listen("tcp", "127.0.0.1:"+port)
+		note("Listen same port", 0, err)
+		for _, host := range []string{"[::]", "0.0.0.0", "", "localhost"} {
+			c, err := s.Dial("tcp", host+":"+port)
+			note("Dial "+host+":port", 0, err)
+			if err == nil {
+				c.Close()
+				a, err := ln.Accept()
+				note("Accept", 0, err)
+				if err == nil {
+					a.Close()
+				}
+			}
+		}
+		ln.(interface{ SetDeadline(time.Time) error }).SetDeadline(time.Unix(1, 0))
+		_, err = ln.Accept()
+		note("Accept past deadline", 0, err)
+		ln.Close()
+		_, err = ln.Accept()
+		note("Accept after Close", 0, err)
+		note("Close twice", 0, ln.Close())
+		_, err = s.Dial("tcp", "127.0.0.1:"+port)
+		note("Dial closed listener", 0, err)
+		pc, err := s.ListenPacket("udp", "127.0.0.1:0")
+		if err != nil {
+			t.Error(err)
+			return nil
+		}
+		_, err = s.ListenPacket("udp", pc.LocalAddr().String())
+		note("ListenPacket same port", 0, err)
+		pc.Close()
+		note("udp Close twice", 0, pc.Close())
+		_, _, err = pc.ReadFrom(make([]byte, 4))
+		note("udp ReadFrom after Close", 0, err)
+		_, err = pc.WriteTo([]byte("x"), pc.LocalAddr())
+		note("udp WriteTo after Close", 0, err)
 		return out
 	})
 }
