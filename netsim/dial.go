@@ -98,7 +98,10 @@ type UDPConn interface {
 // ":80" where package net prints "[::]:80" ("0.0.0.0:80" for "tcp4"); the
 // errors of its calls, which scenario runs print, name it so. Dialing it
 // from the same host works either way. Listen("tcp", "0.0.0.0:80") is an
-// IPv4 socket here, where package net makes it take IPv6 too.
+// IPv4 socket here, where package net makes it take IPv6 too; a "tcp6"
+// (or "udp6") socket on every address takes IPv4 too, where package net
+// sets IPV6_V6ONLY (netsim exec's AF_INET6 sockets, dual-stack as on
+// Linux, are "tcp6" sockets).
 type TCPListener interface {
 	net.Listener
 	// SetDeadline sets the deadline of Accept: a pending or later Accept
@@ -118,16 +121,14 @@ var (
 // every address and port 0 (or none) picks one. A port is a number or, as
 // in package net, a service name ("http", "https", "ssh"; "domain" for
 // UDP) from package net's built-in table: /etc/services is not read, so that
-// a run does not depend on the machine. As in package net, a "tcp6"
-// listener on every address takes IPv6 connections alone (IPV6_V6ONLY),
-// a "tcp" one both families. The listener is a [TCPListener]; Accept
-// returns a [TCPConn].
+// a run does not depend on the machine. The listener is a [TCPListener];
+// Accept returns a [TCPConn].
 func (h *Host) Listen(network, address string) (net.Listener, error) {
 	proto, fa, err := h.resolve("listen", network, "tcp", address, true)
 	if err != nil {
 		return nil, err
 	}
-	l, err := sock.ListenTCP(h.env, proto, fa, h.net.opts.ListenBacklog, network == "tcp6")
+	l, err := sock.ListenTCP(h.env, proto, fa, h.net.opts.ListenBacklog)
 	if err != nil {
 		return nil, err
 	}
@@ -149,7 +150,7 @@ func (h *Host) ListenBacklog(network, address string, backlog int) (net.Listener
 	if backlog < 1 || backlog > 65535 {
 		return nil, &net.OpError{Op: "listen", Net: network, Err: fmt.Errorf("backlog %d out of range 1-65535: %w", backlog, syscall.EINVAL)}
 	}
-	l, err := sock.ListenTCP(h.env, proto, fa, backlog, network == "tcp6")
+	l, err := sock.ListenTCP(h.env, proto, fa, backlog)
 	if err != nil {
 		return nil, err
 	}
@@ -206,7 +207,7 @@ func (h *Host) target(t *dialTarget, network, laddr, raddr string) error {
 // connection.
 func (h *Host) dial(ctx context.Context, t *dialTarget) (net.Conn, error) {
 	if t.kind == "udp" {
-		c, err := sock.ListenUDP(h.env, t.proto, t.la, t.fa, false)
+		c, err := sock.ListenUDP(h.env, t.proto, t.la, t.fa)
 		if err != nil {
 			return nil, err
 		}
@@ -247,15 +248,13 @@ func dialErr(err error) error {
 }
 
 // ListenPacket opens a UDP socket bound to address, as net.ListenPacket
-// does: network is "udp", "udp4" or "udp6" (on every address, a "udp6"
-// socket takes IPv6 datagrams alone, as in package net). The socket is a
-// [UDPConn].
+// does: network is "udp", "udp4" or "udp6". The socket is a [UDPConn].
 func (h *Host) ListenPacket(network, address string) (net.PacketConn, error) {
 	proto, fa, err := h.resolve("listen", network, "udp", address, true)
 	if err != nil {
 		return nil, err
 	}
-	c, err := sock.ListenUDP(h.env, proto, fa, tcpip.FullAddress{}, network == "udp6")
+	c, err := sock.ListenUDP(h.env, proto, fa, tcpip.FullAddress{})
 	if err != nil {
 		return nil, err
 	}

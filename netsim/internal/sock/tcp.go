@@ -462,10 +462,8 @@ type TCPListener struct {
 
 var _ net.Listener = (*TCPListener)(nil)
 
-// ListenTCP binds a listening socket to addr with the given backlog. An
-// IPv6 socket takes IPv4 connections too unless v6only is set (package
-// net sets IPV6_V6ONLY for "tcp6").
-func ListenTCP(env *Env, proto tcpip.NetworkProtocolNumber, addr tcpip.FullAddress, backlog int, v6only bool) (*TCPListener, error) {
+// ListenTCP binds a listening socket to addr with the given backlog.
+func ListenTCP(env *Env, proto tcpip.NetworkProtocolNumber, addr tcpip.FullAddress, backlog int) (*TCPListener, error) {
 	l := &TCPListener{}
 	l.env = env
 	l.key = env.name("listen", "tcp", fullToTCP(addr).String())
@@ -478,7 +476,7 @@ func ListenTCP(env *Env, proto tcpip.NetworkProtocolNumber, addr tcpip.FullAddre
 			return
 		}
 		if proto == header.IPv6ProtocolNumber {
-			ep.SocketOptions().SetV6Only(v6only)
+			ep.SocketOptions().SetV6Only(false)
 		}
 		ep.SocketOptions().SetReuseAddress(true)
 		if e := ep.Bind(addr); e != nil {

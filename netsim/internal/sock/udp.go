@@ -26,9 +26,8 @@ var (
 )
 
 // ListenUDP binds a UDP socket to laddr and, when raddr is non-zero, connects
-// it to raddr. An IPv6 socket takes IPv4 datagrams too unless v6only is set
-// (package net sets IPV6_V6ONLY for "udp6").
-func ListenUDP(env *Env, proto tcpip.NetworkProtocolNumber, laddr, raddr tcpip.FullAddress, v6only bool) (*UDPConn, error) {
+// it to raddr.
+func ListenUDP(env *Env, proto tcpip.NetworkProtocolNumber, laddr, raddr tcpip.FullAddress) (*UDPConn, error) {
 	c := &UDPConn{}
 	var err error
 	op := "listen"
@@ -53,7 +52,7 @@ func ListenUDP(env *Env, proto tcpip.NetworkProtocolNumber, laddr, raddr tcpip.F
 			return
 		}
 		if proto == header.IPv6ProtocolNumber {
-			ep.SocketOptions().SetV6Only(v6only)
+			ep.SocketOptions().SetV6Only(false)
 		}
 		if laddr != (tcpip.FullAddress{}) || raddr == (tcpip.FullAddress{}) {
 			if e := ep.Bind(laddr); e != nil {
