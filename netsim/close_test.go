@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net"
 	"runtime"
+	"strings"
 	"testing"
 	"time"
 
@@ -177,5 +178,57 @@ func TestAddHostAfterCloseFails(t *testing.T) {
 	}
 	if got := n.Host("late"); got != nil {
 		t.Fatalf("Host(%q) after a failed AddHost = %v, want nil", "late", got)
+	}
+}
+
+// Connect, AddSwitch, AddRoute and SetForwarding after Close fail as
+// AddHost does, with an error matching ErrNetworkClosed, and change
+// nothing.
+func TestTopologyAfterCloseFails(t *testing.T) {
+	defer goleak.VerifyNone(t, gvisorIgnores...)
+	n, err := netsim.New(netsim.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := n.AddHost("a")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := n.AddHost("b")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sw, err := n.AddSwitch("sw")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := n.Connect("a-sw", a.Iface("eth0", "10.0.0.1/24"), sw.Port()); err != nil {
+		t.Fatal(err)
+	}
+	if err := n.Close(); err != nil {
+		t.Fatal(err)
+	}
+	check := func(call string, err error) {
+		t.Helper()
+		if !errors.Is(err, netsim.ErrNetworkClosed) {
+			t.Errorf("%s after Close = %v, want an error matching ErrNetworkClosed", call, err)
+		} else if strings.Count(err.Error(), "netsim:") != 1 {
+			t.Errorf("%s after Close: %q, want one netsim: prefix", call, err)
+		}
+	}
+	l, err := n.Connect("b-sw", b.Iface("eth0", "10.0.0.2/24"), sw.Port())
+	check("Connect", err)
+	if l != nil {
+		t.Errorf("Connect after Close returned a link")
+	}
+	s2, err := n.AddSwitch("sw2")
+	check("AddSwitch", err)
+	if s2 != nil {
+		t.Errorf("AddSwitch after Close returned a switch")
+	}
+	check("AddRoute", a.AddRoute("default", "10.0.0.254"))
+	check("SetForwarding", a.SetForwarding(true))
+	if got := b.Addrs(); len(got) != 0 {
+		t.Errorf("b's addresses after a failed Connect: %v", got)
 	}
 }

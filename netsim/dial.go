@@ -41,15 +41,6 @@ const defaultListenBacklog = 4096
 // net. The methods that need a file descriptor (File, SyscallConn) and
 // MultipathTCP are missing, and so are ReadFrom and WriteTo (io.Copy works
 // without them).
-//
-// Where it still differs from *net.TCPConn on Linux (known defects, to be
-// fixed; don't rely on them):
-//   - Read with an empty buffer waits for data to arrive; package net
-//     returns 0, nil at once.
-//   - Write after CloseWrite, and the first Write after Read reported the
-//     peer's reset, return len(b), nil; package net fails with EPIPE.
-//   - SetDeadline, SetReadDeadline and SetWriteDeadline after Close
-//     return nil; package net returns an error matching [net.ErrClosed].
 type TCPConn interface {
 	net.Conn
 	// CloseRead shuts down the receiving side.
@@ -82,14 +73,11 @@ type TCPConn interface {
 // net.Conn (Read and Write on a connected socket), SetReadBuffer and
 // SetWriteBuffer as in *net.UDPConn, and netsim's own SetTTL.
 //
-// Where it still differs from *net.UDPConn (known defects, to be fixed):
-// WriteTo on a socket of Dial or DialFrom sends the datagram to the
-// address given, where package net fails with an error saying the socket
-// is connected; Read with an empty buffer fails ("bad buffer") and drops
-// the next datagram, where package net returns 0, nil and leaves it; the
-// deadline setters after Close return nil. A datagram
-// larger than ReadFrom's buffer is cut to it and the rest discarded, as
-// in package net.
+// As in package net, WriteTo on a socket of Dial or DialFrom fails with
+// an error matching [net.ErrWriteToConnected]; a Read into an empty
+// buffer returns 0, nil at once and leaves the datagrams queued, where a
+// ReadFrom takes one; a datagram larger than ReadFrom's buffer is cut to
+// it and the rest discarded.
 type UDPConn interface {
 	net.PacketConn
 	net.Conn
@@ -105,9 +93,15 @@ type UDPConn interface {
 
 // TCPListener is what [Host.Listen] returns: a net.Listener with
 // SetDeadline, as *net.TCPListener has, on the virtual clock. Unlike
-// package net's, the Addr of a listener on every address (":80") has no
-// IP: it prints ":80" where package net prints "[::]:80"; dialing it
-// from the same host works either way.
+// package net's on Linux, the Addr of a listener on every address (":80",
+// "[::]:80"; the LocalAddr of such a UDP socket too) has no IP: it prints
+// ":80" where package net prints "[::]:80" ("0.0.0.0:80" for "tcp4"); the
+// errors of its calls, which scenario runs print, name it so. Dialing it
+// from the same host works either way. Listen("tcp", "0.0.0.0:80") is an
+// IPv4 socket here, where package net makes it take IPv6 too; a "tcp6"
+// (or "udp6") socket on every address takes IPv4 too, where package net
+// sets IPV6_V6ONLY (netsim exec's AF_INET6 sockets, dual-stack as on
+// Linux, are "tcp6" sockets).
 type TCPListener interface {
 	net.Listener
 	// SetDeadline sets the deadline of Accept: a pending or later Accept
@@ -420,6 +414,20 @@ func (h *Host) resolve(op, network, kind, address string, passive bool) (tcpip.N
 		}
 	}
 	ip = ip.Unmap()
+	if passive && ip == netip.IPv6Unspecified() && family != '4' {
+		// "[::]:80" is every address, as an empty host is (the stack
+		// cannot bind "::" itself: "cannot assign requested address").
+		return ipv6.ProtocolNumber, tcpip.FullAddress{Port: uint16(port)}, nil
+	}
+	if !passive && ip == netip.IPv6Unspecified() {
+		// Dialing "[::]:80" is dialing the local system, as in package
+		// net: "tcp" connects to 127.0.0.1 (net picks IPv4 for a
+		// wildcard), "tcp6" to ::1. (It went to "::": refused.)
+		ip = netip.AddrFrom4([4]byte{127, 0, 0, 1})
+		if family == '6' {
+			ip = netip.IPv6Loopback()
+		}
+	}
 	switch {
 	case ip.Is4() && family == '6', ip.Is6() && family == '4':
 		return fail(&net.AddrError{Err: fmt.Sprintf("address family does not match network %s", network), Addr: address})

@@ -276,8 +276,12 @@ func (h *Host) Iface(name string, addrs ...string) End {
 
 // Connect joins ends a and b with a link called name. cfg gives the
 // direction a→b and then b→a; with one LinkConfig both directions get it,
-// with none both are perfect.
+// with none both are perfect. After [Network.Close] it fails with an
+// error matching [ErrNetworkClosed].
 func (n *Network) Connect(name string, a, b End, cfg ...LinkConfig) (*Link, error) {
+	if n.closed {
+		return nil, fmt.Errorf("Connect %q: %w", name, ErrNetworkClosed)
+	}
 	var ab, ba LinkConfig
 	switch len(cfg) {
 	case 0:
@@ -568,8 +572,12 @@ func deriveMAC(host, iface string) tcpip.LinkAddress {
 
 // AddRoute adds a route to dst (CIDR form, or "default" for 0.0.0.0/0, and
 // "default6" for ::/0) through the gateway via, which must be on one of the
-// host's subnets.
+// host's subnets. After [Network.Close] it fails with an error matching
+// [ErrNetworkClosed].
 func (h *Host) AddRoute(dst, via string) error {
+	if h.net.closed {
+		return fmt.Errorf("host %s: AddRoute %s via %s: %w", h.name, dst, via, ErrNetworkClosed)
+	}
 	switch dst {
 	case "default":
 		dst = "0.0.0.0/0"
@@ -616,7 +624,11 @@ func prefixSubnet(p netip.Prefix) tcpip.Subnet {
 // SetForwarding makes the host a router: it forwards IPv4 and IPv6 packets
 // between its interfaces, decrementing the TTL and answering with ICMP
 // errors (time exceeded, unreachable, fragmentation needed) as a router does.
+// After [Network.Close] it fails with an error matching [ErrNetworkClosed].
 func (h *Host) SetForwarding(on bool) error {
+	if h.net.closed {
+		return fmt.Errorf("host %s: SetForwarding: %w", h.name, ErrNetworkClosed)
+	}
 	for _, p := range []tcpip.NetworkProtocolNumber{ipv4.ProtocolNumber, ipv6.ProtocolNumber} {
 		if err := h.stack.SetForwardingDefaultAndAllNICs(p, on); err != nil {
 			return fmt.Errorf("netsim: host %s: forwarding: %s", h.name, err)
@@ -653,8 +665,12 @@ type Switch struct {
 	addrs map[netip.Addr]string // the addresses of the hosts on its ports: "host a eth0"
 }
 
-// AddSwitch adds a switch called name.
+// AddSwitch adds a switch called name. After [Network.Close] it fails
+// with an error matching [ErrNetworkClosed].
 func (n *Network) AddSwitch(name string) (*Switch, error) {
+	if n.closed {
+		return nil, fmt.Errorf("AddSwitch %q: %w", name, ErrNetworkClosed)
+	}
 	if err := n.checkName("switch", name); err != nil {
 		return nil, err
 	}

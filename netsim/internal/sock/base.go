@@ -427,8 +427,12 @@ func (e *endpoint) close() {
 
 // setDeadline updates the deadlines as an Op, so that a call parked in
 // another task sees the change at once (net/http aborts a blocked Read this
-// way, with a deadline in the past).
-func (e *endpoint) setDeadline(read, write bool, t time.Time) error {
+// way, with a deadline in the past). It reports whether Close has closed
+// the socket: package net's setters then fail, and the deadlines are left.
+func (e *endpoint) setDeadline(read, write bool, t time.Time) (closed bool) {
+	if e.userClosed.Load() { // test mode
+		return true
+	}
 	e.dmu.Lock()
 	if read {
 		e.readDeadline = t
@@ -437,11 +441,20 @@ func (e *endpoint) setDeadline(read, write bool, t time.Time) error {
 		e.writeDeadline = t
 	}
 	e.dmu.Unlock()
+	if e.env.Sim.TestMode() {
+		// The Op may run after doAsync returns: userClosed has answered.
+		e.doAsync(kindCtl, "SetDeadline", nil, func() bool {
+			e.w.Notify()
+			return true
+		})
+		return false
+	}
 	e.doAsync(kindCtl, "SetDeadline", nil, func() bool {
+		closed = e.closed
 		e.w.Notify()
 		return true
 	})
-	return nil
+	return closed
 }
 
 // readDL returns the read deadline.

@@ -47,6 +47,8 @@ func errno(e tcpip.Error) error {
 		return syscall.EINVAL
 	case *tcpip.ErrAborted:
 		return syscall.EPIPE
+	case *tcpip.ErrDestinationRequired:
+		return syscall.EDESTADDRREQ
 	}
 	return errors.New(e.String())
 }

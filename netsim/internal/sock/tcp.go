@@ -6,8 +6,11 @@ import (
 	"errors"
 	"io"
 	"net"
+	"os"
 	"strconv"
 	"sync"
+	"sync/atomic"
+	"syscall"
 	"time"
 
 	"gvisor.dev/gvisor/pkg/tcpip"
@@ -31,6 +34,17 @@ type TCPConn struct {
 	sendErr  error // why a flush failed, for the next Write
 	// sendLimit, if not zero, replaces sendBufSize (SetWriteBuffer).
 	sendLimit int
+
+	// sendClosed is set, on the driver, once CloseWrite has shut the
+	// sending side or a Read has reported the connection's error (a
+	// reset, a timeout): Writes then fail with EPIPE, as on Linux. (A
+	// test-mode Write, which only buffers, took the bytes.)
+	sendClosed atomic.Bool
+}
+
+// errPipe is the error of a Write on a connection that can send no more.
+func (c *TCPConn) errPipe() error {
+	return c.opErr("write", os.NewSyscallError("write", syscall.EPIPE))
 }
 
 // sendBufSize is how many bytes a test-mode Write buffers before it blocks.
@@ -53,6 +67,9 @@ func (c *TCPConn) bufferWrite(b []byte, partial bool) (n int, ok bool, err error
 	switch {
 	case c.userClosed.Load():
 		return 0, true, c.opErr("write", net.ErrClosed)
+	case c.sendClosed.Load() && (partial || !c.expired(c.writeDL())):
+		// (A deadline that has passed comes first, as in package net.)
+		return 0, true, c.errPipe()
 	case c.sendErr != nil:
 		return 0, true, c.sendErr
 	case partial:
@@ -144,7 +161,8 @@ func (c *TCPConn) opErr(op string, err error) error {
 }
 
 // Read implements net.Conn. It returns io.EOF once the peer has closed its
-// side and every byte has been read.
+// side and every byte has been read. As in package net, a Read into an
+// empty buffer returns 0, nil at once.
 func (c *TCPConn) Read(b []byte) (int, error) { return c.read(b, false) }
 
 // TryRead is Read that never waits: with nothing to read it fails with
@@ -177,6 +195,10 @@ func (k *sockCall) tcpReadTry() bool {
 	switch {
 	case c.gone():
 		k.err = c.opErr("read", net.ErrClosed)
+	case len(k.b) == 0:
+		// As package net: a Read into an empty buffer returns 0, nil at
+		// once, whatever the deadline and whether bytes or EOF wait (the
+		// stack's Read of 0 bytes would block).
 	case !k.nonblock && c.expired(c.readDL()):
 		k.err = c.opErr("read", timeoutError)
 	default:
@@ -196,6 +218,7 @@ func (k *sockCall) tcpReadTry() bool {
 			k.err = io.EOF
 		default:
 			k.err = c.opErr("read", sysErr("read", e))
+			c.sendClosed.Store(true)
 		}
 	}
 	return true
@@ -256,6 +279,9 @@ func (k *sockCall) tcpWriteTry() bool {
 			return true
 		case k.writeExpired():
 			k.err = c.opErr("write", timeoutError)
+			return true
+		case c.sendClosed.Load():
+			k.err = c.errPipe()
 			return true
 		case k.n == len(k.b):
 			return true
@@ -346,6 +372,8 @@ func (c *TCPConn) shutdown(op string, flags tcpip.ShutdownFlags) error {
 			err = c.opErr(op, net.ErrClosed)
 		} else if e := c.ep.Shutdown(flags); e != nil {
 			err = c.opErr(op, sysErr("shutdown", e))
+		} else if flags&tcpip.ShutdownWrite != 0 {
+			c.sendClosed.Store(true)
 		}
 		return true
 	})
@@ -362,13 +390,22 @@ func (c *TCPConn) LocalAddr() net.Addr { return c.laddr }
 func (c *TCPConn) RemoteAddr() net.Addr { return c.raddr }
 
 // SetDeadline implements net.Conn, on the virtual clock.
-func (c *TCPConn) SetDeadline(t time.Time) error { return c.setDeadline(true, true, t) }
+func (c *TCPConn) SetDeadline(t time.Time) error { return c.deadline(true, true, t) }
 
 // SetReadDeadline implements net.Conn, on the virtual clock.
-func (c *TCPConn) SetReadDeadline(t time.Time) error { return c.setDeadline(true, false, t) }
+func (c *TCPConn) SetReadDeadline(t time.Time) error { return c.deadline(true, false, t) }
 
 // SetWriteDeadline implements net.Conn, on the virtual clock.
-func (c *TCPConn) SetWriteDeadline(t time.Time) error { return c.setDeadline(false, true, t) }
+func (c *TCPConn) SetWriteDeadline(t time.Time) error { return c.deadline(false, true, t) }
+
+// deadline is the deadline setters: after Close they fail as package
+// net's do.
+func (c *TCPConn) deadline(read, write bool, t time.Time) error {
+	if c.setDeadline(read, write, t) {
+		return &net.OpError{Op: "set", Net: "tcp", Addr: c.laddr, Err: net.ErrClosed}
+	}
+	return nil
+}
 
 // SetNoDelay controls Nagle's algorithm (off by default, as in package net).
 func (c *TCPConn) SetNoDelay(noDelay bool) error {
@@ -556,7 +593,12 @@ func (l *TCPListener) Addr() net.Addr { return l.addr }
 // net.TCPListener.SetDeadline does: a pending or later Accept fails with an
 // error matching os.ErrDeadlineExceeded once it has passed (a connection
 // already waiting is still accepted first); the zero time means none.
-func (l *TCPListener) SetDeadline(t time.Time) error { return l.setDeadline(true, false, t) }
+func (l *TCPListener) SetDeadline(t time.Time) error {
+	if l.setDeadline(true, false, t) {
+		return net.ErrClosed // as package net's, not in a *net.OpError
+	}
+	return nil
+}
 
 // DoneNotifier is a context that calls back, synchronously, when it is done:
 // netsim's virtual-time contexts are.

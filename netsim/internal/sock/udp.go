@@ -3,6 +3,7 @@ package sock
 import (
 	"bytes"
 	"net"
+	"syscall"
 	"time"
 
 	"gvisor.dev/gvisor/pkg/tcpip"
@@ -133,11 +134,19 @@ func (c *UDPConn) readFrom(b []byte, call string, nonblock bool) (int, net.Addr,
 		switch {
 		case c.gone():
 			err = c.opErr("read", nil, net.ErrClosed)
+		case len(b) == 0 && call == "read":
+			// As package net: a Read into an empty buffer returns 0,
+			// nil at once and leaves the datagrams queued.
 		case !nonblock && c.expired(c.readDL()):
 			err = c.opErr("read", nil, timeoutError)
 		default:
 			w := tcpip.SliceWriter(b)
 			res, e := c.ep.Read(&w, tcpip.ReadOptions{NeedRemoteAddr: true})
+			if _, bad := e.(*tcpip.ErrBadBuffer); bad && len(b) == 0 {
+				// A ReadFrom into an empty buffer took a datagram
+				// and copied none of it: recvfrom(2) returns 0.
+				e = nil
+			}
 			switch e.(type) {
 			case nil:
 				n = res.Count
@@ -161,13 +170,16 @@ func (c *UDPConn) readFrom(b []byte, call string, nonblock bool) (int, net.Addr,
 
 // Read implements net.Conn on a connected socket. After an ICMP port
 // unreachable from the peer it fails once with syscall.ECONNREFUSED, as on
-// Linux.
+// Linux. As in package net, a Read into an empty buffer returns 0, nil at
+// once and leaves the datagrams queued (ReadFrom takes one).
 func (c *UDPConn) Read(b []byte) (int, error) {
 	n, _, err := c.readFrom(b, "read", false)
 	return n, err
 }
 
 // WriteTo implements net.PacketConn: it sends b as one datagram to addr.
+// On a connected socket it fails with net.ErrWriteToConnected, as in
+// package net.
 func (c *UDPConn) WriteTo(b []byte, addr net.Addr) (int, error) { return c.writeTo(b, addr, false) }
 
 // TryWriteTo is WriteTo that never waits: if the datagram cannot be sent
@@ -181,7 +193,12 @@ func (c *UDPConn) TryWrite(b []byte) (int, error) { return c.write(b, nil, nil, 
 func (c *UDPConn) writeTo(b []byte, addr net.Addr, nonblock bool) (int, error) {
 	ua, ok := addr.(*net.UDPAddr)
 	if !ok {
-		return 0, c.opErr("write", addr, net.InvalidAddrError("not a *net.UDPAddr"))
+		// As package net: EINVAL, with the address given (or none).
+		return 0, &net.OpError{Op: "write", Net: "udp", Source: c.laddr, Addr: addr, Err: syscall.EINVAL}
+	}
+	if c.raddr != nil {
+		// As package net, after Close too.
+		return 0, &net.OpError{Op: "write", Net: "udp", Source: c.laddr, Addr: addr, Err: net.ErrWriteToConnected}
 	}
 	to := tcpip.FullAddress{Port: uint16(ua.Port)}
 	if ip4 := ua.IP.To4(); ip4 != nil {
@@ -230,7 +247,11 @@ func (c *UDPConn) write(b []byte, to *tcpip.FullAddress, addr net.Addr, nonblock
 				}
 				return nonblock
 			default:
-				err = c.opErr("write", addr, sysErr("sendto", e))
+				call := "sendto"
+				if to == nil {
+					call = "write" // as package net names Write's call
+				}
+				err = c.opErr("write", addr, sysErr(call, e))
 			}
 		}
 		return true
@@ -264,13 +285,22 @@ func (c *UDPConn) RemoteAddr() net.Addr {
 }
 
 // SetDeadline implements net.PacketConn, on the virtual clock.
-func (c *UDPConn) SetDeadline(t time.Time) error { return c.setDeadline(true, true, t) }
+func (c *UDPConn) SetDeadline(t time.Time) error { return c.deadline(true, true, t) }
 
 // SetReadDeadline implements net.PacketConn, on the virtual clock.
-func (c *UDPConn) SetReadDeadline(t time.Time) error { return c.setDeadline(true, false, t) }
+func (c *UDPConn) SetReadDeadline(t time.Time) error { return c.deadline(true, false, t) }
 
 // SetWriteDeadline implements net.PacketConn, on the virtual clock.
-func (c *UDPConn) SetWriteDeadline(t time.Time) error { return c.setDeadline(false, true, t) }
+func (c *UDPConn) SetWriteDeadline(t time.Time) error { return c.deadline(false, true, t) }
+
+// deadline is the deadline setters: after Close they fail as package
+// net's do.
+func (c *UDPConn) deadline(read, write bool, t time.Time) error {
+	if c.setDeadline(read, write, t) {
+		return &net.OpError{Op: "set", Net: "udp", Addr: c.laddr, Err: net.ErrClosed}
+	}
+	return nil
+}
 
 // Describe implements sim.Describer: the socket, for a deadlock report.
 func (c *UDPConn) Describe() string { return "udp " + c.laddr.String() }
