@@ -167,3 +167,39 @@ func TestRunContextInterruptsDuringATurn(t *testing.T) {
 		t.Errorf("task resumed %v, ran to its end %v; want true, false (ended by Goexit)", sleepOK, ended)
 	}
 }
+
+// The task that had control when RunContext was interrupted makes its next
+// calls before Close comes: they wait for Close (which fails them and ends
+// the task) instead of running beside the caller on the task's goroutine,
+// as if no run had ever started (a data race on the driver's state, seen
+// under -race when a capture write failed mid-turn).
+func TestRunContextInterruptedTaskCallsBeforeClose(t *testing.T) {
+	n, h := newNet(t, netsim.Options{})
+	bulk(t, n, h)
+	ctx, cancel := context.WithCancelCause(context.Background())
+	handBack := make(chan struct{})
+	called := make(chan struct{})
+	var ended bool
+	n.Go(func() {
+		n.Sleep(time.Millisecond)
+		cancel(errStop)
+		<-handBack // keeps control until RunContext has returned
+		close(called)
+		for range 20000 { // each call must wait for Close, not fail at once
+			n.Sleep(time.Millisecond)
+		}
+		ended = true
+	})
+	if err := n.RunContext(ctx); !errors.Is(err, netsim.ErrInterrupted) {
+		t.Fatalf("RunContext = %v, want ErrInterrupted", err)
+	}
+	close(handBack)
+	<-called
+	time.Sleep(50 * time.Millisecond) // the task's calls, if they did not wait
+	if err := n.Close(); err != nil {
+		t.Fatalf("Close: %v", err)
+	}
+	if ended {
+		t.Error("the task ran its 20,000 calls to its end before Close: they did not wait for the driver")
+	}
+}

@@ -92,7 +92,11 @@ type Sim struct {
 	// it. Zero means DefaultHangTimeout, negative never.
 	HangTimeout time.Duration
 
-	running   bool
+	// running is set while Run drives the simulation, and stays set after
+	// a run that ended while a task had control (broken): that task's next
+	// call must still go to the driver, where Close takes it, not run on
+	// the task's own goroutine beside Close. Tasks read it.
+	running   atomic.Bool
 	testMode  atomic.Bool
 	test      testState
 	live      int // tasks started and not yet returned
@@ -154,7 +158,7 @@ func New(clock *vclock.Clock) *Sim {
 func (s *Sim) Clock() *vclock.Clock { return s.clock }
 
 // Running reports whether Run is in progress.
-func (s *Sim) Running() bool { return s.running }
+func (s *Sim) Running() bool { return s.running.Load() }
 
 // Closed reports whether Close was called.
 func (s *Sim) Closed() bool { return s.closed.Load() }
@@ -363,7 +367,7 @@ func (s *Sim) Do(op *Op) bool {
 	if s.testMode.Load() {
 		return s.submit(op)
 	}
-	if !s.running {
+	if !s.running.Load() {
 		if op.Sleep > 0 {
 			return false
 		}
@@ -445,20 +449,24 @@ func (s *Sim) Run(linger time.Duration) error {
 // context.Cause(ctx)). A done context is noticed between two steps, or at
 // once if a task has control then.
 func (s *Sim) RunContext(ctx context.Context, linger time.Duration) error {
-	if s.running {
-		return errors.New("netsim: Run called while running")
-	}
 	if s.closed.Load() {
 		return fmt.Errorf("netsim: Run after Close: %w", ErrStopped)
 	}
 	if s.broken != nil {
 		return fmt.Errorf("netsim: Run after a run that ended while a task had control (%v): %w", s.broken, ErrStopped)
 	}
+	if s.running.Load() {
+		return errors.New("netsim: Run called while running")
+	}
 	if ctx.Err() != nil {
 		return s.interruptErr(ctx)
 	}
-	s.running = true
-	defer func() { s.running = false }()
+	s.running.Store(true)
+	defer func() {
+		if s.broken == nil {
+			s.running.Store(false)
+		}
+	}()
 	select {
 	case <-s.alarm:
 	default:

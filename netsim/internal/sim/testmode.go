@@ -114,7 +114,7 @@ func (s *Sim) Start(linger time.Duration) (stop func() error, err error) {
 	if s.closed.Load() {
 		return nil, fmt.Errorf("netsim: Start after Close: %w", ErrStopped)
 	}
-	if s.running || s.testMode.Load() {
+	if s.running.Load() || s.testMode.Load() {
 		return nil, errors.New("netsim: Start: the simulation is running already")
 	}
 	if !inBubble() {
@@ -127,7 +127,7 @@ func (s *Sim) Start(linger time.Duration) (stop func() error, err error) {
 	t.base = time.Now()
 	t.elapsed = s.clock.Elapsed()
 	s.clock.Rebase(t.base)
-	s.running = true
+	s.running.Store(true)
 	s.testMode.Store(true)
 	go s.drive(linger)
 	var once bool
@@ -232,7 +232,7 @@ func (s *Sim) drive(linger time.Duration) {
 				}
 				continue
 			}
-			s.running = false
+			s.running.Store(false)
 			s.testMode.Store(false)
 			t.done <- t.failed
 			return
