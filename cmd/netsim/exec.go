@@ -302,7 +302,7 @@ func cmdExec(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		}
 	}
 	if !f.quiet && code == 0 {
-		printStats(stderr, label, st, wall, f.out != "")
+		printStats(stderr, label, st, rf.counted.Frames(), wall, f.out != "")
 	}
 	return code
 }

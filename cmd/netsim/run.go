@@ -70,6 +70,7 @@ Flags:
 // runFlags are the flags of netsim run.
 type runFlags struct {
 	fs            *flag.FlagSet
+	counted       *frameCounter // the capture's frames, for the summary
 	out, format   string
 	ifaces        string
 	seed          int64
@@ -464,7 +465,7 @@ func cmdRun(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		}
 	}
 	if !f.quiet {
-		printStats(stderr, name, st, wall, f.out != "")
+		printStats(stderr, name, st, f.counted.Frames(), wall, f.out != "")
 	}
 	return 0
 }
@@ -514,16 +515,21 @@ func (f *runFlags) explainFormat(on bool, format *capture.Format, stderr io.Writ
 	return 2
 }
 
-// printStats says what a run did: its frames and times, what the links
-// did to frames, and, when a capture was written and the network has more
-// than one link, which links it holds.
-func printStats(w io.Writer, name string, st netsim.Stats, wall time.Duration, written bool) {
+// printStats says what a run did: its frames (and, when it holds fewer,
+// the capture's: captured, or -1 if unknown) and times, what the links did
+// to frames, and, when a capture was written and the network has more than
+// one link, which links it holds.
+func printStats(w io.Writer, name string, st netsim.Stats, captured int, wall time.Duration, written bool) {
 	ratio := ""
 	if wall > 0 {
 		ratio = fmt.Sprintf(" (simulated/wall %.3g)", st.LastFrame.Seconds()/wall.Seconds())
 	}
-	fmt.Fprintf(w, "netsim: %s: %d frame(s) over %v of simulated time, %v wall%s\n",
-		name, st.Frames, st.LastFrame, wall.Round(time.Microsecond), ratio)
+	frames := fmt.Sprintf("%d frame(s)", st.Frames)
+	if captured >= 0 && captured != st.Frames {
+		frames = fmt.Sprintf("%d frame(s) on the network, %d captured,", st.Frames, captured)
+	}
+	fmt.Fprintf(w, "netsim: %s: %s over %v of simulated time, %v wall%s\n",
+		name, frames, st.LastFrame, wall.Round(time.Microsecond), ratio)
 	for _, d := range st.Impaired {
 		fmt.Fprintf(w, "netsim: %s: %d frame(s) sent, %d lost, %d dropped by the queue, %d duplicated, %d reordered, %d corrupted\n",
 			d.Dir, d.Sent, d.Lost, d.Dropped, d.Duplicated, d.Reordered, d.Corrupted)
@@ -726,7 +732,8 @@ func oneLine(err error) string {
 func (f *runFlags) openCapture(stdout, stderr, progOut io.Writer) (capW, progOutNow io.Writer, out *output, listing *bytes.Buffer, code int) {
 	if f.out == "" {
 		listing = new(bytes.Buffer)
-		return listing, progOut, nil, listing, -1
+		f.counted = &frameCounter{w: listing}
+		return f.counted, progOut, nil, listing, -1
 	}
 	out, err := openOutput(f.out, stdout, stderr)
 	if err != nil {
@@ -743,5 +750,6 @@ func (f *runFlags) openCapture(stdout, stderr, progOut io.Writer) (capW, progOut
 	if out.isStdout && !f.quiet {
 		progOut = stderr // keep standard output for the capture
 	}
-	return out, progOut, out, listing, -1
+	f.counted = &frameCounter{w: out}
+	return f.counted, progOut, out, listing, -1
 }

@@ -359,7 +359,7 @@ func runScenario(f *runFlags, stdin io.Reader, stdout, stderr io.Writer) int {
 		}
 	}
 	if !f.quiet {
-		printStats(stderr, label, st, wall, f.out != "")
+		printStats(stderr, label, st, f.counted.Frames(), wall, f.out != "")
 		if n := expectations(s); n > 0 && !f.noExpect {
 			fmt.Fprintf(stderr, "netsim: %s: %d expectation(s) met\n", label, n)
 		}
