@@ -401,13 +401,10 @@ func cmdRun(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		p.Format = capture.PCAPNG
 	case f.format == "" && f.out == "" && f.ladder.on():
 		p.Format = capture.PCAPNG // its comments say which frames were lost
-	case f.format == "" && f.out == "" && f.ifaces == "all":
+	case f.format == "" && f.out == "" && (f.ifaces == "all" || strings.Contains(f.ifaces, ",")):
 		p.Format = capture.PCAPNG // the listing's own buffer
-	case f.ifaces == "all":
-		// A pcap file has one link type and no interface per frame: the
-		// library would capture the first link that carries a frame.
-		fmt.Fprintln(stderr, "netsim run: -i all: every link takes pcapng (a pcap file holds one link): use -F pcapng, or -w FILE.pcapng")
-		return 2
+	case f.ifaces == "all" || strings.Contains(f.ifaces, ","):
+		return f.pcapOneLink(false, stderr)
 	}
 	if f.quiet {
 		p.Out = io.Discard
@@ -512,6 +509,24 @@ func (f *runFlags) explainFormat(on bool, format *capture.Format, stderr io.Writ
 		advice = "the scenario's file says format: pcap; use -F pcapng"
 	}
 	fmt.Fprintf(stderr, "netsim %s: --explain: explanations are pcapng comments, and this capture is pcap (%s)\n", f.cmd, advice)
+	return 2
+}
+
+// pcapOneLink refuses -i naming several links (all, or a list) for a pcap
+// capture: a pcap file has one link type and no interface per frame, and
+// the library would capture only the first link that carries a frame.
+// fileSaysPcap tells that a scenario's file chose pcap (-w's name does not
+// change it). It returns exit status 2.
+func (f *runFlags) pcapOneLink(fileSaysPcap bool, stderr io.Writer) int {
+	what := "several links take"
+	if f.ifaces == "all" {
+		what = "every link takes"
+	}
+	advice := "use -F pcapng, or -w FILE.pcapng"
+	if fileSaysPcap && f.format == "" {
+		advice = "the scenario's file says format: pcap; use -F pcapng"
+	}
+	fmt.Fprintf(stderr, "netsim %s: -i %s: %s pcapng (a pcap file holds one link): %s\n", f.cmd, f.ifaces, what, advice)
 	return 2
 }
 

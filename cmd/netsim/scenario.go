@@ -255,6 +255,14 @@ func (f *runFlags) explainScenario(s *scenario.Scenario, o *scenario.RunOptions,
 	if code := f.explainFormat(on, &format, stderr); code >= 0 {
 		return code
 	}
+	several := strings.Contains(f.ifaces, ",") || f.ifaces == "all" && len(s.Hosts)+len(s.Links) > 1
+	if format == capture.PCAP && several {
+		if f.out != "" || f.format != "" {
+			return f.pcapOneLink(s.Capture.FormatSet, stderr)
+		}
+		format = capture.PCAPNG // the listing's own buffer
+		o.Format = &format
+	}
 	if on && format == capture.PCAPNG && (o.Format != nil || s.Capture.FormatSet) {
 		o.Format = &format
 	}
