@@ -470,13 +470,38 @@ func listScenarios(w io.Writer) {
 
 // cmdShow prints a shipped scenario's file, to copy and change.
 func cmdShow(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	// show has no flag but -h: any other word that looks like a flag is a
+	// usage error, not a scenario's name, wherever it stands (until --).
+	var names []string
+	for i, a := range args {
+		if a == "--" {
+			names = append(names, args[i+1:]...)
+			break
+		}
+		if !strings.HasPrefix(a, "-") || a == "-" {
+			names = append(names, a)
+			continue
+		}
+		name := strings.TrimLeft(a, "-")
+		if name == "h" || name == "help" {
+			fmt.Fprint(stdout, "Usage: netsim show NAME\n\nPrints the file of the shipped scenario NAME ('netsim list' names them),\ncomments included: a start for a scenario of your own.\n\nExample:\n  netsim show book-tcp > my.yaml && netsim run my.yaml -w my.pcap\n")
+			return 0
+		}
+		name, _, hasValue := strings.Cut(name, "=")
+		msg := "unknown flag " + dash(name) + " (show takes only a scenario's NAME, and -h)"
+		switch {
+		case hasValue && (name == "h" || name == "help"):
+			msg = dash(name) + " takes no value"
+		case nearest(name, []string{"help"}) != "":
+			msg = "unknown flag " + dash(name) + " (did you mean --help?)"
+		}
+		fmt.Fprintf(stderr, "netsim show: %s\n", msg)
+		return 2
+	}
+	args = names
 	if len(args) == 0 {
 		fmt.Fprintf(stderr, "netsim show: name a scenario: netsim show NAME, where NAME is one of %s\n", shippedNames())
 		return 2
-	}
-	if args[0] == "-h" || args[0] == "--help" || args[0] == "-help" {
-		fmt.Fprint(stdout, "Usage: netsim show NAME\n\nPrints the file of the shipped scenario NAME ('netsim list' names them),\ncomments included: a start for a scenario of your own.\n\nExample:\n  netsim show book-tcp > my.yaml && netsim run my.yaml -w my.pcap\n")
-		return 0
 	}
 	if len(args) > 1 {
 		fmt.Fprintf(stderr, "netsim show: unexpected argument %q\n", args[1])
