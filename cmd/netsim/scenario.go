@@ -9,6 +9,7 @@ import (
 	"hash"
 	"io"
 	"os"
+	"runtime"
 	"strings"
 	"time"
 
@@ -102,6 +103,14 @@ func (f *runFlags) checkScenario(stderr io.Writer) int {
 	return -1
 }
 
+// endOfInputKeys names the keys that end what a terminal reads.
+func endOfInputKeys() string {
+	if runtime.GOOS == "windows" {
+		return "Ctrl-Z then Enter"
+	}
+	return "Ctrl-D on a line of its own"
+}
+
 // loadScenario reads and parses the scenario f.target names. On failure
 // it says why on stderr and returns an exit status: 1 if the file cannot
 // be read, 2 for parse errors, each on a line of its own as
@@ -118,6 +127,11 @@ func (f *runFlags) loadScenario(stdin io.Reader, stderr io.Writer) (*scenario.Sc
 		if t.file == "-" {
 			if stdin == nil {
 				stdin = strings.NewReader("")
+			}
+			if isTerminal(stdin) && !f.quiet {
+				// Else a user who typed "-" by mistake sees a run that
+				// waits for nothing.
+				fmt.Fprintf(stderr, "netsim %s: reading a scenario from standard input (the terminal); end it with %s\n", f.cmd, endOfInputKeys())
 			}
 			src, err = io.ReadAll(stdin)
 		} else {
