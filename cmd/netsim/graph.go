@@ -139,6 +139,8 @@ func (g *graphFlags) run(ctx context.Context, file, out string, set map[string]b
 		return se.exitCode(), true
 	case errors.Is(err, tsg.ErrNoTCP):
 		return fail(2, "--graph tsg: no TCP stream in %s", name)
+	case errors.Is(err, tsg.ErrEmptySpan):
+		return fail(2, "--time %q: %s: %s", g.span, name, strings.TrimPrefix(err.Error(), "tsg: "))
 	case errors.Is(err, tsg.ErrNoStream):
 		return fail(2, "--stream %d: %s: %s", g.stream, name, strings.TrimPrefix(err.Error(), "tsg: "))
 	case err != nil:
