@@ -326,7 +326,8 @@ func runScenario(f *runFlags, stdin io.Reader, stdout, stderr io.Writer) int {
 		defer out.abort() // whatever happens, no temporary file is left
 	}
 	o.Capture, o.Out = f.ladder.tee(capW), progOut
-	ctx, stopSignals := onSignal()
+	// A failed write to -w stops the run at once, as a demo's.
+	ctx, stopSignals := onSignal(out)
 	defer stopSignals()
 	o.Context = ctx
 	start := time.Now()
@@ -338,6 +339,9 @@ func runScenario(f *runFlags, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	if sig, ok := interruptedBy(ctx, err); ok {
 		return interrupted(sig, st, f, out, listing, stdout, stderr)
+	}
+	if werr := out.writeErr(); werr != nil {
+		return f.outputFailed(werr, st, out, stderr)
 	}
 	var unmet *scenario.UnmetError
 	if errors.As(err, &unmet) {
