@@ -9,7 +9,8 @@ import (
 // TestPcapSeveralLinksRefused: -i naming several links (all, or a list)
 // with a pcap capture is a usage error for a scenario as for a demo (a
 // pcap file holds one link: the run captured the first silently), and
-// nothing is written; without -w or -F the listing becomes pcapng.
+// nothing is written (exec too, before it starts anything); without -w
+// or -F the listing becomes pcapng.
 func TestPcapSeveralLinksRefused(t *testing.T) {
 	dir := t.TempDir()
 	file := writeScenario(t, dir, "two.yaml", twoClients)
@@ -22,6 +23,7 @@ func TestPcapSeveralLinksRefused(t *testing.T) {
 		{"run", "arp-switch", "-i", "all", "-F", "pcap", "-w", out},
 		{"check", file, "-i", "all", "-F", "pcap"},
 		{"run", "transfer", "-i", "client-server,client:lo", "-F", "pcap", "-w", out},
+		{"exec", "-i", "all", "-F", "pcap", "-w", out, "--", "python3", "-c", "pass"},
 	} {
 		code, _, stderr := cli("", args...)
 		if code != 2 || strings.Count(stderr, "\n") != 1 || !strings.Contains(stderr, "-i ") || !strings.Contains(stderr, "pcapng") {
