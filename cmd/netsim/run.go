@@ -139,7 +139,13 @@ func newRunFlags(cmd string) *runFlags {
 	fs.Var(&funcValue{"", func(s string) (err error) { f.link.Rate, err = parseRate(s); return }}, "rate", "link: rate in bit/s (10Mbit, 500kbit)")
 	fs.IntVar(&f.link.Queue, "queue", 0, "link: frames that may wait for the rate before drop-tail (default 1000)")
 	fs.IntVar(&f.link.MTU, "mtu", 0, "link: MTU of Ethernet links (default 1500)")
-	fs.Var(&funcValue{"", func(s string) (err error) { f.partition, err = units.Span(s); return }}, "partition", "link: every link is down from `FROM-TO` of virtual time (1s-3s), then comes back")
+	fs.Var(&funcValue{"", func(s string) (err error) {
+		if strings.HasPrefix(s, "-") { // Span would cut at this '-'
+			return errors.New("a time before the run's start (times count from it: 0 is the start)")
+		}
+		f.partition, err = units.Span(s)
+		return
+	}}, "partition", "link: every link is down from `FROM-TO` of virtual time (1s-3s), then comes back")
 	fs.BoolVar(&f.quiet, "q", false, "print nothing but errors")
 	fs.BoolVar(&f.noExpect, "no-expect", false, "scenarios: do not check the file's expectations (expect:)")
 	fs.BoolVar(&f.explain, "explain", false, "a comment on every frame saying why it was sent (pcapng; without -w, under each listed frame); on by default for the book's demos tcp, tcp-multi and udp when the capture is pcapng (--explain=false turns it off)")
