@@ -210,7 +210,10 @@ func cmdExec(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			return code
 		}
 	}
-	rf := &runFlags{cmd: "exec", out: f.out, quiet: f.quiet}
+	rf := &runFlags{cmd: "exec", out: f.out, quiet: f.quiet, ifaces: f.ifaces, format: f.format}
+	if f.format == "pcap" && (f.ifaces == "all" || strings.Contains(f.ifaces, ",")) {
+		return rf.pcapOneLink(false, stderr)
+	}
 	capW, progOut, out, listing, code := rf.openCapture(stdout, stderr, stdout)
 	if code >= 0 {
 		return code
@@ -302,7 +305,7 @@ func cmdExec(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		}
 	}
 	if !f.quiet && code == 0 {
-		printStats(stderr, label, st, wall, f.out != "")
+		printStats(stderr, label, st, rf.counted.Frames(), wall, f.out != "")
 	}
 	return code
 }

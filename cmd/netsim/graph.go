@@ -97,6 +97,9 @@ func (g *graphFlags) run(ctx context.Context, file, out string, set map[string]b
 	}
 	opt := tsg.Options{Stream: g.stream, Direction: dir}
 	if set["time"] {
+		if strings.HasPrefix(g.span, "-") { // Span would cut at this '-'
+			return fail(2, "--time %q: a time before the capture's first frame (times count from it: 0 is the first frame)", g.span)
+		}
 		span, err := units.Span(g.span)
 		if err != nil {
 			return fail(2, "--time %q: %v", g.span, err)
@@ -139,6 +142,8 @@ func (g *graphFlags) run(ctx context.Context, file, out string, set map[string]b
 		return se.exitCode(), true
 	case errors.Is(err, tsg.ErrNoTCP):
 		return fail(2, "--graph tsg: no TCP stream in %s", name)
+	case errors.Is(err, tsg.ErrEmptySpan):
+		return fail(2, "--time %q: %s: %s", g.span, name, strings.TrimPrefix(err.Error(), "tsg: "))
 	case errors.Is(err, tsg.ErrNoStream):
 		return fail(2, "--stream %d: %s: %s", g.stream, name, strings.TrimPrefix(err.Error(), "tsg: "))
 	case err != nil:

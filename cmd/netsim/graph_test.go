@@ -117,6 +117,8 @@ func TestGraphBadInput(t *testing.T) {
 		{[]string{"-r", graphLoss, "--stream", "1"}, 2, "--stream needs --graph tsg"},
 		{[]string{"-r", graphLoss, "--graph", "tsg", "--time", "2s-1s", "-o", old}, 2, `--time "2s-1s": the end must come after the start`},
 		{[]string{"-r", graphLoss, "--time", "1s-2s"}, 2, "--time needs --graph tsg"},
+		{[]string{"-r", graphLoss, "--graph", "tsg", "--time", "-1s-2s", "-o", old}, 2, `--time "-1s-2s": a time before the capture's first frame`},
+		{[]string{"-r", graphLoss, "--graph", "tsg", "--time", "5s-6s", "-o", old}, 2, `--time "5s-6s": ` + graphLoss + ": no frame of tcp.stream 0 in 5s-6s: the stream spans 10ms-480.040008ms, the capture 0s-480.040008ms"},
 		{[]string{"-r", filepath.Join(dir, "missing.pcap"), "--graph", "tsg", "-o", old}, 1, "missing.pcap: no such file or directory"},
 		{[]string{"-r", old, "--graph", "tsg", "-o", old}, 2, "-o " + old + ": is the capture -r reads"},
 	} {

@@ -170,8 +170,12 @@ func cmdRead(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 
 	names := dissect.SystemMACNames()
 	if manuf != "" {
-		if names, err = dissect.LoadMACNames(manuf); err != nil {
-			fmt.Fprintf(stderr, "netsim read: --manuf %s: %v\n", manuf, err)
+		if names, err = dissect.LoadMACNamesFile(manuf); err != nil {
+			if errors.Is(err, dissect.ErrNoEntries) { // names the file
+				fmt.Fprintf(stderr, "netsim read: --manuf: %v\n", err)
+			} else {
+				fmt.Fprintf(stderr, "netsim read: --manuf %s: %v\n", manuf, err)
+			}
 			return 2
 		}
 	} else if env := os.Getenv(dissect.ManufPathEnv); env != "" {
@@ -208,7 +212,7 @@ func cmdRead(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	d := dissect.New()
 	d.SetMACNames(names, !noResolve)
 	if keyLog != "" {
-		if _, err := d.LoadTLSKeyLog(keyLog); err != nil {
+		if _, err := d.LoadTLSKeyLogFile(keyLog); err != nil {
 			fmt.Fprintf(stderr, "netsim read: --tls-keylog: %v\n", err)
 			return 2
 		}

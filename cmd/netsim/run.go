@@ -70,6 +70,7 @@ Flags:
 // runFlags are the flags of netsim run.
 type runFlags struct {
 	fs            *flag.FlagSet
+	counted       *frameCounter // the capture's frames, for the summary
 	out, format   string
 	ifaces        string
 	seed          int64
@@ -138,7 +139,13 @@ func newRunFlags(cmd string) *runFlags {
 	fs.Var(&funcValue{"", func(s string) (err error) { f.link.Rate, err = parseRate(s); return }}, "rate", "link: rate in bit/s (10Mbit, 500kbit)")
 	fs.IntVar(&f.link.Queue, "queue", 0, "link: frames that may wait for the rate before drop-tail (default 1000)")
 	fs.IntVar(&f.link.MTU, "mtu", 0, "link: MTU of Ethernet links (default 1500)")
-	fs.Var(&funcValue{"", func(s string) (err error) { f.partition, err = units.Span(s); return }}, "partition", "link: every link is down from `FROM-TO` of virtual time (1s-3s), then comes back")
+	fs.Var(&funcValue{"", func(s string) (err error) {
+		if strings.HasPrefix(s, "-") { // Span would cut at this '-'
+			return errors.New("a time before the run's start (times count from it: 0 is the start)")
+		}
+		f.partition, err = units.Span(s)
+		return
+	}}, "partition", "link: every link is down from `FROM-TO` of virtual time (1s-3s), then comes back")
 	fs.BoolVar(&f.quiet, "q", false, "print nothing but errors")
 	fs.BoolVar(&f.noExpect, "no-expect", false, "scenarios: do not check the file's expectations (expect:)")
 	fs.BoolVar(&f.explain, "explain", false, "a comment on every frame saying why it was sent (pcapng; without -w, under each listed frame); on by default for the book's demos tcp, tcp-multi and udp when the capture is pcapng (--explain=false turns it off)")
@@ -400,13 +407,10 @@ func cmdRun(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		p.Format = capture.PCAPNG
 	case f.format == "" && f.out == "" && f.ladder.on():
 		p.Format = capture.PCAPNG // its comments say which frames were lost
-	case f.format == "" && f.out == "" && f.ifaces == "all":
+	case f.format == "" && f.out == "" && (f.ifaces == "all" || strings.Contains(f.ifaces, ",")):
 		p.Format = capture.PCAPNG // the listing's own buffer
-	case f.ifaces == "all":
-		// A pcap file has one link type and no interface per frame: the
-		// library would capture the first link that carries a frame.
-		fmt.Fprintln(stderr, "netsim run: -i all: every link takes pcapng (a pcap file holds one link): use -F pcapng, or -w FILE.pcapng")
-		return 2
+	case f.ifaces == "all" || strings.Contains(f.ifaces, ","):
+		return f.pcapOneLink(false, stderr)
 	}
 	if f.quiet {
 		p.Out = io.Discard
@@ -464,7 +468,7 @@ func cmdRun(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		}
 	}
 	if !f.quiet {
-		printStats(stderr, name, st, wall, f.out != "")
+		printStats(stderr, name, st, f.counted.Frames(), wall, f.out != "")
 	}
 	return 0
 }
@@ -514,16 +518,39 @@ func (f *runFlags) explainFormat(on bool, format *capture.Format, stderr io.Writ
 	return 2
 }
 
-// printStats says what a run did: its frames and times, what the links
-// did to frames, and, when a capture was written and the network has more
-// than one link, which links it holds.
-func printStats(w io.Writer, name string, st netsim.Stats, wall time.Duration, written bool) {
+// pcapOneLink refuses -i naming several links (all, or a list) for a pcap
+// capture: a pcap file has one link type and no interface per frame, and
+// the library would capture only the first link that carries a frame.
+// fileSaysPcap tells that a scenario's file chose pcap (-w's name does not
+// change it). It returns exit status 2.
+func (f *runFlags) pcapOneLink(fileSaysPcap bool, stderr io.Writer) int {
+	what := "several links take"
+	if f.ifaces == "all" {
+		what = "every link takes"
+	}
+	advice := "use -F pcapng, or -w FILE.pcapng"
+	if fileSaysPcap && f.format == "" {
+		advice = "the scenario's file says format: pcap; use -F pcapng"
+	}
+	fmt.Fprintf(stderr, "netsim %s: -i %s: %s pcapng (a pcap file holds one link): %s\n", f.cmd, f.ifaces, what, advice)
+	return 2
+}
+
+// printStats says what a run did: its frames (and, when it holds fewer,
+// the capture's: captured, or -1 if unknown) and times, what the links did
+// to frames, and, when a capture was written and the network has more than
+// one link, which links it holds.
+func printStats(w io.Writer, name string, st netsim.Stats, captured int, wall time.Duration, written bool) {
 	ratio := ""
 	if wall > 0 {
 		ratio = fmt.Sprintf(" (simulated/wall %.3g)", st.LastFrame.Seconds()/wall.Seconds())
 	}
-	fmt.Fprintf(w, "netsim: %s: %d frame(s) over %v of simulated time, %v wall%s\n",
-		name, st.Frames, st.LastFrame, wall.Round(time.Microsecond), ratio)
+	frames := fmt.Sprintf("%d frame(s)", st.Frames)
+	if captured >= 0 && captured != st.Frames {
+		frames = fmt.Sprintf("%d frame(s) on the network, %d captured,", st.Frames, captured)
+	}
+	fmt.Fprintf(w, "netsim: %s: %s over %v of simulated time, %v wall%s\n",
+		name, frames, st.LastFrame, wall.Round(time.Microsecond), ratio)
 	for _, d := range st.Impaired {
 		fmt.Fprintf(w, "netsim: %s: %d frame(s) sent, %d lost, %d dropped by the queue, %d duplicated, %d reordered, %d corrupted\n",
 			d.Dir, d.Sent, d.Lost, d.Dropped, d.Duplicated, d.Reordered, d.Corrupted)
@@ -726,7 +753,8 @@ func oneLine(err error) string {
 func (f *runFlags) openCapture(stdout, stderr, progOut io.Writer) (capW, progOutNow io.Writer, out *output, listing *bytes.Buffer, code int) {
 	if f.out == "" {
 		listing = new(bytes.Buffer)
-		return listing, progOut, nil, listing, -1
+		f.counted = &frameCounter{w: listing}
+		return f.counted, progOut, nil, listing, -1
 	}
 	out, err := openOutput(f.out, stdout, stderr)
 	if err != nil {
@@ -743,5 +771,6 @@ func (f *runFlags) openCapture(stdout, stderr, progOut io.Writer) (capW, progOut
 	if out.isStdout && !f.quiet {
 		progOut = stderr // keep standard output for the capture
 	}
-	return out, progOut, out, listing, -1
+	f.counted = &frameCounter{w: out}
+	return f.counted, progOut, out, listing, -1
 }

@@ -127,6 +127,7 @@ func TestBadInput(t *testing.T) {
 		{[]string{"run", "transfer", "-F", "json", "-w", out}, 2, "-F"},
 		{[]string{"run", "transfer", "--partition", "3s-1s", "-w", out}, 2, "--partition"},
 		{[]string{"run", "transfer", "--partition", "soon", "-w", out}, 2, "--partition"},
+		{[]string{"run", "transfer", "--partition", "-1s-2s", "-w", out}, 2, `--partition "-1s-2s": a time before the run's start`},
 		{[]string{"run", "tcp", "-w", filepath.Join(dir, "missing", "x.pcap")}, 1, "missing"},
 		{[]string{"run", "tcp", "-w", dir}, 1, "is a directory"},
 		{[]string{"run", "tcp", "-6", "-w", out}, 2, "-6 is not used by demo tcp (only by: transfer)"},

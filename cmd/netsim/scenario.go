@@ -9,6 +9,7 @@ import (
 	"hash"
 	"io"
 	"os"
+	"runtime"
 	"strings"
 	"time"
 
@@ -102,6 +103,14 @@ func (f *runFlags) checkScenario(stderr io.Writer) int {
 	return -1
 }
 
+// endOfInputKeys names the keys that end what a terminal reads.
+func endOfInputKeys() string {
+	if runtime.GOOS == "windows" {
+		return "Ctrl-Z then Enter"
+	}
+	return "Ctrl-D on a line of its own"
+}
+
 // loadScenario reads and parses the scenario f.target names. On failure
 // it says why on stderr and returns an exit status: 1 if the file cannot
 // be read, 2 for parse errors, each on a line of its own as
@@ -118,6 +127,11 @@ func (f *runFlags) loadScenario(stdin io.Reader, stderr io.Writer) (*scenario.Sc
 		if t.file == "-" {
 			if stdin == nil {
 				stdin = strings.NewReader("")
+			}
+			if isTerminal(stdin) && !f.quiet {
+				// Else a user who typed "-" by mistake sees a run that
+				// waits for nothing.
+				fmt.Fprintf(stderr, "netsim %s: reading a scenario from standard input (the terminal); end it with %s\n", f.cmd, endOfInputKeys())
 			}
 			src, err = io.ReadAll(stdin)
 		} else {
@@ -255,6 +269,14 @@ func (f *runFlags) explainScenario(s *scenario.Scenario, o *scenario.RunOptions,
 	if code := f.explainFormat(on, &format, stderr); code >= 0 {
 		return code
 	}
+	several := strings.Contains(f.ifaces, ",") || f.ifaces == "all" && len(s.Hosts)+len(s.Links) > 1
+	if format == capture.PCAP && several {
+		if f.out != "" || f.format != "" {
+			return f.pcapOneLink(s.Capture.FormatSet, stderr)
+		}
+		format = capture.PCAPNG // the listing's own buffer
+		o.Format = &format
+	}
 	if on && format == capture.PCAPNG && (o.Format != nil || s.Capture.FormatSet) {
 		o.Format = &format
 	}
@@ -304,7 +326,8 @@ func runScenario(f *runFlags, stdin io.Reader, stdout, stderr io.Writer) int {
 		defer out.abort() // whatever happens, no temporary file is left
 	}
 	o.Capture, o.Out = f.ladder.tee(capW), progOut
-	ctx, stopSignals := onSignal()
+	// A failed write to -w stops the run at once, as a demo's.
+	ctx, stopSignals := onSignal(out)
 	defer stopSignals()
 	o.Context = ctx
 	start := time.Now()
@@ -316,6 +339,9 @@ func runScenario(f *runFlags, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	if sig, ok := interruptedBy(ctx, err); ok {
 		return interrupted(sig, st, f, out, listing, stdout, stderr)
+	}
+	if werr := out.writeErr(); werr != nil {
+		return f.outputFailed(werr, st, out, stderr)
 	}
 	var unmet *scenario.UnmetError
 	if errors.As(err, &unmet) {
@@ -359,7 +385,7 @@ func runScenario(f *runFlags, stdin io.Reader, stdout, stderr io.Writer) int {
 		}
 	}
 	if !f.quiet {
-		printStats(stderr, label, st, wall, f.out != "")
+		printStats(stderr, label, st, f.counted.Frames(), wall, f.out != "")
 		if n := expectations(s); n > 0 && !f.noExpect {
 			fmt.Fprintf(stderr, "netsim: %s: %d expectation(s) met\n", label, n)
 		}
@@ -462,13 +488,38 @@ func listScenarios(w io.Writer) {
 
 // cmdShow prints a shipped scenario's file, to copy and change.
 func cmdShow(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	// show has no flag but -h: any other word that looks like a flag is a
+	// usage error, not a scenario's name, wherever it stands (until --).
+	var names []string
+	for i, a := range args {
+		if a == "--" {
+			names = append(names, args[i+1:]...)
+			break
+		}
+		if !strings.HasPrefix(a, "-") || a == "-" {
+			names = append(names, a)
+			continue
+		}
+		name := strings.TrimLeft(a, "-")
+		if name == "h" || name == "help" {
+			fmt.Fprint(stdout, "Usage: netsim show NAME\n\nPrints the file of the shipped scenario NAME ('netsim list' names them),\ncomments included: a start for a scenario of your own.\n\nExample:\n  netsim show book-tcp > my.yaml && netsim run my.yaml -w my.pcap\n")
+			return 0
+		}
+		name, _, hasValue := strings.Cut(name, "=")
+		msg := "unknown flag " + dash(name) + " (show takes only a scenario's NAME, and -h)"
+		switch {
+		case hasValue && (name == "h" || name == "help"):
+			msg = dash(name) + " takes no value"
+		case nearest(name, []string{"help"}) != "":
+			msg = "unknown flag " + dash(name) + " (did you mean --help?)"
+		}
+		fmt.Fprintf(stderr, "netsim show: %s\n", msg)
+		return 2
+	}
+	args = names
 	if len(args) == 0 {
 		fmt.Fprintf(stderr, "netsim show: name a scenario: netsim show NAME, where NAME is one of %s\n", shippedNames())
 		return 2
-	}
-	if args[0] == "-h" || args[0] == "--help" || args[0] == "-help" {
-		fmt.Fprint(stdout, "Usage: netsim show NAME\n\nPrints the file of the shipped scenario NAME ('netsim list' names them),\ncomments included: a start for a scenario of your own.\n\nExample:\n  netsim show book-tcp > my.yaml && netsim run my.yaml -w my.pcap\n")
-		return 0
 	}
 	if len(args) > 1 {
 		fmt.Fprintf(stderr, "netsim show: unexpected argument %q\n", args[1])

@@ -98,3 +98,58 @@ func TestReadTerminal(t *testing.T) {
 		}
 	}
 }
+
+// openPTYPair opens a pseudo-terminal and returns both sides: what is
+// written to master is what a user types on tty.
+func openPTYPair(t *testing.T) (master, tty *os.File) {
+	t.Helper()
+	master, err := os.OpenFile("/dev/ptmx", os.O_RDWR, 0)
+	if err != nil {
+		t.Skipf("no pseudo-terminal: %v", err)
+	}
+	t.Cleanup(func() { master.Close() })
+	fd := int(master.Fd())
+	if err := unix.IoctlSetPointerInt(fd, unix.TIOCSPTLCK, 0); err != nil {
+		t.Fatal(err)
+	}
+	n, err := unix.IoctlGetInt(fd, unix.TIOCGPTN)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tty, err = os.OpenFile("/dev/pts/"+strconv.Itoa(n), os.O_RDWR|unix.O_NOCTTY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { tty.Close() })
+	return master, tty
+}
+
+// TestRunStdinTerminalHint: run - (and check -) with standard input a
+// terminal says on stderr, before it waits, that it reads a scenario there
+// and how to end it (it waited silently); from a pipe or file, or with -q,
+// it says nothing.
+func TestRunStdinTerminalHint(t *testing.T) {
+	for _, cmd := range []string{"run", "check"} {
+		master, tty := openPTYPair(t)
+		go io.Copy(io.Discard, master) // the echo
+		// The user types the scenario, then Ctrl-D on a line of its own.
+		if _, err := master.Write([]byte(bookTCP + "\x04")); err != nil {
+			t.Fatal(err)
+		}
+		var stdout, stderr bytes.Buffer
+		code := mainArgs([]string{cmd, "-"}, tty, &stdout, &stderr)
+		first, _, _ := bytes.Cut(stderr.Bytes(), []byte("\n"))
+		want := "netsim " + cmd + ": reading a scenario from standard input (the terminal); end it with Ctrl-D on a line of its own"
+		if code != 0 || string(first) != want {
+			t.Errorf("%s - on a terminal: exit %d, stderr %q; want first line %q", cmd, code, stderr.String(), want)
+		}
+	}
+	var stderr bytes.Buffer
+	if code := mainArgs([]string{"run", "-", "-q"}, bytes.NewReader([]byte(bookTCP)), io.Discard, &stderr); code != 0 || stderr.Len() != 0 {
+		t.Errorf("run - from a pipe: exit %d, stderr %q; want nothing", code, stderr.String())
+	}
+	code, _, stderrS := cli(bookTCP, "run", "-")
+	if code != 0 || bytes.Contains([]byte(stderrS), []byte("reading a scenario")) {
+		t.Errorf("run - from a reader: exit %d, stderr %q; want no hint", code, stderrS)
+	}
+}

@@ -23,10 +23,37 @@ var (
 	ErrNoTCP = errors.New("tsg: no TCP stream in the capture")
 	// ErrNoStream: [Options.Stream] names a stream the capture does not have.
 	ErrNoStream = errors.New("tsg: no such TCP stream")
+	// ErrEmptySpan: [Options.From]-[Options.To] holds no frame of the
+	// stream drawn; the error is a [*SpanError], which says when the
+	// stream's frames and the capture's are.
+	ErrEmptySpan = errors.New("tsg: no frame of the stream in the span")
 	// ErrInvalidOptions is the error of [Read] and [ReadFile] given
 	// [Options] out of range; the message names the field.
 	ErrInvalidOptions = errors.New("tsg: invalid options")
 )
+
+// SpanError is the error of [Read] when [Options.From]-[Options.To] lies
+// wholly before or after the frames of the stream drawn (a graph without
+// anything on it). It matches [ErrEmptySpan]. Times are since the
+// capture's first frame.
+type SpanError struct {
+	// Stream is the tcp.stream index drawn.
+	Stream int
+	// From and To are the span asked for.
+	From, To time.Duration
+	// First and Last are the times of the stream's first and last frames.
+	First, Last time.Duration
+	// End is the time of the capture's last frame (its span is 0-End).
+	End time.Duration
+}
+
+func (e *SpanError) Error() string {
+	return fmt.Sprintf("tsg: no frame of tcp.stream %d in %v-%v: the stream spans %v-%v, the capture 0s-%v",
+		e.Stream, e.From, e.To, e.First, e.Last, e.End)
+}
+
+// Unwrap returns [ErrEmptySpan].
+func (e *SpanError) Unwrap() error { return ErrEmptySpan }
 
 // Direction picks which side of a TCP stream is the sender drawn: its
 // segments are the graph's bars, the other side's ACKs its ACK line.
@@ -205,7 +232,9 @@ func Read(r io.Reader, opt Options) (*Graph, error) {
 		return nil, err
 	}
 	var segs []tcpPkt
+	var end int64 // the capture's last frame's time
 	err = dissect.Scan(rd, func(p *dissect.Packet) error {
+		end = max(end, p.TimeRel)
 		if s, ok := fromPacket(p); ok {
 			segs = append(segs, s)
 		}
@@ -214,7 +243,7 @@ func Read(r io.Reader, opt Options) (*Graph, error) {
 	if err != nil {
 		return nil, err
 	}
-	return build(segs, opt)
+	return build(segs, opt, end)
 }
 
 // check rejects options out of range, naming the field.
@@ -297,7 +326,7 @@ type dirKey struct {
 	src    string
 }
 
-func build(pkts []tcpPkt, opt Options) (*Graph, error) {
+func build(pkts []tcpPkt, opt Options, end int64) (*Graph, error) {
 	if len(pkts) == 0 {
 		return nil, ErrNoTCP
 	}
@@ -402,11 +431,36 @@ func build(pkts []tcpPkt, opt Options) (*Graph, error) {
 	g.Title = opt.Title
 	if opt.To > opt.From {
 		g.From, g.To = int64(opt.From), int64(opt.To)
+		if err := g.spanHolds(pkts, end); err != nil {
+			return nil, err
+		}
 	}
 	if g.Title == "" {
 		g.Title = fmt.Sprintf("TCP %s → %s (tcp.stream %d)", g.Sender, g.Receiver, g.Stream)
 	}
 	return g, nil
+}
+
+// spanHolds returns a [*SpanError] when g's span lies wholly before or
+// after the stream's frames (a span between two of them still draws the
+// lines that cross it).
+func (g *Graph) spanHolds(pkts []tcpPkt, end int64) error {
+	e := &SpanError{Stream: g.Stream, From: time.Duration(g.From), To: time.Duration(g.To), End: time.Duration(end)}
+	first := true
+	for _, p := range pkts {
+		if p.stream != g.Stream {
+			continue
+		}
+		if t := time.Duration(p.time); first || t < e.First {
+			e.First = t
+		}
+		e.Last = max(e.Last, time.Duration(p.time))
+		first = false
+	}
+	if e.To < e.First || e.From > e.Last {
+		return e
+	}
+	return nil
 }
 
 // streamRange names the streams of a capture for an error message.

@@ -713,3 +713,33 @@ func TestReadRejectsBadOptions(t *testing.T) {
 		t.Errorf("Direction(77).String() = %q", s)
 	}
 }
+
+// TestEmptySpan: a span wholly after (or before) the stream's frames is a
+// [*SpanError] matching [ErrEmptySpan] that says when the stream and the
+// capture are (it drew an empty graph); a span overlapping them, even
+// between two frames, draws.
+func TestEmptySpan(t *testing.T) {
+	data := mustRead(t, bookFile)
+	_, err := Read(bytes.NewReader(data), Options{From: 5 * time.Second, To: 6 * time.Second})
+	var se *SpanError
+	if !errors.Is(err, ErrEmptySpan) || !errors.As(err, &se) {
+		t.Fatalf("5s-6s: %v, want a *SpanError", err)
+	}
+	if se.From != 5*time.Second || se.To != 6*time.Second || se.First != 0 || se.Last == 0 || se.End < se.Last {
+		t.Errorf("5s-6s: %+v", *se)
+	}
+	if want := fmt.Sprintf("tsg: no frame of tcp.stream 0 in 5s-6s: the stream spans 0s-%v, the capture 0s-%v", se.Last, se.End); err.Error() != want {
+		t.Errorf("error %q, want %q", err, want)
+	}
+	g := readGraph(t, data, DefaultOptions())
+	last := time.Duration(g.Segments[len(g.Segments)-1].Time)
+	for _, o := range []Options{{From: 0, To: last}, {From: last, To: time.Hour}, {From: 1, To: 2}} {
+		if _, err := Read(bytes.NewReader(data), o); err != nil {
+			t.Errorf("%v-%v: %v", o.From, o.To, err)
+		}
+	}
+	data = mustRead(t, lossFile)
+	if _, err := Read(bytes.NewReader(data), Options{From: time.Hour, To: 2 * time.Hour}); !errors.Is(err, ErrEmptySpan) {
+		t.Errorf("1h-2h on %s: %v, want ErrEmptySpan", lossFile, err)
+	}
+}
