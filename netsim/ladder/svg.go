@@ -5,7 +5,8 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"strings"
+
+	"netsim.dev/netsim/internal/xmltext"
 )
 
 // SVG geometry, in pixels. Text is 12 px monospace, whose glyphs are
@@ -229,27 +230,5 @@ func sign(v float64) float64 {
 	return 1
 }
 
-// xmlEscape escapes text for an SVG text node, dropping the characters XML
-// cannot hold.
-func xmlEscape(s string) string {
-	var b strings.Builder
-	for _, r := range s {
-		switch {
-		case r == '&':
-			b.WriteString("&amp;")
-		case r == '<':
-			b.WriteString("&lt;")
-		case r == '>':
-			b.WriteString("&gt;")
-		case r == '"':
-			b.WriteString("&quot;")
-		case r == '\t' || r == '\n' || r == '\r':
-			b.WriteByte(' ')
-		case r < 0x20 || r == 0xfffe || r == 0xffff || (r >= 0xd800 && r <= 0xdfff):
-			b.WriteRune('\ufffd')
-		default:
-			b.WriteRune(r)
-		}
-	}
-	return b.String()
-}
+// xmlEscape escapes text for the SVG (see [xmltext.Escape]).
+func xmlEscape(s string) string { return xmltext.Escape(s, true) }

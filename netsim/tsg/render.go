@@ -15,6 +15,8 @@ import (
 	"golang.org/x/image/font"
 	"golang.org/x/image/math/fixed"
 	"golang.org/x/image/vector"
+
+	"netsim.dev/netsim/internal/xmltext"
 )
 
 // SVG writes the graph as an SVG picture of [Width]×[Height] pixels. Each
@@ -43,34 +45,8 @@ func num(v float64) string { return strconv.FormatFloat(round2(v), 'f', -1, 64) 
 
 func hexColor(c color.RGBA) string { return fmt.Sprintf("#%02x%02x%02x", c.R, c.G, c.B) }
 
-// xmlEscape escapes text for an SVG text node or attribute: the markup
-// characters become entities, and what XML cannot hold (bytes that are not
-// UTF-8, control characters but tab, newline and carriage return, U+FFFE,
-// U+FFFF, surrogates) becomes U+FFFD, so that a title or a capture's
-// comment never makes the file ill-formed.
-func xmlEscape(s string) string {
-	var b strings.Builder
-	b.Grow(len(s))
-	for _, r := range s {
-		switch {
-		case r == '&':
-			b.WriteString("&amp;")
-		case r == '<':
-			b.WriteString("&lt;")
-		case r == '>':
-			b.WriteString("&gt;")
-		case r == '"':
-			b.WriteString("&quot;")
-		case r == '\t' || r == '\n' || r == '\r':
-			b.WriteRune(r)
-		case r < 0x20 || r == 0xfffe || r == 0xffff || (r >= 0xd800 && r <= 0xdfff):
-			b.WriteRune('\ufffd')
-		default:
-			b.WriteRune(r) // an invalid byte arrives here as utf8.RuneError, U+FFFD
-		}
-	}
-	return b.String()
-}
+// xmlEscape escapes text for the SVG (see [xmltext.Escape]).
+func xmlEscape(s string) string { return xmltext.Escape(s, false) }
 
 func (p *picture) svg(out io.Writer) error {
 	w := bufio.NewWriter(out)
