@@ -17,28 +17,11 @@ import (
 // The tests of what netsim does on a terminal, over a pseudo-terminal
 // opened as Linux opens one.
 
-// openPTY opens a pseudo-terminal and returns its terminal side.
+// openPTY opens a pseudo-terminal and returns its terminal side; what the
+// terminal is sent is drained, so that no write waits.
 func openPTY(t *testing.T) *os.File {
 	t.Helper()
-	master, err := os.OpenFile("/dev/ptmx", os.O_RDWR, 0)
-	if err != nil {
-		t.Skipf("no pseudo-terminal: %v", err)
-	}
-	t.Cleanup(func() { master.Close() })
-	fd := int(master.Fd())
-	if err := unix.IoctlSetPointerInt(fd, unix.TIOCSPTLCK, 0); err != nil {
-		t.Fatal(err)
-	}
-	n, err := unix.IoctlGetInt(fd, unix.TIOCGPTN)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tty, err := os.OpenFile("/dev/pts/"+strconv.Itoa(n), os.O_RDWR|unix.O_NOCTTY, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { tty.Close() })
-	// Drain what the terminal is sent, so that no write waits.
+	master, tty := openPTYPair(t)
 	go io.Copy(io.Discard, master)
 	return tty
 }
