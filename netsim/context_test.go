@@ -15,16 +15,7 @@ import (
 // up after exactly that much virtual time; the context reports
 // DeadlineExceeded then, and not before.
 func TestWithTimeout(t *testing.T) {
-	n, err := netsim.New(netsim.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer n.Close()
-	a, _ := n.AddHost("a")
-	b, _ := n.AddHost("b")
-	if _, err := n.Connect("a-b", a.Iface("eth0", "10.0.0.1/24"), b.Iface("eth0", "10.0.0.2/24"), netsim.LinkConfig{Down: true}); err != nil {
-		t.Fatal(err)
-	}
+	n, a := downPair(t)
 	var dialErr, errBefore, errAfter error
 	var took time.Duration
 	var deadline time.Time
@@ -89,16 +80,7 @@ func TestWithTimeoutCancel(t *testing.T) {
 // TestWithTimeoutCancelEndsDial: a task cancelling a Network.WithTimeout
 // context ends another task's parked Dial at that instant.
 func TestWithTimeoutCancelEndsDial(t *testing.T) {
-	n, err := netsim.New(netsim.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer n.Close()
-	a, _ := n.AddHost("a")
-	b, _ := n.AddHost("b")
-	if _, err := n.Connect("a-b", a.Iface("eth0", "10.0.0.1/24"), b.Iface("eth0", "10.0.0.2/24"), netsim.LinkConfig{Down: true}); err != nil {
-		t.Fatal(err)
-	}
+	n, a := downPair(t)
 	ctx, cancel := n.WithTimeout(context.Background(), time.Hour)
 	var dialErr error
 	var took time.Duration
@@ -125,16 +107,7 @@ func TestWithTimeoutCancelEndsDial(t *testing.T) {
 // TestStartDialTimeoutIsDeadlineExceeded: a PendingConn whose context's
 // deadline passed fails as package net's dial timeout does.
 func TestStartDialTimeoutIsDeadlineExceeded(t *testing.T) {
-	n, err := netsim.New(netsim.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer n.Close()
-	a, _ := n.AddHost("a")
-	b, _ := n.AddHost("b")
-	if _, err := n.Connect("a-b", a.Iface("eth0", "10.0.0.1/24"), b.Iface("eth0", "10.0.0.2/24"), netsim.LinkConfig{Down: true}); err != nil {
-		t.Fatal(err)
-	}
+	n, a := downPair(t)
 	var connErr error
 	n.Go(func() {
 		ctx, cancel := n.WithTimeout(context.Background(), time.Second)
@@ -157,4 +130,22 @@ func TestStartDialTimeoutIsDeadlineExceeded(t *testing.T) {
 	if ne, ok := connErr.(net.Error); !ok || !ne.Timeout() {
 		t.Errorf("PendingConn.Conn after the deadline: %v (%T), want a net.Error whose Timeout() is true", connErr, connErr)
 	}
+}
+
+// downPair returns a network of hosts a (10.0.0.1) and b (10.0.0.2) whose
+// link is down, so that a's dials to b wait, and host a; the network is
+// closed when the test ends.
+func downPair(t *testing.T) (*netsim.Network, *netsim.Host) {
+	t.Helper()
+	n, err := netsim.New(netsim.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { n.Close() })
+	a, _ := n.AddHost("a")
+	b, _ := n.AddHost("b")
+	if _, err := n.Connect("a-b", a.Iface("eth0", "10.0.0.1/24"), b.Iface("eth0", "10.0.0.2/24"), netsim.LinkConfig{Down: true}); err != nil {
+		t.Fatal(err)
+	}
+	return n, a
 }
