@@ -103,7 +103,7 @@ var captureFields = []field[CaptureSpec]{
 			c.FormatSet = true
 			p.pos[&c.Format] = nodePos(n)
 		}},
-	{"links", "sequence of strings", "every link (pcap: the first that carries a frame)", `the links captured, by name; a host's loopback is "HOST:lo"`,
+	{"links", "sequence of strings", "every link (pcap: the first that carries a frame)", `the links captured, by name; a host's loopback is "HOST:lo"; one only with format: pcap`,
 		func(p *parser, n *yaml.Node, k string, c *CaptureSpec) { p.strList(n, k, &c.Links) }},
 	{"snap_len", "integer", "262144", "the snapshot length: frames are cut to this many bytes",
 		func(p *parser, n *yaml.Node, k string, c *CaptureSpec) {

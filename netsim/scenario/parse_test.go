@@ -372,6 +372,7 @@ var badCases = []struct{ name, src string }{
 	{"start range", "start: 1900-01-01T00:00:00Z\nhosts: [{name: a}]\nprograms: [{host: a, steps: [sleep: 1s]}]\n"},
 	{"format", "capture: {format: pcapng2}\n"},
 	{"snap_len", "capture: {snap_len: 0}\n"},
+	{"pcap two links", "capture: {format: pcap, links: [ab, a:lo]}\nhosts: [{name: a}, {name: b}]\nlinks: [{name: ab, a: {host: a, addrs: [10.0.0.1/24]}, b: {host: b, addrs: [10.0.0.2/24]}}]\nprograms: [{host: a, steps: [sleep: 1s]}]\n"},
 	{"no programs", "hosts: [{name: a}]\n"},
 	{"step two kinds", "hosts: [{name: a}]\nprograms:\n  - host: a\n    steps:\n      - {send: {text: a}, recv: {bytes: 1}}\n"},
 	{"step field beside kind", "hosts: [{name: a}]\nprograms:\n  - host: a\n    steps:\n      - send: {text: a}\n        repeat: 3\n"},

@@ -134,6 +134,9 @@ func (c *checker) capture(s *Scenario) {
 	if cp.Explain && cp.Format == capture.PCAP {
 		c.add(c.at(&cp.Explain, cp.Pos), "capture.explain", "explanations are pcapng comments: not with format: pcap")
 	}
+	if cp.Format == capture.PCAP && len(cp.Links) > 1 {
+		c.add(c.at(&cp.Links, cp.Pos), "capture.links", "%d links with format: pcap, whose file holds one link; name one, or use format: pcapng", len(cp.Links))
+	}
 	if cp.SnapLen < 0 || cp.SnapLen > capture.DefaultSnapLen {
 		c.add(c.at(&cp.SnapLen, cp.Pos), "capture.snap_len", "%d is out of range (1 to %d)", cp.SnapLen, capture.DefaultSnapLen)
 	}
