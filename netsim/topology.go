@@ -49,7 +49,9 @@ type LinkConfig struct {
 	// Dup is the probability that a frame arrives twice.
 	Dup float64
 	// Reorder is the probability that a frame skips the delay and so
-	// overtakes the frames sent before it (netem's reorder; it needs Delay).
+	// overtakes the frames sent before it (netem's reorder): the link's
+	// delay, which is DefaultLinkDelay when Delay is zero, so a longer
+	// Delay lets it overtake more of them.
 	// Such a frame is noted "reordered: reorder 5% on LINK".
 	//
 	// Each impairment draws from a random stream of its own a fixed number

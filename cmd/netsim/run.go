@@ -134,7 +134,7 @@ func newRunFlags(cmd string) *runFlags {
 	percent("loss", "link: probability a frame is lost (2%)", &f.link.Loss)
 	fs.Float64Var(&f.link.LossBurst, "loss-burst", 0, "link: losses come in bursts of this many frames on average (Gilbert-Elliott)")
 	percent("dup", "link: probability a frame is duplicated (1%)", &f.link.Dup)
-	percent("reorder", "link: probability a frame skips the delay and overtakes earlier ones (5%; needs --delay)", &f.link.Reorder)
+	percent("reorder", "link: probability a frame skips the link's delay (10µs, or --delay) and overtakes earlier ones (5%)", &f.link.Reorder)
 	percent("corrupt", "link: probability a bit of a frame's IP payload is flipped (0.1%)", &f.link.Corrupt)
 	fs.Var(&funcValue{"", func(s string) (err error) { f.link.Rate, err = parseRate(s); return }}, "rate", "link: rate in bit/s (10Mbit, 500kbit)")
 	fs.IntVar(&f.link.Queue, "queue", 0, "link: frames that may wait for the rate before drop-tail (default 1000)")
