@@ -97,7 +97,7 @@ func (g *graphFlags) run(ctx context.Context, file, out string, set map[string]b
 	}
 	opt := tsg.Options{Stream: g.stream, Direction: dir}
 	if set["time"] {
-		if strings.HasPrefix(g.span, "-") { // Span would cut at this '-'
+		if strings.HasPrefix(g.span, "-") { // Span says "FROM: negative"; say what times count from
 			return fail(2, "--time %q: a time before the capture's first frame (times count from it: 0 is the first frame)", g.span)
 		}
 		span, err := units.Span(g.span)

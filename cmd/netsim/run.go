@@ -140,7 +140,7 @@ func newRunFlags(cmd string) *runFlags {
 	fs.IntVar(&f.link.Queue, "queue", 0, "link: frames that may wait for the rate before drop-tail (default 1000)")
 	fs.IntVar(&f.link.MTU, "mtu", 0, "link: MTU of Ethernet links (default 1500)")
 	fs.Var(&funcValue{"", func(s string) (err error) {
-		if strings.HasPrefix(s, "-") { // Span would cut at this '-'
+		if strings.HasPrefix(s, "-") { // Span says "FROM: negative"; say what times count from
 			return errors.New("a time before the run's start (times count from it: 0 is the start)")
 		}
 		f.partition, err = units.Span(s)

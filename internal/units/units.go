@@ -158,9 +158,19 @@ func Duration(s string) (time.Duration, error) {
 }
 
 // Span parses a FROM-TO span ("1s-3s"): two durations, the end
-// after the start.
+// after the start. A '-' that begins the span is FROM's sign, which
+// Duration refuses ("FROM: negative"), not the separator.
 func Span(s string) ([2]time.Duration, error) {
-	from, to, ok := strings.Cut(s, "-")
+	sep := -1
+	if len(s) > 1 {
+		if i := strings.Index(s[1:], "-"); i >= 0 {
+			sep = i + 1
+		}
+	}
+	from, to, ok := "", "", sep >= 0
+	if ok {
+		from, to = s[:sep], s[sep+1:]
+	}
 	if !ok {
 		return [2]time.Duration{}, errors.New("not FROM-TO, e.g. 1s-3s")
 	}

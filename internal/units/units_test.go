@@ -100,11 +100,14 @@ func TestSpan(t *testing.T) {
 		t.Errorf("Span(100ms-2s) = %v, %v", got, err)
 	}
 	for in, msg := range map[string]string{
-		"soon":  "not FROM-TO, e.g. 1s-3s",
-		"1-3s":  "FROM: missing unit, e.g. 1ms",
-		"1s-":   "TO: missing the duration, e.g. 10ms",
-		"3s-1s": "the end must come after the start, e.g. 1s-3s",
-		"1s-1s": "the end must come after the start, e.g. 1s-3s",
+		"soon":   "not FROM-TO, e.g. 1s-3s",
+		"1-3s":   "FROM: missing unit, e.g. 1ms",
+		"1s-":    "TO: missing the duration, e.g. 10ms",
+		"3s-1s":  "the end must come after the start, e.g. 1s-3s",
+		"1s-1s":  "the end must come after the start, e.g. 1s-3s",
+		"-1s-2s": "FROM: negative",
+		"1s--2s": "TO: negative",
+		"-":      "not FROM-TO, e.g. 1s-3s",
 	} {
 		if got, err := Span(in); err == nil || err.Error() != msg {
 			t.Errorf("Span(%q) = %v, %v; want the error %q", in, got, err, msg)
