@@ -137,15 +137,28 @@ func TestStartDialTimeoutIsDeadlineExceeded(t *testing.T) {
 // closed when the test ends.
 func downPair(t *testing.T) (*netsim.Network, *netsim.Host) {
 	t.Helper()
+	n, a, _ := linkedPair(t, netsim.LinkConfig{Down: true})
+	return n, a
+}
+
+// linkedPair returns a network of hosts a (10.0.0.1/24) and b
+// (10.0.0.2/24) on one link "a-b" set to cfg; the network is closed when the
+// test ends.
+func linkedPair(t *testing.T, cfg netsim.LinkConfig) (n *netsim.Network, a, b *netsim.Host) {
+	t.Helper()
 	n, err := netsim.New(netsim.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { n.Close() })
-	a, _ := n.AddHost("a")
-	b, _ := n.AddHost("b")
-	if _, err := n.Connect("a-b", a.Iface("eth0", "10.0.0.1/24"), b.Iface("eth0", "10.0.0.2/24"), netsim.LinkConfig{Down: true}); err != nil {
+	if a, err = n.AddHost("a"); err != nil {
 		t.Fatal(err)
 	}
-	return n, a
+	if b, err = n.AddHost("b"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := n.Connect("a-b", a.Iface("eth0", "10.0.0.1/24"), b.Iface("eth0", "10.0.0.2/24"), cfg); err != nil {
+		t.Fatal(err)
+	}
+	return n, a, b
 }

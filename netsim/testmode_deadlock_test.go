@@ -114,22 +114,7 @@ func TestTestModeCallsAfterDeadlockFail(t *testing.T) {
 // stuck (the last call's parking), and each call's own time, not only when
 // the driver found nothing left.
 func TestDeadlockSaysWhenItBegan(t *testing.T) {
-	n, err := netsim.New(netsim.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer n.Close()
-	a, err := n.AddHost("a")
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, err := n.AddHost("b")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := n.Connect("ab", a.Iface("eth0", "10.0.0.1/24"), b.Iface("eth0", "10.0.0.2/24")); err != nil {
-		t.Fatal(err)
-	}
+	n, a, b := linkedPair(t, netsim.LinkConfig{})
 	var stopErr error
 	synctest.Test(t, func(t *testing.T) {
 		stop, err := n.Start()
